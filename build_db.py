@@ -1,0 +1,889 @@
+"""papers-db: turn raw listings of machine-learning papers into one normalised SQLite database.
+
+Data flows one way:
+
+    source files --decode_source--> text --read_review_listing / read_hf_daily_page--> Reading
+    Readings --normalise--> Tables (plain rows) --load_database--> dist/papers.db
+
+Readers are pure: text in, records and parse issues out. Only `load_database` touches SQLite.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import sqlite_utils
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+PROJECT_DIR = Path(__file__).resolve().parent
+DEFAULT_SOURCES = PROJECT_DIR / "sources"
+DEFAULT_OUTPUT = PROJECT_DIR / "dist" / "papers.db"
+SQL_DIR = PROJECT_DIR / "sql"
+METADATA_FILE = PROJECT_DIR / "metadata.yml"
+MANIFEST_NAME = "manifest.toml"
+
+REVIEW_LISTING = "review_listing"
+HF_DAILY_PAPERS = "hf_daily_papers"
+FORMATS = (REVIEW_LISTING, HF_DAILY_PAPERS)
+
+
+class PapersDbError(Exception):
+    """A problem the user can fix (bad input path, unwritable output...): one line, no traceback."""
+
+
+# --------------------------------------------------------------------------------------------
+# Records: what readers return
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ParseIssue:
+    line: int | None  # 1-based; None when the issue concerns the whole file
+    code: str
+    message: str
+
+
+@dataclass
+class Record:
+    """One appearance of a paper in a source file, as read; nothing resolved yet."""
+
+    line: int  # first line of the record, 1-based
+    last_line: int
+    title: str | None = None
+    abstract: str | None = None
+    decision: str | None = None  # raw decision label, exactly as listed
+    authors_count: int | None = None
+    organization: tuple[str, str] | None = None  # (handle, display name)
+    date_text: str | None = None  # raw date line, e.g. "Feb 1 2" or "Dec 23, 2024"
+    published_on: str | None = None  # ISO date, when it could be resolved
+    published_year_inferred: bool | None = None
+    upvotes: int | None = None
+
+
+@dataclass
+class Reading:
+    """What a reader made of one file: records, issues, and the lines that are neither."""
+
+    format: str
+    line_count: int
+    records: list[Record] = field(default_factory=list)
+    issues: list[ParseIssue] = field(default_factory=list)
+    other_lines: dict[int, str] = field(default_factory=dict)  # line -> "blank" | "header" | "label"
+    page_date: str | None = None  # Hugging Face pages: "Nov 12" as printed in the header
+
+    def unaccounted_lines(self) -> list[int]:
+        """Lines that are in no record, no known header/label/blank line and no issue."""
+        covered = set(self.other_lines)
+        for record in self.records:
+            covered.update(range(record.line, record.last_line + 1))
+        covered.update(issue.line for issue in self.issues if issue.line is not None)
+        return [n for n in range(1, self.line_count + 1) if n not in covered]
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding: bytes -> text, reporting what cannot be read as UTF-8
+# --------------------------------------------------------------------------------------------
+
+NBSP_LIKE = dict.fromkeys(map(ord, "\u00a0\u2007\u202f"), " ")
+
+
+def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
+    """Decode a browser copy into clean text: UTF-8, `\\n` endings, no BOM, no trailing blanks.
+
+    Damage is repaired where the meaning is clear and reported with its line: bytes that are not
+    UTF-8 become U+FFFD, NUL bytes are dropped.
+    """
+    issues: list[ParseIssue] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    raw_lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()  # a final newline ends the last line; it does not start another
+    lines = []
+    for number, raw in enumerate(raw_lines, start=1):
+        if b"\x00" in raw:
+            issues.append(ParseIssue(number, "nul_byte", "NUL byte(s) removed from the line"))
+            raw = raw.replace(b"\x00", b"")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            issues.append(
+                ParseIssue(
+                    number,
+                    "invalid_utf8",
+                    f"bytes that are not UTF-8 at column {error.start + 1} replaced by U+FFFD",
+                )
+            )
+            line = raw.decode("utf-8", errors="replace")
+        lines.append(line.translate(NBSP_LIKE).rstrip(" \t"))
+    return "\n".join(lines), issues
+
+
+def text_lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# Line shapes shared by both readers
+# --------------------------------------------------------------------------------------------
+
+DECISION_LINE = re.compile(
+    r"^(?:accept(?:\s*\(\s*[\w%+ -]+\s*\)|\s*:\s*[\w%+ -]+)?"
+    r"|reject(?:ed)?|withdrawn(?:\s+submission)?|desk[\s-]+reject(?:ed)?)$",
+    re.IGNORECASE,
+)
+ACCEPT_TIERS = {
+    "oral": "oral",
+    "talk": "oral",
+    "notable-top-5%": "oral",
+    "spotlight": "spotlight",
+    "notable-top-25%": "spotlight",
+    "poster": "poster",
+}
+
+
+def normalise_decision(label: str) -> tuple[str, str | None] | None:
+    """Map a raw decision label to (outcome, tier); None when the label is not a decision."""
+    text = " ".join(label.split()).casefold()
+    if not DECISION_LINE.match(text):
+        return None
+    if text.startswith("accept"):
+        detail = text[len("accept") :].strip(" :()")
+        return "accept", ACCEPT_TIERS.get(detail)
+    if text.startswith("reject"):
+        return "reject", None
+    if text.startswith("withdrawn"):
+        return "withdrawn", None
+    return "desk_reject", None
+
+
+def is_unknown_accept_tier(label: str) -> bool:
+    decision = normalise_decision(label)
+    detail = " ".join(label.split()).casefold()[len("accept") :].strip(" :()")
+    return decision is not None and decision[0] == "accept" and detail != "" and decision[1] is None
+
+
+def looks_like_abstract(line: str) -> bool:
+    """Prose rather than a title: long, or a sentence ending in a full stop.
+
+    Length alone does not decide (short abstracts and long titles exist), so a mid-length line
+    counts as an abstract only when it ends like a sentence. Titles never end with a full stop.
+    """
+    words = len(line.split())
+    return words >= 40 or (words >= 12 and line.rstrip().endswith("."))
+
+
+# --------------------------------------------------------------------------------------------
+# Reader: review listings (OpenReview style)
+# --------------------------------------------------------------------------------------------
+
+
+def read_review_listing(text: str) -> Reading:
+    """Read a review listing: `title`, `abstract`, optional `decision`, one field per line.
+
+    Records without a title (abstract alone), a bare label line at the top of the file, and
+    titles that begin with a decision word are handled; a decision must be the whole line.
+    """
+    lines = text_lines(text)
+    reading = Reading(format=REVIEW_LISTING, line_count=len(lines))
+    content = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
+    reading.other_lines.update((n, "blank") for n, line in enumerate(lines, 1) if not line.strip())
+
+    if _starts_with_label(content):
+        reading.other_lines[content[0][0]] = "label"
+        content = content[1:]
+
+    current: Record | None = None
+
+    def close() -> None:
+        if current is not None:
+            _finish_record(current, reading)
+
+    for number, line in content:
+        if DECISION_LINE.match(line.strip()):
+            if current is None or current.decision is not None:
+                reading.issues.append(
+                    ParseIssue(number, "orphan_decision", f"decision {line!r} follows no paper")
+                )
+                continue
+            current.decision = line.strip()
+            current.last_line = number
+            if is_unknown_accept_tier(current.decision):
+                reading.issues.append(
+                    ParseIssue(number, "unknown_decision_tier", f"tier of {line!r} is not known")
+                )
+            close()
+            current = None
+        elif looks_like_abstract(line):
+            if current is not None and current.abstract is None and current.decision is None:
+                current.abstract = line
+                current.last_line = number
+            else:
+                close()
+                current = Record(line=number, last_line=number, abstract=line)
+        else:
+            close()
+            current = Record(line=number, last_line=number, title=line.strip())
+    close()
+    return reading
+
+
+def _starts_with_label(content: list[tuple[int, str]]) -> bool:
+    """A first line that is neither abstract nor decision, followed by a title, is a label."""
+    if len(content) < 2:
+        return False
+    first, second = content[0][1], content[1][1]
+    return not any(
+        [looks_like_abstract(first), DECISION_LINE.match(first.strip()), looks_like_abstract(second),
+         DECISION_LINE.match(second.strip())]
+    )
+
+
+def _finish_record(record: Record, reading: Reading) -> None:
+    if record.abstract is None:
+        reading.issues.append(
+            ParseIssue(record.line, "missing_abstract", "title with no abstract after it")
+        )
+    reading.records.append(record)
+
+
+# --------------------------------------------------------------------------------------------
+# Reader: Hugging Face Daily Papers pages
+# --------------------------------------------------------------------------------------------
+
+HF_HEADER_LINES = {
+    "new",
+    "Get trending papers in your email inbox!",
+    "Subscribe",
+    "Daily Papers",
+    "byAK and the research community",
+}
+MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
+MONTH_NAMES = "|".join(MONTHS)
+PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})$")
+ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d+))?$")
+AUTHORS_LINE = re.compile(r"^\s*•\s*(\d+) authors?$")
+DATE_SEPARATOR = "·"
+
+
+def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
+    """Read a Hugging Face Daily Papers page saved as text.
+
+    Entries are `title`, `abstract`, then an optional block `• N authors` (or an organisation
+    line `handle Name`), `·`, `Mon D[, YYYY][ upvotes]`, separated by blank lines. A year-less
+    date takes the page's year from `snapshot_date` (the year before if that would be after the
+    page's date) and is flagged as inferred.
+    """
+    lines = text_lines(text)
+    reading = Reading(format=HF_DAILY_PAPERS, line_count=len(lines))
+    body_start = _read_hf_header(lines, reading)
+    page_day = _page_day(reading, snapshot_date)
+
+    content = [(n, lines[n - 1]) for n in range(body_start, len(lines) + 1)]
+    reading.other_lines.update((n, "blank") for n, line in content if not line.strip())
+    content = [(n, line) for n, line in content if line.strip()]
+
+    current: Record | None = None
+    meta_state = None  # None, "who", "dot", "date": how far the entry's metadata block got
+
+    def close() -> None:
+        if current is None:
+            return
+        if meta_state in ("who", "dot"):
+            reading.issues.append(
+                ParseIssue(
+                    current.last_line,
+                    "truncated_metadata",
+                    "author/date block cut off: expected '·' and then a date line",
+                )
+            )
+        _finish_record(current, reading)
+
+    for index, (number, line) in enumerate(content):
+        following = content[index + 1][1] if index + 1 < len(content) else None
+        if line == DATE_SEPARATOR:
+            if current is not None and meta_state == "who":
+                meta_state = "dot"
+                current.last_line = number
+            else:
+                reading.issues.append(
+                    ParseIssue(number, "orphan_metadata", "'·' without an author line before it")
+                )
+        elif meta_state == "dot" and ENTRY_DATE_LINE.match(line):
+            _set_entry_date(current, number, line, page_day, reading)
+            meta_state = "date"
+            close()
+            current, meta_state = None, None
+        elif AUTHORS_LINE.match(line) or following == DATE_SEPARATOR:
+            if current is None or meta_state is not None:
+                reading.issues.append(
+                    ParseIssue(number, "orphan_metadata", f"author line {line.strip()!r} follows no paper")
+                )
+                continue
+            _set_entry_authors(current, line)
+            current.last_line = number
+            meta_state = "who"
+        elif meta_state is None and current is not None and current.abstract is None and (
+            looks_like_abstract(line)
+        ):
+            current.abstract = line
+            current.last_line = number
+        else:
+            close()
+            meta_state = None
+            if looks_like_abstract(line):
+                current = Record(line=number, last_line=number, abstract=line)
+            else:
+                current = Record(line=number, last_line=number, title=line.strip())
+    close()
+    return reading
+
+
+def _read_hf_header(lines: list[str], reading: Reading) -> int:
+    """Mark the page header lines and find the page's own date; return the first body line."""
+    number = 1
+    while number <= len(lines) and (not lines[number - 1].strip() or lines[number - 1].strip() in HF_HEADER_LINES):
+        reading.other_lines[number] = "header" if lines[number - 1].strip() else "blank"
+        number += 1
+    if number <= len(lines) and PAGE_DATE_LINE.match(lines[number - 1].strip()):
+        reading.page_date = lines[number - 1].strip()
+        reading.other_lines[number] = "header"
+        number += 1
+    else:
+        reading.issues.append(
+            ParseIssue(None, "missing_page_date", "no page date (such as 'Nov 12') after the header")
+        )
+    return number
+
+
+def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
+    """The page's full date: its printed month and day in the year of the snapshot."""
+    if snapshot_date is None:
+        if reading.page_date:
+            reading.issues.append(
+                ParseIssue(
+                    None,
+                    "unknown_page_year",
+                    f"page date {reading.page_date!r} has no year and the manifest gives no "
+                    "snapshot_date: year-less entry dates stay unresolved",
+                )
+            )
+        return None
+    snapshot = dt.date.fromisoformat(snapshot_date)
+    if reading.page_date:
+        month, day = reading.page_date.split()
+        if (MONTHS[month], int(day)) != (snapshot.month, snapshot.day):
+            reading.issues.append(
+                ParseIssue(
+                    None,
+                    "page_date_mismatch",
+                    f"page says {reading.page_date!r} but the manifest's snapshot_date is {snapshot_date}",
+                )
+            )
+    return snapshot
+
+
+def _set_entry_authors(record: Record, line: str) -> None:
+    authors = AUTHORS_LINE.match(line)
+    if authors:
+        record.authors_count = int(authors.group(1))
+    else:
+        handle, _, name = line.strip().partition(" ")
+        record.organization = (handle, name.strip() or handle)
+
+
+def _set_entry_date(record: Record, number: int, line: str, page_day: dt.date | None, reading: Reading) -> None:
+    month_name, day, year, upvotes = ENTRY_DATE_LINE.match(line).groups()
+    record.date_text = line
+    record.last_line = number
+    record.upvotes = int(upvotes) if upvotes is not None else None
+    month, day = MONTHS[month_name], int(day)
+    if year is not None:
+        resolved, inferred = int(year), False
+    elif page_day is not None:
+        resolved = page_day.year - 1 if (month, day) > (page_day.month, page_day.day) else page_day.year
+        inferred = True
+    else:
+        return  # no year to give it: the raw date_text is kept
+    try:
+        record.published_on = dt.date(resolved, month, day).isoformat()
+        record.published_year_inferred = inferred
+    except ValueError:
+        reading.issues.append(ParseIssue(number, "invalid_date", f"{line!r} is not a calendar date"))
+
+
+# --------------------------------------------------------------------------------------------
+# Sources: finding files, the manifest, format detection
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    data: bytes
+    format: str | None = None  # from the manifest; None means detect from content
+    snapshot_date: str | None = None
+    description: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def detect_format(text: str) -> str | None:
+    """Which kind of listing this text is, or None when it is no listing at all."""
+    head = [line.strip() for line in text_lines(text)[:40] if line.strip()]
+    if "Daily Papers" in head[:12] or sum(line == DATE_SEPARATOR for line in head) >= 1:
+        return HF_DAILY_PAPERS
+    if any(looks_like_abstract(line) for line in text_lines(text)):
+        return REVIEW_LISTING
+    return None
+
+
+def read_manifest(folder: Path) -> dict[str, dict]:
+    """Manifest entries by file name; an absent manifest is an empty one."""
+    path = folder / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("source", [])
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise PapersDbError(f"{path}: not a valid TOML manifest: {error}") from None
+    manifest = {}
+    for position, entry in enumerate(entries, start=1):
+        name = entry.get("file")
+        if not name or entry.get("format") not in FORMATS:
+            raise PapersDbError(
+                f"{path}: [[source]] number {position} needs `file` and a `format` of {' or '.join(FORMATS)}"
+            )
+        snapshot = entry.get("snapshot_date")
+        if snapshot is not None:
+            try:
+                snapshot = dt.date.fromisoformat(str(snapshot)).isoformat()
+            except ValueError:
+                raise PapersDbError(f"{path}: snapshot_date of {name} is not YYYY-MM-DD") from None
+        manifest[name] = dict(entry, snapshot_date=snapshot)
+    return manifest
+
+
+def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
+    """Every source file named by `paths` (files, or folders read whole), sorted by name."""
+    found: dict[Path, SourceFile] = {}
+    for path in paths:
+        if path.is_dir():
+            files = [p for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST_NAME]
+        elif path.is_file():
+            files = [path]
+        else:
+            raise PapersDbError(f"{path}: no such file or folder")
+        for file in files:
+            entry = read_manifest(file.parent).get(file.name, {})
+            try:
+                data = file.read_bytes()
+            except OSError as error:
+                raise PapersDbError(f"{file}: cannot be read: {error.strerror}") from None
+            found[file.resolve()] = SourceFile(
+                path=file,
+                data=data,
+                format=entry.get("format"),
+                snapshot_date=entry.get("snapshot_date"),
+                description=entry.get("description"),
+            )
+    # Sorted by name, then content, so that the order paths were given in never matters.
+    return sorted(found.values(), key=lambda source: (source.path.name, source.sha256))
+
+
+@dataclass
+class SourceReading:
+    source: SourceFile
+    reading: Reading
+    duplicate_of: str | None = None  # file name of the identical file read instead
+
+
+def read_source(source: SourceFile) -> Reading:
+    """Decode and read one file with the reader its format calls for."""
+    text, decode_issues = decode_source(source.data)
+    line_count = len(text_lines(text))
+    if not text.strip():
+        return Reading(format=source.format, line_count=line_count,
+                       issues=decode_issues + [ParseIssue(None, "empty_file", "file has no text")],
+                       other_lines={n: "blank" for n in range(1, line_count + 1)})
+    file_format = source.format or detect_format(text)
+    if file_format is None:
+        return Reading(format=None, line_count=line_count, issues=decode_issues + [
+            ParseIssue(None, "not_a_listing", "neither a review listing nor a Hugging Face Daily Papers page"),
+            *(ParseIssue(n, "unread_line", "line of a file that is no listing") for n in range(1, line_count + 1)),
+        ])
+    if file_format == HF_DAILY_PAPERS:
+        reading = read_hf_daily_page(text, source.snapshot_date)
+    else:
+        reading = read_review_listing(text)
+    reading.issues[:0] = decode_issues
+    return reading
+
+
+def read_sources(sources: list[SourceFile], on_file=lambda source: None) -> list[SourceReading]:
+    """Read every source once; a byte-identical repeat is reported, not read again."""
+    readings = []
+    first_by_hash: dict[str, str] = {}
+    for source in sources:
+        on_file(source)
+        original = first_by_hash.setdefault(source.sha256, source.path.name)
+        if original != source.path.name:
+            reading = Reading(format=source.format, line_count=len(text_lines(decode_source(source.data)[0])),
+                              issues=[ParseIssue(None, "duplicate_file", f"identical to {original}; read once")])
+            reading.other_lines = {n: "duplicate" for n in range(1, reading.line_count + 1)}
+            readings.append(SourceReading(source, reading, duplicate_of=original))
+        else:
+            readings.append(SourceReading(source, read_source(source)))
+    return readings
+
+
+# --------------------------------------------------------------------------------------------
+# Normalise: readings -> rows of every table, with stable ids
+# --------------------------------------------------------------------------------------------
+
+
+def squash(text: str) -> str:
+    """The comparison form of a title or abstract: NFKC, case-folded, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def paper_id(identity: str) -> int:
+    """A stable id from a paper's identity: 53 bits of SHA-256, so it is exact in JavaScript too."""
+    return int.from_bytes(hashlib.sha256(identity.encode("utf-8")).digest()[:8], "big") >> 11
+
+
+def paper_identity(record: Record) -> str:
+    """A paper is its abstract; a record with no abstract is known by its title."""
+    if record.abstract:
+        return "abstract:" + squash(record.abstract)
+    return "title:" + squash(record.title or "")
+
+
+@dataclass
+class Tables:
+    sources: list[dict]
+    papers: list[dict]
+    listings: list[dict]
+    decisions: list[dict]
+    organizations: list[dict]
+    parse_issues: list[dict]
+
+
+def normalise(readings: list[SourceReading]) -> Tables:
+    """One row per distinct paper, one per listing; decisions and organisations as lookups."""
+    readings = sorted(readings, key=lambda r: (r.source.path.name, r.source.sha256))
+    source_ids: dict[str, int] = {}  # file name -> id of the first source of that name
+    for number, r in enumerate(readings, start=1):
+        source_ids.setdefault(r.source.path.name, number)
+
+    decision_labels = sorted({rec.decision for r in readings for rec in r.reading.records if rec.decision})
+    decision_ids = {label: number for number, label in enumerate(decision_labels, start=1)}
+    organizations = sorted({rec.organization for r in readings for rec in r.reading.records if rec.organization})
+    organization_ids = {}
+    for org in organizations:
+        organization_ids.setdefault(org[0], len(organization_ids) + 1)
+
+    papers = _papers(readings)
+    identity_of = _identity_resolver(papers)
+    sources, listings, parse_issues = [], [], []
+    for source_id, r in enumerate(readings, start=1):
+        sources.append(
+            {
+                "id": source_id,
+                "file_name": r.source.path.name,
+                "sha256": r.source.sha256,
+                "format": r.reading.format,
+                "snapshot_date": r.source.snapshot_date,
+                "page_date": r.reading.page_date,
+                "description": r.source.description,
+                "bytes": len(r.source.data),
+                "lines": r.reading.line_count,
+                "duplicate_of": source_ids[r.duplicate_of] if r.duplicate_of else None,
+            }
+        )
+        for position, record in enumerate(r.reading.records, start=1):
+            listings.append(
+                {
+                    "id": len(listings) + 1,
+                    "paper_id": papers[identity_of(record)]["id"],
+                    "source_id": source_id,
+                    "line": record.line,
+                    "last_line": record.last_line,
+                    "position": position,
+                    "decision_id": decision_ids.get(record.decision),
+                    "authors_count": record.authors_count,
+                    "organization_id": organization_ids[record.organization[0]] if record.organization else None,
+                    "date_text": record.date_text,
+                    "published_on": record.published_on,
+                    "published_year_inferred": record.published_year_inferred,
+                    "upvotes": record.upvotes,
+                }
+            )
+        for issue in r.reading.issues:
+            parse_issues.append(
+                {"id": len(parse_issues) + 1, "source_id": source_id, "line": issue.line,
+                 "code": issue.code, "message": issue.message}
+            )
+
+    decisions = []
+    for label, number in decision_ids.items():
+        outcome, tier = normalise_decision(label)
+        decisions.append({"id": number, "label": label, "outcome": outcome, "tier": tier})
+    organization_rows = {}
+    for handle, name in organizations:
+        organization_rows.setdefault(handle, {"id": organization_ids[handle], "handle": handle, "name": name})
+    paper_rows = sorted(papers.values(), key=lambda paper: paper["id"])
+    return Tables(sources, paper_rows, listings, decisions, list(organization_rows.values()), parse_issues)
+
+
+def _papers(readings: list[SourceReading]) -> dict[str, dict]:
+    """Distinct papers by identity, each with the first title and abstract any listing gives.
+
+    Records with an abstract come first; a title-only record then joins the paper with that
+    title when there is one, so a paper listed once without its abstract is not counted twice.
+    """
+    records = [record for r in readings for record in r.reading.records]
+    papers: dict[str, dict] = {}
+    for record in records:
+        if record.abstract:
+            _add_to_paper(papers, paper_identity(record), record)
+    identity_of = _identity_resolver(papers)
+    for record in records:
+        if not record.abstract:
+            _add_to_paper(papers, identity_of(record), record)
+    ids = {}
+    for identity, paper in papers.items():
+        other = ids.setdefault(paper["id"], identity)
+        if other != identity:
+            raise PapersDbError(f"paper id collision between {other[:60]!r} and {identity[:60]!r}")
+    return papers
+
+
+def _add_to_paper(papers: dict[str, dict], identity: str, record: Record) -> None:
+    paper = papers.setdefault(identity, {"id": paper_id(identity), "title": None, "abstract": None})
+    paper["title"] = paper["title"] or record.title
+    paper["abstract"] = paper["abstract"] or record.abstract
+
+
+def _identity_resolver(papers: dict[str, dict]):
+    """Identity of a record, matching a title-only record to the paper that has that title."""
+    by_title = {}
+    for identity, paper in papers.items():
+        if paper["title"] and identity.startswith("abstract:"):
+            by_title.setdefault(squash(paper["title"]), identity)
+
+    def identity_of(record: Record) -> str:
+        if not record.abstract and record.title and squash(record.title) in by_title:
+            return by_title[squash(record.title)]
+        return paper_identity(record)
+
+    return identity_of
+
+
+# --------------------------------------------------------------------------------------------
+# Load: rows -> SQLite file, written beside the target and renamed into place
+# --------------------------------------------------------------------------------------------
+
+TABLE_ORDER = ("sources", "decisions", "organizations", "papers", "listings", "parse_issues")
+
+
+def load_database(tables: Tables, output: Path) -> str:
+    """Write the database atomically; return its SHA-256 (also written to `<output>.sha256`)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(output)
+    temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+    try:
+        db = sqlite_utils.Database(str(temporary))
+        db.executescript((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
+        for name in TABLE_ORDER:
+            rows = getattr(tables, name)
+            if rows:
+                db[name].insert_all(rows, batch_size=1000)
+        db["papers"].enable_fts(["title", "abstract"], tokenize="porter")
+        db.executescript((SQL_DIR / "views.sql").read_text(encoding="utf-8"))
+        db.execute("ANALYZE")
+        db.conn.commit()
+        db.execute("VACUUM")
+        db.close()
+        os.replace(temporary, output)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    digest = hashlib.sha256(output.read_bytes()).hexdigest()
+    output.with_name(output.name + ".sha256").write_text(f"{digest}  {output.name}\n", encoding="utf-8")
+    return digest
+
+
+def remove_leftovers(output: Path) -> None:
+    """Temporary files of builds that were killed before they could rename into place."""
+    for leftover in output.parent.glob(f".{output.name}.tmp-*"):
+        leftover.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------
+
+app = typer.Typer(
+    help="Build and serve papers-db: machine-learning paper listings as one searchable SQLite file.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+PathsArgument = typer.Argument(
+    None,
+    help="Source files or folders (every file in a folder is read). Default: the bundled sources/.",
+    show_default=False,
+)
+
+
+def fail(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _read_all(paths: list[Path] | None) -> list[SourceReading]:
+    sources = find_sources(paths or [DEFAULT_SOURCES])
+    if not sources:
+        raise PapersDbError(f"no source files in {', '.join(map(str, paths or [DEFAULT_SOURCES]))}")
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Reading sources", total=len(sources))
+        readings = read_sources(sources, on_file=lambda s: progress.update(task, advance=1, description=f"Reading {s.path.name}"))
+    if not any(r.reading.records for r in readings):
+        raise PapersDbError("no readable listing among the sources: nothing to build")
+    return readings
+
+
+def _summary_table(readings: list[SourceReading], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("file", "format", "lines", "records", "issues", "unaccounted"):
+        table.add_column(column, justify="left" if column in ("file", "format") else "right")
+    for r in readings:
+        unaccounted = r.reading.unaccounted_lines()
+        table.add_row(
+            r.source.path.name,
+            r.reading.format or "-",
+            str(r.reading.line_count),
+            str(len(r.reading.records)),
+            str(len(r.reading.issues)),
+            str(len(unaccounted)) if not unaccounted else f"[red]{len(unaccounted)}[/]",
+        )
+    return table
+
+
+def _report_issues(readings: list[SourceReading], limit: int = 20) -> int:
+    issues = [(r.source.path.name, issue) for r in readings for issue in r.reading.issues]
+    for name, issue in issues[:limit]:
+        where = f"{name}:{issue.line}" if issue.line else name
+        console.print(f"[yellow]warning:[/] {where}: {issue.message} [{issue.code}]", highlight=False, soft_wrap=True)
+    if len(issues) > limit:
+        console.print(f"[yellow]warning:[/] ... and {len(issues) - limit} more in the parse_issues table", highlight=False)
+    return len(issues)
+
+
+@app.command()
+def build(
+    paths: list[Path] = PathsArgument,
+    output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help="Database file to write."),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) if any parse issue is found."),
+) -> None:
+    """Parse every source file into one SQLite database (default dist/papers.db).
+
+    The file is written beside the target and renamed into place only when complete, so an
+    interrupted build never leaves a half-written database. A SHA-256 of the result is written
+    to <output>.sha256.
+    """
+    try:
+        readings = _read_all(paths)
+        issue_count = _report_issues(readings)
+        if strict and issue_count:
+            fail(f"{issue_count} parse issue(s) and --strict was given: database not written")
+        tables = normalise(readings)
+        with console.status("Writing database"):
+            digest = load_database(tables, output)
+    except PapersDbError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"{error.filename or output}: {error.strerror}")
+    console.print(_summary_table(readings, "Sources read"))
+    console.print(
+        f"[green]built[/] {output}: {len(readings)} files, {len(tables.listings)} listings, "
+        f"{len(tables.papers)} papers, {len(tables.parse_issues)} parse issues (sha256 {digest[:12]}…)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def check(paths: list[Path] = PathsArgument) -> None:
+    """Read and validate sources without writing a database.
+
+    Prints, per file, its lines, records, parse issues and lines accounted for by nothing
+    (the goal is none). Exits 1 if any line is unaccounted for.
+    """
+    try:
+        readings = _read_all(paths)
+    except PapersDbError as error:
+        fail(str(error))
+    _report_issues(readings)
+    console.print(_summary_table(readings, "Line accounting"))
+    missing = [(r.source.path.name, n) for r in readings for n in r.reading.unaccounted_lines()]
+    for name, number in missing[:20]:
+        console.print(f"[red]unaccounted:[/] {name}:{number}", highlight=False)
+    if missing:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to serve."),
+    port: int = typer.Option(8001, "--port", "-p", help="Port to listen on (127.0.0.1 only)."),
+) -> None:
+    """Serve the database read-only in Datasette on http://127.0.0.1:PORT/.
+
+    The file is opened immutable (-i) with an inspect file, so Datasette never writes to it and
+    offers it for download; metadata.yml supplies descriptions, queries and facets.
+    """
+    if not database.is_file():
+        fail(f"{database}: no database here; run `python build_db.py build` first")
+    inspect_file = database.with_name(database.stem + "-inspect.json")
+    datasette = [sys.executable, "-m", "datasette"]
+    if not inspect_file.is_file() or inspect_file.stat().st_mtime < database.stat().st_mtime:
+        subprocess.run([*datasette, "inspect", str(database), "--inspect-file", str(inspect_file)], check=True)
+    command = [*datasette, "serve", "-i", str(database), "--inspect-file", str(inspect_file),
+               "--metadata", str(METADATA_FILE), "--host", "127.0.0.1", "--port", str(port)]
+    console.print(f"Serving {database} at http://127.0.0.1:{port}/ (Ctrl+C to stop)", highlight=False)
+    try:
+        raise typer.Exit(subprocess.call(command))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+-- papers-db schema. Table and column names are the public interface: users write SQL against
+-- them, so change them only on purpose (and in metadata.yml, which describes each one).
+
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    format TEXT CHECK (format IN ('hf_daily_papers', 'review_listing')),
+    snapshot_date TEXT,
+    page_date TEXT,
+    description TEXT,
+    bytes INTEGER NOT NULL,
+    lines INTEGER NOT NULL,
+    duplicate_of INTEGER REFERENCES sources(id)
+);
+
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    label TEXT NOT NULL UNIQUE,
+    outcome TEXT NOT NULL CHECK (outcome IN ('accept', 'reject', 'withdrawn', 'desk_reject')),
+    tier TEXT CHECK (tier IN ('oral', 'spotlight', 'poster'))
+);
+
+CREATE TABLE organizations (
+    id INTEGER PRIMARY KEY,
+    handle TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL
+);
+
+CREATE TABLE papers (
+    id INTEGER PRIMARY KEY,
+    title TEXT,
+    abstract TEXT
+);
+
+CREATE TABLE listings (
+    id INTEGER PRIMARY KEY,
+    paper_id INTEGER NOT NULL REFERENCES papers(id),
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    line INTEGER NOT NULL,
+    last_line INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    decision_id INTEGER REFERENCES decisions(id),
+    authors_count INTEGER,
+    organization_id INTEGER REFERENCES organizations(id),
+    date_text TEXT,
+    published_on TEXT,
+    published_year_inferred INTEGER CHECK (published_year_inferred IN (0, 1)),
+    upvotes INTEGER,
+    UNIQUE (source_id, line)
+);
+
+CREATE TABLE parse_issues (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    line INTEGER,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+
+-- Every foreign key is indexed, and so is every column the views filter or sort on.
+CREATE INDEX listings_paper_id ON listings(paper_id);
+CREATE INDEX listings_decision_id ON listings(decision_id);
+CREATE INDEX listings_organization_id ON listings(organization_id);
+CREATE INDEX listings_published_on ON listings(published_on);
+CREATE INDEX listings_upvotes ON listings(upvotes);
+CREATE INDEX parse_issues_source_id ON parse_issues(source_id, line);
+CREATE INDEX sources_duplicate_of ON sources(duplicate_of);
