@@ -26,6 +26,7 @@ from typing import Iterable
 
 import sqlite_utils
 import typer
+import yaml
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -779,7 +780,7 @@ def _read_all(paths: list[Path] | None) -> list[SourceReading]:
 def _summary_table(readings: list[SourceReading], title: str) -> Table:
     table = Table(title=title, title_justify="left")
     for column in ("file", "format", "lines", "records", "issues", "unaccounted"):
-        table.add_column(column, justify="left" if column in ("file", "format") else "right")
+        table.add_column(column, justify="left" if column in ("file", "format") else "right", no_wrap=column == "file")
     for r in readings:
         unaccounted = r.reading.unaccounted_lines()
         table.add_row(
@@ -856,6 +857,32 @@ def check(paths: list[Path] = PathsArgument) -> None:
         raise typer.Exit(1)
 
 
+def inspect_file_for(database: Path) -> Path:
+    return database.with_name(database.stem + "-inspect.json")
+
+
+def ensure_inspect_file(database: Path) -> Path:
+    """Datasette's inspect file (table counts, hash) for an immutable database, kept up to date."""
+    inspect_file = inspect_file_for(database)
+    if not inspect_file.is_file() or inspect_file.stat().st_mtime < database.stat().st_mtime:
+        subprocess.run(
+            [sys.executable, "-m", "datasette", "inspect", str(database), "--inspect-file", str(inspect_file)],
+            check=True,
+        )
+    return inspect_file
+
+
+def datasette_serve_args(database: Path, port: int = 8001) -> list[str]:
+    """Arguments to `datasette` that serve the file as `serve` does: immutable, read-only, local."""
+    return [
+        "serve", "-i", str(database),
+        "--inspect-file", str(inspect_file_for(database)),
+        "--metadata", str(METADATA_FILE),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+    ]
+
+
 @app.command()
 def serve(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to serve."),
@@ -868,12 +895,12 @@ def serve(
     """
     if not database.is_file():
         fail(f"{database}: no database here; run `python build_db.py build` first")
-    inspect_file = database.with_name(database.stem + "-inspect.json")
-    datasette = [sys.executable, "-m", "datasette"]
-    if not inspect_file.is_file() or inspect_file.stat().st_mtime < database.stat().st_mtime:
-        subprocess.run([*datasette, "inspect", str(database), "--inspect-file", str(inspect_file)], check=True)
-    command = [*datasette, "serve", "-i", str(database), "--inspect-file", str(inspect_file),
-               "--metadata", str(METADATA_FILE), "--host", "127.0.0.1", "--port", str(port)]
+    try:
+        yaml.safe_load(METADATA_FILE.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        fail(f"{METADATA_FILE}: not readable YAML: {' '.join(str(error).split())}")
+    ensure_inspect_file(database)
+    command = [sys.executable, "-m", "datasette", *datasette_serve_args(database, port)]
     console.print(f"Serving {database} at http://127.0.0.1:{port}/ (Ctrl+C to stop)", highlight=False)
     try:
         raise typer.Exit(subprocess.call(command))

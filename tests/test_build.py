@@ -1,0 +1,174 @@
+"""The whole build on the five vendored sources.
+
+Expected figures were derived by reading the raw files, not from the parser:
+
+- 000: 15 lines = 1 label line ("model") + 7 title/abstract pairs, no decision lines.
+- 001: 229 lines, 33 of them decisions (`grep -cE '^Accept'`), 4 abstracts standing alone
+  (lines 81, 84, 145, 203): 229 = 2 * records - 4 + 33, so 100 records.
+- Hugging Face pages: one entry per abstract line; 002 has 112 (111 author/date blocks: 110
+  "• N authors" and 1 organisation line, "adobe Adobe"), 003 has 54 (51 blocks), 004 has 63 (63).
+- 319 distinct abstracts over the 336 records; the repeats are the same paper on several pages.
+"""
+
+import re
+import sqlite3
+import hashlib
+
+import pytest
+
+from conftest import SOURCES, run_cli
+
+FILES = {
+    "000_171567d686ec3e55.txt": 7,
+    "001_d90573da5af4b331.txt": 100,
+    "002_d49063e7f5512c84.txt": 112,
+    "003_6399432fb99c7d91.txt": 54,
+    "004_ff05541bf05f7b7a.txt": 63,
+}
+DATE_LINE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}(, \d{4})?( \d+)?$")
+
+
+def query(db, sql, *params):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def source_lines(name):
+    return (SOURCES / name).read_text(encoding="utf-8").split("\n")
+
+
+def test_vendored_sources_are_the_shared_files_byte_for_byte():
+    shared = SOURCES.parent.parent / "shared" / "sources"
+    if not shared.is_dir():
+        pytest.skip("no ../shared/sources beside this checkout")
+    for name in FILES:
+        assert (SOURCES / name).read_bytes() == (shared / name).read_bytes(), name
+
+
+def test_every_record_of_every_source_is_a_listing(built_db):
+    got = dict(query(built_db, "select file_name, count(listings.id) from sources "
+                               "left join listings on listings.source_id = sources.id group by file_name"))
+    assert got == FILES
+    assert query(built_db, "select count(*) from listings") == [(336,)]
+
+
+def test_every_distinct_abstract_is_one_paper(built_db):
+    # Independent of the parser: on these files every abstract line is over 200 characters and
+    # no title is; the set of such lines is the set of papers.
+    abstracts = {line for name in FILES for line in source_lines(name) if len(line) > 200}
+    assert len(abstracts) == 319
+    assert {a for (a,) in query(built_db, "select abstract from papers")} == abstracts
+    assert query(built_db, "select count(*), count(distinct abstract) from papers") == [(319, 319)]
+
+
+def test_records_without_title_are_papers_with_null_title(built_db):
+    got = query(built_db, "select listings.line from papers join listings on listings.paper_id = papers.id "
+                          "join sources on sources.id = listings.source_id "
+                          "where papers.title is null order by listings.line")
+    assert got == [(81,), (84,), (145,), (203,)]
+
+
+def test_each_listing_points_at_its_own_lines(built_db):
+    """Provenance: the line a listing names holds its paper's title (or abstract, if untitled)."""
+    rows = query(built_db, "select sources.file_name, listings.line, listings.last_line, papers.title, papers.abstract "
+                           "from listings join sources on sources.id = listings.source_id "
+                           "join papers on papers.id = listings.paper_id")
+    for name, line, last_line, title, abstract in rows:
+        lines = source_lines(name)
+        assert lines[line - 1] == (title if lines[line - 1] != abstract else abstract), (name, line)
+        assert abstract in lines[line - 1 : last_line], (name, line)
+
+
+def test_decisions_normalised_with_raw_label_kept(built_db):
+    labels = {}
+    for line in source_lines("001_d90573da5af4b331.txt"):
+        if line.startswith("Accept"):
+            labels[line] = labels.get(line, 0) + 1
+    got = dict(query(built_db, "select decisions.label, count(*) from listings "
+                               "join decisions on decisions.id = listings.decision_id group by 1"))
+    assert got == labels and sum(labels.values()) == 33
+    tiers = dict(query(built_db, "select tier, count(*) from accepted_papers group by tier"))
+    # oral: 1 Oral + 2 Talk + 1 notable-top-5%; spotlight: 2 Spotlight + 2 notable-top-25%;
+    # poster: 18 "Accept (Poster)" + 7 "Accept: poster".
+    assert tiers == {"oral": 4, "spotlight": 4, "poster": 25}
+    # No decision line means unknown, never rejected.
+    assert query(built_db, "select count(*) from listings where decision_id is null") == [(336 - 33,)]
+
+
+def test_hugging_face_dates_upvotes_and_authors(built_db):
+    hf = [name for name in FILES if name[:3] in ("002", "003", "004")]
+    entry_dates = [line for name in hf for line in source_lines(name)[11:] if DATE_LINE.match(line)]
+    assert len(entry_dates) == 111 + 51 + 63
+    with_upvotes = [d for d in entry_dates if re.search(r"(, \d{4} \d+|^\w+ \d+ \d+)$", d)]
+    year_less = [d for d in entry_dates if not re.search(r", \d{4}", d)]
+    assert query(built_db, "select count(*) from listings where date_text is not null") == [(len(entry_dates),)]
+    assert query(built_db, "select count(*), sum(upvotes) from listings where upvotes is not null") == [
+        (len(with_upvotes), sum(int(d.rsplit(" ", 1)[1]) for d in with_upvotes))
+    ]
+    assert query(built_db, "select count(*) from listings where published_year_inferred = 1") == [(len(year_less),)]
+    # Page-years: 002 saved 2025-11-12, "Feb 1 2" is 1 February 2025 with 2 upvotes.
+    assert query(built_db, "select published_on, published_year_inferred, upvotes from listings "
+                           "where source_id = 3 and date_text = 'Feb 1 2'") == [("2025-02-01", 1, 2)]
+    assert query(built_db, "select published_on, published_year_inferred from listings "
+                           "where date_text = 'Dec 23, 2024'") == [("2024-12-23", 0)]
+    # 110 + 51 + 63 "• N authors" lines, one organisation line.
+    assert query(built_db, "select count(*) from listings where authors_count is not null") == [(224,)]
+    assert query(built_db, "select o.handle, o.name, l.line from listings l join organizations o "
+                           "on o.id = l.organization_id") == [("adobe", "Adobe", 497)]  # title at 497, org line at 501
+    # Entries with no author/date block: 1 in 002, 3 in 003.
+    assert query(built_db, "select count(*) from listings join sources on sources.id = listings.source_id "
+                           "where format = 'hf_daily_papers' and date_text is null") == [(4,)]
+
+
+def test_cross_listed_papers(built_db):
+    # 336 listings of 319 papers: 17 extra listings, over 15 papers (two are on three pages).
+    assert query(built_db, "select count(*), sum(listings) from cross_listed") == [(15, 32)]
+
+
+def test_paper_ids_are_stable_and_derived_from_the_abstract(built_db):
+    abstract = source_lines("001_d90573da5af4b331.txt")[1]
+    squashed = " ".join(abstract.casefold().split())
+    expected = int.from_bytes(hashlib.sha256(("abstract:" + squashed).encode()).digest()[:8], "big") >> 11
+    assert query(built_db, "select id from papers where abstract = ?", abstract) == [(expected,)]
+    assert query(built_db, "select max(id) < 9007199254740992 from papers") == [(1,)]
+
+
+def test_views_answer(built_db):
+    overview = query(built_db, "select count(*), sum(listings) from paper_overview")
+    assert overview == [(319, 336)]
+    summary = query(built_db, "select file_name, records, parse_issues from source_summary order by file_name")
+    assert summary == [(name, count, 0) for name, count in FILES.items()]
+    months = query(built_db, "select sum(papers) from papers_per_month")
+    assert months == query(built_db, "select count(distinct paper_id) from listings where published_on is not null")
+    top = query(built_db, "select upvotes, snapshot_date from trending limit 1")
+    assert top == [(4, "2025-11-12")]  # "Sep 10 4" on the 12 November page is the highest count
+
+
+def test_full_text_search_uses_porter_stemming(built_db):
+    stems = query(built_db, "select count(*) from papers_fts where papers_fts match 'diffuse'")
+    words = query(built_db, "select count(*) from papers where title like '%diffusion%' or abstract like '%diffusion%'")
+    assert stems[0][0] >= words[0][0] > 0
+
+
+def test_check_accounts_for_every_line():
+    result = run_cli("check")
+    assert result.returncode == 0, result.stderr
+    assert "unaccounted:" not in result.stderr
+
+
+def test_readme_example_queries_run(built_db):
+    readme = (SOURCES.parent / "README.md").read_text()
+    examples = re.findall(r"```sql\n(.*?)```", readme, re.S)
+    assert len(examples) == 4
+    some_paper = query(built_db, "select paper_id from cross_listed limit 1")[0][0]
+    results = []
+    with sqlite3.connect(built_db) as conn:
+        for sql in examples:
+            results.append(conn.execute(sql, {"paper_id": some_paper}).fetchall())
+    accepted_diffusion, trending_november, provenance, per_month = results
+    titles = {title for _, title, _, _ in accepted_diffusion}
+    assert "Pseudo Numerical Methods for Diffusion Models on Manifolds" in titles  # 001 line 25, a poster
+    assert all(label.startswith("Accept") for _, _, _, label in accepted_diffusion)
+    assert trending_november and all(row[0].startswith("2025-11-") for row in trending_november)
+    assert len(provenance) >= 2
+    assert per_month and all(month.startswith("2024-") for month, _ in per_month)

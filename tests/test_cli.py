@@ -1,0 +1,56 @@
+"""The command line as a user meets it: help, summaries, and one-line errors."""
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+from conftest import PROJECT, SOURCES, run_cli
+
+
+def test_help_describes_every_command():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("build", "check", "serve"):
+        assert command in result.stdout
+    build_help = run_cli("build", "--help").stdout
+    assert "--output" in build_help and "--strict" in build_help
+
+
+def test_build_prints_a_summary(tmp_path):
+    result = run_cli("build", SOURCES, "--output", tmp_path / "papers.db")
+    assert result.returncode == 0, result.stderr
+    summary = " ".join(result.stderr.split())
+    assert "5 files, 336 listings, 319 papers, 0 parse issues" in summary
+
+
+def test_build_of_a_missing_path_is_one_clear_line(tmp_path):
+    result = run_cli("build", tmp_path / "nowhere", "--output", tmp_path / "papers.db")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: {tmp_path / 'nowhere'}: no such file or folder"]
+    assert not (tmp_path / "papers.db").exists()
+
+
+def test_serve_without_a_database_says_what_to_do(tmp_path):
+    result = run_cli("serve", "--db", tmp_path / "missing.db")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "run `python build_db.py build` first" in result.stderr
+
+
+def test_build_writes_its_checksum(tmp_path):
+    output = tmp_path / "papers.db"
+    assert run_cli("build", "--output", output).returncode == 0
+    digest = hashlib.sha256(output.read_bytes()).hexdigest()
+    assert (tmp_path / "papers.db.sha256").read_text() == f"{digest}  papers.db\n"
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
+    readme = (PROJECT / "README.md").read_text()
+    first_block = re.search(r"```(?:sh|bash)?\n(.*?)```", readme, re.S).group(1)
+    commands = [line for line in first_block.splitlines() if line and not line.startswith("#")]
+    assert len(commands) == 2
+    assert "build_db.py build" in commands[0] and "build_db.py serve" in commands[0]
+    assert "pytest" in commands[1]
+    assert commands[1] in (PROJECT / ".ci" / "run").read_text()
