@@ -37,6 +37,7 @@ DEFAULT_OUTPUT = PROJECT_DIR / "dist" / "papers.db"
 SQL_DIR = PROJECT_DIR / "sql"
 METADATA_FILE = PROJECT_DIR / "metadata.yml"
 MANIFEST_NAME = "manifest.toml"
+SQL_TIME_LIMIT_MS = 1000
 
 REVIEW_LISTING = "review_listing"
 HF_DAILY_PAPERS = "hf_daily_papers"
@@ -192,6 +193,18 @@ def looks_like_abstract(line: str) -> bool:
     return words >= 40 or (words >= 12 and line.rstrip().endswith("."))
 
 
+TITLE_MAX_WORDS = 25  # the longest title in the bundled sources has 15 words
+
+
+def continues_title(line: str) -> bool:
+    """Is this line, right after a title, that title's abstract?
+
+    Yes when it reads as prose, and also when it is longer than any title: that is an abstract
+    cut short (for example by a file that ends mid-sentence), not the next paper's title.
+    """
+    return looks_like_abstract(line) or len(line.split()) > TITLE_MAX_WORDS
+
+
 # --------------------------------------------------------------------------------------------
 # Reader: review listings (OpenReview style)
 # --------------------------------------------------------------------------------------------
@@ -233,17 +246,17 @@ def read_review_listing(text: str) -> Reading:
                 )
             close()
             current = None
+        elif current is not None and current.abstract is None and current.decision is None and continues_title(line):
+            current.abstract = line
+            current.last_line = number
         elif looks_like_abstract(line):
-            if current is not None and current.abstract is None and current.decision is None:
-                current.abstract = line
-                current.last_line = number
-            else:
-                close()
-                current = Record(line=number, last_line=number, abstract=line)
+            close()
+            current = Record(line=number, last_line=number, abstract=line)
         else:
             close()
             current = Record(line=number, last_line=number, title=line.strip())
     close()
+    _check_tail(reading)
     return reading
 
 
@@ -256,6 +269,23 @@ def _starts_with_label(content: list[tuple[int, str]]) -> bool:
         [looks_like_abstract(first), DECISION_LINE.match(first.strip()), looks_like_abstract(second),
          DECISION_LINE.match(second.strip())]
     )
+
+
+SENTENCE_END = (".", "!", "?", ")", "]", '"', "'", "”", "’")
+
+
+def _check_tail(reading: Reading) -> None:
+    """A file cut off inside its last abstract: the record is kept, the cut is reported."""
+    if not reading.records:
+        return
+    last = reading.records[-1]
+    ends_in_abstract = last.abstract is not None and not any(
+        [last.decision, last.authors_count, last.organization, last.date_text]
+    )
+    if ends_in_abstract and not last.abstract.rstrip().endswith(SENTENCE_END):
+        reading.issues.append(
+            ParseIssue(last.last_line, "truncated_record", "file ends mid-sentence: the last abstract may be cut off")
+        )
 
 
 def _finish_record(record: Record, reading: Reading) -> None:
@@ -342,9 +372,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             _set_entry_authors(current, line)
             current.last_line = number
             meta_state = "who"
-        elif meta_state is None and current is not None and current.abstract is None and (
-            looks_like_abstract(line)
-        ):
+        elif meta_state is None and current is not None and current.abstract is None and continues_title(line):
             current.abstract = line
             current.last_line = number
         else:
@@ -355,6 +383,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             else:
                 current = Record(line=number, last_line=number, title=line.strip())
     close()
+    _check_tail(reading)
     return reading
 
 
@@ -529,10 +558,15 @@ def read_source(source: SourceFile) -> Reading:
                        other_lines={n: "blank" for n in range(1, line_count + 1)})
     file_format = source.format or detect_format(text)
     if file_format is None:
-        return Reading(format=None, line_count=line_count, issues=decode_issues + [
-            ParseIssue(None, "not_a_listing", "neither a review listing nor a Hugging Face Daily Papers page"),
-            *(ParseIssue(n, "unread_line", "line of a file that is no listing") for n in range(1, line_count + 1)),
-        ])
+        return Reading(
+            format=None,
+            line_count=line_count,
+            issues=decode_issues + [ParseIssue(
+                None, "not_a_listing",
+                f"none of its {line_count} lines reads as a review listing or a Hugging Face Daily Papers page",
+            )],
+            other_lines={n: "unread" for n in range(1, line_count + 1)},
+        )
     if file_format == HF_DAILY_PAPERS:
         reading = read_hf_daily_page(text, source.snapshot_date)
     else:
@@ -710,9 +744,10 @@ TABLE_ORDER = ("sources", "decisions", "organizations", "papers", "listings", "p
 
 def load_database(tables: Tables, output: Path) -> str:
     """Write the database atomically; return its SHA-256 (also written to `<output>.sha256`)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
+    ensure_output_folder(output)
     remove_leftovers(output)
     temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+    checksum = output.with_name(f".{output.name}.sha256.tmp-{os.getpid()}")
     try:
         db = sqlite_utils.Database(str(temporary))
         db.executescript((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
@@ -726,19 +761,53 @@ def load_database(tables: Tables, output: Path) -> str:
         db.conn.commit()
         db.execute("VACUUM")
         db.close()
+        digest = hashlib.sha256(temporary.read_bytes()).hexdigest()
+        checksum.write_text(f"{digest}  {output.name}\n", encoding="utf-8")
         os.replace(temporary, output)
+        os.replace(checksum, output.with_name(output.name + ".sha256"))
     except BaseException:
         temporary.unlink(missing_ok=True)
+        checksum.unlink(missing_ok=True)
         raise
-    digest = hashlib.sha256(output.read_bytes()).hexdigest()
-    output.with_name(output.name + ".sha256").write_text(f"{digest}  {output.name}\n", encoding="utf-8")
     return digest
 
 
+def ensure_output_folder(output: Path) -> None:
+    """Create the output's folder, or say in one line why the database cannot be written there."""
+    folder = output.parent
+    blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise PapersDbError(f"{blocker}: is a file, not a folder: cannot write {output}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PapersDbError(f"{folder}: cannot create the output folder: {error.strerror}") from None
+    if not os.access(folder, os.W_OK):
+        raise PapersDbError(f"{folder}: output folder is not writable")
+    if output.is_dir():
+        raise PapersDbError(f"{output}: is a folder; give the database file's path")
+
+
 def remove_leftovers(output: Path) -> None:
-    """Temporary files of builds that were killed before they could rename into place."""
-    for leftover in output.parent.glob(f".{output.name}.tmp-*"):
-        leftover.unlink(missing_ok=True)
+    """Temporary files of builds that were killed before they could rename into place.
+
+    A temporary file is named after the process writing it; one whose process is still running
+    belongs to a concurrent build and is left alone.
+    """
+    for leftover in [*output.parent.glob(f".{output.name}.tmp-*"), *output.parent.glob(f".{output.name}.sha256.tmp-*")]:
+        pid = leftover.name.rsplit("-", 1)[1]
+        if not pid.isdigit() or not _process_is_running(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _process_is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -817,10 +886,12 @@ def build(
     to <output>.sha256.
     """
     try:
+        ensure_output_folder(output)
         readings = _read_all(paths)
         issue_count = _report_issues(readings)
         if strict and issue_count:
-            fail(f"{issue_count} parse issue(s) and --strict was given: database not written")
+            console.print(f"[bold red]error:[/] {issue_count} parse issue(s) and --strict was given: database not written")
+            raise typer.Exit(1)
         tables = normalise(readings)
         with console.status("Writing database"):
             digest = load_database(tables, output)
@@ -880,6 +951,8 @@ def datasette_serve_args(database: Path, port: int = 8001) -> list[str]:
         "--metadata", str(METADATA_FILE),
         "--host", "127.0.0.1",
         "--port", str(port),
+        # A query that runs past this is stopped; the file is immutable, so writes never succeed.
+        "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS),
     ]
 
 

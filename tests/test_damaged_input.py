@@ -1,0 +1,212 @@
+"""Damaged sources: each kind of damage on a fixture made from a vendored file or written here."""
+
+import shutil
+import sqlite3
+from dataclasses import astuple
+from pathlib import Path
+
+import pytest
+
+from build_db import SourceFile, read_manifest, read_source
+from conftest import SOURCES, run_cli
+
+MANIFEST = read_manifest(SOURCES)
+REVIEW = "001_d90573da5af4b331.txt"
+HF = "003_6399432fb99c7d91.txt"
+
+
+def read_bytes_as(name, data):
+    """Read `data` as if it were the vendored file `name` (same format and snapshot date)."""
+    entry = MANIFEST[name]
+    source = SourceFile(Path(name), data, entry["format"], entry.get("snapshot_date"))
+    return read_source(source)
+
+
+def records(reading):
+    return [astuple(record) for record in reading.records]
+
+
+def line_of(data: bytes, index: int) -> int:
+    return data[:index].count(b"\n") + 1
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_windows_copy_with_bom_trailing_blanks_and_nbsp_reads_the_same(name):
+    clean = (SOURCES / name).read_bytes()
+    lines = clean.decode("utf-8").split("\n")
+    damaged_lines = []
+    for number, line in enumerate(lines):
+        if number % 3 == 0:
+            line = line.replace(" ", "\u00a0")  # non-breaking spaces, as some browsers copy them
+        damaged_lines.append(line + (" \t" if number % 2 else "  "))
+    damaged = b"\xef\xbb\xbf" + "\r\n".join(damaged_lines).encode("utf-8")
+    expected, got = read_bytes_as(name, clean), read_bytes_as(name, damaged)
+    assert records(got) == records(expected)
+    assert got.issues == expected.issues == []
+    assert got.unaccounted_lines() == []
+
+
+def test_bytes_that_are_not_utf8_and_nul_bytes_are_named_and_the_rest_is_read():
+    clean = (SOURCES / REVIEW).read_bytes()
+    lines = clean.split(b"\n")
+    lines[3] = lines[3][:40] + b"\xff\xfe" + lines[3][40:]  # line 4: inside an abstract
+    lines[6] = lines[6][:10] + b"\x00" + lines[6][10:]  # line 7: inside an abstract
+    reading = read_bytes_as(REVIEW, b"\n".join(lines))
+    assert [(i.line, i.code) for i in reading.issues] == [(4, "invalid_utf8"), (7, "nul_byte")]
+    assert "column 41" in reading.issues[0].message
+    assert len(reading.records) == 100
+    assert "\ufffd\ufffd" in reading.records[1].abstract  # line 4 is the second record's abstract
+    assert reading.unaccounted_lines() == []
+
+
+def test_file_cut_inside_the_last_metadata_block_keeps_earlier_records():
+    clean = (SOURCES / HF).read_bytes()
+    cut_at = clean.rindex("·".encode()) + len("·".encode())  # the final date line is lost
+    reading = read_bytes_as(HF, clean[:cut_at])
+    assert len(reading.records) == 54
+    assert records(reading)[:53] == records(read_bytes_as(HF, clean))[:53]
+    assert [(i.line, i.code) for i in reading.issues] == [(line_of(clean, cut_at), "truncated_metadata")]
+    assert reading.unaccounted_lines() == []
+
+
+def test_file_cut_inside_the_last_abstract_is_reported_at_that_line():
+    clean = (SOURCES / REVIEW).read_bytes()
+    cut_at = clean.rindex(b"\n") + 200  # 199 characters into the last abstract, mid-word
+    reading = read_bytes_as(REVIEW, clean[:cut_at])
+    assert len(reading.records) == 100
+    assert [(i.line, i.code) for i in reading.issues] == [(229, "truncated_record")]
+
+
+def test_file_cut_after_a_title_keeps_the_title_and_reports_it():
+    clean = (SOURCES / REVIEW).read_bytes()
+    cut_at = clean.rindex(b"\n")  # the last line, an abstract, is lost
+    reading = read_bytes_as(REVIEW, clean[:cut_at])
+    assert len(reading.records) == 100
+    assert (reading.records[-1].title, reading.records[-1].abstract) == ("Simpler Calibration for Survival Analysis", None)
+    assert [(i.line, i.code) for i in reading.issues] == [(228, "missing_abstract")]
+
+
+def test_very_long_line_and_a_record_that_is_only_a_title():
+    long_abstract = "We study a very long abstract. " * 40_000  # 1.2 MB on one line
+    text = f"A Paper With a Long Abstract\n{long_abstract.strip()}\nAccept (Poster)\nOnly a Title Here\n"
+    reading = read_bytes_as(REVIEW, text.encode())
+    assert [(r.line, r.last_line, r.title, len(r.abstract or "")) for r in reading.records] == [
+        (1, 3, "A Paper With a Long Abstract", len(long_abstract.strip())),
+        (4, 4, "Only a Title Here", 0),
+    ]
+    assert [(i.line, i.code) for i in reading.issues] == [(4, "missing_abstract")]
+
+
+def make_damaged_folder(folder: Path) -> Path:
+    folder.mkdir()
+    shutil.copy(SOURCES / REVIEW, folder / REVIEW)
+    shutil.copy(SOURCES / REVIEW, folder / "copy_of_001.txt")  # the same bytes under another name
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "prices.csv").write_text("item,price\napple,1\npear,2\n")
+    (folder / "image.bin").write_bytes(bytes(range(256)) * 4)
+    return folder
+
+
+def test_damaged_folder_builds_what_it_can_and_reports_the_rest(tmp_path):
+    folder = make_damaged_folder(tmp_path / "sources")
+    output = tmp_path / "papers.db"
+    result = run_cli("build", folder, "--output", output)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    for name in ("copy_of_001.txt", "empty.txt", "prices.csv", "image.bin"):
+        assert f"warning: {name}" in result.stderr
+    with sqlite3.connect(output) as conn:
+        assert conn.execute("select count(*) from listings").fetchone() == (100,)
+        issues = conn.execute(
+            "select file_name, code from parse_issues join sources on sources.id = source_id "
+            "where code in ('duplicate_file', 'empty_file', 'not_a_listing') order by file_name"
+        ).fetchall()
+        duplicate = conn.execute(
+            "select copy.file_name, original.file_name from sources copy "
+            "join sources original on original.id = copy.duplicate_of"
+        ).fetchall()
+    assert issues == [
+        ("copy_of_001.txt", "duplicate_file"),
+        ("empty.txt", "empty_file"),
+        ("image.bin", "not_a_listing"),
+        ("prices.csv", "not_a_listing"),
+    ]
+    # Sorted by name, "001_…" comes before "copy_of_001.txt", so the copy is the repeat.
+    assert duplicate == [("copy_of_001.txt", REVIEW)]
+
+
+def test_check_reports_the_damaged_folder_with_every_line_accounted_for(tmp_path):
+    result = run_cli("check", make_damaged_folder(tmp_path / "sources"))
+    assert result.returncode == 0, result.stderr
+    assert "unaccounted:" not in result.stderr
+    assert "prices.csv" in result.stderr and "image.bin" in result.stderr
+
+
+def test_strict_fails_on_any_issue_and_writes_nothing(tmp_path):
+    output = tmp_path / "papers.db"
+    result = run_cli("build", make_damaged_folder(tmp_path / "sources"), "--output", output, "--strict")
+    assert result.returncode == 1
+    assert "--strict" in result.stderr and "Traceback" not in result.stderr
+    assert not output.exists()
+    assert run_cli("build", "--output", output, "--strict").returncode == 0  # the clean sources pass
+
+
+def test_no_readable_source_is_fatal_with_one_line(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    result = run_cli("build", folder, "--output", tmp_path / "papers.db")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "error: no readable listing among the sources: nothing to build"
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    result = run_cli("build", empty, "--output", tmp_path / "papers.db")
+    assert (result.returncode, result.stderr.strip()) == (2, f"error: no source files in {empty}")
+
+
+def test_unwritable_output_is_fatal_with_one_line(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = run_cli("build", "--output", blocker / "papers.db")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {blocker}: is a file, not a folder: cannot write {blocker / 'papers.db'}"
+    result = run_cli("build", "--output", tmp_path)
+    assert (result.returncode, result.stderr.strip()) == (2, f"error: {tmp_path}: is a folder; give the database file's path")
+
+
+BAD_MANIFESTS = {
+    "not toml": "this is [not toml",
+    "unknown format": '[[source]]\nfile = "a.txt"\nformat = "csv"\n',
+    "bad date": '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\nsnapshot_date = "12 Nov"\n',
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_MANIFESTS))
+def test_bad_manifest_is_one_line_naming_the_manifest(tmp_path, case):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(SOURCES / REVIEW, folder / "a.txt")
+    (folder / "manifest.toml").write_text(BAD_MANIFESTS[case])
+    for command in ("build", "check"):
+        result = run_cli(command, folder, *(["--output", tmp_path / "x.db"] if command == "build" else []))
+        assert result.returncode == 2, (command, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+        assert result.stderr.startswith(f"error: {folder / 'manifest.toml'}")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x00" * 1000, b"\xff\xfe\xfd" * 300, b"\n\n\n", "·\n·\n  • 3 authors\nNov 12\n".encode(), b"Accept (Poster)\n" * 5],
+    ids=["nuls", "not-utf8", "blank-lines", "hf-debris", "decisions-only"],
+)
+def test_no_input_makes_a_traceback(tmp_path, content):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "bad.txt").write_bytes(content)
+    shutil.copy(SOURCES / REVIEW, folder / REVIEW)
+    for command in ("build", "check"):
+        result = run_cli(command, folder, *(["--output", tmp_path / "x.db"] if command == "build" else []))
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.returncode == 0, result.stderr
+        assert "bad.txt" in result.stderr
