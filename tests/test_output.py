@@ -1,0 +1,109 @@
+"""The database file as an artefact: atomic under SIGKILL, byte-identical for the same sources."""
+
+import hashlib
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from conftest import PROJECT, SOURCES, run_cli
+
+VENDORED = sorted(p for p in SOURCES.iterdir() if p.suffix == ".txt")
+
+
+def write_large_listing(path, records=8000, seed=7):
+    """A review listing big enough that writing its database takes a few seconds."""
+    rng = random.Random(seed)
+    words = "model learning neural data training network graph diffusion language image method".split()
+    lines = []
+    for number in range(records):
+        lines.append(f"Paper {number}: " + " ".join(rng.choice(words).title() for _ in range(8)))
+        lines.append(" ".join(rng.choice(words) for _ in range(150)) + f" number {number}.")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def leftovers(output):
+    return sorted(output.parent.glob(f".{output.name}*.tmp-*"))
+
+
+def test_killed_build_leaves_the_previous_database_intact(tmp_path):
+    output = tmp_path / "dist" / "papers.db"
+    assert run_cli("build", "--output", output).returncode == 0
+    before = output.read_bytes()
+    checksum_before = (tmp_path / "dist" / "papers.db.sha256").read_text()
+    large = tmp_path / "large"
+    large.mkdir()
+    write_large_listing(large / "large.txt")
+
+    for delay in (0.0, 0.3, 1.0):  # killed as writing starts, and at two points into it
+        build = subprocess.Popen(
+            [sys.executable, str(PROJECT / "build_db.py"), "build", str(large), "--output", str(output)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while not any(p.name.startswith(".papers.db.tmp-") for p in leftovers(output)):
+            assert build.poll() is None, "the build finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(delay)
+        build.send_signal(signal.SIGKILL)
+        assert build.wait() == -signal.SIGKILL
+        # It died mid-write: its temporary file is still there, and the target was not touched.
+        assert leftovers(output), delay
+        assert output.read_bytes() == before
+        assert (tmp_path / "dist" / "papers.db.sha256").read_text() == checksum_before
+        with sqlite3.connect(output) as conn:
+            assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+            assert conn.execute("select count(*) from listings").fetchone() == (336,)
+
+    # The next build removes what the killed ones left.
+    assert run_cli("build", large, "--output", output).returncode == 0
+    assert leftovers(output) == []
+    with sqlite3.connect(output) as conn:
+        assert conn.execute("select count(*) from listings").fetchone() == (8000,)
+
+
+def test_leftover_of_a_running_build_is_not_removed(tmp_path):
+    output = tmp_path / "papers.db"
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        running = tmp_path / f".papers.db.tmp-{sleeper.pid}"
+        running.write_bytes(b"in progress")
+        dead = tmp_path / ".papers.db.tmp-999999999"
+        dead.write_bytes(b"killed")
+        assert run_cli("build", "--output", output).returncode == 0
+        assert running.exists() and not dead.exists()
+    finally:
+        sleeper.kill()
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_same_sources_in_any_order_give_a_byte_identical_database(tmp_path):
+    forward = tmp_path / "forward.db"
+    backward = tmp_path / "backward.db"
+    elsewhere = tmp_path / "elsewhere.db"
+    assert run_cli("build", *VENDORED, "--output", forward).returncode == 0
+    assert run_cli("build", *reversed(VENDORED), "--output", backward).returncode == 0
+    copy = tmp_path / "copy" / "sources"
+    shutil.copytree(SOURCES, copy)
+    assert run_cli("build", copy, "--output", elsewhere, cwd=tmp_path).returncode == 0
+    assert sha256(forward) == sha256(backward) == sha256(elsewhere)
+    assert (tmp_path / "forward.db.sha256").read_text().split()[0] == sha256(forward)
+
+
+def test_adding_sources_does_not_change_paper_ids(tmp_path):
+    one_page = tmp_path / "one_page.db"
+    everything = tmp_path / "everything.db"
+    assert run_cli("build", SOURCES / "003_6399432fb99c7d91.txt", "--output", one_page).returncode == 0
+    assert run_cli("build", "--output", everything).returncode == 0
+    with sqlite3.connect(one_page) as small, sqlite3.connect(everything) as full:
+        query = "select id, title, abstract from papers order by id"
+        small_papers = small.execute(query).fetchall()
+        assert len(small_papers) == 54
+        assert set(small_papers) <= set(full.execute(query).fetchall())
