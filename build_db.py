@@ -975,10 +975,10 @@ def serve(
     ensure_inspect_file(database)
     command = [sys.executable, "-m", "datasette", *datasette_serve_args(database, port)]
     console.print(f"Serving {database} at http://127.0.0.1:{port}/ (Ctrl+C to stop)", highlight=False)
-    try:
-        raise typer.Exit(subprocess.call(command))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become the Datasette process, so that Ctrl+C and kill reach the server itself.
+    os.execv(sys.executable, command)
 
 
 def main() -> None:
