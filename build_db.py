@@ -133,7 +133,8 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
             )
             line = raw.decode("utf-8", errors="replace")
         lines.append(line.translate(NBSP_LIKE).rstrip(" \t"))
-    return "\n".join(lines), issues
+    # Every line ends with "\n", so a line emptied by repair (a lone NUL) still counts as one.
+    return "".join(line + "\n" for line in lines), issues
 
 
 def text_lines(text: str) -> list[str]:

@@ -1,0 +1,98 @@
+"""Properties of the readers on arbitrary input: they never fail, and account for every line."""
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from build_db import (
+    HF_DAILY_PAPERS,
+    REVIEW_LISTING,
+    PapersDbError,
+    SourceFile,
+    decode_source,
+    read_hf_daily_page,
+    read_review_listing,
+    read_source,
+    text_lines,
+)
+
+# Lines shaped like the real ones, so that generated files exercise the readers' states rather
+# than only their "unknown line" paths.
+SHAPED_LINES = [
+    "",
+    "new",
+    "Daily Papers",
+    "Nov 12",
+    "Dec 3 7",
+    "Nov 4, 2024 12",
+    "Feb 30, 2024",
+    "·",
+    "  • 8 authors",
+    "adobe Adobe",
+    "Accept (Poster)",
+    "Accept: notable-top-25%",
+    "Accept (Workshop)",
+    "Reject",
+    "Withdrawn Submission",
+    "Accept Is All You Need",
+    "A Short Title",
+    "We propose a method. " * 20,
+    "An abstract cut off in the middle of a sentence that goes on and on and on and on and on and on "
+    "and on and on and never",
+]
+line = st.one_of(st.sampled_from(SHAPED_LINES), st.text(max_size=60))
+listing_text = st.lists(line, max_size=40).map("\n".join)
+snapshot = st.one_of(st.none(), st.dates().map(lambda d: d.isoformat()))
+
+
+def assert_well_formed(reading, text):
+    count = len(text_lines(text))
+    assert reading.line_count == count
+    assert reading.unaccounted_lines() == []
+    previous_end = 0
+    for record in reading.records:
+        # Records are in file order, do not overlap and stay inside the file.
+        assert previous_end < record.line <= record.last_line <= count
+        assert record.title or record.abstract
+        previous_end = record.last_line
+    for issue in reading.issues:
+        assert issue.line is None or 1 <= issue.line <= count
+        assert issue.code and issue.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(listing_text)
+def test_review_reader_accounts_for_every_line(text):
+    assert_well_formed(read_review_listing(text), text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(listing_text, snapshot)
+def test_hf_reader_accounts_for_every_line(text, snapshot_date):
+    assert_well_formed(read_hf_daily_page(text, snapshot_date), text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from([None, REVIEW_LISTING, HF_DAILY_PAPERS]))
+def test_any_bytes_are_read_or_refused_with_the_projects_own_error(data, file_format):
+    source = SourceFile(Path("any.txt"), data, file_format, "2025-11-12" if file_format else None)
+    try:
+        reading = read_source(source)
+    except PapersDbError:
+        return
+    text, _ = decode_source(data)
+    assert_well_formed(reading, text)
+
+
+one_line = st.one_of(
+    st.sampled_from(SHAPED_LINES), st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=60)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(one_line, max_size=30))
+def test_decoding_windows_copies_changes_nothing(lines):
+    clean = "\n".join(lines)
+    windows = ("\ufeff" + "\r\n".join(lines)).encode("utf-8")
+    assert decode_source(windows)[0] == decode_source(clean.encode("utf-8"))[0]
