@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -36,8 +37,9 @@ DEFAULT_SOURCES = PROJECT_DIR / "sources"
 DEFAULT_OUTPUT = PROJECT_DIR / "dist" / "papers.db"
 SQL_DIR = PROJECT_DIR / "sql"
 METADATA_FILE = PROJECT_DIR / "metadata.yml"
+PLUGINS_DIR = PROJECT_DIR / "plugins"
+TEMPLATES_DIR = PROJECT_DIR / "templates"
 MANIFEST_NAME = "manifest.toml"
-SQL_TIME_LIMIT_MS = 1000
 
 REVIEW_LISTING = "review_listing"
 HF_DAILY_PAPERS = "hf_daily_papers"
@@ -684,12 +686,50 @@ def normalise(readings: list[SourceReading]) -> Tables:
     decisions = []
     for label, number in decision_ids.items():
         outcome, tier = normalise_decision(label)
-        decisions.append({"id": number, "label": label, "outcome": outcome, "tier": tier})
+        decisions.append({"id": number, "label": label, "outcome": outcome, "tier": tier,
+                          "precedence": decision_precedence(outcome, tier)})
     organization_rows = {}
     for handle, name in organizations:
         organization_rows.setdefault(handle, {"id": organization_ids[handle], "handle": handle, "name": name})
-    paper_rows = sorted(papers.values(), key=lambda paper: paper["id"])
+    paper_rows = _summarise_papers(papers.values(), listings, decisions)
     return Tables(sources, paper_rows, listings, decisions, list(organization_rows.values()), parse_issues)
+
+
+OUTCOME_PRECEDENCE = ("accept", "reject", "desk_reject", "withdrawn")
+TIER_PRECEDENCE = ("oral", "spotlight", "poster", None)
+
+
+def decision_precedence(outcome: str, tier: str | None) -> int:
+    """Which decision says most about a paper (lower first): accepted before rejected, then by tier."""
+    return OUTCOME_PRECEDENCE.index(outcome) * 10 + TIER_PRECEDENCE.index(tier)
+
+
+def _summarise_papers(papers: Iterable[dict], listings: list[dict], decisions: list[dict]) -> list[dict]:
+    """Paper rows with what their listings say together, computed once here rather than by a
+    view on every page: first publication date, best decision, most upvotes, listing counts."""
+    rows = {
+        paper["id"]: dict(paper, first_published_on=None, first_published_year=None, best_decision_id=None,
+                          outcome=None, tier=None, max_upvotes=None, listings_count=0, source_count=0)
+        for paper in papers
+    }
+    decision_by_id = {decision["id"]: decision for decision in decisions}
+    sources_of: dict[int, set[int]] = {}
+    for listing in listings:
+        paper = rows[listing["paper_id"]]
+        paper["listings_count"] += 1
+        sources_of.setdefault(paper["id"], set()).add(listing["source_id"])
+        if listing["published_on"] and (paper["first_published_on"] or "9999") > listing["published_on"]:
+            paper["first_published_on"] = listing["published_on"]
+            paper["first_published_year"] = int(listing["published_on"][:4])
+        if listing["upvotes"] is not None:
+            paper["max_upvotes"] = max(paper["max_upvotes"] or 0, listing["upvotes"])
+        decision = decision_by_id.get(listing["decision_id"])
+        best = decision_by_id.get(paper["best_decision_id"])
+        if decision and (best is None or (decision["precedence"], decision["label"]) < (best["precedence"], best["label"])):
+            paper.update(best_decision_id=decision["id"], outcome=decision["outcome"], tier=decision["tier"])
+    for paper_id, source_ids in sources_of.items():
+        rows[paper_id]["source_count"] = len(source_ids)
+    return sorted(rows.values(), key=lambda paper: paper["id"])
 
 
 def _papers(readings: list[SourceReading]) -> dict[str, dict]:
@@ -933,28 +973,60 @@ def inspect_file_for(database: Path) -> Path:
     return database.with_name(database.stem + "-inspect.json")
 
 
-def ensure_inspect_file(database: Path) -> Path:
-    """Datasette's inspect file (table counts, hash) for an immutable database, kept up to date."""
+def metadata_file_for(database: Path) -> Path:
+    return database.with_name(database.stem + "-metadata.json")
+
+
+def read_metadata() -> tuple[dict, dict]:
+    """metadata.yml as Datasette 0.65 wants it (its configuration block merged into the
+    descriptive one), and the Datasette settings the configuration block names."""
+    try:
+        document = yaml.safe_load(METADATA_FILE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise PapersDbError(f"{METADATA_FILE}: not readable YAML: {' '.join(str(error).split())}") from None
+    configuration = dict(document.pop("configuration", None) or {})
+    settings = configuration.pop("settings", None) or {}
+    return deep_merge(document, configuration), settings
+
+
+def deep_merge(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def prepare_serving(database: Path) -> None:
+    """Write what Datasette reads beside the database: the inspect file and merged metadata."""
+    metadata, _ = read_metadata()
     inspect_file = inspect_file_for(database)
     if not inspect_file.is_file() or inspect_file.stat().st_mtime < database.stat().st_mtime:
+        # Table counts and hash, so that an immutable database is never counted at request time.
         subprocess.run(
             [sys.executable, "-m", "datasette", "inspect", str(database), "--inspect-file", str(inspect_file)],
             check=True,
         )
-    return inspect_file
+    metadata_file_for(database).write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def datasette_serve_args(database: Path, port: int = 8001) -> list[str]:
     """Arguments to `datasette` that serve the file as `serve` does: immutable, read-only, local."""
-    return [
+    _, settings = read_metadata()
+    args = [
         "serve", "-i", str(database),
         "--inspect-file", str(inspect_file_for(database)),
-        "--metadata", str(METADATA_FILE),
+        "--metadata", str(metadata_file_for(database)),
+        "--plugins-dir", str(PLUGINS_DIR),
+        "--template-dir", str(TEMPLATES_DIR),
         "--host", "127.0.0.1",
         "--port", str(port),
-        # A query that runs past this is stopped; the file is immutable, so writes never succeed.
-        "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS),
     ]
+    for name, value in settings.items():
+        args += ["--setting", name, str(value)]
+    return args
 
 
 @app.command()
@@ -970,10 +1042,9 @@ def serve(
     if not database.is_file():
         fail(f"{database}: no database here; run `python build_db.py build` first")
     try:
-        yaml.safe_load(METADATA_FILE.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        fail(f"{METADATA_FILE}: not readable YAML: {' '.join(str(error).split())}")
-    ensure_inspect_file(database)
+        prepare_serving(database)
+    except PapersDbError as error:
+        fail(str(error))
     command = [sys.executable, "-m", "datasette", *datasette_serve_args(database, port)]
     console.print(f"Serving {database} at http://127.0.0.1:{port}/ (Ctrl+C to stop)", highlight=False)
     sys.stdout.flush()

@@ -18,7 +18,8 @@ CREATE TABLE decisions (
     id INTEGER PRIMARY KEY,
     label TEXT NOT NULL UNIQUE,
     outcome TEXT NOT NULL CHECK (outcome IN ('accept', 'reject', 'withdrawn', 'desk_reject')),
-    tier TEXT CHECK (tier IN ('oral', 'spotlight', 'poster'))
+    tier TEXT CHECK (tier IN ('oral', 'spotlight', 'poster')),
+    precedence INTEGER NOT NULL
 );
 
 CREATE TABLE organizations (
@@ -27,10 +28,20 @@ CREATE TABLE organizations (
     name TEXT NOT NULL
 );
 
+-- A paper's columns after `abstract` summarise its listings; the build computes them once so
+-- that pages and facets need no aggregate over listings.
 CREATE TABLE papers (
     id INTEGER PRIMARY KEY,
     title TEXT,
-    abstract TEXT
+    abstract TEXT,
+    first_published_on TEXT,
+    first_published_year INTEGER,
+    best_decision_id INTEGER REFERENCES decisions(id),
+    outcome TEXT,
+    tier TEXT,
+    max_upvotes INTEGER,
+    listings_count INTEGER NOT NULL,
+    source_count INTEGER NOT NULL
 );
 
 CREATE TABLE listings (
@@ -59,6 +70,13 @@ CREATE TABLE parse_issues (
 );
 
 -- Every foreign key is indexed, and so is every column the views filter or sort on.
+CREATE INDEX papers_first_published_on ON papers(first_published_on);
+CREATE INDEX papers_first_published_year ON papers(first_published_year);
+CREATE INDEX papers_best_decision_id ON papers(best_decision_id);
+CREATE INDEX papers_outcome ON papers(outcome);
+CREATE INDEX papers_tier ON papers(tier);
+CREATE INDEX papers_max_upvotes ON papers(max_upvotes);
+CREATE INDEX papers_source_count ON papers(source_count);
 CREATE INDEX listings_paper_id ON listings(paper_id);
 CREATE INDEX listings_decision_id ON listings(decision_id);
 CREATE INDEX listings_organization_id ON listings(organization_id);

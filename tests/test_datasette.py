@@ -1,6 +1,7 @@
 """Datasette serving the built database exactly as `python build_db.py serve` does."""
 
 import asyncio
+import urllib.parse
 import sqlite3
 
 import datasette.cli
@@ -13,7 +14,7 @@ import build_db
 @pytest.fixture(scope="module")
 def served(built_db):
     """A Datasette instance made from the same arguments `serve` passes to `datasette serve`."""
-    build_db.ensure_inspect_file(built_db)
+    build_db.prepare_serving(built_db)
     args = build_db.datasette_serve_args(built_db)
     assert args[0] == "serve"
     context = datasette.cli.serve.make_context("serve", args[1:])
@@ -90,3 +91,124 @@ def test_metadata_describes_everything_and_nothing_else(built_db):
         assert described[name].get("description"), name
         assert set(described[name].get("columns", {})) == set(columns), name
         assert all(described[name]["columns"].values()), name
+
+
+# --- Search, canned queries, facets and pages (issue: Datasette that people enjoy) ---------------
+
+
+def query_rows(served, name, **params):
+    response = served(f"/papers/{name}.json?_shape=array&" + urllib.parse.urlencode(params))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_search_query_ranks_by_relevance_with_highlights(served, built_db):
+    rows = query_rows(served, "search", q="diffusion")
+    with sqlite3.connect(built_db) as conn:
+        matching = {r[0] for r in conn.execute("select rowid from papers_fts where papers_fts match 'diffusion'")}
+    assert {row["paper_id"] for row in rows} == matching
+    # A title match counts five times an abstract match: papers with the word in their title
+    # come before papers that only have it in their abstract.
+    in_title = ["\ue000" in row["title"] for row in rows]
+    assert in_title == sorted(in_title, reverse=True) and any(in_title) and not all(in_title)
+    assert all("\ue000" in row["snippet"] or "\ue000" in row["title"] for row in rows)
+
+
+@pytest.mark.parametrize("q", ["", "   ", '"', "'", "NEAR(", "a AND OR NOT", "*", "-", "title:x", "^", '"unclosed'])
+def test_search_query_never_raises_fts_syntax_errors(served, q):
+    rows = query_rows(served, "search", q=q)
+    assert isinstance(rows, list)
+    if not any(ch.isalnum() for ch in q):
+        assert rows == []  # nothing to search for: no results, not everything
+
+
+def test_search_prefix_and_stemming(served):
+    stems = {row["paper_id"] for row in query_rows(served, "search", q="diffuse")}
+    prefix = {row["paper_id"] for row in query_rows(served, "search", q="diffus*")}
+    assert stems and stems <= prefix
+
+
+def test_search_highlighting_cannot_inject_html(served):
+    # 002 line 235 has "i.e., <10% precision" in its abstract: it must come back escaped.
+    html = served("/papers/search?" + urllib.parse.urlencode({"q": "precision unusable"})).text
+    assert "<mark>precision</mark>" in html or "<mark>unusable</mark>" in html
+    assert "&lt;10%" in html and "<10%" not in html
+    attack = served("/papers/search?" + urllib.parse.urlencode({"q": "<script>alert(1)</script>"})).text
+    assert "<script>alert(1)</script>" not in attack
+
+
+def test_search_result_titles_link_to_the_paper(served):
+    rows = query_rows(served, "search", q="halfspaces")
+    html = served("/papers/search?q=halfspaces").text
+    assert f'href="/papers/papers/{rows[0]["paper_id"]}"' in html
+
+
+def test_paper_overview_is_searchable(served):
+    rows = served("/papers/paper_overview.json?_search=halfspaces&_shape=array").json()
+    assert [row["title"] for row in rows] == ["An Efficient Tester-Learner for Halfspaces"]
+
+
+def test_canned_queries_answer(served, built_db):
+    spotlight = query_rows(served, "papers_by_tier", tier="Spotlight")
+    assert len(spotlight) == 4  # 2 "Accept (Spotlight)" + 2 "Accept: notable-top-25%" in 001
+    assert {row["decision"] for row in spotlight} == {"Accept (Spotlight)", "Accept: notable-top-25%"}
+    per_tier = {row["tier"]: row["papers"] for row in query_rows(served, "accepted_per_tier")}
+    assert per_tier == {"poster": 25, "oral": 4, "spotlight": 4}
+    trending = query_rows(served, "trending_on", snapshot_date="2025-11-12")
+    assert len(trending) == 112 and trending[0]["upvotes"] == 4
+    provenance = query_rows(served, "paper_listings", paper_id="699592778836625")
+    assert [(row["file_name"], row["line"]) for row in provenance] == [
+        ("002_d49063e7f5512c84.txt", 705), ("003_6399432fb99c7d91.txt", 173)]
+    adobe = query_rows(served, "papers_by_organization", organization="ADOBE")
+    assert [row["title"] for row in adobe] == ["Learning an Image Editing Model without Image Editing Pairs"]
+    months = query_rows(served, "papers_per_month_of_year", year="2024")
+    with sqlite3.connect(built_db) as conn:
+        expected = conn.execute("select count(*) from papers where first_published_on like '2024-%'").fetchone()[0]
+    assert months and sum(row["papers"] for row in months) == expected
+    assert all(row["month"].startswith("2024-") for row in months)
+
+
+def test_every_canned_query_has_a_title_and_description():
+    metadata, _ = build_db.read_metadata()
+    queries = metadata["databases"]["papers"]["queries"]
+    assert {"search", "papers_by_tier", "trending_on", "paper_listings", "papers_by_organization",
+            "papers_per_month_of_year"} <= set(queries)
+    for name, query in queries.items():
+        assert query.get("title") and query.get("description"), name
+
+
+def test_default_facets_on_papers(served):
+    data = served("/papers/papers.json?_size=0").json()
+    facets = data["facet_results"]
+    assert {"tier", "outcome", "first_published_year"} <= set(facets)
+    tiers = {item["value"]: item["count"] for item in facets["tier"]["results"]}
+    assert tiers == {"poster": 25, "oral": 4, "spotlight": 4}
+
+
+def test_foreign_keys_show_labels(served):
+    rows = served("/papers/listings.json?_labels=on&_shape=array&source_id=5&_size=1").json()
+    assert rows[0]["source_id"] == {"value": 5, "label": "004_ff05541bf05f7b7a.txt"}
+    assert isinstance(rows[0]["paper_id"]["label"], str)
+
+
+def test_paper_page_shows_its_listings(served):
+    html = served("/papers/papers/699592778836625").text
+    assert "An Efficient Tester-Learner for Halfspaces" in html
+    assert "Where this paper was listed" in html
+    assert "002_d49063e7f5512c84.txt" in html and "003_6399432fb99c7d91.txt" in html
+    assert "705&ndash;711" in html  # title on line 705, date on line 711
+    assert served("/papers/papers/1").status_code == 404
+
+
+def test_configuration_names_only_what_the_database_has(built_db):
+    document = yaml.safe_load(build_db.METADATA_FILE.read_text())
+    configured = document["configuration"]["databases"]["papers"]["tables"]
+    with sqlite3.connect(built_db) as conn:
+        for table, config in configured.items():
+            columns = {c[1] for c in conn.execute(f"pragma table_info([{table}])")}
+            assert columns, table
+            for facet in config.get("facets", []):
+                column = facet if isinstance(facet, str) else next(iter(facet.values()))
+                assert column in columns, (table, facet)
+            for key in ("sort", "sort_desc", "label_column"):
+                assert config.get(key, next(iter(columns))) in columns, (table, key)

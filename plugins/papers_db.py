@@ -1,0 +1,94 @@
+"""Datasette plugin for papers-db: safe search queries, highlighted snippets, a paper's listings.
+
+Loaded with `--plugins-dir plugins` by `python build_db.py serve` (and by `datasette publish`).
+"""
+
+import html
+import re
+
+from datasette import hookimpl
+from markupsafe import Markup
+
+# snippet()/highlight() in the search query mark matches with these private-use characters; they
+# cannot occur in the sources' text, and are turned into <mark> only after the text is escaped.
+HIGHLIGHT_START = "\ue000"
+HIGHLIGHT_END = "\ue001"
+
+PAPER_SQL = """
+select papers.*, decisions.label as decision
+from papers left join decisions on decisions.id = papers.best_decision_id
+where papers.id = :paper_id
+"""
+
+PAPER_LISTINGS_SQL = """
+select
+    listings.id,
+    sources.file_name,
+    listings.line,
+    listings.last_line,
+    sources.snapshot_date,
+    listings.published_on,
+    listings.date_text,
+    decisions.label as decision,
+    listings.authors_count,
+    organizations.name as organization,
+    listings.upvotes
+from listings
+join sources on sources.id = listings.source_id
+left join decisions on decisions.id = listings.decision_id
+left join organizations on organizations.id = listings.organization_id
+where listings.paper_id = :paper_id
+order by sources.file_name, listings.line
+"""
+
+
+def fts_query(text):
+    """A user's words as an FTS5 query that cannot be a syntax error, or None for no words.
+
+    Each word is quoted, so FTS5 operators and punctuation lose their meaning; a trailing `*`
+    keeps its meaning as a prefix search ("diffus*").
+    """
+    words = re.findall(r"\w+\*?", text or "")
+    quoted = ['"' + word.rstrip("*") + '"' + ("*" if word.endswith("*") else "") for word in words]
+    return " ".join(quoted) or None
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.create_function("papers_fts_query", 1, fts_query, deterministic=True)
+
+
+def _marked(value):
+    escaped = html.escape(value)
+    return escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>")
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    keys = row.keys() if hasattr(row, "keys") else []
+    if column == "title" and table != "papers" and "paper_id" in keys and row["paper_id"] is not None:
+        # Titles in views and queries link to the paper's page.
+        url = datasette.urls.row(database, "papers", str(row["paper_id"]))
+        text = _marked(value) if isinstance(value, str) else "(no title)"
+        return Markup(f'<a href="{html.escape(url)}">{text}</a>')
+    if isinstance(value, str) and HIGHLIGHT_START in value:
+        return Markup(_marked(value))
+    return None
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    if view_name != "row" or table != "papers" or request is None:
+        return {}
+
+    async def paper_and_listings():
+        db = datasette.get_database(database)
+        params = {"paper_id": request.url_vars.get("pks")}
+        paper = (await db.execute(PAPER_SQL, params)).first()
+        listings = await db.execute(PAPER_LISTINGS_SQL, params)
+        return {
+            "paper": dict(paper) if paper else None,
+            "paper_listings": [dict(row) for row in listings.rows],
+        }
+
+    return paper_and_listings
