@@ -936,6 +936,7 @@ def build(
         tables = normalise(readings)
         with console.status("Writing database"):
             digest = load_database(tables, output)
+        write_datasette_metadata(output)
     except PapersDbError as error:
         fail(str(error))
     except OSError as error:
@@ -999,9 +1000,17 @@ def deep_merge(base: dict, extra: dict) -> dict:
     return merged
 
 
+def write_datasette_metadata(database: Path) -> Path:
+    """The merged metadata Datasette 0.65 reads, beside the database (also for `datasette publish`)."""
+    metadata, _ = read_metadata()
+    path = metadata_file_for(database)
+    path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
 def prepare_serving(database: Path) -> None:
     """Write what Datasette reads beside the database: the inspect file and merged metadata."""
-    metadata, _ = read_metadata()
+    write_datasette_metadata(database)
     inspect_file = inspect_file_for(database)
     if not inspect_file.is_file() or inspect_file.stat().st_mtime < database.stat().st_mtime:
         # Table counts and hash, so that an immutable database is never counted at request time.
@@ -1009,7 +1018,6 @@ def prepare_serving(database: Path) -> None:
             [sys.executable, "-m", "datasette", "inspect", str(database), "--inspect-file", str(inspect_file)],
             check=True,
         )
-    metadata_file_for(database).write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def datasette_serve_args(database: Path, port: int = 8001) -> list[str]:

@@ -54,3 +54,26 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
     assert "build_db.py build" in commands[0] and "build_db.py serve" in commands[0]
     assert "pytest" in commands[1]
     assert commands[1] in (PROJECT / ".ci" / "run").read_text()
+
+
+def test_readme_publish_command_uses_the_configured_settings():
+    import build_db
+
+    readme = (PROJECT / "README.md").read_text()
+    publish = readme[readme.index("datasette publish cloudrun"):].split("```")[0]
+    _, settings = build_db.read_metadata()
+    assert settings
+    for name, value in settings.items():
+        assert f"--setting {name} {value}" in publish
+    for piece in ("dist/papers-metadata.json", "--plugins-dir plugins", "--template-dir templates", "datasette-vega"):
+        assert piece in publish
+
+
+def test_build_writes_the_metadata_datasette_reads(tmp_path):
+    import json
+
+    assert run_cli("build", "--output", tmp_path / "papers.db").returncode == 0
+    metadata = json.loads((tmp_path / "papers-metadata.json").read_text())
+    assert "configuration" not in metadata
+    assert "search" in metadata["databases"]["papers"]["queries"]
+    assert metadata["databases"]["papers"]["tables"]["papers"]["label_column"] == "title"
