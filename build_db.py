@@ -23,7 +23,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import sqlite_utils
 import typer
@@ -112,19 +112,35 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     Damage is repaired where the meaning is clear and reported with its line: bytes that are not
     UTF-8 become U+FFFD, NUL bytes are dropped.
     """
-    issues: list[ParseIssue] = []
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    raw_lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()  # a final newline ends the last line; it does not start another
-    lines = []
-    for number, raw in enumerate(raw_lines, start=1):
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    try:
+        # The common case, a clean file, is decoded whole; only a damaged one goes line by line.
+        if b"\x00" in data:
+            raise UnicodeDecodeError("utf-8", data, 0, 0, "NUL byte")
+        lines, issues = data.decode("utf-8").split("\n"), []
+    except UnicodeDecodeError:
+        lines, issues = _decode_line_by_line(data)
+    if not data or data.endswith(b"\n"):
+        lines.pop()  # a final newline ends the last line; it does not start another
+    has_nbsp = any(space in data for space in NBSP_BYTES)
+    cleaned = [(line.translate(NBSP_LIKE) if has_nbsp else line).rstrip(" \t") for line in lines]
+    # Every line ends with "\\n", so a line emptied by repair (a lone NUL) still counts as one.
+    return "".join(line + "\n" for line in cleaned), issues
+
+
+NBSP_BYTES = [character.encode("utf-8") for character in "\u00a0\u2007\u202f"]
+
+
+def _decode_line_by_line(data: bytes) -> tuple[list[str], list[ParseIssue]]:
+    issues, lines = [], []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
         if b"\x00" in raw:
             issues.append(ParseIssue(number, "nul_byte", "NUL byte(s) removed from the line"))
             raw = raw.replace(b"\x00", b"")
         try:
-            line = raw.decode("utf-8")
+            lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError as error:
             issues.append(
                 ParseIssue(
@@ -133,10 +149,8 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
                     f"bytes that are not UTF-8 at column {error.start + 1} replaced by U+FFFD",
                 )
             )
-            line = raw.decode("utf-8", errors="replace")
-        lines.append(line.translate(NBSP_LIKE).rstrip(" \t"))
-    # Every line ends with "\n", so a line emptied by repair (a lone NUL) still counts as one.
-    return "".join(line + "\n" for line in lines), issues
+            lines.append(raw.decode("utf-8", errors="replace"))
+    return lines, issues
 
 
 def text_lines(text: str) -> list[str]:
@@ -192,7 +206,7 @@ def looks_like_abstract(line: str) -> bool:
     Length alone does not decide (short abstracts and long titles exist), so a mid-length line
     counts as an abstract only when it ends like a sentence. Titles never end with a full stop.
     """
-    words = len(line.split())
+    words = len(line.split(maxsplit=40))  # counting stops at 41: enough to decide
     return words >= 40 or (words >= 12 and line.rstrip().endswith("."))
 
 
@@ -205,7 +219,7 @@ def continues_title(line: str) -> bool:
     Yes when it reads as prose, and also when it is longer than any title: that is an abstract
     cut short (for example by a file that ends mid-sentence), not the next paper's title.
     """
-    return looks_like_abstract(line) or len(line.split()) > TITLE_MAX_WORDS
+    return looks_like_abstract(line) or len(line.split(maxsplit=TITLE_MAX_WORDS)) > TITLE_MAX_WORDS
 
 
 # --------------------------------------------------------------------------------------------
@@ -470,15 +484,32 @@ def _set_entry_date(record: Record, number: int, line: str, page_day: dt.date | 
 
 @dataclass
 class SourceFile:
+    """A file to read. Its bytes are read only when it is read, so that a large corpus is never
+    held in memory whole; `data` gives them directly instead (for text that is not a file)."""
+
     path: Path
-    data: bytes
+    data: bytes | None = None
     format: str | None = None  # from the manifest; None means detect from content
     snapshot_date: str | None = None
     description: str | None = None
+    sha256: str = ""  # known once the file has been read
 
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+    def read_bytes(self) -> bytes:
+        if self.data is not None:
+            data = self.data
+        else:
+            with _readable(self.path) as file:
+                data = file.read()
+        if not self.sha256:
+            self.sha256 = hashlib.sha256(data).hexdigest()
+        return data
+
+
+def _readable(path: Path):
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise PapersDbError(f"{path}: cannot be read: {error.strerror}") from None
 
 
 def detect_format(text: str) -> str | None:
@@ -520,6 +551,7 @@ def read_manifest(folder: Path) -> dict[str, dict]:
 def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
     """Every source file named by `paths` (files, or folders read whole), sorted by name."""
     found: dict[Path, SourceFile] = {}
+    manifests: dict[Path, dict[str, dict]] = {}
     for path in paths:
         if path.is_dir():
             files = [p for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST_NAME]
@@ -528,19 +560,21 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
         else:
             raise PapersDbError(f"{path}: no such file or folder")
         for file in files:
-            entry = read_manifest(file.parent).get(file.name, {})
-            try:
-                data = file.read_bytes()
-            except OSError as error:
-                raise PapersDbError(f"{file}: cannot be read: {error.strerror}") from None
+            if file.parent not in manifests:
+                manifests[file.parent] = read_manifest(file.parent)
+            entry = manifests[file.parent].get(file.name, {})
             found[file.resolve()] = SourceFile(
                 path=file,
-                data=data,
                 format=entry.get("format"),
                 snapshot_date=entry.get("snapshot_date"),
                 description=entry.get("description"),
             )
-    # Sorted by name, then content, so that the order paths were given in never matters.
+    # Sorted by name, then (for names that occur twice) content, so that the order paths were
+    # given in never matters.
+    names = [source.path.name for source in found.values()]
+    for source in found.values():
+        if names.count(source.path.name) > 1:
+            source.read_bytes()
     return sorted(found.values(), key=lambda source: (source.path.name, source.sha256))
 
 
@@ -548,12 +582,13 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
 class SourceReading:
     source: SourceFile
     reading: Reading
-    duplicate_of: str | None = None  # file name of the identical file read instead
+    size: int  # bytes
+    duplicate_of: SourceFile | None = None  # the identical file that was read instead
 
 
-def read_source(source: SourceFile) -> Reading:
+def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     """Decode and read one file with the reader its format calls for."""
-    text, decode_issues = decode_source(source.data)
+    text, decode_issues = decode_source(source.read_bytes() if data is None else data)
     line_count = len(text_lines(text))
     if not text.strip():
         return Reading(format=source.format, line_count=line_count,
@@ -578,36 +613,44 @@ def read_source(source: SourceFile) -> Reading:
     return reading
 
 
-def read_sources(sources: list[SourceFile], on_file=lambda source: None) -> list[SourceReading]:
-    """Read every source once; a byte-identical repeat is reported, not read again."""
-    readings = []
-    first_by_hash: dict[str, str] = {}
+def read_sources(sources: list[SourceFile], on_file=lambda source: None) -> Iterator[SourceReading]:
+    """Read the sources one at a time; a byte-identical repeat is reported, not read again."""
+    first_with_hash: dict[str, SourceFile] = {}
     for source in sources:
         on_file(source)
-        original = first_by_hash.setdefault(source.sha256, source.path.name)
-        if original != source.path.name:
-            reading = Reading(format=source.format, line_count=len(text_lines(decode_source(source.data)[0])),
-                              issues=[ParseIssue(None, "duplicate_file", f"identical to {original}; read once")])
-            reading.other_lines = {n: "duplicate" for n in range(1, reading.line_count + 1)}
-            readings.append(SourceReading(source, reading, duplicate_of=original))
+        data = source.read_bytes()
+        original = first_with_hash.setdefault(source.sha256, source)
+        if original is not source:
+            line_count = len(text_lines(decode_source(data)[0]))
+            reading = Reading(
+                format=source.format, line_count=line_count,
+                issues=[ParseIssue(None, "duplicate_file", f"identical to {original.path.name}; read once")],
+                other_lines={n: "duplicate" for n in range(1, line_count + 1)},
+            )
+            yield SourceReading(source, reading, len(data), duplicate_of=original)
         else:
-            readings.append(SourceReading(source, read_source(source)))
-    return readings
+            yield SourceReading(source, read_source(source, data), len(data))
 
 
 # --------------------------------------------------------------------------------------------
-# Normalise: readings -> rows of every table, with stable ids
+# Normalise: each file's reading -> rows, with ids that do not depend on reading order
 # --------------------------------------------------------------------------------------------
 
 
 def squash(text: str) -> str:
     """The comparison form of a title or abstract: NFKC, case-folded, single spaces."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.casefold().split())
+
+
+def identity_digest(identity: str) -> bytes:
+    return hashlib.sha256(identity.encode("utf-8")).digest()
 
 
 def paper_id(identity: str) -> int:
     """A stable id from a paper's identity: 53 bits of SHA-256, so it is exact in JavaScript too."""
-    return int.from_bytes(hashlib.sha256(identity.encode("utf-8")).digest()[:8], "big") >> 11
+    return int.from_bytes(identity_digest(identity)[:8], "big") >> 11
 
 
 def paper_identity(record: Record) -> str:
@@ -615,84 +658,6 @@ def paper_identity(record: Record) -> str:
     if record.abstract:
         return "abstract:" + squash(record.abstract)
     return "title:" + squash(record.title or "")
-
-
-@dataclass
-class Tables:
-    sources: list[dict]
-    papers: list[dict]
-    listings: list[dict]
-    decisions: list[dict]
-    organizations: list[dict]
-    parse_issues: list[dict]
-
-
-def normalise(readings: list[SourceReading]) -> Tables:
-    """One row per distinct paper, one per listing; decisions and organisations as lookups."""
-    readings = sorted(readings, key=lambda r: (r.source.path.name, r.source.sha256))
-    source_ids: dict[str, int] = {}  # file name -> id of the first source of that name
-    for number, r in enumerate(readings, start=1):
-        source_ids.setdefault(r.source.path.name, number)
-
-    decision_labels = sorted({rec.decision for r in readings for rec in r.reading.records if rec.decision})
-    decision_ids = {label: number for number, label in enumerate(decision_labels, start=1)}
-    organizations = sorted({rec.organization for r in readings for rec in r.reading.records if rec.organization})
-    organization_ids = {}
-    for org in organizations:
-        organization_ids.setdefault(org[0], len(organization_ids) + 1)
-
-    papers = _papers(readings)
-    identity_of = _identity_resolver(papers)
-    sources, listings, parse_issues = [], [], []
-    for source_id, r in enumerate(readings, start=1):
-        sources.append(
-            {
-                "id": source_id,
-                "file_name": r.source.path.name,
-                "sha256": r.source.sha256,
-                "format": r.reading.format,
-                "snapshot_date": r.source.snapshot_date,
-                "page_date": r.reading.page_date,
-                "description": r.source.description,
-                "bytes": len(r.source.data),
-                "lines": r.reading.line_count,
-                "duplicate_of": source_ids[r.duplicate_of] if r.duplicate_of else None,
-            }
-        )
-        for position, record in enumerate(r.reading.records, start=1):
-            listings.append(
-                {
-                    "id": len(listings) + 1,
-                    "paper_id": papers[identity_of(record)]["id"],
-                    "source_id": source_id,
-                    "line": record.line,
-                    "last_line": record.last_line,
-                    "position": position,
-                    "decision_id": decision_ids.get(record.decision),
-                    "authors_count": record.authors_count,
-                    "organization_id": organization_ids[record.organization[0]] if record.organization else None,
-                    "date_text": record.date_text,
-                    "published_on": record.published_on,
-                    "published_year_inferred": record.published_year_inferred,
-                    "upvotes": record.upvotes,
-                }
-            )
-        for issue in r.reading.issues:
-            parse_issues.append(
-                {"id": len(parse_issues) + 1, "source_id": source_id, "line": issue.line,
-                 "code": issue.code, "message": issue.message}
-            )
-
-    decisions = []
-    for label, number in decision_ids.items():
-        outcome, tier = normalise_decision(label)
-        decisions.append({"id": number, "label": label, "outcome": outcome, "tier": tier,
-                          "precedence": decision_precedence(outcome, tier)})
-    organization_rows = {}
-    for handle, name in organizations:
-        organization_rows.setdefault(handle, {"id": organization_ids[handle], "handle": handle, "name": name})
-    paper_rows = _summarise_papers(papers.values(), listings, decisions)
-    return Tables(sources, paper_rows, listings, decisions, list(organization_rows.values()), parse_issues)
 
 
 OUTCOME_PRECEDENCE = ("accept", "reject", "desk_reject", "withdrawn")
@@ -704,113 +669,220 @@ def decision_precedence(outcome: str, tier: str | None) -> int:
     return OUTCOME_PRECEDENCE.index(outcome) * 10 + TIER_PRECEDENCE.index(tier)
 
 
-def _summarise_papers(papers: Iterable[dict], listings: list[dict], decisions: list[dict]) -> list[dict]:
-    """Paper rows with what their listings say together, computed once here rather than by a
-    view on every page: first publication date, best decision, most upvotes, listing counts."""
-    rows = {
-        paper["id"]: dict(paper, first_published_on=None, first_published_year=None, best_decision_id=None,
-                          outcome=None, tier=None, max_upvotes=None, listings_count=0, source_count=0)
-        for paper in papers
-    }
-    decision_by_id = {decision["id"]: decision for decision in decisions}
-    sources_of: dict[int, set[int]] = {}
-    for listing in listings:
-        paper = rows[listing["paper_id"]]
-        paper["listings_count"] += 1
-        sources_of.setdefault(paper["id"], set()).add(listing["source_id"])
-        if listing["published_on"] and (paper["first_published_on"] or "9999") > listing["published_on"]:
-            paper["first_published_on"] = listing["published_on"]
-            paper["first_published_year"] = int(listing["published_on"][:4])
-        if listing["upvotes"] is not None:
-            paper["max_upvotes"] = max(paper["max_upvotes"] or 0, listing["upvotes"])
-        decision = decision_by_id.get(listing["decision_id"])
-        best = decision_by_id.get(paper["best_decision_id"])
-        if decision and (best is None or (decision["precedence"], decision["label"]) < (best["precedence"], best["label"])):
-            paper.update(best_decision_id=decision["id"], outcome=decision["outcome"], tier=decision["tier"])
-    for paper_id, source_ids in sources_of.items():
-        rows[paper_id]["source_count"] = len(source_ids)
-    return sorted(rows.values(), key=lambda paper: paper["id"])
+@dataclass
+class FileRows:
+    """The rows one source file contributes; `paper_texts` are (paper id, title, abstract)."""
+
+    source: dict
+    listings: list[dict]
+    paper_texts: list[tuple[int, str | None, str | None]]
+    parse_issues: list[dict]
 
 
-def _papers(readings: list[SourceReading]) -> dict[str, dict]:
-    """Distinct papers by identity, each with the first title and abstract any listing gives.
+class Normaliser:
+    """Turns readings into rows one file at a time, keeping in memory only what stable ids and
+    lookups need (never a paper's text): one small number per paper, decisions, organisations."""
 
-    Records with an abstract come first; a title-only record then joins the paper with that
-    title when there is one, so a paper listed once without its abstract is not counted twice.
-    """
-    records = [record for r in readings for record in r.reading.records]
-    papers: dict[str, dict] = {}
-    for record in records:
-        if record.abstract:
-            _add_to_paper(papers, paper_identity(record), record)
-    identity_of = _identity_resolver(papers)
-    for record in records:
-        if not record.abstract:
-            _add_to_paper(papers, identity_of(record), record)
-    ids = {}
-    for identity, paper in papers.items():
-        other = ids.setdefault(paper["id"], identity)
-        if other != identity:
-            raise PapersDbError(f"paper id collision between {other[:60]!r} and {identity[:60]!r}")
-    return papers
+    def __init__(self) -> None:
+        self.source_ids: dict[tuple[str, str], int] = {}  # (file name, sha256) -> source id
+        self.decision_ids: dict[str, int] = {}  # label -> id, in order of first appearance
+        self.organizations: dict[str, dict] = {}  # handle -> row
+        self.identity_checks: dict[int, int] = {}  # paper id -> 64 more bits of its identity hash
+        self.title_only: dict[int, str] = {}  # paper id -> squashed title, for papers with no abstract
+        self.listing_count = 0
+        self.issue_count = 0
 
+    def rows_for(self, r: SourceReading) -> FileRows:
+        source_id = len(self.source_ids) + 1
+        self.source_ids.setdefault((r.source.path.name, r.source.sha256), source_id)
+        original = r.duplicate_of
+        source = {
+            "id": source_id,
+            "file_name": r.source.path.name,
+            "sha256": r.source.sha256,
+            "format": r.reading.format,
+            "snapshot_date": r.source.snapshot_date,
+            "page_date": r.reading.page_date,
+            "description": r.source.description,
+            "bytes": r.size,
+            "lines": r.reading.line_count,
+            "duplicate_of": self.source_ids[(original.path.name, original.sha256)] if original else None,
+        }
+        listings, texts = [], []
+        for position, record in enumerate(r.reading.records, start=1):
+            identity = paper_identity(record)
+            number = self._paper_id(identity)
+            if not record.abstract:
+                self.title_only[number] = identity.removeprefix("title:")
+            texts.append((number, record.title, record.abstract))
+            self.listing_count += 1
+            listings.append(
+                {
+                    "id": self.listing_count,
+                    "paper_id": number,
+                    "source_id": source_id,
+                    "line": record.line,
+                    "last_line": record.last_line,
+                    "position": position,
+                    "decision_id": self._decision_id(record.decision),
+                    "authors_count": record.authors_count,
+                    "organization_id": self._organization_id(record.organization),
+                    "date_text": record.date_text,
+                    "published_on": record.published_on,
+                    "published_year_inferred": record.published_year_inferred,
+                    "upvotes": record.upvotes,
+                }
+            )
+        issues = []
+        for issue in r.reading.issues:
+            self.issue_count += 1
+            issues.append({"id": self.issue_count, "source_id": source_id, "line": issue.line,
+                           "code": issue.code, "message": issue.message})
+        return FileRows(source, listings, texts, issues)
 
-def _add_to_paper(papers: dict[str, dict], identity: str, record: Record) -> None:
-    paper = papers.setdefault(identity, {"id": paper_id(identity), "title": None, "abstract": None})
-    paper["title"] = paper["title"] or record.title
-    paper["abstract"] = paper["abstract"] or record.abstract
+    def _paper_id(self, identity: str) -> int:
+        digest = identity_digest(identity)
+        number = int.from_bytes(digest[:8], "big") >> 11
+        check = int.from_bytes(digest[8:16], "big")
+        if self.identity_checks.setdefault(number, check) != check:
+            raise PapersDbError(f"two different papers share the id {number}; the second is {identity[:80]!r}")
+        return number
 
+    def _decision_id(self, label: str | None) -> int | None:
+        if label is None:
+            return None
+        return self.decision_ids.setdefault(label, len(self.decision_ids) + 1)
 
-def _identity_resolver(papers: dict[str, dict]):
-    """Identity of a record, matching a title-only record to the paper that has that title."""
-    by_title = {}
-    for identity, paper in papers.items():
-        if paper["title"] and identity.startswith("abstract:"):
-            by_title.setdefault(squash(paper["title"]), identity)
+    def _organization_id(self, organization: tuple[str, str] | None) -> int | None:
+        if organization is None:
+            return None
+        handle, name = organization
+        row = self.organizations.setdefault(handle, {"id": len(self.organizations) + 1, "handle": handle, "name": name})
+        return row["id"]
 
-    def identity_of(record: Record) -> str:
-        if not record.abstract and record.title and squash(record.title) in by_title:
-            return by_title[squash(record.title)]
-        return paper_identity(record)
+    def decision_rows(self) -> list[dict]:
+        rows = []
+        for label, number in self.decision_ids.items():
+            outcome, tier = normalise_decision(label)
+            rows.append({"id": number, "label": label, "outcome": outcome, "tier": tier,
+                         "precedence": decision_precedence(outcome, tier)})
+        return rows
 
-    return identity_of
+    def organization_rows(self) -> list[dict]:
+        return list(self.organizations.values())
+
+    def title_only_merges(self, titled_papers: Iterable[tuple[int, str]]) -> list[tuple[int, int]]:
+        """(title-only paper, paper with that title and an abstract) pairs to merge, so that a paper
+        listed once without its abstract is not counted twice. `titled_papers` gives (id, title)
+        of papers that have an abstract, in id order; the first with the title wins."""
+        waiting = {title: number for number, title in sorted(self.title_only.items()) if title}
+        merges = []
+        for number, title in titled_papers:
+            match = waiting.pop(squash(title), None) if waiting else None
+            if match is not None:
+                merges.append((match, number))
+            if not waiting:
+                break
+        return merges
 
 
 # --------------------------------------------------------------------------------------------
 # Load: rows -> SQLite file, written beside the target and renamed into place
 # --------------------------------------------------------------------------------------------
 
-TABLE_ORDER = ("sources", "decisions", "organizations", "papers", "listings", "parse_issues")
 
+class DatabaseWriter:
+    """Loads rows file by file into a temporary database beside the target; `finish` builds the
+    papers table, indexes, full-text index and views once, then renames the file into place.
 
-def load_database(tables: Tables, output: Path) -> str:
-    """Write the database atomically; return its SHA-256 (also written to `<output>.sha256`)."""
-    ensure_output_folder(output)
-    remove_leftovers(output)
-    temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-    checksum = output.with_name(f".{output.name}.sha256.tmp-{os.getpid()}")
-    try:
-        db = sqlite_utils.Database(str(temporary))
-        db.executescript((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
-        for name in TABLE_ORDER:
-            rows = getattr(tables, name)
-            if rows:
-                db[name].insert_all(rows, batch_size=1000)
-        db["papers"].enable_fts(["title", "abstract"], tokenize="porter")
-        db.executescript((SQL_DIR / "views.sql").read_text(encoding="utf-8"))
-        db.execute("ANALYZE")
-        db.conn.commit()
-        db.execute("VACUUM")
-        db.close()
-        digest = hashlib.sha256(temporary.read_bytes()).hexdigest()
-        checksum.write_text(f"{digest}  {output.name}\n", encoding="utf-8")
-        os.replace(temporary, output)
-        os.replace(checksum, output.with_name(output.name + ".sha256"))
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        checksum.unlink(missing_ok=True)
-        raise
-    return digest
+    Paper text waits in a staging file until every listing is known, so that each paper's row,
+    with what its listings say together, is written once and in id order. On any failure, or if
+    the process is killed, the target is untouched; the next build removes the leftovers.
+    """
+
+    LISTING_COLUMNS = ("id", "paper_id", "source_id", "line", "last_line", "position", "decision_id",
+                       "authors_count", "organization_id", "date_text", "published_on",
+                       "published_year_inferred", "upvotes")
+
+    def __init__(self, output: Path) -> None:
+        ensure_output_folder(output)
+        remove_leftovers(output)
+        self.output = output
+        self.temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+        self.staging = output.with_name(f".{output.name}.staging.tmp-{os.getpid()}")
+        self.checksum = output.with_name(f".{output.name}.sha256.tmp-{os.getpid()}")
+        self.db = sqlite_utils.Database(str(self.temporary))
+        conn = self.db.conn
+        # Nothing reads the temporary file before it is complete, so it needs no journal: a
+        # failed build is thrown away whole.
+        conn.execute("PRAGMA page_size = 16384")
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -131072")  # 128 MiB
+        self._script("schema.sql")
+        conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
+        conn.execute("PRAGMA staging.journal_mode = OFF")
+        conn.execute("CREATE TABLE staging.paper_texts (id INTEGER PRIMARY KEY, title TEXT, abstract TEXT)")
+
+    def __enter__(self) -> "DatabaseWriter":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is not None:
+            self.db.close()
+            for path in (self.temporary, self.staging, self.checksum):
+                path.unlink(missing_ok=True)
+
+    def _script(self, name: str) -> None:
+        self.db.executescript((SQL_DIR / name).read_text(encoding="utf-8"))
+
+    def add(self, rows: FileRows) -> None:
+        conn = self.db.conn
+        self.db["sources"].insert(rows.source)
+        columns = ", ".join(self.LISTING_COLUMNS)
+        values = ", ".join(f":{column}" for column in self.LISTING_COLUMNS)
+        conn.executemany(f"INSERT INTO listings ({columns}) VALUES ({values})", rows.listings)
+        conn.executemany(
+            "INSERT INTO staging.paper_texts (id, title, abstract) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET title = coalesce(paper_texts.title, excluded.title), "
+            "abstract = coalesce(paper_texts.abstract, excluded.abstract)",
+            rows.paper_texts,
+        )
+        conn.executemany(
+            "INSERT INTO parse_issues (id, source_id, line, code, message) "
+            "VALUES (:id, :source_id, :line, :code, :message)",
+            rows.parse_issues,
+        )
+
+    def finish(self, normaliser: Normaliser) -> tuple[int, str]:
+        """Build everything that needs all rows; return (number of papers, SHA-256 of the file)."""
+        conn = self.db.conn
+        self.db["decisions"].insert_all(normaliser.decision_rows())
+        self.db["organizations"].insert_all(normaliser.organization_rows())
+        if normaliser.title_only:
+            titled = conn.execute(
+                "SELECT id, title FROM staging.paper_texts WHERE abstract IS NOT NULL AND title IS NOT NULL ORDER BY id"
+            )
+            for title_only, paper in normaliser.title_only_merges(titled):
+                conn.execute("UPDATE listings SET paper_id = ? WHERE paper_id = ?", (paper, title_only))
+                conn.execute("DELETE FROM staging.paper_texts WHERE id = ?", (title_only,))
+        conn.commit()
+        self._script("papers.sql")
+        conn.execute("DETACH DATABASE staging")
+        self.staging.unlink()
+        self._script("indexes.sql")
+        self.db["papers"].enable_fts(["title", "abstract"], tokenize="porter")
+        self._script("views.sql")
+        conn.execute("ANALYZE")
+        conn.commit()
+        papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+        self.db.close()
+        with self.temporary.open("rb") as file:
+            digest = hashlib.file_digest(file, "sha256").hexdigest()
+        self.checksum.write_text(f"{digest}  {self.output.name}\n", encoding="utf-8")
+        os.replace(self.temporary, self.output)
+        os.replace(self.checksum, self.output.with_name(self.output.name + ".sha256"))
+        return papers, digest
 
 
 def ensure_output_folder(output: Path) -> None:
@@ -835,7 +907,7 @@ def remove_leftovers(output: Path) -> None:
     A temporary file is named after the process writing it; one whose process is still running
     belongs to a concurrent build and is left alone.
     """
-    for leftover in [*output.parent.glob(f".{output.name}.tmp-*"), *output.parent.glob(f".{output.name}.sha256.tmp-*")]:
+    for leftover in output.parent.glob(f".{output.name}*.tmp-*"):
         pid = leftover.name.rsplit("-", 1)[1]
         if not pid.isdigit() or not _process_is_running(int(pid)):
             leftover.unlink(missing_ok=True)
@@ -870,48 +942,69 @@ PathsArgument = typer.Argument(
 )
 
 
-def fail(message: str) -> None:
+def fail(message: str, status: int = 2) -> None:
     console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    raise typer.Exit(status)
 
 
-def _read_all(paths: list[Path] | None) -> list[SourceReading]:
+@dataclass
+class FileSummary:
+    name: str
+    format: str | None
+    lines: int
+    records: int
+    issues: int
+    unaccounted: list[int]
+
+
+class Reporter:
+    """Warnings as files are read (the first few in full), and the per-file summary table."""
+
+    WARNINGS_SHOWN = 20
+
+    def __init__(self) -> None:
+        self.files: list[FileSummary] = []
+        self.issues = 0
+
+    def add(self, r: SourceReading) -> None:
+        reading = r.reading
+        self.files.append(FileSummary(r.source.path.name, reading.format, reading.line_count,
+                                      len(reading.records), len(reading.issues), reading.unaccounted_lines()))
+        for issue in reading.issues:
+            self.issues += 1
+            if self.issues <= self.WARNINGS_SHOWN:
+                where = f"{r.source.path.name}:{issue.line}" if issue.line else r.source.path.name
+                console.print(f"[yellow]warning:[/] {where}: {issue.message} [{issue.code}]", highlight=False, soft_wrap=True)
+
+    def finish(self) -> None:
+        if self.issues > self.WARNINGS_SHOWN:
+            console.print(f"[yellow]warning:[/] ... and {self.issues - self.WARNINGS_SHOWN} more parse issues",
+                          highlight=False)
+
+    @property
+    def records(self) -> int:
+        return sum(file.records for file in self.files)
+
+    def table(self, title: str) -> Table:
+        table = Table(title=title, title_justify="left")
+        for column in ("file", "format", "lines", "records", "issues", "unaccounted"):
+            table.add_column(column, justify="left" if column in ("file", "format") else "right", no_wrap=column == "file")
+        for file in self.files:
+            unaccounted = str(len(file.unaccounted)) if not file.unaccounted else f"[red]{len(file.unaccounted)}[/]"
+            table.add_row(file.name, file.format or "-", str(file.lines), str(file.records), str(file.issues), unaccounted)
+        return table
+
+
+def _each_reading(paths: list[Path] | None) -> Iterator[SourceReading]:
+    """Every source's reading, one at a time, with a progress bar."""
     sources = find_sources(paths or [DEFAULT_SOURCES])
     if not sources:
         raise PapersDbError(f"no source files in {', '.join(map(str, paths or [DEFAULT_SOURCES]))}")
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Reading sources", total=len(sources))
-        readings = read_sources(sources, on_file=lambda s: progress.update(task, advance=1, description=f"Reading {s.path.name}"))
-    if not any(r.reading.records for r in readings):
-        raise PapersDbError("no readable listing among the sources: nothing to build")
-    return readings
-
-
-def _summary_table(readings: list[SourceReading], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in ("file", "format", "lines", "records", "issues", "unaccounted"):
-        table.add_column(column, justify="left" if column in ("file", "format") else "right", no_wrap=column == "file")
-    for r in readings:
-        unaccounted = r.reading.unaccounted_lines()
-        table.add_row(
-            r.source.path.name,
-            r.reading.format or "-",
-            str(r.reading.line_count),
-            str(len(r.reading.records)),
-            str(len(r.reading.issues)),
-            str(len(unaccounted)) if not unaccounted else f"[red]{len(unaccounted)}[/]",
-        )
-    return table
-
-
-def _report_issues(readings: list[SourceReading], limit: int = 20) -> int:
-    issues = [(r.source.path.name, issue) for r in readings for issue in r.reading.issues]
-    for name, issue in issues[:limit]:
-        where = f"{name}:{issue.line}" if issue.line else name
-        console.print(f"[yellow]warning:[/] {where}: {issue.message} [{issue.code}]", highlight=False, soft_wrap=True)
-    if len(issues) > limit:
-        console.print(f"[yellow]warning:[/] ... and {len(issues) - limit} more in the parse_issues table", highlight=False)
-    return len(issues)
+        for r in read_sources(sources, on_file=lambda s: progress.update(task, description=f"Reading {s.path.name}")):
+            yield r
+            progress.update(task, advance=1)
 
 
 @app.command()
@@ -926,28 +1019,41 @@ def build(
     interrupted build never leaves a half-written database. A SHA-256 of the result is written
     to <output>.sha256.
     """
+    reporter = Reporter()
     try:
-        ensure_output_folder(output)
-        readings = _read_all(paths)
-        issue_count = _report_issues(readings)
-        if strict and issue_count:
-            console.print(f"[bold red]error:[/] {issue_count} parse issue(s) and --strict was given: database not written")
-            raise typer.Exit(1)
-        tables = normalise(readings)
-        with console.status("Writing database"):
-            digest = load_database(tables, output)
+        read_metadata()  # a broken metadata.yml is reported before any work
+        with DatabaseWriter(output) as writer:
+            normaliser = Normaliser()
+            for r in _each_reading(paths):
+                reporter.add(r)
+                if not (strict and reporter.issues):  # under --strict, read on only to report
+                    writer.add(normaliser.rows_for(r))
+            reporter.finish()
+            if strict and reporter.issues:
+                raise StrictBuildFailed(reporter.issues)
+            if not reporter.records:
+                raise PapersDbError("no readable listing among the sources: nothing to build")
+            with console.status("Building papers, indexes and full-text search"):
+                papers, digest = writer.finish(normaliser)
         write_datasette_metadata(output)
+    except StrictBuildFailed as failure:
+        fail(f"{failure.issues} parse issue(s) and --strict was given: database not written", status=1)
     except PapersDbError as error:
         fail(str(error))
     except OSError as error:
         fail(f"{error.filename or output}: {error.strerror}")
-    console.print(_summary_table(readings, "Sources read"))
+    console.print(reporter.table("Sources read"))
     console.print(
-        f"[green]built[/] {output}: {len(readings)} files, {len(tables.listings)} listings, "
-        f"{len(tables.papers)} papers, {len(tables.parse_issues)} parse issues (sha256 {digest[:12]}…)",
+        f"[green]built[/] {output}: {len(reporter.files)} files, {normaliser.listing_count} listings, "
+        f"{papers} papers, {normaliser.issue_count} parse issues (sha256 {digest[:12]}…)",
         highlight=False,
         soft_wrap=True,
     )
+
+
+class StrictBuildFailed(Exception):
+    def __init__(self, issues: int):
+        self.issues = issues
 
 
 @app.command()
@@ -957,13 +1063,15 @@ def check(paths: list[Path] = PathsArgument) -> None:
     Prints, per file, its lines, records, parse issues and lines accounted for by nothing
     (the goal is none). Exits 1 if any line is unaccounted for.
     """
+    reporter = Reporter()
     try:
-        readings = _read_all(paths)
+        for r in _each_reading(paths):
+            reporter.add(r)
     except PapersDbError as error:
         fail(str(error))
-    _report_issues(readings)
-    console.print(_summary_table(readings, "Line accounting"))
-    missing = [(r.source.path.name, n) for r in readings for n in r.reading.unaccounted_lines()]
+    reporter.finish()
+    console.print(reporter.table("Line accounting"))
+    missing = [(file.name, n) for file in reporter.files for n in file.unaccounted]
     for name, number in missing[:20]:
         console.print(f"[red]unaccounted:[/] {name}:{number}", highlight=False)
     if missing:

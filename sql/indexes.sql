@@ -1,0 +1,17 @@
+-- Applied after the rows are loaded (building an index once is faster than keeping it up to
+-- date row by row). Every foreign key is indexed, and so is every column a default page filters,
+-- facets or sorts on.
+CREATE INDEX papers_first_published_on ON papers(first_published_on);
+CREATE INDEX papers_first_published_year ON papers(first_published_year);
+CREATE INDEX papers_best_decision_id ON papers(best_decision_id);
+CREATE INDEX papers_outcome ON papers(outcome);
+CREATE INDEX papers_tier ON papers(tier);
+CREATE INDEX papers_max_upvotes ON papers(max_upvotes);
+CREATE INDEX papers_source_count ON papers(source_count);
+CREATE INDEX listings_paper_id ON listings(paper_id);
+CREATE INDEX listings_decision_id ON listings(decision_id);
+CREATE INDEX listings_organization_id ON listings(organization_id);
+CREATE INDEX listings_published_on ON listings(published_on);
+CREATE INDEX listings_upvotes ON listings(upvotes);
+CREATE INDEX parse_issues_source_id ON parse_issues(source_id, line);
+CREATE INDEX sources_duplicate_of ON sources(duplicate_of);

@@ -1,0 +1,48 @@
+-- Fill `papers` once, in id order, from the staged text of each paper and what its listings say
+-- together. Computing the summaries here, after every listing is loaded, means a paper's row is
+-- written once rather than updated as each listing of it arrives.
+
+INSERT INTO papers (
+    id, title, abstract, first_published_on, first_published_year, best_decision_id, outcome,
+    tier, max_upvotes, listings_count, source_count
+)
+SELECT
+    texts.id,
+    texts.title,
+    texts.abstract,
+    summary.first_published_on,
+    CAST(substr(summary.first_published_on, 1, 4) AS INTEGER),
+    best.decision_id,
+    decisions.outcome,
+    decisions.tier,
+    summary.max_upvotes,
+    coalesce(summary.listings_count, 0),
+    coalesce(summary.source_count, 0)
+FROM staging.paper_texts AS texts
+LEFT JOIN (
+    SELECT
+        paper_id,
+        min(published_on) AS first_published_on,
+        max(upvotes) AS max_upvotes,
+        count(*) AS listings_count,
+        count(DISTINCT source_id) AS source_count
+    FROM listings
+    GROUP BY paper_id
+) AS summary ON summary.paper_id = texts.id
+LEFT JOIN (
+    -- The decision that says most about the paper: lowest precedence, then label.
+    SELECT paper_id, decision_id
+    FROM (
+        SELECT
+            listings.paper_id,
+            decisions.id AS decision_id,
+            row_number() OVER (
+                PARTITION BY listings.paper_id ORDER BY decisions.precedence, decisions.label
+            ) AS preference
+        FROM listings
+        JOIN decisions ON decisions.id = listings.decision_id
+    )
+    WHERE preference = 1
+) AS best ON best.paper_id = texts.id
+LEFT JOIN decisions ON decisions.id = best.decision_id
+ORDER BY texts.id;
