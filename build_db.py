@@ -1157,6 +1157,10 @@ def serve(
     """
     if not database.is_file():
         fail(f"{database}: no database here; run `python build_db.py build` first")
+    if database.stem != DEFAULT_OUTPUT.stem:
+        # Datasette names a database after its file, and metadata.yml describes one named "papers".
+        fail(f"{database}: Datasette would call this database {database.stem!r}, which metadata.yml does not "
+             f"describe; serve a file named {DEFAULT_OUTPUT.name} (build it with --output DIR/{DEFAULT_OUTPUT.name})")
     try:
         prepare_serving(database)
     except PapersDbError as error:

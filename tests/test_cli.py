@@ -77,3 +77,11 @@ def test_build_writes_the_metadata_datasette_reads(tmp_path):
     assert "configuration" not in metadata
     assert "search" in metadata["databases"]["papers"]["queries"]
     assert metadata["databases"]["papers"]["tables"]["papers"]["label_column"] == "title"
+
+
+def test_serve_refuses_a_database_its_metadata_does_not_describe(tmp_path):
+    other = tmp_path / "other.db"
+    assert run_cli("build", "--output", other).returncode == 0
+    result = run_cli("serve", "--db", other)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "serve a file named papers.db" in " ".join(result.stderr.split())

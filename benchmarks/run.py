@@ -1,0 +1,325 @@
+"""Measure the build and the served database on a synthetic corpus, against SQLite's own speed.
+
+    python benchmarks/run.py --papers 100000
+
+In one run, on one corpus (generated first if missing):
+
+- build: `build_db.py build` end to end, wall time and peak memory (max RSS);
+- floor: the same rows (papers and listings, read back from the built database) inserted into a
+  fresh file with plain sqlite3 `executemany` in one transaction, plus an FTS5 `rebuild` over
+  the same text: what any build must at least spend;
+- size: database bytes / source bytes;
+- Datasette, started exactly as `build_db.py serve` starts it, under a bounded load from
+  --clients threads on 127.0.0.1 (--requests per page): p50/p95 latency and errors for the
+  papers page, its search box, the ranked search query (rare word, two words, a word in a third
+  of all papers), every view and every canned query; and the same ranked query for the common
+  word run directly in SQLite, for comparison.
+
+Figures go to benchmarks/results/<papers>.json and a table in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import resource
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent
+PROJECT = BENCHMARKS.parent
+sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "plugins"))
+
+import build_db  # noqa: E402
+from generate_corpus import write_corpus  # noqa: E402
+from papers_db import fts_query  # noqa: E402
+
+RESULTS = BENCHMARKS / "results"
+RESULTS_TABLE = BENCHMARKS / "RESULTS.md"
+
+
+def measure_build(corpus: Path, output: Path) -> dict:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, str(PROJECT / "build_db.py"), "build", str(corpus), "--output", str(output)],
+        capture_output=True, text=True,
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"build failed:\n{result.stderr}")
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
+    return {"seconds": round(seconds, 2), "peak_memory_mib": round(peak_kib / 1024, 1)}
+
+
+def measure_floor(database: Path, scratch: Path) -> dict:
+    """Plain sqlite3: the built rows inserted in one transaction, then an FTS5 rebuild."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as built:
+        papers = built.execute("SELECT * FROM papers").fetchall()
+        paper_columns = len(papers[0])
+        listings = built.execute("SELECT * FROM listings").fetchall()
+        listing_columns = len(listings[0])
+    scratch.unlink(missing_ok=True)
+    conn = sqlite3.connect(scratch, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute(f"CREATE TABLE papers (id INTEGER PRIMARY KEY, title, abstract, {', '.join(f'c{i}' for i in range(paper_columns - 3))})")
+    conn.execute(f"CREATE TABLE listings (id INTEGER PRIMARY KEY, {', '.join(f'c{i}' for i in range(listing_columns - 1))})")
+    conn.execute("CREATE VIRTUAL TABLE papers_fts USING fts5(title, abstract, content=papers, content_rowid=id, tokenize='porter')")
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany(f"INSERT INTO papers VALUES ({', '.join('?' * paper_columns)})", papers)
+    conn.executemany(f"INSERT INTO listings VALUES ({', '.join('?' * listing_columns)})", listings)
+    inserted = time.perf_counter()
+    conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+    conn.execute("COMMIT")
+    finished = time.perf_counter()
+    conn.close()
+    scratch.unlink()
+    return {"seconds": round(finished - started, 2), "insert_seconds": round(inserted - started, 2),
+            "fts_rebuild_seconds": round(finished - inserted, 2)}
+
+
+def choose_search_terms(database: Path) -> dict:
+    """A rare word, two mid-frequency words, and the word closest to matching a third of papers."""
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, 'papers_fts', 'row')")
+    papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+    rare = conn.execute("SELECT term FROM temp.vocabulary WHERE doc BETWEEN 5 AND 50 AND length(term) > 5 "
+                        "ORDER BY doc DESC, term LIMIT 1").fetchone()[0]
+    pair = [row[0] for row in conn.execute(
+        "SELECT term FROM temp.vocabulary WHERE doc BETWEEN ? AND ? AND length(term) > 4 ORDER BY term LIMIT 2",
+        (papers // 100, papers // 50))]
+    common, common_docs = conn.execute(
+        "SELECT term, doc FROM temp.vocabulary ORDER BY abs(doc - ?) LIMIT 1", (papers // 3,)).fetchone()
+    conn.close()
+    return {"rare": rare, "two_words": " ".join(pair), "common": common, "common_matches": common_docs,
+            "papers": papers}
+
+
+def direct_ranked_search(database: Path, search_sql: str, q: str, repeat: int = 20) -> dict:
+    """The search canned query run in-process against SQLite, for comparison with Datasette."""
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn.create_function("papers_fts_query", 1, fts_query, deterministic=True)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        conn.execute(search_sql, {"q": q}).fetchall()
+        timings.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    return summarise(timings, errors=0)
+
+
+def summarise(milliseconds: list[float], errors: int) -> dict:
+    ordered = sorted(milliseconds)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] if ordered else None
+    return {"requests": len(ordered) + errors, "errors": errors,
+            "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
+            "p95_ms": round(p95, 1) if p95 is not None else None}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(database: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(PROJECT / "build_db.py"), "serve", "--db", str(database), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/-/versions.json")
+            if connection.getresponse().status == 200:
+                return server, port
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    sys.exit("the server did not start")
+
+
+def load(port: int, paths: list[str], clients: int, per_path: int) -> dict:
+    """Each page in turn under its own load: `clients` threads request it per_path times in all."""
+    return {path: load_one(port, path, clients, per_path) for path in paths}
+
+
+def load_one(port: int, path: str, clients: int, count: int) -> dict:
+    timings: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def client(share: int) -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for _ in range(share):
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                ok = False
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                if ok:
+                    timings.append(elapsed)
+                else:
+                    errors += 1
+
+    threads = [threading.Thread(target=client, args=(count // clients + (i < count % clients),)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summarise(timings, errors)
+
+
+def pages(terms: dict, database: Path) -> dict[str, str]:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        paper = conn.execute("SELECT paper_id FROM listings ORDER BY paper_id LIMIT 1").fetchone()[0]
+        snapshot = conn.execute("SELECT snapshot_date FROM sources WHERE snapshot_date IS NOT NULL LIMIT 1").fetchone()[0]
+        organization = (conn.execute("SELECT handle FROM organizations LIMIT 1").fetchone() or ["adobe"])[0]
+    q = urllib.parse.quote_plus
+    return {
+        "papers table": "/papers/papers",
+        "papers ?_search= rare word": f"/papers/papers?_search={q(terms['rare'])}",
+        "search: rare word": f"/papers/search?q={q(terms['rare'])}",
+        "search: two words": f"/papers/search?q={q(terms['two_words'])}",
+        "search: common word": f"/papers/search?q={q(terms['common'])}",
+        "paper page": f"/papers/papers/{paper}",
+        **{f"view {view}": f"/papers/{view}" for view in (
+            "paper_overview", "accepted_papers", "papers_per_month", "trending", "cross_listed", "source_summary")},
+        "query papers_by_tier": "/papers/papers_by_tier?tier=spotlight",
+        "query accepted_per_tier": "/papers/accepted_per_tier",
+        "query trending_on": f"/papers/trending_on?snapshot_date={snapshot}",
+        "query paper_listings": f"/papers/paper_listings?paper_id={paper}",
+        "query papers_by_organization": f"/papers/papers_by_organization?organization={organization}",
+        "query papers_per_month_of_year": "/papers/papers_per_month_of_year?year=2024",
+    }
+
+
+def versions() -> dict:
+    import datasette
+    import sqlite_utils  # noqa: F401
+    from importlib.metadata import version
+
+    return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "datasette": datasette.__version__, "sqlite-utils": version("sqlite-utils"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"}
+
+
+def write_results_table(all_results: list[dict]) -> None:
+    lines = ["# Benchmark results", "",
+             "Written by `python benchmarks/run.py --papers N` (see README, Benchmarks). Targets from the",
+             "scale issue: build / floor ≤ 1.5, peak build memory ≤ 1 GB at 1M papers, database ≤ 1.7 × source",
+             "bytes, search p95 ≤ 50 ms for rare words and two-word queries, common-word ranked search ≤ 1.5 × the",
+             "same query run directly in SQLite.", ""]
+    for results in all_results:
+        build, floor = results["build"], results["floor"]
+        lines += [f"## {results['papers']:,} papers ({results['date']})", "",
+                  f"{results['versions']['machine']}; Python {results['versions']['python']}, SQLite "
+                  f"{results['versions']['sqlite']}, Datasette {results['versions']['datasette']}, sqlite-utils "
+                  f"{results['versions']['sqlite-utils']}.", "",
+                  "| measure | value |", "| --- | --- |",
+                  f"| source bytes | {results['source_bytes']:,} in {results['source_files']} files |",
+                  f"| build (end to end) | {build['seconds']} s |",
+                  f"| floor (executemany {floor['insert_seconds']} s + FTS rebuild {floor['fts_rebuild_seconds']} s) | {floor['seconds']} s |",
+                  f"| build / floor | {results['build_over_floor']} |",
+                  f"| peak build memory | {build['peak_memory_mib']} MiB |",
+                  f"| database bytes | {results['database_bytes']:,} |",
+                  f"| database / source bytes | {results['size_ratio']} |", "",
+                  f"Search terms: rare `{results['terms']['rare']}`, two words `{results['terms']['two_words']}`, "
+                  f"common `{results['terms']['common']}` (in {results['terms']['common_matches']:,} papers). "
+                  f"Common word ranked directly in SQLite: p50 {results['direct_common_search']['p50_ms']} ms, "
+                  f"p95 {results['direct_common_search']['p95_ms']} ms.", "",
+                  f"Datasette, each page on its own under {results['clients']} concurrent clients on 127.0.0.1:", "",
+                  "| page | requests | errors | p50 ms | p95 ms |", "| --- | ---: | ---: | ---: | ---: |"]
+        for name, figures in results["pages"].items():
+            lines.append(f"| {name} | {figures['requests']} | {figures['errors']} | {figures['p50_ms']} | {figures['p95_ms']} |")
+        lines.append("")
+    notes = BENCHMARKS / "NOTES.md"
+    if notes.exists():
+        lines += [notes.read_text(encoding="utf-8")]
+    RESULTS_TABLE.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=100_000, help="corpus size (distinct papers)")
+    parser.add_argument("--corpus", type=Path, help="corpus folder (default benchmarks/corpus-<papers>)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument("--requests", type=int, default=40, help="requests per page")
+    args = parser.parse_args()
+
+    corpus = args.corpus or BENCHMARKS / f"corpus-{args.papers}"
+    if not (corpus / "manifest.toml").exists():
+        print(f"writing a {args.papers:,}-paper corpus to {corpus} ...", flush=True)
+        write_corpus(args.papers, corpus)
+    source_files = [p for p in corpus.iterdir() if p.suffix == ".txt"]
+    work = BENCHMARKS / "work" / str(args.papers)
+    work.mkdir(parents=True, exist_ok=True)
+    database = work / "papers.db"  # Datasette names the database after the file: "papers"
+
+    print("build ...", flush=True)
+    build = measure_build(corpus, database)
+    print(f"  {build}\nfloor ...", flush=True)
+    floor = measure_floor(database, work / "floor.db")
+    print(f"  {floor}\nsearch terms and direct SQLite timing ...", flush=True)
+    terms = choose_search_terms(database)
+    metadata, _ = build_db.read_metadata()
+    search_sql = metadata["databases"]["papers"]["queries"]["search"]["sql"]
+    direct = direct_ranked_search(database, search_sql, terms["common"])
+    print(f"  {terms}\n  {direct}\nDatasette under load ...", flush=True)
+    server, port = start_server(database)
+    try:
+        named = pages(terms, database)
+        load(port, list(named.values()), 1, 1)  # warm up: every page once
+        figures = load(port, list(named.values()), args.clients, args.requests)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    results = {
+        "papers": args.papers,
+        "date": dt.date.today().isoformat(),
+        "versions": versions(),
+        "source_files": len(source_files),
+        "source_bytes": sum(p.stat().st_size for p in source_files),
+        "database_bytes": database.stat().st_size,
+        "build": build,
+        "floor": floor,
+        "terms": terms,
+        "direct_common_search": direct,
+        "clients": args.clients,
+        "pages": {name: figures[path] for name, path in named.items()},
+    }
+    results["build_over_floor"] = round(build["seconds"] / floor["seconds"], 2)
+    results["size_ratio"] = round(results["database_bytes"] / results["source_bytes"], 2)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.papers}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    everything = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"), key=lambda p: int(p.stem))]
+    write_results_table(everything)
+    print(json.dumps({k: results[k] for k in ("build", "floor", "build_over_floor", "size_ratio")}, indent=2))
+    for name, figure in results["pages"].items():
+        print(f"{name:40} p50 {figure['p50_ms']} ms  p95 {figure['p95_ms']} ms  errors {figure['errors']}")
+
+
+if __name__ == "__main__":
+    main()
