@@ -15,3 +15,4 @@ CREATE INDEX listings_published_on ON listings(published_on);
 CREATE INDEX listings_upvotes ON listings(upvotes);
 CREATE INDEX parse_issues_source_id ON parse_issues(source_id, line);
 CREATE INDEX sources_duplicate_of ON sources(duplicate_of);
+CREATE INDEX listings_source_published_on ON listings(source_id, published_on);

@@ -1,5 +1,7 @@
 -- Views for the common questions. Each is described, column by column, in metadata.yml.
--- They stay thin: per-paper aggregates are columns of `papers`, computed by the build.
+-- They stay thin: per-paper aggregates are columns of `papers`, computed by the build. Joins to
+-- a row that always exists (a listing's paper and source) are LEFT JOINs, so that SQLite can
+-- leave them out when Datasette counts a view's rows.
 
 CREATE VIEW paper_overview AS
 SELECT
@@ -32,8 +34,8 @@ SELECT
     listings.line
 FROM listings
 JOIN decisions ON decisions.id = listings.decision_id
-JOIN papers ON papers.id = listings.paper_id
-JOIN sources ON sources.id = listings.source_id
+LEFT JOIN papers ON papers.id = listings.paper_id
+LEFT JOIN sources ON sources.id = listings.source_id
 WHERE decisions.outcome = 'accept';
 
 CREATE VIEW papers_per_month AS
@@ -53,8 +55,8 @@ SELECT
     sources.file_name AS source,
     listings.line
 FROM listings
-JOIN papers ON papers.id = listings.paper_id
-JOIN sources ON sources.id = listings.source_id
+LEFT JOIN papers ON papers.id = listings.paper_id
+LEFT JOIN sources ON sources.id = listings.source_id
 WHERE listings.upvotes IS NOT NULL
 ORDER BY listings.upvotes DESC, sources.snapshot_date DESC;
 
