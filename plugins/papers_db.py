@@ -86,9 +86,11 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         params = {"paper_id": request.url_vars.get("pks")}
         paper = (await db.execute(PAPER_SQL, params)).first()
         listings = await db.execute(PAPER_LISTINGS_SQL, params)
+        links = await db.execute("select url, host from code_links where paper_id = :paper_id order by id", params)
         return {
             "paper": dict(paper) if paper else None,
             "paper_listings": [dict(row) for row in listings.rows],
+            "paper_code_links": [dict(row) for row in links.rows],
         }
 
     return paper_and_listings

@@ -16,3 +16,6 @@ CREATE INDEX listings_upvotes ON listings(upvotes);
 CREATE INDEX parse_issues_source_id ON parse_issues(source_id, line);
 CREATE INDEX sources_duplicate_of ON sources(duplicate_of);
 CREATE INDEX listings_source_published_on ON listings(source_id, published_on);
+CREATE INDEX code_links_paper_id ON code_links(paper_id);
+CREATE INDEX code_links_host ON code_links(host);
+CREATE INDEX papers_short_name ON papers(short_name);

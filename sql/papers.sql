@@ -1,15 +1,20 @@
+-- papers_plain_abstract, papers_short_name and papers_code_links are the build's enrichment
+-- functions (build_db.py), registered on the connection that runs this file.
+--
 -- Fill `papers` once, in id order, from the staged text of each paper and what its listings say
 -- together. Computing the summaries here, after every listing is loaded, means a paper's row is
 -- written once rather than updated as each listing of it arrives.
 
 INSERT INTO papers (
-    id, title, abstract, first_published_on, first_published_year, best_decision_id, outcome,
+    id, title, abstract, abstract_text, short_name, first_published_on, first_published_year, best_decision_id, outcome,
     tier, max_upvotes, listings_count, source_count
 )
 SELECT
     texts.id,
     texts.title,
     texts.abstract,
+    papers_plain_abstract(texts.abstract),
+    papers_short_name(texts.title),
     summary.first_published_on,
     CAST(substr(summary.first_published_on, 1, 4) AS INTEGER),
     best.decision_id,
@@ -46,3 +51,9 @@ LEFT JOIN (
 ) AS best ON best.paper_id = texts.id
 LEFT JOIN decisions ON decisions.id = best.decision_id
 ORDER BY texts.id;
+
+-- One row per code link (GitHub, GitLab, Hugging Face) found in an abstract.
+INSERT INTO code_links (paper_id, url, host)
+SELECT papers.id, json_extract(link.value, '$[0]'), json_extract(link.value, '$[1]')
+FROM papers, json_each(papers_code_links(papers.abstract)) AS link
+ORDER BY papers.id, link.key;

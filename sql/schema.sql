@@ -34,6 +34,8 @@ CREATE TABLE papers (
     id INTEGER PRIMARY KEY,
     title TEXT,
     abstract TEXT,
+    abstract_text TEXT,
+    short_name TEXT,
     first_published_on TEXT,
     first_published_year INTEGER,
     best_decision_id INTEGER REFERENCES decisions(id),
@@ -67,4 +69,11 @@ CREATE TABLE parse_issues (
     line INTEGER,
     code TEXT NOT NULL,
     message TEXT NOT NULL
+);
+
+CREATE TABLE code_links (
+    id INTEGER PRIMARY KEY,
+    paper_id INTEGER NOT NULL REFERENCES papers(id),
+    url TEXT NOT NULL,
+    host TEXT NOT NULL
 );

@@ -172,3 +172,31 @@ def test_readme_example_queries_run(built_db):
     assert trending_november and all(row[0].startswith("2025-11-") for row in trending_november)
     assert len(provenance) >= 2
     assert per_month and all(month.startswith("2024-") for month, _ in per_month)
+
+
+def test_code_links_are_found_in_every_abstract_that_has_one(built_db):
+    hosts = ("github.com", "gitlab.com", "huggingface.co")
+    with_links = {a for (a,) in query(built_db, "select abstract from papers")
+                  if any(host in a.lower() for host in hosts)}
+    linked = {a for (a,) in query(built_db, "select distinct papers.abstract from code_links "
+                                            "join papers on papers.id = code_links.paper_id")}
+    assert linked == with_links and len(linked) > 20
+    # 002's first entry ends "...available at https://github.com/xiaozhen228/Bayes-PFL."
+    assert ("https://github.com/xiaozhen228/Bayes-PFL", "github.com") in query(
+        built_db, "select url, host from code_links")
+
+
+def test_short_names_and_plain_text_abstracts(built_db):
+    names = dict(query(built_db, "select title, short_name from papers"))
+    assert names["SAMRS: Scaling-up Remote Sensing Segmentation Dataset with Segment Anything Model"] == "SAMRS"
+    assert names["VIMA: General Robot Manipulation with Multimodal Prompts"] == "VIMA"
+    assert names["Cramming: Training a language model on a single GPU in one day"] is None
+    raw, plain = query(built_db, "select abstract, abstract_text from papers "
+                                 "where title like 'Pruning Neural Networks via Coresets%'")[0]
+    assert "L\\{o}wner" in raw and "$62\\%$" in raw  # the raw abstract is kept unchanged
+    assert "Lowner ellipsoid" in plain and "62% compression" in plain and "\\" not in plain
+    assert query(built_db, "select count(*) from papers where abstract_text like '%\\%'") == [(0,)]
+    # Search reads the plain text: "Lowner" is one word there.
+    hits = query(built_db, "select papers.title from papers_fts join papers on papers.id = papers_fts.rowid "
+                           "where papers_fts match 'lowner'")
+    assert hits == [("Pruning Neural Networks via Coresets and Convex Geometry: Towards No Assumptions",)]

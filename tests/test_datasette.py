@@ -212,3 +212,20 @@ def test_configuration_names_only_what_the_database_has(built_db):
                 assert column in columns, (table, facet)
             for key in ("sort", "sort_desc", "label_column"):
                 assert config.get(key, next(iter(columns))) in columns, (table, key)
+
+
+def test_paper_page_shows_short_name_plain_abstract_and_code(served, built_db):
+    with sqlite3.connect(built_db) as conn:
+        paper = conn.execute("select id from papers where short_name = 'ResAD++'").fetchone()[0]
+    html = served(f"/papers/papers/{paper}").text
+    assert "Short name: <strong>ResAD++</strong>" in html
+    assert 'href="https://github.com/xcyao00/ResAD"' in html
+    with sqlite3.connect(built_db) as conn:
+        marked = conn.execute("select id from papers where abstract_text is not null limit 1").fetchone()[0]
+    html = served(f"/papers/papers/{marked}").text
+    assert "As listed, with its LaTeX markup" in html
+
+
+def test_code_links_facet_by_host(served):
+    facets = served("/papers/code_links.json?_size=0").json()["facet_results"]
+    assert {item["value"] for item in facets["host"]["results"]} <= {"github.com", "gitlab.com", "huggingface.co"}

@@ -1,0 +1,61 @@
+"""Enrichment columns: short names, code links and plain-text abstracts, on real and made-up text."""
+
+import pytest
+
+from build_db import code_links, plain_abstract, short_name
+
+
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        # From the bundled sources.
+        ("SAMRS: Scaling-up Remote Sensing Segmentation Dataset with Segment Anything Model", "SAMRS"),
+        ("VIMA: General Robot Manipulation with Multimodal Prompts", "VIMA"),
+        ("HiViT: A Simpler and More Efficient Design of Hierarchical Vision Transformer", "HiViT"),
+        ("Back2Future: Leveraging Backfill Dynamics for Improving Real-time Predictions in Future", "Back2Future"),
+        ("PGPS : Coupling Policy Gradient with Population-based Search", "PGPS"),
+        ("ResAD++: Towards Class Agnostic Anomaly Detection via Residual Feature Learning", "ResAD++"),
+        ("Cramming: Training a language model on a single GPU in one day", None),
+        ("Mixed Precision DNNs: All you need is a good parametrization", None),
+        ("Models Out of Line: A Fourier Lens on Distribution Shift Robustness", None),
+        ("Hamiltonian Generative Networks", None),
+        # The issue's examples.
+        ("QuEST: Stable Training of LLMs", "QuEST"),
+        ("HoME: Hierarchy of Multi-gate Experts", "HoME"),
+        (None, None),
+    ],
+)
+def test_short_name(title, expected):
+    assert short_name(title) == expected
+
+
+def test_code_links_from_real_abstract_endings():
+    abstract = ("Code is available at https://github.com/xiaozhen228/Bayes-PFL. See also "
+                "github.com/ORippler/gaussian-ad-mvtec, huggingface.co/datasets/x/y and "
+                "https://GitLab.com/group/project) and again https://github.com/xiaozhen228/Bayes-PFL.")
+    assert code_links(abstract) == [
+        ("https://github.com/xiaozhen228/Bayes-PFL", "github.com"),
+        ("https://github.com/ORippler/gaussian-ad-mvtec", "github.com"),
+        ("https://huggingface.co/datasets/x/y", "huggingface.co"),
+        ("https://GitLab.com/group/project", "gitlab.com"),
+    ]
+    assert code_links("Project page: https://katjaschwarz.github.io/wildfusion") == []
+    assert code_links(None) == []
+
+
+@pytest.mark.parametrize(
+    "raw, plain",
+    [
+        ("an elegant combination of L\\{o}wner ellipsoid", "an elegant combination of Lowner ellipsoid"),
+        ("we identify a pattern, \\emph{self-excitation}, as the cause", "we identify a pattern, self-excitation, as the cause"),
+        ("a $62\\%$ compression rate on ResNet50", "a 62% compression rate on ResNet50"),
+        ("a model $F$ and an $\\epsilon$-fraction", "a model F and an ε-fraction"),
+        ("rates of $\\mathcal{O}(n^{1/6})$ and \\textbf{\\textit{bold}} words", "rates of O(n^1/6) and bold words"),
+        ("speed-ups of $\\sim 2.6 \\times$ overall", "speed-ups of ~ 2.6 × overall"),
+        ("an apparently na\\\"{\\i}ve ensembling technique", "an apparently naive ensembling technique"),
+        ("confidence is $\\|F(\\bfx)\\|_\\infty$ (i.e. how", "confidence is |F(bfx)|_∞ (i.e. how"),
+        ("no markup at all.", None),
+    ],
+)
+def test_plain_abstract(raw, plain):
+    assert plain_abstract(raw) == plain
