@@ -1148,6 +1148,46 @@ def check(paths: list[Path] = PathsArgument) -> None:
         raise typer.Exit(1)
 
 
+EXPORTED_TABLES = ("papers", "listings", "sources", "decisions", "organizations", "code_links", "parse_issues")
+PARQUET_BATCH_ROWS = 50_000
+
+
+def export_parquet_files(database: Path, folder: Path, tables: Iterable[str] = EXPORTED_TABLES) -> list[Path]:
+    """Write each table as <folder>/<table>.parquet, in batches so memory stays bounded; each
+    file is written beside its target and renamed into place when complete."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise PapersDbError("Parquet export needs pyarrow: pip install -e '.[parquet]'") from None
+    if not database.is_file():
+        raise PapersDbError(f"{database}: no database here; run `python build_db.py build` first")
+    ensure_output_folder(folder / "x.parquet")
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    written = []
+    try:
+        for table in tables:
+            columns = conn.execute(f"PRAGMA table_info([{table}])").fetchall()
+            schema = pa.schema(
+                [(name, pa.int64() if declared.upper() == "INTEGER" else pa.string()) for _, name, declared, *_ in columns]
+            )
+            target = folder / f"{table}.parquet"
+            temporary = folder / f".{table}.parquet.tmp-{os.getpid()}"
+            cursor = conn.execute(f"SELECT * FROM [{table}] ORDER BY rowid")
+            try:
+                with pq.ParquetWriter(temporary, schema, compression="zstd") as writer:
+                    while rows := cursor.fetchmany(PARQUET_BATCH_ROWS):
+                        writer.write_batch(pa.RecordBatch.from_arrays(
+                            [pa.array(column, type=field.type) for column, field in zip(zip(*rows), schema)], schema=schema))
+                os.replace(temporary, target)
+            finally:
+                temporary.unlink(missing_ok=True)
+            written.append(target)
+    finally:
+        conn.close()
+    return written
+
+
 def inspect_file_for(database: Path) -> Path:
     return database.with_name(database.stem + "-inspect.json")
 
@@ -1241,6 +1281,24 @@ def serve(
     sys.stderr.flush()
     # Become the Datasette process, so that Ctrl+C and kill reach the server itself.
     os.execv(sys.executable, command)
+
+
+@app.command("export-parquet")
+def export_parquet(
+    database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to export."),
+    folder: Path = typer.Option(DEFAULT_OUTPUT.parent / "parquet", "--output", "-o", help="Folder for the .parquet files."),
+) -> None:
+    """Export the main tables as Parquet files, one per table (needs the `parquet` extra).
+
+    papers, listings, sources, decisions, organizations, code_links and parse_issues are written
+    as <folder>/<table>.parquet, compressed with zstd, with the database's column names.
+    """
+    try:
+        written = export_parquet_files(database, folder)
+    except PapersDbError as error:
+        fail(str(error))
+    for path in written:
+        console.print(f"wrote {path} ({path.stat().st_size:,} bytes)", highlight=False)
 
 
 def main() -> None:

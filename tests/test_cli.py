@@ -85,3 +85,29 @@ def test_serve_refuses_a_database_its_metadata_does_not_describe(tmp_path):
     result = run_cli("serve", "--db", other)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "serve a file named papers.db" in " ".join(result.stderr.split())
+
+
+def test_export_parquet_writes_every_main_table(tmp_path, built_db):
+    import sqlite3
+
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "parquet"
+    result = run_cli("export-parquet", "--db", built_db, "--output", folder)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(built_db) as conn:
+        for table in ("papers", "listings", "sources", "decisions", "organizations", "code_links", "parse_issues"):
+            exported = pq.read_table(folder / f"{table}.parquet")
+            columns = [c[1] for c in conn.execute(f"pragma table_info([{table}])")]
+            assert exported.column_names == columns, table
+            assert exported.num_rows == conn.execute(f"select count(*) from [{table}]").fetchone()[0], table
+        papers = pq.read_table(folder / "papers.parquet").to_pylist()
+        expected = conn.execute("select id, title, abstract, listings_count from papers order by rowid").fetchall()
+    assert [(p["id"], p["title"], p["abstract"], p["listings_count"]) for p in papers] == expected
+    assert not list(folder.glob(".*.tmp-*"))
+
+
+def test_export_parquet_without_a_database_is_one_line(tmp_path):
+    result = run_cli("export-parquet", "--db", tmp_path / "missing.db", "--output", tmp_path / "out")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "run `python build_db.py build` first" in result.stderr
