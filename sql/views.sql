@@ -57,8 +57,7 @@ SELECT
 FROM listings
 LEFT JOIN papers ON papers.id = listings.paper_id
 LEFT JOIN sources ON sources.id = listings.source_id
-WHERE listings.upvotes IS NOT NULL
-ORDER BY listings.upvotes DESC, sources.snapshot_date DESC;
+WHERE listings.upvotes IS NOT NULL;  -- Datasette shows it by upvotes (metadata.yml); add ORDER BY in SQL
 
 CREATE VIEW cross_listed AS
 SELECT

@@ -140,7 +140,7 @@ def test_views_answer(built_db):
     assert summary == [(name, count, 0) for name, count in FILES.items()]
     months = query(built_db, "select sum(papers) from papers_per_month")
     assert months == query(built_db, "select count(distinct paper_id) from listings where published_on is not null")
-    top = query(built_db, "select upvotes, snapshot_date from trending limit 1")
+    top = query(built_db, "select upvotes, snapshot_date from trending order by upvotes desc limit 1")
     assert top == [(4, "2025-11-12")]  # "Sep 10 4" on the 12 November page is the highest count
 
 

@@ -229,3 +229,9 @@ def test_paper_page_shows_short_name_plain_abstract_and_code(served, built_db):
 def test_code_links_facet_by_host(served):
     facets = served("/papers/code_links.json?_size=0").json()["facet_results"]
     assert {item["value"] for item in facets["host"]["results"]} <= {"github.com", "gitlab.com", "huggingface.co"}
+
+
+def test_trending_page_is_sorted_by_upvotes(served):
+    rows = served("/papers/trending.json?_shape=array&_size=max").json()
+    upvotes = [row["upvotes"] for row in rows]
+    assert upvotes == sorted(upvotes, reverse=True) and upvotes[0] == 4
