@@ -4,7 +4,7 @@
 CREATE INDEX papers_first_published_on ON papers(first_published_on);
 CREATE INDEX papers_first_published_year ON papers(first_published_year);
 CREATE INDEX papers_best_decision_id ON papers(best_decision_id);
-CREATE INDEX papers_outcome ON papers(outcome);
+CREATE INDEX papers_outcome ON papers(outcome, tier, title);  -- covers accepted_papers and per-tier counts
 CREATE INDEX papers_tier ON papers(tier, title);  -- also serves papers_by_tier in title order
 CREATE INDEX papers_max_upvotes ON papers(max_upvotes);
 CREATE INDEX papers_source_count ON papers(source_count);

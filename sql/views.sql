@@ -24,19 +24,27 @@ SELECT
 FROM papers
 LEFT JOIN decisions ON decisions.id = papers.best_decision_id;
 
+-- One row per accepted paper, by its best decision. The listing that gave the decision is looked
+-- up only for the rows shown, so counting and paging use the papers_outcome index alone.
 CREATE VIEW accepted_papers AS
 SELECT
     papers.id AS paper_id,
     papers.title,
-    decisions.tier,
+    papers.tier,
     decisions.label AS decision,
-    sources.file_name AS source,
-    listings.line
-FROM listings
-JOIN decisions ON decisions.id = listings.decision_id
-LEFT JOIN papers ON papers.id = listings.paper_id
-LEFT JOIN sources ON sources.id = listings.source_id
-WHERE decisions.outcome = 'accept';
+    (
+        SELECT sources.file_name FROM listings JOIN sources ON sources.id = listings.source_id
+        WHERE listings.paper_id = papers.id AND listings.decision_id = papers.best_decision_id
+        ORDER BY listings.id LIMIT 1
+    ) AS source,
+    (
+        SELECT listings.line FROM listings
+        WHERE listings.paper_id = papers.id AND listings.decision_id = papers.best_decision_id
+        ORDER BY listings.id LIMIT 1
+    ) AS line
+FROM papers
+LEFT JOIN decisions ON decisions.id = papers.best_decision_id
+WHERE papers.outcome = 'accept';
 
 CREATE VIEW papers_per_month AS
 SELECT substr(first_published_on, 1, 7) AS month, count(*) AS papers
