@@ -497,13 +497,19 @@ def short_name(title: str | None) -> str | None:
     return name if capitals >= 2 or mixed_digits else None
 
 
+CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co")
 CODE_LINK = re.compile(r"(?:https?://)?(?:www\.)?(github\.com|gitlab\.com|huggingface\.co)/[\w.~%+/-]*[\w/]", re.IGNORECASE)
 
 
 def code_links(abstract: str | None) -> list[tuple[str, str]]:
     """(url, host) of each GitHub, GitLab or Hugging Face link in an abstract, in order, once each."""
+    lowered = (abstract or "").lower()
+    # The regex is slow to fail (its optional scheme is retried at every position), so it only
+    # runs on the few abstracts that name a host at all.
+    if not any(host in lowered for host in CODE_HOSTS):
+        return []
     links = []
-    for match in CODE_LINK.finditer(abstract or ""):
+    for match in CODE_LINK.finditer(abstract):
         url = match.group(0)
         url = url if url.lower().startswith("http") else "https://" + url
         link = (url, match.group(1).lower())
@@ -888,7 +894,7 @@ class DatabaseWriter:
         self._script("schema.sql")
         conn.create_function("papers_plain_abstract", 1, plain_abstract, deterministic=True)
         conn.create_function("papers_short_name", 1, short_name, deterministic=True)
-        conn.create_function("papers_code_links", 1, lambda text: json.dumps(code_links(text)) if text and CODE_LINK.search(text) else None,
+        conn.create_function("papers_code_links", 1, lambda text: json.dumps(links) if (links := code_links(text)) else None,
                              deterministic=True)
         conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
         conn.execute("PRAGMA staging.journal_mode = OFF")
