@@ -69,19 +69,13 @@ WHERE listings.upvotes IS NOT NULL;  -- Datasette shows it by upvotes (metadata.
 
 CREATE VIEW cross_listed AS
 SELECT
-    papers.id AS paper_id,
-    papers.title,
-    papers.listings_count AS listings,
+    paper_overview.id AS paper_id,
+    paper_overview.title,
+    paper_overview.listings,
     papers.source_count,
-    (
-        SELECT json_group_array(file_name) FROM (
-            SELECT DISTINCT sources.file_name
-            FROM listings JOIN sources ON sources.id = listings.source_id
-            WHERE listings.paper_id = papers.id
-            ORDER BY sources.file_name
-        )
-    ) AS sources
+    paper_overview.sources
 FROM papers
+JOIN paper_overview ON paper_overview.id = papers.id
 WHERE papers.source_count > 1;
 
 CREATE VIEW source_summary AS
