@@ -1,11 +1,12 @@
 """papers-db: turn raw listings of machine-learning papers into one normalised SQLite database.
 
-Data flows one way:
+Data flows one way, one source file at a time:
 
-    source files --decode_source--> text --read_review_listing / read_hf_daily_page--> Reading
-    Readings --normalise--> Tables (plain rows) --load_database--> dist/papers.db
+    file --decode_source--> text --read_review_listing / read_hf_daily_page--> Reading
+    Reading --Normaliser.rows_for--> FileRows --DatabaseWriter.add--> temporary database
+    DatabaseWriter.finish: papers, indexes, full-text index, views (sql/*.sql) --> dist/papers.db
 
-Readers are pure: text in, records and parse issues out. Only `load_database` touches SQLite.
+Readers are pure: text in, records and parse issues out. Only DatabaseWriter touches SQLite.
 """
 
 from __future__ import annotations
@@ -720,11 +721,6 @@ def identity_digest(identity: str) -> bytes:
     return hashlib.sha256(identity.encode("utf-8")).digest()
 
 
-def paper_id(identity: str) -> int:
-    """A stable id from a paper's identity: 53 bits of SHA-256, so it is exact in JavaScript too."""
-    return int.from_bytes(identity_digest(identity)[:8], "big") >> 11
-
-
 def paper_identity(record: Record) -> str:
     """A paper is its abstract; a record with no abstract is known by its title."""
     if record.abstract:
@@ -813,6 +809,8 @@ class Normaliser:
         return FileRows(source, listings, texts, issues)
 
     def _paper_id(self, identity: str) -> int:
+        """A stable id from a paper's identity: 53 bits of its SHA-256, so that it is exact in
+        JavaScript too; the next 64 bits catch two identities sharing an id."""
         digest = identity_digest(identity)
         number = int.from_bytes(digest[:8], "big") >> 11
         check = int.from_bytes(digest[8:16], "big")
