@@ -12,6 +12,7 @@ Readers are pure: text in, records and parse issues out. Only DatabaseWriter tou
 from __future__ import annotations
 
 import calendar
+import collections
 import datetime as dt
 import hashlib
 import json
@@ -104,7 +105,9 @@ class Reading:
 # Decoding: bytes -> text, reporting what cannot be read as UTF-8
 # --------------------------------------------------------------------------------------------
 
-NBSP_LIKE = dict.fromkeys(map(ord, "\u00a0\u2007\u202f"), " ")
+NBSP_CHARACTERS = "\u00a0\u2007\u202f"  # non-breaking spaces, read as plain spaces
+NBSP_LIKE = dict.fromkeys(map(ord, NBSP_CHARACTERS), " ")
+NBSP_BYTES = [character.encode("utf-8") for character in NBSP_CHARACTERS]
 
 
 def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
@@ -116,12 +119,10 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    try:
-        # The common case, a clean file, is decoded whole; only a damaged one goes line by line.
-        if b"\x00" in data:
-            raise UnicodeDecodeError("utf-8", data, 0, 0, "NUL byte")
-        lines, issues = data.decode("utf-8").split("\n"), []
-    except UnicodeDecodeError:
+    # The common case, a clean file, is decoded whole; only a damaged one goes line by line.
+    lines = _decode_whole(data)
+    issues = []
+    if lines is None:
         lines, issues = _decode_line_by_line(data)
     if not data or data.endswith(b"\n"):
         lines.pop()  # a final newline ends the last line; it does not start another
@@ -131,7 +132,14 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     return "".join(line + "\n" for line in cleaned), issues
 
 
-NBSP_BYTES = [character.encode("utf-8") for character in "\u00a0\u2007\u202f"]
+def _decode_whole(data: bytes) -> list[str] | None:
+    """The lines of a clean file (valid UTF-8, no NUL), or None when it needs repair."""
+    if b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
 
 
 def _decode_line_by_line(data: bytes) -> tuple[list[str], list[ParseIssue]]:
@@ -196,9 +204,8 @@ def normalise_decision(label: str) -> tuple[str, str | None] | None:
 
 
 def is_unknown_accept_tier(label: str) -> bool:
-    decision = normalise_decision(label)
-    detail = " ".join(label.split()).casefold()[len("accept") :].strip(" :()")
-    return decision is not None and decision[0] == "accept" and detail != "" and decision[1] is None
+    """An acceptance that names a tier we do not know, such as "Accept (Workshop)"."""
+    return normalise_decision(label) == ("accept", None) and " ".join(label.split()).casefold() != "accept"
 
 
 def looks_like_abstract(line: str) -> bool:
@@ -587,10 +594,11 @@ def _readable(path: Path):
 
 def detect_format(text: str) -> str | None:
     """Which kind of listing this text is, or None when it is no listing at all."""
-    head = [line.strip() for line in text_lines(text)[:40] if line.strip()]
-    if "Daily Papers" in head[:12] or sum(line == DATE_SEPARATOR for line in head) >= 1:
+    lines = text_lines(text)
+    head = [line.strip() for line in lines[:40] if line.strip()]
+    if "Daily Papers" in head[:12] or DATE_SEPARATOR in head:
         return HF_DAILY_PAPERS
-    if any(looks_like_abstract(line) for line in text_lines(text)):
+    if any(looks_like_abstract(line) for line in lines):
         return REVIEW_LISTING
     return None
 
@@ -644,9 +652,9 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
             )
     # Sorted by name, then (for names that occur twice) content, so that the order paths were
     # given in never matters.
-    names = [source.path.name for source in found.values()]
+    names = collections.Counter(source.path.name for source in found.values())
     for source in found.values():
-        if names.count(source.path.name) > 1:
+        if names[source.path.name] > 1:
             source.read_bytes()
     return sorted(found.values(), key=lambda source: (source.path.name, source.sha256))
 
@@ -662,8 +670,8 @@ class SourceReading:
 def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     """Decode and read one file with the reader its format calls for."""
     text, decode_issues = decode_source(source.read_bytes() if data is None else data)
-    line_count = len(text_lines(text))
-    if not text.strip():
+    line_count = text.count("\n")  # decode_source ends every line with one
+    if not text or text.isspace():
         return Reading(format=source.format, line_count=line_count,
                        issues=decode_issues + [ParseIssue(None, "empty_file", "file has no text")],
                        other_lines={n: "blank" for n in range(1, line_count + 1)})
@@ -694,7 +702,7 @@ def read_sources(sources: list[SourceFile], on_file=lambda source: None) -> Iter
         data = source.read_bytes()
         original = first_with_hash.setdefault(source.sha256, source)
         if original is not source:
-            line_count = len(text_lines(decode_source(data)[0]))
+            line_count = decode_source(data)[0].count("\n")
             reading = Reading(
                 format=source.format, line_count=line_count,
                 issues=[ParseIssue(None, "duplicate_file", f"identical to {original.path.name}; read once")],

@@ -20,28 +20,6 @@ from papers left join decisions on decisions.id = papers.best_decision_id
 where papers.id = :paper_id
 """
 
-PAPER_LISTINGS_SQL = """
-select
-    listings.id,
-    sources.file_name,
-    listings.line,
-    listings.last_line,
-    sources.snapshot_date,
-    listings.published_on,
-    listings.date_text,
-    decisions.label as decision,
-    listings.authors_count,
-    organizations.name as organization,
-    listings.upvotes
-from listings
-join sources on sources.id = listings.source_id
-left join decisions on decisions.id = listings.decision_id
-left join organizations on organizations.id = listings.organization_id
-where listings.paper_id = :paper_id
-order by sources.file_name, listings.line
-"""
-
-
 def fts_query(text):
     """A user's words as an FTS5 query that cannot be a syntax error, or None for no words.
 
@@ -85,7 +63,9 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         db = datasette.get_database(database)
         params = {"paper_id": request.url_vars.get("pks")}
         paper = (await db.execute(PAPER_SQL, params)).first()
-        listings = await db.execute(PAPER_LISTINGS_SQL, params)
+        # The paper_listings canned query (metadata.yml) is the one definition of this table.
+        listings_query = await datasette.get_canned_query(database, "paper_listings", request.actor)
+        listings = await db.execute(listings_query["sql"], params)
         links = await db.execute("select url, host from code_links where paper_id = :paper_id order by id", params)
         return {
             "paper": dict(paper) if paper else None,
