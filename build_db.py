@@ -11,11 +11,18 @@ Readers are pure: text in, records and parse issues out. Only DatabaseWriter tou
 
 from __future__ import annotations
 
+import array
 import calendar
 import collections
+import concurrent.futures
 import datetime as dt
 import hashlib
+import heapq
+import itertools
 import json
+import math
+import multiprocessing
+import operator
 import os
 import re
 import sqlite3
@@ -557,6 +564,195 @@ def plain_abstract(abstract: str | None) -> str | None:
     return text if text != abstract else None
 
 
+# Related papers: each paper's most distinctive terms (tf-idf over its title and the opening of
+# its plain abstract), and the papers that share the most of them. Two streaming passes (term
+# frequencies from a sample, then each paper's signature), so memory holds a few term ids per
+# paper, never the text. Python spends about a microsecond per distinct word on this machine
+# class, which is why the work per paper is capped and the build runs it in a second process.
+
+RELATED_PER_PAPER = 5  # rows kept per paper
+RELATED_SIGNATURE_TERMS = 12  # distinctive terms kept per paper
+RELATED_POSTINGS_CAP = 16  # papers a term can link: those where it weighs most
+RELATED_CANDIDATES = 10  # papers scored exactly, among those sharing the most terms
+RELATED_MIN_SHARED = 2  # one shared word is too often a coincidence
+RELATED_MAX_SHARE = 0.1  # a term in more than a tenth of all papers says little about any one
+RELATED_SAMPLE = 20_000  # papers whose words give the term frequencies
+RELATED_ABSTRACT_CHARACTERS = 1000  # an abstract's opening states its topic; the rest costs time
+RELATED_TITLE_WEIGHT = 3  # a word in the title counts as three in the abstract
+RELATED_TERM = re.compile(r"[^\W\d_]\w+(?:-\w+)*")  # a word starting with a letter, maybe hyphenated
+# Splitting at whitespace is many times faster than a regex over the text; punctuation other
+# than hyphens becomes a space first, and only distinct words meet the regex.
+WORD_SEPARATORS = str.maketrans(dict.fromkeys("!\"#$%&'()*+,./:;<=>?@[\\]^_`{|}~", " "))
+STOP_WORDS = frozenset("""
+    about above after again against all also although among and any are because been before being
+    below between both but can could did does doing down during each either few for from further
+    had has have having here how however into its itself just more most much neither nor not now
+    off once only other our ours out over own same several should since some such than that the
+    their theirs them then there these they this those through thus too under until very via was
+    were what when where whether which while who whom why will with within without would yet you
+    your
+""".split())
+
+
+@dataclass(frozen=True)
+class RelatedPaper:
+    paper_id: int
+    rank: int
+    related_paper_id: int
+    score: float
+    shared_terms: tuple[str, ...]
+
+
+def fold_plural(word: str) -> str:
+    """One term for a word and its plural: anomalies -> anomaly, processes -> process."""
+    if len(word) <= 4 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def term_of_word(word: str) -> str | None:
+    """The term a word counts as (its plural folded), or None for a stop word, a word under three
+    letters, or a token that is no word ("3d", "--")."""
+    word = word.strip("-")
+    if len(word) <= 2 or word in STOP_WORDS or not RELATED_TERM.fullmatch(word):
+        return None
+    return fold_plural(word)
+
+
+def paper_words(title: str | None, abstract: str | None) -> tuple[list[str], list[str]]:
+    """The lower-cased words of a title and of the opening of an abstract (its first
+    RELATED_ABSTRACT_CHARACTERS), split at spaces and punctuation."""
+    opening = (abstract or "")[:RELATED_ABSTRACT_CHARACTERS + 1]
+    if len(opening) > RELATED_ABSTRACT_CHARACTERS:
+        opening = opening.rsplit(None, 1)[0]  # no word cut in half
+    return ((title or "").lower().translate(WORD_SEPARATORS).split(),
+            opening.lower().translate(WORD_SEPARATORS).split())
+
+
+def word_counts(title: str | None, abstract: str | None) -> collections.Counter:
+    """How often each word occurs in a paper, a title word counting RELATED_TITLE_WEIGHT times."""
+    title_words, abstract_words = paper_words(title, abstract)
+    counts = collections.Counter(abstract_words)
+    for word in title_words:
+        counts[word] += RELATED_TITLE_WEIGHT
+    return counts
+
+
+def related_papers(papers) -> Iterator[RelatedPaper]:
+    """For each paper, up to RELATED_PER_PAPER other papers sharing its most distinctive terms.
+
+    `papers` is called twice and each time yields (id, title, plain abstract) in id order. A
+    paper's signature is its RELATED_SIGNATURE_TERMS terms of highest tf-idf, among terms found in
+    at least two papers and at most a RELATED_MAX_SHARE of them. Two papers relate by the summed
+    idf of the terms their signatures share (at least RELATED_MIN_SHARED of them). A term links at
+    most RELATED_POSTINGS_CAP papers, those where it weighs most, so the cost per paper is bounded
+    however common a term is.
+
+    Term frequencies come from the first RELATED_SAMPLE papers, which are a random sample because
+    paper ids are hashes; below that size they are exact. A term's paper count adds up its
+    spellings (model, models); idf only needs an estimate.
+    """
+    sample_words = collections.Counter()
+    sampled = 0
+    for _, title, abstract in itertools.islice(papers(), RELATED_SAMPLE):
+        title_words, abstract_words = paper_words(title, abstract)
+        sample_words.update(set(title_words + abstract_words))
+        sampled += 1
+    sample_terms = collections.Counter()
+    term_of = {}
+    for word, frequency in sample_words.items():
+        if (term := term_of_word(word)) is not None:
+            term_of[word] = term
+            sample_terms[term] += frequency
+    del sample_words
+    most = max(2, int(sampled * RELATED_MAX_SHARE))
+    terms = sorted(term for term, frequency in sample_terms.items() if 2 <= frequency <= most)
+    term_ids = {term: number for number, term in enumerate(terms)}
+    idf = [math.log(sampled / sample_terms[term]) for term in terms]
+    # for each word whose term can be part of a signature: its term's id and idf
+    word_term_id = {word: term_ids[term] for word, term in term_of.items() if term in term_ids}
+    word_idf = {word: idf[term_id] for word, term_id in word_term_id.items()}
+    del sample_terms, term_of
+
+    paper_ids = array.array("q")
+    signatures = array.array("i")  # RELATED_SIGNATURE_TERMS term ids per paper, -1 where it has fewer
+    postings = [[] for _ in terms]  # per term, a min-heap of (weight, paper position)
+    for position, (paper_id, title, abstract) in enumerate(papers()):
+        counts = word_counts(title, abstract)
+        words = counts.keys() & word_idf.keys()
+        # map() keeps the per-word work in C; a few spare places allow for two spellings of a term
+        weighted = heapq.nlargest(RELATED_SIGNATURE_TERMS + 4, zip(
+            map(operator.mul, map(counts.__getitem__, words), map(word_idf.__getitem__, words)),
+            map(word_term_id.__getitem__, words),
+        ))
+        signature, kept = [], set()
+        for weight, term_id in weighted:
+            if term_id not in kept and len(kept) < RELATED_SIGNATURE_TERMS:
+                kept.add(term_id)
+                signature.append((weight, term_id))
+        paper_ids.append(paper_id)
+        signatures.extend(term_id for _, term_id in signature)
+        signatures.extend([-1] * (RELATED_SIGNATURE_TERMS - len(signature)))
+        for weight, term_id in signature:
+            posting = postings[term_id]
+            if len(posting) < RELATED_POSTINGS_CAP:
+                heapq.heappush(posting, (weight, position))
+            elif (weight, position) > posting[0]:
+                heapq.heapreplace(posting, (weight, position))
+    postings = [array.array("i", sorted(position for _, position in posting)) for posting in postings]
+
+    def signature_of(position: int) -> set[int]:
+        start = position * RELATED_SIGNATURE_TERMS
+        return set(signatures[start:start + RELATED_SIGNATURE_TERMS]) - {-1}
+
+    for position, paper_id in enumerate(paper_ids):
+        signature = signature_of(position)
+        shared_counts = collections.Counter()
+        for term_id in signature:
+            shared_counts.update(postings[term_id])
+        del shared_counts[position]
+        scored = []
+        for other, shared_count in shared_counts.most_common(RELATED_CANDIDATES):
+            if shared_count < RELATED_MIN_SHARED:
+                break
+            shared = sorted(signature & signature_of(other), key=lambda term_id: (-idf[term_id], terms[term_id]))
+            score = round(sum(idf[term_id] for term_id in shared), 3)
+            scored.append((-score, paper_ids[other], tuple(terms[term_id] for term_id in shared)))
+        scored.sort()
+        for rank, (negative_score, other_id, shared_terms) in enumerate(scored[:RELATED_PER_PAPER], start=1):
+            yield RelatedPaper(paper_id, rank, other_id, -negative_score, shared_terms)
+
+
+def write_related_papers(staging: Path, target: Path) -> int:
+    """Find related papers from the staged paper text and write them to a new SQLite file.
+
+    Runs in a second process while the build's own process fills papers and the full-text index,
+    so on a machine with two cores it adds little to the build's wall time. Returns the row count.
+    """
+    source = sqlite3.connect(f"file:{staging}?mode=ro", uri=True)
+
+    def papers():
+        rows = source.execute("SELECT id, title, abstract FROM paper_texts ORDER BY id")
+        return ((paper_id, title, plain_abstract(abstract) or abstract) for paper_id, title, abstract in rows)
+
+    out = sqlite3.connect(target)
+    out.execute("PRAGMA journal_mode = OFF")
+    out.execute("CREATE TABLE related_papers (paper_id, rank, related_paper_id, score, shared_terms)")
+    out.executemany(
+        "INSERT INTO related_papers VALUES (?, ?, ?, ?, ?)",
+        ((r.paper_id, r.rank, r.related_paper_id, r.score, json.dumps(r.shared_terms)) for r in related_papers(papers)),
+    )
+    out.commit()
+    rows = out.execute("SELECT count(*) FROM related_papers").fetchone()[0]
+    out.close()
+    source.close()
+    return rows
+
+
 # --------------------------------------------------------------------------------------------
 # Sources: finding files, the manifest, format detection
 # --------------------------------------------------------------------------------------------
@@ -889,6 +1085,7 @@ class DatabaseWriter:
         self.temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
         self.staging = output.with_name(f".{output.name}.staging.tmp-{os.getpid()}")
         self.checksum = output.with_name(f".{output.name}.sha256.tmp-{os.getpid()}")
+        self.related = output.with_name(f".{output.name}.related.tmp-{os.getpid()}")
         self.db = sqlite_utils.Database(str(self.temporary))
         conn = self.db.conn
         # Nothing reads the temporary file before it is complete, so it needs no journal: a
@@ -912,7 +1109,7 @@ class DatabaseWriter:
     def __exit__(self, kind, error, traceback) -> None:
         if kind is not None:
             self.db.close()
-            for path in (self.temporary, self.staging, self.checksum):
+            for path in (self.temporary, self.staging, self.related, self.checksum):
                 path.unlink(missing_ok=True)
 
     def _script(self, name: str) -> None:
@@ -936,6 +1133,14 @@ class DatabaseWriter:
             rows.parse_issues,
         )
 
+    def _add_related_papers(self) -> None:
+        conn = self.db.conn
+        conn.execute("ATTACH DATABASE ? AS related", (str(self.related),))
+        conn.execute("INSERT INTO related_papers SELECT * FROM related.related_papers ORDER BY paper_id, rank")
+        conn.commit()
+        conn.execute("DETACH DATABASE related")
+        self.related.unlink()
+
     def finish(self, normaliser: Normaliser) -> tuple[int, str]:
         """Build everything that needs all rows; return (number of papers, SHA-256 of the file)."""
         conn = self.db.conn
@@ -949,11 +1154,18 @@ class DatabaseWriter:
                 conn.execute("UPDATE listings SET paper_id = ? WHERE paper_id = ?", (paper, title_only))
                 conn.execute("DELETE FROM staging.paper_texts WHERE id = ?", (title_only,))
         conn.commit()
-        self._script("papers.sql")
-        conn.execute("DETACH DATABASE staging")
+        # Related papers take a second core: a worker reads the staged text while this process
+        # fills papers and the full-text index.
+        spawn = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) as worker:
+            related = worker.submit(write_related_papers, self.staging, self.related)
+            self._script("papers.sql")
+            conn.execute("DETACH DATABASE staging")
+            self._script("fts.sql")
+            related.result()
         self.staging.unlink()
+        self._add_related_papers()
         self._script("indexes.sql")
-        self._script("fts.sql")
         self._script("views.sql")
         conn.execute("ANALYZE")
         conn.commit()

@@ -4,7 +4,8 @@
 
 In one run, on one corpus (generated first if missing):
 
-- build: `build_db.py build` end to end, wall time and peak memory (max RSS);
+- build: `build_db.py build` end to end, wall time and peak memory (all its processes together);
+- related papers: that step of the build on its own, its rows and the bytes its table takes;
 - floor: the same rows (papers and listings, read back from the built database) inserted into a
   fresh file with plain sqlite3 `executemany` in one transaction, plus an FTS5 `rebuild` over
   the same text: what any build must at least spend;
@@ -33,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import threading
+import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -50,17 +52,62 @@ RESULTS = BENCHMARKS / "results"
 RESULTS_TABLE = BENCHMARKS / "RESULTS.md"
 
 
+def process_tree_rss_kib(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree, total = {root}, 0
+    for _ in range(4):  # the build, its worker pool, and their helpers are at most this deep
+        tree |= {pid for pid, parent in parents.items() if parent in tree}
+    for pid in tree:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total
+
+
 def measure_build(corpus: Path, output: Path) -> dict:
+    """Wall time, and peak memory of the build's processes together (sampled 4 times a second:
+    the build runs its related-papers step in a second process)."""
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, str(PROJECT / "build_db.py"), "build", str(corpus), "--output", str(output)],
-        capture_output=True, text=True,
-    )
-    seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"build failed:\n{result.stderr}")
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            [sys.executable, str(PROJECT / "build_db.py"), "build", str(corpus), "--output", str(output)],
+            stdout=subprocess.DEVNULL, stderr=errors, text=True,
+        )
+        peak_kib = 0
+        while process.poll() is None:
+            peak_kib = max(peak_kib, process_tree_rss_kib(process.pid))
+            time.sleep(0.25)
+        seconds = time.perf_counter() - started
+        if process.returncode != 0:
+            errors.seek(0)
+            sys.exit(f"build failed:\n{errors.read()}")
     return {"seconds": round(seconds, 2), "peak_memory_mib": round(peak_kib / 1024, 1)}
+
+
+def measure_related(database: Path) -> dict:
+    """The related-papers step on its own, over the built papers (the build runs it in a second
+    process, beside loading papers and the full-text index, so only part of it shows in the
+    build's wall time)."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        started = time.perf_counter()
+        rows = sum(1 for _ in build_db.related_papers(
+            lambda: conn.execute("SELECT id, title, coalesce(abstract_text, abstract) FROM papers ORDER BY id")))
+        seconds = time.perf_counter() - started
+        with_related = conn.execute("SELECT count(DISTINCT paper_id) FROM related_papers").fetchone()[0]
+        related_bytes = conn.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name IN ('related_papers', 'related_papers_related_paper_id')"
+        ).fetchone()[0]
+    return {"seconds": round(seconds, 2), "rows": rows, "papers_with_related": with_related,
+            "table_bytes": related_bytes}
 
 
 def measure_floor(database: Path, scratch: Path) -> dict:
@@ -211,6 +258,7 @@ def pages(terms: dict, database: Path) -> dict[str, str]:
         "query accepted_per_tier": "/papers/accepted_per_tier",
         "query trending_on": f"/papers/trending_on?snapshot_date={snapshot}",
         "query paper_listings": f"/papers/paper_listings?paper_id={paper}",
+        "query related_to": f"/papers/related_to?paper_id={paper}",
         "query papers_by_organization": f"/papers/papers_by_organization?organization={organization}",
         "query papers_per_month_of_year": "/papers/papers_per_month_of_year?year=2024",
     }
@@ -224,6 +272,14 @@ def versions() -> dict:
     return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
             "datasette": datasette.__version__, "sqlite-utils": version("sqlite-utils"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"}
+
+
+def related_rows(related: dict | None) -> list[str]:
+    if not related:  # results written before the build found related papers
+        return []
+    return [f"| related papers, on their own (inside the build, in a second process) | {related['seconds']} s |",
+            f"| related-paper rows (papers with any) | {related['rows']:,} ({related['papers_with_related']:,}) |",
+            f"| related_papers table and index bytes | {related['table_bytes']:,} |"]
 
 
 def write_results_table(all_results: list[dict]) -> None:
@@ -244,6 +300,7 @@ def write_results_table(all_results: list[dict]) -> None:
                   f"| floor (executemany {floor['insert_seconds']} s + FTS rebuild {floor['fts_rebuild_seconds']} s) | {floor['seconds']} s |",
                   f"| build / floor | {results['build_over_floor']} |",
                   f"| peak build memory | {build['peak_memory_mib']} MiB |",
+                  *related_rows(results.get("related_papers")),
                   f"| database bytes | {results['database_bytes']:,} |",
                   f"| database / source bytes | {results['size_ratio']} |", "",
                   f"Search terms: rare `{results['terms']['rare']}`, two words `{results['terms']['two_words']}`, "
@@ -280,7 +337,9 @@ def main() -> None:
 
     print("build ...", flush=True)
     build = measure_build(corpus, database)
-    print(f"  {build}\nfloor ...", flush=True)
+    print(f"  {build}\nrelated papers on their own ...", flush=True)
+    related = measure_related(database)
+    print(f"  {related}\nfloor ...", flush=True)
     floor = measure_floor(database, work / "floor.db")
     print(f"  {floor}\nsearch terms and direct SQLite timing ...", flush=True)
     terms = choose_search_terms(database)
@@ -304,6 +363,7 @@ def main() -> None:
         "source_bytes": sum(p.stat().st_size for p in source_files),
         "database_bytes": database.stat().st_size,
         "build": build,
+        "related_papers": related,
         "floor": floor,
         "terms": terms,
         "direct_common_search": direct,

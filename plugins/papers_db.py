@@ -1,9 +1,11 @@
-"""Datasette plugin for papers-db: safe search queries, highlighted snippets, a paper's listings.
+"""Datasette plugin for papers-db: safe search queries, highlighted snippets, a paper's page
+(listings, code links, related papers).
 
 Loaded with `--plugins-dir plugins` by `python build_db.py serve` (and by `datasette publish`).
 """
 
 import html
+import json
 import re
 
 from datasette import hookimpl
@@ -66,11 +68,14 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         # The paper_listings canned query (metadata.yml) is the one definition of this table.
         listings_query = await datasette.get_canned_query(database, "paper_listings", request.actor)
         listings = await db.execute(listings_query["sql"], params)
+        related_query = await datasette.get_canned_query(database, "related_to", request.actor)
+        related = await db.execute(related_query["sql"], params)
         links = await db.execute("select url, host from code_links where paper_id = :paper_id order by id", params)
         return {
             "paper": dict(paper) if paper else None,
             "paper_listings": [dict(row) for row in listings.rows],
             "paper_code_links": [dict(row) for row in links.rows],
+            "related_papers": [dict(row, shared_terms=json.loads(row["shared_terms"])) for row in related.rows],
         }
 
     return paper_and_listings

@@ -19,3 +19,4 @@ CREATE INDEX listings_source_published_on ON listings(source_id, published_on);
 CREATE INDEX code_links_paper_id ON code_links(paper_id);
 CREATE INDEX code_links_host ON code_links(host);
 CREATE INDEX papers_short_name ON papers(short_name);
+CREATE INDEX related_papers_related_paper_id ON related_papers(related_paper_id);

@@ -77,3 +77,13 @@ CREATE TABLE code_links (
     url TEXT NOT NULL,
     host TEXT NOT NULL
 );
+
+-- Filled by the build (build_db.related_papers) from each paper's most distinctive terms.
+CREATE TABLE related_papers (
+    paper_id INTEGER NOT NULL REFERENCES papers(id),
+    rank INTEGER NOT NULL,
+    related_paper_id INTEGER NOT NULL REFERENCES papers(id),
+    score REAL NOT NULL,
+    shared_terms TEXT NOT NULL,
+    PRIMARY KEY (paper_id, rank)
+) WITHOUT ROWID;

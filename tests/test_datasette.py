@@ -235,3 +235,26 @@ def test_trending_page_is_sorted_by_upvotes(served):
     rows = served("/papers/trending.json?_shape=array&_size=max").json()
     upvotes = [row["upvotes"] for row in rows]
     assert upvotes == sorted(upvotes, reverse=True) and upvotes[0] == 4
+
+
+def test_paper_page_lists_related_papers_with_shared_terms(served, built_db):
+    with sqlite3.connect(built_db) as conn:
+        paper, related, title = conn.execute(
+            "select r.paper_id, r.related_paper_id, q.title from related_papers r "
+            "join papers p on p.id = r.paper_id join papers q on q.id = r.related_paper_id "
+            "where p.title like 'ResAD++%' and r.rank = 1"
+        ).fetchone()
+    html = served(f"/papers/papers/{paper}").text
+    section = html.split('id="related-papers"')[1].split("</section>")[0]
+    assert f'href="/papers/papers/{related}"' in section and title in section
+    assert "shares" in section and "anomaly" in section
+    rows = served(f"/papers/related_to.json?paper_id={paper}&_shape=array").json()
+    assert rows[0]["paper_id"] == related and rows[0]["rank"] == 1
+
+
+def test_related_papers_table_is_browsable(served):
+    data = served("/papers/related_papers.json?_size=3&_labels=on").json()
+    assert data["primary_keys"] == ["paper_id", "rank"] and len(data["rows"]) == 3
+    first = data["rows"][0]
+    assert first["paper_id"]["label"] and first["related_paper_id"]["label"]  # titles, via labels
+    assert served(f"/papers/related_papers/{first['paper_id']['value']},1").status_code == 200

@@ -1,0 +1,122 @@
+"""Related papers: on a small corpus written here, and on the database built from the vendored sources."""
+
+import json
+import math
+import re
+import sqlite3
+
+from build_db import RELATED_PER_PAPER, fold_plural, related_papers, term_of_word
+
+# Forty papers: three on denoising diffusion, three on reward-driven policies, and 34 that share
+# no words of substance with anything (each filler word is made of the paper's own letters).
+DIFFUSION = [
+    (1, "Denoising Diffusion Samplers", "A denoising diffusion sampler with fewer steps."),
+    (2, "Faster Denoising Diffusion", "We speed up denoising diffusion models."),
+    (3, "Diffusion Denoising at Scale", "Scaling denoising diffusion to large images."),
+]
+POLICIES = [
+    (4, "Reward Shaping for Policy Gradients", "Policy gradients learn faster with shaped reward."),
+    (5, "Policy Search without Reward", "A policy found with sparse reward signals."),
+    (6, "Reward Models Guide Policy Learning", "Learned reward models steer the policy."),
+]
+
+
+def filler(number):
+    letters = "bcdfghjklmnpqrstvwxz"
+    word = lambda shift: f"{letters[number % 20]}a{letters[number // 20]}o{letters[shift]}u"  # its own
+    return (100 + number, f"{word(0).title()} {word(1).title()}", f"{word(2)} {word(3)} {word(4)}.")
+
+
+CORPUS = DIFFUSION + POLICIES + [filler(n) for n in range(34)]
+
+
+def rows(corpus):
+    return list(related_papers(lambda: iter(corpus)))
+
+
+def test_papers_on_one_topic_relate_to_each_other_only():
+    found = rows(CORPUS)
+    by_paper = {}
+    for row in found:
+        by_paper.setdefault(row.paper_id, []).append(row)
+    # Each topic paper relates to exactly the other two on its topic, nothing else does.
+    assert {paper: {r.related_paper_id for r in related} for paper, related in by_paper.items()} == {
+        1: {2, 3}, 2: {1, 3}, 3: {1, 2}, 4: {5, 6}, 5: {4, 6}, 6: {4, 5},
+    }
+    # "denoising" and "diffusion" are each in 3 of the 40 papers: the score is their summed idf.
+    first = by_paper[1][0]
+    assert set(first.shared_terms) == {"denoising", "diffusion"}
+    assert first.score == round(2 * math.log(40 / 3), 3)
+    assert set(by_paper[4][0].shared_terms) == {"policy", "reward"}
+    assert [r.rank for r in by_paper[2]] == [1, 2]
+
+
+def test_a_paper_listed_twice_is_one_paper():
+    # The same paper under one id cannot relate to itself; a second copy under another id would.
+    assert all(r.paper_id != r.related_paper_id for r in rows(CORPUS))
+    twice = CORPUS + [(7, DIFFUSION[0][1], DIFFUSION[0][2])]
+    assert any(r.paper_id == 1 and r.related_paper_id == 7 for r in rows(twice))
+
+
+def test_terms_fold_plurals_and_skip_stop_words():
+    assert [fold_plural(w) for w in ("anomalies", "processes", "models", "class", "corpus", "gas")] == [
+        "anomaly", "process", "model", "class", "corpus", "gas"]
+    assert term_of_word("the") is None and term_of_word("3d") is None and term_of_word("of") is None
+    assert term_of_word("-denoising-") == "denoising"
+
+
+def test_no_papers_and_papers_without_text():
+    assert rows([]) == []
+    assert rows([(1, None, None), (2, "", "")]) == []
+
+
+# On the database built from the vendored sources.
+
+
+def related_rows(conn):
+    return conn.execute(
+        "select r.paper_id, r.rank, r.related_paper_id, r.score, r.shared_terms, "
+        "lower(coalesce(p.title, '') || ' ' || coalesce(p.abstract_text, p.abstract, '')), "
+        "lower(coalesce(q.title, '') || ' ' || coalesce(q.abstract_text, q.abstract, '')) "
+        "from related_papers r join papers p on p.id = r.paper_id join papers q on q.id = r.related_paper_id"
+    ).fetchall()
+
+
+def test_related_rows_are_well_formed(built_db):
+    with sqlite3.connect(built_db) as conn:
+        found = related_rows(conn)
+        total = conn.execute("select count(*) from related_papers").fetchone()[0]
+        ranks = conn.execute("select paper_id, group_concat(rank) from related_papers group by paper_id").fetchall()
+    assert len(found) == total > 100  # every row names two papers that exist
+    assert all(paper != other for paper, _, other, *_ in found)
+    for _, listed in ranks:
+        assert listed.split(",") == [str(n) for n in range(1, len(listed.split(",")) + 1)]
+        assert len(listed.split(",")) <= RELATED_PER_PAPER
+    for paper, rank, other, score, shared, text, other_text in found:
+        terms = json.loads(shared)
+        assert len(terms) >= 2 and score > 0
+        for term in terms:  # the explanation is true: both papers use the word (or its plural)
+            stem = re.escape(term[:-1] if term.endswith("y") else term)
+            assert re.search(rf"\b{stem}", text) and re.search(rf"\b{stem}", other_text), (term, paper, other)
+
+
+def test_cross_listed_papers_are_not_related_to_a_copy_of_themselves(built_db):
+    with sqlite3.connect(built_db) as conn:
+        cross_listed = conn.execute("select count(*) from papers where listings_count > 1").fetchone()[0]
+        same_title = conn.execute(
+            "select count(*) from related_papers r join papers p on p.id = r.paper_id "
+            "join papers q on q.id = r.related_paper_id where lower(p.title) = lower(q.title)"
+        ).fetchone()[0]
+    assert cross_listed >= 10 and same_title == 0
+
+
+def test_anomaly_detection_papers_find_each_other(built_db):
+    # Reading the sources: four titles say "Anomaly Detection" (001 and 002 files).
+    with sqlite3.connect(built_db) as conn:
+        papers = conn.execute("select id from papers where title like '%Anomaly Detection%'").fetchall()
+        assert len(papers) == 4
+        for (paper,) in papers:
+            titles = [t for (t,) in conn.execute(
+                "select q.title from related_papers r join papers q on q.id = r.related_paper_id "
+                "where r.paper_id = ? order by r.rank limit 3", (paper,))]
+            assert sum("anomal" in t.lower() for t in titles) >= 2, titles
