@@ -1078,8 +1078,9 @@ class DatabaseWriter:
                        "authors_count", "organization_id", "date_text", "published_on",
                        "published_year_inferred", "upvotes")
 
-    def __init__(self, output: Path) -> None:
+    def __init__(self, output: Path, related: bool = True) -> None:
         ensure_output_folder(output)
+        self.find_related = related
         remove_leftovers(output)
         self.output = output
         self.temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
@@ -1158,13 +1159,14 @@ class DatabaseWriter:
         # fills papers and the full-text index.
         spawn = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) as worker:
-            related = worker.submit(write_related_papers, self.staging, self.related)
+            related = worker.submit(write_related_papers, self.staging, self.related) if self.find_related else None
             self._script("papers.sql")
             conn.execute("DETACH DATABASE staging")
             self._script("fts.sql")
-            related.result()
+            if related is not None:
+                related.result()
+                self._add_related_papers()
         self.staging.unlink()
-        self._add_related_papers()
         self._script("indexes.sql")
         self._script("views.sql")
         conn.execute("ANALYZE")
@@ -1306,6 +1308,11 @@ def build(
     paths: list[Path] = PathsArgument,
     output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help="Database file to write."),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) if any parse issue is found."),
+    related: bool = typer.Option(
+        True, "--related/--no-related",
+        help="Find each paper's related papers (the slowest step on large corpora; "
+             "--no-related leaves the related_papers table empty).",
+    ),
 ) -> None:
     """Parse every source file into one SQLite database (default dist/papers.db).
 
@@ -1316,7 +1323,7 @@ def build(
     reporter = Reporter()
     try:
         read_metadata()  # a broken metadata.yml is reported before any work
-        with DatabaseWriter(output) as writer:
+        with DatabaseWriter(output, related=related) as writer:
             normaliser = Normaliser()
             for r in _each_reading(paths):
                 reporter.add(r)

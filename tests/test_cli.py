@@ -3,6 +3,7 @@
 import hashlib
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 from conftest import PROJECT, SOURCES, run_cli
@@ -111,3 +112,17 @@ def test_export_parquet_without_a_database_is_one_line(tmp_path):
     result = run_cli("export-parquet", "--db", tmp_path / "missing.db", "--output", tmp_path / "out")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "run `python build_db.py build` first" in result.stderr
+
+
+def test_build_without_related_papers_leaves_their_table_empty(tmp_path, built_db):
+    assert "--no-related" in run_cli("build", "--help").stdout
+    output = tmp_path / "papers.db"
+    result = run_cli("build", "--no-related", "--output", output)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(output) as fast, sqlite3.connect(built_db) as full:
+        assert fast.execute("select count(*) from related_papers").fetchone() == (0,)
+        assert full.execute("select count(*) from related_papers").fetchone()[0] > 0
+        for table in ("papers", "listings", "code_links"):
+            query = f"select count(*) from {table}"
+            assert fast.execute(query).fetchone() == full.execute(query).fetchone()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["papers-metadata.json", "papers.db", "papers.db.sha256"]
