@@ -727,15 +727,16 @@ def related_papers(papers) -> Iterator[RelatedPaper]:
             yield RelatedPaper(paper_id, rank, other_id, -negative_score, shared_terms)
 
 
-def write_related_papers(staging: Path, target: Path) -> int:
+def write_related_papers(staging: Path, target: Path) -> None:
     """Find related papers from the staged paper text and write them to a new SQLite file.
 
     Runs in a second process while the build's own process fills papers and the full-text index,
-    so on a machine with two cores it adds little to the build's wall time. Returns the row count.
+    so on a machine with two cores it adds little to the build's wall time.
     """
     source = sqlite3.connect(f"file:{staging}?mode=ro", uri=True)
 
     def papers():
+        # The same text as the paper_search_text view, which does not exist yet at this point.
         rows = source.execute("SELECT id, title, abstract FROM paper_texts ORDER BY id")
         return ((paper_id, title, plain_abstract(abstract) or abstract) for paper_id, title, abstract in rows)
 
@@ -747,10 +748,8 @@ def write_related_papers(staging: Path, target: Path) -> int:
         ((r.paper_id, r.rank, r.related_paper_id, r.score, json.dumps(r.shared_terms)) for r in related_papers(papers)),
     )
     out.commit()
-    rows = out.execute("SELECT count(*) FROM related_papers").fetchone()[0]
     out.close()
     source.close()
-    return rows
 
 
 # --------------------------------------------------------------------------------------------

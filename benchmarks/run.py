@@ -100,7 +100,7 @@ def measure_related(database: Path) -> dict:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
         started = time.perf_counter()
         rows = sum(1 for _ in build_db.related_papers(
-            lambda: conn.execute("SELECT id, title, coalesce(abstract_text, abstract) FROM papers ORDER BY id")))
+            lambda: conn.execute("SELECT id, title, abstract FROM paper_search_text ORDER BY id")))
         seconds = time.perf_counter() - started
         with_related = conn.execute("SELECT count(DISTINCT paper_id) FROM related_papers").fetchone()[0]
         related_bytes = conn.execute(
