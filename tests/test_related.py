@@ -5,7 +5,8 @@ import math
 import re
 import sqlite3
 
-from build_db import RELATED_PER_PAPER, fold_plural, related_papers, term_of_word
+import build_db
+from build_db import RELATED_PER_PAPER, TermTable, fold_plural, paper_text, related_papers, split_words, term_of_word
 
 # Forty papers: three on denoising diffusion, three on reward-driven policies, and 34 that share
 # no words of substance with anything (each filler word is made of the paper's own letters).
@@ -68,6 +69,49 @@ def test_terms_fold_plurals_and_skip_stop_words():
 def test_no_papers_and_papers_without_text():
     assert rows([]) == []
     assert rows([(1, None, None), (2, "", "")]) == []
+
+
+def test_term_table_finds_spellings_whose_slots_collide():
+    # Hashes that share their top bits land in one slot: the table must probe past the others.
+    top = 0xABC << 52
+    spellings = {top | 1: 0, top | 2: 1, top | 3: 2, (top + (1 << 52)) | 4: 0}
+    table = TermTable(["alpha", "beta", "gamma"], [1.0, 2.0, 3.0], spellings)
+    asked = build_db.numpy.array([top | 3, top | 1, top | 9, (top + (1 << 52)) | 4, top | 2, 5], dtype="uint64")
+    assert table.term_ids(asked).tolist() == [2, 0, -1, 0, 1, -1]
+
+
+# On the papers of the vendored sources.
+
+
+def vendored_papers(conn):
+    return conn.execute("select id, title, coalesce(abstract_text, abstract) from papers order by id").fetchall()
+
+
+def test_words_found_in_bytes_are_the_words_of_the_text(built_db):
+    # Reference: ASCII punctuation other than hyphens is a separator, as is ASCII whitespace.
+    separators = re.compile(r"[\s!-,./:-@\[-^_`{-~]+", re.ASCII)
+    with sqlite3.connect(built_db) as conn:
+        texts = [paper_text(title, abstract) for _, title, abstract in vendored_papers(conn)]
+    assert len(texts) > 300
+    words = split_words(texts)
+    found = [(int(paper), words.word(place)) for place, paper in enumerate(words.papers)]
+    expected = [(paper, word) for paper, text in enumerate(texts) for word in separators.split(text.decode()) if word]
+    assert found == expected
+    assert any(not word.isascii() for _, word in expected)  # e.g. accented names
+    hash_of = {}
+    for (_, word), word_hash in zip(found, words.hashes.tolist()):
+        assert hash_of.setdefault(word, word_hash) == word_hash  # equal words, equal hashes
+    assert len(set(hash_of.values())) == len(hash_of)  # and no two words share one
+
+
+def test_results_do_not_depend_on_batch_sizes(built_db, monkeypatch):
+    with sqlite3.connect(built_db) as conn:
+        corpus = vendored_papers(conn)
+    whole = rows(corpus)
+    monkeypatch.setattr(build_db, "RELATED_READ_BATCH", 7)
+    monkeypatch.setattr(build_db, "RELATED_SCORE_BATCH", 5)
+    monkeypatch.setattr(build_db, "RELATED_POSTINGS_MERGE", 30)
+    assert len(whole) > 300 and rows(corpus) == whole
 
 
 # On the database built from the vendored sources.
