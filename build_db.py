@@ -15,6 +15,7 @@ import array
 import calendar
 import collections
 import concurrent.futures
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -1062,9 +1063,17 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     return reading
 
 
-def read_sources(sources: list[SourceFile], on_file=lambda source: None) -> Iterator[SourceReading]:
-    """Read the sources one at a time; a byte-identical repeat is reported, not read again."""
+READ_AHEAD = 2  # files read ahead in the second process; bounds the memory they hold
+
+
+def read_sources(
+    sources: list[SourceFile], on_file=lambda source: None, pool: concurrent.futures.Executor | None = None,
+) -> Iterator[SourceReading]:
+    """Read the sources one at a time, in order; a byte-identical repeat is reported, not read
+    again. With a pool, the next READ_AHEAD files are parsed there while the caller works on this
+    one (this process still reads the bytes and spots repeats)."""
     first_with_hash: dict[str, SourceFile] = {}
+    waiting = collections.deque()  # (source, size, duplicate_of, reading or its future)
     for source in sources:
         on_file(source)
         data = source.read_bytes()
@@ -1076,9 +1085,21 @@ def read_sources(sources: list[SourceFile], on_file=lambda source: None) -> Iter
                 issues=[ParseIssue(None, "duplicate_file", f"identical to {original.path.name}; read once")],
                 other_lines={n: "duplicate" for n in range(1, line_count + 1)},
             )
-            yield SourceReading(source, reading, len(data), duplicate_of=original)
+            waiting.append((source, len(data), original, reading))
+        elif pool is None:
+            waiting.append((source, len(data), None, read_source(source, data)))
         else:
-            yield SourceReading(source, read_source(source, data), len(data))
+            waiting.append((source, len(data), None, pool.submit(read_source, source, data)))
+        while len(waiting) > (READ_AHEAD if pool else 0):
+            yield _source_reading(*waiting.popleft())
+    while waiting:
+        yield _source_reading(*waiting.popleft())
+
+
+def _source_reading(source, size, duplicate_of, reading: "Reading | concurrent.futures.Future") -> "SourceReading":
+    if isinstance(reading, concurrent.futures.Future):
+        reading = reading.result()
+    return SourceReading(source, reading, size, duplicate_of=duplicate_of)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1463,16 +1484,35 @@ class Reporter:
         return table
 
 
+PARALLEL_READING_BYTES = 32 * 1024 * 1024  # below this, starting a second process costs more than it saves
+
+
 def _each_reading(paths: list[Path] | None) -> Iterator[SourceReading]:
-    """Every source's reading, one at a time, with a progress bar."""
+    """Every source's reading, one at a time, with a progress bar. A large corpus is parsed in a
+    second process, ahead of the one using the readings (normalising and loading take the other
+    core)."""
     sources = find_sources(paths or [DEFAULT_SOURCES])
     if not sources:
         raise PapersDbError(f"no source files in {', '.join(map(str, paths or [DEFAULT_SOURCES]))}")
-    with Progress(console=console, transient=True) as progress:
+    parallel = sum(source_size(source) for source in sources) >= PARALLEL_READING_BYTES
+    spawn = multiprocessing.get_context("spawn")
+    with (concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) if parallel else contextlib.nullcontext()) as pool, \
+            Progress(console=console, transient=True) as progress:
         task = progress.add_task("Reading sources", total=len(sources))
-        for r in read_sources(sources, on_file=lambda s: progress.update(task, description=f"Reading {s.path.name}")):
+        on_file = lambda s: progress.update(task, description=f"Reading {s.path.name}")
+        for r in read_sources(sources, on_file=on_file, pool=pool):
             yield r
             progress.update(task, advance=1)
+
+
+def source_size(source: SourceFile) -> int:
+    """The size of a source's bytes, without reading them (0 if it cannot be found out)."""
+    if source.data is not None:
+        return len(source.data)
+    try:
+        return source.path.stat().st_size
+    except OSError:
+        return 0  # reading it will report why
 
 
 @app.command()

@@ -10,12 +10,16 @@ Expected figures were derived by reading the raw files, not from the parser:
 - 319 distinct abstracts over the 336 records; the repeats are the same paper on several pages.
 """
 
-import re
-import sqlite3
+import concurrent.futures
 import hashlib
+import multiprocessing
+import re
+import shutil
+import sqlite3
 
 import pytest
 
+from build_db import find_sources, read_sources
 from conftest import SOURCES, run_cli
 
 FILES = {
@@ -200,3 +204,23 @@ def test_short_names_and_plain_text_abstracts(built_db):
     hits = query(built_db, "select papers.title from papers_fts join papers on papers.id = papers_fts.rowid "
                            "where papers_fts match 'lowner'")
     assert hits == [("Pruning Neural Networks via Coresets and Convex Geometry: Towards No Assumptions",)]
+
+
+def test_reading_ahead_in_a_second_process_gives_the_same_readings_in_order(tmp_path):
+    # Large corpora are parsed in a second process; the readings must not change, nor their order,
+    # and a byte-identical copy must still be reported rather than read.
+    folder = tmp_path / "sources"
+    shutil.copytree(SOURCES, folder)
+    first = sorted(folder.glob("*.txt"))[0]
+    shutil.copy(first, folder / f"zz_copy_of_{first.name}")
+
+    def readings(pool):
+        return [(r.source.path.name, r.size, r.duplicate_of and r.duplicate_of.path.name, r.reading)
+                for r in read_sources(find_sources([folder]), pool=pool)]
+
+    alone = readings(None)
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        assert readings(pool) == alone
+    assert len(alone) == len(list(folder.glob("*.txt"))) and alone[-1][2] == first.name
+    assert sum(len(reading.records) for *_, reading in alone) > 300
