@@ -333,7 +333,7 @@ def write_results_table(all_results: list[dict]) -> None:
                   f"| database bytes | {results['database_bytes']:,} |",
                   f"| database / source bytes | {results['size_ratio']} |", "",
                   f"Search terms: rare `{results['terms']['rare']}`, two words `{results['terms']['two_words']}`, "
-                  f"common `{results['terms']['common']}` (in {results['terms']['common_matches']:,} papers). "
+                  f"common `{results['terms']['common']}` (in {results['terms']['common_matches']:,} papers). ",
                   *direct_search_lines(results), "",
                   f"Datasette, each page on its own under {results['clients']} concurrent clients on 127.0.0.1:", "",
                   "| page | requests | errors | p50 ms | p95 ms |", "| --- | ---: | ---: | ---: | ---: |"]
