@@ -87,3 +87,10 @@ CREATE TABLE related_papers (
     shared_terms TEXT NOT NULL,
     PRIMARY KEY (paper_id, rank)
 ) WITHOUT ROWID;
+
+-- Filled by sql/papers.sql once papers are written: a summary users would otherwise recount on
+-- every page.
+CREATE TABLE papers_per_month (
+    month TEXT PRIMARY KEY,  -- YYYY-MM
+    papers INTEGER NOT NULL
+);

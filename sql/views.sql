@@ -46,13 +46,6 @@ FROM papers
 LEFT JOIN decisions ON decisions.id = papers.best_decision_id
 WHERE papers.outcome = 'accept';
 
-CREATE VIEW papers_per_month AS
-SELECT substr(first_published_on, 1, 7) AS month, count(*) AS papers
-FROM papers
-WHERE first_published_on IS NOT NULL
-GROUP BY month
-ORDER BY month;
-
 CREATE VIEW trending AS
 SELECT
     sources.snapshot_date,
@@ -67,15 +60,23 @@ LEFT JOIN papers ON papers.id = listings.paper_id
 LEFT JOIN sources ON sources.id = listings.source_id
 WHERE listings.upvotes IS NOT NULL;  -- Datasette shows it by upvotes (metadata.yml); add ORDER BY in SQL
 
+-- Reads papers alone rather than joining paper_overview: with that join, counting the rows for
+-- each page looked up every cross-listed paper twice (0.5 s at a million papers, against 5 ms).
 CREATE VIEW cross_listed AS
 SELECT
-    paper_overview.id AS paper_id,
-    paper_overview.title,
-    paper_overview.listings,
+    papers.id AS paper_id,
+    papers.title,
+    papers.listings_count AS listings,
     papers.source_count,
-    paper_overview.sources
+    (
+        SELECT json_group_array(file_name) FROM (
+            SELECT DISTINCT sources.file_name
+            FROM listings JOIN sources ON sources.id = listings.source_id
+            WHERE listings.paper_id = papers.id
+            ORDER BY sources.file_name
+        )
+    ) AS sources
 FROM papers
-JOIN paper_overview ON paper_overview.id = papers.id
 WHERE papers.source_count > 1;
 
 CREATE VIEW source_summary AS
