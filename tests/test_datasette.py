@@ -258,3 +258,41 @@ def test_related_papers_table_is_browsable(served):
     first = data["rows"][0]
     assert first["paper_id"]["label"] and first["related_paper_id"]["label"]  # titles, via labels
     assert served(f"/papers/related_papers/{first['paper_id']['value']},1").status_code == 200
+
+
+def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
+    # 25,000 papers with the word "common", said 1 to 7 times; "rare" in 100 of them. The real
+    # DDL builds the table and its full-text index, and the canned query runs as Datasette runs it.
+    import importlib.util
+    import random
+
+    plugin = importlib.util.spec_from_file_location("papers_db", build_db.PLUGINS_DIR / "papers_db.py")
+    module = importlib.util.module_from_spec(plugin)
+    plugin.loader.exec_module(module)
+    rng = random.Random(7)
+    ids = rng.sample(range(1, 2**53), 25_000)
+    conn = sqlite3.connect(tmp_path / "many.db")
+    conn.executescript((build_db.SQL_DIR / "schema.sql").read_text())
+    conn.executemany(
+        "insert into papers (id, title, abstract, listings_count, source_count) values (?, ?, ?, 1, 1)",
+        [(paper, f"Paper {n}", "text " + "common " * (1 + n % 7) + ("rare" if n % 250 == 0 else "")) for n, paper in enumerate(ids)],
+    )
+    conn.executescript((build_db.SQL_DIR / "fts.sql").read_text())
+    conn.create_function("papers_fts_query", 1, module.fts_query, deterministic=True)
+    metadata, _ = build_db.read_metadata()
+    search = metadata["databases"]["papers"]["queries"]["search"]["sql"]
+    repeats = {paper: 1 + n % 7 for n, paper in enumerate(ids)}
+
+    found = conn.execute(search, {"q": "common"}).fetchall()
+    bound = max(ids) * 20_000 / 25_000
+    sample = [paper for paper in ids if paper <= bound]
+    assert 19_000 < len(sample) < 21_000  # the lowest ids: about 20,000 of the matches
+    assert len(found) == 50 and {row[-1] for row in found} == {25_000}
+    assert all(paper <= bound and repeats[paper] == 7 for paper, *_ in found)  # the sample's best
+
+    # Few matches: every one is ranked, so the best 50 are the shortest abstracts, whatever their id.
+    rare = {paper for n, paper in enumerate(ids) if n % 250 == 0}
+    found = conn.execute(search, {"q": "rare"}).fetchall()
+    shown = {paper for paper, *_ in found}
+    assert len(shown) == 50 and shown <= rare and {row[-1] for row in found} == {100}
+    assert max(repeats[paper] for paper in shown) <= min(repeats[paper] for paper in rare - shown)
