@@ -583,6 +583,7 @@ RELATED_ABSTRACT_CHARACTERS = 1000  # an abstract's opening states its topic; th
 RELATED_TITLE_WEIGHT = 3  # a word in the title counts as three in the abstract
 RELATED_READ_BATCH = 1_000  # papers split into words together
 RELATED_SCORE_BATCH = 10_000  # papers whose candidates are scored together (bounds memory)
+RELATED_POSTINGS_MERGE = 2_000_000  # signature rows (24 bytes each) gathered before they join the postings
 RELATED_TERM = re.compile(r"[^\W\d_]\w+(?:-\w+)*")  # a word starting with a letter, maybe hyphenated
 # Words are separated by ASCII whitespace and ASCII punctuation other than hyphens. Both are single
 # bytes in UTF-8 that never occur inside a multi-byte character, so words can be found in bytes.
@@ -745,9 +746,10 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTa
         sampled += len(batch)
         words = split_words([paper_text(title, abstract) for _, title, abstract in batch])
         order = numpy.lexsort((words.hashes, words.papers))
-        first = numpy.ones(len(order), dtype=bool)
-        first[1:] = (words.hashes[order][1:] != words.hashes[order][:-1]) | (words.papers[order][1:] != words.papers[order][:-1])
-        distinct_per_paper.append(words.hashes[order][first])
+        hashes, papers_of = words.hashes[order], words.papers[order]
+        first = numpy.ones(len(order), dtype=bool)  # the first of each (paper, word) pair
+        first[1:] = (hashes[1:] != hashes[:-1]) | (papers_of[1:] != papers_of[:-1])
+        distinct_per_paper.append(hashes[first])
         hashes, places = numpy.unique(words.hashes, return_index=True)
         spelling.update(zip(hashes.tolist(), map(words.word, places.tolist())))
     hashes, frequencies = numpy.unique(numpy.concatenate(distinct_per_paper or [numpy.zeros(0, numpy.uint64)]), return_counts=True)
@@ -800,9 +802,6 @@ class Signatures:
         """Where each term's postings start, and how many it has."""
         start = numpy.searchsorted(self.posting_terms, numpy.arange(term_count))
         return start, numpy.searchsorted(self.posting_terms, numpy.arange(term_count), side="right") - start
-
-
-RELATED_POSTINGS_MERGE = 2_000_000  # signature rows (24 bytes each) gathered before they join the postings
 
 
 def strongest_postings(term_ids, weights, positions) -> tuple:
@@ -1350,8 +1349,7 @@ class DatabaseWriter:
         conn.commit()
         # Related papers take a second core: a worker reads the staged text while this process
         # fills papers and the full-text index.
-        spawn = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) as worker:
+        with second_process() as worker:
             related = worker.submit(write_related_papers, self.staging, self.related) if self.find_related else None
             self._script("papers.sql")
             conn.execute("DETACH DATABASE staging")
@@ -1372,6 +1370,12 @@ class DatabaseWriter:
         os.replace(self.temporary, self.output)
         os.replace(self.checksum, self.output.with_name(self.output.name + ".sha256"))
         return papers, digest
+
+
+def second_process() -> concurrent.futures.ProcessPoolExecutor:
+    """One worker process for work that can use the second core. It is spawned, not forked, so
+    that it inherits no open SQLite connection or progress-bar thread from this process."""
+    return concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
 
 def ensure_output_folder(output: Path) -> None:
@@ -1495,8 +1499,7 @@ def _each_reading(paths: list[Path] | None) -> Iterator[SourceReading]:
     if not sources:
         raise PapersDbError(f"no source files in {', '.join(map(str, paths or [DEFAULT_SOURCES]))}")
     parallel = sum(source_size(source) for source in sources) >= PARALLEL_READING_BYTES
-    spawn = multiprocessing.get_context("spawn")
-    with (concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) if parallel else contextlib.nullcontext()) as pool, \
+    with (second_process() if parallel else contextlib.nullcontext()) as pool, \
             Progress(console=console, transient=True) as progress:
         task = progress.add_task("Reading sources", total=len(sources))
         on_file = lambda s: progress.update(task, description=f"Reading {s.path.name}")
