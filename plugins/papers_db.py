@@ -8,8 +8,15 @@ import html
 import json
 import re
 
+import datasette.handle_exception
 from datasette import hookimpl
 from markupsafe import Markup
+
+# Datasette 0.65 prints every exception it answers with rich, locals and all, whenever rich is
+# installed (typer installs it). That took about half a second of the server's one Python process
+# per 404 or bad parameter, stalling every other request, and logged a screenful per typo in a URL.
+# Without rich, errors are answered as before; server errors still log a plain traceback.
+datasette.handle_exception.rich = None
 
 # snippet()/highlight() in the search query mark matches with these private-use characters; they
 # cannot occur in the sources' text, and are turned into <mark> only after the text is escaped.

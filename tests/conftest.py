@@ -1,4 +1,5 @@
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -48,12 +49,19 @@ def request(url, data=None):
 
 
 @pytest.fixture(scope="session")
-def server(built_db, tmp_path_factory):
+def serve_log(tmp_path_factory):
+    """Where the `server` fixture's process writes its output."""
+    return tmp_path_factory.mktemp("serve") / "serve.log"
+
+
+@pytest.fixture(scope="session")
+def server(built_db, serve_log):
     port = free_port()
-    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w")
+    log = serve_log.open("w")
     process = subprocess.Popen(
         [sys.executable, str(PROJECT / "build_db.py"), "serve", "--db", str(built_db), "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # the log shows each line as it is written
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

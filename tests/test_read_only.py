@@ -1,4 +1,4 @@
-"""The served database refuses every write and stops runaway queries.
+"""The served database refuses every write, stops runaway queries and answers bad requests quietly.
 
 These run against a real `python build_db.py serve` process on 127.0.0.1, as a user reaches it.
 """
@@ -67,10 +67,38 @@ def test_json_api_refuses_writes(server, built_db, path, payload):
     assert sha256(built_db) == before
 
 
-def test_query_past_the_time_limit_is_stopped(server):
+def test_query_past_the_time_limit_is_stopped(server, serve_log):
     runaway = "with recursive n(x) as (select 1 union all select x + 1 from n) select count(*) from n"
+    logged_before = serve_log.stat().st_size
     started = time.monotonic()
     status, body = request(f"{server}/papers.json?" + urllib.parse.urlencode({"sql": runaway}))
     assert status == 400
     assert "SQL query took too long" in json.loads(body)["error"]
     assert time.monotonic() - started < 15
+    assert "Traceback" not in logged_since(serve_log, logged_before)
+
+
+def logged_since(serve_log, offset):
+    with serve_log.open() as log:
+        log.seek(offset)
+        return log.read()
+
+
+@pytest.mark.parametrize(
+    "path, status, error",
+    [
+        ("/papers/papers/1.json", 404, "Record not found"),
+        ("/papers/no_such_table.json", 404, "Table not found"),
+        ("/papers/papers.json?_sort=no_such_column", 500, "Cannot sort table by no_such_column"),
+        ("/papers.json?sql=select+*+from+no_such_table", 400, "no such table: no_such_table"),
+    ],
+)
+def test_bad_requests_are_answered_without_a_traceback(server, serve_log, path, status, error):
+    # Datasette 0.65 would print each one with rich, locals and all: half a second of the server's
+    # only Python process per mistyped URL, and a screenful of log.
+    logged_before = serve_log.stat().st_size
+    answer, body = request(server + path)
+    assert (answer, json.loads(body)["error"]) == (status, error)
+    new_output = logged_since(serve_log, logged_before)
+    assert path.split("?")[0] in new_output  # the access log line: the log is being read
+    assert "Traceback" not in new_output and "locals" not in new_output
