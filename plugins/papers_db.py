@@ -55,7 +55,8 @@ def render_cell(row, value, column, table, database, datasette):
     keys = row.keys() if hasattr(row, "keys") else []
     if column == "title" and table != "papers" and "paper_id" in keys and row["paper_id"] is not None:
         # Titles in views and queries link to the paper's page.
-        url = datasette.urls.row(database, "papers", str(row["paper_id"]))
+        # str(): Datasette's URL string looks up dir(str) on every method call html.escape makes.
+        url = str(datasette.urls.row(database, "papers", str(row["paper_id"])))
         text = _marked(value) if isinstance(value, str) else "(no title)"
         return Markup(f'<a href="{html.escape(url)}">{text}</a>')
     if isinstance(value, str) and HIGHLIGHT_START in value:
