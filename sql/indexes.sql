@@ -8,6 +8,7 @@ CREATE INDEX papers_outcome ON papers(outcome, tier, title);  -- covers accepted
 CREATE INDEX papers_tier ON papers(tier, title);  -- also serves papers_by_tier in title order
 CREATE INDEX papers_max_upvotes ON papers(max_upvotes);
 CREATE INDEX papers_source_count ON papers(source_count);
+CREATE INDEX papers_cross_listed ON papers(listings_count) WHERE source_count > 1;  -- cross_listed, most listed first
 CREATE INDEX listings_paper_id ON listings(paper_id);
 CREATE INDEX listings_decision_id ON listings(decision_id);
 CREATE INDEX listings_organization_id ON listings(organization_id);

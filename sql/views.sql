@@ -1,14 +1,16 @@
 -- Views for the common questions. Each is described, column by column, in metadata.yml.
--- They stay thin: per-paper aggregates are columns of `papers`, computed by the build. Joins to
--- a row that always exists (a listing's paper and source) are LEFT JOINs, so that SQLite can
--- leave them out when Datasette counts a view's rows.
+-- They stay thin: per-paper aggregates are columns of `papers`, computed by the build. A label
+-- from another table (a decision, a listing's paper or source) is a scalar subquery, not a join:
+-- Datasette counts a view's rows with count(*) on every page, and SQLite (3.40) keeps every join
+-- of an aggregate query, even an unused LEFT JOIN, while it never runs an unused subquery.
+-- Counting `trending` at a million papers took 3.8 s with joins and 34 ms without.
 
 CREATE VIEW paper_overview AS
 SELECT
     papers.id,
     papers.title,
     papers.first_published_on,
-    decisions.label AS decision,
+    (SELECT label FROM decisions WHERE decisions.id = papers.best_decision_id) AS decision,
     papers.outcome,
     papers.tier,
     papers.max_upvotes,
@@ -21,8 +23,7 @@ SELECT
             ORDER BY sources.file_name
         )
     ) AS sources
-FROM papers
-LEFT JOIN decisions ON decisions.id = papers.best_decision_id;
+FROM papers;
 
 -- One row per accepted paper, by its best decision. The listing that gave the decision is looked
 -- up only for the rows shown, so counting and paging use the papers_outcome index alone.
@@ -31,7 +32,7 @@ SELECT
     papers.id AS paper_id,
     papers.title,
     papers.tier,
-    decisions.label AS decision,
+    (SELECT label FROM decisions WHERE decisions.id = papers.best_decision_id) AS decision,
     (
         SELECT sources.file_name FROM listings JOIN sources ON sources.id = listings.source_id
         WHERE listings.paper_id = papers.id AND listings.decision_id = papers.best_decision_id
@@ -43,21 +44,18 @@ SELECT
         ORDER BY listings.id LIMIT 1
     ) AS line
 FROM papers
-LEFT JOIN decisions ON decisions.id = papers.best_decision_id
 WHERE papers.outcome = 'accept';
 
 CREATE VIEW trending AS
 SELECT
-    sources.snapshot_date,
+    (SELECT snapshot_date FROM sources WHERE sources.id = listings.source_id) AS snapshot_date,
     listings.upvotes,
-    papers.title,
+    (SELECT title FROM papers WHERE papers.id = listings.paper_id) AS title,
     listings.paper_id,
     listings.published_on,
-    sources.file_name AS source,
+    (SELECT file_name FROM sources WHERE sources.id = listings.source_id) AS source,
     listings.line
 FROM listings
-LEFT JOIN papers ON papers.id = listings.paper_id
-LEFT JOIN sources ON sources.id = listings.source_id
 WHERE listings.upvotes IS NOT NULL;  -- Datasette shows it by upvotes (metadata.yml); add ORDER BY in SQL
 
 -- Reads papers alone rather than joining paper_overview: with that join, counting the rows for
