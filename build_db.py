@@ -767,10 +767,14 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTa
     return TermTable(terms, idf, spellings)
 
 
+def places_in_groups(groups: "numpy.ndarray") -> "numpy.ndarray":
+    """Each row's place (0, 1, ...) in its run of equal values in sorted `groups`."""
+    return numpy.arange(len(groups)) - numpy.searchsorted(groups, groups)
+
+
 def first_of_each_group(groups: "numpy.ndarray", keep: int) -> "numpy.ndarray":
     """A mask of the first `keep` rows of each run of equal values in sorted `groups`."""
-    place_in_group = numpy.arange(len(groups)) - numpy.searchsorted(groups, groups)
-    return place_in_group < keep
+    return places_in_groups(groups) < keep
 
 
 def batch_signatures(texts: list[bytes], table: TermTable) -> tuple:
@@ -823,7 +827,7 @@ def paper_signatures(papers: Iterable[tuple[int, str | None, str | None]], table
         paper_ids.extend(paper_id for paper_id, _, _ in batch)
         places, term_ids, weights = batch_signatures([paper_text(title, abstract) for _, title, abstract in batch], table)
         block = numpy.full((len(batch), RELATED_SIGNATURE_TERMS), -1, dtype=numpy.int32)
-        block[places, numpy.arange(len(places)) - numpy.searchsorted(places, places)] = term_ids
+        block[places, places_in_groups(places)] = term_ids
         blocks.append(block)
         gathered.append((term_ids, weights, places + first))
         waiting += len(places)

@@ -30,7 +30,6 @@ import http.client
 import json
 import os
 import platform
-import resource
 import socket
 import sqlite3
 import statistics
@@ -308,19 +307,14 @@ def versions() -> dict:
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"}
 
 
-def related_rows(related: dict | None) -> list[str]:
-    if not related:  # results written before the build found related papers
-        return []
+def related_rows(related: dict) -> list[str]:
     return [f"| related papers, on their own (inside the build, in a second process) | {related['seconds']} s |",
             f"| related-paper rows (papers with any) | {related['rows']:,} ({related['papers_with_related']:,}) |",
             f"| related_papers table and index bytes | {related['table_bytes']:,} |"]
 
 
 def direct_search_lines(results: dict) -> list[str]:
-    direct = results["direct_common_search"]
-    if "alone" not in direct:  # a run from before the direct query was also timed under load
-        return [f"Common word ranked directly in SQLite: p50 {direct['p50_ms']} ms, p95 {direct['p95_ms']} ms."]
-    alone, loaded = direct["alone"], direct["under_load"]
+    alone, loaded = results["direct_common_search"]["alone"], results["direct_common_search"]["under_load"]
     through = results["pages"]["search: common word"]
     ratio = round(through["p50_ms"] / loaded["p50_ms"], 2) if through["p50_ms"] and loaded["p50_ms"] else None
     return [f"Common word ranked directly in SQLite: one connection alone p50 {alone['p50_ms']} ms, "
@@ -331,8 +325,6 @@ def direct_search_lines(results: dict) -> list[str]:
 
 def floor_row(floor: dict) -> str:
     parts = f"executemany {floor['insert_seconds']} s + FTS rebuild {floor['fts_rebuild_seconds']} s"
-    if "runs" not in floor:  # a run from before the floor was repeated
-        return f"| floor ({parts}) | {floor['seconds']} s |"
     each = ", ".join(f"{run['seconds']} s" for run in floor["runs"])
     return f"| floor, median of {len(floor['runs'])} runs ({each}; medians: {parts}) | {floor['seconds']} s |"
 
@@ -355,7 +347,7 @@ def write_results_table(all_results: list[dict]) -> None:
                   floor_row(floor),
                   f"| build / floor | {results['build_over_floor']} |",
                   f"| peak build memory | {build['peak_memory_mib']} MiB |",
-                  *related_rows(results.get("related_papers")),
+                  *related_rows(results["related_papers"]),
                   f"| database bytes | {results['database_bytes']:,} |",
                   f"| database / source bytes | {results['size_ratio']} |", "",
                   f"Search terms: rare `{results['terms']['rare']}`, two words `{results['terms']['two_words']}`, "

@@ -10,16 +10,14 @@ Expected figures were derived by reading the raw files, not from the parser:
 - 319 distinct abstracts over the 336 records; the repeats are the same paper on several pages.
 """
 
-import concurrent.futures
 import hashlib
-import multiprocessing
 import re
 import shutil
 import sqlite3
 
 import pytest
 
-from build_db import find_sources, read_sources
+from build_db import find_sources, read_sources, second_process
 from conftest import SOURCES, run_cli
 
 FILES = {
@@ -221,8 +219,7 @@ def test_reading_ahead_in_a_second_process_gives_the_same_readings_in_order(tmp_
                 for r in read_sources(find_sources([folder]), pool=pool)]
 
     alone = readings(None)
-    spawn = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+    with second_process() as pool:
         assert readings(pool) == alone
     assert len(alone) == len(list(folder.glob("*.txt"))) and alone[-1][2] == first.name
     assert sum(len(reading.records) for *_, reading in alone) > 300

@@ -200,9 +200,14 @@ def test_paper_page_shows_its_listings(served):
     assert served("/papers/papers/1").status_code == 404
 
 
-def test_configuration_names_only_what_the_database_has(built_db):
+def configured_tables():
+    """metadata.yml's Datasette configuration of each table and view."""
     document = yaml.safe_load(build_db.METADATA_FILE.read_text())
-    configured = document["configuration"]["databases"]["papers"]["tables"]
+    return document["configuration"]["databases"]["papers"]["tables"]
+
+
+def test_configuration_names_only_what_the_database_has(built_db):
+    configured = configured_tables()
     with sqlite3.connect(built_db) as conn:
         for table, config in configured.items():
             columns = {c[1] for c in conn.execute(f"pragma table_info([{table}])")}
@@ -218,8 +223,7 @@ def test_every_view_is_shown_in_its_default_order_from_an_index(built_db):
     # Datasette sorts a view's page exactly by its configured column. Without an index in that
     # order SQLite computes every row of the view, subqueries included, before it can sort: at a
     # million papers that ran past the time limit.
-    document = yaml.safe_load(build_db.METADATA_FILE.read_text())
-    configured = document["configuration"]["databases"]["papers"]["tables"]
+    configured = configured_tables()
     with sqlite3.connect(built_db) as conn:
         views = {row[0] for row in conn.execute("select name from sqlite_master where type = 'view'")}
         sorted_views = {name: config for name, config in configured.items() if name in views
