@@ -35,20 +35,20 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import threading
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent
 PROJECT = BENCHMARKS.parent
-sys.path.insert(0, str(PROJECT))
-sys.path.insert(0, str(PROJECT / "plugins"))
 
-import build_db  # noqa: E402
 from generate_corpus import write_corpus  # noqa: E402
-from papers_db import fts_query  # noqa: E402
+
+from papers_db.metadata import read_metadata  # noqa: E402
+from papers_db.plugin import fts_query  # noqa: E402
+from papers_db.related import related_papers  # noqa: E402
 
 RESULTS = BENCHMARKS / "results"
 RESULTS_TABLE = BENCHMARKS / "RESULTS.md"
@@ -101,7 +101,7 @@ def measure_related(database: Path) -> dict:
     build's wall time)."""
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
         started = time.perf_counter()
-        rows = sum(1 for _ in build_db.related_papers(
+        rows = sum(1 for _ in related_papers(
             lambda: conn.execute("SELECT id, title, abstract FROM paper_search_text ORDER BY id")))
         seconds = time.perf_counter() - started
         with_related = conn.execute("SELECT count(DISTINCT paper_id) FROM related_papers").fetchone()[0]
@@ -298,9 +298,10 @@ def pages(terms: dict, database: Path) -> dict[str, str]:
 
 
 def versions() -> dict:
+    from importlib.metadata import version
+
     import datasette
     import sqlite_utils  # noqa: F401
-    from importlib.metadata import version
 
     return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
             "datasette": datasette.__version__, "sqlite-utils": version("sqlite-utils"),
@@ -390,7 +391,7 @@ def main() -> None:
     floor = measure_floors(database, work / "floor.db", args.floor_runs)
     print(f"  median {floor['seconds']} s\nsearch terms and direct SQLite timing ...", flush=True)
     terms = choose_search_terms(database)
-    metadata, _ = build_db.read_metadata()
+    metadata, _ = read_metadata()
     search_sql = metadata["databases"]["papers"]["queries"]["search"]["sql"]
     direct = direct_ranked_search(database, search_sql, terms["common"], args.clients, args.requests)
     print(f"  {terms}\n  {direct}\nDatasette under load ...", flush=True)

@@ -1,5 +1,5 @@
 -- papers_plain_abstract, papers_short_name and papers_code_links are the build's enrichment
--- functions (build_db.py), registered on the connection that runs this file.
+-- functions (papers_db.enrich, via papers_db.load), registered on the connection that runs this file.
 --
 -- Fill `papers` once, in id order, from the staged text of each paper and what its listings say
 -- together. Computing the summaries here, after every listing is loaded, means a paper's row is

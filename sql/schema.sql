@@ -78,7 +78,7 @@ CREATE TABLE code_links (
     host TEXT NOT NULL
 );
 
--- Filled by the build (build_db.related_papers) from each paper's most distinctive terms.
+-- Filled by the build (papers_db.related) from each paper's most distinctive terms.
 CREATE TABLE related_papers (
     paper_id INTEGER NOT NULL REFERENCES papers(id),
     rank INTEGER NOT NULL,

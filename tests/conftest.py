@@ -48,6 +48,19 @@ def request(url, data=None):
         return error.code, error.read().decode()
 
 
+def wait_until_serving(process, base, seconds=60):
+    """Wait until the server `process` answers at `base`; fail if it exits or takes too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            return
+        except OSError:
+            assert process.poll() is None, "serve exited before answering"
+            assert time.monotonic() < deadline, f"serve did not answer within {seconds} s"
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def serve_log(tmp_path_factory):
     """Where the `server` fixture's process writes its output."""
@@ -64,15 +77,7 @@ def server(built_db, serve_log):
         env={**os.environ, "PYTHONUNBUFFERED": "1"},  # the log shows each line as it is written
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            assert process.poll() is None, "serve exited before answering"
-            assert time.monotonic() < deadline, "serve did not answer within 60 s"
-            time.sleep(0.2)
+    wait_until_serving(process, base)
     yield base
     process.terminate()
     assert process.wait(timeout=20) is not None

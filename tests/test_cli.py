@@ -2,9 +2,7 @@
 
 import hashlib
 import re
-import shutil
 import sqlite3
-from pathlib import Path
 
 from conftest import PROJECT, SOURCES, run_cli
 
@@ -37,7 +35,7 @@ def test_serve_without_a_database_says_what_to_do(tmp_path):
     result = run_cli("serve", "--db", tmp_path / "missing.db")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "run `python build_db.py build` first" in result.stderr
+    assert "run `papers-db build` first" in result.stderr
 
 
 def test_build_writes_its_checksum(tmp_path):
@@ -58,15 +56,16 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
 
 
 def test_readme_publish_command_uses_the_configured_settings():
-    import build_db
+    from papers_db.metadata import read_metadata
 
     readme = (PROJECT / "README.md").read_text()
     publish = readme[readme.index("datasette publish cloudrun"):].split("```")[0]
-    _, settings = build_db.read_metadata()
+    _, settings = read_metadata()
     assert settings
     for name, value in settings.items():
         assert f"--setting {name} {value}" in publish
-    for piece in ("dist/papers-metadata.json", "--plugins-dir plugins", "--template-dir templates", "datasette-vega"):
+    for piece in ("dist/papers-metadata.json", "--plugins-dir papers_db/plugin", "--template-dir papers_db/plugin/templates",
+                  "datasette-vega"):
         assert piece in publish
 
 
@@ -111,7 +110,7 @@ def test_export_parquet_writes_every_main_table(tmp_path, built_db):
 def test_export_parquet_without_a_database_is_one_line(tmp_path):
     result = run_cli("export-parquet", "--db", tmp_path / "missing.db", "--output", tmp_path / "out")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "run `python build_db.py build` first" in result.stderr
+    assert "run `papers-db build` first" in result.stderr
 
 
 def test_build_without_related_papers_leaves_their_table_empty(tmp_path, built_db):

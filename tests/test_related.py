@@ -5,8 +5,8 @@ import math
 import re
 import sqlite3
 
-import build_db
-from build_db import RELATED_PER_PAPER, TermTable, fold_plural, paper_text, related_papers, split_words, term_of_word
+from papers_db import related
+from papers_db.related import RELATED_PER_PAPER, TermTable, fold_plural, paper_text, related_papers, split_words, term_of_word
 
 # Forty papers: three on denoising diffusion, three on reward-driven policies, and 34 that share
 # no words of substance with anything (each filler word is made of the paper's own letters).
@@ -76,7 +76,7 @@ def test_term_table_finds_spellings_whose_slots_collide():
     top = 0xABC << 52
     spellings = {top | 1: 0, top | 2: 1, top | 3: 2, (top + (1 << 52)) | 4: 0}
     table = TermTable(["alpha", "beta", "gamma"], [1.0, 2.0, 3.0], spellings)
-    asked = build_db.numpy.array([top | 3, top | 1, top | 9, (top + (1 << 52)) | 4, top | 2, 5], dtype="uint64")
+    asked = related.numpy.array([top | 3, top | 1, top | 9, (top + (1 << 52)) | 4, top | 2, 5], dtype="uint64")
     assert table.term_ids(asked).tolist() == [2, 0, -1, 0, 1, -1]
 
 
@@ -108,9 +108,9 @@ def test_results_do_not_depend_on_batch_sizes(built_db, monkeypatch):
     with sqlite3.connect(built_db) as conn:
         corpus = vendored_papers(conn)
     whole = rows(corpus)
-    monkeypatch.setattr(build_db, "RELATED_READ_BATCH", 7)
-    monkeypatch.setattr(build_db, "RELATED_SCORE_BATCH", 5)
-    monkeypatch.setattr(build_db, "RELATED_POSTINGS_MERGE", 30)
+    monkeypatch.setattr(related, "RELATED_READ_BATCH", 7)
+    monkeypatch.setattr(related, "RELATED_SCORE_BATCH", 5)
+    monkeypatch.setattr(related, "RELATED_POSTINGS_MERGE", 30)
     assert len(whole) > 300 and rows(corpus) == whole
 
 
@@ -136,7 +136,7 @@ def test_related_rows_are_well_formed(built_db):
     for _, listed in ranks:
         assert listed.split(",") == [str(n) for n in range(1, len(listed.split(",")) + 1)]
         assert len(listed.split(",")) <= RELATED_PER_PAPER
-    for paper, rank, other, score, shared, text, other_text in found:
+    for paper, _rank, other, score, shared, text, other_text in found:
         terms = json.loads(shared)
         assert len(terms) >= 2 and score > 0
         for term in terms:  # the explanation is true: both papers use the word (or its plural)

@@ -1,6 +1,6 @@
 """The served database refuses every write, stops runaway queries and answers bad requests quietly.
 
-These run against a real `python build_db.py serve` process on 127.0.0.1, as a user reaches it.
+These run against a real `papers-db serve` process on 127.0.0.1, as a user reaches it.
 """
 
 import hashlib
@@ -9,7 +9,6 @@ import time
 import urllib.parse
 
 import pytest
-
 from conftest import request
 
 

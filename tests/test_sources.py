@@ -6,9 +6,10 @@ from dataclasses import astuple
 from pathlib import Path
 
 import pytest
-
-from build_db import SourceFile, read_manifest, read_source
 from conftest import SOURCES, run_cli
+from listing_texts import ABSTRACT_A, hf_page, review_text
+
+from papers_db.sources import SourceFile, detect_format, read_manifest, read_source
 
 MANIFEST = read_manifest(SOURCES)
 REVIEW = "001_d90573da5af4b331.txt"
@@ -210,3 +211,9 @@ def test_no_input_makes_a_traceback(tmp_path, content):
         assert "Traceback" not in result.stderr, result.stderr
         assert result.returncode == 0, result.stderr
         assert "bad.txt" in result.stderr
+
+
+def test_detect_format():
+    assert detect_format(hf_page(["Title", "", ABSTRACT_A])) == "hf_daily_papers"
+    assert detect_format(review_text("Title", ABSTRACT_A, "Accept (Poster)")) == "review_listing"
+    assert detect_format("just\nsome\nwords\n") is None

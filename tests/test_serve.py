@@ -1,21 +1,23 @@
-"""Datasette serving the built database exactly as `python build_db.py serve` does."""
+"""Datasette serving the built database exactly as `papers-db serve` does."""
 
 import asyncio
-import urllib.parse
 import sqlite3
+import urllib.parse
 
 import datasette.cli
 import pytest
 import yaml
 
-import build_db
+from papers_db import plugin, resources
+from papers_db.metadata import read_metadata
+from papers_db.serve import datasette_serve_args, prepare_serving
 
 
 @pytest.fixture(scope="module")
 def served(built_db):
     """A Datasette instance made from the same arguments `serve` passes to `datasette serve`."""
-    build_db.prepare_serving(built_db)
-    args = build_db.datasette_serve_args(built_db)
+    prepare_serving(built_db)
+    args = datasette_serve_args(built_db)
     assert args[0] == "serve"
     context = datasette.cli.serve.make_context("serve", args[1:])
     instance = context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
@@ -27,7 +29,7 @@ def served(built_db):
 
 
 def test_configuration_is_immutable_and_local(served, built_db):
-    args = build_db.datasette_serve_args(built_db)
+    args = datasette_serve_args(built_db)
     assert args[args.index("-i") + 1] == str(built_db)
     assert args[args.index("--host") + 1] == "127.0.0.1"
     databases = served("/-/databases.json").json()
@@ -59,7 +61,7 @@ def test_every_view_has_a_page(served, built_db, view):
 
 
 def test_table_pages_show_descriptions_from_metadata(served):
-    metadata = yaml.safe_load(build_db.METADATA_FILE.read_text())
+    metadata = yaml.safe_load(resources.metadata_yml().read_text())
     description = metadata["databases"]["papers"]["tables"]["listings"]["columns"]["upvotes"]
     html = served("/papers/listings").text
     assert description.split(";")[0] in html
@@ -79,7 +81,7 @@ def test_fts_tables_are_hidden(served):
 
 
 def test_metadata_describes_everything_and_nothing_else(built_db):
-    metadata = yaml.safe_load(build_db.METADATA_FILE.read_text())
+    metadata = yaml.safe_load(resources.metadata_yml().read_text())
     described = metadata["databases"]["papers"]["tables"]
     with sqlite3.connect(built_db) as conn:
         names = [name for (name,) in conn.execute(
@@ -169,7 +171,7 @@ def test_canned_queries_answer(served, built_db):
 
 
 def test_every_canned_query_has_a_title_and_description():
-    metadata, _ = build_db.read_metadata()
+    metadata, _ = read_metadata()
     queries = metadata["databases"]["papers"]["queries"]
     assert {"search", "papers_by_tier", "trending_on", "paper_listings", "papers_by_organization",
             "papers_per_month_of_year"} <= set(queries)
@@ -202,7 +204,7 @@ def test_paper_page_shows_its_listings(served):
 
 def configured_tables():
     """metadata.yml's Datasette configuration of each table and view."""
-    document = yaml.safe_load(build_db.METADATA_FILE.read_text())
+    document = yaml.safe_load(resources.metadata_yml().read_text())
     return document["configuration"]["databases"]["papers"]["tables"]
 
 
@@ -285,23 +287,19 @@ def test_related_papers_table_is_browsable(served):
 def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
     # 25,000 papers with the word "common", said 1 to 7 times; "rare" in 100 of them. The real
     # DDL builds the table and its full-text index, and the canned query runs as Datasette runs it.
-    import importlib.util
     import random
 
-    plugin = importlib.util.spec_from_file_location("papers_db", build_db.PLUGINS_DIR / "papers_db.py")
-    module = importlib.util.module_from_spec(plugin)
-    plugin.loader.exec_module(module)
     rng = random.Random(7)
     ids = rng.sample(range(1, 2**53), 25_000)
     conn = sqlite3.connect(tmp_path / "many.db")
-    conn.executescript((build_db.SQL_DIR / "schema.sql").read_text())
+    conn.executescript(resources.sql_script("schema.sql"))
     conn.executemany(
         "insert into papers (id, title, abstract, listings_count, source_count) values (?, ?, ?, 1, 1)",
         [(paper, f"Paper {n}", "text " + "common " * (1 + n % 7) + ("rare" if n % 250 == 0 else "")) for n, paper in enumerate(ids)],
     )
-    conn.executescript((build_db.SQL_DIR / "fts.sql").read_text())
-    conn.create_function("papers_fts_query", 1, module.fts_query, deterministic=True)
-    metadata, _ = build_db.read_metadata()
+    conn.executescript(resources.sql_script("fts.sql"))
+    conn.create_function("papers_fts_query", 1, plugin.fts_query, deterministic=True)
+    metadata, _ = read_metadata()
     search = metadata["databases"]["papers"]["queries"]["search"]["sql"]
     repeats = {paper: 1 + n % 7 for n, paper in enumerate(ids)}
 

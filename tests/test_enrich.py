@@ -2,7 +2,7 @@
 
 import pytest
 
-from build_db import code_links, plain_abstract, short_name
+from papers_db.enrich import code_links, plain_abstract, short_name
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """Datasette plugin for papers-db: safe search queries, highlighted snippets, a paper's page
 (listings, code links, related papers).
 
-Loaded with `--plugins-dir plugins` by `python build_db.py serve` (and by `datasette publish`).
+Datasette loads it through the installed package's `datasette` entry point (so `papers-db serve`
+and plain `datasette` both have it), or as a file with `--plugins-dir papers_db/plugin` where the
+package is not installed (`datasette publish`). It imports nothing from papers_db for that reason.
 """
 
 import html

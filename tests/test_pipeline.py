@@ -16,9 +16,10 @@ import shutil
 import sqlite3
 
 import pytest
-
-from build_db import find_sources, read_sources, second_process
 from conftest import SOURCES, run_cli
+
+from papers_db.processes import second_process
+from papers_db.sources import find_sources, read_sources
 
 FILES = {
     "000_171567d686ec3e55.txt": 7,

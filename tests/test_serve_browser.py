@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -5,17 +5,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from build_db import (
-    HF_DAILY_PAPERS,
-    REVIEW_LISTING,
-    PapersDbError,
-    SourceFile,
-    decode_source,
-    read_hf_daily_page,
-    read_review_listing,
-    read_source,
-    text_lines,
-)
+from papers_db.errors import PapersDbError
+from papers_db.readers.hf_daily import HF_DAILY_PAPERS, read_hf_daily_page
+from papers_db.readers.review_listing import REVIEW_LISTING, read_review_listing
+from papers_db.readers.text import decode_source, text_lines
+from papers_db.sources import SourceFile, read_source
 
 # Lines shaped like the real ones, so that generated files exercise the readers' states rather
 # than only their "unknown line" paths.

@@ -1,0 +1,72 @@
+"""Enrichment: what a title or abstract says beyond its text (pure functions, used by the build)."""
+
+from __future__ import annotations
+
+import re
+
+SHORT_NAME = re.compile(r"^([^\s:]{2,30})\s?:\s+\S")
+
+
+def short_name(title: str | None) -> str | None:
+    """The method or system name of a title of the form `Name: subtitle` (QuEST, HoME, SAMRS,
+    Back2Future), or None. A name is one token with two capitals or a digit among letters, so an
+    ordinary first word ("Cramming: ...") is not taken for one."""
+    match = SHORT_NAME.match(title or "")
+    if not match:
+        return None
+    name = match.group(1)
+    capitals = sum(character.isupper() for character in name)
+    mixed_digits = any(c.isdigit() for c in name) and any(c.isalpha() for c in name)
+    return name if capitals >= 2 or mixed_digits else None
+
+
+CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co")
+CODE_LINK = re.compile(r"(?:https?://)?(?:www\.)?(github\.com|gitlab\.com|huggingface\.co)/[\w.~%+/-]*[\w/]", re.IGNORECASE)
+
+
+def code_links(abstract: str | None) -> list[tuple[str, str]]:
+    """(url, host) of each GitHub, GitLab or Hugging Face link in an abstract, in order, once each."""
+    lowered = (abstract or "").lower()
+    # The regex is slow to fail (its optional scheme is retried at every position), so it only
+    # runs on the few abstracts that name a host at all.
+    if not any(host in lowered for host in CODE_HOSTS):
+        return []
+    links = []
+    for match in CODE_LINK.finditer(abstract):
+        url = match.group(0)
+        url = url if url.lower().startswith("http") else "https://" + url
+        link = (url, match.group(1).lower())
+        if link not in links:
+            links.append(link)
+    return links
+
+
+LATEX_SYMBOLS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
+    "theta": "θ", "lambda": "λ", "mu": "μ", "pi": "π", "sigma": "σ", "tau": "τ", "phi": "φ",
+    "omega": "ω", "Omega": "Ω", "infty": "∞", "times": "×", "cdot": "·", "sim": "~",
+    "approx": "≈", "leq": "≤", "geq": "≥", "le": "≤", "ge": "≥", "pm": "±", "to": "→",
+    "rightarrow": "→", "in": "∈", "ell": "ℓ", "log": "log", "exp": "exp",
+}
+LATEX_WRAPPER = re.compile(r"\\[A-Za-z]+\s*\{([^{}]*)\}")  # \emph{x}, \mathcal{O}, \sqrt{x} -> x
+LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\['`^\"~]\{?\\?(\w)\}?")  # L\{o}wner, \"{o}, na\"{\i}ve -> o, o, i
+LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
+LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+def plain_abstract(abstract: str | None) -> str | None:
+    r"""The abstract without LaTeX markup ($F$, \emph{...}, L\{o}wner), or None when it has none.
+
+    Commands that only wrap text are dropped, common symbols become their character, and other
+    commands lose their backslash; the raw abstract is kept unchanged beside it."""
+    if not abstract or ("\\" not in abstract and "$" not in abstract):
+        return None
+    text = LATEX_ACCENT.sub(lambda m: m.group(1) or m.group(2), abstract)
+    text = LATEX_ESCAPE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped $ and braces literal
+    previous = None
+    while previous != text:  # nested wrappers, innermost first
+        previous, text = text, LATEX_WRAPPER.sub(r"\1", text)
+    text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), m.group(1)), text)
+    text = re.sub(r"[${}]", "", text).replace("\x00", "")
+    text = " ".join(text.split())
+    return text if text != abstract else None

@@ -1,0 +1,50 @@
+"""Export the built database's tables as Parquet files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import PapersDbError
+from .load import ensure_output_folder
+
+EXPORTED_TABLES = ("papers", "listings", "sources", "decisions", "organizations", "code_links", "parse_issues")
+PARQUET_BATCH_ROWS = 50_000
+
+
+def export_parquet_files(database: Path, folder: Path, tables: Iterable[str] = EXPORTED_TABLES) -> list[Path]:
+    """Write each table as <folder>/<table>.parquet, in batches so memory stays bounded; each
+    file is written beside its target and renamed into place when complete."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise PapersDbError("Parquet export needs pyarrow: pip install -e '.[parquet]'") from None
+    if not database.is_file():
+        raise PapersDbError(f"{database}: no database here; run `papers-db build` first")
+    ensure_output_folder(folder / "x.parquet")
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    written = []
+    try:
+        for table in tables:
+            columns = conn.execute(f"PRAGMA table_info([{table}])").fetchall()
+            schema = pa.schema(
+                [(name, pa.int64() if declared.upper() == "INTEGER" else pa.string()) for _, name, declared, *_ in columns]
+            )
+            target = folder / f"{table}.parquet"
+            temporary = folder / f".{table}.parquet.tmp-{os.getpid()}"
+            cursor = conn.execute(f"SELECT * FROM [{table}] ORDER BY rowid")
+            try:
+                with pq.ParquetWriter(temporary, schema, compression="zstd") as writer:
+                    while rows := cursor.fetchmany(PARQUET_BATCH_ROWS):
+                        writer.write_batch(pa.RecordBatch.from_arrays(
+                            [pa.array(column, type=field.type) for column, field in zip(zip(*rows), schema)], schema=schema))
+                os.replace(temporary, target)
+            finally:
+                temporary.unlink(missing_ok=True)
+            written.append(target)
+    finally:
+        conn.close()
+    return written

@@ -1,0 +1,197 @@
+"""Load: the only module that writes SQLite. Rows go into a file beside the target, the `sql/`
+scripts build papers, indexes, the full-text index and views, and the file is renamed into place."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from . import resources
+from .enrich import code_links, plain_abstract, short_name
+from .errors import PapersDbError
+from .normalise import Normaliser
+from .processes import second_process
+from .records import FileRows
+from .related import related_papers
+
+
+def write_related_papers(staging: Path, target: Path) -> None:
+    """Find related papers from the staged paper text and write them to a new SQLite file.
+
+    Runs in a second process while the build's own process fills papers and the full-text index,
+    so on a machine with two cores it adds little to the build's wall time.
+    """
+    source = sqlite3.connect(f"file:{staging}?mode=ro", uri=True)
+
+    def papers():
+        # The same text as the paper_search_text view, which does not exist yet at this point.
+        rows = source.execute("SELECT id, title, abstract FROM paper_texts ORDER BY id")
+        return ((paper_id, title, plain_abstract(abstract) or abstract) for paper_id, title, abstract in rows)
+
+    out = sqlite3.connect(target)
+    out.execute("PRAGMA journal_mode = OFF")
+    out.execute("CREATE TABLE related_papers (paper_id, rank, related_paper_id, score, shared_terms)")
+    out.executemany(
+        "INSERT INTO related_papers VALUES (?, ?, ?, ?, ?)",
+        ((r.paper_id, r.rank, r.related_paper_id, r.score, json.dumps(r.shared_terms)) for r in related_papers(papers)),
+    )
+    out.commit()
+    out.close()
+    source.close()
+
+
+class DatabaseWriter:
+    """Loads rows file by file into a temporary database beside the target; `finish` builds the
+    papers table, indexes, full-text index and views once, then renames the file into place.
+
+    Paper text waits in a staging file until every listing is known, so that each paper's row,
+    with what its listings say together, is written once and in id order. On any failure, or if
+    the process is killed, the target is untouched; the next build removes the leftovers.
+    """
+
+    def __init__(self, output: Path, related: bool = True) -> None:
+        ensure_output_folder(output)
+        self.find_related = related
+        remove_leftovers(output)
+        self.output = output
+        self.temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+        self.staging = output.with_name(f".{output.name}.staging.tmp-{os.getpid()}")
+        self.checksum = output.with_name(f".{output.name}.sha256.tmp-{os.getpid()}")
+        self.related = output.with_name(f".{output.name}.related.tmp-{os.getpid()}")
+        self.db = sqlite_utils.Database(str(self.temporary))
+        conn = self.db.conn
+        # Nothing reads the temporary file before it is complete, so it needs no journal: a
+        # failed build is thrown away whole.
+        conn.execute("PRAGMA page_size = 16384")
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -131072")  # 128 MiB
+        self._script("schema.sql")
+        conn.create_function("papers_plain_abstract", 1, plain_abstract, deterministic=True)
+        conn.create_function("papers_short_name", 1, short_name, deterministic=True)
+        conn.create_function("papers_code_links", 1, lambda text: json.dumps(links) if (links := code_links(text)) else None,
+                             deterministic=True)
+        conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
+        conn.execute("PRAGMA staging.journal_mode = OFF")
+        conn.execute("CREATE TABLE staging.paper_texts (id INTEGER PRIMARY KEY, title TEXT, abstract TEXT)")
+
+    def __enter__(self) -> DatabaseWriter:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is not None:
+            self.db.close()
+            for path in (self.temporary, self.staging, self.related, self.checksum):
+                path.unlink(missing_ok=True)
+
+    def _script(self, name: str) -> None:
+        self.db.executescript(resources.sql_script(name))
+
+    def _insert_rows(self, table: str, rows: list[dict]) -> None:
+        """Insert rows given as dicts keyed by column name; the columns come from sql/schema.sql,
+        the one place they are declared."""
+        columns = [column.name for column in self.db[table].columns]
+        self.db.conn.executemany(
+            f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})", rows
+        )
+
+    def add(self, rows: FileRows) -> None:
+        conn = self.db.conn
+        # sqlite-utils commits here, once per file, as builds always have: the header counts commits,
+        # so this keeps the seeds' database byte-identical to earlier builds.
+        self.db["sources"].insert(rows.source)
+        self._insert_rows("listings", rows.listings)
+        conn.executemany(
+            "INSERT INTO staging.paper_texts (id, title, abstract) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET title = coalesce(paper_texts.title, excluded.title), "
+            "abstract = coalesce(paper_texts.abstract, excluded.abstract)",
+            rows.paper_texts,
+        )
+        self._insert_rows("parse_issues", rows.parse_issues)
+
+    def _add_related_papers(self) -> None:
+        conn = self.db.conn
+        conn.execute("ATTACH DATABASE ? AS related", (str(self.related),))
+        conn.execute("INSERT INTO related_papers SELECT * FROM related.related_papers ORDER BY paper_id, rank")
+        conn.commit()
+        conn.execute("DETACH DATABASE related")
+        self.related.unlink()
+
+    def finish(self, normaliser: Normaliser) -> tuple[int, str]:
+        """Build everything that needs all rows; return (number of papers, SHA-256 of the file)."""
+        conn = self.db.conn
+        self._insert_rows("decisions", normaliser.decision_rows())
+        self._insert_rows("organizations", normaliser.organization_rows())
+        if normaliser.title_only:
+            titled = conn.execute(
+                "SELECT id, title FROM staging.paper_texts WHERE abstract IS NOT NULL AND title IS NOT NULL ORDER BY id"
+            )
+            for title_only, paper in normaliser.title_only_merges(titled):
+                conn.execute("UPDATE listings SET paper_id = ? WHERE paper_id = ?", (paper, title_only))
+                conn.execute("DELETE FROM staging.paper_texts WHERE id = ?", (title_only,))
+        conn.commit()
+        # Related papers take a second core: a worker reads the staged text while this process
+        # fills papers and the full-text index.
+        with second_process() as worker:
+            related = worker.submit(write_related_papers, self.staging, self.related) if self.find_related else None
+            self._script("papers.sql")
+            conn.execute("DETACH DATABASE staging")
+            self._script("fts.sql")
+            if related is not None:
+                related.result()
+                self._add_related_papers()
+        self.staging.unlink()
+        self._script("indexes.sql")
+        self._script("views.sql")
+        conn.execute("ANALYZE")
+        conn.commit()
+        papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+        self.db.close()
+        with self.temporary.open("rb") as file:
+            digest = hashlib.file_digest(file, "sha256").hexdigest()
+        self.checksum.write_text(f"{digest}  {self.output.name}\n", encoding="utf-8")
+        os.replace(self.temporary, self.output)
+        os.replace(self.checksum, self.output.with_name(self.output.name + ".sha256"))
+        return papers, digest
+
+def ensure_output_folder(output: Path) -> None:
+    """Create the output's folder, or say in one line why the database cannot be written there."""
+    folder = output.parent
+    blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise PapersDbError(f"{blocker}: is a file, not a folder: cannot write {output}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PapersDbError(f"{folder}: cannot create the output folder: {error.strerror}") from None
+    if not os.access(folder, os.W_OK):
+        raise PapersDbError(f"{folder}: output folder is not writable")
+    if output.is_dir():
+        raise PapersDbError(f"{output}: is a folder; give the database file's path")
+
+
+def remove_leftovers(output: Path) -> None:
+    """Temporary files of builds that were killed before they could rename into place.
+
+    A temporary file is named after the process writing it; one whose process is still running
+    belongs to a concurrent build and is left alone.
+    """
+    for leftover in output.parent.glob(f".{output.name}*.tmp-*"):
+        pid = leftover.name.rsplit("-", 1)[1]
+        if not pid.isdigit() or not _process_is_running(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _process_is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,133 @@
+"""The build as one library call: find sources, read, normalise, load. The CLI, the tests and the
+benchmark all call `build_database`; `check_sources` reads without writing anything."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BAD_INPUT, PapersDbError
+from .load import DatabaseWriter
+from .metadata import read_metadata, write_datasette_metadata
+from .normalise import Normaliser
+from .processes import second_process
+from .records import ParseIssue
+from .sources import SourceReading, find_sources, read_sources, source_size
+
+PARALLEL_READING_BYTES = 32 * 1024 * 1024  # below this, starting a second process costs more than it saves
+
+
+@dataclass
+class FileSummary:
+    """What reading one source file gave: its records, parse issues and unaccounted lines."""
+
+    name: str
+    format: str | None
+    lines: int
+    records: int
+    issues: list[ParseIssue]
+    unaccounted: list[int]
+
+
+@dataclass
+class BuildReport:
+    """What a build wrote: the database, its SHA-256, and what each source file gave."""
+
+    output: Path
+    sha256: str
+    papers: int
+    listings: int
+    files: list[FileSummary] = field(default_factory=list)
+
+    @property
+    def parse_issues(self) -> int:
+        return sum(len(file.issues) for file in self.files)
+
+
+@dataclass
+class Progress:
+    """One step of a build or check, for a progress display: `step` is "reading" (file `name`,
+    `done` of `total` files read so far), "read" (`summary` of the file just read) or "building"."""
+
+    step: str
+    done: int = 0
+    total: int = 0
+    name: str = ""
+    summary: FileSummary | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def build_database(
+    sources: Iterable[Path | str],
+    output: Path | str,
+    *,
+    strict: bool = False,
+    related: bool = True,
+    progress: ProgressCallback | None = None,
+) -> BuildReport:
+    """Read every source file (files, or folders read whole) into the SQLite database `output`.
+
+    The database is written beside `output` and renamed into place only when complete. Raises
+    PapersDbError for input that cannot be built (and, with `strict`, for any parse issue) with
+    the previous database left as it was.
+    """
+    output = Path(output)
+    notify = progress or (lambda event: None)
+    read_metadata()  # a broken metadata.yml is reported before any work
+    files: list[FileSummary] = []
+    issues = 0
+    normaliser = Normaliser()
+    try:
+        with DatabaseWriter(output, related=related) as writer:
+            for r, summary in each_reading(sources, notify):
+                files.append(summary)
+                issues += len(summary.issues)
+                if not (strict and issues):  # under strict, read on only to report
+                    writer.add(normaliser.rows_for(r))
+            if strict and issues:
+                raise PapersDbError(f"{issues} parse issue(s) and --strict was given: database not written", BAD_INPUT)
+            if not any(file.records for file in files):
+                raise PapersDbError("no readable listing among the sources: nothing to build")
+            notify(Progress("building"))
+            papers, digest = writer.finish(normaliser)
+        write_datasette_metadata(output)
+    except OSError as error:
+        raise PapersDbError(f"{error.filename or output}: {error.strerror}") from None
+    return BuildReport(output, digest, papers, normaliser.listing_count, files)
+
+
+def check_sources(sources: Iterable[Path | str], progress: ProgressCallback | None = None) -> list[FileSummary]:
+    """Read and validate sources without writing anything: what each file gave."""
+    notify = progress or (lambda event: None)
+    return [summary for _, summary in each_reading(sources, notify)]
+
+
+def summarise(r: SourceReading) -> FileSummary:
+    reading = r.reading
+    return FileSummary(r.source.path.name, reading.format, reading.line_count, len(reading.records),
+                       list(reading.issues), reading.unaccounted_lines())
+
+
+def each_reading(paths: Iterable[Path | str], notify: ProgressCallback) -> Iterator[tuple[SourceReading, FileSummary]]:
+    """Every source's reading and its summary, one at a time. A large corpus is parsed in a second process, ahead
+    of the one using the readings (normalising and loading take the other core)."""
+    paths = [Path(path) for path in paths]
+    sources = find_sources(paths)
+    if not sources:
+        raise PapersDbError(f"no source files in {', '.join(map(str, paths))}")
+    parallel = sum(source_size(source) for source in sources) >= PARALLEL_READING_BYTES
+    done = 0
+
+    def on_file(source) -> None:
+        notify(Progress("reading", done, len(sources), source.path.name))
+
+    with second_process() if parallel else contextlib.nullcontext() as pool:
+        for r in read_sources(sources, on_file=on_file, pool=pool):
+            done += 1
+            summary = summarise(r)
+            notify(Progress("read", done, len(sources), r.source.path.name, summary))
+            yield r, summary

@@ -1,0 +1,171 @@
+"""Reader for Hugging Face Daily Papers pages saved as text: text in, records and parse issues out."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+from ..records import ParseIssue, Reading, Record
+from .text import check_tail, continues_title, finish_record, looks_like_abstract, text_lines
+
+HF_DAILY_PAPERS = "hf_daily_papers"
+
+HF_HEADER_LINES = {
+    "new",
+    "Get trending papers in your email inbox!",
+    "Subscribe",
+    "Daily Papers",
+    "byAK and the research community",
+}
+MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
+MONTH_NAMES = "|".join(MONTHS)
+PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})$")
+ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d+))?$")
+AUTHORS_LINE = re.compile(r"^\s*•\s*(\d+) authors?$")
+DATE_SEPARATOR = "·"
+
+
+def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
+    """Read a Hugging Face Daily Papers page saved as text.
+
+    Entries are `title`, `abstract`, then an optional block `• N authors` (or an organisation
+    line `handle Name`), `·`, `Mon D[, YYYY][ upvotes]`, separated by blank lines. A year-less
+    date takes the page's year from `snapshot_date` (the year before if that would be after the
+    page's date) and is flagged as inferred.
+    """
+    lines = text_lines(text)
+    reading = Reading(format=HF_DAILY_PAPERS, line_count=len(lines))
+    body_start = _read_hf_header(lines, reading)
+    page_day = _page_day(reading, snapshot_date)
+
+    content = [(n, lines[n - 1]) for n in range(body_start, len(lines) + 1)]
+    reading.other_lines.update((n, "blank") for n, line in content if not line.strip())
+    content = [(n, line) for n, line in content if line.strip()]
+
+    current: Record | None = None
+    meta_state = None  # None, "who", "dot", "date": how far the entry's metadata block got
+
+    def close() -> None:
+        if current is None:
+            return
+        if meta_state in ("who", "dot"):
+            reading.issues.append(
+                ParseIssue(
+                    current.last_line,
+                    "truncated_metadata",
+                    "author/date block cut off: expected '·' and then a date line",
+                )
+            )
+        finish_record(current, reading)
+
+    for index, (number, line) in enumerate(content):
+        following = content[index + 1][1] if index + 1 < len(content) else None
+        if line == DATE_SEPARATOR:
+            if current is not None and meta_state == "who":
+                meta_state = "dot"
+                current.last_line = number
+            else:
+                reading.issues.append(
+                    ParseIssue(number, "orphan_metadata", "'·' without an author line before it")
+                )
+        elif meta_state == "dot" and ENTRY_DATE_LINE.match(line):
+            _set_entry_date(current, number, line, page_day, reading)
+            meta_state = "date"
+            close()
+            current, meta_state = None, None
+        elif AUTHORS_LINE.match(line) or following == DATE_SEPARATOR:
+            if current is None or meta_state is not None:
+                reading.issues.append(
+                    ParseIssue(number, "orphan_metadata", f"author line {line.strip()!r} follows no paper")
+                )
+                continue
+            _set_entry_authors(current, line)
+            current.last_line = number
+            meta_state = "who"
+        elif meta_state is None and current is not None and current.abstract is None and continues_title(line):
+            current.abstract = line
+            current.last_line = number
+        else:
+            close()
+            meta_state = None
+            if looks_like_abstract(line):
+                current = Record(line=number, last_line=number, abstract=line)
+            else:
+                current = Record(line=number, last_line=number, title=line.strip())
+    close()
+    check_tail(reading)
+    return reading
+
+
+def _read_hf_header(lines: list[str], reading: Reading) -> int:
+    """Mark the page header lines and find the page's own date; return the first body line."""
+    number = 1
+    while number <= len(lines) and (not lines[number - 1].strip() or lines[number - 1].strip() in HF_HEADER_LINES):
+        reading.other_lines[number] = "header" if lines[number - 1].strip() else "blank"
+        number += 1
+    if number <= len(lines) and PAGE_DATE_LINE.match(lines[number - 1].strip()):
+        reading.page_date = lines[number - 1].strip()
+        reading.other_lines[number] = "header"
+        number += 1
+    else:
+        reading.issues.append(
+            ParseIssue(None, "missing_page_date", "no page date (such as 'Nov 12') after the header")
+        )
+    return number
+
+
+def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
+    """The page's full date: its printed month and day in the year of the snapshot."""
+    if snapshot_date is None:
+        if reading.page_date:
+            reading.issues.append(
+                ParseIssue(
+                    None,
+                    "unknown_page_year",
+                    f"page date {reading.page_date!r} has no year and the manifest gives no "
+                    "snapshot_date: year-less entry dates stay unresolved",
+                )
+            )
+        return None
+    snapshot = dt.date.fromisoformat(snapshot_date)
+    if reading.page_date:
+        month, day = reading.page_date.split()
+        if (MONTHS[month], int(day)) != (snapshot.month, snapshot.day):
+            reading.issues.append(
+                ParseIssue(
+                    None,
+                    "page_date_mismatch",
+                    f"page says {reading.page_date!r} but the manifest's snapshot_date is {snapshot_date}",
+                )
+            )
+    return snapshot
+
+
+def _set_entry_authors(record: Record, line: str) -> None:
+    authors = AUTHORS_LINE.match(line)
+    if authors:
+        record.authors_count = int(authors.group(1))
+    else:
+        handle, _, name = line.strip().partition(" ")
+        record.organization = (handle, name.strip() or handle)
+
+
+def _set_entry_date(record: Record, number: int, line: str, page_day: dt.date | None, reading: Reading) -> None:
+    month_name, day, year, upvotes = ENTRY_DATE_LINE.match(line).groups()
+    record.date_text = line
+    record.last_line = number
+    record.upvotes = int(upvotes) if upvotes is not None else None
+    month, day = MONTHS[month_name], int(day)
+    if year is not None:
+        resolved, inferred = int(year), False
+    elif page_day is not None:
+        resolved = page_day.year - 1 if (month, day) > (page_day.month, page_day.day) else page_day.year
+        inferred = True
+    else:
+        return  # no year to give it: the raw date_text is kept
+    try:
+        record.published_on = dt.date(resolved, month, day).isoformat()
+        record.published_year_inferred = inferred
+    except ValueError:
+        reading.issues.append(ParseIssue(number, "invalid_date", f"{line!r} is not a calendar date"))

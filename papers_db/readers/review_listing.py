@@ -1,0 +1,70 @@
+"""Reader for review listings (OpenReview style): text in, records and parse issues out."""
+
+from __future__ import annotations
+
+from ..decisions import DECISION_LINE, is_unknown_accept_tier
+from ..records import ParseIssue, Reading, Record
+from .text import check_tail, continues_title, finish_record, looks_like_abstract, text_lines
+
+REVIEW_LISTING = "review_listing"
+
+
+def read_review_listing(text: str) -> Reading:
+    """Read a review listing: `title`, `abstract`, optional `decision`, one field per line.
+
+    Records without a title (abstract alone), a bare label line at the top of the file, and
+    titles that begin with a decision word are handled; a decision must be the whole line.
+    """
+    lines = text_lines(text)
+    reading = Reading(format=REVIEW_LISTING, line_count=len(lines))
+    content = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
+    reading.other_lines.update((n, "blank") for n, line in enumerate(lines, 1) if not line.strip())
+
+    if _starts_with_label(content):
+        reading.other_lines[content[0][0]] = "label"
+        content = content[1:]
+
+    current: Record | None = None
+
+    def close() -> None:
+        if current is not None:
+            finish_record(current, reading)
+
+    for number, line in content:
+        if DECISION_LINE.match(line.strip()):
+            if current is None or current.decision is not None:
+                reading.issues.append(
+                    ParseIssue(number, "orphan_decision", f"decision {line!r} follows no paper")
+                )
+                continue
+            current.decision = line.strip()
+            current.last_line = number
+            if is_unknown_accept_tier(current.decision):
+                reading.issues.append(
+                    ParseIssue(number, "unknown_decision_tier", f"tier of {line!r} is not known")
+                )
+            close()
+            current = None
+        elif current is not None and current.abstract is None and current.decision is None and continues_title(line):
+            current.abstract = line
+            current.last_line = number
+        elif looks_like_abstract(line):
+            close()
+            current = Record(line=number, last_line=number, abstract=line)
+        else:
+            close()
+            current = Record(line=number, last_line=number, title=line.strip())
+    close()
+    check_tail(reading)
+    return reading
+
+
+def _starts_with_label(content: list[tuple[int, str]]) -> bool:
+    """A first line that is neither abstract nor decision, followed by a title, is a label."""
+    if len(content) < 2:
+        return False
+    first, second = content[0][1], content[1][1]
+    return not any(
+        [looks_like_abstract(first), DECISION_LINE.match(first.strip()), looks_like_abstract(second),
+         DECISION_LINE.match(second.strip())]
+    )

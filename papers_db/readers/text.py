@@ -1,0 +1,115 @@
+"""What both readers share: decoding a browser copy into lines, and the shapes of its lines."""
+
+from __future__ import annotations
+
+from ..records import ParseIssue, Reading, Record
+
+NBSP_CHARACTERS = "\u00a0\u2007\u202f"  # non-breaking spaces, read as plain spaces
+NBSP_LIKE = dict.fromkeys(map(ord, NBSP_CHARACTERS), " ")
+NBSP_BYTES = [character.encode("utf-8") for character in NBSP_CHARACTERS]
+
+
+def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
+    """Decode a browser copy into clean text: UTF-8, `\\n` endings, no BOM, no trailing blanks.
+
+    Damage is repaired where the meaning is clear and reported with its line: bytes that are not
+    UTF-8 become U+FFFD, NUL bytes are dropped.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    # The common case, a clean file, is decoded whole; only a damaged one goes line by line.
+    lines = _decode_whole(data)
+    issues = []
+    if lines is None:
+        lines, issues = _decode_line_by_line(data)
+    if not data or data.endswith(b"\n"):
+        lines.pop()  # a final newline ends the last line; it does not start another
+    has_nbsp = any(space in data for space in NBSP_BYTES)
+    cleaned = [(line.translate(NBSP_LIKE) if has_nbsp else line).rstrip(" \t") for line in lines]
+    # Every line ends with "\\n", so a line emptied by repair (a lone NUL) still counts as one.
+    return "".join(line + "\n" for line in cleaned), issues
+
+
+def _decode_whole(data: bytes) -> list[str] | None:
+    """The lines of a clean file (valid UTF-8, no NUL), or None when it needs repair."""
+    if b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+
+
+def _decode_line_by_line(data: bytes) -> tuple[list[str], list[ParseIssue]]:
+    issues, lines = [], []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if b"\x00" in raw:
+            issues.append(ParseIssue(number, "nul_byte", "NUL byte(s) removed from the line"))
+            raw = raw.replace(b"\x00", b"")
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            issues.append(
+                ParseIssue(
+                    number,
+                    "invalid_utf8",
+                    f"bytes that are not UTF-8 at column {error.start + 1} replaced by U+FFFD",
+                )
+            )
+            lines.append(raw.decode("utf-8", errors="replace"))
+    return lines, issues
+
+
+def text_lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def looks_like_abstract(line: str) -> bool:
+    """Prose rather than a title: long, or a sentence ending in a full stop.
+
+    Length alone does not decide (short abstracts and long titles exist), so a mid-length line
+    counts as an abstract only when it ends like a sentence. Titles never end with a full stop.
+    """
+    words = len(line.split(maxsplit=40))  # counting stops at 41: enough to decide
+    return words >= 40 or (words >= 12 and line.rstrip().endswith("."))
+
+
+TITLE_MAX_WORDS = 25  # the longest title in the bundled sources has 15 words
+
+
+def continues_title(line: str) -> bool:
+    """Is this line, right after a title, that title's abstract?
+
+    Yes when it reads as prose, and also when it is longer than any title: that is an abstract
+    cut short (for example by a file that ends mid-sentence), not the next paper's title.
+    """
+    return looks_like_abstract(line) or len(line.split(maxsplit=TITLE_MAX_WORDS)) > TITLE_MAX_WORDS
+
+
+SENTENCE_END = (".", "!", "?", ")", "]", '"', "'", "”", "’")
+
+
+def check_tail(reading: Reading) -> None:
+    """A file cut off inside its last abstract: the record is kept, the cut is reported."""
+    if not reading.records:
+        return
+    last = reading.records[-1]
+    ends_in_abstract = last.abstract is not None and not any(
+        [last.decision, last.authors_count, last.organization, last.date_text]
+    )
+    if ends_in_abstract and not last.abstract.rstrip().endswith(SENTENCE_END):
+        reading.issues.append(
+            ParseIssue(last.last_line, "truncated_record", "file ends mid-sentence: the last abstract may be cut off")
+        )
+
+
+def finish_record(record: Record, reading: Reading) -> None:
+    if record.abstract is None:
+        reading.issues.append(
+            ParseIssue(record.line, "missing_abstract", "title with no abstract after it")
+        )
+    reading.records.append(record)

@@ -1,0 +1,352 @@
+"""Related papers, found offline from each paper's most distinctive terms (pure: papers in, rows out)."""
+
+from __future__ import annotations
+
+import array
+import collections
+import functools
+import itertools
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy
+
+# Related papers: each paper's most distinctive terms (tf-idf over its title and the opening of
+# its plain abstract), and the papers that share the most of them. Term frequencies come from a
+# sample; then papers are read in batches. A batch is split into words, counted, weighed and
+# ranked with NumPy over its UTF-8 bytes: making a Python string of every word cost about half a
+# microsecond a word on a 2-core machine, which was most of the step. Memory holds a few term ids
+# per paper, never the text.
+
+RELATED_PER_PAPER = 5  # rows kept per paper
+RELATED_SIGNATURE_TERMS = 12  # distinctive terms kept per paper
+RELATED_POSTINGS_CAP = 16  # papers a term can link: those where it weighs most
+RELATED_CANDIDATES = 10  # papers scored exactly, among those sharing the most terms
+RELATED_MIN_SHARED = 2  # one shared word is too often a coincidence
+RELATED_MAX_SHARE = 0.1  # a term in more than a tenth of all papers says little about any one
+RELATED_SAMPLE = 20_000  # papers whose words give the term frequencies
+RELATED_ABSTRACT_CHARACTERS = 1000  # an abstract's opening states its topic; the rest costs time
+RELATED_TITLE_WEIGHT = 3  # a word in the title counts as three in the abstract
+RELATED_READ_BATCH = 1_000  # papers split into words together
+RELATED_SCORE_BATCH = 10_000  # papers whose candidates are scored together (bounds memory)
+RELATED_POSTINGS_MERGE = 2_000_000  # signature rows (24 bytes each) gathered before they join the postings
+RELATED_TERM = re.compile(r"[^\W\d_]\w+(?:-\w+)*")  # a word starting with a letter, maybe hyphenated
+# Words are separated by ASCII whitespace and ASCII punctuation other than hyphens. Both are single
+# bytes in UTF-8 that never occur inside a multi-byte character, so words can be found in bytes.
+WORD_BYTES = numpy.ones(256, dtype=numpy.int8)  # 1 for a byte that is part of a word
+WORD_BYTES[list(b" \t\n\r\x0b\x0c!\"#$%&'()*+,./:;<=>?@[\\]^_`{|}~")] = 0
+# A word's hash is a polynomial over its bytes, taken from prefix sums modulo 2**64 (NumPy's uint64
+# arithmetic wraps); an odd base has an inverse modulo 2**64, which shifts each word to position 0.
+WORD_HASH_BASE = 0x9E3779B97F4A7C15
+WORD_HASH_BASE_INVERSE = pow(WORD_HASH_BASE, -1, 2**64)
+WORD_HASH_LENGTH_MIX = 0xC2B2AE3D27D4EB4F
+STOP_WORDS = frozenset("""
+    about above after again against all also although among and any are because been before being
+    below between both but can could did does doing down during each either few for from further
+    had has have having here how however into its itself just more most much neither nor not now
+    off once only other our ours out over own same several should since some such than that the
+    their theirs them then there these they this those through thus too under until very via was
+    were what when where whether which while who whom why will with within without would yet you
+    your
+""".split())
+
+
+@dataclass(frozen=True)
+class RelatedPaper:
+    paper_id: int
+    rank: int
+    related_paper_id: int
+    score: float
+    shared_terms: tuple[str, ...]
+
+
+def fold_plural(word: str) -> str:
+    """One term for a word and its plural: anomalies -> anomaly, processes -> process."""
+    if len(word) <= 4 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def term_of_word(word: str) -> str | None:
+    """The term a word counts as (its plural folded), or None for a stop word, a word under three
+    letters, or a token that is no word ("3d", "--")."""
+    word = word.strip("-")
+    if len(word) <= 2 or word in STOP_WORDS or not RELATED_TERM.fullmatch(word):
+        return None
+    return fold_plural(word)
+
+
+def paper_text(title: str | None, abstract: str | None) -> bytes:
+    """The lower-case UTF-8 text a paper's terms are read from: its title RELATED_TITLE_WEIGHT
+    times over, then the opening of its abstract (its first RELATED_ABSTRACT_CHARACTERS, no word
+    cut in half), ending with a space."""
+    opening = (abstract or "")[:RELATED_ABSTRACT_CHARACTERS + 1]
+    if len(opening) > RELATED_ABSTRACT_CHARACTERS:
+        opening = opening.rsplit(None, 1)[0]
+    return (" ".join([title or ""] * RELATED_TITLE_WEIGHT + [opening, ""])).lower().encode()
+
+
+@dataclass
+class BatchWords:
+    """The words of a batch of papers, found in their joined text: which paper each word is in,
+    where it starts and ends, and its hash (equal words, equal hashes)."""
+
+    text: bytes
+    papers: numpy.ndarray
+    starts: numpy.ndarray
+    ends: numpy.ndarray
+    hashes: numpy.ndarray
+
+    def word(self, place: int) -> str:
+        return self.text[self.starts[place]:self.ends[place]].decode()
+
+
+def split_words(texts: list[bytes]) -> BatchWords:
+    """Find the words of papers' texts (from paper_text) and hash them, without making a string
+    of each word."""
+    text = b"".join(texts)
+    codes = numpy.frombuffer(text, dtype=numpy.uint8)
+    edges = numpy.diff(WORD_BYTES[codes], prepend=numpy.int8(0), append=numpy.int8(0))
+    starts, ends = numpy.flatnonzero(edges == 1), numpy.flatnonzero(edges == -1)
+    powers, inverse_powers = word_hash_powers(len(codes))
+    prefix = numpy.zeros(len(codes) + 1, dtype=numpy.uint64)
+    numpy.cumsum(codes * powers, out=prefix[1:])
+    hashes = (prefix[ends] - prefix[starts]) * inverse_powers[starts]
+    hashes ^= (ends - starts).astype(numpy.uint64) * numpy.uint64(WORD_HASH_LENGTH_MIX)
+    # MurmurHash3's finaliser: spreads every bit over the top bits, which TermTable uses as slots
+    hashes ^= hashes >> numpy.uint64(33)
+    hashes *= numpy.uint64(0xFF51AFD7ED558CCD)
+    hashes ^= hashes >> numpy.uint64(33)
+    paper_ends = numpy.cumsum([len(paper) for paper in texts])
+    papers = numpy.searchsorted(paper_ends, starts, side="right")
+    return BatchWords(text, papers, starts, ends, hashes)
+
+
+@functools.cache
+def _word_hash_powers(length: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+    powers = numpy.full(length, WORD_HASH_BASE, dtype=numpy.uint64)
+    inverse_powers = numpy.full(length, WORD_HASH_BASE_INVERSE, dtype=numpy.uint64)
+    powers[:1] = inverse_powers[:1] = 1
+    return numpy.cumprod(powers), numpy.cumprod(inverse_powers)
+
+
+def word_hash_powers(length: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """WORD_HASH_BASE and its inverse to the powers 0 .. length - 1, computed once for the
+    longest batch seen so far (rounded up to a power of two)."""
+    powers, inverse_powers = _word_hash_powers(1 << max(length - 1, 1).bit_length())
+    return powers[:length], inverse_powers[:length]
+
+
+class TermTable:
+    """The terms that can be part of a signature: found in at least two sampled papers and in at
+    most RELATED_MAX_SHARE of them. Term ids follow alphabetical order. Every spelling of a term
+    (model, models, -model) is known by its word hash.
+
+    Looking up a batch's word hashes is done with NumPy in a hash table (open addressing, linear
+    probing) keyed by the top bits of the word hash: a binary search per word was the slowest step.
+    """
+
+    def __init__(self, terms: list[str], idf: list[float], spellings: dict[int, int]) -> None:
+        self.terms = terms
+        self.idf = numpy.array(idf, dtype=numpy.float64)
+        self.bits = max(4, (8 * len(spellings)).bit_length())  # at most one slot in eight taken
+        slots = [-1] * (1 << self.bits)
+        self.spelling_hashes = numpy.array(list(spellings), dtype=numpy.uint64)
+        self.spelling_terms = numpy.array(list(spellings.values()), dtype=numpy.int64)
+        for number, word_hash in enumerate(spellings):
+            slot = word_hash >> (64 - self.bits)
+            while slots[slot] != -1:
+                slot = (slot + 1) % len(slots)
+            slots[slot] = number
+        self.slots = numpy.array(slots, dtype=numpy.int64)
+
+    def term_ids(self, hashes: numpy.ndarray) -> numpy.ndarray:
+        """The term id of each word hash, -1 for a word that is in no signature."""
+        found = numpy.full(len(hashes), -1, dtype=numpy.int64)
+        if not len(self.spelling_hashes):
+            return found
+        pending = numpy.arange(len(hashes))
+        slot = (hashes >> numpy.uint64(64 - self.bits)).astype(numpy.int64)
+        while len(pending):
+            spelling = self.slots[slot]
+            taken = spelling >= 0
+            match = taken & (self.spelling_hashes[spelling] == hashes[pending])
+            found[pending[match]] = self.spelling_terms[spelling[match]]
+            go_on = taken & ~match  # an occupied slot holding another word: probe the next one
+            pending, slot = pending[go_on], (slot[go_on] + 1) % len(self.slots)
+        return found
+
+
+def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTable:
+    """Term frequencies from the first RELATED_SAMPLE papers. These are a random sample because
+    paper ids are hashes; below that size the frequencies are exact. A term's paper count adds up
+    its spellings; idf only needs an estimate."""
+    sampled = 0
+    distinct_per_paper = []  # hashes of each paper's distinct words
+    spelling = {}  # word hash -> word
+    for batch in in_batches(itertools.islice(papers, RELATED_SAMPLE), RELATED_READ_BATCH):
+        sampled += len(batch)
+        words = split_words([paper_text(title, abstract) for _, title, abstract in batch])
+        order = numpy.lexsort((words.hashes, words.papers))
+        hashes, papers_of = words.hashes[order], words.papers[order]
+        first = numpy.ones(len(order), dtype=bool)  # the first of each (paper, word) pair
+        first[1:] = (hashes[1:] != hashes[:-1]) | (papers_of[1:] != papers_of[:-1])
+        distinct_per_paper.append(hashes[first])
+        hashes, places = numpy.unique(words.hashes, return_index=True)
+        spelling.update(zip(hashes.tolist(), map(words.word, places.tolist())))
+    hashes, frequencies = numpy.unique(numpy.concatenate(distinct_per_paper or [numpy.zeros(0, numpy.uint64)]), return_counts=True)
+    term_papers = collections.Counter()
+    term_of = {}
+    for word_hash, frequency in zip(hashes.tolist(), frequencies.tolist()):
+        if (term := term_of_word(spelling[word_hash])) is not None:
+            term_of[word_hash] = term
+            term_papers[term] += frequency
+    most = max(2, int(sampled * RELATED_MAX_SHARE))
+    terms = sorted(term for term, frequency in term_papers.items() if 2 <= frequency <= most)
+    term_ids = {term: number for number, term in enumerate(terms)}
+    idf = [math.log(sampled / term_papers[term]) for term in terms]
+    spellings = {word_hash: term_ids[term] for word_hash, term in term_of.items() if term in term_ids}
+    return TermTable(terms, idf, spellings)
+
+
+def places_in_groups(groups: numpy.ndarray) -> numpy.ndarray:
+    """Each row's place (0, 1, ...) in its run of equal values in sorted `groups`."""
+    return numpy.arange(len(groups)) - numpy.searchsorted(groups, groups)
+
+
+def first_of_each_group(groups: numpy.ndarray, keep: int) -> numpy.ndarray:
+    """A mask of the first `keep` rows of each run of equal values in sorted `groups`."""
+    return places_in_groups(groups) < keep
+
+
+def batch_signatures(texts: list[bytes], table: TermTable) -> tuple:
+    """The signatures of a batch of papers' texts: (paper place in batch, term id, weight) rows,
+    ordered by paper, then by weight, strongest first."""
+    words = split_words(texts)
+    term_ids = table.term_ids(words.hashes)
+    known = term_ids >= 0
+    pairs, counts = numpy.unique((words.papers[known].astype(numpy.int64) << 32) | term_ids[known], return_counts=True)
+    places, term_ids = pairs >> 32, pairs & 0xFFFFFFFF
+    weights = counts * table.idf[term_ids]
+    # by paper, then heaviest first; one stable sort of a single key keeps term order among equals
+    order = numpy.argsort(places * (weights.max(initial=0) + 1) - weights, kind="stable")
+    places, term_ids, weights = places[order], term_ids[order], weights[order]
+    strongest = first_of_each_group(places, RELATED_SIGNATURE_TERMS)
+    return places[strongest], term_ids[strongest], weights[strongest]
+
+
+@dataclass
+class Signatures:
+    """Every paper's signature, and per term the papers where it weighs most (its postings)."""
+
+    paper_ids: numpy.ndarray  # by position: papers in the order they were read
+    terms: numpy.ndarray  # one row of RELATED_SIGNATURE_TERMS term ids per position, -1 where fewer
+    posting_terms: numpy.ndarray  # (term id, position) pairs, ordered by term id
+    posting_papers: numpy.ndarray
+
+    def postings(self, term_count: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """Where each term's postings start, and how many it has."""
+        start = numpy.searchsorted(self.posting_terms, numpy.arange(term_count))
+        return start, numpy.searchsorted(self.posting_terms, numpy.arange(term_count), side="right") - start
+
+
+def strongest_postings(term_ids, weights, positions) -> tuple:
+    """Keep, per term, the RELATED_POSTINGS_CAP rows of highest weight (the first paper read wins
+    among equals), ordered by term id."""
+    order = numpy.lexsort((positions, -weights, term_ids))
+    order = order[first_of_each_group(term_ids[order], RELATED_POSTINGS_CAP)]
+    return term_ids[order], weights[order], positions[order]
+
+
+def paper_signatures(papers: Iterable[tuple[int, str | None, str | None]], table: TermTable) -> Signatures:
+    """Read papers in batches and keep each one's signature; postings are merged as rows gather,
+    so memory holds the signatures and at most RELATED_POSTINGS_MERGE rows more."""
+    paper_ids = array.array("q")
+    blocks = [numpy.zeros((0, RELATED_SIGNATURE_TERMS), dtype=numpy.int32)]
+    gathered, waiting = [(numpy.zeros(0, numpy.int64), numpy.zeros(0), numpy.zeros(0, numpy.int64))], 0
+    for batch in in_batches(papers, RELATED_READ_BATCH):
+        first = len(paper_ids)
+        paper_ids.extend(paper_id for paper_id, _, _ in batch)
+        places, term_ids, weights = batch_signatures([paper_text(title, abstract) for _, title, abstract in batch], table)
+        block = numpy.full((len(batch), RELATED_SIGNATURE_TERMS), -1, dtype=numpy.int32)
+        block[places, places_in_groups(places)] = term_ids
+        blocks.append(block)
+        gathered.append((term_ids, weights, places + first))
+        waiting += len(places)
+        if waiting > RELATED_POSTINGS_MERGE:
+            gathered, waiting = [strongest_postings(*map(numpy.concatenate, zip(*gathered)))], 0
+    posting_terms, _, posting_papers = strongest_postings(*map(numpy.concatenate, zip(*gathered)))
+    return Signatures(numpy.array(paper_ids, dtype=numpy.int64), numpy.concatenate(blocks), posting_terms, posting_papers)
+
+
+def in_batches(items: Iterable, size: int) -> Iterator[tuple]:
+    """Tuples of `size` items, the last one shorter (itertools.batched from Python 3.12)."""
+    iterator = iter(items)
+    while batch := tuple(itertools.islice(iterator, size)):
+        yield batch
+
+
+def related_papers(papers) -> Iterator[RelatedPaper]:
+    """For each paper, up to RELATED_PER_PAPER other papers sharing its most distinctive terms.
+
+    `papers` is called twice and each time yields (id, title, plain abstract) in id order. A
+    paper's signature is its RELATED_SIGNATURE_TERMS terms of highest tf-idf (see TermTable).
+    Two papers relate by the summed idf of the terms their signatures share (at least
+    RELATED_MIN_SHARED of them). A term links at most RELATED_POSTINGS_CAP papers, those where it
+    weighs most, so the cost per paper is bounded however common a term is; among the papers so
+    linked, the RELATED_CANDIDATES sharing the most terms are scored exactly.
+    """
+    table = sample_terms(papers())
+    signatures = paper_signatures(papers(), table)
+    posting_start, posting_size = signatures.postings(len(table.terms))
+    # Term ids ordered rarest first, then alphabetically: the order shared terms are shown in.
+    rarity = numpy.empty(len(table.terms), dtype=numpy.int64)
+    rarity[numpy.lexsort((numpy.arange(len(table.terms)), -table.idf))] = numpy.arange(len(table.terms))
+    rarity = rarity.tolist()
+    for first in range(0, len(signatures.paper_ids), RELATED_SCORE_BATCH):
+        rows = signatures.terms[first:first + RELATED_SCORE_BATCH]
+        places, columns = numpy.nonzero(rows >= 0)
+        yield from _score_batch(
+            places + first, rows[places, columns], posting_start, posting_size, signatures.posting_papers,
+            signatures.terms, signatures.paper_ids, table, rarity,
+        )
+
+
+def _score_batch(positions, term_ids, posting_start, posting_size, posting_papers, signatures, paper_ids, table, rarity):
+    """Related papers for the papers whose signature rows are given."""
+    sizes = posting_size[term_ids]
+    papers = numpy.repeat(positions, sizes).astype(numpy.int64)
+    offsets = numpy.arange(sizes.sum()) - numpy.repeat(numpy.cumsum(sizes) - sizes, sizes)
+    others = posting_papers[numpy.repeat(posting_start[term_ids], sizes) + offsets]
+    linked = papers != others
+    pairs, shared = numpy.unique((papers[linked] << 32) | others[linked], return_counts=True)
+    enough = shared >= RELATED_MIN_SHARED
+    pairs, shared = pairs[enough], shared[enough]
+    papers, others = pairs >> 32, pairs & 0xFFFFFFFF
+    # candidates: per paper, those sharing the most terms, nearest position first among equals
+    order = numpy.lexsort((others, -shared, papers))
+    order = order[first_of_each_group(papers[order], RELATED_CANDIDATES)]
+    papers, others = papers[order], others[order]
+
+    mine, theirs = signatures[papers], signatures[others]
+    in_both = (mine[:, :, None] == theirs[:, None, :]).any(axis=2) & (mine >= 0)
+    scores = numpy.round(numpy.where(in_both, table.idf[mine], 0.0).sum(axis=1), 3)
+    order = numpy.lexsort((paper_ids[others], -scores, papers))
+    order = order[first_of_each_group(papers[order], RELATED_PER_PAPER)]
+    rank = 0
+    previous = -1
+    for row in order.tolist():
+        paper = int(papers[row])
+        rank = rank + 1 if paper == previous else 1
+        previous = paper
+        shared_ids = sorted(mine[row][in_both[row]].tolist(), key=rarity.__getitem__)
+        yield RelatedPaper(
+            int(paper_ids[paper]), rank, int(paper_ids[others[row]]), float(scores[row]),
+            tuple(table.terms[term_id] for term_id in shared_ids),
+        )

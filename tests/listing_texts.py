@@ -1,0 +1,46 @@
+"""Small hand-written listing texts shared by the reader and source tests."""
+
+ABSTRACT_A = (
+    "We study how lenders decide on applicants they once rejected. Reject inference methods try "
+    "to recover the outcomes of those applicants, and we show that the usual methods are biased "
+    "when the rejection rule depends on features that the model cannot see at all."
+)
+ABSTRACT_B = (
+    "Diffusion models generate images by reversing a noising process. We propose a sampler that "
+    "needs ten times fewer steps and keeps the same sample quality on every benchmark we tried, "
+    "including ImageNet at two resolutions and three text-to-image datasets."
+)
+ABSTRACT_C = (
+    "Peer review at large venues rejects many papers before review. We collect desk rejection "
+    "letters from three conferences and study which reasons are given, how often they are "
+    "consistent with the call for papers, and what happens to the papers afterwards."
+)
+SHORT_ABSTRACT = "We show that acceptance is all a paper needs, in thirteen short words."
+
+
+def review_text(*lines):
+    return "\n".join(lines) + "\n"
+
+
+HF_HEADER = [
+    "new",
+    "",
+    "Get trending papers in your email inbox!",
+    "",
+    "Subscribe",
+    "",
+    "Daily Papers",
+    "",
+    "byAK and the research community",
+    "",
+    "Nov 12",
+    "",
+]
+
+
+def hf_page(*entries):
+    lines = list(HF_HEADER)
+    for entry in entries:
+        lines.extend(entry)
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,55 @@
+"""The Hugging Face Daily Papers reader on small hand-written fixtures: one case per irregularity in SOURCES.md."""
+
+from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, SHORT_ABSTRACT, hf_page
+
+from papers_db.readers.hf_daily import read_hf_daily_page
+
+
+def test_hf_page_every_irregular_case():
+    text = hf_page(
+        ["Title One", "", ABSTRACT_A, "", "  • 8 authors", "·", "Mar 13"],  # 13..19
+        ["Title Two", "", ABSTRACT_B, "", "adobe Adobe", "·", "Dec 3 7"],  # 21..27: organisation
+        ["Title Three Has No Metadata", "", ABSTRACT_C],  # 29..31: no author/date block
+        ["Title Four", "", SHORT_ABSTRACT + " " + ABSTRACT_A, "", "  • 1 author", "·", "Nov 4, 2024 12"],  # 33..39
+        ["Title Five", "", ABSTRACT_A + " Five.", "", "  • 3 authors", "·", "Nov 12 3"],  # 41..47
+    )
+    reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+    got = [
+        (r.line, r.last_line, r.title, r.authors_count, r.organization, r.date_text, r.published_on,
+         r.published_year_inferred, r.upvotes)
+        for r in reading.records
+    ]
+    assert got == [
+        (13, 19, "Title One", 8, None, "Mar 13", "2025-03-13", True, None),
+        # December is after the page's Nov 12, so the year is the one before the snapshot's.
+        (21, 27, "Title Two", None, ("adobe", "Adobe"), "Dec 3 7", "2024-12-03", True, 7),
+        (29, 31, "Title Three Has No Metadata", None, None, None, None, None, None),
+        (33, 39, "Title Four", 1, None, "Nov 4, 2024 12", "2024-11-04", False, 12),
+        # The page's own day is not after it: same year.
+        (41, 47, "Title Five", 3, None, "Nov 12 3", "2025-11-12", True, 3),
+    ]
+    assert [r.abstract for r in reading.records][:3] == [ABSTRACT_A, ABSTRACT_B, ABSTRACT_C]
+    assert reading.page_date == "Nov 12"
+    assert reading.issues == []
+    assert {n for n, kind in reading.other_lines.items() if kind == "header"} == {1, 3, 5, 7, 9, 11}
+    assert reading.unaccounted_lines() == []
+
+
+def test_hf_page_without_snapshot_keeps_year_less_dates_unresolved():
+    text = hf_page(["Title", "", ABSTRACT_A, "", "  • 2 authors", "·", "Mar 13 5"])
+    reading = read_hf_daily_page(text, snapshot_date=None)
+    record = reading.records[0]
+    assert (record.date_text, record.published_on, record.upvotes) == ("Mar 13 5", None, 5)
+    assert [i.code for i in reading.issues] == ["unknown_page_year"]
+
+
+def test_hf_page_date_that_disagrees_with_manifest_is_reported():
+    reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A]), snapshot_date="2025-11-13")
+    assert [i.code for i in reading.issues] == ["page_date_mismatch"]
+
+
+def test_hf_impossible_date_is_reported_not_guessed():
+    text = hf_page(["Title", "", ABSTRACT_A, "", "  • 2 authors", "·", "Feb 30, 2024"])
+    reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+    assert reading.records[0].published_on is None
+    assert [(i.line, i.code) for i in reading.issues] == [(19, "invalid_date")]

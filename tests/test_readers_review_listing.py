@@ -1,0 +1,56 @@
+"""The review-listing reader on small hand-written fixtures: one case per irregularity in SOURCES.md."""
+
+from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, SHORT_ABSTRACT, review_text
+
+from papers_db.readers.review_listing import read_review_listing
+
+
+def test_review_listing_every_irregular_case():
+    text = review_text(
+        "model",  # 1: bare label line, no paper
+        "Reject Inference for Credit Scoring",  # 2: title that begins with a decision word
+        ABSTRACT_A,  # 3
+        "Reject",  # 4
+        ABSTRACT_B,  # 5: record with no title
+        "Accept (oral)",  # 6: lower-case 2024 style
+        "Accept Is All You Need",  # 7: title that begins with "Accept"
+        SHORT_ABSTRACT,  # 8: short abstract
+        "Withdrawn Submission",  # 9
+        "A Title and Nothing Else",  # 10: title without abstract
+        "Desk Rejected Papers: A Study",  # 11
+        ABSTRACT_C,  # 12
+        "Desk Rejected",  # 13
+        "Understanding Something Without a Decision",  # 14
+        ABSTRACT_A.replace("lenders", "banks"),  # 15: no decision line: unknown
+    )
+    reading = read_review_listing(text)
+    got = [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records]
+    assert got == [
+        (2, 4, "Reject Inference for Credit Scoring", ABSTRACT_A, "Reject"),
+        (5, 6, None, ABSTRACT_B, "Accept (oral)"),
+        (7, 9, "Accept Is All You Need", SHORT_ABSTRACT, "Withdrawn Submission"),
+        (10, 10, "A Title and Nothing Else", None, None),
+        (11, 13, "Desk Rejected Papers: A Study", ABSTRACT_C, "Desk Rejected"),
+        (14, 15, "Understanding Something Without a Decision", ABSTRACT_A.replace("lenders", "banks"), None),
+    ]
+    assert reading.other_lines == {1: "label"}
+    assert [(i.line, i.code) for i in reading.issues] == [(10, "missing_abstract")]
+    assert reading.unaccounted_lines() == []
+
+
+def test_review_listing_first_line_is_a_paper_when_an_abstract_follows():
+    reading = read_review_listing(review_text("Short Title", ABSTRACT_A))
+    assert [(r.line, r.title) for r in reading.records] == [(1, "Short Title")]
+    assert reading.other_lines == {}
+
+
+def test_review_listing_decision_without_paper_is_reported():
+    reading = read_review_listing(review_text("Accept (Poster)", "Some Title", ABSTRACT_A, "Accept (Poster)", "Reject"))
+    assert [(r.line, r.decision) for r in reading.records] == [(2, "Accept (Poster)")]
+    assert [(i.line, i.code) for i in reading.issues] == [(1, "orphan_decision"), (5, "orphan_decision")]
+
+
+def test_unknown_accept_tier_is_kept_and_reported():
+    reading = read_review_listing(review_text("Some Title", ABSTRACT_A, "Accept (Workshop)"))
+    assert reading.records[0].decision == "Accept (Workshop)"
+    assert [(i.line, i.code) for i in reading.issues] == [(3, "unknown_decision_tier")]
