@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import typer
@@ -15,7 +14,7 @@ from rich.table import Table
 from .errors import BAD_INPUT, PapersDbError
 from .export import export_parquet_files
 from .pipeline import FileSummary, Progress, build_database, check_sources
-from .serve import datasette_serve_args, prepare_serving
+from .serve import check_database, printable, run_server, server_command
 
 DEFAULT_SOURCES = Path("sources")
 DEFAULT_OUTPUT = Path("dist") / "papers.db"
@@ -147,29 +146,34 @@ def check(paths: list[Path] = PathsArgument) -> None:
 @app.command()
 def serve(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to serve."),
-    port: int = typer.Option(8001, "--port", "-p", help="Port to listen on (127.0.0.1 only)."),
+    port: int = typer.Option(8001, "--port", "-p", help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."),
+    workers: int = typer.Option(
+        os.cpu_count() or 1, "--workers", "-w", min=1, max=64,
+        help="Server processes over the same file (default: one per core). 1 runs plain `datasette serve`.",
+    ),
 ) -> None:
-    """Serve the database read-only in Datasette on http://127.0.0.1:PORT/.
+    """Serve the database read-only in Datasette on http://HOST:PORT/.
 
-    The file is opened immutable (-i) with an inspect file, so Datasette never writes to it and
-    offers it for download; metadata.yml supplies descriptions, queries and facets.
+    The file is opened immutable (-i), so Datasette never writes to it and offers it for
+    download; metadata.yml supplies descriptions, queries and facets. Nothing is written beside
+    the database. Prints the equivalent plain `datasette` command first.
     """
-    if not database.is_file():
-        fail(f"{database}: no database here; run `papers-db build` first", 2)
-    if database.stem != DEFAULT_OUTPUT.stem:
-        # Datasette names a database after its file, and metadata.yml describes one named "papers".
-        fail(f"{database}: Datasette would call this database {database.stem!r}, which metadata.yml does not "
-             f"describe; serve a file named {DEFAULT_OUTPUT.name} (build it with --output DIR/{DEFAULT_OUTPUT.name})", 2)
     try:
-        prepare_serving(database)
+        check_database(database)
+        if database.stem != DEFAULT_OUTPUT.stem:
+            # Datasette names a database after its file, and metadata.yml describes one named "papers".
+            raise PapersDbError(
+                f"{database}: Datasette would call this database {database.stem!r}, which metadata.yml does not describe; "
+                f"serve a file named {DEFAULT_OUTPUT.name} (build it with --output DIR/{DEFAULT_OUTPUT.name})")
+        plain, _ = server_command(database, port, host, workers=1)
+        command, environment = server_command(database, port, host, workers)
     except PapersDbError as error:
         fail(str(error), error.exit_status)
-    command = [sys.executable, "-m", "datasette", *datasette_serve_args(database, port)]
-    console.print(f"Serving {escape(str(database))} at http://127.0.0.1:{port}/ (Ctrl+C to stop)", highlight=False)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Become the Datasette process, so that Ctrl+C and kill reach the server itself.
-    os.execv(sys.executable, command)
+    console.print(f"The same site in one process: {escape(printable(plain))}", highlight=False, soft_wrap=True)
+    console.print(f"Serving {escape(str(database))} at http://{host}:{port}/ with {workers} worker(s) (Ctrl+C to stop)",
+                  highlight=False, soft_wrap=True)
+    run_server(command, environment)
 
 
 @app.command("export-parquet")

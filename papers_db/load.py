@@ -122,8 +122,8 @@ class DatabaseWriter:
         conn.execute("DETACH DATABASE related")
         self.related.unlink()
 
-    def finish(self, normaliser: Normaliser) -> tuple[int, str]:
-        """Build everything that needs all rows; return (number of papers, SHA-256 of the file)."""
+    def finish(self, normaliser: Normaliser) -> tuple[dict[str, int], str]:
+        """Build everything that needs all rows; return (rows in each table, SHA-256 of the file)."""
         conn = self.db.conn
         self._insert_rows("decisions", normaliser.decision_rows())
         self._insert_rows("organizations", normaliser.organization_rows())
@@ -150,14 +150,16 @@ class DatabaseWriter:
         self._script("views.sql")
         conn.execute("ANALYZE")
         conn.commit()
-        papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+        # Every table Datasette lists, shadow tables included, as `datasette inspect` counts them.
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        counts = {name: conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in tables}
         self.db.close()
         with self.temporary.open("rb") as file:
             digest = hashlib.file_digest(file, "sha256").hexdigest()
         self.checksum.write_text(f"{digest}  {self.output.name}\n", encoding="utf-8")
         os.replace(self.temporary, self.output)
         os.replace(self.checksum, self.output.with_name(self.output.name + ".sha256"))
-        return papers, digest
+        return counts, digest
 
 def ensure_output_folder(output: Path) -> None:
     """Create the output's folder, or say in one line why the database cannot be written there."""

@@ -1,9 +1,6 @@
-"""metadata.yml as Datasette 0.65 reads it, and the merged JSON copy written beside a database."""
+"""metadata.yml: what Datasette shows about the data, and the settings `serve` passes to it."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import yaml
 
@@ -11,36 +8,15 @@ from . import resources
 from .errors import PapersDbError
 
 
-def metadata_file_for(database: Path) -> Path:
-    return database.with_name(database.stem + "-metadata.json")
-
-
 def read_metadata() -> tuple[dict, dict]:
-    """metadata.yml as Datasette 0.65 wants it (its configuration block merged into the
-    descriptive one), and the Datasette settings the configuration block names."""
+    """metadata.yml as Datasette 0.65 reads it, and the Datasette settings its `settings:` block names
+    (a key Datasette 0.65 ignores in metadata, so `serve` passes them as --setting flags)."""
     path = resources.metadata_yml()
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise PapersDbError(f"{path}: not readable YAML: {' '.join(str(error).split())}") from None
-    configuration = dict(document.pop("configuration", None) or {})
-    settings = configuration.pop("settings", None) or {}
-    return deep_merge(document, configuration), settings
-
-
-def deep_merge(base: dict, extra: dict) -> dict:
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def write_datasette_metadata(database: Path) -> Path:
-    """The merged metadata Datasette 0.65 reads, beside the database (also for `datasette publish`)."""
-    metadata, _ = read_metadata()
-    path = metadata_file_for(database)
-    path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
+    if not isinstance(document, dict):
+        raise PapersDbError(f"{path}: expected a mapping of Datasette metadata at the top")
+    settings = document.pop("settings", None) or {}
+    return document, settings

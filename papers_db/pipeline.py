@@ -10,10 +10,11 @@ from pathlib import Path
 
 from .errors import BAD_INPUT, PapersDbError
 from .load import DatabaseWriter
-from .metadata import read_metadata, write_datasette_metadata
+from .metadata import read_metadata
 from .normalise import Normaliser
 from .processes import second_process
 from .records import ParseIssue
+from .serve import write_inspect_file
 from .sources import SourceReading, find_sources, read_sources, source_size
 
 PARALLEL_READING_BYTES = 32 * 1024 * 1024  # below this, starting a second process costs more than it saves
@@ -93,11 +94,11 @@ def build_database(
             if not any(file.records for file in files):
                 raise PapersDbError("no readable listing among the sources: nothing to build")
             notify(Progress("building"))
-            papers, digest = writer.finish(normaliser)
-        write_datasette_metadata(output)
+            counts, digest = writer.finish(normaliser)
+        write_inspect_file(output, digest, counts)
     except OSError as error:
         raise PapersDbError(f"{error.filename or output}: {error.strerror}") from None
-    return BuildReport(output, digest, papers, normaliser.listing_count, files)
+    return BuildReport(output, digest, counts["papers"], normaliser.listing_count, files)
 
 
 def check_sources(sources: Iterable[Path | str], progress: ProgressCallback | None = None) -> list[FileSummary]:

@@ -1,43 +1,126 @@
-"""Serve: the arguments and files Datasette needs to serve a built database read-only."""
+"""Serve: the `datasette` command that serves a built database read-only, in one process or in
+several workers over the same immutable file. Nothing is ever written beside the database."""
 
 from __future__ import annotations
 
-import subprocess
+import json
+import os
+import secrets
+import shlex
+import sqlite3
 import sys
 from pathlib import Path
 
-from .metadata import metadata_file_for, read_metadata, write_datasette_metadata
+from . import resources
+from .errors import PapersDbError
+from .metadata import read_metadata
+
+DATASETTE_ARGS_VARIABLE = "PAPERS_DB_DATASETTE_ARGS"  # how `serve --workers` hands each worker its arguments
 
 
 def inspect_file_for(database: Path) -> Path:
     return database.with_name(database.stem + "-inspect.json")
 
 
-def prepare_serving(database: Path) -> None:
-    """Write what Datasette reads beside the database: the inspect file and merged metadata."""
-    write_datasette_metadata(database)
-    inspect_file = inspect_file_for(database)
-    if not inspect_file.is_file() or inspect_file.stat().st_mtime < database.stat().st_mtime:
-        # Table counts and hash, so that an immutable database is never counted at request time.
-        subprocess.run(
-            [sys.executable, "-m", "datasette", "inspect", str(database), "--inspect-file", str(inspect_file)],
-            check=True,
-        )
+def write_inspect_file(database: Path, sha256: str, table_counts: dict[str, int]) -> Path:
+    """What `datasette inspect` would write, from what the build already knows: each table's row
+    count and the file's hash, so that serving never counts or hashes the immutable file."""
+    path = inspect_file_for(database)
+    inspect = {database.stem: {
+        "hash": sha256,
+        "size": database.stat().st_size,
+        "file": database.name,
+        "tables": {name: {"count": count} for name, count in sorted(table_counts.items())},
+    }}
+    path.write_text(json.dumps(inspect, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
-def datasette_serve_args(database: Path, port: int = 8001) -> list[str]:
-    """Arguments to `datasette` that serve the file as `serve` does: immutable, read-only, local.
+def usable_inspect_file(database: Path) -> Path | None:
+    """The build's inspect file, when it describes this database file (same name and size)."""
+    path = inspect_file_for(database)
+    try:
+        described = json.loads(path.read_text(encoding="utf-8")).get(database.stem, {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    return path if described.get("size") == database.stat().st_size else None
 
-    The plugin and its templates need no argument: the installed package registers them with
-    Datasette (the `datasette` entry point in pyproject.toml)."""
+
+def check_database(database: Path) -> None:
+    """Refuse, in one line, a file Datasette could not serve as papers-db."""
+    if not database.is_file():
+        raise PapersDbError(f"{database}: no database here; run `papers-db build` first")
+    conn = sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True)
+    try:
+        tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.DatabaseError as error:
+        raise PapersDbError(f"{database}: not a SQLite database papers-db can serve ({error})") from None
+    finally:
+        conn.close()
+    if "papers" not in tables:
+        raise PapersDbError(f"{database}: has no papers table; expected a database built by `papers-db build`")
+
+
+def datasette_serve_args(database: Path, port: int = 8001, host: str = "127.0.0.1") -> list[str]:
+    """Arguments to `datasette` that serve the file as `serve` does: immutable (-i), read-only,
+    with metadata.yml and its settings. The plugin and its templates need no argument: the
+    installed package registers them (the `datasette` entry point in pyproject.toml)."""
     _, settings = read_metadata()
-    args = [
-        "serve", "-i", str(database),
-        "--inspect-file", str(inspect_file_for(database)),
-        "--metadata", str(metadata_file_for(database)),
-        "--host", "127.0.0.1",
-        "--port", str(port),
-    ]
+    args = ["serve", "-i", str(database)]
+    inspect_file = usable_inspect_file(database)
+    if inspect_file is not None:
+        args += ["--inspect-file", str(inspect_file)]
+    args += ["--metadata", str(resources.metadata_yml()), "--host", host, "--port", str(port)]
     for name, value in settings.items():
         args += ["--setting", name, str(value)]
     return args
+
+
+def server_command(database: Path, port: int, host: str, workers: int) -> tuple[list[str], dict[str, str]]:
+    """The command that serves the database, and the environment it needs.
+
+    One worker is plain `datasette serve`. More run Datasette's ASGI app in gunicorn with uvicorn
+    workers (Datasette 0.65 itself runs one process): each worker builds the same Datasette from
+    the same arguments (create_app), and all share one DATASETTE_SECRET, so signed cookies made
+    by one worker are valid in the others."""
+    args = datasette_serve_args(database, port, host)
+    if workers == 1:
+        return [sys.executable, "-m", "datasette", *args], {}
+    environment = {DATASETTE_ARGS_VARIABLE: json.dumps(args)}
+    if not os.environ.get("DATASETTE_SECRET"):
+        environment["DATASETTE_SECRET"] = secrets.token_hex(32)
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--workers", str(workers),
+        "--worker-class", "uvicorn_worker.UvicornWorker",
+        "--bind", f"{host}:{port}",
+        "--access-logfile", "-",
+        "papers_db.serve:create_app()",
+    ]
+    return command, environment
+
+
+def printable(command: list[str]) -> str:
+    """The command as a user would type it (`datasette` rather than `python -m datasette`)."""
+    if command[1:3] in (["-m", "datasette"], ["-m", "gunicorn"]):
+        command = [command[2], *command[3:]]
+    return shlex.join(command)
+
+
+def run_server(command: list[str], environment: dict[str, str]) -> None:
+    """Become the server process, so that Ctrl+C and kill reach it directly."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, {**os.environ, **environment})
+
+
+def create_app():
+    """The ASGI app of one `serve --workers` worker: Datasette built by its own command-line
+    parser from the arguments `serve` handed over, exactly as one-process `datasette serve`
+    builds it. Its startup hooks run on the first request (Datasette's AsgiRunOnFirstRequest)."""
+    import datasette.cli
+
+    args = json.loads(os.environ[DATASETTE_ARGS_VARIABLE])
+    context = datasette.cli.serve.make_context("serve", args[1:])
+    instance = context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
+    return instance.app()

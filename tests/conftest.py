@@ -1,3 +1,4 @@
+import contextlib
 import json
 import os
 import socket
@@ -67,20 +68,32 @@ def serve_log(tmp_path_factory):
     return tmp_path_factory.mktemp("serve") / "serve.log"
 
 
+@contextlib.contextmanager
+def serving(command, log, port, cwd=PROJECT, env=None):
+    """Run a server `command` listening on `port`, its output going to the file `log`; yield its
+    base URL once it answers, and stop it (and wait for it) afterwards."""
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [str(part) for part in command], cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},  # the log shows each line as it is written
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_serving(process, base)
+            yield base
+        finally:
+            process.terminate()
+            assert process.wait(timeout=30) is not None
+
+
+def serve_command(database, port, *options):
+    """`papers-db serve` from the checkout, as a user runs it."""
+    return [sys.executable, PROJECT / "build_db.py", "serve", "--db", database, "--port", port, *options]
+
+
 @pytest.fixture(scope="session")
 def server(built_db, serve_log):
+    """`papers-db serve` with its defaults (one worker per core) on the seeds' database."""
     port = free_port()
-    log = serve_log.open("w")
-    process = subprocess.Popen(
-        [sys.executable, str(PROJECT / "build_db.py"), "serve", "--db", str(built_db), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # the log shows each line as it is written
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_until_serving(process, base)
-    yield base
-    process.terminate()
-    assert process.wait(timeout=20) is not None
-    log.close()
-
-
+    with serving(serve_command(built_db, port), serve_log, port) as base:
+        yield base

@@ -3,6 +3,8 @@
 import hashlib
 import re
 import sqlite3
+import subprocess
+import sys
 
 from conftest import PROJECT, SOURCES, run_cli
 
@@ -64,19 +66,24 @@ def test_readme_publish_command_uses_the_configured_settings():
     assert settings
     for name, value in settings.items():
         assert f"--setting {name} {value}" in publish
-    for piece in ("dist/papers-metadata.json", "--plugins-dir papers_db/plugin", "--template-dir papers_db/plugin/templates",
+    for piece in ("--metadata metadata.yml", "--plugins-dir papers_db/plugin", "--template-dir papers_db/plugin/templates",
                   "datasette-vega"):
         assert piece in publish
 
 
-def test_build_writes_the_metadata_datasette_reads(tmp_path):
+def test_build_writes_the_inspect_file_datasette_would(tmp_path):
     import json
 
-    assert run_cli("build", "--output", tmp_path / "papers.db").returncode == 0
-    metadata = json.loads((tmp_path / "papers-metadata.json").read_text())
-    assert "configuration" not in metadata
-    assert "search" in metadata["databases"]["papers"]["queries"]
-    assert metadata["databases"]["papers"]["tables"]["papers"]["label_column"] == "title"
+    output = tmp_path / "papers.db"
+    assert run_cli("build", "--output", output).returncode == 0
+    ours = json.loads((tmp_path / "papers-inspect.json").read_text())
+    inspected = subprocess.run([sys.executable, "-m", "datasette", "inspect", str(output)],
+                               capture_output=True, text=True, check=True).stdout
+    theirs = json.loads(inspected)
+    assert ours["papers"]["tables"] == theirs["papers"]["tables"]
+    assert ours["papers"]["hash"] == theirs["papers"]["hash"] == hashlib.sha256(output.read_bytes()).hexdigest()
+    assert ours["papers"]["size"] == theirs["papers"]["size"]
+    assert ours["papers"]["tables"]["papers"] == {"count": 319}
 
 
 def test_serve_refuses_a_database_its_metadata_does_not_describe(tmp_path):
@@ -124,4 +131,4 @@ def test_build_without_related_papers_leaves_their_table_empty(tmp_path, built_d
         for table in ("papers", "listings", "code_links"):
             query = f"select count(*) from {table}"
             assert fast.execute(query).fetchone() == full.execute(query).fetchone()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["papers-metadata.json", "papers.db", "papers.db.sha256"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["papers-inspect.json", "papers.db", "papers.db.sha256"]

@@ -15,7 +15,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, SOURCES, free_port, request, wait_until_serving
+from conftest import PROJECT, SOURCES, free_port, request, serving
 
 
 def sha256(path: Path) -> str:
@@ -87,17 +87,11 @@ def test_installed_command_serves_pages_search_and_the_paper_template(installed,
     database = tmp_path / "papers.db"
     shutil.copy(built_db, database)
     port = free_port()
-    process = subprocess.Popen([str(papers_db), "serve", "--db", str(database), "--port", str(port)], cwd=work,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": ""})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(process, base)
+    command = [papers_db, "serve", "--db", database, "--port", port]
+    with serving(command, tmp_path / "serve.log", port, cwd=work, env={"PYTHONPATH": ""}) as base:
         status, body = request(base + "/papers/search.json?_shape=array&q=diffusion")
         assert status == 200 and '"title"' in body
         status, html = request(base + "/papers/papers/699592778836625")
         assert status == 200 and "Where this paper was listed" in html  # the plugin's template
         status, plugins = request(base + "/-/plugins.json")
         assert '"templates": true, "version": "0.1.0", "hooks": ["extra_template_vars"' in plugins
-    finally:
-        process.terminate()
-        process.wait(timeout=20)

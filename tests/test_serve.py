@@ -1,22 +1,30 @@
 """Datasette serving the built database exactly as `papers-db serve` does."""
 
 import asyncio
+import json
+import re
+import shlex
+import shutil
 import sqlite3
+import subprocess
+import sys
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import datasette.cli
 import pytest
 import yaml
+from conftest import PROJECT, free_port, request, serve_command, serving
 
 from papers_db import plugin, resources
 from papers_db.metadata import read_metadata
-from papers_db.serve import datasette_serve_args, prepare_serving
+from papers_db.serve import datasette_serve_args, inspect_file_for
 
 
 @pytest.fixture(scope="module")
 def served(built_db):
     """A Datasette instance made from the same arguments `serve` passes to `datasette serve`."""
-    prepare_serving(built_db)
     args = datasette_serve_args(built_db)
     assert args[0] == "serve"
     context = datasette.cli.serve.make_context("serve", args[1:])
@@ -205,7 +213,7 @@ def test_paper_page_shows_its_listings(served):
 def configured_tables():
     """metadata.yml's Datasette configuration of each table and view."""
     document = yaml.safe_load(resources.metadata_yml().read_text())
-    return document["configuration"]["databases"]["papers"]["tables"]
+    return document["databases"]["papers"]["tables"]
 
 
 def test_configuration_names_only_what_the_database_has(built_db):
@@ -316,3 +324,108 @@ def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
     shown = {paper for paper, *_ in found}
     assert len(shown) == 50 and shown <= rare and {row[-1] for row in found} == {100}
     assert max(repeats[paper] for paper in shown) <= min(repeats[paper] for paper in rare - shown)
+
+
+def plain_datasette_command(database):
+    """The README's plain `datasette` command, on `database` instead of dist/papers.db."""
+    readme = (PROJECT / "README.md").read_text()
+    block = re.search(r"```sh\n(datasette serve -i dist/papers\.db.*?)```", readme, re.S).group(1)
+    words = shlex.split(block.replace("\\\n", " "))
+    return [str(database) if word == "dist/papers.db" else
+            str(inspect_file_for(database)) if word == "dist/papers-inspect.json" else word for word in words]
+
+
+SAME_SITE_PAGES = [
+    "/papers.json",
+    "/-/settings.json",
+    "/papers/papers.json?_size=5&_facet=tier",
+    "/papers/search.json?q=diffusion&_shape=array",
+    "/papers/listings.json?_size=3&_labels=on",
+    "/papers/paper_overview.json?_size=3",
+]
+
+
+def comparable(body, base):
+    """A JSON page without what differs from one server or request to the next (its address, timings)."""
+    page = json.loads(body.replace(base, "http://server"))
+    if isinstance(page, dict):
+        page.pop("query_ms", None)
+    return page
+
+
+def test_plain_datasette_with_the_readme_command_serves_the_same_site(server, built_db, tmp_path):
+    command = plain_datasette_command(built_db)
+    assert command[:3] == ["datasette", "serve", "-i"] and "metadata.yml" in command
+    port = free_port()
+    command[command.index("--port") + 1 if "--port" in command else len(command):] = []
+    command = [sys.executable, "-m", *command, "--port", str(port)]
+    with serving(command, tmp_path / "plain.log", port) as plain:
+        for path in SAME_SITE_PAGES:
+            ours, theirs = request(server + path), request(plain + path)
+            assert ours[0] == theirs[0] == 200, path
+            assert comparable(ours[1], server) == comparable(theirs[1], plain), path
+        status, html = request(plain + "/papers/papers/699592778836625")
+        assert status == 200 and "Where this paper was listed" in html  # the plugin's page template
+
+
+def test_serve_prints_the_plain_datasette_command_first(server, serve_log):
+    first = serve_log.read_text().splitlines()[0]
+    assert first.startswith("The same site in one process: datasette serve -i ")
+    assert "--metadata" in first and "--setting sql_time_limit_ms 1000" in first
+
+
+def test_two_workers_serve_the_same_pages_as_one(built_db, tmp_path):
+    pages = [*SAME_SITE_PAGES, "/papers/papers/699592778836625.json"]
+    answers = {}
+    for workers in (1, 2):
+        port = free_port()
+        with serving(serve_command(built_db, port, "--workers", workers), tmp_path / f"{workers}.log", port) as base:
+            answers[workers] = [(status, comparable(body, base)) for status, body in
+                                (request(base + path) for path in pages for _ in range(3))]
+        log = (tmp_path / f"{workers}.log").read_text()
+        assert "Traceback" not in log
+    assert [status for status, _ in answers[2]] == [200] * len(answers[2])
+    assert answers[1] == answers[2]
+    assert "Booting worker" in log and log.count("Booting worker") == 2  # gunicorn started two
+
+
+def test_workers_share_the_signing_secret(built_db, tmp_path):
+    # Datasette signs its CSRF token with its secret. A token one worker made is accepted by the
+    # others only if serve gave them all the same secret: each POST below, with one token, lands on
+    # whichever worker accepts the connection, and a worker with another secret answers 403.
+    port = free_port()
+    with serving(serve_command(built_db, port, "--workers", 2), tmp_path / "log", port,
+                 env={"DATASETTE_SECRET": ""}) as base:
+        with urllib.request.urlopen(base + "/-/messages") as response:
+            cookie = next(value for value in response.headers.get_all("set-cookie") if value.startswith("ds_csrftoken="))
+        token = cookie.split(";")[0].split("=", 1)[1]
+        form = urllib.parse.urlencode({"message": "hello", "message_type": "INFO", "csrftoken": token}).encode()
+        statuses = []
+        for _ in range(16):
+            post = urllib.request.Request(base + "/-/messages", data=form, headers={"Cookie": f"ds_csrftoken={token}"})
+            try:
+                with urllib.request.urlopen(post) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+    assert statuses == [200] * 16
+
+
+def test_serve_from_a_read_only_folder_writes_nothing(built_db, tmp_path):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        shutil.copy(built_db, folder / "papers.db")
+        shutil.copy(inspect_file_for(built_db), folder / "papers-inspect.json")
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        before = sorted(path.name for path in folder.iterdir())
+        port = free_port()
+        with serving(serve_command(folder / "papers.db", port), tmp_path / "log", port) as base:
+            status, body = request(base + "/papers/papers.json?_size=0")
+            assert status == 200 and json.loads(body)["filtered_table_rows_count"] == 319
+            assert request(base + "/papers/search.json?q=diffusion")[0] == 200
+        assert sorted(path.name for path in folder.iterdir()) == before
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
