@@ -7,6 +7,8 @@ Loaded with `--plugins-dir plugins` by `python build_db.py serve` (and by `datas
 import html
 import json
 import re
+import sqlite3
+import weakref
 
 import datasette.handle_exception
 from datasette import hookimpl
@@ -43,6 +45,7 @@ def fts_query(text):
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("papers_fts_query", 1, fts_query, deterministic=True)
+    limit_connection(conn)
 
 
 def _marked(value):
@@ -87,3 +90,160 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         }
 
     return paper_and_listings
+
+
+# Serving to the public (issue 16): every visitor may run arbitrary SQL, so every connection gets
+# SQLite's checklist for untrusted SQL ("Defense Against the Dark Arts"): lower limits, an
+# authorizer, guarded functions, a heap limit; and every request is bounded before it reaches SQL.
+# Datasette's own time limit is a progress handler, which only runs between opcodes: it cannot
+# stop one long function call, which is what most of these bound. Timings are SQLite 3.40.1 here.
+
+# The largest value in the seeds' database is 4,059 bytes (an FTS5 block; an abstract: 1,918), and
+# abstracts are capped at a few KB at the source. 250,000 bytes is 60 times that, yet small
+# enough for the worst single call on two values this size: instr() or replace() of a 125 kB
+# needle in a 250 kB haystack takes 0.28 s (1 MB values: 5.6 s; 500 kB: 1.2 s).
+VALUE_BYTES_LIMIT = 250_000
+SQLITE_LIMITS = {
+    sqlite3.SQLITE_LIMIT_LENGTH: VALUE_BYTES_LIMIT,
+    # The SQL box is capped at 10,000 characters (SQL_TEXT_LIMIT); Datasette's own generated SQL
+    # for a table page is about 1 kB.
+    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,
+    # The widest table has 15 columns.
+    sqlite3.SQLITE_LIMIT_COLUMN: 100,
+    sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 100,
+    sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 50,
+    sqlite3.SQLITE_LIMIT_VDBE_OP: 25_000,
+    # snippet() takes 6 arguments; printf() with 7 values is still possible.
+    sqlite3.SQLITE_LIMIT_FUNCTION_ARG: 8,
+    sqlite3.SQLITE_LIMIT_ATTACHED: 0,
+    # `x like '%aaa…b'` costs the value's length times the pattern's: a 50,000-character pattern
+    # (SQLite's default limit) on a 500 kB value took 27 s; 100 characters on 250 kB take 0.03 s.
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 100,
+    # Datasette looks up the labels of a page's foreign keys with one parameter per row: up to
+    # max_returned_rows (1,000).
+    sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER: 2_000,
+    sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 10,
+}
+# Process-wide, the last line under every other limit: SQLite's own memory (page caches of about
+# 2 MB per connection, FTS5 doclists) stays far below it in normal use, and it is half the 500 MB
+# the whole serving process should stay under.
+HEAP_BYTES_LIMIT = 256 * 2**20
+# What one query may return to Python: max_returned_rows (1,000) rows of a paper with both its
+# abstracts (4 kB at most) are 4 MB. Without it, 1,000 rows of 250 kB values would be 250 MB.
+RESULT_BYTES_LIMIT = 16 * 2**20
+
+# load_extension would run native code; fts3_tokenizer('simple') returns a pointer (an address
+# leak), and its two-argument form writes one. Debian's SQLite enables it, and a bound parameter
+# gets past SQLite's own switch. sqlite_stmt lists the SQL of other visitors' cached statements.
+DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer"}
+DENIED_TABLES = {"sqlite_stmt"}
+
+# printf('%.*c', 2000000000, 'x') ran 7.4 s under any length limit (SQLite caps the precision
+# only when compiled to), so printf()/format() refuse widths and precisions above this.
+PRINTF_WIDTH_LIMIT = 10_000
+# trim(x, y) compares each character of x with each of y: a 19,000-character y on a 250 kB x
+# took 10.6 s.
+TRIM_CHARACTERS_LIMIT = 100
+# json_patch(a, b) looks up each key of b among a's: 20,000 keys each took 3.3 s; a 10 kB patch
+# on a 250 kB document is about 0.1 s.
+JSON_PATCH_BYTES_LIMIT = 10_000
+
+def limit_connection(conn):
+    for category, value in SQLITE_LIMITS.items():
+        conn.setlimit(category, value)
+    conn.execute(f"pragma hard_heap_limit = {HEAP_BYTES_LIMIT}")
+    install_guarded_functions(conn)
+    conn.row_factory = ResultBudget(RESULT_BYTES_LIMIT)
+    conn.set_authorizer(authorize)
+
+
+def authorize(action, arg1, arg2, database, trigger):
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and (arg1 or "").lower() in DENIED_TABLES:
+        return sqlite3.SQLITE_DENY
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+class ResultBudget:
+    """Row factory: sqlite3.Row, until one cursor's rows hold more than `limit` characters."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.cursor = lambda: None
+        self.used = 0
+
+    def __call__(self, cursor, row):
+        if self.cursor() is not cursor:
+            self.cursor, self.used = weakref.ref(cursor), 0
+        self.used += sum(len(value) for value in row if isinstance(value, (str, bytes)))
+        if self.used > self.limit:
+            raise sqlite3.DataError(f"query result larger than {self.limit // 2**20} MB")
+        return sqlite3.Row(cursor, row)
+
+
+def install_guarded_functions(conn):
+    """Replace built-in functions whose single call the limits do not bound by a check of the
+    arguments, then the built-in itself, run on a plain in-memory connection."""
+    builtins = sqlite3.connect(":memory:", check_same_thread=False)
+    builtins.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_BYTES_LIMIT)
+    for name, arity, too_big in GUARDED_FUNCTIONS:
+        conn.create_function(name, arity, guarded(builtins, name, arity, too_big), deterministic=True)
+
+
+# A result over the length limit makes SQLite answer "string or blob too big" itself; raising
+# would do the same, but Datasette turns on callback tracebacks, so each refusal would log one.
+TOO_BIG = b"\0" * (VALUE_BYTES_LIMIT + 1)
+
+
+def guarded(builtins, name, arity, too_big):
+    sql = f"select {name}({', '.join('?' * arity)})" if arity >= 0 else None
+
+    def call(*args):
+        if too_big(args):
+            return TOO_BIG
+        try:
+            return builtins.execute(sql or f"select {name}({', '.join('?' * len(args))})", args).fetchone()[0]
+        except sqlite3.DataError:
+            return TOO_BIG
+    return call
+
+
+PRINTF_SPEC = re.compile(r"%%|%[-+ #!0,]*(\*|\d*)(?:\.(\*|\d*))?")
+LEADING_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def as_text(value):
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+def as_number(value):
+    """What SQLite makes of a value where printf() wants a width: text's leading number."""
+    if isinstance(value, (int, float)):
+        return abs(value)
+    match = LEADING_NUMBER.match(as_text(value))
+    return abs(float(match.group())) if match else 0
+
+
+def printf_too_big(args):
+    specs = [spec for spec in PRINTF_SPEC.finditer(as_text(args[0] if args else None)) if spec.group() != "%%"]
+    sizes = [size for spec in specs for size in spec.groups() if size]
+    if any(size.isdigit() and int(size) > PRINTF_WIDTH_LIMIT for size in sizes):
+        return True
+    # A width from the arguments (`*`): refuse when any argument is a number that large.
+    return "*" in sizes and any(as_number(value) > PRINTF_WIDTH_LIMIT for value in args[1:])
+
+
+GUARDED_FUNCTIONS = [
+    ("printf", -1, printf_too_big),
+    ("format", -1, printf_too_big),
+    ("trim", 2, lambda args: len(as_text(args[1])) > TRIM_CHARACTERS_LIMIT),
+    ("ltrim", 2, lambda args: len(as_text(args[1])) > TRIM_CHARACTERS_LIMIT),
+    ("rtrim", 2, lambda args: len(as_text(args[1])) > TRIM_CHARACTERS_LIMIT),
+    ("json_patch", 2, lambda args: len(as_text(args[1])) > JSON_PATCH_BYTES_LIMIT),
+]
+
