@@ -88,7 +88,7 @@ def logged_since(serve_log, offset):
     [
         ("/papers/papers/1.json", 404, "Record not found"),
         ("/papers/no_such_table.json", 404, "Table not found"),
-        ("/papers/papers.json?_sort=no_such_column", 500, "Cannot sort table by no_such_column"),
+        ("/papers/papers.json?_sort=no_such_column", 400, "Cannot sort table by no_such_column"),
         ("/papers.json?sql=select+*+from+no_such_table", 400, "no such table: no_such_table"),
     ],
 )

@@ -9,9 +9,15 @@ package is not installed (`datasette publish`). It imports nothing from papers_d
 import html
 import json
 import re
+import sqlite3
+import urllib.parse
+import weakref
 
 import datasette.handle_exception
 from datasette import hookimpl
+from datasette.handle_exception import handle_exception as default_error_page
+from datasette.utils.asgi import Base400, Request, Response
+from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
 # Datasette 0.65 prints every exception it answers with rich, locals and all, whenever rich is
@@ -45,6 +51,7 @@ def fts_query(text):
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("papers_fts_query", 1, fts_query, deterministic=True)
+    limit_connection(conn)
 
 
 def _marked(value):
@@ -89,3 +96,249 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         }
 
     return paper_and_listings
+
+
+# Serving to the public (issue 16): every visitor may run arbitrary SQL, so every connection gets
+# SQLite's checklist for untrusted SQL ("Defense Against the Dark Arts"): lower limits, an
+# authorizer, guarded functions, a heap limit; and every request is bounded before it reaches SQL.
+# Datasette's own time limit is a progress handler, which only runs between opcodes: it cannot
+# stop one long function call, which is what most of these bound. Timings are SQLite 3.40.1 here.
+
+# The largest value in the seeds' database is 4,059 bytes (an FTS5 block; an abstract: 1,918), and
+# abstracts are capped at a few KB at the source. 250,000 bytes is 60 times that, yet small
+# enough for the worst single call on two values this size: instr() or replace() of a 125 kB
+# needle in a 250 kB haystack takes 0.28 s (1 MB values: 5.6 s; 500 kB: 1.2 s).
+VALUE_BYTES_LIMIT = 250_000
+SQLITE_LIMITS = {
+    sqlite3.SQLITE_LIMIT_LENGTH: VALUE_BYTES_LIMIT,
+    # The SQL box is capped at 10,000 characters (SQL_TEXT_LIMIT); Datasette's own generated SQL
+    # for a table page is about 1 kB.
+    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,
+    # The widest table has 15 columns.
+    sqlite3.SQLITE_LIMIT_COLUMN: 100,
+    sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 100,
+    sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 50,
+    sqlite3.SQLITE_LIMIT_VDBE_OP: 25_000,
+    # snippet() takes 6 arguments; printf() with 7 values is still possible.
+    sqlite3.SQLITE_LIMIT_FUNCTION_ARG: 8,
+    sqlite3.SQLITE_LIMIT_ATTACHED: 0,
+    # `x like '%aaa…b'` costs the value's length times the pattern's: a 50,000-character pattern
+    # (SQLite's default limit) on a 500 kB value took 27 s; 100 characters on 250 kB take 0.03 s.
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 100,
+    # Datasette looks up the labels of a page's foreign keys with one parameter per row: up to
+    # max_returned_rows (1,000).
+    sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER: 2_000,
+    sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 10,
+}
+# Process-wide, the last line under every other limit: SQLite's own memory (page caches of about
+# 2 MB per connection, FTS5 doclists) stays far below it in normal use, and it is half the 500 MB
+# the whole serving process should stay under.
+HEAP_BYTES_LIMIT = 256 * 2**20
+# What one query may return to Python: max_returned_rows (1,000) rows of a paper with both its
+# abstracts (4 kB at most) are 4 MB. Without it, 1,000 rows of 250 kB values would be 250 MB.
+RESULT_BYTES_LIMIT = 16 * 2**20
+
+# load_extension would run native code; fts3_tokenizer('simple') returns a pointer (an address
+# leak), and its two-argument form writes one. Debian's SQLite enables it, and a bound parameter
+# gets past SQLite's own switch. sqlite_stmt lists the SQL of other visitors' cached statements.
+DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer"}
+DENIED_TABLES = {"sqlite_stmt"}
+
+# printf('%.*c', 2000000000, 'x') ran 7.4 s under any length limit (SQLite caps the precision
+# only when compiled to), so printf()/format() refuse widths and precisions above this.
+PRINTF_WIDTH_LIMIT = 10_000
+# trim(x, y) compares each character of x with each of y: a 19,000-character y on a 250 kB x
+# took 10.6 s.
+TRIM_CHARACTERS_LIMIT = 100
+# json_patch(a, b) looks up each key of b among a's: 20,000 keys each took 3.3 s; a 10 kB patch
+# on a 250 kB document is about 0.1 s.
+JSON_PATCH_BYTES_LIMIT = 10_000
+
+# Request bounds, checked before any SQL runs. A search text of 12,000 words took 0.9 s on the
+# seeds' 319 papers (a 120 kB one 12 s on a larger build); 200 characters is a long title.
+SQL_TEXT_LIMIT = 10_000
+SEARCH_TEXT_LIMIT = 200
+PARAMETER_LIMIT = 10_000
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def limit_connection(conn):
+    for category, value in SQLITE_LIMITS.items():
+        conn.setlimit(category, value)
+    conn.execute(f"pragma hard_heap_limit = {HEAP_BYTES_LIMIT}")
+    install_guarded_functions(conn)
+    conn.row_factory = ResultBudget(RESULT_BYTES_LIMIT)
+    conn.set_authorizer(authorize)
+
+
+def authorize(action, arg1, arg2, database, trigger):
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and (arg1 or "").lower() in DENIED_TABLES:
+        return sqlite3.SQLITE_DENY
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+class ResultBudget:
+    """Row factory: sqlite3.Row, until one cursor's rows hold more than `limit` characters."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.cursor = lambda: None
+        self.used = 0
+
+    def __call__(self, cursor, row):
+        if self.cursor() is not cursor:
+            self.cursor, self.used = weakref.ref(cursor), 0
+        self.used += sum(len(value) for value in row if isinstance(value, (str, bytes)))
+        if self.used > self.limit:
+            raise sqlite3.DataError(f"query result larger than {self.limit // 2**20} MB")
+        return sqlite3.Row(cursor, row)
+
+
+def install_guarded_functions(conn):
+    """Replace built-in functions whose single call the limits do not bound by a check of the
+    arguments, then the built-in itself, run on a plain in-memory connection."""
+    builtins = sqlite3.connect(":memory:", check_same_thread=False)
+    builtins.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_BYTES_LIMIT)
+    for name, arity, too_big in GUARDED_FUNCTIONS:
+        conn.create_function(name, arity, guarded(builtins, name, arity, too_big), deterministic=True)
+
+
+# A result over the length limit makes SQLite answer "string or blob too big" itself; raising
+# would do the same, but Datasette turns on callback tracebacks, so each refusal would log one.
+TOO_BIG = b"\0" * (VALUE_BYTES_LIMIT + 1)
+
+
+def guarded(builtins, name, arity, too_big):
+    sql = f"select {name}({', '.join('?' * arity)})" if arity >= 0 else None
+
+    def call(*args):
+        if too_big(args):
+            return TOO_BIG
+        try:
+            return builtins.execute(sql or f"select {name}({', '.join('?' * len(args))})", args).fetchone()[0]
+        except sqlite3.DataError:
+            return TOO_BIG
+    return call
+
+
+PRINTF_SPEC = re.compile(r"%%|%[-+ #!0,]*(\*|\d*)(?:\.(\*|\d*))?")
+LEADING_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def as_text(value):
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+def as_number(value):
+    """What SQLite makes of a value where printf() wants a width: text's leading number."""
+    if isinstance(value, (int, float)):
+        return abs(value)
+    match = LEADING_NUMBER.match(as_text(value))
+    return abs(float(match.group())) if match else 0
+
+
+def printf_too_big(args):
+    specs = [spec for spec in PRINTF_SPEC.finditer(as_text(args[0] if args else None)) if spec.group() != "%%"]
+    sizes = [size for spec in specs for size in spec.groups() if size]
+    if any(size.isdigit() and int(size) > PRINTF_WIDTH_LIMIT for size in sizes):
+        return True
+    # A width from the arguments (`*`): refuse when any argument is a number that large.
+    return "*" in sizes and any(as_number(value) > PRINTF_WIDTH_LIMIT for value in args[1:])
+
+
+GUARDED_FUNCTIONS = [
+    ("printf", -1, printf_too_big),
+    ("format", -1, printf_too_big),
+    ("trim", 2, lambda args: len(as_text(args[1])) > TRIM_CHARACTERS_LIMIT),
+    ("ltrim", 2, lambda args: len(as_text(args[1])) > TRIM_CHARACTERS_LIMIT),
+    ("rtrim", 2, lambda args: len(as_text(args[1])) > TRIM_CHARACTERS_LIMIT),
+    ("json_patch", 2, lambda args: len(as_text(args[1])) > JSON_PATCH_BYTES_LIMIT),
+]
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette, request, exception):
+    """Answer what a visitor's request can cause with a 4xx, and anything else without echoing
+    the exception (Datasette 0.65 answers 500 with its text). Datasette's own handler still logs it."""
+    if isinstance(exception, DatasetteError):
+        # 0.65 raises "Cannot sort table by x" with the default status, 500.
+        if exception.status == 500:
+            exception.status = 400
+        return None  # Datasette's handler answers it, now with a 4xx
+    if isinstance(exception, Base400):
+        return None
+    status, title, message = visitor_error(exception)
+    return default_error_page(datasette, request, DatasetteError(message, title=title, status=status))
+
+
+def visitor_error(exception):
+    """(status, title, message) for an exception Datasette would answer with a 500 and its text."""
+    if isinstance(exception, sqlite3.DataError):
+        return 400, "Too large", f"{exception}. {LIMITS_TEXT}"
+    if isinstance(exception, MemoryError):
+        return 400, "Too large", f"The query needs more memory than this server allows. {LIMITS_TEXT}"
+    if isinstance(exception, sqlite3.Error):
+        return 400, "Invalid SQL", str(exception)
+    if isinstance(exception, (ValueError, LookupError)):
+        # Datasette 0.65 reads some parameters with a bare int() or json.loads(): _timelimit,
+        # _next on a view, _through.
+        return 400, "Bad request", "A parameter of this request is not valid."
+    return 500, "Server error", "The server could not answer this request."
+
+
+LIMITS_TEXT = (
+    f"This server limits a value to {VALUE_BYTES_LIMIT:,} bytes, a query's result to "
+    f"{RESULT_BYTES_LIMIT // 2**20} MB and SQLite's memory to {HEAP_BYTES_LIMIT // 2**20} MB; "
+    f"printf() widths to {PRINTF_WIDTH_LIMIT:,}, the characters trim() removes to {TRIM_CHARACTERS_LIMIT} "
+    f"and a json_patch() patch to {JSON_PATCH_BYTES_LIMIT:,} bytes."
+)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Refuse, before any SQL runs, requests this read-only site never needs to answer."""
+    def wrap(app):
+        async def bounded(scope, receive, send):
+            refusal = refused(scope) if scope["type"] == "http" else None
+            if refusal is None:
+                return await app(scope, receive, send)
+            status, title, message = refusal
+            error = DatasetteError(message, title=title, status=status)
+            response = await default_error_page(datasette, Request(scope, receive), error)()
+            if status == 405:
+                response.headers["Allow"] = "GET, HEAD"
+            await response.asgi_send(send)
+        return bounded
+    return wrap
+
+
+def refused(scope):
+    """(status, title, message) when a request must not reach Datasette, else None."""
+    if scope["method"] not in READ_METHODS:
+        # Datasette 0.65 answers 500 to an unknown method, and to a POST to a table or query page.
+        return 405, "Method not allowed", "This site is read-only: it answers GET and HEAD requests."
+    query = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
+    for name, value in query:
+        too_long = parameter_too_long(scope["path"], name, value)
+        if too_long:
+            return 400, "Request too long", too_long
+        if name == "_timelimit" and not value.isdigit():
+            return 400, "Bad request", "_timelimit must be a whole number of milliseconds."
+    return None
+
+
+def parameter_too_long(path, name, value):
+    if name == "sql" and len(value) > SQL_TEXT_LIMIT:
+        return f"SQL is limited to {SQL_TEXT_LIMIT:,} characters on this server."
+    is_search_page = path.rsplit("/", 1)[-1].split(".")[0] == "search"
+    if (name.startswith("_search") or (name == "q" and is_search_page)) and len(value) > SEARCH_TEXT_LIMIT:
+        return f"Search text is limited to {SEARCH_TEXT_LIMIT} characters on this server."
+    if len(value) > PARAMETER_LIMIT:
+        return f"A request parameter is limited to {PARAMETER_LIMIT:,} characters on this server."
+    return None
