@@ -7,6 +7,7 @@ a .pth line, so the test needs no network; papers_db itself comes only from the 
 test checks by where it is imported from."""
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -94,4 +95,5 @@ def test_installed_command_serves_pages_search_and_the_paper_template(installed,
         status, html = request(base + "/papers/papers/699592778836625")
         assert status == 200 and "Where this paper was listed" in html  # the plugin's template
         status, plugins = request(base + "/-/plugins.json")
-        assert '"templates": true, "version": "0.1.0", "hooks": ["extra_template_vars"' in plugins
+        ours = [plugin for plugin in json.loads(plugins) if "render_cell" in plugin["hooks"]]
+        assert [(plugin["templates"], plugin["version"]) for plugin in ours] == [(True, "0.1.0")]

@@ -11,6 +11,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import datasette.cli
 import pytest
@@ -389,26 +390,38 @@ def test_two_workers_serve_the_same_pages_as_one(built_db, tmp_path):
     assert "Booting worker" in log and log.count("Booting worker") == 2  # gunicorn started two
 
 
+def worker_secrets(port):
+    """DATASETTE_SECRET in the environment of each process serving on `port` (from /proc)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            variables = dict(item.split("=", 1) for item in environ.read_text().split("\0") if "=" in item)
+        except OSError:
+            continue
+        if f'"--port", "{port}"' in variables.get("PAPERS_DB_DATASETTE_ARGS", ""):
+            found.append(variables.get("DATASETTE_SECRET"))
+    return found
+
+
 def test_workers_share_the_signing_secret(built_db, tmp_path):
-    # Datasette signs its CSRF token with its secret. A token one worker made is accepted by the
-    # others only if serve gave them all the same secret: each POST below, with one token, lands on
-    # whichever worker accepts the connection, and a worker with another secret answers 403.
+    # Datasette signs cookies (here its CSRF token) with its secret; each worker would make its
+    # own unless serve hands them one. Every cookie, whichever worker set it, must verify with
+    # the one secret all the workers' environments hold.
+    from itsdangerous import URLSafeSerializer
+
     port = free_port()
     with serving(serve_command(built_db, port, "--workers", 2), tmp_path / "log", port,
                  env={"DATASETTE_SECRET": ""}) as base:
-        with urllib.request.urlopen(base + "/-/messages") as response:
-            cookie = next(value for value in response.headers.get_all("set-cookie") if value.startswith("ds_csrftoken="))
-        token = cookie.split(";")[0].split("=", 1)[1]
-        form = urllib.parse.urlencode({"message": "hello", "message_type": "INFO", "csrftoken": token}).encode()
-        statuses = []
+        cookies = []
         for _ in range(16):
-            post = urllib.request.Request(base + "/-/messages", data=form, headers={"Cookie": f"ds_csrftoken={token}"})
-            try:
-                with urllib.request.urlopen(post) as response:
-                    statuses.append(response.status)
-            except urllib.error.HTTPError as error:
-                statuses.append(error.code)
-    assert statuses == [200] * 16
+            with urllib.request.urlopen(base + "/-/messages") as response:
+                cookies += [value for value in response.headers.get_all("set-cookie") if value.startswith("ds_csrftoken=")]
+        secrets = worker_secrets(port)
+    assert len(secrets) == 3 and len(set(secrets)) == 1 and len(secrets[0]) >= 32  # gunicorn's master and two workers
+    signer = URLSafeSerializer(secrets[0], "csrftoken")
+    assert len(cookies) == 16
+    for cookie in cookies:
+        signer.loads(cookie.split(";")[0].split("=", 1)[1])  # BadSignature if another secret signed it
 
 
 def test_serve_from_a_read_only_folder_writes_nothing(built_db, tmp_path):

@@ -13,18 +13,8 @@ import sqlite3
 import urllib.parse
 import weakref
 
-import datasette.handle_exception
 from datasette import hookimpl
-from datasette.handle_exception import handle_exception as default_error_page
-from datasette.utils.asgi import Base400, Request, Response
-from datasette.views.base import DatasetteError
 from markupsafe import Markup
-
-# Datasette 0.65 prints every exception it answers with rich, locals and all, whenever rich is
-# installed (typer installs it). That took about half a second of the server's one Python process
-# per 404 or bad parameter, stalling every other request, and logged a screenful per typo in a URL.
-# Without rich, errors are answered as before; server errors still log a plain traceback.
-datasette.handle_exception.rich = None
 
 # snippet()/highlight() in the search query mark matches with these private-use characters; they
 # cannot occur in the sources' text, and are turned into <mark> only after the text is escaped.
@@ -262,10 +252,27 @@ GUARDED_FUNCTIONS = [
 ]
 
 
+def datasette_error_page():
+    """Datasette's own error page and error types. Imported when first needed, not with this
+    module: Datasette imports its plugins (this one among them) while datasette.handle_exception
+    is still half-imported, and importing from it then fails."""
+    import datasette.handle_exception
+    from datasette.utils.asgi import Base400, Request
+    from datasette.views.base import DatasetteError
+
+    # Datasette 0.65 prints every exception it answers with rich, locals and all, whenever rich is
+    # installed (typer installs it). That took about half a second of the server's Python process
+    # per 404 or bad parameter, stalling every other request, and logged a screenful per typo in a
+    # URL. Without rich, errors are answered as before; server errors still log a plain traceback.
+    datasette.handle_exception.rich = None
+    return datasette.handle_exception.handle_exception, DatasetteError, Base400, Request
+
+
 @hookimpl(tryfirst=True)
 def handle_exception(datasette, request, exception):
     """Answer what a visitor's request can cause with a 4xx, and anything else without echoing
     the exception (Datasette 0.65 answers 500 with its text). Datasette's own handler still logs it."""
+    default_error_page, DatasetteError, Base400, _ = datasette_error_page()
     if isinstance(exception, DatasetteError):
         # 0.65 raises "Cannot sort table by x" with the default status, 500.
         if exception.status == 500:
@@ -309,6 +316,7 @@ def asgi_wrapper(datasette):
             if refusal is None:
                 return await app(scope, receive, send)
             status, title, message = refusal
+            default_error_page, DatasetteError, _, Request = datasette_error_page()
             error = DatasetteError(message, title=title, status=status)
             response = await default_error_page(datasette, Request(scope, receive), error)()
             if status == 405:
