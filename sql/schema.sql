@@ -4,7 +4,7 @@
 -- Which file this is, for a tool holding a downloaded copy: application_id is fixed (the bytes
 -- "papr"), user_version is the schema version, raised whenever a table or column changes.
 -- Version 1: the first numbered schema (build_info, papers.plain_abstract, papers_fts over papers).
-PRAGMA application_id = 1885434994;
+PRAGMA application_id = 1885433970;
 PRAGMA user_version = 1;
 
 CREATE TABLE sources (
