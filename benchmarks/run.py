@@ -48,7 +48,6 @@ PROJECT = BENCHMARKS.parent
 from generate_corpus import write_corpus  # noqa: E402
 
 from papers_db.metadata import read_metadata  # noqa: E402
-from papers_db.plugin import fts_query  # noqa: E402
 from papers_db.related import related_papers  # noqa: E402
 
 RESULTS = BENCHMARKS / "results"
@@ -103,7 +102,7 @@ def measure_related(database: Path) -> dict:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
         started = time.perf_counter()
         rows = sum(1 for _ in related_papers(
-            lambda: conn.execute("SELECT id, title, abstract FROM paper_search_text ORDER BY id")))
+            lambda: conn.execute("SELECT id, title, plain_abstract FROM papers ORDER BY id")))
         seconds = time.perf_counter() - started
         with_related = conn.execute("SELECT count(DISTINCT paper_id) FROM related_papers").fetchone()[0]
         related_bytes = conn.execute(
@@ -174,7 +173,6 @@ def direct_ranked_search(database: Path, search_sql: str, q: str, clients: int, 
 
     def make_client():
         conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-        conn.create_function("papers_fts_query", 1, fts_query, deterministic=True)
 
         def one_request() -> bool:
             conn.execute(search_sql, {"q": q}).fetchall()
@@ -294,7 +292,7 @@ def database_bytes(database: Path) -> dict:
         scratch.execute("PRAGMA page_size = 16384")
         scratch.execute("ATTACH DATABASE ? AS built", (f"file:{database}?mode=ro",))
         scratch.execute("CREATE VIRTUAL TABLE bare USING fts5(title, abstract, tokenize = 'porter')")
-        scratch.execute("INSERT INTO bare (rowid, title, abstract) SELECT id, title, abstract FROM built.paper_search_text")
+        scratch.execute("INSERT INTO bare (rowid, title, abstract) SELECT id, title, plain_abstract FROM built.papers")
         scratch.commit()
         bare_bytes = scratch.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'bare%'").fetchone()[0]
     bare.unlink()

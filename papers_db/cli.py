@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import sys
 from pathlib import Path
 
 import typer
@@ -12,8 +15,8 @@ from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
 from .errors import BAD_INPUT, PapersDbError
-from .export import export_parquet_files
-from .pipeline import FileSummary, Progress, build_database, check_sources
+from .export import FORMATS, export_files
+from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
 from .serve import check_database, printable, run_server, server_command
 
 DEFAULT_SOURCES = Path("sources")
@@ -26,8 +29,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console(stderr=True)
+# Progress, warnings and errors go to stderr; results (reports, findings, files written) to
+# stdout, so `papers-db build | cat` or `> report.txt` keeps the results and only them. Neither
+# console turns :name: into emoji or guesses colours, so file names and titles print as they are.
+console = Console(stderr=True, emoji=False, highlight=False)
+# On a terminal, tables fit its width; piped, rich would cut them at 80 columns, so any width goes.
+results = Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 100_000)
 
+JsonOption = typer.Option(False, "--json", help="Print the report as JSON on stdout (progress and warnings stay on stderr).")
 PathsArgument = typer.Argument(
     None,
     help="Source files or folders (every file in a folder is read). Default: ./sources/.",
@@ -82,9 +91,22 @@ def files_table(title: str, files: list[FileSummary]) -> Table:
         table.add_column(column, justify="left" if column in ("file", "format") else "right", no_wrap=column == "file")
     for file in files:
         unaccounted = str(len(file.unaccounted)) if not file.unaccounted else f"[red]{len(file.unaccounted)}[/]"
-        table.add_row(escape(file.name), file.format or "-", str(file.lines), str(file.records), str(len(file.issues)),
+        table.add_row(escape(file.name), escape(file.format or "-"), str(file.lines), str(file.records), str(len(file.issues)),
                       unaccounted)
     return table
+
+
+def file_json(file: FileSummary) -> dict:
+    return dataclasses.asdict(file)
+
+
+def build_json(report: BuildReport) -> dict:
+    return {"output": str(report.output), "sha256": report.sha256, "papers": report.papers, "listings": report.listings,
+            "parse_issues": report.parse_issues, "files": [file_json(file) for file in report.files]}
+
+
+def print_json(document: dict) -> None:
+    print(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 @app.command()
@@ -97,6 +119,7 @@ def build(
         help="Find each paper's related papers (the slowest step on large corpora; "
              "--no-related leaves the related_papers table empty).",
     ),
+    as_json: bool = JsonOption,
 ) -> None:
     """Parse every source file into one SQLite database (default dist/papers.db).
 
@@ -112,8 +135,11 @@ def build(
         display.finish()
     except PapersDbError as error:
         fail(str(error), error.exit_status)
-    console.print(files_table("Sources read", report.files))
-    console.print(
+    if as_json:
+        print_json(build_json(report))
+        return
+    results.print(files_table("Sources read", report.files))
+    results.print(
         f"[green]built[/] {escape(str(output))}: {len(report.files)} files, {report.listings} listings, "
         f"{report.papers} papers, {report.parse_issues} parse issues (sha256 {report.sha256[:12]}…)",
         highlight=False,
@@ -122,7 +148,7 @@ def build(
 
 
 @app.command()
-def check(paths: list[Path] = PathsArgument) -> None:
+def check(paths: list[Path] = PathsArgument, as_json: bool = JsonOption) -> None:
     """Read and validate sources without writing a database.
 
     Prints, per file, its lines, records, parse issues and lines accounted for by nothing
@@ -135,10 +161,13 @@ def check(paths: list[Path] = PathsArgument) -> None:
         display.finish()
     except PapersDbError as error:
         fail(str(error), error.exit_status)
-    console.print(files_table("Line accounting", files))
     missing = [(file.name, n) for file in files for n in file.unaccounted]
-    for name, number in missing[:20]:
-        console.print(f"[red]unaccounted:[/] {escape(name)}:{number}", highlight=False)
+    if as_json:
+        print_json({"files": [file_json(file) for file in files], "unaccounted": len(missing)})
+    else:
+        results.print(files_table("Line accounting", files))
+        for name, number in missing[:20]:
+            results.print(f"[red]unaccounted:[/] {escape(name)}:{number}", soft_wrap=True)
     if missing:
         raise typer.Exit(BAD_INPUT)
 
@@ -176,22 +205,36 @@ def serve(
     run_server(command, environment)
 
 
-@app.command("export-parquet")
+@app.command("export")
+def export(
+    database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to export."),
+    folder: Path = typer.Option(DEFAULT_OUTPUT.parent / "export", "--output", "-o", help="Folder for the files."),
+    file_format: str = typer.Option("parquet", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
+) -> None:
+    """Export every table and view, one file each, with real types.
+
+    parquet (needs the `parquet` extra; zstd): dates as dates, integers as integers, JSON arrays
+    as lists. csv: values as stored. json: JSON Lines (.jsonl), one object a line, arrays as lists.
+    """
+    write_exports(database, folder, file_format)
+
+
+@app.command("export-parquet", hidden=True)
 def export_parquet(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to export."),
     folder: Path = typer.Option(DEFAULT_OUTPUT.parent / "parquet", "--output", "-o", help="Folder for the .parquet files."),
 ) -> None:
-    """Export the main tables as Parquet files, one per table (needs the `parquet` extra).
+    """The same as `export --format parquet`, into dist/parquet/ by default (kept for old scripts)."""
+    write_exports(database, folder, "parquet")
 
-    papers, listings, sources, decisions, organizations, code_links and parse_issues are written
-    as <folder>/<table>.parquet, compressed with zstd, with the database's column names.
-    """
+
+def write_exports(database: Path, folder: Path, file_format: str) -> None:
     try:
-        written = export_parquet_files(database, folder)
+        written = export_files(database, folder, file_format)
     except PapersDbError as error:
         fail(str(error), error.exit_status)
     for path in written:
-        console.print(f"wrote {escape(str(path))} ({path.stat().st_size:,} bytes)", highlight=False)
+        results.print(f"wrote {escape(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
 
 
 def main() -> None:

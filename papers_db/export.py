@@ -1,46 +1,140 @@
-"""Export the built database's tables as Parquet files."""
+"""Export every table and view of the built database as Parquet, CSV or JSON Lines, with real types."""
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .errors import PapersDbError
 from .load import ensure_output_folder
 
-EXPORTED_TABLES = ("papers", "listings", "sources", "decisions", "organizations", "code_links", "parse_issues")
-PARQUET_BATCH_ROWS = 50_000
+FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
+BATCH_ROWS = 50_000  # rows held in memory at once, per file
+# Columns the build writes as ISO YYYY-MM-DD text (metadata.yml says so of each); exported as dates.
+DATE_COLUMNS = {"first_published_on", "published_on", "last_published_on", "snapshot_date"}
+# Columns holding a JSON array of strings (related_papers.shared_terms, the views' sources).
+LIST_COLUMNS = {"shared_terms", "sources"}
+DECLARED_KINDS = {"INTEGER": "integer", "REAL": "real", "TEXT": "text"}
 
 
-def export_parquet_files(database: Path, folder: Path, tables: Iterable[str] = EXPORTED_TABLES) -> list[Path]:
-    """Write each table as <folder>/<table>.parquet, in batches so memory stays bounded; each
-    file is written beside its target and renamed into place when complete."""
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise PapersDbError("Parquet export needs pyarrow: pip install -e '.[parquet]'") from None
+@dataclass
+class Column:
+    name: str
+    kind: str  # integer, real, text, date or list
+
+
+def exported_names(conn: sqlite3.Connection) -> list[str]:
+    """Every table and view a user queries: all but SQLite's own and the full-text index's."""
+    return [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE 'papers_fts%' ORDER BY type, name")]
+
+
+def columns_of(conn: sqlite3.Connection, name: str) -> list[Column]:
+    """The columns of a table or view (generated ones included) and the type each is exported as."""
+    columns = []
+    for _, column, declared, *_, hidden in conn.execute(f"PRAGMA table_xinfo([{name}])"):
+        if hidden == 1:  # a virtual table's hidden column
+            continue
+        if column in DATE_COLUMNS:
+            kind = "date"
+        elif column in LIST_COLUMNS:
+            kind = "list"
+        else:
+            # A view's computed column declares no type: the first value it holds tells.
+            kind = DECLARED_KINDS.get(declared.upper()) or first_value_kind(conn, name, column)
+        columns.append(Column(column, kind))
+    return columns
+
+
+def first_value_kind(conn: sqlite3.Connection, name: str, column: str) -> str:
+    row = conn.execute(f"SELECT typeof([{column}]) FROM [{name}] WHERE [{column}] IS NOT NULL LIMIT 1").fetchone()
+    return row[0] if row and row[0] in ("integer", "real") else "text"
+
+
+def typed(value, kind: str):
+    """A value as the exported type: dates as dates, JSON arrays as lists, the rest as stored."""
+    if value is None:
+        return None
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind == "list":
+        return json.loads(value)
+    return value
+
+
+def batches(conn: sqlite3.Connection, name: str) -> Iterator[list[tuple]]:
+    cursor = conn.execute(f"SELECT * FROM [{name}]")
+    while rows := cursor.fetchmany(BATCH_ROWS):
+        yield rows
+
+
+def write_parquet(conn: sqlite3.Connection, name: str, columns: list[Column], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"integer": pa.int64(), "real": pa.float64(), "text": pa.string(), "date": pa.date32(),
+             "list": pa.list_(pa.string())}
+    schema = pa.schema([(column.name, types[column.kind]) for column in columns])
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for rows in batches(conn, name):
+            arrays = [pa.array([typed(value, column.kind) for value in values], type=field.type)
+                      for values, column, field in zip(zip(*rows), columns, schema)]
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+
+
+def write_csv(conn: sqlite3.Connection, name: str, columns: list[Column], path: Path) -> None:
+    """As stored: dates are ISO text, lists their JSON text, NULL an empty field."""
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([column.name for column in columns])
+        for rows in batches(conn, name):
+            writer.writerows(rows)
+
+
+def write_json_lines(conn: sqlite3.Connection, name: str, columns: list[Column], path: Path) -> None:
+    """One JSON object a line; lists as arrays, dates as ISO strings (JSON has no date type)."""
+    names = [column.name for column in columns]
+    with path.open("w", encoding="utf-8") as file:
+        for rows in batches(conn, name):
+            for row in rows:
+                values = [json.loads(value) if column.kind == "list" and value is not None else value
+                          for value, column in zip(row, columns)]
+                file.write(json.dumps(dict(zip(names, values)), ensure_ascii=False) + "\n")
+
+
+WRITERS: dict[str, Callable[[sqlite3.Connection, str, list[Column], Path], None]] = {
+    "parquet": write_parquet, "csv": write_csv, "json": write_json_lines,
+}
+
+
+def export_files(database: Path, folder: Path, file_format: str = "parquet") -> list[Path]:
+    """Write each table and view as <folder>/<name>.<parquet|csv|jsonl>; each file is written beside
+    its target and renamed into place when complete, in batches so memory stays bounded."""
+    if file_format not in FORMATS:
+        raise PapersDbError(f"{file_format}: unknown export format; expected one of {', '.join(FORMATS)}")
+    if file_format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise PapersDbError("Parquet export needs pyarrow: pip install -e '.[parquet]'") from None
     if not database.is_file():
         raise PapersDbError(f"{database}: no database here; run `papers-db build` first")
-    ensure_output_folder(folder / "x.parquet")
+    ensure_output_folder(folder / "x")
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     written = []
     try:
-        for table in tables:
-            columns = conn.execute(f"PRAGMA table_info([{table}])").fetchall()
-            schema = pa.schema(
-                [(name, pa.int64() if declared.upper() == "INTEGER" else pa.string()) for _, name, declared, *_ in columns]
-            )
-            target = folder / f"{table}.parquet"
-            temporary = folder / f".{table}.parquet.tmp-{os.getpid()}"
-            cursor = conn.execute(f"SELECT * FROM [{table}] ORDER BY rowid")
+        for name in exported_names(conn):
+            target = folder / f"{name}{FORMATS[file_format]}"
+            temporary = folder / f".{target.name}.tmp-{os.getpid()}"
             try:
-                with pq.ParquetWriter(temporary, schema, compression="zstd") as writer:
-                    while rows := cursor.fetchmany(PARQUET_BATCH_ROWS):
-                        writer.write_batch(pa.RecordBatch.from_arrays(
-                            [pa.array(column, type=field.type) for column, field in zip(zip(*rows), schema)], schema=schema))
+                WRITERS[file_format](conn, name, columns_of(conn, name), temporary)
                 os.replace(temporary, target)
             finally:
                 temporary.unlink(missing_ok=True)

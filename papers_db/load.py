@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from importlib.metadata import version
 from pathlib import Path
 
 import sqlite_utils
@@ -29,7 +30,7 @@ def write_related_papers(staging: Path, target: Path) -> None:
     source = sqlite3.connect(f"file:{staging}?mode=ro", uri=True)
 
     def papers():
-        # The same text as the paper_search_text view, which does not exist yet at this point.
+        # The same text as papers.plain_abstract, which does not exist yet at this point.
         rows = source.execute("SELECT id, title, abstract FROM paper_texts ORDER BY id")
         return ((paper_id, title, plain_abstract(abstract) or abstract) for paper_id, title, abstract in rows)
 
@@ -122,6 +123,18 @@ class DatabaseWriter:
         conn.execute("DETACH DATABASE related")
         self.related.unlink()
 
+    def _add_build_info(self) -> None:
+        """What built the file: package and schema version, and which sources (as one checksum)."""
+        conn = self.db.conn
+        checksums = [sha256 for (sha256,) in conn.execute("SELECT sha256 FROM sources ORDER BY id")]
+        combined = hashlib.sha256("".join(f"{sha256}\n" for sha256 in checksums).encode()).hexdigest()
+        conn.execute(
+            "INSERT INTO build_info (package_version, schema_version, source_count, sources_sha256) "
+            "SELECT ?, user_version, ?, ? FROM pragma_user_version",
+            (version("papers-db"), len(checksums), combined),
+        )
+        conn.commit()
+
     def finish(self, normaliser: Normaliser) -> tuple[dict[str, int], str]:
         """Build everything that needs all rows; return (rows in each table, SHA-256 of the file)."""
         conn = self.db.conn
@@ -146,6 +159,7 @@ class DatabaseWriter:
                 related.result()
                 self._add_related_papers()
         self.staging.unlink()
+        self._add_build_info()
         self._script("indexes.sql")
         self._script("views.sql")
         conn.execute("ANALYZE")

@@ -1,13 +1,13 @@
 -- Full-text search over titles and plain-text abstracts (LaTeX markup removed), with porter
--- stemming: "diffusion" also finds "diffuse". The index stores no text of its own; it reads
--- it from paper_search_text, so abstracts are stored once.
-
-CREATE VIEW paper_search_text AS
-SELECT id, title, coalesce(abstract_text, abstract) AS abstract
-FROM papers;
+-- stemming: "diffusion" also finds "diffuse". The index stores no text of its own: it reads
+-- papers.title and papers.plain_abstract, so abstracts are stored once.
+--
+-- content="papers" in double quotes, with no spaces, is what Datasette's and sqlite-utils'
+-- detect_fts look for: with it, plain `datasette papers.db` and `sqlite-utils search` find the
+-- index (content='papers', or a view, is never detected).
 
 CREATE VIRTUAL TABLE papers_fts USING fts5(
-    title, abstract, content = 'paper_search_text', content_rowid = 'id', tokenize = 'porter'
+    title, plain_abstract, content="papers", content_rowid="id", tokenize="porter"
 );
 
 INSERT INTO papers_fts (papers_fts) VALUES ('rebuild');

@@ -1,6 +1,12 @@
 -- papers-db schema. Table and column names are the public interface: users write SQL against
 -- them, so change them only on purpose (and in metadata.yml, which describes each one).
 
+-- Which file this is, for a tool holding a downloaded copy: application_id is fixed (the bytes
+-- "papr"), user_version is the schema version, raised whenever a table or column changes.
+-- Version 1: the first numbered schema (build_info, papers.plain_abstract, papers_fts over papers).
+PRAGMA application_id = 1885433970;
+PRAGMA user_version = 1;
+
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
     file_name TEXT NOT NULL,
@@ -35,6 +41,9 @@ CREATE TABLE papers (
     title TEXT,
     abstract TEXT,
     abstract_text TEXT,
+    -- Always the plain text, computed when read and stored nowhere, so abstracts are stored once
+    -- and the full-text index (sql/fts.sql) can read its text from this table.
+    plain_abstract TEXT GENERATED ALWAYS AS (coalesce(abstract_text, abstract)) VIRTUAL,
     short_name TEXT,
     first_published_on TEXT,
     first_published_year INTEGER,
@@ -93,4 +102,12 @@ CREATE TABLE related_papers (
 CREATE TABLE papers_per_month (
     month TEXT PRIMARY KEY,  -- YYYY-MM
     papers INTEGER NOT NULL
+);
+
+-- One row: what built this file. No timestamp, so the same sources still give the same bytes.
+CREATE TABLE build_info (
+    package_version TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    source_count INTEGER NOT NULL,
+    sources_sha256 TEXT NOT NULL  -- SHA-256 of the sources' sha256 values, in id order, one a line
 );

@@ -1,7 +1,9 @@
 """The command line as a user meets it: help, summaries, and one-line errors."""
 
 import hashlib
+import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -21,8 +23,9 @@ def test_help_describes_every_command():
 def test_build_prints_a_summary(tmp_path):
     result = run_cli("build", SOURCES, "--output", tmp_path / "papers.db")
     assert result.returncode == 0, result.stderr
-    summary = " ".join(result.stderr.split())
+    summary = " ".join(result.stdout.split())  # a result: stdout, where a pipeline reads it
     assert "5 files, 336 listings, 319 papers, 0 parse issues" in summary
+    assert "336 listings" not in result.stderr
 
 
 def test_build_of_a_missing_path_is_one_clear_line(tmp_path):
@@ -71,6 +74,16 @@ def test_readme_publish_command_uses_the_configured_settings():
         assert piece in publish
 
 
+
+def test_readme_publish_command_pins_the_tested_versions():
+    from importlib.metadata import version
+
+    readme = (PROJECT / "README.md").read_text()
+    publish = readme[readme.index("datasette publish cloudrun"):].split("```")[0]
+    for package in ("datasette", "datasette-vega"):
+        assert f"--install {package}=={version(package)}" in publish
+
+
 def test_build_writes_the_inspect_file_datasette_would(tmp_path):
     import json
 
@@ -94,26 +107,6 @@ def test_serve_refuses_a_database_its_metadata_does_not_describe(tmp_path):
     assert "serve a file named papers.db" in " ".join(result.stderr.split())
 
 
-def test_export_parquet_writes_every_main_table(tmp_path, built_db):
-    import sqlite3
-
-    import pyarrow.parquet as pq
-
-    folder = tmp_path / "parquet"
-    result = run_cli("export-parquet", "--db", built_db, "--output", folder)
-    assert result.returncode == 0, result.stderr
-    with sqlite3.connect(built_db) as conn:
-        for table in ("papers", "listings", "sources", "decisions", "organizations", "code_links", "parse_issues"):
-            exported = pq.read_table(folder / f"{table}.parquet")
-            columns = [c[1] for c in conn.execute(f"pragma table_info([{table}])")]
-            assert exported.column_names == columns, table
-            assert exported.num_rows == conn.execute(f"select count(*) from [{table}]").fetchone()[0], table
-        papers = pq.read_table(folder / "papers.parquet").to_pylist()
-        expected = conn.execute("select id, title, abstract, listings_count from papers order by rowid").fetchall()
-    assert [(p["id"], p["title"], p["abstract"], p["listings_count"]) for p in papers] == expected
-    assert not list(folder.glob(".*.tmp-*"))
-
-
 def test_export_parquet_without_a_database_is_one_line(tmp_path):
     result = run_cli("export-parquet", "--db", tmp_path / "missing.db", "--output", tmp_path / "out")
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -132,3 +125,54 @@ def test_build_without_related_papers_leaves_their_table_empty(tmp_path, built_d
             query = f"select count(*) from {table}"
             assert fast.execute(query).fetchone() == full.execute(query).fetchone()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["papers-inspect.json", "papers.db", "papers.db.sha256"]
+
+
+# --- Pipelines: results on stdout, JSON, no truncation, names printed as they are ---------------
+
+
+def shell(command, cwd):
+    return subprocess.run(command, shell=True, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_build_json_is_valid_json_for_a_pipeline(tmp_path):
+    output = tmp_path / "papers.db"
+    result = shell(f"{sys.executable} {PROJECT / 'build_db.py'} build --json --output {output} | {sys.executable} -m json.tool",
+                   cwd=PROJECT)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["papers"], report["listings"], report["parse_issues"]) == (319, 336, 0)  # README: the seeds
+    assert report["sha256"] == hashlib.sha256(output.read_bytes()).hexdigest()
+    vendored = sorted(p for p in SOURCES.iterdir() if p.suffix == ".txt")
+    assert [(f["name"], f["lines"]) for f in report["files"]] == [
+        (p.name, len(p.read_bytes().splitlines())) for p in vendored]
+
+
+def test_check_json_reports_every_file(tmp_path):
+    broken = tmp_path / "sources"
+    broken.mkdir()
+    (broken / "notes.txt").write_text("just a note\n", encoding="utf-8")
+    result = run_cli("check", broken, "--json")
+    report = json.loads(result.stdout)
+    assert [file["name"] for file in report["files"]] == ["notes.txt"]
+    assert [issue["code"] for issue in report["files"][0]["issues"]] == ["not_a_listing"]
+    assert report["unaccounted"] == 0
+
+
+def names_printed_as_they_are(tmp_path):
+    """Sources whose names rich would read as markup or emoji, one longer than 80 columns."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    long_name = "[bold]" + "x" * 90 + " :thumbs_up:.txt"
+    shutil.copy(SOURCES / "001_d90573da5af4b331.txt", folder / long_name)
+    (folder / "[red]notes.txt").write_bytes(b"not \xff a listing\n")
+    return folder, long_name
+
+
+def test_build_piped_is_not_truncated_and_names_print_literally(tmp_path):
+    folder, long_name = names_printed_as_they_are(tmp_path)
+    result = shell(f"{sys.executable} {PROJECT / 'build_db.py'} build '{folder}' --output {tmp_path / 'papers.db'} | cat",
+                   cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert long_name in result.stdout and "[red]notes.txt" in result.stdout
+    assert "[red]notes.txt:1: bytes that are not UTF-8" in result.stderr  # a warning: stderr
+    assert "👍" not in result.stdout + result.stderr

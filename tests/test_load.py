@@ -107,3 +107,16 @@ def test_adding_sources_does_not_change_paper_ids(tmp_path):
         small_papers = small.execute(query).fetchall()
         assert len(small_papers) == 54
         assert set(small_papers) <= set(full.execute(query).fetchall())
+
+
+def test_file_says_which_schema_and_sources_built_it(built_db):
+    from importlib.metadata import version
+
+    with sqlite3.connect(built_db) as conn:
+        application_id = conn.execute("pragma application_id").fetchone()[0]
+        user_version = conn.execute("pragma user_version").fetchone()[0]
+        build_info = conn.execute("select * from build_info").fetchall()
+    assert application_id == int.from_bytes(b"papr", "big")
+    assert user_version >= 1
+    checksums = "".join(hashlib.sha256(path.read_bytes()).hexdigest() + "\n" for path in VENDORED)
+    assert build_info == [(version("papers-db"), user_version, len(VENDORED), hashlib.sha256(checksums.encode()).hexdigest())]

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from conftest import PROJECT, free_port, request, serve_command, serving
 
-from papers_db import plugin, resources
+from papers_db import resources
 from papers_db.metadata import read_metadata
 from papers_db.serve import datasette_serve_args, inspect_file_for
 
@@ -96,7 +96,9 @@ def test_metadata_describes_everything_and_nothing_else(built_db):
         names = [name for (name,) in conn.execute(
             "select name from sqlite_master where type in ('table', 'view') "
             "and name not like 'sqlite_%' and name not like 'papers_fts_%'")]
-        actual = {name: [c[1] for c in conn.execute(f"pragma table_info([{name}])")] for name in names}
+        # table_xinfo lists generated columns too (papers.plain_abstract); hidden = 1 marks a
+        # virtual table's hidden column, which no user selects.
+        actual = {name: [c[1] for c in conn.execute(f"pragma table_xinfo([{name}])") if c[-1] != 1] for name in names}
     assert set(described) == set(actual)
     for name, columns in actual.items():
         assert described[name].get("description"), name
@@ -120,9 +122,9 @@ def test_search_query_ranks_by_relevance_with_highlights(served, built_db):
     assert {row["paper_id"] for row in rows} == matching
     # A title match counts five times an abstract match: papers with the word in their title
     # come before papers that only have it in their abstract.
-    in_title = ["\ue000" in row["title"] for row in rows]
+    in_title = ["⟦" in row["title"] for row in rows]
     assert in_title == sorted(in_title, reverse=True) and any(in_title) and not all(in_title)
-    assert all("\ue000" in row["snippet"] or "\ue000" in row["title"] for row in rows)
+    assert all("⟦" in row["snippet"] or "⟦" in row["title"] for row in rows)
 
 
 @pytest.mark.parametrize("q", ["", "   ", '"', "'", "NEAR(", "a AND OR NOT", "*", "-", "title:x", "^", '"unclosed'])
@@ -307,7 +309,6 @@ def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
         [(paper, f"Paper {n}", "text " + "common " * (1 + n % 7) + ("rare" if n % 250 == 0 else "")) for n, paper in enumerate(ids)],
     )
     conn.executescript(resources.sql_script("fts.sql"))
-    conn.create_function("papers_fts_query", 1, plugin.fts_query, deterministic=True)
     metadata, _ = read_metadata()
     search = metadata["databases"]["papers"]["queries"]["search"]["sql"]
     repeats = {paper: 1 + n % 7 for n, paper in enumerate(ids)}
@@ -442,3 +443,107 @@ def test_serve_from_a_read_only_folder_writes_nothing(built_db, tmp_path):
         assert sorted(path.name for path in folder.iterdir()) == before
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+# --- The file with the tools users already have (plain Datasette, sqlite-utils, sqlite3) -------
+
+
+def papers_mentioning(built_db, stem):
+    """Papers whose title or plain-text abstract has a word starting with `stem`, read in Python."""
+    pattern = re.compile(rf"\b{stem}", re.IGNORECASE)
+    with sqlite3.connect(built_db) as conn:
+        rows = conn.execute("select id, coalesce(title, ''), coalesce(abstract_text, abstract, '') from papers")
+        return {paper for paper, title, text in rows if pattern.search(title + " " + text)}
+
+
+@pytest.fixture(scope="module")
+def plain_datasette(built_db):
+    """`datasette papers.db`: no metadata, no inspect file, no settings."""
+    from datasette.app import Datasette
+
+    instance = Datasette([str(built_db)])
+    return lambda path: asyncio.run(instance.client.get(path))
+
+
+def test_plain_datasette_finds_the_index_and_searches(plain_datasette, built_db):
+    expected = papers_mentioning(built_db, "diffus")  # porter: diffusion, diffuse, diffused
+    assert len(expected) > 10
+    data = plain_datasette("/papers/papers.json?_search=diffusion&_size=max&_col=id").json()
+    assert data["filtered_table_rows_count"] == len(expected)
+    assert {row[0] for row in data["rows"]} == expected
+    page = plain_datasette("/papers/papers").text
+    assert 'name="_search"' in page  # the table page's search box
+
+
+def test_stock_detect_fts_finds_the_index(built_db):
+    import datasette.utils
+    import sqlite_utils
+
+    with sqlite3.connect(built_db) as conn:
+        assert datasette.utils.detect_fts(conn, "papers") == "papers_fts"
+    assert sqlite_utils.Database(built_db)["papers"].detect_fts() == "papers_fts"
+
+
+def test_sqlite_utils_search_returns_ranked_rows(served, built_db):
+    command = Path(sys.executable).with_name("sqlite-utils")
+    result = subprocess.run([command, "search", built_db, "papers", "diffusion", "-c", "id", "--csv"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    found = [int(line) for line in result.stdout.split()[1:]]
+    assert set(found) == papers_mentioning(built_db, "diffus")
+    # Ranked: BM25 order, best first, as SQLite itself ranks the index.
+    with sqlite3.connect(built_db) as conn:
+        scores = dict(conn.execute(
+            "select rowid, bm25(papers_fts) from papers_fts where papers_fts match 'diffusion'").fetchall())
+    assert [scores[paper] for paper in found] == sorted(scores.values())
+    # The same papers as the site's ranked search.
+    assert {row["paper_id"] for row in query_rows(served, "search", q="diffusion")} == set(found)
+
+
+def readme_search_sql():
+    readme = (PROJECT / "README.md").read_text()
+    section = readme[readme.index("### Search in plain SQL"):]
+    return re.search(r"```sql\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_search_sql_is_the_search_query_and_runs_without_the_plugin(served, built_db):
+    metadata, _ = read_metadata()
+    assert readme_search_sql().strip() == metadata["databases"]["papers"]["queries"]["search"]["sql"].strip()
+    with sqlite3.connect(built_db) as conn:  # a bare connection: no plugin function registered
+        conn.row_factory = sqlite3.Row
+        rows = [dict(row) for row in conn.execute(readme_search_sql(), {"q": "diffusion"})]
+    assert rows == query_rows(served, "search", q="diffusion")
+    assert {row["paper_id"] for row in rows} == papers_mentioning(built_db, "diffus")
+    assert all(row["matching_papers"] == len(rows) for row in rows)
+    assert all("⟦" in row["title"] + (row["snippet"] or "") for row in rows)
+
+
+@pytest.mark.parametrize("path", [
+    "/papers/search.json?q=diffusion+models", "/papers/search.csv?q=diffusion+models",
+    "/papers/search.json?q=diffus*&_shape=array", "/papers/papers.json?_search=diffusion",
+    "/papers/papers.csv?_search=diffusion", "/papers/paper_overview.json?_search=diffusion",
+])
+def test_machine_formats_carry_no_private_use_characters(served, path):
+    response = served(path)
+    assert response.status_code == 200
+    # JSON escapes non-ASCII characters (\\ue000): look at the decoded text.
+    text = json.dumps(response.json(), ensure_ascii=False) if ".json" in path else response.text
+    assert not re.search("[\ue000-\uf8ff]", text)
+    if "/search." in path:  # matched words stay visible, with printable markers
+        assert re.search("⟦[Dd]iffus", text)
+
+
+def test_words_with_fts5_syntax_are_words(served):
+    # Each word is quoted, so quotes, - and : are punctuation, never operators or column filters.
+    plain = {row["paper_id"] for row in query_rows(served, "search", q="diffusion models")}
+    punctuated = {row["paper_id"] for row in query_rows(served, "search", q='"diffusion -models:')}
+    assert plain and punctuated == plain
+    near = {row["paper_id"] for row in query_rows(served, "search", q="diffusion NEAR(models)")}
+    assert near <= plain  # the phrase "near models", not the NEAR operator
+
+
+def test_metadata_names_its_source_and_licence(served):
+    metadata = served("/-/metadata.json").json()
+    assert metadata["license_url"].startswith("https://") and metadata["source_url"].startswith("https://")
+    front = served("/").text
+    assert f'href="{metadata["license_url"]}"' in front and f'href="{metadata["source_url"]}"' in front

@@ -16,10 +16,11 @@ import weakref
 from datasette import hookimpl
 from markupsafe import Markup
 
-# snippet()/highlight() in the search query mark matches with these private-use characters; they
-# cannot occur in the sources' text, and are turned into <mark> only after the text is escaped.
-HIGHLIGHT_START = "\ue000"
-HIGHLIGHT_END = "\ue001"
+# snippet()/highlight() in the search query mark matches with these brackets (U+27E6, U+27E7):
+# printable, so JSON and CSV users see which words matched, and rare in papers' text (none in sources/).
+# Only in HTML do they become <mark>, after the text is escaped.
+HIGHLIGHT_START = "⟦"
+HIGHLIGHT_END = "⟧"
 
 PAPER_SQL = """
 select papers.*, decisions.label as decision
@@ -49,6 +50,10 @@ def _marked(value):
     return escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>")
 
 
+def _is_highlighted(value):
+    return isinstance(value, str) and HIGHLIGHT_START in value and HIGHLIGHT_END in value
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     keys = row.keys() if hasattr(row, "keys") else []
@@ -58,7 +63,7 @@ def render_cell(row, value, column, table, database, datasette):
         url = str(datasette.urls.row(database, "papers", str(row["paper_id"])))
         text = _marked(value) if isinstance(value, str) else "(no title)"
         return Markup(f'<a href="{html.escape(url)}">{text}</a>')
-    if isinstance(value, str) and HIGHLIGHT_START in value:
+    if _is_highlighted(value):
         return Markup(_marked(value))
     return None
 

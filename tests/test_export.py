@@ -1,0 +1,104 @@
+"""Exports as a user reads them back: pyarrow and DuckDB on Parquet, DuckDB on CSV and JSON Lines."""
+
+import datetime
+import json
+import re
+import sqlite3
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import run_cli
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@pytest.fixture(scope="module")
+def exported(built_db, tmp_path_factory):
+    """{format: folder} written by the real `export` command."""
+    folders = {}
+    for file_format in ("parquet", "csv", "json"):
+        folder = tmp_path_factory.mktemp(file_format)
+        result = run_cli("export", "--db", built_db, "--output", folder, "--format", file_format)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.count("wrote ") == len(list(folder.iterdir()))  # results on stdout
+        folders[file_format] = folder
+    return folders
+
+
+def queried_names(built_db):
+    with sqlite3.connect(built_db) as conn:
+        return {name for (name,) in conn.execute(
+            "select name from sqlite_master where type in ('table', 'view') "
+            "and name not like 'sqlite_%' and name not like 'papers_fts%'")}
+
+
+def columns_and_values(built_db, name):
+    """Each column of a table or view (generated ones too) with its non-NULL values."""
+    with sqlite3.connect(built_db) as conn:
+        columns = [c[1] for c in conn.execute(f"pragma table_xinfo([{name}])")]
+        rows = conn.execute(f"select * from [{name}]").fetchall()
+    return {column: [row[i] for row in rows if row[i] is not None] for i, column in enumerate(columns)}
+
+
+def expected_type(values):
+    """The Arrow type a column's values call for, judged from the values themselves."""
+    if all(isinstance(v, int) for v in values):
+        return pa.int64()
+    if all(isinstance(v, float) for v in values):
+        return pa.float64()
+    if all(ISO_DATE.match(v) for v in values):
+        return pa.date32()
+    if all(v.startswith("[") and isinstance(json.loads(v), list) for v in values):
+        return pa.list_(pa.string())
+    return pa.string()
+
+
+def test_every_table_and_view_is_exported_in_every_format(exported, built_db):
+    names = queried_names(built_db)
+    assert {"related_papers", "papers_per_month", "paper_overview", "trending", "build_info"} <= names
+    suffixes = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
+    for file_format, folder in exported.items():
+        assert {path.name for path in folder.iterdir()} == {name + suffixes[file_format] for name in names}
+
+
+def test_parquet_has_the_database_rows_with_real_types(exported, built_db):
+    for name in queried_names(built_db):
+        table = pq.read_table(exported["parquet"] / f"{name}.parquet")
+        columns = columns_and_values(built_db, name)
+        assert table.column_names == list(columns), name
+        with sqlite3.connect(built_db) as conn:
+            assert table.num_rows == conn.execute(f"select count(*) from [{name}]").fetchone()[0], name
+        for column, values in columns.items():
+            if values:  # an empty column says nothing about its type
+                assert table.schema.field(column).type == expected_type(values), (name, column)
+    papers = pq.read_table(exported["parquet"] / "papers.parquet").to_pylist()
+    with sqlite3.connect(built_db) as conn:
+        expected = conn.execute("select id, title, first_published_on, listings_count from papers").fetchall()
+        related = conn.execute("select shared_terms from related_papers").fetchall()
+    assert [(p["id"], p["title"], p["first_published_on"], p["listings_count"]) for p in papers] == [
+        (i, t, datetime.date.fromisoformat(d) if d else None, n) for i, t, d, n in expected]
+    terms = pq.read_table(exported["parquet"] / "related_papers.parquet").column("shared_terms").to_pylist()
+    assert terms == [json.loads(value) for (value,) in related]
+
+
+def test_duckdb_reads_every_export_with_dates_integers_and_lists(exported, built_db):
+    con = duckdb.connect()
+    for name in queried_names(built_db):
+        with sqlite3.connect(built_db) as conn:
+            count = conn.execute(f"select count(*) from [{name}]").fetchone()[0]
+        parquet = str(exported["parquet"] / f"{name}.parquet")
+        assert con.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0] == count, name
+        assert con.execute(f"select count(*) from read_csv('{exported['csv'] / name}.csv')").fetchone()[0] == count, name
+        if count:  # DuckDB cannot infer the columns of an empty JSON Lines file
+            jsonl = f"read_json('{exported['json'] / name}.jsonl', format='newline_delimited')"
+            assert con.execute(f"select count(*) from {jsonl}").fetchone()[0] == count, name
+    types = dict(con.execute(f"select column_name, column_type from (describe select * from "
+                             f"read_parquet('{exported['parquet'] / 'listings.parquet'}'))").fetchall())
+    assert (types["published_on"], types["upvotes"], types["line"]) == ("DATE", "BIGINT", "BIGINT")
+    related = str(exported["parquet"] / "related_papers.parquet")
+    assert con.execute(f"select typeof(shared_terms) from read_parquet('{related}') limit 1").fetchone() == ("VARCHAR[]",)
+    months = con.execute(f"select sum(papers) from read_parquet('{exported['parquet'] / 'papers_per_month.parquet'}')").fetchone()
+    with sqlite3.connect(built_db) as conn:
+        assert months == conn.execute("select count(*) from papers where first_published_on is not null").fetchone()
