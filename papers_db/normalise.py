@@ -87,7 +87,8 @@ class Normaliser:
                     "published_year_inferred": record.published_year_inferred,
                     "upvotes": record.upvotes,
                     "has_title": int(record.title is not None),
-                    "abstract_length": len(record.abstract) if record.abstract else None,
+                    # whitespace and case folded, so a copy with extra spaces is not "longer"
+                    "abstract_length": len(identity) - len("abstract:") if record.abstract else None,
                     "title": record.title,
                     "abstract": record.abstract,
                 }

@@ -3,8 +3,8 @@
 -- founded by another, with the rule that joined it. A node not in it founds its own paper.
 --
 -- The listing that gives a paper its title and abstract (both from that one listing, never a
--- mixture): one with a title before one without, then the longest abstract (a revision
--- usually adds to it), then the earliest listing.
+-- mixture): one with a title before one without, then the longest abstract (whitespace
+-- folded; a revision usually adds to it), then the earliest listing.
 
 CREATE TABLE staging.placed (
     listing_id INTEGER PRIMARY KEY,

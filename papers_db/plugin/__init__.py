@@ -12,6 +12,7 @@ import re
 
 import datasette.handle_exception
 from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 # Datasette 0.65 prints every exception it answers with rich, locals and all, whenever rich is
@@ -89,3 +90,29 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         }
 
     return paper_and_listings
+
+
+ALIAS_PATH = re.compile(r"^/(?P<database>[^/]+)/papers/(?P<paper_id>\d+)(?P<json>\.json)?$")
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """A paper id from an earlier build, before its paper merged with another (paper_aliases),
+    redirects to the paper's page: old links and bookmarks keep working."""
+    match = ALIAS_PATH.match(request.path) if request is not None else None
+    if match is None or not isinstance(exception, NotFound):
+        return None
+
+    async def redirect_to_paper():
+        try:
+            db = datasette.get_database(match["database"])
+            row = (await db.execute("select paper_id from paper_aliases where id = :id",
+                                    {"id": int(match["paper_id"])})).first()
+        except Exception:  # noqa: BLE001 - not a papers-db database: Datasette's own 404 stands
+            return None
+        if row is None or str(row["paper_id"]) == match["paper_id"]:
+            return None
+        url = datasette.urls.row(db.name, "papers", str(row["paper_id"]), format="json" if match["json"] else None)
+        return Response.redirect(str(url))  # 302: a later build may list the papers apart again
+
+    return redirect_to_paper
