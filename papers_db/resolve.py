@@ -38,6 +38,7 @@ BANDS = 16  # a pair at Jaccard 0.8 shares a band with probability 1 - (1 - 0.8^
 SIGNATURE_BINS = ROWS * BANDS
 BUCKET_REACH = 8  # in a band's bucket, each node is compared with the next 8 (all pairs in buckets up to 9)
 TITLE_GROUP_MAX = 100  # a folded title shared by more abstracts than this identifies no paper
+SIGNATURE_BATCH = 500  # abstracts hashed together: NumPy's temporaries take ~200 bytes per character
 VERIFY_BATCH = 20_000  # candidate pairs whose abstracts are read and compared together (bounds memory)
 RULE_PRECEDENCE = ("title_and_abstract", "near_abstract", "title")  # how a node joined, strongest first
 MIX = numpy.uint64(0xFF51AFD7ED558CCD)
@@ -160,7 +161,9 @@ class Resolver:
             nodes = numpy.array([node for node, _, _ in new_abstract_nodes], dtype=numpy.int64)
             self._node_parts.append(nodes)
             self._listing_parts.append(numpy.array([listing for _, listing, _ in new_abstract_nodes], dtype=numpy.int64))
-            self._band_parts.append(band_hashes([text for _, _, text in new_abstract_nodes], nodes))
+            texts = [text for _, _, text in new_abstract_nodes]
+            self._band_parts.extend(band_hashes(texts[start:start + SIGNATURE_BATCH], nodes[start:start + SIGNATURE_BATCH])
+                                    for start in range(0, len(texts), SIGNATURE_BATCH))
 
     def resolve(self, read_abstracts: Callable[[list[int]], dict[int, str]]) -> Resolution:
         """Decide. `read_abstracts` gives the folded abstract of listings by listing id."""
