@@ -9,6 +9,14 @@ pages (2,000 entries a page, with author counts or an organisation line, dates w
 year, upvotes; 3% without an author/date block). 12% of the Hugging Face papers appear on a second
 page and 3% on a third. The same seed always writes the same bytes. Nothing here is committed:
 the corpus folders are ignored by git.
+
+Then some papers are listed again the ways real sources differ, in review listings of their own
+(`relisted_*.txt`): RELISTED_SHARE of all papers each with a revised abstract (a sentence added,
+same title), a re-cased or re-punctuated title (same abstract), the title alone (with a decision,
+no abstract) and a new title over a near-identical abstract (one word changed); and
+HOMONYM_SHARE more are distinct papers that take an existing paper's title. The truth, which
+paper each record is, goes to `<folder>.truth.tsv` beside the folder (file, record position in
+the file, paper number), so the benchmark can score how the build merged them.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ ORGANIZATIONS = [("adobe", "Adobe"), ("google", "Google"), ("meta-llama", "Meta 
                  ("nvidia", "NVIDIA"), ("allenai", "Ai2")]
 HF_HEADER = ["new", "", "Get trending papers in your email inbox!", "", "Subscribe", "", "Daily Papers",
              "", "byAK and the research community", ""]
+RELISTED_SHARE = 0.01  # of all papers, for each of the four ways of listing a paper again
+HOMONYM_SHARE = 0.005  # distinct papers with another paper's title
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -76,9 +86,12 @@ class TextMaker:
         return " ".join(sentences)
 
 
-def review_listing(papers: list[tuple[str, str]], rng: random.Random) -> str:
+def review_listing(papers: list[tuple[str, str | None]], rng: random.Random) -> str:
     lines = ["model"]  # the bare label line the real 000 file starts with
     for title, abstract in papers:
+        if abstract is None:  # the title alone: a listing that showed the decision only
+            lines += [title, rng.choice(DECISIONS)]
+            continue
         if rng.random() >= 0.02:
             lines.append(title)
         lines.append(abstract)
@@ -109,6 +122,11 @@ def hf_page(papers: list[tuple[str, str]], saved_on: dt.date, rng: random.Random
     return "\n".join(lines).rstrip("\n")
 
 
+def truth_file(folder: Path) -> Path:
+    """Where the truth of a corpus folder is written: beside it, so the build does not read it."""
+    return folder.with_name(folder.name + ".truth.tsv")
+
+
 def write_corpus(count: int, folder: Path, seed: int = 2025) -> None:
     rng = random.Random(seed)
     text = TextMaker(rng)
@@ -116,26 +134,69 @@ def write_corpus(count: int, folder: Path, seed: int = 2025) -> None:
     papers = [(text.title(), text.abstract()) for _ in range(count)]
     review_count = int(count * 0.3)
     manifest = ["# Synthetic corpus written by benchmarks/generate_corpus.py", ""]
+    truth = ["file\tposition\tpaper"]
 
-    for number, start in enumerate(range(0, review_count, REVIEW_RECORDS_PER_FILE)):
-        name = f"review_{number:04d}.txt"
-        chunk = papers[start:start + REVIEW_RECORDS_PER_FILE]
-        (folder / name).write_text(review_listing(chunk, rng), encoding="utf-8")
-        manifest += ["[[source]]", f'file = "{name}"', 'format = "review_listing"', ""]
+    def write_review_files(prefix: str, numbers: list[int], texts: list[tuple[str, str | None]]) -> None:
+        for number, start in enumerate(range(0, len(numbers), REVIEW_RECORDS_PER_FILE)):
+            name = f"{prefix}_{number:04d}.txt"
+            (folder / name).write_text(review_listing(texts[start:start + REVIEW_RECORDS_PER_FILE], rng), encoding="utf-8")
+            manifest.extend(["[[source]]", f'file = "{name}"', 'format = "review_listing"', ""])
+            truth.extend(f"{name}\t{place}\t{paper}"
+                         for place, paper in enumerate(numbers[start:start + REVIEW_RECORDS_PER_FILE], start=1))
 
-    hf_papers = papers[review_count:]
-    listed = list(hf_papers)
-    listed += rng.sample(hf_papers, int(len(hf_papers) * 0.12))  # on a second page
-    listed += rng.sample(hf_papers, int(len(hf_papers) * 0.03))  # and a third
+    write_review_files("review", list(range(review_count)), papers[:review_count])
+
+    listed = list(range(review_count, count))
+    hf_numbers = list(listed)
+    listed += rng.sample(hf_numbers, int(len(hf_numbers) * 0.12))  # on a second page
+    listed += rng.sample(hf_numbers, int(len(hf_numbers) * 0.03))  # and a third
     rng.shuffle(listed)
     first_day = dt.date(2025, 1, 6)
     for number, start in enumerate(range(0, len(listed), HF_ENTRIES_PER_PAGE)):
         saved_on = first_day + dt.timedelta(days=number % 320)
         name = f"hf_{number:04d}.txt"
-        (folder / name).write_text(hf_page(listed[start:start + HF_ENTRIES_PER_PAGE], saved_on, rng), encoding="utf-8")
+        page = listed[start:start + HF_ENTRIES_PER_PAGE]
+        (folder / name).write_text(hf_page([papers[paper] for paper in page], saved_on, rng), encoding="utf-8")
         manifest += ["[[source]]", f'file = "{name}"', 'format = "hf_daily_papers"',
                      f'snapshot_date = "{saved_on.isoformat()}"', ""]
+        truth.extend(f"{name}\t{place}\t{paper}" for place, paper in enumerate(page, start=1))
+
+    # Listed again, from Hugging Face papers (which always show their title); a new random
+    # generator, so the files above are the same bytes as before these were added.
+    again = random.Random(seed + 1)
+    numbers, texts = relisted(papers, hf_numbers, again, TextMaker(again))
+    order = list(range(len(numbers)))
+    again.shuffle(order)
+    write_review_files("relisted", [numbers[i] for i in order], [texts[i] for i in order])
     (folder / "manifest.toml").write_text("\n".join(manifest), encoding="utf-8")
+    truth_file(folder).write_text("\n".join(truth) + "\n", encoding="utf-8")
+
+
+def relisted(papers: list[tuple[str, str]], candidates: list[int], rng: random.Random,
+             text: TextMaker) -> tuple[list[int], list[tuple[str, str | None]]]:
+    """(paper number, (title, abstract)) of each record that lists a paper again, and of new
+    papers that take another's title (numbered after the last paper)."""
+    share = int(len(papers) * RELISTED_SHARE)
+    homonyms = int(len(papers) * HOMONYM_SHARE)
+    chosen = rng.sample(candidates, 4 * share + homonyms)  # distinct: one change per paper
+    numbers, texts = [], []
+    for way, paper in enumerate(chosen[:4 * share]):
+        title, abstract = papers[paper]
+        if way % 4 == 0:  # revised: a sentence added
+            texts.append((title, abstract + " " + text.abstract().split(". ")[0] + "."))
+        elif way % 4 == 1:  # re-cased, or re-punctuated
+            texts.append((title.lower() if way % 8 == 1 else title.replace(" ", ": ", 1), abstract))
+        elif way % 4 == 2:  # the title alone
+            texts.append((title, None))
+        else:  # retitled, the abstract with one word changed
+            words = abstract.split(" ")
+            words[len(words) // 2] = "changed"
+            texts.append((text.title(), " ".join(words)))
+        numbers.append(paper)
+    for offset, paper in enumerate(chosen[4 * share:]):
+        numbers.append(len(papers) + offset)
+        texts.append((papers[paper][0], text.abstract()))
+    return numbers, texts
 
 
 def main() -> None:

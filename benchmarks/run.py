@@ -5,6 +5,10 @@
 In one run, on one corpus (generated first if missing):
 
 - build: `build_db.py build` end to end, wall time and peak memory (all its processes together);
+- merges: how the build's entity resolution grouped the corpus's listings against the truth the
+  generator wrote (papers listed again with a revised abstract, a re-cased title, the title
+  alone, a new title; distinct papers sharing a title): pairwise precision and recall over
+  pairs of listings put in one paper;
 - related papers: that step of the build on its own, its rows and the bytes its table takes;
 - floor: the same rows (papers and listings, read back from the built database) inserted into a
   fresh file with plain sqlite3 `executemany` in one transaction, plus an FTS5 `rebuild` over
@@ -25,6 +29,7 @@ Figures go to benchmarks/results/<papers>.json and a table in benchmarks/RESULTS
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import http.client
 import json
@@ -45,7 +50,7 @@ from pathlib import Path
 BENCHMARKS = Path(__file__).resolve().parent
 PROJECT = BENCHMARKS.parent
 
-from generate_corpus import write_corpus  # noqa: E402
+from generate_corpus import truth_file, write_corpus  # noqa: E402
 
 from papers_db.metadata import read_metadata  # noqa: E402
 from papers_db.related import related_papers  # noqa: E402
@@ -93,6 +98,36 @@ def measure_build(corpus: Path, output: Path) -> dict:
             errors.seek(0)
             sys.exit(f"build failed:\n{errors.read()}")
     return {"seconds": round(seconds, 2), "peak_memory_mib": round(peak_kib / 1024, 1)}
+
+
+def pairs(sizes) -> int:
+    return sum(size * (size - 1) // 2 for size in sizes)
+
+
+def measure_merges(database: Path, truth: Path) -> dict:
+    """Pairwise precision and recall of the build's papers against the generator's truth: of the
+    pairs of listings the build put in one paper, the share that are one paper (precision), and of
+    the pairs that are one paper, the share the build put together (recall)."""
+    true_paper = {}
+    with truth.open(encoding="utf-8") as lines:
+        next(lines)
+        for line in lines:
+            name, position, paper = line.rstrip("\n").split("\t")
+            true_paper[name, int(position)] = int(paper)
+    built, cells, true_sizes = collections.Counter(), collections.Counter(), collections.Counter()
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        rows = conn.execute("SELECT sources.file_name, listings.position, listings.paper_id "
+                            "FROM listings JOIN sources ON sources.id = listings.source_id")
+        for name, position, paper_id in rows:
+            paper = true_paper.pop((name, position))
+            built[paper_id] += 1
+            true_sizes[paper] += 1
+            cells[paper, paper_id] += 1
+        matched = dict(conn.execute("SELECT matched_by, count(*) FROM listings GROUP BY matched_by").fetchall())
+    together, built_pairs, true_pairs = pairs(cells.values()), pairs(built.values()), pairs(true_sizes.values())
+    return {"precision": round(together / built_pairs, 5) if built_pairs else 1.0,
+            "recall": round(together / true_pairs, 5) if true_pairs else 1.0,
+            "listing_pairs": true_pairs, "listings_missing": len(true_paper), "matched_by": matched}
 
 
 def measure_related(database: Path) -> dict:
@@ -378,6 +413,15 @@ def direct_search_lines(results: dict) -> list[str]:
             f"under load, p50: {ratio}."]
 
 
+def merge_rows(merges: dict | None) -> list[str]:
+    if merges is None:  # results from before the corpus listed papers again
+        return []
+    ways = ", ".join(f"{rule} {count:,}" for rule, count in sorted(merges["matched_by"].items()))
+    return [f"| merges: pairwise precision / recall ({merges['listing_pairs']:,} true pairs) | "
+            f"{merges['precision']} / {merges['recall']} |",
+            f"| listings by matched_by | {ways} |"]
+
+
 def floor_row(floor: dict) -> str:
     parts = f"executemany {floor['insert_seconds']} s + FTS rebuild {floor['fts_rebuild_seconds']} s"
     each = ", ".join(f"{run['seconds']} s" for run in floor["runs"])
@@ -404,6 +448,7 @@ def write_results_table(all_results: list[dict]) -> None:
                   floor_row(floor),
                   f"| build / floor | {results['build_over_floor']} |",
                   f"| peak build memory | {build['peak_memory_mib']} MiB |",
+                  *merge_rows(results.get("merges")),
                   *related_rows(results["related_papers"]),
                   f"| database bytes | {results['database_bytes']:,} |",
                   f"| database / source bytes | {results['size_ratio']} |", "",
@@ -480,7 +525,7 @@ def main() -> None:
     args = parser.parse_args()
 
     corpus = args.corpus or BENCHMARKS / f"corpus-{args.papers}"
-    if not (corpus / "manifest.toml").exists():
+    if not (corpus / "manifest.toml").exists() or not truth_file(corpus).exists():
         print(f"writing a {args.papers:,}-paper corpus to {corpus} ...", flush=True)
         write_corpus(args.papers, corpus)
     source_files = [p for p in corpus.iterdir() if p.suffix == ".txt"]
@@ -490,7 +535,8 @@ def main() -> None:
 
     print("build ...", flush=True)
     build = measure_build(corpus, database)
-    print(f"  {build}\nrelated papers on their own ...", flush=True)
+    merges = measure_merges(database, truth_file(corpus))
+    print(f"  {build}\n  merges {merges}\nrelated papers on their own ...", flush=True)
     related = measure_related(database)
     print(f"  {related}\nfloor ...", flush=True)
     floor = measure_floors(database, work / "floor.db", args.floor_runs)
@@ -521,6 +567,7 @@ def main() -> None:
         "source_bytes": sum(p.stat().st_size for p in source_files),
         "database_bytes": database.stat().st_size,
         "build": build,
+        "merges": merges,
         "related_papers": related,
         "floor": floor,
         "terms": terms,
@@ -535,7 +582,7 @@ def main() -> None:
     (RESULTS / f"{args.papers}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     everything = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"), key=lambda p: int(p.stem))]
     write_results_table(everything)
-    print(json.dumps({k: results[k] for k in ("build", "floor", *ratios(results))}, indent=2))
+    print(json.dumps({k: results[k] for k in ("build", "merges", "floor", *ratios(results))}, indent=2))
     for name, figure in results["pages"].items():
         print(f"{name:40} p50 {figure['p50_ms']} ms  p95 {figure['p95_ms']} ms  errors {figure['errors']}")
 

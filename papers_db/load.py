@@ -15,7 +15,7 @@ import sqlite_utils
 from . import resources
 from .enrich import code_links, plain_abstract, short_name
 from .errors import PapersDbError
-from .normalise import Normaliser
+from .normalise import Normaliser, squash
 from .processes import second_process
 from .records import FileRows
 from .related import related_papers
@@ -79,7 +79,16 @@ class DatabaseWriter:
                              deterministic=True)
         conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
         conn.execute("PRAGMA staging.journal_mode = OFF")
-        conn.execute("CREATE TABLE staging.paper_texts (id INTEGER PRIMARY KEY, title TEXT, abstract TEXT)")
+        # Every listing as read, text last (a scan of the other columns then skips the text), until
+        # resolution says which paper each belongs to (sql/listings.sql).
+        conn.execute(
+            "CREATE TABLE staging.listings (id INTEGER PRIMARY KEY, node INTEGER NOT NULL, founds INTEGER NOT NULL, "
+            "source_id, line, last_line, position, decision_id, authors_count, organization_id, date_text, published_on, "
+            "published_year_inferred, upvotes, has_title, abstract_length, title TEXT, abstract TEXT)"
+        )
+        conn.execute("CREATE TABLE staging.merged (node INTEGER PRIMARY KEY, paper_id INTEGER NOT NULL, matched_by TEXT NOT NULL)")
+        self.staged_columns = [row[1] for row in conn.execute("PRAGMA staging.table_info(listings)")]
+        self.resolution_issues: list[dict] = []  # parse_issues rows found by resolution (ambiguous titles)
 
     def __enter__(self) -> DatabaseWriter:
         return self
@@ -93,27 +102,48 @@ class DatabaseWriter:
     def _script(self, name: str) -> None:
         self.db.executescript(resources.sql_script(name))
 
-    def _insert_rows(self, table: str, rows: list[dict]) -> None:
+    def _insert_rows(self, table: str, rows: list[dict], columns: list[str] | None = None) -> None:
         """Insert rows given as dicts keyed by column name; the columns come from sql/schema.sql,
         the one place they are declared."""
-        columns = [column.name for column in self.db[table].columns]
+        columns = columns or [column.name for column in self.db[table].columns]
+        quoted = ".".join(f"[{part}]" for part in table.split("."))  # staging.listings is in the attached file
         self.db.conn.executemany(
-            f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})", rows
+            f"INSERT INTO {quoted} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})", rows
         )
 
     def add(self, rows: FileRows) -> None:
-        conn = self.db.conn
         # sqlite-utils commits here, once per file, as builds always have: the header counts commits,
         # so this keeps the seeds' database byte-identical to earlier builds.
         self.db["sources"].insert(rows.source)
-        self._insert_rows("listings", rows.listings)
-        conn.executemany(
-            "INSERT INTO staging.paper_texts (id, title, abstract) VALUES (?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET title = coalesce(paper_texts.title, excluded.title), "
-            "abstract = coalesce(paper_texts.abstract, excluded.abstract)",
-            rows.paper_texts,
-        )
+        self._insert_rows("staging.listings", rows.listings, self.staged_columns)
         self._insert_rows("parse_issues", rows.parse_issues)
+
+    def _resolve(self, normaliser: Normaliser) -> None:
+        """Decide which records are one paper (papers_db.resolve) and stage the decision; report
+        each title-only listing whose title matched two or more papers."""
+        conn = self.db.conn
+
+        def read_abstracts(listing_ids: list[int]) -> dict[int, str]:
+            rows = conn.execute("SELECT id, abstract FROM staging.listings WHERE id IN (SELECT value FROM json_each(?))",
+                                (json.dumps(listing_ids),)).fetchall()
+            return {listing: squash(abstract) for listing, abstract in rows}
+
+        resolution = normaliser.resolver.resolve(read_abstracts)
+        conn.executemany("INSERT INTO staging.merged (node, paper_id, matched_by) VALUES (?, ?, ?)",
+                         sorted((node, paper, rule) for node, (paper, rule) in resolution.merged.items()))
+        if resolution.ambiguous:
+            rows = conn.execute(
+                "SELECT source_id, line FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (json.dumps(resolution.ambiguous),),
+            ).fetchall()
+            for source_id, line in rows:
+                normaliser.issue_count += 1
+                self.resolution_issues.append({
+                    "id": normaliser.issue_count, "source_id": source_id, "line": line, "code": "ambiguous_title",
+                    "message": "title with no abstract matches two or more papers: kept as a paper of its own",
+                })
+            self._insert_rows("parse_issues", self.resolution_issues)
+        conn.commit()
 
     def _add_related_papers(self) -> None:
         conn = self.db.conn
@@ -140,13 +170,8 @@ class DatabaseWriter:
         conn = self.db.conn
         self._insert_rows("decisions", normaliser.decision_rows())
         self._insert_rows("organizations", normaliser.organization_rows())
-        if normaliser.title_only:
-            titled = conn.execute(
-                "SELECT id, title FROM staging.paper_texts WHERE abstract IS NOT NULL AND title IS NOT NULL ORDER BY id"
-            )
-            for title_only, paper in normaliser.title_only_merges(titled):
-                conn.execute("UPDATE listings SET paper_id = ? WHERE paper_id = ?", (paper, title_only))
-                conn.execute("DELETE FROM staging.paper_texts WHERE id = ?", (title_only,))
+        self._resolve(normaliser)
+        self._script("listings.sql")
         conn.commit()
         # Related papers take a second core: a worker reads the staged text while this process
         # fills papers and the full-text index.

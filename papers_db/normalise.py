@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterable
 
 from .decisions import decision_precedence, normalise_decision
 from .errors import PapersDbError
 from .records import FileRows, Record
+from .resolve import Resolver, title_key
 from .sources import SourceReading
 
 
@@ -24,7 +24,8 @@ def identity_digest(identity: str) -> bytes:
 
 
 def paper_identity(record: Record) -> str:
-    """A paper is its abstract; a record with no abstract is known by its title."""
+    """A record's own identity: its abstract, or its title when it has no abstract. Records of
+    one identity are always one paper; resolve.py says which identities are one paper too."""
     if record.abstract:
         return "abstract:" + squash(record.abstract)
     return "title:" + squash(record.title or "")
@@ -38,7 +39,7 @@ class Normaliser:
         self.decision_ids: dict[str, int] = {}  # label -> id, in order of first appearance
         self.organizations: dict[str, dict] = {}  # handle -> row
         self.identity_checks: dict[int, int] = {}  # paper id -> 64 more bits of its identity hash
-        self.title_only: dict[int, str] = {}  # paper id -> squashed title, for papers with no abstract
+        self.resolver = Resolver()  # what entity resolution needs of each record: keys, never text
         self.listing_count = 0
         self.issue_count = 0
 
@@ -58,18 +59,22 @@ class Normaliser:
             "lines": r.reading.line_count,
             "duplicate_of": self.source_ids[(original.path.name, original.sha256)] if original else None,
         }
-        listings, texts = [], []
+        listings, titles, new_abstracts, new_title_only = [], [], [], []
         for position, record in enumerate(r.reading.records, start=1):
             identity = paper_identity(record)
-            number = self._paper_id(identity)
-            if not record.abstract:
-                self.title_only[number] = identity.removeprefix("title:")
-            texts.append((number, record.title, record.abstract))
+            node, new = self._paper_id(identity)
             self.listing_count += 1
+            if new and record.abstract:
+                new_abstracts.append((node, self.listing_count, identity.removeprefix("abstract:")))
+            elif new:
+                new_title_only.append(node)
+            if (key := title_key(record.title)) is not None:
+                titles.append((key, node))
             listings.append(
                 {
                     "id": self.listing_count,
-                    "paper_id": number,
+                    "node": node,
+                    "founds": int(new),
                     "source_id": source_id,
                     "line": record.line,
                     "last_line": record.last_line,
@@ -81,24 +86,32 @@ class Normaliser:
                     "published_on": record.published_on,
                     "published_year_inferred": record.published_year_inferred,
                     "upvotes": record.upvotes,
+                    "has_title": int(record.title is not None),
+                    # whitespace and case folded, so a copy with extra spaces is not "longer"
+                    "abstract_length": len(identity) - len("abstract:") if record.abstract else None,
+                    "title": record.title,
+                    "abstract": record.abstract,
                 }
             )
+        self.resolver.add_file(titles, new_abstracts, new_title_only)
         issues = []
         for issue in r.reading.issues:
             self.issue_count += 1
             issues.append({"id": self.issue_count, "source_id": source_id, "line": issue.line,
                            "code": issue.code, "message": issue.message})
-        return FileRows(source, listings, texts, issues)
+        return FileRows(source, listings, issues)
 
-    def _paper_id(self, identity: str) -> int:
-        """A stable id from a paper's identity: 53 bits of its SHA-256, so that it is exact in
-        JavaScript too; the next 64 bits catch two identities sharing an id."""
+    def _paper_id(self, identity: str) -> tuple[int, bool]:
+        """A stable id from a record's identity, and whether it is new to this build: 53 bits of
+        its SHA-256, so that it is exact in JavaScript too; the next 64 bits catch two identities
+        sharing an id."""
         digest = identity_digest(identity)
         number = int.from_bytes(digest[:8], "big") >> 11
         check = int.from_bytes(digest[8:16], "big")
+        new = number not in self.identity_checks
         if self.identity_checks.setdefault(number, check) != check:
             raise PapersDbError(f"two different papers share the id {number}; the second is {identity[:80]!r}")
-        return number
+        return number, new
 
     def _decision_id(self, label: str | None) -> int | None:
         if label is None:
@@ -122,17 +135,3 @@ class Normaliser:
 
     def organization_rows(self) -> list[dict]:
         return list(self.organizations.values())
-
-    def title_only_merges(self, titled_papers: Iterable[tuple[int, str]]) -> list[tuple[int, int]]:
-        """(title-only paper, paper with that title and an abstract) pairs to merge, so that a paper
-        listed once without its abstract is not counted twice. `titled_papers` gives (id, title)
-        of papers that have an abstract, in id order; the first with the title wins."""
-        waiting = {title: number for number, title in sorted(self.title_only.items()) if title}
-        merges = []
-        for number, title in titled_papers:
-            match = waiting.pop(squash(title), None) if waiting else None
-            if match is not None:
-                merges.append((match, number))
-            if not waiting:
-                break
-        return merges

@@ -80,6 +80,7 @@ def build_database(
     notify = progress or (lambda event: None)
     read_metadata()  # a broken metadata.yml is reported before any work
     files: list[FileSummary] = []
+    by_source: dict[int, FileSummary] = {}  # source id -> what reading it gave
     issues = 0
     normaliser = Normaliser()
     try:
@@ -88,13 +89,17 @@ def build_database(
                 files.append(summary)
                 issues += len(summary.issues)
                 if not (strict and issues):  # under strict, read on only to report
-                    writer.add(normaliser.rows_for(r))
+                    rows = normaliser.rows_for(r)
+                    by_source[rows.source["id"]] = summary
+                    writer.add(rows)
             if strict and issues:
                 raise PapersDbError(f"{issues} parse issue(s) and --strict was given: database not written", BAD_INPUT)
             if not any(file.records for file in files):
                 raise PapersDbError("no readable listing among the sources: nothing to build")
             notify(Progress("building"))
             counts, digest = writer.finish(normaliser)
+            for issue in writer.resolution_issues:  # found once all files were read: ambiguous titles
+                by_source[issue["source_id"]].issues.append(ParseIssue(issue["line"], issue["code"], issue["message"]))
         write_inspect_file(output, digest, counts)
     except OSError as error:
         raise PapersDbError(f"{error.filename or output}: {error.strerror}") from None

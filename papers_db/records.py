@@ -50,9 +50,9 @@ class Reading:
 
 @dataclass
 class FileRows:
-    """The rows one source file contributes; `paper_texts` are (paper id, title, abstract)."""
+    """The rows one source file contributes. Listings carry their record's identity id (`node`)
+    and text; the build places them in papers once every file is read."""
 
     source: dict
     listings: list[dict]
-    paper_texts: list[tuple[int, str | None, str | None]]
     parse_issues: list[dict]

@@ -14,6 +14,8 @@ CREATE INDEX listings_decision_id ON listings(decision_id);
 CREATE INDEX listings_organization_id ON listings(organization_id);
 CREATE INDEX listings_published_on ON listings(published_on);
 CREATE INDEX listings_upvotes ON listings(upvotes);
+CREATE INDEX listings_matched_by ON listings(matched_by);
+CREATE INDEX paper_aliases_paper_id ON paper_aliases(paper_id);
 CREATE INDEX parse_issues_source_id ON parse_issues(source_id, line);
 CREATE INDEX sources_duplicate_of ON sources(duplicate_of);
 CREATE INDEX listings_source_published_on ON listings(source_id, published_on);

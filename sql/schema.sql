@@ -69,7 +69,18 @@ CREATE TABLE listings (
     published_on TEXT,
     published_year_inferred INTEGER CHECK (published_year_inferred IN (0, 1)),
     upvotes INTEGER,
+    title TEXT,  -- exactly as this listing gave it
+    abstract TEXT,  -- as this listing gave it; NULL where it is the paper's, '' where it gave none
+    matched_by TEXT NOT NULL
+        CHECK (matched_by IN ('first', 'abstract', 'title_and_abstract', 'near_abstract', 'title')),
     UNIQUE (source_id, line)
+);
+
+-- Every id a record could be given on its own (its identity's digest), and the paper it is part
+-- of now, so that an id from an earlier build still leads to its paper after papers merge.
+CREATE TABLE paper_aliases (
+    id INTEGER PRIMARY KEY,
+    paper_id INTEGER NOT NULL REFERENCES papers(id)
 );
 
 CREATE TABLE parse_issues (

@@ -277,6 +277,9 @@ def datasette_error_page():
 def handle_exception(datasette, request, exception):
     """Answer what a visitor's request can cause with a 4xx, and anything else without echoing
     the exception (Datasette 0.65 answers 500 with its text). Datasette's own handler still logs it."""
+    redirect = alias_redirect(datasette, request, exception)
+    if redirect is not None:
+        return redirect  # Datasette's own 404 answers when it finds no alias
     default_error_page, DatasetteError, Base400, _ = datasette_error_page()
     if isinstance(exception, DatasetteError):
         # 0.65 raises "Cannot sort table by x" with the default status, 500.
@@ -355,3 +358,31 @@ def parameter_too_long(path, name, value):
     if len(value) > PARAMETER_LIMIT:
         return f"A request parameter is limited to {PARAMETER_LIMIT:,} characters on this server."
     return None
+
+
+ALIAS_PATH = re.compile(r"^/(?P<database>[^/]+)/papers/(?P<paper_id>\d+)(?P<json>\.json)?$")
+
+
+def alias_redirect(datasette, request, exception):
+    """A paper id from an earlier build, before its paper merged with another (paper_aliases),
+    redirects to the paper's page: old links and bookmarks keep working. None when the request
+    is not for a missing paper."""
+    from datasette.utils.asgi import NotFound, Response  # not at import time: see datasette_error_page
+
+    match = ALIAS_PATH.match(request.path) if request is not None else None
+    if match is None or not isinstance(exception, NotFound):
+        return None
+
+    async def redirect_to_paper():
+        try:
+            db = datasette.get_database(match["database"])
+            row = (await db.execute("select paper_id from paper_aliases where id = :id",
+                                    {"id": int(match["paper_id"])})).first()
+        except Exception:  # noqa: BLE001 - not a papers-db database: Datasette's own 404 stands
+            return None
+        if row is None or str(row["paper_id"]) == match["paper_id"]:
+            return None
+        url = datasette.urls.row(db.name, "papers", str(row["paper_id"]), format="json" if match["json"] else None)
+        return Response.redirect(str(url))  # 302: a later build may list the papers apart again
+
+    return redirect_to_paper

@@ -1,0 +1,263 @@
+"""Entity resolution: which records of a build are one paper (pure: records' keys in, merges out).
+
+A record's node is its identity (normalise.paper_identity): records with the same folded
+abstract share a node, and so do title-only records with the same title. Nodes are then joined
+into papers, transitively (union-find), when:
+
+- `title_and_abstract`: they share a folded title (case, punctuation, dashes and whitespace
+  ignored) and one abstract is mostly in the other: at least TITLE_CONTAINMENT of the shorter
+  abstract's word 3-shingles are in the longer one (a revision, or another site's version);
+- `near_abstract`: their abstracts are near-identical whatever their titles: word 3-shingle
+  Jaccard at least NEAR_JACCARD. Candidates come from MinHash LSH (one-permutation MinHash in
+  SIGNATURE_BINS bins, BANDS bands of ROWS), never from all pairs;
+- `title`: a node with no abstract joins the one paper whose folded title it has. When two or
+  more papers have that title it is not guessed: it stays its own paper and is reported.
+
+Everything depends on the records alone, never on the order files are read in: similarities
+are exact (from the abstracts' text), and a paper's id is the least id of its abstract nodes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy
+
+from .related import split_words
+
+TITLE_CONTAINMENT = 0.5  # same title: half the shorter abstract's 3-shingles in the other
+NEAR_JACCARD = 0.8  # different titles: near-identical abstracts (a one-sentence edit of ten is ~0.9)
+# Unrelated abstracts on the seeds share at most 8% of 3-shingles (by containment), so both
+# thresholds are far from chance agreement.
+SHINGLE_WORDS = 3
+ROWS = 4  # bins per band: at Jaccard 0.01 (unrelated Zipf text) a band collides once in 10^8 pairs
+BANDS = 16  # a pair at Jaccard 0.8 shares a band with probability 1 - (1 - 0.8^4)^16 = 0.9998
+SIGNATURE_BINS = ROWS * BANDS
+BUCKET_REACH = 8  # in a band's bucket, each node is compared with the next 8 (all pairs in buckets up to 9)
+TITLE_GROUP_MAX = 100  # a folded title shared by more abstracts than this identifies no paper
+SIGNATURE_BATCH = 500  # abstracts hashed together: NumPy's temporaries take ~200 bytes per character
+VERIFY_BATCH = 20_000  # candidate pairs whose abstracts are read and compared together (bounds memory)
+RULE_PRECEDENCE = ("title_and_abstract", "near_abstract", "title")  # how a node joined, strongest first
+MIX = numpy.uint64(0xFF51AFD7ED558CCD)
+SHINGLE_MULTIPLIERS = (numpy.uint64(0x9E3779B97F4A7C15), numpy.uint64(0xC2B2AE3D27D4EB4F), numpy.uint64(1))
+
+
+def fold_title(title: str) -> str:
+    """A title's matching form: NFKC, case-folded, letters and digits only, so that re-casing,
+    re-punctuating or a dash for a colon or space ("Self-Supervised", "Self Supervised") agree."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", title).casefold() if ch.isalnum())
+
+
+def title_key(title: str | None) -> int | None:
+    """64 bits of the folded title's SHA-256 (signed, as SQLite and NumPy int64 keep it)."""
+    folded = fold_title(title or "")
+    if not folded:
+        return None
+    return int.from_bytes(hashlib.sha256(folded.encode()).digest()[:8], "big", signed=True)
+
+
+def _mix(values: numpy.ndarray) -> numpy.ndarray:
+    values = values ^ (values >> numpy.uint64(33))
+    values = values * MIX
+    return values ^ (values >> numpy.uint64(33))
+
+
+def shingle_hashes(folded_abstracts: list[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """(document index, hash) of every word 3-shingle of each text (already folded by
+    normalise.squash); a text of fewer than three words has its words as shingles."""
+    words = split_words([text.encode() + b" " for text in folded_abstracts])
+    papers, hashes = words.papers, words.hashes
+    same = papers[:-2] == papers[2:] if len(papers) > 2 else numpy.zeros(0, dtype=bool)
+    places = numpy.flatnonzero(same)
+    shingles = _mix(hashes[places] * SHINGLE_MULTIPLIERS[0] + hashes[places + 1] * SHINGLE_MULTIPLIERS[1]
+                    + hashes[places + 2])
+    counts = numpy.bincount(papers, minlength=len(folded_abstracts))
+    short = numpy.isin(papers, numpy.flatnonzero(counts < SHINGLE_WORDS))
+    return (numpy.concatenate([papers[places], papers[short]]),
+            numpy.concatenate([shingles, hashes[short]]))
+
+
+def band_hashes(folded_abstracts: list[str], node_ids: numpy.ndarray) -> numpy.ndarray:
+    """(documents, BANDS) uint32: each band's hash of ROWS one-permutation MinHash bins. A bin no
+    shingle falls in takes a value of the document's own, so empty bins never match."""
+    count = len(folded_abstracts)
+    documents, shingles = shingle_hashes(folded_abstracts)
+    bins = (shingles >> numpy.uint64(58)).astype(numpy.int64)  # top 6 bits: one of 64 bins
+    minimum = numpy.full(count * SIGNATURE_BINS, numpy.iinfo(numpy.uint64).max, dtype=numpy.uint64)
+    numpy.minimum.at(minimum, documents * SIGNATURE_BINS + bins, shingles)
+    minimum = minimum.reshape(count, SIGNATURE_BINS)
+    empty = minimum == numpy.iinfo(numpy.uint64).max
+    own = _mix(node_ids.astype(numpy.uint64)[:, None] * numpy.uint64(SIGNATURE_BINS)
+               + numpy.arange(SIGNATURE_BINS, dtype=numpy.uint64))
+    minimum[empty] = own[empty]
+    rows = minimum.reshape(count, BANDS, ROWS)
+    combined = numpy.zeros((count, BANDS), dtype=numpy.uint64)
+    for row in range(ROWS):
+        combined = _mix(combined * numpy.uint64(0x100000001B3) + rows[:, :, row])
+    return (combined >> numpy.uint64(32)).astype(numpy.uint32)
+
+
+def shingle_set(folded_abstract: str) -> numpy.ndarray:
+    return numpy.unique(shingle_hashes([folded_abstract])[1])
+
+
+def similarity(a: numpy.ndarray, b: numpy.ndarray) -> tuple[float, float]:
+    """(Jaccard, share of the smaller set found in the larger) of two sorted shingle sets."""
+    if not len(a) or not len(b):
+        return 0.0, 0.0
+    shared = len(numpy.intersect1d(a, b, assume_unique=True))
+    return shared / (len(a) + len(b) - shared), shared / min(len(a), len(b))
+
+
+class UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, node: int) -> int:
+        root = node
+        while (up := self.parent.get(root, root)) != root:
+            root = up
+        while node != root:  # path compression
+            self.parent[node], node = root, self.parent[node]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        a, b = self.find(self.parent.setdefault(a, a)), self.find(self.parent.setdefault(b, b))
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+@dataclass
+class Resolution:
+    """What resolution decided: each node that joined a paper founded by another node (node ->
+    (paper id, rule)), and the title-only nodes whose title matched two or more papers."""
+
+    merged: dict[int, tuple[int, str]] = field(default_factory=dict)
+    ambiguous: list[int] = field(default_factory=list)
+
+
+class Resolver:
+    """Collects what resolution needs from each file (small numbers per node, never the text),
+    then decides which nodes are one paper."""
+
+    def __init__(self) -> None:
+        self._node_parts: list[numpy.ndarray] = []  # ids of abstract nodes, per file
+        self._listing_parts: list[numpy.ndarray] = []  # each one's first listing id
+        self._band_parts: list[numpy.ndarray] = []
+        self._title_key_parts: list[numpy.ndarray] = []
+        self.title_only: set[int] = set()
+
+    def add_file(self, titles: Iterable[tuple[int, int]], new_abstract_nodes: list[tuple[int, int, str]],
+                 new_title_only: Iterable[int]) -> None:
+        """A file's (title key, node) pairs, its new abstract nodes (node, first listing id,
+        folded abstract) and its new title-only nodes."""
+        pairs = numpy.array(sorted(set(titles)), dtype=numpy.int64).reshape(-1, 2)
+        self._title_key_parts.append(pairs)
+        self.title_only.update(new_title_only)
+        if new_abstract_nodes:
+            nodes = numpy.array([node for node, _, _ in new_abstract_nodes], dtype=numpy.int64)
+            self._node_parts.append(nodes)
+            self._listing_parts.append(numpy.array([listing for _, listing, _ in new_abstract_nodes], dtype=numpy.int64))
+            texts = [text for _, _, text in new_abstract_nodes]
+            self._band_parts.extend(band_hashes(texts[start:start + SIGNATURE_BATCH], nodes[start:start + SIGNATURE_BATCH])
+                                    for start in range(0, len(texts), SIGNATURE_BATCH))
+
+    def resolve(self, read_abstracts: Callable[[list[int]], dict[int, str]]) -> Resolution:
+        """Decide. `read_abstracts` gives the folded abstract of listings by listing id."""
+        nodes = numpy.concatenate(self._node_parts) if self._node_parts else numpy.zeros(0, dtype=numpy.int64)
+        first_listing = _lookup(nodes, numpy.concatenate(self._listing_parts) if self._listing_parts else nodes)
+        bands = numpy.concatenate(self._band_parts) if self._band_parts else numpy.zeros((0, BANDS), dtype=numpy.uint32)
+        self._band_parts = []
+        titles = self._title_groups()
+        edges: dict[tuple[int, int], str] = {}
+        title_pairs = {pair for group in titles.values() if len(group[0]) <= TITLE_GROUP_MAX for pair in _all_pairs(group[0])}
+        band_pairs = _band_candidates(nodes, bands)
+        del bands
+        candidates = sorted(title_pairs | band_pairs)
+        for start in range(0, len(candidates), VERIFY_BATCH):
+            batch = candidates[start:start + VERIFY_BATCH]
+            wanted = sorted({node for pair in batch for node in pair})
+            listings = first_listing(wanted)
+            texts = read_abstracts(listings)
+            sets = {node: shingle_set(texts[listing]) for node, listing in zip(wanted, listings)}
+            for a, b in batch:
+                jaccard, containment = similarity(sets[a], sets[b])
+                if (a, b) in title_pairs and containment >= TITLE_CONTAINMENT:
+                    edges[a, b] = "title_and_abstract"
+                elif jaccard >= NEAR_JACCARD:
+                    edges[a, b] = "near_abstract"
+        return self._decide(edges, titles)
+
+    def _title_groups(self) -> dict[int, tuple[list[int], list[int]]]:
+        """Folded titles shared by two or more nodes: key -> (abstract nodes, title-only nodes)."""
+        pairs = numpy.unique(numpy.concatenate(self._title_key_parts or [numpy.zeros((0, 2), dtype=numpy.int64)]), axis=0)
+        self._title_key_parts = []
+        keys = pairs[:, 0]
+        shared = numpy.flatnonzero(numpy.r_[keys[1:] == keys[:-1], False] | numpy.r_[False, keys[1:] == keys[:-1]])
+        groups: dict[int, tuple[list[int], list[int]]] = {}
+        for key, node in pairs[shared].tolist():
+            abstract_nodes, title_nodes = groups.setdefault(key, ([], []))
+            (title_nodes if node in self.title_only else abstract_nodes).append(node)
+        return groups
+
+    def _decide(self, edges: dict[tuple[int, int], str], titles: dict[int, tuple[list[int], list[int]]]) -> Resolution:
+        joined = UnionFind()
+        rules: dict[int, str] = {}
+        for (a, b), rule in edges.items():
+            joined.union(a, b)
+            for node in (a, b):
+                rules[node] = min(rules.get(node, rule), rule, key=RULE_PRECEDENCE.index)
+        resolution = Resolution()
+        for abstract_nodes, title_nodes in titles.values():
+            if not title_nodes:
+                continue
+            papers = {joined.find(node) for node in abstract_nodes}
+            for node in title_nodes:  # the same folded title: one title-only paper whatever happens
+                joined.union(title_nodes[0], node)
+                rules[node] = "title"
+            if len(papers) == 1:
+                joined.union(papers.pop(), title_nodes[0])
+            elif papers:
+                resolution.ambiguous.extend(title_nodes)
+        clusters: dict[int, list[int]] = {}
+        for node in list(joined.parent):  # every node that joined another
+            clusters.setdefault(joined.find(node), []).append(node)
+        for members in clusters.values():
+            with_abstract = [node for node in members if node not in self.title_only]
+            paper = min(with_abstract or members)
+            for node in members:
+                if node != paper:
+                    resolution.merged[node] = (paper, rules[node])
+        resolution.ambiguous.sort()
+        return resolution
+
+
+def _lookup(keys: numpy.ndarray, values: numpy.ndarray) -> Callable[[list[int]], list[int]]:
+    """A mapping from keys to values kept as two sorted arrays (a dict of a million ints takes 100 MB)."""
+    order = numpy.argsort(keys)
+    keys, values = keys[order], values[order]
+    return lambda wanted: values[numpy.searchsorted(keys, wanted)].tolist()
+
+
+def _all_pairs(nodes: list[int]) -> Iterable[tuple[int, int]]:
+    ordered = sorted(nodes)
+    return ((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:])
+
+
+def _band_candidates(nodes: numpy.ndarray, bands: numpy.ndarray) -> set[tuple[int, int]]:
+    """Pairs of nodes that share a band's hash: each node against the next BUCKET_REACH in its
+    bucket, band by band (memory: one band's order at a time)."""
+    pairs = set()
+    for band in range(bands.shape[1]):
+        order = numpy.argsort(bands[:, band], kind="stable")
+        ordered = bands[order, band]
+        for step in range(1, BUCKET_REACH + 1):
+            same = numpy.flatnonzero(ordered[step:] == ordered[:-step])
+            if not len(same):
+                break
+            a, b = nodes[order[same]], nodes[order[same + step]]
+            pairs.update(zip(numpy.minimum(a, b).tolist(), numpy.maximum(a, b).tolist()))
+    return pairs

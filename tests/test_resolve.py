@@ -1,0 +1,245 @@
+"""Paper identity across sources: one paper however its listings differ, two when they only share
+a title.
+
+The fixtures below are small listings written for each case. Expected papers, ids and rules are
+derived here from the texts and the documented rules (README, metadata.yml), not from the code:
+a record's own id is 53 bits of the SHA-256 of "abstract:" + its abstract folded (or "title:" +
+its title), a paper's id is the least id of its records with an abstract, and listings are
+numbered in file-name order.
+"""
+
+import asyncio
+import hashlib
+import re
+import sqlite3
+
+from conftest import SOURCES
+from datasette.app import Datasette
+from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, hf_page, review_text
+
+from papers_db import build_database
+from papers_db.metadata import read_metadata
+
+# A revision adds a sentence; an edit of the revision changes two words (shorter, so the revision
+# stays the longest abstract).
+REVISED_A = ABSTRACT_A + " We also release the loan data and the code that reproduces every table."
+EDITED_A = REVISED_A.replace("lenders decide", "banks decide").replace("usual methods", "common methods")
+ABSTRACT_D = (
+    "Sampling from a diffusion model takes hundreds of network evaluations. We distil the sampler "
+    "into a student that needs ten steps, and show that the student matches the teacher on three "
+    "image benchmarks while using a tenth of the compute at inference time."
+)
+ABSTRACT_E = (
+    "Graph neural networks forget what they learned on old graphs when they are trained on new "
+    "ones. We replay a small memory of past subgraphs chosen by their influence on the loss and "
+    "halve forgetting on five continual graph learning benchmarks without storing whole graphs."
+)
+ABSTRACT_F = (
+    "Language models repeat the errors of their training data. We trace factual errors in model "
+    "answers back to the documents that taught them, and show that removing a handful of those "
+    "documents corrects most errors without hurting accuracy on any other question we asked."
+)
+HOMONYM = "Scaling Laws for Neural Language Models"
+
+
+def record_id(kind, text):
+    """A record's own id, from the documented rule (README: "Some rules the data follows")."""
+    folded = " ".join(text.casefold().split())
+    return int.from_bytes(hashlib.sha256(f"{kind}:{folded}".encode()).digest()[:8], "big") >> 11
+
+
+def shingles(text):
+    words = re.findall(r"[\w-]+", text.lower())
+    return set(zip(words, words[1:], words[2:]))
+
+
+def jaccard(a, b):
+    a, b = shingles(a), shingles(b)
+    return len(a & b) / len(a | b)
+
+
+def hf_entry(title, abstract, date_line):
+    return [title, "", abstract, "", "  • 4 authors", "·", date_line]
+
+
+def write_corpus(folder):
+    folder.mkdir()
+    (folder / "review.txt").write_text(review_text(
+        "Reject Inference Revisited", ABSTRACT_A, "Accept (Oral)",
+        HOMONYM, ABSTRACT_B, "Reject",
+        HOMONYM, ABSTRACT_C,
+        HOMONYM.lower(), "Accept (Poster)",  # title alone, and two papers have that title
+        "Sampling in Ten Steps", ABSTRACT_D, "Accept (Spotlight)",
+    ), encoding="utf-8")
+    (folder / "hf.txt").write_text(hf_page(
+        hf_entry("Reject inference, revisited", REVISED_A, "Oct 3, 2025 40"),
+        hf_entry("Who Gets a Second Chance? Lending after Rejection", EDITED_A, "Oct 3, 2025 7"),
+        hf_entry("SAMPLING IN TEN STEPS", ABSTRACT_D, "Sep 30, 2025"),
+        hf_entry("Continual Graph Learning by Replay", ABSTRACT_E, "Aug 1, 2025 3"),
+    ), encoding="utf-8")
+    (folder / "hf2.txt").write_text(hf_page(
+        hf_entry("Continual Graph Learning by Replay", "  " + ABSTRACT_E.replace(". ", ".  "), "Aug 1, 2025 9"),
+    ), encoding="utf-8")
+    (folder / "review2.txt").write_text(review_text(
+        "Sampling in ten steps!", "Accept (Oral)",  # title alone, one paper has that title
+        "Tracing Errors to Documents", ABSTRACT_F,
+    ), encoding="utf-8")
+    (folder / "manifest.toml").write_text("\n".join(
+        ['[[source]]\nfile = "review.txt"\nformat = "review_listing"',
+         '[[source]]\nfile = "review2.txt"\nformat = "review_listing"',
+         '[[source]]\nfile = "hf.txt"\nformat = "hf_daily_papers"\nsnapshot_date = "2025-11-12"',
+         '[[source]]\nfile = "hf2.txt"\nformat = "hf_daily_papers"\nsnapshot_date = "2025-11-12"']) + "\n", encoding="utf-8")
+    return folder
+
+
+def rows(db, sql, *params):
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(sql, params)]
+
+
+# Listing ids follow file-name order: hf.txt (1-4), hf2.txt (5), review.txt (6-10), review2.txt (11-12).
+LISTINGS = {
+    "revised": 1, "edited": 2, "d_recased": 3, "e": 4, "e_again": 5,
+    "a": 6, "homonym_b": 7, "homonym_c": 8, "ambiguous": 9, "d": 10, "d_title_only": 11, "f": 12,
+}
+
+
+def test_the_fixture_is_what_each_case_says():
+    """The texts themselves, read independently of the code: the revision contains the original,
+    the edit is near-identical to the revision but not to the original (so only the chain joins
+    them), homonyms share nothing."""
+    assert shingles(ABSTRACT_A) <= shingles(REVISED_A)
+    assert jaccard(REVISED_A, EDITED_A) >= 0.8 > jaccard(ABSTRACT_A, EDITED_A)
+    assert jaccard(ABSTRACT_B, ABSTRACT_C) < 0.05
+    assert len(EDITED_A) < len(REVISED_A) and len(ABSTRACT_A) < len(REVISED_A)
+
+
+def test_each_way_of_listing_a_paper_again(tmp_path):
+    report = build_database([write_corpus(tmp_path / "corpus")], tmp_path / "papers.db", related=False)
+    db = report.output
+    a, revised, edited = (record_id("abstract", text) for text in (ABSTRACT_A, REVISED_A, EDITED_A))
+    lending = min(a, revised, edited)
+    d, e, f = (record_id("abstract", text) for text in (ABSTRACT_D, ABSTRACT_E, ABSTRACT_F))
+    b, c = record_id("abstract", ABSTRACT_B), record_id("abstract", ABSTRACT_C)
+    ambiguous = record_id("title", HOMONYM.lower())
+    assert report.papers == 7 and report.listings == 12
+
+    papers = {row["id"]: row for row in rows(db, "select p.*, d.label from papers p left join decisions d on d.id = p.best_decision_id")}
+    assert set(papers) == {lending, b, c, ambiguous, d, e, f}
+    # Chain of three: the original, its revision (same title re-punctuated), an edit under a new title.
+    assert papers[lending]["title"] == "Reject inference, revisited"  # the longest abstract's listing
+    assert papers[lending]["abstract"] == REVISED_A
+    assert (papers[lending]["label"], papers[lending]["tier"], papers[lending]["max_upvotes"]) == ("Accept (Oral)", "oral", 40)
+    assert (papers[lending]["listings_count"], papers[lending]["source_count"]) == (3, 2)
+    # Homonyms stay two papers; the title alone that both could claim stays its own paper.
+    assert (papers[b]["title"], papers[b]["label"]) == (HOMONYM, "Reject")
+    assert (papers[c]["title"], papers[c]["label"]) == (HOMONYM, None)
+    assert (papers[ambiguous]["title"], papers[ambiguous]["abstract"], papers[ambiguous]["tier"]) == (HOMONYM.lower(), None, "poster")
+    # Re-cased title, same abstract; and a title alone that names this one paper: its decision counts.
+    assert (papers[d]["title"], papers[d]["abstract"]) == ("SAMPLING IN TEN STEPS", ABSTRACT_D)  # equal abstracts: the earliest
+    assert (papers[d]["label"], papers[d]["tier"], papers[d]["listings_count"]) == ("Accept (Oral)", "oral", 3)
+    assert (papers[e]["listings_count"], papers[e]["source_count"], papers[e]["max_upvotes"]) == (2, 2, 9)
+
+    listings = {row["id"]: row for row in rows(db, "select * from listings")}
+    founder = {a: "a", revised: "revised", edited: "edited"}[lending]
+    expected = {
+        "revised": (lending, "Reject inference, revisited", None, "title_and_abstract"),
+        "edited": (lending, "Who Gets a Second Chance? Lending after Rejection", EDITED_A, "near_abstract"),
+        "a": (lending, "Reject Inference Revisited", ABSTRACT_A, "title_and_abstract"),
+        "d_recased": (d, "SAMPLING IN TEN STEPS", None, "first"),
+        "d": (d, "Sampling in Ten Steps", None, "abstract"),
+        "d_title_only": (d, "Sampling in ten steps!", "", "title"),
+        "e": (e, "Continual Graph Learning by Replay", None, "first"),
+        "e_again": (e, "Continual Graph Learning by Replay", "  " + ABSTRACT_E.replace(". ", ".  "), "abstract"),
+        "homonym_b": (b, HOMONYM, None, "first"),
+        "homonym_c": (c, HOMONYM, None, "first"),
+        "ambiguous": (ambiguous, HOMONYM.lower(), None, "first"),
+        "f": (f, "Tracing Errors to Documents", None, "first"),
+    }
+    expected[founder] = (*expected[founder][:3], "first")
+    got = {name: tuple(listings[number][k] for k in ("paper_id", "title", "abstract", "matched_by"))
+           for name, number in LISTINGS.items()}
+    assert got == expected
+    # What each page said is always coalesce(listings.abstract, papers.abstract).
+    said = {row["id"]: row["said"] for row in rows(db, "select l.id, coalesce(l.abstract, p.abstract) as said "
+                                                        "from listings l join papers p on p.id = l.paper_id")}
+    assert said[LISTINGS["a"]] == ABSTRACT_A and said[LISTINGS["edited"]] == EDITED_A and said[LISTINGS["d_title_only"]] == ""
+
+    aliases = {row["id"]: row["paper_id"] for row in rows(db, "select * from paper_aliases")}
+    assert aliases == {a: lending, revised: lending, edited: lending, b: b, c: c, ambiguous: ambiguous, d: d,
+                       record_id("title", "Sampling in ten steps!"): d, e: e, f: f}
+    issues = rows(db, "select s.file_name, i.line, i.code from parse_issues i join sources s on s.id = i.source_id "
+                      "order by s.file_name, i.line, i.code")
+    lines = (tmp_path / "corpus" / "review.txt").read_text().split("\n")
+    ambiguous_line = lines.index(HOMONYM.lower()) + 1
+    title_only_line = (tmp_path / "corpus" / "review2.txt").read_text().split("\n").index("Sampling in ten steps!") + 1
+    assert issues == [
+        {"file_name": "review.txt", "line": ambiguous_line, "code": "ambiguous_title"},
+        {"file_name": "review.txt", "line": ambiguous_line, "code": "missing_abstract"},
+        {"file_name": "review2.txt", "line": title_only_line, "code": "missing_abstract"},
+    ]
+    assert [issue.code for file in report.files for issue in file.issues].count("ambiguous_title") == 1
+
+
+def test_file_order_does_not_change_the_database(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus")
+    files = sorted(corpus.glob("*.txt"))
+    forward = build_database(files, tmp_path / "forward.db", related=False)
+    shuffled = [files[2], files[0], files[3], files[1]]
+    backward = build_database(shuffled, tmp_path / "backward.db", related=False)
+    whole = build_database([corpus], tmp_path / "whole.db", related=False)
+    assert forward.sha256 == backward.sha256 == whole.sha256
+
+
+def test_title_alone_of_a_paper_already_seen_builds(tmp_path):
+    """It crashed the build with `database staging is locked` before."""
+    seed = SOURCES / "001_d90573da5af4b331.txt"
+    title, abstract = seed.read_text(encoding="utf-8").split("\n")[:2]
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "again.txt").write_text(review_text(title, "Accept (Oral)", "Tracing Errors to Documents", ABSTRACT_F),
+                                     encoding="utf-8")
+    (extra / "manifest.toml").write_text('[[source]]\nfile = "again.txt"\nformat = "review_listing"\n', encoding="utf-8")
+    report = build_database([SOURCES, extra], tmp_path / "papers.db", related=False)
+    assert (report.papers, report.listings) == (319 + 1, 336 + 2)
+    paper = record_id("abstract", abstract)
+    got = rows(report.output, "select l.matched_by, l.abstract, p.tier from listings l join papers p on p.id = l.paper_id "
+                              "where l.paper_id = ? order by l.id", paper)
+    assert got == [{"matched_by": "first", "abstract": None, "tier": "oral"},
+                   {"matched_by": "title", "abstract": "", "tier": "oral"}]
+
+
+def test_a_source_that_merges_papers_leaves_both_old_ids_working(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus")
+    a, revised, edited = (record_id("abstract", text) for text in (ABSTRACT_A, REVISED_A, EDITED_A))
+    alone = build_database([corpus / "review.txt"], tmp_path / "before.db", related=False)
+    assert rows(alone.output, "select id from papers where id = ?", a) == [{"id": a}]
+    pages = build_database([corpus / "hf.txt"], tmp_path / "pages.db", related=False)
+    assert rows(pages.output, "select id from papers where id = ?", min(revised, edited)) == [{"id": min(revised, edited)}]
+    merged = build_database([corpus], tmp_path / "papers.db", related=False).output
+    paper = min(a, revised, edited)
+    old_ids = {a, min(revised, edited)}
+    assert {row["paper_id"] for row in rows(merged, "select paper_id from paper_aliases where id in (?, ?)", *old_ids)} == {paper}
+
+    async def fetch(path):
+        metadata, _ = read_metadata()
+        datasette = Datasette([str(merged)], metadata=metadata)
+        return await datasette.client.get(path)
+
+    for old in old_ids - {paper}:
+        response = asyncio.run(fetch(f"/papers/papers/{old}"))
+        assert (response.status_code, response.headers["location"]) == (302, f"/papers/papers/{paper}")
+        response = asyncio.run(fetch(f"/papers/papers/{old}.json"))
+        assert (response.status_code, response.headers["location"]) == (302, f"/papers/papers/{paper}.json")
+    assert asyncio.run(fetch(f"/papers/papers/{paper}")).status_code == 200
+    assert asyncio.run(fetch("/papers/papers/12345")).status_code == 404  # no paper, no alias
+
+
+def test_seed_listings_are_each_their_own_record_or_an_exact_repeat(built_db):
+    """The seeds: 319 distinct abstracts over 336 listings (test_pipeline), so 319 founding
+    listings, 17 exact repeats, and no other merge."""
+    counts = {row["matched_by"]: row["n"] for row in rows(built_db, "select matched_by, count(*) as n from listings group by 1")}
+    assert counts == {"first": 319, "abstract": 17}
+    assert rows(built_db, "select count(*) as n, sum(id = paper_id) as own from paper_aliases") == [{"n": 319, "own": 319}]
+    assert rows(built_db, "select count(*) as n from listings where abstract is not null") == [{"n": 0}]
