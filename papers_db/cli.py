@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from rich.markup import escape
 from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
-from .errors import BAD_INPUT, PapersDbError
+from .errors import BAD_INPUT, BUG, Interrupted, PapersDbError, signals_interrupt
 from .export import export_parquet_files
 from .pipeline import FileSummary, Progress, build_database, check_sources
 from .serve import datasette_serve_args, prepare_serving
@@ -28,6 +29,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+show_tracebacks = False  # --debug
 
 PathsArgument = typer.Argument(
     None,
@@ -37,8 +39,48 @@ PathsArgument = typer.Argument(
 
 
 def fail(message: str, status: int) -> None:
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    say_error(message)
     raise typer.Exit(status)
+
+
+def say_error(message: str) -> None:
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def one_line_errors(command):
+    """Every way a command can fail ends as one line on stderr and an exit status (README):
+    the project's own errors, an interruption by Ctrl-C, SIGTERM or SIGHUP, and, for a bug, the
+    exception's name and message (its traceback with --debug)."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except PapersDbError as error:
+            fail(str(error), error.exit_status)
+        except KeyboardInterrupt as interruption:
+            if show_tracebacks:
+                raise
+            ending = interruption if isinstance(interruption, Interrupted) else Interrupted()
+            fail(f"interrupted by {ending}", ending.exit_status)
+        except Exception as error:
+            if show_tracebacks:
+                raise
+            fail(f"unexpected {type(error).__name__}: {' '.join(str(error).split())} "
+                 f"(a bug: please report it with the output of --debug)", BUG)
+
+    return run
+
+
+@app.callback()
+def options(
+    debug: bool = typer.Option(False, "--debug", help="On an error, show its Python traceback too (for a bug report)."),
+) -> None:
+    """Build and serve papers-db: machine-learning paper listings as one searchable SQLite file."""
+    global show_tracebacks
+    show_tracebacks = debug
 
 
 def progress_bar() -> ProgressBar:
@@ -56,7 +98,7 @@ class ProgressDisplay:
 
     def __call__(self, event: Progress) -> None:
         if event.step == "reading":
-            self.bar.update(self.task, description=f"Reading {event.name}", total=event.total)
+            self.bar.update(self.task, description=f"Reading {escape(event.name)}", total=event.total)
         elif event.step == "read":
             self.bar.update(self.task, completed=event.done, total=event.total)
             self.warn(event.summary)
@@ -89,6 +131,7 @@ def files_table(title: str, files: list[FileSummary]) -> Table:
 
 
 @app.command()
+@one_line_errors
 def build(
     paths: list[Path] = PathsArgument,
     output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help="Database file to write."),
@@ -105,14 +148,10 @@ def build(
     interrupted build never leaves a half-written database. A SHA-256 of the result is written
     to <output>.sha256.
     """
-    try:
-        with progress_bar() as bar:
-            display = ProgressDisplay(bar)
-            report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related,
-                                    progress=display)
-        display.finish()
-    except PapersDbError as error:
-        fail(str(error), error.exit_status)
+    with progress_bar() as bar:
+        display = ProgressDisplay(bar)
+        report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
+    display.finish()
     console.print(files_table("Sources read", report.files))
     console.print(
         f"[green]built[/] {escape(str(output))}: {len(report.files)} files, {report.listings} listings, "
@@ -123,19 +162,17 @@ def build(
 
 
 @app.command()
+@one_line_errors
 def check(paths: list[Path] = PathsArgument) -> None:
     """Read and validate sources without writing a database.
 
     Prints, per file, its lines, records, parse issues and lines accounted for by nothing
     (the goal is none). Exits 1 if any line is unaccounted for.
     """
-    try:
-        with progress_bar() as bar:
-            display = ProgressDisplay(bar)
-            files = check_sources(paths or [DEFAULT_SOURCES], progress=display)
-        display.finish()
-    except PapersDbError as error:
-        fail(str(error), error.exit_status)
+    with progress_bar() as bar:
+        display = ProgressDisplay(bar)
+        files = check_sources(paths or [DEFAULT_SOURCES], progress=display)
+    display.finish()
     console.print(files_table("Line accounting", files))
     missing = [(file.name, n) for file in files for n in file.unaccounted]
     for name, number in missing[:20]:
@@ -145,6 +182,7 @@ def check(paths: list[Path] = PathsArgument) -> None:
 
 
 @app.command()
+@one_line_errors
 def serve(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to serve."),
     port: int = typer.Option(8001, "--port", "-p", help="Port to listen on (127.0.0.1 only)."),
@@ -160,10 +198,7 @@ def serve(
         # Datasette names a database after its file, and metadata.yml describes one named "papers".
         fail(f"{database}: Datasette would call this database {database.stem!r}, which metadata.yml does not "
              f"describe; serve a file named {DEFAULT_OUTPUT.name} (build it with --output DIR/{DEFAULT_OUTPUT.name})", 2)
-    try:
-        prepare_serving(database)
-    except PapersDbError as error:
-        fail(str(error), error.exit_status)
+    prepare_serving(database)
     command = [sys.executable, "-m", "datasette", *datasette_serve_args(database, port)]
     console.print(f"Serving {escape(str(database))} at http://127.0.0.1:{port}/ (Ctrl+C to stop)", highlight=False)
     sys.stdout.flush()
@@ -173,6 +208,7 @@ def serve(
 
 
 @app.command("export-parquet")
+@one_line_errors
 def export_parquet(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to export."),
     folder: Path = typer.Option(DEFAULT_OUTPUT.parent / "parquet", "--output", "-o", help="Folder for the .parquet files."),
@@ -182,13 +218,11 @@ def export_parquet(
     papers, listings, sources, decisions, organizations, code_links and parse_issues are written
     as <folder>/<table>.parquet, compressed with zstd, with the database's column names.
     """
-    try:
-        written = export_parquet_files(database, folder)
-    except PapersDbError as error:
-        fail(str(error), error.exit_status)
+    written = export_parquet_files(database, folder)
     for path in written:
         console.print(f"wrote {escape(str(path))} ({path.stat().st_size:,} bytes)", highlight=False)
 
 
 def main() -> None:
-    app()
+    with signals_interrupt():
+        app()

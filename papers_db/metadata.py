@@ -38,9 +38,14 @@ def deep_merge(base: dict, extra: dict) -> dict:
     return merged
 
 
-def write_datasette_metadata(database: Path) -> Path:
-    """The merged metadata Datasette 0.65 reads, beside the database (also for `datasette publish`)."""
+def datasette_metadata_text() -> str:
+    """The merged metadata Datasette 0.65 reads, as JSON."""
     metadata, _ = read_metadata()
+    return json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_datasette_metadata(database: Path) -> Path:
+    """The merged metadata beside the database (also for `datasette publish`)."""
     path = metadata_file_for(database)
-    path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(datasette_metadata_text(), encoding="utf-8")
     return path

@@ -4,13 +4,14 @@ benchmark all call `build_database`; `check_sources` reads without writing anyth
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BAD_INPUT, PapersDbError
+from .errors import BAD_INPUT, SYSTEM, Interrupted, PapersDbError, last_signal
 from .load import DatabaseWriter
-from .metadata import read_metadata, write_datasette_metadata
+from .metadata import read_metadata
 from .normalise import Normaliser
 from .processes import second_process
 from .records import ParseIssue
@@ -94,9 +95,13 @@ def build_database(
                 raise PapersDbError("no readable listing among the sources: nothing to build")
             notify(Progress("building"))
             papers, digest = writer.finish(normaliser)
-        write_datasette_metadata(output)
     except OSError as error:
-        raise PapersDbError(f"{error.filename or output}: {error.strerror}") from None
+        raise PapersDbError(f"{error.filename or output}: cannot write: {error.strerror}; nothing was replaced",
+                            SYSTEM) from None
+    except sqlite3.OperationalError as error:
+        if str(error) == "interrupted":  # a signal's handler stopped a statement (load.SIGNAL_CHECK_STEPS)
+            raise Interrupted(last_signal()) from None
+        raise PapersDbError(f"{output}: cannot write the database: {error}; nothing was replaced", SYSTEM) from None
     return BuildReport(output, digest, papers, normaliser.listing_count, files)
 
 
