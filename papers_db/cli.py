@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
+from .database import check_built_database
 from .errors import BAD_INPUT, BUG, Interrupted, PapersDbError, signals_interrupt
 from .export import export_parquet_files
 from .pipeline import FileSummary, Progress, build_database, check_sources
@@ -192,8 +193,7 @@ def serve(
     The file is opened immutable (-i) with an inspect file, so Datasette never writes to it and
     offers it for download; metadata.yml supplies descriptions, queries and facets.
     """
-    if not database.is_file():
-        fail(f"{database}: no database here; run `papers-db build` first", 2)
+    check_built_database(database)
     if database.stem != DEFAULT_OUTPUT.stem:
         # Datasette names a database after its file, and metadata.yml describes one named "papers".
         fail(f"{database}: Datasette would call this database {database.stem!r}, which metadata.yml does not "

@@ -7,7 +7,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import PapersDbError
+from .database import check_built_database, open_read_only
+from .errors import BAD_INPUT, SYSTEM, PapersDbError
 from .load import ensure_output_folder
 
 EXPORTED_TABLES = ("papers", "listings", "sources", "decisions", "organizations", "code_links", "parse_issues")
@@ -22,10 +23,9 @@ def export_parquet_files(database: Path, folder: Path, tables: Iterable[str] = E
         import pyarrow.parquet as pq
     except ImportError:
         raise PapersDbError("Parquet export needs pyarrow: pip install -e '.[parquet]'") from None
-    if not database.is_file():
-        raise PapersDbError(f"{database}: no database here; run `papers-db build` first")
+    check_built_database(database)
     ensure_output_folder(folder / "x.parquet")
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = open_read_only(database)
     written = []
     try:
         for table in tables:
@@ -45,6 +45,11 @@ def export_parquet_files(database: Path, folder: Path, tables: Iterable[str] = E
             finally:
                 temporary.unlink(missing_ok=True)
             written.append(target)
+    except sqlite3.DatabaseError as error:
+        raise PapersDbError(f"{database}: damaged SQLite database ({error}); rebuild it with `papers-db build`",
+                            BAD_INPUT) from None
+    except OSError as error:
+        raise PapersDbError(f"{error.filename or folder}: cannot write: {error.strerror}", SYSTEM) from None
     finally:
         conn.close()
     return written

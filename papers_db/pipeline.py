@@ -113,7 +113,7 @@ def check_sources(sources: Iterable[Path | str], progress: ProgressCallback | No
 
 def summarise(r: SourceReading) -> FileSummary:
     reading = r.reading
-    return FileSummary(r.source.path.name, reading.format, reading.line_count, len(reading.records),
+    return FileSummary(r.source.name, reading.format, reading.line_count, len(reading.records),
                        list(reading.issues), reading.unaccounted_lines())
 
 
@@ -128,11 +128,11 @@ def each_reading(paths: Iterable[Path | str], notify: ProgressCallback) -> Itera
     done = 0
 
     def on_file(source) -> None:
-        notify(Progress("reading", done, len(sources), source.path.name))
+        notify(Progress("reading", done, len(sources), source.name))
 
     with second_process() if parallel else contextlib.nullcontext() as pool:
         for r in read_sources(sources, on_file=on_file, pool=pool):
             done += 1
             summary = summarise(r)
-            notify(Progress("read", done, len(sources), r.source.path.name, summary))
+            notify(Progress("read", done, len(sources), r.source.name, summary))
             yield r, summary

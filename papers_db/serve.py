@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .database import check_built_database
+from .errors import BAD_INPUT, PapersDbError
 from .metadata import metadata_file_for, read_metadata, write_datasette_metadata
 
 
@@ -15,14 +17,19 @@ def inspect_file_for(database: Path) -> Path:
 
 def prepare_serving(database: Path) -> None:
     """Write what Datasette reads beside the database: the inspect file and merged metadata."""
+    check_built_database(database)
     write_datasette_metadata(database)
     inspect_file = inspect_file_for(database)
     if not inspect_file.is_file() or inspect_file.stat().st_mtime < database.stat().st_mtime:
         # Table counts and hash, so that an immutable database is never counted at request time.
-        subprocess.run(
+        inspected = subprocess.run(
             [sys.executable, "-m", "datasette", "inspect", str(database), "--inspect-file", str(inspect_file)],
-            check=True,
+            capture_output=True, text=True,
         )
+        if inspected.returncode != 0:
+            last_line = (inspected.stderr.strip().splitlines() or ["no message"])[-1]
+            raise PapersDbError(f"{database}: Datasette cannot read it ({last_line}); rebuild it with `papers-db build`",
+                                BAD_INPUT)
 
 
 def datasette_serve_args(database: Path, port: int = 8001) -> list[str]:
