@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT, SOURCES, run_cli
 
 VENDORED = sorted(p for p in SOURCES.iterdir() if p.suffix == ".txt")

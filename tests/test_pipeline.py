@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 
 from papers_db.errors import PapersDbError
 from papers_db.pipeline import build_database
-
 from papers_db.processes import second_process
 from papers_db.sources import find_sources, read_sources
 
