@@ -74,6 +74,8 @@ def test_counts_too_large_for_sqlite_are_parse_issues():
     record, issues = read_one_entry(f"  • {huge} authors", f"Nov 3 {huge}")
     assert (record.authors_count, record.upvotes, record.published_on) == (None, None, "2025-11-03")
     assert issues == [(17, "number_too_large"), (19, "number_too_large")]
+    record, issues = read_one_entry(f"  • {'7' * 100_000} authors", f"Nov 3 {'0' * 100_000}5")  # past int()'s 4,300 digits
+    assert (record.authors_count, record.upvotes, issues) == (None, 5, [(17, "number_too_large")])
     record, issues = read_one_entry("  • 12 authors", f"Nov 3 {2**63 - 1}")
     assert (record.upvotes, issues) == (2**63 - 1, [])
 

@@ -165,11 +165,12 @@ def _has_letter_or_digit(text: str) -> bool:
 
 def _stored_count(digits: str, number: int, what: str, reading: Reading) -> int | None:
     """A count as an integer SQLite can store; a larger one (19 digits and more) is reported."""
-    value = int(digits)
-    if value > SQLITE_INTEGER_MAX:
+    significant = digits.lstrip("0") or "0"
+    # The length is checked first: Python refuses to convert more than 4,300 digits at all.
+    if len(significant) > len(str(SQLITE_INTEGER_MAX)) or int(significant) > SQLITE_INTEGER_MAX:
         reading.issues.append(ParseIssue(number, "number_too_large", f"{what} {digits} is too large to be a count"))
         return None
-    return value
+    return int(significant)
 
 
 def _set_entry_date(record: Record, number: int, line: str, page_day: dt.date | None, reading: Reading) -> None:
