@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import sys
@@ -14,10 +15,11 @@ from rich.markup import escape
 from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
-from .errors import BAD_INPUT, PapersDbError
+from .database import check_built_database
+from .errors import BAD_INPUT, BUG, USAGE, Interrupted, PapersDbError, signals_interrupt
 from .export import FORMATS, export_files
 from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
-from .serve import check_database, printable, run_server, server_command
+from .serve import printable, run_server, server_command
 
 DEFAULT_SOURCES = Path("sources")
 DEFAULT_OUTPUT = Path("dist") / "papers.db"
@@ -35,6 +37,7 @@ app = typer.Typer(
 console = Console(stderr=True, emoji=False, highlight=False)
 # On a terminal, tables fit its width; piped, rich would cut them at 80 columns, so any width goes.
 results = Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 100_000)
+show_tracebacks = False  # --debug
 
 JsonOption = typer.Option(False, "--json", help="Print the report as JSON on stdout (progress and warnings stay on stderr).")
 PathsArgument = typer.Argument(
@@ -47,6 +50,42 @@ PathsArgument = typer.Argument(
 def fail(message: str, status: int) -> None:
     console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(status)
+
+
+def one_line_errors(command):
+    """Every way a command can fail ends as one line on stderr and an exit status (README):
+    the project's own errors, an interruption by Ctrl-C, SIGTERM or SIGHUP, and, for a bug, the
+    exception's name and message (its traceback with --debug)."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except PapersDbError as error:
+            fail(str(error), error.exit_status)
+        except KeyboardInterrupt as interruption:
+            if show_tracebacks:
+                raise
+            ending = interruption if isinstance(interruption, Interrupted) else Interrupted()
+            fail(f"interrupted by {ending}", ending.exit_status)
+        except Exception as error:
+            if show_tracebacks:
+                raise
+            fail(f"unexpected {type(error).__name__}: {' '.join(str(error).split())} "
+                 f"(a bug: please report it with the output of --debug)", BUG)
+
+    return run
+
+
+@app.callback()
+def options(
+    debug: bool = typer.Option(False, "--debug", help="On an error, show its Python traceback too (for a bug report)."),
+) -> None:
+    """Build and serve papers-db: machine-learning paper listings as one searchable SQLite file."""
+    global show_tracebacks
+    show_tracebacks = debug
 
 
 def progress_bar() -> ProgressBar:
@@ -64,7 +103,7 @@ class ProgressDisplay:
 
     def __call__(self, event: Progress) -> None:
         if event.step == "reading":
-            self.bar.update(self.task, description=f"Reading {event.name}", total=event.total)
+            self.bar.update(self.task, description=f"Reading {escape(event.name)}", total=event.total)
         elif event.step == "read":
             self.bar.update(self.task, completed=event.done, total=event.total)
             self.warn(event.summary)
@@ -110,6 +149,7 @@ def print_json(document: dict) -> None:
 
 
 @app.command()
+@one_line_errors
 def build(
     paths: list[Path] = PathsArgument,
     output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help="Database file to write."),
@@ -127,14 +167,10 @@ def build(
     interrupted build never leaves a half-written database. A SHA-256 of the result is written
     to <output>.sha256.
     """
-    try:
-        with progress_bar() as bar:
-            display = ProgressDisplay(bar)
-            report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related,
-                                    progress=display)
-        display.finish()
-    except PapersDbError as error:
-        fail(str(error), error.exit_status)
+    with progress_bar() as bar:
+        display = ProgressDisplay(bar)
+        report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
+    display.finish()
     if as_json:
         print_json(build_json(report))
         return
@@ -148,19 +184,17 @@ def build(
 
 
 @app.command()
+@one_line_errors
 def check(paths: list[Path] = PathsArgument, as_json: bool = JsonOption) -> None:
     """Read and validate sources without writing a database.
 
     Prints, per file, its lines, records, parse issues and lines accounted for by nothing
     (the goal is none). Exits 1 if any line is unaccounted for.
     """
-    try:
-        with progress_bar() as bar:
-            display = ProgressDisplay(bar)
-            files = check_sources(paths or [DEFAULT_SOURCES], progress=display)
-        display.finish()
-    except PapersDbError as error:
-        fail(str(error), error.exit_status)
+    with progress_bar() as bar:
+        display = ProgressDisplay(bar)
+        files = check_sources(paths or [DEFAULT_SOURCES], progress=display)
+    display.finish()
     missing = [(file.name, n) for file in files for n in file.unaccounted]
     if as_json:
         print_json({"files": [file_json(file) for file in files], "unaccounted": len(missing)})
@@ -173,6 +207,7 @@ def check(paths: list[Path] = PathsArgument, as_json: bool = JsonOption) -> None
 
 
 @app.command()
+@one_line_errors
 def serve(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to serve."),
     port: int = typer.Option(8001, "--port", "-p", help="Port to listen on."),
@@ -188,17 +223,14 @@ def serve(
     download; metadata.yml supplies descriptions, queries and facets. Nothing is written beside
     the database. Prints the equivalent plain `datasette` command first.
     """
-    try:
-        check_database(database)
-        if database.stem != DEFAULT_OUTPUT.stem:
-            # Datasette names a database after its file, and metadata.yml describes one named "papers".
-            raise PapersDbError(
-                f"{database}: Datasette would call this database {database.stem!r}, which metadata.yml does not describe; "
-                f"serve a file named {DEFAULT_OUTPUT.name} (build it with --output DIR/{DEFAULT_OUTPUT.name})")
-        plain, _ = server_command(database, port, host, workers=1)
-        command, environment = server_command(database, port, host, workers)
-    except PapersDbError as error:
-        fail(str(error), error.exit_status)
+    check_built_database(database)
+    if database.stem != DEFAULT_OUTPUT.stem:
+        # Datasette names a database after its file, and metadata.yml describes one named "papers".
+        raise PapersDbError(
+            f"{database}: Datasette would call this database {database.stem!r}, which metadata.yml does not describe; "
+            f"serve a file named {DEFAULT_OUTPUT.name} (build it with --output DIR/{DEFAULT_OUTPUT.name})", USAGE)
+    plain, _ = server_command(database, port, host, workers=1)
+    command, environment = server_command(database, port, host, workers)
     console.print(f"The same site in one process: {escape(printable(plain))}", highlight=False, soft_wrap=True)
     console.print(f"Serving {escape(str(database))} at http://{host}:{port}/ with {workers} worker(s) (Ctrl+C to stop)",
                   highlight=False, soft_wrap=True)
@@ -206,6 +238,7 @@ def serve(
 
 
 @app.command("export")
+@one_line_errors
 def export(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to export."),
     folder: Path = typer.Option(DEFAULT_OUTPUT.parent / "export", "--output", "-o", help="Folder for the files."),
@@ -220,6 +253,7 @@ def export(
 
 
 @app.command("export-parquet", hidden=True)
+@one_line_errors
 def export_parquet(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to export."),
     folder: Path = typer.Option(DEFAULT_OUTPUT.parent / "parquet", "--output", "-o", help="Folder for the .parquet files."),
@@ -229,13 +263,11 @@ def export_parquet(
 
 
 def write_exports(database: Path, folder: Path, file_format: str) -> None:
-    try:
-        written = export_files(database, folder, file_format)
-    except PapersDbError as error:
-        fail(str(error), error.exit_status)
+    written = export_files(database, folder, file_format)
     for path in written:
         results.print(f"wrote {escape(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
 
 
 def main() -> None:
-    app()
+    with signals_interrupt():
+        app()

@@ -52,6 +52,7 @@ LATEX_WRAPPER = re.compile(r"\\[A-Za-z]+\s*\{([^{}]*)\}")  # \emph{x}, \mathcal{
 LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\['`^\"~]\{?\\?(\w)\}?")  # L\{o}wner, \"{o}, na\"{\i}ve -> o, o, i
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
 LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
+LATEX_NESTING_MAX = 8  # wrappers unwrapped inside one another: the bundled abstracts nest 2 deep; each level costs a pass
 
 
 def plain_abstract(abstract: str | None) -> str | None:
@@ -63,9 +64,10 @@ def plain_abstract(abstract: str | None) -> str | None:
         return None
     text = LATEX_ACCENT.sub(lambda m: m.group(1) or m.group(2), abstract)
     text = LATEX_ESCAPE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped $ and braces literal
-    previous = None
-    while previous != text:  # nested wrappers, innermost first
-        previous, text = text, LATEX_WRAPPER.sub(r"\1", text)
+    for _ in range(LATEX_NESTING_MAX):  # nested wrappers, innermost first
+        text, unwrapped = LATEX_WRAPPER.subn(r"\1", text)
+        if not unwrapped:
+            break
     text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), m.group(1)), text)
     text = re.sub(r"[${}]", "", text).replace("\x00", "")
     text = " ".join(text.split())

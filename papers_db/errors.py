@@ -1,9 +1,22 @@
-"""The one error type users see: a problem they can fix, told in one line, with an exit status."""
+"""The one error type users see: a problem they can fix, told in one line, with an exit status.
+
+Exit statuses (README, "Command line"): 0 success, 1 bad input, 2 usage, 3 the system failed the
+run (disk full, I/O error), 70 a bug (an unexpected error), 128 + N ended by signal N (130 Ctrl-C,
+143 SIGTERM, 129 SIGHUP), as shells report a process a signal ended.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
+
 BAD_INPUT = 1  # the sources or the database given are not what was expected (e.g. --strict issues)
 USAGE = 2  # a path, option or file the command cannot use
+SYSTEM = 3  # the machine failed the run: disk full, I/O error
+BUG = 70  # an error the code did not expect (EX_SOFTWARE of sysexits.h)
+INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports Ctrl-C
+ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class PapersDbError(Exception):
@@ -12,3 +25,41 @@ class PapersDbError(Exception):
     def __init__(self, message: str, exit_status: int = USAGE) -> None:
         super().__init__(message)
         self.exit_status = exit_status
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was ended by a signal. A KeyboardInterrupt, so that it passes every `except
+    Exception` on its way out and each `with` block on the way cleans up as it does for Ctrl-C."""
+
+    def __init__(self, signal_number: int = signal.SIGINT) -> None:
+        super().__init__(signal.Signals(signal_number).name)
+        self.signal_number = signal_number
+        self.exit_status = 128 + signal_number
+
+
+_signals_received: list[int] = []
+
+
+def _raise_interrupted(signal_number: int, frame) -> None:
+    _signals_received.append(signal_number)
+    raise Interrupted(signal_number)
+
+
+def last_signal() -> int:
+    """The signal that ended the run last; SIGINT where Python's own Ctrl-C handler was in place.
+    (An exception raised inside an SQLite callback is dropped by sqlite3, so this is how a
+    statement stopped by a signal learns which.)"""
+    return _signals_received[-1] if _signals_received else signal.SIGINT
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the run as Ctrl-C does: by an exception, so temporary files are
+    removed and helper processes stopped on the way out (the default would end the process on
+    the spot and leave both behind)."""
+    previous = {number: signal.signal(number, _raise_interrupted) for number in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .errors import PapersDbError
+from .database import check_built_database, open_read_only
+from .errors import BAD_INPUT, SYSTEM, PapersDbError
 from .load import ensure_output_folder
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
@@ -124,10 +125,9 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
             import pyarrow  # noqa: F401
         except ImportError:
             raise PapersDbError("Parquet export needs pyarrow: pip install -e '.[parquet]'") from None
-    if not database.is_file():
-        raise PapersDbError(f"{database}: no database here; run `papers-db build` first")
+    check_built_database(database)
     ensure_output_folder(folder / "x")
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = open_read_only(database)
     written = []
     try:
         for name in exported_names(conn):
@@ -139,6 +139,11 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
             finally:
                 temporary.unlink(missing_ok=True)
             written.append(target)
+    except sqlite3.DatabaseError as error:
+        raise PapersDbError(f"{database}: damaged SQLite database ({error}); rebuild it with `papers-db build`",
+                            BAD_INPUT) from None
+    except OSError as error:
+        raise PapersDbError(f"{error.filename or folder}: cannot write: {error.strerror}", SYSTEM) from None
     finally:
         conn.close()
     return written

@@ -15,10 +15,13 @@ import sqlite_utils
 from . import resources
 from .enrich import code_links, plain_abstract, short_name
 from .errors import PapersDbError
+from .metadata import inspect_file_for, inspect_text
 from .normalise import Normaliser, squash
 from .processes import second_process
 from .records import FileRows
 from .related import related_papers
+
+SIGNAL_CHECK_STEPS = 100_000  # SQLite virtual-machine steps between checks for a signal
 
 
 def write_related_papers(staging: Path, target: Path) -> None:
@@ -60,10 +63,24 @@ class DatabaseWriter:
         self.find_related = related
         remove_leftovers(output)
         self.output = output
-        self.temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+        # What the build replaces, each with the temporary file it is written to first.
+        self.outputs = {
+            output: output.with_name(f".{output.name}.tmp-{os.getpid()}"),
+            checksum_file_for(output): output.with_name(f".{output.name}.sha256.tmp-{os.getpid()}"),
+            inspect_file_for(output): output.with_name(f".{output.name}.inspect.tmp-{os.getpid()}"),
+        }
+        for path in self.outputs:
+            refuse_special_file(path)
+        self.temporary = self.outputs[output]
         self.staging = output.with_name(f".{output.name}.staging.tmp-{os.getpid()}")
-        self.checksum = output.with_name(f".{output.name}.sha256.tmp-{os.getpid()}")
         self.related = output.with_name(f".{output.name}.related.tmp-{os.getpid()}")
+        try:
+            self._create()
+        except BaseException:
+            self._discard()
+            raise
+
+    def _create(self) -> None:
         self.db = sqlite_utils.Database(str(self.temporary))
         conn = self.db.conn
         # Nothing reads the temporary file before it is complete, so it needs no journal: a
@@ -72,6 +89,9 @@ class DatabaseWriter:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA cache_size = -131072")  # 128 MiB
+        # A Python callback now and then lets a signal's handler run during a long SQL statement,
+        # which it then stops (about every 10 ms), instead of after it.
+        conn.set_progress_handler(lambda: 0, SIGNAL_CHECK_STEPS)
         self._script("schema.sql")
         conn.create_function("papers_plain_abstract", 1, plain_abstract, deterministic=True)
         conn.create_function("papers_short_name", 1, short_name, deterministic=True)
@@ -95,9 +115,14 @@ class DatabaseWriter:
 
     def __exit__(self, kind, error, traceback) -> None:
         if kind is not None:
+            self._discard()
+
+    def _discard(self) -> None:
+        """Remove every file this build wrote; the previous database and its files stay as they were."""
+        if hasattr(self, "db"):
             self.db.close()
-            for path in (self.temporary, self.staging, self.related, self.checksum):
-                path.unlink(missing_ok=True)
+        for path in (*self.outputs.values(), self.staging, self.related):
+            path.unlink(missing_ok=True)
 
     def _script(self, name: str) -> None:
         self.db.executescript(resources.sql_script(name))
@@ -195,10 +220,26 @@ class DatabaseWriter:
         self.db.close()
         with self.temporary.open("rb") as file:
             digest = hashlib.file_digest(file, "sha256").hexdigest()
-        self.checksum.write_text(f"{digest}  {self.output.name}\n", encoding="utf-8")
-        os.replace(self.temporary, self.output)
-        os.replace(self.checksum, self.output.with_name(self.output.name + ".sha256"))
+        self.outputs[checksum_file_for(self.output)].write_text(f"{digest}  {self.output.name}\n", encoding="utf-8")
+        inspect = inspect_text(self.output, self.temporary.stat().st_size, digest, counts)
+        self.outputs[inspect_file_for(self.output)].write_text(inspect, encoding="utf-8")
+        # Only now, with every file complete, is anything the user had replaced.
+        for target, temporary in self.outputs.items():
+            os.replace(temporary, target)
         return counts, digest
+
+
+def checksum_file_for(database: Path) -> Path:
+    return database.with_name(database.name + ".sha256")
+
+
+def refuse_special_file(path: Path) -> None:
+    """A build replaces its outputs with regular files, so a device, FIFO or folder in their place
+    (`--output /dev/full`) is refused rather than replaced."""
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise PapersDbError(f"{path}: is {kind}; a build writes regular files only, give another --output")
+
 
 def ensure_output_folder(output: Path) -> None:
     """Create the output's folder, or say in one line why the database cannot be written there."""

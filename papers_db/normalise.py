@@ -45,11 +45,11 @@ class Normaliser:
 
     def rows_for(self, r: SourceReading) -> FileRows:
         source_id = len(self.source_ids) + 1
-        self.source_ids.setdefault((r.source.path.name, r.source.sha256), source_id)
+        self.source_ids.setdefault((r.source.name, r.source.sha256), source_id)
         original = r.duplicate_of
         source = {
             "id": source_id,
-            "file_name": r.source.path.name,
+            "file_name": r.source.name,
             "sha256": r.source.sha256,
             "format": r.reading.format,
             "snapshot_date": r.source.snapshot_date,
@@ -57,7 +57,7 @@ class Normaliser:
             "description": r.source.description,
             "bytes": r.size,
             "lines": r.reading.line_count,
-            "duplicate_of": self.source_ids[(original.path.name, original.sha256)] if original else None,
+            "duplicate_of": self.source_ids[(original.name, original.sha256)] if original else None,
         }
         listings, titles, new_abstracts, new_title_only = [], [], [], []
         for position, record in enumerate(r.reading.records, start=1):

@@ -4,17 +4,17 @@ benchmark all call `build_database`; `check_sources` reads without writing anyth
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BAD_INPUT, PapersDbError
+from .errors import BAD_INPUT, SYSTEM, Interrupted, PapersDbError, last_signal
 from .load import DatabaseWriter
 from .metadata import read_metadata
 from .normalise import Normaliser
 from .processes import second_process
 from .records import ParseIssue
-from .serve import write_inspect_file
 from .sources import SourceReading, find_sources, read_sources, source_size
 
 PARALLEL_READING_BYTES = 32 * 1024 * 1024  # below this, starting a second process costs more than it saves
@@ -100,9 +100,13 @@ def build_database(
             counts, digest = writer.finish(normaliser)
             for issue in writer.resolution_issues:  # found once all files were read: ambiguous titles
                 by_source[issue["source_id"]].issues.append(ParseIssue(issue["line"], issue["code"], issue["message"]))
-        write_inspect_file(output, digest, counts)
     except OSError as error:
-        raise PapersDbError(f"{error.filename or output}: {error.strerror}") from None
+        raise PapersDbError(f"{error.filename or output}: cannot write: {error.strerror}; nothing was replaced",
+                            SYSTEM) from None
+    except sqlite3.OperationalError as error:
+        if str(error) == "interrupted":  # a signal's handler stopped a statement (load.SIGNAL_CHECK_STEPS)
+            raise Interrupted(last_signal()) from None
+        raise PapersDbError(f"{output}: cannot write the database: {error}; nothing was replaced", SYSTEM) from None
     return BuildReport(output, digest, counts["papers"], normaliser.listing_count, files)
 
 
@@ -114,7 +118,7 @@ def check_sources(sources: Iterable[Path | str], progress: ProgressCallback | No
 
 def summarise(r: SourceReading) -> FileSummary:
     reading = r.reading
-    return FileSummary(r.source.path.name, reading.format, reading.line_count, len(reading.records),
+    return FileSummary(r.source.name, reading.format, reading.line_count, len(reading.records),
                        list(reading.issues), reading.unaccounted_lines())
 
 
@@ -129,11 +133,11 @@ def each_reading(paths: Iterable[Path | str], notify: ProgressCallback) -> Itera
     done = 0
 
     def on_file(source) -> None:
-        notify(Progress("reading", done, len(sources), source.path.name))
+        notify(Progress("reading", done, len(sources), source.name))
 
     with second_process() if parallel else contextlib.nullcontext() as pool:
         for r in read_sources(sources, on_file=on_file, pool=pool):
             done += 1
             summary = summarise(r)
-            notify(Progress("read", done, len(sources), r.source.path.name, summary))
+            notify(Progress("read", done, len(sources), r.source.name, summary))
             yield r, summary

@@ -1,12 +1,67 @@
-"""The one helper process a build uses for work that can take the second core."""
+"""The one helper process a build uses for work that can take the second core, and how it ends."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_CHECK_SECONDS = 1.0  # where the kernel cannot tell the worker, it looks for its parent this often
 
 
-def second_process() -> concurrent.futures.ProcessPoolExecutor:
+def end_with_parent(parent: int) -> None:
+    """Runs first in the worker: it ends when the build's process ends, however that ends.
+
+    Ctrl-C reaches every process of the terminal's group; the worker ignores it and lets the
+    build stop it, so that one line, not a traceback from each process, is what the user sees.
+    On Linux the kernel kills the worker when its parent dies (even by SIGKILL); elsewhere a
+    thread checks once a second that the parent is still there.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the worker could ask to follow it
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        threading.Event().wait(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+@contextlib.contextmanager
+def second_process() -> Iterator[concurrent.futures.ProcessPoolExecutor]:
     """One worker process for work that can use the second core. It is spawned, not forked, so
-    that it inherits no open SQLite connection or progress-bar thread from this process."""
-    return concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    that it inherits no open SQLite connection or progress-bar thread from this process.
+
+    Leaving the block normally waits for the worker's work; leaving it by an error or a signal
+    kills the worker at once, since its work is thrown away with the build."""
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+        initializer=end_with_parent, initargs=(os.getpid(),),
+    )
+    try:
+        yield pool
+    except BaseException:
+        _kill_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    # ProcessPoolExecutor offers no way to stop a running task before Python 3.14
+    # (terminate_workers); its process table is the only handle on the worker.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()

@@ -7,33 +7,13 @@ import json
 import os
 import secrets
 import shlex
-import sqlite3
 import sys
 from pathlib import Path
 
 from . import resources
-from .errors import PapersDbError
-from .metadata import read_metadata
+from .metadata import inspect_file_for, read_metadata
 
 DATASETTE_ARGS_VARIABLE = "PAPERS_DB_DATASETTE_ARGS"  # how `serve --workers` hands each worker its arguments
-
-
-def inspect_file_for(database: Path) -> Path:
-    return database.with_name(database.stem + "-inspect.json")
-
-
-def write_inspect_file(database: Path, sha256: str, table_counts: dict[str, int]) -> Path:
-    """What `datasette inspect` would write, from what the build already knows: each table's row
-    count and the file's hash, so that serving never counts or hashes the immutable file."""
-    path = inspect_file_for(database)
-    inspect = {database.stem: {
-        "hash": sha256,
-        "size": database.stat().st_size,
-        "file": database.name,
-        "tables": {name: {"count": count} for name, count in sorted(table_counts.items())},
-    }}
-    path.write_text(json.dumps(inspect, indent=2) + "\n", encoding="utf-8")
-    return path
 
 
 def usable_inspect_file(database: Path) -> Path | None:
@@ -44,21 +24,6 @@ def usable_inspect_file(database: Path) -> Path | None:
     except (OSError, ValueError, AttributeError):
         return None
     return path if described.get("size") == database.stat().st_size else None
-
-
-def check_database(database: Path) -> None:
-    """Refuse, in one line, a file Datasette could not serve as papers-db."""
-    if not database.is_file():
-        raise PapersDbError(f"{database}: no database here; run `papers-db build` first")
-    conn = sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True)
-    try:
-        tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")}
-    except sqlite3.DatabaseError as error:
-        raise PapersDbError(f"{database}: not a SQLite database papers-db can serve ({error})") from None
-    finally:
-        conn.close()
-    if "papers" not in tables:
-        raise PapersDbError(f"{database}: has no papers table; expected a database built by `papers-db build`")
 
 
 def datasette_serve_args(database: Path, port: int = 8001, host: str = "127.0.0.1") -> list[str]:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import csv
 import datetime as dt
 import hashlib
+import json
+import os
+import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import PapersDbError
-from .readers.hf_daily import DATE_SEPARATOR, HF_DAILY_PAPERS, read_hf_daily_page
+from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
-from .readers.text import decode_source, looks_like_abstract, text_lines
+from .readers.text import decode_source, plain_line, text_lines
 from .records import ParseIssue, Reading
 
 MANIFEST_NAME = "manifest.toml"
@@ -32,6 +36,11 @@ class SourceFile:
     snapshot_date: str | None = None
     description: str | None = None
     sha256: str = ""  # known once the file has been read
+
+    @property
+    def name(self) -> str:
+        """The file's name as text: bytes of a name that are not UTF-8 become U+FFFD."""
+        return os.fsencode(self.path.name).decode("utf-8", errors="replace")
 
     def read_bytes(self) -> bytes:
         if self.data is not None:
@@ -52,14 +61,72 @@ def _readable(path: Path):
 
 
 def detect_format(text: str) -> str | None:
-    """Which kind of listing this text is, or None when it is no listing at all."""
+    """Which kind of listing this text is, or None when its structure fits neither.
+
+    A Hugging Face page shows its header, or at least two author/date blocks ("·" then a date
+    line), so one stray "·" does not make a page of a review listing. A review listing is read
+    only where at least half the records it gives have an abstract: a file of short lines (JSON,
+    CSV, a word list) would otherwise become hundreds of title-only papers.
+    """
     lines = text_lines(text)
-    head = [line.strip() for line in lines[:40] if line.strip()]
-    if "Daily Papers" in head[:12] or DATE_SEPARATOR in head:
+    head = [plain_line(line) for line in lines[:40] if line.strip()]
+    if "Daily Papers" in head[:12] or _dated_blocks(lines) >= HF_DATED_BLOCKS_MIN:
         return HF_DAILY_PAPERS
-    if any(looks_like_abstract(line) for line in lines):
+    records = read_review_listing(text).records
+    if records and sum(record.abstract is not None for record in records) * 2 >= len(records):
         return REVIEW_LISTING
     return None
+
+
+HF_DATED_BLOCKS_MIN = 2
+
+
+def _dated_blocks(lines: list[str]) -> int:
+    """How many "·" lines are followed by a date line (blank lines between are skipped)."""
+    content = [plain_line(line) for line in lines if line.strip()]
+    return sum(
+        1 for line, following in zip(content, content[1:]) if line == DATE_SEPARATOR and ENTRY_DATE_LINE.match(following)
+    )
+
+
+HTML_START = re.compile(r"\s*<(?:!doctype|html|head|body|\?xml|!--)", re.IGNORECASE)
+CSV_SAMPLE_LINES = 50
+
+
+def other_kind_of_file(text: str, damaged_lines: int, line_count: int) -> str | None:
+    """What a file that is no listing is instead, where that is clear: binary data, JSON, HTML or
+    CSV (named in its parse issue, so the user sees what was dropped into the sources)."""
+    if damaged_lines * 4 >= max(line_count, 1) or _control_characters(text) * 100 > len(text):
+        return "binary data"
+    stripped = text.strip()
+    if stripped[:1] in "{[":
+        try:
+            json.loads(stripped)
+            return "JSON"
+        except ValueError:
+            pass
+    if HTML_START.match(text):
+        return "HTML"
+    if _is_csv(stripped):
+        return "CSV"
+    return None
+
+
+def _control_characters(text: str) -> int:
+    return sum(1 for character in text if character < " " and character not in "\n\t")
+
+
+def _is_csv(text: str) -> bool:
+    """Three or more lines that split into the same number (two or more) of comma-, tab- or
+    semicolon-separated fields. Listings do not: a title and its abstract hold different numbers of commas."""
+    sample = [line for line in text.split("\n")[:CSV_SAMPLE_LINES] if line.strip()]
+    if len(sample) < 3:
+        return False
+    for delimiter in ",\t;":
+        widths = {len(row) for row in csv.reader(sample, delimiter=delimiter)}
+        if len(widths) == 1 and widths.pop() >= 2:
+            return True
+    return False
 
 
 def read_manifest(folder: Path) -> dict[str, dict]:
@@ -71,21 +138,37 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         entries = tomllib.loads(path.read_text(encoding="utf-8")).get("source", [])
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise PapersDbError(f"{path}: not a valid TOML manifest: {error}") from None
+    except OSError as error:
+        raise PapersDbError(f"{path}: cannot be read: {error.strerror}") from None
+    if not isinstance(entries, list):
+        raise PapersDbError(f"{path}: `source` must be a list of [[source]] tables")
     manifest = {}
     for position, entry in enumerate(entries, start=1):
-        name = entry.get("file")
-        if not name or entry.get("format") not in FORMATS:
-            raise PapersDbError(
-                f"{path}: [[source]] number {position} needs `file` and a `format` of {' or '.join(FORMATS)}"
-            )
-        snapshot = entry.get("snapshot_date")
-        if snapshot is not None:
-            try:
-                snapshot = dt.date.fromisoformat(str(snapshot)).isoformat()
-            except ValueError:
-                raise PapersDbError(f"{path}: snapshot_date of {name} is not YYYY-MM-DD") from None
-        manifest[name] = dict(entry, snapshot_date=snapshot)
+        manifest_entry = _manifest_entry(entry, f"{path}: [[source]] number {position}")
+        manifest[manifest_entry["file"]] = manifest_entry
     return manifest
+
+
+def _manifest_entry(entry, where: str) -> dict:
+    """One [[source]] table, checked: `file` and `format` strings, `snapshot_date` a date,
+    `description` a string."""
+    if not isinstance(entry, dict):
+        raise PapersDbError(f"{where} is not a table")
+    name, file_format = entry.get("file"), entry.get("format")
+    if not isinstance(name, str) or not name or not isinstance(file_format, str) or file_format not in FORMATS:
+        raise PapersDbError(f"{where} needs `file` and a `format` of {' or '.join(FORMATS)}")
+    snapshot = entry.get("snapshot_date")
+    if snapshot is not None:
+        if not isinstance(snapshot, str | dt.date) or isinstance(snapshot, dt.datetime):
+            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD")
+        try:
+            snapshot = dt.date.fromisoformat(str(snapshot)).isoformat()
+        except ValueError:
+            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD") from None
+    description = entry.get("description")
+    if description is not None and not isinstance(description, str):
+        raise PapersDbError(f"{where}: description of {name} is not a string")
+    return dict(entry, snapshot_date=snapshot)
 
 
 def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
@@ -132,16 +215,19 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     line_count = text.count("\n")  # decode_source ends every line with one
     if not text or text.isspace():
         return Reading(format=source.format, line_count=line_count,
-                       issues=decode_issues + [ParseIssue(None, "empty_file", "file has no text")],
+                       issues=decode_issues + name_issues(source) + [ParseIssue(None, "empty_file", "file has no text")],
                        other_lines={n: "blank" for n in range(1, line_count + 1)})
     file_format = source.format or detect_format(text)
     if file_format is None:
+        kind = other_kind_of_file(text, len(decode_issues), line_count)
+        what = f"{kind}, not a listing: " if kind else ""
         return Reading(
             format=None,
             line_count=line_count,
-            issues=decode_issues + [ParseIssue(
+            issues=decode_issues + name_issues(source) + [ParseIssue(
                 None, "not_a_listing",
-                f"none of its {line_count} lines reads as a review listing or a Hugging Face Daily Papers page",
+                f"{what}its {line_count} lines read as neither a review listing (titles and their abstracts) "
+                "nor a Hugging Face Daily Papers page; nothing was read from it",
             )],
             other_lines={n: "unread" for n in range(1, line_count + 1)},
         )
@@ -149,8 +235,14 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
         reading = read_hf_daily_page(text, source.snapshot_date)
     else:
         reading = read_review_listing(text)
-    reading.issues[:0] = decode_issues
+    reading.issues[:0] = decode_issues + name_issues(source)
     return reading
+
+
+def name_issues(source: SourceFile) -> list[ParseIssue]:
+    if source.name == source.path.name:
+        return []
+    return [ParseIssue(None, "invalid_file_name", f"the file's name is not UTF-8; it is stored as {source.name!r}")]
 
 
 READ_AHEAD = 2  # files read ahead in the second process; bounds the memory they hold
@@ -172,7 +264,7 @@ def read_sources(
             line_count = decode_source(data)[0].count("\n")
             reading = Reading(
                 format=source.format, line_count=line_count,
-                issues=[ParseIssue(None, "duplicate_file", f"identical to {original.path.name}; read once")],
+                issues=[ParseIssue(None, "duplicate_file", f"identical to {original.name}; read once")],
                 other_lines={n: "duplicate" for n in range(1, line_count + 1)},
             )
             waiting.append((source, len(data), original, reading))

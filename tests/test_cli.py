@@ -176,3 +176,48 @@ def test_build_piped_is_not_truncated_and_names_print_literally(tmp_path):
     assert long_name in result.stdout and "[red]notes.txt" in result.stdout
     assert "[red]notes.txt:1: bytes that are not UTF-8" in result.stderr  # a warning: stderr
     assert "👍" not in result.stdout + result.stderr
+
+
+def test_an_unexpected_error_is_one_line_and_debug_shows_its_traceback(capsys, monkeypatch):
+    import pytest
+    import typer
+
+    from papers_db import cli
+
+    @cli.one_line_errors
+    def broken():
+        raise ValueError("a [bold]bug[/]\nover two lines")
+
+    with pytest.raises(typer.Exit) as ended:
+        broken()
+    assert ended.value.exit_code == 70
+    assert capsys.readouterr().err.strip() == (
+        "error: unexpected ValueError: a [bold]bug[/] over two lines (a bug: please report it with the output of --debug)")
+    monkeypatch.setattr(cli, "show_tracebacks", True)
+    with pytest.raises(ValueError):
+        broken()
+    assert "--debug" in run_cli("--help").stdout
+
+
+def test_serve_and_export_refuse_what_is_not_a_built_database_in_one_line(tmp_path, built_db):
+    import shutil
+
+    cases = {"not-sqlite": b"these are not the bytes of a database\n", "empty-sqlite": None, "damaged": None}
+    for name in cases:
+        (tmp_path / name).mkdir()
+    (tmp_path / "not-sqlite" / "papers.db").write_bytes(cases["not-sqlite"])
+    sqlite3.connect(tmp_path / "empty-sqlite" / "papers.db").execute("create table other (x)").connection.close()
+    damaged = tmp_path / "damaged" / "papers.db"
+    shutil.copy(built_db, damaged)
+    with damaged.open("r+b") as file:
+        file.seek(100)  # past the 100-byte header: the schema page is overwritten
+        file.write(b"\xff" * 20_000)
+    expected = {"not-sqlite": "not an SQLite database", "empty-sqlite": "not a papers-db database",
+                "damaged": "damaged SQLite database"}
+    for name, message in expected.items():
+        database = tmp_path / name / "papers.db"
+        for command in (["serve", "--db", database], ["export-parquet", "--db", database, "--output", tmp_path / "out"]):
+            result = run_cli(*command)
+            assert (result.returncode, result.stderr.count("\n")) == (1, 1), (name, command, result.stderr)
+            assert "Traceback" not in result.stderr and message in result.stderr, (name, result.stderr)
+            assert str(database) in " ".join(result.stderr.split())

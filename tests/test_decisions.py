@@ -28,3 +28,27 @@ from papers_db.decisions import normalise_decision
 )
 def test_normalise_decision(label, expected):
     assert normalise_decision(label) == expected
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        # A letter whose lower case is longer ("İ" folds to "i" and a dot) once broke the mapping.
+        ("Accept (İ)", ("accept", None)),
+        ("WİTHDRAWN", ("withdrawn", None)),
+        # Odd whitespace reads as a space; a tier that is not there is no decision.
+        ("Accept\u3000(Poster)\u2028", ("accept", "poster")),
+        ("Accept\u200b: poster", ("accept", "poster")),
+        ("Accept ()", None),
+        ("Accept:", None),
+    ],
+)
+def test_decisions_with_odd_letters_and_spaces(label, expected):
+    assert normalise_decision(label) == expected
+
+
+@pytest.mark.parametrize("line", ["Accept (" + " " * 100_000, "Accept (" + "a" * 100_000, "Accept" + " (a" * 50_000,
+                                  "Desk" + " -" * 50_000])
+def test_long_lines_that_almost_read_as_decisions_are_not_decisions(line):
+    # "Accept (" and 6,000 spaces took the earlier pattern 68 s to refuse.
+    assert normalise_decision(line) is None

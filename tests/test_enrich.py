@@ -59,3 +59,13 @@ def test_code_links_from_real_abstract_endings():
 )
 def test_plain_abstract(raw, plain):
     assert plain_abstract(raw) == plain
+
+
+def test_deeply_nested_markup_is_unwrapped_to_a_cap_and_never_left_with_backslashes():
+    # 32,000 nested \emph{ took the earlier unwrapping loop 161 s (one pass per level).
+    depth = 32_000
+    text = plain_abstract("We " + "\\emph{" * depth + "x" + "}" * depth + " end")
+    assert "\\" not in text and "{" not in text and "}" not in text
+    assert text.startswith("We ") and text.endswith("x end")
+    # Real nesting (two or three levels) is still unwrapped completely.
+    assert plain_abstract("a \\textbf{\\emph{\\mathcal{O}}}(n) b") == "a O(n) b"

@@ -1,6 +1,7 @@
 """The database file as an artefact: atomic under SIGKILL, byte-identical for the same sources."""
 
 import hashlib
+import os
 import random
 import shutil
 import signal
@@ -8,7 +9,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import pytest
 from conftest import PROJECT, SOURCES, run_cli
 
 VENDORED = sorted(p for p in SOURCES.iterdir() if p.suffix == ".txt")
@@ -120,3 +123,120 @@ def test_file_says_which_schema_and_sources_built_it(built_db):
     assert user_version >= 1
     checksums = "".join(hashlib.sha256(path.read_bytes()).hexdigest() + "\n" for path in VENDORED)
     assert build_info == [(version("papers-db"), user_version, len(VENDORED), hashlib.sha256(checksums.encode()).hexdigest())]
+
+
+def child_processes(pid):
+    """Processes whose parent is `pid`, from /proc (Linux)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(entry.name))
+    return children
+
+
+def is_running(pid):
+    """Alive and not a zombie (a dead process whose parent has not collected it yet)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_until(condition, seconds=30):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.fixture(scope="module")
+def large_sources(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("large")
+    write_large_listing(folder / "large.txt")
+    return folder
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the build's helper processes")
+@pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"])
+def test_a_build_ended_by_a_signal_leaves_the_previous_files_and_no_helper_process(tmp_path, large_sources, ending):
+    number = getattr(signal, ending)
+    output = tmp_path / "papers.db"
+    previous = {path: f"previous {path.name}\n".encode() for path in
+                (output, tmp_path / "papers.db.sha256", tmp_path / "papers-metadata.json")}
+    for path, content in previous.items():
+        path.write_bytes(content)
+    build = subprocess.Popen(
+        [sys.executable, str(PROJECT / "build_db.py"), "build", str(large_sources), "--output", str(output)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    # Signalled while the related-papers worker is writing: the build then has its most helpers.
+    assert wait_until(lambda: any(p.name.startswith(".papers.db.related.tmp-") for p in leftovers(output)), 120)
+    helpers = child_processes(build.pid)
+    assert helpers, "the worker process was expected to be running"
+    build.send_signal(number)
+    _, stderr = build.communicate(timeout=60)
+
+    assert all(path.read_bytes() == content for path, content in previous.items())
+    assert wait_until(lambda: not any(is_running(pid) for pid in helpers), 10), "a helper outlived the build"
+    if number == signal.SIGKILL:
+        assert build.returncode == -signal.SIGKILL  # nothing can clean up after SIGKILL; the next build does
+    else:
+        assert build.returncode == 128 + number
+        assert stderr.strip() == f"error: interrupted by {ending}"
+        assert leftovers(output) == []
+
+
+def test_a_failed_build_replaces_none_of_the_previous_files(tmp_path):
+    output = tmp_path / "papers.db"
+    assert run_cli("build", "--output", output).returncode == 0
+    before = {path: path.read_bytes() for path in tmp_path.iterdir()}
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    shutil.copy(VENDORED[0], damaged)
+    (damaged / "extra.txt").write_bytes(b"\xff\xfe not text\n")
+    result = run_cli("build", damaged, "--strict", "--output", output)
+    assert result.returncode == 1
+    assert {path: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()} == before
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
+def test_an_output_that_is_not_a_regular_file_is_refused(tmp_path, kind):
+    if kind == "device":
+        output = Path("/dev/full")
+        if not output.exists():
+            pytest.skip("no /dev/full here")
+    else:
+        output = tmp_path / "papers.db"
+        os.mkfifo(output) if kind == "fifo" else output.mkdir()
+    before = output.stat()
+    result = run_cli("build", "--output", output)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and str(output) in result.stderr
+    after = output.stat()
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_previous_files(tmp_path):
+    disk = tmp_path / "small"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(disk)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs to fill: {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        output = disk / "papers.db"
+        output.write_bytes(b"previous database\n")
+        result = run_cli("build", "--output", output)
+        assert result.returncode == 3, result.stderr
+        assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+        assert "disk is full" in result.stderr or "No space left" in result.stderr
+        assert [path.name for path in disk.iterdir()] == ["papers.db"]
+        assert output.read_bytes() == b"previous database\n"
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)

@@ -14,10 +14,16 @@ import hashlib
 import re
 import shutil
 import sqlite3
+import tempfile
+from pathlib import Path
 
 import pytest
 from conftest import SOURCES, run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from papers_db.errors import PapersDbError
+from papers_db.pipeline import build_database
 from papers_db.processes import second_process
 from papers_db.sources import find_sources, read_sources
 
@@ -225,3 +231,100 @@ def test_reading_ahead_in_a_second_process_gives_the_same_readings_in_order(tmp_
         assert readings(pool) == alone
     assert len(alone) == len(list(folder.glob("*.txt"))) and alone[-1][2] == first.name
     assert sum(len(reading.records) for *_, reading in alone) > 300
+
+
+# The fuzz test: the seed files and their manifest, mutated as a new user's messier listings
+# are (lines inserted, deleted, repeated, swapped; odd Unicode and whitespace; huge numbers;
+# cut short; random bytes). Whatever the input, a build either succeeds with every line
+# accounted for, or fails with the project's own error; and it is deterministic.
+ODD_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+ODD_SPACES = ["\u3000", "\x0c", "\u2028", "\u00a0", "\t", "\x1f", "\u200b", "\x85", "  "]
+HOSTILE_LINES = [
+    "·", "  • 8 authors", "  • -3 authors", f"  • {'9' * 25} authors", f"Nov 3 {'9' * 25}", "Nov 31, 2024 4",
+    "Accept (İ)", "Accept (" + " " * 2_000, "Accept (Poster)", "Daily Papers", "Nov 12", "[bold]markup[/]",
+    "\\emph{" * 2_000 + "x", "{\"title\": \"json\"}", "<html>", "a,b,c", "- ~",
+]
+inserted_line = st.one_of(st.sampled_from(HOSTILE_LINES), st.sampled_from(HOSTILE_LINES), ODD_TEXT,
+                          st.integers(min_value=0).map(str))
+
+
+@st.composite
+def mutated_lines(draw, lines):
+    lines = list(lines)
+    for _ in range(draw(st.integers(1, 8))):
+        where = draw(st.integers(0, max(len(lines) - 1, 0)))
+        kind = draw(st.sampled_from(["insert", "insert", "insert", "delete", "duplicate", "swap", "odd-space", "truncate"]))
+        if kind == "insert":
+            lines.insert(where, draw(inserted_line))
+        elif lines and kind == "delete":
+            del lines[where]
+        elif lines and kind == "duplicate":
+            lines.insert(where, lines[where])
+        elif lines and kind == "swap":
+            other = draw(st.integers(0, len(lines) - 1))
+            lines[where], lines[other] = lines[other], lines[where]
+        elif lines and kind == "odd-space":
+            lines[where] = lines[where].replace(" ", draw(st.sampled_from(ODD_SPACES)))
+        elif lines and kind == "truncate":
+            lines = lines[:where] + [lines[where][: draw(st.integers(0, len(lines[where])))]]
+    return lines
+
+
+def mutated_file(name):
+    seed = (SOURCES / name).read_text(encoding="utf-8").split("\n")
+    as_bytes = mutated_lines(seed).map(lambda lines: "\n".join(lines).encode("utf-8"))
+    with_random_bytes = st.tuples(as_bytes, st.binary(min_size=1, max_size=30), st.floats(0, 1)).map(
+        lambda t: t[0][: int(len(t[0]) * t[2])] + t[1] + t[0][int(len(t[0]) * t[2]):])
+    return st.one_of(as_bytes, as_bytes, with_random_bytes)
+
+
+MANIFEST_VALUES = {
+    "format": st.sampled_from(["review_listing", "hf_daily_papers", "csv", [], 5]),
+    "snapshot_date": st.sampled_from(["2025-11-12", "2025-02-30", "12 Nov", 5, [], None]),
+    "description": st.sampled_from(["a [bold]description[/]", 7, None]),
+}
+
+
+@st.composite
+def mutated_manifest(draw):
+    text = (SOURCES / "manifest.toml").read_text(encoding="utf-8")
+    kind = draw(st.sampled_from(["as is", "as is", "none", "changed", "broken"]))
+    if kind == "none":
+        return None
+    if kind == "broken":
+        return text[: draw(st.integers(0, len(text)))]
+    if kind == "changed":
+        key, value = draw(st.sampled_from(sorted(MANIFEST_VALUES)).flatmap(
+            lambda key: st.tuples(st.just(key), MANIFEST_VALUES[key])))
+        toml_value = "[]" if value == [] else repr(value) if isinstance(value, int) else f'"{value}"' if value else '""'
+        entry = draw(st.integers(0, text.count("[[source]]") - 1))
+        head, *entries = text.split("[[source]]")
+        entries[entry] += f"{key} = {toml_value}\n" if key not in entries[entry] else ""
+        return "[[source]]".join([head, *entries])
+    return text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data(), manifest=mutated_manifest())
+def test_fuzzed_sources_build_or_fail_with_the_projects_error_and_account_for_every_line(data, manifest):
+    names = data.draw(st.lists(st.sampled_from(sorted(FILES)), min_size=1, max_size=3, unique=True), label="mutated")
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        sources = folder / "sources"
+        sources.mkdir()
+        for name in FILES:
+            content = data.draw(mutated_file(name), label=name) if name in names else (SOURCES / name).read_bytes()
+            (sources / name).write_bytes(content)
+        if manifest is not None:
+            (sources / "manifest.toml").write_text(manifest, encoding="utf-8")
+        try:
+            report = build_database([sources], folder / "a" / "papers.db", related=False)
+        except PapersDbError as error:
+            assert str(error) and "\n" not in str(error)
+            return
+        assert [file.name for file in report.files if file.unaccounted] == []
+        assert query(report.output, "select count(*) from listings") == [(report.listings,)]
+        assert query(report.output, "select count(*) from parse_issues") == [(report.parse_issues,)]
+        # Deterministic: the files named one by one, in reverse order, give the same bytes.
+        again = build_database(sorted(sources.glob("*.txt"), reverse=True), folder / "b" / "papers.db", related=False)
+        assert again.sha256 == report.sha256

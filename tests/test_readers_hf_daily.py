@@ -53,3 +53,37 @@ def test_hf_impossible_date_is_reported_not_guessed():
     reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
     assert reading.records[0].published_on is None
     assert [(i.line, i.code) for i in reading.issues] == [(19, "invalid_date")]
+
+
+def read_one_entry(authors_line, date_line):
+    reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", authors_line, "·", date_line]), "2025-11-12")
+    assert len(reading.records) == 1 and reading.unaccounted_lines() == []
+    return reading.records[0], [(issue.line, issue.code) for issue in reading.issues]
+
+
+def test_odd_whitespace_on_date_upvote_and_author_lines_reads_as_a_person_reads_it():
+    # Lines 17 to 19 of the page; these once lost the date or the upvotes without an issue.
+    for space in ("\u3000", "\x0c", "\u2028", "\u00a0", "\t", "\x1f", " \u200b"):  # a zero-width space is nothing
+        record, issues = read_one_entry(f"  •{space}8 authors{space}", f"Nov{space}3,{space}2024{space}12{space}")
+        assert (record.authors_count, record.published_on, record.upvotes, issues) == (8, "2024-11-03", 12, []), repr(space)
+        assert record.date_text == f"Nov{space}3,{space}2024{space}12{space}"  # kept as written
+
+
+def test_counts_too_large_for_sqlite_are_parse_issues():
+    huge = "9" * 19  # above 2**63 - 1, the largest integer SQLite stores
+    record, issues = read_one_entry(f"  • {huge} authors", f"Nov 3 {huge}")
+    assert (record.authors_count, record.upvotes, record.published_on) == (None, None, "2025-11-03")
+    assert issues == [(17, "number_too_large"), (19, "number_too_large")]
+    record, issues = read_one_entry(f"  • {'7' * 100_000} authors", f"Nov 3 {'0' * 100_000}5")  # past int()'s 4,300 digits
+    assert (record.authors_count, record.upvotes, issues) == (None, 5, [(17, "number_too_large")])
+    record, issues = read_one_entry("  • 12 authors", f"Nov 3 {2**63 - 1}")
+    assert (record.upvotes, issues) == (2**63 - 1, [])
+
+
+def test_an_organisation_needs_a_letter_or_digit_and_a_bad_author_line_is_reported():
+    record, issues = read_one_entry("  • -3 authors", "Nov 3")
+    assert (record.organization, record.authors_count, issues) == (None, None, [(17, "bad_authors_line")])
+    record, issues = read_one_entry("- ~", "Nov 3")
+    assert (record.organization, issues) == (None, [(17, "bad_organization")])
+    record, issues = read_one_entry("meta-llama Meta Llama", "Nov 3")
+    assert (record.organization, issues) == (("meta-llama", "Meta Llama"), [])

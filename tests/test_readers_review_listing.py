@@ -54,3 +54,22 @@ def test_unknown_accept_tier_is_kept_and_reported():
     reading = read_review_listing(review_text("Some Title", ABSTRACT_A, "Accept (Workshop)"))
     assert reading.records[0].decision == "Accept (Workshop)"
     assert [(i.line, i.code) for i in reading.issues] == [(3, "unknown_decision_tier")]
+
+
+def test_a_first_title_without_its_abstract_is_a_paper_not_a_label():
+    # No label line here: the first paper lost its abstract. It must stay a record (reported),
+    # not vanish as the file's label; a one-word first line is still a label.
+    reading = read_review_listing(review_text("Reject Inference for Credit Scoring", "Diffusion Samplers", ABSTRACT_B))
+    assert [(r.line, r.title, r.abstract is not None) for r in reading.records] == [
+        (1, "Reject Inference for Credit Scoring", False), (2, "Diffusion Samplers", True)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(1, "missing_abstract")]
+    labelled = read_review_listing(review_text("model", "Diffusion Samplers", ABSTRACT_B))
+    assert ([r.line for r in labelled.records], labelled.other_lines) == ([2], {1: "label"})
+
+
+def test_decision_lines_with_odd_letters_and_long_near_decisions_are_read():
+    reading = read_review_listing(review_text("A Title", ABSTRACT_A, "Accept (İ)", ABSTRACT_B, "Accept (" + " " * 100_000))
+    # The near-decision is a title left without its abstract: a record with its issue.
+    assert [(r.line, r.decision) for r in reading.records] == [(1, "Accept (İ)"), (4, None), (5, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "unknown_decision_tier"), (5, "missing_abstract")]
+    assert reading.unaccounted_lines() == []

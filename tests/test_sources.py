@@ -1,5 +1,6 @@
 """Damaged sources: each kind of damage on a fixture made from a vendored file or written here."""
 
+import os
 import shutil
 import sqlite3
 from dataclasses import astuple
@@ -9,6 +10,7 @@ import pytest
 from conftest import SOURCES, run_cli
 from listing_texts import ABSTRACT_A, hf_page, review_text
 
+from papers_db.errors import PapersDbError
 from papers_db.sources import SourceFile, detect_format, read_manifest, read_source
 
 MANIFEST = read_manifest(SOURCES)
@@ -218,3 +220,63 @@ def test_detect_format():
     assert detect_format(hf_page(["Title", "", ABSTRACT_A])) == "hf_daily_papers"
     assert detect_format(review_text("Title", ABSTRACT_A, "Accept (Poster)")) == "review_listing"
     assert detect_format("just\nsome\nwords\n") is None
+
+
+def test_a_stray_dot_line_does_not_make_a_review_listing_a_page():
+    text = review_text("Title One", ABSTRACT_A, "·", "Title Two", ABSTRACT_A.replace("lenders", "banks"), "Accept (Poster)")
+    assert detect_format(text) == "review_listing"
+    two_blocks = hf_page(["T1", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3"],
+                         ["T2", "", ABSTRACT_A + " Two.", "", "  • 2 authors", "·", "Nov 4 5"])
+    assert detect_format(two_blocks.replace("Daily Papers", "Weekly Papers")) == "hf_daily_papers"
+
+
+OTHER_FILES = {
+    "data.json": ("JSON", '[\n' + ",\n".join(f'  {{"title": "Paper number {n}", "id": {n}}}' for n in range(300)) + "\n]\n"),
+    "table.csv": ("CSV", "title,abstract,year\n" + "".join(f"Paper {n},Short text {n},2024\n" for n in range(50))),
+    "page.html": ("HTML", "<!DOCTYPE html>\n<html>\n<body>\n" + "".join(f"<p>Paragraph {n}</p>\n" for n in range(50))),
+    "blob.bin": ("binary data", bytes(range(256)) * 20),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_FILES))
+def test_files_that_are_not_listings_are_named_and_give_no_records(name):
+    kind, content = OTHER_FILES[name]
+    data = content if isinstance(content, bytes) else content.encode()
+    reading = read_source(SourceFile(Path(name), data))
+    assert reading.records == [] and reading.format is None
+    refusal = reading.issues[-1]
+    assert (refusal.line, refusal.code) == (None, "not_a_listing")
+    assert refusal.message.startswith(f"{kind}, not a listing")
+    assert reading.unaccounted_lines() == []
+
+
+WRONGLY_TYPED_MANIFESTS = [
+    '[[source]]\nfile = "a.txt"\nformat = []\n',
+    '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\nsnapshot_date = 5\n',
+    '[[source]]\nfile = ["a.txt"]\nformat = "review_listing"\n',
+    '[[source]]\nfile = "a.txt"\nformat = "review_listing"\ndescription = 3\n',
+    'source = "a.txt"\n',
+    'source = [1, 2]\n',
+    '[[source]]\nfile = "[bold]a.txt"\nformat = "[red]"\n',
+]
+
+
+@pytest.mark.parametrize("manifest", WRONGLY_TYPED_MANIFESTS)
+def test_a_manifest_with_wrong_types_is_one_error_naming_it(tmp_path, manifest):
+    (tmp_path / "manifest.toml").write_text(manifest)
+    with pytest.raises(PapersDbError) as error:
+        read_manifest(tmp_path)
+    assert str(error.value).startswith(f"{tmp_path / 'manifest.toml'}: ")
+
+
+def test_a_file_name_that_is_not_utf8_is_stored_readably_and_reported(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    name = b"caf\xe9 [red]listing.txt"
+    (folder / os.fsdecode(name)).write_bytes((SOURCES / REVIEW).read_bytes())
+    output = tmp_path / "papers.db"
+    result = run_cli("build", folder, "--output", output)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    with sqlite3.connect(output) as conn:
+        assert conn.execute("select file_name from sources").fetchall() == [("caf\ufffd [red]listing.txt",)]
+        assert conn.execute("select code from parse_issues").fetchall() == [("invalid_file_name",)]

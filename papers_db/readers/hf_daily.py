@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from ..records import ParseIssue, Reading, Record
-from .text import check_tail, continues_title, finish_record, looks_like_abstract, text_lines
+from .text import check_tail, continues_title, finish_record, looks_like_abstract, plain_line, text_lines
 
 HF_DAILY_PAPERS = "hf_daily_papers"
 
@@ -22,8 +22,10 @@ MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if nam
 MONTH_NAMES = "|".join(MONTHS)
 PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})$")
 ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d+))?$")
-AUTHORS_LINE = re.compile(r"^\s*•\s*(\d+) authors?$")
+# Matched against a line as read (plain_line): single spaces, trimmed.
+AUTHORS_LINE = re.compile(r"^• ?(\d+) authors?$")
 DATE_SEPARATOR = "·"
+SQLITE_INTEGER_MAX = 2**63 - 1  # a larger count cannot be stored; it is reported instead
 
 
 def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
@@ -41,7 +43,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
 
     content = [(n, lines[n - 1]) for n in range(body_start, len(lines) + 1)]
     reading.other_lines.update((n, "blank") for n, line in content if not line.strip())
-    content = [(n, line) for n, line in content if line.strip()]
+    content = [(n, line, plain_line(line)) for n, line in content if line.strip()]
 
     current: Record | None = None
     meta_state = None  # None, "who", "dot", "date": how far the entry's metadata block got
@@ -59,9 +61,9 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             )
         finish_record(current, reading)
 
-    for index, (number, line) in enumerate(content):
-        following = content[index + 1][1] if index + 1 < len(content) else None
-        if line == DATE_SEPARATOR:
+    for index, (number, line, plain) in enumerate(content):
+        following = content[index + 1][2] if index + 1 < len(content) else None
+        if plain == DATE_SEPARATOR:
             if current is not None and meta_state == "who":
                 meta_state = "dot"
                 current.last_line = number
@@ -69,18 +71,18 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", "'·' without an author line before it")
                 )
-        elif meta_state == "dot" and ENTRY_DATE_LINE.match(line):
+        elif meta_state == "dot" and ENTRY_DATE_LINE.match(plain):
             _set_entry_date(current, number, line, page_day, reading)
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif AUTHORS_LINE.match(line) or following == DATE_SEPARATOR:
+        elif AUTHORS_LINE.match(plain) or following == DATE_SEPARATOR:
             if current is None or meta_state is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", f"author line {line.strip()!r} follows no paper")
                 )
                 continue
-            _set_entry_authors(current, line)
+            _set_entry_authors(current, number, plain, reading)
             current.last_line = number
             meta_state = "who"
         elif meta_state is None and current is not None and current.abstract is None and continues_title(line):
@@ -104,8 +106,8 @@ def _read_hf_header(lines: list[str], reading: Reading) -> int:
     while number <= len(lines) and (not lines[number - 1].strip() or lines[number - 1].strip() in HF_HEADER_LINES):
         reading.other_lines[number] = "header" if lines[number - 1].strip() else "blank"
         number += 1
-    if number <= len(lines) and PAGE_DATE_LINE.match(lines[number - 1].strip()):
-        reading.page_date = lines[number - 1].strip()
+    if number <= len(lines) and PAGE_DATE_LINE.match(plain_line(lines[number - 1])):
+        reading.page_date = plain_line(lines[number - 1])
         reading.other_lines[number] = "header"
         number += 1
     else:
@@ -142,20 +144,40 @@ def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
     return snapshot
 
 
-def _set_entry_authors(record: Record, line: str) -> None:
+def _set_entry_authors(record: Record, number: int, line: str, reading: Reading) -> None:
+    """`• N authors` or an organisation line `handle Name`; anything else there is reported."""
     authors = AUTHORS_LINE.match(line)
+    handle, _, name = line.partition(" ")
     if authors:
-        record.authors_count = int(authors.group(1))
+        record.authors_count = _stored_count(authors.group(1), number, "author count", reading)
+    elif line.startswith("•"):
+        reading.issues.append(ParseIssue(number, "bad_authors_line", f"{line!r} is not '• N authors'"))
+    elif not (_has_letter_or_digit(handle) and _has_letter_or_digit(name or handle)):
+        reading.issues.append(ParseIssue(
+            number, "bad_organization", f"{line!r} is not an organisation (a handle and a name with letters or digits)"))
     else:
-        handle, _, name = line.strip().partition(" ")
-        record.organization = (handle, name.strip() or handle)
+        record.organization = (handle, name or handle)
+
+
+def _has_letter_or_digit(text: str) -> bool:
+    return any(character.isalnum() for character in text)
+
+
+def _stored_count(digits: str, number: int, what: str, reading: Reading) -> int | None:
+    """A count as an integer SQLite can store; a larger one (19 digits and more) is reported."""
+    significant = digits.lstrip("0") or "0"
+    # The length is checked first: Python refuses to convert more than 4,300 digits at all.
+    if len(significant) > len(str(SQLITE_INTEGER_MAX)) or int(significant) > SQLITE_INTEGER_MAX:
+        reading.issues.append(ParseIssue(number, "number_too_large", f"{what} {digits} is too large to be a count"))
+        return None
+    return int(significant)
 
 
 def _set_entry_date(record: Record, number: int, line: str, page_day: dt.date | None, reading: Reading) -> None:
-    month_name, day, year, upvotes = ENTRY_DATE_LINE.match(line).groups()
+    month_name, day, year, upvotes = ENTRY_DATE_LINE.match(plain_line(line)).groups()
     record.date_text = line
     record.last_line = number
-    record.upvotes = int(upvotes) if upvotes is not None else None
+    record.upvotes = _stored_count(upvotes, number, "upvote count", reading) if upvotes is not None else None
     month, day = MONTHS[month_name], int(day)
     if year is not None:
         resolved, inferred = int(year), False

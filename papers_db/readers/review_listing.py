@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..decisions import DECISION_LINE, is_unknown_accept_tier
+from ..decisions import is_decision, is_unknown_accept_tier
 from ..records import ParseIssue, Reading, Record
 from .text import check_tail, continues_title, finish_record, looks_like_abstract, text_lines
 
@@ -31,7 +31,7 @@ def read_review_listing(text: str) -> Reading:
             finish_record(current, reading)
 
     for number, line in content:
-        if DECISION_LINE.match(line.strip()):
+        if is_decision(line):
             if current is None or current.decision is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_decision", f"decision {line!r} follows no paper")
@@ -60,11 +60,13 @@ def read_review_listing(text: str) -> Reading:
 
 
 def _starts_with_label(content: list[tuple[int, str]]) -> bool:
-    """A first line that is neither abstract nor decision, followed by a title, is a label."""
+    """A bare label line at the top (000 starts with "model"): one word, followed by a title.
+
+    Several words there are a title whose abstract is missing, which is reported, rather than
+    a paper dropped unseen as a label."""
     if len(content) < 2:
         return False
     first, second = content[0][1], content[1][1]
-    return not any(
-        [looks_like_abstract(first), DECISION_LINE.match(first.strip()), looks_like_abstract(second),
-         DECISION_LINE.match(second.strip())]
-    )
+    if len(first.split(maxsplit=1)) != 1:
+        return False
+    return not any([looks_like_abstract(first), is_decision(first), looks_like_abstract(second), is_decision(second)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from ..records import ParseIssue, Reading, Record
 
 NBSP_CHARACTERS = "\u00a0\u2007\u202f"  # non-breaking spaces, read as plain spaces
@@ -113,3 +115,29 @@ def finish_record(record: Record, reading: Reading) -> None:
             ParseIssue(record.line, "missing_abstract", "title with no abstract after it")
         )
     reading.records.append(record)
+
+
+SHORT_LINE_CHARS = 1_000  # metadata lines are under 30 characters; an abstract line is 800-2,000
+
+
+def plain_line(line: str) -> str:
+    """A short line as a person reads it: any Unicode space, separator or control character
+    (U+3000, form feed, U+2028...) is a plain space, invisible format characters (zero-width
+    space, direction marks) are dropped, and runs of spaces are one. Used to recognise metadata
+    lines (dates, upvotes, authors, decisions, "·"); what a record keeps is the line as written.
+    A long line is prose, returned as it is, so that the cost stays off abstracts."""
+    line = line.strip()
+    if len(line) > SHORT_LINE_CHARS:
+        return line
+    if line.isprintable():
+        return " ".join(line.split())
+    return " ".join("".join(_as_read(character) for character in line).split())
+
+
+def _as_read(character: str) -> str:
+    if character.isprintable():
+        return character
+    category = unicodedata.category(character)
+    if category == "Cf":
+        return ""
+    return " " if category in ("Cc", "Zs", "Zl", "Zp") else character

@@ -1,0 +1,45 @@
+"""A built database given to `serve` or `export-parquet`: refused in one line when it is not one."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .errors import BAD_INPUT, PapersDbError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+REQUIRED_TABLES = ("papers", "listings", "sources")
+
+
+def check_built_database(database: Path) -> None:
+    """A papers-db database is there: a file, SQLite, readable, with the tables a build writes.
+
+    Reading its schema reads its first pages, which catches a truncated or overwritten file;
+    damage deeper in is met (and reported) when a page is read."""
+    if not database.is_file():
+        raise PapersDbError(f"{database}: no database here; run `papers-db build` first")
+    try:
+        with database.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise PapersDbError(f"{database}: cannot be read: {error.strerror}") from None
+    if header != SQLITE_HEADER:
+        raise PapersDbError(f"{database}: not an SQLite database; build one with `papers-db build`", BAD_INPUT)
+    try:
+        conn = open_read_only(database)
+        try:
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise PapersDbError(f"{database}: damaged SQLite database ({error}); rebuild it with `papers-db build`",
+                            BAD_INPUT) from None
+    missing = [table for table in REQUIRED_TABLES if table not in tables]
+    if missing:
+        raise PapersDbError(f"{database}: SQLite, but not a papers-db database (no {', '.join(missing)} table); "
+                            "build one with `papers-db build`", BAD_INPUT)
+
+
+def open_read_only(database: Path) -> sqlite3.Connection:
+    # As a URI so that a path with "?" or "#" in it is still the path.
+    return sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
