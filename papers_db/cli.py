@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from .serve import printable, run_server, server_command
 DEFAULT_SOURCES = Path("sources")
 DEFAULT_OUTPUT = Path("dist") / "papers.db"
 WARNINGS_SHOWN = 20  # parse issues printed in full; the rest are counted
+MAX_WORKERS = 64  # server processes; each holds its own SQLite page cache and Python
 
 app = typer.Typer(
     help="Build and serve papers-db: machine-learning paper listings as one searchable SQLite file.",
@@ -63,6 +65,11 @@ def one_line_errors(command):
             return command(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:
+            # The reader of stdout stopped reading (`... --json | head`): as other Unix tools do,
+            # stop quietly with the status of SIGPIPE; Python would complain again at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(128 + signal.SIGPIPE) from None
         except PapersDbError as error:
             fail(str(error), error.exit_status)
         except KeyboardInterrupt as interruption:
@@ -213,7 +220,7 @@ def serve(
     port: int = typer.Option(8001, "--port", "-p", help="Port to listen on."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."),
     workers: int = typer.Option(
-        os.cpu_count() or 1, "--workers", "-w", min=1, max=64,
+        min(os.cpu_count() or 1, MAX_WORKERS), "--workers", "-w", min=1, max=MAX_WORKERS,
         help="Server processes over the same file (default: one per core). 1 runs plain `datasette serve`.",
     ),
 ) -> None:

@@ -53,6 +53,17 @@ def last_signal() -> int:
 
 
 @contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Steps that must not be cut in two (renaming a build's files into place): an ending signal
+    that arrives meanwhile is delivered once they are done."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+
+
+@contextlib.contextmanager
 def signals_interrupt() -> Iterator[None]:
     """SIGTERM and SIGHUP end the run as Ctrl-C does: by an exception, so temporary files are
     removed and helper processes stopped on the way out (the default would end the process on

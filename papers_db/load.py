@@ -14,7 +14,7 @@ import sqlite_utils
 
 from . import resources
 from .enrich import code_links, plain_abstract, short_name
-from .errors import PapersDbError
+from .errors import PapersDbError, signals_held
 from .metadata import inspect_file_for, inspect_text
 from .normalise import Normaliser, squash
 from .processes import second_process
@@ -49,6 +49,12 @@ def write_related_papers(staging: Path, target: Path) -> None:
     source.close()
 
 
+def code_links_json(abstract: str | None) -> str | None:
+    """code_links as the JSON array sql/papers.sql reads, or NULL where the abstract has none."""
+    links = code_links(abstract)
+    return json.dumps(links) if links else None
+
+
 class DatabaseWriter:
     """Loads rows file by file into a temporary database beside the target; `finish` builds the
     papers table, indexes, full-text index and views once, then renames the file into place.
@@ -74,6 +80,7 @@ class DatabaseWriter:
         self.temporary = self.outputs[output]
         self.staging = output.with_name(f".{output.name}.staging.tmp-{os.getpid()}")
         self.related = output.with_name(f".{output.name}.related.tmp-{os.getpid()}")
+        self.interruption: KeyboardInterrupt | None = None  # a signal met inside a function SQL called
         try:
             self._create()
         except BaseException:
@@ -93,10 +100,9 @@ class DatabaseWriter:
         # which it then stops (about every 10 ms), instead of after it.
         conn.set_progress_handler(lambda: 0, SIGNAL_CHECK_STEPS)
         self._script("schema.sql")
-        conn.create_function("papers_plain_abstract", 1, plain_abstract, deterministic=True)
-        conn.create_function("papers_short_name", 1, short_name, deterministic=True)
-        conn.create_function("papers_code_links", 1, lambda text: json.dumps(links) if (links := code_links(text)) else None,
-                             deterministic=True)
+        conn.create_function("papers_plain_abstract", 1, self._interruptible(plain_abstract), deterministic=True)
+        conn.create_function("papers_short_name", 1, self._interruptible(short_name), deterministic=True)
+        conn.create_function("papers_code_links", 1, self._interruptible(code_links_json), deterministic=True)
         conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
         conn.execute("PRAGMA staging.journal_mode = OFF")
         # Every listing as read, text last (a scan of the other columns then skips the text), until
@@ -124,8 +130,26 @@ class DatabaseWriter:
         for path in (*self.outputs.values(), self.staging, self.related):
             path.unlink(missing_ok=True)
 
+    def _interruptible(self, function):
+        """A function SQL calls, which keeps a signal's KeyboardInterrupt raised inside it: sqlite3
+        drops an exception raised in a function and reports only that the function failed."""
+
+        def call(*args):
+            try:
+                return function(*args)
+            except KeyboardInterrupt as stop:
+                self.interruption = stop
+                raise
+
+        return call
+
     def _script(self, name: str) -> None:
-        self.db.executescript(resources.sql_script(name))
+        try:
+            self.db.executescript(resources.sql_script(name))
+        except sqlite3.OperationalError:
+            if self.interruption is not None:
+                raise self.interruption from None
+            raise
 
     def _insert_rows(self, table: str, rows: list[dict], columns: list[str] | None = None) -> None:
         """Insert rows given as dicts keyed by column name; the columns come from sql/schema.sql,
@@ -221,11 +245,12 @@ class DatabaseWriter:
         with self.temporary.open("rb") as file:
             digest = hashlib.file_digest(file, "sha256").hexdigest()
         self.outputs[checksum_file_for(self.output)].write_text(f"{digest}  {self.output.name}\n", encoding="utf-8")
-        inspect = inspect_text(self.output, self.temporary.stat().st_size, digest, counts)
+        inspect = inspect_text(self.output, self.temporary, digest, counts)
         self.outputs[inspect_file_for(self.output)].write_text(inspect, encoding="utf-8")
-        # Only now, with every file complete, is anything the user had replaced.
-        for target, temporary in self.outputs.items():
-            os.replace(temporary, target)
+        # Only now, with every file complete, is anything the user had replaced, all or none.
+        with signals_held():
+            for target, temporary in self.outputs.items():
+                os.replace(temporary, target)
         return counts, digest
 
 

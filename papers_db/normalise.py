@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from pathlib import Path
 
 from .decisions import decision_precedence, normalise_decision
 from .errors import PapersDbError
@@ -30,12 +31,13 @@ def paper_identity(record: Record) -> str:
         return "abstract:" + squash(record.abstract)
     return "title:" + squash(record.title or "")
 
+
 class Normaliser:
     """Turns readings into rows one file at a time, keeping in memory only what stable ids and
     lookups need (never a paper's text): one small number per paper, decisions, organisations."""
 
     def __init__(self) -> None:
-        self.source_ids: dict[tuple[str, str], int] = {}  # (file name, sha256) -> source id
+        self.source_ids: dict[Path, int] = {}  # file path -> source id (two folders may hold one name)
         self.decision_ids: dict[str, int] = {}  # label -> id, in order of first appearance
         self.organizations: dict[str, dict] = {}  # handle -> row
         self.identity_checks: dict[int, int] = {}  # paper id -> 64 more bits of its identity hash
@@ -45,7 +47,7 @@ class Normaliser:
 
     def rows_for(self, r: SourceReading) -> FileRows:
         source_id = len(self.source_ids) + 1
-        self.source_ids.setdefault((r.source.name, r.source.sha256), source_id)
+        self.source_ids[r.source.path] = source_id
         original = r.duplicate_of
         source = {
             "id": source_id,
@@ -57,7 +59,7 @@ class Normaliser:
             "description": r.source.description,
             "bytes": r.size,
             "lines": r.reading.line_count,
-            "duplicate_of": self.source_ids[(original.name, original.sha256)] if original else None,
+            "duplicate_of": self.source_ids[original.path] if original else None,
         }
         listings, titles, new_abstracts, new_title_only = [], [], [], []
         for position, record in enumerate(r.reading.records, start=1):

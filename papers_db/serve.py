@@ -11,19 +11,21 @@ import sys
 from pathlib import Path
 
 from . import resources
-from .metadata import inspect_file_for, read_metadata
+from .metadata import inspect_file_for, read_metadata, sample_digest
 
 DATASETTE_ARGS_VARIABLE = "PAPERS_DB_DATASETTE_ARGS"  # how `serve --workers` hands each worker its arguments
 
 
 def usable_inspect_file(database: Path) -> Path | None:
-    """The build's inspect file, when it describes this database file (same name and size)."""
+    """The build's inspect file, when it describes this database file (same name, size and
+    sampled bytes): a stale one would give Datasette the wrong row counts and hash."""
     path = inspect_file_for(database)
     try:
         described = json.loads(path.read_text(encoding="utf-8")).get(database.stem, {})
+        same = described.get("size") == database.stat().st_size and described.get("sample_sha256") == sample_digest(database)
     except (OSError, ValueError, AttributeError):
         return None
-    return path if described.get("size") == database.stat().st_size else None
+    return path if same else None
 
 
 def datasette_serve_args(database: Path, port: int = 8001, host: str = "127.0.0.1") -> list[str]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PapersDbError
+from .errors import BAD_INPUT, PapersDbError
 from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
 from .readers.text import decode_source, plain_line, text_lines
@@ -57,7 +57,15 @@ def _readable(path: Path):
     try:
         return path.open("rb")
     except OSError as error:
-        raise PapersDbError(f"{path}: cannot be read: {error.strerror}") from None
+        raise PapersDbError(f"{path}: cannot be read: {error.strerror}", BAD_INPUT) from None
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """The files in a sources folder; one that cannot be listed is bad input, not a failed write."""
+    try:
+        return [path for path in folder.iterdir() if path.is_file()]
+    except OSError as error:
+        raise PapersDbError(f"{folder}: cannot be read: {error.strerror}", BAD_INPUT) from None
 
 
 def detect_format(text: str) -> str | None:
@@ -177,7 +185,7 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
     manifests: dict[Path, dict[str, dict]] = {}
     for path in paths:
         if path.is_dir():
-            files = [p for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST_NAME]
+            files = [p for p in folder_files(path) if not p.name.startswith(".") and p.name != MANIFEST_NAME]
         elif path.is_file():
             files = [path]
         else:
@@ -264,7 +272,7 @@ def read_sources(
             line_count = decode_source(data)[0].count("\n")
             reading = Reading(
                 format=source.format, line_count=line_count,
-                issues=[ParseIssue(None, "duplicate_file", f"identical to {original.name}; read once")],
+                issues=[ParseIssue(None, "duplicate_file", f"identical to {duplicate_name(source, original)}; read once")],
                 other_lines={n: "duplicate" for n in range(1, line_count + 1)},
             )
             waiting.append((source, len(data), original, reading))
@@ -276,6 +284,14 @@ def read_sources(
             yield _source_reading(*waiting.popleft())
     while waiting:
         yield _source_reading(*waiting.popleft())
+
+
+def duplicate_name(source: SourceFile, original: SourceFile) -> str:
+    """How a repeat names the file it repeats: by name, and by folder too when the names are the
+    same (only the folder's own name, so the database does not depend on where sources lie)."""
+    if original.name != source.name:
+        return original.name
+    return f"{original.path.parent.name}/{original.name}"
 
 
 def _source_reading(source, size, duplicate_of, reading: Reading | concurrent.futures.Future) -> SourceReading:

@@ -221,3 +221,16 @@ def test_serve_and_export_refuse_what_is_not_a_built_database_in_one_line(tmp_pa
             assert (result.returncode, result.stderr.count("\n")) == (1, 1), (name, command, result.stderr)
             assert "Traceback" not in result.stderr and message in result.stderr, (name, result.stderr)
             assert str(database) in " ".join(result.stderr.split())
+
+
+def test_json_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    # `check --json | head -1` closed the pipe before the report was written: that ended as an
+    # "unexpected BrokenPipeError (a bug)" with status 70.
+    many = tmp_path / "many"
+    many.mkdir()
+    for number in range(400):
+        (many / f"{number:04}.txt").write_text("just a note\n", encoding="utf-8")
+    command = f"{sys.executable} {PROJECT / 'build_db.py'} check '{many}' --json | head -c 10; echo \" status=${{PIPESTATUS[0]}}\""
+    result = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.stdout.startswith("{") and "status=141" in result.stdout, result.stdout
+    assert "BrokenPipeError" not in result.stderr and "Traceback" not in result.stderr

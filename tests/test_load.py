@@ -37,6 +37,7 @@ def test_killed_build_leaves_the_previous_database_intact(tmp_path):
     assert run_cli("build", "--output", output).returncode == 0
     before = output.read_bytes()
     checksum_before = (tmp_path / "dist" / "papers.db.sha256").read_text()
+    inspect_before = (tmp_path / "dist" / "papers-inspect.json").read_text()
     large = tmp_path / "large"
     large.mkdir()
     write_large_listing(large / "large.txt")
@@ -58,6 +59,7 @@ def test_killed_build_leaves_the_previous_database_intact(tmp_path):
         assert leftovers(output), delay
         assert output.read_bytes() == before
         assert (tmp_path / "dist" / "papers.db.sha256").read_text() == checksum_before
+        assert (tmp_path / "dist" / "papers-inspect.json").read_text() == inspect_before
         with sqlite3.connect(output) as conn:
             assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
             assert conn.execute("select count(*) from listings").fetchone() == (336,)
@@ -169,7 +171,7 @@ def test_a_build_ended_by_a_signal_leaves_the_previous_files_and_no_helper_proce
     number = getattr(signal, ending)
     output = tmp_path / "papers.db"
     previous = {path: f"previous {path.name}\n".encode() for path in
-                (output, tmp_path / "papers.db.sha256", tmp_path / "papers-metadata.json")}
+                (output, tmp_path / "papers.db.sha256", tmp_path / "papers-inspect.json")}
     for path, content in previous.items():
         path.write_bytes(content)
     build = subprocess.Popen(
@@ -240,3 +242,28 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_files(tmp_path):
         assert output.read_bytes() == b"previous database\n"
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+# Datasette, imported by other tests, turns on sqlite3's callback tracebacks: the interruption is
+# then also reported as "ignored" by sqlite3, which is what this test is about.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_signal_inside_a_function_sql_calls_ends_the_build_as_interrupted(tmp_path, monkeypatch):
+    # sqlite3 drops an exception raised inside a Python function that SQL calls (papers.sql calls
+    # plain_abstract for every paper) and says only that the function failed: that was reported
+    # as a failed write, exit status 3, instead of the signal.
+    from papers_db import load
+    from papers_db.errors import Interrupted
+    from papers_db.pipeline import build_database
+
+    output = tmp_path / "papers.db"
+    build_database([SOURCES], output, related=False)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+
+    def stopped(abstract):
+        raise Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(load, "plain_abstract", stopped)
+    with pytest.raises(Interrupted) as ended:
+        build_database([SOURCES], output, related=False)
+    assert ended.value.exit_status == 128 + signal.SIGTERM
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before

@@ -547,3 +547,19 @@ def test_metadata_names_its_source_and_licence(served):
     assert metadata["license_url"].startswith("https://") and metadata["source_url"].startswith("https://")
     front = served("/").text
     assert f'href="{metadata["license_url"]}"' in front and f'href="{metadata["source_url"]}"' in front
+
+
+def test_an_inspect_file_of_another_build_is_not_used(built_db, tmp_path):
+    # Two builds' files are often the same size (whole 16 KiB pages): the size alone let a stale
+    # inspect file give Datasette another file's row counts and hash.
+    from papers_db.serve import usable_inspect_file
+
+    database = tmp_path / "papers.db"
+    shutil.copy(built_db, database)
+    shutil.copy(inspect_file_for(built_db), inspect_file_for(database))
+    assert usable_inspect_file(database) == inspect_file_for(database)
+    with database.open("r+b") as file:  # another file of the same size
+        file.seek(-100, 2)
+        file.write(b"\x01" * 100)
+    assert usable_inspect_file(database) is None
+    assert "--inspect-file" not in datasette_serve_args(database)

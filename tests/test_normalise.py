@@ -1,0 +1,32 @@
+"""Normalising readings into rows: source ids, repeats, decisions and organisations."""
+
+import shutil
+import sqlite3
+
+from conftest import SOURCES
+
+from papers_db.pipeline import build_database
+
+REVIEW = SOURCES / "001_d90573da5af4b331.txt"
+OTHER = SOURCES / "000_171567d686ec3e55.txt"
+
+
+def test_files_of_one_name_in_two_folders_are_two_sources(tmp_path, built_db):
+    # Two byte-identical files named alike in two folders, and a third file: each is a source of
+    # its own, the repeat points at the first and is not read again. (The source ids collided, and
+    # the build ended with a UNIQUE constraint error.)
+    for folder, name, source in (("a", "x.txt", REVIEW), ("b", "x.txt", REVIEW), ("b", "y.txt", OTHER)):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        shutil.copy(source, tmp_path / folder / name)
+    report = build_database([tmp_path / "a", tmp_path / "b"], tmp_path / "out" / "papers.db", related=False)
+    with sqlite3.connect(report.output) as conn:
+        sources = conn.execute("select id, file_name, duplicate_of from sources order by id").fetchall()
+        issues = conn.execute("select source_id, code, message from parse_issues").fetchall()
+        listed = conn.execute("select source_id, count(*) from listings group by source_id").fetchall()
+    assert [name for _, name, _ in sources] == ["x.txt", "x.txt", "y.txt"]
+    first, repeat = sources[0][0], sources[1][0]
+    assert sources[1][2] == first and sources[0][2] is None and sources[2][2] is None
+    assert issues == [(repeat, "duplicate_file", "identical to a/x.txt; read once")]
+    with sqlite3.connect(built_db) as seeds:  # the seeds' build, whose counts test_pipeline derives from the files
+        (review_records,) = seeds.execute("select records from source_summary where file_name = ?", (REVIEW.name,)).fetchone()
+    assert dict(listed) == {first: review_records, sources[2][0]: dict(listed)[sources[2][0]]}
