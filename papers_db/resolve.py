@@ -20,6 +20,7 @@ are exact (from the abstracts' text), and a paper's id is the least id of its ab
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,10 +46,17 @@ MIX = numpy.uint64(0xFF51AFD7ED558CCD)
 SHINGLE_MULTIPLIERS = (numpy.uint64(0x9E3779B97F4A7C15), numpy.uint64(0xC2B2AE3D27D4EB4F), numpy.uint64(1))
 
 
+NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")  # \w is exactly str.isalnum() or "_", checked over all of Unicode
+
+
 def fold_title(title: str) -> str:
     """A title's matching form: NFKC, case-folded, letters and digits only, so that re-casing,
-    re-punctuating or a dash for a colon or space ("Self-Supervised", "Self Supervised") agree."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", title).casefold() if ch.isalnum())
+    re-punctuating or a dash for a colon or space ("Self-Supervised", "Self Supervised") agree.
+    (One regular expression, not a test per character: at 115,000 titles that was 3 s of the
+    build's 10 s of reading.)"""
+    if not unicodedata.is_normalized("NFKC", title):
+        title = unicodedata.normalize("NFKC", title)
+    return NOT_LETTER_OR_DIGIT.sub("", title.casefold())
 
 
 def title_key(title: str | None) -> int | None:
