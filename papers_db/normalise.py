@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy
+
 from .decisions import decision_precedence, normalise_decision
-from .errors import PapersDbError
-from .records import FileRows, Record
-from .resolve import Resolver, title_key
-from .sources import SourceReading
+from .errors import BAD_INPUT, PapersDbError
+from .records import FileRows, Reading, Record
+from .resolve import BANDS, Resolver, batched_band_hashes, title_key
+from .sources import SourceFile, SourceReading, read_source
 
 
 def squash(text: str) -> str:
@@ -22,6 +25,51 @@ def squash(text: str) -> str:
 
 def identity_digest(identity: str) -> bytes:
     return hashlib.sha256(identity.encode("utf-8")).digest()
+
+
+def identity_numbers(identity: str) -> tuple[int, int]:
+    """A record's own id from its identity, 53 bits of its SHA-256 so that it is exact in
+    JavaScript too; and the next 64 bits, which catch two identities sharing an id."""
+    digest = identity_digest(identity)
+    return int.from_bytes(digest[:8], "big") >> 11, int.from_bytes(digest[8:16], "big")
+
+
+@dataclass
+class RecordKeys:
+    """What normalising needs of each record of a file, in record order: its own id (node) and
+    check bits, its folded abstract's length, its title key, and, per node with an abstract, the
+    band hashes resolution finds near-identical abstracts by. Computed where the file was read
+    (in the reading process, for a large corpus), so the text is folded and hashed on that core."""
+
+    nodes: list[int]
+    checks: list[int]
+    abstract_lengths: list[int | None]
+    title_keys: list[int | None]
+    band_rows: dict[int, numpy.ndarray]
+
+
+def record_keys(reading: Reading) -> RecordKeys:
+    keys = RecordKeys([], [], [], [], {})
+    abstracts: dict[int, str] = {}
+    for record in reading.records:
+        identity = paper_identity(record)
+        node, check = identity_numbers(identity)
+        keys.nodes.append(node)
+        keys.checks.append(check)
+        if record.abstract:
+            abstracts[node] = identity.removeprefix("abstract:")
+        # whitespace and case folded, so a copy with extra spaces is not "longer"
+        keys.abstract_lengths.append(len(abstracts[node]) if record.abstract else None)
+        keys.title_keys.append(title_key(record.title))
+    bands = batched_band_hashes(list(abstracts.values()), list(abstracts))
+    keys.band_rows = dict(zip(abstracts, bands))
+    return keys
+
+
+def read_with_keys(source: SourceFile, data: bytes) -> tuple[Reading, RecordKeys]:
+    """A file's reading and its records' keys: what the reading process does for a large corpus."""
+    reading = read_source(source, data)
+    return reading, record_keys(reading)
 
 
 def paper_identity(record: Record) -> str:
@@ -61,17 +109,19 @@ class Normaliser:
             "lines": r.reading.line_count,
             "duplicate_of": self.source_ids[original.path] if original else None,
         }
-        listings, titles, new_abstracts, new_title_only = [], [], [], []
-        for position, record in enumerate(r.reading.records, start=1):
-            identity = paper_identity(record)
-            node, new = self._paper_id(identity)
+        keys = r.keys if r.keys is not None else record_keys(r.reading)
+        listings, titles, new_abstracts, new_bands, new_title_only = [], [], [], [], []
+        for position, (record, node, check, abstract_length, title) in enumerate(
+                zip(r.reading.records, keys.nodes, keys.checks, keys.abstract_lengths, keys.title_keys), start=1):
+            new = self._is_new(node, check, record)
             self.listing_count += 1
             if new and record.abstract:
-                new_abstracts.append((node, self.listing_count, identity.removeprefix("abstract:")))
+                new_abstracts.append((node, self.listing_count))
+                new_bands.append(keys.band_rows[node])
             elif new:
                 new_title_only.append(node)
-            if (key := title_key(record.title)) is not None:
-                titles.append((key, node))
+            if title is not None:
+                titles.append((title, node))
             listings.append(
                 {
                     "id": self.listing_count,
@@ -90,12 +140,13 @@ class Normaliser:
                     "upvotes": record.upvotes,
                     "has_title": int(record.title is not None),
                     # whitespace and case folded, so a copy with extra spaces is not "longer"
-                    "abstract_length": len(identity) - len("abstract:") if record.abstract else None,
+                    "abstract_length": abstract_length,
                     "title": record.title,
                     "abstract": record.abstract,
                 }
             )
-        self.resolver.add_file(titles, new_abstracts, new_title_only)
+        bands = numpy.array(new_bands, dtype=numpy.uint32).reshape(-1, BANDS)
+        self.resolver.add_file(titles, new_abstracts, bands, new_title_only)
         issues = []
         for issue in r.reading.issues:
             self.issue_count += 1
@@ -103,17 +154,14 @@ class Normaliser:
                            "code": issue.code, "message": issue.message})
         return FileRows(source, listings, issues)
 
-    def _paper_id(self, identity: str) -> tuple[int, bool]:
-        """A stable id from a record's identity, and whether it is new to this build: 53 bits of
-        its SHA-256, so that it is exact in JavaScript too; the next 64 bits catch two identities
-        sharing an id."""
-        digest = identity_digest(identity)
-        number = int.from_bytes(digest[:8], "big") >> 11
-        check = int.from_bytes(digest[8:16], "big")
-        new = number not in self.identity_checks
-        if self.identity_checks.setdefault(number, check) != check:
-            raise PapersDbError(f"two different papers share the id {number}; the second is {identity[:80]!r}")
-        return number, new
+    def _is_new(self, node: int, check: int, record: Record) -> bool:
+        """Whether a record's identity is new to this build; the 64 more bits of its SHA-256 catch
+        two identities sharing an id."""
+        new = node not in self.identity_checks
+        if self.identity_checks.setdefault(node, check) != check:
+            raise PapersDbError(f"two different papers share the id {node}; the second is {paper_identity(record)[:80]!r}",
+                                BAD_INPUT)
+        return new
 
     def _decision_id(self, label: str | None) -> int | None:
         if label is None:

@@ -40,15 +40,20 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-@contextlib.contextmanager
-def second_process() -> Iterator[concurrent.futures.ProcessPoolExecutor]:
-    """One worker process for work that can use the second core. It is spawned, not forked, so
-    that it inherits no open SQLite connection or progress-bar thread from this process.
+def second_process() -> contextlib.AbstractContextManager[concurrent.futures.ProcessPoolExecutor]:
+    """One worker process for work that can use the second core."""
+    return helper_processes(1)
 
-    Leaving the block normally waits for the worker's work; leaving it by an error or a signal
-    kills the worker at once, since its work is thrown away with the build."""
+
+@contextlib.contextmanager
+def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
+    """`count` worker processes for work that can use the other cores. They are spawned, not
+    forked, so that they inherit no open SQLite connection or progress-bar thread from this process.
+
+    Leaving the block normally waits for the workers' work; leaving it by an error or a signal
+    kills the workers at once, since their work is thrown away with the build."""
     pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+        max_workers=count, mp_context=multiprocessing.get_context("spawn"),
         initializer=end_with_parent, initargs=(os.getpid(),),
     )
     try:

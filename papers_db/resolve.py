@@ -108,6 +108,15 @@ def band_hashes(folded_abstracts: list[str], node_ids: numpy.ndarray) -> numpy.n
     return (combined >> numpy.uint64(32)).astype(numpy.uint32)
 
 
+def batched_band_hashes(folded_abstracts: list[str], node_ids: list[int]) -> numpy.ndarray:
+    """band_hashes of any number of abstracts, SIGNATURE_BATCH at a time (bounds NumPy's memory);
+    a document's hashes depend on its own text and node alone."""
+    nodes = numpy.array(node_ids, dtype=numpy.int64)
+    parts = [band_hashes(folded_abstracts[start:start + SIGNATURE_BATCH], nodes[start:start + SIGNATURE_BATCH])
+             for start in range(0, len(folded_abstracts), SIGNATURE_BATCH)]
+    return numpy.concatenate(parts) if parts else numpy.zeros((0, BANDS), dtype=numpy.uint32)
+
+
 def shingle_set(folded_abstract: str) -> numpy.ndarray:
     return numpy.unique(shingle_hashes([folded_abstract])[1])
 
@@ -158,20 +167,17 @@ class Resolver:
         self._title_key_parts: list[numpy.ndarray] = []
         self.title_only: set[int] = set()
 
-    def add_file(self, titles: Iterable[tuple[int, int]], new_abstract_nodes: list[tuple[int, int, str]],
-                 new_title_only: Iterable[int]) -> None:
-        """A file's (title key, node) pairs, its new abstract nodes (node, first listing id,
-        folded abstract) and its new title-only nodes."""
+    def add_file(self, titles: Iterable[tuple[int, int]], new_abstract_nodes: list[tuple[int, int]],
+                 new_bands: numpy.ndarray, new_title_only: Iterable[int]) -> None:
+        """A file's (title key, node) pairs, its new abstract nodes (node, first listing id) with
+        their band hashes (band_hashes, one row each), and its new title-only nodes."""
         pairs = numpy.array(sorted(set(titles)), dtype=numpy.int64).reshape(-1, 2)
         self._title_key_parts.append(pairs)
         self.title_only.update(new_title_only)
         if new_abstract_nodes:
-            nodes = numpy.array([node for node, _, _ in new_abstract_nodes], dtype=numpy.int64)
-            self._node_parts.append(nodes)
-            self._listing_parts.append(numpy.array([listing for _, listing, _ in new_abstract_nodes], dtype=numpy.int64))
-            texts = [text for _, _, text in new_abstract_nodes]
-            self._band_parts.extend(band_hashes(texts[start:start + SIGNATURE_BATCH], nodes[start:start + SIGNATURE_BATCH])
-                                    for start in range(0, len(texts), SIGNATURE_BATCH))
+            self._node_parts.append(numpy.array([node for node, _ in new_abstract_nodes], dtype=numpy.int64))
+            self._listing_parts.append(numpy.array([listing for _, listing in new_abstract_nodes], dtype=numpy.int64))
+            self._band_parts.append(new_bands)
 
     def resolve(self, read_abstracts: Callable[[list[int]], dict[int, str]]) -> Resolution:
         """Decide. `read_abstracts` gives the folded abstract of listings by listing id."""

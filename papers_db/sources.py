@@ -11,9 +11,10 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import BAD_INPUT, PapersDbError
 from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, read_hf_daily_page
@@ -215,6 +216,7 @@ class SourceReading:
     reading: Reading
     size: int  # bytes
     duplicate_of: SourceFile | None = None  # the identical file that was read instead
+    keys: Any = None  # what normalising needs of each record, when the reading process computed it
 
 
 def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
@@ -253,15 +255,22 @@ def name_issues(source: SourceFile) -> list[ParseIssue]:
     return [ParseIssue(None, "invalid_file_name", f"the file's name is not UTF-8; it is stored as {source.name!r}")]
 
 
-READ_AHEAD = 2  # files read ahead in the second process; bounds the memory they hold
+READ_AHEAD = 3  # files read ahead by the reading processes (two cores: two at work, one done); bounds the memory they hold
+
+
+def read_and_nothing_else(source: SourceFile, data: bytes) -> tuple[Reading, None]:
+    return read_source(source, data), None
 
 
 def read_sources(
     sources: list[SourceFile], on_file=lambda source: None, pool: concurrent.futures.Executor | None = None,
+    read: Callable[[SourceFile, bytes], tuple[Reading, Any]] = read_and_nothing_else,
 ) -> Iterator[SourceReading]:
     """Read the sources one at a time, in order; a byte-identical repeat is reported, not read
-    again. With a pool, the next READ_AHEAD files are parsed there while the caller works on this
-    one (this process still reads the bytes and spots repeats)."""
+    again. `read` gives a file's reading and whatever else is best computed where it is read (a
+    module-level function, so that a pool can run it). With a pool, the next READ_AHEAD files
+    are read there while the caller works on this one (this process still reads the bytes and
+    spots repeats)."""
     first_with_hash: dict[str, SourceFile] = {}
     waiting = collections.deque()  # (source, size, duplicate_of, reading or its future)
     for source in sources:
@@ -275,11 +284,11 @@ def read_sources(
                 issues=[ParseIssue(None, "duplicate_file", f"identical to {duplicate_name(source, original)}; read once")],
                 other_lines={n: "duplicate" for n in range(1, line_count + 1)},
             )
-            waiting.append((source, len(data), original, reading))
+            waiting.append((source, len(data), original, (reading, None)))
         elif pool is None:
-            waiting.append((source, len(data), None, read_source(source, data)))
+            waiting.append((source, len(data), None, read(source, data)))
         else:
-            waiting.append((source, len(data), None, pool.submit(read_source, source, data)))
+            waiting.append((source, len(data), None, pool.submit(read, source, data)))
         while len(waiting) > (READ_AHEAD if pool else 0):
             yield _source_reading(*waiting.popleft())
     while waiting:
@@ -294,10 +303,9 @@ def duplicate_name(source: SourceFile, original: SourceFile) -> str:
     return f"{original.path.parent.name}/{original.name}"
 
 
-def _source_reading(source, size, duplicate_of, reading: Reading | concurrent.futures.Future) -> SourceReading:
-    if isinstance(reading, concurrent.futures.Future):
-        reading = reading.result()
-    return SourceReading(source, reading, size, duplicate_of=duplicate_of)
+def _source_reading(source, size, duplicate_of, read: tuple | concurrent.futures.Future) -> SourceReading:
+    reading, keys = read.result() if isinstance(read, concurrent.futures.Future) else read
+    return SourceReading(source, reading, size, duplicate_of=duplicate_of, keys=keys)
 
 
 def source_size(source: SourceFile) -> int:

@@ -233,6 +233,23 @@ def test_reading_ahead_in_a_second_process_gives_the_same_readings_in_order(tmp_
     assert sum(len(reading.records) for *_, reading in alone) > 300
 
 
+def test_reading_processes_build_the_same_database_as_one_process(tmp_path, monkeypatch):
+    # Above PARALLEL_READING_BYTES the files are read, folded and hashed by one process per core
+    # (normalise.read_with_keys), and this process uses what they computed: the database must be
+    # byte-identical to the one built with everything in one process.
+    from papers_db import pipeline
+    from papers_db.pipeline import build_database
+
+    folder = tmp_path / "sources"
+    shutil.copytree(SOURCES, folder)
+    first = sorted(folder.glob("*.txt"))[0]
+    shutil.copy(first, folder / f"zz_copy_of_{first.name}")  # a repeat, reported and not read
+    alone = build_database([folder], tmp_path / "alone" / "papers.db", related=False)
+    monkeypatch.setattr(pipeline, "PARALLEL_READING_BYTES", 0)
+    together = build_database([folder], tmp_path / "together" / "papers.db", related=False)
+    assert together.sha256 == alone.sha256 and together.papers == alone.papers > 300
+
+
 # The fuzz test: the seed files and their manifest, mutated as a new user's messier listings
 # are (lines inserted, deleted, repeated, swapped; odd Unicode and whitespace; huge numbers;
 # cut short; random bytes). Whatever the input, a build either succeeds with every line
