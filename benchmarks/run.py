@@ -4,7 +4,7 @@
 
 In one run, on one corpus (generated first if missing):
 
-- build: `build_db.py build` end to end, wall time and peak memory (all its processes together);
+- build: `papers-db build` end to end, wall time and peak memory (all its processes together);
 - merges: how the build's entity resolution grouped the corpus's listings against the truth the
   generator wrote (papers listed again with a revised abstract, a re-cased title, the title
   alone, a new title; distinct papers sharing a title): pairwise precision and recall over
@@ -15,15 +15,23 @@ In one run, on one corpus (generated first if missing):
   the same text: what any build must at least spend. It is measured --floor-runs times and the
   median taken, because on a shared machine one run can differ from the next by a third;
 - size: database bytes / source bytes;
-- Datasette, started exactly as `build_db.py serve` starts it, under a bounded load from
+- Datasette, started exactly as `papers-db serve` starts it, under a bounded load from
   --clients threads on 127.0.0.1 (--requests per page): p50/p95 latency and errors for the
   papers page, its search box, the ranked search query (rare word, two words, a word in a third
   of all papers; the rare and two-word searches also as JSON), every view and every canned query,
   and a page that runs no SQL at all (what the server itself costs under the same load); and
   the same ranked query for the common word run directly in SQLite, by one connection alone and
-  by --clients connections at once (the same load), for comparison.
+  by --clients connections at once (the same load), for comparison. The server runs as `serve`
+  runs it by default: one worker per core;
+- throughput: requests per second for the no-SQL page and the rare-word search with one worker
+  and with one per core, under --scaling-clients connections (wrk where installed);
+- under attack: the p95 of normal pages without and during a stream of hostile requests
+  (ATTACKS), what the attacks were answered, and the server's peak memory;
+- bytes: every table and index (dbstat), and the full-text index against a bare FTS5 table over
+  the same text.
 
-Figures go to benchmarks/results/<papers>.json and a table in benchmarks/RESULTS.md.
+Figures go to benchmarks/results/<papers>.json (the targets' ratios under fixed keys: see
+`ratios`) and a table in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -314,6 +322,77 @@ def measure_scaling(database: Path, paths: dict[str, str], clients: int, seconds
                                    for name in paths}}
 
 
+# What a hostile visitor sends (tests/test_hostile_requests.py has one test per kind): each must be
+# answered with a 4xx or a stopped query, while everyone else is served as usual.
+ATTACKS = {
+    "zeroblob": "select length(zeroblob(300000000))",
+    "randomblob": "select length(randomblob(200000000))",
+    "printf width": "select length(printf('%.*c', 2000000000, 'x'))",
+    "replace growth": "select length(replace(hex(zeroblob(100000)), '0', hex(zeroblob(1000))))",
+    "group_concat": "select length(group_concat(abstract || abstract || abstract)) from papers",
+    "endless CTE": "with recursive n(x) as (select 1 union all select x + 1 from n) select count(*) from n",
+    "cross join": "select count(*) from papers a, papers b, papers c",
+    "like pattern": "select count(*) from papers where abstract like '%' || hex(zeroblob(40000)) || '%'",
+    "fts3_tokenizer": "select fts3_tokenizer('simple')",
+}
+
+
+def attack_paths() -> list[str]:
+    long_search = urllib.parse.quote_plus(" ".join(["model learning data"] * 6_000))
+    return [*(f"/papers.json?sql={urllib.parse.quote_plus(sql)}" for sql in ATTACKS.values()),
+            f"/papers/search.json?q={long_search}", "/papers/papers.json?_sort=nonexistent", "/papers.json?_timelimit=abc"]
+
+
+def measure_under_attack(database: Path, normal: dict[str, str], clients: int, count: int) -> dict:
+    """The p95 of normal pages under `clients` clients, without and then during a stream of
+    attacks from two more clients; the statuses the attacks got; and the peak memory of the
+    server's processes together (sampled 10 times a second)."""
+    server, port = start_server(database, os.cpu_count() or 1)
+    peak_kib, stop = 0, threading.Event()
+    statuses: dict[int, int] = {}
+
+    def sample_memory() -> None:
+        nonlocal peak_kib
+        while not stop.is_set():
+            peak_kib = max(peak_kib, process_tree_rss_kib(server.pid))
+            time.sleep(0.1)
+
+    def attack() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while not stop.is_set():
+            for path in attack_paths():
+                try:
+                    connection.request("GET", path)
+                    response = connection.getresponse()
+                    response.read()
+                    statuses[response.status] = statuses.get(response.status, 0) + 1
+                except (OSError, http.client.HTTPException):
+                    statuses[0] = statuses.get(0, 0) + 1  # no answer at all
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        load(port, list(normal.values()), 1, 1)  # warm up
+        quiet = load(port, list(normal.values()), clients, count)
+        threads = [threading.Thread(target=sample_memory), *(threading.Thread(target=attack) for _ in range(2))]
+        for thread in threads:
+            thread.start()
+        during = load(port, list(normal.values()), clients, count)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        alive = load_one(port, "/-/versions.json", 1, 1)["errors"] == 0
+    finally:
+        stop.set()
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "pages": {name: {"p95_ms_quiet": quiet[path]["p95_ms"], "p95_ms_under_attack": during[path]["p95_ms"],
+                         "errors_under_attack": during[path]["errors"]} for name, path in normal.items()},
+        "attack_statuses": {str(status): count for status, count in sorted(statuses.items())},
+        "server_peak_rss_mib": round(peak_kib / 1024, 1),
+        "server_alive_after": alive,
+    }
+
+
 def database_bytes(database: Path) -> dict:
     """Bytes per table and index (SQLite's dbstat), the FTS index's shadow tables together, and a
     bare FTS5 table over the same text (one that stores its own copy) for comparison."""
@@ -459,7 +538,7 @@ def write_results_table(all_results: list[dict]) -> None:
                   "| page | requests | errors | p50 ms | p95 ms |", "| --- | ---: | ---: | ---: | ---: |"]
         for name, figures in results["pages"].items():
             lines.append(f"| {name} | {figures['requests']} | {figures['errors']} | {figures['p50_ms']} | {figures['p95_ms']} |")
-        lines += ["", *target_lines(results), *size_lines(results)]
+        lines += ["", *target_lines(results), *attack_lines(results), *size_lines(results)]
     notes = BENCHMARKS / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text(encoding="utf-8")]
@@ -478,6 +557,19 @@ def target_lines(results: dict) -> list[str]:
         per_second = scaling["requests_per_second"][name]
         lines.append(f"| throughput_scaling, {name} ({', '.join(f'{k}: {v}/s' for k, v in per_second.items())}) | {ratio} |")
     return [*lines, f"(throughput: {scaling['clients']} connections from {scaling['load_generator']} on the same machine)", ""]
+
+
+def attack_lines(results: dict) -> list[str]:
+    if "under_attack" not in results:
+        return []
+    attack = results["under_attack"]
+    lines = [f"Under an attack mix ({len(ATTACKS)} hostile SQL queries, a 120 kB search, bad parameters, from two "
+             f"clients without pause): answers {attack['attack_statuses']} (status: count), server peak memory "
+             f"{attack['server_peak_rss_mib']} MiB (all its processes), alive afterwards: {attack['server_alive_after']}.",
+             "", "| page | p95 ms quiet | p95 ms under attack | errors under attack |", "| --- | ---: | ---: | ---: |"]
+    for name, figures in attack["pages"].items():
+        lines.append(f"| {name} | {figures['p95_ms_quiet']} | {figures['p95_ms_under_attack']} | {figures['errors_under_attack']} |")
+    return [*lines, ""]
 
 
 def size_lines(results: dict) -> list[str]:
@@ -557,7 +649,11 @@ def main() -> None:
     print("throughput with one worker and one per core ...", flush=True)
     scaling = measure_scaling(database, {name: named[name] for name in ("no SQL: /-/versions.json", "search: rare word")},
                               args.scaling_clients, args.scaling_seconds)
-    print(f"  {scaling}\nbytes per table ...", flush=True)
+    print(f"  {scaling}\nnormal pages under an attack mix ...", flush=True)
+    under_attack = measure_under_attack(
+        database, {name: named[name] for name in ("no SQL: /-/versions.json", "search: rare word", "papers table")},
+        args.clients, args.requests)
+    print(f"  {under_attack}\nbytes per table ...", flush=True)
     sizes = database_bytes(database)
     results = {
         "papers": args.papers,
@@ -575,6 +671,7 @@ def main() -> None:
         "clients": args.clients,
         "pages": {name: figures[path] for name, path in named.items()},
         "scaling": scaling,
+        "under_attack": under_attack,
         "sizes": sizes,
     }
     results.update(ratios(results))
