@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 SHORT_NAME = re.compile(r"^([^\s:]{2,30})\s?:\s+\S")
@@ -53,6 +54,13 @@ LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\['`^\"~]\{?\\?(\w)\}?")  # L\{o}wner, \
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
 LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
 LATEX_NESTING_MAX = 8  # wrappers unwrapped inside one another: the bundled abstracts nest 2 deep; each level costs a pass
+
+
+def record_enrichment(title: str | None, abstract: str | None) -> tuple[str | None, str | None, str | None]:
+    """What a record's text gives beyond itself: its plain abstract (or None), its short name (or
+    None), and its code links as a JSON array of [url, host] (or None)."""
+    links = code_links(abstract)
+    return plain_abstract(abstract), short_name(title), json.dumps(links) if links else None
 
 
 def plain_abstract(abstract: str | None) -> str | None:

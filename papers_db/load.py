@@ -13,7 +13,6 @@ from pathlib import Path
 import sqlite_utils
 
 from . import resources
-from .enrich import code_links, plain_abstract, short_name
 from .errors import PapersDbError, signals_held
 from .metadata import inspect_file_for, inspect_text
 from .normalise import Normaliser, squash
@@ -34,8 +33,7 @@ def write_related_papers(staging: Path, target: Path) -> None:
 
     def papers():
         # The same text as papers.plain_abstract, which does not exist yet at this point.
-        rows = source.execute("SELECT id, title, abstract FROM paper_texts ORDER BY id")
-        return ((paper_id, title, plain_abstract(abstract) or abstract) for paper_id, title, abstract in rows)
+        return source.execute("SELECT id, title, coalesce(abstract_text, abstract) FROM paper_texts ORDER BY id")
 
     out = sqlite3.connect(target)
     out.execute("PRAGMA journal_mode = OFF")
@@ -47,12 +45,6 @@ def write_related_papers(staging: Path, target: Path) -> None:
     out.commit()
     out.close()
     source.close()
-
-
-def code_links_json(abstract: str | None) -> str | None:
-    """code_links as the JSON array sql/papers.sql reads, or NULL where the abstract has none."""
-    links = code_links(abstract)
-    return json.dumps(links) if links else None
 
 
 class DatabaseWriter:
@@ -80,7 +72,6 @@ class DatabaseWriter:
         self.temporary = self.outputs[output]
         self.staging = output.with_name(f".{output.name}.staging.tmp-{os.getpid()}")
         self.related = output.with_name(f".{output.name}.related.tmp-{os.getpid()}")
-        self.interruption: KeyboardInterrupt | None = None  # a signal met inside a function SQL called
         try:
             self._create()
         except BaseException:
@@ -100,9 +91,6 @@ class DatabaseWriter:
         # which it then stops (about every 10 ms), instead of after it.
         conn.set_progress_handler(lambda: 0, SIGNAL_CHECK_STEPS)
         self._script("schema.sql")
-        conn.create_function("papers_plain_abstract", 1, self._interruptible(plain_abstract), deterministic=True)
-        conn.create_function("papers_short_name", 1, self._interruptible(short_name), deterministic=True)
-        conn.create_function("papers_code_links", 1, self._interruptible(code_links_json), deterministic=True)
         conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
         conn.execute("PRAGMA staging.journal_mode = OFF")
         # Every listing as read, text last (a scan of the other columns then skips the text), until
@@ -110,7 +98,8 @@ class DatabaseWriter:
         conn.execute(
             "CREATE TABLE staging.listings (id INTEGER PRIMARY KEY, node INTEGER NOT NULL, founds INTEGER NOT NULL, "
             "source_id, line, last_line, position, decision_id, authors_count, organization_id, date_text, published_on, "
-            "published_year_inferred, upvotes, has_title, abstract_length, title TEXT, abstract TEXT)"
+            "published_year_inferred, upvotes, has_title, abstract_length, short_name TEXT, code_links TEXT, "
+            "abstract_text TEXT, title TEXT, abstract TEXT)"
         )
         conn.execute("CREATE TABLE staging.merged (node INTEGER PRIMARY KEY, paper_id INTEGER NOT NULL, matched_by TEXT NOT NULL)")
         self.staged_columns = [row[1] for row in conn.execute("PRAGMA staging.table_info(listings)")]
@@ -130,26 +119,8 @@ class DatabaseWriter:
         for path in (*self.outputs.values(), self.staging, self.related):
             path.unlink(missing_ok=True)
 
-    def _interruptible(self, function):
-        """A function SQL calls, which keeps a signal's KeyboardInterrupt raised inside it: sqlite3
-        drops an exception raised in a function and reports only that the function failed."""
-
-        def call(*args):
-            try:
-                return function(*args)
-            except KeyboardInterrupt as stop:
-                self.interruption = stop
-                raise
-
-        return call
-
     def _script(self, name: str) -> None:
-        try:
-            self.db.executescript(resources.sql_script(name))
-        except sqlite3.OperationalError:
-            if self.interruption is not None:
-                raise self.interruption from None
-            raise
+        self.db.executescript(resources.sql_script(name))
 
     def _insert_rows(self, table: str, rows: list[dict], columns: list[str] | None = None) -> None:
         """Insert rows given as dicts keyed by column name; the columns come from sql/schema.sql,

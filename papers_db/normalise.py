@@ -13,7 +13,7 @@ from .decisions import decision_precedence, normalise_decision
 from .errors import BAD_INPUT, PapersDbError
 from .records import FileRows, Reading, Record
 from .resolve import BANDS, Resolver, batched_band_hashes, title_key
-from .sources import SourceFile, SourceReading, read_source
+from .sources import SourceReading
 
 
 def squash(text: str) -> str:
@@ -66,12 +66,6 @@ def record_keys(reading: Reading) -> RecordKeys:
     return keys
 
 
-def read_with_keys(source: SourceFile, data: bytes) -> tuple[Reading, RecordKeys]:
-    """A file's reading and its records' keys: what the reading process does for a large corpus."""
-    reading = read_source(source, data)
-    return reading, record_keys(reading)
-
-
 def paper_identity(record: Record) -> str:
     """A record's own identity: its abstract, or its title when it has no abstract. Records of
     one identity are always one paper; resolve.py says which identities are one paper too."""
@@ -93,7 +87,9 @@ class Normaliser:
         self.listing_count = 0
         self.issue_count = 0
 
-    def rows_for(self, r: SourceReading) -> FileRows:
+    def rows_for(self, r: SourceReading, keys: RecordKeys, enrichment: list[tuple]) -> FileRows:
+        """A file's rows. `keys` (record_keys) and `enrichment` (enrich.record_enrichment, per
+        record) are computed beside the reading, in the reading process for a large corpus."""
         source_id = len(self.source_ids) + 1
         self.source_ids[r.source.path] = source_id
         original = r.duplicate_of
@@ -109,10 +105,9 @@ class Normaliser:
             "lines": r.reading.line_count,
             "duplicate_of": self.source_ids[original.path] if original else None,
         }
-        keys = r.keys if r.keys is not None else record_keys(r.reading)
         listings, titles, new_abstracts, new_bands, new_title_only = [], [], [], [], []
-        for position, (record, node, check, abstract_length, title) in enumerate(
-                zip(r.reading.records, keys.nodes, keys.checks, keys.abstract_lengths, keys.title_keys), start=1):
+        for position, (record, node, check, abstract_length, title, (abstract_text, name, links)) in enumerate(
+                zip(r.reading.records, keys.nodes, keys.checks, keys.abstract_lengths, keys.title_keys, enrichment), start=1):
             new = self._is_new(node, check, record)
             self.listing_count += 1
             if new and record.abstract:
@@ -141,6 +136,9 @@ class Normaliser:
                     "has_title": int(record.title is not None),
                     # whitespace and case folded, so a copy with extra spaces is not "longer"
                     "abstract_length": abstract_length,
+                    "abstract_text": abstract_text,
+                    "short_name": name,
+                    "code_links": links,
                     "title": record.title,
                     "abstract": record.abstract,
                 }

@@ -10,13 +10,34 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .enrich import record_enrichment
 from .errors import BAD_INPUT, SYSTEM, Interrupted, PapersDbError, last_signal
 from .load import DatabaseWriter
 from .metadata import read_metadata
-from .normalise import Normaliser, read_with_keys
+from .normalise import Normaliser, RecordKeys, record_keys
 from .processes import helper_processes
-from .records import ParseIssue
-from .sources import SourceReading, find_sources, read_and_nothing_else, read_sources, source_size
+from .records import ParseIssue, Reading
+from .sources import SourceFile, SourceReading, find_sources, read_and_nothing_else, read_source, read_sources, source_size
+
+
+@dataclass
+class Derived:
+    """What a file's records give beyond the reading: normalising's keys and the enrichment."""
+
+    keys: RecordKeys
+    enrichment: list[tuple[str | None, str | None, str | None]]
+
+
+def derive(reading: Reading) -> Derived:
+    return Derived(record_keys(reading), [record_enrichment(record.title, record.abstract) for record in reading.records])
+
+
+def read_and_derive(source: SourceFile, data: bytes) -> tuple[Reading, Derived]:
+    """A file's reading and what its records give: the pure per-record work, which a large
+    corpus has done in the reading processes, beside the parse."""
+    reading = read_source(source, data)
+    return reading, derive(reading)
+
 
 PARALLEL_READING_BYTES = 32 * 1024 * 1024  # below this, starting a second process costs more than it saves
 # Files are read (parsed, folded, hashed) by one process per core while this process normalises and
@@ -89,11 +110,12 @@ def build_database(
     normaliser = Normaliser()
     try:
         with DatabaseWriter(output, related=related) as writer:
-            for r, summary in each_reading(sources, notify, read=read_with_keys):
+            for r, summary in each_reading(sources, notify, read=read_and_derive):
                 files.append(summary)
                 issues += len(summary.issues)
                 if not (strict and issues):  # under strict, read on only to report
-                    rows = normaliser.rows_for(r)
+                    derived = r.derived if r.derived is not None else derive(r.reading)
+                    rows = normaliser.rows_for(r, derived.keys, derived.enrichment)
                     by_source[rows.source["id"]] = summary
                     writer.add(rows)
             if strict and issues:

@@ -216,7 +216,7 @@ class SourceReading:
     reading: Reading
     size: int  # bytes
     duplicate_of: SourceFile | None = None  # the identical file that was read instead
-    keys: Any = None  # what normalising needs of each record, when the reading process computed it
+    derived: Any = None  # what the reading process computed from the records beside the reading
 
 
 def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
@@ -304,8 +304,8 @@ def duplicate_name(source: SourceFile, original: SourceFile) -> str:
 
 
 def _source_reading(source, size, duplicate_of, read: tuple | concurrent.futures.Future) -> SourceReading:
-    reading, keys = read.result() if isinstance(read, concurrent.futures.Future) else read
-    return SourceReading(source, reading, size, duplicate_of=duplicate_of, keys=keys)
+    reading, derived = read.result() if isinstance(read, concurrent.futures.Future) else read
+    return SourceReading(source, reading, size, duplicate_of=duplicate_of, derived=derived)
 
 
 def source_size(source: SourceFile) -> int:

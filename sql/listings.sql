@@ -43,7 +43,8 @@ SELECT paper_id, listing_id FROM staging.placed WHERE choice = 1 ORDER BY paper_
 
 -- A view, not a copy: the text stays where it was staged.
 CREATE VIEW staging.paper_texts AS
-SELECT chosen.paper_id AS id, listings.title, listings.abstract
+SELECT chosen.paper_id AS id, listings.title, listings.abstract, listings.abstract_text, listings.short_name,
+    listings.code_links
 FROM chosen JOIN listings ON listings.id = chosen.listing_id;
 
 INSERT INTO listings (

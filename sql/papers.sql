@@ -1,5 +1,6 @@
--- papers_plain_abstract, papers_short_name and papers_code_links are the build's enrichment
--- functions (papers_db.enrich, via papers_db.load), registered on the connection that runs this file.
+-- The enrichment (abstract_text, short_name, code_links: papers_db.enrich) was computed for each
+-- record where its file was read, in the reading processes for a large corpus; the paper takes its
+-- chosen listing's.
 --
 -- Fill `papers` once, in id order, from the staged text of each paper and what its listings say
 -- together. Computing the summaries here, after every listing is loaded, means a paper's row is
@@ -13,8 +14,8 @@ SELECT
     texts.id,
     texts.title,
     texts.abstract,
-    papers_plain_abstract(texts.abstract),
-    papers_short_name(texts.title),
+    texts.abstract_text,
+    texts.short_name,
     summary.first_published_on,
     CAST(substr(summary.first_published_on, 1, 4) AS INTEGER),
     best.decision_id,
@@ -54,9 +55,9 @@ ORDER BY texts.id;
 
 -- One row per code link (GitHub, GitLab, Hugging Face) found in an abstract.
 INSERT INTO code_links (paper_id, url, host)
-SELECT papers.id, json_extract(link.value, '$[0]'), json_extract(link.value, '$[1]')
-FROM papers, json_each(papers_code_links(papers.abstract)) AS link
-ORDER BY papers.id, link.key;
+SELECT texts.id, json_extract(link.value, '$[0]'), json_extract(link.value, '$[1]')
+FROM staging.paper_texts AS texts, json_each(texts.code_links) AS link
+ORDER BY texts.id, link.key;
 
 -- Papers per month, counted once here: as a view, every page of it counted all papers again
 -- (0.5 s at a million papers, past the time limit under load).

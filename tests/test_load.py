@@ -242,28 +242,3 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_files(tmp_path):
         assert output.read_bytes() == b"previous database\n"
     finally:
         subprocess.run(["umount", str(disk)], check=True)
-
-
-# Datasette, imported by other tests, turns on sqlite3's callback tracebacks: the interruption is
-# then also reported as "ignored" by sqlite3, which is what this test is about.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_a_signal_inside_a_function_sql_calls_ends_the_build_as_interrupted(tmp_path, monkeypatch):
-    # sqlite3 drops an exception raised inside a Python function that SQL calls (papers.sql calls
-    # plain_abstract for every paper) and says only that the function failed: that was reported
-    # as a failed write, exit status 3, instead of the signal.
-    from papers_db import load
-    from papers_db.errors import Interrupted
-    from papers_db.pipeline import build_database
-
-    output = tmp_path / "papers.db"
-    build_database([SOURCES], output, related=False)
-    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
-
-    def stopped(abstract):
-        raise Interrupted(signal.SIGTERM)
-
-    monkeypatch.setattr(load, "plain_abstract", stopped)
-    with pytest.raises(Interrupted) as ended:
-        build_database([SOURCES], output, related=False)
-    assert ended.value.exit_status == 128 + signal.SIGTERM
-    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
