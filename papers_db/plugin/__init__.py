@@ -1,5 +1,5 @@
-"""Datasette plugin for papers-db: safe search queries, highlighted snippets, a paper's page
-(listings, code links, related papers).
+"""Datasette plugin for papers-db: highlighted snippets, a paper's page (listings, code links,
+related papers), old paper ids redirected, and the limits a public instance needs.
 
 Datasette loads it through the installed package's `datasette` entry point (so `papers-db serve`
 and plain `datasette` both have it), or as a file with `--plugins-dir papers_db/plugin` where the
@@ -28,20 +28,9 @@ from papers left join decisions on decisions.id = papers.best_decision_id
 where papers.id = :paper_id
 """
 
-def fts_query(text):
-    """A user's words as an FTS5 query that cannot be a syntax error, or None for no words.
-
-    Each word is quoted, so FTS5 operators and punctuation lose their meaning; a trailing `*`
-    keeps its meaning as a prefix search ("diffus*").
-    """
-    words = re.findall(r"\w+\*?", text or "")
-    quoted = ['"' + word.rstrip("*") + '"' + ("*" if word.endswith("*") else "") for word in words]
-    return " ".join(quoted) or None
-
 
 @hookimpl
 def prepare_connection(conn):
-    conn.create_function("papers_fts_query", 1, fts_query, deterministic=True)
     limit_connection(conn)
 
 
