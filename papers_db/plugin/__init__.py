@@ -143,7 +143,8 @@ JSON_PATCH_BYTES_LIMIT = 10_000
 SQL_TEXT_LIMIT = 10_000
 SEARCH_TEXT_LIMIT = 200
 PARAMETER_LIMIT = 10_000
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# No OPTIONS: `serve` does not turn on Datasette's CORS headers, so there is no preflight to answer.
+READ_METHODS = ("GET", "HEAD")
 
 
 def limit_connection(conn):
@@ -317,7 +318,7 @@ def asgi_wrapper(datasette):
             error = DatasetteError(message, title=title, status=status)
             response = await default_error_page(datasette, Request(scope, receive), error)()
             if status == 405:
-                response.headers["Allow"] = "GET, HEAD"
+                response.headers["Allow"] = ", ".join(READ_METHODS)
             await response.asgi_send(send)
         return bounded
     return wrap
@@ -327,7 +328,7 @@ def refused(scope):
     """(status, title, message) when a request must not reach Datasette, else None."""
     if scope["method"] not in READ_METHODS:
         # Datasette 0.65 answers 500 to an unknown method, and to a POST to a table or query page.
-        return 405, "Method not allowed", "This site is read-only: it answers GET and HEAD requests."
+        return 405, "Method not allowed", f"This site is read-only: it answers {' and '.join(READ_METHODS)} requests."
     query = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
     for name, value in query:
         too_long = parameter_too_long(scope["path"], name, value)
