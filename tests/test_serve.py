@@ -12,6 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import datasette.cli
 import pytest
@@ -563,3 +564,19 @@ def test_an_inspect_file_of_another_build_is_not_used(built_db, tmp_path):
         file.write(b"\x01" * 100)
     assert usable_inspect_file(database) is None
     assert "--inspect-file" not in datasette_serve_args(database)
+
+
+def test_a_missing_paper_is_answered_without_printing_a_traceback(built_db, monkeypatch):
+    # Datasette 0.65 prints every exception it answers with rich, locals and all, when rich is
+    # installed. A fresh server's first 404 on a paper page (the plugin's alias lookup finds no
+    # alias and leaves the answer to Datasette) must not print one either.
+    import datasette.handle_exception
+    from datasette.app import Datasette
+
+    printed = []
+    console = SimpleNamespace(print_exception=lambda **options: printed.append(options))
+    monkeypatch.setattr(datasette.handle_exception, "rich", SimpleNamespace(get_console=lambda: console))
+    instance = Datasette([str(built_db)])
+    response = asyncio.run(instance.client.get("/papers/papers/1.json"))
+    assert response.status_code == 404
+    assert printed == []

@@ -247,6 +247,18 @@ GUARDED_FUNCTIONS = [
 ]
 
 
+@hookimpl
+def startup():
+    """Datasette 0.65 prints every exception it answers with rich, locals and all, whenever rich is
+    installed (typer installs it). That took about half a second of the server's Python process
+    per 404 or bad parameter, stalling every other request, and logged a screenful per typo in a
+    URL. Without rich, errors are answered as before; server errors still log a plain traceback.
+    Set once when the server starts, so every error path has it, however it returns."""
+    import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
+
+    default_handling.rich = None
+
+
 def datasette_error_page():
     """Datasette's own error page and error types. Imported when first needed, not with this
     module: Datasette imports its plugins (this one among them) while datasette.handle_exception
@@ -255,11 +267,6 @@ def datasette_error_page():
     from datasette.utils.asgi import Base400, Request
     from datasette.views.base import DatasetteError
 
-    # Datasette 0.65 prints every exception it answers with rich, locals and all, whenever rich is
-    # installed (typer installs it). That took about half a second of the server's Python process
-    # per 404 or bad parameter, stalling every other request, and logged a screenful per typo in a
-    # URL. Without rich, errors are answered as before; server errors still log a plain traceback.
-    datasette.handle_exception.rich = None
     return datasette.handle_exception.handle_exception, DatasetteError, Base400, Request
 
 
