@@ -14,7 +14,7 @@ import sqlite_utils
 
 from . import resources
 from .enrich import code_links, plain_abstract, short_name
-from .errors import PapersDbError, signals_held
+from .errors import USAGE, PapersDbError, signals_held
 from .metadata import inspect_file_for, inspect_text
 from .normalise import Normaliser, squash
 from .processes import second_process
@@ -258,7 +258,7 @@ def refuse_special_file(path: Path) -> None:
     (`--output /dev/full`) is refused rather than replaced."""
     if path.exists() and not path.is_file():
         kind = "a folder" if path.is_dir() else "not a regular file"
-        raise PapersDbError(f"{path}: is {kind}; a build writes regular files only, give another --output")
+        raise PapersDbError(f"{path}: is {kind}; a build writes regular files only, give another --output", USAGE)
 
 
 def ensure_output_folder(output: Path) -> None:
@@ -266,15 +266,15 @@ def ensure_output_folder(output: Path) -> None:
     folder = output.parent
     blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
-        raise PapersDbError(f"{blocker}: is a file, not a folder: cannot write {output}")
+        raise PapersDbError(f"{blocker}: is a file, not a folder: cannot write {output}", USAGE)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise PapersDbError(f"{folder}: cannot create the output folder: {error.strerror}") from None
+        raise PapersDbError(f"{folder}: cannot create the output folder: {error.strerror}", USAGE) from None
     if not os.access(folder, os.W_OK):
-        raise PapersDbError(f"{folder}: output folder is not writable")
+        raise PapersDbError(f"{folder}: output folder is not writable", USAGE)
     if output.is_dir():
-        raise PapersDbError(f"{output}: is a folder; give the database file's path")
+        raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
 
 
 def remove_leftovers(output: Path) -> None:

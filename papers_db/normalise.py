@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from .decisions import decision_precedence, normalise_decision
-from .errors import PapersDbError
+from .errors import BAD_INPUT, PapersDbError
 from .records import FileRows, Record
 from .resolve import Resolver, title_key
 from .sources import SourceReading
@@ -112,7 +112,8 @@ class Normaliser:
         check = int.from_bytes(digest[8:16], "big")
         new = number not in self.identity_checks
         if self.identity_checks.setdefault(number, check) != check:
-            raise PapersDbError(f"two different papers share the id {number}; the second is {identity[:80]!r}")
+            raise PapersDbError(f"two different papers share the id {number}; the second is {identity[:80]!r}",
+                                BAD_INPUT)
         return number, new
 
     def _decision_id(self, label: str | None) -> int | None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BAD_INPUT, SYSTEM, Interrupted, PapersDbError, last_signal
+from .errors import BAD_INPUT, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal
 from .load import DatabaseWriter
 from .metadata import read_metadata
 from .normalise import Normaliser
@@ -97,7 +97,7 @@ def build_database(
             if strict and issues:
                 refuse_under_strict(issues)
             if not any(file.records for file in files):
-                raise PapersDbError("no readable listing among the sources: nothing to build")
+                raise PapersDbError("no readable listing among the sources: nothing to build", BAD_INPUT)
             notify(Progress("building"))
             resolution_issues = normaliser.ambiguous_title_issues(writer.resolve(normaliser.resolver))
             report_issues_found_late(resolution_issues, by_source, notify)
@@ -146,7 +146,7 @@ def each_reading(paths: Iterable[Path | str], notify: ProgressCallback) -> Itera
     paths = [Path(path) for path in paths]
     sources = find_sources(paths)
     if not sources:
-        raise PapersDbError(f"no source files in {', '.join(map(str, paths))}")
+        raise PapersDbError(f"no source files in {', '.join(map(str, paths))}", USAGE)
     parallel = sum(source_size(source) for source in sources) >= PARALLEL_READING_BYTES
     done = 0
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BAD_INPUT, PapersDbError
+from .errors import BAD_INPUT, USAGE, PapersDbError
 from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
 from .readers.text import decode_source, plain_line, text_lines
@@ -145,11 +145,11 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     try:
         entries = tomllib.loads(path.read_text(encoding="utf-8")).get("source", [])
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise PapersDbError(f"{path}: not a valid TOML manifest: {error}") from None
+        raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
     except OSError as error:
-        raise PapersDbError(f"{path}: cannot be read: {error.strerror}") from None
+        raise PapersDbError(f"{path}: cannot be read: {error.strerror}", USAGE) from None
     if not isinstance(entries, list):
-        raise PapersDbError(f"{path}: `source` must be a list of [[source]] tables")
+        raise PapersDbError(f"{path}: `source` must be a list of [[source]] tables", USAGE)
     manifest = {}
     for position, entry in enumerate(entries, start=1):
         manifest_entry = _manifest_entry(entry, f"{path}: [[source]] number {position}")
@@ -161,21 +161,21 @@ def _manifest_entry(entry, where: str) -> dict:
     """One [[source]] table, checked: `file` and `format` strings, `snapshot_date` a date,
     `description` a string."""
     if not isinstance(entry, dict):
-        raise PapersDbError(f"{where} is not a table")
+        raise PapersDbError(f"{where} is not a table", USAGE)
     name, file_format = entry.get("file"), entry.get("format")
     if not isinstance(name, str) or not name or not isinstance(file_format, str) or file_format not in FORMATS:
-        raise PapersDbError(f"{where} needs `file` and a `format` of {' or '.join(FORMATS)}")
+        raise PapersDbError(f"{where} needs `file` and a `format` of {' or '.join(FORMATS)}", USAGE)
     snapshot = entry.get("snapshot_date")
     if snapshot is not None:
         if not isinstance(snapshot, str | dt.date) or isinstance(snapshot, dt.datetime):
-            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD")
+            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD", USAGE)
         try:
             snapshot = dt.date.fromisoformat(str(snapshot)).isoformat()
         except ValueError:
-            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD") from None
+            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD", USAGE) from None
     description = entry.get("description")
     if description is not None and not isinstance(description, str):
-        raise PapersDbError(f"{where}: description of {name} is not a string")
+        raise PapersDbError(f"{where}: description of {name} is not a string", USAGE)
     return dict(entry, snapshot_date=snapshot)
 
 
@@ -189,7 +189,7 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
         elif path.is_file():
             files = [path]
         else:
-            raise PapersDbError(f"{path}: no such file or folder")
+            raise PapersDbError(f"{path}: no such file or folder", USAGE)
         for file in files:
             if file.parent not in manifests:
                 manifests[file.parent] = read_manifest(file.parent)

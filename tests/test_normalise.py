@@ -3,6 +3,7 @@
 import shutil
 import sqlite3
 
+import pytest
 from conftest import SOURCES
 
 from papers_db.pipeline import build_database
@@ -47,3 +48,19 @@ def test_ambiguous_title_issues_are_numbered_after_the_files_own(tmp_path):
         {"id": 2, "source_id": 1, "line": 5, "code": "ambiguous_title", "message": message},
         {"id": 3, "source_id": 1, "line": 9, "code": "ambiguous_title", "message": message},
     ]
+
+
+def test_two_identities_sharing_an_id_are_bad_input(tmp_path, monkeypatch):
+    # 53 bits of SHA-256 make a collision unlikely below billions of papers; it is forced here by
+    # giving every identity the same first 8 bytes and different next 8.
+    import hashlib
+
+    from papers_db import normalise
+    from papers_db.errors import BAD_INPUT, PapersDbError
+
+    monkeypatch.setattr(normalise, "identity_digest",
+                        lambda identity: bytes(8) + hashlib.sha256(identity.encode()).digest()[8:])
+    with pytest.raises(PapersDbError, match="two different papers share the id 0") as raised:
+        build_database([REVIEW], tmp_path / "papers.db", related=False)
+    assert raised.value.exit_status == BAD_INPUT
+    assert list(tmp_path.iterdir()) == []
