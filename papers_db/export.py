@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .database import check_built_database, open_read_only
 from .errors import BAD_INPUT, SYSTEM, USAGE, PapersDbError
-from .load import ensure_output_folder
+from .load import ensure_folder
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
 BATCH_ROWS = 50_000  # rows held in memory at once, per file
@@ -126,7 +126,7 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
         except ImportError:
             raise PapersDbError("Parquet export needs pyarrow: pip install -e '.[parquet]'", USAGE) from None
     check_built_database(database)
-    ensure_output_folder(folder / "x")
+    ensure_folder(folder)
     conn = open_read_only(database)
     written = []
     try:

@@ -263,18 +263,24 @@ def refuse_special_file(path: Path) -> None:
 
 def ensure_output_folder(output: Path) -> None:
     """Create the output's folder, or say in one line why the database cannot be written there."""
-    folder = output.parent
+    ensure_folder(output.parent, output)
+    if output.is_dir():
+        raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
+
+
+def ensure_folder(folder: Path, target: Path | None = None) -> None:
+    """Create `folder` (and its parents), or say in one line why `target` (a file in it, or the
+    folder itself) cannot be written there."""
+    target = target or folder
     blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
-        raise PapersDbError(f"{blocker}: is a file, not a folder: cannot write {output}", USAGE)
+        raise PapersDbError(f"{blocker}: is a file, not a folder" + ("" if blocker == target else f": cannot write {target}"), USAGE)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise PapersDbError(f"{folder}: cannot create the output folder: {error.strerror}", USAGE) from None
     if not os.access(folder, os.W_OK):
         raise PapersDbError(f"{folder}: output folder is not writable", USAGE)
-    if output.is_dir():
-        raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
 
 
 def remove_leftovers(output: Path) -> None:
