@@ -68,8 +68,9 @@ def folder_files(folder: Path) -> list[Path]:
         raise PapersDbError(f"{folder}: cannot be read: {error.strerror}", BAD_INPUT) from None
 
 
-def detect_format(text: str) -> str | None:
-    """Which kind of listing this text is, or None when its structure fits neither.
+def detect_format(text: str) -> tuple[str | None, Reading | None]:
+    """Which kind of listing this text is (None when its structure fits neither), and its reading
+    where telling took one: a review listing is told by reading it, so it is not read twice.
 
     A Hugging Face page shows its header, or at least two author/date blocks ("·" then a date
     line), so one stray "·" does not make a page of a review listing. A review listing is read
@@ -79,11 +80,12 @@ def detect_format(text: str) -> str | None:
     lines = text_lines(text)
     head = [plain_line(line) for line in lines[:40] if line.strip()]
     if "Daily Papers" in head[:12] or _dated_blocks(lines) >= HF_DATED_BLOCKS_MIN:
-        return HF_DAILY_PAPERS
-    records = read_review_listing(text).records
+        return HF_DAILY_PAPERS, None  # its reader needs the snapshot date, which detection does not
+    reading = read_review_listing(text)
+    records = reading.records
     if records and sum(record.abstract is not None for record in records) * 2 >= len(records):
-        return REVIEW_LISTING
-    return None
+        return REVIEW_LISTING, reading
+    return None, None
 
 
 HF_DATED_BLOCKS_MIN = 2
@@ -225,7 +227,7 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
         return Reading(format=source.format, line_count=line_count,
                        issues=decode_issues + name_issues(source) + [ParseIssue(None, "empty_file", "file has no text")],
                        other_lines={n: "blank" for n in range(1, line_count + 1)})
-    file_format = source.format or detect_format(text)
+    file_format, reading = (source.format, None) if source.format else detect_format(text)
     if file_format is None:
         kind = other_kind_of_file(text, len(decode_issues), line_count)
         what = f"{kind}, not a listing: " if kind else ""
@@ -239,10 +241,8 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
             )],
             other_lines={n: "unread" for n in range(1, line_count + 1)},
         )
-    if file_format == HF_DAILY_PAPERS:
-        reading = read_hf_daily_page(text, source.snapshot_date)
-    else:
-        reading = read_review_listing(text)
+    if reading is None:
+        reading = read_hf_daily_page(text, source.snapshot_date) if file_format == HF_DAILY_PAPERS else read_review_listing(text)
     reading.issues[:0] = decode_issues + name_issues(source)
     return reading
 
