@@ -295,13 +295,27 @@ def visitor_error(exception):
         return 400, "Too large", f"{exception}. {LIMITS_TEXT}"
     if isinstance(exception, MemoryError):
         return 400, "Too large", f"The query needs more memory than this server allows. {LIMITS_TEXT}"
-    if isinstance(exception, sqlite3.Error):
+    if caused_by_the_query(exception):
         return 400, "Invalid SQL", str(exception)
     if isinstance(exception, (ValueError, LookupError)):
         # Datasette 0.65 reads some parameters with a bare int() or json.loads(): _timelimit,
         # _next on a view, _through.
         return 400, "Bad request", "A parameter of this request is not valid."
     return 500, "Server error", "The server could not answer this request."
+
+
+# What a visitor's SQL can cause: a mistake (no such table, a syntax error) or a refusal (not
+# authorized, interrupted); DataError, a limit, is answered above. Anything else SQLite raises is
+# the server's fault ("database disk image is malformed"), whose text helps no visitor: a 500.
+QUERY_ERRORS = (sqlite3.OperationalError, sqlite3.ProgrammingError)
+# A failing disk is an OperationalError too ("disk I/O error"): its result code tells it apart.
+SERVER_FAULT_CODES = {sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CANTOPEN,
+                      sqlite3.SQLITE_FULL, sqlite3.SQLITE_INTERNAL, sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_NOMEM}
+
+
+def caused_by_the_query(exception):
+    code = getattr(exception, "sqlite_errorcode", None)  # extended code: the primary one is its low byte
+    return isinstance(exception, QUERY_ERRORS) and (code is None or code & 0xFF not in SERVER_FAULT_CODES)
 
 
 LIMITS_TEXT = (
