@@ -74,7 +74,6 @@ def test_readme_publish_command_uses_the_configured_settings():
         assert piece in publish
 
 
-
 def test_readme_publish_command_pins_the_tested_versions():
     from importlib.metadata import version
 
