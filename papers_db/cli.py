@@ -20,6 +20,7 @@ from .database import check_built_database
 from .errors import BAD_INPUT, BUG, USAGE, Interrupted, PapersDbError, signals_interrupt
 from .export import FORMATS, export_files
 from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
+from .records import ParseIssue
 from .serve import printable, run_server, server_command
 
 DEFAULT_SOURCES = Path("sources")
@@ -116,14 +117,19 @@ class ProgressDisplay:
             self.warn(event.summary)
         elif event.step == "building":
             self.bar.update(self.task, description="Building papers, indexes and full-text search")
+        elif event.step == "issue":
+            self.warn_one(event.name, event.issue)
 
     def warn(self, file: FileSummary) -> None:
         for issue in file.issues:
-            self.issues += 1
-            if self.issues <= WARNINGS_SHOWN:
-                where = f"{file.name}:{issue.line}" if issue.line else file.name
-                console.print(f"[yellow]warning:[/] {escape(f'{where}: {issue.message} [{issue.code}]')}",
-                              highlight=False, soft_wrap=True)
+            self.warn_one(file.name, issue)
+
+    def warn_one(self, file_name: str, issue: ParseIssue) -> None:
+        self.issues += 1
+        if self.issues <= WARNINGS_SHOWN:
+            where = f"{file_name}:{issue.line}" if issue.line else file_name
+            console.print(f"[yellow]warning:[/] {escape(f'{where}: {issue.message} [{issue.code}]')}",
+                          highlight=False, soft_wrap=True)
 
     def finish(self) -> None:
         if self.issues > WARNINGS_SHOWN:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .errors import BAD_INPUT, PapersDbError
+from .errors import BAD_INPUT, USAGE, PapersDbError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 REQUIRED_TABLES = ("papers", "listings", "sources")
@@ -17,12 +17,12 @@ def check_built_database(database: Path) -> None:
     Reading its schema reads its first pages, which catches a truncated or overwritten file;
     damage deeper in is met (and reported) when a page is read."""
     if not database.is_file():
-        raise PapersDbError(f"{database}: no database here; run `papers-db build` first")
+        raise PapersDbError(f"{database}: no database here; run `papers-db build` first", USAGE)
     try:
         with database.open("rb") as file:
             header = file.read(len(SQLITE_HEADER))
     except OSError as error:
-        raise PapersDbError(f"{database}: cannot be read: {error.strerror}") from None
+        raise PapersDbError(f"{database}: cannot be read: {error.strerror}", USAGE) from None
     if header != SQLITE_HEADER:
         raise PapersDbError(f"{database}: not an SQLite database; build one with `papers-db build`", BAD_INPUT)
     try:

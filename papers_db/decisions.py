@@ -60,6 +60,7 @@ def is_unknown_accept_tier(label: str) -> bool:
     tier = _tier_text(match) if match is not None and match["accept"] else None
     return bool(tier) and tier not in ACCEPT_TIERS
 
+
 OUTCOME_PRECEDENCE = ("accept", "reject", "desk_reject", "withdrawn")
 TIER_PRECEDENCE = ("oral", "spotlight", "poster", None)
 

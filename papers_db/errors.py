@@ -20,9 +20,10 @@ ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "
 
 
 class PapersDbError(Exception):
-    """A problem the user can fix (bad input path, unwritable output...): one line, no traceback."""
+    """A problem the user can fix (bad input path, unwritable output...): one line, no traceback.
+    Every raise says which exit status it is (BAD_INPUT, USAGE, SYSTEM): there is no default."""
 
-    def __init__(self, message: str, exit_status: int = USAGE) -> None:
+    def __init__(self, message: str, exit_status: int) -> None:
         super().__init__(message)
         self.exit_status = exit_status
 

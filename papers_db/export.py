@@ -12,8 +12,8 @@ from datetime import date
 from pathlib import Path
 
 from .database import check_built_database, open_read_only
-from .errors import BAD_INPUT, SYSTEM, PapersDbError
-from .load import ensure_output_folder
+from .errors import BAD_INPUT, SYSTEM, USAGE, PapersDbError
+from .load import ensure_folder
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
 BATCH_ROWS = 50_000  # rows held in memory at once, per file
@@ -119,14 +119,14 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
     """Write each table and view as <folder>/<name>.<parquet|csv|jsonl>; each file is written beside
     its target and renamed into place when complete, in batches so memory stays bounded."""
     if file_format not in FORMATS:
-        raise PapersDbError(f"{file_format}: unknown export format; expected one of {', '.join(FORMATS)}")
+        raise PapersDbError(f"{file_format}: unknown export format; expected one of {', '.join(FORMATS)}", USAGE)
     if file_format == "parquet":
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            raise PapersDbError("Parquet export needs pyarrow: pip install -e '.[parquet]'") from None
+            raise PapersDbError("Parquet export needs pyarrow: pip install -e '.[parquet]'", USAGE) from None
     check_built_database(database)
-    ensure_output_folder(folder / "x")
+    ensure_folder(folder)
     conn = open_read_only(database)
     written = []
     try:

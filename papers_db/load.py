@@ -13,12 +13,13 @@ from pathlib import Path
 import sqlite_utils
 
 from . import resources
-from .errors import PapersDbError, signals_held
+from .errors import USAGE, PapersDbError, signals_held
 from .metadata import inspect_file_for, inspect_text
 from .normalise import Normaliser, squash
 from .processes import second_process
 from .records import FileRows
 from .related import related_papers
+from .resolve import Resolver
 
 SIGNAL_CHECK_STEPS = 100_000  # SQLite virtual-machine steps between checks for a signal
 
@@ -103,7 +104,6 @@ class DatabaseWriter:
         )
         conn.execute("CREATE TABLE staging.merged (node INTEGER PRIMARY KEY, paper_id INTEGER NOT NULL, matched_by TEXT NOT NULL)")
         self.staged_columns = [row[1] for row in conn.execute("PRAGMA staging.table_info(listings)")]
-        self.resolution_issues: list[dict] = []  # parse_issues rows found by resolution (ambiguous titles)
 
     def __enter__(self) -> DatabaseWriter:
         return self
@@ -138,9 +138,9 @@ class DatabaseWriter:
         self._insert_rows("staging.listings", rows.listings, self.staged_columns)
         self._insert_rows("parse_issues", rows.parse_issues)
 
-    def _resolve(self, normaliser: Normaliser) -> None:
-        """Decide which records are one paper (papers_db.resolve) and stage the decision; report
-        each title-only listing whose title matched two or more papers."""
+    def resolve(self, resolver: Resolver) -> list[tuple[int, int]]:
+        """Decide which records are one paper (papers_db.resolve) and stage the decision. Returns the
+        (source id, line) of each title-only listing whose title matched two or more papers."""
         conn = self.db.conn
 
         def read_abstracts(listing_ids: list[int]) -> dict[int, str]:
@@ -148,22 +148,15 @@ class DatabaseWriter:
                                 (json.dumps(listing_ids),)).fetchall()
             return {listing: squash(abstract) for listing, abstract in rows}
 
-        resolution = normaliser.resolver.resolve(read_abstracts)
+        resolution = resolver.resolve(read_abstracts)
         conn.executemany("INSERT INTO staging.merged (node, paper_id, matched_by) VALUES (?, ?, ?)",
                          sorted((node, paper, rule) for node, (paper, rule) in resolution.merged.items()))
-        if resolution.ambiguous:
-            rows = conn.execute(
-                "SELECT source_id, line FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) ORDER BY id",
-                (json.dumps(resolution.ambiguous),),
-            ).fetchall()
-            for source_id, line in rows:
-                normaliser.issue_count += 1
-                self.resolution_issues.append({
-                    "id": normaliser.issue_count, "source_id": source_id, "line": line, "code": "ambiguous_title",
-                    "message": "title with no abstract matches two or more papers: kept as a paper of its own",
-                })
-            self._insert_rows("parse_issues", self.resolution_issues)
-        conn.commit()
+        if not resolution.ambiguous:
+            return []
+        return conn.execute(
+            "SELECT source_id, line FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(resolution.ambiguous),),
+        ).fetchall()
 
     def _add_related_papers(self) -> None:
         conn = self.db.conn
@@ -185,12 +178,14 @@ class DatabaseWriter:
         )
         conn.commit()
 
-    def finish(self, normaliser: Normaliser) -> tuple[dict[str, int], str]:
-        """Build everything that needs all rows; return (rows in each table, SHA-256 of the file)."""
+    def finish(self, normaliser: Normaliser, resolution_issues: list[dict]) -> tuple[dict[str, int], str]:
+        """Build everything that needs all rows, once `resolve` has run, with the parse_issues rows
+        found by resolution; return (rows in each table, SHA-256 of the file)."""
         conn = self.db.conn
         self._insert_rows("decisions", normaliser.decision_rows())
         self._insert_rows("organizations", normaliser.organization_rows())
-        self._resolve(normaliser)
+        self._insert_rows("parse_issues", resolution_issues)
+        conn.commit()
         self._script("listings.sql")
         conn.commit()
         # Related papers take a second core: a worker reads the staged text while this process
@@ -234,23 +229,29 @@ def refuse_special_file(path: Path) -> None:
     (`--output /dev/full`) is refused rather than replaced."""
     if path.exists() and not path.is_file():
         kind = "a folder" if path.is_dir() else "not a regular file"
-        raise PapersDbError(f"{path}: is {kind}; a build writes regular files only, give another --output")
+        raise PapersDbError(f"{path}: is {kind}; a build writes regular files only, give another --output", USAGE)
 
 
 def ensure_output_folder(output: Path) -> None:
     """Create the output's folder, or say in one line why the database cannot be written there."""
-    folder = output.parent
+    ensure_folder(output.parent, output)
+    if output.is_dir():
+        raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
+
+
+def ensure_folder(folder: Path, target: Path | None = None) -> None:
+    """Create `folder` (and its parents), or say in one line why `target` (a file in it, or the
+    folder itself) cannot be written there."""
+    target = target or folder
     blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
-        raise PapersDbError(f"{blocker}: is a file, not a folder: cannot write {output}")
+        raise PapersDbError(f"{blocker}: is a file, not a folder" + ("" if blocker == target else f": cannot write {target}"), USAGE)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise PapersDbError(f"{folder}: cannot create the output folder: {error.strerror}") from None
+        raise PapersDbError(f"{folder}: cannot create the output folder: {error.strerror}", USAGE) from None
     if not os.access(folder, os.W_OK):
-        raise PapersDbError(f"{folder}: output folder is not writable")
-    if output.is_dir():
-        raise PapersDbError(f"{output}: is a folder; give the database file's path")
+        raise PapersDbError(f"{folder}: output folder is not writable", USAGE)
 
 
 def remove_leftovers(output: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from . import resources
-from .errors import PapersDbError
+from .errors import USAGE, PapersDbError
 
 
 def read_metadata() -> tuple[dict, dict]:
@@ -20,9 +20,9 @@ def read_metadata() -> tuple[dict, dict]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
-        raise PapersDbError(f"{path}: not readable YAML: {' '.join(str(error).split())}") from None
+        raise PapersDbError(f"{path}: not readable YAML: {' '.join(str(error).split())}", USAGE) from None
     if not isinstance(document, dict):
-        raise PapersDbError(f"{path}: expected a mapping of Datasette metadata at the top")
+        raise PapersDbError(f"{path}: expected a mapping of Datasette metadata at the top", USAGE)
     settings = document.pop("settings", None) or {}
     return document, settings
 

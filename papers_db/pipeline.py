@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .enrich import record_enrichment
-from .errors import BAD_INPUT, SYSTEM, Interrupted, PapersDbError, last_signal
+from .errors import BAD_INPUT, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal
 from .load import DatabaseWriter
 from .metadata import read_metadata
 from .normalise import Normaliser, RecordKeys, record_keys
@@ -75,13 +75,15 @@ class BuildReport:
 @dataclass
 class Progress:
     """One step of a build or check, for a progress display: `step` is "reading" (file `name`,
-    `done` of `total` files read so far), "read" (`summary` of the file just read) or "building"."""
+    `done` of `total` files read so far), "read" (`summary` of the file just read), "building",
+    or "issue" (an `issue` of file `name` found once every file was read: an ambiguous title)."""
 
     step: str
     done: int = 0
     total: int = 0
     name: str = ""
     summary: FileSummary | None = None
+    issue: ParseIssue | None = None
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -119,13 +121,15 @@ def build_database(
                     by_source[rows.source["id"]] = summary
                     writer.add(rows)
             if strict and issues:
-                raise PapersDbError(f"{issues} parse issue(s) and --strict was given: database not written", BAD_INPUT)
+                refuse_under_strict(issues)
             if not any(file.records for file in files):
-                raise PapersDbError("no readable listing among the sources: nothing to build")
+                raise PapersDbError("no readable listing among the sources: nothing to build", BAD_INPUT)
             notify(Progress("building"))
-            counts, digest = writer.finish(normaliser)
-            for issue in writer.resolution_issues:  # found once all files were read: ambiguous titles
-                by_source[issue["source_id"]].issues.append(ParseIssue(issue["line"], issue["code"], issue["message"]))
+            resolution_issues = normaliser.ambiguous_title_issues(writer.resolve(normaliser.resolver))
+            report_issues_found_late(resolution_issues, by_source, notify)
+            if strict and resolution_issues:
+                refuse_under_strict(len(resolution_issues))
+            counts, digest = writer.finish(normaliser, resolution_issues)
     except OSError as error:
         raise PapersDbError(f"{error.filename or output}: cannot write: {error.strerror}; nothing was replaced",
                             SYSTEM) from None
@@ -134,6 +138,20 @@ def build_database(
             raise Interrupted(last_signal()) from None
         raise PapersDbError(f"{output}: cannot write the database: {error}; nothing was replaced", SYSTEM) from None
     return BuildReport(output, digest, counts["papers"], normaliser.listing_count, files)
+
+
+def refuse_under_strict(issues: int) -> None:
+    raise PapersDbError(f"{issues} parse issue(s) and --strict was given: database not written", BAD_INPUT)
+
+
+def report_issues_found_late(rows: list[dict], by_source: dict[int, FileSummary], notify: ProgressCallback) -> None:
+    """Parse issues found once every file was read (ambiguous titles) join their file's summary
+    and are shown as they are found, as a file's own issues are when it has been read."""
+    for row in rows:
+        summary = by_source[row["source_id"]]
+        issue = ParseIssue(row["line"], row["code"], row["message"])
+        summary.issues.append(issue)
+        notify(Progress("issue", name=summary.name, issue=issue))
 
 
 def check_sources(sources: Iterable[Path | str], progress: ProgressCallback | None = None) -> list[FileSummary]:
@@ -155,7 +173,7 @@ def each_reading(paths: Iterable[Path | str], notify: ProgressCallback,
     paths = [Path(path) for path in paths]
     sources = find_sources(paths)
     if not sources:
-        raise PapersDbError(f"no source files in {', '.join(map(str, paths))}")
+        raise PapersDbError(f"no source files in {', '.join(map(str, paths))}", USAGE)
     parallel = sum(source_size(source) for source in sources) >= PARALLEL_READING_BYTES
     done = 0
 

@@ -48,6 +48,7 @@ class Reading:
         covered.update(issue.line for issue in self.issues if issue.line is not None)
         return [n for n in range(1, self.line_count + 1) if n not in covered]
 
+
 @dataclass
 class FileRows:
     """The rows one source file contributes. Listings carry their record's identity id (`node`)

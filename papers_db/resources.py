@@ -1,5 +1,5 @@
-"""The files the package ships beside its code: the `sql/` scripts, metadata.yml and the Datasette
-templates. They are read through importlib.resources, so a wheel installed anywhere finds them;
+"""The files the package ships beside its code that the build and `serve` read: the `sql/` scripts
+and metadata.yml. They are read through importlib.resources, so a wheel installed anywhere finds them;
 in the checkout, `papers_db/sql` and `papers_db/metadata.yml` are links to the top-level files."""
 
 from __future__ import annotations
@@ -19,7 +19,3 @@ def metadata_yml() -> Path:
     """metadata.yml: titles, descriptions and Datasette configuration."""
     return Path(str(PACKAGE / "metadata.yml"))
 
-
-def templates_folder() -> Path:
-    """The Datasette templates (the plugin's own `templates/` folder)."""
-    return Path(str(PACKAGE / "plugin" / "templates"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import BAD_INPUT, PapersDbError
+from .errors import BAD_INPUT, USAGE, PapersDbError
 from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
 from .readers.text import decode_source, plain_line, text_lines
@@ -69,8 +69,9 @@ def folder_files(folder: Path) -> list[Path]:
         raise PapersDbError(f"{folder}: cannot be read: {error.strerror}", BAD_INPUT) from None
 
 
-def detect_format(text: str) -> str | None:
-    """Which kind of listing this text is, or None when its structure fits neither.
+def detect_format(text: str) -> tuple[str | None, Reading | None]:
+    """Which kind of listing this text is (None when its structure fits neither), and its reading
+    where telling took one: a review listing is told by reading it, so it is not read twice.
 
     A Hugging Face page shows its header, or at least two author/date blocks ("·" then a date
     line), so one stray "·" does not make a page of a review listing. A review listing is read
@@ -80,11 +81,12 @@ def detect_format(text: str) -> str | None:
     lines = text_lines(text)
     head = [plain_line(line) for line in lines[:40] if line.strip()]
     if "Daily Papers" in head[:12] or _dated_blocks(lines) >= HF_DATED_BLOCKS_MIN:
-        return HF_DAILY_PAPERS
-    records = read_review_listing(text).records
+        return HF_DAILY_PAPERS, None  # its reader needs the snapshot date, which detection does not
+    reading = read_review_listing(text)
+    records = reading.records
     if records and sum(record.abstract is not None for record in records) * 2 >= len(records):
-        return REVIEW_LISTING
-    return None
+        return REVIEW_LISTING, reading
+    return None, None
 
 
 HF_DATED_BLOCKS_MIN = 2
@@ -146,11 +148,11 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     try:
         entries = tomllib.loads(path.read_text(encoding="utf-8")).get("source", [])
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise PapersDbError(f"{path}: not a valid TOML manifest: {error}") from None
+        raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
     except OSError as error:
-        raise PapersDbError(f"{path}: cannot be read: {error.strerror}") from None
+        raise PapersDbError(f"{path}: cannot be read: {error.strerror}", USAGE) from None
     if not isinstance(entries, list):
-        raise PapersDbError(f"{path}: `source` must be a list of [[source]] tables")
+        raise PapersDbError(f"{path}: `source` must be a list of [[source]] tables", USAGE)
     manifest = {}
     for position, entry in enumerate(entries, start=1):
         manifest_entry = _manifest_entry(entry, f"{path}: [[source]] number {position}")
@@ -162,21 +164,21 @@ def _manifest_entry(entry, where: str) -> dict:
     """One [[source]] table, checked: `file` and `format` strings, `snapshot_date` a date,
     `description` a string."""
     if not isinstance(entry, dict):
-        raise PapersDbError(f"{where} is not a table")
+        raise PapersDbError(f"{where} is not a table", USAGE)
     name, file_format = entry.get("file"), entry.get("format")
     if not isinstance(name, str) or not name or not isinstance(file_format, str) or file_format not in FORMATS:
-        raise PapersDbError(f"{where} needs `file` and a `format` of {' or '.join(FORMATS)}")
+        raise PapersDbError(f"{where} needs `file` and a `format` of {' or '.join(FORMATS)}", USAGE)
     snapshot = entry.get("snapshot_date")
     if snapshot is not None:
         if not isinstance(snapshot, str | dt.date) or isinstance(snapshot, dt.datetime):
-            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD")
+            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD", USAGE)
         try:
             snapshot = dt.date.fromisoformat(str(snapshot)).isoformat()
         except ValueError:
-            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD") from None
+            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD", USAGE) from None
     description = entry.get("description")
     if description is not None and not isinstance(description, str):
-        raise PapersDbError(f"{where}: description of {name} is not a string")
+        raise PapersDbError(f"{where}: description of {name} is not a string", USAGE)
     return dict(entry, snapshot_date=snapshot)
 
 
@@ -190,7 +192,7 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
         elif path.is_file():
             files = [path]
         else:
-            raise PapersDbError(f"{path}: no such file or folder")
+            raise PapersDbError(f"{path}: no such file or folder", USAGE)
         for file in files:
             if file.parent not in manifests:
                 manifests[file.parent] = read_manifest(file.parent)
@@ -227,7 +229,7 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
         return Reading(format=source.format, line_count=line_count,
                        issues=decode_issues + name_issues(source) + [ParseIssue(None, "empty_file", "file has no text")],
                        other_lines={n: "blank" for n in range(1, line_count + 1)})
-    file_format = source.format or detect_format(text)
+    file_format, reading = (source.format, None) if source.format else detect_format(text)
     if file_format is None:
         kind = other_kind_of_file(text, len(decode_issues), line_count)
         what = f"{kind}, not a listing: " if kind else ""
@@ -241,10 +243,8 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
             )],
             other_lines={n: "unread" for n in range(1, line_count + 1)},
         )
-    if file_format == HF_DAILY_PAPERS:
-        reading = read_hf_daily_page(text, source.snapshot_date)
-    else:
-        reading = read_review_listing(text)
+    if reading is None:
+        reading = read_hf_daily_page(text, source.snapshot_date) if file_format == HF_DAILY_PAPERS else read_review_listing(text)
     reading.issues[:0] = decode_issues + name_issues(source)
     return reading
 

@@ -97,3 +97,23 @@ def server(built_db, serve_log):
     port = free_port()
     with serving(serve_command(built_db, port), serve_log, port) as base:
         yield base
+
+
+# Mounting a small tmpfs (a disk to fill, a folder to make read-only) needs CAP_SYS_ADMIN. Where
+# it is not permitted, the tests that need it skip or fall back, unless PAPERS_DB_REQUIRE_MOUNT is
+# set, as .ci/run sets it: then a mount that fails fails the run.
+MOUNT_REQUIRED = bool(os.environ.get("PAPERS_DB_REQUIRE_MOUNT"))
+
+
+def mount_tmpfs(folder, size):
+    """Mount a tmpfs of `size` (as mount's size=, "512k") on `folder`: None when it is mounted,
+    else why not (or the test fails, where a mount is required)."""
+    try:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                                 capture_output=True, text=True)
+        problem = None if mounted.returncode == 0 else f"cannot mount a tmpfs: {mounted.stderr.strip() or mounted.returncode}"
+    except FileNotFoundError:
+        problem = "no mount command here"
+    if problem and MOUNT_REQUIRED:
+        pytest.fail(f"PAPERS_DB_REQUIRE_MOUNT is set but {problem}", pytrace=False)
+    return problem

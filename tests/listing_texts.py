@@ -44,3 +44,10 @@ def hf_page(*entries):
         lines.extend(entry)
         lines.append("")
     return "\n".join(lines)
+
+
+HOMONYM = "Scaling Laws for Neural Language Models"
+# Two papers share a title, and a third record gives that title alone: which paper it is cannot
+# be told, so it stays a paper of its own with an ambiguous_title issue.
+AMBIGUOUS_TITLE_LISTING = review_text(HOMONYM, ABSTRACT_B, HOMONYM, ABSTRACT_C, HOMONYM.lower(), "Accept (Poster)")
+AMBIGUOUS_TITLE_LINE = AMBIGUOUS_TITLE_LISTING.split("\n").index(HOMONYM.lower()) + 1

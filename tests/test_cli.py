@@ -74,7 +74,6 @@ def test_readme_publish_command_uses_the_configured_settings():
         assert piece in publish
 
 
-
 def test_readme_publish_command_pins_the_tested_versions():
     from importlib.metadata import version
 
@@ -234,3 +233,22 @@ def test_json_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
     result = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.stdout.startswith("{") and "status=141" in result.stdout, result.stdout
     assert "BrokenPipeError" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_ambiguous_title_is_a_warning_and_fails_a_strict_build(tmp_path):
+    # Found only once every file is read; it was stored in parse_issues but never printed.
+    from listing_texts import AMBIGUOUS_TITLE_LINE, AMBIGUOUS_TITLE_LISTING
+
+    (tmp_path / "review.txt").write_text(AMBIGUOUS_TITLE_LISTING, encoding="utf-8")
+    warning = (f"warning: review.txt:{AMBIGUOUS_TITLE_LINE}: title with no abstract matches two or more papers: "
+               "kept as a paper of its own [ambiguous_title]")
+    result = run_cli("build", tmp_path / "review.txt", "--output", tmp_path / "papers.db")
+    assert result.returncode == 0, result.stderr
+    assert warning in result.stderr.splitlines()
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        assert conn.execute("select line from parse_issues where code = 'ambiguous_title'").fetchall() == [(AMBIGUOUS_TITLE_LINE,)]
+
+    strict = run_cli("build", tmp_path / "review.txt", "--strict", "--output", tmp_path / "strict" / "papers.db")
+    assert strict.returncode == 1
+    assert "--strict was given: database not written" in strict.stderr
+    assert not (tmp_path / "strict").exists() or list((tmp_path / "strict").iterdir()) == []

@@ -102,3 +102,19 @@ def test_duckdb_reads_every_export_with_dates_integers_and_lists(exported, built
     months = con.execute(f"select sum(papers) from read_parquet('{exported['parquet'] / 'papers_per_month.parquet'}')").fetchone()
     with sqlite3.connect(built_db) as conn:
         assert months == conn.execute("select count(*) from papers where first_published_on is not null").fetchone()
+
+
+def test_exports_into_a_folder_that_holds_other_folders(built_db, tmp_path):
+    # A subfolder named "x" made the folder check fail: it looked at a made-up file "x" inside.
+    folder = tmp_path / "export"
+    (folder / "x").mkdir(parents=True)
+    result = run_cli("export", "--db", built_db, "--output", folder, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert (folder / "papers.csv").is_file() and (folder / "x").is_dir()
+
+
+def test_an_export_folder_that_is_a_file_is_one_line(built_db, tmp_path):
+    (tmp_path / "export").write_text("not a folder\n")
+    result = run_cli("export", "--db", built_db, "--output", tmp_path / "export", "--format", "csv")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: {tmp_path / 'export'}: is a file, not a folder"]

@@ -199,15 +199,16 @@ def send(url, method, data=None):
         return error.code, error.headers, error.read().decode()
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "FOO"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "FOO"])
 @pytest.mark.parametrize(
     "path",
     ["/", "/papers", "/papers/papers", "/papers/search", "/papers/search.json", "/papers/papers_by_tier",
      "/papers/papers/699592778836625", "/-/versions.json", "/papers.db"],
 )
 def test_methods_other_than_reading_are_refused(server, method, path):
-    # A POST to a table or the search page, and any unknown method, were answered 500.
-    status, headers, body = send(server + path, method, data=b'{"q": "x"}' if method != "FOO" else None)
+    # A POST to a table or the search page, and any unknown method, were answered 500; OPTIONS got
+    # a 200 that the Allow header and the README did not admit.
+    status, headers, body = send(server + path, method, data=b'{"q": "x"}' if method not in ("OPTIONS", "FOO") else None)
     assert status == 405, body[:300]
     assert headers["Allow"] == "GET, HEAD"
     assert "read-only" in body
@@ -219,6 +220,46 @@ def test_unknown_exceptions_are_answered_without_their_text():
     assert plugin.visitor_error(RuntimeError("/srv/secret/path")) == (500, "Server error", "The server could not answer this request.")
     status, title, message = plugin.visitor_error(MemoryError())
     assert (status, title) == (400, "Too large") and "more memory than this server allows" in message
+
+
+def sqlite_error(database, sql):
+    """The exception SQLite itself raises for `sql` on the file `database`."""
+    import sqlite3
+
+    with pytest.raises(sqlite3.Error) as raised:
+        sqlite3.connect(database).execute(sql).fetchall()
+    return raised.value
+
+
+def test_sqlite_errors_of_the_server_are_a_500_that_shows_no_message(tmp_path):
+    import sqlite3
+
+    plugin = load_plugin()
+    server_error = (500, "Server error", "The server could not answer this request.")
+    damaged = tmp_path / "damaged.db"
+    with sqlite3.connect(damaged) as conn:
+        conn.execute("create table t (x)")
+        conn.executemany("insert into t values (?)", [("x" * 500,)] * 200)
+    data = bytearray(damaged.read_bytes())
+    data[8192:8392] = b"\xff" * 200  # the third page, inside the table
+    damaged.write_bytes(bytes(data))
+    malformed = sqlite_error(damaged, "select count(*), max(length(x)) from t")
+    assert str(malformed) == "database disk image is malformed"
+    (tmp_path / "text.db").write_bytes(b"not a database\n" * 100)
+    not_a_database = sqlite_error(tmp_path / "text.db", "select * from sqlite_master")
+    # Python raises a failing disk as an OperationalError; one is made here with SQLite's code for a failed read.
+    disk = sqlite3.OperationalError("disk I/O error")
+    disk.sqlite_errorcode = sqlite3.SQLITE_IOERR_READ
+    for exception in (malformed, not_a_database, disk):
+        assert plugin.visitor_error(exception) == server_error, exception
+
+
+def test_sqlite_errors_of_a_visitors_query_are_a_400_with_the_message(tmp_path):
+    plugin = load_plugin()
+    no_table = sqlite_error(":memory:", "select * from no_such_table")
+    syntax = sqlite_error(":memory:", "selec 1")
+    assert plugin.visitor_error(no_table) == (400, "Invalid SQL", "no such table: no_such_table")
+    assert plugin.visitor_error(syntax) == (400, "Invalid SQL", 'near "selec": syntax error')
 
 
 def load_plugin():

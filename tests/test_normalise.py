@@ -3,6 +3,7 @@
 import shutil
 import sqlite3
 
+import pytest
 from conftest import SOURCES
 
 from papers_db.pipeline import build_database
@@ -30,3 +31,38 @@ def test_files_of_one_name_in_two_folders_are_two_sources(tmp_path, built_db):
     with sqlite3.connect(built_db) as seeds:  # the seeds' build, whose counts test_pipeline derives from the files
         (review_records,) = seeds.execute("select records from source_summary where file_name = ?", (REVIEW.name,)).fetchone()
     assert dict(listed) == {first: review_records, sources[2][0]: dict(listed)[sources[2][0]]}
+
+
+def test_ambiguous_title_issues_are_numbered_after_the_files_own(tmp_path):
+    from listing_texts import AMBIGUOUS_TITLE_LISTING
+
+    from papers_db.normalise import Normaliser
+    from papers_db.pipeline import derive
+    from papers_db.sources import find_sources, read_sources
+
+    (tmp_path / "review.txt").write_text(AMBIGUOUS_TITLE_LISTING, encoding="utf-8")  # one missing_abstract issue
+    normaliser = Normaliser()
+    (reading,) = read_sources(find_sources([tmp_path / "review.txt"]))
+    derived = derive(reading.reading)
+    assert [row["id"] for row in normaliser.rows_for(reading, derived.keys, derived.enrichment).parse_issues] == [1]
+    message = "title with no abstract matches two or more papers: kept as a paper of its own"
+    assert normaliser.ambiguous_title_issues([(1, 5), (1, 9)]) == [
+        {"id": 2, "source_id": 1, "line": 5, "code": "ambiguous_title", "message": message},
+        {"id": 3, "source_id": 1, "line": 9, "code": "ambiguous_title", "message": message},
+    ]
+
+
+def test_two_identities_sharing_an_id_are_bad_input(tmp_path, monkeypatch):
+    # 53 bits of SHA-256 make a collision unlikely below billions of papers; it is forced here by
+    # giving every identity the same first 8 bytes and different next 8.
+    import hashlib
+
+    from papers_db import normalise
+    from papers_db.errors import BAD_INPUT, PapersDbError
+
+    monkeypatch.setattr(normalise, "identity_digest",
+                        lambda identity: bytes(8) + hashlib.sha256(identity.encode()).digest()[8:])
+    with pytest.raises(PapersDbError, match="two different papers share the id 0") as raised:
+        build_database([REVIEW], tmp_path / "papers.db", related=False)
+    assert raised.value.exit_status == BAD_INPUT
+    assert list(tmp_path.iterdir()) == []

@@ -53,7 +53,8 @@ def test_wheel_carries_the_schema_metadata_and_templates(installed):
     python, _, work = installed
     result = run([python, "-c", "import papers_db, papers_db.resources as r; print(papers_db.__file__); "
                   "print(r.sql_script('schema.sql')); print(r.metadata_yml().read_text()); "
-                  "print(sorted(p.name for p in r.templates_folder().iterdir()))"], work)
+                  "from importlib.resources import files; "
+                  "print(sorted(p.name for p in (files('papers_db.plugin') / 'templates').iterdir()))"], work)
     assert result.returncode == 0, result.stderr
     location, *rest = result.stdout.splitlines()
     assert str(PROJECT) not in location and str(python.parent.parent) in location

@@ -345,3 +345,19 @@ def test_fuzzed_sources_build_or_fail_with_the_projects_error_and_account_for_ev
         # Deterministic: the files named one by one, in reverse order, give the same bytes.
         again = build_database(sorted(sources.glob("*.txt"), reverse=True), folder / "b" / "papers.db", related=False)
         assert again.sha256 == report.sha256
+
+
+def test_an_issue_found_after_reading_reaches_the_progress_callback_and_the_report(tmp_path):
+    from listing_texts import AMBIGUOUS_TITLE_LINE, AMBIGUOUS_TITLE_LISTING
+
+    (tmp_path / "review.txt").write_text(AMBIGUOUS_TITLE_LISTING, encoding="utf-8")
+    events = []
+    report = build_database([tmp_path / "review.txt"], tmp_path / "papers.db", related=False, progress=events.append)
+    late = [(event.name, event.issue.line, event.issue.code) for event in events if event.step == "issue"]
+    assert late == [("review.txt", AMBIGUOUS_TITLE_LINE, "ambiguous_title")]
+    # The title alone is also a missing abstract, which reading found.
+    (file,) = report.files
+    assert sorted((issue.line, issue.code) for issue in file.issues) == [
+        (AMBIGUOUS_TITLE_LINE, "ambiguous_title"), (AMBIGUOUS_TITLE_LINE, "missing_abstract")]
+    stored = query(report.output, "select id, line, code from parse_issues order by id")
+    assert stored == [(1, AMBIGUOUS_TITLE_LINE, "missing_abstract"), (2, AMBIGUOUS_TITLE_LINE, "ambiguous_title")]

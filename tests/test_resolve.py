@@ -15,7 +15,7 @@ import sqlite3
 
 from conftest import SOURCES
 from datasette.app import Datasette
-from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, hf_page, review_text
+from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, HOMONYM, hf_page, review_text
 
 from papers_db import build_database
 from papers_db.metadata import read_metadata
@@ -39,7 +39,6 @@ ABSTRACT_F = (
     "answers back to the documents that taught them, and show that removing a handful of those "
     "documents corrects most errors without hurting accuracy on any other question we asked."
 )
-HOMONYM = "Scaling Laws for Neural Language Models"
 
 
 def record_id(kind, text):

@@ -160,7 +160,7 @@ def test_no_readable_source_is_fatal_with_one_line(tmp_path):
     folder.mkdir()
     (folder / "empty.txt").write_bytes(b"")
     result = run_cli("build", folder, "--output", tmp_path / "papers.db")
-    assert result.returncode == 2
+    assert result.returncode == 1  # bad input: the sources are there, and none is a listing
     assert result.stderr.strip().splitlines()[-1] == "error: no readable listing among the sources: nothing to build"
     empty = tmp_path / "nothing"
     empty.mkdir()
@@ -217,17 +217,26 @@ def test_no_input_makes_a_traceback(tmp_path, content):
 
 
 def test_detect_format():
-    assert detect_format(hf_page(["Title", "", ABSTRACT_A])) == "hf_daily_papers"
-    assert detect_format(review_text("Title", ABSTRACT_A, "Accept (Poster)")) == "review_listing"
-    assert detect_format("just\nsome\nwords\n") is None
+    assert detect_format(hf_page(["Title", "", ABSTRACT_A])) == ("hf_daily_papers", None)
+    assert detect_format("just\nsome\nwords\n") == (None, None)
+
+
+def test_detecting_a_review_listing_gives_its_reading():
+    # Telling a review listing means reading it; that reading is handed on, not made twice.
+    text = review_text("Title", ABSTRACT_A, "Accept (Poster)")
+    file_format, reading = detect_format(text)
+    assert file_format == "review_listing"
+    (record,) = reading.records
+    assert (record.line, record.last_line, record.title, record.abstract, record.decision) == (
+        1, 3, "Title", ABSTRACT_A, "Accept (Poster)")
 
 
 def test_a_stray_dot_line_does_not_make_a_review_listing_a_page():
     text = review_text("Title One", ABSTRACT_A, "·", "Title Two", ABSTRACT_A.replace("lenders", "banks"), "Accept (Poster)")
-    assert detect_format(text) == "review_listing"
+    assert detect_format(text)[0] == "review_listing"
     two_blocks = hf_page(["T1", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3"],
                          ["T2", "", ABSTRACT_A + " Two.", "", "  • 2 authors", "·", "Nov 4 5"])
-    assert detect_format(two_blocks.replace("Daily Papers", "Weekly Papers")) == "hf_daily_papers"
+    assert detect_format(two_blocks.replace("Daily Papers", "Weekly Papers"))[0] == "hf_daily_papers"
 
 
 OTHER_FILES = {

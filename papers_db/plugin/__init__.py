@@ -1,5 +1,5 @@
-"""Datasette plugin for papers-db: safe search queries, highlighted snippets, a paper's page
-(listings, code links, related papers).
+"""Datasette plugin for papers-db: highlighted snippets, a paper's page (listings, code links,
+related papers), old paper ids redirected, and the limits a public instance needs.
 
 Datasette loads it through the installed package's `datasette` entry point (so `papers-db serve`
 and plain `datasette` both have it), or as a file with `--plugins-dir papers_db/plugin` where the
@@ -28,20 +28,9 @@ from papers left join decisions on decisions.id = papers.best_decision_id
 where papers.id = :paper_id
 """
 
-def fts_query(text):
-    """A user's words as an FTS5 query that cannot be a syntax error, or None for no words.
-
-    Each word is quoted, so FTS5 operators and punctuation lose their meaning; a trailing `*`
-    keeps its meaning as a prefix search ("diffus*").
-    """
-    words = re.findall(r"\w+\*?", text or "")
-    quoted = ['"' + word.rstrip("*") + '"' + ("*" if word.endswith("*") else "") for word in words]
-    return " ".join(quoted) or None
-
 
 @hookimpl
 def prepare_connection(conn):
-    conn.create_function("papers_fts_query", 1, fts_query, deterministic=True)
     limit_connection(conn)
 
 
@@ -154,7 +143,8 @@ JSON_PATCH_BYTES_LIMIT = 10_000
 SQL_TEXT_LIMIT = 10_000
 SEARCH_TEXT_LIMIT = 200
 PARAMETER_LIMIT = 10_000
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# No OPTIONS: `serve` does not turn on Datasette's CORS headers, so there is no preflight to answer.
+READ_METHODS = ("GET", "HEAD")
 
 
 def limit_connection(conn):
@@ -257,6 +247,18 @@ GUARDED_FUNCTIONS = [
 ]
 
 
+@hookimpl
+def startup():
+    """Datasette 0.65 prints every exception it answers with rich, locals and all, whenever rich is
+    installed (typer installs it). That took about half a second of the server's Python process
+    per 404 or bad parameter, stalling every other request, and logged a screenful per typo in a
+    URL. Without rich, errors are answered as before; server errors still log a plain traceback.
+    Set once when the server starts, so every error path has it, however it returns."""
+    import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
+
+    default_handling.rich = None
+
+
 def datasette_error_page():
     """Datasette's own error page and error types. Imported when first needed, not with this
     module: Datasette imports its plugins (this one among them) while datasette.handle_exception
@@ -265,11 +267,6 @@ def datasette_error_page():
     from datasette.utils.asgi import Base400, Request
     from datasette.views.base import DatasetteError
 
-    # Datasette 0.65 prints every exception it answers with rich, locals and all, whenever rich is
-    # installed (typer installs it). That took about half a second of the server's Python process
-    # per 404 or bad parameter, stalling every other request, and logged a screenful per typo in a
-    # URL. Without rich, errors are answered as before; server errors still log a plain traceback.
-    datasette.handle_exception.rich = None
     return datasette.handle_exception.handle_exception, DatasetteError, Base400, Request
 
 
@@ -298,13 +295,27 @@ def visitor_error(exception):
         return 400, "Too large", f"{exception}. {LIMITS_TEXT}"
     if isinstance(exception, MemoryError):
         return 400, "Too large", f"The query needs more memory than this server allows. {LIMITS_TEXT}"
-    if isinstance(exception, sqlite3.Error):
+    if caused_by_the_query(exception):
         return 400, "Invalid SQL", str(exception)
     if isinstance(exception, (ValueError, LookupError)):
         # Datasette 0.65 reads some parameters with a bare int() or json.loads(): _timelimit,
         # _next on a view, _through.
         return 400, "Bad request", "A parameter of this request is not valid."
     return 500, "Server error", "The server could not answer this request."
+
+
+# What a visitor's SQL can cause: a mistake (no such table, a syntax error) or a refusal (not
+# authorized, interrupted); DataError, a limit, is answered above. Anything else SQLite raises is
+# the server's fault ("database disk image is malformed"), whose text helps no visitor: a 500.
+QUERY_ERRORS = (sqlite3.OperationalError, sqlite3.ProgrammingError)
+# A failing disk is an OperationalError too ("disk I/O error"): its result code tells it apart.
+SERVER_FAULT_CODES = {sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CANTOPEN,
+                      sqlite3.SQLITE_FULL, sqlite3.SQLITE_INTERNAL, sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_NOMEM}
+
+
+def caused_by_the_query(exception):
+    code = getattr(exception, "sqlite_errorcode", None)  # extended code: the primary one is its low byte
+    return isinstance(exception, QUERY_ERRORS) and (code is None or code & 0xFF not in SERVER_FAULT_CODES)
 
 
 LIMITS_TEXT = (
@@ -328,7 +339,7 @@ def asgi_wrapper(datasette):
             error = DatasetteError(message, title=title, status=status)
             response = await default_error_page(datasette, Request(scope, receive), error)()
             if status == 405:
-                response.headers["Allow"] = "GET, HEAD"
+                response.headers["Allow"] = ", ".join(READ_METHODS)
             await response.asgi_send(send)
         return bounded
     return wrap
@@ -338,7 +349,7 @@ def refused(scope):
     """(status, title, message) when a request must not reach Datasette, else None."""
     if scope["method"] not in READ_METHODS:
         # Datasette 0.65 answers 500 to an unknown method, and to a POST to a table or query page.
-        return 405, "Method not allowed", "This site is read-only: it answers GET and HEAD requests."
+        return 405, "Method not allowed", f"This site is read-only: it answers {' and '.join(READ_METHODS)} requests."
     query = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
     for name, value in query:
         too_long = parameter_too_long(scope["path"], name, value)
