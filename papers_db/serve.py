@@ -62,6 +62,11 @@ def server_command(database: Path, port: int, host: str, workers: int) -> tuple[
         "--worker-class", "uvicorn_worker.UvicornWorker",
         "--bind", f"{host}:{port}",
         "--access-logfile", "-",
+        # A kept-alive connection stays with the worker that accepted it, so a few busy clients
+        # can keep one worker busy while the others idle: with wrk's 16 connections, 2 workers
+        # answered the rare-word search 99 times a second, one worker 114. Closing each connection
+        # after its answer lets whichever worker is free take the next: 222 a second, 2.1 times one.
+        "--keep-alive", "0",
         "papers_db.serve:create_app()",
     ]
     return command, environment
