@@ -587,3 +587,21 @@ def test_a_missing_paper_is_answered_without_printing_a_traceback(built_db, monk
     response = asyncio.run(instance.client.get("/papers/papers/1.json"))
     assert response.status_code == 404
     assert printed == []
+
+
+def test_several_workers_close_each_connection_and_say_so(built_db, tmp_path):
+    # A kept-alive connection stays with the worker that accepted it, so one busy client could
+    # leave the other workers idle: with several workers each answer closes its connection, with
+    # a `Connection: close` header so that a client opens a new one instead of failing on it.
+    import http.client
+
+    port = free_port()
+    with serving(serve_command(built_db, port, "--workers", 2), tmp_path / "log", port):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        answers = []
+        for _ in range(30):
+            connection.request("GET", "/papers/papers.json?_size=1")
+            response = connection.getresponse()
+            response.read()
+            answers.append((response.status, response.getheader("connection")))
+    assert answers == [(200, "close")] * 30
