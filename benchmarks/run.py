@@ -357,18 +357,27 @@ def measure_under_attack(database: Path, normal: dict[str, str], clients: int, c
             peak_kib = max(peak_kib, process_tree_rss_kib(server.pid))
             time.sleep(0.1)
 
+    counting = threading.Lock()
+
     def attack() -> None:
+        """The attacks in turn, without pause, until the measurement ends; only answers given
+        while it runs are counted."""
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        paths = attack_paths()
+        turn = 0
         while not stop.is_set():
-            for path in attack_paths():
-                try:
-                    connection.request("GET", path)
-                    response = connection.getresponse()
-                    response.read()
-                    statuses[response.status] = statuses.get(response.status, 0) + 1
-                except (OSError, http.client.HTTPException):
-                    statuses[0] = statuses.get(0, 0) + 1  # no answer at all
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            path, turn = paths[turn % len(paths)], turn + 1
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                status = 0  # no answer at all
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            with counting:
+                if not stop.is_set():
+                    statuses[status] = statuses.get(status, 0) + 1
     try:
         load(port, list(normal.values()), 1, 1)  # warm up
         quiet = load(port, list(normal.values()), clients, count)

@@ -57,11 +57,11 @@ def last_signal() -> int:
 def signals_held() -> Iterator[None]:
     """Steps that must not be cut in two (renaming a build's files into place): an ending signal
     that arrives meanwhile is delivered once they are done."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextlib.contextmanager

@@ -107,7 +107,8 @@ class Normaliser:
         }
         listings, titles, new_abstracts, new_bands, new_title_only = [], [], [], [], []
         for position, (record, node, check, abstract_length, title, (abstract_text, name, links)) in enumerate(
-                zip(r.reading.records, keys.nodes, keys.checks, keys.abstract_lengths, keys.title_keys, enrichment), start=1):
+                zip(r.reading.records, keys.nodes, keys.checks, keys.abstract_lengths, keys.title_keys, enrichment,
+                    strict=True), start=1):
             new = self._is_new(node, check, record)
             self.listing_count += 1
             if new and record.abstract:
@@ -134,7 +135,6 @@ class Normaliser:
                     "published_year_inferred": record.published_year_inferred,
                     "upvotes": record.upvotes,
                     "has_title": int(record.title is not None),
-                    # whitespace and case folded, so a copy with extra spaces is not "longer"
                     "abstract_length": abstract_length,
                     "abstract_text": abstract_text,
                     "short_name": name,

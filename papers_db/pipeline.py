@@ -39,7 +39,7 @@ def read_and_derive(source: SourceFile, data: bytes) -> tuple[Reading, Derived]:
     return reading, derive(reading)
 
 
-PARALLEL_READING_BYTES = 32 * 1024 * 1024  # below this, starting a second process costs more than it saves
+PARALLEL_READING_BYTES = 32 * 1024 * 1024  # below this, starting the reading processes costs more than it saves
 # Files are read (parsed, folded, hashed) by one process per core while this process normalises and
 # loads them: at 100,000 papers one reading process kept this one waiting 6.7 s of the 9.5 s read.
 READING_PROCESSES = os.cpu_count() or 1
@@ -168,8 +168,10 @@ def summarise(r: SourceReading) -> FileSummary:
 
 def each_reading(paths: Iterable[Path | str], notify: ProgressCallback,
                  read=read_and_nothing_else) -> Iterator[tuple[SourceReading, FileSummary]]:
-    """Every source's reading and its summary, one at a time. A large corpus is parsed in a second process, ahead
-    of the one using the readings (normalising and loading take the other core)."""
+    """Every source's reading and its summary, one at a time. A large corpus is read by
+    READING_PROCESSES processes (one per core), a few files ahead of this one, which normalises and
+    loads; `read` is what each does with a file (read_and_derive: the reading and its records' keys
+    and enrichment)."""
     paths = [Path(path) for path in paths]
     sources = find_sources(paths)
     if not sources:
@@ -181,7 +183,8 @@ def each_reading(paths: Iterable[Path | str], notify: ProgressCallback,
         notify(Progress("reading", done, len(sources), source.name))
 
     with helper_processes(READING_PROCESSES) if parallel else contextlib.nullcontext() as pool:
-        for r in read_sources(sources, on_file=on_file, pool=pool, read=read):
+        # One file more than there are reading processes: each has the next file when it is done.
+        for r in read_sources(sources, on_file=on_file, pool=pool, read=read, read_ahead=READING_PROCESSES + 1):
             done += 1
             summary = summarise(r)
             notify(Progress("read", done, len(sources), r.source.name, summary))

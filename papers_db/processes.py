@@ -1,4 +1,4 @@
-"""The one helper process a build uses for work that can take the second core, and how it ends."""
+"""The helper processes a build uses for work that can take the other cores, and how they end."""
 
 from __future__ import annotations
 

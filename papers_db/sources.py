@@ -255,7 +255,7 @@ def name_issues(source: SourceFile) -> list[ParseIssue]:
     return [ParseIssue(None, "invalid_file_name", f"the file's name is not UTF-8; it is stored as {source.name!r}")]
 
 
-READ_AHEAD = 3  # files read ahead by the reading processes (two cores: two at work, one done); bounds the memory they hold
+READ_AHEAD = 2  # files read ahead with one reading process; bounds the memory the readings hold
 
 
 def read_and_nothing_else(source: SourceFile, data: bytes) -> tuple[Reading, None]:
@@ -264,11 +264,11 @@ def read_and_nothing_else(source: SourceFile, data: bytes) -> tuple[Reading, Non
 
 def read_sources(
     sources: list[SourceFile], on_file=lambda source: None, pool: concurrent.futures.Executor | None = None,
-    read: Callable[[SourceFile, bytes], tuple[Reading, Any]] = read_and_nothing_else,
+    read: Callable[[SourceFile, bytes], tuple[Reading, Any]] = read_and_nothing_else, read_ahead: int = READ_AHEAD,
 ) -> Iterator[SourceReading]:
     """Read the sources one at a time, in order; a byte-identical repeat is reported, not read
     again. `read` gives a file's reading and whatever else is best computed where it is read (a
-    module-level function, so that a pool can run it). With a pool, the next READ_AHEAD files
+    module-level function, so that a pool can run it). With a pool, the next `read_ahead` files
     are read there while the caller works on this one (this process still reads the bytes and
     spots repeats)."""
     first_with_hash: dict[str, SourceFile] = {}
@@ -289,7 +289,7 @@ def read_sources(
             waiting.append((source, len(data), None, read(source, data)))
         else:
             waiting.append((source, len(data), None, pool.submit(read, source, data)))
-        while len(waiting) > (READ_AHEAD if pool else 0):
+        while len(waiting) > (read_ahead if pool else 0):
             yield _source_reading(*waiting.popleft())
     while waiting:
         yield _source_reading(*waiting.popleft())

@@ -17,3 +17,6 @@ CREATE VIRTUAL TABLE papers_fts USING fts5(
 -- never sees.
 INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 67108864);
 INSERT INTO papers_fts (papers_fts) VALUES ('rebuild');
+-- Back to FTS5's default, so that a user who writes to the index in a downloaded copy does not
+-- hold 64 MB per write.
+INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 1048576);

@@ -235,7 +235,7 @@ def test_reading_ahead_in_a_second_process_gives_the_same_readings_in_order(tmp_
 
 def test_reading_processes_build_the_same_database_as_one_process(tmp_path, monkeypatch):
     # Above PARALLEL_READING_BYTES the files are read, folded and hashed by one process per core
-    # (normalise.read_with_keys), and this process uses what they computed: the database must be
+    # (pipeline.read_and_derive), and this process uses what they computed: the database must be
     # byte-identical to the one built with everything in one process.
     from papers_db import pipeline
     from papers_db.pipeline import build_database
