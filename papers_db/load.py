@@ -14,7 +14,6 @@ import sqlite_utils
 
 from . import resources
 from .errors import USAGE, PapersDbError, signals_held
-from .metadata import inspect_file_for, inspect_text
 from .normalise import Normaliser, squash
 from .processes import second_process
 from .records import FileRows
@@ -218,6 +217,37 @@ class DatabaseWriter:
             for target, temporary in self.outputs.items():
                 os.replace(temporary, target)
         return counts, digest
+
+
+def inspect_file_for(database: Path) -> Path:
+    return database.with_name(database.stem + "-inspect.json")
+
+
+def inspect_text(database: Path, written: Path, sha256: str, table_counts: dict[str, int]) -> str:
+    """What `datasette inspect` would write for `database` (its file now at `written`), from what
+    the build already knows: each table's row count and the file's hash and size, so that serving
+    never counts or hashes the immutable file; and a sample of its bytes, which tells whether a
+    database file is the one described."""
+    inspect = {database.stem: {
+        "hash": sha256,
+        "size": written.stat().st_size,
+        "sample_sha256": sample_digest(written),
+        "file": database.name,
+        "tables": {name: {"count": count} for name, count in sorted(table_counts.items())},
+    }}
+    return json.dumps(inspect, indent=2) + "\n"
+
+
+SAMPLE_BYTES = 65_536  # from each end of the file: its schema and its last pages differ between any two builds
+
+
+def sample_digest(database: Path) -> str:
+    """SHA-256 of the first and last SAMPLE_BYTES of a file: cheap at any size (hashing a 1 GB
+    database whole takes seconds), and enough to tell one build's file from another's."""
+    with database.open("rb") as file:
+        head = file.read(SAMPLE_BYTES)
+        file.seek(max(0, database.stat().st_size - SAMPLE_BYTES))
+        return hashlib.sha256(head + file.read(SAMPLE_BYTES)).hexdigest()
 
 
 def checksum_file_for(database: Path) -> Path:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from .related import split_words
+from .words import split_words
 
 TITLE_CONTAINMENT = 0.5  # same title: half the shorter abstract's 3-shingles in the other
 NEAR_JACCARD = 0.8  # different titles: near-identical abstracts (a one-sentence edit of ten is ~0.9)

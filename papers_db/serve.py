@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from . import resources
-from .metadata import inspect_file_for, read_metadata, sample_digest
+from .load import inspect_file_for, sample_digest
+from .metadata import read_metadata
 
 DATASETTE_ARGS_VARIABLE = "PAPERS_DB_DATASETTE_ARGS"  # how `serve --workers` hands each worker its arguments
 

@@ -6,7 +6,8 @@ import re
 import sqlite3
 
 from papers_db import related
-from papers_db.related import RELATED_PER_PAPER, TermTable, fold_plural, paper_text, related_papers, split_words, term_of_word
+from papers_db.related import RELATED_PER_PAPER, TermTable, fold_plural, paper_text, related_papers, term_of_word
+from papers_db.words import split_words
 
 # Forty papers: three on denoising diffusion, three on reward-driven policies, and 34 that share
 # no words of substance with anything (each filler word is made of the paper's own letters).

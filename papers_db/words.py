@@ -1,0 +1,70 @@
+"""Words in UTF-8 bytes, found and hashed with NumPy without making a string of each: shared by
+entity resolution (abstracts' word shingles) and related papers (terms)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy
+
+# Words are separated by ASCII whitespace and ASCII punctuation other than hyphens. Both are single
+# bytes in UTF-8 that never occur inside a multi-byte character, so words can be found in bytes.
+WORD_BYTES = numpy.ones(256, dtype=numpy.int8)  # 1 for a byte that is part of a word
+WORD_BYTES[list(b" \t\n\r\x0b\x0c!\"#$%&'()*+,./:;<=>?@[\\]^_`{|}~")] = 0
+# A word's hash is a polynomial over its bytes, taken from prefix sums modulo 2**64 (NumPy's uint64
+# arithmetic wraps); an odd base has an inverse modulo 2**64, which shifts each word to position 0.
+WORD_HASH_BASE = 0x9E3779B97F4A7C15
+WORD_HASH_BASE_INVERSE = pow(WORD_HASH_BASE, -1, 2**64)
+WORD_HASH_LENGTH_MIX = 0xC2B2AE3D27D4EB4F
+
+
+@dataclass
+class BatchWords:
+    """The words of a batch of papers, found in their joined text: which paper each word is in,
+    where it starts and ends, and its hash (equal words, equal hashes)."""
+
+    text: bytes
+    papers: numpy.ndarray
+    starts: numpy.ndarray
+    ends: numpy.ndarray
+    hashes: numpy.ndarray
+
+    def word(self, place: int) -> str:
+        return self.text[self.starts[place]:self.ends[place]].decode()
+
+
+def split_words(texts: list[bytes]) -> BatchWords:
+    """Find the words of texts (each ending with a separator) and hash them, without making a
+    string of each word."""
+    text = b"".join(texts)
+    codes = numpy.frombuffer(text, dtype=numpy.uint8)
+    edges = numpy.diff(WORD_BYTES[codes], prepend=numpy.int8(0), append=numpy.int8(0))
+    starts, ends = numpy.flatnonzero(edges == 1), numpy.flatnonzero(edges == -1)
+    powers, inverse_powers = word_hash_powers(len(codes))
+    prefix = numpy.zeros(len(codes) + 1, dtype=numpy.uint64)
+    numpy.cumsum(codes * powers, out=prefix[1:])
+    hashes = (prefix[ends] - prefix[starts]) * inverse_powers[starts]
+    hashes ^= (ends - starts).astype(numpy.uint64) * numpy.uint64(WORD_HASH_LENGTH_MIX)
+    # MurmurHash3's finaliser: spreads every bit over the top bits, which TermTable uses as slots
+    hashes ^= hashes >> numpy.uint64(33)
+    hashes *= numpy.uint64(0xFF51AFD7ED558CCD)
+    hashes ^= hashes >> numpy.uint64(33)
+    paper_ends = numpy.cumsum([len(paper) for paper in texts])
+    papers = numpy.searchsorted(paper_ends, starts, side="right")
+    return BatchWords(text, papers, starts, ends, hashes)
+
+
+@functools.cache
+def _word_hash_powers(length: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+    powers = numpy.full(length, WORD_HASH_BASE, dtype=numpy.uint64)
+    inverse_powers = numpy.full(length, WORD_HASH_BASE_INVERSE, dtype=numpy.uint64)
+    powers[:1] = inverse_powers[:1] = 1
+    return numpy.cumprod(powers), numpy.cumprod(inverse_powers)
+
+
+def word_hash_powers(length: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """WORD_HASH_BASE and its inverse to the powers 0 .. length - 1, computed once for the
+    longest batch seen so far (rounded up to a power of two)."""
+    powers, inverse_powers = _word_hash_powers(1 << max(length - 1, 1).bit_length())
+    return powers[:length], inverse_powers[:length]
