@@ -21,7 +21,7 @@ from .errors import BAD_INPUT, BUG, USAGE, Interrupted, PapersDbError, signals_i
 from .export import FORMATS, export_files
 from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
 from .records import ParseIssue
-from .serve import printable, run_server, server_command
+from .serve import datasette_serve_args, plain_datasette_command, run_server, server_command
 
 DEFAULT_SOURCES = Path("sources")
 DEFAULT_OUTPUT = Path("dist") / "papers.db"
@@ -242,9 +242,10 @@ def serve(
         raise PapersDbError(
             f"{database}: Datasette would call this database {database.stem!r}, which metadata.yml does not describe; "
             f"serve a file named {DEFAULT_OUTPUT.name} (build it with --output DIR/{DEFAULT_OUTPUT.name})", USAGE)
-    plain, _ = server_command(database, port, host, workers=1)
-    command, environment = server_command(database, port, host, workers)
-    console.print(f"The same site in one process: {escape(printable(plain))}", highlight=False, soft_wrap=True)
+    args = datasette_serve_args(database, port, host)
+    command, environment = server_command(args, host, port, workers)
+    console.print(f"The same site in one process: {escape(plain_datasette_command(args))}", highlight=False,
+                  soft_wrap=True)
     console.print(f"Serving {escape(str(database))} at http://{host}:{port}/ with {workers} worker(s) (Ctrl+C to stop)",
                   highlight=False, soft_wrap=True)
     run_server(command, environment)

@@ -116,6 +116,7 @@ def build_database(
                 files.append(summary)
                 issues += len(summary.issues)
                 if not (strict and issues):  # under strict, read on only to report
+                    # A byte-identical repeat is not read, so nothing was derived from it (it has no records).
                     derived = r.derived if r.derived is not None else derive(r.reading)
                     rows = normaliser.rows_for(r, derived.keys, derived.enrichment)
                     by_source[rows.source["id"]] = summary

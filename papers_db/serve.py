@@ -44,14 +44,14 @@ def datasette_serve_args(database: Path, port: int = 8001, host: str = "127.0.0.
     return args
 
 
-def server_command(database: Path, port: int, host: str, workers: int) -> tuple[list[str], dict[str, str]]:
-    """The command that serves the database, and the environment it needs.
+def server_command(args: list[str], host: str, port: int, workers: int) -> tuple[list[str], dict[str, str]]:
+    """The command that serves the database with Datasette's arguments `args`
+    (datasette_serve_args), and the environment it needs.
 
     One worker is plain `datasette serve`. More run Datasette's ASGI app in gunicorn with uvicorn
     workers (Datasette 0.65 itself runs one process): each worker builds the same Datasette from
     the same arguments (create_app), and all share one DATASETTE_SECRET, so signed cookies made
     by one worker are valid in the others."""
-    args = datasette_serve_args(database, port, host)
     if workers == 1:
         return [sys.executable, "-m", "datasette", *args], {}
     environment = {DATASETTE_ARGS_VARIABLE: json.dumps(args)}
@@ -68,11 +68,9 @@ def server_command(database: Path, port: int, host: str, workers: int) -> tuple[
     return command, environment
 
 
-def printable(command: list[str]) -> str:
-    """The command as a user would type it (`datasette` rather than `python -m datasette`)."""
-    if command[1:3] in (["-m", "datasette"], ["-m", "gunicorn"]):
-        command = [command[2], *command[3:]]
-    return shlex.join(command)
+def plain_datasette_command(args: list[str]) -> str:
+    """The one-process `datasette` command a user would type for Datasette's arguments `args`."""
+    return shlex.join(["datasette", *args])
 
 
 def run_server(command: list[str], environment: dict[str, str]) -> None:
