@@ -1,51 +1,6 @@
--- Place every listing in its paper, once every file is read. papers_db.resolve decided which
--- records are one paper; staging.merged holds each record identity (node) that joined a paper
--- founded by another, with the rule that joined it. A node not in it founds its own paper.
---
--- The listing that gives a paper its title and abstract (both from that one listing, never a
--- mixture): one with a title before one without, then the longest abstract (whitespace
--- folded; a revision usually adds to it), then the earliest listing.
-
-CREATE TABLE staging.placed (
-    listing_id INTEGER PRIMARY KEY,
-    paper_id INTEGER NOT NULL,
-    matched_by TEXT NOT NULL,
-    choice INTEGER NOT NULL
-);
-
-INSERT INTO staging.placed (listing_id, paper_id, matched_by, choice)
-SELECT
-    id,
-    paper_id,
-    matched_by,
-    row_number() OVER (PARTITION BY paper_id ORDER BY has_title DESC, abstract_length DESC, id)
-FROM (
-    SELECT
-        listings.id,
-        coalesce(merged.paper_id, listings.node) AS paper_id,
-        listings.has_title,
-        listings.abstract_length,
-        CASE
-            WHEN merged.matched_by IS NOT NULL THEN merged.matched_by
-            WHEN listings.founds THEN 'first'
-            WHEN listings.abstract_length IS NULL THEN 'title'  -- the same title, no abstract
-            ELSE 'abstract'
-        END AS matched_by
-    FROM staging.listings
-    LEFT JOIN staging.merged ON merged.node = listings.node
-)
-ORDER BY id;
-
-CREATE TABLE staging.chosen (paper_id INTEGER PRIMARY KEY, listing_id INTEGER NOT NULL);
-
-INSERT INTO staging.chosen (paper_id, listing_id)
-SELECT paper_id, listing_id FROM staging.placed WHERE choice = 1 ORDER BY paper_id;
-
--- A view, not a copy: the text stays where it was staged.
-CREATE VIEW staging.paper_texts AS
-SELECT chosen.paper_id AS id, listings.title, listings.abstract, listings.abstract_text, listings.short_name,
-    listings.code_links
-FROM chosen JOIN listings ON listings.id = chosen.listing_id;
+-- Write every listing once, in id order, in the paper sql/placing.sql placed it in: what it
+-- said, with its abstract only where it differs from its paper's (NULL where the same, '' where
+-- the listing gave none but its paper has one).
 
 INSERT INTO listings (
     id, paper_id, source_id, line, last_line, position, decision_id, authors_count, organization_id, date_text,
@@ -79,6 +34,7 @@ JOIN staging.chosen ON chosen.paper_id = placed.paper_id
 JOIN staging.listings AS shown ON shown.id = chosen.listing_id
 ORDER BY listings.id;
 
+-- Every id a record would have had as a paper on its own, and the paper it is part of.
 INSERT INTO paper_aliases (id, paper_id)
 SELECT listings.node, placed.paper_id
 FROM staging.listings JOIN staging.placed ON placed.listing_id = listings.id

@@ -127,6 +127,38 @@ def test_file_says_which_schema_and_sources_built_it(built_db):
     assert build_info == [(version("papers-db"), user_version, len(VENDORED), hashlib.sha256(checksums.encode()).hexdigest())]
 
 
+def fts_index_tables(conn):
+    """FTS5's own tables for papers_fts, row for row; the structure record (id 10) without its
+    first 4 bytes, a counter of the index's configuration changes."""
+    tables = {shadow: conn.execute(f"select * from papers_fts_{shadow} order by 1, 2").fetchall()
+              for shadow in ("data", "idx", "docsize", "config")}
+    tables["data"] = [(10, block[4:]) if key == 10 else (key, block) for key, block in tables["data"]]
+    return tables
+
+
+def test_the_full_text_index_filled_beside_the_database_is_the_one_sqlite_rebuilds(built_db, tmp_path):
+    # The build fills the index in a file of its own and copies it in; FTS5's own rebuild, reading
+    # papers, must give the same index, and FTS5's integrity check must find it matches papers.
+    rebuilt = tmp_path / "rebuilt.db"
+    shutil.copy(built_db, rebuilt)
+    with sqlite3.connect(built_db) as built, sqlite3.connect(rebuilt) as conn:
+        assert conn.execute("insert into papers_fts (papers_fts, rank) values ('integrity-check', 1)").rowcount == 1
+        conn.execute("insert into papers_fts (papers_fts, rank) values ('hashsize', 67108864)")
+        conn.execute("insert into papers_fts (papers_fts) values ('rebuild')")
+        conn.execute("insert into papers_fts (papers_fts, rank) values ('hashsize', 1048576)")
+        conn.commit()  # FTS5 holds what it indexes in memory until the transaction commits
+        assert fts_index_tables(built) == fts_index_tables(conn)
+        assert len(fts_index_tables(built)["docsize"]) == built.execute("select count(*) from papers").fetchone()[0] == 319
+
+
+def test_an_output_path_with_uri_characters_builds_the_same_database(tmp_path, built_db):
+    # Helper processes open the staging file by an SQLite URI, where ? and # would start its options.
+    output = tmp_path / "what?#%20" / "papers.db"
+    assert run_cli("build", "--output", output).returncode == 0
+    assert sha256(output) == sha256(built_db)
+    assert leftovers(output) == []
+
+
 def child_processes(pid):
     """Processes whose parent is `pid`, from /proc (Linux)."""
     children = []
@@ -178,10 +210,10 @@ def test_a_build_ended_by_a_signal_leaves_the_previous_files_and_no_helper_proce
         [sys.executable, str(PROJECT / "build_db.py"), "build", str(large_sources), "--output", str(output)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
-    # Signalled while the related-papers worker is writing: the build then has its most helpers.
-    assert wait_until(lambda: any(p.name.startswith(".papers.db.related.tmp-") for p in leftovers(output)), 120)
+    # Signalled while the full-text and related-papers helpers write: the build then has its most helpers.
+    assert wait_until(lambda: {".papers.db.related", ".papers.db.fts"} <= {p.name.split(".tmp-")[0] for p in leftovers(output)}, 120)
     helpers = child_processes(build.pid)
-    assert helpers, "the worker process was expected to be running"
+    assert len(helpers) >= 2, "the two helper processes were expected to be running"
     build.send_signal(number)
     _, stderr = build.communicate(timeout=60)
 

@@ -310,6 +310,7 @@ def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
         [(paper, f"Paper {n}", "text " + "common " * (1 + n % 7) + ("rare" if n % 250 == 0 else "")) for n, paper in enumerate(ids)],
     )
     conn.executescript(resources.sql_script("fts.sql"))
+    conn.execute("insert into papers_fts (papers_fts) values ('rebuild')")
     metadata, _ = read_metadata()
     search = metadata["databases"]["papers"]["queries"]["search"]["sql"]
     repeats = {paper: 1 + n % 7 for n, paper in enumerate(ids)}

@@ -1,0 +1,18 @@
+-- Fill the full-text index (sql/fts.sql) in a file of its own, from the staged text each paper
+-- takes (staging.paper_texts, sql/listings.sql), before `papers` exists: a helper process does
+-- this on a second core while the build's own process writes papers and their indexes. The text
+-- is exactly what papers.title and papers.plain_abstract will hold (sql/papers.sql takes both
+-- from the same view), which an external-content index must match; inserting each paper's text
+-- with its id indexes it as FTS5's 'rebuild' would read it from `papers`.
+--
+-- FTS5 gathers terms in memory and writes a segment whenever 1 MB of them is held; the segments
+-- are merged as they pile up. At 100,000 papers, holding 64 MB before writing took the index
+-- from 9.4 s to 6.8 s and left a slightly smaller index (194.5 MB against 195.7 MB). The setting
+-- is stored in the file (papers_fts_config) but only matters to writes, which an immutable file
+-- never sees.
+INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 67108864);
+INSERT INTO papers_fts (rowid, title, plain_abstract)
+SELECT id, title, coalesce(abstract_text, abstract) FROM staging.paper_texts ORDER BY id;
+-- Back to FTS5's default, so that a user who writes to the index in a downloaded copy does not
+-- hold 64 MB per write.
+INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 1048576);
