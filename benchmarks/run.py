@@ -19,7 +19,8 @@ In one run, on one corpus (generated first if missing):
   --clients threads on 127.0.0.1 (--requests per page): p50/p95 latency and errors for the
   papers page, its search box, the ranked search query (rare word, two words, a word in a third
   of all papers; the rare and two-word searches also as JSON), every view and every canned query,
-  and a page that runs no SQL at all (what the server itself costs under the same load); and
+  and a page that runs no SQL at all (what the server itself costs under the same load); each
+  page also by one client alone, what it costs the server with no load (where its time goes); and
   the same ranked query for the common word run directly in SQLite, by one connection alone and
   by --clients connections at once (the same load), for comparison. The server runs as `serve`
   runs it by default: one worker per core;
@@ -65,6 +66,7 @@ from papers_db.related import related_papers  # noqa: E402
 
 RESULTS = BENCHMARKS / "results"
 RESULTS_TABLE = BENCHMARKS / "RESULTS.md"
+ALONE_REQUESTS = 10  # each page requested by one client alone, before the load
 
 
 def process_tree_rss_kib(root: int) -> int:
@@ -543,10 +545,14 @@ def write_results_table(all_results: list[dict]) -> None:
                   f"Search terms: rare `{results['terms']['rare']}`, two words `{results['terms']['two_words']}`, "
                   f"common `{results['terms']['common']}` (in {results['terms']['common_matches']:,} papers). ",
                   *direct_search_lines(results), "",
-                  f"Datasette, each page on its own under {results['clients']} concurrent clients on 127.0.0.1:", "",
-                  "| page | requests | errors | p50 ms | p95 ms |", "| --- | ---: | ---: | ---: | ---: |"]
+                  f"Datasette, each page on its own under {results['clients']} concurrent clients on 127.0.0.1; "
+                  f"\"alone\": the median of {ALONE_REQUESTS} requests by one client with the server otherwise idle, "
+                  "what the page itself costs:", "",
+                  "| page | requests | errors | p50 ms | p95 ms | alone p50 ms |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
         for name, figures in results["pages"].items():
-            lines.append(f"| {name} | {figures['requests']} | {figures['errors']} | {figures['p50_ms']} | {figures['p95_ms']} |")
+            lines.append(f"| {name} | {figures['requests']} | {figures['errors']} | {figures['p50_ms']} | "
+                         f"{figures['p95_ms']} | {figures.get('alone_p50_ms', '')} |")
         lines += ["", *target_lines(results), *attack_lines(results), *size_lines(results)]
     notes = BENCHMARKS / "NOTES.md"
     if notes.exists():
@@ -651,6 +657,8 @@ def main() -> None:
     try:
         named = pages(terms, database)
         load(port, list(named.values()), 1, 1)  # warm up: every page once
+        # What each page costs the server with nobody else asking: where a page's time goes.
+        alone = load(port, list(named.values()), 1, ALONE_REQUESTS)
         figures = load(port, list(named.values()), args.clients, args.requests)
     finally:
         server.terminate()
@@ -678,7 +686,7 @@ def main() -> None:
         "terms": terms,
         "direct_common_search": direct,
         "clients": args.clients,
-        "pages": {name: figures[path] for name, path in named.items()},
+        "pages": {name: {**figures[path], "alone_p50_ms": alone[path]["p50_ms"]} for name, path in named.items()},
         "scaling": scaling,
         "under_attack": under_attack,
         "sizes": sizes,
