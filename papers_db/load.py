@@ -200,6 +200,7 @@ class DatabaseWriter:
         self.staging.unlink()
         self._add_build_info()
         self._script("indexes.sql")
+        self._script("facet_counts.sql")  # after indexes.sql: each count reads its column's index
         self._script("views.sql")
         conn.execute("ANALYZE")
         conn.commit()

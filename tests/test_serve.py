@@ -605,3 +605,135 @@ def test_several_workers_close_each_connection_and_say_so(built_db, tmp_path):
             response.read()
             answers.append((response.status, response.getheader("connection")))
     assert answers == [(200, "close")] * 30
+
+
+# --- Facets counted at build time (issue 18) --------------------------------------------------------
+
+
+def datasette_on(database, metadata=None):
+    """A Datasette instance as `serve` makes it on `database`, with another metadata file if given;
+    returns its GET as a function of the path."""
+    args = datasette_serve_args(database)
+    if metadata is not None:
+        args[args.index("--metadata") + 1] = str(metadata)
+    context = datasette.cli.serve.make_context("serve", args[1:])
+    instance = context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
+    return lambda path: asyncio.run(instance.client.get(path))
+
+
+def stock_facets_metadata(folder):
+    """metadata.yml with each `precounted` facet written as Datasette's own column facet, which
+    counts the rows on every page."""
+    document = yaml.safe_load(resources.metadata_yml().read_text())
+    for config in document["databases"]["papers"]["tables"].values():
+        config["facets"] = [facet["precounted"] if isinstance(facet, dict) else facet for facet in config.get("facets", [])]
+    path = folder / "stock-facets.yml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+def assert_same_facets(ours, stock, path):
+    mine, theirs = ours(path), stock(path)
+    assert mine.status_code == theirs.status_code == 200, path
+    assert mine.json()["facet_results"] == theirs.json()["facet_results"], path
+    return mine.json()["facet_results"]
+
+
+FACET_PAGES = [
+    "/papers/papers.json",
+    "/papers/papers.json?_sort=title&_size=3",
+    "/papers/papers.json?_facet_size=2",  # truncated
+    "/papers/papers.json?_facet_size=max",
+    "/papers/papers.json?_facet=tier",  # the same column asked for again: tier and tier_2
+    "/papers/listings.json?_labels=on",  # foreign keys labelled
+    "/papers/code_links.json",
+    "/papers/parse_issues.json",  # an empty table
+    # Filtered pages: counted live.
+    "/papers/papers.json?tier=oral",  # the selected value
+    "/papers/papers.json?_search=diffusion",
+    "/papers/papers.json?_where=source_count%3E1",
+    "/papers/listings.json?source_id=2&decision_id__isnull=1",
+]
+
+
+def test_precounted_facets_are_the_facets_datasette_counts(built_db, tmp_path):
+    ours, stock = datasette_on(built_db), datasette_on(built_db, stock_facets_metadata(tmp_path))
+    for path in FACET_PAGES:
+        assert_same_facets(ours, stock, path)
+    assert ours("/papers/papers").text.count('class="facet-info ') == 4  # each facet once on the page
+    selected = ours("/papers/papers.json?tier=oral").json()["facet_results"]["tier"]["results"]
+    assert [(value["value"], value["selected"]) for value in selected] == [("oral", True)]
+
+
+def test_unfiltered_pages_take_their_facets_from_facet_counts(built_db, tmp_path):
+    # A count changed in facet_counts shows on every unfiltered page, sorted and paged ones too,
+    # and on no filtered page: proof of where each page's counts come from.
+    database = tmp_path / "papers.db"
+    shutil.copy(built_db, database)
+    with sqlite3.connect(database) as conn:
+        posters = conn.execute("select count(*) from papers where tier = 'poster'").fetchone()[0]
+        conn.execute("update facet_counts set count = 1000 where table_name = 'papers' and column_name = 'tier' "
+                     "and value = 'poster'")
+    served = datasette_on(database)
+    first = served("/papers/papers.json?_size=100").json()
+    for path in ["/papers/papers.json", "/papers/papers.json?_sort=title", f"/papers/papers.json?_size=100&_next={first['next']}"]:
+        tiers = {value["value"]: value["count"] for value in served(path).json()["facet_results"]["tier"]["results"]}
+        assert tiers["poster"] == 1000, path
+    for path in ["/papers/papers.json?outcome=accept", "/papers/papers.json?_search=learning"]:
+        tiers = {value["value"]: value["count"] for value in served(path).json()["facet_results"]["tier"]["results"]}
+        assert tiers["poster"] <= posters, path
+
+
+def test_a_later_page_shows_the_whole_tables_facets(served):
+    # Datasette 0.65 counts a later page's facets over the rows after its cursor only.
+    first = served("/papers/papers.json?_size=100").json()
+    later = served(f"/papers/papers.json?_size=100&_next={first['next']}").json()
+
+    def counts(page):
+        return {name: [(value["value"], value["count"]) for value in facet["results"]] for name, facet in page["facet_results"].items()}
+    assert counts(later) == counts(first) and len(counts(first)) == 4
+    assert later["filtered_table_rows_count"] == first["filtered_table_rows_count"] == 319
+
+
+def test_a_database_without_facet_counts_counts_live(built_db, tmp_path):
+    database = tmp_path / "papers.db"
+    shutil.copy(built_db, database)
+    with sqlite3.connect(database) as conn:
+        conn.execute("drop table facet_counts")
+    stock = datasette_on(database, stock_facets_metadata(tmp_path))
+    facets = assert_same_facets(datasette_on(database), stock, "/papers/papers.json")
+    assert {value["value"]: value["count"] for value in facets["tier"]["results"]} == {"poster": 25, "oral": 4, "spotlight": 4}
+
+
+def facet_fixture(path):
+    """A papers table with 40 years (so the year facet is cut at Datasette's 30), NULLs in every
+    faceted column but source_count, and facet_counts filled by the build's own script."""
+    conn = sqlite3.connect(path)
+    conn.executescript(resources.sql_script("schema.sql"))
+    papers = []
+    for n in range(300):
+        year = None if n % 7 == 0 else 1980 + n % 40
+        tier = [None, "oral", "poster"][n % 3]
+        papers.append((n + 1, f"Paper {n}", year, tier, "accept" if tier else None, 1 + n % 2))
+    conn.executemany("insert into papers (id, title, first_published_year, tier, outcome, listings_count, source_count) "
+                     "values (?, ?, ?, ?, ?, 1, ?)", papers)
+    conn.executescript(resources.sql_script("facet_counts.sql"))
+    conn.commit()
+    conn.close()
+    return papers
+
+
+def test_precounted_facets_of_a_small_fixture_cut_and_leave_out_null(tmp_path):
+    papers = facet_fixture(tmp_path / "papers.db")
+    ours = datasette_on(tmp_path / "papers.db")
+    stock = datasette_on(tmp_path / "papers.db", stock_facets_metadata(tmp_path))
+    facets = assert_same_facets(ours, stock, "/papers/papers.json")
+    years = [paper[2] for paper in papers if paper[2] is not None]
+    expected = sorted((-years.count(year), year) for year in set(years))[:30]
+    assert [(value["value"], value["count"]) for value in facets["first_published_year"]["results"]] == [
+        (year, -count) for count, year in expected]
+    assert facets["first_published_year"]["truncated"] is True
+    assert {value["value"] for value in facets["tier"]["results"]} == {"oral", "poster"}
+    assert facets["tier"]["truncated"] is False
+    for path in ["/papers/papers.json?_facet_size=max", "/papers/papers.json?_facet_size=3", "/papers/papers.json?tier=oral"]:
+        assert_same_facets(ours, stock, path)
