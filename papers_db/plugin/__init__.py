@@ -130,8 +130,10 @@ def precounted_facet_class():
             return []  # ColumnFacet suggests columns
 
         async def facet_results(self):
-            counted = await self.counted_at_build() if self.shows_whole_table() else None
             configs = self.get_configs()
+            if not configs:
+                return [], []
+            counted = await self.counted_at_build() if self.shows_whole_table() else None
             if counted is None or not all(config_column(config) in counted for config in configs):
                 results, timed_out = await super().facet_results()
                 return [as_column_facet(result) for result in results], timed_out
@@ -147,11 +149,10 @@ def precounted_facet_class():
         async def counted_at_build(self):
             """{column: [(value, count), ...]} from facet_counts, the first facet_size + 1 values
             of each column in Datasette's order; None where the file has no facet_counts."""
-            params = {"table": self.table, "limit": self.get_facet_size() + 1}
-            try:
-                rows = await self.ds.execute(self.database, PRECOUNTED_SQL, params)
-            except sqlite3.OperationalError:
+            database = self.ds.get_database(self.database)
+            if not await database.table_exists("facet_counts"):
                 return None  # built before facet_counts existed
+            rows = await database.execute(PRECOUNTED_SQL, {"table": self.table, "limit": self.get_facet_size() + 1})
             counted = {}
             for column, value, count in rows.rows:
                 counted.setdefault(column, [])
