@@ -18,3 +18,6 @@ UNION ALL SELECT 'parse_issues', 'source_id', source_id, count(*) FROM parse_iss
 UNION ALL SELECT 'code_links', 'host', host, count(*) FROM code_links GROUP BY host
 -- The order Datasette shows them in: most frequent first, then by value.
 ORDER BY 1, 2, 4 DESC, 3;
+
+-- One value's count at a seek: source_summary reads records and parse issues per source here.
+CREATE INDEX facet_counts_value ON facet_counts(table_name, column_name, value);
