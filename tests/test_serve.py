@@ -645,10 +645,13 @@ def test_several_workers_close_each_connection_and_say_so(built_db, tmp_path):
 # --- Facets counted at build time (issue 18) --------------------------------------------------------
 
 
-def datasette_on(database, metadata=None):
-    """A Datasette instance as `serve` makes it on `database`, with another metadata file if given;
-    returns its GET as a function of the path."""
+def datasette_on(database, metadata=None, mutable=False):
+    """A Datasette instance as `serve` makes it on `database`, with another metadata file if given
+    (or the file opened as one that may change: plain `datasette papers.db`); returns its GET as a
+    function of the path."""
     args = datasette_serve_args(database)
+    if mutable:
+        args.remove("-i")
     if metadata is not None:
         args[args.index("--metadata") + 1] = str(metadata)
     context = datasette.cli.serve.make_context("serve", args[1:])
@@ -717,6 +720,9 @@ def test_unfiltered_pages_take_their_facets_from_facet_counts(built_db, tmp_path
     for path in ["/papers/papers.json?outcome=accept", "/papers/papers.json?_search=learning"]:
         tiers = {value["value"]: value["count"] for value in served(path).json()["facet_results"]["tier"]["results"]}
         assert tiers["poster"] <= posters, path
+    # A file served as one that may change is always counted: it may have changed since its build.
+    tiers = datasette_on(database, mutable=True)("/papers/papers.json").json()["facet_results"]["tier"]["results"]
+    assert {value["value"]: value["count"] for value in tiers}["poster"] == posters
 
 
 def test_a_later_page_shows_the_whole_tables_facets(served):
