@@ -645,18 +645,48 @@ def test_several_workers_close_each_connection_and_say_so(built_db, tmp_path):
 # --- Facets counted at build time (issue 18) --------------------------------------------------------
 
 
-def datasette_on(database, metadata=None, mutable=False):
+def datasette_instance(database, metadata=None, mutable=False):
     """A Datasette instance as `serve` makes it on `database`, with another metadata file if given
-    (or the file opened as one that may change: plain `datasette papers.db`); returns its GET as a
-    function of the path."""
+    (or the file opened as one that may change: plain `datasette papers.db`)."""
     args = datasette_serve_args(database)
     if mutable:
         args.remove("-i")
     if metadata is not None:
         args[args.index("--metadata") + 1] = str(metadata)
     context = datasette.cli.serve.make_context("serve", args[1:])
-    instance = context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
+    return context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
+
+
+def datasette_on(database, metadata=None, mutable=False):
+    """datasette_instance's GET, as a function of the path."""
+    instance = datasette_instance(database, metadata, mutable)
     return lambda path: asyncio.run(instance.client.get(path))
+
+
+def sql_run_for(instance, path):
+    """The SQL Datasette runs to answer `path`."""
+    from datasette.tracer import capture_traces
+
+    async def visit():
+        traces = []
+        with capture_traces(traces):
+            response = await instance.client.get(path)
+        assert response.status_code == 200, path
+        return [trace["sql"] for trace in traces if trace["type"] == "sql"]
+    return asyncio.run(visit())
+
+
+def test_unfiltered_table_pages_count_no_rows(built_db):
+    # The row count comes from the inspect file, the facets from facet_counts: nothing counts
+    # the table's rows, which at a million papers took 100 ms of the papers page's 117.
+    instance = datasette_instance(built_db)
+    first = asyncio.run(instance.client.get("/papers/papers.json?_size=100")).json()
+    for path in ["/papers/papers", "/papers/papers?_sort=title", f"/papers/papers?_size=100&_next={first['next']}",
+                 "/papers/listings", "/papers/code_links"]:
+        statements = sql_run_for(instance, path)
+        assert any("facet_counts" in sql for sql in statements), path
+        assert not [sql for sql in statements if "count(*)" in sql.lower()], path
+    assert any("count(*)" in sql.lower() for sql in sql_run_for(instance, "/papers/papers?tier=oral"))
 
 
 def stock_facets_metadata(folder):
