@@ -147,8 +147,9 @@ def precounted_facet_class():
                 name in ROWS_KEPT_BY or name.startswith("_facet") for name in arguments)
 
         async def counted_at_build(self):
-            """{column: [(value, count), ...]} from facet_counts, the first facet_size + 1 values
-            of each column in Datasette's order; None where the file has no facet_counts."""
+            """{column: [{"value": ..., "count": ...}, ...]} from facet_counts: the first
+            facet_size + 1 values of each column in Datasette's order; None where the file has no
+            facet_counts."""
             database = self.ds.get_database(self.database)
             if not await database.table_exists("facet_counts"):
                 return None  # built before facet_counts existed
@@ -165,18 +166,19 @@ def precounted_facet_class():
             column = config_column(config)
             shown = rows[:facet_size]
             expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, [row["value"] for row in shown])
+            arguments = self.get_querystring_pairs()
             return {
                 "name": column,
                 "type": "column",
                 "hideable": config["source"] != "metadata",
                 "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column})),
-                "results": [self.facet_value(column, row, expanded) for row in shown],
+                "results": [self.facet_value(column, row, expanded, arguments) for row in shown],
                 "truncated": len(rows) > facet_size,
             }
 
-        def facet_value(self, column, row, expanded):
+        def facet_value(self, column, row, expanded, arguments):
             column_qs = f"{column}__exact" if column.startswith("_") else column
-            selected = (column_qs, str(row["value"])) in self.get_querystring_pairs()
+            selected = (column_qs, str(row["value"])) in arguments
             if selected:
                 toggle_path = path_with_removed_args(self.request, {column_qs: str(row["value"])})
             else:
