@@ -49,14 +49,20 @@ def columns_of(conn: sqlite3.Connection, name: str) -> list[Column]:
             kind = "list"
         else:
             # A view's computed column declares no type: the first value it holds tells.
-            kind = DECLARED_KINDS.get(declared.upper()) or first_value_kind(conn, name, column)
+            kind = DECLARED_KINDS.get(declared.upper()) or untyped_column_kind(conn, name, column)
         columns.append(Column(column, kind))
     return columns
 
 
-def first_value_kind(conn: sqlite3.Connection, name: str, column: str) -> str:
-    row = conn.execute(f"SELECT typeof([{column}]) FROM [{name}] WHERE [{column}] IS NOT NULL LIMIT 1").fetchone()
-    return row[0] if row and row[0] in ("integer", "real") else "text"
+def untyped_column_kind(conn: sqlite3.Connection, name: str, column: str) -> str:
+    """A column declared without a type: text where a table's column holds values of several
+    types (facet_counts.value holds each counted column's values, numbers and text), else the
+    type of its first value. A view's column is judged by its first value alone: checking them
+    all would compute every row of the view."""
+    is_table = conn.execute("SELECT type = 'table' FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
+    types = conn.execute(f"SELECT DISTINCT typeof([{column}]) FROM [{name}] WHERE [{column}] IS NOT NULL LIMIT ?",
+                         (2 if is_table else 1,)).fetchall()
+    return types[0][0] if len(types) == 1 and types[0][0] in ("integer", "real") else "text"
 
 
 def typed(value, kind: str):
@@ -67,6 +73,8 @@ def typed(value, kind: str):
         return date.fromisoformat(value)
     if kind == "list":
         return json.loads(value)
+    if kind == "text" and not isinstance(value, str):
+        return str(value)  # a number in a column of mixed types
     return value
 
 

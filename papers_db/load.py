@@ -235,6 +235,7 @@ class DatabaseWriter:
             self._script("papers.sql")
             conn.execute("DETACH DATABASE staging")
             self._script("indexes.sql")
+            self._script("facet_counts.sql")  # after indexes.sql: each count reads its column's index
             full_text.result()
             self._add_full_text_index()
             if related is not None:

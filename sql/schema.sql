@@ -4,8 +4,9 @@
 -- Which file this is, for a tool holding a downloaded copy: application_id is fixed (the bytes
 -- "papr"), user_version is the schema version, raised whenever a table or column changes.
 -- Version 1: the first numbered schema (build_info, papers.plain_abstract, papers_fts over papers).
+-- Version 2: facet_counts.
 PRAGMA application_id = 1885433970;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
@@ -113,6 +114,15 @@ CREATE TABLE related_papers (
 CREATE TABLE papers_per_month (
     month TEXT PRIMARY KEY,  -- YYYY-MM
     papers INTEGER NOT NULL
+);
+
+-- Filled by sql/facet_counts.sql once every table is written: the counts behind the facets of
+-- an unfiltered table page, which Datasette would otherwise count over the whole table each visit.
+CREATE TABLE facet_counts (
+    table_name TEXT NOT NULL,
+    column_name TEXT NOT NULL,
+    value,  -- no declared type: each value keeps the type it has in its own table
+    count INTEGER NOT NULL
 );
 
 -- One row: what built this file. No timestamp, so the same sources still give the same bytes.

@@ -77,14 +77,24 @@ SELECT
 FROM papers
 WHERE papers.source_count > 1;
 
+-- Records and parse issues per source come from facet_counts (listings and parse_issues by
+-- source_id, counted at build time): counting them for each page's 50 sources read 120,000 index
+-- entries at a million papers (4 ms). A source with no row there is counted, which finds none.
+-- (+sources.id has no type affinity, as facet_counts.value has none, so the index finds the value.)
 CREATE VIEW source_summary AS
 SELECT
     sources.id AS source_id,
     sources.file_name,
     sources.format,
     sources.snapshot_date,
-    (SELECT count(*) FROM listings WHERE listings.source_id = sources.id) AS records,
-    (SELECT count(*) FROM parse_issues WHERE parse_issues.source_id = sources.id) AS parse_issues,
+    coalesce(
+        (SELECT count FROM facet_counts WHERE table_name = 'listings' AND column_name = 'source_id' AND value = +sources.id),
+        (SELECT count(*) FROM listings WHERE listings.source_id = sources.id)
+    ) AS records,
+    coalesce(
+        (SELECT count FROM facet_counts WHERE table_name = 'parse_issues' AND column_name = 'source_id' AND value = +sources.id),
+        (SELECT count(*) FROM parse_issues WHERE parse_issues.source_id = sources.id)
+    ) AS parse_issues,
     (SELECT min(published_on) FROM listings WHERE listings.source_id = sources.id) AS first_published_on,
     (SELECT max(published_on) FROM listings WHERE listings.source_id = sources.id) AS last_published_on
 FROM sources;

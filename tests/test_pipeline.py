@@ -342,6 +342,10 @@ def test_fuzzed_sources_build_or_fail_with_the_projects_error_and_account_for_ev
         assert [file.name for file in report.files if file.unaccounted] == []
         assert query(report.output, "select count(*) from listings") == [(report.listings,)]
         assert query(report.output, "select count(*) from parse_issues") == [(report.parse_issues,)]
+        # source_summary reads its counts from facet_counts: the same as counting.
+        assert query(report.output, "select source_id, records, parse_issues from source_summary order by source_id") == query(
+            report.output, "select id, (select count(*) from listings where source_id = sources.id), "
+            "(select count(*) from parse_issues where source_id = sources.id) from sources order by id")
         # Deterministic: the files named one by one, in reverse order, give the same bytes.
         again = build_database(sorted(sources.glob("*.txt"), reverse=True), folder / "b" / "papers.db", related=False)
         assert again.sha256 == report.sha256
@@ -361,3 +365,4 @@ def test_an_issue_found_after_reading_reaches_the_progress_callback_and_the_repo
         (AMBIGUOUS_TITLE_LINE, "ambiguous_title"), (AMBIGUOUS_TITLE_LINE, "missing_abstract")]
     stored = query(report.output, "select id, line, code from parse_issues order by id")
     assert stored == [(1, AMBIGUOUS_TITLE_LINE, "missing_abstract"), (2, AMBIGUOUS_TITLE_LINE, "ambiguous_title")]
+    assert query(report.output, "select file_name, parse_issues from source_summary") == [("review.txt", 2)]

@@ -250,6 +250,41 @@ def test_every_view_is_shown_in_its_default_order_from_an_index(built_db):
             assert "TEMP B-TREE FOR ORDER BY" not in plan, (view, plan)
 
 
+def test_canned_queries_read_papers_only_for_the_rows_they_show(built_db):
+    # At a million papers a snapshot day has 4,000 listings and an organisation 3,000: reading
+    # each one's paper row before the limit cost 17-24 ms a page. Each query below reads papers'
+    # rows only for the 200 it shows, and papers_per_month_of_year reads no paper at all.
+    queries = read_metadata()[0]["databases"]["papers"]["queries"]
+    parameters = {"snapshot_date": "2025-11-12", "organization": "adobe", "year": "2024"}
+
+    def plan(name):
+        """Each step of the query's plan, and whether it is part of the subquery that picks the rows shown."""
+        with sqlite3.connect(built_db) as conn:
+            rows = conn.execute(f"explain query plan {queries[name]['sql']}", parameters).fetchall()
+        details = {node: detail for node, _, _, detail in rows}
+        parents = {node: parent for node, parent, _, _ in rows}
+
+        def in_subquery(node):
+            while node in parents:
+                node = parents[node]
+                if details.get(node, "").startswith("MATERIALIZE"):
+                    return True
+            return False
+        return [(detail, in_subquery(node)) for node, _, _, detail in rows]
+
+    def paper_row_reads(steps):
+        return [(detail, inside) for detail, inside in steps if detail.startswith("SEARCH papers USING INTEGER PRIMARY KEY")]
+
+    for name in ["trending_on", "papers_by_organization"]:
+        steps = plan(name)
+        assert any(detail.startswith("MATERIALIZE") for detail, _ in steps), name
+        assert [inside for _, inside in paper_row_reads(steps)] == [False], name  # once, for the rows shown
+    organization = [detail for detail, _ in plan("papers_by_organization")]
+    assert any("COVERING INDEX listings_organization_id" in detail for detail in organization)
+    assert any("COVERING INDEX papers_id_first_published_on" in detail for detail in organization)
+    assert all("papers_per_month" in detail for detail, _ in plan("papers_per_month_of_year"))
+
+
 def test_paper_page_shows_short_name_plain_abstract_and_code(served, built_db):
     with sqlite3.connect(built_db) as conn:
         paper = conn.execute("select id from papers where short_name = 'ResAD++'").fetchone()[0]
@@ -606,3 +641,171 @@ def test_several_workers_close_each_connection_and_say_so(built_db, tmp_path):
             response.read()
             answers.append((response.status, response.getheader("connection")))
     assert answers == [(200, "close")] * 30
+
+
+# --- Facets counted at build time (issue 18) --------------------------------------------------------
+
+
+def datasette_instance(database, metadata=None, mutable=False):
+    """A Datasette instance as `serve` makes it on `database`, with another metadata file if given
+    (or the file opened as one that may change: plain `datasette papers.db`)."""
+    args = datasette_serve_args(database)
+    if mutable:
+        args.remove("-i")
+    if metadata is not None:
+        args[args.index("--metadata") + 1] = str(metadata)
+    context = datasette.cli.serve.make_context("serve", args[1:])
+    return context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
+
+
+def datasette_on(database, metadata=None, mutable=False):
+    """datasette_instance's GET, as a function of the path."""
+    instance = datasette_instance(database, metadata, mutable)
+    return lambda path: asyncio.run(instance.client.get(path))
+
+
+def sql_run_for(instance, path):
+    """The SQL Datasette runs to answer `path`."""
+    from datasette.tracer import capture_traces
+
+    async def visit():
+        traces = []
+        with capture_traces(traces):
+            response = await instance.client.get(path)
+        assert response.status_code == 200, path
+        return [trace["sql"] for trace in traces if trace["type"] == "sql"]
+    return asyncio.run(visit())
+
+
+def test_unfiltered_table_pages_count_no_rows(built_db):
+    # The row count comes from the inspect file, the facets from facet_counts: nothing counts
+    # the table's rows, which at a million papers took 100 ms of the papers page's 117.
+    instance = datasette_instance(built_db)
+    first = asyncio.run(instance.client.get("/papers/papers.json?_size=100")).json()
+    for path in ["/papers/papers", "/papers/papers?_sort=title", f"/papers/papers?_size=100&_next={first['next']}",
+                 "/papers/listings", "/papers/code_links"]:
+        statements = sql_run_for(instance, path)
+        assert any("facet_counts" in sql for sql in statements), path
+        assert not [sql for sql in statements if "count(*)" in sql.lower()], path
+    assert any("count(*)" in sql.lower() for sql in sql_run_for(instance, "/papers/papers?tier=oral"))
+
+
+def stock_facets_metadata(folder):
+    """metadata.yml with each `precounted` facet written as Datasette's own column facet, which
+    counts the rows on every page."""
+    document = yaml.safe_load(resources.metadata_yml().read_text())
+    for config in document["databases"]["papers"]["tables"].values():
+        config["facets"] = [facet["precounted"] if isinstance(facet, dict) else facet for facet in config.get("facets", [])]
+    path = folder / "stock-facets.yml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+def assert_same_facets(ours, stock, path):
+    mine, theirs = ours(path), stock(path)
+    assert mine.status_code == theirs.status_code == 200, path
+    assert mine.json()["facet_results"] == theirs.json()["facet_results"], path
+    return mine.json()["facet_results"]
+
+
+FACET_PAGES = [
+    "/papers/papers.json",
+    "/papers/papers.json?_sort=title&_size=3",
+    "/papers/papers.json?_facet_size=2",  # truncated
+    "/papers/papers.json?_facet_size=max",
+    "/papers/papers.json?_facet=tier",  # the same column asked for again: tier and tier_2
+    "/papers/listings.json?_labels=on",  # foreign keys labelled
+    "/papers/code_links.json",
+    "/papers/parse_issues.json",  # an empty table
+    # Filtered pages: counted live.
+    "/papers/papers.json?tier=oral",  # the selected value
+    "/papers/papers.json?_search=diffusion",
+    "/papers/papers.json?_where=source_count%3E1",
+    "/papers/listings.json?source_id=2&decision_id__isnull=1",
+]
+
+
+def test_precounted_facets_are_the_facets_datasette_counts(built_db, tmp_path):
+    ours, stock = datasette_on(built_db), datasette_on(built_db, stock_facets_metadata(tmp_path))
+    for path in FACET_PAGES:
+        assert_same_facets(ours, stock, path)
+    assert ours("/papers/papers").text.count('class="facet-info ') == 4  # each facet once on the page
+    selected = ours("/papers/papers.json?tier=oral").json()["facet_results"]["tier"]["results"]
+    assert [(value["value"], value["selected"]) for value in selected] == [("oral", True)]
+
+
+def test_unfiltered_pages_take_their_facets_from_facet_counts(built_db, tmp_path):
+    # A count changed in facet_counts shows on every unfiltered page, sorted and paged ones too,
+    # and on no filtered page: proof of where each page's counts come from.
+    database = tmp_path / "papers.db"
+    shutil.copy(built_db, database)
+    with sqlite3.connect(database) as conn:
+        posters = conn.execute("select count(*) from papers where tier = 'poster'").fetchone()[0]
+        conn.execute("update facet_counts set count = 1000 where table_name = 'papers' and column_name = 'tier' "
+                     "and value = 'poster'")
+    served = datasette_on(database)
+    first = served("/papers/papers.json?_size=100").json()
+    for path in ["/papers/papers.json", "/papers/papers.json?_sort=title", f"/papers/papers.json?_size=100&_next={first['next']}"]:
+        tiers = {value["value"]: value["count"] for value in served(path).json()["facet_results"]["tier"]["results"]}
+        assert tiers["poster"] == 1000, path
+    for path in ["/papers/papers.json?outcome=accept", "/papers/papers.json?_search=learning"]:
+        tiers = {value["value"]: value["count"] for value in served(path).json()["facet_results"]["tier"]["results"]}
+        assert tiers["poster"] <= posters, path
+    # A file served as one that may change is always counted: it may have changed since its build.
+    tiers = datasette_on(database, mutable=True)("/papers/papers.json").json()["facet_results"]["tier"]["results"]
+    assert {value["value"]: value["count"] for value in tiers}["poster"] == posters
+
+
+def test_a_later_page_shows_the_whole_tables_facets(served):
+    # Datasette 0.65 counts a later page's facets over the rows after its cursor only.
+    first = served("/papers/papers.json?_size=100").json()
+    later = served(f"/papers/papers.json?_size=100&_next={first['next']}").json()
+
+    def counts(page):
+        return {name: [(value["value"], value["count"]) for value in facet["results"]] for name, facet in page["facet_results"].items()}
+    assert counts(later) == counts(first) and len(counts(first)) == 4
+    assert later["filtered_table_rows_count"] == first["filtered_table_rows_count"] == 319
+
+
+def test_a_database_without_facet_counts_counts_live(built_db, tmp_path):
+    database = tmp_path / "papers.db"
+    shutil.copy(built_db, database)
+    with sqlite3.connect(database) as conn:
+        conn.execute("drop table facet_counts")
+    stock = datasette_on(database, stock_facets_metadata(tmp_path))
+    facets = assert_same_facets(datasette_on(database), stock, "/papers/papers.json")
+    assert {value["value"]: value["count"] for value in facets["tier"]["results"]} == {"poster": 25, "oral": 4, "spotlight": 4}
+
+
+def facet_fixture(path):
+    """A papers table with 40 years (so the year facet is cut at Datasette's 30), NULLs in every
+    faceted column but source_count, and facet_counts filled by the build's own script."""
+    conn = sqlite3.connect(path)
+    conn.executescript(resources.sql_script("schema.sql"))
+    papers = []
+    for n in range(300):
+        year = None if n % 7 == 0 else 1980 + n % 40
+        tier = [None, "oral", "poster"][n % 3]
+        papers.append((n + 1, f"Paper {n}", year, tier, "accept" if tier else None, 1 + n % 2))
+    conn.executemany("insert into papers (id, title, first_published_year, tier, outcome, listings_count, source_count) "
+                     "values (?, ?, ?, ?, ?, 1, ?)", papers)
+    conn.executescript(resources.sql_script("facet_counts.sql"))
+    conn.commit()
+    conn.close()
+    return papers
+
+
+def test_precounted_facets_of_a_small_fixture_cut_and_leave_out_null(tmp_path):
+    papers = facet_fixture(tmp_path / "papers.db")
+    ours = datasette_on(tmp_path / "papers.db")
+    stock = datasette_on(tmp_path / "papers.db", stock_facets_metadata(tmp_path))
+    facets = assert_same_facets(ours, stock, "/papers/papers.json")
+    years = [paper[2] for paper in papers if paper[2] is not None]
+    expected = sorted((-years.count(year), year) for year in set(years))[:30]
+    assert [(value["value"], value["count"]) for value in facets["first_published_year"]["results"]] == [
+        (year, -count) for count, year in expected]
+    assert facets["first_published_year"]["truncated"] is True
+    assert {value["value"] for value in facets["tier"]["results"]} == {"oral", "poster"}
+    assert facets["tier"]["truncated"] is False
+    for path in ["/papers/papers.json?_facet_size=max", "/papers/papers.json?_facet_size=3", "/papers/papers.json?tier=oral"]:
+        assert_same_facets(ours, stock, path)

@@ -1,0 +1,23 @@
+-- Facet counts of whole tables, counted once here. Datasette counts a table page's facets over
+-- every row on each visit: at a million papers that was 100 ms of the 117 ms the papers page
+-- took (source_count 52 ms, first_published_year 30 ms). The plugin answers the facets
+-- metadata.yml names as `precounted` from these rows while nothing filters the page, and counts
+-- live, as Datasette does, once something does. One row per value of each such column, NULL
+-- included (Datasette's facets leave NULL out; its count is here for SQL users).
+INSERT INTO facet_counts (table_name, column_name, value, count)
+SELECT 'papers', 'tier', tier, count(*) FROM papers GROUP BY tier
+UNION ALL SELECT 'papers', 'outcome', outcome, count(*) FROM papers GROUP BY outcome
+UNION ALL SELECT 'papers', 'first_published_year', first_published_year, count(*) FROM papers GROUP BY first_published_year
+UNION ALL SELECT 'papers', 'source_count', source_count, count(*) FROM papers GROUP BY source_count
+UNION ALL SELECT 'listings', 'source_id', source_id, count(*) FROM listings GROUP BY source_id
+UNION ALL SELECT 'listings', 'decision_id', decision_id, count(*) FROM listings GROUP BY decision_id
+UNION ALL SELECT 'listings', 'organization_id', organization_id, count(*) FROM listings GROUP BY organization_id
+UNION ALL SELECT 'listings', 'matched_by', matched_by, count(*) FROM listings GROUP BY matched_by
+UNION ALL SELECT 'parse_issues', 'code', code, count(*) FROM parse_issues GROUP BY code
+UNION ALL SELECT 'parse_issues', 'source_id', source_id, count(*) FROM parse_issues GROUP BY source_id
+UNION ALL SELECT 'code_links', 'host', host, count(*) FROM code_links GROUP BY host
+-- The order Datasette shows them in: most frequent first, then by value.
+ORDER BY 1, 2, 4 DESC, 3;
+
+-- One value's count at a seek: source_summary reads records and parse issues per source here.
+CREATE INDEX facet_counts_value ON facet_counts(table_name, column_name, value);
