@@ -114,7 +114,9 @@ class DatabaseWriter:
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA cache_size = -131072")  # 128 MiB
+        # 64 MiB: at 1M papers, 128 MiB built no faster (186-189 s either way) and took the
+        # build's processes together from 853 to 998 MiB beside the two helpers.
+        conn.execute("PRAGMA cache_size = -65536")
         # A Python callback now and then lets a signal's handler run during a long SQL statement,
         # which it then stops (about every 10 ms), instead of after it.
         conn.set_progress_handler(lambda: 0, SIGNAL_CHECK_STEPS)

@@ -152,6 +152,11 @@ class Normaliser:
                            "code": issue.code, "message": issue.message})
         return FileRows(source, listings, issues)
 
+    def reading_done(self) -> None:
+        """Drop what only reading needs: the identity check of every record (1,035,000 at 1M
+        papers, about 40 MiB), held otherwise while the rest of the build runs beside its helpers."""
+        self.identity_checks = {}
+
     def _is_new(self, node: int, check: int, record: Record) -> bool:
         """Whether a record's identity is new to this build; the 64 more bits of its SHA-256 catch
         two identities sharing an id."""

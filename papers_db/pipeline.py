@@ -4,6 +4,7 @@ benchmark all call `build_database`; `check_sources` reads without writing anyth
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -126,10 +127,12 @@ def build_database(
             if not any(file.records for file in files):
                 raise PapersDbError("no readable listing among the sources: nothing to build", BAD_INPUT)
             notify(Progress("building"))
+            normaliser.reading_done()
             resolution_issues = normaliser.ambiguous_title_issues(writer.resolve(normaliser.resolver))
             report_issues_found_late(resolution_issues, by_source, notify)
             if strict and resolution_issues:
                 refuse_under_strict(len(resolution_issues))
+            release_freed_memory()
             counts, digest = writer.finish(normaliser, resolution_issues)
     except OSError as error:
         raise PapersDbError(f"{error.filename or output}: cannot write: {error.strerror}; nothing was replaced",
@@ -139,6 +142,18 @@ def build_database(
             raise Interrupted(last_signal()) from None
         raise PapersDbError(f"{output}: cannot write the database: {error}; nothing was replaced", SYSTEM) from None
     return BuildReport(output, digest, counts["papers"], normaliser.listing_count, files)
+
+
+def release_freed_memory() -> None:
+    """Give the memory reading and resolution freed back to the system, where the C library can.
+
+    glibc keeps freed heap for reuse that this process, which only loads from here on, never
+    makes: at 1M papers it held 250 MiB (458 MiB resident after resolution, 206 after trimming)
+    while two helper processes started beside it, and the build's processes together went over
+    1 GB."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only; elsewhere nothing to do
+    if trim is not None:
+        trim(0)
 
 
 def refuse_under_strict(issues: int) -> None:
