@@ -488,7 +488,7 @@ def versions() -> dict:
 
 
 def related_rows(related: dict) -> list[str]:
-    return [f"| related papers, on their own (inside the build, in a second process) | {related['seconds']} s |",
+    return [f"| related papers, on their own (inside the build, in a helper process) | {related['seconds']} s |",
             f"| related-paper rows (papers with any) | {related['rows']:,} ({related['papers_with_related']:,}) |",
             f"| related_papers table and index bytes | {related['table_bytes']:,} |"]
 
