@@ -84,6 +84,8 @@ class DatabaseWriter:
     """
 
     def __init__(self, output: Path, related: bool = True) -> None:
+        # Absolute: SQLite reads a path starting with "file:" as a URI, even where no URI was asked for.
+        output = output.absolute()
         ensure_output_folder(output)
         self.find_related = related
         remove_leftovers(output)
@@ -309,6 +311,11 @@ def refuse_special_file(path: Path) -> None:
 
 def ensure_output_folder(output: Path) -> None:
     """Create the output's folder, or say in one line why the database cannot be written there."""
+    try:
+        str(output).encode("utf-8")
+    except UnicodeEncodeError:  # SQLite takes file names as UTF-8
+        shown = os.fsencode(output).decode("utf-8", "backslashreplace")  # printable, the bad bytes as \xNN
+        raise PapersDbError(f"{shown}: the output path is not valid UTF-8; give another --output", USAGE) from None
     ensure_folder(output.parent, output)
     if output.is_dir():
         raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)

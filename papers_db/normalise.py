@@ -82,7 +82,7 @@ class Normaliser:
         self.source_ids: dict[Path, int] = {}  # file path -> source id (two folders may hold one name)
         self.decision_ids: dict[str, int] = {}  # label -> id, in order of first appearance
         self.organizations: dict[str, dict] = {}  # handle -> row
-        self.identity_checks: dict[int, int] = {}  # paper id -> 64 more bits of its identity hash
+        self.identity_checks: dict[int, int] | None = {}  # paper id -> 64 more bits of its identity hash
         self.resolver = Resolver()  # what entity resolution needs of each record: keys, never text
         self.listing_count = 0
         self.issue_count = 0
@@ -155,7 +155,7 @@ class Normaliser:
     def reading_done(self) -> None:
         """Drop what only reading needs: the identity check of every record (1,035,000 at 1M
         papers, about 40 MiB), held otherwise while the rest of the build runs beside its helpers."""
-        self.identity_checks = {}
+        self.identity_checks = None  # reading a file after this fails loudly, never counts every identity as new
 
     def _is_new(self, node: int, check: int, record: Record) -> bool:
         """Whether a record's identity is new to this build; the 64 more bits of its SHA-256 catch

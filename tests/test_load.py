@@ -157,6 +157,39 @@ def test_an_output_path_with_uri_characters_builds_the_same_database(tmp_path, b
     assert run_cli("build", "--output", output).returncode == 0
     assert sha256(output) == sha256(built_db)
     assert leftovers(output) == []
+    # SQLite reads any file name starting with "file:" as a URI: a relative "file:d/papers.db"
+    # must still be written in the folder named "file:d", and nothing left in "d".
+    (tmp_path / "d").mkdir()
+    assert run_cli("build", SOURCES, "--output", "file:d/papers.db", cwd=tmp_path).returncode == 0
+    assert sha256(tmp_path / "file:d" / "papers.db") == sha256(built_db)
+    assert list((tmp_path / "d").iterdir()) == [] and leftovers(tmp_path / "file:d" / "papers.db") == []
+
+
+def test_an_output_path_that_is_not_utf8_is_refused_in_one_line(tmp_path):
+    output = tmp_path / os.fsdecode(b"bad\xff") / "papers.db"
+    result = run_cli("build", "--output", output)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: {tmp_path}/bad\\xff/papers.db: the output path is not valid UTF-8; "
+                                                  "give another --output"]
+
+
+def test_a_helper_killed_from_outside_is_one_line_and_replaces_nothing(tmp_path):
+    # As the out-of-memory killer would: the full-text helper dies as it opens its file.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import os, signal, sqlite3\n"
+        "connect = sqlite3.connect\n"
+        "def killing_connect(database, *args, **kwargs):\n"
+        "    if '.fts.tmp-' in str(database):\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return connect(database, *args, **kwargs)\n"
+        "sqlite3.connect = killing_connect\n")
+    output = tmp_path / "papers.db"
+    output.write_bytes(b"previous")
+    result = run_cli("build", "--output", output, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines() == [
+        f"error: {output}: a helper process of the build ended unexpectedly (killed, or out of memory?); nothing was replaced"]
+    assert output.read_bytes() == b"previous" and leftovers(output) == []
 
 
 def test_facet_counts_count_each_precounted_facet_over_its_whole_table(built_db):
