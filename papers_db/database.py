@@ -40,6 +40,11 @@ def check_built_database(database: Path) -> None:
                             "build one with `papers-db build`", BAD_INPUT)
 
 
+def read_only_uri(database: Path) -> str:
+    """An SQLite URI opening `database` read-only; as_uri escapes a `?` or `#` in its path, which
+    SQLite would otherwise take for the start of the URI's options."""
+    return database.resolve().as_uri() + "?mode=ro"
+
+
 def open_read_only(database: Path) -> sqlite3.Connection:
-    # As a URI so that a path with "?" or "#" in it is still the path.
-    return sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+    return sqlite3.connect(read_only_uri(database), uri=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import resources
+from .database import open_read_only, read_only_uri
 from .errors import USAGE, PapersDbError, signals_held
 from .normalise import Normaliser, squash
 from .processes import helper_processes
@@ -24,19 +25,13 @@ PAGE_SIZE = 16384
 SIGNAL_CHECK_STEPS = 100_000  # SQLite virtual-machine steps between checks for a signal
 
 
-def read_only_uri(database: Path) -> str:
-    """An SQLite URI opening `database` read-only; as_uri escapes a `?` or `#` in its path, which
-    SQLite would otherwise take for the start of the URI's options."""
-    return database.resolve().as_uri() + "?mode=ro"
-
-
 def write_related_papers(staging: Path, target: Path) -> None:
     """Find related papers from the staged paper text and write them to a new SQLite file.
 
-    Runs in a second process while the build's own process fills papers and the full-text index,
-    so on a machine with two cores it adds little to the build's wall time.
+    Runs in a helper process, beside the full-text index's and the build's own process writing
+    listings, papers and indexes.
     """
-    source = sqlite3.connect(read_only_uri(staging), uri=True)
+    source = open_read_only(staging)
 
     def papers():
         # The same text as papers.plain_abstract, which does not exist yet at this point.
@@ -189,22 +184,22 @@ class DatabaseWriter:
             (json.dumps(resolution.ambiguous),),
         ).fetchall()
 
-    def _add_full_text_index(self) -> None:
+    def _copy_from(self, helper_file: Path, name: str, sql: str) -> None:
+        """Run `sql` with a helper process's finished file attached as `name`, then remove the file."""
         conn = self.db.conn
-        self._script("fts.sql")
-        conn.execute("ATTACH DATABASE ? AS fts", (str(self.full_text),))
-        self._script("fts_copy.sql")
+        conn.execute(f"ATTACH DATABASE ? AS {name}", (str(helper_file),))
+        self.db.executescript(sql)
         conn.commit()
-        conn.execute("DETACH DATABASE fts")
-        self.full_text.unlink()
+        conn.execute(f"DETACH DATABASE {name}")
+        helper_file.unlink()
+
+    def _add_full_text_index(self) -> None:
+        self._script("fts.sql")
+        self._copy_from(self.full_text, "fts", resources.sql_script("fts_copy.sql"))
 
     def _add_related_papers(self) -> None:
-        conn = self.db.conn
-        conn.execute("ATTACH DATABASE ? AS related", (str(self.related),))
-        conn.execute("INSERT INTO related_papers SELECT * FROM related.related_papers ORDER BY paper_id, rank")
-        conn.commit()
-        conn.execute("DETACH DATABASE related")
-        self.related.unlink()
+        self._copy_from(self.related, "related",
+                        "INSERT INTO related_papers SELECT * FROM related.related_papers ORDER BY paper_id, rank")
 
     def _add_build_info(self) -> None:
         """What built the file: package and schema version, and which sources (as one checksum)."""

@@ -166,29 +166,25 @@ def precounted_facet_class():
             column = config_column(config)
             shown = rows[:facet_size]
             expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, [row["value"] for row in shown])
-            arguments = self.get_querystring_pairs()
             return {
                 "name": column,
                 "type": "column",
                 "hideable": config["source"] != "metadata",
                 "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column})),
-                "results": [self.facet_value(column, row, expanded, arguments) for row in shown],
+                "results": [self.facet_value(column, row, expanded) for row in shown],
                 "truncated": len(rows) > facet_size,
             }
 
-        def facet_value(self, column, row, expanded, arguments):
+        def facet_value(self, column, row, expanded):
+            # Never selected: a page that selects a value filters rows, and is counted live.
             column_qs = f"{column}__exact" if column.startswith("_") else column
-            selected = (column_qs, str(row["value"])) in arguments
-            if selected:
-                toggle_path = path_with_removed_args(self.request, {column_qs: str(row["value"])})
-            else:
-                toggle_path = path_with_added_args(self.request, {column_qs: row["value"]})
+            toggle_path = path_with_added_args(self.request, {column_qs: row["value"]})
             return {
                 "value": row["value"],
                 "label": expanded.get((column, row["value"]), row["value"]),
                 "count": row["count"],
                 "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle_path)),
-                "selected": selected,
+                "selected": False,
             }
 
     return PrecountedFacet
