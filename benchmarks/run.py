@@ -61,6 +61,7 @@ PROJECT = BENCHMARKS.parent
 
 from generate_corpus import truth_file, write_corpus  # noqa: E402
 
+from papers_db.database import open_read_only, read_only_uri  # noqa: E402
 from papers_db.metadata import read_metadata  # noqa: E402
 from papers_db.related import related_papers  # noqa: E402
 
@@ -125,7 +126,7 @@ def measure_merges(database: Path, truth: Path) -> dict:
             name, position, paper = line.rstrip("\n").split("\t")
             true_paper[name, int(position)] = int(paper)
     built, cells, true_sizes = collections.Counter(), collections.Counter(), collections.Counter()
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+    with open_read_only(database) as conn:
         rows = conn.execute("SELECT sources.file_name, listings.position, listings.paper_id "
                             "FROM listings JOIN sources ON sources.id = listings.source_id")
         for name, position, paper_id in rows:
@@ -144,7 +145,7 @@ def measure_related(database: Path) -> dict:
     """The related-papers step on its own, over the built papers (the build runs it in a second
     process, beside loading papers and the full-text index, so only part of it shows in the
     build's wall time)."""
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+    with open_read_only(database) as conn:
         started = time.perf_counter()
         rows = sum(1 for _ in related_papers(
             lambda: conn.execute("SELECT id, title, plain_abstract FROM papers ORDER BY id")))
@@ -168,7 +169,7 @@ def measure_floors(database: Path, scratch: Path, runs: int) -> dict:
 
 def measure_floor(database: Path, scratch: Path) -> dict:
     """Plain sqlite3: the built rows inserted in one transaction, then an FTS5 rebuild."""
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as built:
+    with open_read_only(database) as built:
         papers = built.execute("SELECT * FROM papers").fetchall()
         paper_columns = len(papers[0])
         listings = built.execute("SELECT * FROM listings").fetchall()
@@ -196,7 +197,7 @@ def measure_floor(database: Path, scratch: Path) -> dict:
 
 def choose_search_terms(database: Path) -> dict:
     """A rare word, two mid-frequency words, and the word closest to matching a third of papers."""
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = open_read_only(database)
     conn.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, 'papers_fts', 'row')")
     papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
     rare = conn.execute("SELECT term FROM temp.vocabulary WHERE doc BETWEEN 5 AND 50 AND length(term) > 5 "
@@ -217,7 +218,7 @@ def direct_ranked_search(database: Path, search_sql: str, q: str, clients: int, 
     sqlite3 lets go of the GIL while a query runs, so threads use both cores)."""
 
     def make_client():
-        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        conn = open_read_only(database)
 
         def one_request() -> bool:
             conn.execute(search_sql, {"q": q}).fetchall()
@@ -407,7 +408,7 @@ def measure_under_attack(database: Path, normal: dict[str, str], clients: int, c
 def database_bytes(database: Path) -> dict:
     """Bytes per table and index (SQLite's dbstat), the FTS index's shadow tables together, and a
     bare FTS5 table over the same text (one that stores its own copy) for comparison."""
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = open_read_only(database)
     sizes = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall())
     conn.close()
     fts = {name: size for name, size in sizes.items() if name.startswith("papers_fts")}
@@ -415,7 +416,7 @@ def database_bytes(database: Path) -> dict:
     bare.unlink(missing_ok=True)
     with sqlite3.connect(bare) as scratch:
         scratch.execute("PRAGMA page_size = 16384")
-        scratch.execute("ATTACH DATABASE ? AS built", (f"file:{database}?mode=ro",))
+        scratch.execute("ATTACH DATABASE ? AS built", (read_only_uri(database),))
         scratch.execute("CREATE VIRTUAL TABLE bare USING fts5(title, abstract, tokenize = 'porter')")
         scratch.execute("INSERT INTO bare (rowid, title, abstract) SELECT id, title, plain_abstract FROM built.papers")
         scratch.commit()
@@ -449,7 +450,7 @@ def load_one(port: int, path: str, clients: int, count: int) -> dict:
 
 
 def pages(terms: dict, database: Path) -> dict[str, str]:
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+    with open_read_only(database) as conn:
         paper = conn.execute("SELECT paper_id FROM listings ORDER BY paper_id LIMIT 1").fetchone()[0]
         snapshot = conn.execute("SELECT snapshot_date FROM sources WHERE snapshot_date IS NOT NULL LIMIT 1").fetchone()[0]
         organization = (conn.execute("SELECT handle FROM organizations LIMIT 1").fetchone() or ["adobe"])[0]

@@ -15,7 +15,6 @@ BAD_INPUT = 1  # the sources or the database given are not what was expected (e.
 USAGE = 2  # a path, option or file the command cannot use
 SYSTEM = 3  # the machine failed the run: disk full, I/O error
 BUG = 70  # an error the code did not expect (EX_SOFTWARE of sysexits.h)
-INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports Ctrl-C
 ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 

@@ -40,11 +40,6 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def second_process() -> contextlib.AbstractContextManager[concurrent.futures.ProcessPoolExecutor]:
-    """One worker process for work that can use the second core."""
-    return helper_processes(1)
-
-
 @contextlib.contextmanager
 def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
     """`count` worker processes for work that can use the other cores. They are spawned, not

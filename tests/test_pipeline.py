@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from papers_db.errors import PapersDbError
 from papers_db.pipeline import build_database
-from papers_db.processes import second_process
+from papers_db.processes import helper_processes
 from papers_db.sources import find_sources, read_sources
 
 FILES = {
@@ -227,7 +227,7 @@ def test_reading_ahead_in_a_second_process_gives_the_same_readings_in_order(tmp_
                 for r in read_sources(find_sources([folder]), pool=pool)]
 
     alone = readings(None)
-    with second_process() as pool:
+    with helper_processes(1) as pool:
         assert readings(pool) == alone
     assert len(alone) == len(list(folder.glob("*.txt"))) and alone[-1][2] == first.name
     assert sum(len(reading.records) for *_, reading in alone) > 300
