@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from .words import split_words
+from .words import mix64, split_words
 
 TITLE_CONTAINMENT = 0.5  # same title: half the shorter abstract's 3-shingles in the other
 NEAR_JACCARD = 0.8  # different titles: near-identical abstracts (a one-sentence edit of ten is ~0.9)
@@ -42,7 +42,6 @@ TITLE_GROUP_MAX = 100  # a folded title shared by more abstracts than this ident
 SIGNATURE_BATCH = 500  # abstracts hashed together: NumPy's temporaries take ~200 bytes per character
 VERIFY_BATCH = 20_000  # candidate pairs whose abstracts are read and compared together (bounds memory)
 RULE_PRECEDENCE = ("title_and_abstract", "near_abstract", "title")  # how a node joined, strongest first
-MIX = numpy.uint64(0xFF51AFD7ED558CCD)
 SHINGLE_MULTIPLIERS = (numpy.uint64(0x9E3779B97F4A7C15), numpy.uint64(0xC2B2AE3D27D4EB4F), numpy.uint64(1))
 
 
@@ -67,12 +66,6 @@ def title_key(title: str | None) -> int | None:
     return int.from_bytes(hashlib.sha256(folded.encode()).digest()[:8], "big", signed=True)
 
 
-def _mix(values: numpy.ndarray) -> numpy.ndarray:
-    values = values ^ (values >> numpy.uint64(33))
-    values = values * MIX
-    return values ^ (values >> numpy.uint64(33))
-
-
 def shingle_hashes(folded_abstracts: list[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
     """(document index, hash) of every word 3-shingle of each text (already folded by
     normalise.squash); a text of fewer than three words has its words as shingles."""
@@ -80,7 +73,7 @@ def shingle_hashes(folded_abstracts: list[str]) -> tuple[numpy.ndarray, numpy.nd
     papers, hashes = words.papers, words.hashes
     same = papers[:-2] == papers[2:] if len(papers) > 2 else numpy.zeros(0, dtype=bool)
     places = numpy.flatnonzero(same)
-    shingles = _mix(hashes[places] * SHINGLE_MULTIPLIERS[0] + hashes[places + 1] * SHINGLE_MULTIPLIERS[1]
+    shingles = mix64(hashes[places] * SHINGLE_MULTIPLIERS[0] + hashes[places + 1] * SHINGLE_MULTIPLIERS[1]
                     + hashes[places + 2])
     counts = numpy.bincount(papers, minlength=len(folded_abstracts))
     short = numpy.isin(papers, numpy.flatnonzero(counts < SHINGLE_WORDS))
@@ -98,13 +91,13 @@ def band_hashes(folded_abstracts: list[str], node_ids: numpy.ndarray) -> numpy.n
     numpy.minimum.at(minimum, documents * SIGNATURE_BINS + bins, shingles)
     minimum = minimum.reshape(count, SIGNATURE_BINS)
     empty = minimum == numpy.iinfo(numpy.uint64).max
-    own = _mix(node_ids.astype(numpy.uint64)[:, None] * numpy.uint64(SIGNATURE_BINS)
+    own = mix64(node_ids.astype(numpy.uint64)[:, None] * numpy.uint64(SIGNATURE_BINS)
                + numpy.arange(SIGNATURE_BINS, dtype=numpy.uint64))
     minimum[empty] = own[empty]
     rows = minimum.reshape(count, BANDS, ROWS)
     combined = numpy.zeros((count, BANDS), dtype=numpy.uint64)
     for row in range(ROWS):
-        combined = _mix(combined * numpy.uint64(0x100000001B3) + rows[:, :, row])
+        combined = mix64(combined * numpy.uint64(0x100000001B3) + rows[:, :, row])
     return (combined >> numpy.uint64(32)).astype(numpy.uint32)
 
 

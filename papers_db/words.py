@@ -46,13 +46,18 @@ def split_words(texts: list[bytes]) -> BatchWords:
     numpy.cumsum(codes * powers, out=prefix[1:])
     hashes = (prefix[ends] - prefix[starts]) * inverse_powers[starts]
     hashes ^= (ends - starts).astype(numpy.uint64) * numpy.uint64(WORD_HASH_LENGTH_MIX)
-    # MurmurHash3's finaliser: spreads every bit over the top bits, which TermTable uses as slots
-    hashes ^= hashes >> numpy.uint64(33)
-    hashes *= numpy.uint64(0xFF51AFD7ED558CCD)
-    hashes ^= hashes >> numpy.uint64(33)
+    hashes = mix64(hashes)
     paper_ends = numpy.cumsum([len(paper) for paper in texts])
     papers = numpy.searchsorted(paper_ends, starts, side="right")
     return BatchWords(text, papers, starts, ends, hashes)
+
+
+def mix64(values: numpy.ndarray) -> numpy.ndarray:
+    """MurmurHash3's 64-bit finaliser: spreads every bit of each value over the top bits, which
+    related papers' TermTable uses as slots and resolution's MinHash compares."""
+    values = values ^ (values >> numpy.uint64(33))
+    values = values * numpy.uint64(0xFF51AFD7ED558CCD)
+    return values ^ (values >> numpy.uint64(33))
 
 
 @functools.cache
