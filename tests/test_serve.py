@@ -1,6 +1,8 @@
 """Datasette serving the built database exactly as `papers-db serve` does."""
 
 import asyncio
+import csv
+import io
 import json
 import re
 import shlex
@@ -155,6 +157,117 @@ def test_search_result_titles_link_to_the_paper(served):
     rows = query_rows(served, "search", q="halfspaces")
     html = served("/papers/search?q=halfspaces").text
     assert f'href="/papers/papers/{rows[0]["paper_id"]}"' in html
+
+
+def search_page(served, q):
+    """(paper ids the search page links to, in order; its summary line, or None) for words `q`."""
+    response = served("/papers/search?" + urllib.parse.urlencode({"q": q}))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    ids = [int(paper) for paper in re.findall(r'<p class="result-title"><a href="/papers/papers/(\d+)">', response.text)]
+    summary = re.search(r'<p class="search-summary">(.*?)</p>', response.text, re.S)
+    return ids, summary and summary.group(1).strip()
+
+
+@pytest.mark.parametrize("q", ["diffusion", "diffusion models", "halfspaces", "learn*", "Diffusion,"])
+def test_search_page_shows_the_search_querys_rows_in_order(served, built_db, q):
+    rows = query_rows(served, "search", q=q)
+    ids, summary = search_page(served, q)
+    assert ids == [row["paper_id"] for row in rows] and ids
+    with sqlite3.connect(built_db) as conn:  # counted by FTS5 directly, not by the query
+        match = " ".join(f'"{word.strip(",*")}"' + ("*" if word.endswith("*") else "") for word in q.split())
+        matching = conn.execute("select count(*) from papers_fts where papers_fts match ?", [match]).fetchone()[0]
+    expected = f"{matching:,} papers match, best first:" if matching <= 50 else f"{matching:,} papers match; the best 50:"
+    assert summary == ("1 paper matches:" if matching == 1 else expected)
+
+
+def test_search_page_marks_the_words_the_query_brackets(served):
+    rows = query_rows(served, "search", q="precision unusable")
+    html = served("/papers/search?q=precision+unusable").text
+    for row in rows:
+        for text in (row["title"], row["snippet"]):
+            marked = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            marked = marked.replace('"', "&quot;").replace("'", "&#x27;").replace("⟦", "<mark>").replace("⟧", "</mark>")
+            assert marked in html
+    results = html[html.index('<ol class="search-results">'):html.index("</ol>")]
+    assert "⟦" not in results and "⟧" not in results
+
+
+@pytest.mark.parametrize("q", ["", "   ", '"', "*", "zzzqqqxx"])
+def test_search_page_without_matches(served, q):
+    ids, summary = search_page(served, q)
+    assert ids == []
+    if q.strip():
+        assert summary == f"No paper matches {q.strip().replace(chr(34), '&#34;')}."
+    else:
+        assert summary is None  # only the search box
+
+
+def test_search_page_links_its_json_csv_and_sql(served):
+    html = served("/papers/search?q=diffusion+models").text
+    links = {name: link.replace("&amp;", "&") for link, name in re.findall(r'<a href="([^"]+)">(JSON|CSV|the SQL)</a>', html)}
+    assert links["JSON"] == "/papers/search.json?q=diffusion+models"
+    assert links["CSV"] == "/papers/search.csv?q=diffusion+models&_size=max"
+    rows = query_rows(served, "search", q="diffusion models")
+    header, *csv_rows = csv.reader(io.StringIO(served(links["CSV"]).text))
+    assert header == ["paper_id", "title", "snippet", "published_on", "tier", "upvotes", "matching_papers"]
+    assert [int(row[0]) for row in csv_rows] == [row["paper_id"] for row in rows]
+    # "the SQL" opens the query in Datasette's SQL page, with the words filled in: same rows.
+    assert links["the SQL"].startswith("/papers?sql=")
+    assert served(links["the SQL"].replace("/papers?", "/papers.json?", 1) + "&_shape=array").json() == rows
+
+
+def test_search_page_caches_as_datasettes_own_pages_do(served):
+    ours = served("/papers/search?q=diffusion").headers.get("cache-control")
+    assert ours == served("/papers/search.json?q=diffusion").headers.get("cache-control")
+    assert ours is not None
+
+
+def test_search_page_says_when_it_ranks_a_sample(tmp_path):
+    (tmp_path / "db").mkdir()
+    write_many_matches(tmp_path / "db" / "papers.db")
+    get = datasette_client(tmp_path / "db" / "papers.db")
+    common = get("/papers/search?q=common").text
+    assert "25,000 papers match; the best 50 of a random 20,000 of them (add words to narrow the search):" in common
+    assert len(re.findall(r'<p class="result-title">', common)) == 50
+    assert "100 papers match; the best 50:" in get("/papers/search?q=rare").text
+
+
+def test_search_page_follows_the_base_url(built_db):
+    get = datasette_client(built_db, "--setting", "base_url", "/papers-db/")
+    response = get("/papers/search?q=diffusion")  # Datasette's client puts the base URL in front
+    assert response.status_code == 200 and str(response.url).startswith("http://localhost/papers-db/papers/search")
+    html = response.text
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert hrefs and all(href.startswith(("/papers-db/", "https://")) for href in hrefs), hrefs
+    assert "/papers-db/papers-db" not in html
+    assert 'action="/papers-db/papers/search"' in html
+
+
+def test_search_page_is_only_where_the_search_query_is(tmp_path):
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        conn.execute("create table search (word text)")
+        conn.execute("insert into search values ('kept')")
+    get = datasette_client(tmp_path / "other.db")
+    assert get("/other/search.json?_shape=array").json() == [{"rowid": 1, "word": "kept"}]
+    assert "kept" in get("/other/search").text  # Datasette's table page, not the search page
+
+
+def test_search_page_keeps_the_querys_permissions(tmp_path, built_db):
+    metadata = yaml.safe_load(resources.metadata_yml().read_text())
+    metadata["databases"]["papers"]["queries"]["search"]["allow"] = {"id": "editor"}
+    (tmp_path / "metadata.yml").write_text(yaml.safe_dump(metadata))
+    get = datasette_client(built_db, "--metadata", str(tmp_path / "metadata.yml"))
+    assert get("/papers/search?q=diffusion").status_code == 403
+    assert get("/papers/search.json?q=diffusion").status_code == 403  # as Datasette's own page answers
+
+
+def datasette_client(database, *extra_args):
+    """GET for a Datasette made as `serve` makes it, for `database` and extra `datasette serve` arguments."""
+    args = [*datasette_serve_args(database), *extra_args]
+    context = datasette.cli.serve.make_context("serve", args[1:])
+    instance = context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
+    return lambda path: asyncio.run(instance.client.get(path))
 
 
 def test_paper_overview_is_searchable(served):
@@ -331,21 +444,29 @@ def test_related_papers_table_is_browsable(served):
     assert served(f"/papers/related_papers/{first['paper_id']['value']},1").status_code == 200
 
 
-def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
-    # 25,000 papers with the word "common", said 1 to 7 times; "rare" in 100 of them. The real
-    # DDL builds the table and its full-text index, and the canned query runs as Datasette runs it.
+def write_many_matches(path):
+    """25,000 papers with the word "common", said 1 to 7 times; "rare" in 100 of them (every
+    250th), built with the real DDL and full-text index. Returns the papers' ids in order."""
     import random
 
     rng = random.Random(7)
     ids = rng.sample(range(1, 2**53), 25_000)
+    with sqlite3.connect(path) as conn:
+        conn.executescript(resources.sql_script("schema.sql"))
+        conn.executemany(
+            "insert into papers (id, title, abstract, listings_count, source_count) values (?, ?, ?, 1, 1)",
+            [(paper, f"Paper {n}", "text " + "common " * (1 + n % 7) + ("rare" if n % 250 == 0 else ""))
+             for n, paper in enumerate(ids)],
+        )
+        conn.executescript(resources.sql_script("fts.sql"))
+        conn.execute("insert into papers_fts (papers_fts) values ('rebuild')")
+    return ids
+
+
+def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
+    # The canned query runs as Datasette runs it, on write_many_matches' papers.
+    ids = write_many_matches(tmp_path / "many.db")
     conn = sqlite3.connect(tmp_path / "many.db")
-    conn.executescript(resources.sql_script("schema.sql"))
-    conn.executemany(
-        "insert into papers (id, title, abstract, listings_count, source_count) values (?, ?, ?, 1, 1)",
-        [(paper, f"Paper {n}", "text " + "common " * (1 + n % 7) + ("rare" if n % 250 == 0 else "")) for n, paper in enumerate(ids)],
-    )
-    conn.executescript(resources.sql_script("fts.sql"))
-    conn.execute("insert into papers_fts (papers_fts) values ('rebuild')")
     metadata, _ = read_metadata()
     search = metadata["databases"]["papers"]["queries"]["search"]["sql"]
     repeats = {paper: 1 + n % 7 for n, paper in enumerate(ids)}

@@ -70,13 +70,13 @@ def test_search_shows_ranked_highlighted_results_and_opens_a_paper(page):
     page.fill("input[name=q]", "diffusion models")
     page.locator("input[type=submit], button[type=submit]").first.click()
     page.wait_for_load_state()
-    marks = page.locator("table.rows-and-columns mark")
+    marks = page.locator("ol.search-results mark")
     assert marks.count() > 0
     # Porter stemming: "models" also matches "model" and "modeling".
     assert all(text.lower().startswith(("diffus", "model")) for text in marks.all_inner_texts())
     screenshot(page, "search-results")
 
-    first = page.locator("table.rows-and-columns tbody tr").first.locator("a").first
+    first = page.locator("ol.search-results .result-title a").first
     title = first.inner_text()
     first.click()
     page.wait_for_load_state()

@@ -1,5 +1,6 @@
-"""Datasette plugin for papers-db: highlighted snippets, a paper's page (listings, code links,
-related papers), old paper ids redirected, and the limits a public instance needs.
+"""Datasette plugin for papers-db: the search page, highlighted snippets, a paper's page
+(listings, code links, related papers), old paper ids redirected, and the limits a public
+instance needs.
 
 Datasette loads it through the installed package's `datasette` entry point (so `papers-db serve`
 and plain `datasette` both have it), or as a file with `--plugins-dir papers_db/plugin` where the
@@ -9,6 +10,7 @@ package is not installed (`datasette publish`). It imports nothing from papers_d
 import functools
 import html
 import json
+import pathlib
 import re
 import sqlite3
 import urllib.parse
@@ -82,6 +84,113 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         }
 
     return paper_and_listings
+
+
+# The search page. Datasette's own page for the `search` canned query took 8.7 ms a request at
+# 100k papers, against 2.4 ms for a page that runs no SQL and 1.8 ms for the query itself: it runs
+# every cell of the 50 rows through the render_cell hooks, renders with async Jinja, and loads a
+# SQL editor a search box does not need. This page runs the same query (metadata.yml, the one
+# definition) and renders it with a template of its own in plain Jinja. JSON and CSV stay Datasette's.
+SEARCH_QUERY = "search"
+SEARCH_SAMPLE_PAPERS = 20_000  # the query ranks a random 20,000 of more matches: see its SQL
+TEMPLATES = pathlib.Path(__file__).parent / "templates"
+
+
+@hookimpl
+def register_routes(datasette):
+    """/<database>/search for each database with a `search` query: only those, so a table called
+    search in another database keeps its page."""
+    from datasette.utils import tilde_encode
+
+    routes = [re.escape(tilde_encode(db.route)) for name, db in datasette.databases.items()
+              if SEARCH_QUERY in (datasette.metadata("queries", database=name, fallback=False) or {})]
+    return [(rf"^/(?P<database>{'|'.join(routes)})/{SEARCH_QUERY}$", search_page)] if routes else []
+
+
+async def search_page(datasette, request):
+    from datasette.database import QueryInterrupted
+    from datasette.utils.asgi import Forbidden, Response
+
+    _, DatasetteError, _, _ = datasette_error_page()
+    db = datasette.get_database(route=request.url_vars["database"])
+    visible, _ = await datasette.check_visibility(
+        request.actor, permissions=[("view-query", (db.name, SEARCH_QUERY)), ("view-database", db.name), "view-instance"])
+    if not visible:
+        raise Forbidden("You do not have permission to view this query")
+    page = await search_page_parts(datasette, db.name, request.actor)
+    q = request.args.get("q", "")
+    words = " ".join(q.split())
+    results, matching = [], 0
+    if words:
+        try:
+            rows = (await db.execute(page["sql"], {"q": q})).rows
+        except QueryInterrupted:
+            raise DatasetteError(
+                "The search took longer than this server's time limit. Add words to narrow it.",
+                title="Search interrupted", status=400) from None
+        results = [search_result(row, page["papers_url"]) for row in rows]
+        matching = rows[0]["matching_papers"] if rows else 0
+    may_edit_sql = await datasette.permission_allowed(request.actor, "execute-sql", db.name, default=True)
+    html_text = search_template().render(
+        **page, q=q, words=words, results=results, matching=matching, sample_limit=SEARCH_SAMPLE_PAPERS,
+        json_url=f"{page['search_url']}.json?" + urllib.parse.urlencode({"q": q}),
+        csv_url=f"{page['search_url']}.csv?" + urllib.parse.urlencode({"q": q, "_size": "max"}),
+        sql_url=f"{page['database_url']}?" + urllib.parse.urlencode({"sql": page["sql"], "q": q}) if may_edit_sql else None,
+    )
+    response = Response.html(html_text)
+    if datasette.cache_headers:
+        ttl = int(datasette.setting("default_cache_ttl"))
+        response.headers["Cache-Control"] = f"max-age={ttl}" if ttl else "no-cache"
+    return response
+
+
+def search_result(row, papers_url):
+    title = row["title"]
+    return {
+        "paper_id": row["paper_id"],
+        "url": f"{papers_url}/{row['paper_id']}",
+        "title": Markup(_marked(title)) if isinstance(title, str) and title else "(no title)",
+        "snippet": Markup(_marked(row["snippet"])) if isinstance(row["snippet"], str) else None,
+        "published_on": row["published_on"],
+        "tier": row["tier"],
+        "upvotes": row["upvotes"],
+    }
+
+
+# What the search page shows the same way on every request, per server and database: the
+# metadata lookups deep-copy Datasette's metadata, about 0.3 ms each.
+_search_page_parts = weakref.WeakKeyDictionary()
+
+
+async def search_page_parts(datasette, database, actor):
+    parts = _search_page_parts.setdefault(datasette, {})
+    if database not in parts:
+        query = await datasette.get_canned_query(database, SEARCH_QUERY, actor)
+        site = datasette.metadata() or {}
+        parts[database] = {
+            "database": database,
+            "sql": query["sql"],
+            "title": query.get("title") or SEARCH_QUERY,
+            "description": query.get("description") or "",
+            "site_title": site.get("title") or "Datasette",
+            "home_url": datasette.urls.instance(),
+            "database_url": datasette.urls.database(database),
+            "search_url": f"{datasette.urls.database(database)}/{SEARCH_QUERY}",
+            "papers_url": datasette.urls.table(database, "papers"),
+            "app_css_url": f"{datasette.urls.static('app.css')}?{datasette.app_css_hash()}",
+            "credits": [(label, site.get(key) or site.get(f"{key}_url"), site.get(f"{key}_url"))
+                        for label, key in (("Data license", "license"), ("Data source", "source"), ("About", "about"))
+                        if site.get(key) or site.get(f"{key}_url")],
+        }
+    return parts[database]
+
+
+@functools.lru_cache(maxsize=1)
+def search_template():
+    import jinja2
+
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    return environment.get_template("papers-search.html")
 
 
 # Facets counted at build time. metadata.yml configures each table's facets as `precounted`, a
