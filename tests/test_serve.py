@@ -159,43 +159,74 @@ def test_search_result_titles_link_to_the_paper(served):
     assert f'href="/papers/papers/{rows[0]["paper_id"]}"' in html
 
 
-def search_page(served, q):
-    """(paper ids the search page links to, in order; its summary line, or None) for words `q`."""
-    response = served("/papers/search?" + urllib.parse.urlencode({"q": q}))
+def search_page(served, q, page=None):
+    """(paper ids the search page links to, in order; its summary line, or None; the URL of its
+    next page, or None) for words `q`."""
+    response = served("/papers/search?" + urllib.parse.urlencode({"q": q, **({"page": page} if page else {})}))
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     ids = [int(paper) for paper in re.findall(r'<p class="result-title"><a href="/papers/papers/(\d+)">', response.text)]
     summary = re.search(r'<p class="search-summary">(.*?)</p>', response.text, re.S)
-    return ids, summary and summary.group(1).strip()
+    next_page = re.search(r'<a href="([^"]+)" rel="next">', response.text)
+    return ids, summary and summary.group(1).strip(), next_page and next_page.group(1).replace("&amp;", "&")
 
 
-@pytest.mark.parametrize("q", ["diffusion", "diffusion models", "halfspaces", "learn*", "Diffusion,"])
-def test_search_page_shows_the_search_querys_rows_in_order(served, built_db, q):
+@pytest.mark.parametrize("q", ["diffusion", "diffusion models", "halfspaces", "learn*", "Diffusion,", "model"])
+def test_search_page_shows_the_search_querys_rows_in_order_25_a_page(served, built_db, q):
     rows = query_rows(served, "search", q=q)
-    ids, summary = search_page(served, q)
-    assert ids == [row["paper_id"] for row in rows] and ids
     with sqlite3.connect(built_db) as conn:  # counted by FTS5 directly, not by the query
         match = " ".join(f'"{word.strip(",*")}"' + ("*" if word.endswith("*") else "") for word in q.split())
         matching = conn.execute("select count(*) from papers_fts where papers_fts match ?", [match]).fetchone()[0]
-    expected = f"{matching:,} papers match, best first:" if matching <= 50 else f"{matching:,} papers match; the best 50:"
-    assert summary == ("1 paper matches:" if matching == 1 else expected)
+    shown, page = [], 1
+    while True:
+        ids, summary, next_page = search_page(served, q, page)
+        first, last = len(shown) + 1, len(shown) + len(ids)
+        assert 0 < len(ids) <= 25
+        if matching == 1:
+            assert summary == "1 paper matches:"
+        elif matching <= 25:
+            assert summary == f"{matching:,} papers match, best first:"
+        else:
+            assert summary == f"{matching:,} papers match; {first}–{last}, best first:"
+        shown += ids
+        if next_page is None:
+            break
+        page += 1
+        assert next_page == "/papers/search?" + urllib.parse.urlencode({"q": q, "page": page})
+    assert shown == [row["paper_id"] for row in rows]  # the query's best 50, in order, in pages of 25
+    assert page == (len(rows) + 24) // 25
+
+
+def test_search_page_beyond_the_results_says_so(served):
+    assert len(query_rows(served, "search", q="diffusion")) <= 50
+    ids, summary, next_page = search_page(served, "diffusion", 3)
+    assert ids == [] and next_page is None
+    assert summary == 'No results on page 3: see <a href="/papers/search?q=diffusion">the best ones</a>.'
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "10000", "99999999999999999999999", "²", ""])
+def test_search_page_refuses_a_page_that_is_no_page_number(served, page):
+    response = served("/papers/search?" + urllib.parse.urlencode({"q": "diffusion", "page": page}))
+    assert response.status_code == 400
+    assert "page must be a whole number from 1 to 9999." in response.text
 
 
 def test_search_page_marks_the_words_the_query_brackets(served):
     rows = query_rows(served, "search", q="precision unusable")
     html = served("/papers/search?q=precision+unusable").text
+    assert 0 < len(rows) <= 25  # all on the first page
     for row in rows:
         for text in (row["title"], row["snippet"]):
             marked = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             marked = marked.replace('"', "&quot;").replace("'", "&#x27;").replace("⟦", "<mark>").replace("⟧", "</mark>")
             assert marked in html
-    results = html[html.index('<ol class="search-results">'):html.index("</ol>")]
+    results = html[html.index('<ol class="search-results"'):html.index("</ol>")]
     assert "⟦" not in results and "⟧" not in results
 
 
 @pytest.mark.parametrize("q", ["", "   ", '"', "*", "zzzqqqxx"])
 def test_search_page_without_matches(served, q):
-    ids, summary = search_page(served, q)
+    ids, summary, _ = search_page(served, q)
     assert ids == []
     if q.strip():
         assert summary == f"No paper matches {q.strip().replace(chr(34), '&#34;')}."
@@ -227,10 +258,13 @@ def test_search_page_says_when_it_ranks_a_sample(tmp_path):
     (tmp_path / "db").mkdir()
     write_many_matches(tmp_path / "db" / "papers.db")
     get = datasette_client(tmp_path / "db" / "papers.db")
-    common = get("/papers/search?q=common").text
-    assert "25,000 papers match; the best 50 of a random 20,000 of them (add words to narrow the search):" in common
-    assert len(re.findall(r'<p class="result-title">', common)) == 50
-    assert "100 papers match; the best 50:" in get("/papers/search?q=rare").text
+    sample = "25,000 papers match; these are ranked among a random 20,000 of them (add words to narrow the search)"
+    first, second = get("/papers/search?q=common").text, get("/papers/search?q=common&page=2").text
+    assert f"{sample}; 1–25, best first:" in first and f"{sample}; 26–50, best first:" in second
+    assert [len(re.findall(r'<p class="result-title">', page)) for page in (first, second)] == [25, 25]
+    end = "The search shows the best 50 of the 25,000 matches; change the limit in <a href="
+    assert end not in first and end in second and 'rel="next"' not in second
+    assert "100 papers match; 1–25, best first:" in get("/papers/search?q=rare").text
 
 
 def test_search_page_follows_the_base_url(built_db):

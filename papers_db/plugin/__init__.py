@@ -93,6 +93,10 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 # definition) and renders it with a template of its own in plain Jinja. JSON and CSV stay Datasette's.
 SEARCH_QUERY = "search"
 SEARCH_SAMPLE_PAPERS = 20_000  # the query ranks a random 20,000 of more matches: see its SQL
+# Results a page: the query's best 50 in two pages. snippet() is most of the query's cost, and
+# SQLite computes it only for the rows a page takes: 1.0 ms for 25 at 100k papers, 1.8 for 50.
+SEARCH_PAGE_RESULTS = 25
+SEARCH_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")  # page 1 to 9999: any larger offset is only work
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 
 
@@ -108,40 +112,64 @@ def register_routes(datasette):
 
 
 async def search_page(datasette, request):
-    from datasette.database import QueryInterrupted
     from datasette.utils.asgi import Forbidden, Response
 
-    _, DatasetteError, _, _ = datasette_error_page()
     db = datasette.get_database(route=request.url_vars["database"])
     visible, _ = await datasette.check_visibility(
         request.actor, permissions=[("view-query", (db.name, SEARCH_QUERY)), ("view-database", db.name), "view-instance"])
     if not visible:
         raise Forbidden("You do not have permission to view this query")
-    page = await search_page_parts(datasette, db.name, request.actor)
-    q = request.args.get("q", "")
+    parts = await search_page_parts(datasette, db.name, request.actor)
+    q, number = request.args.get("q", ""), search_page_number(request)
     words = " ".join(q.split())
-    results, matching = [], 0
-    if words:
-        try:
-            rows = (await db.execute(page["sql"], {"q": q})).rows
-        except QueryInterrupted:
-            raise DatasetteError(
-                "The search took longer than this server's time limit. Add words to narrow it.",
-                title="Search interrupted", status=400) from None
-        results = [search_result(row, page["papers_url"]) for row in rows]
-        matching = rows[0]["matching_papers"] if rows else 0
+    rows = await search_rows(db, parts["page_sql"], q, number) if words else []
+    has_next = len(rows) > SEARCH_PAGE_RESULTS
+    rows = rows[:SEARCH_PAGE_RESULTS]
     may_edit_sql = await datasette.permission_allowed(request.actor, "execute-sql", db.name, default=True)
+
+    def page_url(page_number):
+        return f"{parts['search_url']}?" + urllib.parse.urlencode({"q": q, **({"page": page_number} if page_number > 1 else {})})
+
     html_text = search_template().render(
-        **page, q=q, words=words, results=results, matching=matching, sample_limit=SEARCH_SAMPLE_PAPERS,
-        json_url=f"{page['search_url']}.json?" + urllib.parse.urlencode({"q": q}),
-        csv_url=f"{page['search_url']}.csv?" + urllib.parse.urlencode({"q": q, "_size": "max"}),
-        sql_url=f"{page['database_url']}?" + urllib.parse.urlencode({"sql": page["sql"], "q": q}) if may_edit_sql else None,
+        **parts, q=q, words=words, page=number, sample_limit=SEARCH_SAMPLE_PAPERS,
+        results=[search_result(row, parts["papers_url"]) for row in rows],
+        first_rank=(number - 1) * SEARCH_PAGE_RESULTS + 1,
+        matching=rows[0]["matching_papers"] if rows else 0,
+        first_page_url=page_url(1),
+        previous_url=page_url(number - 1) if number > 1 else None,
+        next_url=page_url(number + 1) if has_next else None,
+        json_url=f"{parts['search_url']}.json?" + urllib.parse.urlencode({"q": q}),
+        csv_url=f"{parts['search_url']}.csv?" + urllib.parse.urlencode({"q": q, "_size": "max"}),
+        sql_url=f"{parts['database_url']}?" + urllib.parse.urlencode({"sql": parts["sql"], "q": q}) if may_edit_sql else None,
     )
     response = Response.html(html_text)
     if datasette.cache_headers:
         ttl = int(datasette.setting("default_cache_ttl"))
         response.headers["Cache-Control"] = f"max-age={ttl}" if ttl else "no-cache"
     return response
+
+
+def search_page_number(request):
+    """The page of results asked for (?page=, from 1)."""
+    _, DatasetteError, _, _ = datasette_error_page()
+    text = request.args.get("page", "1")
+    if not SEARCH_PAGE_NUMBER.fullmatch(text):
+        raise DatasetteError("page must be a whole number from 1 to 9999.", title="Bad request", status=400)
+    return int(text)
+
+
+async def search_rows(db, page_sql, q, number):
+    """The search query's rows for page `number`, and the first of the next page if there is one."""
+    from datasette.database import QueryInterrupted
+
+    _, DatasetteError, _, _ = datasette_error_page()
+    params = {"q": q, "search_page_rows": SEARCH_PAGE_RESULTS + 1,
+              "search_page_offset": (number - 1) * SEARCH_PAGE_RESULTS}
+    try:
+        return (await db.execute(page_sql, params)).rows
+    except QueryInterrupted:
+        raise DatasetteError("The search took longer than this server's time limit. Add words to narrow it.",
+                             title="Search interrupted", status=400) from None
 
 
 def search_result(row, papers_url):
@@ -170,6 +198,9 @@ async def search_page_parts(datasette, database, actor):
         parts[database] = {
             "database": database,
             "sql": query["sql"],
+            # One page of the query's rows, in its order (SQLite keeps a subquery's order where
+            # the outer query has none); line breaks keep a closing comment from hiding the ")".
+            "page_sql": f"select * from (\n{query['sql']}\n) limit :search_page_rows offset :search_page_offset",
             "title": query.get("title") or SEARCH_QUERY,
             "description": query.get("description") or "",
             "site_title": site.get("title") or "Datasette",
