@@ -964,3 +964,11 @@ def test_precounted_facets_of_a_small_fixture_cut_and_leave_out_null(tmp_path):
     assert facets["tier"]["truncated"] is False
     for path in ["/papers/papers.json?_facet_size=max", "/papers/papers.json?_facet_size=3", "/papers/papers.json?tier=oral"]:
         assert_same_facets(ours, stock, path)
+
+
+def test_whether_the_file_has_facet_counts_is_asked_once(built_db):
+    # The served file is immutable: the answer holds for every later page.
+    instance = datasette_instance(built_db)
+    asked = "select 1 from sqlite_master where type='table' and name=?"
+    first, again = ([sql for sql in sql_run_for(instance, "/papers/papers") if sql == asked] for _ in range(2))
+    assert len(again) == len(first) - 1  # Datasette's own check of the table remains

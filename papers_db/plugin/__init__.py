@@ -291,7 +291,7 @@ def precounted_facet_class():
             facet_size + 1 values of each column in Datasette's order; None where the file has no
             facet_counts."""
             database = self.ds.get_database(self.database)
-            if not await database.table_exists("facet_counts"):
+            if not await has_facet_counts(database):
                 return None  # built before facet_counts existed
             rows = await database.execute(PRECOUNTED_SQL, {"table": self.table, "limit": self.get_facet_size() + 1})
             counted = {}
@@ -328,6 +328,17 @@ def precounted_facet_class():
             }
 
     return PrecountedFacet
+
+
+# Whether each immutable database has facet_counts: asked on every unfiltered table page, and
+# the answer cannot change while the file is served (shows_whole_table requires immutable).
+_has_facet_counts = weakref.WeakKeyDictionary()
+
+
+async def has_facet_counts(database):
+    if database not in _has_facet_counts:
+        _has_facet_counts[database] = await database.table_exists("facet_counts")
+    return _has_facet_counts[database]
 
 
 def config_column(config):
