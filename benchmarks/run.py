@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -272,23 +273,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(database: Path, workers: int) -> tuple[subprocess.Popen, int]:
+@contextlib.contextmanager
+def serving(database: Path, workers: int):
+    """`serve` with `workers` workers on a free port, until the block ends: yields (process, port)
+    once the server answers."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, str(PROJECT / "build_db.py"), "serve", "--db", str(database), "--port", str(port),
          "--workers", str(workers)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    try:
+        wait_for_server(port)
+        yield server, port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_for_server(port: int) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", "/-/versions.json")
             if connection.getresponse().status == 200:
-                return server, port
+                return
         except OSError:
             time.sleep(0.5)
-    server.kill()
     sys.exit("the server did not start")
 
 
@@ -310,14 +322,10 @@ def measure_scaling(database: Path, paths: dict[str, str], clients: int, seconds
     workers = os.cpu_count() or 1
     per_second = {}
     for count in (1, workers):
-        server, port = start_server(database, count)
-        try:
+        with serving(database, count) as (_, port):
             for path in paths.values():
                 throughput(port, path, clients, 1)  # warm up every worker
             per_second[count] = {name: throughput(port, path, clients, seconds) for name, path in paths.items()}
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     return {"workers": workers, "clients": clients, "load_generator": "wrk" if shutil.which("wrk") else "python threads",
             "requests_per_second": {name: {"one_worker": per_second[1][name], f"{workers}_workers": per_second[workers][name]}
                                     for name in paths},
@@ -350,52 +358,41 @@ def measure_under_attack(database: Path, normal: dict[str, str], clients: int, c
     """The p95 of normal pages under `clients` clients, without and then during a stream of
     attacks from two more clients; the statuses the attacks got; and the peak memory of the
     server's processes together (sampled 10 times a second)."""
-    server, port = start_server(database, os.cpu_count() or 1)
-    peak_kib, stop = 0, threading.Event()
-    statuses: dict[int, int] = {}
+    with serving(database, os.cpu_count() or 1) as (server, port):
+        peak_kib, stop = 0, threading.Event()
+        statuses: dict[int, int] = {}
 
-    def sample_memory() -> None:
-        nonlocal peak_kib
-        while not stop.is_set():
-            peak_kib = max(peak_kib, process_tree_rss_kib(server.pid))
-            time.sleep(0.1)
+        def sample_memory() -> None:
+            nonlocal peak_kib
+            while not stop.is_set():
+                peak_kib = max(peak_kib, process_tree_rss_kib(server.pid))
+                time.sleep(0.1)
 
-    counting = threading.Lock()
+        counting = threading.Lock()
 
-    def attack() -> None:
-        """The attacks in turn, without pause, until the measurement ends; only answers given
-        while it runs are counted."""
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        paths = attack_paths()
-        turn = 0
-        while not stop.is_set():
-            path, turn = paths[turn % len(paths)], turn + 1
-            try:
-                connection.request("GET", path)
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                status = 0  # no answer at all
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            with counting:
-                if not stop.is_set():
-                    statuses[status] = statuses.get(status, 0) + 1
-    try:
-        load(port, list(normal.values()), 1, 1)  # warm up
-        quiet = load(port, list(normal.values()), clients, count)
-        threads = [threading.Thread(target=sample_memory), *(threading.Thread(target=attack) for _ in range(2))]
-        for thread in threads:
-            thread.start()
-        during = load(port, list(normal.values()), clients, count)
-        stop.set()
-        for thread in threads:
-            thread.join()
-        alive = load_one(port, "/-/versions.json", 1, 1)["errors"] == 0
-    finally:
-        stop.set()
-        server.terminate()
-        server.wait(timeout=30)
+        def attack() -> None:
+            """The attacks in turn, without pause, until the measurement ends; only answers given
+            while it runs are counted."""
+            client, paths, turn = Client(port), attack_paths(), 0
+            while not stop.is_set():
+                path, turn = paths[turn % len(paths)], turn + 1
+                status = client.status(path)
+                with counting:
+                    if not stop.is_set():
+                        statuses[status] = statuses.get(status, 0) + 1
+        try:
+            load(port, list(normal.values()), 1, 1)  # warm up
+            quiet = load(port, list(normal.values()), clients, count)
+            threads = [threading.Thread(target=sample_memory), *(threading.Thread(target=attack) for _ in range(2))]
+            for thread in threads:
+                thread.start()
+            during = load(port, list(normal.values()), clients, count)
+            stop.set()
+            for thread in threads:
+                thread.join()
+            alive = load_one(port, "/-/versions.json", 1, 1)["errors"] == 0
+        finally:
+            stop.set()
     return {
         "pages": {name: {"p95_ms_quiet": quiet[path]["p95_ms"], "p95_ms_under_attack": during[path]["p95_ms"],
                          "errors_under_attack": during[path]["errors"]} for name, path in normal.items()},
@@ -432,21 +429,29 @@ def load(port: int, paths: list[str], clients: int, per_path: int) -> dict:
 
 def load_one(port: int, path: str, clients: int, count: int) -> dict:
     def make_client():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-        def one_request() -> bool:
-            nonlocal connection
-            try:
-                connection.request("GET", path)
-                response = connection.getresponse()
-                response.read()
-                return response.status == 200
-            except (OSError, http.client.HTTPException):
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                return False
-        return one_request
+        client = Client(port)
+        return lambda: client.status(path) == 200
 
     return timed_concurrently(clients, count, make_client)
+
+
+class Client:
+    """One HTTP connection to the server on `port`, opened again after a failure."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def status(self, path: str) -> int:
+        """The status of a GET of `path`, its body read; 0 for no answer at all."""
+        try:
+            self.connection.request("GET", path)
+            response = self.connection.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            return 0
 
 
 def pages(terms: dict, database: Path) -> dict[str, str]:
@@ -654,16 +659,12 @@ def main() -> None:
     search_sql = metadata["databases"]["papers"]["queries"]["search"]["sql"]
     direct = direct_ranked_search(database, search_sql, terms["common"], args.clients, args.requests)
     print(f"  {terms}\n  {direct}\nDatasette under load ...", flush=True)
-    server, port = start_server(database, os.cpu_count() or 1)
-    try:
-        named = pages(terms, database)
+    named = pages(terms, database)
+    with serving(database, os.cpu_count() or 1) as (_, port):
         load(port, list(named.values()), 1, 1)  # warm up: every page once
         # What each page costs the server with nobody else asking: where a page's time goes.
         alone = load(port, list(named.values()), 1, ALONE_REQUESTS)
         figures = load(port, list(named.values()), args.clients, args.requests)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     print("throughput with one worker and one per core ...", flush=True)
     scaling = measure_scaling(database, {name: named[name] for name in ("no SQL: /-/versions.json", "search: rare word")},
                               args.scaling_clients, args.scaling_seconds)
