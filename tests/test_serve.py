@@ -296,6 +296,15 @@ def test_search_page_keeps_the_querys_permissions(tmp_path, built_db):
     assert get("/papers/search.json?q=diffusion").status_code == 403  # as Datasette's own page answers
 
 
+def test_search_page_template_is_found_where_datasette_finds_templates(tmp_path, built_db):
+    # `datasette publish` and plain `datasette --template-dir` place templates in a folder of
+    # their own; one there named as the search page's replaces it.
+    (tmp_path / "papers-search.html").write_text("{{ words }}: {% for result in results %}{{ result.paper_id }} {% endfor %}")
+    get = datasette_client(built_db, "--template-dir", str(tmp_path))
+    rows = query_rows(get, "search", q="diffusion")
+    assert get("/papers/search?q=diffusion").text == "diffusion: " + "".join(f"{row['paper_id']} " for row in rows[:25])
+
+
 def datasette_client(database, *extra_args):
     """GET for a Datasette made as `serve` makes it, for `database` and extra `datasette serve` arguments."""
     args = [*datasette_serve_args(database), *extra_args]
