@@ -33,6 +33,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Markdown joins a docstring's lines into paragraphs that fit the terminal; typer's "rich"
+    # mode keeps every line break, so 100-column lines broke in two on an 80-column terminal.
+    rich_markup_mode="markdown",
 )
 # Progress, warnings and errors go to stderr; results (reports, findings, files written) to
 # stdout, so `papers-db build | cat` or `> report.txt` keeps the results and only them. Neither
@@ -178,7 +181,7 @@ def build(
 
     The file is written beside the target and renamed into place only when complete, so an
     interrupted build never leaves a half-written database. A SHA-256 of the result is written
-    to <output>.sha256.
+    to the same path with .sha256 added (dist/papers.db.sha256).
     """
     with progress_bar() as bar:
         display = ProgressDisplay(bar)

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 from conftest import PROJECT, SOURCES, run_cli
 
 
@@ -18,6 +19,21 @@ def test_help_describes_every_command():
         assert command in result.stdout
     build_help = run_cli("build", "--help").stdout
     assert "--output" in build_help and "--strict" in build_help
+
+
+@pytest.mark.parametrize("command", ["build", "check", "serve", "export"])
+def test_help_text_reflows_to_the_terminal_and_loses_no_word(command):
+    import inspect
+    import os
+
+    from papers_db import cli
+
+    result = run_cli(command, "--help", env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    docstring = inspect.cleandoc(getattr(cli, command).__doc__)
+    expected = " ".join(docstring.replace("`", "").split())
+    assert expected in " ".join(result.stdout.split())
 
 
 def test_build_prints_a_summary(tmp_path):
@@ -178,7 +194,6 @@ def test_build_piped_is_not_truncated_and_names_print_literally(tmp_path):
 
 
 def test_an_unexpected_error_is_one_line_and_debug_shows_its_traceback(capsys, monkeypatch):
-    import pytest
     import typer
 
     from papers_db import cli
