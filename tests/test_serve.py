@@ -548,6 +548,9 @@ SAME_SITE_PAGES = [
 ]
 
 
+SAME_HTML_PAGES = ["/papers/search?q=diffusion", "/papers/search?q=model&page=2"]
+
+
 def comparable(body, base):
     """A JSON page without what differs from one server or request to the next (its address, timings)."""
     page = json.loads(body.replace(base, "http://server"))
@@ -569,6 +572,8 @@ def test_plain_datasette_with_the_readme_command_serves_the_same_site(server, bu
             assert comparable(ours[1], server) == comparable(theirs[1], plain), path
         status, html = request(plain + "/papers/papers/699592778836625")
         assert status == 200 and "Where this paper was listed" in html  # the plugin's page template
+        for path in SAME_HTML_PAGES:  # the plugin's search page, which runs no timer
+            assert request(server + path) == request(plain + path), path
 
 
 def test_serve_prints_the_plain_datasette_command_first(server, serve_log):
@@ -585,6 +590,7 @@ def test_two_workers_serve_the_same_pages_as_one(built_db, tmp_path):
         with serving(serve_command(built_db, port, "--workers", workers), tmp_path / f"{workers}.log", port) as base:
             answers[workers] = [(status, comparable(body, base)) for status, body in
                                 (request(base + path) for path in pages for _ in range(3))]
+            answers[workers] += [request(base + path) for path in SAME_HTML_PAGES]
         log = (tmp_path / f"{workers}.log").read_text()
         assert "Traceback" not in log
     assert [status for status, _ in answers[2]] == [200] * len(answers[2])
