@@ -28,6 +28,10 @@ ACCEPT_TIERS = {
 
 
 def _decision_match(label: str) -> re.Match | None:
+    if "." in label or "," in label:
+        # No decision line has either (DECISION_LINE's classes leave them out), and plain_line
+        # keeps both: most lines tested are abstracts, whose reading this skips.
+        return None
     match = DECISION_LINE.match(plain_line(label))
     if match is not None and match["accept"] and _tier_text(match) == "":
         return None  # "Accept ()" or "Accept:" names no tier: not a decision line

@@ -52,3 +52,18 @@ def test_decisions_with_odd_letters_and_spaces(label, expected):
 def test_long_lines_that_almost_read_as_decisions_are_not_decisions(line):
     # "Accept (" and 6,000 spaces took the earlier pattern 68 s to refuse.
     assert normalise_decision(line) is None
+
+
+def test_no_line_with_a_full_stop_or_comma_reads_as_a_decision():
+    # What lets _decision_match skip such lines (most are abstracts) without reading them.
+    from conftest import SOURCES
+
+    from papers_db.decisions import DECISION_LINE
+    from papers_db.readers.text import plain_line
+
+    lines = [line for path in sorted(SOURCES.iterdir()) for line in path.read_text(errors="replace").splitlines()]
+    lines += ["Accept (Poster).", "Accept (Oral, Talk)", "Reject,", "Withdrawn Submission.", "Accept: poster,\u200b"]
+    marked = [line for line in lines if "." in line or "," in line]
+    assert len(marked) > 100
+    assert [line for line in marked if DECISION_LINE.match(plain_line(line))] == []
+    assert [line for line in marked if normalise_decision(line) is not None] == []
