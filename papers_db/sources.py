@@ -224,29 +224,31 @@ class SourceReading:
 def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     """Decode and read one file with the reader its format calls for."""
     text, decode_issues = decode_source(source.read_bytes() if data is None else data)
+    file_issues = decode_issues + name_issues(source)
     line_count = text.count("\n")  # decode_source ends every line with one
     if not text or text.isspace():
-        return Reading(format=source.format, line_count=line_count,
-                       issues=decode_issues + name_issues(source) + [ParseIssue(None, "empty_file", "file has no text")],
-                       other_lines={n: "blank" for n in range(1, line_count + 1)})
+        return nothing_read(source.format, line_count, [*file_issues, ParseIssue(None, "empty_file", "file has no text")],
+                            every_line="blank")
     file_format, reading = (source.format, None) if source.format else detect_format(text)
     if file_format is None:
         kind = other_kind_of_file(text, len(decode_issues), line_count)
         what = f"{kind}, not a listing: " if kind else ""
-        return Reading(
-            format=None,
-            line_count=line_count,
-            issues=decode_issues + name_issues(source) + [ParseIssue(
-                None, "not_a_listing",
-                f"{what}its {line_count} lines read as neither a review listing (titles and their abstracts) "
-                "nor a Hugging Face Daily Papers page; nothing was read from it",
-            )],
-            other_lines={n: "unread" for n in range(1, line_count + 1)},
+        not_a_listing = ParseIssue(
+            None, "not_a_listing",
+            f"{what}its {line_count} lines read as neither a review listing (titles and their abstracts) "
+            "nor a Hugging Face Daily Papers page; nothing was read from it",
         )
+        return nothing_read(None, line_count, [*file_issues, not_a_listing], every_line="unread")
     if reading is None:
         reading = read_hf_daily_page(text, source.snapshot_date) if file_format == HF_DAILY_PAPERS else read_review_listing(text)
-    reading.issues[:0] = decode_issues + name_issues(source)
+    reading.issues[:0] = file_issues
     return reading
+
+
+def nothing_read(file_format: str | None, line_count: int, issues: list[ParseIssue], every_line: str) -> Reading:
+    """A reading with no records, each of its lines accounted for as `every_line`."""
+    return Reading(format=file_format, line_count=line_count, issues=issues,
+                   other_lines=dict.fromkeys(range(1, line_count + 1), every_line))
 
 
 def name_issues(source: SourceFile) -> list[ParseIssue]:
@@ -278,12 +280,8 @@ def read_sources(
         data = source.read_bytes()
         original = first_with_hash.setdefault(source.sha256, source)
         if original is not source:
-            line_count = decode_source(data)[0].count("\n")
-            reading = Reading(
-                format=source.format, line_count=line_count,
-                issues=[ParseIssue(None, "duplicate_file", f"identical to {duplicate_name(source, original)}; read once")],
-                other_lines={n: "duplicate" for n in range(1, line_count + 1)},
-            )
+            repeat = ParseIssue(None, "duplicate_file", f"identical to {duplicate_name(source, original)}; read once")
+            reading = nothing_read(source.format, decode_source(data)[0].count("\n"), [repeat], every_line="duplicate")
             waiting.append((source, len(data), original, (reading, None)))
         elif pool is None:
             waiting.append((source, len(data), None, read(source, data)))
