@@ -1,6 +1,7 @@
 import contextlib
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -15,12 +16,19 @@ PROJECT = Path(__file__).resolve().parent.parent
 SOURCES = PROJECT / "sources"
 
 
+def cli_command(*args):
+    """The command line of `python build_db.py ...` from the checkout, as a user types it."""
+    return [sys.executable, str(PROJECT / "build_db.py"), *map(str, args)]
+
+
+def cli_shell(*args):
+    """cli_command as one shell word list, for a pipeline."""
+    return shlex.join(cli_command(*args))
+
+
 def run_cli(*args, cwd=PROJECT, **kwargs):
     """Run `python build_db.py ...` as a user would, in a subprocess."""
-    return subprocess.run(
-        [sys.executable, str(PROJECT / "build_db.py"), *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, timeout=300, **kwargs,
-    )
+    return subprocess.run(cli_command(*args), cwd=cwd, capture_output=True, text=True, timeout=300, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +96,7 @@ def serving(command, log, port, cwd=PROJECT, env=None):
 
 def serve_command(database, port, *options):
     """`papers-db serve` from the checkout, as a user runs it."""
-    return [sys.executable, PROJECT / "build_db.py", "serve", "--db", database, "--port", port, *options]
+    return cli_command("serve", "--db", database, "--port", port, *options)
 
 
 @pytest.fixture(scope="session")

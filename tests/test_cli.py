@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROJECT, SOURCES, run_cli
+from conftest import PROJECT, SOURCES, cli_shell, run_cli
 
 
 def test_help_describes_every_command():
@@ -151,7 +151,7 @@ def shell(command, cwd):
 
 def test_build_json_is_valid_json_for_a_pipeline(tmp_path):
     output = tmp_path / "papers.db"
-    result = shell(f"{sys.executable} {PROJECT / 'build_db.py'} build --json --output {output} | {sys.executable} -m json.tool",
+    result = shell(f"{cli_shell('build', '--json', '--output', output)} | {sys.executable} -m json.tool",
                    cwd=PROJECT)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -185,7 +185,7 @@ def names_printed_as_they_are(tmp_path):
 
 def test_build_piped_is_not_truncated_and_names_print_literally(tmp_path):
     folder, long_name = names_printed_as_they_are(tmp_path)
-    result = shell(f"{sys.executable} {PROJECT / 'build_db.py'} build '{folder}' --output {tmp_path / 'papers.db'} | cat",
+    result = shell(f"{cli_shell('build', folder, '--output', tmp_path / 'papers.db')} | cat",
                    cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert long_name in result.stdout and "[red]notes.txt" in result.stdout
@@ -244,7 +244,7 @@ def test_json_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
     many.mkdir()
     for number in range(400):
         (many / f"{number:04}.txt").write_text("just a note\n", encoding="utf-8")
-    command = f"{sys.executable} {PROJECT / 'build_db.py'} check '{many}' --json | head -c 10; echo \" status=${{PIPESTATUS[0]}}\""
+    command = f"{cli_shell('check', many, '--json')} | head -c 10; echo \" status=${{PIPESTATUS[0]}}\""
     result = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.stdout.startswith("{") and "status=141" in result.stdout, result.stdout
     assert "BrokenPipeError" not in result.stderr and "Traceback" not in result.stderr

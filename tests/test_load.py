@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, SOURCES, mount_tmpfs, run_cli
+from conftest import SOURCES, cli_command, mount_tmpfs, run_cli
 
 VENDORED = sorted(p for p in SOURCES.iterdir() if p.suffix == ".txt")
 
@@ -44,7 +44,7 @@ def test_killed_build_leaves_the_previous_database_intact(tmp_path):
 
     for delay in (0.0, 0.3, 1.0):  # killed as writing starts, and at two points into it
         build = subprocess.Popen(
-            [sys.executable, str(PROJECT / "build_db.py"), "build", str(large), "--output", str(output)],
+            cli_command("build", large, "--output", output),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 120
@@ -261,7 +261,7 @@ def test_a_build_ended_by_a_signal_leaves_the_previous_files_and_no_helper_proce
     for path, content in previous.items():
         path.write_bytes(content)
     build = subprocess.Popen(
-        [sys.executable, str(PROJECT / "build_db.py"), "build", str(large_sources), "--output", str(output)],
+        cli_command("build", large_sources, "--output", output),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     # Signalled while the related-papers helper writes (the full-text helper, started with it, may
