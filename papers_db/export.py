@@ -65,17 +65,17 @@ def untyped_column_kind(conn: sqlite3.Connection, name: str, column: str) -> str
     return types[0][0] if len(types) == 1 and types[0][0] in ("integer", "real") else "text"
 
 
-def typed(value, kind: str):
-    """A value as the exported type: dates as dates, JSON arrays as lists, the rest as stored."""
-    if value is None:
-        return None
-    if kind == "date":
-        return date.fromisoformat(value)
-    if kind == "list":
-        return json.loads(value)
-    if kind == "text" and not isinstance(value, str):
-        return str(value)  # a number in a column of mixed types
-    return value
+def converter(kind: str) -> Callable | None:
+    """How a column's non-NULL values become its exported type (dates as dates, JSON arrays as
+    lists, a number in a text column of mixed types as text); None where they already are.
+    Chosen once per column, not per value."""
+    return {"date": date.fromisoformat, "list": json.loads, "text": str}.get(kind)
+
+
+def converted(values: tuple, convert: Callable | None) -> list | tuple:
+    if convert is None:
+        return values
+    return [None if value is None else convert(value) for value in values]
 
 
 def batches(conn: sqlite3.Connection, name: str) -> Iterator[list[tuple]]:
@@ -91,10 +91,11 @@ def write_parquet(conn: sqlite3.Connection, name: str, columns: list[Column], pa
     types = {"integer": pa.int64(), "real": pa.float64(), "text": pa.string(), "date": pa.date32(),
              "list": pa.list_(pa.string())}
     schema = pa.schema([(column.name, types[column.kind]) for column in columns])
+    converters = [converter(column.kind) for column in columns]
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for rows in batches(conn, name):
-            arrays = [pa.array([typed(value, column.kind) for value in values], type=field.type)
-                      for values, column, field in zip(zip(*rows), columns, schema)]
+            arrays = [pa.array(converted(values, convert), type=field.type)
+                      for values, convert, field in zip(zip(*rows), converters, schema)]
             writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
 
 
