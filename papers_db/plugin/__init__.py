@@ -462,7 +462,7 @@ def install_guarded_functions(conn):
     builtins = sqlite3.connect(":memory:", check_same_thread=False)
     builtins.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_BYTES_LIMIT)
     for name, arity, too_big in GUARDED_FUNCTIONS:
-        conn.create_function(name, arity, guarded(builtins, name, arity, too_big), deterministic=True)
+        conn.create_function(name, arity, guarded(builtins, name, too_big), deterministic=True)
 
 
 # A result over the length limit makes SQLite answer "string or blob too big" itself; raising
@@ -470,14 +470,13 @@ def install_guarded_functions(conn):
 TOO_BIG = b"\0" * (VALUE_BYTES_LIMIT + 1)
 
 
-def guarded(builtins, name, arity, too_big):
-    sql = f"select {name}({', '.join('?' * arity)})" if arity >= 0 else None
-
+def guarded(builtins, name, too_big):
     def call(*args):
         if too_big(args):
             return TOO_BIG
         try:
-            return builtins.execute(sql or f"select {name}({', '.join('?' * len(args))})", args).fetchone()[0]
+            # One statement text per argument count: sqlite3 keeps each prepared (128 at most).
+            return builtins.execute(f"select {name}({', '.join('?' * len(args))})", args).fetchone()[0]
         except sqlite3.DataError:
             return TOO_BIG
     return call
@@ -624,8 +623,9 @@ def refused(scope):
         # Datasette 0.65 answers 500 to an unknown method, and to a POST to a table or query page.
         return 405, "Method not allowed", f"This site is read-only: it answers {' and '.join(READ_METHODS)} requests."
     query = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
+    is_search_page = scope["path"].rsplit("/", 1)[-1].split(".")[0] == SEARCH_QUERY
     for name, value in query:
-        too_long = parameter_too_long(scope["path"], name, value)
+        too_long = parameter_too_long(is_search_page, name, value)
         if too_long:
             return 400, "Request too long", too_long
         if name == "_timelimit" and not value.isdigit():
@@ -633,10 +633,9 @@ def refused(scope):
     return None
 
 
-def parameter_too_long(path, name, value):
+def parameter_too_long(is_search_page, name, value):
     if name == "sql" and len(value) > SQL_TEXT_LIMIT:
         return f"SQL is limited to {SQL_TEXT_LIMIT:,} characters on this server."
-    is_search_page = path.rsplit("/", 1)[-1].split(".")[0] == "search"
     if (name.startswith("_search") or (name == "q" and is_search_page)) and len(value) > SEARCH_TEXT_LIMIT:
         return f"Search text is limited to {SEARCH_TEXT_LIMIT} characters on this server."
     if len(value) > PARAMETER_LIMIT:
