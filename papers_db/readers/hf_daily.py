@@ -71,18 +71,18 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", "'·' without an author line before it")
                 )
-        elif meta_state == "dot" and ENTRY_DATE_LINE.match(plain):
-            _set_entry_date(current, number, line, page_day, reading)
+        elif meta_state == "dot" and (date := ENTRY_DATE_LINE.match(plain)):
+            _set_entry_date(current, number, line, date, page_day, reading)
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif AUTHORS_LINE.match(plain) or following == DATE_SEPARATOR:
+        elif (authors := AUTHORS_LINE.match(plain)) or following == DATE_SEPARATOR:
             if current is None or meta_state is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", f"author line {line.strip()!r} follows no paper")
                 )
                 continue
-            _set_entry_authors(current, number, plain, reading)
+            _set_entry_authors(current, number, plain, authors, reading)
             current.last_line = number
             meta_state = "who"
         elif meta_state is None and current is not None and current.abstract is None and continues_title(line):
@@ -144,9 +144,9 @@ def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
     return snapshot
 
 
-def _set_entry_authors(record: Record, number: int, line: str, reading: Reading) -> None:
-    """`• N authors` or an organisation line `handle Name`; anything else there is reported."""
-    authors = AUTHORS_LINE.match(line)
+def _set_entry_authors(record: Record, number: int, line: str, authors: re.Match | None, reading: Reading) -> None:
+    """`• N authors` (`authors`, AUTHORS_LINE's match) or an organisation line `handle Name`;
+    anything else there is reported."""
     handle, _, name = line.partition(" ")
     if authors:
         record.authors_count = _stored_count(authors.group(1), number, "author count", reading)
@@ -173,8 +173,10 @@ def _stored_count(digits: str, number: int, what: str, reading: Reading) -> int 
     return int(significant)
 
 
-def _set_entry_date(record: Record, number: int, line: str, page_day: dt.date | None, reading: Reading) -> None:
-    month_name, day, year, upvotes = ENTRY_DATE_LINE.match(plain_line(line)).groups()
+def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page_day: dt.date | None,
+                    reading: Reading) -> None:
+    """The entry's date from `date`, ENTRY_DATE_LINE's match of the line as read."""
+    month_name, day, year, upvotes = date.groups()
     record.date_text = line
     record.last_line = number
     record.upvotes = _stored_count(upvotes, number, "upvote count", reading) if upvotes is not None else None
