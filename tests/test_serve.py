@@ -2,6 +2,7 @@
 
 import asyncio
 import csv
+import html
 import io
 import json
 import re
@@ -201,7 +202,7 @@ def test_search_page_beyond_the_results_says_so(served):
     assert len(query_rows(served, "search", q="diffusion")) <= 50
     ids, summary, next_page = search_page(served, "diffusion", 3)
     assert ids == [] and next_page is None
-    assert summary == 'No results on page 3: see <a href="/papers/search?q=diffusion">the best ones</a>.'
+    assert summary == 'No results on page 3; see <a href="/papers/search?q=diffusion">page 1</a>.'
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "10000", "99999999999999999999999", "²", ""])
@@ -212,15 +213,14 @@ def test_search_page_refuses_a_page_that_is_no_page_number(served, page):
 
 
 def test_search_page_marks_the_words_the_query_brackets(served):
+    # The words the query brackets (⟦ ⟧ in its JSON) are the page's <mark>s, in the same order,
+    # and no bracket reaches the page.
     rows = query_rows(served, "search", q="precision unusable")
-    html = served("/papers/search?q=precision+unusable").text
     assert 0 < len(rows) <= 25  # all on the first page
-    for row in rows:
-        for text in (row["title"], row["snippet"]):
-            marked = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            marked = marked.replace('"', "&quot;").replace("'", "&#x27;").replace("⟦", "<mark>").replace("⟧", "</mark>")
-            assert marked in html
-    results = html[html.index('<ol class="search-results"'):html.index("</ol>")]
+    bracketed = [word for row in rows for text in (row["title"], row["snippet"] or "") for word in re.findall("⟦(.*?)⟧", text)]
+    page = served("/papers/search?q=precision+unusable").text
+    results = page[page.index('<ol class="search-results"'):page.index("</ol>")]
+    assert [html.unescape(word) for word in re.findall("<mark>(.*?)</mark>", results)] == bracketed
     assert "⟦" not in results and "⟧" not in results
 
 
@@ -248,10 +248,31 @@ def test_search_page_links_its_json_csv_and_sql(served):
     assert served(links["the SQL"].replace("/papers?", "/papers.json?", 1) + "&_shape=array").json() == rows
 
 
-def test_search_page_caches_as_datasettes_own_pages_do(served):
-    ours = served("/papers/search?q=diffusion").headers.get("cache-control")
-    assert ours == served("/papers/search.json?q=diffusion").headers.get("cache-control")
-    assert ours is not None
+@pytest.mark.parametrize("ttl", [None, "0", "60", "abc"])
+def test_search_page_headers_are_datasettes_own(served, ttl):
+    query = "?q=diffusion" + (f"&_ttl={ttl}" if ttl is not None else "")
+    ours, theirs = served("/papers/search" + query).headers, served("/papers/search.json" + query).headers
+    for header in ("cache-control", "referrer-policy"):
+        assert ours.get(header) == theirs.get(header) and ours.get(header), header
+
+
+def test_search_page_under_a_database_name_datasette_encodes(tmp_path, built_db):
+    # "papers.v2" is "papers~2Ev2" in Datasette's URLs.
+    shutil.copy(built_db, tmp_path / "papers.v2.db")
+    metadata = yaml.safe_load(resources.metadata_yml().read_text())
+    metadata["databases"] = {"papers.v2": metadata["databases"]["papers"]}
+    (tmp_path / "metadata.yml").write_text(yaml.safe_dump(metadata))
+    get = datasette_client(tmp_path / "papers.v2.db", "--metadata", str(tmp_path / "metadata.yml"))
+    rows = query_rows_at(get, "/papers~2Ev2/search.json", q="diffusion")
+    page = get("/papers~2Ev2/search?q=diffusion")
+    assert page.status_code == 200
+    assert re.findall(r'<p class="result-title"><a href="/papers~2Ev2/papers/(\d+)">', page.text) == [str(row["paper_id"]) for row in rows]
+
+
+def test_search_page_title_shows_the_words_as_the_query_splits_them(served):
+    # The query splits at spaces, tabs and line breaks only: a no-break space stays in a word.
+    page = served("/papers/search?" + urllib.parse.urlencode({"q": " diffusion\tmodels\u00a0x "})).text
+    assert "<title>Search: diffusion models\u00a0x – papers-db</title>" in page
 
 
 def test_search_page_says_when_it_ranks_a_sample(tmp_path):
@@ -303,6 +324,12 @@ def test_search_page_template_is_found_where_datasette_finds_templates(tmp_path,
     get = datasette_client(built_db, "--template-dir", str(tmp_path))
     rows = query_rows(get, "search", q="diffusion")
     assert get("/papers/search?q=diffusion").text == "diffusion: " + "".join(f"{row['paper_id']} " for row in rows[:25])
+
+
+def query_rows_at(get, path, **params):
+    response = get(path + "?_shape=array&" + urllib.parse.urlencode(params))
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def datasette_client(database, *extra_args):
