@@ -294,13 +294,9 @@ def serving(database: Path, workers: int):
 def wait_for_server(port: int) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/-/versions.json")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.5)
+        if Client(port, timeout=5).status("/-/versions.json") == 200:
+            return
+        time.sleep(0.5)
     sys.exit("the server did not start")
 
 
@@ -438,9 +434,9 @@ def load_one(port: int, path: str, clients: int, count: int) -> dict:
 class Client:
     """One HTTP connection to the server on `port`, opened again after a failure."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def __init__(self, port: int, timeout: float = 60) -> None:
+        self.port, self.timeout = port, timeout
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
     def status(self, path: str) -> int:
         """The status of a GET of `path`, its body read; 0 for no answer at all."""
@@ -450,7 +446,7 @@ class Client:
             response.read()
             return response.status
         except (OSError, http.client.HTTPException):
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
             return 0
 
 

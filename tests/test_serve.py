@@ -30,15 +30,7 @@ from papers_db.serve import datasette_serve_args, inspect_file_for
 @pytest.fixture(scope="module")
 def served(built_db):
     """A Datasette instance made from the same arguments `serve` passes to `datasette serve`."""
-    args = datasette_serve_args(built_db)
-    assert args[0] == "serve"
-    context = datasette.cli.serve.make_context("serve", args[1:])
-    instance = context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
-
-    def get(path):
-        return asyncio.run(instance.client.get(path))
-
-    return get
+    return datasette_on(built_db)
 
 
 def test_configuration_is_immutable_and_local(served, built_db):
@@ -113,8 +105,8 @@ def test_metadata_describes_everything_and_nothing_else(built_db):
 # --- Search, canned queries, facets and pages (issue: Datasette that people enjoy) ---------------
 
 
-def query_rows(served, name, **params):
-    response = served(f"/papers/{name}.json?_shape=array&" + urllib.parse.urlencode(params))
+def query_rows(served, name, database="papers", **params):
+    response = served(f"/{database}/{name}.json?_shape=array&" + urllib.parse.urlencode(params))
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -262,8 +254,8 @@ def test_search_page_under_a_database_name_datasette_encodes(tmp_path, built_db)
     metadata = yaml.safe_load(resources.metadata_yml().read_text())
     metadata["databases"] = {"papers.v2": metadata["databases"]["papers"]}
     (tmp_path / "metadata.yml").write_text(yaml.safe_dump(metadata))
-    get = datasette_client(tmp_path / "papers.v2.db", "--metadata", str(tmp_path / "metadata.yml"))
-    rows = query_rows_at(get, "/papers~2Ev2/search.json", q="diffusion")
+    get = datasette_on(tmp_path / "papers.v2.db", tmp_path / "metadata.yml")
+    rows = query_rows(get, "search", database="papers~2Ev2", q="diffusion")
     page = get("/papers~2Ev2/search?q=diffusion")
     assert page.status_code == 200
     assert re.findall(r'<p class="result-title"><a href="/papers~2Ev2/papers/(\d+)">', page.text) == [str(row["paper_id"]) for row in rows]
@@ -278,7 +270,7 @@ def test_search_page_title_shows_the_words_as_the_query_splits_them(served):
 def test_search_page_says_when_it_ranks_a_sample(tmp_path):
     (tmp_path / "db").mkdir()
     write_many_matches(tmp_path / "db" / "papers.db")
-    get = datasette_client(tmp_path / "db" / "papers.db")
+    get = datasette_on(tmp_path / "db" / "papers.db")
     sample = "25,000 papers match; these are ranked among a random 20,000 of them (add words to narrow the search)"
     first, second = get("/papers/search?q=common").text, get("/papers/search?q=common&page=2").text
     assert f"{sample}; 1–25, best first:" in first and f"{sample}; 26–50, best first:" in second
@@ -289,7 +281,7 @@ def test_search_page_says_when_it_ranks_a_sample(tmp_path):
 
 
 def test_search_page_follows_the_base_url(built_db):
-    get = datasette_client(built_db, "--setting", "base_url", "/papers-db/")
+    get = datasette_on(built_db, extra_args=("--setting", "base_url", "/papers-db/"))
     response = get("/papers/search?q=diffusion")  # Datasette's client puts the base URL in front
     assert response.status_code == 200 and str(response.url).startswith("http://localhost/papers-db/papers/search")
     html = response.text
@@ -303,7 +295,7 @@ def test_search_page_is_only_where_the_search_query_is(tmp_path):
     with sqlite3.connect(tmp_path / "other.db") as conn:
         conn.execute("create table search (word text)")
         conn.execute("insert into search values ('kept')")
-    get = datasette_client(tmp_path / "other.db")
+    get = datasette_on(tmp_path / "other.db")
     assert get("/other/search.json?_shape=array").json() == [{"rowid": 1, "word": "kept"}]
     assert "kept" in get("/other/search").text  # Datasette's table page, not the search page
 
@@ -312,7 +304,7 @@ def test_search_page_keeps_the_querys_permissions(tmp_path, built_db):
     metadata = yaml.safe_load(resources.metadata_yml().read_text())
     metadata["databases"]["papers"]["queries"]["search"]["allow"] = {"id": "editor"}
     (tmp_path / "metadata.yml").write_text(yaml.safe_dump(metadata))
-    get = datasette_client(built_db, "--metadata", str(tmp_path / "metadata.yml"))
+    get = datasette_on(built_db, tmp_path / "metadata.yml")
     assert get("/papers/search?q=diffusion").status_code == 403
     assert get("/papers/search.json?q=diffusion").status_code == 403  # as Datasette's own page answers
 
@@ -321,23 +313,9 @@ def test_search_page_template_is_found_where_datasette_finds_templates(tmp_path,
     # `datasette publish` and plain `datasette --template-dir` place templates in a folder of
     # their own; one there named as the search page's replaces it.
     (tmp_path / "papers-search.html").write_text("{{ words }}: {% for result in results %}{{ result.paper_id }} {% endfor %}")
-    get = datasette_client(built_db, "--template-dir", str(tmp_path))
+    get = datasette_on(built_db, extra_args=("--template-dir", tmp_path))
     rows = query_rows(get, "search", q="diffusion")
     assert get("/papers/search?q=diffusion").text == "diffusion: " + "".join(f"{row['paper_id']} " for row in rows[:25])
-
-
-def query_rows_at(get, path, **params):
-    response = get(path + "?_shape=array&" + urllib.parse.urlencode(params))
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def datasette_client(database, *extra_args):
-    """GET for a Datasette made as `serve` makes it, for `database` and extra `datasette serve` arguments."""
-    args = [*datasette_serve_args(database), *extra_args]
-    context = datasette.cli.serve.make_context("serve", args[1:])
-    instance = context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
-    return lambda path: asyncio.run(instance.client.get(path))
 
 
 def test_paper_overview_is_searchable(served):
@@ -843,21 +821,24 @@ def test_several_workers_close_each_connection_and_say_so(built_db, tmp_path):
 # --- Facets counted at build time (issue 18) --------------------------------------------------------
 
 
-def datasette_instance(database, metadata=None, mutable=False):
+def datasette_instance(database, metadata=None, mutable=False, extra_args=()):
     """A Datasette instance as `serve` makes it on `database`, with another metadata file if given
-    (or the file opened as one that may change: plain `datasette papers.db`)."""
+    (or the file opened as one that may change: plain `datasette papers.db`), and any further
+    `datasette serve` arguments."""
     args = datasette_serve_args(database)
+    assert args[0] == "serve"
     if mutable:
         args.remove("-i")
     if metadata is not None:
         args[args.index("--metadata") + 1] = str(metadata)
+    args += map(str, extra_args)
     context = datasette.cli.serve.make_context("serve", args[1:])
     return context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
 
 
-def datasette_on(database, metadata=None, mutable=False):
+def datasette_on(database, metadata=None, mutable=False, extra_args=()):
     """datasette_instance's GET, as a function of the path."""
-    instance = datasette_instance(database, metadata, mutable)
+    instance = datasette_instance(database, metadata, mutable, extra_args)
     return lambda path: asyncio.run(instance.client.get(path))
 
 
