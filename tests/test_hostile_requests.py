@@ -377,3 +377,35 @@ def test_guarded_functions_still_answer_ordinary_calls(server):
     assert json.loads(body)["rows"] == [
         {"p": " 3.14|7   |%|ab|xxx", "f": "123456789", "t": "abc", "l": "a", "r": "ab", "j": '{"a":1,"b":2}', "i": 3}
     ]
+
+
+def test_a_failed_query_leaves_no_cursor_for_the_garbage_collector(built_db):
+    # Datasette keeps a failed query's cursor in a reference cycle (its error's traceback holds the
+    # frame that holds the cursor). Whichever thread the garbage collector then runs on frees it,
+    # and freeing a cursor waits for its connection: under the benchmark's attack mix the event
+    # loop waited there, in sqlite3_reset, for the next attack on that connection to reach the 1 s
+    # time limit, and every request on the worker with it.
+    import asyncio
+    import gc
+    import sqlite3
+
+    from test_serve import datasette_instance
+
+    instance = datasette_instance(built_db)
+    failing = "/papers.json?" + urllib.parse.urlencode({"sql": "select length(zeroblob(300000000))"})
+    asyncio.run(instance.client.get("/-/versions.json"))  # startup hooks run on the first request
+    gc.collect()
+    gc.disable()
+    try:
+        response = asyncio.run(instance.client.get(failing))
+        gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector would free is kept in gc.garbage instead
+        gc.collect()
+        # Cursors only: an unreachable connection (each is in a cycle with its own statement cache
+        # in Python 3.11) runs no query, so freeing it waits for nothing.
+        left_for_the_collector = [thing for thing in gc.garbage if isinstance(thing, sqlite3.Cursor)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert response.status_code == 400 and "too big" in response.json()["error"]
+    assert left_for_the_collector == []
