@@ -328,6 +328,58 @@ def test_others_are_answered_while_attacks_run(server):
     assert server_alive(server)
 
 
+
+ENDLESS = "with recursive n(x) as (select 1 union all select x + 1 from n) select count(*) from n"
+
+
+def test_visitor_sql_beyond_what_leaves_threads_for_others_is_refused_at_once(server):
+    # metadata.yml: 6 SQL threads per process, 2 kept from visitor-written SQL. Each endless query
+    # holds a thread to the 1 s time limit; sent all at once, no process may run more than 4.
+    import os
+
+    workers = os.cpu_count() or 1  # `serve` runs one process per core
+    running_at_most = 4 * workers
+    attacks = [sql_url(server, ENDLESS, n=index) for index in range(running_at_most + 4)]
+    attacks += [f"{server}/papers/papers.json?" + urllib.parse.urlencode({"_where": f"{index} < ({ENDLESS})"})
+                for index in range(2)]
+    answers = {}
+
+    def attack(index, url):
+        answers[index] = send(url, "GET")
+
+    threads = [threading.Thread(target=attack, args=(index, url)) for index, url in enumerate(attacks)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    pages = [timed(f"{server}/papers/search?q=diffusion"), timed(f"{server}/papers/papers?tier=oral")]
+    for thread in threads:
+        thread.join(timeout=60)
+    statuses = [status for status, _, _ in answers.values()]
+    assert len(statuses) == len(attacks) and set(statuses) <= {400, 429}
+    assert statuses.count(429) >= len(attacks) - running_at_most
+    refused = [(headers, body) for status, headers, body in answers.values() if status == 429]
+    for headers, body in refused:
+        assert headers["Retry-After"] == "1"
+        assert error_of(body) == ("This server runs 4 queries written by visitors at once, and that many are "
+                                  "running. Try again in a second.")
+    assert [status for status, _, _ in pages] == [200, 200]
+    # One at a time, visitors' SQL is answered as before.
+    assert request(sql_url(server, "select 1 + 1 as two"))[0] == 200
+    assert timed(sql_url(server, ENDLESS))[0] == 400
+
+
+def test_only_requests_carrying_sql_text_count_as_visitor_sql():
+    plugin = load_plugin()
+
+    def scope(query):
+        return {"type": "http", "query_string": query.encode()}
+
+    for query in ("sql=select+1", "_where=id+%3E+3", "_size=5&sql=%20select%201", "sql=x&_shape=array"):
+        assert plugin.writes_its_own_sql(scope(query)), query
+    for query in ("", "q=diffusion", "sql=", "_where=+", "tier=oral&_sort=title", "_search=sql", "_sql=1"):
+        assert not plugin.writes_its_own_sql(scope(query)), query
+
+
 # --- the project's own pages and queries under the limits ------------------------------------
 
 @pytest.mark.parametrize(

@@ -646,10 +646,18 @@ LIMITS_TEXT = (
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """Refuse, before any SQL runs, requests this read-only site never needs to answer."""
+    """Refuse, before any SQL runs, requests this read-only site never needs to answer, and
+    visitor-written SQL beyond what leaves SQL threads for everyone else."""
     def wrap(app):
+        visitor_sql = VisitorSqlSlots(datasette.setting("num_sql_threads"))
+
         async def bounded(scope, receive, send):
             refusal = refused(scope) if scope["type"] == "http" else None
+            if refusal is None and scope["type"] == "http" and writes_its_own_sql(scope):
+                if visitor_sql.taken < visitor_sql.slots:
+                    with visitor_sql:
+                        return await app(scope, receive, send)
+                refusal = visitor_sql.refusal()
             if refusal is None:
                 return await app(scope, receive, send)
             status, title, message = refusal
@@ -658,9 +666,44 @@ def asgi_wrapper(datasette):
             response = await default_error_page(datasette, Request(scope, receive), error)()
             if status == 405:
                 response.headers["Allow"] = ", ".join(READ_METHODS)
+            if status == 429:
+                response.headers["Retry-After"] = "1"  # the time limit: a slot is free by then
             await response.asgi_send(send)
         return bounded
     return wrap
+
+
+# Visitor-written SQL may run to the 1 s time limit, holding a SQL thread all along; every request
+# needs one (Datasette checks the schema on each), so a process whose threads all ran such queries
+# answered nobody until one ended. This many of a process's num_sql_threads are kept from it.
+VISITOR_SQL_THREADS_KEPT = 2
+VISITOR_SQL_PARAMETERS = ("sql", "_where")  # SQL text a visitor writes: a query, or a table's filter
+
+
+def writes_its_own_sql(scope):
+    query = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
+    return any(name in VISITOR_SQL_PARAMETERS and value.strip() for name, value in query)
+
+
+class VisitorSqlSlots:
+    """How many requests with visitor-written SQL one server process runs at once: all its SQL
+    threads but VISITOR_SQL_THREADS_KEPT (at least one). One more is refused with a 429 at once,
+    rather than queued: a queue would only hold an attacker's requests in memory."""
+
+    def __init__(self, sql_threads):
+        self.slots = max(1, sql_threads - VISITOR_SQL_THREADS_KEPT)
+        self.taken = 0
+
+    def __enter__(self):
+        self.taken += 1
+
+    def __exit__(self, *exception):
+        self.taken -= 1
+
+    def refusal(self):
+        return (429, "Too many queries at once",
+                f"This server runs {self.slots} queries written by visitors at once, and that many are running. "
+                "Try again in a second.")
 
 
 def refused(scope):
