@@ -94,13 +94,19 @@ def process_tree_rss_kib(root: int) -> int:
     return total
 
 
+def repeated(what: str, runs: int, measure) -> list[dict]:
+    """The figures of `runs` calls of `measure`, each printed as it ends."""
+    each = []
+    for run in range(runs):
+        each.append(measure())
+        print(f"  {what} {run + 1} of {runs}: {each[-1]}", flush=True)
+    return each
+
+
 def measure_builds(corpus: Path, output: Path, runs: int) -> dict:
     """The build `runs` times over the same output: the median wall time and the highest peak
     memory, and each run's figures (one build at 100k varied from 19 to 21 s on this machine)."""
-    each = []
-    for run in range(runs):
-        each.append(measure_build(corpus, output))
-        print(f"  build {run + 1} of {runs}: {each[-1]}", flush=True)
+    each = repeated("build", runs, lambda: measure_build(corpus, output))
     return {"seconds": round(statistics.median(figures["seconds"] for figures in each), 2),
             "peak_memory_mib": max(figures["peak_memory_mib"] for figures in each), "runs": each}
 
@@ -174,10 +180,7 @@ def measure_related(database: Path) -> dict:
 
 def measure_floors(database: Path, scratch: Path, runs: int) -> dict:
     """The floor `runs` times: each run's figures, and the median of each."""
-    each = []
-    for run in range(runs):
-        each.append(measure_floor(database, scratch))
-        print(f"  floor {run + 1} of {runs}: {each[-1]}", flush=True)
+    each = repeated("floor", runs, lambda: measure_floor(database, scratch))
     return {key: round(statistics.median(figures[key] for figures in each), 2) for key in each[0]} | {"runs": each}
 
 
@@ -530,17 +533,17 @@ def merge_rows(merges: dict | None) -> list[str]:
             f"| listings by matched_by | {ways} |"]
 
 
+def each_run(figures: dict) -> str:
+    return ", ".join(f"{run['seconds']} s" for run in figures["runs"])
+
+
 def build_row(build: dict) -> str:
-    if "runs" not in build:  # results from before the build was measured more than once
-        return f"| build (end to end) | {build['seconds']} s |"
-    each = ", ".join(f"{run['seconds']} s" for run in build["runs"])
-    return f"| build (end to end), median of {len(build['runs'])} runs ({each}) | {build['seconds']} s |"
+    return f"| build (end to end), median of {len(build['runs'])} runs ({each_run(build)}) | {build['seconds']} s |"
 
 
 def floor_row(floor: dict) -> str:
     parts = f"executemany {floor['insert_seconds']} s + FTS rebuild {floor['fts_rebuild_seconds']} s"
-    each = ", ".join(f"{run['seconds']} s" for run in floor["runs"])
-    return f"| floor, median of {len(floor['runs'])} runs ({each}; medians: {parts}) | {floor['seconds']} s |"
+    return f"| floor, median of {len(floor['runs'])} runs ({each_run(floor)}; medians: {parts}) | {floor['seconds']} s |"
 
 
 def write_results_table(all_results: list[dict]) -> None:
@@ -605,14 +608,14 @@ def attack_lines(results: dict) -> list[str]:
 
 def attack_table(attack: dict) -> list[str]:
     lines = [f"Under an attack mix ({len(ATTACKS)} hostile SQL queries, a 120 kB search, bad parameters, from "
-             f"{attack.get('attackers', 2)} clients without pause): answers {attack['attack_statuses']} (status: count), "
+             f"{attack['attackers']} clients without pause): answers {attack['attack_statuses']} (status: count), "
              f"server peak memory {attack['server_peak_rss_mib']} MiB (all its processes), alive afterwards: "
              f"{attack['server_alive_after']}.", "",
              "| page | p95 ms quiet | p95 ms under attack | slowest ms quiet | slowest ms under attack | errors under attack |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for name, figures in attack["pages"].items():
-        lines.append(f"| {name} | {figures['p95_ms_quiet']} | {figures['p95_ms_under_attack']} | {figures.get('max_ms_quiet', '')} | "
-                     f"{figures.get('max_ms_under_attack', '')} | {figures['errors_under_attack']} |")
+        lines.append(f"| {name} | {figures['p95_ms_quiet']} | {figures['p95_ms_under_attack']} | {figures['max_ms_quiet']} | "
+                     f"{figures['max_ms_under_attack']} | {figures['errors_under_attack']} |")
     return [*lines, ""]
 
 

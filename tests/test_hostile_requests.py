@@ -371,13 +371,13 @@ def test_visitor_sql_beyond_what_leaves_threads_for_others_is_refused_at_once(se
 def test_only_requests_carrying_sql_text_count_as_visitor_sql():
     plugin = load_plugin()
 
-    def scope(query):
-        return {"type": "http", "query_string": query.encode()}
+    def parameters(query):
+        return plugin.query_parameters({"type": "http", "query_string": query.encode()})
 
     for query in ("sql=select+1", "_where=id+%3E+3", "_size=5&sql=%20select%201", "sql=x&_shape=array"):
-        assert plugin.writes_its_own_sql(scope(query)), query
+        assert plugin.writes_its_own_sql(parameters(query)), query
     for query in ("", "q=diffusion", "sql=", "_where=+", "tier=oral&_sort=title", "_search=sql", "_sql=1"):
-        assert not plugin.writes_its_own_sql(scope(query)), query
+        assert not plugin.writes_its_own_sql(parameters(query)), query
 
 
 # --- the project's own pages and queries under the limits ------------------------------------

@@ -652,15 +652,16 @@ def asgi_wrapper(datasette):
         visitor_sql = VisitorSqlSlots(datasette.setting("num_sql_threads"))
 
         async def bounded(scope, receive, send):
-            refusal = refused(scope) if scope["type"] == "http" else None
-            if refusal is None and scope["type"] == "http" and writes_its_own_sql(scope):
-                if visitor_sql.taken < visitor_sql.slots:
-                    with visitor_sql:
-                        return await app(scope, receive, send)
-                refusal = visitor_sql.refusal()
-            if refusal is None:
+            if scope["type"] != "http":
                 return await app(scope, receive, send)
-            status, title, message = refusal
+            query = query_parameters(scope)
+            refusal = refused(scope, query)
+            if refusal is None and not writes_its_own_sql(query):
+                return await app(scope, receive, send)
+            if refusal is None and visitor_sql.taken < visitor_sql.slots:
+                with visitor_sql:
+                    return await app(scope, receive, send)
+            status, title, message = refusal or visitor_sql.refusal()
             default_error_page, DatasetteError, _, Request = datasette_error_page()
             error = DatasetteError(message, title=title, status=status)
             response = await default_error_page(datasette, Request(scope, receive), error)()
@@ -680,8 +681,12 @@ VISITOR_SQL_THREADS_KEPT = 2
 VISITOR_SQL_PARAMETERS = ("sql", "_where")  # SQL text a visitor writes: a query, or a table's filter
 
 
-def writes_its_own_sql(scope):
-    query = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
+def query_parameters(scope):
+    """A request's (name, value) parameters, blank ones included, read once for every check."""
+    return urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def writes_its_own_sql(query):
     return any(name in VISITOR_SQL_PARAMETERS and value.strip() for name, value in query)
 
 
@@ -706,12 +711,12 @@ class VisitorSqlSlots:
                 "Try again in a second.")
 
 
-def refused(scope):
-    """(status, title, message) when a request must not reach Datasette, else None."""
+def refused(scope, query):
+    """(status, title, message) when a request (its `query_parameters`) must not reach Datasette,
+    else None."""
     if scope["method"] not in READ_METHODS:
         # Datasette 0.65 answers 500 to an unknown method, and to a POST to a table or query page.
         return 405, "Method not allowed", f"This site is read-only: it answers {' and '.join(READ_METHODS)} requests."
-    query = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
     is_search_page = scope["path"].rsplit("/", 1)[-1].split(".")[0] == SEARCH_QUERY
     for name, value in query:
         too_long = parameter_too_long(is_search_page, name, value)
