@@ -364,7 +364,19 @@ ATTACKS = {
 def attack_paths() -> list[str]:
     long_search = urllib.parse.quote_plus(" ".join(["model learning data"] * 6_000))
     return [*(f"/papers.json?sql={urllib.parse.quote_plus(sql)}" for sql in ATTACKS.values()),
-            f"/papers/search.json?q={long_search}", "/papers/papers.json?_sort=nonexistent", "/papers.json?_timelimit=abc"]
+            f"/papers/search.json?q={long_search}", "/papers/papers.json?_sort=nonexistent", "/papers.json?_timelimit=abc",
+            *SLOW_WITHOUT_SQL]
+
+
+# Requests with no SQL text that still make SQLite read most of a large table: a short prefix
+# search, a raw full-text search, a filter, a sort and a facet on columns no index leads.
+SLOW_WITHOUT_SQL = [
+    "/papers/search?q=e*",
+    "/papers/papers?_search=e*&_searchmode=raw",
+    "/papers/papers?abstract__contains=zzzq",
+    "/papers/papers?_sort_desc=title",
+    "/papers/papers?_facet=short_name",
+]
 
 
 def measure_under_attack(database: Path, normal: dict[str, str], clients: int, count: int, attackers: int) -> dict:
@@ -474,9 +486,20 @@ def pages(terms: dict, database: Path) -> dict[str, str]:
         paper = conn.execute("SELECT paper_id FROM listings ORDER BY paper_id LIMIT 1").fetchone()[0]
         snapshot = conn.execute("SELECT snapshot_date FROM sources WHERE snapshot_date IS NOT NULL LIMIT 1").fetchone()[0]
         organization = (conn.execute("SELECT handle FROM organizations LIMIT 1").fetchone() or ["adobe"])[0]
+        commonest = {(table, column): value for table, column, value in conn.execute(
+            "SELECT table_name, column_name, value FROM facet_counts WHERE value IS NOT NULL"
+            " GROUP BY table_name, column_name HAVING count = max(count)")}
     q = urllib.parse.quote_plus
+    # Facet clicks, each on the value with the most rows: the largest filtered sets to count.
+    one_facet = urllib.parse.urlencode({"source_count": commonest["papers", "source_count"]})
+    two_facets = urllib.parse.urlencode({"tier": commonest["papers", "tier"],
+                                         "first_published_year": commonest["papers", "first_published_year"]})
+    listings_facet = urllib.parse.urlencode({"decision_id": commonest["listings", "decision_id"]})
     return {
         "papers table": "/papers/papers",
+        "papers table, a facet value": f"/papers/papers?{one_facet}",
+        "papers table, two facet values": f"/papers/papers?{two_facets}",
+        "listings table, a facet value": f"/papers/listings?{listings_facet}",
         "papers ?_search= rare word": f"/papers/papers?_search={q(terms['rare'])}",
         "search: rare word": f"/papers/search?q={q(terms['rare'])}",
         "search: two words": f"/papers/search?q={q(terms['two_words'])}",
@@ -636,7 +659,7 @@ def ratios(results: dict) -> dict:
     html_searches = [pages["search: rare word"]["p95_ms"], pages["search: two words"]["p95_ms"]]
     # every table, view and canned-query page (the searches have their own targets)
     browsing = {name: figures["p95_ms"] for name, figures in pages.items()
-                if name.startswith(("view ", "query ")) or name in ("papers table", "paper page")}
+                if name.startswith(("view ", "query ", "papers table", "listings table")) or name == "paper page"}
     worst = max(browsing, key=browsing.get)
     return {
         "build_over_floor": round(results["build"]["seconds"] / results["floor"]["seconds"], 2),
