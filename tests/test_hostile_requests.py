@@ -5,6 +5,7 @@ reaches it: it must be answered with a 4xx, well within a few seconds, by a serv
 answering everyone else. The project's own pages and queries must still work under the limits.
 """
 
+import asyncio
 import importlib.util
 import json
 import threading
@@ -360,8 +361,9 @@ def test_visitor_sql_beyond_what_leaves_threads_for_others_is_refused_at_once(se
     refused = [(headers, body) for status, headers, body in answers.values() if status == 429]
     for headers, body in refused:
         assert headers["Retry-After"] == "1"
-        assert error_of(body) == ("This server runs 4 queries written by visitors at once, and that many are "
-                                  "running. Try again in a second.")
+        assert error_of(body) == ("This server runs 4 requests at once that may read whole tables (SQL written by "
+                                  "visitors, prefix searches, filters and sorts on columns without an index), and that "
+                                  "many are running. Try again in a second.")
     assert [status for status, _, _ in pages] == [200, 200]
     # One at a time, visitors' SQL is answered as before.
     assert request(sql_url(server, "select 1 + 1 as two"))[0] == 200
@@ -378,6 +380,117 @@ def test_only_requests_carrying_sql_text_count_as_visitor_sql():
         assert plugin.writes_its_own_sql(parameters(query)), query
     for query in ("", "q=diffusion", "sql=", "_where=+", "tier=oral&_sort=title", "_search=sql", "_sql=1"):
         assert not plugin.writes_its_own_sql(parameters(query)), query
+
+
+OPEN_ENDED = [
+    "/papers.json?sql=select+1",
+    "/papers/papers?_where=id+%3E+3",
+    "/papers/search?q=e*",  # a prefix: every word starting with e
+    "/papers/search.json?q=diffusion+learn*",
+    "/papers/papers?_search=e*",
+    "/papers/papers.json?_search=diffusion&_searchmode=raw",
+    "/papers/papers?abstract__contains=zz",  # no index answers contains, like, glob, not
+    "/papers/papers?tier__not=oral",
+    "/papers/papers?title=Attention",  # no index leads title
+    "/papers/papers.csv?_sort_desc=title",
+    "/papers/papers?_sort=abstract",
+    "/papers/papers?_facet=short_name",  # not a configured facet: counts every row
+    "/papers/papers?cross_listed=1",  # not a column: Datasette reports it, the limit counts it
+    "/papers/papers?_sort=listings_count",  # led only by a partial index (papers_cross_listed)
+    "/papers/listings?listed_title__startswith=A",
+    "/papers/accepted_papers?tier=oral",  # a view has no index
+    "/papers/trending.json?_sort=title",
+    "/papers/papers?_through=%7B%22table%22%3A%22listings%22%2C%22column%22%3A%22source_id%22%2C%22value%22%3A%221%22%7D",
+]
+BOUNDED = [
+    "/-/versions.json",
+    "/papers",
+    "/papers/papers",
+    "/papers/papers.json?_size=10&_next=100",
+    "/papers/papers?tier=oral&first_published_year=2024",  # facet clicks: each column leads an index
+    "/papers/papers?outcome=accept&source_count=1&_facet=tier&_facet_size=max",
+    "/papers/papers.json?source_count__gte=2&first_published_on__lt=2025-01-01",
+    "/papers/papers?tier__isnull=1",
+    "/papers/papers?_sort_desc=max_upvotes",
+    "/papers/papers?_sort=first_published_on&_col=title",
+    "/papers/papers?_search=diffusion&_searchmode=escaped",
+    "/papers/papers/699592778836625",
+    "/papers/listings?decision_id=1&matched_by=first&_labels=on",
+    "/papers/listings?paper_id=699592778836625",
+    "/papers/search?q=diffusion+model",
+    "/papers/search?q=",
+    "/papers/papers_by_tier?tier=oral",  # a canned query: its parameters are no filters
+    "/papers/trending",
+    "/papers/sql?q=*",  # no page: Datasette answers 404
+]
+
+
+def served_as_configured(database):
+    """A Datasette instance over the immutable file with metadata.yml and its settings."""
+    from datasette.app import Datasette
+
+    from papers_db.metadata import read_metadata
+
+    metadata, settings = read_metadata()
+    return Datasette(immutables=[str(database)], metadata=metadata, settings=settings)
+
+
+def test_requests_that_may_read_whole_tables_are_open_ended(built_db):
+    # Expectations from sql/indexes.sql and metadata.yml: which columns lead a full index, which
+    # are configured facets, which names are views or canned queries.
+    plugin = load_plugin()
+    instance = served_as_configured(built_db)
+
+    def open_ended(url):
+        path, _, query = url.partition("?")
+        return plugin.is_open_ended(instance, path, plugin.query_parameters({"query_string": query.encode()}))
+
+    assert [url for url in OPEN_ENDED if not open_ended(url)] == []
+    assert [url for url in BOUNDED if open_ended(url)] == []
+
+
+def test_open_ended_requests_beyond_their_threads_are_refused_and_others_pass(built_db):
+    # The plugin's ASGI wrapper around an app that answers only when told: with every slot for
+    # open-ended requests taken, one more of any kind is refused at once; bounded ones go through.
+    plugin = load_plugin()
+    instance = served_as_configured(built_db)
+    assert instance.setting("num_sql_threads") == 6
+    release = asyncio.Event()
+
+    async def app(scope, receive, send):
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"answered"})
+
+    bounded = plugin.asgi_wrapper(instance)(app)
+
+    async def get(url):
+        path, _, query = url.partition("?")
+        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
+                 "headers": [], "scheme": "http", "server": ("localhost", 80), "root_path": ""}
+        messages = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            messages.append(message)
+        await bounded(scope, receive, send)
+        return messages[0]["status"]
+
+    async def visit():
+        await instance.invoke_startup()  # as the server does before its first request
+        held = [asyncio.create_task(get(url)) for url in OPEN_ENDED[:4]]  # 6 threads, 2 kept
+        await asyncio.sleep(0.05)
+        refused = [await asyncio.wait_for(get(url), 5) for url in OPEN_ENDED[4:]]
+        passing = [asyncio.create_task(get(url)) for url in BOUNDED]
+        release.set()
+        return [await task for task in held], refused, [await task for task in passing]
+
+    held, refused, passing = asyncio.run(visit())
+    assert held == [200] * 4
+    assert refused == [429] * len(OPEN_ENDED[4:])
+    assert passing == [200] * len(BOUNDED)
 
 
 # --- the project's own pages and queries under the limits ------------------------------------

@@ -647,21 +647,22 @@ LIMITS_TEXT = (
 @hookimpl
 def asgi_wrapper(datasette):
     """Refuse, before any SQL runs, requests this read-only site never needs to answer, and
-    visitor-written SQL beyond what leaves SQL threads for everyone else."""
+    open-ended requests (SQL a visitor wrote, a prefix search, a filter on a column without an
+    index) beyond what leaves SQL threads for everyone else."""
     def wrap(app):
-        visitor_sql = VisitorSqlSlots(datasette.setting("num_sql_threads"))
+        open_ended = OpenEndedSlots(datasette.setting("num_sql_threads"))
 
         async def bounded(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
             query = query_parameters(scope)
             refusal = refused(scope, query)
-            if refusal is None and not writes_its_own_sql(query):
+            if refusal is None and not is_open_ended(datasette, scope["path"], query):
                 return await app(scope, receive, send)
-            if refusal is None and visitor_sql.taken < visitor_sql.slots:
-                with visitor_sql:
+            if refusal is None and open_ended.taken < open_ended.slots:
+                with open_ended:
                     return await app(scope, receive, send)
-            status, title, message = refusal or visitor_sql.refusal()
+            status, title, message = refusal or open_ended.refusal()
             default_error_page, DatasetteError, _, Request = datasette_error_page()
             error = DatasetteError(message, title=title, status=status)
             response = await default_error_page(datasette, Request(scope, receive), error)()
@@ -674,11 +675,16 @@ def asgi_wrapper(datasette):
     return wrap
 
 
-# Visitor-written SQL may run to the 1 s time limit, holding a SQL thread all along; every request
-# needs one (Datasette checks the schema on each), so a process whose threads all ran such queries
-# answered nobody until one ended. This many of a process's num_sql_threads are kept from it.
-VISITOR_SQL_THREADS_KEPT = 2
+# Open-ended requests may run to the 1 s time limit on a large file, holding a SQL thread all
+# along; every request needs one (Datasette checks the schema on each), so a process whose threads
+# all ran such requests answered nobody until one ended. This many of a process's num_sql_threads
+# are kept from them.
+OPEN_ENDED_THREADS_KEPT = 2
 VISITOR_SQL_PARAMETERS = ("sql", "_where")  # SQL text a visitor writes: a query, or a table's filter
+# Filters SQLite answers from an index that the column leads (Datasette's lookups; a bare column=
+# is exact). The others (contains, like, glob, not, ...) read every row.
+INDEXED_FILTERS = frozenset({"exact", "gt", "gte", "lt", "lte", "in", "isnull", "notnull"})
+FACET_PARAMETERS = frozenset({"_facet", "_facet_array", "_facet_date", f"_facet_{PRECOUNTED_FACET}"})
 
 
 def query_parameters(scope):
@@ -690,13 +696,125 @@ def writes_its_own_sql(query):
     return any(name in VISITOR_SQL_PARAMETERS and value.strip() for name, value in query)
 
 
-class VisitorSqlSlots:
-    """How many requests with visitor-written SQL one server process runs at once: all its SQL
-    threads but VISITOR_SQL_THREADS_KEPT (at least one). One more is refused with a 429 at once,
+def is_open_ended(datasette, path, query):
+    """Whether a request (its path and `query_parameters`) may make SQLite read most of a table,
+    whatever page it is for. At a million papers each of these ran to the time limit: SQL a
+    visitor wrote; a search for a prefix (`e*`, 16.8 s without the limit) or in FTS5's raw
+    syntax; on a table page, a filter or sort on a column no index leads (`abstract__contains=`,
+    `_sort_desc=title`) or a facet metadata.yml does not configure (`_facet=short_name`), and
+    any of those on a view, which has no index. A facet click and the default sorts are not:
+    every configured facet column leads an index (sql/indexes.sql)."""
+    if writes_its_own_sql(query) or searches_open_endedly(path, query):
+        return True
+    columns = table_page_columns(datasette, path)
+    return columns is not None and reads_unindexed_columns(*columns, query)
+
+
+def searches_open_endedly(path, query):
+    on_search_page = is_search_page(path)
+    return any((name == "_searchmode" and value == "raw")
+               or ((name.startswith("_search") or (name == "q" and on_search_page)) and "*" in value)
+               for name, value in query)
+
+
+def is_search_page(path):
+    return path.rsplit("/", 1)[-1].split(".")[0] == SEARCH_QUERY
+
+
+def reads_unindexed_columns(indexed, facets, query):
+    """Whether a table or view page's filters or sorts (its `query_parameters`) name a column no
+    index of it leads (`indexed`) or filter in a way no index answers, or it asks for a facet
+    other than its configured `facets` (a facet counts every row it is given)."""
+    for name, value in query:
+        if name in FACET_PARAMETERS:
+            if value not in facets:
+                return True
+            continue
+        if name in ("_sort", "_sort_desc"):
+            column = value
+        elif name == "_through":  # a filter through another table, by a join no index may serve
+            return True
+        elif name.startswith("_"):
+            continue
+        else:
+            column, operation = name.rsplit("__", 1) if "__" in name else (name, "exact")
+            if operation not in INDEXED_FILTERS:
+                return True
+        if column not in indexed:
+            return True
+    return False
+
+
+def table_page_columns(datasette, path):
+    """For the path of a table or view page (`/database/table`, any format), the columns that lead
+    an index of it (none for a view) and its configured facet columns; None for any other page."""
+    from datasette.utils import tilde_decode
+
+    parts = path.split("/")
+    if len(parts) != 3:
+        return None
+    tables = leading_columns(datasette).get(tilde_decode(parts[1]))
+    name = tilde_decode(parts[2])
+    if tables is None:
+        return None
+    if name not in tables and "." in name:  # papers.json
+        name = name.rsplit(".", 1)[0]
+    return tables.get(name)
+
+
+_leading_columns = weakref.WeakKeyDictionary()
+
+
+def leading_columns(datasette):
+    """Per database route, per table and view, the columns that lead a full index (and the
+    rowid's) and the facet columns metadata configures: read once per server process, from each
+    file's schema, which an immutable file keeps. A partial index is left out, since it serves only
+    queries that imply its condition."""
+    if datasette not in _leading_columns:
+        routes = {}
+        for db in datasette.databases.values():
+            if db.is_memory:
+                continue
+            try:
+                conn = db.connect()
+                try:
+                    indexed = schema_leading_columns(conn)
+                finally:
+                    conn.close()
+            except sqlite3.Error:  # not a readable database: Datasette's own pages say so
+                continue
+            routes[db.route] = {name: (columns, configured_facets(datasette, db.name, name))
+                                for name, columns in indexed.items()}
+        _leading_columns[datasette] = routes
+    return _leading_columns[datasette]
+
+
+def configured_facets(datasette, database, table):
+    facets = datasette.metadata("facets", database=database, table=table, fallback=False) or []
+    return frozenset(facet if isinstance(facet, str) else next(iter(facet.values()), None) for facet in facets)
+
+
+def schema_leading_columns(conn):
+    leading = {}
+    for name, kind in conn.execute("select name, type from sqlite_master where type in ('table', 'view')").fetchall():
+        columns = set()
+        if kind == "table":
+            columns = {"rowid"} | {column for column, pk in conn.execute(
+                "select name, pk from pragma_table_info(?)", [name]) if pk == 1}
+            columns |= {column for (column,) in conn.execute(
+                "select (select name from pragma_index_info(indexes.name) where seqno = 0)"
+                " from pragma_index_list(?) as indexes where indexes.partial = 0", [name]) if column}
+        leading[name] = frozenset(columns)
+    return leading
+
+
+class OpenEndedSlots:
+    """How many open-ended requests (is_open_ended) one server process runs at once: all its SQL
+    threads but OPEN_ENDED_THREADS_KEPT (at least one). One more is refused with a 429 at once,
     rather than queued: a queue would only hold an attacker's requests in memory."""
 
     def __init__(self, sql_threads):
-        self.slots = max(1, sql_threads - VISITOR_SQL_THREADS_KEPT)
+        self.slots = max(1, sql_threads - OPEN_ENDED_THREADS_KEPT)
         self.taken = 0
 
     def __enter__(self):
@@ -706,9 +824,10 @@ class VisitorSqlSlots:
         self.taken -= 1
 
     def refusal(self):
-        return (429, "Too many queries at once",
-                f"This server runs {self.slots} queries written by visitors at once, and that many are running. "
-                "Try again in a second.")
+        return (429, "Too many open-ended requests at once",
+                f"This server runs {self.slots} requests at once that may read whole tables (SQL written by "
+                "visitors, prefix searches, filters and sorts on columns without an index), and that many are "
+                "running. Try again in a second.")
 
 
 def refused(scope, query):
@@ -717,9 +836,9 @@ def refused(scope, query):
     if scope["method"] not in READ_METHODS:
         # Datasette 0.65 answers 500 to an unknown method, and to a POST to a table or query page.
         return 405, "Method not allowed", f"This site is read-only: it answers {' and '.join(READ_METHODS)} requests."
-    is_search_page = scope["path"].rsplit("/", 1)[-1].split(".")[0] == SEARCH_QUERY
+    on_search_page = is_search_page(scope["path"])
     for name, value in query:
-        too_long = parameter_too_long(is_search_page, name, value)
+        too_long = parameter_too_long(on_search_page, name, value)
         if too_long:
             return 400, "Request too long", too_long
         if name == "_timelimit" and not value.isdigit():
@@ -727,10 +846,10 @@ def refused(scope, query):
     return None
 
 
-def parameter_too_long(is_search_page, name, value):
+def parameter_too_long(on_search_page, name, value):
     if name == "sql" and len(value) > SQL_TEXT_LIMIT:
         return f"SQL is limited to {SQL_TEXT_LIMIT:,} characters on this server."
-    if (name.startswith("_search") or (name == "q" and is_search_page)) and len(value) > SEARCH_TEXT_LIMIT:
+    if (name.startswith("_search") or (name == "q" and on_search_page)) and len(value) > SEARCH_TEXT_LIMIT:
         return f"Search text is limited to {SEARCH_TEXT_LIMIT} characters on this server."
     if len(value) > PARAMETER_LIMIT:
         return f"A request parameter is limited to {PARAMETER_LIMIT:,} characters on this server."
