@@ -5,8 +5,9 @@
 -- "papr"), user_version is the schema version, raised whenever a table or column changes.
 -- Version 1: the first numbered schema (build_info, papers.plain_abstract, papers_fts over papers).
 -- Version 2: facet_counts.
+-- Version 3: papers_facet_combinations, listings_facet_combinations.
 PRAGMA application_id = 1885433970;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
@@ -122,6 +123,25 @@ CREATE TABLE facet_counts (
     table_name TEXT NOT NULL,
     column_name TEXT NOT NULL,
     value,  -- no declared type: each value keeps the type it has in its own table
+    count INTEGER NOT NULL
+);
+
+-- Filled by sql/facet_counts.sql: how many rows have each combination of the facet values of
+-- papers and of listings, behind the facets of a page filtered by facet values (a facet click).
+-- Columns are declared as in their tables, so a value from a URL compares as it does there.
+CREATE TABLE papers_facet_combinations (
+    tier TEXT,
+    outcome TEXT,
+    first_published_year INTEGER,
+    source_count INTEGER NOT NULL,
+    count INTEGER NOT NULL
+);
+
+CREATE TABLE listings_facet_combinations (
+    source_id INTEGER NOT NULL,
+    decision_id INTEGER,
+    organization_id INTEGER,
+    matched_by TEXT NOT NULL,
     count INTEGER NOT NULL
 );
 

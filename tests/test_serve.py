@@ -889,7 +889,8 @@ def test_a_page_filtered_by_facet_values_reads_only_indexes_and_its_rows(built_d
     # A click on a facet value filters the page by it. At a million papers such a page read every
     # matching row to sort it and count its facets: 0.1-6 s of SQL, past the time limits. Each
     # facet column now leads an index holding the default order and the other facets
-    # (sql/indexes.sql): rows come in order from the index, counts and facets from it alone.
+    # (sql/indexes.sql): rows come in order from the index, their count from it alone, and the
+    # facets are summed from the table's facet combinations, counted at build time.
     instance = datasette_instance(built_db)
     checked = 0
     with sqlite3.connect(built_db) as conn:
@@ -902,10 +903,12 @@ def test_a_page_filtered_by_facet_values_reads_only_indexes_and_its_rows(built_d
             filters = [[column] for column in facets] + [[a, b] for i, a in enumerate(facets) for b in facets[i + 1:]]
             for columns in filters:
                 path = f"/papers/{table}?" + urllib.parse.urlencode({column: commonest[column] for column in columns})
-                filtered = [(sql, params) for sql, params in statements_run_for(instance, path)
-                            if f"from {table} where" in " ".join(sql.split())]
-                # the rows, their count, and one count per facet
-                assert len(filtered) == 2 + len(facets), (path, filtered)
+                statements = statements_run_for(instance, path)
+                filtered = [(sql, params) for sql, params in statements if f"from {table} where" in " ".join(sql.split())]
+                summed = [sql for sql, _ in statements if f"from {table}_facet_combinations where" in sql]
+                assert len(summed) == len(facets), (path, statements)
+                # the rows and their count; the facets are summed from the facet combinations
+                assert len(filtered) == 2, (path, filtered)
                 for sql, params in filtered:
                     plan = [detail for _, _, _, detail in conn.execute(f"explain query plan {sql}", params or {})]
                     reads = [detail for detail in plan if detail.startswith(("SCAN", "SEARCH"))]
@@ -915,7 +918,7 @@ def test_a_page_filtered_by_facet_values_reads_only_indexes_and_its_rows(built_d
                     else:
                         assert all(" USING COVERING INDEX " in detail for detail in reads), (path, sql, plan)
                     checked += 1
-    assert checked == 2 * (2 + 4) * (4 + 6)  # two tables of four facets: 4 single filters and 6 pairs each
+    assert checked == 2 * 2 * (4 + 6)  # two tables of four facets: 4 single filters and 6 pairs each
 
 
 def stock_facets_metadata(folder):
@@ -945,8 +948,19 @@ FACET_PAGES = [
     "/papers/listings.json?_labels=on",  # foreign keys labelled
     "/papers/code_links.json",
     "/papers/parse_issues.json",  # an empty table
-    # Filtered pages: counted live.
+    # Filtered by facet values alone: summed from the facet combinations.
     "/papers/papers.json?tier=oral",  # the selected value
+    "/papers/papers.json?outcome=accept&first_published_year=2025",
+    "/papers/papers.json?first_published_year=2024&tier=poster&_sort=title&_facet_size=max",
+    "/papers/papers.json?source_count=1&_facet_size=2",
+    "/papers/papers.json?tier__exact=spotlight",
+    "/papers/papers.json?tier=nonesuch",  # no rows
+    "/papers/listings.json?decision_id=1&_labels=on",
+    "/papers/listings.json?matched_by=first&source_id=2",
+    # Filtered otherwise: counted live.
+    "/papers/papers.json?tier=oral&tier=poster",  # two values of one column: no rows
+    "/papers/papers.json?tier=oral&_search=learning",
+    "/papers/papers.json?tier__not=oral",
     "/papers/papers.json?_search=diffusion",
     "/papers/papers.json?_where=source_count%3E1",
     "/papers/listings.json?source_id=2&decision_id__isnull=1",
@@ -982,6 +996,25 @@ def test_unfiltered_pages_take_their_facets_from_facet_counts(built_db, tmp_path
     # A file served as one that may change is always counted: it may have changed since its build.
     tiers = datasette_on(database, mutable=True)("/papers/papers.json").json()["facet_results"]["tier"]["results"]
     assert {value["value"]: value["count"] for value in tiers}["poster"] == posters
+
+
+def test_pages_filtered_by_facet_values_take_their_facets_from_the_combinations(built_db, tmp_path):
+    # Changed counts in the combinations table show on pages filtered by facet values alone, and
+    # on no other page: proof of where each page's counts come from.
+    database = tmp_path / "papers.db"
+    shutil.copy(built_db, database)
+    with sqlite3.connect(database) as conn:
+        conn.execute("update papers_facet_combinations set count = count + 1000 where tier = 'oral'")
+        oral = conn.execute("select count(*) from papers where tier = 'oral'").fetchone()[0]
+        oral_accepted = conn.execute("select count(*) from papers where tier = 'oral' and outcome = 'accept'").fetchone()[0]
+    served = datasette_on(database)
+
+    def counts(path, column):
+        return {value["value"]: value["count"] for value in served(path).json()["facet_results"][column]["results"]}
+    assert counts("/papers/papers.json?tier=oral", "tier") == {"oral": oral + 1000}
+    assert counts("/papers/papers.json?outcome=accept&_sort=title", "tier")["oral"] == oral_accepted + 1000
+    for path in ["/papers/papers.json", "/papers/papers.json?tier=oral&_search=learning", "/papers/papers.json?tier__in=oral"]:
+        assert counts(path, "tier").get("oral", 0) <= oral, path
 
 
 def test_a_later_page_shows_the_whole_tables_facets(served):
@@ -1035,13 +1068,16 @@ def test_precounted_facets_of_a_small_fixture_cut_and_leave_out_null(tmp_path):
     assert facets["first_published_year"]["truncated"] is True
     assert {value["value"] for value in facets["tier"]["results"]} == {"oral", "poster"}
     assert facets["tier"]["truncated"] is False
-    for path in ["/papers/papers.json?_facet_size=max", "/papers/papers.json?_facet_size=3", "/papers/papers.json?tier=oral"]:
+    for path in ["/papers/papers.json?_facet_size=max", "/papers/papers.json?_facet_size=3", "/papers/papers.json?tier=oral",
+                 "/papers/papers.json?source_count=2", "/papers/papers.json?source_count=1&tier=poster&_facet_size=max",
+                 "/papers/papers.json?first_published_year=1990&_facet_size=2"]:
         assert_same_facets(ours, stock, path)
 
 
 def test_whether_the_file_has_facet_counts_is_asked_once(built_db):
-    # The served file is immutable: the answer holds for every later page.
+    # The served file is immutable: the answer holds for every later page. Asked: facet_counts
+    # and papers_facet_combinations.
     instance = datasette_instance(built_db)
     asked = "select 1 from sqlite_master where type='table' and name=?"
     first, again = ([sql for sql in sql_run_for(instance, "/papers/papers") if sql == asked] for _ in range(2))
-    assert len(again) == len(first) - 1  # Datasette's own check of the table remains
+    assert len(again) == len(first) - 2  # Datasette's own check of the table remains

@@ -17,7 +17,7 @@ import urllib.parse
 import weakref
 
 from datasette import hookimpl
-from datasette.utils import path_with_added_args, path_with_removed_args
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from markupsafe import Markup
 
 # snippet()/highlight() in the search query mark matches with these brackets (U+27E6, U+27E7):
@@ -294,25 +294,29 @@ def precounted_facet_class():
             configs = self.get_configs()
             if not configs:
                 return [], []
-            counted = await self.counted_at_build() if self.shows_whole_table() else None
+            counted = await self.counted_at_build([config_column(config) for config in configs])
             if counted is None or not all(config_column(config) in counted for config in configs):
                 results, timed_out = await super().facet_results()
                 return [as_column_facet(result) for result in results], timed_out
             facet_size = self.get_facet_size()
             return [await self.facet_info(config, counted[config_column(config)], facet_size) for config in configs], []
 
-        def shows_whole_table(self):
-            immutable = not self.ds.get_database(self.database).is_mutable  # a mutable file may have changed since its build
-            arguments = {name for name, _ in self.get_querystring_pairs()}
-            return immutable and self.table is not None and all(
-                name in ROWS_KEPT_BY or name.startswith("_facet") for name in arguments)
-
-        async def counted_at_build(self):
-            """{column: [{"value": ..., "count": ...}, ...]} from facet_counts: the first
-            facet_size + 1 values of each column in Datasette's order; None where the file has no
-            facet_counts."""
+        async def counted_at_build(self, columns):
+            """{column: [{"value": ..., "count": ...}, ...]}, the first facet_size + 1 values of
+            each column in Datasette's order: from facet_counts for a page of the whole table, from
+            the table's facet combinations for a page filtered by facet values alone. None for any
+            other page, a file that may have changed since its build, or one built without them."""
             database = self.ds.get_database(self.database)
-            if not await has_facet_counts(database):
+            if database.is_mutable or self.table is None:
+                return None
+            combined = [column for column in await table_columns_if_any(database, f"{self.table}_facet_combinations")
+                        if column != "count"]
+            selection = self.facet_selection(combined)
+            if selection is None:
+                return None
+            if selection:
+                return await self.summed_combinations(database, combined, selection, columns)
+            if not await table_columns_if_any(database, "facet_counts"):
                 return None  # built before facet_counts existed
             rows = await database.execute(PRECOUNTED_SQL, {"table": self.table, "limit": self.get_facet_size() + 1})
             counted = {}
@@ -320,6 +324,39 @@ def precounted_facet_class():
                 counted.setdefault(column, [])
                 if value is not None:  # Datasette's facets leave NULL out
                     counted[column].append({"value": value, "count": count})
+            return counted
+
+        def facet_selection(self, combined):
+            """{column: value} of the page's filters when each is an exact one on a column of the
+            table's facet combinations (`combined`): {} for a page of the whole table; None when
+            anything else may narrow its rows (another filter, _search, _where, _through, an
+            argument ROWS_KEPT_BY does not know, or a column asked for two values)."""
+            selection = {}
+            for name, value in self.get_querystring_pairs():
+                if name in ROWS_KEPT_BY or name.startswith("_facet"):
+                    continue
+                column, operation = name.rsplit("__", 1) if "__" in name else (name, "exact")
+                if operation != "exact" or column not in combined:
+                    return None
+                if selection.setdefault(column, value) != value:
+                    return None
+            return selection
+
+        async def summed_combinations(self, database, combined, selection, columns):
+            """The counts of each facet column in `columns` over the rows `selection` keeps, summed
+            from the table's facet combinations, in Datasette's order."""
+            table = f"{self.table}_facet_combinations"
+            where = " and ".join(f"{escape_sqlite(column)} = :p{number}" for number, column in enumerate(selection))
+            parameters = {f"p{number}": value for number, value in enumerate(selection.values())}
+            counted = {}
+            for column in dict.fromkeys(columns):
+                if column not in combined:
+                    continue
+                rows = await database.execute(
+                    f"select {escape_sqlite(column)} as value, sum(count) as count from {escape_sqlite(table)}"
+                    f" where {where} and {escape_sqlite(column)} is not null group by {escape_sqlite(column)}"
+                    " order by count desc, value limit :limit", {**parameters, "limit": self.get_facet_size() + 1})
+                counted[column] = [{"value": value, "count": count} for value, count in rows.rows]
             return counted
 
         async def facet_info(self, config, rows, facet_size):
@@ -337,29 +374,36 @@ def precounted_facet_class():
             }
 
         def facet_value(self, column, row, expanded):
-            # Never selected: a page that selects a value filters rows, and is counted live.
+            # Selected, and its link removing the filter, exactly as ColumnFacet decides it.
             column_qs = f"{column}__exact" if column.startswith("_") else column
-            toggle_path = path_with_added_args(self.request, {column_qs: row["value"]})
+            selected = (column_qs, str(row["value"])) in self.get_querystring_pairs()
+            if selected:
+                toggle_path = path_with_removed_args(self.request, {column_qs: str(row["value"])})
+            else:
+                toggle_path = path_with_added_args(self.request, {column_qs: row["value"]})
             return {
                 "value": row["value"],
                 "label": expanded.get((column, row["value"]), row["value"]),
                 "count": row["count"],
                 "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle_path)),
-                "selected": False,
+                "selected": selected,
             }
 
     return PrecountedFacet
 
 
-# Whether each immutable database has facet_counts: asked on every unfiltered table page, and
-# the answer cannot change while the file is served (shows_whole_table requires immutable).
-_has_facet_counts = weakref.WeakKeyDictionary()
+# The columns of facet_counts and of each facet combinations table in each immutable database:
+# asked on every table page, and the answer cannot change while the file is served
+# (counted_at_build requires immutable).
+_table_columns = weakref.WeakKeyDictionary()
 
 
-async def has_facet_counts(database):
-    if database not in _has_facet_counts:
-        _has_facet_counts[database] = await database.table_exists("facet_counts")
-    return _has_facet_counts[database]
+async def table_columns_if_any(database, table):
+    """The table's columns, or () where the file has no such table."""
+    known = _table_columns.setdefault(database, {})
+    if table not in known:
+        known[table] = tuple(await database.table_columns(table)) if await database.table_exists(table) else ()
+    return known[table]
 
 
 def config_column(config):
