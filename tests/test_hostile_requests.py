@@ -389,6 +389,8 @@ OPEN_ENDED = [
     "/papers/search.json?q=diffusion+learn*",
     "/papers/papers?_search=e*",
     "/papers/papers.json?_search=diffusion&_searchmode=raw",
+    "/papers/papers?_search=diffusion",  # a table's search counts and orders every match
+    "/papers/paper_overview.json?_search_title=learning",
     "/papers/papers?abstract__contains=zz",  # no index answers contains, like, glob, not
     "/papers/papers?tier__not=oral",
     "/papers/papers?title=Attention",  # no index leads title
@@ -413,7 +415,8 @@ BOUNDED = [
     "/papers/papers?tier__isnull=1",
     "/papers/papers?_sort_desc=max_upvotes",
     "/papers/papers?_sort=first_published_on&_col=title",
-    "/papers/papers?_search=diffusion&_searchmode=escaped",
+    "/papers/papers?_search=&tier=oral",  # no search
+    "/papers/search.json?q=diffusion&_searchmode=raw",  # the search page reads only q
     "/papers/papers/699592778836625",
     "/papers/listings?decision_id=1&matched_by=first&_labels=on",
     "/papers/listings?paper_id=699592778836625",
