@@ -333,14 +333,15 @@ def test_others_are_answered_while_attacks_run(server):
 ENDLESS = "with recursive n(x) as (select 1 union all select x + 1 from n) select count(*) from n"
 
 
-def test_visitor_sql_beyond_what_leaves_threads_for_others_is_refused_at_once(server):
-    # metadata.yml: 6 SQL threads per process, 2 kept from visitor-written SQL. Each endless query
-    # holds a thread to the 1 s time limit; sent all at once, no process may run more than 4.
+def test_visitor_sql_beyond_what_leaves_threads_for_others_waits_or_is_refused(server):
+    # metadata.yml: 6 SQL threads per process, 2 kept from open-ended requests. Each endless query
+    # holds a thread to the 1 s time limit; sent all at once, no process may run more than 4, and
+    # no more than 8 may wait: the rest are refused at once, and a waiting one after a second.
     import os
 
     workers = os.cpu_count() or 1  # `serve` runs one process per core
     running_at_most = 4 * workers
-    attacks = [sql_url(server, ENDLESS, n=index) for index in range(running_at_most + 4)]
+    attacks = [sql_url(server, ENDLESS, n=index) for index in range(3 * running_at_most + 2)]
     attacks += [f"{server}/papers/papers.json?" + urllib.parse.urlencode({"_where": f"{index} < ({ENDLESS})"})
                 for index in range(2)]
     answers = {}
@@ -357,13 +358,13 @@ def test_visitor_sql_beyond_what_leaves_threads_for_others_is_refused_at_once(se
         thread.join(timeout=60)
     statuses = [status for status, _, _ in answers.values()]
     assert len(statuses) == len(attacks) and set(statuses) <= {400, 429}
-    assert statuses.count(429) >= len(attacks) - running_at_most
+    assert statuses.count(429) >= len(attacks) - 3 * running_at_most  # beyond those running and waiting
     refused = [(headers, body) for status, headers, body in answers.values() if status == 429]
     for headers, body in refused:
         assert headers["Retry-After"] == "1"
         assert error_of(body) == ("This server runs 4 requests at once that may read whole tables (SQL written by "
-                                  "visitors, prefix searches, filters and sorts on columns without an index), and that "
-                                  "many are running. Try again in a second.")
+                                  "visitors, searches of a table, prefix searches, filters and sorts on columns without "
+                                  "an index), and more are waiting. Try again in a second.")
     assert [status for status, _, _ in pages] == [200, 200]
     # One at a time, visitors' SQL is answered as before.
     assert request(sql_url(server, "select 1 + 1 as two"))[0] == 200
@@ -452,10 +453,13 @@ def test_requests_that_may_read_whole_tables_are_open_ended(built_db):
     assert [url for url in BOUNDED if open_ended(url)] == []
 
 
-def test_open_ended_requests_beyond_their_threads_are_refused_and_others_pass(built_db):
-    # The plugin's ASGI wrapper around an app that answers only when told: with every slot for
-    # open-ended requests taken, one more of any kind is refused at once; bounded ones go through.
+def test_open_ended_requests_beyond_their_threads_wait_briefly_and_others_pass(built_db):
+    # The plugin's ASGI wrapper around an app that answers only when told. With every slot for
+    # open-ended requests taken (6 threads, 2 kept), more of any kind wait for one, up to two per
+    # slot and for the wait's limit (shortened here), then are refused; one more than that is
+    # refused at once. A waiting request gets the first slot freed; bounded ones never wait.
     plugin = load_plugin()
+    plugin.OPEN_ENDED_WAIT_SECONDS = 0.3
     instance = served_as_configured(built_db)
     assert instance.setting("num_sql_threads") == 6
     release = asyncio.Event()
@@ -468,6 +472,7 @@ def test_open_ended_requests_beyond_their_threads_are_refused_and_others_pass(bu
     bounded = plugin.asgi_wrapper(instance)(app)
 
     async def get(url):
+        """(status, seconds) of a GET through the wrapper."""
         path, _, query = url.partition("?")
         scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
                  "headers": [], "scheme": "http", "server": ("localhost", 80), "root_path": ""}
@@ -478,22 +483,32 @@ def test_open_ended_requests_beyond_their_threads_are_refused_and_others_pass(bu
 
         async def send(message):
             messages.append(message)
+        started = time.monotonic()
         await bounded(scope, receive, send)
-        return messages[0]["status"]
+        return messages[0]["status"], time.monotonic() - started
 
     async def visit():
         await instance.invoke_startup()  # as the server does before its first request
-        held = [asyncio.create_task(get(url)) for url in OPEN_ENDED[:4]]  # 6 threads, 2 kept
+        held = [asyncio.create_task(get(url)) for url in OPEN_ENDED[:4]]
         await asyncio.sleep(0.05)
-        refused = [await asyncio.wait_for(get(url), 5) for url in OPEN_ENDED[4:]]
+        waiting = [asyncio.create_task(get(url)) for url in OPEN_ENDED[4:12]]
+        await asyncio.sleep(0.05)
+        beyond = await asyncio.gather(*(get(url) for url in OPEN_ENDED[12:]))
+        timed_out = await asyncio.gather(*waiting)
         passing = [asyncio.create_task(get(url)) for url in BOUNDED]
+        served_next = asyncio.create_task(get(OPEN_ENDED[12]))
+        await asyncio.sleep(0.05)
         release.set()
-        return [await task for task in held], refused, [await task for task in passing]
+        return (await asyncio.gather(*held), beyond, timed_out, await served_next, await asyncio.gather(*passing))
 
-    held, refused, passing = asyncio.run(visit())
-    assert held == [200] * 4
-    assert refused == [429] * len(OPEN_ENDED[4:])
-    assert passing == [200] * len(BOUNDED)
+    held, beyond, timed_out, served_next, passing = asyncio.run(visit())
+    assert [status for status, _ in held] == [200] * 4
+    assert [status for status, _ in beyond] == [429] * len(OPEN_ENDED[12:])
+    assert max(seconds for _, seconds in beyond) < 0.2  # at once
+    assert [status for status, _ in timed_out] == [429] * 8
+    assert min(seconds for _, seconds in timed_out) >= 0.25  # after waiting
+    assert served_next[0] == 200
+    assert [status for status, _ in passing] == [200] * len(BOUNDED)
 
 
 # --- the project's own pages and queries under the limits ------------------------------------
