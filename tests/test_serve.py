@@ -842,8 +842,8 @@ def datasette_on(database, metadata=None, mutable=False, extra_args=()):
     return lambda path: asyncio.run(instance.client.get(path))
 
 
-def sql_run_for(instance, path):
-    """The SQL Datasette runs to answer `path`."""
+def statements_run_for(instance, path):
+    """(SQL, parameters) of each statement Datasette runs to answer `path`."""
     from datasette.tracer import capture_traces
 
     async def visit():
@@ -851,8 +851,13 @@ def sql_run_for(instance, path):
         with capture_traces(traces):
             response = await instance.client.get(path)
         assert response.status_code == 200, path
-        return [trace["sql"] for trace in traces if trace["type"] == "sql"]
+        return [(trace["sql"], trace.get("params")) for trace in traces if trace["type"] == "sql"]
     return asyncio.run(visit())
+
+
+def sql_run_for(instance, path):
+    """The SQL Datasette runs to answer `path`."""
+    return [sql for sql, _ in statements_run_for(instance, path)]
 
 
 def test_unfiltered_table_pages_count_no_rows(built_db):
@@ -866,19 +871,6 @@ def test_unfiltered_table_pages_count_no_rows(built_db):
         assert any("facet_counts" in sql for sql in statements), path
         assert not [sql for sql in statements if "count(*)" in sql.lower()], path
     assert any("count(*)" in sql.lower() for sql in sql_run_for(instance, "/papers/papers?tier=oral"))
-
-
-def statements_run_for(instance, path):
-    """(SQL, parameters) of each statement Datasette runs to answer `path`."""
-    from datasette.tracer import capture_traces
-
-    async def visit():
-        traces = []
-        with capture_traces(traces):
-            response = await instance.client.get(path)
-        assert response.status_code == 200, path
-        return [(trace["sql"], trace.get("params")) for trace in traces if trace["type"] == "sql"]
-    return asyncio.run(visit())
 
 
 def facet_columns(config):
