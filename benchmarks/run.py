@@ -486,9 +486,10 @@ def pages(terms: dict, database: Path) -> dict[str, str]:
         paper = conn.execute("SELECT paper_id FROM listings ORDER BY paper_id LIMIT 1").fetchone()[0]
         snapshot = conn.execute("SELECT snapshot_date FROM sources WHERE snapshot_date IS NOT NULL LIMIT 1").fetchone()[0]
         organization = (conn.execute("SELECT handle FROM organizations LIMIT 1").fetchone() or ["adobe"])[0]
-        commonest = {(table, column): value for table, column, value in conn.execute(
-            "SELECT table_name, column_name, value FROM facet_counts WHERE value IS NOT NULL"
-            " GROUP BY table_name, column_name HAVING count = max(count)")}
+        # SQLite takes a bare column from the row max() picked
+        commonest = {(table, column): value for table, column, value, _ in conn.execute(
+            "SELECT table_name, column_name, value, max(count) FROM facet_counts WHERE value IS NOT NULL"
+            " GROUP BY table_name, column_name")}
     q = urllib.parse.quote_plus
     # Facet clicks, each on the value with the most rows: the largest filtered sets to count.
     one_facet = urllib.parse.urlencode({"source_count": commonest["papers", "source_count"]})
@@ -630,7 +631,8 @@ def attack_lines(results: dict) -> list[str]:
 
 
 def attack_table(attack: dict) -> list[str]:
-    lines = [f"Under an attack mix ({len(ATTACKS)} hostile SQL queries, a 120 kB search, bad parameters, from "
+    lines = [f"Under an attack mix ({len(ATTACKS)} hostile SQL queries, a 120 kB search, bad parameters, "
+             f"{len(SLOW_WITHOUT_SQL)} slow requests without SQL (SLOW_WITHOUT_SQL), from "
              f"{attack['attackers']} clients without pause): answers {attack['attack_statuses']} (status: count), "
              f"server peak memory {attack['server_peak_rss_mib']} MiB (all its processes), alive afterwards: "
              f"{attack['server_alive_after']}.", "",

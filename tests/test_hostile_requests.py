@@ -429,21 +429,13 @@ BOUNDED = [
 ]
 
 
-def served_as_configured(database):
-    """A Datasette instance over the immutable file with metadata.yml and its settings."""
-    from datasette.app import Datasette
-
-    from papers_db.metadata import read_metadata
-
-    metadata, settings = read_metadata()
-    return Datasette(immutables=[str(database)], metadata=metadata, settings=settings)
-
-
 def test_requests_that_may_read_whole_tables_are_open_ended(built_db):
     # Expectations from sql/indexes.sql and metadata.yml: which columns lead a full index, which
     # are configured facets, which names are views or canned queries.
+    from test_serve import datasette_instance
+
     plugin = load_plugin()
-    instance = served_as_configured(built_db)
+    instance = datasette_instance(built_db)
 
     def open_ended(url):
         path, _, query = url.partition("?")
@@ -458,9 +450,11 @@ def test_open_ended_requests_beyond_their_threads_wait_briefly_and_others_pass(b
     # open-ended requests taken (6 threads, 2 kept), more of any kind wait for one, up to two per
     # slot and for the wait's limit (shortened here), then are refused; one more than that is
     # refused at once. A waiting request gets the first slot freed; bounded ones never wait.
+    from test_serve import datasette_instance
+
     plugin = load_plugin()
     plugin.OPEN_ENDED_WAIT_SECONDS = 0.3
-    instance = served_as_configured(built_db)
+    instance = datasette_instance(built_db)
     assert instance.setting("num_sql_threads") == 6
     release = asyncio.Event()
 

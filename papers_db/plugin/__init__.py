@@ -310,13 +310,13 @@ def precounted_facet_class():
             database = self.ds.get_database(self.database)
             if database.is_mutable or self.table is None:
                 return None
-            combined = [column for column in await table_columns_if_any(database, f"{self.table}_facet_combinations")
-                        if column != "count"]
+            combinations = f"{self.table}_facet_combinations"
+            combined = [column for column in await table_columns_if_any(database, combinations) if column != "count"]
             selection = self.facet_selection(combined)
             if selection is None:
                 return None
             if selection:
-                return await self.summed_combinations(database, combined, selection, columns)
+                return await self.summed_combinations(database, combinations, combined, selection, columns)
             if not await table_columns_if_any(database, "facet_counts"):
                 return None  # built before facet_counts existed
             rows = await database.execute(PRECOUNTED_SQL, {"table": self.table, "limit": self.get_facet_size() + 1})
@@ -336,17 +336,17 @@ def precounted_facet_class():
             for name, value in self.get_querystring_pairs():
                 if name in ROWS_KEPT_BY or name.startswith("_facet"):
                     continue
-                column, operation = name.rsplit("__", 1) if "__" in name else (name, "exact")
+                column, operation = filter_column_and_operation(name)
                 if operation != "exact" or column not in combined:
                     return None
                 if selection.setdefault(column, value) != value:
                     return None
             return selection
 
-        async def summed_combinations(self, database, combined, selection, columns):
+        async def summed_combinations(self, database, table, combined, selection, columns):
             """The counts of each facet column in `columns` over the rows `selection` keeps, summed
-            from the table's facet combinations, in Datasette's order."""
-            table = f"{self.table}_facet_combinations"
+            from the table's facet combinations (`table`, with the columns `combined`), in
+            Datasette's order."""
             where = " and ".join(f"{escape_sqlite(column)} = :p{number}" for number, column in enumerate(selection))
             parameters = {f"p{number}": value for number, value in enumerate(selection.values())}
             counted = {}
@@ -405,6 +405,12 @@ async def table_columns_if_any(database, table):
     if table not in known:
         known[table] = tuple(await database.table_columns(table)) if await database.table_exists(table) else ()
     return known[table]
+
+
+def filter_column_and_operation(name):
+    """A table page's filter argument as Datasette reads it: `column__operation`, or a bare
+    column for `exact`."""
+    return tuple(name.rsplit("__", 1)) if "__" in name else (name, "exact")
 
 
 def config_column(config):
@@ -792,7 +798,7 @@ def reads_unindexed_columns(indexed, facets, query):
         elif name.startswith("_"):
             continue
         else:
-            column, operation = name.rsplit("__", 1) if "__" in name else (name, "exact")
+            column, operation = filter_column_and_operation(name)
             if operation not in INDEXED_FILTERS:
                 return True
         if column not in indexed:
@@ -808,7 +814,7 @@ def table_page_columns(datasette, path):
     parts = path.split("/")
     if len(parts) != 3:
         return None
-    tables = leading_columns(datasette).get(tilde_decode(parts[1]))
+    tables = indexed_and_faceted_columns(datasette).get(tilde_decode(parts[1]))
     name = tilde_decode(parts[2])
     if tables is None:
         return None
@@ -817,15 +823,15 @@ def table_page_columns(datasette, path):
     return tables.get(name)
 
 
-_leading_columns = weakref.WeakKeyDictionary()
+_indexed_and_faceted_columns = weakref.WeakKeyDictionary()
 
 
-def leading_columns(datasette):
+def indexed_and_faceted_columns(datasette):
     """Per database route, per table and view, the columns that lead a full index (and the
     rowid's) and the facet columns metadata configures: read once per server process, from each
     file's schema, which an immutable file keeps. A partial index is left out, since it serves only
     queries that imply its condition."""
-    if datasette not in _leading_columns:
+    if datasette not in _indexed_and_faceted_columns:
         routes = {}
         for db in datasette.databases.values():
             if db.is_memory:
@@ -840,8 +846,8 @@ def leading_columns(datasette):
                 continue
             routes[db.route] = {name: (columns, configured_facets(datasette, db.name, name))
                                 for name, columns in indexed.items()}
-        _leading_columns[datasette] = routes
-    return _leading_columns[datasette]
+        _indexed_and_faceted_columns[datasette] = routes
+    return _indexed_and_faceted_columns[datasette]
 
 
 def configured_facets(datasette, database, table):
