@@ -16,6 +16,7 @@ import sqlite3
 import traceback
 import urllib.parse
 import weakref
+from typing import NamedTuple
 
 from datasette import hookimpl
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
@@ -709,10 +710,10 @@ def asgi_wrapper(datasette):
             query = query_parameters(scope)
             refusal = refused(scope, query)
             if refusal is None and not is_open_ended(datasette, scope["path"], query):
-                return await app(scope, receive, send)
+                return await from_the_first_row(datasette, app, scope, receive, send, query)
             if refusal is None and await open_ended.take():
                 try:
-                    return await app(scope, receive, send)
+                    return await from_the_first_row(datasette, app, scope, receive, send, query)
                 finally:
                     open_ended.give_back()
             status, title, message = refusal or open_ended.refusal()
@@ -726,6 +727,157 @@ def asgi_wrapper(datasette):
             await response.asgi_send(send)
         return bounded
     return wrap
+
+
+async def from_the_first_row(datasette, app, scope, receive, send, query):
+    """Answer a table page sorted by a column other than its key from a `_next` token before its
+    first row, and a streamed CSV of one page by page from such tokens.
+
+    Datasette 0.65 orders the first page of a sort by the column alone, so rows with equal values
+    come in whatever order SQLite reads them, while every next page orders them by primary key:
+    pages then repeated some rows and never showed others. Walking the bundled sources' 319
+    papers by `_sort_desc=max_upvotes` gave 21 of them, and a streamed CSV of a sorted table
+    pages the same way. From a token, the first page is ordered by the column and the key, as
+    every next page is."""
+    token = await first_row_token(datasette, scope, query)
+    if token is None:
+        return await app(scope, receive, send)
+    if scope["path"].endswith(".csv") and first_value(query, "_stream"):
+        # Datasette refuses _next in a stream: send its CSV pages, each from the next token.
+        return await stream_csv_pages(datasette, app, scope, send, query, token)
+    return await app(with_parameters(scope, query + [("_next", token)]), receive, send)
+
+
+async def first_row_token(datasette, scope, query):
+    """The `_next` token before the first row of a table page sorted by a column other than its
+    key, or None for any other request (one that has a token already, a view, an unknown sort)."""
+    if any(name == "_next" for name, _ in query):
+        return None
+    page = table_page(datasette, scope["path"])
+    if page is None or page.shape.keys is None:
+        return None
+    sort = first_value(query, "_sort")
+    sort_desc = first_value(query, "_sort_desc")
+    if not sort and not sort_desc:  # as Datasette falls back to the table's default sort
+        defaults = datasette.table_metadata(page.database, page.table)
+        sort, sort_desc = defaults.get("sort"), defaults.get("sort_desc")
+    column = sort or sort_desc
+    if (sort and sort_desc) or column not in page.shape.columns or is_unique_key(page.shape, column):
+        return None  # Datasette reports a wrong sort itself; a sort by key has no ties
+    if sort:
+        start = "$null"  # NULLs come first, then every value
+    else:
+        start = await greatest_value(datasette.get_database(page.database), page.table, column)
+    return ",".join([start] + [str(SMALLEST_KEY)] * len(page.shape.keys))
+
+
+def with_parameters(scope, query, path=None):
+    """The scope of the same request with these (name, value) parameters, at another path if given."""
+    changed = {**scope, "query_string": urllib.parse.urlencode(query).encode()}
+    if path is not None:
+        changed.update(path=path, raw_path=path.encode())
+    return changed
+
+
+async def stream_csv_pages(datasette, app, scope, send, query, token):
+    """A streamed CSV as Datasette streams it (max_returned_rows at a time, cut at max_csv_mb with
+    a last line saying so), made of Datasette's own CSV pages from each token, and each next token
+    from the same page as JSON."""
+    kept = [(name, value) for name, value in query if name not in ("_stream", "_next", "_size", "_header")]
+    header_off = first_value(query, "_header") == "off"
+    json_path = scope["path"][: -len(".csv")] + ".json"
+    limit = datasette.setting("max_csv_mb") * 2**20
+    sent = 0
+    first = True
+    while token:
+        page = kept + [("_size", "max"), ("_next", token)]
+        status, headers, body = await answered(
+            app, with_parameters(scope, page + ([("_header", "off")] if header_off or not first else [])))
+        if first:
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [(name, value) for name, value in headers if name.lower() != b"content-length"]})
+            if status != 200:
+                break
+        elif status != 200:
+            body, token = stopped(token, status), None
+        sent += len(body)
+        if limit and sent > limit:  # Datasette's own words when it stops at the limit
+            body, token = f"CSV contains more than {limit} bytes".encode(), None
+        await send({"type": "http.response.body", "body": body, "more_body": True})
+        first = False
+        if token:
+            status, _, page_json = await answered(
+                app, with_parameters(scope, page + [("_nofacet", "1"), ("_nocount", "1")], json_path))
+            next_token = next_page_token(page_json) if status == 200 else False
+            if next_token is False:
+                await send({"type": "http.response.body", "body": stopped(token, status), "more_body": True})
+            token = next_token
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def next_page_token(page_json):
+    """A JSON page's token for the page after it: None after the last, False if it has no token."""
+    try:
+        page = json.loads(page_json)
+        return page["next"] if isinstance(page, dict) and "next" in page else False
+    except ValueError:
+        return False
+
+
+def stopped(token, status):
+    """The last line of a stream cut short, as Datasette's own stream ends on a failed page: saying so."""
+    return f"Stopped: the page after {token} answered {status}\n".encode()
+
+
+async def answered(app, scope):
+    """(status, headers, body) of the app's whole answer to a GET."""
+    start, body = {}, []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def keep(message):
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            body.append(message.get("body", b""))
+
+    await app(scope, receive, keep)
+    return start.get("status", 500), start.get("headers", []), b"".join(body)
+
+
+def is_unique_key(shape, column):
+    return column == "rowid" or shape.keys == (column,)
+
+
+def first_value(query, name):
+    return next((value for key, value in query if key == name), None)
+
+
+# Below every key this build assigns (from 1), so `id > SMALLEST_KEY` keeps every row.
+SMALLEST_KEY = -(2**63)
+# Above every number and every text but one starting with U+10FFFF: used only where the greatest
+# value could not be read within the time limit.
+ABOVE_EVERY_TEXT = "\U0010ffff"
+_greatest_values = weakref.WeakKeyDictionary()
+
+
+async def greatest_value(db, table, column):
+    """The column's greatest value as a `_next` token component ("$null" for none), read once per
+    process: a descending page starts just past it."""
+    from datasette.utils import tilde_encode
+
+    known = _greatest_values.setdefault(db, {})
+    if (table, column) not in known:
+        try:
+            rows = await db.execute(f"select max({escape_sqlite(column)}) from {escape_sqlite(table)}")
+            value = rows.first()[0]
+        except Exception:  # QueryInterrupted on a huge unindexed column, or a file gone bad
+            value = ABOVE_EVERY_TEXT
+        if isinstance(value, bytes):
+            value = ABOVE_EVERY_TEXT  # no token holds a BLOB; none of this file's columns has one
+        known[(table, column)] = "$null" if value is None else tilde_encode(str(value))
+    return known[(table, column)]
 
 
 # Open-ended requests may run to the 1 s time limit on a large file, holding a SQL thread all
@@ -757,14 +909,14 @@ def is_open_ended(datasette, path, query):
     """Whether a request (its path and `query_parameters`) may make SQLite read most of a table,
     whatever page it is for. At a million papers each of these ran to the time limit: SQL a
     visitor wrote; a table page's search, and the search page's for a prefix (`e*`, 16.8 s
-    without the limit); on a table page, a filter or sort on a column no index leads (`abstract__contains=`,
-    `_sort_desc=title`) or a facet metadata.yml does not configure (`_facet=short_name`), and
-    any of those on a view, which has no index. A facet click and the default sorts are not:
-    every configured facet column leads an index (sql/indexes.sql)."""
+    without the limit); on a table page, a filter on a column no index leads (`abstract__contains=`),
+    a sort no index gives in order (`_sort_desc=title`), a facet metadata.yml does not configure
+    (`_facet=short_name`), and any of those on a view, which has no index. A facet click and the
+    default sorts are not: every configured facet column leads an index (sql/indexes.sql)."""
     if writes_its_own_sql(query) or searches_open_endedly(path, query):
         return True
-    columns = table_page_columns(datasette, path)
-    return columns is not None and reads_unindexed_columns(*columns, query)
+    page = table_page(datasette, path)
+    return page is not None and reads_unindexed_columns(page.shape, query)
 
 
 def searches_open_endedly(path, query):
@@ -782,56 +934,68 @@ def is_search_page(path):
     return path.rsplit("/", 1)[-1].split(".")[0] == SEARCH_QUERY
 
 
-def reads_unindexed_columns(indexed, facets, query):
+def reads_unindexed_columns(shape, query):
     """Whether a table or view page's filters or sorts (its `query_parameters`) name a column no
-    index of it leads (`indexed`) or filter in a way no index answers, or it asks for a facet
-    other than its configured `facets` (a facet counts every row it is given)."""
+    index of it leads, filter in a way no index answers, sort in an order no index gives (ties
+    by primary key included, as every sorted page is read: see from_the_first_row), or ask for a
+    facet other than its configured ones (a facet counts every row it is given)."""
     for name, value in query:
         if name in FACET_PARAMETERS:
-            if value not in facets:
+            if value not in shape.facets:
                 return True
-            continue
-        if name in ("_sort", "_sort_desc"):
-            column = value
+        elif name in ("_sort", "_sort_desc"):
+            if value and (value, name == "_sort_desc") not in shape.ordered:
+                return True
         elif name == "_through":  # a filter through another table, by a join no index may serve
             return True
-        elif name.startswith("_"):
-            continue
-        else:
+        elif not name.startswith("_"):
             column, operation = filter_column_and_operation(name)
-            if operation not in INDEXED_FILTERS:
+            if operation not in INDEXED_FILTERS or column not in shape.indexed:
                 return True
-        if column not in indexed:
-            return True
     return False
 
 
-def table_page_columns(datasette, path):
-    """For the path of a table or view page (`/database/table`, any format), the columns that lead
-    an index of it (none for a view) and its configured facet columns; None for any other page."""
+class TableShape(NamedTuple):
+    """What the limits and the first page of a sort need to know of a table or view."""
+
+    columns: frozenset  # its columns, rowid included for a table
+    indexed: frozenset  # columns that lead a full index (and the primary key's, rowid): filters
+    ordered: frozenset  # (column, descending) sorts an index gives in order, ties by primary key
+    facets: frozenset  # the facet columns metadata.yml configures
+    keys: tuple | None  # its integer primary key (("rowid",) if it has none); None for a view or other keys
+
+
+class TablePage(NamedTuple):
+    database: str
+    table: str
+    shape: TableShape
+
+
+def table_page(datasette, path):
+    """The table or view of a table or view page's path (`/database/table`, any format), or None
+    for any other page."""
     from datasette.utils import tilde_decode
 
     parts = path.split("/")
     if len(parts) != 3:
         return None
-    tables = indexed_and_faceted_columns(datasette).get(tilde_decode(parts[1]))
-    name = tilde_decode(parts[2])
-    if tables is None:
+    database = table_shapes(datasette).get(tilde_decode(parts[1]))
+    if database is None:
         return None
-    if name not in tables and "." in name:  # papers.json
-        name = name.rsplit(".", 1)[0]
-    return tables.get(name)
+    name, tables = database
+    table = tilde_decode(parts[2])
+    if table not in tables and "." in table:  # papers.json
+        table = table.rsplit(".", 1)[0]
+    return TablePage(name, table, tables[table]) if table in tables else None
 
 
-_indexed_and_faceted_columns = weakref.WeakKeyDictionary()
+_table_shapes = weakref.WeakKeyDictionary()
 
 
-def indexed_and_faceted_columns(datasette):
-    """Per database route, per table and view, the columns that lead a full index (and the
-    rowid's) and the facet columns metadata configures: read once per server process, from each
-    file's schema, which an immutable file keeps. A partial index is left out, since it serves only
-    queries that imply its condition."""
-    if datasette not in _indexed_and_faceted_columns:
+def table_shapes(datasette):
+    """Per database route, its name and the TableShape of each table and view: read once per
+    server process, from each file's schema, which an immutable file keeps."""
+    if datasette not in _table_shapes:
         routes = {}
         for db in datasette.databases.values():
             if db.is_memory:
@@ -839,15 +1003,15 @@ def indexed_and_faceted_columns(datasette):
             try:
                 conn = db.connect()
                 try:
-                    indexed = schema_leading_columns(conn)
+                    shapes = schema_shapes(conn)
                 finally:
                     conn.close()
             except sqlite3.Error:  # not a readable database: Datasette's own pages say so
                 continue
-            routes[db.route] = {name: (columns, configured_facets(datasette, db.name, name))
-                                for name, columns in indexed.items()}
-        _indexed_and_faceted_columns[datasette] = routes
-    return _indexed_and_faceted_columns[datasette]
+            routes[db.route] = (db.name, {name: shape._replace(facets=configured_facets(datasette, db.name, name))
+                                          for name, shape in shapes.items()})
+        _table_shapes[datasette] = routes
+    return _table_shapes[datasette]
 
 
 def configured_facets(datasette, database, table):
@@ -855,18 +1019,35 @@ def configured_facets(datasette, database, table):
     return frozenset(facet if isinstance(facet, str) else next(iter(facet.values()), None) for facet in facets)
 
 
-def schema_leading_columns(conn):
-    leading = {}
+def schema_shapes(conn):
+    """The TableShape of each table and view, facets left empty. A partial index is left out,
+    since it serves only queries that imply its condition."""
+    shapes = {}
     for name, kind in conn.execute("select name, type from sqlite_master where type in ('table', 'view')").fetchall():
-        columns = set()
-        if kind == "table":
-            columns = {"rowid"} | {column for column, pk in conn.execute(
-                "select name, pk from pragma_table_info(?)", [name]) if pk == 1}
-            columns |= {column for (column,) in conn.execute(
-                "select (select name from pragma_index_info(indexes.name) where seqno = 0)"
-                " from pragma_index_list(?) as indexes where indexes.partial = 0", [name]) if column}
-        leading[name] = frozenset(columns)
-    return leading
+        info = conn.execute("select name, type, pk from pragma_table_info(?) order by pk", [name]).fetchall()
+        columns = {column for column, _, _ in info}
+        if kind == "view":
+            shapes[name] = TableShape(frozenset(columns), frozenset(), frozenset(), frozenset(), None)
+            continue
+        keys = tuple(column for column, _, pk in info if pk)
+        integer_keys = all(kind.upper() == "INTEGER" for _, kind, pk in info if pk)
+        keys = (keys or ("rowid",)) if integer_keys else None
+        indexed = {"rowid", *(keys or ())}
+        # A single key has no ties: the table gives its order either way.
+        unique = keys if keys and len(keys) == 1 else ()
+        ordered = {(key, descending) for key in ("rowid", *unique) for descending in (False, True)}
+        for (index,) in conn.execute("select name from pragma_index_list(?) where partial = 0", [name]).fetchall():
+            key_columns = conn.execute(
+                'select name, "desc" from pragma_index_xinfo(?) where key = 1 order by seqno', [index]).fetchall()
+            if not key_columns or key_columns[0][0] is None:  # an index on an expression
+                continue
+            indexed.add(key_columns[0][0])
+            # (c), (c DESC) or (c, id): its rows come in c's order, ties by the rowid, ascending.
+            if len(key_columns) == 1 or (unique and key_columns[1][0] == unique[0] and not key_columns[1][1]):
+                ordered.add((key_columns[0][0], bool(key_columns[0][1])))
+        shapes[name] = TableShape(frozenset(columns | {"rowid"}), frozenset(indexed), frozenset(ordered),
+                                  frozenset(), keys)
+    return shapes
 
 
 class OpenEndedSlots:
