@@ -31,7 +31,10 @@ In one run, on one corpus (generated first if missing):
   hostile requests (ATTACKS) from two clients, then from --flood-clients (more than the server's
   SQL threads), what the attacks were answered, and the server's peak memory;
 - bytes: every table and index (dbstat), and the full-text index against a bare FTS5 table over
-  the same text.
+  the same text;
+- paging: every page of the papers table (newest first, 1,000 ids a page) followed by its
+  next-page links, and the same as a streamed CSV: seconds, the slowest page, and whether the
+  ids came each once in SQLite's own order (`order by first_published_on desc, id`).
 
 Figures go to benchmarks/results/<papers>.json (the targets' ratios under fixed keys: see
 `ratios`) and a table in benchmarks/RESULTS.md.
@@ -429,6 +432,55 @@ def measure_under_attack(database: Path, normal: dict[str, str], clients: int, c
     }
 
 
+PAGED_JSON = "/papers/papers.json?_size=max&_col=id&_nofacet=1&_nocount=1"
+STREAMED_CSV = "/papers/papers.csv?_stream=on&_col=id"
+
+
+def measure_paging(port: int, database: Path) -> dict:
+    """Every page of the papers table by its next-page links, and its streamed CSV, against the
+    ids in SQLite's own order."""
+    with sqlite3.connect(database) as conn:
+        expected = [id for (id,) in conn.execute("select id from papers order by first_published_on desc, id")]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+
+    def get(path: str) -> bytes:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path} answered {response.status}: {body[:200]!r}")
+        return body
+
+    walked, slowest, pages, started = [], 0.0, 0, time.perf_counter()
+    path = PAGED_JSON
+    while path:
+        page_started = time.perf_counter()
+        page = json.loads(get(path))
+        slowest = max(slowest, time.perf_counter() - page_started)
+        walked += [row[0] for row in page["rows"]]
+        pages += 1
+        path = page["next_url"] and urllib.parse.urlsplit(page["next_url"])._replace(scheme="", netloc="").geturl()
+    json_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    streamed = [int(line.split(",")[0]) for line in get(STREAMED_CSV).decode().splitlines()[1:]]
+    return {"papers": len(expected),
+            "json_pages": {"pages": pages, "rows": len(walked), "in_order": walked == expected,
+                           "seconds": round(json_seconds, 1), "slowest_page_ms": round(slowest * 1000, 1)},
+            "csv_stream": {"rows": len(streamed), "in_order": streamed == expected,
+                           "seconds": round(time.perf_counter() - started, 1)}}
+
+
+def paging_lines(results: dict) -> list[str]:
+    if "paging" not in results:
+        return []
+    paging = results["paging"]
+    walked, streamed = paging["json_pages"], paging["csv_stream"]
+    return [f"Paging through all {paging['papers']:,} papers newest first: `{PAGED_JSON}` by its next-page links, "
+            f"{walked['pages']:,} pages, {walked['rows']:,} rows, each once in order: {walked['in_order']}, in "
+            f"{walked['seconds']} s (slowest page {walked['slowest_page_ms']} ms); `{STREAMED_CSV}`: "
+            f"{streamed['rows']:,} rows, each once in order: {streamed['in_order']}, in {streamed['seconds']} s.", ""]
+
+
 def database_bytes(database: Path) -> dict:
     """Bytes per table and index (SQLite's dbstat), the FTS index's shadow tables together, and a
     bare FTS5 table over the same text (one that stores its own copy) for comparison."""
@@ -605,7 +657,7 @@ def write_results_table(all_results: list[dict]) -> None:
         for name, figures in results["pages"].items():
             lines.append(f"| {name} | {figures['requests']} | {figures['errors']} | {figures['p50_ms']} | "
                          f"{figures['p95_ms']} | {figures.get('alone_p50_ms', '')} |")
-        lines += ["", *target_lines(results), *attack_lines(results), *size_lines(results)]
+        lines += ["", *target_lines(results), *paging_lines(results), *attack_lines(results), *size_lines(results)]
     notes = BENCHMARKS / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text(encoding="utf-8")]
@@ -720,6 +772,8 @@ def main() -> None:
         # What each page costs the server with nobody else asking: where a page's time goes.
         alone = load(port, list(named.values()), 1, ALONE_REQUESTS)
         figures = load(port, list(named.values()), args.clients, args.requests)
+        print("paging through the papers table ...", flush=True)
+        paging = measure_paging(port, database)
     print("throughput with one worker and one per core ...", flush=True)
     scaling = measure_scaling(database, {name: named[name] for name in ("no SQL: /-/versions.json", "search: rare word")},
                               args.scaling_clients, args.scaling_seconds)
@@ -749,6 +803,7 @@ def main() -> None:
         "under_attack": under_attack,
         "under_flood": under_flood,
         "sizes": sizes,
+        "paging": paging,
     }
     results.update(ratios(results))
     RESULTS.mkdir(exist_ok=True)
