@@ -1130,3 +1130,74 @@ def test_a_streamed_csv_of_a_sorted_table_has_every_row_once(built_db):
     assert [row[0] for row in streamed[1:]] == papers
     streamed = list(csv.reader(io.StringIO(get("/papers/listings.csv?_stream=on&_sort_desc=upvotes&_col=id").text)))
     assert [row[0] for row in streamed[1:]] == listings
+
+
+def test_a_streamed_csv_follows_datasettes_settings_and_stops_at_its_size_limit(built_db, tmp_path):
+    refusing = datasette_on(built_db, extra_args=["--setting", "allow_csv_stream", "off"])
+    response = refusing("/papers/papers.csv?_stream=on")
+    assert response.status_code == 400 and "CSV streaming is disabled" in response.text
+    # max_csv_mb counts MiB: 5,000 more characters in each of the 319 abstracts make 1.6 MB.
+    database = tmp_path / "papers.db"
+    shutil.copy(built_db, database)
+    with sqlite3.connect(database) as conn:
+        conn.execute("update papers set abstract = abstract || printf('%.5000c', 'x')")
+    whole = datasette_on(database, extra_args=["--setting", "max_returned_rows", "30"])("/papers/papers.csv?_size=max")
+    limited = datasette_on(database, extra_args=["--setting", "max_returned_rows", "30", "--setting", "max_csv_mb", "1"])
+    streamed = limited("/papers/papers.csv?_stream=on&_dl=1")
+    assert streamed.headers["content-disposition"] == 'attachment; filename="papers.csv"'
+    lines = streamed.text.splitlines()
+    assert lines[-1] == f"CSV contains more than {2**20} bytes"
+    assert len(streamed.content) <= 2**20 + 100 and lines[0] == whole.text.splitlines()[0]
+
+
+def test_a_streamed_csv_stops_when_its_client_goes(built_db):
+    # The plugin's stream, on the real app, with a client that hangs up once the first rows
+    # arrive: of the 11 pages (319 papers, 30 a page) it asks Datasette for one or two.
+    from test_hostile_requests import load_plugin
+
+    plugin = load_plugin()
+    instance = datasette_instance(built_db, extra_args=["--setting", "max_returned_rows", "30"])
+    app = instance.app()
+    asked = []
+
+    async def counting_app(scope, receive, send):
+        asked.append(scope["path"])
+        await app(scope, receive, send)
+
+    async def stream():
+        first_rows = asyncio.Event()
+        requested = []
+
+        async def receive():  # the request once, then (as a server does) nothing until the client goes
+            if not requested:
+                requested.append(True)
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await first_rows.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            if message["type"] == "http.response.body" and message.get("body"):
+                first_rows.set()
+        scope = {"type": "http", "method": "GET", "path": "/papers/papers.csv", "raw_path": b"/papers/papers.csv",
+                 "query_string": b"_stream=on", "headers": [], "scheme": "http", "server": ("localhost", 80),
+                 "root_path": ""}
+        query = plugin.query_parameters(scope)
+        await instance.invoke_startup()
+        await plugin.from_the_first_row(instance, counting_app, scope, receive, send, query)
+
+    asyncio.run(stream())
+    assert asked and asked.count("/papers/papers.csv") <= 2
+
+
+def test_a_descending_first_page_of_a_file_that_may_change_starts_above_its_greatest_value(built_db, tmp_path):
+    # A file served as one that may change (plain `datasette papers.db`) is read for the
+    # column's greatest value on every first page: a paper upvoted past every other shows first.
+    database = tmp_path / "papers.db"
+    shutil.copy(built_db, database)
+    get = datasette_on(database, mutable=True)
+    first = get("/papers/papers.json?_sort_desc=max_upvotes&_size=3&_shape=objects&_col=max_upvotes").json()["rows"]
+    with sqlite3.connect(database) as conn:
+        paper = conn.execute("select id from papers where max_upvotes is null limit 1").fetchone()[0]
+        conn.execute("update papers set max_upvotes = ? where id = ?", [first[0]["max_upvotes"] + 1000, paper])
+    again = get("/papers/papers.json?_sort_desc=max_upvotes&_size=3&_shape=objects&_col=max_upvotes").json()["rows"]
+    assert again[0]["id"] == paper and again[1:] == first[:2]

@@ -742,9 +742,9 @@ async def from_the_first_row(datasette, app, scope, receive, send, query):
     token = await first_row_token(datasette, scope, query)
     if token is None:
         return await app(scope, receive, send)
-    if scope["path"].endswith(".csv") and first_value(query, "_stream"):
+    if scope["path"].endswith(".csv") and first_value(query, "_stream") and datasette.setting("allow_csv_stream"):
         # Datasette refuses _next in a stream: send its CSV pages, each from the next token.
-        return await stream_csv_pages(datasette, app, scope, send, query, token)
+        return await stream_csv_pages(datasette, app, scope, receive, send, query, token)
     return await app(with_parameters(scope, query + [("_next", token)]), receive, send)
 
 
@@ -779,32 +779,49 @@ def with_parameters(scope, query, path=None):
     return changed
 
 
-async def stream_csv_pages(datasette, app, scope, send, query, token):
+async def stream_csv_pages(datasette, app, scope, receive, send, query, token):
     """A streamed CSV as Datasette streams it (max_returned_rows at a time, cut at max_csv_mb with
     a last line saying so), made of Datasette's own CSV pages from each token, and each next token
-    from the same page as JSON."""
+    from the same page as JSON. It stops when the client goes: at a million papers the whole
+    stream is a minute of queries."""
+    gone = asyncio.Event()
+
+    async def watch_for_disconnect():
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    watcher = asyncio.create_task(watch_for_disconnect())
+    try:
+        await send_csv_pages(datasette, app, scope, send, query, token, gone)
+    finally:
+        watcher.cancel()
+
+
+async def send_csv_pages(datasette, app, scope, send, query, token, gone):
     kept = [(name, value) for name, value in query if name not in ("_stream", "_next", "_size", "_header")]
     header_off = first_value(query, "_header") == "off"
     json_path = scope["path"][: -len(".csv")] + ".json"
     limit = datasette.setting("max_csv_mb") * 2**20
     sent = 0
-    first = True
-    while token:
+    started = False
+    while token and not gone.is_set():
         page = kept + [("_size", "max"), ("_next", token)]
         status, headers, body = await answered(
-            app, with_parameters(scope, page + ([("_header", "off")] if header_off or not first else [])))
-        if first:
+            app, with_parameters(scope, page + ([("_header", "off")] if header_off or started else [])))
+        if not started:  # the first page's status and headers (content type, a download's name)
             await send({"type": "http.response.start", "status": status,
                         "headers": [(name, value) for name, value in headers if name.lower() != b"content-length"]})
-            if status != 200:
-                break
+            started = True
+            if status != 200:  # Datasette's error page, as it would answer
+                await send({"type": "http.response.body", "body": body, "more_body": False})
+                return
         elif status != 200:
             body, token = stopped(token, status), None
         sent += len(body)
         if limit and sent > limit:  # Datasette's own words when it stops at the limit
             body, token = f"CSV contains more than {limit} bytes".encode(), None
         await send({"type": "http.response.body", "body": body, "more_body": True})
-        first = False
         if token:
             status, _, page_json = await answered(
                 app, with_parameters(scope, page + [("_nofacet", "1"), ("_nocount", "1")], json_path))
@@ -812,7 +829,8 @@ async def stream_csv_pages(datasette, app, scope, send, query, token):
             if next_token is False:
                 await send({"type": "http.response.body", "body": stopped(token, status), "more_body": True})
             token = next_token
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
+    if started:
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def next_page_token(page_json):
@@ -864,11 +882,12 @@ _greatest_values = weakref.WeakKeyDictionary()
 
 async def greatest_value(db, table, column):
     """The column's greatest value as a `_next` token component ("$null" for none), read once per
-    process: a descending page starts just past it."""
+    process from an immutable file (each time from one that may change): a descending page starts
+    just past it."""
     from datasette.utils import tilde_encode
 
     known = _greatest_values.setdefault(db, {})
-    if (table, column) not in known:
+    if (table, column) not in known or db.is_mutable:
         try:
             rows = await db.execute(f"select max({escape_sqlite(column)}) from {escape_sqlite(table)}")
             value = rows.first()[0]
