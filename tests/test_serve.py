@@ -1104,7 +1104,8 @@ def test_walking_a_sorted_table_page_by_page_shows_every_row_once_in_order(serve
     with sqlite3.connect(built_db) as conn:
         info = conn.execute("select name, pk from pragma_table_info(?)", [table]).fetchall()
         keys = ", ".join(name for name, pk in sorted(info, key=lambda column: column[1]) if pk)
-        sorts = [("", metadata.get("sort") or metadata.get("sort_desc"), "sort_desc" in metadata)]
+        default = (metadata.get("sort") or metadata.get("sort_desc"), "sort_desc" in metadata)
+        sorts = [("", *default), ("&_next=", *default)]  # a blank _next is no token
         sorts += [(f"&{way}={name}", name, way == "_sort_desc") for name, _ in info for way in ("_sort", "_sort_desc")]
         expected = {}
         for parameter, column, descending in sorts:

@@ -745,13 +745,14 @@ async def from_the_first_row(datasette, app, scope, receive, send, query):
     if scope["path"].endswith(".csv") and first_value(query, "_stream") and datasette.setting("allow_csv_stream"):
         # Datasette refuses _next in a stream: send its CSV pages, each from the next token.
         return await stream_csv_pages(datasette, app, scope, receive, send, query, token)
-    return await app(with_parameters(scope, query + [("_next", token)]), receive, send)
+    kept = [(name, value) for name, value in query if name != "_next"]  # a blank one, which Datasette ignores
+    return await app(with_parameters(scope, kept + [("_next", token)]), receive, send)
 
 
 async def first_row_token(datasette, scope, query):
     """The `_next` token before the first row of a table page sorted by a column other than its
     key, or None for any other request (one that has a token already, a view, an unknown sort)."""
-    if any(name == "_next" for name, _ in query):
+    if any(name == "_next" and value for name, value in query):
         return None
     page = table_page(datasette, scope["path"])
     if page is None or page.shape.keys is None:
@@ -787,9 +788,13 @@ async def stream_csv_pages(datasette, app, scope, receive, send, query, token):
     gone = asyncio.Event()
 
     async def watch_for_disconnect():
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        gone.set()
+        message = await receive()
+        while message["type"] == "http.request" and message.get("more_body"):
+            message = await receive()
+        if message["type"] != "http.disconnect":  # the request, read: a server's next message is the client going
+            message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
 
     watcher = asyncio.create_task(watch_for_disconnect())
     try:
