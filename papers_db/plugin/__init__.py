@@ -8,6 +8,7 @@ package is not installed (`datasette publish`). It imports nothing from papers_d
 """
 
 import asyncio
+import collections
 import functools
 import html
 import json
@@ -296,12 +297,39 @@ def precounted_facet_class():
             configs = self.get_configs()
             if not configs:
                 return [], []
-            counted = await self.counted_at_build([config_column(config) for config in configs])
-            if counted is None or not all(config_column(config) in counted for config in configs):
-                results, timed_out = await super().facet_results()
-                return [as_column_facet(result) for result in results], timed_out
+            columns = list(dict.fromkeys(config_column(config) for config in configs))
+            counted = await self.counted_at_build(columns)
+            timed_out = []
+            if counted is None or not all(column in counted for column in columns):
+                counted, timed_out = await self.counted_live(columns)
             facet_size = self.get_facet_size()
-            return [await self.facet_info(config, counted[config_column(config)], facet_size) for config in configs], []
+            return [await self.facet_info(config, counted[config_column(config)], facet_size)
+                    for config in configs if config_column(config) in counted], timed_out
+
+        async def counted_live(self, columns):
+            """({column: rows} in Datasette's order, []) counted from the page's rows in one pass,
+            grouped by every facet column at once; ({}, columns) if that ran out of time.
+            ColumnFacet reads the rows once per facet, each up to facet_time_limit_ms: at a
+            million papers `_search=model` spent four 400 ms time-outs."""
+            from datasette.database import QueryInterrupted
+
+            grouped = ", ".join(escape_sqlite(column) for column in columns)
+            try:
+                rows = await self.ds.execute(
+                    self.database, f"select {grouped}, count(*) from ({self.sql}) group by {grouped}", self.params,
+                    truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms") * len(columns))
+            except QueryInterrupted:
+                return {}, columns
+            counted = {}
+            for position, column in enumerate(columns):
+                counts = collections.Counter()
+                for row in rows.rows:
+                    if row[position] is not None:  # Datasette's facets leave NULL out
+                        counts[row[position]] += row[-1]
+                in_order = sorted(counts.items(), key=lambda item: (-item[1], sqlite_order(item[0])))
+                counted[column] = [{"value": value, "count": count}
+                                   for value, count in in_order[:self.get_facet_size() + 1]]
+            return counted, []
 
         async def counted_at_build(self, columns):
             """{column: [{"value": ..., "count": ...}, ...]}, the first facet_size + 1 values of
@@ -365,7 +393,9 @@ def precounted_facet_class():
             """The facet as ColumnFacet.facet_results gives it for these counted rows."""
             column = config_column(config)
             shown = rows[:facet_size]
-            expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, [row["value"] for row in shown])
+            expanded = {}
+            if self.table:  # a query page's facet has no foreign keys to label
+                expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, [row["value"] for row in shown])
             return {
                 "name": column,
                 "type": "column",
@@ -412,6 +442,11 @@ def filter_column_and_operation(name):
     """A table page's filter argument as Datasette reads it: `column__operation`, or a bare
     column for `exact`."""
     return tuple(name.rsplit("__", 1)) if "__" in name else (name, "exact")
+
+
+def sqlite_order(value):
+    """A sort key ordering values as SQLite does: numbers, then text, then BLOBs."""
+    return (isinstance(value, str) + 2 * isinstance(value, bytes), value)
 
 
 def config_column(config):
