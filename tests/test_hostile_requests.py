@@ -400,7 +400,7 @@ OPEN_ENDED = [
     "/papers/papers?_facet=short_name",  # not a configured facet: counts every row
     "/papers/papers?cross_listed=1",  # not a column: Datasette reports it, the limit counts it
     "/papers/papers?_sort=listings_count",  # led only by a partial index (papers_cross_listed)
-    "/papers/papers?_sort=max_upvotes",  # its index is most upvoted first: ties would be sorted
+    "/papers/related_papers?rank=3",  # the second column of a two-column key leads no index
     "/papers/papers.json?_sort=tier",  # papers_facet_tier lists a tier's papers by date, not id
     "/papers/listings?_sort_desc=source_id",  # listings_facet_source_id: by id, ascending only
     "/papers/listings?listed_title__startswith=A",
@@ -419,6 +419,7 @@ BOUNDED = [
     "/papers/papers?tier__isnull=1",
     "/papers/papers?_sort_desc=max_upvotes",
     "/papers/papers?_sort_desc=first_published_on",
+    "/papers/papers?_sort=max_upvotes",
     "/papers/listings.csv?_sort=source_id&_stream=on",
     "/papers/listings?_sort_desc=upvotes&_sort=",
     "/papers/papers?_sort=first_published_on&_col=title",

@@ -300,6 +300,12 @@ def precounted_facet_class():
             columns = list(dict.fromkeys(config_column(config) for config in configs))
             counted = await self.counted_at_build(columns)
             timed_out = []
+            if (counted is None or not all(column in counted for column in columns)) and any(
+                    config["source"] != "metadata" for config in configs):
+                # A visitor's own facet may have a value a row (`_facet_precounted=id`): grouped
+                # with the others, every combination would come back to Python.
+                results, timed_out = await super().facet_results()
+                return [as_column_facet(result) for result in results], timed_out
             if counted is None or not all(column in counted for column in columns):
                 counted, timed_out = await self.counted_live(columns)
             facet_size = self.get_facet_size()
@@ -786,11 +792,13 @@ async def from_the_first_row(datasette, app, scope, receive, send, query):
 
 async def first_row_token(datasette, scope, query):
     """The `_next` token before the first row of a table page sorted by a column other than its
-    key, or None for any other request (one that has a token already, a view, an unknown sort)."""
-    if any(name == "_next" and value for name, value in query):
-        return None
+    key, or None for any other request (one at a later page, a view, an unknown sort). A first
+    page's own links carry its token (the export form too, whose stream refuses one): a
+    token before the first row counts as none."""
     page = table_page(datasette, scope["path"])
     if page is None or page.shape.keys is None:
+        return None
+    if any(name == "_next" and value and not is_first_row_token(value, page.shape.keys) for name, value in query):
         return None
     sort = first_value(query, "_sort")
     sort_desc = first_value(query, "_sort_desc")
@@ -804,7 +812,13 @@ async def first_row_token(datasette, scope, query):
         start = "$null"  # NULLs come first, then every value
     else:
         start = await greatest_value(datasette.get_database(page.database), page.table, column)
+        if start is None:
+            return None
     return ",".join([start] + [str(SMALLEST_KEY)] * len(page.shape.keys))
+
+
+def is_first_row_token(token, keys):
+    return token.split(",")[-len(keys):] == [str(SMALLEST_KEY)] * len(keys)
 
 
 def with_parameters(scope, query, path=None):
@@ -839,13 +853,18 @@ async def stream_csv_pages(datasette, app, scope, receive, send, query, token):
 
 
 async def send_csv_pages(datasette, app, scope, send, query, token, gone):
-    kept = [(name, value) for name, value in query if name not in ("_stream", "_next", "_size", "_header")]
+    head = scope["method"] == "HEAD"
+    # _trace would wrap each page in its own HTML
+    kept = [(name, value) for name, value in query if name not in ("_stream", "_next", "_size", "_header", "_trace")]
     header_off = first_value(query, "_header") == "off"
     json_path = scope["path"][: -len(".csv")] + ".json"
     limit = datasette.setting("max_csv_mb") * 2**20
     sent = 0
     started = False
+    seen = set()
+    scope = {**scope, "method": "GET"}  # a HEAD's pages would have no body to read a token from
     while token and not gone.is_set():
+        seen.add(token)
         page = kept + [("_size", "max"), ("_next", token)]
         status, headers, body = await answered(
             app, with_parameters(scope, page + ([("_header", "off")] if header_off or started else [])))
@@ -853,11 +872,13 @@ async def send_csv_pages(datasette, app, scope, send, query, token, gone):
             await send({"type": "http.response.start", "status": status,
                         "headers": [(name, value) for name, value in headers if name.lower() != b"content-length"]})
             started = True
+            if head:
+                break
             if status != 200:  # Datasette's error page, as it would answer
                 await send({"type": "http.response.body", "body": body, "more_body": False})
                 return
         elif status != 200:
-            body, token = stopped(token, status), None
+            body, token = stopped(token, f"answered {status}"), None
         sent += len(body)
         if limit and sent > limit:  # Datasette's own words when it stops at the limit
             body, token = f"CSV contains more than {limit} bytes".encode(), None
@@ -867,7 +888,11 @@ async def send_csv_pages(datasette, app, scope, send, query, token, gone):
                 app, with_parameters(scope, page + [("_nofacet", "1"), ("_nocount", "1")], json_path))
             next_token = next_page_token(page_json) if status == 200 else False
             if next_token is False:
-                await send({"type": "http.response.body", "body": stopped(token, status), "more_body": True})
+                await send({"type": "http.response.body", "body": stopped(token, f"answered {status}"), "more_body": True})
+            elif next_token in seen:  # a column of numbers and text can lead keyset paging in a circle
+                await send({"type": "http.response.body", "body": stopped(token, "leads back to an earlier page"),
+                            "more_body": True})
+                next_token = False
             token = next_token
     if started:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -882,9 +907,9 @@ def next_page_token(page_json):
         return False
 
 
-def stopped(token, status):
+def stopped(token, reason):
     """The last line of a stream cut short, as Datasette's own stream ends on a failed page: saying so."""
-    return f"Stopped: the page after {token} answered {status}\n".encode()
+    return f"Stopped: the page after {token} {reason}\n".encode()
 
 
 async def answered(app, scope):
@@ -921,7 +946,7 @@ _greatest_values = weakref.WeakKeyDictionary()
 
 
 async def greatest_value(db, table, column):
-    """The column's greatest value as a `_next` token component ("$null" for none), read once per
+    """The column's greatest value as a `_next` token component ("$null" for none; None for a BLOB), read once per
     process from an immutable file (each time from one that may change): a descending page starts
     just past it."""
     from datasette.utils import tilde_encode
@@ -933,9 +958,10 @@ async def greatest_value(db, table, column):
             value = rows.first()[0]
         except Exception:  # QueryInterrupted on a huge unindexed column, or a file gone bad
             value = ABOVE_EVERY_TEXT
-        if isinstance(value, bytes):
-            value = ABOVE_EVERY_TEXT  # no token holds a BLOB; none of this file's columns has one
-        known[(table, column)] = "$null" if value is None else tilde_encode(str(value))
+        if isinstance(value, bytes):  # no token holds a BLOB, and BLOBs sort above all text
+            known[(table, column)] = None
+        else:
+            known[(table, column)] = "$null" if value is None else tilde_encode(str(value))
     return known[(table, column)]
 
 
@@ -1083,7 +1109,8 @@ def schema_shapes(conn):
     since it serves only queries that imply its condition."""
     shapes = {}
     for name, kind in conn.execute("select name, type from sqlite_master where type in ('table', 'view')").fetchall():
-        info = conn.execute("select name, type, pk from pragma_table_info(?) order by pk", [name]).fetchall()
+        info = conn.execute("select name, type, pk from pragma_table_xinfo(?) where hidden != 1 order by pk",
+                            [name]).fetchall()
         columns = {column for column, _, _ in info}
         if kind == "view":
             shapes[name] = TableShape(frozenset(columns), frozenset(), frozenset(), frozenset(), None)
@@ -1091,9 +1118,9 @@ def schema_shapes(conn):
         keys = tuple(column for column, _, pk in info if pk)
         integer_keys = all(kind.upper() == "INTEGER" for _, kind, pk in info if pk)
         keys = (keys or ("rowid",)) if integer_keys else None
-        indexed = {"rowid", *(keys or ())}
         # A single key has no ties: the table gives its order either way.
         unique = keys if keys and len(keys) == 1 else ()
+        indexed = {"rowid", *unique}  # a compound key's first column leads its own index, listed below
         ordered = {(key, descending) for key in ("rowid", *unique) for descending in (False, True)}
         for (index,) in conn.execute("select name from pragma_index_list(?) where partial = 0", [name]).fetchall():
             key_columns = conn.execute(
