@@ -300,13 +300,12 @@ def precounted_facet_class():
             columns = list(dict.fromkeys(config_column(config) for config in configs))
             counted = await self.counted_at_build(columns)
             timed_out = []
-            if (counted is None or not all(column in counted for column in columns)) and any(
-                    config["source"] != "metadata" for config in configs):
-                # A visitor's own facet may have a value a row (`_facet_precounted=id`): grouped
-                # with the others, every combination would come back to Python.
-                results, timed_out = await super().facet_results()
-                return [as_column_facet(result) for result in results], timed_out
             if counted is None or not all(column in counted for column in columns):
+                if any(config["source"] != "metadata" for config in configs):
+                    # A visitor's own facet may have a value a row (`_facet_precounted=id`):
+                    # grouped with the others, every combination would come back to Python.
+                    results, timed_out = await super().facet_results()
+                    return [as_column_facet(result) for result in results], timed_out
                 counted, timed_out = await self.counted_live(columns)
             facet_size = self.get_facet_size()
             return [await self.facet_info(config, counted[config_column(config)], facet_size)
@@ -327,6 +326,7 @@ def precounted_facet_class():
             except QueryInterrupted:
                 return {}, columns
             counted = {}
+            kept = self.get_facet_size() + 1
             for position, column in enumerate(columns):
                 counts = collections.Counter()
                 for row in rows.rows:
@@ -334,7 +334,7 @@ def precounted_facet_class():
                         counts[row[position]] += row[-1]
                 in_order = sorted(counts.items(), key=lambda item: (-item[1], sqlite_order(item[0])))
                 counted[column] = [{"value": value, "count": count}
-                                   for value, count in in_order[:self.get_facet_size() + 1]]
+                                   for value, count in in_order[:kept]]
             return counted, []
 
         async def counted_at_build(self, columns):
@@ -863,6 +863,10 @@ async def send_csv_pages(datasette, app, scope, send, query, token, gone):
     started = False
     seen = set()
     scope = {**scope, "method": "GET"}  # a HEAD's pages would have no body to read a token from
+
+    async def send_more(body):
+        await send({"type": "http.response.body", "body": body, "more_body": True})
+
     while token and not gone.is_set():
         seen.add(token)
         page = kept + [("_size", "max"), ("_next", token)]
@@ -882,16 +886,15 @@ async def send_csv_pages(datasette, app, scope, send, query, token, gone):
         sent += len(body)
         if limit and sent > limit:  # Datasette's own words when it stops at the limit
             body, token = f"CSV contains more than {limit} bytes".encode(), None
-        await send({"type": "http.response.body", "body": body, "more_body": True})
+        await send_more(body)
         if token:
             status, _, page_json = await answered(
                 app, with_parameters(scope, page + [("_nofacet", "1"), ("_nocount", "1")], json_path))
             next_token = next_page_token(page_json) if status == 200 else False
             if next_token is False:
-                await send({"type": "http.response.body", "body": stopped(token, f"answered {status}"), "more_body": True})
+                await send_more(stopped(token, f"answered {status}"))
             elif next_token in seen:  # a column of numbers and text can lead keyset paging in a circle
-                await send({"type": "http.response.body", "body": stopped(token, "leads back to an earlier page"),
-                            "more_body": True})
+                await send_more(stopped(token, "leads back to an earlier page"))
                 next_token = False
             token = next_token
     if started:
@@ -1116,7 +1119,7 @@ def schema_shapes(conn):
             shapes[name] = TableShape(frozenset(columns), frozenset(), frozenset(), frozenset(), None)
             continue
         keys = tuple(column for column, _, pk in info if pk)
-        integer_keys = all(kind.upper() == "INTEGER" for _, kind, pk in info if pk)
+        integer_keys = all(declared.upper() == "INTEGER" for _, declared, pk in info if pk)
         keys = (keys or ("rowid",)) if integer_keys else None
         # A single key has no ties: the table gives its order either way.
         unique = keys if keys and len(keys) == 1 else ()
