@@ -9,6 +9,7 @@ package is not installed (`datasette publish`). It imports nothing from papers_d
 
 import asyncio
 import collections
+import contextvars
 import functools
 import html
 import json
@@ -21,7 +22,7 @@ from typing import NamedTuple
 
 from datasette import hookimpl
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # snippet()/highlight() in the search query mark matches with these brackets (U+27E6, U+27E7):
 # printable, so JSON and CSV users see which words matched, and rare in papers' text (none in sources/).
@@ -62,6 +63,29 @@ def render_cell(row, value, column, table, database, datasette):
     if _is_highlighted(value):
         return Markup(_marked(value))
     return None
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    env.filters["table_body_rows"] = table_body_rows
+
+
+def table_body_rows(display_rows):
+    """The <tr> of each row of a table page, as Datasette's _table.html writes them."""
+    from datasette.utils import to_css_class
+
+    css_classes = {}
+    lines = []
+    for row in display_rows:
+        lines.append("<tr>")
+        for cell in row:
+            column = cell["column"]
+            if column not in css_classes:
+                css_classes[column] = to_css_class(column)
+            lines.append(f'<td class="col-{css_classes[column]} type-{escape(cell["value_type"])}">'
+                         f'{escape(cell["value"])}</td>')
+        lines.append("</tr>")
+    return Markup("\n".join(lines))
 
 
 @hookimpl
@@ -638,12 +662,17 @@ def startup(datasette):
     Set once when the server starts, so every error path has it, however it returns.
 
     Every database's queries also free a failed query's cursor in the thread that ran it
-    (freeing_failed_queries_in_their_thread)."""
+    (freeing_failed_queries_in_their_thread), an immutable file's facet clicks are counted
+    from its facet combinations (counting_facet_clicks_from_combinations), and a table page of
+    a few rows is planned as the default page is (planning_small_pages_as_default_pages)."""
     import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
 
     default_handling.rich = None
     for db in datasette.databases.values():
         db.execute_fn = freeing_failed_queries_in_their_thread(db.execute_fn)
+        if not db.is_mutable:
+            db.execute = counting_facet_clicks_from_combinations(db, db.execute)
+        db.execute = planning_small_pages_as_default_pages(db, db.execute)
 
 
 def freeing_failed_queries_in_their_thread(execute_fn):
@@ -668,6 +697,58 @@ def freeing_failed_queries_in_their_thread(execute_fn):
                 raise
         return await execute_fn(run)
     return run_freeing_failed_queries
+
+
+# The row count Datasette 0.65's table view runs for a page filtered by exact values
+# (views/table.py: `select count(*) from <table> <where> `, each filter `"<column>" = :p<n>`).
+FILTERED_COUNT_SQL = re.compile(r'select count\(\*\) from (\w+) where ("\w+" = :p\d+(?: and "\w+" = :p\d+)*) ')
+FILTERED_COLUMN = re.compile(r'"(\w+)" = :p\d+')
+
+
+def counting_facet_clicks_from_combinations(database, execute):
+    """A database's execute that answers the row count of a page filtered by exact values of
+    facet columns alone (a facet click) from the table's facet combinations, summing the rows of
+    every combination the same conditions keep: they read only columns the combinations table
+    has, declared as in the table, so they keep the same rows. At a million papers counting
+    `?source_count=1` (870,000 papers) took 44 ms of the page's 67 ms; a few hundred combinations
+    take well under a millisecond. Any other query, or a file built without combinations, runs
+    as it is."""
+    async def execute_counting_from_combinations(sql, params=None, **kwargs):
+        counted = FILTERED_COUNT_SQL.fullmatch(sql) if sql.startswith("select count(*) from ") else None
+        if counted is not None:
+            table, where = counted.groups()
+            combinations = f"{table}_facet_combinations"
+            combined = set(await table_columns_if_any(database, combinations)) - {"count"}
+            if combined and set(FILTERED_COLUMN.findall(where)) <= combined:
+                sql = f"select coalesce(sum(count), 0) from {combinations} where {where}"
+        return await execute(sql, params, **kwargs)
+    return execute_counting_from_combinations
+
+
+# True while a table or view page is passed to Datasette (asgi_wrapper): its queries are the ones
+# Datasette writes for the page, never a visitor's own SQL.
+serving_table_page = contextvars.ContextVar("serving_table_page", default=False)
+ORDERED_AND_LIMITED_SQL = re.compile(r"(select .+ order by .+ limit )(\d+)", re.DOTALL)
+
+
+def planning_small_pages_as_default_pages(database, execute):
+    """A database's execute that runs a table page's ordered query for fewer rows than the
+    default page with the default page's LIMIT, and keeps the rows asked for.
+
+    SQLite 3.40 plans the keyset query of a sorted page (`col < :v or col is null or (col = :v
+    and id > :k)`) with LIMIT 10 or less as a read of every matching row and a sort: at a million
+    papers `papers.json?_size=1` took 294 ms, where LIMIT 11 reads the date index in order in
+    well under a millisecond. The first rows of the same order are the same rows."""
+    async def execute_planned(sql, params=None, **kwargs):
+        default_limit = database.ds.setting("default_page_size") + 1
+        small = ORDERED_AND_LIMITED_SQL.fullmatch(sql) if serving_table_page.get() else None
+        if small is None or int(small[2]) >= default_limit:
+            return await execute(sql, params, **kwargs)
+        from datasette.database import Results
+
+        results = await execute(f"{small[1]}{default_limit}", params, **kwargs)
+        return Results(results.rows[:int(small[2])], results.truncated, results.description)
+    return execute_planned
 
 
 def datasette_error_page():
@@ -751,10 +832,10 @@ def asgi_wrapper(datasette):
             query = query_parameters(scope)
             refusal = refused(scope, query)
             if refusal is None and not is_open_ended(datasette, scope["path"], query):
-                return await from_the_first_row(datasette, app, scope, receive, send, query)
+                return await passed_on(datasette, app, scope, receive, send, query)
             if refusal is None and await open_ended.take():
                 try:
-                    return await from_the_first_row(datasette, app, scope, receive, send, query)
+                    return await passed_on(datasette, app, scope, receive, send, query)
                 finally:
                     open_ended.give_back()
             status, title, message = refusal or open_ended.refusal()
@@ -768,6 +849,16 @@ def asgi_wrapper(datasette):
             await response.asgi_send(send)
         return bounded
     return wrap
+
+
+async def passed_on(datasette, app, scope, receive, send, query):
+    """Hand a request that is not refused to Datasette (from_the_first_row), marked while it runs
+    as a table or view page's where it is one (serving_table_page)."""
+    marked = serving_table_page.set(table_page(datasette, scope["path"]) is not None)
+    try:
+        return await from_the_first_row(datasette, app, scope, receive, send, query)
+    finally:
+        serving_table_page.reset(marked)
 
 
 async def from_the_first_row(datasette, app, scope, receive, send, query):
