@@ -349,17 +349,7 @@ def precounted_facet_class():
                     truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms") * len(columns))
             except QueryInterrupted:
                 return {}, columns
-            counted = {}
-            kept = self.get_facet_size() + 1
-            for position, column in enumerate(columns):
-                counts = collections.Counter()
-                for row in rows.rows:
-                    if row[position] is not None:  # Datasette's facets leave NULL out
-                        counts[row[position]] += row[-1]
-                in_order = sorted(counts.items(), key=lambda item: (-item[1], sqlite_order(item[0])))
-                counted[column] = [{"value": value, "count": count}
-                                   for value, count in in_order[:kept]]
-            return counted, []
+            return summed_per_column(rows.rows, columns, self.get_facet_size() + 1), []
 
         async def counted_at_build(self, columns):
             """{column: [{"value": ..., "count": ...}, ...]}, the first facet_size + 1 values of
@@ -404,20 +394,15 @@ def precounted_facet_class():
 
         async def summed_combinations(self, database, table, combined, selection, columns):
             """The counts of each facet column in `columns` over the rows `selection` keeps, summed
-            from the table's facet combinations (`table`, with the columns `combined`), in
-            Datasette's order."""
+            from the table's facet combinations (`table`, with the columns `combined`) in one
+            grouping, in Datasette's order."""
             where = " and ".join(f"{escape_sqlite(column)} = :p{number}" for number, column in enumerate(selection))
             parameters = {f"p{number}": value for number, value in enumerate(selection.values())}
-            counted = {}
-            for column in dict.fromkeys(columns):
-                if column not in combined:
-                    continue
-                rows = await database.execute(
-                    f"select {escape_sqlite(column)} as value, sum(count) as count from {escape_sqlite(table)}"
-                    f" where {where} and {escape_sqlite(column)} is not null group by {escape_sqlite(column)}"
-                    " order by count desc, value limit :limit", {**parameters, "limit": self.get_facet_size() + 1})
-                counted[column] = [{"value": value, "count": count} for value, count in rows.rows]
-            return counted
+            columns = [column for column in dict.fromkeys(columns) if column in combined]
+            grouped = ", ".join(escape_sqlite(column) for column in columns)
+            rows = await database.execute(
+                f"select {grouped}, sum(count) from {escape_sqlite(table)} where {where} group by {grouped}", parameters)
+            return summed_per_column(rows.rows, columns, self.get_facet_size() + 1)
 
         async def facet_info(self, config, rows, facet_size):
             """The facet as ColumnFacet.facet_results gives it for these counted rows."""
@@ -477,6 +462,21 @@ def filter_column_and_operation(name):
 def sqlite_order(value):
     """A sort key ordering values as SQLite does: numbers, then text, then BLOBs."""
     return (isinstance(value, str) + 2 * isinstance(value, bytes), value)
+
+
+def summed_per_column(rows, columns, kept):
+    """{column: [{"value": ..., "count": ...}, ...]}: the first `kept` values of each of `columns`
+    in Datasette's order (most rows first, then by value; NULL left out, as Datasette's facets
+    leave it), summed from rows grouped by every column at once, each row's count last."""
+    counted = {}
+    for position, column in enumerate(columns):
+        counts = collections.Counter()
+        for row in rows:
+            if row[position] is not None:
+                counts[row[position]] += row[-1]
+        in_order = sorted(counts.items(), key=lambda item: (-item[1], sqlite_order(item[0])))
+        counted[column] = [{"value": value, "count": count} for value, count in in_order[:kept]]
+    return counted
 
 
 def config_column(config):
