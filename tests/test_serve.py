@@ -1407,3 +1407,80 @@ def test_table_rows_are_written_as_datasettes_own_template_writes_them(built_db,
     mine, theirs = between_tags(ours(path)), between_tags(stock(path))
     assert mine == theirs
     assert "<tbody><tr><td class=" in mine or 'class="zero-results"' in mine
+
+
+LATER_PAGES = [  # (path, table, SQLite's order, its condition)
+    ("/papers/papers.json?_size=20", "papers", "first_published_on desc, id", "1"),
+    ("/papers/papers.json?_size=20&source_count=1", "papers", "first_published_on desc, id", "source_count = 1"),
+    ("/papers/papers.json?_size=20&_sort=max_upvotes", "papers", "max_upvotes, id", "1"),
+    ("/papers/papers.json?_size=8&_sort_desc=max_upvotes&tier=poster", "papers", "max_upvotes desc, id", "tier = 'poster'"),
+    ("/papers/listings.json?_size=20&_sort_desc=published_on", "listings", "published_on desc, id", "1"),
+    ("/papers/listings.json?_size=20&_sort=upvotes&matched_by=first", "listings", "upvotes, id", "matched_by = 'first'"),
+]
+
+
+@pytest.mark.parametrize("path, table, order, condition", LATER_PAGES)
+def test_every_later_page_of_a_sort_starts_from_its_place_in_an_index(built_db, path, table, order, condition):
+    # Datasette's condition for the rows after a token (`col < :v or col is null or (col = :v and
+    # id > :k)`) gave SQLite no place to start: each page read the index from its top, past
+    # every earlier page's rows (60 ms a page near the end of a million papers). Read in its
+    # parts, each page starts where its rows are, and the pages are still the table's rows in order.
+    instance = datasette_instance(built_db)
+    get = lambda path: asyncio.run(instance.client.get(path))  # noqa: E731
+    column = order.split()[0].rstrip(",")
+    with sqlite3.connect(built_db) as conn:
+        expected = [row[0] for row in conn.execute(f"select id from {table} where {condition} order by {order}")]
+        assert len(expected) > 2 * int(urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["_size"][0])
+        ids, page, pages = [], path, 0
+        while page:
+            statements = statements_run_for(instance, page)
+            data = get(page).json()
+            ids += [row[0] for row in data["rows"]]  # id first
+            if "_next=" in page and not is_first_row_token(page):
+                rows_sql = [(sql, params) for sql, params in statements if sql.startswith("select id, ") and " order by " in sql]
+                assert rows_sql, (page, statements)
+                for sql, params in rows_sql:
+                    plan = [detail for _, _, _, detail in conn.execute(f"explain query plan {sql}", params)]
+                    reads = [detail for detail in plan if detail.startswith((f"SCAN {table}", f"SEARCH {table}"))]
+                    # each read starts at a place in an index of the sort column: SEARCH ... (column<?)
+                    assert reads and all(re.search(rf"SEARCH .*\(.*\b{column}\b[^)]*\)", detail)
+                                         for detail in reads), (page, sql, plan)
+                pages += 1
+            page = data["next_url"] and urllib.parse.urlsplit(data["next_url"])._replace(scheme="", netloc="").geturl()
+    assert ids == expected and pages >= 2
+
+
+def is_first_row_token(path):
+    """Whether the page's `_next` is the plugin's token before the first row (its key the smallest)."""
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).get("_next", [""])[0].endswith(str(-2**63))
+
+
+def test_a_later_page_beside_a_visitors_where_reads_datasettes_condition(built_db):
+    instance = datasette_instance(built_db)
+    first = asyncio.run(instance.client.get("/papers/papers.json?_size=20&_where=source_count%3E0")).json()
+    later = urllib.parse.urlsplit(first["next_url"])._replace(scheme="", netloc="").geturl()
+    rows_sql = [sql for sql in sql_run_for(instance, later) if sql.startswith("select id, ") and " order by " in sql]
+    assert len(rows_sql) == 1 and "first_published_on is null or" in rows_sql[0]
+
+
+def test_the_parts_of_a_later_page_share_its_time_limit():
+    # Each part of the condition is given what is left of the query's time limit, not a limit of
+    # its own: an open-ended page read in three parts stops when one query would have.
+    from papers_db import plugin
+
+    given = []
+
+    async def slow_execute(sql, params=None, custom_time_limit=None, **kwargs):
+        given.append(custom_time_limit)
+        await asyncio.sleep(0.2)
+        return SimpleNamespace(rows=[], truncated=False, description=[("id",)])
+    database = SimpleNamespace(ds=SimpleNamespace(sql_time_limit_ms=1000))
+    execute = plugin.reading_later_pages_from_their_start(database, slow_execute)
+    sql = ("select id from papers where (first_published_on < :p1 or first_published_on is null or"
+           " (first_published_on = :p1 and ((id > :p0)))) order by first_published_on desc, id limit 51")
+
+    async def page():
+        plugin.serving_table_page.set([("_next", "2024-01-01,5")])
+        return await execute(sql, {"p0": "5", "p1": "2024-01-01"}, custom_time_limit=700)
+    assert asyncio.run(page()).rows == []
+    assert len(given) == 3 and 690 <= given[0] <= 700 and 300 <= given[1] <= 500 and 1 <= given[2] <= 300, given

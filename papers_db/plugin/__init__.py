@@ -15,6 +15,7 @@ import html
 import json
 import re
 import sqlite3
+import time
 import traceback
 import urllib.parse
 import weakref
@@ -663,8 +664,9 @@ def startup(datasette):
 
     Every database's queries also free a failed query's cursor in the thread that ran it
     (freeing_failed_queries_in_their_thread), an immutable file's facet clicks are counted
-    from its facet combinations (counting_facet_clicks_from_combinations), and a table page of
-    a few rows is planned as the default page is (planning_small_pages_as_default_pages)."""
+    from its facet combinations (counting_facet_clicks_from_combinations), a table page of a
+    few rows is planned as the default page is (planning_small_pages_as_default_pages), and a
+    sorted page after the first is read from where it starts (reading_later_pages_from_their_start)."""
     import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
 
     default_handling.rich = None
@@ -672,7 +674,7 @@ def startup(datasette):
         db.execute_fn = freeing_failed_queries_in_their_thread(db.execute_fn)
         if not db.is_mutable:
             db.execute = counting_facet_clicks_from_combinations(db, db.execute)
-        db.execute = planning_small_pages_as_default_pages(db, db.execute)
+        db.execute = planning_small_pages_as_default_pages(db, reading_later_pages_from_their_start(db, db.execute))
 
 
 def freeing_failed_queries_in_their_thread(execute_fn):
@@ -725,9 +727,10 @@ def counting_facet_clicks_from_combinations(database, execute):
     return execute_counting_from_combinations
 
 
-# True while a table or view page is passed to Datasette (asgi_wrapper): its queries are the ones
-# Datasette writes for the page, never a visitor's own SQL.
-serving_table_page = contextvars.ContextVar("serving_table_page", default=False)
+# The query parameters of a table or view page while it is passed to Datasette (asgi_wrapper),
+# None for any other request: a table page's queries are the ones Datasette writes for it, never
+# a visitor's own SQL.
+serving_table_page = contextvars.ContextVar("serving_table_page", default=None)
 ORDERED_AND_LIMITED_SQL = re.compile(r"(select .+ order by .+ limit )(\d+)", re.DOTALL)
 
 
@@ -741,7 +744,7 @@ def planning_small_pages_as_default_pages(database, execute):
     well under a millisecond. The first rows of the same order are the same rows."""
     async def execute_planned(sql, params=None, **kwargs):
         default_limit = database.ds.setting("default_page_size") + 1
-        small = ORDERED_AND_LIMITED_SQL.fullmatch(sql) if serving_table_page.get() else None
+        small = ORDERED_AND_LIMITED_SQL.fullmatch(sql) if serving_table_page.get() is not None else None
         if small is None or int(small[2]) >= default_limit:
             return await execute(sql, params, **kwargs)
         from datasette.database import Results
@@ -749,6 +752,74 @@ def planning_small_pages_as_default_pages(database, execute):
         results = await execute(f"{small[1]}{default_limit}", params, **kwargs)
         return Results(results.rows[:int(small[2])], results.truncated, results.description)
     return execute_planned
+
+
+# Datasette 0.65's condition for the rows after a `_next` token of a page sorted by a column, on
+# a table with one primary key (views/table.py; its key condition is `((id > :p0))`), and the
+# parts it is read in, in the page's order: (pattern, parts, order of the page's query).
+AFTER_KEY = r"(?P<key>\(\((?P<pk>\w+) > :(?P<after>p\d+)\)\))"
+AFTER_TOKEN = [
+    (re.compile(rf"\((?P<column>\w+) < (?P<value>:p\d+) or (?P=column) is null"
+                rf" or \((?P=column) = (?P=value) and {AFTER_KEY}\)\)"),
+     ["({column} = {value} and {key})", "{column} < {value}", "{column} is null"], "order by {column} desc, {pk}"),
+    (re.compile(rf"\((?P<column>\w+) > (?P<value>:p\d+) or \((?P=column) = (?P=value) and {AFTER_KEY}\)\)"),
+     ["({column} = {value} and {key})", "{column} > {value}"], "order by {column}, {pk}"),
+    (re.compile(rf"\((?P<column>\w+) is not null or \((?P=column) is null and {AFTER_KEY}\)\)"),
+     ["({column} is null and {key})", "{column} is not null"], "order by {column}, {pk}"),
+]
+
+
+def reading_later_pages_from_their_start(database, execute):
+    """A database's execute that reads a sorted table page after a `_next` token in the parts
+    of Datasette's condition, each from where it starts in an index, until the page is full.
+
+    Datasette's condition for a descending sort, `col < :v or col is null or (col = :v and
+    id > :k)`, gives SQLite no place to start: it reads the index from its greatest value and
+    passes over every row of the earlier pages, 60 ms for a page near the end of a million
+    papers. Its parts (`col = :v and id > :k`, then `col < :v`, then `col is null`) keep rows
+    no other part keeps, and all of one part's rows come before the next part's in the page's
+    order, so their rows in turn are the page's rows. The parts share the query's time limit. A
+    page with `_where` is left alone: a visitor's SQL beside the condition might not leave it a
+    condition on its own."""
+    async def execute_in_parts(sql, params=None, custom_time_limit=None, **kwargs):
+        query = serving_table_page.get()
+        split = None if query is None or any(name == "_where" for name, _ in query) else condition_parts(sql, params)
+        if split is None:
+            return await execute(sql, params, custom_time_limit=custom_time_limit, **kwargs)
+        from datasette.database import Results
+
+        rows, truncated, description, limit = [], False, None, int(sql.rsplit(" limit ", 1)[1])
+        time_limit_ms = min(custom_time_limit or database.ds.sql_time_limit_ms, database.ds.sql_time_limit_ms)
+        started = time.monotonic()
+        for part_sql in split:
+            left_ms = max(1, int(time_limit_ms - (time.monotonic() - started) * 1000))
+            results = await execute(part_sql, params, custom_time_limit=left_ms, **kwargs)
+            rows += results.rows
+            truncated = truncated or results.truncated
+            description = description or results.description
+            if len(rows) >= limit:
+                break
+        return Results(rows[:limit], truncated, description)
+    return execute_in_parts
+
+
+def condition_parts(sql, params):
+    """The page's query once for each part of its `_next` condition, in the page's order; None
+    for a query without exactly one such condition, not in the order the parts follow, or from
+    the plugin's token before the first row (from_the_first_row), whose rows SQLite reads from
+    the index's start as it is."""
+    for pattern, parts, order in AFTER_TOKEN:
+        found = list(pattern.finditer(sql))
+        if len(found) != 1:
+            continue
+        names = found[0].groupdict()
+        if str((params or {}).get(names["after"])) == str(SMALLEST_KEY):
+            return None
+        if re.fullmatch(rf"select .+ where .+ {re.escape(order.format(**names))} limit \d+", sql, re.DOTALL) is None:
+            return None
+        start, end = found[0].span()
+        return [f"{sql[:start]}{part.format(**names)}{sql[end:]}" for part in parts]
+    return None
 
 
 def datasette_error_page():
@@ -854,7 +925,7 @@ def asgi_wrapper(datasette):
 async def passed_on(datasette, app, scope, receive, send, query):
     """Hand a request that is not refused to Datasette (from_the_first_row), marked while it runs
     as a table or view page's where it is one (serving_table_page)."""
-    marked = serving_table_page.set(table_page(datasette, scope["path"]) is not None)
+    marked = serving_table_page.set(query if table_page(datasette, scope["path"]) is not None else None)
     try:
         return await from_the_first_row(datasette, app, scope, receive, send, query)
     finally:
