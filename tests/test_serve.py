@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -1383,6 +1384,8 @@ def test_a_visitors_own_sql_keeps_its_limit(built_db):
     path = "/papers.json?sql=" + urllib.parse.quote("select id from papers order by first_published_on desc, id limit 2")
     assert [sql for sql in sql_run_for(instance, path) if "from papers" in sql][-1].endswith("limit 2")
     assert len(asyncio.run(instance.client.get(path)).json()["rows"]) == 2
+    count = "/papers.json?sql=" + urllib.parse.quote('select count(*) from papers where "tier" = :p0 ') + "&p0=oral"
+    assert [sql for sql in sql_run_for(instance, count) if "papers" in sql][-1].startswith("select count(*) from papers")
 
 
 TABLE_PAGES = [
@@ -1437,7 +1440,8 @@ def test_every_later_page_of_a_sort_starts_from_its_place_in_an_index(built_db, 
             data = get(page).json()
             ids += [row[0] for row in data["rows"]]  # id first
             if "_next=" in page and not is_first_row_token(page):
-                rows_sql = [(sql, params) for sql, params in statements if sql.startswith("select id, ") and " order by " in sql]
+                rows_sql = [(part, params) for sql, params in statements if sql.startswith("select id, ") and " order by " in sql
+                            for part in sql.split(";\n")]  # its parts, run in turn in one thread
                 assert rows_sql, (page, statements)
                 for sql, params in rows_sql:
                     plan = [detail for _, _, _, detail in conn.execute(f"explain query plan {sql}", params)]
@@ -1464,23 +1468,49 @@ def test_a_later_page_beside_a_visitors_where_reads_datasettes_condition(built_d
 
 
 def test_the_parts_of_a_later_page_share_its_time_limit():
-    # Each part of the condition is given what is left of the query's time limit, not a limit of
-    # its own: an open-ended page read in three parts stops when one query would have.
+    # The parts run in one SQL thread under the one time limit of the query they replace: three
+    # parts of about 0.2 s each stop at a 0.5 s limit, as one query of 0.6 s would.
+    from datasette.database import QueryInterrupted
+
     from papers_db import plugin
 
-    given = []
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    slow = "select n from (with recursive c(n) as (select 1 union all select n + 1 from c where n < :n) select max(n) as n from c)"
+    started = time.perf_counter()
+    conn.execute(slow, {"n": 300_000}).fetchall()
+    part_seconds = time.perf_counter() - started
+    rows = max(1000, int(300_000 * 0.2 / part_seconds))  # about 0.2 s a part on this machine
 
-    async def slow_execute(sql, params=None, custom_time_limit=None, **kwargs):
-        given.append(custom_time_limit)
-        await asyncio.sleep(0.2)
-        return SimpleNamespace(rows=[], truncated=False, description=[("id",)])
-    database = SimpleNamespace(ds=SimpleNamespace(sql_time_limit_ms=1000))
-    execute = plugin.reading_later_pages_from_their_start(database, slow_execute)
-    sql = ("select id from papers where (first_published_on < :p1 or first_published_on is null or"
-           " (first_published_on = :p1 and ((id > :p0)))) order by first_published_on desc, id limit 51")
+    async def execute_fn(fn):
+        return await asyncio.get_running_loop().run_in_executor(None, fn, conn)
+    database = SimpleNamespace(ds=SimpleNamespace(sql_time_limit_ms=500), name="test", execute_fn=execute_fn)
+    with pytest.raises(QueryInterrupted):
+        asyncio.run(plugin.parts_in_turn(database, [slow] * 3, {"n": rows}, limit=3, custom_time_limit=None))
+    assert len(asyncio.run(plugin.parts_in_turn(database, [slow] * 2, {"n": rows // 10}, limit=3, custom_time_limit=None)).rows) == 2
 
-    async def page():
-        plugin.serving_table_page.set([("_next", "2024-01-01,5")])
-        return await execute(sql, {"p0": "5", "p1": "2024-01-01"}, custom_time_limit=700)
-    assert asyncio.run(page()).rows == []
-    assert len(given) == 3 and 690 <= given[0] <= 700 and 300 <= given[1] <= 500 and 1 <= given[2] <= 300, given
+
+DECOY_CONDITIONS = [  # Datasette's conditions after a token, as a filter column's name
+    "(max_upvotes > :p8 or (max_upvotes = :p8 and ((id > :p9))))",
+    "(max_upvotes < :p8 or max_upvotes is null or (max_upvotes = :p8 and ((id > :p9))))",
+    "(max_upvotes is not null or (max_upvotes is null and ((id > :p9))))",
+]
+
+
+@pytest.mark.parametrize("decoy", DECOY_CONDITIONS)
+@pytest.mark.parametrize("sort", ["_sort=max_upvotes", "_sort_desc=max_upvotes", "_sort=first_published_on"])
+def test_a_filter_named_like_a_next_page_condition_changes_no_page(built_db, decoy, sort):
+    # Only the condition Datasette puts last, before the page's ORDER BY, is read in parts: a
+    # filter on a column named like one (a string to SQLite, so always "not null") leaves the
+    # pages as they are without it.
+    served = datasette_on(built_db)
+    plain = walk_pages(served, f"/papers/papers.json?_size=30&_col=id&tier=poster&{sort}")
+    decoyed = walk_pages(served, f"/papers/papers.json?_size=30&_col=id&tier=poster&{sort}&"
+                                 + urllib.parse.urlencode({f"{decoy}]__notnull": "1"}))
+    assert decoyed == plain and len(set(plain)) == len(plain) > 0
+
+
+def test_a_small_page_without_a_next_page_condition_keeps_its_limit(built_db):
+    # Read in key order, a page of a few sparse rows stops at them; a larger LIMIT would read on.
+    instance = datasette_instance(built_db)
+    statements = sql_run_for(instance, "/papers/papers.json?_sort=id&_size=1&title__contains=bayes")
+    assert [sql for sql in statements if sql.startswith("select id, ")][0].endswith(" limit 2")

@@ -15,7 +15,6 @@ import html
 import json
 import re
 import sqlite3
-import time
 import traceback
 import urllib.parse
 import weakref
@@ -701,6 +700,11 @@ def freeing_failed_queries_in_their_thread(execute_fn):
     return run_freeing_failed_queries
 
 
+# The query parameters of a table or view page while it is passed to Datasette (asgi_wrapper),
+# None for any other request: a table page's queries are the ones Datasette writes for it, never
+# a visitor's own SQL, which the wrappers below leave alone.
+serving_table_page = contextvars.ContextVar("serving_table_page", default=None)
+
 # The row count Datasette 0.65's table view runs for a page filtered by exact values
 # (views/table.py: `select count(*) from <table> <where> `, each filter `"<column>" = :p<n>`).
 FILTERED_COUNT_SQL = re.compile(r'select count\(\*\) from (\w+) where ("\w+" = :p\d+(?: and "\w+" = :p\d+)*) ')
@@ -708,15 +712,17 @@ FILTERED_COLUMN = re.compile(r'"(\w+)" = :p\d+')
 
 
 def counting_facet_clicks_from_combinations(database, execute):
-    """A database's execute that answers the row count of a page filtered by exact values of
-    facet columns alone (a facet click) from the table's facet combinations, summing the rows of
-    every combination the same conditions keep: they read only columns the combinations table
-    has, declared as in the table, so they keep the same rows. At a million papers counting
-    `?source_count=1` (870,000 papers) took 44 ms of the page's 67 ms; a few hundred combinations
-    take well under a millisecond. Any other query, or a file built without combinations, runs
-    as it is."""
+    """A database's execute that answers the row count of a table page filtered by exact values
+    of facet columns alone (a facet click) from the table's facet combinations, summing the rows
+    of every combination the same conditions keep: they read only columns the combinations
+    table has, declared as in the table, so they keep the same rows. At a million papers
+    counting `?source_count=1` (870,000 papers) took 44 ms of the page's 67 ms; a few hundred
+    combinations take well under a millisecond. Any other query, or a file built without
+    combinations, runs as it is."""
     async def execute_counting_from_combinations(sql, params=None, **kwargs):
-        counted = FILTERED_COUNT_SQL.fullmatch(sql) if sql.startswith("select count(*) from ") else None
+        counted = None
+        if serving_table_page.get() is not None and sql.startswith("select count(*) from "):
+            counted = FILTERED_COUNT_SQL.fullmatch(sql)
         if counted is not None:
             table, where = counted.groups()
             combinations = f"{table}_facet_combinations"
@@ -727,46 +733,57 @@ def counting_facet_clicks_from_combinations(database, execute):
     return execute_counting_from_combinations
 
 
-# The query parameters of a table or view page while it is passed to Datasette (asgi_wrapper),
-# None for any other request: a table page's queries are the ones Datasette writes for it, never
-# a visitor's own SQL.
-serving_table_page = contextvars.ContextVar("serving_table_page", default=None)
-ORDERED_AND_LIMITED_SQL = re.compile(r"(select .+ order by .+ limit )(\d+)", re.DOTALL)
+# Datasette 0.65's condition for the rows after a `_next` token of a page sorted by a column, on a
+# table with one primary key (views/table.py; the key's condition is `((id > :p0))`), always the
+# last condition of the page's query, before its ORDER BY and LIMIT; with the parts it is read in,
+# in the page's order. Descending, then ascending, then ascending from a NULL value.
+AFTER_KEY = r"\(\((?P<pk>\w+) > :(?P<after>p\d+)\)\)"
+PAGE_END = r" order by (?P=column){way}, (?P=pk) limit (?P<limit>\d+)\Z"
+AFTER_TOKEN = [
+    (re.compile(r"(?: where | and )(?P<condition>\((?P<column>\w+) < (?P<value>:p\d+) or (?P=column) is null"
+                rf" or \((?P=column) = (?P=value) and {AFTER_KEY}\)\)){PAGE_END.format(way=' desc')}"),
+     ["({column} = {value} and (({pk} > :{after})))", "{column} < {value}", "{column} is null"]),
+    (re.compile(r"(?: where | and )(?P<condition>\((?P<column>\w+) > (?P<value>:p\d+)"
+                rf" or \((?P=column) = (?P=value) and {AFTER_KEY}\)\)){PAGE_END.format(way='')}"),
+     ["({column} = {value} and (({pk} > :{after})))", "{column} > {value}"]),
+    (re.compile(r"(?: where | and )(?P<condition>\((?P<column>\w+) is not null"
+                rf" or \((?P=column) is null and {AFTER_KEY}\)\)){PAGE_END.format(way='')}"),
+     ["({column} is null and (({pk} > :{after})))", "{column} is not null"]),
+]
+
+
+def page_after_token(sql):
+    """(match, parts) for a sorted table page's query from a `_next` token, None for any other."""
+    if serving_table_page.get() is None or not sql.startswith("select "):
+        return None
+    for pattern, parts in AFTER_TOKEN:
+        found = pattern.search(sql)
+        if found is not None:
+            return found, parts
+    return None
 
 
 def planning_small_pages_as_default_pages(database, execute):
-    """A database's execute that runs a table page's ordered query for fewer rows than the
-    default page with the default page's LIMIT, and keeps the rows asked for.
+    """A database's execute that runs the query of a sorted table page from a `_next` token
+    (the plugin's first-row token too) for fewer rows than the default page with the default
+    page's LIMIT, and keeps the rows asked for.
 
-    SQLite 3.40 plans the keyset query of a sorted page (`col < :v or col is null or (col = :v
-    and id > :k)`) with LIMIT 10 or less as a read of every matching row and a sort: at a million
-    papers `papers.json?_size=1` took 294 ms, where LIMIT 11 reads the date index in order in
-    well under a millisecond. The first rows of the same order are the same rows."""
+    SQLite 3.40 plans that query (`col < :v or col is null or (col = :v and id > :k)`) with LIMIT
+    10 or less as a read of every row the OR keeps and a sort: at a million papers
+    `papers.json?_size=1` took 294 ms, where LIMIT 11 reads the date index in order in well
+    under a millisecond. The first rows of the same order are the same rows, and reading more
+    of them in order costs no more than reading all of them."""
     async def execute_planned(sql, params=None, **kwargs):
         default_limit = database.ds.setting("default_page_size") + 1
-        small = ORDERED_AND_LIMITED_SQL.fullmatch(sql) if serving_table_page.get() is not None else None
-        if small is None or int(small[2]) >= default_limit:
+        after = page_after_token(sql)
+        if after is None or int(after[0]["limit"]) >= default_limit:
             return await execute(sql, params, **kwargs)
         from datasette.database import Results
 
-        results = await execute(f"{small[1]}{default_limit}", params, **kwargs)
-        return Results(results.rows[:int(small[2])], results.truncated, results.description)
+        limit_start = after[0].start("limit")
+        results = await execute(f"{sql[:limit_start]}{default_limit}", params, **kwargs)
+        return Results(results.rows[:int(after[0]["limit"])], results.truncated, results.description)
     return execute_planned
-
-
-# Datasette 0.65's condition for the rows after a `_next` token of a page sorted by a column, on
-# a table with one primary key (views/table.py; its key condition is `((id > :p0))`), and the
-# parts it is read in, in the page's order: (pattern, parts, order of the page's query).
-AFTER_KEY = r"(?P<key>\(\((?P<pk>\w+) > :(?P<after>p\d+)\)\))"
-AFTER_TOKEN = [
-    (re.compile(rf"\((?P<column>\w+) < (?P<value>:p\d+) or (?P=column) is null"
-                rf" or \((?P=column) = (?P=value) and {AFTER_KEY}\)\)"),
-     ["({column} = {value} and {key})", "{column} < {value}", "{column} is null"], "order by {column} desc, {pk}"),
-    (re.compile(rf"\((?P<column>\w+) > (?P<value>:p\d+) or \((?P=column) = (?P=value) and {AFTER_KEY}\)\)"),
-     ["({column} = {value} and {key})", "{column} > {value}"], "order by {column}, {pk}"),
-    (re.compile(rf"\((?P<column>\w+) is not null or \((?P=column) is null and {AFTER_KEY}\)\)"),
-     ["({column} is null and {key})", "{column} is not null"], "order by {column}, {pk}"),
-]
 
 
 def reading_later_pages_from_their_start(database, execute):
@@ -778,48 +795,59 @@ def reading_later_pages_from_their_start(database, execute):
     passes over every row of the earlier pages, 60 ms for a page near the end of a million
     papers. Its parts (`col = :v and id > :k`, then `col < :v`, then `col is null`) keep rows
     no other part keeps, and all of one part's rows come before the next part's in the page's
-    order, so their rows in turn are the page's rows. The parts share the query's time limit. A
-    page with `_where` is left alone: a visitor's SQL beside the condition might not leave it a
-    condition on its own."""
-    async def execute_in_parts(sql, params=None, custom_time_limit=None, **kwargs):
-        query = serving_table_page.get()
-        split = None if query is None or any(name == "_where" for name, _ in query) else condition_parts(sql, params)
-        if split is None:
-            return await execute(sql, params, custom_time_limit=custom_time_limit, **kwargs)
-        from datasette.database import Results
+    order, so their rows in turn are the page's rows. They run on one connection under the one
+    time limit of the query they replace (parts_in_turn).
 
-        rows, truncated, description, limit = [], False, None, int(sql.rsplit(" limit ", 1)[1])
-        time_limit_ms = min(custom_time_limit or database.ds.sql_time_limit_ms, database.ds.sql_time_limit_ms)
-        started = time.monotonic()
-        for part_sql in split:
-            left_ms = max(1, int(time_limit_ms - (time.monotonic() - started) * 1000))
-            results = await execute(part_sql, params, custom_time_limit=left_ms, **kwargs)
-            rows += results.rows
-            truncated = truncated or results.truncated
-            description = description or results.description
-            if len(rows) >= limit:
-                break
-        return Results(rows[:limit], truncated, description)
+    Left alone: the first-row token's page (from_the_first_row), whose rows SQLite reads from
+    the index's start as it is, and a page with `_where`, whose SQL beside the condition might
+    leave it no condition of its own (`1 or 1 and (condition)`)."""
+    async def execute_in_parts(sql, params=None, custom_time_limit=None, **kwargs):
+        after = page_after_token(sql)
+        query = serving_table_page.get()
+        if (after is None or any(name == "_where" for name, _ in query)
+                or str((params or {}).get(after[0]["after"])) == str(SMALLEST_KEY)):
+            return await execute(sql, params, custom_time_limit=custom_time_limit, **kwargs)
+        found, parts = after
+        start, end = found.span("condition")
+        names = found.groupdict()
+        part_queries = [f"{sql[:start]}{part.format(**names)}{sql[end:]}" for part in parts]
+        return await parts_in_turn(database, part_queries, params, int(found["limit"]), custom_time_limit)
     return execute_in_parts
 
 
-def condition_parts(sql, params):
-    """The page's query once for each part of its `_next` condition, in the page's order; None
-    for a query without exactly one such condition, not in the order the parts follow, or from
-    the plugin's token before the first row (from_the_first_row), whose rows SQLite reads from
-    the index's start as it is."""
-    for pattern, parts, order in AFTER_TOKEN:
-        found = list(pattern.finditer(sql))
-        if len(found) != 1:
-            continue
-        names = found[0].groupdict()
-        if str((params or {}).get(names["after"])) == str(SMALLEST_KEY):
-            return None
-        if re.fullmatch(rf"select .+ where .+ {re.escape(order.format(**names))} limit \d+", sql, re.DOTALL) is None:
-            return None
-        start, end = found[0].span()
-        return [f"{sql[:start]}{part.format(**names)}{sql[end:]}" for part in parts]
-    return None
+async def parts_in_turn(database, queries, params, limit, custom_time_limit):
+    """Datasette's Results of `queries` run in turn until `limit` rows, in one SQL thread under
+    the time limit Database.execute would set for one of them (datasette/database.py), shown in
+    a trace as one statement."""
+    from datasette.database import QueryInterrupted, Results
+    from datasette.tracer import trace
+    from datasette.utils import sqlite_timelimit
+
+    time_limit_ms = database.ds.sql_time_limit_ms
+    if custom_time_limit and custom_time_limit < time_limit_ms:
+        time_limit_ms = custom_time_limit
+
+    def read(conn):
+        rows, description = [], None
+        with sqlite_timelimit(conn, time_limit_ms):
+            try:
+                for query in queries:
+                    cursor = conn.execute(query, params or {})
+                    rows += cursor.fetchmany(limit - len(rows))
+                    description = description or cursor.description
+                    cursor.close()
+                    if len(rows) >= limit:
+                        break
+            except sqlite3.OperationalError as error:
+                if error.args == ("interrupted",):
+                    raise QueryInterrupted(error, ";\n".join(queries), params) from error
+                raise
+        # Not truncated: a table page asks for at most max_returned_rows + 1 rows, which
+        # Database.execute does not count as truncated either.
+        return Results(rows, False, description)
+
+    with trace("sql", database=database.name, sql=";\n".join(queries), params=params):
+        return await database.execute_fn(read)
 
 
 def datasette_error_page():
