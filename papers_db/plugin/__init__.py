@@ -21,7 +21,7 @@ import weakref
 from typing import NamedTuple
 
 from datasette import hookimpl
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, to_css_class
 from markupsafe import Markup, escape
 
 # snippet()/highlight() in the search query mark matches with these brackets (U+27E6, U+27E7):
@@ -72,8 +72,6 @@ def prepare_jinja2_environment(env, datasette):
 
 def table_body_rows(display_rows):
     """The <tr> of each row of a table page, as Datasette's _table.html writes them."""
-    from datasette.utils import to_css_class
-
     css_classes = {}
     lines = []
     for row in display_rows:
@@ -663,9 +661,8 @@ def startup(datasette):
 
     Every database's queries also free a failed query's cursor in the thread that ran it
     (freeing_failed_queries_in_their_thread), an immutable file's facet clicks are counted
-    from its facet combinations (counting_facet_clicks_from_combinations), a table page of a
-    few rows is planned as the default page is (planning_small_pages_as_default_pages), and a
-    sorted page after the first is read from where it starts (reading_later_pages_from_their_start)."""
+    from its facet combinations (counting_facet_clicks_from_combinations), and a sorted table
+    page is read from where its rows start (reading_sorted_pages_from_their_start)."""
     import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
 
     default_handling.rich = None
@@ -673,7 +670,7 @@ def startup(datasette):
         db.execute_fn = freeing_failed_queries_in_their_thread(db.execute_fn)
         if not db.is_mutable:
             db.execute = counting_facet_clicks_from_combinations(db, db.execute)
-        db.execute = planning_small_pages_as_default_pages(db, reading_later_pages_from_their_start(db, db.execute))
+        db.execute = reading_sorted_pages_from_their_start(db, db.execute)
 
 
 def freeing_failed_queries_in_their_thread(execute_fn):
@@ -763,56 +760,45 @@ def page_after_token(sql):
     return None
 
 
-def planning_small_pages_as_default_pages(database, execute):
-    """A database's execute that runs the query of a sorted table page from a `_next` token
-    (the plugin's first-row token too) for fewer rows than the default page with the default
-    page's LIMIT, and keeps the rows asked for.
+def reading_sorted_pages_from_their_start(database, execute):
+    """A database's execute that reads a sorted table page from a `_next` token (the plugin's
+    first-row token too) from where its rows start in an index, at least a default page of them.
 
-    SQLite 3.40 plans that query (`col < :v or col is null or (col = :v and id > :k)`) with LIMIT
-    10 or less as a read of every row the OR keeps and a sort: at a million papers
-    `papers.json?_size=1` took 294 ms, where LIMIT 11 reads the date index in order in well
-    under a millisecond. The first rows of the same order are the same rows, and reading more
-    of them in order costs no more than reading all of them."""
-    async def execute_planned(sql, params=None, **kwargs):
-        default_limit = database.ds.setting("default_page_size") + 1
+    - **In parts.** Datasette's condition for a descending sort, `col < :v or col is null or
+      (col = :v and id > :k)`, gives SQLite no place to start: it reads the index from its
+      greatest value and passes over every row of the earlier pages, 60 ms for a page near the
+      end of a million papers. Its parts (`col = :v and id > :k`, then `col < :v`, then `col is
+      null`) keep rows no other part keeps, and all of one part's rows come before the next
+      part's in the page's order, so their rows in turn are the page's rows. They run on one
+      connection under the one time limit of the query they replace (parts_in_turn). Left whole:
+      the first-row token's page (from_the_first_row), whose rows SQLite reads from the index's
+      start as it is, and a page with `_where`, whose SQL beside the condition might leave it no
+      condition of its own (`1 or 1 and (condition)`).
+    - **At least the default page's LIMIT**, keeping the rows asked for. SQLite 3.40 plans the
+      whole condition with LIMIT 10 or less as a read of every row the OR keeps and a sort: at a
+      million papers `papers.json?_size=1` took 294 ms, where LIMIT 11 reads the date index in
+      order in well under a millisecond. The first rows of the same order are the same rows, and
+      reading more of them in order costs no more than reading all of them."""
+    async def execute_sorted_page(sql, params=None, custom_time_limit=None, **kwargs):
         after = page_after_token(sql)
-        if after is None or int(after[0]["limit"]) >= default_limit:
-            return await execute(sql, params, **kwargs)
+        if after is None:
+            return await execute(sql, params, custom_time_limit=custom_time_limit, **kwargs)
         from datasette.database import Results
 
-        limit_start = after[0].start("limit")
-        results = await execute(f"{sql[:limit_start]}{default_limit}", params, **kwargs)
-        return Results(results.rows[:int(after[0]["limit"])], results.truncated, results.description)
-    return execute_planned
-
-
-def reading_later_pages_from_their_start(database, execute):
-    """A database's execute that reads a sorted table page after a `_next` token in the parts
-    of Datasette's condition, each from where it starts in an index, until the page is full.
-
-    Datasette's condition for a descending sort, `col < :v or col is null or (col = :v and
-    id > :k)`, gives SQLite no place to start: it reads the index from its greatest value and
-    passes over every row of the earlier pages, 60 ms for a page near the end of a million
-    papers. Its parts (`col = :v and id > :k`, then `col < :v`, then `col is null`) keep rows
-    no other part keeps, and all of one part's rows come before the next part's in the page's
-    order, so their rows in turn are the page's rows. They run on one connection under the one
-    time limit of the query they replace (parts_in_turn).
-
-    Left alone: the first-row token's page (from_the_first_row), whose rows SQLite reads from
-    the index's start as it is, and a page with `_where`, whose SQL beside the condition might
-    leave it no condition of its own (`1 or 1 and (condition)`)."""
-    async def execute_in_parts(sql, params=None, custom_time_limit=None, **kwargs):
-        after = page_after_token(sql)
-        query = serving_table_page.get()
-        if (after is None or any(name == "_where" for name, _ in query)
-                or str((params or {}).get(after[0]["after"])) == str(SMALLEST_KEY)):
-            return await execute(sql, params, custom_time_limit=custom_time_limit, **kwargs)
         found, parts = after
-        start, end = found.span("condition")
-        names = found.groupdict()
-        part_queries = [f"{sql[:start]}{part.format(**names)}{sql[end:]}" for part in parts]
-        return await parts_in_turn(database, part_queries, params, int(found["limit"]), custom_time_limit)
-    return execute_in_parts
+        asked = int(found["limit"])
+        read = max(asked, database.ds.setting("default_page_size") + 1)
+        ahead, after_condition = sql[:found.start("condition")], sql[found.end("condition"):found.start("limit")]
+        whole = (any(name == "_where" for name, _ in serving_table_page.get())
+                 or str((params or {}).get(found["after"])) == str(SMALLEST_KEY))
+        if whole:
+            results = await execute(f"{sql[:found.start('limit')]}{read}", params,
+                                    custom_time_limit=custom_time_limit, **kwargs)
+        else:
+            queries = [f"{ahead}{part.format(**found.groupdict())}{after_condition}{read}" for part in parts]
+            results = await parts_in_turn(database, queries, params, read, custom_time_limit)
+        return Results(results.rows[:asked], results.truncated, results.description)
+    return execute_sorted_page
 
 
 async def parts_in_turn(database, queries, params, limit, custom_time_limit):
