@@ -145,10 +145,42 @@ def test_the_full_text_index_filled_beside_the_database_is_the_one_sqlite_rebuil
         assert conn.execute("insert into papers_fts (papers_fts, rank) values ('integrity-check', 1)").rowcount == 1
         conn.execute("insert into papers_fts (papers_fts, rank) values ('hashsize', 67108864)")
         conn.execute("insert into papers_fts (papers_fts) values ('rebuild')")
+        conn.execute("insert into papers_fts (papers_fts) values ('optimize')")
         conn.execute("insert into papers_fts (papers_fts, rank) values ('hashsize', 1048576)")
         conn.commit()  # FTS5 holds what it indexes in memory until the transaction commits
         assert fts_index_tables(built) == fts_index_tables(conn)
         assert len(fts_index_tables(built)["docsize"]) == built.execute("select count(*) from papers").fetchone()[0] == 319
+
+
+def test_the_full_text_index_is_left_in_one_segment(tmp_path):
+    # Every search opens each of its words in each segment of the index; sql/fts_index.sql merges
+    # what it writes with what the index already held. Two papers indexed in two transactions
+    # first make two segments (FTS5 writes one per transaction), as a large fill does by itself.
+    from papers_db import resources
+
+    staging = tmp_path / "staging.db"
+    with sqlite3.connect(staging) as conn:
+        conn.execute("create table paper_texts (id, title, abstract_text, abstract)")
+        conn.executemany("insert into paper_texts values (?, ?, ?, ?)",
+                         [(3, "Diffusion models", None, "We denoise."), (4, "Sparse attention", "Plain text.", "x")])
+    conn = sqlite3.connect(tmp_path / "index.db")
+    conn.execute("attach database ? as staging", (str(staging),))
+    conn.executescript(resources.sql_script("fts.sql"))
+    for rowid, title in ((1, "Vision transformers"), (2, "Graph networks")):
+        conn.execute("insert into papers_fts (rowid, title, plain_abstract) values (?, ?, '')", (rowid, title))
+        conn.commit()
+    assert segments(conn) == 2
+    conn.executescript(resources.sql_script("fts_index.sql"))
+    conn.commit()
+    assert segments(conn) == 1
+    assert conn.execute("select rowid from papers_fts where papers_fts match 'graph OR denoise OR sparse'"
+                        " order by rowid").fetchall() == [(2,), (3,), (4,)]
+    conn.close()
+
+
+def segments(conn):
+    """How many segments papers_fts's index has: FTS5's idx table lists each segment's leaf pages."""
+    return conn.execute("select count(distinct segid) from papers_fts_idx").fetchone()[0]
 
 
 def test_an_output_path_with_uri_characters_builds_the_same_database(tmp_path, built_db):
