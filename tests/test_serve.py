@@ -1395,21 +1395,53 @@ TABLE_PAGES = [
 ]
 
 
+QUERY_PAGES = [
+    "/papers/trending_on?snapshot_date=2025-11-12", "/papers/trending_on", "/papers/papers_by_tier?tier=oral",
+    "/papers/accepted_per_tier", "/papers/paper_listings?paper_id=1",
+    "/papers?sql=" + urllib.parse.quote("""select '<b>&"' as "a b", null as "", x'00ff' as bytes, 2.5 as "été" """),
+    "/papers?sql=" + urllib.parse.quote("select id from papers where 0"),
+    "/papers?sql=" + urllib.parse.quote("select nonesuch from papers"),
+]
+
+
+QUERY_PAGES_WITH_ROWS = [QUERY_PAGES[i] for i in (0, 2, 3, 5)]  # no paper has id 1
+
+
+def pages_as_datasettes_own_template_writes_them(built_db, tmp_path, template):
+    """(ours, stock): the plugin's pages, and the same with Datasette's own `template` in a
+    --template-dir, which Datasette reads before any plugin's templates."""
+    stock_templates = tmp_path / "templates"
+    stock_templates.mkdir()
+    shutil.copy(Path(datasette.__file__).parent / "templates" / template, stock_templates)
+    return datasette_on(built_db), datasette_on(built_db, extra_args=["--template-dir", stock_templates])
+
+
+def between_tags(page):
+    """A page's HTML without the whitespace between tags or its query's time."""
+    return re.sub(r">\s+<", "><", re.sub(r"took [\d.]+ms", "took ms", page.text))
+
+
 @pytest.mark.parametrize("path", TABLE_PAGES)
 def test_table_rows_are_written_as_datasettes_own_template_writes_them(built_db, tmp_path, path):
     # The plugin's _table.html writes the rows in one Python call (table_body_rows): a third of
     # a papers page's time went on Jinja passing each cell's pieces up through four templates.
-    stock_templates = tmp_path / "templates"
-    stock_templates.mkdir()
-    shutil.copy(Path(datasette.__file__).parent / "templates" / "_table.html", stock_templates)
-    ours, stock = datasette_on(built_db), datasette_on(built_db, extra_args=["--template-dir", stock_templates])
+    ours, stock = pages_as_datasettes_own_template_writes_them(built_db, tmp_path, "_table.html")
+    mine, theirs = ours(path), stock(path)
+    assert mine.status_code == theirs.status_code == 200, path
+    assert between_tags(mine) == between_tags(theirs)
+    assert "<tbody><tr><td class=" in between_tags(mine) or 'class="zero-results"' in mine.text
 
-    def between_tags(page):
-        assert page.status_code == 200, path
-        return re.sub(r">\s+<", "><", re.sub(r"took [\d.]+ms", "took ms", page.text))
-    mine, theirs = between_tags(ours(path)), between_tags(stock(path))
-    assert mine == theirs
-    assert "<tbody><tr><td class=" in mine or 'class="zero-results"' in mine
+
+@pytest.mark.parametrize("path", QUERY_PAGES)
+def test_query_rows_are_written_as_datasettes_own_template_writes_them(built_db, tmp_path, path):
+    # The plugin's query.html writes the rows in one Python call (query_body_rows): trending_on's
+    # 200 rows took 12.3 ms as HTML against 3.8 ms as JSON at a million papers.
+    ours, stock = pages_as_datasettes_own_template_writes_them(built_db, tmp_path, "query.html")
+    mine, theirs = ours(path), stock(path)
+    assert mine.status_code == theirs.status_code, path
+    assert between_tags(mine) == between_tags(theirs)
+    has_rows = "<tbody><tr><td class=" in between_tags(mine)
+    assert has_rows == (path in QUERY_PAGES_WITH_ROWS), path
 
 
 LATER_PAGES = [  # (path, table, SQLite's order, its condition)

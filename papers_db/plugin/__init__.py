@@ -68,6 +68,7 @@ def render_cell(row, value, column, table, database, datasette):
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters["table_body_rows"] = table_body_rows
+    env.filters["query_body_rows"] = query_body_rows
 
 
 def table_body_rows(display_rows):
@@ -82,6 +83,17 @@ def table_body_rows(display_rows):
                 css_classes[column] = to_css_class(column)
             lines.append(f'<td class="col-{css_classes[column]} type-{escape(cell["value_type"])}">'
                          f'{escape(cell["value"])}</td>')
+        lines.append("</tr>")
+    return Markup("\n".join(lines))
+
+
+def query_body_rows(display_rows, columns):
+    """The <tr> of each row of a query page, as Datasette's query.html writes them."""
+    cell_starts = [f'<td class="col-{to_css_class(column)}">' for column in columns]
+    lines = []
+    for row in display_rows:
+        lines.append("<tr>")
+        lines.extend(f"{start}{escape(td)}</td>" for start, td in zip(cell_starts, row))
         lines.append("</tr>")
     return Markup("\n".join(lines))
 
