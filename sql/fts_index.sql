@@ -14,8 +14,8 @@ INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 67108864);
 INSERT INTO papers_fts (rowid, title, plain_abstract)
 SELECT id, title, coalesce(abstract_text, abstract) FROM staging.paper_texts ORDER BY id;
 -- Merge the segments into one: at 1,005,000 papers the fill leaves 8, and every search opens
--- each of its words in each segment. In one segment the search query took 0.84 ms instead of
--- 1.23 for a rare word and 3.4 instead of 4.2 for two words. Merging took 16.6 s on a copy of
+-- each of its words in each segment. In one segment the search query took 0.87 ms instead of
+-- 1.24 for a rare word and 3.19 instead of 4.17 for two words. Merging took 16.6 s on a copy of
 -- that database, and it runs in this helper process (the index's bytes stay the same to 0.1%).
 INSERT INTO papers_fts (papers_fts) VALUES ('optimize');
 -- Back to FTS5's default, so that a user who writes to the index in a downloaded copy does not

@@ -74,26 +74,28 @@ def prepare_jinja2_environment(env, datasette):
 def table_body_rows(display_rows):
     """The <tr> of each row of a table page, as Datasette's _table.html writes them."""
     css_classes = {}
-    lines = []
-    for row in display_rows:
-        lines.append("<tr>")
-        for cell in row:
-            column = cell["column"]
-            if column not in css_classes:
-                css_classes[column] = to_css_class(column)
-            lines.append(f'<td class="col-{css_classes[column]} type-{escape(cell["value_type"])}">'
-                         f'{escape(cell["value"])}</td>')
-        lines.append("</tr>")
-    return Markup("\n".join(lines))
+
+    def td_start(cell):
+        column = cell["column"]
+        if column not in css_classes:
+            css_classes[column] = to_css_class(column)
+        return f'<td class="col-{css_classes[column]} type-{escape(cell["value_type"])}">'
+    return rows_as_html([(td_start(cell), cell["value"]) for cell in row] for row in display_rows)
 
 
 def query_body_rows(display_rows, columns):
     """The <tr> of each row of a query page, as Datasette's query.html writes them."""
-    cell_starts = [f'<td class="col-{to_css_class(column)}">' for column in columns]
+    td_starts = [f'<td class="col-{to_css_class(column)}">' for column in columns]
+    return rows_as_html(zip(td_starts, row) for row in display_rows)
+
+
+def rows_as_html(rows):
+    """Rows of (opening <td> tag, value) cells as <tr> lines, each value escaped as Jinja's
+    autoescape would (Markup, such as a render_cell hook's, kept as it is)."""
     lines = []
-    for row in display_rows:
+    for cells in rows:
         lines.append("<tr>")
-        lines.extend(f"{start}{escape(td)}</td>" for start, td in zip(cell_starts, row))
+        lines.extend(f"{td_start}{escape(value)}</td>" for td_start, value in cells)
         lines.append("</tr>")
     return Markup("\n".join(lines))
 
