@@ -345,6 +345,23 @@ def test_canned_queries_answer(served, built_db):
     assert all(row["month"].startswith("2024-") for row in months)
 
 
+def test_accepted_per_tier_is_summed_from_the_facet_combinations(built_db, tmp_path):
+    # The same rows as counting the accepted papers themselves, and a count changed in the
+    # combinations shows: proof that the query reads them.
+    counted = "select coalesce(tier, 'not stated'), count(*) from papers where outcome = 'accept' group by tier"
+    with sqlite3.connect(built_db) as conn:
+        expected = dict(conn.execute(counted))
+    rows = query_rows(datasette_on(built_db), "accepted_per_tier")
+    assert {row["tier"]: row["papers"] for row in rows} == expected and len(expected) >= 3
+    assert [row["papers"] for row in rows] == sorted(expected.values(), reverse=True)
+    database = tmp_path / "papers.db"
+    shutil.copy(built_db, database)
+    with sqlite3.connect(database) as conn:
+        conn.execute("update papers_facet_combinations set count = count + 1000 where tier = 'oral' and outcome = 'accept'")
+    changed = {row["tier"]: row["papers"] for row in query_rows(datasette_on(database), "accepted_per_tier")}
+    assert changed == {**expected, "oral": expected["oral"] + 1000}
+
+
 def test_every_canned_query_has_a_title_and_description():
     metadata, _ = read_metadata()
     queries = metadata["databases"]["papers"]["queries"]
