@@ -248,11 +248,15 @@ class DatabaseWriter:
         # Every table Datasette lists, shadow tables included, as `datasette inspect` counts them.
         tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         counts = {name: conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in tables}
+        # And every view's, which Datasette counts on each visit to its page (the plugin reads them
+        # here instead): at a million papers 7 ms a visit for trending, 17 ms once here for all.
+        views = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
+        view_counts = {name: conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in views}
         self.db.close()
         with self.temporary.open("rb") as file:
             digest = hashlib.file_digest(file, "sha256").hexdigest()
         self.outputs[checksum_file_for(self.output)].write_text(f"{digest}  {self.output.name}\n", encoding="utf-8")
-        inspect = inspect_text(self.output, self.temporary, digest, counts)
+        inspect = inspect_text(self.output, self.temporary, digest, counts, view_counts)
         self.outputs[inspect_file_for(self.output)].write_text(inspect, encoding="utf-8")
         # Only now, with every file complete, is anything the user had replaced, all or none.
         with signals_held():
@@ -265,17 +269,21 @@ def inspect_file_for(database: Path) -> Path:
     return database.with_name(database.stem + "-inspect.json")
 
 
-def inspect_text(database: Path, written: Path, sha256: str, table_counts: dict[str, int]) -> str:
+def inspect_text(database: Path, written: Path, sha256: str, table_counts: dict[str, int],
+                 view_counts: dict[str, int]) -> str:
     """What `datasette inspect` would write for `database` (its file now at `written`), from what
     the build already knows: each table's row count and the file's hash and size, so that serving
     never counts or hashes the immutable file; and a sample of its bytes, which tells whether a
-    database file is the one described."""
+    database file is the one described. Each view's row count goes under a key of its own,
+    "views", which Datasette does not read (under "tables", its database page would list views as
+    tables) and the plugin does."""
     inspect = {database.stem: {
         "hash": sha256,
         "size": written.stat().st_size,
         "sample_sha256": sample_digest(written),
         "file": database.name,
         "tables": {name: {"count": count} for name, count in sorted(table_counts.items())},
+        "views": {name: {"count": count} for name, count in sorted(view_counts.items())},
     }}
     return json.dumps(inspect, indent=2) + "\n"
 

@@ -112,6 +112,13 @@ def test_build_writes_the_inspect_file_datasette_would(tmp_path):
     assert ours["papers"]["hash"] == theirs["papers"]["hash"] == hashlib.sha256(output.read_bytes()).hexdigest()
     assert ours["papers"]["size"] == theirs["papers"]["size"]
     assert ours["papers"]["tables"]["papers"] == {"count": 319}
+    # Each view's rows too, under a key of their own (Datasette lists whatever is under "tables"
+    # as a table): the whole view's page takes its count from here.
+    with sqlite3.connect(output) as conn:
+        views = [name for (name,) in conn.execute("select name from sqlite_master where type = 'view' order by name")]
+        counted = {name: {"count": conn.execute(f"select count(*) from [{name}]").fetchone()[0]} for name in views}
+    assert ours["papers"]["views"] == counted and len(views) >= 5
+    assert ours["papers"]["views"]["paper_overview"] == {"count": 319}  # one row per paper
 
 
 def test_serve_refuses_a_database_its_metadata_does_not_describe(tmp_path):

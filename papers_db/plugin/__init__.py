@@ -675,8 +675,9 @@ def startup(datasette):
 
     Every database's queries also free a failed query's cursor in the thread that ran it
     (freeing_failed_queries_in_their_thread), an immutable file's facet clicks are counted
-    from its facet combinations (counting_facet_clicks_from_combinations), and a sorted table
-    page is read from where its rows start (reading_sorted_pages_from_their_start)."""
+    from its facet combinations (counting_facet_clicks_from_combinations) and its views' rows
+    taken from the inspect file (counting_views_from_the_inspect_file), and a sorted table page
+    is read from where its rows start (reading_sorted_pages_from_their_start)."""
     import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
 
     default_handling.rich = None
@@ -684,6 +685,7 @@ def startup(datasette):
         db.execute_fn = freeing_failed_queries_in_their_thread(db.execute_fn)
         if not db.is_mutable:
             db.execute = counting_facet_clicks_from_combinations(db, db.execute)
+            db.execute = counting_views_from_the_inspect_file(datasette, db, db.execute)
         db.execute = reading_sorted_pages_from_their_start(db, db.execute)
 
 
@@ -742,6 +744,28 @@ def counting_facet_clicks_from_combinations(database, execute):
                 sql = f"select coalesce(sum(count), 0) from {combinations} where {where}"
         return await execute(sql, params, **kwargs)
     return execute_counting_from_combinations
+
+
+def counting_views_from_the_inspect_file(datasette, database, execute):
+    """A database's execute that answers the row count of a whole view's page (Datasette 0.65's
+    `select count(*) from <view> `, views/table.py) from the view's count in the inspect file,
+    which the build writes beside the file (under "views"; Datasette reads only "tables", whose
+    counts it uses for whole tables itself). At a million papers counting `trending` took 7 ms of
+    its page's 15. A view filtered in any way, a file served without the build's inspect file
+    and any other query run as they are."""
+    from datasette.database import Results
+
+    views = ((datasette.inspect_data or {}).get(database.name) or {}).get("views") or {}
+    counted = {f"select count(*) from {escape_sqlite(name)} ": view["count"] for name, view in views.items()
+               if isinstance(view, dict) and isinstance(view.get("count"), int)}
+    if not counted:
+        return execute
+
+    async def execute_counting_views(sql, params=None, **kwargs):
+        if serving_table_page.get() is not None and sql in counted:
+            return Results([(counted[sql],)], False, [("count(*)",)])
+        return await execute(sql, params, **kwargs)
+    return execute_counting_views
 
 
 # Datasette 0.65's condition for the rows after a `_next` token of a page sorted by a column, on a
