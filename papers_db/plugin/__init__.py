@@ -770,7 +770,9 @@ def remembering_the_schema(database, names):
     spelled = {}
 
     async def execute_remembering_names(sql, params=None, **kwargs):
-        if sql != TABLE_NAME_SQL or not isinstance(params, (list, tuple)) or len(params) != 1 or params[0] not in names:
+        # A name from a URL may be any JSON value (`_through`'s "table"): only a string is looked up.
+        if (sql != TABLE_NAME_SQL or not isinstance(params, (list, tuple)) or len(params) != 1
+                or not isinstance(params[0], str) or params[0] not in names):
             return await execute(sql, params, **kwargs)
         if params[0] not in spelled:
             spelled[params[0]] = await execute(sql, params, **kwargs)
@@ -783,7 +785,7 @@ def remembered(ask, names):
     answers = {}
 
     async def answer(table, *args, **kwargs):
-        if table not in names:
+        if not isinstance(table, str) or table not in names:
             return await ask(table, *args, **kwargs)
         key = (table, args, tuple(sorted(kwargs.items())))
         if key not in answers:
@@ -1453,7 +1455,21 @@ def refused(scope, query):
             return 400, "Request too long", too_long
         if name == "_timelimit" and not value.isdigit():
             return 400, "Bad request", "_timelimit must be a whole number of milliseconds."
+        if name == "_through" and not through_names_text(value):
+            return 400, "Bad request", ('_through must be a JSON object naming a table and a column as text: '
+                                        '{"table": "...", "column": "...", "value": ...}.')
     return None
+
+
+def through_names_text(value):
+    """False for a `_through` that is JSON but not an object, or names its table or column with
+    something other than text: Datasette 0.65 answers those with a 500 (`{"table": 5, ...}` fails
+    in its permission check). JSON it cannot read it answers with a 400 itself."""
+    try:
+        through = json.loads(value)
+    except ValueError:
+        return True
+    return isinstance(through, dict) and all(isinstance(through.get(key, ""), str) for key in ("table", "column"))
 
 
 def parameter_too_long(on_search_page, name, value):
