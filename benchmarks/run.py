@@ -406,14 +406,15 @@ def measure_scaling(database: Path, paths: dict[str, str], clients: int, seconds
     the median of `runs` measurements one after another:
     scaling = throughput(N workers) / (N x throughput(1 worker)); 1.0 would be perfect."""
     workers = os.cpu_count() or 1
-    per_second, each = {}, {}
+    each = {}
     for count in (1, workers):
         with serving(database, count) as (_, port):
             for path in paths.values():
                 throughput(port, path, clients, 1)  # warm up every worker
             each[count] = {name: [throughput(port, path, clients, seconds) for _ in range(runs)]
                            for name, path in paths.items()}
-            per_second[count] = {name: round(statistics.median(measured), 1) for name, measured in each[count].items()}
+    per_second = {count: {name: round(statistics.median(measured), 1) for name, measured in by_name.items()}
+                  for count, by_name in each.items()}
     return {"workers": workers, "clients": clients, "load_generator": "wrk" if shutil.which("wrk") else "one asyncio thread",
             "requests_per_second": {name: {"one_worker": per_second[1][name], f"{workers}_workers": per_second[workers][name]}
                                     for name in paths},
@@ -755,7 +756,7 @@ def target_lines(results: dict) -> list[str]:
     for name, ratio in results["throughput_scaling"].items():
         per_second = scaling["requests_per_second"][name]
         lines.append(f"| throughput_scaling, {name} ({', '.join(f'{k}: {v}/s' for k, v in per_second.items())}) | {ratio} |")
-    measured = len(next(iter(scaling.get("runs", {}).values()), {"one_worker": [None]})["one_worker"])
+    measured = results.get("load_runs", 1)  # throughput was measured as many times as pages loaded
     return [*lines, f"(throughput: {scaling['clients']} connections from {scaling['load_generator']} on the same machine; "
                     f"each the median of {measured} measurement{'s' * (measured > 1)})", ""]
 

@@ -246,12 +246,10 @@ class DatabaseWriter:
         conn.execute("ANALYZE")
         conn.commit()
         # Every table Datasette lists, shadow tables included, as `datasette inspect` counts them.
-        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        counts = {name: conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in tables}
+        counts = row_counts(conn, "table")
         # And every view's, which Datasette counts on each visit to its page (the plugin reads them
         # here instead): at a million papers 7 ms a visit for trending, 17 ms once here for all.
-        views = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
-        view_counts = {name: conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in views}
+        view_counts = row_counts(conn, "view")
         self.db.close()
         with self.temporary.open("rb") as file:
             digest = hashlib.file_digest(file, "sha256").hexdigest()
@@ -263,6 +261,12 @@ class DatabaseWriter:
             for target, temporary in self.outputs.items():
                 os.replace(temporary, target)
         return counts, digest
+
+
+def row_counts(conn: sqlite3.Connection, kind: str) -> dict[str, int]:
+    """The row count of each table or each view (`kind`), by name."""
+    names = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = ?", (kind,))]
+    return {name: conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in names}
 
 
 def inspect_file_for(database: Path) -> Path:

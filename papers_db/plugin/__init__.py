@@ -675,18 +675,16 @@ def startup(datasette):
 
     Every database's queries also free a failed query's cursor in the thread that ran it
     (freeing_failed_queries_in_their_thread), an immutable file's facet clicks are counted
-    from its facet combinations (counting_facet_clicks_from_combinations), its views' rows
-    taken from the inspect file (counting_views_from_the_inspect_file) and its schema read once
-    (remembering_the_schema), and a sorted table page is read from where its rows start
-    (reading_sorted_pages_from_their_start)."""
+    from its facet combinations and its whole views' rows from the inspect file
+    (counting_table_pages_from_the_build) and its schema read once (remembering_the_schema), and
+    a sorted table page is read from where its rows start (reading_sorted_pages_from_their_start)."""
     import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
 
     default_handling.rich = None
     for db in datasette.databases.values():
         db.execute_fn = freeing_failed_queries_in_their_thread(db.execute_fn)
         if not db.is_mutable:
-            db.execute = counting_facet_clicks_from_combinations(db, db.execute)
-            db.execute = counting_views_from_the_inspect_file(datasette, db, db.execute)
+            db.execute = counting_table_pages_from_the_build(datasette, db, db.execute)
         db.execute = reading_sorted_pages_from_their_start(db, db.execute)
         if not db.is_mutable and not db.is_memory:
             remembering_the_schema(db, set(table_shapes(datasette).get(db.route, (None, {}))[1]))
@@ -727,18 +725,34 @@ FILTERED_COUNT_SQL = re.compile(r'select count\(\*\) from (\w+) where ("\w+" = :
 FILTERED_COLUMN = re.compile(r'"(\w+)" = :p\d+')
 
 
-def counting_facet_clicks_from_combinations(database, execute):
-    """A database's execute that answers the row count of a table page filtered by exact values
-    of facet columns alone (a facet click) from the table's facet combinations, summing the rows
-    of every combination the same conditions keep: they read only columns the combinations
-    table has, declared as in the table, so they keep the same rows. At a million papers
-    counting `?source_count=1` (870,000 papers) took 44 ms of the page's 67 ms; a few hundred
-    combinations take well under a millisecond. Any other query, or a file built without
+def counting_table_pages_from_the_build(datasette, database, execute):
+    """A database's execute that answers a table or view page's row count from what the build
+    counted, where it counted it:
+
+    - a whole view's (Datasette 0.65's `select count(*) from <view> `, views/table.py) from the
+      view's count in the inspect file, written beside the file under "views" (Datasette reads
+      only "tables", whose counts it uses for whole tables itself). At a million papers counting
+      `trending` took 7 ms of its page's 15.
+    - a page filtered by exact values of facet columns alone (a facet click) from the table's
+      facet combinations, summing the rows of every combination the same conditions keep: they
+      read only columns the combinations table has, declared as in the table, so they keep the
+      same rows. At a million papers counting `?source_count=1` (870,000 papers) took 44 ms of
+      the page's 67 ms; a few hundred combinations take well under a millisecond.
+
+    Any other query, a file served without the build's inspect file or built without
     combinations, runs as it is."""
-    async def execute_counting_from_combinations(sql, params=None, **kwargs):
-        counted = None
-        if serving_table_page.get() is not None and sql.startswith("select count(*) from "):
-            counted = FILTERED_COUNT_SQL.fullmatch(sql)
+    from datasette.database import Results
+
+    views = ((datasette.inspect_data or {}).get(database.name) or {}).get("views") or {}
+    whole_views = {f"select count(*) from {escape_sqlite(name)} ": view["count"] for name, view in views.items()
+                   if isinstance(view, dict) and isinstance(view.get("count"), int)}
+
+    async def execute_counting_from_the_build(sql, params=None, **kwargs):
+        if serving_table_page.get() is None or not sql.startswith("select count(*) from "):
+            return await execute(sql, params, **kwargs)
+        if sql in whole_views:
+            return Results([(whole_views[sql],)], False, [("count(*)",)])
+        counted = FILTERED_COUNT_SQL.fullmatch(sql)
         if counted is not None:
             table, where = counted.groups()
             combinations = f"{table}_facet_combinations"
@@ -746,7 +760,7 @@ def counting_facet_clicks_from_combinations(database, execute):
             if combined and set(FILTERED_COLUMN.findall(where)) <= combined:
                 sql = f"select coalesce(sum(count), 0) from {combinations} where {where}"
         return await execute(sql, params, **kwargs)
-    return execute_counting_from_combinations
+    return execute_counting_from_the_build
 
 
 # What Datasette 0.65 asks of a table's schema on every table or view page, each question a call
@@ -794,28 +808,6 @@ def remembered(ask, names):
         # Foreign keys are dicts of names; every other answer is a string, None or immutable items.
         return [dict(item) if isinstance(item, dict) else item for item in found] if isinstance(found, list) else found
     return answer
-
-
-def counting_views_from_the_inspect_file(datasette, database, execute):
-    """A database's execute that answers the row count of a whole view's page (Datasette 0.65's
-    `select count(*) from <view> `, views/table.py) from the view's count in the inspect file,
-    which the build writes beside the file (under "views"; Datasette reads only "tables", whose
-    counts it uses for whole tables itself). At a million papers counting `trending` took 7 ms of
-    its page's 15. A view filtered in any way, a file served without the build's inspect file
-    and any other query run as they are."""
-    from datasette.database import Results
-
-    views = ((datasette.inspect_data or {}).get(database.name) or {}).get("views") or {}
-    counted = {f"select count(*) from {escape_sqlite(name)} ": view["count"] for name, view in views.items()
-               if isinstance(view, dict) and isinstance(view.get("count"), int)}
-    if not counted:
-        return execute
-
-    async def execute_counting_views(sql, params=None, **kwargs):
-        if serving_table_page.get() is not None and sql in counted:
-            return Results([(counted[sql],)], False, [("count(*)",)])
-        return await execute(sql, params, **kwargs)
-    return execute_counting_views
 
 
 # Datasette 0.65's condition for the rows after a `_next` token of a page sorted by a column, on a
