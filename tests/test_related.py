@@ -53,6 +53,15 @@ def test_papers_on_one_topic_relate_to_each_other_only():
     assert [r.rank for r in by_paper[2]] == [1, 2]
 
 
+def test_a_term_counts_the_papers_using_it_once_whatever_the_spelling():
+    # Paper 1 now says "diffusions" beside "diffusion": still 3 of the 40 papers use the term, so
+    # its idf stays ln(40 / 3); counting each spelling's papers would make it ln(40 / 4).
+    plural = [(1, DIFFUSION[0][1], DIFFUSION[0][2] + " Two diffusions.")] + CORPUS[1:]
+    first = next(row for row in rows(plural) if row.paper_id == 1 and row.rank == 1)
+    assert set(first.shared_terms) == {"denoising", "diffusion"}
+    assert first.score == round(2 * math.log(40 / 3), 3)
+
+
 def test_a_paper_listed_twice_is_one_paper():
     # The same paper under one id cannot relate to itself; a second copy under another id would.
     assert all(r.paper_id != r.related_paper_id for r in rows(CORPUS))
@@ -143,6 +152,22 @@ def test_related_rows_are_well_formed(built_db):
         for term in terms:  # the explanation is true: both papers use the word (or its plural)
             stem = re.escape(term[:-1] if term.endswith("y") else term)
             assert re.search(rf"\b{stem}", text) and re.search(rf"\b{stem}", other_text), (term, paper, other)
+
+
+def test_scores_are_the_summed_idf_of_the_shared_terms(built_db):
+    # As metadata.yml says: ln(papers / papers using the term, any spelling), summed over the shared
+    # terms, to 3 decimals. The words are counted here with a regular expression, paper by paper.
+    separators = re.compile(r"[\s!-,./:-@\[-^_`{-~]+", re.ASCII)
+    with sqlite3.connect(built_db) as conn:
+        papers = vendored_papers(conn)
+        found = conn.execute("select score, shared_terms from related_papers").fetchall()
+    papers_using = {}
+    for _, title, abstract in papers:
+        for term in {term_of_word(word) for word in separators.split(paper_text(title, abstract).decode())} - {None}:
+            papers_using[term] = papers_using.get(term, 0) + 1
+    assert len(found) > 300
+    for score, shared in found:
+        assert score == round(sum(math.log(len(papers) / papers_using[term]) for term in json.loads(shared)), 3)
 
 
 def test_cross_listed_papers_are_not_related_to_a_copy_of_themselves(built_db):
