@@ -225,7 +225,8 @@ def check(paths: list[Path] = PathsArgument, as_json: bool = JsonOption) -> None
 @app.command()
 @one_line_errors
 def serve(
-    database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to serve."),
+    database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to serve. Its name must be papers.db: Datasette names "
+                                  "the database after the file, and metadata.yml describes one called papers."),
     port: int = typer.Option(8001, "--port", "-p", help="Port to listen on."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."),
     workers: int = typer.Option(

@@ -1238,7 +1238,7 @@ def test_walking_a_sorted_table_page_by_page_shows_every_row_once_in_order(serve
     # the next-page links: the rows must be all of the table's, each once, in SQLite's own order
     # by that column with ties by primary key. The bundled sources have ties in almost every
     # column (dates, tiers, NULL upvotes). Datasette's first page ordered by the column alone:
-    # papers by max_upvotes, descending, gave 21 of 319.
+    # papers by tier, 50 a page, gave 259 rows of which 231 distinct, of 319.
     metadata = yaml.safe_load(resources.metadata_yml().read_text())["databases"]["papers"]["tables"][table]
     with sqlite3.connect(built_db) as conn:
         info = conn.execute("select name, pk from pragma_table_info(?)", [table]).fetchall()

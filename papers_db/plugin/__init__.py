@@ -1033,7 +1033,7 @@ async def from_the_first_row(datasette, app, scope, receive, send, query):
     Datasette 0.65 orders the first page of a sort by the column alone, so rows with equal values
     come in whatever order SQLite reads them, while every next page orders them by primary key:
     pages then repeated some rows and never showed others. Walking the bundled sources' 319
-    papers by `_sort_desc=max_upvotes` gave 21 of them, and a streamed CSV of a sorted table
+    papers by `_sort=tier`, 50 a page, gave 259 rows, 231 of them distinct, and a streamed CSV of a sorted table
     pages the same way. From a token, the first page is ordered by the column and the key, as
     every next page is."""
     token = await first_row_token(datasette, scope, query)
