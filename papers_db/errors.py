@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from collections.abc import Iterator
 
 BAD_INPUT = 1  # the sources or the database given are not what was expected (e.g. --strict issues)
@@ -42,7 +43,15 @@ _signals_received: list[int] = []
 
 def _raise_interrupted(signal_number: int, frame) -> None:
     _signals_received.append(signal_number)
+    # Any further signal is only noted: a second Ctrl-C raised inside the first one's cleanup cut
+    # it short and left temporary files (2 of 8 double presses 50 ms apart).
+    for number in ENDING_SIGNALS:
+        signal.signal(number, _note_signal)
     raise Interrupted(signal_number)
+
+
+def _note_signal(signal_number: int, frame) -> None:
+    _signals_received.append(signal_number)
 
 
 def last_signal() -> int:
@@ -53,21 +62,54 @@ def last_signal() -> int:
 
 
 @contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Steps that must not be cut in two (renaming a build's files into place): an ending signal
-    that arrives meanwhile is delivered once they are done."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
+def _signals_noted() -> Iterator[list[int]]:
+    """Ending signals are blocked in this thread (a process started meanwhile inherits that) and
+    only noted, in the list yielded, even where another thread takes them. A signal whose handler
+    was still to run when the block begins is handled first: setting a handler runs those pending."""
+    noted: list[int] = []
+
+    def note(signal_number: int, frame) -> None:
+        noted.append(signal_number)
+        _signals_received.append(signal_number)
+
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    handlers = {number: signal.signal(number, note) for number in ENDING_SIGNALS} if in_main_thread else {}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
     try:
-        yield
+        yield noted
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Steps that must not be cut in two and are the run's last work (renaming a build's files
+    into place), all or none. A signal arriving during them is too late to stop anything: it is
+    noted, not raised, so that no step is left undone and the run does not report an
+    interruption after doing everything. Blocking signals alone was not enough: one arriving just
+    before the block still ran its handler between two renames (2 of 5 tries replaced the
+    database and kept the old inspect file)."""
+    with _signals_noted():
+        yield
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Steps that must not be cut in two, after which the run may stop (starting a process): an
+    ending signal that arrives during them is raised once they are done."""
+    with _signals_noted() as noted:
+        yield
+    if noted:
+        raise Interrupted(noted[-1])
 
 
 @contextlib.contextmanager
 def signals_interrupt() -> Iterator[None]:
     """SIGTERM and SIGHUP end the run as Ctrl-C does: by an exception, so temporary files are
     removed and helper processes stopped on the way out (the default would end the process on
-    the spot and leave both behind)."""
+    the spot and leave both behind). Only the first signal raises; later ones are noted."""
     previous = {number: signal.signal(number, _raise_interrupted) for number in ENDING_SIGNALS}
     try:
         yield

@@ -314,6 +314,21 @@ def test_a_build_ended_by_a_signal_leaves_the_previous_files_and_no_helper_proce
         assert leftovers(output) == []
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the build's helper processes")
+def test_ctrl_c_as_the_helpers_start_is_one_line(tmp_path, large_sources):
+    # Ctrl-C reaches the terminal's whole process group: here the moment the helper processes
+    # exist, while they are still starting Python, where each used to print its own traceback.
+    output = tmp_path / "papers.db"
+    build = subprocess.Popen(cli_command("build", large_sources, "--output", output), start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Three children: multiprocessing's resource tracker and the two helpers.
+    assert wait_until(lambda: len(child_processes(build.pid)) >= 3, 120), "the helper processes were expected"
+    os.killpg(build.pid, signal.SIGINT)
+    _, stderr = build.communicate(timeout=60)
+    assert (build.returncode, stderr.strip()) == (130, "error: interrupted by SIGINT")
+    assert leftovers(output) == [] and not output.exists()
+
+
 def test_a_failed_build_replaces_none_of_the_previous_files(tmp_path):
     output = tmp_path / "papers.db"
     assert run_cli("build", "--output", output).returncode == 0

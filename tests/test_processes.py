@@ -1,0 +1,56 @@
+"""The build's helper processes and signals: how they end, whatever ends them."""
+
+import ctypes
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from papers_db.errors import Interrupted, signals_held, signals_interrupt
+
+# A worker killed while it sends its result, simulated: the pool's result pipe gets the length of a
+# 1,000-byte result and nothing more, so the pool's thread waits for the rest.
+HALF_SENT_RESULT = textwrap.dedent("""
+    import os, struct, time
+    from papers_db.processes import helper_processes
+    try:
+        with helper_processes(1) as pool:
+            pool.submit(os.getpid).result()  # the worker is up
+            pool.submit(time.sleep, 60)
+            os.write(pool._result_queue._writer.fileno(), struct.pack("!i", 1000))
+            time.sleep(0.5)
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        print("ended")
+""")
+
+
+def test_leaving_helper_processes_ends_even_when_a_worker_died_mid_result():
+    finished = subprocess.run([sys.executable, "-c", HALF_SENT_RESULT], capture_output=True, text=True, timeout=30)
+    assert (finished.returncode, finished.stdout, finished.stderr) == (0, "ended\n", "")
+
+
+def test_a_signal_met_during_steps_held_together_leaves_none_of_them_undone():
+    # The signal has arrived and its Python handler is still to run, as when it comes just as the
+    # steps begin: every step is still done, and nothing is raised after them.
+    done = []
+    with signals_interrupt():
+        with signals_held():
+            ctypes.pythonapi.PyErr_SetInterruptEx(signal.SIGTERM)
+            for step in range(3):
+                done.append(step)
+        assert done == [0, 1, 2]
+
+
+def test_only_the_first_ending_signal_raises_later_ones_let_the_cleanup_finish():
+    cleaned = False
+    with signals_interrupt():
+        with pytest.raises(Interrupted) as ending:
+            try:
+                signal.raise_signal(signal.SIGTERM)
+            finally:
+                signal.raise_signal(signal.SIGINT)  # a second Ctrl-C while the first one cleans up
+                cleaned = True
+    assert cleaned and ending.value.signal_number == signal.SIGTERM
