@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .enrich import record_enrichment
 from .errors import BAD_INPUT, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal
-from .load import DatabaseWriter
+from .load import DatabaseWriter, checksum_file_for, inspect_file_for
 from .metadata import read_metadata
 from .normalise import Normaliser, RecordKeys, record_keys
 from .processes import helper_processes
@@ -107,8 +107,10 @@ def build_database(
     the previous database left as it was.
     """
     output = Path(output)
+    sources = [Path(source) for source in sources]
     notify = progress or (lambda event: None)
     read_metadata()  # a broken metadata.yml is reported before any work
+    refuse_replacing_a_source(sources, output)
     files: list[FileSummary] = []
     by_source: dict[int, FileSummary] = {}  # source id -> what reading it gave
     issues = 0
@@ -148,6 +150,18 @@ def build_database(
             raise Interrupted(last_signal()) from None
         raise PapersDbError(f"{output}: cannot write the database: {error}; nothing was replaced", SYSTEM) from None
     return BuildReport(output, digest, counts["papers"], normaliser.listing_count, files)
+
+
+def refuse_replacing_a_source(sources: list[Path], output: Path) -> None:
+    """The build replaces the database, its .sha256 and its inspect file: where one of them is a
+    source file, that file's bytes would be lost (`build G --output G/a.txt` made a listing a
+    database)."""
+    targets = {target.resolve(): target for target in (output, checksum_file_for(output), inspect_file_for(output))
+               if target.exists()}
+    for source in find_sources(sources) if targets else []:
+        if (target := targets.get(source.path.resolve())) is not None:
+            raise PapersDbError(f"{target}: is a source file this build reads, and the build would replace it; "
+                                "give another --output", USAGE)
 
 
 def release_freed_memory() -> None:

@@ -342,6 +342,22 @@ def test_a_failed_build_replaces_none_of_the_previous_files(tmp_path):
     assert {path: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()} == before
 
 
+@pytest.mark.parametrize(("database", "replaced"), [("a.txt", "a.txt"), ("b.db", "b.db.sha256"), ("b.db", "b-inspect.json")])
+def test_an_output_that_would_replace_a_source_file_is_refused(tmp_path, database, replaced):
+    # The database, or the .sha256 or inspect file written beside it, is a source file.
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    shutil.copy(VENDORED[0], sources / "a.txt")
+    shutil.copy(VENDORED[1], sources / replaced)
+    before = {path.name: path.read_bytes() for path in sources.iterdir()}
+    result = run_cli("build", sources, "--output", sources / database)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {sources / replaced}: is a source file this build reads, and the build would replace it; "
+        "give another --output"]
+    assert {path.name: path.read_bytes() for path in sources.iterdir()} == before
+
+
 @pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
 def test_an_output_that_is_not_a_regular_file_is_refused(tmp_path, kind):
     if kind == "device":
