@@ -231,7 +231,7 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
                             every_line="blank")
     file_format, reading = (source.format, None) if source.format else detect_format(text)
     if file_format is None:
-        kind = other_kind_of_file(text, len(decode_issues), line_count)
+        kind = other_kind_of_file(text, sum(issue.code != "utf16" for issue in decode_issues), line_count)
         what = f"{kind}, not a listing: " if kind else ""
         not_a_listing = ParseIssue(
             None, "not_a_listing",

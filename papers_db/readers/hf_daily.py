@@ -103,7 +103,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
     """Mark the page header lines and find the page's own date; return the first body line."""
     number = 1
-    while number <= len(lines) and (not lines[number - 1].strip() or lines[number - 1].strip() in HF_HEADER_LINES):
+    while number <= len(lines) and (not lines[number - 1].strip() or plain_line(lines[number - 1]) in HF_HEADER_LINES):
         reading.other_lines[number] = "header" if lines[number - 1].strip() else "blank"
         number += 1
     if number <= len(lines) and PAGE_DATE_LINE.match(plain_line(lines[number - 1])):

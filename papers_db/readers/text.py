@@ -6,31 +6,40 @@ import unicodedata
 
 from ..records import ParseIssue, Reading, Record
 
-NBSP_CHARACTERS = "\u00a0\u2007\u202f"  # non-breaking spaces, read as plain spaces
-NBSP_LIKE = dict.fromkeys(map(ord, NBSP_CHARACTERS), " ")
-NBSP_BYTES = [character.encode("utf-8") for character in NBSP_CHARACTERS]
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little- and big-endian
 
 
 def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     """Decode a browser copy into clean text: UTF-8, `\\n` endings, no BOM, no trailing blanks.
 
     Damage is repaired where the meaning is clear and reported with its line: bytes that are not
-    UTF-8 become U+FFFD, NUL bytes are dropped.
+    UTF-8 become U+FFFD, NUL bytes are dropped. Every other character stays as the file has it
+    (non-breaking spaces too: readers match metadata lines through plain_line, and paper identity
+    folds them), so that a listing's text is what the page said.
     """
+    issues = []
+    if data.startswith(UTF16_BOMS):
+        # A file saved as UTF-16 read as UTF-8 gave a title of mojibake and a NUL issue per line.
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+            issues.append(ParseIssue(None, "utf16", "the file is UTF-16 (it starts with its byte order mark): read as such"))
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: read as UTF-8, its damage reported line by line
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    # Line ends are "\n" or "\r\n"; "\r" alone ends lines only in a file with no "\n" at all (old
+    # Mac). Elsewhere a lone "\r" is part of its line, so that line numbers are those `wc -l`,
+    # `sed -n Np` and editors show: one inside an abstract split the record and moved every later line.
+    data = data.replace(b"\r\n", b"\n") if b"\n" in data else data.replace(b"\r", b"\n")
     # The common case, a clean file, is decoded whole; only a damaged one goes line by line.
     lines = _decode_whole(data)
-    issues = []
     if lines is None:
-        lines, issues = _decode_line_by_line(data)
+        lines, line_issues = _decode_line_by_line(data)
+        issues += line_issues
     if not data or data.endswith(b"\n"):
         lines.pop()  # a final newline ends the last line; it does not start another
-    has_nbsp = any(space in data for space in NBSP_BYTES)
-    cleaned = [(line.translate(NBSP_LIKE) if has_nbsp else line).rstrip(" \t") for line in lines]
-    # Every line ends with "\\n", so a line emptied by repair (a lone NUL) still counts as one.
-    return "".join(line + "\n" for line in cleaned), issues
+    # Every line ends with "\n", so a line emptied by repair (a lone NUL) still counts as one.
+    return "".join(line.rstrip(" \t\r") + "\n" for line in lines), issues
 
 
 def _decode_whole(data: bytes) -> list[str] | None:
