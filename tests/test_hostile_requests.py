@@ -200,6 +200,26 @@ BAD_PARAMETERS = [
     "/papers/papers.json?_facet_array=title",
     "/papers/papers.json?_shape=no_such_shape",
     "/papers/papers.json?_col=no_such_column",
+    # errors SQLite raises for a _where other than OperationalError: not authorized, datatype mismatch
+    "/papers/papers.json?_where=id in (select 1 from sqlite_stmt)",
+    "/papers/papers.json?_where=id in (select 1 limit 1 offset 1e20)",
+    "/papers/papers.json?_where=id in (select 1 limit 'x')",
+    # a view's _next past 64 bits
+    "/papers/trending.json?_next=9223372036854775808",
+    "/papers/paper_overview.csv?_next=-9223372036854775809",
+    # facets given as JSON that is not an object of text, or nested too deep, or repeated
+    '/papers/papers.json?_facet={"column":5}',
+    '/papers/papers.json?_facet={"simple":["tier"]}',
+    '/papers/papers.json?_facet_array={"column":5}',
+    '/papers/listings.json?_facet_date={"column":null}',
+    '/papers/papers.json?_facet_precounted={"column":["tier"]}',
+    "/papers/papers.json?_facet=" + "[" * 1001 + "]" * 1001,
+    "/papers/papers.json?_size=0" + "&_facet_precounted=first_published_year" * 2,
+    "/papers/papers.json?" + "&".join(f"_facet=tier&_facet_array={n}" for n in range(6)),
+    # JSON nested a thousand deep where Datasette reads JSON
+    "/papers/papers.json?_through=" + "[" * 1001 + "]" * 1001,
+    "/papers/papers.json?id__in=" + "[" * 1001 + "]" * 1001,
+    "/papers.json?sql=select printf('%.*c',1001,'[')||printf('%.*c',1001,']') as e&_json=e",
 ]
 
 
