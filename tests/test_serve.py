@@ -1332,6 +1332,66 @@ def test_a_streamed_csv_stops_when_its_client_goes(built_db):
     assert asked and asked.count("/papers/papers.csv") <= 2
 
 
+@pytest.mark.parametrize("name", ["listings", "paper_aliases", "code_links", "paper_overview", "cross_listed", "papers"])
+def test_a_streamed_csv_has_every_row_beyond_the_first_page(built_db, name):
+    # 5 rows the most a page can have: Datasette's own stream of a view, or of a table by its key,
+    # without _size, ended after its first 5 rows (5 of 336 listings), saying nothing.
+    with sqlite3.connect(built_db) as conn:
+        rows = conn.execute(f"select count(*) from [{name}]").fetchone()[0]
+    assert rows > 10
+    streamed = datasette_on(built_db, extra_args=["--setting", "max_returned_rows", "5"])(f"/papers/{name}.csv?_stream=on")
+    assert len(streamed.text.splitlines()) == rows + 1
+
+
+def test_datasettes_own_stream_stops_when_its_client_goes_and_pages_by_the_most_rows(built_db):
+    # A view's stream (Datasette's own, paged by OFFSET) asked 1 row a page, 5 rows the most a page
+    # can have. Read whole, it takes pages of 5: `_size` does not make a stream cost a query per row.
+    # With a client that hangs up once the first rows arrive, it stops after a page or two.
+    from test_hostile_requests import load_plugin
+
+    plugin = load_plugin()
+    instance = datasette_instance(built_db, extra_args=["--setting", "max_returned_rows", "5"])
+    with sqlite3.connect(built_db) as conn:
+        overview = conn.execute("select count(*) from paper_overview").fetchone()[0]
+    assert overview > 100
+
+    async def stream(hang_up):
+        first_rows, requested, bodies, queries = asyncio.Event(), [], [], []
+        database = instance.get_database("papers")
+        execute = database.execute
+
+        async def counting_execute(sql, *args, **kwargs):
+            queries.append(sql)
+            return await execute(sql, *args, **kwargs)
+
+        database.execute = counting_execute
+
+        async def receive():
+            if not requested:
+                requested.append(True)
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await (first_rows.wait() if hang_up else asyncio.Event().wait())
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            if message["type"] == "http.response.body" and message.get("body"):
+                bodies.append(message["body"])
+                first_rows.set()
+        scope = {"type": "http", "method": "GET", "path": "/papers/paper_overview.csv", "raw_path": b"/papers/paper_overview.csv",
+                 "query_string": b"_stream=on&_size=1", "headers": [], "scheme": "http",
+                 "server": ("localhost", 80), "root_path": ""}
+        await instance.invoke_startup()
+        await plugin.from_the_first_row(instance, instance.app(), scope, receive, send, plugin.query_parameters(scope))
+        del database.execute
+        return b"".join(bodies).decode().splitlines(), queries
+
+    whole, queries = asyncio.run(stream(hang_up=False))
+    assert len(whole) == overview + 1
+    assert sum("from paper_overview" in sql.lower() and "count(" not in sql.lower() for sql in queries) <= overview // 5 + 2
+    cut, _ = asyncio.run(stream(hang_up=True))
+    assert 1 < len(cut) <= 1 + 2 * 5
+
+
 def test_a_descending_first_page_of_a_file_that_may_change_starts_above_its_greatest_value(built_db, tmp_path):
     # A file served as one that may change (plain `datasette papers.db`) is read for the
     # column's greatest value on every first page: a paper upvoted past every other shows first.

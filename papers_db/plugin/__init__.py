@@ -1042,9 +1042,16 @@ async def from_the_first_row(datasette, app, scope, receive, send, query):
     pages the same way. From a token, the first page is ordered by the column and the key, as
     every next page is."""
     token = await first_row_token(datasette, scope, query)
+    streamed = scope["path"].endswith(".csv") and first_value(query, "_stream") and datasette.setting("allow_csv_stream")
+    if token is None and streamed:
+        # Datasette's own stream, max_returned_rows a page whatever _size says: 1 row a page made a
+        # stream of 100k papers 130 s of a core, and without _size a stream of a view, or of a
+        # table by its key, ended after its first page (5 of 336 listings, max_returned_rows 5).
+        kept = [(name, value) for name, value in query if name != "_size"] + [("_size", "max")]
+        return await until_the_client_goes(app, with_parameters(scope, kept), receive, send)
     if token is None:
         return await app(scope, receive, send)
-    if scope["path"].endswith(".csv") and first_value(query, "_stream") and datasette.setting("allow_csv_stream"):
+    if streamed:
         # Datasette refuses _next in a stream: send its CSV pages, each from the next token.
         return await stream_csv_pages(datasette, app, scope, receive, send, query, token)
     kept = [(name, value) for name, value in query if name != "_next"]  # a blank one, which Datasette ignores
@@ -1095,6 +1102,15 @@ async def stream_csv_pages(datasette, app, scope, receive, send, query, token):
     a last line saying so), made of Datasette's own CSV pages from each token, and each next token
     from the same page as JSON. It stops when the client goes: at a million papers the whole
     stream is a minute of queries."""
+    gone, watcher = watching_for_disconnect(receive)
+    try:
+        await send_csv_pages(datasette, app, scope, send, query, token, gone)
+    finally:
+        watcher.cancel()
+
+
+def watching_for_disconnect(receive):
+    """(an event set when the client disconnects, the task that waits for it)."""
     gone = asyncio.Event()
 
     async def watch_for_disconnect():
@@ -1106,9 +1122,38 @@ async def stream_csv_pages(datasette, app, scope, receive, send, query, token):
         if message["type"] == "http.disconnect":
             gone.set()
 
-    watcher = asyncio.create_task(watch_for_disconnect())
+    return gone, asyncio.create_task(watch_for_disconnect())
+
+
+class ClientGone(BaseException):
+    """Raised from a streamed answer's send once its client has gone, to stop the stream (a
+    BaseException: Datasette's stream catches Exception to write it into the CSV and goes on)."""
+
+
+async def until_the_client_goes(app, scope, receive, send):
+    """Run an app's streamed answer only while its client is there. Datasette 0.65 streams a CSV
+    to its end, or to max_csv_mb, whoever reads it: a view paged by OFFSET kept a core busy 54 s
+    after its client left, and four such requests held the open-ended slots for everyone."""
+    gone, watcher = watching_for_disconnect(receive)
+
+    async def send_while_there(message):
+        if gone.is_set():
+            raise ClientGone
+        await send(message)
+
+    asked = []
+
+    async def request_then_gone():  # the request, which has no body (GET, HEAD); then the client's going
+        if not asked:
+            asked.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
     try:
-        await send_csv_pages(datasette, app, scope, send, query, token, gone)
+        await app(scope, request_then_gone, send_while_there)
+    except ClientGone:
+        pass
     finally:
         watcher.cancel()
 
