@@ -81,6 +81,17 @@ def test_a_result_too_large_for_memory_is_refused(server):
     assert seconds < PROMPT
 
 
+def test_a_result_whose_json_is_too_large_is_refused(server):
+    # 30 values of 62,500 emoji: 1.9 million characters, but 22.5 MB as JSON (12 characters each,
+    # \ud83d\ude00), which the server would hold several times over while writing it.
+    sql = ("with recursive n(i) as (select 1 union all select i + 1 from n where i < 30) "
+           "select replace(hex(zeroblob(62500)), '00', '😀') as e from n")
+    status, body, seconds = timed(sql_url(server, sql))
+    assert status == 400, body[:300]
+    assert "query result larger than 16 MB" in error_of(body)
+    assert seconds < PROMPT
+
+
 # --- one function call whose cost is the product of two lengths -------------------------------
 
 @pytest.mark.parametrize(
