@@ -446,6 +446,14 @@ OPEN_ENDED = [
     "/papers/accepted_papers?tier=oral",  # a view has no index
     "/papers/trending.json?_sort=title",
     "/papers/papers?_through=%7B%22table%22%3A%22listings%22%2C%22column%22%3A%22source_id%22%2C%22value%22%3A%221%22%7D",
+    # a range counts the page's facets over every row it selects
+    "/papers/papers.json?source_count__gte=2&first_published_on__lt=2025-01-01",
+    "/papers/papers?tier__isnull=1",
+    "/papers/listings.json?paper_id__gt=0&_sort_desc=upvotes",
+    # the search page's words: one typed twice, or more than six
+    "/papers/search.json?q=the+model+the",
+    "/papers/search?q=a+b+c+d+e+f+g",
+    "/papers/search?q=model%09MODEL",
 ]
 BOUNDED = [
     "/-/versions.json",
@@ -454,8 +462,8 @@ BOUNDED = [
     "/papers/papers.json?_size=10&_next=100",
     "/papers/papers?tier=oral&first_published_year=2024",  # facet clicks: each column leads an index
     "/papers/papers?outcome=accept&source_count=1&_facet=tier&_facet_size=max",
-    "/papers/papers.json?source_count__gte=2&first_published_on__lt=2025-01-01",
-    "/papers/papers?tier__isnull=1",
+    "/papers/papers.json?source_count__gte=2&first_published_on__lt=2025-01-01&_nofacet=1",
+    "/papers/papers?tier__isnull=1&_nofacet=1",
     "/papers/papers?_sort_desc=max_upvotes",
     "/papers/papers?_sort_desc=first_published_on",
     "/papers/papers?_sort=max_upvotes",
@@ -468,6 +476,7 @@ BOUNDED = [
     "/papers/listings?decision_id=1&matched_by=first&_labels=on",
     "/papers/listings?paper_id=699592778836625",
     "/papers/search?q=diffusion+model",
+    "/papers/search?q=a+b+c+d+e+f",
     "/papers/search?q=",
     "/papers/papers_by_tier?tier=oral",  # a canned query: its parameters are no filters
     "/papers/trending",
