@@ -87,3 +87,14 @@ def test_an_organisation_needs_a_letter_or_digit_and_a_bad_author_line_is_report
     assert (record.organization, issues) == (None, [(17, "bad_organization")])
     record, issues = read_one_entry("meta-llama Meta Llama", "Nov 3")
     assert (record.organization, issues) == (("meta-llama", "Meta Llama"), [])
+
+
+def test_an_entry_without_an_author_line_keeps_its_abstract():
+    # "·" right after the abstract: the abstract is not an organisation ("We", "study ..."); the
+    # date is still read, and the missing line is reported where the "·" is.
+    reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", "·", "Nov 3 12"]), "2025-11-12")
+    [record] = reading.records
+    assert (record.title, record.abstract, record.organization, record.authors_count) == ("Title", ABSTRACT_A, None, None)
+    assert (record.line, record.last_line, record.date_text, record.upvotes) == (13, 18, "Nov 3 12", 12)
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "missing_authors")]
+    assert reading.unaccounted_lines() == []

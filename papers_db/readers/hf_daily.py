@@ -67,6 +67,11 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             if current is not None and meta_state == "who":
                 meta_state = "dot"
                 current.last_line = number
+            elif current is not None and meta_state is None and current.abstract is not None:
+                reading.issues.append(ParseIssue(
+                    number, "missing_authors", "'·' right after the abstract: expected an author or organisation line first"))
+                meta_state = "dot"
+                current.last_line = number
             else:
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", "'·' without an author line before it")
@@ -76,7 +81,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif (authors := AUTHORS_LINE.match(plain)) or following == DATE_SEPARATOR:
+        elif (authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not is_abstract_of(current, line)):
             if current is None or meta_state is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", f"author line {line.strip()!r} follows no paper")
@@ -85,7 +90,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             _set_entry_authors(current, number, plain, authors, reading)
             current.last_line = number
             meta_state = "who"
-        elif meta_state is None and current is not None and current.abstract is None and continues_title(line):
+        elif meta_state is None and is_abstract_of(current, line):
             current.abstract = line
             current.last_line = number
         else:
@@ -98,6 +103,13 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
     close()
     check_tail(reading)
     return reading
+
+
+def is_abstract_of(record: Record | None, line: str) -> bool:
+    """Whether the line is the abstract of a record that has a title and no abstract yet: prose,
+    even right before a '·' (an entry with no author line: its abstract was read as an
+    organisation, "We" named "study learning from noisy data ...")."""
+    return record is not None and record.abstract is None and continues_title(line)
 
 
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
