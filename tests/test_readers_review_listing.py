@@ -69,7 +69,26 @@ def test_a_first_title_without_its_abstract_is_a_paper_not_a_label():
 
 def test_decision_lines_with_odd_letters_and_long_near_decisions_are_read():
     reading = read_review_listing(review_text("A Title", ABSTRACT_A, "Accept (İ)", ABSTRACT_B, "Accept (" + " " * 100_000))
-    # The near-decision is a title left without its abstract: a record with its issue.
-    assert [(r.line, r.decision) for r in reading.records] == [(1, "Accept (İ)"), (4, None), (5, None)]
-    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "unknown_decision_tier"), (5, "missing_abstract")]
+    # The near-decision, where a decision goes and with no abstract after it, is reported, not a paper.
+    assert [(r.line, r.decision) for r in reading.records] == [(1, "Accept (İ)"), (4, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "unknown_decision_tier"), (5, "unknown_decision")]
+    assert reading.unaccounted_lines() == []
+
+
+def test_a_decision_this_reader_does_not_know_is_reported_not_made_a_paper():
+    # Where a decision goes, and no abstract after it: not a title. "Rejection Sampling Done
+    # Right" has its abstract after it, so it is the next paper whatever its first word.
+    text = review_text(
+        "Robust Learning From Noise", ABSTRACT_A, "Accepted",  # 1-3
+        "Sparse Graph Attention", ABSTRACT_B, "Decision: Reject",  # 4-6
+        "Rejection Sampling Done Right", ABSTRACT_C, "Accept (Poster)",  # 7-9
+        "Fast Diffusion Sampling", SHORT_ABSTRACT, "Accept (Pos",  # 10-12: the file ends mid-label
+    )
+    reading = read_review_listing(text)
+    assert [(r.line, r.title, r.decision) for r in reading.records] == [
+        (1, "Robust Learning From Noise", None), (4, "Sparse Graph Attention", None),
+        (7, "Rejection Sampling Done Right", "Accept (Poster)"), (10, "Fast Diffusion Sampling", None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (3, "unknown_decision"), (6, "unknown_decision"), (12, "unknown_decision")]
+    assert "'Accepted' reads like a decision" in reading.issues[0].message
     assert reading.unaccounted_lines() == []

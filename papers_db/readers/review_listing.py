@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from ..decisions import is_decision, is_unknown_accept_tier
 from ..records import ParseIssue, Reading, Record
-from .text import check_tail, continues_title, finish_record, looks_like_abstract, text_lines
+from .text import check_tail, continues_title, finish_record, looks_like_abstract, plain_line, text_lines
 
 REVIEW_LISTING = "review_listing"
 
@@ -30,7 +32,8 @@ def read_review_listing(text: str) -> Reading:
         if current is not None:
             finish_record(current, reading)
 
-    for number, line in content:
+    for index, (number, line) in enumerate(content):
+        following = content[index + 1][1] if index + 1 < len(content) else None
         if is_decision(line):
             if current is None or current.decision is not None:
                 reading.issues.append(
@@ -45,6 +48,16 @@ def read_review_listing(text: str) -> Reading:
                 )
             close()
             current = None
+        elif (current is not None and current.abstract is not None and current.decision is None
+              and reads_like_a_decision(line) and not (following is not None and continues_title(following))):
+            # Where a decision goes, and no title: no abstract follows it ("Accepted", "Accept (Pos"
+            # at the end of a file, "Decision: Reject") made papers of their own.
+            reading.issues.append(ParseIssue(
+                number, "unknown_decision",
+                f"{line.strip()!r} reads like a decision but is none this reader knows "
+                "(such as 'Accept (Poster)', 'Reject', 'Withdrawn'); not read as a paper"))
+            close()
+            current = None
         elif current is not None and current.abstract is None and current.decision is None and continues_title(line):
             current.abstract = line
             current.last_line = number
@@ -57,6 +70,16 @@ def read_review_listing(text: str) -> Reading:
     close()
     check_tail(reading)
     return reading
+
+
+DECISION_WORDS = re.compile(r"\b(?:accept|reject|withdrawn?|desk|decision)", re.IGNORECASE)
+DECISION_MAX_WORDS = 6  # "Accept (Poster)" is 2, "Decision: Accept (Oral presentation)" 5
+
+
+def reads_like_a_decision(line: str) -> bool:
+    """A short line naming a decision in words this reader does not take as one."""
+    plain = plain_line(line)
+    return len(plain.split()) <= DECISION_MAX_WORDS and DECISION_WORDS.search(plain) is not None
 
 
 def _starts_with_label(content: list[tuple[int, str]]) -> bool:
