@@ -98,3 +98,18 @@ def test_an_entry_without_an_author_line_keeps_its_abstract():
     assert (record.line, record.last_line, record.date_text, record.upvotes) == (13, 18, "Nov 3 12", 12)
     assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "missing_authors")]
     assert reading.unaccounted_lines() == []
+
+
+def test_a_date_line_the_reader_does_not_know_is_reported_not_made_a_paper():
+    # After "·", where the date goes: not a title when no abstract follows. A missing date line
+    # before the next entry's title is still the cut-off block it was.
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "2025-11-03"],  # 13..19
+        ["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·"],  # 21..26: its date is missing
+        ["Title Three", "", ABSTRACT_C, "", "  • 4 authors", "·", "November 3"],  # 28..34
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.date_text) for r in reading.records] == [
+        (13, 19, "Title One", None), (21, 26, "Title Two", None), (28, 34, "Title Three", None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (19, "bad_date"), (26, "truncated_metadata"), (34, "bad_date")]
+    assert reading.unaccounted_lines() == []

@@ -90,6 +90,15 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             _set_entry_authors(current, number, plain, authors, reading)
             current.last_line = number
             meta_state = "who"
+        elif meta_state == "dot" and not (following is not None and continues_title(following)):
+            # Where the date goes, and no title (no abstract follows): "2025-11-03", "November 3",
+            # "Nov 4 -5" each made a paper of their own.
+            reading.issues.append(ParseIssue(
+                number, "bad_date", f"{line.strip()!r} after '·' is not a date such as 'Nov 3' or 'Nov 3, 2025 12'"))
+            current.last_line = number
+            meta_state = "date"
+            close()
+            current, meta_state = None, None
         elif meta_state is None and is_abstract_of(current, line):
             current.abstract = line
             current.last_line = number
