@@ -113,3 +113,13 @@ def test_a_date_line_the_reader_does_not_know_is_reported_not_made_a_paper():
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (19, "bad_date"), (26, "truncated_metadata"), (34, "bad_date")]
     assert reading.unaccounted_lines() == []
+
+
+def test_a_second_pages_header_is_reported_not_made_papers():
+    first = hf_page(["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "Nov 3 5"])  # 13..19
+    second = hf_page(["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 4 6"])
+    reading = read_hf_daily_page(first + second, "2025-11-12")
+    assert [(r.title, r.date_text) for r in reading.records] == [("Title One", "Nov 3 5"), ("Title Two", "Nov 4 6")]
+    header_lines = len(first.splitlines()) + 1
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(header_lines, "second_page_header")]
+    assert reading.unaccounted_lines() == []

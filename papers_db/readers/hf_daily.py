@@ -61,8 +61,22 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             )
         finish_record(current, reading)
 
+    in_header = False  # inside a second page's header, pasted after this page's entries
     for index, (number, line, plain) in enumerate(content):
         following = content[index + 1][2] if index + 1 < len(content) else None
+        ends_a_block = meta_state in (None, "date") and not (following is not None and continues_title(following))
+        if ends_a_block and (plain in HF_HEADER_LINES or (in_header and PAGE_DATE_LINE.match(plain))):
+            # "Daily Papers", "Subscribe", its date...: a page header, not papers titled so.
+            if not in_header:
+                reading.issues.append(ParseIssue(
+                    number, "second_page_header", f"a page header ({plain!r}) after the page's entries: "
+                    "another page pasted into this file? Its entries are read with this page's date"))
+            in_header = True
+            reading.other_lines[number] = "header"
+            close()
+            current, meta_state = None, None
+            continue
+        in_header = False
         if plain == DATE_SEPARATOR:
             if current is not None and meta_state == "who":
                 meta_state = "dot"
