@@ -80,7 +80,8 @@ def one_line_errors(command):
             if show_tracebacks:
                 raise
             ending = interruption if isinstance(interruption, Interrupted) else Interrupted()
-            fail(f"interrupted by {ending}", ending.exit_status)
+            fail(f"interrupted by {ending}" + (f" once the work was done: {ending.done}" if ending.done else ""),
+                 ending.exit_status)
         except Exception as error:
             if show_tracebacks:
                 raise

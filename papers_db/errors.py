@@ -32,10 +32,11 @@ class Interrupted(KeyboardInterrupt):
     """The run was ended by a signal. A KeyboardInterrupt, so that it passes every `except
     Exception` on its way out and each `with` block on the way cleans up as it does for Ctrl-C."""
 
-    def __init__(self, signal_number: int = signal.SIGINT) -> None:
+    def __init__(self, signal_number: int = signal.SIGINT, done: str | None = None) -> None:
         super().__init__(signal.Signals(signal_number).name)
         self.signal_number = signal_number
         self.exit_status = 128 + signal_number
+        self.done = done  # what the run had finished when the signal came, where that is all of it
 
 
 _signals_received: list[int] = []
@@ -62,47 +63,30 @@ def last_signal() -> int:
 
 
 @contextlib.contextmanager
-def _signals_noted() -> Iterator[list[int]]:
-    """Ending signals are blocked in this thread (a process started meanwhile inherits that) and
-    only noted, in the list yielded, even where another thread takes them. A signal whose handler
-    was still to run when the block begins is handled first: setting a handler runs those pending."""
+def signals_held() -> Iterator[None]:
+    """Steps that must not be cut in two (starting the helper processes, renaming a build's files
+    into place). An ending signal that arrives during them is noted, and delivered again once
+    they are done, to whatever handles it then; a process started meanwhile inherits the block.
+    A signal whose handler was still to run as they begin is handled first (setting a handler
+    runs those pending). Blocking signals alone was not enough: one arriving just before the
+    block still ran its handler between two renames (2 of 5 tries replaced the database and kept
+    the old inspect file)."""
     noted: list[int] = []
 
     def note(signal_number: int, frame) -> None:
         noted.append(signal_number)
-        _signals_received.append(signal_number)
 
     in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
     handlers = {number: signal.signal(number, note) for number in ENDING_SIGNALS} if in_main_thread else {}
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
     try:
-        yield noted
+        yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for number, handler in handlers.items():
             signal.signal(number, handler)
-
-
-@contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Steps that must not be cut in two and are the run's last work (renaming a build's files
-    into place), all or none. A signal arriving during them is too late to stop anything: it is
-    noted, not raised, so that no step is left undone and the run does not report an
-    interruption after doing everything. Blocking signals alone was not enough: one arriving just
-    before the block still ran its handler between two renames (2 of 5 tries replaced the
-    database and kept the old inspect file)."""
-    with _signals_noted():
-        yield
-
-
-@contextlib.contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Steps that must not be cut in two, after which the run may stop (starting a process): an
-    ending signal that arrives during them is raised once they are done."""
-    with _signals_noted() as noted:
-        yield
     if noted:
-        raise Interrupted(noted[-1])
+        signal.raise_signal(noted[-1])
 
 
 @contextlib.contextmanager

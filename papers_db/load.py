@@ -14,7 +14,7 @@ import sqlite_utils
 
 from . import resources
 from .database import open_read_only, read_only_uri
-from .errors import USAGE, PapersDbError, signals_held
+from .errors import USAGE, Interrupted, PapersDbError, signals_held
 from .normalise import Normaliser, squash
 from .processes import helper_processes
 from .records import FileRows
@@ -257,9 +257,13 @@ class DatabaseWriter:
         inspect = inspect_text(self.output, self.temporary, digest, counts, view_counts)
         self.outputs[inspect_file_for(self.output)].write_text(inspect, encoding="utf-8")
         # Only now, with every file complete, is anything the user had replaced, all or none.
-        with signals_held():
-            for target, temporary in self.outputs.items():
-                os.replace(temporary, target)
+        try:
+            with signals_held():
+                for target, temporary in self.outputs.items():
+                    os.replace(temporary, target)
+        except Interrupted as interruption:  # delivered once every file was in place
+            raise Interrupted(interruption.signal_number,
+                              done=f"{self.output}, its .sha256 and its inspect file were replaced by the new build") from None
         return counts, digest
 
 

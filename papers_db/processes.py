@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 
-from .errors import ENDING_SIGNALS, signals_deferred
+from .errors import ENDING_SIGNALS, signals_held
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 PARENT_CHECK_SECONDS = 1.0  # where the kernel cannot tell the worker, it looks for its parent this often
@@ -56,11 +56,12 @@ def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecu
     )
     # The workers start with ending signals blocked, a mask they inherit, until end_with_parent
     # ignores Ctrl-C: one while they were still importing printed each one's traceback, and one
-    # between starting a worker and sending it its work left it to print another.
+    # between starting a worker and sending it its work left it to print another (signals_held
+    # delivers it once they are started).
     # (multiprocessing starts its resource tracker the same way.) With spawn, each task submitted
     # while no worker is free starts one more, so `count` tasks start them all now.
     try:
-        with signals_deferred():
+        with signals_held():
             for _ in range(count):
                 pool.submit(int)
         yield pool

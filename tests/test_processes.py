@@ -34,14 +34,28 @@ def test_leaving_helper_processes_ends_even_when_a_worker_died_mid_result():
 
 def test_a_signal_met_during_steps_held_together_leaves_none_of_them_undone():
     # The signal has arrived and its Python handler is still to run, as when it comes just as the
-    # steps begin: every step is still done, and nothing is raised after them.
+    # steps begin: every step is done, and then the signal is delivered, not lost.
     done = []
     with signals_interrupt():
+        with pytest.raises(Interrupted) as ending:
+            with signals_held():
+                ctypes.pythonapi.PyErr_SetInterruptEx(signal.SIGTERM)
+                for step in range(3):
+                    done.append(step)
+    assert done == [0, 1, 2] and ending.value.signal_number == signal.SIGTERM
+
+
+def test_a_signal_held_back_reaches_a_callers_own_handler():
+    # A library caller's handler, not the command's: it still gets the signal, once.
+    received = []
+    previous = signal.signal(signal.SIGHUP, lambda number, frame: received.append(number))
+    try:
         with signals_held():
-            ctypes.pythonapi.PyErr_SetInterruptEx(signal.SIGTERM)
-            for step in range(3):
-                done.append(step)
-        assert done == [0, 1, 2]
+            signal.raise_signal(signal.SIGHUP)
+            assert received == []
+        assert received == [signal.SIGHUP]
+    finally:
+        signal.signal(signal.SIGHUP, previous)
 
 
 def test_only_the_first_ending_signal_raises_later_ones_let_the_cleanup_finish():
