@@ -92,3 +92,19 @@ def test_a_decision_this_reader_does_not_know_is_reported_not_made_a_paper():
         (3, "unknown_decision"), (6, "unknown_decision"), (12, "unknown_decision")]
     assert "'Accepted' reads like a decision" in reading.issues[0].message
     assert reading.unaccounted_lines() == []
+
+
+def test_titles_with_decision_words_stay_papers():
+    # Each is where a decision goes, with no abstract after it, and each is a title: one followed
+    # by its decision, words that only start like a decision word, and a file's last line.
+    text = review_text(
+        "Paper One", ABSTRACT_A, "Decision Transformers for Offline RL", "Accept (Poster)",  # 1-4
+        "Paper Three", ABSTRACT_B, "Desktop Agents Benchmark", "Paper Five", ABSTRACT_C,  # 5-9
+        "Acceptability Judgments in Language Models",  # 10
+    )
+    reading = read_review_listing(text)
+    assert [(r.line, r.title, r.decision) for r in reading.records] == [
+        (1, "Paper One", None), (3, "Decision Transformers for Offline RL", "Accept (Poster)"), (5, "Paper Three", None),
+        (7, "Desktop Agents Benchmark", None), (8, "Paper Five", None), (10, "Acceptability Judgments in Language Models", None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (3, "missing_abstract"), (7, "missing_abstract"), (10, "missing_abstract")]

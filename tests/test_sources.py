@@ -71,9 +71,10 @@ def test_a_lone_carriage_return_is_part_of_its_line_and_moves_no_line():
 
 
 @pytest.mark.parametrize("name", [REVIEW, HF])
-def test_a_file_of_carriage_returns_alone_reads_as_lines(name):
+@pytest.mark.parametrize("ending", [b"", b"\n"])  # `cat mac.txt; echo` adds one "\n"
+def test_a_file_of_carriage_returns_alone_reads_as_lines(name, ending):
     clean = (SOURCES / name).read_bytes()
-    assert records(read_bytes_as(name, clean.replace(b"\n", b"\r"))) == records(read_bytes_as(name, clean))
+    assert records(read_bytes_as(name, clean.replace(b"\n", b"\r") + ending)) == records(read_bytes_as(name, clean))
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
@@ -84,6 +85,15 @@ def test_a_utf16_file_with_its_byte_order_mark_reads_as_its_text(encoding):
     got = read_bytes_as(REVIEW, data)
     assert records(got) == records(read_bytes_as(REVIEW, clean))
     assert [(issue.line, issue.code) for issue in got.issues] == [(None, "utf16")]
+
+
+def test_a_utf16_file_cut_mid_character_is_read_as_utf16_and_says_so():
+    clean = (SOURCES / REVIEW).read_bytes()
+    data = clean.decode().encode("utf-16")[:-1]  # an odd number of bytes: the last character cut
+    got = read_bytes_as(REVIEW, data)
+    assert len(got.records) == 100 and records(got)[:99] == records(read_bytes_as(REVIEW, clean))[:99]
+    assert [(issue.code, "cut off or damaged" in issue.message) for issue in got.issues] == [
+        ("utf16", True), ("truncated_record", False)]  # the cut is at the end of the last abstract
 
 
 def test_bytes_that_are_not_utf8_and_nul_bytes_are_named_and_the_rest_is_read():

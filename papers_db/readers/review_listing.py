@@ -49,7 +49,8 @@ def read_review_listing(text: str) -> Reading:
             close()
             current = None
         elif (current is not None and current.abstract is not None and current.decision is None
-              and reads_like_a_decision(line) and not (following is not None and continues_title(following))):
+              and reads_like_a_decision(line)
+              and not (following is not None and (continues_title(following) or is_decision(following)))):
             # Where a decision goes, and no title: no abstract follows it ("Accepted", "Accept (Pos"
             # at the end of a file, "Decision: Reject") made papers of their own.
             reading.issues.append(ParseIssue(
@@ -72,7 +73,9 @@ def read_review_listing(text: str) -> Reading:
     return reading
 
 
-DECISION_WORDS = re.compile(r"\b(?:accept|reject|withdrawn?|desk|decision)", re.IGNORECASE)
+# Whole words only ("Acceptability", "Desktop" and "Rejection" start titles), and "decision" only
+# as a label ("Decision: Reject"): "Decision Transformers ..." is a title.
+DECISION_WORDS = re.compile(r"\b(?:accept(?:ed)?|reject(?:ed)?|withdrawn?|desk)\b|\bdecision\s*:", re.IGNORECASE)
 DECISION_MAX_WORDS = 6  # "Accept (Poster)" is 2, "Decision: Accept (Oral presentation)" 5
 
 

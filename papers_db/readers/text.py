@@ -24,13 +24,17 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
             data = data.decode("utf-16").encode("utf-8")
             issues.append(ParseIssue(None, "utf16", "the file is UTF-16 (it starts with its byte order mark): read as such"))
         except UnicodeDecodeError:
-            pass  # not UTF-16 after all: read as UTF-8, its damage reported line by line
+            data = data.decode("utf-16", errors="replace").encode("utf-8")
+            issues.append(ParseIssue(None, "utf16", "the file is UTF-16 (it starts with its byte order mark), cut off or "
+                                     "damaged: read as such, its bad bytes replaced by U+FFFD"))
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    # Line ends are "\n" or "\r\n"; "\r" alone ends lines only in a file with no "\n" at all (old
-    # Mac). Elsewhere a lone "\r" is part of its line, so that line numbers are those `wc -l`,
-    # `sed -n Np` and editors show: one inside an abstract split the record and moved every later line.
-    data = data.replace(b"\r\n", b"\n") if b"\n" in data else data.replace(b"\r", b"\n")
+    data = data.replace(b"\r\n", b"\n")
+    if data.count(b"\r") > data.count(b"\n"):
+        # Lines end with "\r" alone (old Mac), a final "\n" added or not. Elsewhere a lone "\r" is
+        # part of its line, so that line numbers are those `wc -l`, `sed -n Np` and editors show:
+        # one inside an abstract split the record and moved every later line.
+        data = data.replace(b"\r", b"\n")
     # The common case, a clean file, is decoded whole; only a damaged one goes line by line.
     lines = _decode_whole(data)
     if lines is None:
