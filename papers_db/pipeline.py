@@ -20,7 +20,7 @@ from .metadata import read_metadata
 from .normalise import Normaliser, RecordKeys, record_keys
 from .processes import helper_processes
 from .records import ParseIssue, Reading
-from .sources import SourceFile, SourceReading, find_sources, read_and_nothing_else, read_source, read_sources, source_size
+from .sources import MANIFEST_NAME, SourceFile, SourceReading, find_sources, read_and_nothing_else, read_source, read_sources, source_size
 
 
 @dataclass
@@ -154,14 +154,24 @@ def build_database(
 
 def refuse_replacing_a_source(sources: list[Path], output: Path) -> None:
     """The build replaces the database, its .sha256 and its inspect file: where one of them is a
-    source file, that file's bytes would be lost (`build G --output G/a.txt` made a listing a
-    database)."""
-    targets = {target.resolve(): target for target in (output, checksum_file_for(output), inspect_file_for(output))
+    source file, or the manifest of a folder of sources, that file's bytes would be lost
+    (`build G --output G/a.txt` made a listing a database). Paths are compared as the names
+    os.replace replaces: a symlink named as the output is replaced, not the file it points to."""
+    targets = {_as_named(target): target for target in (output, checksum_file_for(output), inspect_file_for(output))
                if target.exists()}
-    for source in find_sources(sources) if targets else []:
-        if (target := targets.get(source.path.resolve())) is not None:
-            raise PapersDbError(f"{target}: is a source file this build reads, and the build would replace it; "
-                                "give another --output", USAGE)
+    if not targets:
+        return
+    found = find_sources(sources)
+    protected = {_as_named(source.path) for source in found} | {_as_named(source.path.parent / MANIFEST_NAME)
+                                                               for source in found}
+    for named, target in targets.items():
+        if named in protected:
+            raise PapersDbError(f"{target}: is a source file this build reads (or its folder's manifest), and the build "
+                                "would replace it; give an --output outside the sources", USAGE)
+
+
+def _as_named(path: Path) -> Path:
+    return path.parent.resolve() / path.name
 
 
 def release_freed_memory() -> None:

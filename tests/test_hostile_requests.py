@@ -92,6 +92,13 @@ def test_a_result_whose_json_is_too_large_is_refused(server):
     assert seconds < PROMPT
 
 
+def test_a_result_of_control_characters_is_counted_as_json_writes_them():
+    # char(1) is one character of ASCII and six of JSON (\u0001); a quote or backslash two.
+    plugin = load_plugin()
+    assert [plugin.json_length(value) for value in ("plain text", "\x01" * 10, 'say "hi"', "a\\b", "é", "😀")] == [
+        10, 60, 10, 4, 6, 12]
+
+
 # --- one function call whose cost is the product of two lengths -------------------------------
 
 @pytest.mark.parametrize(
@@ -454,6 +461,7 @@ OPEN_ENDED = [
     "/papers/search.json?q=the+model+the",
     "/papers/search?q=a+b+c+d+e+f+g",
     "/papers/search?q=model%09MODEL",
+    "/papers/search?q=the,the,the",  # FTS5 splits at punctuation too
 ]
 BOUNDED = [
     "/-/versions.json",

@@ -342,20 +342,37 @@ def test_a_failed_build_replaces_none_of_the_previous_files(tmp_path):
     assert {path: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()} == before
 
 
-@pytest.mark.parametrize(("database", "replaced"), [("a.txt", "a.txt"), ("b.db", "b.db.sha256"), ("b.db", "b-inspect.json")])
+@pytest.mark.parametrize(("database", "replaced"), [
+    ("a.txt", "a.txt"), ("b.db", "b.db.sha256"), ("b.db", "b-inspect.json"), ("manifest.toml", "manifest.toml")])
 def test_an_output_that_would_replace_a_source_file_is_refused(tmp_path, database, replaced):
-    # The database, or the .sha256 or inspect file written beside it, is a source file.
+    # The database, or the .sha256 or inspect file written beside it, is a source file, or the
+    # manifest of the sources' folder.
     sources = tmp_path / "sources"
     sources.mkdir()
     shutil.copy(VENDORED[0], sources / "a.txt")
-    shutil.copy(VENDORED[1], sources / replaced)
+    if replaced == "manifest.toml":
+        (sources / replaced).write_text('[[source]]\nfile = "a.txt"\nformat = "review_listing"\n')
+    else:
+        shutil.copy(VENDORED[1], sources / replaced)
     before = {path.name: path.read_bytes() for path in sources.iterdir()}
     result = run_cli("build", sources, "--output", sources / database)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"error: {sources / replaced}: is a source file this build reads, and the build would replace it; "
-        "give another --output"]
+        f"error: {sources / replaced}: is a source file this build reads (or its folder's manifest), and the build "
+        "would replace it; give an --output outside the sources"]
     assert {path.name: path.read_bytes() for path in sources.iterdir()} == before
+
+
+def test_an_output_that_is_a_symlink_to_a_source_replaces_the_link_only(tmp_path):
+    # os.replace replaces the link itself: the source it pointed to keeps its bytes.
+    sources, output = tmp_path / "sources", tmp_path / "out" / "papers.db"
+    sources.mkdir()
+    output.parent.mkdir()
+    shutil.copy(VENDORED[0], sources / "a.txt")
+    output.symlink_to(sources / "a.txt")
+    assert run_cli("build", sources, "--output", output).returncode == 0
+    assert (sources / "a.txt").read_bytes() == VENDORED[0].read_bytes()
+    assert not output.is_symlink() and output.read_bytes()[:16] == b"SQLite format 3\x00"
 
 
 @pytest.mark.parametrize("kind", ["device", "fifo", "folder"])

@@ -605,10 +605,12 @@ class ResultBudget:
 
 
 def json_length(value):
-    """A value's length as Datasette's JSON writes it (bytes by their own length)."""
-    if isinstance(value, bytes) or value.isascii():
+    """A value's length as Datasette's JSON writes it (bytes by their own length): printable
+    ASCII is itself but for `"` and `\\`; a control character is 6 (`\\u0001`), as is any other
+    character outside ASCII, and 12 beyond the BMP."""
+    if isinstance(value, bytes) or (value.isascii() and value.isprintable() and '"' not in value and "\\" not in value):
         return len(value)
-    return len(json.dumps(value))
+    return len(json.dumps(value)) - 2  # not its quotes
 
 
 def install_guarded_functions(conn):
@@ -1339,8 +1341,11 @@ SEARCH_WORDS_BOUNDED = 6  # "the" 50 times ran to the time limit at 100k papers 
 def searches_many_words(text):
     """A search page's text that may take its query to the time limit: a prefix (`e*`), a word
     typed twice, or more than SEARCH_WORDS_BOUNDED words, each one more list of papers to match."""
-    words = [word.casefold() for word in SEARCH_WORD_SEPARATORS.split(text) if word]
+    words = [word.casefold() for word in SEARCH_TOKEN.findall(text)]  # as FTS5 splits them, at punctuation too
     return "*" in text or len(words) > SEARCH_WORDS_BOUNDED or len(set(words)) < len(words)
+
+
+SEARCH_TOKEN = re.compile(r"[^\W_]+")  # unicode61's tokens: runs of letters and digits
 
 
 def is_search_page(path):
