@@ -154,6 +154,16 @@ def test_search_result_titles_link_to_the_paper(served):
     assert f'href="/papers/papers/{rows[0]["paper_id"]}"' in html
 
 
+@pytest.mark.parametrize("path", ["/papers/listings", "/papers/listings?decision_id=1", "/papers/trending"])
+def test_every_link_to_a_paper_on_a_table_page_is_a_papers_id(served, built_db, path):
+    # A listing's title links to its paper: on a table page, whose paper_id Datasette expands to
+    # a label, the link was /papers/papers/{'value': ..., 'label': ...}, a 404.
+    with sqlite3.connect(built_db) as conn:
+        papers = {str(paper) for (paper,) in conn.execute("select id from papers")}
+    linked = re.findall(r'href="/papers/papers/([^"]*)"', served(path).text)
+    assert linked and set(linked) <= papers
+
+
 def search_page(served, q, page=None):
     """(paper ids the search page links to, in order; its summary line, or None; the URL of its
     next page, or None) for words `q`."""

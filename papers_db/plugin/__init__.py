@@ -57,7 +57,10 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "title" and table != "papers" and "paper_id" in keys and row["paper_id"] is not None:
         # Titles in views and queries link to the paper's page.
         # str(): Datasette's URL string looks up dir(str) on every method call html.escape makes.
-        url = str(datasette.urls.row(database, "papers", str(row["paper_id"])))
+        paper_id = row["paper_id"]
+        if isinstance(paper_id, dict):  # a table page's foreign key, expanded to its label
+            paper_id = paper_id["value"]
+        url = str(datasette.urls.row(database, "papers", str(paper_id)))
         text = _marked(value) if isinstance(value, str) else "(no title)"
         return Markup(f'<a href="{html.escape(url)}">{text}</a>')
     if _is_highlighted(value):
