@@ -123,3 +123,13 @@ def test_a_second_pages_header_is_reported_not_made_papers():
     header_lines = len(first.splitlines()) + 1
     assert [(issue.line, issue.code) for issue in reading.issues] == [(header_lines, "second_page_header")]
     assert reading.unaccounted_lines() == []
+
+
+def test_a_review_decision_in_a_page_is_reported_not_made_a_paper():
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "Nov 3 5", "", "Accept (Poster)"],  # 13..21
+        ["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 4 6"],  # 23..29
+    ), "2025-11-12")
+    assert [(r.line, r.title, r.date_text) for r in reading.records] == [(13, "Title One", "Nov 3 5"), (23, "Title Two", "Nov 4 6")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(21, "orphan_decision")]
+    assert reading.unaccounted_lines() == []

@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import re
 
+from ..decisions import is_decision
 from ..records import ParseIssue, Reading, Record
 from .text import check_tail, continues_title, finish_record, looks_like_abstract, plain_line, text_lines
 
@@ -116,6 +117,13 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
         elif meta_state is None and is_abstract_of(current, line):
             current.abstract = line
             current.last_line = number
+        elif is_decision(line) and not (following is not None and continues_title(following)):
+            # A review decision ("Accept (Poster)") with no abstract after it: a review listing's
+            # line pasted into the page, not a paper titled so.
+            reading.issues.append(ParseIssue(
+                number, "orphan_decision", f"decision {line.strip()!r} in a Hugging Face page, whose entries have none"))
+            close()
+            current, meta_state = None, None
         else:
             close()
             meta_state = None
