@@ -107,17 +107,17 @@ def build_database(
     the previous database left as it was.
     """
     output = Path(output)
-    sources = [Path(source) for source in sources]
     notify = progress or (lambda event: None)
     read_metadata()  # a broken metadata.yml is reported before any work
-    refuse_replacing_a_source(sources, output)
+    found = sources_found(sources)
+    refuse_replacing_a_source(found, output)
     files: list[FileSummary] = []
     by_source: dict[int, FileSummary] = {}  # source id -> what reading it gave
     issues = 0
     normaliser = Normaliser()
     try:
         with DatabaseWriter(output, related=related) as writer:
-            for r, summary in each_reading(sources, notify, read=read_and_derive):
+            for r, summary in each_reading(found, notify, read=read_and_derive):
                 files.append(summary)
                 issues += len(summary.issues)
                 if not (strict and issues):  # under strict, read on only to report
@@ -152,7 +152,7 @@ def build_database(
     return BuildReport(output, digest, counts["papers"], normaliser.listing_count, files)
 
 
-def refuse_replacing_a_source(sources: list[Path], output: Path) -> None:
+def refuse_replacing_a_source(found: list[SourceFile], output: Path) -> None:
     """The build replaces the database, its .sha256 and its inspect file: where one of them is a
     source file, or the manifest of a folder of sources, that file's bytes would be lost
     (`build G --output G/a.txt` made a listing a database). Paths are compared as the names
@@ -161,7 +161,6 @@ def refuse_replacing_a_source(sources: list[Path], output: Path) -> None:
                if target.exists()}
     if not targets:
         return
-    found = find_sources(sources)
     protected = {_as_named(source.path) for source in found} | {_as_named(source.path.parent / MANIFEST_NAME)
                                                                for source in found}
     for named, target in targets.items():
@@ -205,7 +204,7 @@ def report_issues_found_late(rows: list[dict], by_source: dict[int, FileSummary]
 def check_sources(sources: Iterable[Path | str], progress: ProgressCallback | None = None) -> list[FileSummary]:
     """Read and validate sources without writing anything: what each file gave."""
     notify = progress or (lambda event: None)
-    return [summary for _, summary in each_reading(sources, notify)]
+    return [summary for _, summary in each_reading(sources_found(sources), notify)]
 
 
 def summarise(r: SourceReading) -> FileSummary:
@@ -214,16 +213,21 @@ def summarise(r: SourceReading) -> FileSummary:
                        list(reading.issues), reading.unaccounted_lines())
 
 
-def each_reading(paths: Iterable[Path | str], notify: ProgressCallback,
+def sources_found(paths: Iterable[Path | str]) -> list[SourceFile]:
+    """The source files `paths` name (files, or folders read whole); none is a usage error."""
+    paths = [Path(path) for path in paths]
+    sources = find_sources(paths)
+    if not sources:
+        raise PapersDbError(f"no source files in {', '.join(map(str, paths))}", USAGE)
+    return sources
+
+
+def each_reading(sources: list[SourceFile], notify: ProgressCallback,
                  read=read_and_nothing_else) -> Iterator[tuple[SourceReading, FileSummary]]:
     """Every source's reading and its summary, one at a time. A large corpus is read by
     READING_PROCESSES processes (one per core), a few files ahead of this one, which normalises and
     loads; `read` is what each does with a file (read_and_derive: the reading and its records' keys
     and enrichment)."""
-    paths = [Path(path) for path in paths]
-    sources = find_sources(paths)
-    if not sources:
-        raise PapersDbError(f"no source files in {', '.join(map(str, paths))}", USAGE)
     parallel = sum(source_size(source) for source in sources) >= PARALLEL_READING_BYTES
     done = 0
 

@@ -1303,6 +1303,30 @@ def test_a_streamed_csv_follows_datasettes_settings_and_stops_at_its_size_limit(
     assert len(streamed.content) <= 2**20 + 100 and lines[0] == whole.text.splitlines()[0]
 
 
+async def stream_through_the_plugin(plugin, instance, app, path, query_string, hang_up):
+    """The lines of a streamed CSV answered by the plugin's from_the_first_row in front of `app`,
+    with a client that hangs up once the first rows arrive, or (hang_up=False) reads to the end."""
+    first_rows, requested, bodies = asyncio.Event(), [], []
+
+    async def receive():  # the request once, then (as a server does) nothing until the client goes
+        if not requested:
+            requested.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await (first_rows.wait() if hang_up else asyncio.Event().wait())
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        if message["type"] == "http.response.body" and message.get("body"):
+            bodies.append(message["body"])
+            first_rows.set()
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+             "query_string": query_string.encode(), "headers": [], "scheme": "http", "server": ("localhost", 80),
+             "root_path": ""}
+    await instance.invoke_startup()
+    await plugin.from_the_first_row(instance, app, scope, receive, send, plugin.query_parameters(scope))
+    return b"".join(bodies).decode().splitlines()
+
+
 def test_a_streamed_csv_stops_when_its_client_goes(built_db):
     # The plugin's stream, on the real app, with a client that hangs up once the first rows
     # arrive: of the 11 pages (319 papers, 30 a page) it asks Datasette for one or two.
@@ -1317,28 +1341,7 @@ def test_a_streamed_csv_stops_when_its_client_goes(built_db):
         asked.append(scope["path"])
         await app(scope, receive, send)
 
-    async def stream():
-        first_rows = asyncio.Event()
-        requested = []
-
-        async def receive():  # the request once, then (as a server does) nothing until the client goes
-            if not requested:
-                requested.append(True)
-                return {"type": "http.request", "body": b"", "more_body": False}
-            await first_rows.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message):
-            if message["type"] == "http.response.body" and message.get("body"):
-                first_rows.set()
-        scope = {"type": "http", "method": "GET", "path": "/papers/papers.csv", "raw_path": b"/papers/papers.csv",
-                 "query_string": b"_stream=on", "headers": [], "scheme": "http", "server": ("localhost", 80),
-                 "root_path": ""}
-        query = plugin.query_parameters(scope)
-        await instance.invoke_startup()
-        await plugin.from_the_first_row(instance, counting_app, scope, receive, send, query)
-
-    asyncio.run(stream())
+    asyncio.run(stream_through_the_plugin(plugin, instance, counting_app, "/papers/papers.csv", "_stream=on", hang_up=True))
     assert asked and asked.count("/papers/papers.csv") <= 2
 
 
@@ -1364,41 +1367,23 @@ def test_datasettes_own_stream_stops_when_its_client_goes_and_pages_by_the_most_
     with sqlite3.connect(built_db) as conn:
         overview = conn.execute("select count(*) from paper_overview").fetchone()[0]
     assert overview > 100
+    database = instance.get_database("papers")
+    execute, queries = database.execute, []
 
-    async def stream(hang_up):
-        first_rows, requested, bodies, queries = asyncio.Event(), [], [], []
-        database = instance.get_database("papers")
-        execute = database.execute
+    async def counting_execute(sql, *args, **kwargs):
+        queries.append(sql)
+        return await execute(sql, *args, **kwargs)
 
-        async def counting_execute(sql, *args, **kwargs):
-            queries.append(sql)
-            return await execute(sql, *args, **kwargs)
+    database.execute = counting_execute
 
-        database.execute = counting_execute
+    def stream(hang_up):
+        return asyncio.run(stream_through_the_plugin(
+            plugin, instance, instance.app(), "/papers/paper_overview.csv", "_stream=on&_size=1", hang_up))
 
-        async def receive():
-            if not requested:
-                requested.append(True)
-                return {"type": "http.request", "body": b"", "more_body": False}
-            await (first_rows.wait() if hang_up else asyncio.Event().wait())
-            return {"type": "http.disconnect"}
-
-        async def send(message):
-            if message["type"] == "http.response.body" and message.get("body"):
-                bodies.append(message["body"])
-                first_rows.set()
-        scope = {"type": "http", "method": "GET", "path": "/papers/paper_overview.csv", "raw_path": b"/papers/paper_overview.csv",
-                 "query_string": b"_stream=on&_size=1", "headers": [], "scheme": "http",
-                 "server": ("localhost", 80), "root_path": ""}
-        await instance.invoke_startup()
-        await plugin.from_the_first_row(instance, instance.app(), scope, receive, send, plugin.query_parameters(scope))
-        del database.execute
-        return b"".join(bodies).decode().splitlines(), queries
-
-    whole, queries = asyncio.run(stream(hang_up=False))
+    whole = stream(hang_up=False)
     assert len(whole) == overview + 1
     assert sum("from paper_overview" in sql.lower() and "count(" not in sql.lower() for sql in queries) <= overview // 5 + 2
-    cut, _ = asyncio.run(stream(hang_up=True))
+    cut = stream(hang_up=True)
     assert 1 < len(cut) <= 1 + 2 * 5
 
 

@@ -1547,29 +1547,31 @@ FACET_PARAMETERS_LIMIT = 10  # metadata.yml's tables have 4 facets at most
 
 def facet_names_text(value):
     """False for a facet given as JSON that is not an object of text values, which Datasette 0.65
-    answers with a 500 (`_facet={"column": 5}`), or as JSON nested too deeply to read."""
-    if not value.lstrip().startswith(("{", "[")):
-        return True
-    try:
-        facet = json.loads(value)
-    except ValueError:
-        return True  # Datasette takes it as a column name
-    except RecursionError:
-        return False
-    return isinstance(facet, dict) and all(isinstance(item, str) for item in facet.values())
+    answers with a 500 (`_facet={"column": 5}`), or as JSON nested too deeply to read. Text that
+    does not start like JSON is a column name to Datasette."""
+    return not value.lstrip().startswith(("{", "[")) or json_parameter_fits(
+        value, lambda facet: isinstance(facet, dict) and all(isinstance(item, str) for item in facet.values()))
 
 
 def through_names_text(value):
     """False for a `_through` that is JSON but not an object, or names its table or column with
     something other than text: Datasette 0.65 answers those with a 500 (`{"table": 5, ...}` fails
-    in its permission check). JSON it cannot read it answers with a 400 itself."""
+    in its permission check)."""
+    return json_parameter_fits(value, lambda through: isinstance(through, dict) and all(
+        isinstance(through.get(key, ""), str) for key in ("table", "column")))
+
+
+def json_parameter_fits(value, fits):
+    """Whether a parameter Datasette reads with json.loads is one it can use: JSON it cannot read
+    it answers with a 400 itself; JSON nested a thousand deep raises RecursionError (uvicorn's
+    bare 500 page); anything else, what `fits` says of it."""
     try:
-        through = json.loads(value)
+        parsed = json.loads(value)
     except ValueError:
         return True
-    except RecursionError:  # a thousand [ in a row: uvicorn's bare 500 page
+    except RecursionError:
         return False
-    return isinstance(through, dict) and all(isinstance(through.get(key, ""), str) for key in ("table", "column"))
+    return fits(parsed)
 
 
 def parameter_too_long(on_search_page, name, value):

@@ -8,7 +8,7 @@ import re
 
 from ..decisions import is_decision
 from ..records import ParseIssue, Reading, Record
-from .text import check_tail, continues_title, finish_record, looks_like_abstract, plain_line, text_lines
+from .text import abstract_follows, check_tail, continues_title, finish_record, looks_like_abstract, plain_line, text_lines
 
 HF_DAILY_PAPERS = "hf_daily_papers"
 
@@ -65,8 +65,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
     in_header = False  # inside a second page's header, pasted after this page's entries
     for index, (number, line, plain) in enumerate(content):
         following = content[index + 1][2] if index + 1 < len(content) else None
-        ends_a_block = meta_state in (None, "date") and not (following is not None and continues_title(following))
-        if ends_a_block and (plain in HF_HEADER_LINES or (in_header and PAGE_DATE_LINE.match(plain))):
+        if ((plain in HF_HEADER_LINES or (in_header and PAGE_DATE_LINE.match(plain)))
+                and meta_state in (None, "date") and not abstract_follows(following)):
             # "Daily Papers", "Subscribe", its date...: a page header, not papers titled so.
             if not in_header:
                 reading.issues.append(ParseIssue(
@@ -105,7 +105,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             _set_entry_authors(current, number, plain, authors, reading)
             current.last_line = number
             meta_state = "who"
-        elif meta_state == "dot" and not (following is not None and continues_title(following)):
+        elif meta_state == "dot" and not abstract_follows(following):
             # Where the date goes, and no title (no abstract follows): "2025-11-03", "November 3",
             # "Nov 4 -5" each made a paper of their own.
             reading.issues.append(ParseIssue(
@@ -117,7 +117,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
         elif meta_state is None and is_abstract_of(current, line):
             current.abstract = line
             current.last_line = number
-        elif is_decision(line) and not (following is not None and continues_title(following)):
+        elif is_decision(line) and not abstract_follows(following):
             # A review decision ("Accept (Poster)") with no abstract after it: a review listing's
             # line pasted into the page, not a paper titled so.
             reading.issues.append(ParseIssue(

@@ -6,7 +6,7 @@ import re
 
 from ..decisions import is_decision, is_unknown_accept_tier
 from ..records import ParseIssue, Reading, Record
-from .text import check_tail, continues_title, finish_record, looks_like_abstract, plain_line, text_lines
+from .text import abstract_follows, check_tail, continues_title, finish_record, looks_like_abstract, plain_line, text_lines
 
 REVIEW_LISTING = "review_listing"
 
@@ -50,7 +50,7 @@ def read_review_listing(text: str) -> Reading:
             current = None
         elif (current is not None and current.abstract is not None and current.decision is None
               and reads_like_a_decision(line)
-              and not (following is not None and (continues_title(following) or is_decision(following)))):
+              and not abstract_follows(following) and not (following is not None and is_decision(following))):
             # Where a decision goes, and no title: no abstract follows it ("Accepted", "Accept (Pos"
             # at the end of a file, "Decision: Reject") made papers of their own.
             reading.issues.append(ParseIssue(

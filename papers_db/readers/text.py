@@ -105,6 +105,12 @@ def continues_title(line: str) -> bool:
     return looks_like_abstract(line) or len(line.split(maxsplit=TITLE_MAX_WORDS)) > TITLE_MAX_WORDS
 
 
+def abstract_follows(following: str | None) -> bool:
+    """Whether the next line of content reads as an abstract: then the line before it is a title,
+    whatever else it looks like (a decision word, a date, a page header)."""
+    return following is not None and continues_title(following)
+
+
 SENTENCE_END = (".", "!", "?", ")", "]", '"', "'", "”", "’")
 
 
