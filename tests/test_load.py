@@ -143,13 +143,23 @@ def test_the_full_text_index_filled_beside_the_database_is_the_one_sqlite_rebuil
     shutil.copy(built_db, rebuilt)
     with sqlite3.connect(built_db) as built, sqlite3.connect(rebuilt) as conn:
         assert conn.execute("insert into papers_fts (papers_fts, rank) values ('integrity-check', 1)").rowcount == 1
-        conn.execute("insert into papers_fts (papers_fts, rank) values ('hashsize', 67108864)")
+        for setting, value in (("hashsize", 67108864), ("automerge", 0), ("crisismerge", 1999)):  # as the fill's
+            conn.execute("insert into papers_fts (papers_fts, rank) values (?, ?)", (setting, value))
         conn.execute("insert into papers_fts (papers_fts) values ('rebuild')")
         conn.execute("insert into papers_fts (papers_fts) values ('optimize')")
-        conn.execute("insert into papers_fts (papers_fts, rank) values ('hashsize', 1048576)")
+        for setting, default in (("hashsize", 1048576), ("automerge", 4), ("crisismerge", 16)):
+            conn.execute("insert into papers_fts (papers_fts, rank) values (?, ?)", (setting, default))
         conn.commit()  # FTS5 holds what it indexes in memory until the transaction commits
         assert fts_index_tables(built) == fts_index_tables(conn)
         assert len(fts_index_tables(built)["docsize"]) == built.execute("select count(*) from papers").fetchone()[0] == 319
+
+
+def test_a_downloaded_full_text_index_writes_with_fts5s_defaults(built_db):
+    # The build fills the index with a 64 MB hash and no merging until the end; a user who adds
+    # rows to a downloaded copy gets FTS5's own defaults back (1 MB hash, merges every 4 segments).
+    with sqlite3.connect(built_db) as conn:
+        config = dict(conn.execute("select k, v from papers_fts_config where k != 'version'"))
+    assert config == {"hashsize": 1048576, "automerge": 4, "crisismerge": 16}
 
 
 def test_the_full_text_index_is_left_in_one_segment(tmp_path):
