@@ -82,14 +82,15 @@ def shingle_hashes(folded_abstracts: list[str]) -> tuple[numpy.ndarray, numpy.nd
 
 
 def band_hashes(folded_abstracts: list[str], node_ids: numpy.ndarray) -> numpy.ndarray:
-    """(documents, BANDS) uint32: each band's hash of ROWS one-permutation MinHash bins. A bin no
-    shingle falls in takes a value of the document's own, so empty bins never match."""
+    """(documents, BANDS) uint32: each band's hash of ROWS one-permutation MinHash bins, empty
+    bins filled (densified_bins). A document with no shingle at all takes values of its own in
+    every bin, so it never matches."""
     count = len(folded_abstracts)
     documents, shingles = shingle_hashes(folded_abstracts)
     bins = (shingles >> numpy.uint64(58)).astype(numpy.int64)  # top 6 bits: one of 64 bins
     minimum = numpy.full(count * SIGNATURE_BINS, numpy.iinfo(numpy.uint64).max, dtype=numpy.uint64)
     numpy.minimum.at(minimum, documents * SIGNATURE_BINS + bins, shingles)
-    minimum = minimum.reshape(count, SIGNATURE_BINS)
+    minimum = densified_bins(minimum.reshape(count, SIGNATURE_BINS))
     empty = minimum == numpy.iinfo(numpy.uint64).max
     own = mix64(node_ids.astype(numpy.uint64)[:, None] * numpy.uint64(SIGNATURE_BINS)
                + numpy.arange(SIGNATURE_BINS, dtype=numpy.uint64))
@@ -99,6 +100,26 @@ def band_hashes(folded_abstracts: list[str], node_ids: numpy.ndarray) -> numpy.n
     for row in range(ROWS):
         combined = mix64(combined * numpy.uint64(0x100000001B3) + rows[:, :, row])
     return (combined >> numpy.uint64(32)).astype(numpy.uint32)
+
+
+def densified_bins(minimum: numpy.ndarray) -> numpy.ndarray:
+    """Each empty bin (the uint64 maximum) takes the value of the nearest bin to its right that is
+    not empty, wrapping around, mixed with how far away that bin is (rotation densification,
+    Shrivastava and Li 2014). Two documents then agree in a bin with probability about their
+    Jaccard, however short: with empty bins left apart, a 37-word abstract (35 shingles leave
+    about 37 of 64 bins empty) and its one-word edit (Jaccard 0.84) rarely filled a band alike,
+    and 67 of 100 such 40-word pairs were never compared. Rows with every bin empty stay so."""
+    empty = minimum == numpy.iinfo(numpy.uint64).max
+    twice = numpy.arange(2 * SIGNATURE_BINS)
+    nearest = numpy.where(numpy.tile(~empty, 2), twice, 2 * SIGNATURE_BINS)
+    nearest = numpy.minimum.accumulate(nearest[:, ::-1], axis=1)[:, ::-1][:, :SIGNATURE_BINS]
+    filled = empty & (nearest < 2 * SIGNATURE_BINS)
+    documents, bins = numpy.nonzero(filled)
+    distance = (nearest[documents, bins] - bins).astype(numpy.uint64)
+    dense = minimum.copy()
+    dense[documents, bins] = mix64(minimum[documents, nearest[documents, bins] % SIGNATURE_BINS]
+                                   + distance * numpy.uint64(0x9E3779B97F4A7C15))
+    return dense
 
 
 def batched_band_hashes(folded_abstracts: list[str], node_ids: list[int]) -> numpy.ndarray:

@@ -191,6 +191,41 @@ def test_file_order_does_not_change_the_database(tmp_path):
     assert forward.sha256 == backward.sha256 == whole.sha256
 
 
+def short_abstract(number, words):
+    """A made-up abstract of `words` words, different for each number (three-letter syllables
+    over a counter, so no two abstracts share a 3-shingle)."""
+    syllables = ["ka", "lo", "mi", "nu", "pe", "ri", "so", "tu", "va", "ze"]
+    body = [syllables[(number * 7 + i) % 10] + syllables[(number + i * 3) % 10] + f"{number}x{i}"
+            for i in range(words)]
+    return " ".join(body) + "."
+
+
+def test_short_abstracts_edited_by_a_word_are_one_paper(tmp_path):
+    # A short abstract leaves most of the 64 MinHash bins empty (35 shingles: about 37 empty).
+    # Whatever the bins, README's rule decides: Jaccard of 3-shingles at least 0.8 is one paper.
+    folder = tmp_path / "short"
+    folder.mkdir()
+    lines, pairs = [], []
+    for number, words in enumerate(range(30, 62, 2)):
+        original = short_abstract(number, words)
+        edited = original.split()
+        edited[words // 2] = "changed"
+        edited = " ".join(edited)
+        assert jaccard(original, edited) >= 0.8
+        lines += [f"First Paper Number {number}", original, f"Another Title {number}", edited]
+        pairs.append((original, edited))
+    (folder / "short.txt").write_text(review_text(*lines), encoding="utf-8")
+    db = build_database([folder], tmp_path / "papers.db", related=False).output
+
+    paper_of = {row["abstract"]: row["paper_id"] for row in rows(
+        db, "select coalesce(l.abstract, p.abstract) as abstract, l.paper_id from listings l join papers p on p.id = l.paper_id")}
+    assert len(paper_of) == 2 * len(pairs) == 32
+    for original, edited in pairs:
+        assert paper_of[original] == paper_of[edited] == min(record_id("abstract", original), record_id("abstract", edited))
+    assert {row["matched_by"] for row in rows(db, "select matched_by from listings")} == {"first", "near_abstract"}
+    assert rows(db, "select count(*) as n from papers") == [{"n": 16}]
+
+
 def test_title_alone_of_a_paper_already_seen_builds(tmp_path):
     """It crashed the build with `database staging is locked` before."""
     seed = SOURCES / "001_d90573da5af4b331.txt"
