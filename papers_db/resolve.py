@@ -9,7 +9,7 @@ into papers, transitively (union-find), when:
   abstract's word 3-shingles are in the longer one (a revision, or another site's version);
 - `near_abstract`: their abstracts are near-identical whatever their titles: word 3-shingle
   Jaccard at least NEAR_JACCARD. Candidates come from MinHash LSH (one-permutation MinHash in
-  SIGNATURE_BINS bins, BANDS bands of ROWS), never from all pairs;
+  SIGNATURE_BINS bins, empty ones densified, BANDS bands of ROWS), never from all pairs;
 - `title`: a node with no abstract joins the one paper whose folded title it has. When two or
   more papers have that title it is not guessed: it stays its own paper and is reported.
 
