@@ -108,3 +108,28 @@ def test_titles_with_decision_words_stay_papers():
         (7, "Desktop Agents Benchmark", None), (8, "Paper Five", None), (10, "Acceptability Judgments in Language Models", None)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (3, "missing_abstract"), (7, "missing_abstract"), (10, "missing_abstract")]
+
+
+def test_a_short_sentence_after_a_title_is_its_abstract():
+    text = review_text(
+        "Kernels Tiny",  # 1
+        "Short abstract of a tiny paper about kernels.",  # 2: 8 words, a sentence
+        "Withdrawn Submission",  # 3
+        "Sparse Attention, Briefly",  # 4
+        "We make attention sparse.",  # 5: 4 words, no decision after it
+        "Graph Replay",  # 6
+        ABSTRACT_B,  # 7
+        "A Title and Nothing Else",  # 8: no full stop, so a title of its own
+        "Another Title Without Its Abstract",  # 9
+    )
+    reading = read_review_listing(text)
+    got = [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records]
+    assert got == [
+        (1, 3, "Kernels Tiny", "Short abstract of a tiny paper about kernels.", "Withdrawn Submission"),
+        (4, 5, "Sparse Attention, Briefly", "We make attention sparse.", None),
+        (6, 7, "Graph Replay", ABSTRACT_B, None),
+        (8, 8, "A Title and Nothing Else", None, None),
+        (9, 9, "Another Title Without Its Abstract", None, None),
+    ]
+    assert [(i.line, i.code) for i in reading.issues] == [(8, "missing_abstract"), (9, "missing_abstract")]
+    assert reading.unaccounted_lines() == []

@@ -59,7 +59,8 @@ def read_review_listing(text: str) -> Reading:
                 "(such as 'Accept (Poster)', 'Reject', 'Withdrawn'); not read as a paper"))
             close()
             current = None
-        elif current is not None and current.abstract is None and current.decision is None and continues_title(line):
+        elif (current is not None and current.abstract is None and current.decision is None
+              and (continues_title(line) or ends_a_sentence(line))):
             current.abstract = line
             current.last_line = number
         elif looks_like_abstract(line):
@@ -77,6 +78,13 @@ def read_review_listing(text: str) -> Reading:
 # as a label ("Decision: Reject"): "Decision Transformers ..." is a title.
 DECISION_WORDS = re.compile(r"\b(?:accept(?:ed)?|reject(?:ed)?|withdrawn?|desk)\b|\bdecision\s*:", re.IGNORECASE)
 DECISION_MAX_WORDS = 6  # "Accept (Poster)" is 2, "Decision: Accept (Oral presentation)" 5
+
+
+def ends_a_sentence(line: str) -> bool:
+    """Right after a title, a line ending in a full stop is its abstract however short: titles end
+    in no full stop, and SOURCES.md warns that some abstracts are short ("Short abstract of a
+    tiny paper about kernels." has 8 words, under looks_like_abstract's 12)."""
+    return line.rstrip().endswith(".")
 
 
 def reads_like_a_decision(line: str) -> bool:
