@@ -7,6 +7,8 @@ import concurrent.futures
 import csv
 import datetime as dt
 import hashlib
+import io
+import itertools
 import json
 import os
 import re
@@ -105,22 +107,41 @@ CSV_SAMPLE_LINES = 50
 
 
 def other_kind_of_file(text: str, damaged_lines: int, line_count: int) -> str | None:
-    """What a file that is no listing is instead, where that is clear: binary data, JSON, HTML or
-    CSV (named in its parse issue, so the user sees what was dropped into the sources)."""
+    """What a file that is no listing is instead, where that is clear: binary data, or a file of
+    data (data_file_kind). Named in its parse issue, so the user sees what was dropped into the
+    sources."""
     if damaged_lines * 4 >= max(line_count, 1) or _control_characters(text) * 100 > len(text):
         return "binary data"
+    return data_file_kind(text)
+
+
+def data_file_kind(text: str) -> str | None:
+    """JSON, JSON Lines, HTML or CSV, where the text is one; a listing never is (its titles are
+    no JSON, it starts with no tag, and a title and its abstract hold different numbers of commas)."""
     stripped = text.strip()
     if stripped[:1] in "{[":
         try:
             json.loads(stripped)
             return "JSON"
         except ValueError:
-            pass
+            if _is_json_lines(stripped):
+                return "JSON Lines"
     if HTML_START.match(text):
         return "HTML"
     if _is_csv(stripped):
         return "CSV"
     return None
+
+
+def _is_json_lines(text: str) -> bool:
+    """Two or more lines, each a JSON object or array (the first CSV_SAMPLE_LINES looked at)."""
+    sample = [line for line in text.split("\n")[:CSV_SAMPLE_LINES] if line.strip()]
+    if len(sample) < 2:
+        return False
+    try:
+        return all(isinstance(json.loads(line), (dict, list)) for line in sample)
+    except ValueError:
+        return False
 
 
 def _control_characters(text: str) -> int:
@@ -130,12 +151,15 @@ def _control_characters(text: str) -> int:
 def _is_csv(text: str) -> bool:
     """Three or more lines that split into the same number (two or more) of comma-, tab- or
     semicolon-separated fields. Listings do not: a title and its abstract hold different numbers of commas."""
-    sample = [line for line in text.split("\n")[:CSV_SAMPLE_LINES] if line.strip()]
-    if len(sample) < 3:
-        return False
     for delimiter in ",\t;":
-        widths = {len(row) for row in csv.reader(sample, delimiter=delimiter)}
-        if len(widths) == 1 and widths.pop() >= 2:
+        # Rows as CSV reads them, so a quoted field may hold line breaks; an unclosed quote runs
+        # to csv's field size limit and is no CSV.
+        rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+        try:
+            widths = [len(row) for row in itertools.islice(rows, CSV_SAMPLE_LINES) if row]
+        except csv.Error:
+            continue
+        if len(widths) >= 3 and len(set(widths)) == 1 and widths[0] >= 2:
             return True
     return False
 
@@ -229,9 +253,12 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     if not text or text.isspace():
         return nothing_read(source.format, line_count, [*file_issues, ParseIssue(None, "empty_file", "file has no text")],
                             every_line="blank")
-    file_format, reading = (source.format, None) if source.format else detect_format(text)
+    # A file of data (JSON, CSV, HTML) is named before it is read as a listing: its long lines
+    # read as abstracts (a table of papers exported as CSV made 584 papers).
+    data_kind = None if source.format else data_file_kind(text)
+    file_format, reading = (source.format, None) if source.format or data_kind else detect_format(text)
     if file_format is None:
-        kind = other_kind_of_file(text, sum(issue.code != "utf16" for issue in decode_issues), line_count)
+        kind = data_kind or other_kind_of_file(text, sum(issue.code != "utf16" for issue in decode_issues), line_count)
         what = f"{kind}, not a listing: " if kind else ""
         not_a_listing = ParseIssue(
             None, "not_a_listing",

@@ -1,5 +1,6 @@
 """Damaged sources: each kind of damage on a fixture made from a vendored file or written here."""
 
+import json
 import os
 import shutil
 import sqlite3
@@ -291,6 +292,11 @@ OTHER_FILES = {
     "table.csv": ("CSV", "title,abstract,year\n" + "".join(f"Paper {n},Short text {n},2024\n" for n in range(50))),
     "page.html": ("HTML", "<!DOCTYPE html>\n<html>\n<body>\n" + "".join(f"<p>Paragraph {n}</p>\n" for n in range(50))),
     "blob.bin": ("binary data", bytes(range(256)) * 20),
+    # Long text in each line or field, which a listing's reader would take for abstracts:
+    "one_line.json": ("JSON", json.dumps([{"title": f"Paper {n}", "abstract": ABSTRACT_A} for n in range(3)]) + "\n"),
+    "papers.jsonl": ("JSON Lines", "".join(json.dumps({"id": n, "abstract": ABSTRACT_A}) + "\n" for n in range(5))),
+    "papers.csv": ("CSV", "id,title,abstract\n" + "".join(
+        f'{n},"A Title, With a Comma {n}","{ABSTRACT_A}\nIts second line, quoted."\n' for n in range(5))),
 }
 
 
@@ -304,6 +310,28 @@ def test_files_that_are_not_listings_are_named_and_give_no_records(name):
     assert (refusal.line, refusal.code) == (None, "not_a_listing")
     assert refusal.message.startswith(f"{kind}, not a listing")
     assert reading.unaccounted_lines() == []
+
+
+def test_the_packages_own_exports_dropped_into_the_sources_are_named_not_read(built_db, tmp_path):
+    # A user's folder of sources may also hold tables exported from this database: papers as CSV
+    # and listings as JSON Lines, whose abstracts would read as a listing's.
+    exported = tmp_path / "export"
+    for form in ("csv", "json"):
+        result = run_cli("export", "--db", built_db, "--output", exported, "--format", form)
+        assert result.returncode == 0, result.stderr
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(SOURCES / REVIEW, folder / REVIEW)
+    shutil.copy(exported / "papers.csv", folder / "papers.csv")
+    shutil.copy(exported / "listings.jsonl", folder / "listings.jsonl")
+    output = tmp_path / "papers.db"
+    result = run_cli("build", folder, "--output", output)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(output) as conn:
+        assert conn.execute("select count(*) from listings").fetchone() == (100,)  # 001's records alone
+        issues = conn.execute("select file_name, line, code, substr(message, 1, instr(message, ',') - 1) "
+                              "from parse_issues join sources on sources.id = source_id order by file_name").fetchall()
+    assert issues == [("listings.jsonl", None, "not_a_listing", "JSON Lines"), ("papers.csv", None, "not_a_listing", "CSV")]
 
 
 WRONGLY_TYPED_MANIFESTS = [
