@@ -6,8 +6,10 @@ answering everyone else. The project's own pages and queries must still work und
 """
 
 import asyncio
+import base64
 import importlib.util
 import json
+import socket
 import threading
 import time
 import urllib.error
@@ -238,6 +240,21 @@ BAD_PARAMETERS = [
     "/papers/papers.json?_through=" + "[" * 1001 + "]" * 1001,
     "/papers/papers.json?id__in=" + "[" * 1001 + "]" * 1001,
     "/papers.json?sql=select printf('%.*c',1001,'[')||printf('%.*c',1001,']') as e&_json=e",
+    # the allow-debug page with an actor or allow that is JSON but not an object of text
+    "/-/allow-debug?actor=1&allow=1",
+    "/-/allow-debug?actor={}&allow=[1]",
+    '/-/allow-debug?actor="x"&allow={"id":"x"}',
+    '/-/allow-debug?actor={"id":{}}&allow={"id":"x"}',
+    '/-/allow-debug?actor={"id":1}&allow={"id":{"a":1}}',
+    '/-/allow-debug?actor={"id":[[1]]}&allow={"id":[[1]]}',
+    # .blob of values that are not binary: hashed (a 500), or a number (a 200 cut short)
+    "/papers.blob?sql=select 1 as b&_blob_column=b&_blob_hash=abc",
+    "/papers.blob?sql=select null as b&_blob_column=b&_blob_hash=abc",
+    "/papers/papers_fts_data.blob?_blob_column=id&_blob_hash=x",
+    "/papers/sources/1.blob?_blob_column=bytes",
+    "/papers/papers_by_tier.blob?tier=oral&_blob_column=paper_id",
+    "/papers.blob?sql=select 1.5 as b&_blob_column=b",
+    "/papers.blob?sql=select 1 as b where 0&_blob_column=b",
 ]
 
 
@@ -249,6 +266,64 @@ def test_bad_parameters_are_answered_with_a_4xx_that_shows_no_internals(server, 
         assert error_of(body)
     for internal in ("Traceback", "Error(", "Expecting value", "invalid literal", str(PROJECT), str(built_db.parent)):
         assert internal not in body
+
+
+def test_a_blob_of_binary_or_text_is_still_downloaded(server):
+    with urllib.request.urlopen(f"{server}/papers/papers_fts_data/1.blob?_blob_column=block", timeout=30) as response:
+        assert response.status == 200 and response.headers["Content-Type"] == "application/binary"
+        block = response.read()
+    with urllib.request.urlopen(f"{server}/papers/papers_fts_data/1.json?_shape=array", timeout=30) as response:
+        assert json.loads(response.read())[0]["block"]["encoded"] == base64.b64encode(block).decode()
+    with urllib.request.urlopen(f"{server}/papers.blob?sql=select+'text'+as+b&_blob_column=b", timeout=30) as response:
+        assert (response.status, response.read()) == (200, b"text")
+
+
+def test_a_request_of_many_parameters_is_refused_at_once(server):
+    # Datasette reads the whole query string once per parameter name: 4,100 blank names (15.7 kB)
+    # held the server 27.5 s; the page still takes a parameter for each of its columns.
+    names = [f"{a}{b}" for a in "abcdefghijklmnopqrstuvwxyz" for b in "abcdefghijklmnopqrstuvwxyz"] * 6
+    for page in ("/papers/papers.json", "/papers.json?sql=select+1", "/papers/search?q=model"):
+        joiner = "&" if "?" in page else "?"
+        status, body, seconds = timed(server + page + joiner + "&".join(names[:4100]))
+        assert status == 400 and seconds < PROMPT
+        assert "limited to 100 parameters" in body
+    columns = "&".join(f"_col={column}" for column in ["title", "abstract", "tier", "outcome", "max_upvotes"] * 3)
+    status, body = request(f"{server}/papers/papers.json?_size=1&{columns}&_facet=tier&_nofacet=1")
+    assert status == 200 and len(json.loads(body)["columns"]) == 6
+
+
+def raw_request(server, head):
+    """(status, seconds) of a request sent as raw bytes: `head` is its request line and headers."""
+    host, port = urllib.parse.urlsplit(server).netloc.split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(head + b"\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]), time.monotonic() - started
+
+
+@pytest.mark.parametrize("cookie", [b"a=\xff", b"ds_actor=\xff\xfe", b"csrftoken=ok; x=\xc3"])
+def test_a_cookie_that_is_not_utf8_is_ignored_not_a_500(server, cookie):
+    for path in (b"/", b"/-/versions.json", b"/papers/papers.json", b"/papers/search?q=model"):
+        assert raw_request(server, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nCookie: " + cookie)[0] == 200
+
+
+def test_cookies_full_of_backslashes_hold_up_nobody(server):
+    # Python's cookie parser takes time growing with the square of a quoted value's backslashes:
+    # one of these took 0.9 s, and twelve at once held /-/versions.json over 5 s on two workers.
+    head = b'GET /-/versions.json HTTP/1.1\r\nHost: x\r\nCookie: a="' + b"\\" * 15_000 + b'"'
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(raw_request(server, head))) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.1)
+    status, _, seconds = timed(f"{server}/-/versions.json")
+    for thread in threads:
+        thread.join(timeout=60)
+    assert status == 200 and seconds < PROMPT
+    assert [status for status, _ in answers] == [200] * 12
 
 
 def send(url, method, data=None):

@@ -565,6 +565,18 @@ JSON_PATCH_BYTES_LIMIT = 10_000
 SQL_TEXT_LIMIT = 10_000
 SEARCH_TEXT_LIMIT = 200
 PARAMETER_LIMIT = 10_000
+# Datasette 0.65 parses the whole query string again each time it reads request.args, and reads
+# it once per parameter name (views/table.py, views/database.py), in the event loop: 4,100 blank
+# names (15.7 kB) held the whole server 27.5 s. A page needs a few dozen at most (a _col for each
+# of a table's 17 columns, 10 facets); 100 names of a 64 kB query string cost about 20 ms.
+PARAMETERS_LIMIT = 100
+QUERY_STRING_LIMIT = 64 * 1024  # bytes: 10,000 characters of SQL percent-encoded are 30 kB in ASCII
+# Python's cookie parser (http.cookies, which asgi_csrf and Datasette run on every request) takes
+# time growing with the square of a quoted value's backslashes: 15,000 of them held a server 1.45 s,
+# 48 kB of them 15.8 s (CVE-2024-7592, not fixed in Python 3.11.7). asgi_csrf also answers a 500
+# to a cookie that is not UTF-8. This site sets no cookie it needs (it has no login and takes no
+# form), so such a Cookie header is dropped and the request answered as any other.
+COOKIE_BYTES_LIMIT = 8 * 1024  # a browser keeps a cookie to 4 kB
 # No OPTIONS: `serve` does not turn on Datasette's CORS headers, so there is no preflight to answer.
 READ_METHODS = ("GET", "HEAD")
 
@@ -941,6 +953,30 @@ def datasette_error_page():
     return datasette.handle_exception.handle_exception, DatasetteError, Base400, Request
 
 
+# Datasette's `.blob` format, for downloading one binary value, fails on other values: a hash
+# link (`_blob_hash`) over rows of text or numbers is a 500 (it hashes each value as bytes), and
+# a number without one sends its 200 before failing, so the visitor gets a cut connection.
+@hookimpl(trylast=True)  # called after Datasette's own: the last renderer of an extension wins
+def register_output_renderer(datasette):
+    return {"extension": "blob", "render": render_blob, "can_render": lambda: False}
+
+
+async def render_blob(datasette, database, rows, columns, request, table, view_name):
+    """Datasette's own `.blob` answer, for a value that is binary, text or NULL."""
+    from datasette.blob_renderer import render_blob as datasettes_blob
+    from datasette.utils.asgi import BadRequest
+
+    column = request.args.get("_blob_column")
+    if column in columns:
+        if "_blob_hash" in request.args:
+            rows = [row for row in rows if isinstance(row[column], bytes)]  # only binary values have a hash
+        elif not rows:
+            raise BadRequest("There is no row to download a value from.")
+        elif not isinstance(rows[0][column], (bytes, str, type(None))):
+            raise BadRequest(f"{column} holds a number here: .blob downloads binary or text values.")
+    return await datasettes_blob(datasette, database, rows, columns, request, table, view_name)
+
+
 @hookimpl(tryfirst=True)
 def handle_exception(datasette, request, exception):
     """Answer what a visitor's request can cause with a 4xx, and anything else without echoing
@@ -956,6 +992,12 @@ def handle_exception(datasette, request, exception):
         return None  # Datasette's handler answers it, now with a 4xx
     if isinstance(exception, Base400):
         return None
+    if request is not None and request.path == "/-/allow-debug" and isinstance(exception, (TypeError, AttributeError)):
+        # Datasette 0.65 matches the page's actor and allow as it finds them: JSON that is not an
+        # object there (`actor=1`, `allow={"id": {}}`) fails inside its matching.
+        return default_error_page(datasette, request, DatasetteError(
+            'actor must be a JSON object, and allow one whose values are text or lists of text, such as '
+            '{"id": "root"}.', title="Bad request", status=400))
     status, title, message = visitor_error(exception)
     return default_error_page(datasette, request, DatasetteError(message, title=title, status=status))
 
@@ -1013,6 +1055,7 @@ def asgi_wrapper(datasette):
         async def bounded(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
+            scope = without_unreadable_cookies(scope)
             query = query_parameters(scope)
             refusal = refused(scope, query)
             if refusal is None and not is_open_ended(datasette, scope["path"], query):
@@ -1516,12 +1559,33 @@ class OpenEndedSlots:
                 "and more are waiting. Try again in a second.")
 
 
+def without_unreadable_cookies(scope):
+    """The request without a Cookie header that is not UTF-8, holds a backslash or is longer than
+    COOKIE_BYTES_LIMIT (see there)."""
+    headers = scope.get("headers") or []
+    kept = [(name, value) for name, value in headers if name != b"cookie" or cookie_readable(value)]
+    return scope if len(kept) == len(headers) else {**scope, "headers": kept}
+
+
+def cookie_readable(value):
+    if len(value) > COOKIE_BYTES_LIMIT or b"\\" in value:
+        return False
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def refused(scope, query):
     """(status, title, message) when a request (its `query_parameters`) must not reach Datasette,
     else None."""
     if scope["method"] not in READ_METHODS:
         # Datasette 0.65 answers 500 to an unknown method, and to a POST to a table or query page.
         return 405, "Method not allowed", f"This site is read-only: it answers {' and '.join(READ_METHODS)} requests."
+    if len(query) > PARAMETERS_LIMIT or len(scope.get("query_string", b"")) > QUERY_STRING_LIMIT:
+        return 400, "Request too long", (f"A request is limited to {PARAMETERS_LIMIT} parameters and "
+                                         f"{QUERY_STRING_LIMIT // 1024} kB of them on this server.")
     on_search_page = is_search_page(scope["path"])
     for name, value in query:
         too_long = parameter_too_long(on_search_page, name, value)
