@@ -3,6 +3,7 @@ scripts build papers, indexes, the full-text index and views, and the file is re
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -353,7 +354,7 @@ def remove_leftovers(output: Path) -> None:
     A temporary file is named after the process writing it; one whose process is still running
     belongs to a concurrent build and is left alone.
     """
-    for leftover in output.parent.glob(f".{output.name}*.tmp-*"):
+    for leftover in output.parent.glob(f".{glob.escape(output.name)}*.tmp-*"):  # a name may hold [ or *
         pid = leftover.name.rsplit("-", 1)[1]
         if not pid.isdigit() or not _process_is_running(int(pid)):
             leftover.unlink(missing_ok=True)

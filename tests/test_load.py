@@ -85,6 +85,16 @@ def test_leftover_of_a_running_build_is_not_removed(tmp_path):
         sleeper.kill()
 
 
+def test_leftovers_of_an_output_whose_name_holds_glob_characters_are_removed(tmp_path):
+    output = tmp_path / "pap[1]ers*.db"
+    dead = [tmp_path / f".{output.name}.tmp-999999999", tmp_path / f".{output.name}.staging.tmp-999999999"]
+    for leftover in dead:
+        leftover.write_bytes(b"killed")
+    assert run_cli("build", "--output", output).returncode == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [output.name, f"{output.name}.sha256", f"{output.stem}-inspect.json"])
+
+
 def sha256(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
