@@ -221,12 +221,18 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
             if file.parent not in manifests:
                 manifests[file.parent] = read_manifest(file.parent)
             entry = manifests[file.parent].get(file.name, {})
-            found[file.resolve()] = SourceFile(
+            source = SourceFile(
                 path=file,
                 format=entry.get("format"),
                 snapshot_date=entry.get("snapshot_date"),
                 description=entry.get("description"),
             )
+            # A file reached by several names (a symlink beside it, or given twice) is read once,
+            # under its own name where one of them is not a link, else the first with a manifest
+            # entry, else the first: never whichever name the folder listed last.
+            resolved = file.resolve()
+            if resolved not in found or _name_preference(source) < _name_preference(found[resolved]):
+                found[resolved] = source
     # Sorted by name, then (for names that occur twice) content, so that the order paths were
     # given in never matters.
     names = collections.Counter(source.path.name for source in found.values())
@@ -234,6 +240,10 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
         if names[source.path.name] > 1:
             source.read_bytes()
     return sorted(found.values(), key=lambda source: (source.path.name, source.sha256))
+
+
+def _name_preference(source: SourceFile) -> tuple:
+    return source.path.is_symlink(), source.format is None, source.path.name, str(source.path)
 
 
 @dataclass

@@ -334,6 +334,25 @@ def test_the_packages_own_exports_dropped_into_the_sources_are_named_not_read(bu
     assert issues == [("listings.jsonl", None, "not_a_listing", "JSON Lines"), ("papers.csv", None, "not_a_listing", "CSV")]
 
 
+@pytest.mark.parametrize("link_name", ["aa_link.txt", "zz_link.txt"])
+def test_a_symlink_beside_a_source_leaves_it_read_under_its_own_name(tmp_path, link_name):
+    # Whichever the folder lists last, the file keeps its own name and its manifest entry
+    # (its snapshot date: without it, 22 of the page's dates found no year).
+    folder = tmp_path / "sources"
+    shutil.copytree(SOURCES, folder)
+    page = "002_d49063e7f5512c84.txt"
+    (folder / link_name).symlink_to(page)
+    output = tmp_path / "papers.db"
+    assert run_cli("build", folder, "--output", output).returncode == 0
+    with sqlite3.connect(output) as conn:
+        assert conn.execute("select file_name, snapshot_date from sources where file_name in (?, ?)",
+                            (page, link_name)).fetchall() == [(page, "2025-11-12")]
+        assert conn.execute("select count(*) from sources").fetchone() == (5,)
+        assert conn.execute("select count(*) from listings where published_on is null and date_text is not null"
+                            ).fetchone() == (0,)
+        assert conn.execute("select count(*) from parse_issues").fetchone() == (0,)
+
+
 WRONGLY_TYPED_MANIFESTS = [
     '[[source]]\nfile = "a.txt"\nformat = []\n',
     '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\nsnapshot_date = 5\n',
