@@ -133,3 +133,21 @@ def test_a_review_decision_in_a_page_is_reported_not_made_a_paper():
     assert [(r.line, r.title, r.date_text) for r in reading.records] == [(13, "Title One", "Nov 3 5"), (23, "Title Two", "Nov 4 6")]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(21, "orphan_decision")]
     assert reading.unaccounted_lines() == []
+
+
+def test_an_abstract_in_two_paragraphs_stays_one_entrys():
+    # The second paragraph made an untitled paper that took the entry's authors, date and upvotes.
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A, "", ABSTRACT_B, "", "  • 4 authors", "·", "Nov 3 8"],  # 13..21
+        ["Title Two", "", ABSTRACT_C, "", "Code is available online.", "", "  • 2 authors", "·", "Nov 4 5"],  # 23..31
+        ["Title Three", "", ABSTRACT_A + " Three.", "", "Code is available online."],  # 33..37: no metadata after it
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
+        (13, 21, "Title One", ABSTRACT_A + "\n" + ABSTRACT_B, 4, 8),
+        (23, 31, "Title Two", ABSTRACT_C + "\nCode is available online.", 2, 5),
+        (33, 35, "Title Three", ABSTRACT_A + " Three.", None, None),
+        (37, 37, "Code is available online.", None, None, None),
+    ]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (17, "abstract_paragraph"), (27, "abstract_paragraph"), (37, "missing_abstract")]
+    assert reading.unaccounted_lines() == []

@@ -117,6 +117,14 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
         elif meta_state is None and is_abstract_of(current, line):
             current.abstract = line
             current.last_line = number
+        elif meta_state is None and is_next_paragraph_of(current, line, following):
+            # An entry's abstract in two paragraphs (arXiv abstracts may have them): the second
+            # became an untitled paper that took the entry's authors, date and upvotes.
+            current.abstract += "\n" + line
+            current.last_line = number
+            reading.issues.append(ParseIssue(
+                number, "abstract_paragraph",
+                "a second paragraph after the entry's abstract, with no title before it: read as part of that abstract"))
         elif is_decision(line) and not abstract_follows(following):
             # A review decision ("Accept (Poster)") with no abstract after it: a review listing's
             # line pasted into the page, not a paper titled so.
@@ -141,6 +149,16 @@ def is_abstract_of(record: Record | None, line: str) -> bool:
     even right before a '·' (an entry with no author line: its abstract was read as an
     organisation, "We" named "study learning from noisy data ...")."""
     return record is not None and record.abstract is None and continues_title(line)
+
+
+def is_next_paragraph_of(record: Record | None, line: str, following: str | None) -> bool:
+    """Whether the line, right after a record's abstract, continues it: prose (a page's entries
+    all have titles, and a title is no prose), or a sentence right before the entry's author line
+    or '·' ("Code is available online.")."""
+    if record is None or record.abstract is None or record.title is None:
+        return False
+    before_metadata = following is not None and (following == DATE_SEPARATOR or AUTHORS_LINE.match(following) is not None)
+    return continues_title(line) or (before_metadata and line.rstrip().endswith("."))
 
 
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
