@@ -81,7 +81,7 @@ class Normaliser:
     def __init__(self) -> None:
         self.source_ids: dict[Path, int] = {}  # file path -> source id (two folders may hold one name)
         self.decision_ids: dict[str, int] = {}  # label -> id, in order of first appearance
-        self.organizations: dict[str, dict] = {}  # handle -> row
+        self.organizations: dict[tuple[str, str], dict] = {}  # (handle, name) -> row
         self.identity_checks: dict[int, int] | None = {}  # paper id -> 64 more bits of its identity hash
         self.resolver = Resolver()  # what entity resolution needs of each record: keys, never text
         self.listing_count = 0
@@ -174,8 +174,8 @@ class Normaliser:
     def _organization_id(self, organization: tuple[str, str] | None) -> int | None:
         if organization is None:
             return None
-        handle, name = organization
-        row = self.organizations.setdefault(handle, {"id": len(self.organizations) + 1, "handle": handle, "name": name})
+        handle, name = organization  # keyed by both: a name a page gave is never replaced by another's
+        row = self.organizations.setdefault(organization, {"id": len(self.organizations) + 1, "handle": handle, "name": name})
         return row["id"]
 
     def ambiguous_title_issues(self, listings: list[tuple[int, int]]) -> list[dict]:

@@ -7,7 +7,7 @@
 -- Version 2: facet_counts.
 -- Version 3: papers_facet_combinations, listings_facet_combinations.
 PRAGMA application_id = 1885433970;
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
@@ -30,10 +30,13 @@ CREATE TABLE decisions (
     precedence INTEGER NOT NULL
 );
 
+-- One row per handle and display name a page showed: a handle shown under two names ("google
+-- Google", "google Google DeepMind") has two rows, so each listing keeps the name its page gave.
 CREATE TABLE organizations (
     id INTEGER PRIMARY KEY,
-    handle TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL
+    handle TEXT NOT NULL,
+    name TEXT NOT NULL,
+    UNIQUE (handle, name)
 );
 
 -- A paper's columns after `abstract` summarise its listings; the build computes them once so

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from papers_db.errors import PapersDbError
+from papers_db.metadata import read_metadata
 from papers_db.pipeline import build_database
 from papers_db.processes import helper_processes
 from papers_db.sources import find_sources, read_sources
@@ -366,3 +367,23 @@ def test_an_issue_found_after_reading_reaches_the_progress_callback_and_the_repo
     stored = query(report.output, "select id, line, code from parse_issues order by id")
     assert stored == [(1, AMBIGUOUS_TITLE_LINE, "missing_abstract"), (2, AMBIGUOUS_TITLE_LINE, "ambiguous_title")]
     assert query(report.output, "select file_name, parse_issues from source_summary") == [("review.txt", 2)]
+
+
+def test_an_organisation_shown_under_two_names_keeps_each_pages_name(tmp_path):
+    from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, hf_page
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.txt").write_text(hf_page(["Paper A", "", ABSTRACT_A, "", "google Google", "·", "Nov 3 5"]))
+    (folder / "b.txt").write_text(hf_page(["Paper B", "", ABSTRACT_B, "", "google Google DeepMind", "·", "Nov 4 6"],
+                                          ["Paper C", "", ABSTRACT_C, "", "google Google", "·", "Nov 5 7"]))
+    db = build_database([folder], tmp_path / "papers.db", related=False).output
+    with sqlite3.connect(db) as conn:
+        shown = conn.execute("select listings.title, organizations.handle, organizations.name from listings "
+                             "join organizations on organizations.id = listings.organization_id order by listings.title").fetchall()
+        assert conn.execute("select count(*) from organizations").fetchone() == (2,)
+        by_organization = conn.execute(
+            "select count(*) from (" + read_metadata()[0]["databases"]["papers"]["queries"]["papers_by_organization"]["sql"] + ")",
+            {"organization": "google"}).fetchone()
+    assert shown == [("Paper A", "google", "Google"), ("Paper B", "google", "Google DeepMind"), ("Paper C", "google", "Google")]
+    assert by_organization == (3,)
