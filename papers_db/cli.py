@@ -19,6 +19,7 @@ from rich.table import Table
 from .database import check_built_database
 from .errors import BAD_INPUT, BUG, USAGE, Interrupted, PapersDbError, signals_interrupt
 from .export import FORMATS, export_files
+from .load import replaced_by_the_build
 from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
 from .records import ParseIssue
 from .serve import datasette_serve_args, plain_datasette_command, run_server, server_command
@@ -184,16 +185,27 @@ def build(
     interrupted build never leaves a half-written database. A SHA-256 of the result is written
     to the same path with .sha256 added (dist/papers.db.sha256).
     """
-    with progress_bar() as bar:
-        display = ProgressDisplay(bar)
-        report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
-    display.finish()
+    report = None
+    try:
+        with progress_bar() as bar:
+            display = ProgressDisplay(bar)
+            report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
+        display.finish()
+        print_build_report(report, as_json)
+    except Interrupted as interruption:
+        if report is None or interruption.done:
+            raise
+        # The files were in place before the signal came: it cut the report short, not the build.
+        raise Interrupted(interruption.signal_number, done=replaced_by_the_build(report.output)) from None
+
+
+def print_build_report(report: BuildReport, as_json: bool) -> None:
     if as_json:
         print_json(build_json(report))
         return
     results.print(files_table("Sources read", report.files))
     results.print(
-        f"[green]built[/] {escape(str(output))}: {len(report.files)} files, {report.listings} listings, "
+        f"[green]built[/] {escape(str(report.output))}: {len(report.files)} files, {report.listings} listings, "
         f"{report.papers} papers, {report.parse_issues} parse issues (sha256 {report.sha256[:12]}…)",
         highlight=False,
         soft_wrap=True,

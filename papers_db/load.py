@@ -263,9 +263,13 @@ class DatabaseWriter:
                 for target, temporary in self.outputs.items():
                     os.replace(temporary, target)
         except Interrupted as interruption:  # delivered once every file was in place
-            raise Interrupted(interruption.signal_number,
-                              done=f"{self.output}, its .sha256 and its inspect file were replaced by the new build") from None
+            raise Interrupted(interruption.signal_number, done=replaced_by_the_build(self.output)) from None
         return counts, digest
+
+
+def replaced_by_the_build(output: Path) -> str:
+    """What a build had done when a signal came after its files were renamed into place."""
+    return f"{output}, its .sha256 and its inspect file were replaced by the new build"
 
 
 def row_counts(conn: sqlite3.Connection, kind: str) -> dict[str, int]:

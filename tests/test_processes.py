@@ -1,12 +1,14 @@
 """The build's helper processes and signals: how they end, whatever ends them."""
 
 import ctypes
+import hashlib
 import signal
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from conftest import PROJECT
 
 from papers_db.errors import Interrupted, signals_held, signals_interrupt
 
@@ -68,3 +70,30 @@ def test_only_the_first_ending_signal_raises_later_ones_let_the_cleanup_finish()
                 signal.raise_signal(signal.SIGINT)  # a second Ctrl-C while the first one cleans up
                 cleaned = True
     assert cleaned and ending.value.signal_number == signal.SIGTERM
+
+
+# The build's own command, with a SIGTERM sent as it starts to print its report: after the
+# files were renamed into place, the signal cut only the report short.
+SIGNAL_AS_THE_REPORT_PRINTS = textwrap.dedent("""
+    import signal, sys
+    from papers_db import cli
+
+    def files_table(*args):
+        signal.raise_signal(signal.SIGTERM)
+
+    cli.files_table = files_table
+    sys.argv = ["papers-db", "build", "--output", sys.argv[1]]
+    cli.main()
+""")
+
+
+def test_a_signal_once_the_files_are_in_place_says_they_are(tmp_path):
+    output = tmp_path / "papers.db"
+    ended = subprocess.run([sys.executable, "-c", SIGNAL_AS_THE_REPORT_PRINTS, str(output)],
+                           capture_output=True, text=True, timeout=300, cwd=PROJECT)
+    assert ended.returncode == 128 + signal.SIGTERM
+    assert ended.stderr.strip().splitlines()[-1] == (
+        f"error: interrupted by SIGTERM once the work was done: {output}, its .sha256 and its inspect file "
+        "were replaced by the new build")
+    digest = hashlib.sha256(output.read_bytes()).hexdigest()
+    assert (tmp_path / "papers.db.sha256").read_text() == f"{digest}  papers.db\n"
