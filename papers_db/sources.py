@@ -170,7 +170,7 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     if not path.is_file():
         return {}
     try:
-        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("source", [])
+        entries = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("source", [])  # a BOM, as a Windows editor saves it
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
     except OSError as error:

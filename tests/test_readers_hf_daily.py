@@ -108,8 +108,9 @@ def test_a_date_line_the_reader_does_not_know_is_reported_not_made_a_paper():
         ["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·"],  # 21..26: its date is missing
         ["Title Three", "", ABSTRACT_C, "", "  • 4 authors", "·", "November 3"],  # 28..34
     ), "2025-11-12")
-    assert [(r.line, r.last_line, r.title, r.date_text) for r in reading.records] == [
-        (13, 19, "Title One", None), (21, 26, "Title Two", None), (28, 34, "Title Three", None)]
+    assert [(r.line, r.last_line, r.title, r.date_text, r.published_on) for r in reading.records] == [
+        (13, 19, "Title One", "2025-11-03", None), (21, 26, "Title Two", None, None),
+        (28, 34, "Title Three", "November 3", None)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (19, "bad_date"), (26, "truncated_metadata"), (34, "bad_date")]
     assert reading.unaccounted_lines() == []

@@ -383,3 +383,10 @@ def test_a_file_name_that_is_not_utf8_is_stored_readably_and_reported(tmp_path):
     with sqlite3.connect(output) as conn:
         assert conn.execute("select file_name from sources").fetchall() == [("caf\ufffd [red]listing.txt",)]
         assert conn.execute("select code from parse_issues").fetchall() == [("invalid_file_name",)]
+
+
+def test_a_manifest_saved_with_a_byte_order_mark_is_read(tmp_path):
+    # Windows editors save UTF-8 with a BOM, which TOML refused at line 1, column 1.
+    (tmp_path / "manifest.toml").write_bytes(b"\xef\xbb\xbf" + (SOURCES / "manifest.toml").read_bytes())
+    assert read_manifest(tmp_path) == read_manifest(SOURCES)
+    assert len(read_manifest(tmp_path)) == 5

@@ -110,6 +110,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             # "Nov 4 -5" each made a paper of their own.
             reading.issues.append(ParseIssue(
                 number, "bad_date", f"{line.strip()!r} after '·' is not a date such as 'Nov 3' or 'Nov 3, 2025 12'"))
+            current.date_text = line.strip()  # what the page said stays in the listing; no date is read from it
             current.last_line = number
             meta_state = "date"
             close()
