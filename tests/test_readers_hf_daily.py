@@ -152,3 +152,15 @@ def test_an_abstract_in_two_paragraphs_stays_one_entrys():
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (17, "abstract_paragraph"), (27, "abstract_paragraph"), (37, "missing_abstract")]
     assert reading.unaccounted_lines() == []
+
+
+def test_a_long_title_after_an_entry_without_metadata_is_the_next_entrys():
+    # 30 words, no full stop: a title, though longer than any title a review listing's abstract follows.
+    long_title = " ".join(f"Word{n}" for n in range(30))
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A],  # 13..15: no author/date block
+        [long_title, "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 5"],  # 17..23
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count) for r in reading.records] == [
+        (13, 15, "Title One", ABSTRACT_A, None), (17, 23, long_title, ABSTRACT_B, 2)]
+    assert reading.issues == [] and reading.unaccounted_lines() == []
