@@ -7,6 +7,7 @@ answering everyone else. The project's own pages and queries must still work und
 
 import asyncio
 import base64
+import functools
 import importlib.util
 import json
 import socket
@@ -292,6 +293,19 @@ def test_a_request_of_many_parameters_is_refused_at_once(server):
     assert status == 200 and len(json.loads(body)["columns"]) == 6
 
 
+def no_sql_page_while(server, attacks):
+    """(status, seconds) of the page that runs no SQL, asked for while `attacks` (callables) run
+    in threads of their own; they are all done when it returns."""
+    threads = [threading.Thread(target=attack) for attack in attacks]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    status, _, seconds = timed(f"{server}/-/versions.json")
+    for thread in threads:
+        thread.join(timeout=60)
+    return status, seconds
+
+
 def raw_request(server, head):
     """(status, seconds) of a request sent as raw bytes: `head` is its request line and headers."""
     host, port = urllib.parse.urlsplit(server).netloc.split(":")
@@ -315,13 +329,7 @@ def test_cookies_full_of_backslashes_hold_up_nobody(server):
     # one of these took 0.9 s, and twelve at once held /-/versions.json over 5 s on two workers.
     head = b'GET /-/versions.json HTTP/1.1\r\nHost: x\r\nCookie: a="' + b"\\" * 15_000 + b'"'
     answers = []
-    threads = [threading.Thread(target=lambda: answers.append(raw_request(server, head))) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    time.sleep(0.1)
-    status, _, seconds = timed(f"{server}/-/versions.json")
-    for thread in threads:
-        thread.join(timeout=60)
+    status, seconds = no_sql_page_while(server, [lambda: answers.append(raw_request(server, head))] * 12)
     assert status == 200 and seconds < PROMPT
     assert [status for status, _ in answers] == [200] * 12
 
@@ -437,15 +445,9 @@ def test_others_are_answered_while_attacks_run(server):
     def attack(index, url):
         answers[index] = timed(url)
 
-    threads = [threading.Thread(target=attack, args=(index, url)) for index, url in enumerate(attacks * 2)]
-    for thread in threads:
-        thread.start()
-    time.sleep(0.2)
-    status, _, seconds = timed(f"{server}/-/versions.json")
-    for thread in threads:
-        thread.join(timeout=60)
+    status, seconds = no_sql_page_while(server, [functools.partial(attack, index, url) for index, url in enumerate(attacks * 2)])
     assert status == 200 and seconds < PROMPT
-    assert sorted(status for status, _, _ in answers.values()) == [400] * len(threads)
+    assert sorted(status for status, _, _ in answers.values()) == [400] * len(attacks) * 2
     assert max(seconds for _, _, seconds in answers.values()) < 2 * PROMPT
     assert server_alive(server)
 
