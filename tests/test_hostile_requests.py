@@ -288,6 +288,12 @@ def test_a_request_of_many_parameters_is_refused_at_once(server):
         status, body, seconds = timed(server + page + joiner + "&".join(names[:4100]))
         assert status == 400 and seconds < PROMPT
         assert "limited to 100 parameters" in body
+    # SQL up to its 10,000 characters, in any script, still runs; beside many parameters it does not.
+    sql = "select length('" + "选" * 9_970 + "') as n"
+    status, body = request(sql_url(server, sql))
+    assert status == 200 and json.loads(body)["rows"] == [[9_970]]
+    status, body, seconds = timed(sql_url(server, sql) + "&" + "&".join(names[:50]))
+    assert status == 400 and seconds < PROMPT and "fewer the longer they are" in body
     columns = "&".join(f"_col={column}" for column in ["title", "abstract", "tier", "outcome", "max_upvotes"] * 3)
     status, body = request(f"{server}/papers/papers.json?_size=1&{columns}&_facet=tier&_nofacet=1")
     assert status == 200 and len(json.loads(body)["columns"]) == 6
