@@ -133,3 +133,18 @@ def test_a_short_sentence_after_a_title_is_its_abstract():
     ]
     assert [(i.line, i.code) for i in reading.issues] == [(8, "missing_abstract"), (9, "missing_abstract")]
     assert reading.unaccounted_lines() == []
+
+
+def test_a_title_ending_in_a_full_stop_after_a_title_alone_keeps_its_abstract():
+    text = review_text(
+        "A Title Whose Abstract Was Lost In The Copy",  # 1: a title alone
+        "Large Language Models are Zero-Shot Reasoners.",  # 2: a title, its abstract after it
+        ABSTRACT_A,  # 3
+        "Accept (Poster)",  # 4
+    )
+    reading = read_review_listing(text)
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 1, "A Title Whose Abstract Was Lost In The Copy", None, None),
+        (2, 4, "Large Language Models are Zero-Shot Reasoners.", ABSTRACT_A, "Accept (Poster)"),
+    ]
+    assert [(i.line, i.code) for i in reading.issues] == [(1, "missing_abstract")]

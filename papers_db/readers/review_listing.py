@@ -60,7 +60,7 @@ def read_review_listing(text: str) -> Reading:
             close()
             current = None
         elif (current is not None and current.abstract is None and current.decision is None
-              and (continues_title(line) or ends_a_sentence(line))):
+              and (continues_title(line) or (ends_a_sentence(line) and not abstract_follows(following)))):
             current.abstract = line
             current.last_line = number
         elif looks_like_abstract(line):
@@ -81,9 +81,10 @@ DECISION_MAX_WORDS = 6  # "Accept (Poster)" is 2, "Decision: Accept (Oral presen
 
 
 def ends_a_sentence(line: str) -> bool:
-    """Right after a title, a line ending in a full stop is its abstract however short: titles end
-    in no full stop, and SOURCES.md warns that some abstracts are short ("Short abstract of a
-    tiny paper about kernels." has 8 words, under looks_like_abstract's 12)."""
+    """Right after a title, a line ending in a full stop is its abstract however short, unless an
+    abstract follows it: SOURCES.md warns that some abstracts are short ("Short abstract of a tiny
+    paper about kernels." has 8 words, under looks_like_abstract's 12), and a title with a full
+    stop ("Large Language Models are Zero-Shot Reasoners.") has its abstract after it."""
     return line.rstrip().endswith(".")
 
 
