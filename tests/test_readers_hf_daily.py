@@ -164,3 +164,27 @@ def test_a_long_title_after_an_entry_without_metadata_is_the_next_entrys():
     assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count) for r in reading.records] == [
         (13, 15, "Title One", ABSTRACT_A, None), (17, 23, long_title, ABSTRACT_B, 2)]
     assert reading.issues == [] and reading.unaccounted_lines() == []
+
+
+def test_the_next_entrys_title_is_never_a_paragraph_of_an_entry_without_metadata():
+    # Titles in Title Case, even ending in a full stop or over 25 words; and a paragraph of 29
+    # words that ends in a link rather than a full stop, before the author line.
+    reasoners = "Large Language Models Are Zero-Shot Reasoners When Asked To Think Step By Step."
+    link = ("The code, the trained models and every script that reproduces the tables and figures of this "
+            "paper are released for anyone to use under an open licence at https://github.com/example/project")
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A],  # 13..15: no author/date block
+        [reasoners, "", ABSTRACT_B, "", "  • 5 authors", "·", "Nov 3 12"],  # 17..23
+        ["Title Three", "", ABSTRACT_C],  # 25..27: no author/date block
+        ["Attention Is Not Explanation.", "", "  • 2 authors", "·", "Nov 4 5"],  # 29..33: a title alone
+        ["Title Five", "", ABSTRACT_A + " Five.", "", link, "", "  • 3 authors", "·", "Nov 5 6"],  # 35..43
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count) for r in reading.records] == [
+        (13, 15, "Title One", ABSTRACT_A, None),
+        (17, 23, reasoners, ABSTRACT_B, 5),
+        (25, 27, "Title Three", ABSTRACT_C, None),
+        (29, 33, "Attention Is Not Explanation.", None, 2),
+        (35, 43, "Title Five", ABSTRACT_A + " Five.\n" + link, 3),
+    ]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(29, "missing_abstract"), (39, "abstract_paragraph")]
+    assert reading.unaccounted_lines() == []
