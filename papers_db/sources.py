@@ -104,6 +104,11 @@ def _dated_blocks(lines: list[str]) -> int:
 
 HTML_START = re.compile(r"\s*<(?:!doctype|html|head|body|\?xml|!--)", re.IGNORECASE)
 CSV_SAMPLE_LINES = 50
+# Before a file is read as a listing, CSV must be clear: this many rows of one width, or a header
+# of column names. A small listing can have one comma in each line (4 lines: "Sparse, Efficient
+# Transformers", its abstract, ...), which is only CSV-shaped once it reads as no listing.
+CSV_ROWS_BEFORE_READING = 10
+CSV_HEADER_NAME = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*")
 
 
 def other_kind_of_file(text: str, damaged_lines: int, line_count: int) -> str | None:
@@ -112,12 +117,13 @@ def other_kind_of_file(text: str, damaged_lines: int, line_count: int) -> str | 
     sources."""
     if damaged_lines * 4 >= max(line_count, 1) or _control_characters(text) * 100 > len(text):
         return "binary data"
-    return data_file_kind(text)
+    return data_file_kind(text, before_reading=False)
 
 
-def data_file_kind(text: str) -> str | None:
+def data_file_kind(text: str, before_reading: bool = True) -> str | None:
     """JSON, JSON Lines, HTML or CSV, where the text is one; a listing never is (its titles are
-    no JSON, it starts with no tag, and a title and its abstract hold different numbers of commas)."""
+    no JSON, it starts with no tag, and a title and its abstract hold different numbers of commas;
+    `before_reading`, CSV needs CSV_ROWS_BEFORE_READING rows or a header)."""
     stripped = text.strip()
     if stripped[:1] in "{[":
         try:
@@ -128,7 +134,7 @@ def data_file_kind(text: str) -> str | None:
                 return "JSON Lines"
     if HTML_START.match(text):
         return "HTML"
-    if _is_csv(stripped):
+    if _is_csv(stripped, before_reading):
         return "CSV"
     return None
 
@@ -148,9 +154,10 @@ def _control_characters(text: str) -> int:
     return sum(1 for character in text if character < " " and character not in "\n\t")
 
 
-def _is_csv(text: str) -> bool:
+def _is_csv(text: str, before_reading: bool) -> bool:
     """Three or more lines that split into the same number (two or more) of comma-, tab- or
-    semicolon-separated fields. Listings do not: a title and its abstract hold different numbers of commas."""
+    semicolon-separated fields (before reading, see CSV_ROWS_BEFORE_READING). Listings do not: a
+    title and its abstract hold different numbers of commas."""
     for delimiter in ",\t;":
         # Rows as CSV reads them, so a quoted field may hold line breaks; an unclosed quote runs
         # to csv's field size limit and is no CSV.
@@ -159,9 +166,15 @@ def _is_csv(text: str) -> bool:
             widths = [len(row) for row in itertools.islice(rows, CSV_SAMPLE_LINES) if row]
         except csv.Error:
             continue
-        if len(widths) >= 3 and len(set(widths)) == 1 and widths[0] >= 2:
+        if len(widths) >= 3 and len(set(widths)) == 1 and widths[0] >= 2 and (
+                not before_reading or len(widths) >= CSV_ROWS_BEFORE_READING or _is_csv_header(text, delimiter)):
             return True
     return False
+
+
+def _is_csv_header(text: str, delimiter: str) -> bool:
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    return all(CSV_HEADER_NAME.fullmatch(name) for name in header)
 
 
 def read_manifest(folder: Path) -> dict[str, dict]:

@@ -353,6 +353,15 @@ def test_a_symlink_beside_a_source_leaves_it_read_under_its_own_name(tmp_path, l
         assert conn.execute("select count(*) from parse_issues").fetchone() == (0,)
 
 
+def test_a_small_listing_with_a_comma_in_every_line_is_read_as_a_listing():
+    abstract_b = ABSTRACT_A.replace("We study", "We revisit")
+    lines = ["Sparse, Efficient Transformers", ABSTRACT_A, "Robust Learning, Revisited", abstract_b]
+    assert all(line.count(",") == lines[0].count(",") for line in lines)  # one width as CSV
+    reading = read_source(SourceFile(Path("small.txt"), review_text(*lines).encode()))
+    assert reading.format == "review_listing"
+    assert [(r.title, r.abstract) for r in reading.records] == [(lines[0], lines[1]), (lines[2], lines[3])]
+
+
 WRONGLY_TYPED_MANIFESTS = [
     '[[source]]\nfile = "a.txt"\nformat = []\n',
     '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\nsnapshot_date = 5\n',
