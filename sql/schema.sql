@@ -6,6 +6,7 @@
 -- Version 1: the first numbered schema (build_info, papers.plain_abstract, papers_fts over papers).
 -- Version 2: facet_counts.
 -- Version 3: papers_facet_combinations, listings_facet_combinations.
+-- Version 4: organizations has a row per handle and display name (handle alone was unique).
 PRAGMA application_id = 1885433970;
 PRAGMA user_version = 4;
 
