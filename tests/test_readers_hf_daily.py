@@ -188,3 +188,14 @@ def test_the_next_entrys_title_is_never_a_paragraph_of_an_entry_without_metadata
     ]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(29, "missing_abstract"), (39, "abstract_paragraph")]
     assert reading.unaccounted_lines() == []
+
+
+def test_an_abstract_in_three_paragraphs_stays_one_entrys():
+    middle = "We further show that the same reweighting improves calibration on all five benchmarks."
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A, "", middle, "", ABSTRACT_B, "", "  • 5 authors", "·", "Nov 3 12"],  # 13..23
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count) for r in reading.records] == [
+        (13, 23, "Title One", "\n".join([ABSTRACT_A, middle, ABSTRACT_B]), 5)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "abstract_paragraph"), (19, "abstract_paragraph")]
+    assert reading.unaccounted_lines() == []

@@ -110,28 +110,36 @@ def test_titles_with_decision_words_stay_papers():
         (3, "missing_abstract"), (7, "missing_abstract"), (10, "missing_abstract")]
 
 
-def test_a_short_sentence_after_a_title_is_its_abstract():
+def test_a_short_sentence_after_a_title_is_its_abstract_when_a_decision_follows():
     text = review_text(
         "Kernels Tiny",  # 1
-        "Short abstract of a tiny paper about kernels.",  # 2: 8 words, a sentence
+        "Short abstract of a tiny paper about kernels.",  # 2: 8 words, a sentence, a decision after it
         "Withdrawn Submission",  # 3
         "Sparse Attention, Briefly",  # 4
-        "We make attention sparse.",  # 5: 4 words, no decision after it
+        "We make attention sparse.",  # 5: no decision after it: a title, reported
         "Graph Replay",  # 6
         ABSTRACT_B,  # 7
-        "A Title and Nothing Else",  # 8: no full stop, so a title of its own
-        "Another Title Without Its Abstract",  # 9
+        "Degree Bias in Graph Neural Networks",  # 8: a title alone
+        "Attention Is Not Explanation.",  # 9: Title Case, a decision after it: a title alone too
+        "Reject",  # 10
+        "A Title and Nothing Else",  # 11
+        "Reject.",  # 12: no decision after it
     )
     reading = read_review_listing(text)
     got = [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records]
     assert got == [
         (1, 3, "Kernels Tiny", "Short abstract of a tiny paper about kernels.", "Withdrawn Submission"),
-        (4, 5, "Sparse Attention, Briefly", "We make attention sparse.", None),
+        (4, 4, "Sparse Attention, Briefly", None, None),
+        (5, 5, "We make attention sparse.", None, None),
         (6, 7, "Graph Replay", ABSTRACT_B, None),
-        (8, 8, "A Title and Nothing Else", None, None),
-        (9, 9, "Another Title Without Its Abstract", None, None),
+        (8, 8, "Degree Bias in Graph Neural Networks", None, None),
+        (9, 10, "Attention Is Not Explanation.", None, "Reject"),
+        (11, 11, "A Title and Nothing Else", None, None),
+        (12, 12, "Reject.", None, None),
     ]
-    assert [(i.line, i.code) for i in reading.issues] == [(8, "missing_abstract"), (9, "missing_abstract")]
+    assert [(i.line, i.code) for i in reading.issues] == [
+        (4, "missing_abstract"), (5, "missing_abstract"), (8, "missing_abstract"), (9, "missing_abstract"),
+        (11, "missing_abstract"), (12, "missing_abstract")]
     assert reading.unaccounted_lines() == []
 
 

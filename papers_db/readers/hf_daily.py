@@ -9,11 +9,11 @@ import re
 from ..decisions import is_decision
 from ..records import ParseIssue, Reading, Record
 from .text import (
-    TITLE_MAX_WORDS,
     abstract_follows,
     check_tail,
     continues_title,
     finish_record,
+    in_title_case,
     looks_like_abstract,
     plain_line,
     text_lines,
@@ -166,26 +166,14 @@ def is_next_paragraph_of(record: Record | None, line: str, following: str | None
     next entry (after an entry with no author/date block). Never a line in Title Case, as the
     pages' titles are: a title of over 25 words, or one ending in a full stop, is the next
     entry's (110 of the synthetic corpus's 100,000 long titles had been glued to the entry
-    before). Otherwise: prose longer than any title; prose with no abstract after it (a title
-    has its abstract after it); or a sentence right before the entry's author line or '·'
-    ("Code is available online.")."""
+    before). Otherwise: prose, or a line longer than any title (a middle paragraph of three
+    too); or a sentence right before the entry's author line ("Code is available online.").
+    (A line right before '·' is read as an organisation line first.)"""
     if record is None or record.abstract is None or record.title is None or in_title_case(line):
         return False
-    before_metadata = following is not None and (following == DATE_SEPARATOR or AUTHORS_LINE.match(following) is not None)
-    if before_metadata:
-        return line.rstrip().endswith(".") or continues_title(line)
-    return continues_title(line) and (len(line.split(maxsplit=TITLE_MAX_WORDS)) > TITLE_MAX_WORDS
-                                      or (looks_like_abstract(line) and not abstract_follows(following)))
+    before_authors = following is not None and AUTHORS_LINE.match(following) is not None
+    return continues_title(line) or (before_authors and line.rstrip().endswith("."))
 
-
-TITLE_CASE_SHARE = 0.75  # of a line's words of three letters or more, capitalised: a title, not a sentence
-
-
-def in_title_case(line: str) -> bool:
-    """Most longer words capitalised, as titles are ("Attention Is Not Explanation."), where a
-    sentence capitalises its first word and names ("Code is available online.")."""
-    words = [word for word in line.split() if len(word) >= 3 and word[0].isalpha()]
-    return len(words) >= 2 and sum(word[0].isupper() for word in words) >= TITLE_CASE_SHARE * len(words)
 
 
 def _read_hf_header(lines: list[str], reading: Reading) -> int:

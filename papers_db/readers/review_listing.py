@@ -6,7 +6,16 @@ import re
 
 from ..decisions import is_decision, is_unknown_accept_tier
 from ..records import ParseIssue, Reading, Record
-from .text import abstract_follows, check_tail, continues_title, finish_record, looks_like_abstract, plain_line, text_lines
+from .text import (
+    abstract_follows,
+    check_tail,
+    continues_title,
+    finish_record,
+    in_title_case,
+    looks_like_abstract,
+    plain_line,
+    text_lines,
+)
 
 REVIEW_LISTING = "review_listing"
 
@@ -60,7 +69,7 @@ def read_review_listing(text: str) -> Reading:
             close()
             current = None
         elif (current is not None and current.abstract is None and current.decision is None
-              and (continues_title(line) or (ends_a_sentence(line) and not abstract_follows(following)))):
+              and (continues_title(line) or is_short_abstract(line, following))):
             current.abstract = line
             current.last_line = number
         elif looks_like_abstract(line):
@@ -80,12 +89,15 @@ DECISION_WORDS = re.compile(r"\b(?:accept(?:ed)?|reject(?:ed)?|withdrawn?|desk)\
 DECISION_MAX_WORDS = 6  # "Accept (Poster)" is 2, "Decision: Accept (Oral presentation)" 5
 
 
-def ends_a_sentence(line: str) -> bool:
-    """Right after a title, a line ending in a full stop is its abstract however short, unless an
-    abstract follows it: SOURCES.md warns that some abstracts are short ("Short abstract of a tiny
-    paper about kernels." has 8 words, under looks_like_abstract's 12), and a title with a full
-    stop ("Large Language Models are Zero-Shot Reasoners.") has its abstract after it."""
-    return line.rstrip().endswith(".")
+def is_short_abstract(line: str, following: str | None) -> bool:
+    """Right after a title, a sentence with a decision after it is the title's abstract however
+    short: SOURCES.md warns that some abstracts are short ("Short abstract of a tiny paper about
+    kernels." has 8 words, under looks_like_abstract's 12), and a decision follows an abstract.
+    Not a line in Title Case ("Large Language Models are Zero-Shot Reasoners."): a title whose
+    abstract is missing. Without a decision after it, a short line stays a title, reported as
+    missing its abstract: a silent wrong reading is worse than a reported one."""
+    return (line.rstrip().endswith(".") and following is not None and is_decision(following)
+            and not in_title_case(line))
 
 
 def reads_like_a_decision(line: str) -> bool:

@@ -94,6 +94,14 @@ def looks_like_abstract(line: str) -> bool:
 
 
 TITLE_MAX_WORDS = 25  # the longest title in the bundled sources has 15 words
+TITLE_CASE_SHARE = 0.75  # of a line's words of three letters or more, capitalised: a title, not a sentence
+
+
+def in_title_case(line: str) -> bool:
+    """Most longer words capitalised, as titles are ("Attention Is Not Explanation."), where a
+    sentence capitalises its first word and names ("Code is available online.")."""
+    words = [word for word in line.split() if len(word) >= 3 and word[0].isalpha()]
+    return len(words) >= 2 and sum(word[0].isupper() for word in words) >= TITLE_CASE_SHARE * len(words)
 
 
 def continues_title(line: str) -> bool:
