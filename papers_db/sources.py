@@ -102,7 +102,10 @@ def _dated_blocks(lines: list[str]) -> int:
     )
 
 
-HTML_START = re.compile(r"\s*<(?:!doctype|html|head|body|\?xml|!--)", re.IGNORECASE)
+# A page, or a fragment of one (a table copied as HTML); "<EOS> tokens ..." is a title, not a tag.
+HTML_START = re.compile(r"\s*<(?:!doctype|html|head|body|\?xml|!--|(?:table|thead|tbody|tr|td|th|div|p|span|a|ul|ol|li"
+                        r"|dl|section|article|nav|header|footer|main|h[1-6]|meta|link|script|style|title|form|img)[\s>/])",
+                        re.IGNORECASE)
 CSV_SAMPLE_LINES = 50
 # Before a file is read as a listing, CSV must be clear: this many rows of one width, or a header
 # of column names. A small listing can have one comma in each line (4 lines: "Sparse, Efficient
@@ -140,13 +143,20 @@ def data_file_kind(text: str, before_reading: bool = True) -> str | None:
 
 
 def _is_json_lines(text: str) -> bool:
-    """Two or more lines, each a JSON object or array (the first CSV_SAMPLE_LINES looked at)."""
-    sample = [line for line in text.split("\n")[:CSV_SAMPLE_LINES] if line.strip()]
-    if len(sample) < 2:
-        return False
+    """Two or more lines, each a JSON object or array (the first CSV_SAMPLE_LINES looked at), but
+    for the file's last line, which a copy may have cut off."""
+    lines = [line for line in text.split("\n") if line.strip()] if text.count("\n") < CSV_SAMPLE_LINES else None
+    sample = lines if lines is not None else [line for line in text.split("\n", CSV_SAMPLE_LINES)[:CSV_SAMPLE_LINES] if line.strip()]
+    whole = [_is_json_container(line) for line in sample]
+    if lines is not None and whole and not whole[-1]:
+        whole.pop()  # the file's last line, cut
+    return len(whole) >= 2 and all(whole)
+
+
+def _is_json_container(line: str) -> bool:
     try:
-        return all(isinstance(json.loads(line), (dict, list)) for line in sample)
-    except ValueError:
+        return isinstance(json.loads(line), (dict, list))
+    except (ValueError, RecursionError):
         return False
 
 
@@ -166,8 +176,13 @@ def _is_csv(text: str, before_reading: bool) -> bool:
             widths = [len(row) for row in itertools.islice(rows, CSV_SAMPLE_LINES) if row]
         except csv.Error:
             continue
-        if len(widths) >= 3 and len(set(widths)) == 1 and widths[0] >= 2 and (
-                not before_reading or len(widths) >= CSV_ROWS_BEFORE_READING or _is_csv_header(text, delimiter)):
+        if len(set(widths)) != 1 or widths[0] < 2:
+            continue
+        if before_reading and len(widths) < CSV_ROWS_BEFORE_READING:
+            # a header of three or more column names makes a table of one row clear
+            if len(widths) >= 2 and widths[0] >= 3 and _is_csv_header(text, delimiter):
+                return True
+        elif len(widths) >= 3:
             return True
     return False
 

@@ -295,6 +295,9 @@ OTHER_FILES = {
     # Long text in each line or field, which a listing's reader would take for abstracts:
     "one_line.json": ("JSON", json.dumps([{"title": f"Paper {n}", "abstract": ABSTRACT_A} for n in range(3)]) + "\n"),
     "papers.jsonl": ("JSON Lines", "".join(json.dumps({"id": n, "abstract": ABSTRACT_A}) + "\n" for n in range(5))),
+    "one_row.csv": ("CSV", 'id,title,abstract,first_published_on\n1,"A Title, With a Comma","' + ABSTRACT_A + '",2025-11-03\n'),
+    "cut.jsonl": ("JSON Lines", "".join(json.dumps({"id": n, "abstract": ABSTRACT_A}) + "\n" for n in range(3)) + '{"id": 3, "abs'),
+    "fragment.html": ("HTML", "<table>\n<tr><td>" + ABSTRACT_A + "</td></tr>\n</table>\n"),
     "papers.csv": ("CSV", "id,title,abstract\n" + "".join(
         f'{n},"A Title, With a Comma {n}","{ABSTRACT_A}\nIts second line, quoted."\n' for n in range(5))),
 }
