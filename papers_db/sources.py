@@ -102,16 +102,17 @@ def _dated_blocks(lines: list[str]) -> int:
     )
 
 
-# A page, or a fragment of one (a table copied as HTML); "<EOS> tokens ..." is a title, not a tag.
-HTML_START = re.compile(r"\s*<(?:!doctype|html|head|body|\?xml|!--|(?:table|thead|tbody|tr|td|th|div|p|span|a|ul|ol|li"
-                        r"|dl|section|article|nav|header|footer|main|h[1-6]|meta|link|script|style|title|form|img)[\s>/])",
-                        re.IGNORECASE)
+HTML_START = re.compile(r"\s*<(?:!doctype|html|head|body|\?xml|!--)", re.IGNORECASE)
+# A fragment of a page (a table copied as HTML): its first tag, closed later in the file. A title
+# may start with a tag-like word ("<EOS> tokens ...", "<a href> Considered Harmful") and close nothing.
+HTML_FRAGMENT_START = re.compile(r"\s*<(table|thead|tbody|tr|td|th|div|p|span|a|ul|ol|li|dl|section|article|nav|header"
+                                 r"|footer|main|h[1-6]|script|style|title|form|caption|b|i|em|strong)[\s>]", re.IGNORECASE)
 CSV_SAMPLE_LINES = 50
 # Before a file is read as a listing, CSV must be clear: this many rows of one width, or a header
 # of column names. A small listing can have one comma in each line (4 lines: "Sparse, Efficient
 # Transformers", its abstract, ...), which is only CSV-shaped once it reads as no listing.
 CSV_ROWS_BEFORE_READING = 10
-CSV_HEADER_NAME = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*")
+CSV_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as written: "Look, Listen, Learn" is a title
 
 
 def other_kind_of_file(text: str, damaged_lines: int, line_count: int) -> str | None:
@@ -135,11 +136,16 @@ def data_file_kind(text: str, before_reading: bool = True) -> str | None:
         except ValueError:
             if _is_json_lines(stripped):
                 return "JSON Lines"
-    if HTML_START.match(text):
+    if HTML_START.match(text) or _is_html_fragment(text):
         return "HTML"
     if _is_csv(stripped, before_reading):
         return "CSV"
     return None
+
+
+def _is_html_fragment(text: str) -> bool:
+    start = HTML_FRAGMENT_START.match(text)
+    return start is not None and f"</{start[1].lower()}" in text.lower()
 
 
 def _is_json_lines(text: str) -> bool:
@@ -179,8 +185,9 @@ def _is_csv(text: str, before_reading: bool) -> bool:
         if len(set(widths)) != 1 or widths[0] < 2:
             continue
         if before_reading and len(widths) < CSV_ROWS_BEFORE_READING:
-            # a header of three or more column names makes a table of one row clear
-            if len(widths) >= 2 and widths[0] >= 3 and _is_csv_header(text, delimiter):
+            # a header of column names makes a small table clear: of three or more, with one row;
+            # of two, with two rows
+            if len(widths) >= (2 if widths[0] >= 3 else 3) and _is_csv_header(text, delimiter):
                 return True
         elif len(widths) >= 3:
             return True

@@ -138,8 +138,8 @@ def test_a_short_sentence_after_a_title_is_its_abstract_when_a_decision_follows(
         (12, 12, "Reject.", None, None),
     ]
     assert [(i.line, i.code) for i in reading.issues] == [
-        (4, "missing_abstract"), (5, "missing_abstract"), (8, "missing_abstract"), (9, "missing_abstract"),
-        (11, "missing_abstract"), (12, "missing_abstract")]
+        (2, "short_abstract"), (4, "missing_abstract"), (5, "missing_abstract"), (8, "missing_abstract"),
+        (9, "missing_abstract"), (11, "missing_abstract"), (12, "missing_abstract")]
     assert reading.unaccounted_lines() == []
 
 
@@ -156,3 +156,19 @@ def test_a_title_ending_in_a_full_stop_after_a_title_alone_keeps_its_abstract():
         (2, 4, "Large Language Models are Zero-Shot Reasoners.", ABSTRACT_A, "Accept (Poster)"),
     ]
     assert [(i.line, i.code) for i in reading.issues] == [(1, "missing_abstract")]
+
+
+def test_a_title_alone_that_reads_as_a_short_abstract_is_reported():
+    # Two titles whose abstracts are missing, the second in sentence case with a full stop, read
+    # as one paper and its short abstract: the form cannot tell them apart, so the line is named.
+    text = review_text(
+        "Graph Attention Networks",  # 1
+        "Learning to learn by gradient descent by gradient descent.",  # 2
+        "Reject",  # 3
+    )
+    reading = read_review_listing(text)
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 3, "Graph Attention Networks", "Learning to learn by gradient descent by gradient descent.", "Reject")]
+    [issue] = reading.issues
+    assert (issue.line, issue.code) == (2, "short_abstract")
+    assert "were it a title" in issue.message

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SOURCES, run_cli
-from listing_texts import ABSTRACT_A, hf_page, review_text
+from listing_texts import ABSTRACT_A, ABSTRACT_B, hf_page, review_text
 
 from papers_db.errors import PapersDbError
 from papers_db.sources import SourceFile, detect_format, read_manifest, read_source
@@ -298,6 +298,8 @@ OTHER_FILES = {
     "one_row.csv": ("CSV", 'id,title,abstract,first_published_on\n1,"A Title, With a Comma","' + ABSTRACT_A + '",2025-11-03\n'),
     "cut.jsonl": ("JSON Lines", "".join(json.dumps({"id": n, "abstract": ABSTRACT_A}) + "\n" for n in range(3)) + '{"id": 3, "abs'),
     "fragment.html": ("HTML", "<table>\n<tr><td>" + ABSTRACT_A + "</td></tr>\n</table>\n"),
+    "caption.html": ("HTML", "<caption>Papers</caption>\n<tr><td>" + ABSTRACT_A + "</td></tr>\n"),
+    "two_columns.csv": ("CSV", "title,abstract\n" + "".join(f'Paper {n},"{ABSTRACT_A}"\n' for n in range(3))),
     "papers.csv": ("CSV", "id,title,abstract\n" + "".join(
         f'{n},"A Title, With a Comma {n}","{ABSTRACT_A}\nIts second line, quoted."\n' for n in range(5))),
 }
@@ -363,6 +365,16 @@ def test_a_small_listing_with_a_comma_in_every_line_is_read_as_a_listing():
     reading = read_source(SourceFile(Path("small.txt"), review_text(*lines).encode()))
     assert reading.format == "review_listing"
     assert [(r.title, r.abstract) for r in reading.records] == [(lines[0], lines[1]), (lines[2], lines[3])]
+
+
+@pytest.mark.parametrize("lines", [
+    ["Look, Listen, Learn", ABSTRACT_A.replace("the usual methods", "the usual, common methods")],  # one record, 3 fields a line
+    ["<a href> Considered Harmful: Links in Abstracts", ABSTRACT_A, "<EOS> Tokens and Where to Find Them", ABSTRACT_B],
+])
+def test_a_listing_that_starts_like_data_is_read_as_a_listing(lines):
+    reading = read_source(SourceFile(Path("small.txt"), review_text(*lines).encode()))
+    assert reading.format == "review_listing"
+    assert [(r.title, r.abstract) for r in reading.records] == list(zip(lines[::2], lines[1::2]))
 
 
 WRONGLY_TYPED_MANIFESTS = [

@@ -134,7 +134,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             current.last_line = number
             reading.issues.append(ParseIssue(
                 number, "abstract_paragraph",
-                "a second paragraph after the entry's abstract, with no title before it: read as part of that abstract"))
+                "a line after the entry's abstract with no title before it: read as a further paragraph of that "
+                "abstract (were it the next entry's title, that entry and its authors and date are in this one)"))
         elif is_decision(line) and not abstract_follows(following):
             # A review decision ("Accept (Poster)") with no abstract after it: a review listing's
             # line pasted into the page, not a paper titled so.

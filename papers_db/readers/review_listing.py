@@ -70,6 +70,13 @@ def read_review_listing(text: str) -> Reading:
             current = None
         elif (current is not None and current.abstract is None and current.decision is None
               and (continues_title(line) or is_short_abstract(line, following))):
+            if not continues_title(line):
+                # Read as an abstract by its place alone: it may instead be a title whose abstract
+                # is missing, so the reading is reported either way.
+                reading.issues.append(ParseIssue(
+                    number, "short_abstract",
+                    f"{line.strip()!r} is short for an abstract: read as the abstract of the title before it "
+                    "(were it a title, both papers' abstracts would be missing)"))
             current.abstract = line
             current.last_line = number
         elif looks_like_abstract(line):
