@@ -141,16 +141,20 @@ def test_an_abstract_in_two_paragraphs_stays_one_entrys():
     reading = read_hf_daily_page(hf_page(
         ["Title One", "", ABSTRACT_A, "", ABSTRACT_B, "", "  • 4 authors", "·", "Nov 3 8"],  # 13..21
         ["Title Two", "", ABSTRACT_C, "", "Code is available online.", "", "  • 2 authors", "·", "Nov 4 5"],  # 23..31
-        ["Title Three", "", ABSTRACT_A + " Three.", "", "Code is available online."],  # 33..37: no metadata after it
+        ["Title Three", "", ABSTRACT_A + " Three.", "", "We release our code and models.", "", ABSTRACT_B + " Three."],  # 33..39
+        ["Title Four", "", ABSTRACT_C + " Four.", "", "Code is available online"],  # 41..45: no full stop, no metadata
     ), "2025-11-12")
     assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
         (13, 21, "Title One", ABSTRACT_A + "\n" + ABSTRACT_B, 4, 8),
         (23, 31, "Title Two", ABSTRACT_C + "\nCode is available online.", 2, 5),
-        (33, 35, "Title Three", ABSTRACT_A + " Three.", None, None),
-        (37, 37, "Code is available online.", None, None, None),
+        (33, 39, "Title Three", "\n".join([ABSTRACT_A + " Three.", "We release our code and models.", ABSTRACT_B + " Three."]),
+         None, None),
+        (41, 43, "Title Four", ABSTRACT_C + " Four.", None, None),
+        (45, 45, "Code is available online", None, None, None),
     ]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
-        (17, "abstract_paragraph"), (27, "abstract_paragraph"), (37, "missing_abstract")]
+        (17, "abstract_paragraph"), (27, "abstract_paragraph"), (37, "abstract_paragraph"), (39, "abstract_paragraph"),
+        (45, "missing_abstract")]
     assert reading.unaccounted_lines() == []
 
 

@@ -127,7 +127,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
         elif meta_state is None and is_abstract_of(current, line):
             current.abstract = line
             current.last_line = number
-        elif meta_state is None and is_next_paragraph_of(current, line, following):
+        elif meta_state is None and is_next_paragraph_of(current, line):
             # An entry's abstract in two paragraphs (arXiv abstracts may have them): the second
             # became an untitled paper that took the entry's authors, date and upvotes.
             current.abstract += "\n" + line
@@ -162,18 +162,18 @@ def is_abstract_of(record: Record | None, line: str) -> bool:
     return record is not None and record.abstract is None and continues_title(line)
 
 
-def is_next_paragraph_of(record: Record | None, line: str, following: str | None) -> bool:
+def is_next_paragraph_of(record: Record | None, line: str) -> bool:
     """Whether the line, right after a record's abstract, continues it rather than starting the
     next entry (after an entry with no author/date block). Never a line in Title Case, as the
     pages' titles are: a title of over 25 words, or one ending in a full stop, is the next
     entry's (110 of the synthetic corpus's 100,000 long titles had been glued to the entry
-    before). Otherwise: prose, or a line longer than any title (a middle paragraph of three
-    too); or a sentence right before the entry's author line ("Code is available online.").
-    (A line right before '·' is read as an organisation line first.)"""
+    before). Otherwise: prose, a line longer than any title, or any sentence ("Code is available
+    online.", "We release our code and models." between two paragraphs). Each is reported, as it
+    may instead be the title of an entry whose abstract is missing. (A line right before '·' is
+    read as an organisation line first.)"""
     if record is None or record.abstract is None or record.title is None or in_title_case(line):
         return False
-    before_authors = following is not None and AUTHORS_LINE.match(following) is not None
-    return continues_title(line) or (before_authors and line.rstrip().endswith("."))
+    return continues_title(line) or line.rstrip().endswith(".")
 
 
 
