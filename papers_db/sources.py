@@ -151,10 +151,9 @@ def _is_html_fragment(text: str) -> bool:
 def _is_json_lines(text: str) -> bool:
     """Two or more lines, each a JSON object or array (the first CSV_SAMPLE_LINES looked at), but
     for the file's last line, which a copy may have cut off."""
-    lines = [line for line in text.split("\n") if line.strip()] if text.count("\n") < CSV_SAMPLE_LINES else None
-    sample = lines if lines is not None else [line for line in text.split("\n", CSV_SAMPLE_LINES)[:CSV_SAMPLE_LINES] if line.strip()]
-    whole = [_is_json_container(line) for line in sample]
-    if lines is not None and whole and not whole[-1]:
+    lines = text.split("\n", CSV_SAMPLE_LINES)
+    whole = [_is_json_container(line) for line in lines[:CSV_SAMPLE_LINES] if line.strip()]
+    if len(lines) <= CSV_SAMPLE_LINES and whole and not whole[-1]:
         whole.pop()  # the file's last line, cut
     return len(whole) >= 2 and all(whole)
 
@@ -177,26 +176,22 @@ def _is_csv(text: str, before_reading: bool) -> bool:
     for delimiter in ",\t;":
         # Rows as CSV reads them, so a quoted field may hold line breaks; an unclosed quote runs
         # to csv's field size limit and is no CSV.
-        rows = csv.reader(io.StringIO(text), delimiter=delimiter)
         try:
-            widths = [len(row) for row in itertools.islice(rows, CSV_SAMPLE_LINES) if row]
+            rows = [row for row in itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), CSV_SAMPLE_LINES)
+                    if row]
         except csv.Error:
             continue
-        if len(set(widths)) != 1 or widths[0] < 2:
+        width = len(rows[0]) if rows else 0
+        if width < 2 or any(len(row) != width for row in rows):
             continue
-        if before_reading and len(widths) < CSV_ROWS_BEFORE_READING:
+        if before_reading and len(rows) < CSV_ROWS_BEFORE_READING:
             # a header of column names makes a small table clear: of three or more, with one row;
             # of two, with two rows
-            if len(widths) >= (2 if widths[0] >= 3 else 3) and _is_csv_header(text, delimiter):
+            if len(rows) >= (2 if width >= 3 else 3) and all(CSV_HEADER_NAME.fullmatch(name) for name in rows[0]):
                 return True
-        elif len(widths) >= 3:
+        elif len(rows) >= 3:
             return True
     return False
-
-
-def _is_csv_header(text: str, delimiter: str) -> bool:
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
-    return all(CSV_HEADER_NAME.fullmatch(name) for name in header)
 
 
 def read_manifest(folder: Path) -> dict[str, dict]:

@@ -176,7 +176,6 @@ def is_next_paragraph_of(record: Record | None, line: str) -> bool:
     return continues_title(line) or line.rstrip().endswith(".")
 
 
-
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
     """Mark the page header lines and find the page's own date; return the first body line."""
     number = 1
