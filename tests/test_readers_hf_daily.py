@@ -100,6 +100,30 @@ def test_an_entry_without_an_author_line_keeps_its_abstract():
     assert reading.unaccounted_lines() == []
 
 
+def test_text_right_before_the_dot_is_never_an_organisation():
+    # An entry with no author line, whose last line before "·" is text: each became an
+    # organisation named after its first word ("Code" named "is available online."), silently.
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A, "", "Code is available online.", "·", "Nov 3 8"],  # 13..19
+        ["Title Two", "", ABSTRACT_C, "", ABSTRACT_B, "·", "Nov 4 5"],  # 21..27: a second paragraph
+        ["Title Three", "", "We study kernels.", "·", "Nov 5 6"],  # 29..33: a short abstract
+        ["Title Four", "", ABSTRACT_A + " Four.", "", "acme Acme Inc.", "·", "Nov 6 7"],  # 35..41: an organisation
+        ["Title Five", "", "google Google DeepMind", "·", "Nov 7 1"],  # 43..47: a title, its organisation
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.abstract, r.organization, r.date_text) for r in reading.records] == [
+        (13, 19, "Title One", ABSTRACT_A + "\nCode is available online.", None, "Nov 3 8"),
+        (21, 27, "Title Two", ABSTRACT_C + "\n" + ABSTRACT_B, None, "Nov 4 5"),
+        (29, 33, "Title Three", "We study kernels.", None, "Nov 5 6"),
+        (35, 41, "Title Four", ABSTRACT_A + " Four.", ("acme", "Acme Inc."), "Nov 6 7"),
+        (43, 47, "Title Five", None, ("google", "Google DeepMind"), "Nov 7 1"),
+    ]
+    # Each reading of text is reported where the author line should have been.
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (17, "abstract_paragraph"), (18, "missing_authors"), (25, "abstract_paragraph"), (26, "missing_authors"),
+        (32, "missing_authors"), (43, "missing_abstract")]
+    assert reading.unaccounted_lines() == []
+
+
 def test_a_date_line_the_reader_does_not_know_is_reported_not_made_a_paper():
     # After "·", where the date goes: not a title when no abstract follows. A missing date line
     # before the next entry's title is still the cut-off block it was.

@@ -105,7 +105,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif (authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not is_abstract_of(current, line)):
+        elif (authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not reads_as_text(plain)):
             if current is None or meta_state is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", f"author line {line.strip()!r} follows no paper")
@@ -124,7 +124,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif meta_state is None and is_abstract_of(current, line):
+        elif meta_state is None and is_abstract_of(current, line, before_dot=following == DATE_SEPARATOR):
             current.abstract = line
             current.last_line = number
         elif meta_state is None and is_next_paragraph_of(current, line):
@@ -155,11 +155,23 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
     return reading
 
 
-def is_abstract_of(record: Record | None, line: str) -> bool:
+def is_abstract_of(record: Record | None, line: str, before_dot: bool = False) -> bool:
     """Whether the line is the abstract of a record that has a title and no abstract yet: prose,
-    even right before a '·' (an entry with no author line: its abstract was read as an
-    organisation, "We" named "study learning from noisy data ...")."""
-    return record is not None and record.abstract is None and continues_title(line)
+    or, right before a '·' (an entry with no author line), any line that reads as text rather
+    than as an organisation: "We study kernels." was the organisation "We" named "study kernels."."""
+    if record is None or record.abstract is not None:
+        return False
+    return continues_title(line) or (before_dot and reads_as_text(plain_line(line)))
+
+
+def reads_as_text(plain: str) -> bool:
+    """Whether a line right before '·' is the entry's text rather than an organisation line
+    `handle Display Name`: prose, or a sentence whose words after the first are not in Title
+    Case, as a display name's are ("acme Acme Inc."). "Code is available online." before the
+    '·' of an entry with no author line made the organisation "Code" named "is available
+    online.", and a second abstract paragraph there one named after its first word, silently."""
+    _, _, rest = plain.partition(" ")
+    return continues_title(plain) or (plain.endswith(".") and not in_title_case(rest))
 
 
 def is_next_paragraph_of(record: Record | None, line: str) -> bool:
@@ -168,9 +180,9 @@ def is_next_paragraph_of(record: Record | None, line: str) -> bool:
     pages' titles are: a title of over 25 words, or one ending in a full stop, is the next
     entry's (110 of the synthetic corpus's 100,000 long titles had been glued to the entry
     before). Otherwise: prose, a line longer than any title, or any sentence ("Code is available
-    online.", "We release our code and models." between two paragraphs). Each is reported, as it
-    may instead be the title of an entry whose abstract is missing. (A line right before '·' is
-    read as an organisation line first.)"""
+    online.", "We release our code and models." between two paragraphs, or right before '·').
+    Each is reported, as it may instead be the title of an entry whose abstract is missing. (A
+    line right before '·' that does not read as text is an organisation line: reads_as_text.)"""
     if record is None or record.abstract is None or record.title is None or in_title_case(line):
         return False
     return continues_title(line) or line.rstrip().endswith(".")
