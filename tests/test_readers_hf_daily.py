@@ -55,6 +55,32 @@ def test_hf_impossible_date_is_reported_not_guessed():
     assert [(i.line, i.code) for i in reading.issues] == [(19, "invalid_date")]
 
 
+def test_a_year_without_its_comma_is_read_as_the_year_and_reported():
+    # "Mar 5 2024" gave 2024 upvotes and the date 2025-03-05, year inferred, with no issue.
+    cases = {
+        "Mar 5 2024": ("2024-03-05", False, None, [(19, "year_without_comma")]),
+        "Mar 5 1999": ("1999-03-05", False, None, [(19, "year_without_comma")]),
+        "Mar 5, 2024 2024": ("2024-03-05", False, 2024, []),  # with its comma: a year, then upvotes
+        "Mar 5 302": ("2025-03-05", True, 302, []),
+        "Mar 5 2200": ("2025-03-05", True, 2200, []),  # no year of a paper: upvotes
+    }
+    for line, expected in cases.items():
+        record, issues = read_one_entry("  • 2 authors", line)
+        assert (record.published_on, record.published_year_inferred, record.upvotes, issues) == expected, line
+        assert record.date_text == line
+
+
+def test_a_date_after_the_page_was_saved_is_kept_and_reported():
+    # A page saved on 2025-11-12 cannot list a paper published on 2025-12-23 or in 2031.
+    for line, published in (("Dec 23, 2025", "2025-12-23"), ("Mar 6, 2031 5", "2031-03-06")):
+        record, issues = read_one_entry("  • 2 authors", line)
+        assert (record.published_on, issues) == (published, [(19, "date_after_snapshot")]), line
+    record, issues = read_one_entry("  • 2 authors", "Nov 12, 2025")  # the day it was saved
+    assert (record.published_on, issues) == ("2025-11-12", [])
+    record, issues = read_one_entry("  • 2 authors", "Dec 23")  # no year: the year before, as always
+    assert (record.published_on, issues) == ("2024-12-23", [])
+
+
 def read_one_entry(authors_line, date_line):
     reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", authors_line, "·", date_line]), "2025-11-12")
     assert len(reading.records) == 1 and reading.unaccounted_lines() == []
@@ -87,6 +113,12 @@ def test_an_organisation_needs_a_letter_or_digit_and_a_bad_author_line_is_report
     assert (record.organization, issues) == (None, [(17, "bad_organization")])
     record, issues = read_one_entry("meta-llama Meta Llama", "Nov 3")
     assert (record.organization, issues) == (("meta-llama", "Meta Llama"), [])
+
+
+def test_an_author_line_without_its_bullet_is_still_an_author_count():
+    for line in ("3 authors", "1 author", "\u20033 authors"):  # it was the organisation "3" named "authors"
+        record, issues = read_one_entry(line, "Nov 3")
+        assert (record.authors_count, record.organization, issues) == (int(line.strip()[0]), None, []), repr(line)
 
 
 def test_an_entry_without_an_author_line_keeps_its_abstract():

@@ -33,8 +33,10 @@ MONTH_NAMES = "|".join(MONTHS)
 PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})$")
 ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d+))?$")
 # Matched against a line as read (plain_line): single spaces, trimmed.
-AUTHORS_LINE = re.compile(r"^• ?(\d+) authors?$")
+# The bullet may be lost in a copy: "3 authors" without it became an organisation "3" named "authors".
+AUTHORS_LINE = re.compile(r"^(?:• ?)?(\d+) authors?$")
 DATE_SEPARATOR = "·"
+YEAR_WITHOUT_COMMA = re.compile(r"(19|20)\d\d")
 SQLITE_INTEGER_MAX = 2**63 - 1  # a larger count cannot be stored; it is reported instead
 
 
@@ -267,6 +269,13 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
     month_name, day, year, upvotes = date.groups()
     record.date_text = line
     record.last_line = number
+    if year is None and upvotes is not None and YEAR_WITHOUT_COMMA.fullmatch(upvotes):
+        # "Mar 5 2024": the year with its comma lost, far likelier than 2,024 upvotes (the
+        # bundled pages' highest is 2 digits); it was read as upvotes, with the page's year.
+        reading.issues.append(ParseIssue(
+            number, "year_without_comma",
+            f"{line.strip()!r}: {upvotes} read as the year (written 'Mon D, YYYY'), not as the upvote count"))
+        year, upvotes = upvotes, None
     record.upvotes = _stored_count(upvotes, number, "upvote count", reading) if upvotes is not None else None
     month, day = MONTHS[month_name], int(day)
     if year is not None:
@@ -277,7 +286,14 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
     else:
         return  # no year to give it: the raw date_text is kept
     try:
-        record.published_on = dt.date(resolved, month, day).isoformat()
-        record.published_year_inferred = inferred
+        published = dt.date(resolved, month, day)
     except ValueError:
         reading.issues.append(ParseIssue(number, "invalid_date", f"{line!r} is not a calendar date"))
+        return
+    record.published_on = published.isoformat()
+    record.published_year_inferred = inferred
+    if page_day is not None and published > page_day:  # only a written year can be: an inferred one never is
+        reading.issues.append(ParseIssue(
+            number, "date_after_snapshot",
+            f"{line.strip()!r} is after the page was saved ({page_day.isoformat()}): a page cannot list a paper "
+            "published later; the date is kept as written"))
