@@ -6,7 +6,7 @@ import array
 import itertools
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy
@@ -53,24 +53,27 @@ class RelatedPaper:
     shared_terms: tuple[str, ...]
 
 
-def fold_plural(word: str) -> str:
-    """One term for a word and its plural: anomalies -> anomaly, processes -> process."""
+def fold_plural(word: str, known: Container[str]) -> str:
+    """One term for a word and its plural: the first singular a regular plural gives that is a
+    word of `known` (the sampled words): anomalies -> anomaly, movies -> movie, processes ->
+    process, biases -> bias, models -> model. A word whose singular never occurs is a term of its
+    own (hypotheses, series, matrices): a suffix rule alone made "hypothese", "sery", "biase"."""
     if len(word) <= 4 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
         return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    return word[:-1]
+    singulars = [word[:-3] + "y"] if word.endswith("ies") else []
+    singulars.append(word[:-1])
+    if word.endswith("es"):
+        singulars.append(word[:-2])
+    return next((singular for singular in singulars if singular in known), word)
 
 
-def term_of_word(word: str) -> str | None:
-    """The term a word counts as (its plural folded), or None for a stop word, a word under three
-    letters, or a token that is no word ("3d", "--")."""
+def term_of_word(word: str, known: Container[str]) -> str | None:
+    """The term a word counts as (its plural folded, among the `known` words), or None for a stop
+    word, a word under three letters, or a token that is no word ("3d", "--")."""
     word = word.strip("-")
     if len(word) <= 2 or word in STOP_WORDS or not RELATED_TERM.fullmatch(word):
         return None
-    return fold_plural(word)
+    return fold_plural(word, known)
 
 
 def paper_text(title: str | None, abstract: str | None) -> bytes:
@@ -143,8 +146,9 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTa
         sampled += len(batch)
     term_of = {}  # word hash -> term, for the words that are terms
     term_numbers = {}  # term -> a number in order of first sight, to count its papers by
+    known = {word.strip("-") for word in spelling.values()}
     for word_hash, word in spelling.items():
-        if (term := term_of_word(word)) is not None:
+        if (term := term_of_word(word, known)) is not None:
             term_of[word_hash] = term
             term_numbers.setdefault(term, len(term_numbers))
     every_spelling = TermTable(list(term_numbers), [0.0] * len(term_numbers),
