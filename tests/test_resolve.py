@@ -266,6 +266,9 @@ def test_a_source_that_merges_papers_leaves_both_old_ids_working(tmp_path):
         assert (response.status_code, response.headers["location"]) == (302, f"/papers/papers/{paper}")
         response = asyncio.run(fetch(f"/papers/papers/{old}.json"))
         assert (response.status_code, response.headers["location"]) == (302, f"/papers/papers/{paper}.json")
+        # The query string goes along: it was dropped, and a script asking for ?_shape=array got objects.
+        response = asyncio.run(fetch(f"/papers/papers/{old}.json?_shape=array&_col=title"))
+        assert response.headers["location"] == f"/papers/papers/{paper}.json?_shape=array&_col=title"
     assert asyncio.run(fetch(f"/papers/papers/{paper}")).status_code == 200
     assert asyncio.run(fetch("/papers/papers/12345")).status_code == 404  # no paper, no alias
 

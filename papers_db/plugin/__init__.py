@@ -1674,7 +1674,9 @@ def alias_redirect(datasette, request, exception):
             return None
         if row is None or str(row["paper_id"]) == match["paper_id"]:
             return None
-        url = datasette.urls.row(db.name, "papers", str(row["paper_id"]), format="json" if match["json"] else None)
-        return Response.redirect(str(url))  # 302: a later build may list the papers apart again
+        url = str(datasette.urls.row(db.name, "papers", str(row["paper_id"]), format="json" if match["json"] else None))
+        if request.query_string:  # ?_shape=array and the like: a script pinning an old id gets the same answer
+            url += "?" + request.query_string
+        return Response.redirect(url)  # 302: a later build may list the papers apart again
 
     return redirect_to_paper
