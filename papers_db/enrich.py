@@ -47,9 +47,16 @@ LATEX_SYMBOLS = {
     "theta": "θ", "lambda": "λ", "mu": "μ", "pi": "π", "sigma": "σ", "tau": "τ", "phi": "φ",
     "omega": "ω", "Omega": "Ω", "infty": "∞", "times": "×", "cdot": "·", "sim": "~",
     "approx": "≈", "leq": "≤", "geq": "≥", "le": "≤", "ge": "≥", "pm": "±", "to": "→",
-    "rightarrow": "→", "in": "∈", "ell": "ℓ", "log": "log", "exp": "exp",
+    "rightarrow": "→", "in": "∈", "ell": "ℓ", "log": "log", "exp": "exp", "sqrt": "√",
 }
-LATEX_WRAPPER = re.compile(r"\\[A-Za-z]+\s*\{([^{}]*)\}")  # \emph{x}, \mathcal{O}, \sqrt{x} -> x
+LATEX_WRAPPER = re.compile(r"\\(?!sqrt\b|[dt]?frac\b)[A-Za-z]+\s*\{([^{}]*)\}")  # \emph{x}, \mathcal{O} -> x
+# Markup whose meaning is more than its text: \sqrt{\epsilon} lost its root ("(ε, ε)-approximate"),
+# k^{2/3} its grouping ("k^2/3"), \frac{a}{b} its bar ("ab"). A group of more than one token keeps
+# parentheses: k^(2/3), √(n+1), (a+b)/2.
+LATEX_ROOT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
+LATEX_FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+LATEX_SCRIPT = re.compile(r"([\^_])\s*\{([^{}]*)\}")  # x^{2/3}, x_{i=1}
+LATEX_TOKEN = re.compile(r"√*\\?[A-Za-z0-9.]+|\S")  # what needs no parentheses: n, 1.5, \epsilon, √2, a sign
 LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\['`^\"~]\{?\\?(\w)\}?")  # L\{o}wner, \"{o}, na\"{\i}ve -> o, o, i
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
 LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
@@ -63,6 +70,12 @@ def record_enrichment(title: str | None, abstract: str | None) -> tuple[str | No
     return plain_abstract(abstract), short_name(title), json.dumps(links) if links else None
 
 
+def _grouped(text: str) -> str:
+    """A LaTeX group's text as plain text keeps it: in parentheses unless it is one token."""
+    text = text.strip()
+    return text if LATEX_TOKEN.fullmatch(text) else f"({text})"
+
+
 def plain_abstract(abstract: str | None) -> str | None:
     r"""The abstract without LaTeX markup ($F$, \emph{...}, L\{o}wner), or None when it has none.
 
@@ -73,8 +86,11 @@ def plain_abstract(abstract: str | None) -> str | None:
     text = LATEX_ACCENT.sub(lambda m: m.group(1) or m.group(2), abstract)
     text = LATEX_ESCAPE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped $ and braces literal
     for _ in range(LATEX_NESTING_MAX):  # nested wrappers, innermost first
+        text, roots = LATEX_ROOT.subn(lambda m: "√" + _grouped(m.group(1)), text)
+        text, fractions = LATEX_FRACTION.subn(lambda m: _grouped(m.group(1)) + "/" + _grouped(m.group(2)), text)
+        text, scripts = LATEX_SCRIPT.subn(lambda m: m.group(1) + _grouped(m.group(2)), text)
         text, unwrapped = LATEX_WRAPPER.subn(r"\1", text)
-        if not unwrapped:
+        if not (roots or fractions or scripts or unwrapped):
             break
     text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), m.group(1)), text)
     text = re.sub(r"[${}]", "", text).replace("\x00", "")
