@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import re
 import sqlite3
+from html import escape as html_escape
 
 from conftest import SOURCES
 from datasette.app import Datasette
@@ -271,6 +272,18 @@ def test_a_source_that_merges_papers_leaves_both_old_ids_working(tmp_path):
         assert response.headers["location"] == f"/papers/papers/{paper}.json?_shape=array&_col=title"
     assert asyncio.run(fetch(f"/papers/papers/{paper}")).status_code == 200
     assert asyncio.run(fetch("/papers/papers/12345")).status_code == 404  # no paper, no alias
+
+    # The paper's page explains the merge: each listing's own title and how it joined the paper.
+    html = asyncio.run(fetch(f"/papers/papers/{paper}")).text
+    listings = rows(merged, "select l.title, l.matched_by, p.title as paper_title from listings l "
+                            "join papers p on p.id = l.paper_id where l.paper_id = ? order by l.id", paper)
+    assert {listing["matched_by"] for listing in listings} >= {"first", "title_and_abstract", "near_abstract"}
+    assert "Who Gets a Second Chance? Lending after Rejection" in {listing["title"] for listing in listings}
+    section = html[html.index("Where this paper was listed"):]
+    cells = re.findall(r"<td>(.*?)</td>", section)
+    for listing in listings:
+        shown = "(the title above)" if listing["title"] == listing["paper_title"] else html_escape(listing["title"])
+        assert shown in cells and listing["matched_by"] in cells, listing
 
 
 def test_seed_listings_are_each_their_own_record_or_an_exact_repeat(built_db):
