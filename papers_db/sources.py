@@ -194,31 +194,53 @@ def _is_csv(text: str, before_reading: bool) -> bool:
     return False
 
 
+MANIFEST_KEYS = ("file", "format", "snapshot_date", "description")
+MANIFEST_ENTRY = re.compile(r"\s*\[\[\s*source\s*\]\]")  # a [[source]] table's header line
+
+
 def read_manifest(folder: Path) -> dict[str, dict]:
-    """Manifest entries by file name; an absent manifest is an empty one."""
+    """Manifest entries by file name (each with `where` it is: the manifest and line); an absent
+    manifest is an empty one. A key the manifest does
+    not know, or a file described twice, is refused: `snapshot-date` for `snapshot_date` was
+    ignored, and the page's dates lost their year with an issue saying the manifest gave none."""
     path = folder / MANIFEST_NAME
     if not path.is_file():
         return {}
     try:
-        entries = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("source", [])  # a BOM, as a Windows editor saves it
+        text = path.read_text(encoding="utf-8-sig")  # a BOM, as a Windows editor saves it
+        document = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
     except OSError as error:
         raise PapersDbError(f"{path}: cannot be read: {error.strerror}", USAGE) from None
+    for key in document:
+        if key != "source":
+            raise PapersDbError(f"{path}: unknown key `{key}`: a manifest holds [[source]] tables only", USAGE)
+    entries = document.get("source", [])
     if not isinstance(entries, list):
         raise PapersDbError(f"{path}: `source` must be a list of [[source]] tables", USAGE)
-    manifest = {}
+    entry_lines = [number for number, line in enumerate(text.splitlines(), start=1) if MANIFEST_ENTRY.match(line)]
+    manifest, described_at = {}, {}
     for position, entry in enumerate(entries, start=1):
-        manifest_entry = _manifest_entry(entry, f"{path}: [[source]] number {position}")
-        manifest[manifest_entry["file"]] = manifest_entry
+        line = entry_lines[position - 1] if len(entry_lines) == len(entries) else None
+        where = f"{path}:{line}: [[source]]" if line else f"{path}: [[source]] number {position}"
+        manifest_entry = _manifest_entry(entry, where)
+        name = manifest_entry["file"]
+        if name in manifest:
+            raise PapersDbError(f"{where} describes {name} again (also {described_at[name]}): one entry a file", USAGE)
+        manifest[name] = dict(manifest_entry, where=where)
+        described_at[name] = f"line {line}" if line else f"number {position}"
     return manifest
 
 
 def _manifest_entry(entry, where: str) -> dict:
     """One [[source]] table, checked: `file` and `format` strings, `snapshot_date` a date,
-    `description` a string."""
+    `description` a string, and no other key."""
     if not isinstance(entry, dict):
         raise PapersDbError(f"{where} is not a table", USAGE)
+    for key in entry:
+        if key not in MANIFEST_KEYS:
+            raise PapersDbError(f"{where}: unknown key `{key}` (a [[source]] has {', '.join(MANIFEST_KEYS)})", USAGE)
     name, file_format = entry.get("file"), entry.get("format")
     if not isinstance(name, str) or not name or not isinstance(file_format, str) or file_format not in FORMATS:
         raise PapersDbError(f"{where} needs `file` and a `format` of {' or '.join(FORMATS)}", USAGE)
@@ -236,6 +258,17 @@ def _manifest_entry(entry, where: str) -> dict:
     return dict(entry, snapshot_date=snapshot)
 
 
+def refuse_files_not_there(folder: Path, manifest: dict[str, dict]) -> None:
+    """A manifest entry names a file of its folder: one naming no file there is a mistake the
+    build would otherwise pass over (`h.txt` for `H.txt` read the page without its snapshot date)."""
+    present = {path.name for path in folder_files(folder)}
+    for name in manifest:
+        if name not in present:
+            like = next((other for other in sorted(present) if other.casefold() == name.casefold()), None)
+            hint = f" ({like} is: names are case-sensitive)" if like else ""
+            raise PapersDbError(f"{manifest[name]['where']} describes {name}, which is not in {folder}{hint}", USAGE)
+
+
 def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
     """Every source file named by `paths` (files, or folders read whole), sorted by name."""
     found: dict[Path, SourceFile] = {}
@@ -250,6 +283,7 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
         for file in files:
             if file.parent not in manifests:
                 manifests[file.parent] = read_manifest(file.parent)
+                refuse_files_not_there(file.parent, manifests[file.parent])
             entry = manifests[file.parent].get(file.name, {})
             source = SourceFile(
                 path=file,

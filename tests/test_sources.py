@@ -230,6 +230,11 @@ BAD_MANIFESTS = {
     "not toml": "this is [not toml",
     "unknown format": '[[source]]\nfile = "a.txt"\nformat = "csv"\n',
     "bad date": '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\nsnapshot_date = "12 Nov"\n',
+    # Each of these was passed over without a word: the file read without its snapshot date or format.
+    "misspelt key": '[[source]]\nfile = "a.txt"\nformat = "review_listing"\nsnapshot-date = "2025-11-12"\n',
+    "unknown table": '[[sources]]\nfile = "a.txt"\nformat = "review_listing"\n',
+    "a file twice": '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\n[[source]]\nfile = "a.txt"\nformat = "review_listing"\n',
+    "a file not there": '[[source]]\nfile = "A.txt"\nformat = "review_listing"\n',
 }
 
 
@@ -245,6 +250,28 @@ def test_bad_manifest_is_one_line_naming_the_manifest(tmp_path, case):
         assert "Traceback" not in result.stderr
         assert result.stderr.strip().splitlines() == [result.stderr.strip()]
         assert result.stderr.startswith(f"error: {folder / 'manifest.toml'}")
+
+
+def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(SOURCES / REVIEW, folder / "a.txt")
+    manifest = folder / "manifest.toml"
+    cases = {
+        '# mine\n\n[[source]]\nfile = "a.txt"\nformat = "review_listing"\nsnapshot-date = "2025-11-12"\n':
+            ":3: [[source]]: unknown key `snapshot-date` (a [[source]] has file, format, snapshot_date, description)",
+        '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\n\n[[source]]\nfile = "a.txt"\nformat = "review_listing"\n':
+            ":5: [[source]] describes a.txt again (also line 1): one entry a file",
+        '[[source]]\nfile = "A.txt"\nformat = "review_listing"\n':
+            f":1: [[source]] describes A.txt, which is not in {folder} (a.txt is: names are case-sensitive)",
+        '[[source]]\nfile = "gone.txt"\nformat = "review_listing"\n':
+            f":1: [[source]] describes gone.txt, which is not in {folder}",
+        'title = "my sources"\n': ": unknown key `title`: a manifest holds [[source]] tables only",
+    }
+    for text, message in cases.items():
+        manifest.write_text(text)
+        result = run_cli("check", folder)
+        assert (result.returncode, result.stderr) == (2, f"error: {manifest}{message}\n"), text
 
 
 @pytest.mark.parametrize(
@@ -393,7 +420,7 @@ def test_a_manifest_with_wrong_types_is_one_error_naming_it(tmp_path, manifest):
     (tmp_path / "manifest.toml").write_text(manifest)
     with pytest.raises(PapersDbError) as error:
         read_manifest(tmp_path)
-    assert str(error.value).startswith(f"{tmp_path / 'manifest.toml'}: ")
+    assert str(error.value).startswith(f"{tmp_path / 'manifest.toml'}:")  # and the line, where one is to blame
 
 
 def test_a_file_name_that_is_not_utf8_is_stored_readably_and_reported(tmp_path):
@@ -412,5 +439,9 @@ def test_a_file_name_that_is_not_utf8_is_stored_readably_and_reported(tmp_path):
 def test_a_manifest_saved_with_a_byte_order_mark_is_read(tmp_path):
     # Windows editors save UTF-8 with a BOM, which TOML refused at line 1, column 1.
     (tmp_path / "manifest.toml").write_bytes(b"\xef\xbb\xbf" + (SOURCES / "manifest.toml").read_bytes())
-    assert read_manifest(tmp_path) == read_manifest(SOURCES)
+    def described(folder):
+        return {name: {key: value for key, value in entry.items() if key != "where"}
+                for name, entry in read_manifest(folder).items()}
+
+    assert described(tmp_path) == described(SOURCES)
     assert len(read_manifest(tmp_path)) == 5
