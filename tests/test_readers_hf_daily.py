@@ -259,3 +259,16 @@ def test_an_abstract_in_three_paragraphs_stays_one_entrys():
         (13, 23, "Title One", "\n".join([ABSTRACT_A, middle, ABSTRACT_B]), 5)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "abstract_paragraph"), (19, "abstract_paragraph")]
     assert reading.unaccounted_lines() == []
+
+
+def test_a_long_title_in_title_case_ending_in_a_full_stop_is_an_entrys_title():
+    # With no abstract after it, it became an untitled paper whose abstract was the title.
+    cited = "Why Do Deep Residual Networks Generalize Better than Deep Feedforward Networks? A Neural Tangent Kernel Perspective."
+    reading = read_hf_daily_page(hf_page(
+        [cited, "", "  • 4 authors", "·", "Mar 6 7"],  # 13..17
+        ["Title Two", "", cited, "", ABSTRACT_A, "", "  • 2 authors", "·", "Mar 7 2"],  # 19..27: a title alone, then an entry
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count) for r in reading.records] == [
+        (13, 17, cited, None, 4), (19, 19, "Title Two", None, None), (21, 27, cited, ABSTRACT_A, 2)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (13, "missing_abstract"), (19, "missing_abstract")]

@@ -172,3 +172,31 @@ def test_a_title_alone_that_reads_as_a_short_abstract_is_reported():
     [issue] = reading.issues
     assert (issue.line, issue.code) == (2, "short_abstract")
     assert "were it a title" in issue.message
+
+
+# A title as citation lists print it: Title Case, 14 words, a full stop.
+CITED_TITLE = "Why Do Deep Residual Networks Generalize Better than Deep Feedforward Networks? A Neural Tangent Kernel Perspective."
+
+
+def test_a_long_title_in_title_case_ending_in_a_full_stop_is_a_title():
+    # It read as an untitled paper's abstract (the real abstract after it then another untitled
+    # paper), or as the abstract of a title alone before it, which took its decision: silently.
+    text = review_text(
+        "Paper Alpha", ABSTRACT_A, "Reject",  # 1..3
+        CITED_TITLE, ABSTRACT_B, "Accept (Poster)",  # 4..6
+        "Short Title Without Abstract",  # 7
+        CITED_TITLE, "Accept (Oral)",  # 8..9: a title alone, with its decision
+    )
+    reading = read_review_listing(text)
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 3, "Paper Alpha", ABSTRACT_A, "Reject"),
+        (4, 6, CITED_TITLE, ABSTRACT_B, "Accept (Poster)"),
+        (7, 7, "Short Title Without Abstract", None, None),
+        (8, 9, CITED_TITLE, None, "Accept (Oral)"),
+    ]
+    assert [(i.line, i.code) for i in reading.issues] == [(7, "missing_abstract"), (8, "missing_abstract")]
+    # A sentence of as many words, not in Title Case, is still an abstract alone or the title's.
+    sentence = "We show why deep residual networks generalize better than deep feedforward networks do in practice."
+    reading = read_review_listing(review_text("Paper Beta", sentence, "Reject", sentence, "Withdrawn"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Paper Beta", sentence, "Reject"), (None, sentence, "Withdrawn")]

@@ -16,6 +16,7 @@ from .text import (
     in_title_case,
     looks_like_abstract,
     plain_line,
+    reads_as_title,
     text_lines,
 )
 
@@ -148,7 +149,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
         else:
             close()
             meta_state = None
-            if looks_like_abstract(line) and not abstract_follows(following):  # a title has its abstract after it
+            # A title has its abstract after it, and a line in Title Case is one even ending in ".".
+            if looks_like_abstract(line) and not reads_as_title(line) and not abstract_follows(following):
                 current = Record(line=number, last_line=number, abstract=line)
             else:
                 current = Record(line=number, last_line=number, title=line.strip())
@@ -161,7 +163,7 @@ def is_abstract_of(record: Record | None, line: str, before_dot: bool = False) -
     """Whether the line is the abstract of a record that has a title and no abstract yet: prose,
     or, right before a '·' (an entry with no author line), any line that reads as text rather
     than as an organisation: "We study kernels." was the organisation "We" named "study kernels."."""
-    if record is None or record.abstract is not None:
+    if record is None or record.abstract is not None or reads_as_title(line):
         return False
     return continues_title(line) or (before_dot and reads_as_text(plain_line(line)))
 

@@ -14,6 +14,7 @@ from .text import (
     in_title_case,
     looks_like_abstract,
     plain_line,
+    reads_as_title,
     text_lines,
 )
 
@@ -68,7 +69,7 @@ def read_review_listing(text: str) -> Reading:
                 "(such as 'Accept (Poster)', 'Reject', 'Withdrawn'); not read as a paper"))
             close()
             current = None
-        elif (current is not None and current.abstract is None and current.decision is None
+        elif (current is not None and current.abstract is None and current.decision is None and not reads_as_title(line)
               and (continues_title(line) or is_short_abstract(line, following))):
             if not continues_title(line):
                 # Read as an abstract by its place alone: it may instead be a title whose abstract
@@ -79,7 +80,7 @@ def read_review_listing(text: str) -> Reading:
                     "(were it a title, both papers' abstracts would be missing)"))
             current.abstract = line
             current.last_line = number
-        elif looks_like_abstract(line):
+        elif looks_like_abstract(line) and not reads_as_title(line):
             close()
             current = Record(line=number, last_line=number, abstract=line)
         else:

@@ -104,6 +104,14 @@ def in_title_case(line: str) -> bool:
     return len(words) >= 2 and sum(word[0].isupper() for word in words) >= TITLE_CASE_SHARE * len(words)
 
 
+def reads_as_title(line: str) -> bool:
+    """A line in Title Case, no longer than a title: a title even when it ends in a full stop, as
+    citation lists print titles ("Why Do Deep Residual Networks Generalize Better than Deep
+    Feedforward Networks? A Neural Tangent Kernel Perspective."), never an abstract: such a line
+    was read as an untitled paper's abstract, or as the abstract of the title before it."""
+    return in_title_case(line) and len(line.split(maxsplit=TITLE_MAX_WORDS)) <= TITLE_MAX_WORDS
+
+
 def continues_title(line: str) -> bool:
     """Is this line, right after a title, that title's abstract?
 
