@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SOURCES, run_cli
-from listing_texts import ABSTRACT_A, ABSTRACT_B, hf_page, review_text
+from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, hf_page, review_text
 
 from papers_db.errors import PapersDbError
 from papers_db.sources import SourceFile, detect_format, read_manifest, read_source
@@ -68,7 +68,19 @@ def test_a_lone_carriage_return_is_part_of_its_line_and_moves_no_line():
     changed = [(before, after) for before, after in zip(records(expected), records(got)) if before != after]
     assert len(got.records) == len(expected.records) == 100 and len(changed) == 1
     assert changed[0][1][3] == lines[3].decode()  # (line, last_line, title, abstract, ...)
-    assert got.issues == [] and got.unaccounted_lines() == []
+    # Named, though: an editor may show it as a line break (a title, its abstract and decision
+    # joined by lone carriage returns read as one abstract, with no issue).
+    assert [(issue.line, issue.code) for issue in got.issues] == [(4, "line_break_in_line")]
+    assert "carriage return" in got.issues[0].message
+    assert got.unaccounted_lines() == []
+
+
+def test_a_line_break_an_editor_shows_inside_a_line_is_named():
+    text = "Paper Beta\r{}\rAccept (Oral)\nPaper Gamma\u2028{}\nReject\nPaper Delta\n{}\u0085Withdrawn\n"
+    got = read_bytes_as(REVIEW, text.format(ABSTRACT_A, ABSTRACT_B, ABSTRACT_C).encode())
+    assert [(issue.line, issue.code) for issue in got.issues if issue.code == "line_break_in_line"] == [
+        (1, "line_break_in_line"), (2, "line_break_in_line"), (5, "line_break_in_line")]
+    assert ["carriage return" in got.issues[0].message, "U+2028" in got.issues[1].message] == [True, True]
 
 
 @pytest.mark.parametrize("name", [REVIEW, HF])

@@ -42,8 +42,29 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
         issues += line_issues
     if not data or data.endswith(b"\n"):
         lines.pop()  # a final newline ends the last line; it does not start another
+    if any(character.encode() in data for character in INNER_LINE_BREAKS):  # most files have none: no scan
+        issues += inner_line_break_issues(lines)
     # Every line ends with "\n", so a line emptied by repair (a lone NUL) still counts as one.
     return "".join(line.rstrip(" \t\r") + "\n" for line in lines), issues
+
+
+# Characters an editor or browser may show as a line break, which `wc -l` and `sed -n Np` (and
+# so this package's line numbers) do not count as one.
+INNER_LINE_BREAKS = {"\r": "carriage return", "\u2028": "line separator (U+2028)",
+                     "\u2029": "paragraph separator (U+2029)", "\x85": "next line (U+0085)"}
+
+
+def inner_line_break_issues(lines: list[str]) -> list[ParseIssue]:
+    """Each line holding an INNER_LINE_BREAKS character, named: it is read as one line, where a
+    reader sees two (a title, its abstract and its decision joined by lone carriage returns
+    read as one abstract, with no issue)."""
+    issues = []
+    for number, line in enumerate(lines, start=1):
+        found = [name for character, name in INNER_LINE_BREAKS.items() if character in line.rstrip(" \t\r")]
+        if found:
+            issues.append(ParseIssue(number, "line_break_in_line", f"a {' and a '.join(found)} inside the line, "
+                                     "which an editor may show as a line break: read as one line, as sed and wc count it"))
+    return issues
 
 
 def _decode_whole(data: bytes) -> list[str] | None:
