@@ -200,3 +200,13 @@ def test_a_long_title_in_title_case_ending_in_a_full_stop_is_a_title():
     reading = read_review_listing(review_text("Paper Beta", sentence, "Reject", sentence, "Withdrawn"))
     assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
         ("Paper Beta", sentence, "Reject"), (None, sentence, "Withdrawn")]
+
+
+def test_a_line_of_invisible_characters_alone_is_blank():
+    # A zero-width space alone was a title of its own: it took the abstract and decision, and the
+    # real title was reported as missing its abstract.
+    for invisible in ("\u200b", " \u200b\u200e ", "\ufeff", "\u2060\t"):
+        reading = read_review_listing(review_text("Paper Alpha", invisible, ABSTRACT_A, "Accept (Poster)"))
+        assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+            (1, 4, "Paper Alpha", ABSTRACT_A, "Accept (Poster)")], repr(invisible)
+        assert reading.issues == [] and reading.other_lines == {2: "blank"} and reading.unaccounted_lines() == []

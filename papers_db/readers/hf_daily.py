@@ -14,6 +14,7 @@ from .text import (
     continues_title,
     finish_record,
     in_title_case,
+    is_blank,
     looks_like_abstract,
     plain_line,
     reads_as_title,
@@ -55,8 +56,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
     page_day = _page_day(reading, snapshot_date)
 
     content = [(n, lines[n - 1]) for n in range(body_start, len(lines) + 1)]
-    reading.other_lines.update((n, "blank") for n, line in content if not line.strip())
-    content = [(n, line, plain_line(line)) for n, line in content if line.strip()]
+    reading.other_lines.update((n, "blank") for n, line in content if is_blank(line))
+    content = [(n, line, plain_line(line)) for n, line in content if not is_blank(line)]
 
     current: Record | None = None
     meta_state = None  # None, "who", "dot", "date": how far the entry's metadata block got
@@ -195,8 +196,8 @@ def is_next_paragraph_of(record: Record | None, line: str) -> bool:
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
     """Mark the page header lines and find the page's own date; return the first body line."""
     number = 1
-    while number <= len(lines) and (not lines[number - 1].strip() or plain_line(lines[number - 1]) in HF_HEADER_LINES):
-        reading.other_lines[number] = "header" if lines[number - 1].strip() else "blank"
+    while number <= len(lines) and (is_blank(lines[number - 1]) or plain_line(lines[number - 1]) in HF_HEADER_LINES):
+        reading.other_lines[number] = "blank" if is_blank(lines[number - 1]) else "header"
         number += 1
     if number <= len(lines) and PAGE_DATE_LINE.match(plain_line(lines[number - 1])):
         reading.page_date = plain_line(lines[number - 1])

@@ -12,6 +12,7 @@ from .text import (
     continues_title,
     finish_record,
     in_title_case,
+    is_blank,
     looks_like_abstract,
     plain_line,
     reads_as_title,
@@ -29,8 +30,8 @@ def read_review_listing(text: str) -> Reading:
     """
     lines = text_lines(text)
     reading = Reading(format=REVIEW_LISTING, line_count=len(lines))
-    content = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
-    reading.other_lines.update((n, "blank") for n, line in enumerate(lines, 1) if not line.strip())
+    content = [(n, line) for n, line in enumerate(lines, start=1) if not is_blank(line)]
+    reading.other_lines.update((n, "blank") for n, line in enumerate(lines, 1) if is_blank(line))
 
     if _starts_with_label(content):
         reading.other_lines[content[0][0]] = "label"

@@ -190,6 +190,12 @@ def plain_line(line: str) -> str:
     return " ".join("".join(_as_read(character) for character in line).split())
 
 
+def is_blank(line: str) -> bool:
+    """A line a person sees as empty: spaces only, or invisible characters (a zero-width space
+    alone was a title of its own, which took the next title's abstract and decision)."""
+    return not line.strip() or (not line.isprintable() and not plain_line(line))
+
+
 def _as_read(character: str) -> str:
     if character.isprintable():
         return character
