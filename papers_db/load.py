@@ -8,6 +8,8 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from .normalise import Normaliser, squash
 from .processes import helper_processes
 from .records import FileRows
 from .related import related_papers
-from .resolve import Resolver
+from .resolve import Resolver, fold_title
 
 PAGE_SIZE = 16384
 SIGNAL_CHECK_STEPS = 100_000  # SQLite virtual-machine steps between checks for a signal
@@ -68,6 +70,29 @@ def write_full_text_index(staging: Path, target: Path) -> None:
     conn.executescript(resources.sql_script("fts_index.sql"))
     conn.commit()
     conn.close()
+
+
+@dataclass
+class ResolvedListings:
+    """Listings resolution has something to say about: title-only listings whose title two or
+    more papers share (source id, line), and listings whose abstract an earlier listing gave under
+    another title (source id, line, title, and that earlier listing's file name, line and title)."""
+
+    ambiguous: list[tuple[int, int]] = field(default_factory=list)
+    retitled: list[tuple[int, int, str, str, int, str]] = field(default_factory=list)
+
+
+def retitled_listings(rows: Iterable[tuple[int, int, int, str, str]]) -> list[tuple[int, int, str, str, int, str]]:
+    """Of (node, source id, line, title, file name) rows in node and listing order, each listing
+    whose folded title is not that of its node's first titled listing, with that listing."""
+    found, first = [], {}
+    for node, source_id, line, title, file_name in rows:
+        if node not in first:
+            first[node] = (fold_title(title), file_name, line, title)
+        elif fold_title(title) != first[node][0]:
+            _, first_file, first_line, first_title = first[node]
+            found.append((source_id, line, title, first_file, first_line, first_title))
+    return found
 
 
 class DatabaseWriter:
@@ -165,9 +190,9 @@ class DatabaseWriter:
         self._insert_rows("staging.listings", rows.listings, self.staged_columns)
         self._insert_rows("parse_issues", rows.parse_issues)
 
-    def resolve(self, resolver: Resolver) -> list[tuple[int, int]]:
-        """Decide which records are one paper (papers_db.resolve) and stage the decision. Returns the
-        (source id, line) of each title-only listing whose title matched two or more papers."""
+    def resolve(self, resolver: Resolver) -> ResolvedListings:
+        """Decide which records are one paper (papers_db.resolve) and stage the decision. Returns
+        the listings resolution has something to say about (ResolvedListings)."""
         conn = self.db.conn
 
         def read_abstracts(listing_ids: list[int]) -> dict[int, str]:
@@ -178,12 +203,19 @@ class DatabaseWriter:
         resolution = resolver.resolve(read_abstracts)
         conn.executemany("INSERT INTO staging.merged (node, paper_id, matched_by) VALUES (?, ?, ?)",
                          sorted((node, paper, rule) for node, (paper, rule) in resolution.merged.items()))
-        if not resolution.ambiguous:
-            return []
-        return conn.execute(
-            "SELECT source_id, line FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (json.dumps(resolution.ambiguous),),
-        ).fetchall()
+        found = ResolvedListings()
+        if resolution.ambiguous:
+            found.ambiguous = conn.execute(
+                "SELECT source_id, line FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (json.dumps(resolution.ambiguous),),
+            ).fetchall()
+        if resolution.retitled:
+            found.retitled = retitled_listings(conn.execute(
+                "SELECT l.node, l.source_id, l.line, l.title, sources.file_name FROM staging.listings AS l "
+                "JOIN sources ON sources.id = l.source_id "
+                "WHERE l.node IN (SELECT value FROM json_each(?)) AND l.title IS NOT NULL ORDER BY l.node, l.id",
+                (json.dumps(resolution.retitled),)))
+        return found
 
     def _copy_from(self, helper_file: Path, name: str, sql: str) -> None:
         """Run `sql` with a helper process's finished file attached as `name`, then remove the file."""

@@ -66,6 +66,11 @@ def record_keys(reading: Reading) -> RecordKeys:
     return keys
 
 
+def shorten(text: str, limit: int = 80) -> str:
+    """Text for a message: at most `limit` characters, cut with an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def paper_identity(record: Record) -> str:
     """A record's own identity: its abstract, or its title when it has no abstract. Records of
     one identity are always one paper; resolve.py says which identities are one paper too."""
@@ -186,6 +191,19 @@ class Normaliser:
             self.issue_count += 1
             rows.append({"id": self.issue_count, "source_id": source_id, "line": line, "code": "ambiguous_title",
                          "message": "title with no abstract matches two or more papers: kept as a paper of its own"})
+        return rows
+
+    def retitled_issues(self, listings: list[tuple[int, int, str, str, int, str]]) -> list[dict]:
+        """parse_issues rows for each listing whose abstract an earlier listing gave under another
+        title (load.retitled_listings): one paper by its abstract, which the issue lets a reader
+        check, as a placeholder abstract two papers share would be merged too."""
+        rows = []
+        for source_id, line, title, first_file, first_line, first_title in listings:
+            self.issue_count += 1
+            rows.append({"id": self.issue_count, "source_id": source_id, "line": line, "code": "same_abstract_other_title",
+                         "message": f"title {shorten(title)!r} over the same abstract as {first_file} line {first_line}, "
+                                    f"titled {shorten(first_title)!r}: read as one paper (were the abstract a placeholder "
+                                    "two papers share, they would be two)"})
         return rows
 
     def decision_rows(self) -> list[dict]:

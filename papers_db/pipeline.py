@@ -132,7 +132,9 @@ def build_database(
                 raise PapersDbError("no readable listing among the sources: nothing to build", BAD_INPUT)
             notify(Progress("building"))
             normaliser.reading_done()
-            resolution_issues = normaliser.ambiguous_title_issues(writer.resolve(normaliser.resolver))
+            resolved = writer.resolve(normaliser.resolver)
+            resolution_issues = (normaliser.ambiguous_title_issues(resolved.ambiguous)
+                                 + normaliser.retitled_issues(resolved.retitled))
             report_issues_found_late(resolution_issues, by_source, notify)
             if strict and resolution_issues:
                 refuse_under_strict(len(resolution_issues))

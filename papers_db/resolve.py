@@ -168,6 +168,7 @@ class Resolution:
 
     merged: dict[int, tuple[int, str]] = field(default_factory=dict)
     ambiguous: list[int] = field(default_factory=list)
+    retitled: list[int] = field(default_factory=list)  # abstract nodes listed under two or more folded titles
 
 
 class Resolver:
@@ -199,7 +200,7 @@ class Resolver:
         first_listing = _lookup(nodes, numpy.concatenate(self._listing_parts) if self._listing_parts else nodes)
         bands = numpy.concatenate(self._band_parts) if self._band_parts else numpy.zeros((0, BANDS), dtype=numpy.uint32)
         self._band_parts = []
-        titles = self._title_groups()
+        titles, retitled = self._title_groups()
         edges: dict[tuple[int, int], str] = {}
         title_pairs = {pair for group in titles.values() if len(group[0]) <= TITLE_GROUP_MAX for pair in _all_pairs(group[0])}
         band_pairs = _band_candidates(nodes, bands)
@@ -217,19 +218,26 @@ class Resolver:
                     edges[a, b] = "title_and_abstract"
                 elif jaccard >= NEAR_JACCARD:
                     edges[a, b] = "near_abstract"
-        return self._decide(edges, titles)
+        resolution = self._decide(edges, titles)
+        resolution.retitled = retitled
+        return resolution
 
-    def _title_groups(self) -> dict[int, tuple[list[int], list[int]]]:
-        """Folded titles shared by two or more nodes: key -> (abstract nodes, title-only nodes)."""
+    def _title_groups(self) -> tuple[dict[int, tuple[list[int], list[int]]], list[int]]:
+        """Folded titles shared by two or more nodes: key -> (abstract nodes, title-only nodes);
+        and the abstract nodes listed under two or more folded titles (one abstract, so one
+        paper, under unrelated titles: a retitled paper, or a placeholder abstract two papers share)."""
         pairs = numpy.unique(numpy.concatenate(self._title_key_parts or [numpy.zeros((0, 2), dtype=numpy.int64)]), axis=0)
         self._title_key_parts = []
+        by_node = numpy.sort(pairs[:, 1])
+        retitled = [node for node in numpy.unique(by_node[1:][by_node[1:] == by_node[:-1]]).tolist()
+                    if node not in self.title_only]
         keys = pairs[:, 0]
         shared = numpy.flatnonzero(numpy.r_[keys[1:] == keys[:-1], False] | numpy.r_[False, keys[1:] == keys[:-1]])
         groups: dict[int, tuple[list[int], list[int]]] = {}
         for key, node in pairs[shared].tolist():
             abstract_nodes, title_nodes = groups.setdefault(key, ([], []))
             (title_nodes if node in self.title_only else abstract_nodes).append(node)
-        return groups
+        return groups, retitled
 
     def _decide(self, edges: dict[tuple[int, int], str], titles: dict[int, tuple[list[int], list[int]]]) -> Resolution:
         joined = UnionFind()

@@ -293,3 +293,30 @@ def test_seed_listings_are_each_their_own_record_or_an_exact_repeat(built_db):
     assert counts == {"first": 319, "abstract": 17}
     assert rows(built_db, "select count(*) as n, sum(id = paper_id) as own from paper_aliases") == [{"n": 319, "own": 319}]
     assert rows(built_db, "select count(*) as n from listings where abstract is not null") == [{"n": 0}]
+
+
+def test_one_abstract_under_two_titles_is_one_paper_and_reported(tmp_path):
+    # A placeholder abstract two papers share merged them into one paper, a rejected paper
+    # showing as an accepted oral, with no issue: the abstract is a paper's identity, so the
+    # merge stays, and each listing under another title is named with the first one.
+    placeholder = "No abstract is available for this submission; please see the PDF for the full details."
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "a.txt").write_text(review_text(
+        "Alpha Networks for Vision", placeholder, "Reject",  # 1..3
+        "Beta Transformers for Speech", placeholder, "Accept (Oral)",  # 4..6: another title
+        "ALPHA NETWORKS, FOR VISION", placeholder,  # 7..8: the first title re-cased: no issue
+        "Gamma", ABSTRACT_A,  # 9..10
+    ), encoding="utf-8")
+    (folder / "b.txt").write_text(review_text("Delta Kernels for Graphs", placeholder, "Reject", ABSTRACT_A),
+                                  encoding="utf-8")  # 1..3 another title; 4: the abstract alone, no title: no issue
+    report = build_database([folder], tmp_path / "papers.db", related=False)
+    assert (report.papers, report.listings) == (2, 6)
+    issues = rows(report.output, "select s.file_name, i.line, i.code, i.message from parse_issues i "
+                                 "join sources s on s.id = i.source_id order by s.file_name, i.line")
+    assert [(issue["file_name"], issue["line"], issue["code"]) for issue in issues] == [
+        ("a.txt", 4, "same_abstract_other_title"), ("b.txt", 1, "same_abstract_other_title")]
+    assert issues[0]["message"] == (
+        "title 'Beta Transformers for Speech' over the same abstract as a.txt line 1, titled 'Alpha Networks for Vision': "
+        "read as one paper (were the abstract a placeholder two papers share, they would be two)")
+    assert [summary.issues[-1].code for summary in report.files] == ["same_abstract_other_title"] * 2
