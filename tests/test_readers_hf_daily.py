@@ -280,3 +280,10 @@ def test_a_line_of_invisible_characters_alone_is_blank_in_a_page():
     assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count) for r in reading.records] == [
         (13, 19, "Title One", ABSTRACT_A, 4)]
     assert reading.issues == [] and reading.unaccounted_lines() == []
+
+
+def test_an_abstract_label_line_in_a_page_is_a_label():
+    reading = read_hf_daily_page(hf_page(["Title One", "", "Abstract", "", ABSTRACT_A, "", "  • 4 authors", "·", "Nov 3 8"]),
+                                 "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.abstract) for r in reading.records] == [(13, 21, "Title One", ABSTRACT_A)]
+    assert reading.other_lines[15] == "label" and reading.issues == [] and reading.unaccounted_lines() == []

@@ -210,3 +210,34 @@ def test_a_line_of_invisible_characters_alone_is_blank():
         assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
             (1, 4, "Paper Alpha", ABSTRACT_A, "Accept (Poster)")], repr(invisible)
         assert reading.issues == [] and reading.other_lines == {2: "blank"} and reading.unaccounted_lines() == []
+
+
+def test_an_abstract_label_line_is_a_label_not_a_title():
+    # "Abstract" on a line of its own was a paper titled "Abstract", and the real title was
+    # reported as missing its abstract.
+    reading = read_review_listing(review_text(
+        "Paper Alpha", "Abstract", ABSTRACT_A, "Accept (Poster)",  # 1..4
+        "Paper Beta", "ABSTRACT:", ABSTRACT_B,  # 5..7
+        "Abstract", "Reject",  # 8..9: no abstract after it: a title alone, as before
+    ))
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 4, "Paper Alpha", ABSTRACT_A, "Accept (Poster)"), (5, 7, "Paper Beta", ABSTRACT_B, None),
+        (8, 9, "Abstract", None, "Reject")]
+    assert {line: kind for line, kind in reading.other_lines.items() if kind == "label"} == {2: "label", 6: "label"}
+    assert [(i.line, i.code) for i in reading.issues] == [(8, "missing_abstract")]
+    assert reading.unaccounted_lines() == []
+
+
+def test_a_decision_joined_to_the_end_of_its_abstract_is_reported():
+    # The line break before "Accept (Poster)" lost in a copy: the paper had no decision, silently.
+    reading = read_review_listing(review_text(
+        "Paper Alpha", ABSTRACT_A + " Accept (Poster)",  # 1..2
+        "Paper Beta", ABSTRACT_B, "Reject",  # 3..5
+        ABSTRACT_C + " Withdrawn Submission",  # 6: an abstract alone
+        "Paper Delta", ABSTRACT_A + " We accept (poster) sessions.",  # 7..8: no decision after a sentence end
+    ))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Paper Alpha", ABSTRACT_A + " Accept (Poster)", None), ("Paper Beta", ABSTRACT_B, "Reject"),
+        (None, ABSTRACT_C + " Withdrawn Submission", None), ("Paper Delta", ABSTRACT_A + " We accept (poster) sessions.", None)]
+    assert [(i.line, i.code) for i in reading.issues] == [(2, "decision_in_abstract"), (6, "decision_in_abstract")]
+    assert "'Accept (Poster)'" in reading.issues[0].message

@@ -14,6 +14,7 @@ from .text import (
     continues_title,
     finish_record,
     in_title_case,
+    is_abstract_label,
     is_blank,
     looks_like_abstract,
     plain_line,
@@ -91,7 +92,9 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             current, meta_state = None, None
             continue
         in_header = False
-        if plain == DATE_SEPARATOR:
+        if meta_state is None and is_abstract_label(line, following):
+            reading.other_lines[number] = "label"
+        elif plain == DATE_SEPARATOR:
             if current is not None and meta_state == "who":
                 meta_state = "dot"
                 current.last_line = number

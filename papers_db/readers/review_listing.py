@@ -12,6 +12,7 @@ from .text import (
     continues_title,
     finish_record,
     in_title_case,
+    is_abstract_label,
     is_blank,
     looks_like_abstract,
     plain_line,
@@ -45,7 +46,9 @@ def read_review_listing(text: str) -> Reading:
 
     for index, (number, line) in enumerate(content):
         following = content[index + 1][1] if index + 1 < len(content) else None
-        if is_decision(line):
+        if is_abstract_label(line, following):
+            reading.other_lines[number] = "label"
+        elif is_decision(line):
             if current is None or current.decision is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_decision", f"decision {line!r} follows no paper")
@@ -81,9 +84,11 @@ def read_review_listing(text: str) -> Reading:
                     "(were it a title, both papers' abstracts would be missing)"))
             current.abstract = line
             current.last_line = number
+            report_decision_at_end(number, line, reading)
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
             current = Record(line=number, last_line=number, abstract=line)
+            report_decision_at_end(number, line, reading)
         else:
             close()
             current = Record(line=number, last_line=number, title=line.strip())
@@ -107,6 +112,18 @@ def is_short_abstract(line: str, following: str | None) -> bool:
     missing its abstract: a silent wrong reading is worse than a reported one."""
     return (line.rstrip().endswith(".") and following is not None and is_decision(following)
             and not in_title_case(line))
+
+
+def report_decision_at_end(number: int, abstract: str, reading: Reading) -> None:
+    """An abstract whose last sentence is a decision ("... at all. Accept (Poster)"): the line
+    break before the decision was lost. The text stays the abstract as the file gave it, and the
+    line is named, since the paper gets no decision from it."""
+    head, separator, tail = abstract.rstrip().rpartition(". ")
+    if separator and len(tail) <= 60 and is_decision(tail):
+        reading.issues.append(ParseIssue(
+            number, "decision_in_abstract",
+            f"the abstract ends with {tail.strip()!r}, a decision joined to its line: kept in the abstract, "
+            "not read as the paper's decision"))
 
 
 def reads_like_a_decision(line: str) -> bool:

@@ -133,6 +133,16 @@ def reads_as_title(line: str) -> bool:
     return in_title_case(line) and len(line.split(maxsplit=TITLE_MAX_WORDS)) <= TITLE_MAX_WORDS
 
 
+ABSTRACT_LABELS = ("abstract", "abstract:")  # as some sites print it, on a line of its own
+
+
+def is_abstract_label(line: str, following: str | None) -> bool:
+    """A line "Abstract" (or "Abstract:") with an abstract after it: a label, not a title ("Paper
+    Alpha", "Abstract", its abstract made a paper titled "Abstract" and left the real title
+    reported as missing its abstract)."""
+    return len(line) < 20 and plain_line(line).casefold() in ABSTRACT_LABELS and abstract_follows(following)
+
+
 def continues_title(line: str) -> bool:
     """Is this line, right after a title, that title's abstract?
 
