@@ -19,6 +19,7 @@ from .text import (
     looks_like_abstract,
     plain_line,
     reads_as_title,
+    split_blank_lines,
     text_lines,
 )
 
@@ -56,9 +57,9 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
     body_start = _read_hf_header(lines, reading)
     page_day = _page_day(reading, snapshot_date)
 
-    content = [(n, lines[n - 1]) for n in range(body_start, len(lines) + 1)]
-    reading.other_lines.update((n, "blank") for n, line in content if is_blank(line))
-    content = [(n, line, plain_line(line)) for n, line in content if not is_blank(line)]
+    content, blank = split_blank_lines((n, lines[n - 1]) for n in range(body_start, len(lines) + 1))
+    reading.other_lines.update((n, "blank") for n in blank)
+    content = [(n, line, plain_line(line)) for n, line in content]
 
     current: Record | None = None
     meta_state = None  # None, "who", "dot", "date": how far the entry's metadata block got

@@ -13,10 +13,10 @@ from .text import (
     finish_record,
     in_title_case,
     is_abstract_label,
-    is_blank,
     looks_like_abstract,
     plain_line,
     reads_as_title,
+    split_blank_lines,
     text_lines,
 )
 
@@ -31,8 +31,8 @@ def read_review_listing(text: str) -> Reading:
     """
     lines = text_lines(text)
     reading = Reading(format=REVIEW_LISTING, line_count=len(lines))
-    content = [(n, line) for n, line in enumerate(lines, start=1) if not is_blank(line)]
-    reading.other_lines.update((n, "blank") for n, line in enumerate(lines, 1) if is_blank(line))
+    content, blank = split_blank_lines(enumerate(lines, start=1))
+    reading.other_lines.update((n, "blank") for n in blank)
 
     if _starts_with_label(content):
         reading.other_lines[content[0][0]] = "label"

@@ -42,10 +42,12 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
         issues += line_issues
     if not data or data.endswith(b"\n"):
         lines.pop()  # a final newline ends the last line; it does not start another
-    if any(character.encode() in data for character in INNER_LINE_BREAKS):  # most files have none: no scan
-        issues += inner_line_break_issues(lines)
     # Every line ends with "\n", so a line emptied by repair (a lone NUL) still counts as one.
-    return "".join(line.rstrip(" \t\r") + "\n" for line in lines), issues
+    text = "".join(line.rstrip(" \t\r") + "\n" for line in lines)
+    # Looked for in the text, not the bytes: 0.1 ms for a 7 MB file against 15 ms.
+    if any(character in text for character in INNER_LINE_BREAKS):  # most files have none: no line is scanned
+        issues += inner_line_break_issues(lines)
+    return text, issues
 
 
 # Characters an editor or browser may show as a line break, which `wc -l` and `sed -n Np` (and
@@ -130,7 +132,10 @@ def reads_as_title(line: str) -> bool:
     citation lists print titles ("Why Do Deep Residual Networks Generalize Better than Deep
     Feedforward Networks? A Neural Tangent Kernel Perspective."), never an abstract: such a line
     was read as an untitled paper's abstract, or as the abstract of the title before it."""
-    return in_title_case(line) and len(line.split(maxsplit=TITLE_MAX_WORDS)) <= TITLE_MAX_WORDS
+    # The length first: it rules out an abstract for nothing, where in_title_case makes a list of
+    # its 200 words (reading the corpus took a quarter longer). 25 words of 20 letters fit.
+    return (len(line) <= 25 * 20 and len(line.split(maxsplit=TITLE_MAX_WORDS)) <= TITLE_MAX_WORDS
+            and in_title_case(line))
 
 
 ABSTRACT_LABELS = ("abstract", "abstract:")  # as some sites print it, on a line of its own
@@ -140,7 +145,8 @@ def is_abstract_label(line: str, following: str | None) -> bool:
     """A line "Abstract" (or "Abstract:") with an abstract after it: a label, not a title ("Paper
     Alpha", "Abstract", its abstract made a paper titled "Abstract" and left the real title
     reported as missing its abstract)."""
-    return len(line) < 20 and plain_line(line).casefold() in ABSTRACT_LABELS and abstract_follows(following)
+    return (len(line) < 20 and "bstract" in line.casefold() and plain_line(line).casefold() in ABSTRACT_LABELS
+            and abstract_follows(following))
 
 
 def continues_title(line: str) -> bool:
@@ -200,10 +206,22 @@ def plain_line(line: str) -> str:
     return " ".join("".join(_as_read(character) for character in line).split())
 
 
+def split_blank_lines(numbered_lines) -> tuple[list[tuple[int, str]], list[int]]:
+    """The (number, line) pairs a person sees text on, and the numbers of the blank lines: spaces
+    only, or invisible characters (a zero-width space alone was a title of its own, which took
+    the next title's abstract and decision). One pass: a visible first character settles it."""
+    content, blank = [], []
+    for number, line in numbered_lines:
+        stripped = line.strip()
+        if stripped and (stripped[0].isprintable() or plain_line(stripped)):
+            content.append((number, line))
+        else:
+            blank.append(number)
+    return content, blank
+
+
 def is_blank(line: str) -> bool:
-    """A line a person sees as empty: spaces only, or invisible characters (a zero-width space
-    alone was a title of its own, which took the next title's abstract and decision)."""
-    return not line.strip() or (not line.isprintable() and not plain_line(line))
+    return not split_blank_lines([(0, line)])[0]
 
 
 def _as_read(character: str) -> str:
