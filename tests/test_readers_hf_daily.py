@@ -287,3 +287,25 @@ def test_an_abstract_label_line_in_a_page_is_a_label():
                                  "2025-11-12")
     assert [(r.line, r.last_line, r.title, r.abstract) for r in reading.records] == [(13, 21, "Title One", ABSTRACT_A)]
     assert reading.other_lines[15] == "label" and reading.issues == [] and reading.unaccounted_lines() == []
+
+
+def test_text_without_a_full_stop_before_the_dot_is_not_an_organisation_and_names_still_are():
+    # "Code is available at <link>" (no full stop) still made the organisation "Code"; names
+    # ending in a full stop or in capitals stay organisations.
+    for text in ("Code is available at https://github.com/foo/bar", "Code: https://github.com/foo/bar",
+                 "Project page: https://foo.github.io/bar/", "Accepted to NeurIPS 2025"):
+        reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", text, "·", "Nov 3 5"]), "2025-11-12")
+        [record] = reading.records
+        assert (record.abstract, record.organization) == (ABSTRACT_A + "\n" + text, None), text
+        assert [(i.line, i.code) for i in reading.issues] == [(17, "abstract_paragraph"), (18, "missing_authors")], text
+    for line, organization in (("nvidia NVIDIA.", ("nvidia", "NVIDIA.")), ("lg LG AI Co.", ("lg", "LG AI Co.")),
+                               ("allenai Allen Institute for AI.", ("allenai", "Allen Institute for AI.")),
+                               ("samsung Samsung Electronics Co., Ltd.", ("samsung", "Samsung Electronics Co., Ltd."))):
+        record, issues = read_one_entry(line, "Nov 3")
+        assert (record.organization, issues) == (organization, []), line
+
+
+def test_a_number_after_the_pages_year_is_upvotes_not_a_year():
+    for line, expected in (("Nov 3 2050", ("2025-11-03", True, 2050, [])), ("Nov 3 2025", ("2025-11-03", False, None, [(19, "year_without_comma")]))):
+        record, issues = read_one_entry("  • 2 authors", line)
+        assert (record.published_on, record.published_year_inferred, record.upvotes, issues) == expected, line

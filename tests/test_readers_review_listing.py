@@ -241,3 +241,38 @@ def test_a_decision_joined_to_the_end_of_its_abstract_is_reported():
         (None, ABSTRACT_C + " Withdrawn Submission", None), ("Paper Delta", ABSTRACT_A + " We accept (poster) sessions.", None)]
     assert [(i.line, i.code) for i in reading.issues] == [(2, "decision_in_abstract"), (6, "decision_in_abstract")]
     assert "'Accept (Poster)'" in reading.issues[0].message
+
+
+def test_a_short_abstract_full_of_names_is_still_an_abstract():
+    # Ten of its thirteen longer words are capitalised, all of them names: the Title Case rule
+    # made it a title, and the listing, with half its records untitled, no listing at all.
+    names = "We evaluate BERT, RoBERTa, XLNet, ALBERT, ELECTRA and DeBERTa on GLUE, SuperGLUE, SQuAD and RACE."
+    reading = read_review_listing(review_text(
+        "Benchmarking Pretrained Encoders", names, "Accept (Poster)",  # 1..3
+        "Graph Attention Networks", ABSTRACT_B, "Reject",  # 4..6
+        names, "Withdrawn",  # 7..8: an abstract alone
+    ))
+    assert [(r.line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, "Benchmarking Pretrained Encoders", names, "Accept (Poster)"), (4, "Graph Attention Networks", ABSTRACT_B, "Reject"),
+        (7, None, names, "Withdrawn")]
+    assert reading.issues == []
+
+
+def test_a_decision_joined_after_any_sentence_end_or_link_is_reported():
+    endings = ["faster? Accept (Poster)", "(code: https://github.com/foo/moe) Accept (Poster)",
+               "https://github.com/foo/moe Reject", "faster.Accept (Poster)", "faster.  Withdrawn Submission"]
+    for ending in endings:  # a record after it, so the file does not end mid-sentence
+        reading = read_review_listing(review_text("Paper Alpha", ABSTRACT_A + " " + ending, "Paper Beta", ABSTRACT_B, "Reject"))
+        assert [(i.line, i.code) for i in reading.issues] == [(2, "decision_in_abstract")], ending
+        assert reading.records[0].decision is None and reading.records[0].abstract == ABSTRACT_A + " " + ending
+    for ending in ("we Reject the null hypothesis", "see the Accept (Poster) track.", "github.com/foo/Reject-moe"):
+        reading = read_review_listing(review_text("Paper Alpha", ABSTRACT_A + " " + ending, "Paper Beta", ABSTRACT_B, "Reject"))
+        assert reading.issues == [], ending
+
+
+def test_abstract_is_a_title_where_no_title_came_before_it():
+    # Only right after a title is "Abstract" a label; after a whole record it may be a paper's title.
+    reading = read_review_listing(review_text("Paper Alpha", ABSTRACT_A, "Accept (Oral)", "Abstract", ABSTRACT_B, "Reject"))
+    assert [(r.line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, "Paper Alpha", ABSTRACT_A, "Accept (Oral)"), (4, "Abstract", ABSTRACT_B, "Reject")]
+    assert reading.issues == [] and "label" not in reading.other_lines.values()

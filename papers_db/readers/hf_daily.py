@@ -18,6 +18,7 @@ from .text import (
     is_blank,
     looks_like_abstract,
     plain_line,
+    reads_as_sentence_after,
     reads_as_title,
     split_blank_lines,
     text_lines,
@@ -93,7 +94,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             current, meta_state = None, None
             continue
         in_header = False
-        if meta_state is None and is_abstract_label(line, following):
+        if (meta_state is None and current is not None and current.abstract is None
+                and is_abstract_label(line, following)):  # right after a title only, as in a review listing
             reading.other_lines[number] = "label"
         elif plain == DATE_SEPARATOR:
             if current is not None and meta_state == "who":
@@ -135,7 +137,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
         elif meta_state is None and is_abstract_of(current, line, before_dot=following == DATE_SEPARATOR):
             current.abstract = line
             current.last_line = number
-        elif meta_state is None and is_next_paragraph_of(current, line):
+        elif meta_state is None and is_next_paragraph_of(current, line, before_dot=following == DATE_SEPARATOR):
             # An entry's abstract in two paragraphs (arXiv abstracts may have them): the second
             # became an untitled paper that took the entry's authors, date and upvotes.
             current.abstract += "\n" + line
@@ -175,15 +177,18 @@ def is_abstract_of(record: Record | None, line: str, before_dot: bool = False) -
 
 def reads_as_text(plain: str) -> bool:
     """Whether a line right before '·' is the entry's text rather than an organisation line
-    `handle Display Name`: prose, or a sentence whose words after the first are not in Title
-    Case, as a display name's are ("acme Acme Inc."). "Code is available online." before the
-    '·' of an entry with no author line made the organisation "Code" named "is available
-    online.", and a second abstract paragraph there one named after its first word, silently."""
+    `handle Display Name`: prose, or a line whose words after the first read as a sentence's, not
+    a display name's ("acme Acme Inc.", "nvidia NVIDIA.", "allenai Allen Institute for AI").
+    "Code is available online." or "Code is available at https://..." before the '·' of an entry
+    with no author line made the organisation "Code" named "is available ...", and a second
+    abstract paragraph there one named after its first word, silently."""
+    if plain.startswith("•"):  # an author line, however damaged ("• -3 authors" is reported as one)
+        return False
     _, _, rest = plain.partition(" ")
-    return continues_title(plain) or (plain.endswith(".") and not in_title_case(rest))
+    return continues_title(plain) or reads_as_sentence_after(rest)
 
 
-def is_next_paragraph_of(record: Record | None, line: str) -> bool:
+def is_next_paragraph_of(record: Record | None, line: str, before_dot: bool = False) -> bool:
     """Whether the line, right after a record's abstract, continues it rather than starting the
     next entry (after an entry with no author/date block). Never a line in Title Case, as the
     pages' titles are: a title of over 25 words, or one ending in a full stop, is the next
@@ -191,10 +196,10 @@ def is_next_paragraph_of(record: Record | None, line: str) -> bool:
     before). Otherwise: prose, a line longer than any title, or any sentence ("Code is available
     online.", "We release our code and models." between two paragraphs, or right before '·').
     Each is reported, as it may instead be the title of an entry whose abstract is missing. (A
-    line right before '·' that does not read as text is an organisation line: reads_as_text.)"""
+    line right before '·' is one when it reads as text, and else an organisation line: reads_as_text.)"""
     if record is None or record.abstract is None or record.title is None or in_title_case(line):
         return False
-    return continues_title(line) or line.rstrip().endswith(".")
+    return continues_title(line) or line.rstrip().endswith(".") or (before_dot and reads_as_text(plain_line(line)))
 
 
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
@@ -276,7 +281,8 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
     month_name, day, year, upvotes = date.groups()
     record.date_text = line
     record.last_line = number
-    if year is None and upvotes is not None and YEAR_WITHOUT_COMMA.fullmatch(upvotes):
+    if (year is None and upvotes is not None and YEAR_WITHOUT_COMMA.fullmatch(upvotes)
+            and (page_day is None or int(upvotes) <= page_day.year)):  # "Nov 3 2050" on a 2025 page: upvotes
         # "Mar 5 2024": the year with its comma lost, far likelier than 2,024 upvotes (the
         # bundled pages' highest is 2 digits); it was read as upvotes, with the page's year.
         reading.issues.append(ParseIssue(

@@ -46,7 +46,9 @@ def read_review_listing(text: str) -> Reading:
 
     for index, (number, line) in enumerate(content):
         following = content[index + 1][1] if index + 1 < len(content) else None
-        if is_abstract_label(line, following):
+        if current is not None and current.abstract is None and current.decision is None and is_abstract_label(line, following):
+            # Only right after a title: elsewhere "Abstract" may be a paper's title (a record without
+            # a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
         elif is_decision(line):
             if current is None or current.decision is not None:
@@ -114,15 +116,26 @@ def is_short_abstract(line: str, following: str | None) -> bool:
             and not in_title_case(line))
 
 
+# Where a decision joined to the end of an abstract may start: a capital after a space or after
+# the end of a sentence, a bracket or a link ("... at all. Accept (Poster)", "faster? Reject",
+# "... github.com/x/y Reject", "faster.Accept (Poster)").
+DECISION_START = re.compile(r"(?<=[\s.?!)\]])[A-Z]")
+DECISION_TAIL_CHARACTERS = 60  # "Decision: Accept (Oral presentation)" is 36
+
+
 def report_decision_at_end(number: int, abstract: str, reading: Reading) -> None:
-    """An abstract whose last sentence is a decision ("... at all. Accept (Poster)"): the line
-    break before the decision was lost. The text stays the abstract as the file gave it, and the
-    line is named, since the paper gets no decision from it."""
-    head, separator, tail = abstract.rstrip().rpartition(". ")
-    if separator and len(tail) <= 60 and is_decision(tail):
+    """An abstract that ends with a decision: the line break before the decision was lost. The
+    text stays the abstract as the file gave it, and the line is named, since the paper gets no
+    decision from it. An abstract ending in a full stop, as nearly all do, is not looked at."""
+    text = abstract.rstrip()
+    if not text or text[-1] == ".":
+        return
+    end = text[-DECISION_TAIL_CHARACTERS:]
+    tail = next((end[start.start():] for start in DECISION_START.finditer(end) if is_decision(end[start.start():])), None)
+    if tail is not None:
         reading.issues.append(ParseIssue(
             number, "decision_in_abstract",
-            f"the abstract ends with {tail.strip()!r}, a decision joined to its line: kept in the abstract, "
+            f"the abstract ends with {tail!r}, a decision joined to its line: kept in the abstract, "
             "not read as the paper's decision"))
 
 

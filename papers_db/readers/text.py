@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ..records import ParseIssue, Reading, Record
@@ -120,11 +121,28 @@ TITLE_MAX_WORDS = 25  # the longest title in the bundled sources has 15 words
 TITLE_CASE_SHARE = 0.75  # of a line's words of three letters or more, capitalised: a title, not a sentence
 
 
+# A capital after a letter: an acronym or a name (BERT, RoBERTa, XLNet, GPT-3), capitalised in
+# a sentence as in a title, so it says nothing of which a line is; "Zero-Shot" still counts.
+NAME_CAPITALS = re.compile(r"[^\W\d_][A-Z]")
+
+
 def in_title_case(line: str) -> bool:
     """Most longer words capitalised, as titles are ("Attention Is Not Explanation."), where a
-    sentence capitalises its first word and names ("Code is available online.")."""
-    words = [word for word in line.split() if len(word) >= 3 and word[0].isalpha()]
+    sentence capitalises its first word and names ("Code is available online."). Acronyms and
+    names are left out of the count: "We evaluate BERT, RoBERTa, XLNet, ALBERT, ELECTRA and
+    DeBERTa on GLUE, SuperGLUE, SQuAD and RACE." is a sentence."""
+    words = [word for word in line.split() if len(word) >= 3 and word[0].isalpha() and not NAME_CAPITALS.search(word)]
     return len(words) >= 2 and sum(word[0].isupper() for word in words) >= TITLE_CASE_SHARE * len(words)
+
+
+def reads_as_sentence_after(rest: str) -> bool:
+    """Whether the words after a line's first read as a sentence's rather than a name's: the next
+    word starts in lower case ("is available at ...", "to NeurIPS 2025", "https://..."), or most
+    longer words do ("Allen Institute for AI." and "NVIDIA." are names)."""
+    if not rest or rest[0].islower():
+        return bool(rest)
+    words = [word for word in rest.split() if len(word) >= 3 and word[0].isalpha()]
+    return sum(word[0].islower() for word in words) * 2 > len(words)
 
 
 def reads_as_title(line: str) -> bool:
