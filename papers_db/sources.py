@@ -215,11 +215,12 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         raise PapersDbError(f"{path}: cannot be read: {error.strerror}", USAGE) from None
     for key in document:
         if key != "source":
-            raise PapersDbError(f"{path}: unknown key `{key}`: a manifest holds [[source]] tables only", USAGE)
+            raise PapersDbError(f"{path}: unknown key {key!r}: a manifest holds [[source]] tables only", USAGE)
     entries = document.get("source", [])
     if not isinstance(entries, list):
         raise PapersDbError(f"{path}: `source` must be a list of [[source]] tables", USAGE)
-    entry_lines = [number for number, line in enumerate(text.splitlines(), start=1) if MANIFEST_ENTRY.match(line)]
+    # Lines as TOML counts them, at "\n" only (splitlines also breaks at U+2028 in a description).
+    entry_lines = [number for number, line in enumerate(text.split("\n"), start=1) if MANIFEST_ENTRY.match(line)]
     manifest, described_at = {}, {}
     for position, entry in enumerate(entries, start=1):
         line = entry_lines[position - 1] if len(entry_lines) == len(entries) else None
@@ -227,7 +228,7 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         manifest_entry = _manifest_entry(entry, where)
         name = manifest_entry["file"]
         if name in manifest:
-            raise PapersDbError(f"{where} describes {name} again (also {described_at[name]}): one entry a file", USAGE)
+            raise PapersDbError(f"{where} describes {name!r} again (also {described_at[name]}): one entry a file", USAGE)
         manifest[name] = dict(manifest_entry, where=where)
         described_at[name] = f"line {line}" if line else f"number {position}"
     return manifest
@@ -240,7 +241,7 @@ def _manifest_entry(entry, where: str) -> dict:
         raise PapersDbError(f"{where} is not a table", USAGE)
     for key in entry:
         if key not in MANIFEST_KEYS:
-            raise PapersDbError(f"{where}: unknown key `{key}` (a [[source]] has {', '.join(MANIFEST_KEYS)})", USAGE)
+            raise PapersDbError(f"{where}: unknown key {key!r} (a [[source]] has {', '.join(MANIFEST_KEYS)})", USAGE)
     name, file_format = entry.get("file"), entry.get("format")
     if not isinstance(name, str) or not name or not isinstance(file_format, str) or file_format not in FORMATS:
         raise PapersDbError(f"{where} needs `file` and a `format` of {' or '.join(FORMATS)}", USAGE)
@@ -263,10 +264,13 @@ def refuse_files_not_there(folder: Path, manifest: dict[str, dict]) -> None:
     build would otherwise pass over (`h.txt` for `H.txt` read the page without its snapshot date)."""
     present = {path.name for path in folder_files(folder)}
     for name in manifest:
+        if name.startswith("."):  # find_sources skips such files: the entry would describe nothing read
+            raise PapersDbError(f"{manifest[name]['where']} describes {name!r}, a hidden file, which is never read; "
+                                "rename it without the leading '.'", USAGE)
         if name not in present:
             like = next((other for other in sorted(present) if other.casefold() == name.casefold()), None)
-            hint = f" ({like} is: names are case-sensitive)" if like else ""
-            raise PapersDbError(f"{manifest[name]['where']} describes {name}, which is not in {folder}{hint}", USAGE)
+            hint = f" ({like!r} is: names are case-sensitive)" if like else ""
+            raise PapersDbError(f"{manifest[name]['where']} describes {name!r}, which is not in {folder}{hint}", USAGE)
 
 
 def find_sources(paths: Iterable[Path]) -> list[SourceFile]:

@@ -306,6 +306,7 @@ def test_text_without_a_full_stop_before_the_dot_is_not_an_organisation_and_name
 
 
 def test_a_number_after_the_pages_year_is_upvotes_not_a_year():
-    for line, expected in (("Nov 3 2050", ("2025-11-03", True, 2050, [])), ("Nov 3 2025", ("2025-11-03", False, None, [(19, "year_without_comma")]))):
+    cases = {"Nov 3 2050": ("2025-11-03", True, 2050, []), "Nov 3 2025": ("2025-11-03", False, None, [(19, "year_without_comma")])}
+    for line, expected in cases.items():
         record, issues = read_one_entry("  • 2 authors", line)
         assert (record.published_on, record.published_year_inferred, record.upvotes, issues) == expected, line

@@ -271,14 +271,20 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
     manifest = folder / "manifest.toml"
     cases = {
         '# mine\n\n[[source]]\nfile = "a.txt"\nformat = "review_listing"\nsnapshot-date = "2025-11-12"\n':
-            ":3: [[source]]: unknown key `snapshot-date` (a [[source]] has file, format, snapshot_date, description)",
+            ":3: [[source]]: unknown key 'snapshot-date' (a [[source]] has file, format, snapshot_date, description)",
         '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\n\n[[source]]\nfile = "a.txt"\nformat = "review_listing"\n':
-            ":5: [[source]] describes a.txt again (also line 1): one entry a file",
+            ":5: [[source]] describes 'a.txt' again (also line 1): one entry a file",
         '[[source]]\nfile = "A.txt"\nformat = "review_listing"\n':
-            f":1: [[source]] describes A.txt, which is not in {folder} (a.txt is: names are case-sensitive)",
+            f":1: [[source]] describes 'A.txt', which is not in {folder} ('a.txt' is: names are case-sensitive)",
         '[[source]]\nfile = "gone.txt"\nformat = "review_listing"\n':
-            f":1: [[source]] describes gone.txt, which is not in {folder}",
-        'title = "my sources"\n': ": unknown key `title`: a manifest holds [[source]] tables only",
+            f":1: [[source]] describes 'gone.txt', which is not in {folder}",
+        'title = "my sources"\n': ": unknown key 'title': a manifest holds [[source]] tables only",
+        # A name holding a line break stays one line; lines are counted at "\n" only, as TOML counts them.
+        '[[source]]\nfile = "a.txt"\nformat = "review_listing"\ndescription = "copied\u2028from\u0085 it"\n'
+        '[[source]]\nfile = "b\\nc.txt"\nformat = "review_listing"\n':
+            f":5: [[source]] describes 'b\\nc.txt', which is not in {folder}",
+        '[[source]]\nfile = ".a.txt"\nformat = "review_listing"\n':
+            ":1: [[source]] describes '.a.txt', a hidden file, which is never read; rename it without the leading '.'",
     }
     for text, message in cases.items():
         manifest.write_text(text)
