@@ -25,8 +25,12 @@ FROM (
         coalesce(merged.paper_id, listings.node) AS paper_id,
         listings.has_title,
         listings.abstract_length,
+        -- How this listing joined its paper: a record's first listing by its node's rule (or
+        -- founding the paper), and every later listing of that record by its same abstract (or
+        -- title): a listing under another title repeating a merged record's abstract said
+        -- "title_and_abstract", as if its title were the paper's.
         CASE
-            WHEN merged.matched_by IS NOT NULL THEN merged.matched_by
+            WHEN listings.founds AND merged.matched_by IS NOT NULL THEN merged.matched_by
             WHEN listings.founds THEN 'first'
             WHEN listings.abstract_length IS NULL THEN 'title'  -- the same title, no abstract
             ELSE 'abstract'
