@@ -52,11 +52,13 @@ LATEX_SYMBOLS = {
 LATEX_WRAPPER = re.compile(r"\\(?!sqrt\b|[dt]?frac\b)[A-Za-z]+\s*\{([^{}]*)\}")  # \emph{x}, \mathcal{O} -> x
 # Markup whose meaning is more than its text: \sqrt{\epsilon} lost its root ("(ε, ε)-approximate"),
 # k^{2/3} its grouping ("k^2/3"), \frac{a}{b} its bar ("ab"). A group of more than one token keeps
-# parentheses: k^(2/3), √(n+1), (a+b)/2.
+# parentheses: k^(2/3), √(2n), (a+b)/2; a fraction with more after it is one: (1/2)n.
 LATEX_ROOT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
-LATEX_FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+LATEX_ARGUMENT = r"(?:\{([^{}]*)\}|(\\[A-Za-z]+|[^\s{}\\]))"  # {group}, or one character or command: \frac12
+LATEX_FRACTION = re.compile(rf"\\[dt]?frac\s*{LATEX_ARGUMENT}\s*{LATEX_ARGUMENT}(?=(\s*[\w\\(√])?)")
 LATEX_SCRIPT = re.compile(r"([\^_])\s*\{([^{}]*)\}")  # x^{2/3}, x_{i=1}
-LATEX_TOKEN = re.compile(r"√*\\?[A-Za-z0-9.]+|\S")  # what needs no parentheses: n, 1.5, \epsilon, √2, a sign
+# What needs no parentheses: one letter, a number, a command (\epsilon), one sign, a root of one.
+LATEX_TOKEN = re.compile(r"√*(?:\\[A-Za-z]+|[A-Za-z]|\d+(?:\.\d+)?)|\S")
 LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\['`^\"~]\{?\\?(\w)\}?")  # L\{o}wner, \"{o}, na\"{\i}ve -> o, o, i
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
 LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
@@ -71,9 +73,36 @@ def record_enrichment(title: str | None, abstract: str | None) -> tuple[str | No
 
 
 def _grouped(text: str) -> str:
-    """A LaTeX group's text as plain text keeps it: in parentheses unless it is one token."""
+    """A LaTeX group's text as plain text keeps it: in parentheses unless it is one token or
+    already in them (x^{(t)} is x^(t), not x^((t))); an empty group is nothing."""
     text = text.strip()
-    return text if LATEX_TOKEN.fullmatch(text) else f"({text})"
+    if not text or LATEX_TOKEN.fullmatch(text) or _in_parentheses(text.lstrip("√")):
+        return text
+    return f"({text})"
+
+
+def _in_parentheses(text: str) -> bool:
+    """Whether the text is one parenthesised group: "(a+b)", not "(a)(b)"."""
+    if not text.startswith("(") or not text.endswith(")"):
+        return False
+    depth = 0
+    for place, character in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0:
+            return place == len(text) - 1
+    return False
+
+
+def _fraction(match: re.Match) -> str:
+    numerator, denominator = (_grouped(match.group(1) if match.group(1) is not None else match.group(2)),
+                              _grouped(match.group(3) if match.group(3) is not None else match.group(4)))
+    fraction = f"{numerator}/{denominator}"
+    return f"({fraction})" if match.group(5) else fraction  # (1/2)n, not 1/2n
+
+
+def _script(match: re.Match) -> str:
+    grouped = _grouped(match.group(2))
+    return match.group(1) + grouped if grouped else ""  # x^{} is x
 
 
 def plain_abstract(abstract: str | None) -> str | None:
@@ -87,8 +116,8 @@ def plain_abstract(abstract: str | None) -> str | None:
     text = LATEX_ESCAPE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped $ and braces literal
     for _ in range(LATEX_NESTING_MAX):  # nested wrappers, innermost first
         text, roots = LATEX_ROOT.subn(lambda m: "√" + _grouped(m.group(1)), text)
-        text, fractions = LATEX_FRACTION.subn(lambda m: _grouped(m.group(1)) + "/" + _grouped(m.group(2)), text)
-        text, scripts = LATEX_SCRIPT.subn(lambda m: m.group(1) + _grouped(m.group(2)), text)
+        text, fractions = LATEX_FRACTION.subn(_fraction, text)
+        text, scripts = LATEX_SCRIPT.subn(_script, text)
         text, unwrapped = LATEX_WRAPPER.subn(r"\1", text)
         if not (roots or fractions or scripts or unwrapped):
             break

@@ -57,6 +57,12 @@ def test_code_links_from_real_abstract_endings():
         ("$\\frac{a+b}{2}$, $\\tfrac{1}{n}$ and $\\sqrt{\\frac{\\log n}{n}}$", "(a+b)/2, 1/n and √((log n)/n)"),
         ("$\\sum_{i=1}^{n} x_i^{-2}$ over $A \\in R^{n \\times k}$, $10^{19}$", "sum_(i=1)^n x_i^(-2) over A ∈ R^(n × k), 10^19"),
         ("$\\frac{\\sqrt{2}}{2}$ and $\\sqrt n$", "√2/2 and √ n"),
+        # Found by review: a group already in parentheses, a root or fraction of more than one
+        # token, a fraction with more after it, unbraced arguments, empty groups.
+        ("$x^{(t)}$, $\\theta^{(t+1)}$ and $\\frac{(a+b)}{(c+d)}$", "x^(t), θ^(t+1) and (a+b)/(c+d)"),
+        ("$\\sqrt{2n}$, $\\tilde{O}(\\sqrt{dT})$ and $\\frac{QK^T}{\\sqrt{d_k}}$", "√(2n), O(√(dT)) and (QK^T)/√(d_k)"),
+        ("$\\frac{1}{2}n$, $\\frac{1}{2}\\log n$, $\\frac12$ and $\\frac\\pi2$", "(1/2)n, (1/2)log n, 1/2 and π/2"),
+        ("$x^{}$ and $\\sqrt{}$", "x and √"),
         ("speed-ups of $\\sim 2.6 \\times$ overall", "speed-ups of ~ 2.6 × overall"),
         ("an apparently na\\\"{\\i}ve ensembling technique", "an apparently naive ensembling technique"),
         ("confidence is $\\|F(\\bfx)\\|_\\infty$ (i.e. how", "confidence is |F(bfx)|_∞ (i.e. how"),
