@@ -53,18 +53,22 @@ class RelatedPaper:
     shared_terms: tuple[str, ...]
 
 
+NOT_PLURALS = frozenset({"news", "odds"})  # words ending in s whose "singular" means something else
+
+
 def fold_plural(word: str, known: Container[str]) -> str:
     """One term for a word and its plural: the first singular a regular plural gives that is a
     word of `known` (the sampled words): anomalies -> anomaly, movies -> movie, processes ->
     process, biases -> bias, models -> model. A word whose singular never occurs is a term of its
     own (hypotheses, series, matrices): a suffix rule alone made "hypothese", "sery", "biase"."""
-    if len(word) <= 4 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")) or word in NOT_PLURALS:
         return word
     singulars = [word[:-3] + "y"] if word.endswith("ies") else []
     singulars.append(word[:-1])
     if word.endswith("es"):
         singulars.append(word[:-2])
-    return next((singular for singular in singulars if singular in known), word)
+    # A singular of three letters or more: llms -> llm, gans -> gan, but not goes -> go.
+    return next((singular for singular in singulars if len(singular) >= 3 and singular in known), word)
 
 
 def term_of_word(word: str, known: Container[str]) -> str | None:

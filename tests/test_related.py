@@ -80,6 +80,11 @@ def test_terms_fold_plurals_and_skip_stop_words():
     # Irregular plurals, and words whose singular is not among the words: never a made-up singular.
     unfolded = ["hypotheses", "series", "species", "matrices", "indices", "vertices", "diffusions"]
     assert [fold_plural(word, known) for word in unfolded] == unfolded
+    # Acronyms' plurals of four letters fold too (the bundled papers say llm 24 times, llms 43);
+    # never into a word under three letters, nor news into new.
+    known |= {"llm", "gan", "cnn", "go", "new", "odd"}
+    assert [fold_plural(word, known) for word in ("llms", "gans", "cnns", "goes", "news", "odds", "gas")] == [
+        "llm", "gan", "cnn", "goes", "news", "odds", "gas"]
     assert term_of_word("the", known) is None and term_of_word("3d", known) is None and term_of_word("of", known) is None
     assert term_of_word("-denoising-", known) == "denoising" and term_of_word("-models", known) == "model"
 
