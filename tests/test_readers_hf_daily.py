@@ -310,3 +310,18 @@ def test_a_number_after_the_pages_year_is_upvotes_not_a_year():
     for line, expected in cases.items():
         record, issues = read_one_entry("  • 2 authors", line)
         assert (record.published_on, record.published_year_inferred, record.upvotes, issues) == expected, line
+
+
+def test_organisations_named_in_lower_case_and_notes_before_the_dot():
+    # The third review: display names in lower case (as Hugging Face shows many) had become
+    # abstract paragraphs, and notes such as "Preprint. Under review." organisations.
+    for line in ("inclusionAI inclusionAI", "mlfoundations mlfoundations", "rednote-hilab rednote-hilab",
+                 "h2oai h2o.ai", "tencent tencent", "facebook AI at Meta", "allenai Ai2", "adobe Adobe"):
+        record, issues = read_one_entry(line, "Nov 3")
+        assert (record.organization, issues) == (tuple(line.split(" ", 1)), []), line
+    for text in ("Preprint. Under review.", "NeurIPS 2025.", "ICCV 2025 Highlight.", "Preprint.",
+                 "Accepted to ICLR 2025 (Oral)."):
+        reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", text, "·", "Nov 3 5"]), "2025-11-12")
+        [record] = reading.records
+        assert (record.abstract, record.organization) == (ABSTRACT_A + "\n" + text, None), text
+        assert [(i.line, i.code) for i in reading.issues] == [(17, "abstract_paragraph"), (18, "missing_authors")], text

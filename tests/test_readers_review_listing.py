@@ -276,3 +276,14 @@ def test_abstract_is_a_title_where_no_title_came_before_it():
     assert [(r.line, r.title, r.abstract, r.decision) for r in reading.records] == [
         (1, "Paper Alpha", ABSTRACT_A, "Accept (Oral)"), (4, "Abstract", ABSTRACT_B, "Reject")]
     assert reading.issues == [] and "label" not in reading.other_lines.values()
+
+
+def test_a_title_naming_acronyms_in_title_case_with_a_full_stop_is_a_title():
+    # The third review: leaving names out of the count left a title of the bundled 002 (line 133)
+    # under the Title Case share, and it read as an untitled abstract again, silently.
+    for title in ("Exact Byte-Level Probabilities from Tokenized Language Models for FIM-Tasks and Model Ensembles.",
+                  "QLoRA: Efficient Finetuning of Quantized LLMs on GPUs with NF4 and LoRA Adapters."):
+        reading = read_review_listing(review_text("Paper Alpha", ABSTRACT_A, "Accept (Poster)", title, ABSTRACT_B, "Reject"))
+        assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+            ("Paper Alpha", ABSTRACT_A, "Accept (Poster)"), (title, ABSTRACT_B, "Reject")], title
+        assert reading.issues == []

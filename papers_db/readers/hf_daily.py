@@ -18,7 +18,6 @@ from .text import (
     is_blank,
     looks_like_abstract,
     plain_line,
-    reads_as_sentence_after,
     reads_as_title,
     split_blank_lines,
     text_lines,
@@ -175,17 +174,40 @@ def is_abstract_of(record: Record | None, line: str, before_dot: bool = False) -
     return continues_title(line) or (before_dot and reads_as_text(plain_line(line)))
 
 
+# Lower-case words a display name may hold ("facebook AI at Meta", "Allen Institute for AI"); any
+# other lower-case word makes the words after a line's first a sentence's ("is available", "to
+# NeurIPS 2025", "Under review.").
+NAME_SMALL_WORDS = frozenset("a an and at de des du for in of on the und".split())
+
+
 def reads_as_text(plain: str) -> bool:
     """Whether a line right before '·' is the entry's text rather than an organisation line
-    `handle Display Name`: prose, or a line whose words after the first read as a sentence's, not
-    a display name's ("acme Acme Inc.", "nvidia NVIDIA.", "allenai Allen Institute for AI").
-    "Code is available online." or "Code is available at https://..." before the '·' of an entry
-    with no author line made the organisation "Code" named "is available ...", and a second
-    abstract paragraph there one named after its first word, silently."""
+    `handle Display Name`. "Code is available online." or "Code is available at https://..."
+    before the '·' of an entry with no author line made the organisation "Code" named "is
+    available ...", and "Preprint. Under review." the organisation "Preprint." , silently.
+
+    An organisation: a handle alone; a name that is its handle ("mlfoundations mlfoundations",
+    "h2oai h2o.ai"); or a name without a lower-case word but small ones ("adobe Adobe",
+    "facebook AI at Meta", "nvidia NVIDIA.", "samsung Samsung Electronics Co., Ltd."). Text:
+    prose; a first word ending in punctuation, as no handle does ("Preprint.", "Code:"); a
+    lower-case word after the first; or, ending in a full stop, a number after it ("NeurIPS
+    2025.")."""
     if plain.startswith("•"):  # an author line, however damaged ("• -3 authors" is reported as one)
         return False
-    _, _, rest = plain.partition(" ")
-    return continues_title(plain) or reads_as_sentence_after(rest)
+    if continues_title(plain):
+        return True
+    handle, _, name = plain.partition(" ")
+    if handle[-1] in ".:,;!?":
+        return True
+    if not name or _letters_and_digits(name) == _letters_and_digits(handle):
+        return False
+    if any(word[0].islower() and word.strip(".,;:()").lower() not in NAME_SMALL_WORDS for word in name.split()):
+        return True
+    return plain.endswith(".") and name[0].isdigit()
+
+
+def _letters_and_digits(text: str) -> str:
+    return "".join(character for character in text.casefold() if character.isalnum())
 
 
 def is_next_paragraph_of(record: Record | None, line: str, before_dot: bool = False) -> bool:
