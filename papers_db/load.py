@@ -22,7 +22,7 @@ from .normalise import Normaliser, squash
 from .processes import helper_processes
 from .records import FileRows
 from .related import related_papers
-from .resolve import Resolver, fold_title
+from .resolve import Resolver, fold_title, title_key
 
 PAGE_SIZE = 16384
 SIGNAL_CHECK_STEPS = 100_000  # SQLite virtual-machine steps between checks for a signal
@@ -95,6 +95,18 @@ def retitled_listings(rows: Iterable[tuple[int, int, int, str, str]]) -> list[tu
     return found
 
 
+def listing_rules(rows: Iterable[tuple[int, int, str | None]], matched_titles: dict[int, set[int]]) -> list[tuple[int, str]]:
+    """matched_by of each listing (id, node, title rows in id order) of a record listed under two
+    titles and joined by title_and_abstract: the first listing under the title it shares with
+    its paper says so; every other says abstract (the same abstract as that listing)."""
+    rules, told = [], set()
+    for listing, node, title in rows:
+        matches = node not in told and title is not None and title_key(title) in matched_titles[node]
+        told.update([node] if matches else [])
+        rules.append((listing, "title_and_abstract" if matches else "abstract"))
+    return rules
+
+
 class DatabaseWriter:
     """Loads rows file by file into a temporary database beside the target; `finish` builds the
     papers table, indexes, full-text index and views once, then renames the file into place.
@@ -155,6 +167,8 @@ class DatabaseWriter:
             "abstract_text TEXT, title TEXT, abstract TEXT)"
         )
         conn.execute("CREATE TABLE staging.merged (node INTEGER PRIMARY KEY, paper_id INTEGER NOT NULL, matched_by TEXT NOT NULL)")
+        # matched_by of the listings whose record joined by a title only some of them have (resolve).
+        conn.execute("CREATE TABLE staging.listing_rules (listing_id INTEGER PRIMARY KEY, matched_by TEXT NOT NULL)")
         self.staged_columns = [row[1] for row in conn.execute("PRAGMA staging.table_info(listings)")]
 
     def __enter__(self) -> DatabaseWriter:
@@ -209,6 +223,11 @@ class DatabaseWriter:
                 "SELECT source_id, line FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) ORDER BY id",
                 (json.dumps(resolution.ambiguous),),
             ).fetchall()
+        if resolution.matched_titles:
+            rows = conn.execute("SELECT id, node, title FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) "
+                                "ORDER BY id", (json.dumps(list(resolution.matched_titles)),))
+            conn.executemany("INSERT INTO staging.listing_rules (listing_id, matched_by) VALUES (?, ?)",
+                             listing_rules(rows, resolution.matched_titles))
         if resolution.retitled:
             found.retitled = retitled_listings(conn.execute(
                 "SELECT l.node, l.source_id, l.line, l.title, sources.file_name FROM staging.listings AS l "

@@ -169,6 +169,9 @@ class Resolution:
     merged: dict[int, tuple[int, str]] = field(default_factory=dict)
     ambiguous: list[int] = field(default_factory=list)
     retitled: list[int] = field(default_factory=list)  # abstract nodes listed under two or more folded titles
+    # Of those joined to their paper by title_and_abstract: the folded titles (keys) they share
+    # with the paper, so that the listing under that title, not another, is the one said to match.
+    matched_titles: dict[int, set[int]] = field(default_factory=dict)
 
 
 class Resolver:
@@ -220,6 +223,7 @@ class Resolver:
                     edges[a, b] = "near_abstract"
         resolution = self._decide(edges, titles)
         resolution.retitled = retitled
+        resolution.matched_titles = _matched_titles(resolution, titles, set(retitled))
         return resolution
 
     def _title_groups(self) -> tuple[dict[int, tuple[list[int], list[int]]], list[int]]:
@@ -269,6 +273,22 @@ class Resolver:
                     resolution.merged[node] = (paper, rules[node])
         resolution.ambiguous.sort()
         return resolution
+
+
+def _matched_titles(resolution: Resolution, titles: dict[int, tuple[list[int], list[int]]],
+                    retitled: set[int]) -> dict[int, set[int]]:
+    """For each retitled node joined by title_and_abstract, the title keys it shares with another
+    node of its paper (a paper's founding node is its paper id, and is in no merge)."""
+    def paper_of(node: int) -> int:
+        return resolution.merged.get(node, (node, ""))[0]
+
+    matched: dict[int, set[int]] = {}
+    for key, (abstract_nodes, _) in titles.items():
+        for node in abstract_nodes:
+            if node in retitled and resolution.merged.get(node, (0, ""))[1] == "title_and_abstract" and any(
+                    other != node and paper_of(other) == paper_of(node) for other in abstract_nodes):
+                matched.setdefault(node, set()).add(key)
+    return matched
 
 
 def _lookup(keys: numpy.ndarray, values: numpy.ndarray) -> Callable[[list[int]], list[int]]:

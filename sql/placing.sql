@@ -28,8 +28,10 @@ FROM (
         -- How this listing joined its paper: a record's first listing by its node's rule (or
         -- founding the paper), and every later listing of that record by its same abstract (or
         -- title): a listing under another title repeating a merged record's abstract said
-        -- "title_and_abstract", as if its title were the paper's.
+        -- "title_and_abstract", as if its title were the paper's. Where the record joined by a
+        -- title only some of its listings have, resolution said which listing (listing_rules).
         CASE
+            WHEN listing_rules.matched_by IS NOT NULL THEN listing_rules.matched_by
             WHEN listings.founds AND merged.matched_by IS NOT NULL THEN merged.matched_by
             WHEN listings.founds THEN 'first'
             WHEN listings.abstract_length IS NULL THEN 'title'  -- the same title, no abstract
@@ -37,6 +39,7 @@ FROM (
         END AS matched_by
     FROM staging.listings
     LEFT JOIN staging.merged ON merged.node = listings.node
+    LEFT JOIN staging.listing_rules ON listing_rules.listing_id = listings.id
 )
 ORDER BY id;
 

@@ -324,19 +324,19 @@ def test_one_abstract_under_two_titles_is_one_paper_and_reported(tmp_path):
 
 def test_each_listing_says_how_it_joined_its_paper(tmp_path):
     # A listing repeating a record's abstract under another title said title_and_abstract, the
-    # rule that joined that record to the paper, as if its own title were the paper's.
+    # rule that joined that record to the paper, as if its own title were the paper's; and the
+    # first fix gave the rule to whichever listing of the record was read first.
     # The revision whose record founds the paper (the least id), so that the first two listings'
     # record is the one joined by title_and_abstract.
     edits = (ABSTRACT_A.replace("lenders", word) for word in ("banks", "lenders often", "creditors", "funds", "we"))
     revision = next(text for text in edits if record_id("abstract", text) < record_id("abstract", ABSTRACT_A))
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    (folder / "a.txt").write_text(review_text(
-        "Alpha Networks", ABSTRACT_A,  # 1..2
-        "Beta Kernels", ABSTRACT_A,  # 3..4: the same abstract, another title
-        "ALPHA NETWORKS", revision,  # 5..6: the same title, a revised abstract
-    ), encoding="utf-8")
-    report = build_database([folder], tmp_path / "papers.db", related=False)
-    assert report.papers == 1
-    matched = {row["line"]: row["matched_by"] for row in rows(report.output, "select line, matched_by from listings")}
-    assert matched == {5: "first", 1: "title_and_abstract", 3: "abstract"}
+    alpha, beta = ("Alpha Networks", ABSTRACT_A), ("Beta Kernels", ABSTRACT_A)  # the same abstract, two titles
+    for number, (first, second) in enumerate([(alpha, beta), (beta, alpha)]):
+        folder = tmp_path / f"sources{number}"
+        folder.mkdir()
+        (folder / "a.txt").write_text(review_text(*first, *second, "ALPHA NETWORKS", revision), encoding="utf-8")
+        report = build_database([folder], tmp_path / f"papers{number}.db", related=False)
+        assert report.papers == 1
+        matched = {row["title"]: row["matched_by"] for row in rows(report.output, "select title, matched_by from listings")}
+        # Alpha Networks has the revision's title (folded), Beta Kernels only its abstract.
+        assert matched == {"ALPHA NETWORKS": "first", "Alpha Networks": "title_and_abstract", "Beta Kernels": "abstract"}
