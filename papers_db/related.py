@@ -61,7 +61,9 @@ def fold_plural(word: str, known: Container[str]) -> str:
     word of `known` (the sampled words): anomalies -> anomaly, movies -> movie, processes ->
     process, biases -> bias, models -> model. A word whose singular never occurs is a term of its
     own (hypotheses, series, matrices): a suffix rule alone made "hypothese", "sery", "biase"."""
-    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")) or word in NOT_PLURALS:
+    # A word in -us or -is (corpus, analysis) has no singular among the words, as "corpu" is none:
+    # the lookup leaves it, and folds gpus and apis. In -ss (less, class) "les" may be a word.
+    if len(word) <= 3 or not word.endswith("s") or word.endswith("ss") or word in NOT_PLURALS:
         return word
     singulars = [word[:-3] + "y"] if word.endswith("ies") else []
     singulars.append(word[:-1])

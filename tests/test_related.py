@@ -82,9 +82,10 @@ def test_terms_fold_plurals_and_skip_stop_words():
     assert [fold_plural(word, known) for word in unfolded] == unfolded
     # Acronyms' plurals of four letters fold too (the bundled papers say llm 24 times, llms 43);
     # never into a word under three letters, nor news into new.
-    known |= {"llm", "gan", "cnn", "go", "new", "odd"}
-    assert [fold_plural(word, known) for word in ("llms", "gans", "cnns", "goes", "news", "odds", "gas")] == [
-        "llm", "gan", "cnn", "goes", "news", "odds", "gas"]
+    known |= {"llm", "gan", "cnn", "gpu", "api", "go", "new", "odd", "les"}
+    assert [fold_plural(word, known) for word in ("llms", "gans", "cnns", "gpus", "apis", "goes", "news", "odds", "gas")] == [
+        "llm", "gan", "cnn", "gpu", "api", "goes", "news", "odds", "gas"]
+    assert [fold_plural(word, known) for word in ("corpus", "analysis", "less", "class")] == ["corpus", "analysis", "less", "class"]
     assert term_of_word("the", known) is None and term_of_word("3d", known) is None and term_of_word("of", known) is None
     assert term_of_word("-denoising-", known) == "denoising" and term_of_word("-models", known) == "model"
 
