@@ -48,6 +48,7 @@ LATEX_SYMBOLS = {
     "omega": "ω", "Omega": "Ω", "infty": "∞", "times": "×", "cdot": "·", "sim": "~",
     "approx": "≈", "leq": "≤", "geq": "≥", "le": "≤", "ge": "≥", "pm": "±", "to": "→",
     "rightarrow": "→", "in": "∈", "ell": "ℓ", "log": "log", "exp": "exp", "sqrt": "√",
+    "left": "", "right": "",  # \left( and \right) only size their bracket
 }
 LATEX_WRAPPER = re.compile(r"\\(?!sqrt\b|[dt]?frac\b)[A-Za-z]+\s*\{([^{}]*)\}")  # \emph{x}, \mathcal{O} -> x
 # Markup whose meaning is more than its text: \sqrt{\epsilon} lost its root ("(ε, ε)-approximate"),
@@ -55,7 +56,7 @@ LATEX_WRAPPER = re.compile(r"\\(?!sqrt\b|[dt]?frac\b)[A-Za-z]+\s*\{([^{}]*)\}") 
 # parentheses: k^(2/3), √(2n), (a+b)/2; a fraction with more after it is one: (1/2)n.
 LATEX_ROOT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
 LATEX_ARGUMENT = r"(?:\{([^{}]*)\}|(\\[A-Za-z]+|[^\s{}\\]))"  # {group}, or one character or command: \frac12
-LATEX_FRACTION = re.compile(rf"\\[dt]?frac\s*{LATEX_ARGUMENT}\s*{LATEX_ARGUMENT}(?=(\s*[\w\\(√])?)")
+LATEX_FRACTION = re.compile(rf"\\[dt]?frac\s*{LATEX_ARGUMENT}\s*{LATEX_ARGUMENT}(?=(\s*[\w\\(√^_])?)")
 LATEX_SCRIPT = re.compile(r"([\^_])\s*\{([^{}]*)\}")  # x^{2/3}, x_{i=1}
 # What needs no parentheses: one letter, a number, a command (\epsilon), one sign, a root of one.
 LATEX_TOKEN = re.compile(r"√*(?:\\[A-Za-z]+|[A-Za-z]|\d+(?:\.\d+)?)|\S")
