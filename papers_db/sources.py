@@ -248,14 +248,14 @@ def _manifest_entry(entry, where: str) -> dict:
     snapshot = entry.get("snapshot_date")
     if snapshot is not None:
         if not isinstance(snapshot, str | dt.date) or isinstance(snapshot, dt.datetime):
-            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD", USAGE)
+            raise PapersDbError(f"{where}: snapshot_date of {name!r} is not YYYY-MM-DD", USAGE)
         try:
             snapshot = dt.date.fromisoformat(str(snapshot)).isoformat()
         except ValueError:
-            raise PapersDbError(f"{where}: snapshot_date of {name} is not YYYY-MM-DD", USAGE) from None
+            raise PapersDbError(f"{where}: snapshot_date of {name!r} is not YYYY-MM-DD", USAGE) from None
     description = entry.get("description")
     if description is not None and not isinstance(description, str):
-        raise PapersDbError(f"{where}: description of {name} is not a string", USAGE)
+        raise PapersDbError(f"{where}: description of {name!r} is not a string", USAGE)
     return dict(entry, snapshot_date=snapshot)
 
 

@@ -283,6 +283,8 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
         '[[source]]\nfile = "a.txt"\nformat = "review_listing"\ndescription = "copied\u2028from\u0085 it"\n'
         '[[source]]\nfile = "b\\nc.txt"\nformat = "review_listing"\n':
             f":5: [[source]] describes 'b\\nc.txt', which is not in {folder}",
+        '[[source]]\nfile = "a.txt\\n[[source]] x"\nformat = "review_listing"\nsnapshot_date = "12 Nov"\n':
+            ":1: [[source]]: snapshot_date of 'a.txt\\n[[source]] x' is not YYYY-MM-DD",
         '[[source]]\nfile = ".a.txt"\nformat = "review_listing"\n':
             ":1: [[source]] describes '.a.txt', a hidden file, which is never read; rename it without the leading '.'",
     }
