@@ -98,7 +98,9 @@ def _fraction(match: re.Match) -> str:
     numerator, denominator = (_grouped(match.group(1) if match.group(1) is not None else match.group(2)),
                               _grouped(match.group(3) if match.group(3) is not None else match.group(4)))
     fraction = f"{numerator}/{denominator}"
-    return f"({fraction})" if match.group(5) else fraction  # (1/2)n, not 1/2n
+    # (1/2)n, not 1/2n; e^(1/2), not e^1/2
+    scripted = match.start() > 0 and match.string[match.start() - 1] in "^_"
+    return f"({fraction})" if match.group(5) or scripted else fraction
 
 
 def _script(match: re.Match) -> str:

@@ -223,7 +223,7 @@ class Resolver:
                     edges[a, b] = "near_abstract"
         resolution = self._decide(edges, titles)
         resolution.retitled = retitled
-        resolution.matched_titles = _matched_titles(resolution, titles, set(retitled))
+        resolution.matched_titles = _matched_titles(resolution, titles, set(retitled), edges)
         return resolution
 
     def _title_groups(self) -> tuple[dict[int, tuple[list[int], list[int]]], list[int]]:
@@ -276,17 +276,16 @@ class Resolver:
 
 
 def _matched_titles(resolution: Resolution, titles: dict[int, tuple[list[int], list[int]]],
-                    retitled: set[int]) -> dict[int, set[int]]:
-    """For each retitled node joined by title_and_abstract, the title keys it shares with another
-    node of its paper (a paper's founding node is its paper id, and is in no merge)."""
-    def paper_of(node: int) -> int:
-        return resolution.merged.get(node, (node, ""))[0]
-
+                    retitled: set[int], edges: dict[tuple[int, int], str]) -> dict[int, set[int]]:
+    """For each retitled node joined by title_and_abstract, the title keys of the title_and_abstract
+    edges that joined it: a title it shares with a node of its paper that it did not match (a
+    near_abstract partner's) is not one."""
     matched: dict[int, set[int]] = {}
     for key, (abstract_nodes, _) in titles.items():
         for node in abstract_nodes:
             if node in retitled and resolution.merged.get(node, (0, ""))[1] == "title_and_abstract" and any(
-                    other != node and paper_of(other) == paper_of(node) for other in abstract_nodes):
+                    edges.get((min(node, other), max(node, other))) == "title_and_abstract"
+                    for other in abstract_nodes if other != node):
                 matched.setdefault(node, set()).add(key)
     return matched
 

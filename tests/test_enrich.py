@@ -64,6 +64,7 @@ def test_code_links_from_real_abstract_endings():
         ("$\\frac{1}{2}n$, $\\frac{1}{2}\\log n$, $\\frac12$ and $\\frac\\pi2$", "(1/2)n, (1/2)log n, 1/2 and π/2"),
         ("$x^{}$ and $\\sqrt{}$", "x and √"),
         ("$\\frac{a}{b}^2$, $\\frac{1}{2}_i$ and $\\left(\\frac{1}{2}\\right)^n$", "(a/b)^2, (1/2)_i and ((1/2))^n"),
+        ("$e^\\frac{1}{2}$ and $x_\\frac{n}{2}$", "e^(1/2) and x_(n/2)"),
         ("speed-ups of $\\sim 2.6 \\times$ overall", "speed-ups of ~ 2.6 × overall"),
         ("an apparently na\\\"{\\i}ve ensembling technique", "an apparently naive ensembling technique"),
         ("confidence is $\\|F(\\bfx)\\|_\\infty$ (i.e. how", "confidence is |F(bfx)|_∞ (i.e. how"),

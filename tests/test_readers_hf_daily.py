@@ -293,7 +293,7 @@ def test_text_without_a_full_stop_before_the_dot_is_not_an_organisation_and_name
     # "Code is available at <link>" (no full stop) still made the organisation "Code"; names
     # ending in a full stop or in capitals stay organisations.
     for text in ("Code is available at https://github.com/foo/bar", "Code: https://github.com/foo/bar",
-                 "Project page: https://foo.github.io/bar/", "Accepted to NeurIPS 2025"):
+                 "Project page: https://foo.github.io/bar/"):
         reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", text, "·", "Nov 3 5"]), "2025-11-12")
         [record] = reading.records
         assert (record.abstract, record.organization) == (ABSTRACT_A + "\n" + text, None), text
@@ -319,9 +319,27 @@ def test_organisations_named_in_lower_case_and_notes_before_the_dot():
                  "h2oai h2o.ai", "tencent tencent", "facebook AI at Meta", "allenai Ai2", "adobe Adobe"):
         record, issues = read_one_entry(line, "Nov 3")
         assert (record.organization, issues) == (tuple(line.split(" ", 1)), []), line
-    for text in ("Preprint. Under review.", "NeurIPS 2025.", "ICCV 2025 Highlight.", "Preprint.",
-                 "Accepted to ICLR 2025 (Oral)."):
+    for text in ("Preprint. Under review.", "NeurIPS 2025.", "ICCV 2025 Highlight.", "Preprint."):
         reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", text, "·", "Nov 3 5"]), "2025-11-12")
         [record] = reading.records
         assert (record.abstract, record.organization) == (ABSTRACT_A + "\n" + text, None), text
         assert [(i.line, i.code) for i in reading.issues] == [(17, "abstract_paragraph"), (18, "missing_authors")], text
+
+
+def test_an_organisation_line_that_may_be_text_is_reported():
+    # The fourth review: no form tells "princeton-nlp Princeton NLP group" or "laion LAION eV"
+    # (organisations) from "Accepted at ACL 2025" or "Work in progress" (notes): each was read
+    # one way or the other, silently. They are read as organisations, as the format says, and
+    # the doubt is named at the line.
+    for line in ("princeton-nlp Princeton NLP group", "laion LAION eV", "Accepted at ACL 2025", "Accepted to NeurIPS 2025",
+                 "Work in progress", "Code and data available."):
+        record, issues = read_one_entry(line, "Nov 3")
+        assert (record.organization, issues) == (tuple(line.split(" ", 1)), [(17, "organisation_or_text")]), line
+        assert record.abstract == ABSTRACT_A
+    for line in ("MBZUAI Mohamed bin Zayed University of Artificial Intelligence", "mpi-inf Max-Planck-Institut für Informatik",
+                 "uva-irlab University van Amsterdam"):
+        record, issues = read_one_entry(line, "Nov 3")
+        assert (record.organization, issues) == (tuple(line.split(" ", 1)), []), line
+    # A sentence's opening word is never a handle.
+    reading = read_hf_daily_page(hf_page(["Title Three", "", "We study kernels.", "·", "Nov 5 6"]), "2025-11-12")
+    assert [(r.abstract, r.organization) for r in reading.records] == [("We study kernels.", None)]

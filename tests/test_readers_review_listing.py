@@ -247,6 +247,15 @@ def test_a_short_abstract_full_of_names_is_still_an_abstract():
     # Ten of its thirteen longer words are capitalised, all of them names: the Title Case rule
     # made it a title, and the listing, with half its records untitled, no listing at all.
     names = "We evaluate BERT, RoBERTa, XLNet, ALBERT, ELECTRA and DeBERTa on GLUE, SuperGLUE, SQuAD and RACE."
+    # Names with one capital (Llama, Qwen) count as capitalised words; a sentence opening "We" is one.
+    short = "We evaluate Llama, Qwen, Mistral, Gemma and Phi on MMLU."
+    reading = read_review_listing(review_text("Open Models Compared", short, "Accept (Poster)"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [("Open Models Compared", short, "Accept (Poster)")]
+    assert [i.code for i in reading.issues] == ["short_abstract"]
+    # A title that opens with "We" in Title Case is still a title (the corpus has such titles).
+    title = "We Are Not Your Real Parents: Telling Causal from Confounded Effects in Modern Learning Systems."
+    reading = read_review_listing(review_text("Paper Alpha", ABSTRACT_A, "Reject", title, ABSTRACT_B, "Accept (Poster)"))
+    assert [(r.title, r.abstract) for r in reading.records] == [("Paper Alpha", ABSTRACT_A), (title, ABSTRACT_B)]
     reading = read_review_listing(review_text(
         "Benchmarking Pretrained Encoders", names, "Accept (Poster)",  # 1..3
         "Graph Attention Networks", ABSTRACT_B, "Reject",  # 4..6

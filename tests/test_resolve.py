@@ -13,6 +13,7 @@ import hashlib
 import re
 import sqlite3
 from html import escape as html_escape
+from pathlib import Path
 
 from conftest import SOURCES
 from datasette.app import Datasette
@@ -340,3 +341,24 @@ def test_each_listing_says_how_it_joined_its_paper(tmp_path):
         matched = {row["title"]: row["matched_by"] for row in rows(report.output, "select title, matched_by from listings")}
         # Alpha Networks has the revision's title (folded), Beta Kernels only its abstract.
         assert matched == {"ALPHA NETWORKS": "first", "Alpha Networks": "title_and_abstract", "Beta Kernels": "abstract"}
+
+
+def test_title_and_abstract_is_said_by_the_listing_under_the_title_that_matched(tmp_path):
+    # Found by review (fixtures/title_of_the_match): record X is listed as "Kernel Methods Two"
+    # (a.txt:1) and "Kernel Methods One" (b.txt:1); it joins Y (b.txt:4, "One") by title and
+    # abstract. W (c.txt:1, "Two") joins Y by near_abstract and shares too little with X for a
+    # title match. The listing under "Two" had said title_and_abstract.
+    folder = Path(__file__).parent / "fixtures" / "title_of_the_match"
+    lines = {name: (folder / name).read_text(encoding="utf-8").split("\n") for name in ("a.txt", "b.txt", "c.txt")}
+    x, y, w = lines["a.txt"][1], lines["b.txt"][4], lines["c.txt"][1]
+    assert lines["b.txt"][1] == x and lines["b.txt"][0] == lines["b.txt"][3] == "Kernel Methods One"
+
+    def containment(a, b):
+        a, b = shingles(a), shingles(b)
+        return len(a & b) / min(len(a), len(b))
+
+    assert containment(x, y) >= 0.5 and containment(x, w) < 0.5 and jaccard(w, y) >= 0.8
+    report = build_database([folder / name for name in ("a.txt", "b.txt", "c.txt")], tmp_path / "papers.db", related=False)
+    matched = {(row["file_name"], row["line"]): row["matched_by"] for row in rows(
+        report.output, "select s.file_name, l.line, l.matched_by from listings l join sources s on s.id = l.source_id")}
+    assert (matched["a.txt", 1], matched["b.txt", 1], matched["c.txt", 1]) == ("abstract", "title_and_abstract", "near_abstract")

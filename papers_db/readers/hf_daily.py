@@ -174,36 +174,53 @@ def is_abstract_of(record: Record | None, line: str, before_dot: bool = False) -
     return continues_title(line) or (before_dot and reads_as_text(plain_line(line)))
 
 
-# Lower-case words a display name may hold ("facebook AI at Meta", "Allen Institute for AI"); any
-# other lower-case word makes the words after a line's first a sentence's ("is available", "to
-# NeurIPS 2025", "Under review.").
-NAME_SMALL_WORDS = frozenset("a an and at de des du for in of on the und".split())
+# Lower-case words a display name may hold ("facebook AI at Meta", "Mohamed bin Zayed University
+# of Artificial Intelligence", "Max-Planck-Institut für Informatik").
+NAME_SMALL_WORDS = frozenset("a an and at bin de del der des di du e et for für in la le of on the und van von y".split())
+# A first word that opens a sentence, never a handle: "We study kernels." was the organisation "We".
+SENTENCE_OPENERS = frozenset("We Our This These Here In".split())
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 def reads_as_text(plain: str) -> bool:
-    """Whether a line right before '·' is the entry's text rather than an organisation line
-    `handle Display Name`. "Code is available online." or "Code is available at https://..."
-    before the '·' of an entry with no author line made the organisation "Code" named "is
-    available ...", and "Preprint. Under review." the organisation "Preprint." , silently.
+    """Whether a line right before '·' is surely the entry's text rather than an organisation
+    line `handle Display Name`. "Code is available online." or "Code is available at
+    https://..." before the '·' of an entry with no author line made the organisation "Code"
+    named "is available ...", and "Preprint. Under review." the organisation "Preprint.", silently.
 
-    An organisation: a handle alone; a name that is its handle ("mlfoundations mlfoundations",
-    "h2oai h2o.ai"); or a name without a lower-case word but small ones ("adobe Adobe",
-    "facebook AI at Meta", "nvidia NVIDIA.", "samsung Samsung Electronics Co., Ltd."). Text:
-    prose; a first word ending in punctuation, as no handle does ("Preprint.", "Code:"); a
-    lower-case word after the first; or, ending in a full stop, a number after it ("NeurIPS
-    2025.")."""
+    Text: prose; a first word ending in punctuation, as no handle does ("Preprint.", "Code:"), or
+    one that opens a sentence ("We"); a link after it; three lower-case words but a name's
+    small ones ("is available online"); or, ending in a full stop, a number after it ("NeurIPS
+    2025."). Anything else is an organisation, reported where it reads like text (organisation_doubt):
+    three review rounds found no form that tells "princeton-nlp Princeton NLP group" or "laion
+    LAION eV" from "Accepted at ACL 2025" or "Work in progress"."""
     if plain.startswith("•"):  # an author line, however damaged ("• -3 authors" is reported as one)
         return False
     if continues_title(plain):
         return True
     handle, _, name = plain.partition(" ")
-    if handle[-1] in ".:,;!?":
+    if handle[-1] in ".:,;!?" or handle in SENTENCE_OPENERS:
         return True
     if not name or _letters_and_digits(name) == _letters_and_digits(handle):
         return False
-    if any(word[0].islower() and word.strip(".,;:()").lower() not in NAME_SMALL_WORDS for word in name.split()):
-        return True
-    return plain.endswith(".") and name[0].isdigit()
+    return "://" in name or len(_lower_case_words(name)) >= 3 or (plain.endswith(".") and name[0].isdigit())
+
+
+def organisation_doubt(handle: str, name: str) -> str | None:
+    """Why an organisation line might instead be text (a note pasted before '·', or the
+    abstract's last sentence, with no author line): a lower-case word but a name's small ones,
+    or a year. None for a name that is its handle or reads as a name."""
+    if _letters_and_digits(name) == _letters_and_digits(handle):
+        return None
+    if _lower_case_words(name):
+        return f"it holds {_lower_case_words(name)[0]!r}, lower case as a sentence's word"
+    if YEAR.search(name):
+        return "it holds a year, as a venue's note does"
+    return None
+
+
+def _lower_case_words(name: str) -> list[str]:
+    return [word for word in name.split() if word[0].islower() and word.strip(".,;:()").lower() not in NAME_SMALL_WORDS]
 
 
 def _letters_and_digits(text: str) -> str:
@@ -281,6 +298,11 @@ def _set_entry_authors(record: Record, number: int, line: str, authors: re.Match
             number, "bad_organization", f"{line!r} is not an organisation (a handle and a name with letters or digits)"))
     else:
         record.organization = (handle, name or handle)
+        if (doubt := organisation_doubt(handle, name or handle)) is not None:
+            reading.issues.append(ParseIssue(
+                number, "organisation_or_text",
+                f"{line!r} read as the organisation {handle!r} named {name!r}, though {doubt}: were it text, "
+                "it belongs to the abstract and the entry has no author line"))
 
 
 def _has_letter_or_digit(text: str) -> bool:

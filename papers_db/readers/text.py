@@ -137,6 +137,9 @@ def in_title_case(line: str) -> bool:
     names, and the small words a title keeps in lower case, are left out of the count: "We
     evaluate BERT, RoBERTa, XLNet, ALBERT, ELECTRA and DeBERTa on GLUE, SuperGLUE, SQuAD and
     RACE." is a sentence."""
+    opening = line.split(maxsplit=2)[:2]
+    if len(opening) == 2 and opening[0] in ("We", "Our") and opening[1][:1].islower():
+        return False  # "We evaluate Llama, Qwen, Mistral, Gemma and Phi on MMLU.", where "We Are ..." may be a title
     words = [word for word in line.split() if len(word) >= 3 and word[0].isalpha() and not NAME_CAPITALS.search(word)
              and word.lower() not in TITLE_SMALL_WORDS]
     return len(words) >= 2 and sum(word[0].isupper() for word in words) >= TITLE_CASE_SHARE * len(words)
