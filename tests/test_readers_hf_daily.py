@@ -270,8 +270,9 @@ def test_a_long_title_in_title_case_ending_in_a_full_stop_is_an_entrys_title():
     ), "2025-11-12")
     assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count) for r in reading.records] == [
         (13, 17, cited, None, 4), (19, 19, "Title Two", None, None), (21, 27, cited, ABSTRACT_A, 2)]
+    # The first has no abstract after it, so its form is also a short abstract's: that is named.
     assert [(issue.line, issue.code) for issue in reading.issues] == [
-        (13, "missing_abstract"), (19, "missing_abstract")]
+        (13, "title_or_abstract"), (13, "missing_abstract"), (19, "missing_abstract")]
 
 
 def test_a_line_of_invisible_characters_alone_is_blank_in_a_page():

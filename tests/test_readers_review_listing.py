@@ -194,7 +194,10 @@ def test_a_long_title_in_title_case_ending_in_a_full_stop_is_a_title():
         (7, 7, "Short Title Without Abstract", None, None),
         (8, 9, CITED_TITLE, None, "Accept (Oral)"),
     ]
-    assert [(i.line, i.code) for i in reading.issues] == [(7, "missing_abstract"), (8, "missing_abstract")]
+    # Its form is also a short abstract's (a review listing allows records without a title), so
+    # the reading is named each time.
+    assert [(i.line, i.code) for i in reading.issues] == [
+        (4, "title_or_abstract"), (7, "missing_abstract"), (8, "title_or_abstract"), (8, "missing_abstract")]
     # A sentence of as many words, not in Title Case, is still an abstract alone or the title's.
     sentence = "We show why deep residual networks generalize better than deep feedforward networks do in practice."
     reading = read_review_listing(review_text("Paper Beta", sentence, "Reject", sentence, "Withdrawn"))
@@ -295,4 +298,15 @@ def test_a_title_naming_acronyms_in_title_case_with_a_full_stop_is_a_title():
         reading = read_review_listing(review_text("Paper Alpha", ABSTRACT_A, "Accept (Poster)", title, ABSTRACT_B, "Reject"))
         assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
             ("Paper Alpha", ABSTRACT_A, "Accept (Poster)"), (title, ABSTRACT_B, "Reject")], title
-        assert reading.issues == []
+        assert [(i.line, i.code) for i in reading.issues] == [(4, "title_or_abstract")]
+
+
+def test_a_short_abstract_that_reads_as_title_case_is_named():
+    # The last review: a sentence naming many datasets reads as Title Case, so it became a title
+    # and took the untitled record after it; nothing named it. The form cannot tell it from a
+    # cited title, so the reading is reported at its line.
+    names = "Evaluated on English, German, French, Spanish, Italian, Portuguese and Chinese Wikipedia, Common Crawl and Books."
+    reading = read_review_listing(review_text(names, ABSTRACT_A))
+    assert [(r.line, r.last_line, r.title, r.abstract) for r in reading.records] == [(1, 2, names, ABSTRACT_A)]
+    assert [(i.line, i.code) for i in reading.issues] == [(1, "title_or_abstract")]
+    assert "were it a short abstract" in reading.issues[0].message

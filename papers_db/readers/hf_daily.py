@@ -19,6 +19,7 @@ from .text import (
     looks_like_abstract,
     plain_line,
     reads_as_title,
+    report_title_ending_like_a_sentence,
     split_blank_lines,
     text_lines,
 )
@@ -160,6 +161,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
                 current = Record(line=number, last_line=number, abstract=line)
             else:
                 current = Record(line=number, last_line=number, title=line.strip())
+                if not abstract_follows(following):  # with its abstract after it, a page's title is one
+                    report_title_ending_like_a_sentence(number, line, reading)
     close()
     check_tail(reading)
     return reading

@@ -16,6 +16,7 @@ from .text import (
     looks_like_abstract,
     plain_line,
     reads_as_title,
+    report_title_ending_like_a_sentence,
     split_blank_lines,
     text_lines,
 )
@@ -94,6 +95,7 @@ def read_review_listing(text: str) -> Reading:
         else:
             close()
             current = Record(line=number, last_line=number, title=line.strip())
+            report_title_ending_like_a_sentence(number, line, reading)
     close()
     check_tail(reading)
     return reading

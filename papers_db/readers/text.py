@@ -167,6 +167,18 @@ def is_abstract_label(line: str, following: str | None) -> bool:
             and abstract_follows(following))
 
 
+def report_title_ending_like_a_sentence(number: int, line: str, reading: Reading) -> None:
+    """A line read as a title only because it is in Title Case, though it ends like a sentence:
+    a cited title ("... A Neural Tangent Kernel Perspective."), or a short abstract naming many
+    datasets or models ("Evaluated on English, German, ... Common Crawl and Books."). The form
+    cannot tell them apart, so the reading is named."""
+    if looks_like_abstract(line) and reads_as_title(line):
+        reading.issues.append(ParseIssue(
+            number, "title_or_abstract",
+            f"{line.strip()!r} ends like a sentence but is in Title Case: read as a title (were it a short "
+            "abstract, it belongs to the record before it or is one of its own)"))
+
+
 def continues_title(line: str) -> bool:
     """Is this line, right after a title, that title's abstract?
 
