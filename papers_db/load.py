@@ -82,11 +82,18 @@ class ResolvedListings:
     retitled: list[tuple[int, int, str, str, int, str]] = field(default_factory=list)
 
 
-def retitled_listings(rows: Iterable[tuple[int, int, int, str, str]]) -> list[tuple[int, int, str, str, int, str]]:
-    """Of (node, source id, line, title, file name) rows in node and listing order, each listing
-    whose folded title is not that of its node's first titled listing, with that listing."""
+# A staged listing of a record listed under two titles: (listing id, node, source id, line, title,
+# file name), in node and listing order.
+RetitledRow = tuple[int, int, int, int, str | None, str]
+
+
+def retitled_listings(rows: Iterable[RetitledRow]) -> list[tuple[int, int, str, str, int, str]]:
+    """Each titled listing whose folded title is not that of its node's first titled listing, with
+    that listing."""
     found, first = [], {}
-    for node, source_id, line, title, file_name in rows:
+    for _, node, source_id, line, title, file_name in rows:
+        if title is None:
+            continue
         if node not in first:
             first[node] = (fold_title(title), file_name, line, title)
         elif fold_title(title) != first[node][0]:
@@ -95,12 +102,14 @@ def retitled_listings(rows: Iterable[tuple[int, int, int, str, str]]) -> list[tu
     return found
 
 
-def listing_rules(rows: Iterable[tuple[int, int, str | None]], matched_titles: dict[int, set[int]]) -> list[tuple[int, str]]:
-    """matched_by of each listing (id, node, title rows in id order) of a record listed under two
-    titles and joined by title_and_abstract: the first listing under the title it shares with
-    its paper says so; every other says abstract (the same abstract as that listing)."""
+def listing_rules(rows: Iterable[RetitledRow], matched_titles: dict[int, set[int]]) -> list[tuple[int, str]]:
+    """matched_by of each listing of a record joined by title_and_abstract under a title only some
+    of its listings have (matched_titles): the first listing under that title says so; every
+    other says abstract (the same abstract as that listing)."""
     rules, told = [], set()
-    for listing, node, title in rows:
+    for listing, node, _, _, title, _ in rows:
+        if node not in matched_titles:
+            continue
         matches = node not in told and title is not None and title_key(title) in matched_titles[node]
         told.update([node] if matches else [])
         rules.append((listing, "title_and_abstract" if matches else "abstract"))
@@ -223,17 +232,17 @@ class DatabaseWriter:
                 "SELECT source_id, line FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) ORDER BY id",
                 (json.dumps(resolution.ambiguous),),
             ).fetchall()
-        if resolution.matched_titles:
-            rows = conn.execute("SELECT id, node, title FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) "
-                                "ORDER BY id", (json.dumps(list(resolution.matched_titles)),))
+        if resolution.retitled:
+            # One scan of the staged listings (it has no index on node) for both uses: the records
+            # joined by title_and_abstract (matched_titles) are some of the retitled ones.
+            rows = conn.execute(
+                "SELECT l.id, l.node, l.source_id, l.line, l.title, sources.file_name FROM staging.listings AS l "
+                "JOIN sources ON sources.id = l.source_id "
+                "WHERE l.node IN (SELECT value FROM json_each(?)) ORDER BY l.node, l.id",
+                (json.dumps(resolution.retitled),)).fetchall()
+            found.retitled = retitled_listings(rows)
             conn.executemany("INSERT INTO staging.listing_rules (listing_id, matched_by) VALUES (?, ?)",
                              listing_rules(rows, resolution.matched_titles))
-        if resolution.retitled:
-            found.retitled = retitled_listings(conn.execute(
-                "SELECT l.node, l.source_id, l.line, l.title, sources.file_name FROM staging.listings AS l "
-                "JOIN sources ON sources.id = l.source_id "
-                "WHERE l.node IN (SELECT value FROM json_each(?)) AND l.title IS NOT NULL ORDER BY l.node, l.id",
-                (json.dumps(resolution.retitled),)))
         return found
 
     def _copy_from(self, helper_file: Path, name: str, sql: str) -> None:

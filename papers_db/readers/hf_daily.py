@@ -41,7 +41,7 @@ ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: 
 # The bullet may be lost in a copy: "3 authors" without it became an organisation "3" named "authors".
 AUTHORS_LINE = re.compile(r"^(?:• ?)?(\d+) authors?$")
 DATE_SEPARATOR = "·"
-YEAR_WITHOUT_COMMA = re.compile(r"(19|20)\d\d")
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")  # "Mar 5 2024" (its comma lost), or a note: "Accepted at ACL 2025"
 SQLITE_INTEGER_MAX = 2**63 - 1  # a larger count cannot be stored; it is reported instead
 
 
@@ -94,6 +94,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             current, meta_state = None, None
             continue
         in_header = False
+        text_before_dot = following == DATE_SEPARATOR and reads_as_text(plain)
         if (meta_state is None and current is not None and current.abstract is None
                 and is_abstract_label(line, following)):  # right after a title only, as in a review listing
             reading.other_lines[number] = "label"
@@ -115,7 +116,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif (authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not reads_as_text(plain)):
+        elif (authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not text_before_dot):
             if current is None or meta_state is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", f"author line {line.strip()!r} follows no paper")
@@ -134,10 +135,10 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif meta_state is None and is_abstract_of(current, line, before_dot=following == DATE_SEPARATOR):
+        elif meta_state is None and is_abstract_of(current, line, text_before_dot):
             current.abstract = line
             current.last_line = number
-        elif meta_state is None and is_next_paragraph_of(current, line, before_dot=following == DATE_SEPARATOR):
+        elif meta_state is None and is_next_paragraph_of(current, line, text_before_dot):
             # An entry's abstract in two paragraphs (arXiv abstracts may have them): the second
             # became an untitled paper that took the entry's authors, date and upvotes.
             current.abstract += "\n" + line
@@ -168,13 +169,13 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
     return reading
 
 
-def is_abstract_of(record: Record | None, line: str, before_dot: bool = False) -> bool:
+def is_abstract_of(record: Record | None, line: str, text_before_dot: bool = False) -> bool:
     """Whether the line is the abstract of a record that has a title and no abstract yet: prose,
     or, right before a '·' (an entry with no author line), any line that reads as text rather
     than as an organisation: "We study kernels." was the organisation "We" named "study kernels."."""
     if record is None or record.abstract is not None or reads_as_title(line):
         return False
-    return continues_title(line) or (before_dot and reads_as_text(plain_line(line)))
+    return text_before_dot or continues_title(line)
 
 
 # Lower-case words a display name may hold ("facebook AI at Meta", "Mohamed bin Zayed University
@@ -182,7 +183,6 @@ def is_abstract_of(record: Record | None, line: str, before_dot: bool = False) -
 NAME_SMALL_WORDS = frozenset("a an and at bin de del der des di du e et for für in la le of on the und van von y".split())
 # A first word that opens a sentence, never a handle: "We study kernels." was the organisation "We".
 SENTENCE_OPENERS = frozenset("We Our This These Here In".split())
-YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 def reads_as_text(plain: str) -> bool:
@@ -215,8 +215,8 @@ def organisation_doubt(handle: str, name: str) -> str | None:
     or a year. None for a name that is its handle or reads as a name."""
     if _letters_and_digits(name) == _letters_and_digits(handle):
         return None
-    if _lower_case_words(name):
-        return f"it holds {_lower_case_words(name)[0]!r}, lower case as a sentence's word"
+    if lower_case := _lower_case_words(name):
+        return f"it holds {lower_case[0]!r}, lower case as a sentence's word"
     if YEAR.search(name):
         return "it holds a year, as a venue's note does"
     return None
@@ -230,7 +230,7 @@ def _letters_and_digits(text: str) -> str:
     return "".join(character for character in text.casefold() if character.isalnum())
 
 
-def is_next_paragraph_of(record: Record | None, line: str, before_dot: bool = False) -> bool:
+def is_next_paragraph_of(record: Record | None, line: str, text_before_dot: bool = False) -> bool:
     """Whether the line, right after a record's abstract, continues it rather than starting the
     next entry (after an entry with no author/date block). Never a line in Title Case, as the
     pages' titles are: a title of over 25 words, or one ending in a full stop, is the next
@@ -241,7 +241,7 @@ def is_next_paragraph_of(record: Record | None, line: str, before_dot: bool = Fa
     line right before '·' is one when it reads as text, and else an organisation line: reads_as_text.)"""
     if record is None or record.abstract is None or record.title is None or in_title_case(line):
         return False
-    return continues_title(line) or line.rstrip().endswith(".") or (before_dot and reads_as_text(plain_line(line)))
+    return text_before_dot or continues_title(line) or line.rstrip().endswith(".")
 
 
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
@@ -328,7 +328,7 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
     month_name, day, year, upvotes = date.groups()
     record.date_text = line
     record.last_line = number
-    if (year is None and upvotes is not None and YEAR_WITHOUT_COMMA.fullmatch(upvotes)
+    if (year is None and upvotes is not None and YEAR.fullmatch(upvotes)
             and (page_day is None or int(upvotes) <= page_day.year)):  # "Nov 3 2050" on a 2025 page: upvotes
         # "Mar 5 2024": the year with its comma lost, far likelier than 2,024 upvotes (the
         # bundled pages' highest is 2 digits); it was read as upvotes, with the page's year.

@@ -77,8 +77,8 @@ def read_review_listing(text: str) -> Reading:
             close()
             current = None
         elif (current is not None and current.abstract is None and current.decision is None and not reads_as_title(line)
-              and (continues_title(line) or is_short_abstract(line, following))):
-            if not continues_title(line):
+              and ((prose := continues_title(line)) or is_short_abstract(line, following))):
+            if not prose:
                 # Read as an abstract by its place alone: it may instead be a title whose abstract
                 # is missing, so the reading is reported either way.
                 reading.issues.append(ParseIssue(
