@@ -139,6 +139,23 @@ def test_search_prefix_and_stemming(served):
     assert stems and stems <= prefix
 
 
+@pytest.mark.parametrize("q", ["diffus*", "model* diffusion", "gener* mod*", "diffusion"])
+def test_search_rows_are_fts5s_own_ranking_and_highlights(served, built_db, q):
+    """Prefixes are highlighted in one pass over the matches, words paper by paper: either way
+    each row is what FTS5 itself gives for that paper, in BM25 order."""
+    match = " ".join(f'"{word.rstrip("*")}"' + ("*" if word.endswith("*") else "") for word in q.split())
+    with sqlite3.connect(built_db) as conn:
+        ranked = conn.execute("select rowid from papers_fts where papers_fts match ? "
+                              "order by bm25(papers_fts, 5.0, 1.0) limit 50", (match,)).fetchall()
+        expected = [conn.execute("select rowid, highlight(papers_fts, 0, '⟦', '⟧'), "
+                                 "snippet(papers_fts, 1, '⟦', '⟧', ' … ', 32) from papers_fts "
+                                 "where papers_fts match ? and rowid = ?", (match, paper)).fetchone()
+                    for (paper,) in ranked]
+    rows = query_rows(served, "search", q=q)
+    assert len(rows) > 1
+    assert [(row["paper_id"], row["title"], row["snippet"]) for row in rows] == expected
+
+
 def test_search_highlighting_cannot_inject_html(served):
     # 002 line 235 has "i.e., <10% precision" in its abstract: it must come back escaped.
     html = served("/papers/search?" + urllib.parse.urlencode({"q": "precision unusable"})).text
