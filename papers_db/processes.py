@@ -50,10 +50,11 @@ def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecu
 
     Leaving the block normally waits for the workers' work; leaving it by an error or a signal
     kills the workers at once, since their work is thrown away with the build."""
-    pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=count, mp_context=multiprocessing.get_context("spawn"),
-        initializer=end_with_parent, initargs=(os.getpid(),),
-    )
+    with safe_import_path():  # the pool's queues start multiprocessing's resource tracker
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=count, mp_context=multiprocessing.get_context("spawn"),
+            initializer=end_with_parent, initargs=(os.getpid(),),
+        )
     # The workers start with ending signals blocked, a mask they inherit, until end_with_parent
     # ignores Ctrl-C: one while they were still importing printed each one's traceback, and one
     # between starting a worker and sending it its work left it to print another (signals_held
@@ -61,7 +62,7 @@ def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecu
     # (multiprocessing starts its resource tracker the same way.) With spawn, each task submitted
     # while no worker is free starts one more, so `count` tasks start them all now.
     try:
-        with signals_held():
+        with signals_held(), safe_import_path():
             for _ in range(count):
                 pool.submit(int)
         yield pool
@@ -70,6 +71,24 @@ def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecu
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def safe_import_path() -> Iterator[None]:
+    """Processes started in this block import nothing from the folder the build runs in.
+
+    A spawned process starts as `python -c`, which puts the working folder first on the import
+    path until it takes this process's path: a threading.py there stopped every helper, and the
+    build. PYTHONSAFEPATH (Python 3.11) leaves it off."""
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
 
 
 def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:

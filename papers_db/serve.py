@@ -51,21 +51,42 @@ def server_command(args: list[str], host: str, port: int, workers: int) -> tuple
     One worker is plain `datasette serve`. More run Datasette's ASGI app in gunicorn with uvicorn
     workers (Datasette 0.65 itself runs one process): each worker builds the same Datasette from
     the same arguments (create_app), and all share one DATASETTE_SECRET, so signed cookies made
-    by one worker are valid in the others."""
+    by one worker are valid in the others.
+
+    Python runs with -P, so that no module is imported from the folder `serve` was started in: a
+    uuid.py or grp.py there ran in the server and stopped it (`python -m` puts that folder first
+    on the import path)."""
     if workers == 1:
-        return [sys.executable, "-m", "datasette", *args], {}
+        return [sys.executable, "-P", "-m", "datasette", *args], {}
     environment = {DATASETTE_ARGS_VARIABLE: json.dumps(args)}
     if not os.environ.get("DATASETTE_SECRET"):
         environment["DATASETTE_SECRET"] = secrets.token_hex(32)
-    command = [
-        sys.executable, "-m", "gunicorn",
-        "--workers", str(workers),
-        "--worker-class", "uvicorn_worker.UvicornWorker",
-        "--bind", f"{host}:{port}",
-        "--access-logfile", "-",
-        "papers_db.serve:create_app()",
-    ]
+    command = [sys.executable, "-P", "-c", "from papers_db.serve import run_workers; run_workers()",
+               f"{host}:{port}", str(workers)]
     return command, environment
+
+
+def run_workers() -> None:
+    """`serve --workers N`: gunicorn's arbiter with N uvicorn workers, each serving create_app().
+    The arguments are the address (HOST:PORT) and N.
+
+    gunicorn is started through its Python API, not its command line: that adds the folder it
+    was started in to the import path and runs a gunicorn.conf.py found there."""
+    from gunicorn.app.base import BaseApplication
+
+    bind, workers = sys.argv[1:3]
+
+    class Workers(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", int(workers))
+            self.cfg.set("worker_class", "uvicorn_worker.UvicornWorker")
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return create_app()
+
+    Workers().run()
 
 
 def plain_datasette_command(args: list[str]) -> str:

@@ -40,6 +40,20 @@ def built_db(tmp_path_factory):
     return output
 
 
+# Modules a server or a build imports after it starts (gunicorn imports grp, Datasette uuid, a
+# build's helper processes threading), and the config file gunicorn's command line runs.
+SHADOWING_FILES = ("grp.py", "uuid.py", "threading.py", "subprocess.py", "gunicorn.conf.py")
+
+
+def folder_of_shadowing_modules(folder):
+    """A folder of Python files named as modules the product imports: any that runs writes its
+    name to ran.txt there and stops its process."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in SHADOWING_FILES:
+        (folder / name).write_text(f"open({str(folder / 'ran.txt')!r}, 'a').write({name!r} + '\\n')\nraise SystemExit(3)\n")
+    return folder
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

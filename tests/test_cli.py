@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROJECT, SOURCES, cli_shell, run_cli
+from conftest import PROJECT, SOURCES, cli_shell, folder_of_shadowing_modules, run_cli
 
 
 def test_help_describes_every_command():
@@ -274,3 +274,11 @@ def test_an_ambiguous_title_is_a_warning_and_fails_a_strict_build(tmp_path):
     assert strict.returncode == 1
     assert "--strict was given: database not written" in strict.stderr
     assert not (tmp_path / "strict").exists() or list((tmp_path / "strict").iterdir()) == []
+
+
+def test_build_imports_nothing_from_the_folder_it_runs_in(tmp_path):
+    # The build's helper processes start as `python -c`: a threading.py in the folder stopped them all.
+    folder = folder_of_shadowing_modules(tmp_path / "scratch")
+    result = run_cli("build", SOURCES, "--output", tmp_path / "out" / "papers.db", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert not (folder / "ran.txt").exists(), (folder / "ran.txt").read_text()

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import datasette.cli
 import pytest
 import yaml
-from conftest import PROJECT, free_port, mount_tmpfs, request, serve_command, serving
+from conftest import PROJECT, folder_of_shadowing_modules, free_port, mount_tmpfs, request, serve_command, serving
 
 from papers_db import resources
 from papers_db.metadata import read_metadata
@@ -681,6 +681,17 @@ def test_workers_share_the_signing_secret(built_db, tmp_path):
     assert len(cookies) == 16
     for cookie in cookies:
         signer.loads(cookie.split(";")[0].split("=", 1)[1])  # BadSignature if another secret signed it
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_imports_nothing_from_the_folder_it_is_started_in(built_db, tmp_path, workers):
+    # A user's scratch folder with a uuid.py or grp.py in it ran them in the server and stopped it.
+    folder = folder_of_shadowing_modules(tmp_path / "scratch")
+    port = free_port()
+    with serving(serve_command(built_db, port, "--workers", workers), tmp_path / "log", port, cwd=folder) as base:
+        assert request(base + "/papers/search?q=diffusion")[0] == 200
+        assert request(base + "/papers/papers.json?_size=1")[0] == 200
+    assert not (folder / "ran.txt").exists(), (folder / "ran.txt").read_text()
 
 
 def test_serve_from_a_read_only_folder_writes_nothing(built_db, tmp_path):
