@@ -14,6 +14,8 @@ import hashlib
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -387,3 +389,20 @@ def test_an_organisation_shown_under_two_names_keeps_each_pages_name(tmp_path):
             {"organization": "google"}).fetchone()
     assert shown == [("Paper A", "google", "Google"), ("Paper B", "google", "Google DeepMind"), ("Paper C", "google", "Google")]
     assert by_organization == (3,)
+
+
+def test_the_build_reads_the_same_under_another_locales_month_names(built_db, tmp_path):
+    # A notebook under a German locale: calendar.month_abbr follows LC_TIME, and the reader read
+    # "Mar", "May", "Oct" and "Dec" dates as bad dates (320 papers, 76 issues). The locale's
+    # names are put in place before papers_db is imported, as setlocale would.
+    script = (
+        "import calendar, sys\n"
+        "calendar.month_abbr = ['', 'Jan', 'Feb', 'Mär', 'Apr', 'Mai', 'Jun', 'Jul', 'Aug', 'Sep', 'Okt', 'Nov', 'Dez']\n"
+        "from papers_db import build_database\n"
+        "report = build_database([sys.argv[1]], sys.argv[2])\n"
+        "print(report.sha256)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(SOURCES), str(tmp_path / "papers.db")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == hashlib.sha256(built_db.read_bytes()).hexdigest()

@@ -116,7 +116,7 @@ def test_an_organisation_needs_a_letter_or_digit_and_a_bad_author_line_is_report
 
 
 def test_an_author_line_without_its_bullet_is_still_an_author_count():
-    for line in ("3 authors", "1 author", "\u20033 authors"):  # it was the organisation "3" named "authors"
+    for line in ("3 authors", "1 author", "\u20033 authors", "3 Authors", "3 AUTHORS"):  # the organisation "3" named "authors"
         record, issues = read_one_entry(line, "Nov 3")
         assert (record.authors_count, record.organization, issues) == (int(line.strip()[0]), None, []), repr(line)
 

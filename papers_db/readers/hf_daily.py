@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 
@@ -33,13 +32,15 @@ HF_HEADER_LINES = {
     "Daily Papers",
     "byAK and the research community",
 }
-MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
+# The pages' English month names, whatever the locale: calendar.month_abbr follows it, and a build
+# in a notebook under a German locale read "Mar", "May", "Oct" and "Dec" dates as bad dates.
+MONTHS = {name: number for number, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 MONTH_NAMES = "|".join(MONTHS)
 PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})$")
 ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d+))?$")
 # Matched against a line as read (plain_line): single spaces, trimmed.
 # The bullet may be lost in a copy: "3 authors" without it became an organisation "3" named "authors".
-AUTHORS_LINE = re.compile(r"^(?:• ?)?(\d+) authors?$")
+AUTHORS_LINE = re.compile(r"^(?:• ?)?(\d+) authors?$", re.IGNORECASE)  # "3 Authors" too
 DATE_SEPARATOR = "·"
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")  # "Mar 5 2024" (its comma lost), or a note: "Accepted at ACL 2025"
 SQLITE_INTEGER_MAX = 2**63 - 1  # a larger count cannot be stored; it is reported instead
