@@ -107,6 +107,8 @@ def build_database(
     the previous database left as it was.
     """
     output = Path(output)
+    if not output.name:  # "", "." or "/" (an unset $OUT in a script): no file name to write or replace
+        raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
     notify = progress or (lambda event: None)
     read_metadata()  # a broken metadata.yml is reported before any work
     found = sources_found(sources)

@@ -236,6 +236,11 @@ def test_unwritable_output_is_fatal_with_one_line(tmp_path):
     assert result.stderr.strip() == f"error: {blocker}: is a file, not a folder: cannot write {blocker / 'papers.db'}"
     result = run_cli("build", "--output", tmp_path)
     assert (result.returncode, result.stderr.strip()) == (2, f"error: {tmp_path}: is a folder; give the database file's path")
+    # A path with no file name at all (an unset $OUT in a script) was an unexpected ValueError, exit 70.
+    for folder, shown in (("", "."), (".", "."), ("/", "/")):
+        result = run_cli("build", "--output", folder, cwd=tmp_path)
+        assert (result.returncode, result.stderr.strip()) == (2, f"error: {shown}: is a folder; give the database file's path")
+    assert list(tmp_path.iterdir()) == [blocker]
 
 
 BAD_MANIFESTS = {
