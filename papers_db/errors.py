@@ -2,7 +2,7 @@
 
 Exit statuses (README, "Command line"): 0 success, 1 bad input, 2 usage, 3 the system failed the
 run (disk full, I/O error), 70 a bug (an unexpected error), 128 + N ended by signal N (130 Ctrl-C,
-143 SIGTERM, 129 SIGHUP), as shells report a process a signal ended.
+143 SIGTERM, 129 SIGHUP, 131 SIGQUIT), as shells report a process a signal ended.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ BAD_INPUT = 1  # the sources or the database given are not what was expected (e.
 USAGE = 2  # a path, option or file the command cannot use
 SYSTEM = 3  # the machine failed the run: disk full, I/O error
 BUG = 70  # an error the code did not expect (EX_SOFTWARE of sysexits.h)
-ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+# SIGQUIT (Ctrl-\\) too: by default it ended the build on the spot and left 120 MB of temporary files.
+ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+                       if hasattr(signal, name))
+TERMINAL_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGQUIT") if hasattr(signal, name))
 
 
 class PapersDbError(Exception):
@@ -91,7 +94,7 @@ def signals_held() -> Iterator[None]:
 
 @contextlib.contextmanager
 def signals_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP end the run as Ctrl-C does: by an exception, so temporary files are
+    """SIGTERM, SIGHUP and SIGQUIT end the run as Ctrl-C does: by an exception, so temporary files are
     removed and helper processes stopped on the way out (the default would end the process on
     the spot and leave both behind). Only the first signal raises; later ones are noted."""
     previous = {number: signal.signal(number, _raise_interrupted) for number in ENDING_SIGNALS}

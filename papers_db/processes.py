@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 
-from .errors import ENDING_SIGNALS, signals_held
+from .errors import ENDING_SIGNALS, TERMINAL_SIGNALS, signals_held
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 PARENT_CHECK_SECONDS = 1.0  # where the kernel cannot tell the worker, it looks for its parent this often
@@ -21,12 +21,13 @@ PARENT_CHECK_SECONDS = 1.0  # where the kernel cannot tell the worker, it looks 
 def end_with_parent(parent: int) -> None:
     """Runs first in the worker: it ends when the build's process ends, however that ends.
 
-    Ctrl-C reaches every process of the terminal's group; the worker ignores it and lets the
+    Ctrl-C (and Ctrl-\\) reaches every process of the terminal's group; the worker ignores it and lets the
     build stop it, so that one line, not a traceback from each process, is what the user sees.
     On Linux the kernel kills the worker when its parent dies (even by SIGKILL); elsewhere a
     thread checks once a second that the parent is still there.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in TERMINAL_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)  # blocked since it started: see helper_processes
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
@@ -50,7 +51,9 @@ def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecu
 
     Leaving the block normally waits for the workers' work; leaving it by an error or a signal
     kills the workers at once, since their work is thrown away with the build."""
-    with safe_import_path():  # the pool's queues start multiprocessing's resource tracker
+    # The pool's queues start multiprocessing's resource tracker, which keeps the signal mask it
+    # starts with: it ignores Ctrl-C itself, but Ctrl-\\ (SIGQUIT) killed it and it printed tracebacks.
+    with signals_held(), safe_import_path():
         pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=count, mp_context=multiprocessing.get_context("spawn"),
             initializer=end_with_parent, initargs=(os.getpid(),),

@@ -304,7 +304,7 @@ def large_sources(tmp_path_factory):
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the build's helper processes")
-@pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"])
+@pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGKILL"])
 def test_a_build_ended_by_a_signal_leaves_the_previous_files_and_no_helper_process(tmp_path, large_sources, ending):
     number = getattr(signal, ending)
     output = tmp_path / "papers.db"
@@ -335,7 +335,8 @@ def test_a_build_ended_by_a_signal_leaves_the_previous_files_and_no_helper_proce
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the build's helper processes")
-def test_ctrl_c_as_the_helpers_start_is_one_line(tmp_path, large_sources):
+@pytest.mark.parametrize("ending", ["SIGINT", "SIGQUIT"])  # Ctrl-C, Ctrl-\\
+def test_ctrl_c_as_the_helpers_start_is_one_line(tmp_path, large_sources, ending):
     # Ctrl-C reaches the terminal's whole process group: here the moment the helper processes
     # exist, while they are still starting Python, where each used to print its own traceback.
     output = tmp_path / "papers.db"
@@ -343,9 +344,9 @@ def test_ctrl_c_as_the_helpers_start_is_one_line(tmp_path, large_sources):
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     # Three children: multiprocessing's resource tracker and the two helpers.
     assert wait_until(lambda: len(child_processes(build.pid)) >= 3, 120), "the helper processes were expected"
-    os.killpg(build.pid, signal.SIGINT)
+    os.killpg(build.pid, getattr(signal, ending))
     _, stderr = build.communicate(timeout=60)
-    assert (build.returncode, stderr.strip()) == (130, "error: interrupted by SIGINT")
+    assert (build.returncode, stderr.strip()) == (128 + getattr(signal, ending), f"error: interrupted by {ending}")
     assert leftovers(output) == [] and not output.exists()
 
 
