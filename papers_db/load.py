@@ -7,6 +7,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -134,16 +135,16 @@ class DatabaseWriter:
         self.output = output
         # What the build replaces, each with the temporary file it is written to first.
         self.outputs = {
-            output: output.with_name(f".{output.name}.tmp-{os.getpid()}"),
-            checksum_file_for(output): output.with_name(f".{output.name}.sha256.tmp-{os.getpid()}"),
-            inspect_file_for(output): output.with_name(f".{output.name}.inspect.tmp-{os.getpid()}"),
+            output: temporary_file(output, ""),
+            checksum_file_for(output): temporary_file(output, ".sha256"),
+            inspect_file_for(output): temporary_file(output, ".inspect"),
         }
         for path in self.outputs:
             refuse_special_file(path)
         self.temporary = self.outputs[output]
-        self.staging = output.with_name(f".{output.name}.staging.tmp-{os.getpid()}")
-        self.related = output.with_name(f".{output.name}.related.tmp-{os.getpid()}")
-        self.full_text = output.with_name(f".{output.name}.fts.tmp-{os.getpid()}")
+        self.staging = temporary_file(output, ".staging")
+        self.related = temporary_file(output, ".related")
+        self.full_text = temporary_file(output, ".fts")
         try:
             self._create()
         except BaseException:
@@ -412,15 +413,27 @@ def ensure_folder(folder: Path, target: Path | None = None) -> None:
         raise PapersDbError(f"{folder}: output folder is not writable", USAGE)
 
 
+TEMPORARY_KINDS = ("", ".sha256", ".inspect", ".staging", ".related", ".fts")  # see temporary_file
+
+
+def temporary_file(output: Path, kind: str) -> Path:
+    """Where this process writes the build's file of `kind` (TEMPORARY_KINDS) for `output`."""
+    return output.with_name(f".{output.name}{kind}.tmp-{os.getpid()}")
+
+
 def remove_leftovers(output: Path) -> None:
     """Temporary files of builds that were killed before they could rename into place.
 
     A temporary file is named after the process writing it; one whose process is still running
-    belongs to a concurrent build and is left alone.
+    belongs to a concurrent build and is left alone. Only names temporary_file makes (and
+    SQLite's journals beside them) are removed: any `.papers.db*.tmp-*` was, a user's
+    `.papers.db-notes.tmp-keep` too.
     """
+    kinds = "|".join(re.escape(kind) for kind in TEMPORARY_KINDS)
+    ours = re.compile(rf"\.{re.escape(output.name)}(?:{kinds})\.tmp-(\d+)(?:-journal|-wal|-shm)?")
     for leftover in output.parent.glob(f".{glob.escape(output.name)}*.tmp-*"):  # a name may hold [ or *
-        pid = leftover.name.rsplit("-", 1)[1]
-        if not pid.isdigit() or not _process_is_running(int(pid)):
+        found = ours.fullmatch(leftover.name)
+        if found is not None and not _process_is_running(int(found.group(1))):
             leftover.unlink(missing_ok=True)
 
 

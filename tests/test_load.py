@@ -85,6 +85,20 @@ def test_leftover_of_a_running_build_is_not_removed(tmp_path):
         sleeper.kill()
 
 
+def test_only_the_builds_own_leftovers_are_removed(tmp_path):
+    # Any `.papers.db*.tmp-*` whose end was no running process's id was removed: a user's
+    # `.papers.db-notes.tmp-keep` and `.papers.db.bak.tmp-v2` with the killed builds' files.
+    output = tmp_path / "papers.db"
+    killed = [f".papers.db{kind}.tmp-999999999" for kind in ("", ".sha256", ".inspect", ".staging", ".related", ".fts")]
+    killed.append(".papers.db.tmp-999999999-journal")
+    users = [".papers.db-notes.tmp-keep", ".papers.db.bak.tmp-v2", ".papers.db.old.tmp-999999999", ".papers.db.tmp-"]
+    for name in killed + users:
+        (tmp_path / name).write_bytes(b"x")
+    assert run_cli("build", "--output", output).returncode == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        ["papers.db", "papers.db.sha256", "papers-inspect.json", *users])
+
+
 def test_leftovers_of_an_output_whose_name_holds_glob_characters_are_removed(tmp_path):
     output = tmp_path / "pap[1]ers*.db"
     dead = [tmp_path / f".{output.name}.tmp-999999999", tmp_path / f".{output.name}.staging.tmp-999999999"]
