@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 SHORT_NAME = re.compile(r"^([^\s:]{2,30})\s?:\s+\S")
 
@@ -51,6 +52,15 @@ LATEX_SYMBOLS = {
     "left": "", "right": "",  # \left( and \right) only size their bracket
 }
 LATEX_WRAPPER = re.compile(r"\\(?!sqrt\b|[dt]?frac\b)[A-Za-z]+\s*\{([^{}]*)\}")  # \emph{x}, \mathcal{O} -> x
+# {\em finite sample}: a font switch inside the group it applies to ("em finite sample" before).
+LATEX_SWITCH = re.compile(r"\{\\(?:em|it|bf|sl|rm|tt|sc|sf|bfseries|itshape|ttfamily|scshape)\s+([^{}]*)\}")
+# \tilde{O} is soft-O: Õ, not O. A mark over one character becomes its combining mark.
+LATEX_MATH_ACCENT = re.compile(r"\\(tilde|widetilde|hat|widehat|bar|overline|dot|vec)\s*\{([^{}]*)\}")
+COMBINING_MARKS = {"tilde": "\u0303", "widetilde": "\u0303", "hat": "\u0302", "widehat": "\u0302", "bar": "\u0304",
+                   "overline": "\u0305", "dot": "\u0307", "vec": "\u20d7"}
+# Markup with no backslash left: Hugging Face's copies of arXiv abstracts lost theirs, and kept
+# "n^{-2}-order" and "x_{t+1}" (8 bundled papers).
+LATEX_MARKUP = re.compile(r"[\\$]|[\^_]\s*\{")
 # Markup whose meaning is more than its text: \sqrt{\epsilon} lost its root ("(ε, ε)-approximate"),
 # k^{2/3} its grouping ("k^2/3"), \frac{a}{b} its bar ("ab"). A group of more than one token keeps
 # parentheses: k^(2/3), √(2n), (a+b)/2; a fraction with more after it is one: (1/2)n.
@@ -103,6 +113,12 @@ def _fraction(match: re.Match) -> str:
     return f"({fraction})" if match.group(5) or scripted else fraction
 
 
+def _marked(match: re.Match) -> str:
+    """\\tilde{O} as Õ: one character takes the combining mark; more keep their text alone."""
+    text = match.group(2).strip()
+    return unicodedata.normalize("NFC", text + COMBINING_MARKS[match.group(1)]) if len(text) == 1 else text
+
+
 def _script(match: re.Match) -> str:
     grouped = _grouped(match.group(2))
     return match.group(1) + grouped if grouped else ""  # x^{} is x
@@ -113,7 +129,7 @@ def plain_abstract(abstract: str | None) -> str | None:
 
     Commands that only wrap text are dropped, common symbols become their character, and other
     commands lose their backslash; the raw abstract is kept unchanged beside it."""
-    if not abstract or ("\\" not in abstract and "$" not in abstract):
+    if not abstract or not LATEX_MARKUP.search(abstract):
         return None
     text = LATEX_ACCENT.sub(lambda m: m.group(1) or m.group(2), abstract)
     text = LATEX_ESCAPE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped $ and braces literal
@@ -121,8 +137,10 @@ def plain_abstract(abstract: str | None) -> str | None:
         text, roots = LATEX_ROOT.subn(lambda m: "√" + _grouped(m.group(1)), text)
         text, fractions = LATEX_FRACTION.subn(_fraction, text)
         text, scripts = LATEX_SCRIPT.subn(_script, text)
+        text, marked = LATEX_MATH_ACCENT.subn(_marked, text)
+        text, switched = LATEX_SWITCH.subn(r"\1", text)
         text, unwrapped = LATEX_WRAPPER.subn(r"\1", text)
-        if not (roots or fractions or scripts or unwrapped):
+        if not (roots or fractions or scripts or marked or switched or unwrapped):
             break
     text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), m.group(1)), text)
     text = re.sub(r"[${}]", "", text).replace("\x00", "")

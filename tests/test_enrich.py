@@ -53,14 +53,14 @@ def test_code_links_from_real_abstract_endings():
         ("rates of $\\mathcal{O}(n^{1/6})$ and \\textbf{\\textit{bold}} words", "rates of O(n^(1/6)) and bold words"),
         # Roots, fractions and grouped scripts keep their meaning (bundled 001 and 002 have the first two).
         ("$(\\epsilon, \\sqrt{\\epsilon})$-approximate", "(ε, √ε)-approximate"),
-        ("$\\tilde{\\mathcal{O}}({\\sqrt{n}}/{\\epsilon^{1.5}})$ and $k^{2/3}$", "O(√n/ε^1.5) and k^(2/3)"),
+        ("$\\tilde{\\mathcal{O}}({\\sqrt{n}}/{\\epsilon^{1.5}})$ and $k^{2/3}$", "Õ(√n/ε^1.5) and k^(2/3)"),
         ("$\\frac{a+b}{2}$, $\\tfrac{1}{n}$ and $\\sqrt{\\frac{\\log n}{n}}$", "(a+b)/2, 1/n and √((log n)/n)"),
         ("$\\sum_{i=1}^{n} x_i^{-2}$ over $A \\in R^{n \\times k}$, $10^{19}$", "sum_(i=1)^n x_i^(-2) over A ∈ R^(n × k), 10^19"),
         ("$\\frac{\\sqrt{2}}{2}$ and $\\sqrt n$", "√2/2 and √ n"),
         # Found by review: a group already in parentheses, a root or fraction of more than one
         # token, a fraction with more after it, unbraced arguments, empty groups.
         ("$x^{(t)}$, $\\theta^{(t+1)}$ and $\\frac{(a+b)}{(c+d)}$", "x^(t), θ^(t+1) and (a+b)/(c+d)"),
-        ("$\\sqrt{2n}$, $\\tilde{O}(\\sqrt{dT})$ and $\\frac{QK^T}{\\sqrt{d_k}}$", "√(2n), O(√(dT)) and (QK^T)/√(d_k)"),
+        ("$\\sqrt{2n}$, $\\tilde{O}(\\sqrt{dT})$ and $\\frac{QK^T}{\\sqrt{d_k}}$", "√(2n), Õ(√(dT)) and (QK^T)/√(d_k)"),
         ("$\\frac{1}{2}n$, $\\frac{1}{2}\\log n$, $\\frac12$ and $\\frac\\pi2$", "(1/2)n, (1/2)log n, 1/2 and π/2"),
         ("$x^{}$ and $\\sqrt{}$", "x and √"),
         ("$\\frac{a}{b}^2$, $\\frac{1}{2}_i$ and $\\left(\\frac{1}{2}\\right)^n$", "(a/b)^2, (1/2)_i and ((1/2))^n"),
@@ -68,7 +68,13 @@ def test_code_links_from_real_abstract_endings():
         ("speed-ups of $\\sim 2.6 \\times$ overall", "speed-ups of ~ 2.6 × overall"),
         ("an apparently na\\\"{\\i}ve ensembling technique", "an apparently naive ensembling technique"),
         ("confidence is $\\|F(\\bfx)\\|_\\infty$ (i.e. how", "confidence is |F(bfx)|_∞ (i.e. how"),
+        # Found by review: groups whose backslashes a copy lost (8 bundled Hugging Face abstracts),
+        # a font switch inside its group, and soft-O.
+        ("a bound of n^{-2}-order, x_{t+1} and R^{n times n}", "a bound of n^(-2)-order, x_(t+1) and R^(n times n)"),
+        ("we give {\\em finite sample} and {\\bf tight} bounds", "we give finite sample and tight bounds"),
+        ("$\\hat{y}$, $\\bar{x}$ and $\\widetilde{AB}$", "ŷ, x̄ and AB"),
         ("no markup at all.", None),
+        ("a set {a, b} and x_1 are no markup", None),
     ],
 )
 def test_plain_abstract(raw, plain):
