@@ -79,7 +79,7 @@ class ResolvedListings:
     more papers share (source id, line), and listings whose abstract an earlier listing gave under
     another title (source id, line, title, and that earlier listing's file name, line and title)."""
 
-    ambiguous: list[tuple[int, int]] = field(default_factory=list)
+    ambiguous: list[tuple[int, int, str]] = field(default_factory=list)
     retitled: list[tuple[int, int, str, str, int, str]] = field(default_factory=list)
 
 
@@ -230,7 +230,7 @@ class DatabaseWriter:
         found = ResolvedListings()
         if resolution.ambiguous:
             found.ambiguous = conn.execute(
-                "SELECT source_id, line FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) ORDER BY id",
+                "SELECT source_id, line, title FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) ORDER BY id",
                 (json.dumps(resolution.ambiguous),),
             ).fetchall()
         if resolution.retitled:

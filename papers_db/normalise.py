@@ -183,14 +183,15 @@ class Normaliser:
         row = self.organizations.setdefault(organization, {"id": len(self.organizations) + 1, "handle": handle, "name": name})
         return row["id"]
 
-    def ambiguous_title_issues(self, listings: list[tuple[int, int]]) -> list[dict]:
-        """parse_issues rows for the (source id, line) of each title-only listing that resolution,
-        once every file was read, found two or more papers to share the title of."""
+    def ambiguous_title_issues(self, listings: list[tuple[int, int, str]]) -> list[dict]:
+        """parse_issues rows for the (source id, line, title) of each title-only listing that
+        resolution, once every file was read, found two or more papers to share the title of."""
         rows = []
-        for source_id, line in listings:
+        for source_id, line, title in listings:
             self.issue_count += 1
             rows.append({"id": self.issue_count, "source_id": source_id, "line": line, "code": "ambiguous_title",
-                         "message": "title with no abstract matches two or more papers: kept as a paper of its own"})
+                         "message": f"title {shorten(title)!r} with no abstract matches two or more papers: "
+                                    "kept as a paper of its own"})
         return rows
 
     def retitled_issues(self, listings: list[tuple[int, int, str, str, int, str]]) -> list[dict]:

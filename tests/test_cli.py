@@ -259,11 +259,12 @@ def test_json_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
 
 def test_an_ambiguous_title_is_a_warning_and_fails_a_strict_build(tmp_path):
     # Found only once every file is read; it was stored in parse_issues but never printed.
-    from listing_texts import AMBIGUOUS_TITLE_LINE, AMBIGUOUS_TITLE_LISTING
+    from listing_texts import AMBIGUOUS_TITLE_LINE, AMBIGUOUS_TITLE_LISTING, HOMONYM
 
     (tmp_path / "review.txt").write_text(AMBIGUOUS_TITLE_LISTING, encoding="utf-8")
-    warning = (f"warning: review.txt:{AMBIGUOUS_TITLE_LINE}: title with no abstract matches two or more papers: "
-               "kept as a paper of its own [ambiguous_title]")
+    # The message names the title as the listing gave it (lower case here), as the README says.
+    warning = (f"warning: review.txt:{AMBIGUOUS_TITLE_LINE}: title {HOMONYM.lower()!r} with no abstract matches two "
+               "or more papers: kept as a paper of its own [ambiguous_title]")
     result = run_cli("build", tmp_path / "review.txt", "--output", tmp_path / "papers.db")
     assert result.returncode == 0, result.stderr
     assert warning in result.stderr.splitlines()

@@ -45,10 +45,10 @@ def test_ambiguous_title_issues_are_numbered_after_the_files_own(tmp_path):
     (reading,) = read_sources(find_sources([tmp_path / "review.txt"]))
     derived = derive(reading.reading)
     assert [row["id"] for row in normaliser.rows_for(reading, derived.keys, derived.enrichment).parse_issues] == [1]
-    message = "title with no abstract matches two or more papers: kept as a paper of its own"
-    assert normaliser.ambiguous_title_issues([(1, 5), (1, 9)]) == [
-        {"id": 2, "source_id": 1, "line": 5, "code": "ambiguous_title", "message": message},
-        {"id": 3, "source_id": 1, "line": 9, "code": "ambiguous_title", "message": message},
+    message = "title {!r} with no abstract matches two or more papers: kept as a paper of its own"
+    assert normaliser.ambiguous_title_issues([(1, 5, "Attention"), (1, 9, "x" * 100)]) == [
+        {"id": 2, "source_id": 1, "line": 5, "code": "ambiguous_title", "message": message.format("Attention")},
+        {"id": 3, "source_id": 1, "line": 9, "code": "ambiguous_title", "message": message.format("x" * 79 + "…")},
     ]
 
 
