@@ -184,6 +184,12 @@ def test_readme_example_queries_run(built_db):
     titles = {title for _, title, _, _ in accepted_diffusion}
     assert "Pseudo Numerical Methods for Diffusion Models on Manifolds" in titles  # 001 line 25, a poster
     assert all(label.startswith("Accept") for _, _, _, label in accepted_diffusion)
+    # Each paper once, under its own tier (a listing's decision listed it once per listing).
+    assert len({paper for paper, _, _, _ in accepted_diffusion}) == len(accepted_diffusion)
+    tiers = dict(query(built_db, "select id, tier from papers"))
+    assert all(tier == tiers[paper] for paper, _, tier, _ in accepted_diffusion)
+    order = {"oral": 1, "spotlight": 2, "poster": 3}
+    assert [order[tier] for _, _, tier, _ in accepted_diffusion] == sorted(order[tier] for _, _, tier, _ in accepted_diffusion)
     assert trending_november and all(row[0].startswith("2025-11-") for row in trending_november)
     assert len(provenance) >= 2
     assert per_month and all(month.startswith("2024-") for month, _ in per_month)
