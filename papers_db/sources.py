@@ -373,19 +373,20 @@ def read_sources(
     sources: list[SourceFile], on_file=lambda source: None, pool: concurrent.futures.Executor | None = None,
     read: Callable[[SourceFile, bytes], tuple[Reading, Any]] = read_and_nothing_else, read_ahead: int = READ_AHEAD,
 ) -> Iterator[SourceReading]:
-    """Read the sources one at a time, in order; a byte-identical repeat is reported, not read
-    again. `read` gives a file's reading and whatever else is best computed where it is read (a
-    module-level function, so that a pool can run it). With a pool, the next `read_ahead` files
-    are read there while the caller works on this one (this process still reads the bytes and
-    spots repeats)."""
-    first_with_hash: dict[str, SourceFile] = {}
+    """Read the sources one at a time, in order; a repeat (the same bytes, or the same text saved
+    again: see saved_text_digest) is reported, not read again. `read` gives a file's reading and
+    whatever else is best computed where it is read (a module-level function, so that a pool can
+    run it). With a pool, the next `read_ahead` files are read there while the caller works on
+    this one (this process still reads the bytes and spots repeats)."""
+    first_with_text: dict[str, SourceFile] = {}
     waiting = collections.deque()  # (source, size, duplicate_of, reading or its future)
     for source in sources:
         on_file(source)
         data = source.read_bytes()
-        original = first_with_hash.setdefault(source.sha256, source)
+        original = first_with_text.setdefault(saved_text_digest(data, source.sha256), source)
         if original is not source:
-            repeat = ParseIssue(None, "duplicate_file", f"identical to {duplicate_name(source, original)}; read once")
+            how = "identical to" if original.sha256 == source.sha256 else "the same text as"
+            repeat = ParseIssue(None, "duplicate_file", f"{how} {duplicate_name(source, original)}; read once")
             reading = nothing_read(source.format, decode_source(data)[0].count("\n"), [repeat], every_line="duplicate")
             waiting.append((source, len(data), original, (reading, None)))
         elif pool is None:
@@ -396,6 +397,19 @@ def read_sources(
             yield _source_reading(*waiting.popleft())
     while waiting:
         yield _source_reading(*waiting.popleft())
+
+
+def saved_text_digest(data: bytes, sha256: str) -> str:
+    """What two saves of one page share: the SHA-256 of its bytes without a UTF-8 byte order mark,
+    with CRLF line ends as LF and no white space at the end. A page saved again on Windows (CRLF,
+    a BOM) was read twice: 54 entries became 162 listings, each paper 'cross-listed' three
+    times, with no issue. A file those do not change keeps the digest of its bytes, `sha256`,
+    so the common case hashes nothing more."""
+    text = data.removeprefix(b"\xef\xbb\xbf")
+    if b"\r" in text:
+        text = text.replace(b"\r\n", b"\n")
+    text = text.rstrip()
+    return sha256 if text is data or text == data else hashlib.sha256(text).hexdigest()
 
 
 def duplicate_name(source: SourceFile, original: SourceFile) -> str:

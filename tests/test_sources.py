@@ -470,3 +470,36 @@ def test_a_manifest_saved_with_a_byte_order_mark_is_read(tmp_path):
 
     assert described(tmp_path) == described(SOURCES)
     assert len(read_manifest(tmp_path)) == 5
+
+
+def test_a_page_saved_again_with_crlf_a_bom_or_blank_lines_is_read_once(tmp_path):
+    # A page saved again on Windows was read twice: 54 entries became 162 listings, each paper
+    # "cross-listed" three times, with no issue.
+    page = (SOURCES / "003_6399432fb99c7d91.txt").read_bytes()
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    copies = {"page.txt": page, "page_crlf.txt": page.replace(b"\n", b"\r\n") + b"\r\n",
+              "page_bom.txt": b"\xef\xbb\xbf" + page + b"\n\n", "page_edited.txt": page.replace(b"Nov", b"Dec", 1)}
+    for name, data in copies.items():
+        (folder / name).write_bytes(data)
+    manifest = "".join(f'[[source]]\nfile = "{name}"\nformat = "hf_daily_papers"\nsnapshot_date = "2025-11-20"\n'
+                       for name in copies)
+    (folder / "manifest.toml").write_text(manifest)
+    result = run_cli("build", folder, "--output", tmp_path / "papers.db")
+    assert result.returncode == 0, result.stderr
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "page.txt").write_bytes(page)
+    (alone / "manifest.toml").write_text(manifest.split("[[source]]")[1].join(["[[source]]", ""]))
+    assert run_cli("build", alone, "--output", tmp_path / "alone.db").returncode == 0
+    with sqlite3.connect(tmp_path / "alone.db") as conn:
+        (entries,) = conn.execute("select count(*) from listings").fetchone()
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        issues = conn.execute("select file_name, message from parse_issues join sources on sources.id = source_id "
+                              "where code = 'duplicate_file' order by file_name").fetchall()
+        read = dict(conn.execute("select file_name, count(*) from listings join sources on sources.id = source_id "
+                                 "group by file_name").fetchall())
+    assert issues == [("page_bom.txt", "the same text as page.txt; read once"),
+                      ("page_crlf.txt", "the same text as page.txt; read once")]
+    # The edited copy is another page: read in full, as the first one.
+    assert read == {"page.txt": entries, "page_edited.txt": entries} and entries > 50
