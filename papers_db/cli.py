@@ -54,8 +54,16 @@ PathsArgument = typer.Argument(
 )
 
 
+def shown(text: str) -> str:
+    """Text for the terminal, one line, as given: markup escaped for rich, and every character
+    Python calls unprintable (a line break, ESC, a control code) written as its escape. A file
+    named with a line break split a one-line warning in two, and one with ESC sequences drove
+    the terminal."""
+    return escape("".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text))
+
+
 def fail(message: str, status: int) -> None:
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {shown(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(status)
 
 
@@ -116,7 +124,7 @@ class ProgressDisplay:
 
     def __call__(self, event: Progress) -> None:
         if event.step == "reading":
-            self.bar.update(self.task, description=f"Reading {escape(event.name)}", total=event.total)
+            self.bar.update(self.task, description=f"Reading {shown(event.name)}", total=event.total)
         elif event.step == "read":
             self.bar.update(self.task, completed=event.done, total=event.total)
             self.warn(event.summary)
@@ -133,7 +141,7 @@ class ProgressDisplay:
         self.issues += 1
         if self.issues <= WARNINGS_SHOWN:
             where = f"{file_name}:{issue.line}" if issue.line else file_name
-            console.print(f"[yellow]warning:[/] {escape(f'{where}: {issue.message} [{issue.code}]')}",
+            console.print(f"[yellow]warning:[/] {shown(f'{where}: {issue.message} [{issue.code}]')}",
                           highlight=False, soft_wrap=True)
 
     def finish(self) -> None:
@@ -148,7 +156,7 @@ def files_table(title: str, files: list[FileSummary]) -> Table:
         table.add_column(column, justify="left" if column in ("file", "format") else "right", no_wrap=column == "file")
     for file in files:
         unaccounted = str(len(file.unaccounted)) if not file.unaccounted else f"[red]{len(file.unaccounted)}[/]"
-        table.add_row(escape(file.name), escape(file.format or "-"), str(file.lines), str(file.records), str(len(file.issues)),
+        table.add_row(shown(file.name), shown(file.format or "-"), str(file.lines), str(file.records), str(len(file.issues)),
                       unaccounted)
     return table
 
@@ -205,7 +213,7 @@ def print_build_report(report: BuildReport, as_json: bool) -> None:
         return
     results.print(files_table("Sources read", report.files))
     results.print(
-        f"[green]built[/] {escape(str(report.output))}: {len(report.files)} files, {report.listings} listings, "
+        f"[green]built[/] {shown(str(report.output))}: {len(report.files)} files, {report.listings} listings, "
         f"{report.papers} papers, {report.parse_issues} parse issues (sha256 {report.sha256[:12]}…)",
         highlight=False,
         soft_wrap=True,
@@ -230,7 +238,7 @@ def check(paths: list[Path] = PathsArgument, as_json: bool = JsonOption) -> None
     else:
         results.print(files_table("Line accounting", files))
         for name, number in missing[:20]:
-            results.print(f"[red]unaccounted:[/] {escape(name)}:{number}", soft_wrap=True)
+            results.print(f"[red]unaccounted:[/] {shown(name)}:{number}", soft_wrap=True)
     if missing:
         raise typer.Exit(BAD_INPUT)
 

@@ -503,3 +503,30 @@ def test_a_page_saved_again_with_crlf_a_bom_or_blank_lines_is_read_once(tmp_path
                       ("page_crlf.txt", "the same text as page.txt; read once")]
     # The edited copy is another page: read in full, as the first one.
     assert read == {"page.txt": entries, "page_edited.txt": entries} and entries > 50
+
+
+def test_warnings_stay_one_short_line_whatever_the_file_name_and_line(tmp_path):
+    # A 200,000-character date line made a 1.2 MB warning; a file name with a line break split
+    # a warning in two, and one with ESC sequences reached the terminal as they were.
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    review = (SOURCES / REVIEW).read_text(encoding="utf-8")
+    name = "odd\nname\x1b[31m.txt"
+    (folder / name).write_text("Accept (Poster)\n" + review, encoding="utf-8")  # an orphan decision on line 1
+    page = (SOURCES / "003_6399432fb99c7d91.txt").read_text(encoding="utf-8").split("\n")
+    dot = page.index("·")
+    page[dot + 1] = "Aug 10, 2024 " + "x" * 200_000  # the date line after the first "·"
+    (folder / "page.txt").write_text("\n".join(page), encoding="utf-8")
+    (folder / "manifest.toml").write_text(
+        '[[source]]\nfile = "page.txt"\nformat = "hf_daily_papers"\nsnapshot_date = "2025-11-20"\n'
+        f'[[source]]\nfile = "odd\\nname\\u001b[31m.txt"\nformat = "review_listing"\n')
+    result = run_cli("build", folder, "--output", tmp_path / "papers.db")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stderr + result.stdout
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert "warning: odd\\nname\\x1b[31m.txt:1: decision 'Accept (Poster)' follows no paper [orphan_decision]" in warnings
+    [bad_date] = [line for line in warnings if "[bad_date]" in line]
+    assert bad_date.startswith(f"warning: page.txt:{dot + 2}: 'Aug 10, 2024 " + "x" * 186 + "…'") and len(bad_date) < 400
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        messages = [message for (message,) in conn.execute("select message from parse_issues")]
+    assert messages and max(map(len, messages)) < 400

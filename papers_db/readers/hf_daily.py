@@ -17,6 +17,7 @@ from .text import (
     is_blank,
     looks_like_abstract,
     plain_line,
+    quoted,
     reads_as_title,
     report_title_ending_like_a_sentence,
     split_blank_lines,
@@ -87,7 +88,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             # "Daily Papers", "Subscribe", its date...: a page header, not papers titled so.
             if not in_header:
                 reading.issues.append(ParseIssue(
-                    number, "second_page_header", f"a page header ({plain!r}) after the page's entries: "
+                    number, "second_page_header", f"a page header ({quoted(plain)}) after the page's entries: "
                     "another page pasted into this file? Its entries are read with this page's date"))
             in_header = True
             reading.other_lines[number] = "header"
@@ -120,7 +121,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
         elif (authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not text_before_dot):
             if current is None or meta_state is not None:
                 reading.issues.append(
-                    ParseIssue(number, "orphan_metadata", f"author line {line.strip()!r} follows no paper")
+                    ParseIssue(number, "orphan_metadata", f"author line {quoted(line.strip())} follows no paper")
                 )
                 continue
             _set_entry_authors(current, number, plain, authors, reading)
@@ -130,7 +131,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             # Where the date goes, and no title (no abstract follows): "2025-11-03", "November 3",
             # "Nov 4 -5" each made a paper of their own.
             reading.issues.append(ParseIssue(
-                number, "bad_date", f"{line.strip()!r} after '·' is not a date such as 'Nov 3' or 'Nov 3, 2025 12'"))
+                number, "bad_date", f"{quoted(line.strip())} after '·' is not a date such as 'Nov 3' or 'Nov 3, 2025 12'"))
             current.date_text = line.strip()  # what the page said stays in the listing; no date is read from it
             current.last_line = number
             meta_state = "date"
@@ -152,7 +153,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             # A review decision ("Accept (Poster)") with no abstract after it: a review listing's
             # line pasted into the page, not a paper titled so.
             reading.issues.append(ParseIssue(
-                number, "orphan_decision", f"decision {line.strip()!r} in a Hugging Face page, whose entries have none"))
+                number, "orphan_decision", f"decision {quoted(line.strip())} in a Hugging Face page, whose entries have none"))
             close()
             current, meta_state = None, None
         else:
@@ -217,7 +218,7 @@ def organisation_doubt(handle: str, name: str) -> str | None:
     if _letters_and_digits(name) == _letters_and_digits(handle):
         return None
     if lower_case := _lower_case_words(name):
-        return f"it holds {lower_case[0]!r}, lower case as a sentence's word"
+        return f"it holds {quoted(lower_case[0])}, lower case as a sentence's word"
     if YEAR.search(name):
         return "it holds a year, as a venue's note does"
     return None
@@ -270,7 +271,7 @@ def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
                 ParseIssue(
                     None,
                     "unknown_page_year",
-                    f"page date {reading.page_date!r} has no year and the manifest gives no "
+                    f"page date {quoted(reading.page_date)} has no year and the manifest gives no "
                     "snapshot_date: year-less entry dates stay unresolved",
                 )
             )
@@ -283,7 +284,7 @@ def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
                 ParseIssue(
                     None,
                     "page_date_mismatch",
-                    f"page says {reading.page_date!r} but the manifest's snapshot_date is {snapshot_date}",
+                    f"page says {quoted(reading.page_date)} but the manifest's snapshot_date is {snapshot_date}",
                 )
             )
     return snapshot
@@ -296,16 +297,16 @@ def _set_entry_authors(record: Record, number: int, line: str, authors: re.Match
     if authors:
         record.authors_count = _stored_count(authors.group(1), number, "author count", reading)
     elif line.startswith("•"):
-        reading.issues.append(ParseIssue(number, "bad_authors_line", f"{line!r} is not '• N authors'"))
+        reading.issues.append(ParseIssue(number, "bad_authors_line", f"{quoted(line)} is not '• N authors'"))
     elif not (_has_letter_or_digit(handle) and _has_letter_or_digit(name or handle)):
         reading.issues.append(ParseIssue(
-            number, "bad_organization", f"{line!r} is not an organisation (a handle and a name with letters or digits)"))
+            number, "bad_organization", f"{quoted(line)} is not an organisation (a handle and a name with letters or digits)"))
     else:
         record.organization = (handle, name or handle)
         if (doubt := organisation_doubt(handle, name or handle)) is not None:
             reading.issues.append(ParseIssue(
                 number, "organisation_or_text",
-                f"{line!r} read as the organisation {handle!r} named {name!r}, though {doubt}: were it text, "
+                f"{quoted(line)} read as the organisation {quoted(handle)} named {quoted(name)}, though {doubt}: were it text, "
                 "it belongs to the abstract and the entry has no author line"))
 
 
@@ -335,7 +336,7 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
         # bundled pages' highest is 2 digits); it was read as upvotes, with the page's year.
         reading.issues.append(ParseIssue(
             number, "year_without_comma",
-            f"{line.strip()!r}: {upvotes} read as the year (written 'Mon D, YYYY'), not as the upvote count"))
+            f"{quoted(line.strip())}: {upvotes} read as the year (written 'Mon D, YYYY'), not as the upvote count"))
         year, upvotes = upvotes, None
     record.upvotes = _stored_count(upvotes, number, "upvote count", reading) if upvotes is not None else None
     month, day = MONTHS[month_name], int(day)
@@ -349,12 +350,12 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
     try:
         published = dt.date(resolved, month, day)
     except ValueError:
-        reading.issues.append(ParseIssue(number, "invalid_date", f"{line!r} is not a calendar date"))
+        reading.issues.append(ParseIssue(number, "invalid_date", f"{quoted(line)} is not a calendar date"))
         return
     record.published_on = published.isoformat()
     record.published_year_inferred = inferred
     if page_day is not None and published > page_day:  # only a written year can be: an inferred one never is
         reading.issues.append(ParseIssue(
             number, "date_after_snapshot",
-            f"{line.strip()!r} is after the page was saved ({page_day.isoformat()}): a page cannot list a paper "
+            f"{quoted(line.strip())} is after the page was saved ({page_day.isoformat()}): a page cannot list a paper "
             "published later; the date is kept as written"))

@@ -15,6 +15,7 @@ from .text import (
     is_abstract_label,
     looks_like_abstract,
     plain_line,
+    quoted,
     reads_as_title,
     report_title_ending_like_a_sentence,
     split_blank_lines,
@@ -54,14 +55,14 @@ def read_review_listing(text: str) -> Reading:
         elif is_decision(line):
             if current is None or current.decision is not None:
                 reading.issues.append(
-                    ParseIssue(number, "orphan_decision", f"decision {line!r} follows no paper")
+                    ParseIssue(number, "orphan_decision", f"decision {quoted(line)} follows no paper")
                 )
                 continue
             current.decision = line.strip()
             current.last_line = number
             if is_unknown_accept_tier(current.decision):
                 reading.issues.append(
-                    ParseIssue(number, "unknown_decision_tier", f"tier of {line!r} is not known")
+                    ParseIssue(number, "unknown_decision_tier", f"tier of {quoted(line)} is not known")
                 )
             close()
             current = None
@@ -72,7 +73,7 @@ def read_review_listing(text: str) -> Reading:
             # at the end of a file, "Decision: Reject") made papers of their own.
             reading.issues.append(ParseIssue(
                 number, "unknown_decision",
-                f"{line.strip()!r} reads like a decision but is none this reader knows "
+                f"{quoted(line.strip())} reads like a decision but is none this reader knows "
                 "(such as 'Accept (Poster)', 'Reject', 'Withdrawn'); not read as a paper"))
             close()
             current = None
@@ -83,7 +84,7 @@ def read_review_listing(text: str) -> Reading:
                 # is missing, so the reading is reported either way.
                 reading.issues.append(ParseIssue(
                     number, "short_abstract",
-                    f"{line.strip()!r} is short for an abstract: read as the abstract of the title before it "
+                    f"{quoted(line.strip())} is short for an abstract: read as the abstract of the title before it "
                     "(were it a title, both papers' abstracts would be missing)"))
             current.abstract = line
             current.last_line = number
@@ -137,7 +138,7 @@ def report_decision_at_end(number: int, abstract: str, reading: Reading) -> None
     if tail is not None:
         reading.issues.append(ParseIssue(
             number, "decision_in_abstract",
-            f"the abstract ends with {tail!r}, a decision joined to its line: kept in the abstract, "
+            f"the abstract ends with {quoted(tail)}, a decision joined to its line: kept in the abstract, "
             "not read as the paper's decision"))
 
 

@@ -10,6 +10,16 @@ from ..records import ParseIssue, Reading, Record
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little- and big-endian
 
 
+# A message quotes at most this much of a line: a 200,000-character date line made a 1.2 MB
+# message, printed whole as a warning.
+QUOTED_CHARACTERS = 200
+
+
+def quoted(text: str) -> str:
+    """Text as a message quotes it: repr(), cut with an ellipsis past QUOTED_CHARACTERS."""
+    return repr(text if len(text) <= QUOTED_CHARACTERS else text[:QUOTED_CHARACTERS - 1] + "…")
+
+
 def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     """Decode a browser copy into clean text: UTF-8, `\\n` endings, no BOM, no trailing blanks.
 
@@ -175,7 +185,7 @@ def report_title_ending_like_a_sentence(number: int, line: str, reading: Reading
     if looks_like_abstract(line) and reads_as_title(line):
         reading.issues.append(ParseIssue(
             number, "title_or_abstract",
-            f"{line.strip()!r} ends like a sentence but is in Title Case: read as a title (were it a short "
+            f"{quoted(line.strip())} ends like a sentence but is in Title Case: read as a title (were it a short "
             "abstract, it belongs to the record before it or is one of its own)"))
 
 
