@@ -519,7 +519,7 @@ def test_warnings_stay_one_short_line_whatever_the_file_name_and_line(tmp_path):
     (folder / "page.txt").write_text("\n".join(page), encoding="utf-8")
     (folder / "manifest.toml").write_text(
         '[[source]]\nfile = "page.txt"\nformat = "hf_daily_papers"\nsnapshot_date = "2025-11-20"\n'
-        f'[[source]]\nfile = "odd\\nname\\u001b[31m.txt"\nformat = "review_listing"\n')
+        '[[source]]\nfile = "odd\\nname\\u001b[31m.txt"\nformat = "review_listing"\n')
     result = run_cli("build", folder, "--output", tmp_path / "papers.db")
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stderr + result.stdout
