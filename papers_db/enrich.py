@@ -60,7 +60,7 @@ COMBINING_MARKS = {"tilde": "\u0303", "widetilde": "\u0303", "hat": "\u0302", "w
                    "overline": "\u0305", "dot": "\u0307", "vec": "\u20d7"}
 # Markup with no backslash left: Hugging Face's copies of arXiv abstracts lost theirs, and kept
 # "n^{-2}-order" and "x_{t+1}" (8 bundled papers).
-LATEX_MARKUP = re.compile(r"[\\$]|[\^_]\s*\{")
+LATEX_GROUP = re.compile(r"[\^_]\s*\{")
 # Markup whose meaning is more than its text: \sqrt{\epsilon} lost its root ("(ε, ε)-approximate"),
 # k^{2/3} its grouping ("k^2/3"), \frac{a}{b} its bar ("ab"). A group of more than one token keeps
 # parentheses: k^(2/3), √(2n), (a+b)/2; a fraction with more after it is one: (1/2)n.
@@ -129,7 +129,8 @@ def plain_abstract(abstract: str | None) -> str | None:
 
     Commands that only wrap text are dropped, common symbols become their character, and other
     commands lose their backslash; the raw abstract is kept unchanged beside it."""
-    if not abstract or not LATEX_MARKUP.search(abstract):
+    # `in` first: most abstracts have no markup, and finding a character is cheaper than a regular expression.
+    if not abstract or not ("\\" in abstract or "$" in abstract or ("{" in abstract and LATEX_GROUP.search(abstract))):
         return None
     text = LATEX_ACCENT.sub(lambda m: m.group(1) or m.group(2), abstract)
     text = LATEX_ESCAPE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped $ and braces literal
