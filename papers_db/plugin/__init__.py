@@ -1455,13 +1455,21 @@ def searches_many_words(text):
     """A search page's text that may take its query to the time limit: a prefix (`e*`), a word
     typed twice, or more than SEARCH_WORDS_BOUNDED words, each one more list of papers to match."""
     words = search_tokens(text)
-    return "*" in text or len(words) > SEARCH_WORDS_BOUNDED or len(set(words)) < len(words)
+    return words is None or "*" in text or len(words) > SEARCH_WORDS_BOUNDED or len(set(words)) < len(words)
 
 
 def search_tokens(text):
     """The words of a search as FTS5's unicode61 splits them, asked of SQLite itself: Python's
     Unicode tables are newer than FTS5's, and 50 words joined by U+19B0 (a letter to Python, a
-    separator to FTS5) counted as one word here and took 0.5-0.8 s at 100k papers. 50 µs."""
+    separator to FTS5) counted as one word here and took 0.5-0.8 s at 100k papers. 50 µs. None
+    where SQLite could not split them (out of memory under the heap limit): counted as many."""
+    try:
+        return _fts5_words(text)
+    except (sqlite3.Error, UnicodeError):
+        return None
+
+
+def _fts5_words(text):
     with _SEARCH_TOKENIZER_LOCK:
         global _search_tokenizer
         if _search_tokenizer is None:
@@ -1469,7 +1477,7 @@ def search_tokens(text):
             connection.execute("create virtual table temp.words using fts5(text, tokenize = 'unicode61')")
             connection.execute("create virtual table temp.vocabulary using fts5vocab(temp, 'words', 'instance')")
             _search_tokenizer = connection
-        _search_tokenizer.execute("insert into temp.words (rowid, text) values (1, ?)", (text,))
+        _search_tokenizer.execute("insert or replace into temp.words (rowid, text) values (1, ?)", (text,))
         try:
             return [term for (term,) in _search_tokenizer.execute("select term from temp.vocabulary")]
         finally:
