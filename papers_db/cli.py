@@ -269,9 +269,9 @@ def serve(
             f"serve a file named {DEFAULT_OUTPUT.name} (build it with --output DIR/{DEFAULT_OUTPUT.name})", USAGE)
     args = datasette_serve_args(database, port, host)
     command, environment = server_command(args, host, port, workers)
-    console.print(f"The same site in one process: {escape(plain_datasette_command(args))}", highlight=False,
+    console.print(f"The same site in one process: {shown(plain_datasette_command(args))}", highlight=False,
                   soft_wrap=True)
-    console.print(f"Serving {escape(str(database))} at http://{host}:{port}/ with {workers} worker(s) (Ctrl+C to stop)",
+    console.print(f"Serving {shown(str(database))} at http://{host}:{port}/ with {workers} worker(s) (Ctrl+C to stop)",
                   highlight=False, soft_wrap=True)
     run_server(command, environment)
 
@@ -304,7 +304,7 @@ def export_parquet(
 def write_exports(database: Path, folder: Path, file_format: str) -> None:
     written = export_files(database, folder, file_format)
     for path in written:
-        results.print(f"wrote {escape(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
+        results.print(f"wrote {shown(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
 
 
 def main() -> None:

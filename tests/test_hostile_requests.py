@@ -556,6 +556,9 @@ OPEN_ENDED = [
     # date and array facets read every row of their column, configured or not
     "/papers/papers.json?_size=0&_facet_date=tier",
     "/papers/papers.json?_facet_array=source_count",
+    # Datasette takes any name starting with _facet for a facet, of the last configured type
+    "/papers/papers.json?_facetx=abstract&_size=1",
+    "/papers/papers.json?_facets=tier&_facet_size=max",
     # Datasette reads the first _nofacet: a blank one counts the facets
     "/papers/listings.json?paper_id__gt=0&_nofacet=&_nofacet=1",
 ]

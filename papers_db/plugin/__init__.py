@@ -1410,7 +1410,6 @@ VISITOR_SQL_PARAMETERS = ("sql", "_where")  # SQL text a visitor writes: a query
 # Filters SQLite answers from an index that the column leads (Datasette's lookups; a bare column=
 # is exact). The others (contains, like, glob, not, ...) read every row.
 INDEXED_FILTERS = frozenset({"exact", "gt", "gte", "lt", "lte", "in", "isnull", "notnull"})
-FACET_PARAMETERS = frozenset({"_facet", "_facet_array", "_facet_date", f"_facet_{PRECOUNTED_FACET}"})
 COLUMN_FACET_PARAMETERS = frozenset({"_facet", f"_facet_{PRECOUNTED_FACET}"})
 
 
@@ -1502,8 +1501,10 @@ def reads_unindexed_columns(shape, query):
     facet other than its configured ones (a facet counts every row it is given)."""
     facets_counted = bool(shape.facets) and not first_value(query, "_nofacet")  # Datasette reads the first
     for name, value in query:
-        if name in FACET_PARAMETERS:
-            # A date or array facet reads every row of its column, configured or not.
+        if name.startswith("_facet") and name != "_facet_size":
+            # Datasette takes any name starting with _facet for a facet (`_facetx=abstract`
+            # faceted the abstracts of the whole table). A date or array facet reads every row of
+            # its column, configured or not.
             if name not in COLUMN_FACET_PARAMETERS or value not in shape.facets:
                 return True
         elif name in ("_sort", "_sort_desc"):
