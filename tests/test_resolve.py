@@ -271,6 +271,9 @@ def test_a_source_that_merges_papers_leaves_both_old_ids_working(tmp_path):
         # The query string goes along: it was dropped, and a script asking for ?_shape=array got objects.
         response = asyncio.run(fetch(f"/papers/papers/{old}.json?_shape=array&_col=title"))
         assert response.headers["location"] == f"/papers/papers/{paper}.json?_shape=array&_col=title"
+        # The database named as Datasette's tilde encoding spells it: a 404 before.
+        response = asyncio.run(fetch(f"/~70apers/papers/{old}"))
+        assert (response.status_code, response.headers["location"]) == (302, f"/papers/papers/{paper}")
     assert asyncio.run(fetch(f"/papers/papers/{paper}")).status_code == 200
     assert asyncio.run(fetch("/papers/papers/12345")).status_code == 404  # no paper, no alias
 

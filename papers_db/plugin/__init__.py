@@ -1755,6 +1755,7 @@ def alias_redirect(datasette, request, exception):
     """A paper id from an earlier build, before its paper merged with another (paper_aliases),
     redirects to the paper's page: old links and bookmarks keep working. None when the request
     is not for a missing paper."""
+    from datasette.utils import tilde_decode
     from datasette.utils.asgi import NotFound, Response  # not at import time: see datasette_error_page
 
     match = ALIAS_PATH.match(request.path) if request is not None else None
@@ -1763,7 +1764,7 @@ def alias_redirect(datasette, request, exception):
 
     async def redirect_to_paper():
         try:
-            db = datasette.get_database(match["database"])
+            db = datasette.get_database(route=tilde_decode(match["database"]))  # /~70apers is /papers
             row = (await db.execute("select paper_id from paper_aliases where id = :id",
                                     {"id": int(match["paper_id"])})).first()
         except Exception:  # noqa: BLE001 - not a papers-db database: Datasette's own 404 stands
