@@ -11,6 +11,7 @@ import numpy
 
 from .decisions import decision_precedence, normalise_decision
 from .errors import BAD_INPUT, PapersDbError
+from .readers.text import quoted
 from .records import FileRows, Reading, Record
 from .resolve import BANDS, Resolver, batched_band_hashes, title_key
 from .sources import SourceReading
@@ -66,9 +67,7 @@ def record_keys(reading: Reading) -> RecordKeys:
     return keys
 
 
-def shorten(text: str, limit: int = 80) -> str:
-    """Text for a message: at most `limit` characters, cut with an ellipsis."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+TITLE_QUOTED = 80  # characters of a title a resolution issue quotes: two of them share its message
 
 
 def paper_identity(record: Record) -> str:
@@ -190,7 +189,7 @@ class Normaliser:
         for source_id, line, title in listings:
             self.issue_count += 1
             rows.append({"id": self.issue_count, "source_id": source_id, "line": line, "code": "ambiguous_title",
-                         "message": f"title {shorten(title)!r} with no abstract matches two or more papers: "
+                         "message": f"title {quoted(title, TITLE_QUOTED)} with no abstract matches two or more papers: "
                                     "kept as a paper of its own"})
         return rows
 
@@ -202,8 +201,8 @@ class Normaliser:
         for source_id, line, title, first_file, first_line, first_title in listings:
             self.issue_count += 1
             rows.append({"id": self.issue_count, "source_id": source_id, "line": line, "code": "same_abstract_other_title",
-                         "message": f"title {shorten(title)!r} over the same abstract as {first_file} line {first_line}, "
-                                    f"titled {shorten(first_title)!r}: read as one paper (were the abstract a placeholder "
+                         "message": f"title {quoted(title, TITLE_QUOTED)} over the same abstract as {first_file} line {first_line}, "
+                                    f"titled {quoted(first_title, TITLE_QUOTED)}: read as one paper (were the abstract a placeholder "
                                     "two papers share, they would be two)"})
         return rows
 

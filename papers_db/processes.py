@@ -53,6 +53,9 @@ def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecu
     kills the workers at once, since their work is thrown away with the build."""
     # The pool's queues start multiprocessing's resource tracker, which keeps the signal mask it
     # starts with: it ignores Ctrl-C itself, but Ctrl-\\ (SIGQUIT) killed it and it printed tracebacks.
+    # Starting it unblocks Ctrl-C here again (multiprocessing's ensure_running), so the workers
+    # below are started under a block of their own: in one block with the pool, a Ctrl-C as they
+    # started printed their tracebacks.
     with signals_held(), safe_import_path():
         pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=count, mp_context=multiprocessing.get_context("spawn"),

@@ -409,7 +409,7 @@ def saved_text_digest(data: bytes, sha256: str) -> str:
     if b"\r" in text:
         text = text.replace(b"\r\n", b"\n")
     text = text.rstrip()
-    return sha256 if text is data or text == data else hashlib.sha256(text).hexdigest()
+    return sha256 if text == data else hashlib.sha256(text).hexdigest()
 
 
 def duplicate_name(source: SourceFile, original: SourceFile) -> str:

@@ -23,7 +23,7 @@ import weakref
 from typing import NamedTuple
 
 from datasette import hookimpl
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, to_css_class
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode, to_css_class
 from markupsafe import Markup, escape
 
 # snippet()/highlight() in the search query mark matches with these brackets (U+27E6, U+27E7):
@@ -161,7 +161,6 @@ def register_routes(datasette):
 
 
 async def search_page(datasette, request):
-    from datasette.utils import tilde_decode
     from datasette.utils.asgi import Forbidden, Response
 
     db = datasette.get_database(route=tilde_decode(request.url_vars["database"]))
@@ -345,10 +344,9 @@ async def without_the_page_cursor(datasette, database, table, sql, params, reque
     taken = (1 if not pks else len(pks) if len(components) == len(pks) else 0) + (sort_value is not None)
     first = len(params) - taken
     if not pks:
-        key_clauses = [f"rowid > :p{first}"]
+        after_key = f"rowid > :p{first}"
     else:
-        key_clauses = [compound_keys_after_sql(pks, first)] if len(components) == len(pks) else []
-    after_key = " and ".join(key_clauses)
+        after_key = compound_keys_after_sql(pks, first) if len(components) == len(pks) else ""
     column = escape_sqlite(sort or sort_desc or "")
     if not (sort or sort_desc):
         condition = after_key
@@ -1488,8 +1486,6 @@ _SEARCH_TOKENIZER_LOCK = threading.Lock()
 
 
 def is_search_page(path):
-    from datasette.utils import tilde_decode
-
     # Datasette finds the query by its tilde-decoded name: /papers/~73earch.json is the search too.
     return tilde_decode(path.rsplit("/", 1)[-1]).split(".")[0] == SEARCH_QUERY
 
@@ -1542,8 +1538,6 @@ class TablePage(NamedTuple):
 def table_page(datasette, path):
     """The table or view of a table or view page's path (`/database/table`, any format), or None
     for any other page."""
-    from datasette.utils import tilde_decode
-
     parts = path.split("/")
     if len(parts) != 3:
         return None
@@ -1755,7 +1749,6 @@ def alias_redirect(datasette, request, exception):
     """A paper id from an earlier build, before its paper merged with another (paper_aliases),
     redirects to the paper's page: old links and bookmarks keep working. None when the request
     is not for a missing paper."""
-    from datasette.utils import tilde_decode
     from datasette.utils.asgi import NotFound, Response  # not at import time: see datasette_error_page
 
     match = ALIAS_PATH.match(request.path) if request is not None else None

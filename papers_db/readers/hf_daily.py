@@ -249,8 +249,13 @@ def is_next_paragraph_of(record: Record | None, line: str, text_before_dot: bool
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
     """Mark the page header lines and find the page's own date; return the first body line."""
     number = 1
-    while number <= len(lines) and (is_blank(lines[number - 1]) or plain_line(lines[number - 1]) in HF_HEADER_LINES):
-        reading.other_lines[number] = "blank" if is_blank(lines[number - 1]) else "header"
+    while number <= len(lines):
+        if is_blank(lines[number - 1]):
+            reading.other_lines[number] = "blank"
+        elif plain_line(lines[number - 1]) in HF_HEADER_LINES:
+            reading.other_lines[number] = "header"
+        else:
+            break
         number += 1
     if number <= len(lines) and PAGE_DATE_LINE.match(plain_line(lines[number - 1])):
         reading.page_date = plain_line(lines[number - 1])

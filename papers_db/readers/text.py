@@ -15,9 +15,9 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little- and big-endian
 QUOTED_CHARACTERS = 200
 
 
-def quoted(text: str) -> str:
-    """Text as a message quotes it: repr(), cut with an ellipsis past QUOTED_CHARACTERS."""
-    return repr(text if len(text) <= QUOTED_CHARACTERS else text[:QUOTED_CHARACTERS - 1] + "…")
+def quoted(text: str, limit: int = QUOTED_CHARACTERS) -> str:
+    """Text as a message quotes it: repr(), cut with an ellipsis past `limit` characters."""
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
 
 
 def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
