@@ -609,6 +609,32 @@ def test_requests_that_may_read_whole_tables_are_open_ended(built_db):
     assert [url for url in BOUNDED if open_ended(url)] == []
 
 
+def app_answering_when(release):
+    """An ASGI app that answers 200 once the event `release` is set."""
+    async def app(scope, receive, send):
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"answered"})
+    return app
+
+
+async def asgi_get(app, url):
+    """(status, seconds) of a GET of `url` (a path and query) from the ASGI `app`."""
+    path, _, query = url.partition("?")
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
+             "headers": [], "scheme": "http", "server": ("localhost", 80), "root_path": ""}
+    messages = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        messages.append(message)
+    started = time.monotonic()
+    await app(scope, receive, send)
+    return messages[0]["status"], time.monotonic() - started
+
+
 def test_open_ended_requests_beyond_their_threads_wait_briefly_and_others_pass(built_db):
     # The plugin's ASGI wrapper around an app that answers only when told. With every slot for
     # open-ended requests taken (6 threads, 2 kept), more of any kind wait for one, up to two per
@@ -621,29 +647,8 @@ def test_open_ended_requests_beyond_their_threads_wait_briefly_and_others_pass(b
     instance = datasette_instance(built_db)
     assert instance.setting("num_sql_threads") == 6
     release = asyncio.Event()
-
-    async def app(scope, receive, send):
-        await release.wait()
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"answered"})
-
-    bounded = plugin.asgi_wrapper(instance)(app)
-
-    async def get(url):
-        """(status, seconds) of a GET through the wrapper."""
-        path, _, query = url.partition("?")
-        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
-                 "headers": [], "scheme": "http", "server": ("localhost", 80), "root_path": ""}
-        messages = []
-
-        async def receive():
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message):
-            messages.append(message)
-        started = time.monotonic()
-        await bounded(scope, receive, send)
-        return messages[0]["status"], time.monotonic() - started
+    app = app_answering_when(release)
+    get = functools.partial(asgi_get, plugin.asgi_wrapper(instance)(app))
 
     async def visit():
         await instance.invoke_startup()  # as the server does before its first request
@@ -667,6 +672,46 @@ def test_open_ended_requests_beyond_their_threads_wait_briefly_and_others_pass(b
     assert min(seconds for _, seconds in timed_out) >= 0.25  # after waiting
     assert served_next[0] == 200
     assert [status for status, _ in passing] == [200] * len(BOUNDED)
+
+
+WHOLE_TABLE_STREAMS = ["/papers/listings.csv?_stream=on", "/papers/paper_overview.csv?_stream=1&_size=5",
+                       "/papers/~6Cistings.csv?_stream=on&_sort=title", "/papers/papers.csv?_stream=on&_stream="]
+NOT_STREAMS = ["/papers/listings.csv", "/papers/listings.csv?_stream=", "/papers/listings.json?_stream=on",
+               "/papers/listings?_stream=on", "/papers.csv?_stream=on&sql=select+1", "/papers/trending_on.csv?_stream=on",
+               "/papers/listings.csv?_stream=&_stream=on"]
+
+
+def test_whole_table_streams_run_one_a_process_and_others_pass(built_db):
+    # A streamed CSV of a table or view is seconds to minutes of a core: eight at once on two
+    # processes made the listings page's p95 over a second (100k papers). One runs per process;
+    # two more wait briefly (the wait shortened here), then are refused; one more than that is
+    # refused at once. A query's CSV, a CSV without _stream and other formats never wait.
+    from test_serve import datasette_instance
+
+    plugin = load_plugin()
+    plugin.OPEN_ENDED_WAIT_SECONDS = 0.3
+    instance = datasette_instance(built_db)
+    release = asyncio.Event()
+    get = functools.partial(asgi_get, plugin.asgi_wrapper(instance)(app_answering_when(release)))
+
+    async def visit():
+        await instance.invoke_startup()
+        held = asyncio.create_task(get(WHOLE_TABLE_STREAMS[0]))
+        await asyncio.sleep(0.05)
+        waiting = [asyncio.create_task(get(url)) for url in WHOLE_TABLE_STREAMS[1:3]]
+        await asyncio.sleep(0.05)
+        beyond = await asyncio.wait_for(get(WHOLE_TABLE_STREAMS[3]), 2)  # not answered at all: not refused
+        passing = [asyncio.create_task(get(url)) for url in NOT_STREAMS]
+        timed_out = await asyncio.gather(*waiting)
+        release.set()
+        return await held, beyond, timed_out, await asyncio.gather(*passing)
+
+    held, beyond, timed_out, passing = asyncio.run(visit())
+    assert held[0] == 200
+    assert beyond[0] == 429 and beyond[1] < 0.2
+    assert [status for status, _ in timed_out] == [429, 429] and min(seconds for _, seconds in timed_out) >= 0.25
+    # Had they needed the stream's slot, with two already waiting for it, they were refused at once.
+    assert [status for status, _ in passing] == [200] * len(NOT_STREAMS)
 
 
 # --- the project's own pages and queries under the limits ------------------------------------

@@ -1157,7 +1157,10 @@ def asgi_wrapper(datasette):
     open-ended requests (SQL a visitor wrote, a prefix search, a filter on a column without an
     index) beyond what leaves SQL threads for everyone else."""
     def wrap(app):
-        open_ended = OpenEndedSlots(datasette.setting("num_sql_threads"))
+        # An open-ended request's slot is free within the time limit; a stream's, once it is sent.
+        open_ended = RequestSlots(max(1, datasette.setting("num_sql_threads") - OPEN_ENDED_THREADS_KEPT),
+                                  OPEN_ENDED_REFUSAL, retry_after=1)
+        streams = RequestSlots(STREAMS_AT_ONCE, STREAM_REFUSAL, retry_after=10)
 
         async def bounded(scope, receive, send):
             if scope["type"] != "http":
@@ -1165,21 +1168,29 @@ def asgi_wrapper(datasette):
             scope = without_unreadable_cookies(scope)
             query = query_parameters(scope)
             refusal = refused(scope, query)
-            if refusal is None and not is_open_ended(datasette, scope["path"], query):
-                return await passed_on(datasette, app, scope, receive, send, query)
-            if refusal is None and await open_ended.take():
-                try:
+            needed = [] if refusal is not None else [
+                slots for slots, needs in ((streams, streams_a_whole_table(datasette, scope["path"], query)),
+                                           (open_ended, is_open_ended(datasette, scope["path"], query))) if needs]
+            taken, retry_after = [], None
+            try:
+                for slots in needed:
+                    if not await slots.take():
+                        refusal, retry_after = slots.refusal(), slots.retry_after
+                        break
+                    taken.append(slots)
+                if refusal is None:
                     return await passed_on(datasette, app, scope, receive, send, query)
-                finally:
-                    open_ended.give_back()
-            status, title, message = refusal or open_ended.refusal()
+            finally:
+                for slots in taken:
+                    slots.give_back()
+            status, title, message = refusal
             default_error_page, DatasetteError, _, Request = datasette_error_page()
             error = DatasetteError(message, title=title, status=status)
             response = await default_error_page(datasette, Request(scope, receive), error)()
             if status == 405:
                 response.headers["Allow"] = ", ".join(READ_METHODS)
-            if status == 429:
-                response.headers["Retry-After"] = "1"  # the time limit: a slot is free by then
+            if retry_after is not None:
+                response.headers["Retry-After"] = str(retry_after)
             await response.asgi_send(send)
         return bounded
     return wrap
@@ -1661,18 +1672,19 @@ def schema_shapes(conn):
     return shapes
 
 
-class OpenEndedSlots:
-    """How many open-ended requests (is_open_ended) one server process runs at once: all its SQL
-    threads but OPEN_ENDED_THREADS_KEPT (at least one). One more waits for a slot, before it
-    takes a SQL thread, up to OPEN_ENDED_WAIT_SECONDS; beyond OPEN_ENDED_WAITING_PER_SLOT waiting
-    per slot, or after the wait, it is refused with a 429. Without the wait, eight visitors
+class RequestSlots:
+    """How many requests of a kind one server process runs at once (`slots`). One more waits for a
+    slot, up to OPEN_ENDED_WAIT_SECONDS; beyond OPEN_ENDED_WAITING_PER_SLOT waiting per slot, or
+    after the wait, it is refused with a 429 saying `refusal`. Without the wait, eight visitors
     searching a table at once on two processes (100k papers, 25 ms a search) had 25 of 100
     searches refused; with no bound on waiting, a flood would only pile up in memory."""
 
-    def __init__(self, sql_threads):
-        self.slots = max(1, sql_threads - OPEN_ENDED_THREADS_KEPT)
-        self.free = asyncio.Semaphore(self.slots)
+    def __init__(self, slots, refusal, retry_after):
+        self.slots = slots
+        self.retry_after = retry_after  # seconds, for the 429's Retry-After
+        self.free = asyncio.Semaphore(slots)
         self.waiting = 0
+        self.refusal_text = refusal.format(slots=slots)
 
     async def take(self):
         """Whether a slot was taken (then `give_back` it), waiting for one if few others wait."""
@@ -1694,10 +1706,29 @@ class OpenEndedSlots:
         self.free.release()
 
     def refusal(self):
-        return (429, "Too many open-ended requests at once",
-                f"This server runs {self.slots} requests at once that may read whole tables (SQL written by "
-                "visitors, searches of a table, prefix searches, filters and sorts on columns without an index), "
-                "and more are waiting. Try again in a second.")
+        return 429, "Too many requests of this kind at once", self.refusal_text
+
+
+# Open-ended requests (is_open_ended) use all a process's SQL threads but OPEN_ENDED_THREADS_KEPT.
+OPEN_ENDED_REFUSAL = (
+    "This server runs {slots} requests at once that may read whole tables (SQL written by visitors, "
+    "searches of a table, prefix searches, filters and sorts on columns without an index), and more are "
+    "waiting. Try again in a second.")
+# A streamed CSV of a whole table or view (`.csv?_stream=on`) is a core's work for seconds to
+# minutes (listings at 100k papers: 23 MB, 15 s), in SQL and in the event loop. Eight at once
+# on two processes put the listings table's own page at p95 1,075 ms (alone: 20-50 ms); two at
+# once, one a process, at p95 51 ms.
+STREAMS_AT_ONCE = 1
+STREAM_REFUSAL = (
+    "This server streams {slots} whole-table CSV at a time per process, and more are waiting. Try again "
+    "shortly, or download the whole database (its .db file) instead.")
+
+
+def streams_a_whole_table(datasette, path, query):
+    """Whether a request is a streamed CSV of a table or view page (`_stream`, which Datasette reads
+    from its first value); a query's CSV is one page, streamed or not."""
+    return (path.endswith(".csv") and bool(first_value(query, "_stream")) and table_page(datasette, path) is not None
+            and bool(datasette.setting("allow_csv_stream")))
 
 
 def without_unreadable_cookies(scope):
