@@ -8,6 +8,7 @@ answering everyone else. The project's own pages and queries must still work und
 import asyncio
 import base64
 import functools
+import hashlib
 import importlib.util
 import json
 import socket
@@ -838,3 +839,13 @@ def test_an_html_query_page_of_a_whole_tables_columns_is_not_cut(server):
     page = body
     assert status == 200 and page.count("<tr>") == 1 + 1000 and "a page shows at most" not in page
     assert "returning 1,000 rows" in page
+
+
+def test_no_page_shows_where_the_database_lies_on_the_server(server, built_db):
+    status, body = request(f"{server}/-/databases.json")
+    assert status == 200 and json.loads(body) == [{
+        "name": "papers", "route": "papers", "size": built_db.stat().st_size, "is_mutable": False, "is_memory": False,
+        "hash": hashlib.sha256(built_db.read_bytes()).hexdigest()}]
+    for page in ("/-/databases", "/-/databases.json", "/papers.json", "/-/metadata.json", "/-/settings.json", "/-/plugins.json"):
+        status, body = request(server + page)
+        assert status == 200 and str(built_db.parent) not in body, page

@@ -155,12 +155,23 @@ SEARCH_WORD_SEPARATORS = re.compile(r"[ \t\r\n]+")  # the search query splits wo
 @hookimpl
 def register_routes(datasette):
     """/<database>/search for each database with a `search` query: only those, so a table called
-    search in another database keeps its page."""
+    search in another database keeps its page. /-/databases without the files' paths."""
     from datasette.utils import tilde_encode
+    from datasette.views.special import JsonDataView
 
     routes = [re.escape(tilde_encode(db.route)) for name, db in datasette.databases.items()
               if SEARCH_QUERY in (datasette.metadata("queries", database=name, fallback=False) or {})]
-    return [(rf"^/(?P<database>{'|'.join(routes)})/{SEARCH_QUERY}$", search_page)] if routes else []
+    databases = JsonDataView.as_view(datasette, "databases.json", lambda: published_databases(datasette))
+    # Routes of plugins come before Datasette's own: this page replaces its /-/databases.
+    return ([(rf"^/(?P<database>{'|'.join(routes)})/{SEARCH_QUERY}$", search_page)] if routes else []) + [
+        (r"^/-/databases(\.(?P<format>json))?$", databases)]
+
+
+def published_databases(datasette):
+    """Datasette's /-/databases without each file's path on the server, which tells a visitor
+    nothing of the data and something of the machine (a user's home folder, say)."""
+    return [{name: value for name, value in database.items() if name != "path"}
+            for database in datasette._connected_databases()]
 
 
 async def search_page(datasette, request):
