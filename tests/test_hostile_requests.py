@@ -849,3 +849,23 @@ def test_no_page_shows_where_the_database_lies_on_the_server(server, built_db):
     for page in ("/-/databases", "/-/databases.json", "/papers.json", "/-/metadata.json", "/-/settings.json", "/-/plugins.json"):
         status, body = request(server + page)
         assert status == 200 and str(built_db.parent) not in body, page
+
+
+@pytest.mark.parametrize(("sql", "title", "message"), [
+    ("select zeroblob(1000000000)", "Too large", "string or blob too big"),
+    ("select nosuch from papers", "Invalid SQL", "no such column: nosuch"),
+    ("select * from papers where", "Invalid SQL", "incomplete input"),
+])
+def test_a_csv_of_a_failing_query_is_a_400_that_says_why(server, sql, title, message):
+    # Datasette 0.65 answered 200 with an empty file: a script saving it saw no error.
+    status, body = request(f"{server}/papers.csv?" + urllib.parse.urlencode({"sql": sql}))
+    assert status == 400 and f"<h1>{title}</h1>" in body and message in body
+    status, body = request(f"{server}/papers.json?" + urllib.parse.urlencode({"sql": sql}))
+    assert status == 400 and message in error_of(body)
+
+
+def test_a_csv_of_a_query_that_works_is_unchanged(server):
+    status, body = request(f"{server}/papers.csv?" + urllib.parse.urlencode({"sql": "select 1 as one, 'a,b' as two"}))
+    assert status == 200 and body == 'one,two\r\n1,"a,b"\r\n'
+    status, body = request(f"{server}/papers/trending_on.csv?snapshot_date=1999-01-01")
+    assert status == 200 and body == "upvotes,title,paper_id,published_on,source,line\r\n"

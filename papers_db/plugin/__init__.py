@@ -112,8 +112,8 @@ def rows_as_html(rows):
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     if template == "query.html":
-        shown_rows = serving_html_query_page.get()
-        return {"rows_cut_to_cell_limit": shown_rows[0] if shown_rows else None, "html_cells_limit": HTML_CELLS_LIMIT}
+        page = serving_query_page.get()
+        return {"rows_cut_to_cell_limit": page and page.rows_shown, "html_cells_limit": HTML_CELLS_LIMIT}
     if view_name != "row" or table != "papers" or request is None:
         return {}
 
@@ -785,7 +785,7 @@ def startup(datasette):
         if not db.is_mutable:
             db.execute = counting_table_pages_from_the_build(datasette, db, db.execute)
         db.execute = reading_sorted_pages_from_their_start(db, db.execute)
-        db.execute = showing_html_query_pages_within_the_cell_limit(db.execute)
+        db.execute = answering_query_pages_within_limits(db.execute)
         if not db.is_mutable and not db.is_memory:
             remembering_the_schema(db, set(table_shapes(datasette).get(db.route, (None, {}))[1]))
 
@@ -819,9 +819,17 @@ def freeing_failed_queries_in_their_thread(execute_fn):
 # a visitor's own SQL, which the wrappers below leave alone.
 serving_table_page = contextvars.ContextVar("serving_table_page", default=None)
 
-# While an HTML page other than a table or view page is passed to Datasette, a list that gets the
-# RowsShown of its query page when the result was cut to HTML_CELLS_LIMIT; None otherwise.
-serving_html_query_page = contextvars.ContextVar("serving_html_query_page", default=None)
+class QueryPageAnswer:
+    """A page other than a table or view page, while it is passed to Datasette: its format (the
+    path's extension, "" for HTML: Datasette 0.65 reads the format from the path alone) and, once
+    its query's result was cut to HTML_CELLS_LIMIT, the RowsShown."""
+
+    def __init__(self, format):
+        self.format = format
+        self.rows_shown = None
+
+
+serving_query_page = contextvars.ContextVar("serving_query_page", default=None)
 
 # The cells of a query's result an HTML page shows. Datasette 0.65 runs each cell of a query page
 # through the render_cell hooks in the event loop, where every other request of the process
@@ -839,23 +847,36 @@ class RowsShown(NamedTuple):
     truncated: bool  # the query had more rows than it gave
 
 
-def showing_html_query_pages_within_the_cell_limit(execute):
-    """A database's execute that gives an HTML query page (serving_html_query_page) the first rows
-    of its result up to HTML_CELLS_LIMIT cells, marked truncated as Datasette marks a result cut
-    at max_returned_rows. JSON and CSV keep every row; the page says where to get them."""
-    async def execute_within_the_cell_limit(sql, params=None, truncate=False, **kwargs):
-        results = await execute(sql, params, truncate=truncate, **kwargs)
-        shown_rows = serving_html_query_page.get()
-        if shown_rows is None or not truncate or not results.description:
-            return results  # only a page's own result is read with truncate (views/database.py, row.py)
-        fitting = max(1, HTML_CELLS_LIMIT // len(results.description))
-        if len(results.rows) <= fitting:
+def answering_query_pages_within_limits(execute):
+    """A database's execute for the query of a query page (serving_query_page; the one query a
+    page reads with `truncate`, views/database.py and row.py):
+
+    - in HTML, the first rows of its result up to HTML_CELLS_LIMIT cells, marked truncated as
+      Datasette marks a result cut at max_returned_rows. JSON and CSV keep every row; the page
+      says where to get them.
+    - in CSV, a visitor's SQL error raised as a 400 (visitor_error). Datasette 0.65's query view
+      keeps the error for the page to show, which a CSV cannot: `/papers.csv?sql=select
+      zeroblob(1e9)` or a misspelt column answered 200 with an empty file."""
+    async def execute_within_limits(sql, params=None, truncate=False, **kwargs):
+        page = serving_query_page.get()
+        if page is None or not truncate:
+            return await execute(sql, params, truncate=truncate, **kwargs)
+        try:
+            results = await execute(sql, params, truncate=truncate, **kwargs)
+        except sqlite3.DatabaseError as error:
+            status, title, message = visitor_error(error)
+            if page.format == "csv" and status == 400:
+                _, DatasetteError, _, _ = datasette_error_page()
+                raise DatasetteError(message, title=title, status=status) from None
+            raise
+        fitting = max(1, HTML_CELLS_LIMIT // max(1, len(results.description or ())))
+        if page.format or len(results.rows) <= fitting:
             return results
         from datasette.database import Results
 
-        shown_rows.append(RowsShown(fitting, len(results.rows), results.truncated))
+        page.rows_shown = RowsShown(fitting, len(results.rows), results.truncated)
         return Results(results.rows[:fitting], True, results.description)
-    return execute_within_the_cell_limit
+    return execute_within_limits
 
 
 # The row count Datasette 0.65's table view runs for a page filtered by exact values
@@ -1212,14 +1233,14 @@ async def passed_on(datasette, app, scope, receive, send, query):
     as a table or view page's where it is one (serving_table_page)."""
     on_table_page = table_page(datasette, scope["path"]) is not None
     marked = serving_table_page.set(query if on_table_page else None)
-    # A page without a format extension is HTML (Datasette 0.65 reads the format from the path alone).
-    in_html = "." not in scope["path"].rsplit("/", 1)[-1]
-    cut = serving_html_query_page.set([] if in_html and not on_table_page else None)
+    name = scope["path"].rsplit("/", 1)[-1]
+    extension = name.rpartition(".")[2] if "." in name else ""
+    other_page = serving_query_page.set(None if on_table_page else QueryPageAnswer(extension))
     try:
         return await from_the_first_row(datasette, app, scope, receive, send, query)
     finally:
         serving_table_page.reset(marked)
-        serving_html_query_page.reset(cut)
+        serving_query_page.reset(other_page)
 
 
 async def from_the_first_row(datasette, app, scope, receive, send, query):
