@@ -344,3 +344,19 @@ def test_an_organisation_line_that_may_be_text_is_reported():
     # A sentence's opening word is never a handle.
     reading = read_hf_daily_page(hf_page(["Title Three", "", "We study kernels.", "·", "Nov 5 6"]), "2025-11-12")
     assert [(r.abstract, r.organization) for r in reading.records] == [("We study kernels.", None)]
+
+
+def test_upvotes_grouped_in_thousands_are_one_count():
+    # "Nov 3 1,234" lost the whole date (bad_date): the reader took only plain digits for upvotes.
+    cases = {
+        "Nov 3 1,234": ("2025-11-03", True, 1234, []),
+        "Nov 3, 2024 12,345,678": ("2024-11-03", False, 12345678, []),
+        "Nov 3 2,024": ("2025-11-03", True, 2024, []),  # grouped: a count, never a year without its comma
+    }
+    for line, expected in cases.items():
+        record, issues = read_one_entry("  • 2 authors", line)
+        assert (record.published_on, record.published_year_inferred, record.upvotes, issues) == expected, line
+        assert record.date_text == line
+    for line in ("Nov 3 1,23", "Nov 3 1234,567", "Nov 3 ,123", "Nov 3 1,234,"):  # not grouped in thousands
+        record, issues = read_one_entry("  • 2 authors", line)
+        assert (record.published_on, record.upvotes, [code for _, code in issues]) == (None, None, ["bad_date"]), line

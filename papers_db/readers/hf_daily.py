@@ -38,7 +38,8 @@ HF_HEADER_LINES = {
 MONTHS = {name: number for number, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 MONTH_NAMES = "|".join(MONTHS)
 PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})$")
-ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d+))?$")
+# The upvotes may group thousands with commas ("Nov 3 1,234"), as a copy of a busy page might.
+ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d{{1,3}}(?:,\d{{3}})+|\d+))?$")
 # Matched against a line as read (plain_line): single spaces, trimmed.
 # The bullet may be lost in a copy: "3 authors" without it became an organisation "3" named "authors".
 AUTHORS_LINE = re.compile(r"^(?:• ?)?(\d+) authors?$", re.IGNORECASE)  # "3 Authors" too
@@ -343,7 +344,7 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
             number, "year_without_comma",
             f"{quoted(line.strip())}: {upvotes} read as the year (written 'Mon D, YYYY'), not as the upvote count"))
         year, upvotes = upvotes, None
-    record.upvotes = _stored_count(upvotes, number, "upvote count", reading) if upvotes is not None else None
+    record.upvotes = _stored_count(upvotes.replace(",", ""), number, "upvote count", reading) if upvotes is not None else None
     month, day = MONTHS[month_name], int(day)
     if year is not None:
         resolved, inferred = int(year), False
