@@ -500,7 +500,7 @@ def test_visitor_sql_beyond_what_leaves_threads_for_others_waits_or_is_refused(s
         assert headers["Retry-After"] == "1"
         assert error_of(body) == ("This server runs 4 requests at once that may read whole tables (SQL written by "
                                   "visitors, searches of a table, prefix searches, filters and sorts on columns without "
-                                  "an index), and more are waiting. Try again in a second.")
+                                  "an index), and they were all taken. Try again in a second.")
     assert [status for status, _, _ in pages] == [200, 200]
     # One at a time, visitors' SQL is answered as before.
     assert request(sql_url(server, "select 1 + 1 as two"))[0] == 200
@@ -715,6 +715,60 @@ def test_whole_table_streams_run_one_a_process_and_others_pass(built_db):
     assert [status for status, _ in passing] == [200] * len(NOT_STREAMS)
 
 
+def test_a_stream_whose_client_stops_reading_gives_its_slot_back(built_db):
+    # A client that read a little of a stream and then stopped, keeping its connection, held the
+    # process's one stream slot for as long as it liked. Its stream now ends once a part waits
+    # longer than the limit (shortened here) to be taken, and the next stream runs.
+    from test_serve import datasette_instance
+
+    plugin = load_plugin()
+    plugin.STREAM_SEND_SECONDS = 0.3
+    instance = datasette_instance(built_db)
+
+    async def app(scope, receive, send):  # a CSV of 20 parts; a JSON page names a next one each time
+        if scope["path"].endswith(".json"):
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": json.dumps({"next": str(time.monotonic())}).encode()})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for _ in range(20):
+            await send({"type": "http.response.body", "body": b"a,b\r\n", "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    bounded = plugin.asgi_wrapper(instance)(app)
+
+    async def stalled_client(url):
+        """Seconds until the stream of `url` ended, for a client that takes its first 2 messages only."""
+        path, _, query = url.partition("?")
+        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
+                 "headers": [], "scheme": "http", "server": ("localhost", 80), "root_path": ""}
+        taken = []
+
+        async def receive():
+            if not taken:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()  # the client is still connected
+
+        async def send(message):
+            taken.append(message)
+            if len(taken) > 2:
+                await asyncio.Event().wait()  # its buffer is full: the server waits
+        started = time.monotonic()
+        await asyncio.wait_for(bounded(scope, receive, send), 5)
+        return time.monotonic() - started
+
+    async def visit():
+        await instance.invoke_startup()
+        # Datasette's own stream (listings: no sort of its own), and the plugin's pages from tokens (a sort).
+        stalled = [await stalled_client(url) for url in ("/papers/listings.csv?_stream=on",
+                                                         "/papers/listings.csv?_stream=on&_sort=upvotes")]
+        return stalled, await asgi_get(bounded, "/papers/listings.csv?_stream=on")
+
+    stalled, (status, _) = asyncio.run(visit())
+    assert all(0.25 < seconds < 2 for seconds in stalled), stalled
+    assert status == 200
+
+
 # --- the project's own pages and queries under the limits ------------------------------------
 
 @pytest.mark.parametrize(
@@ -823,8 +877,14 @@ def test_an_html_query_page_shows_at_most_twenty_thousand_cells(server):
     assert f"<td class=\"col-c98\">cell {shown}</td>" in page and f"cell {shown + 1}</td>" not in page
     assert (f"This page shows the first {shown} rows of the result: a page shows at most 20,000 cells, and each row "
             "has 99. The JSON and CSV below give all 1,000.") in page
+    assert "Custom SQL query returning 1,000 rows" in page
     status, body = request(f"{server}/papers?" + urllib.parse.urlencode({"sql": sql.format(rows=5000)}))
     assert status == 200 and "The JSON and CSV below give its first 1,000." in body
+    assert "Custom SQL query returning more than 1,000 rows" in body
+    # Datasette answers HTML for a format it has no renderer for, and the tilde-encoded name is the database.
+    for path in ("/papers.xyz", "/papers.html", "/~70apers"):
+        status, body = request(f"{server}{path}?" + urllib.parse.urlencode({"sql": sql.format(rows=1000)}))
+        assert status == 200 and body.count("<tr>") == 1 + shown, path
     status, body = request(f"{server}/papers.json?" + urllib.parse.urlencode({"sql": sql.format(rows=1000)}))
     assert status == 200 and len(json.loads(body)["rows"]) == 1000 and not json.loads(body)["truncated"]
     status, body = request(f"{server}/papers.csv?" + urllib.parse.urlencode({"sql": sql.format(rows=1000)}))
@@ -846,9 +906,18 @@ def test_no_page_shows_where_the_database_lies_on_the_server(server, built_db):
     assert status == 200 and json.loads(body) == [{
         "name": "papers", "route": "papers", "size": built_db.stat().st_size, "is_mutable": False, "is_memory": False,
         "hash": hashlib.sha256(built_db.read_bytes()).hexdigest()}]
-    for page in ("/-/databases", "/-/databases.json", "/papers.json", "/-/metadata.json", "/-/settings.json", "/-/plugins.json"):
+    for page in ("/-/databases", "/-/databases.json", "/papers.json", "/-/metadata.json", "/-/settings.json",
+                 "/-/plugins.json", "/-/threads", "/-/threads.json"):
         status, body = request(server + page)
-        assert status == 200 and str(built_db.parent) not in body, page
+        assert status == 200 and str(built_db.parent) not in body and ".py" not in body, page
+    status, body = request(f"{server}/-/threads.json")
+    assert set(json.loads(body)) == {"num_threads", "threads", "num_tasks"}  # not the tasks' code and its files
+    # Nor SQL: pragma_database_list names the file.
+    for url in (sql_url(server, "select * from pragma_database_list"),
+                f"{server}/papers/papers.json?" + urllib.parse.urlencode(
+                    {"_where": "exists (select 1 from pragma_database_list where file like '/%')"})):
+        status, body = request(url)
+        assert status == 400 and "pragma_database_list" in error_of(body) and str(built_db.parent) not in body
 
 
 @pytest.mark.parametrize(("sql", "title", "message"), [

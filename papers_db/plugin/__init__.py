@@ -155,16 +155,17 @@ SEARCH_WORD_SEPARATORS = re.compile(r"[ \t\r\n]+")  # the search query splits wo
 @hookimpl
 def register_routes(datasette):
     """/<database>/search for each database with a `search` query: only those, so a table called
-    search in another database keeps its page. /-/databases without the files' paths."""
+    search in another database keeps its page. /-/databases and /-/threads without paths."""
     from datasette.utils import tilde_encode
     from datasette.views.special import JsonDataView
 
     routes = [re.escape(tilde_encode(db.route)) for name, db in datasette.databases.items()
               if SEARCH_QUERY in (datasette.metadata("queries", database=name, fallback=False) or {})]
     databases = JsonDataView.as_view(datasette, "databases.json", lambda: published_databases(datasette))
-    # Routes of plugins come before Datasette's own: this page replaces its /-/databases.
+    threads = JsonDataView.as_view(datasette, "threads.json", lambda: published_threads(datasette))
+    # Routes of plugins come before Datasette's own: these pages replace its /-/databases and /-/threads.
     return ([(rf"^/(?P<database>{'|'.join(routes)})/{SEARCH_QUERY}$", search_page)] if routes else []) + [
-        (r"^/-/databases(\.(?P<format>json))?$", databases)]
+        (r"^/-/databases(\.(?P<format>json))?$", databases), (r"^/-/threads(\.(?P<format>json))?$", threads)]
 
 
 def published_databases(datasette):
@@ -172,6 +173,12 @@ def published_databases(datasette):
     nothing of the data and something of the machine (a user's home folder, say)."""
     return [{name: value for name, value in database.items() if name != "path"}
             for database in datasette._connected_databases()]
+
+
+def published_threads(datasette):
+    """Datasette's /-/threads without its description of each asyncio task, which names the
+    source files (and folders) of the code each one is running."""
+    return {name: value for name, value in datasette._threads().items() if name != "tasks"}
 
 
 async def search_page(datasette, request):
@@ -590,7 +597,7 @@ SQLITE_LIMITS = {
     # The SQL box is capped at 10,000 characters (SQL_TEXT_LIMIT); Datasette's own generated SQL
     # for a table page is about 1 kB.
     sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,
-    # The widest table has 15 columns.
+    # The widest table (listings) has 16 columns.
     sqlite3.SQLITE_LIMIT_COLUMN: 100,
     sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 100,
     sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 50,
@@ -618,7 +625,8 @@ RESULT_BYTES_LIMIT = 16 * 2**20
 # leak), and its two-argument form writes one. Debian's SQLite enables it, and a bound parameter
 # gets past SQLite's own switch. sqlite_stmt lists the SQL of other visitors' cached statements.
 DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer"}
-DENIED_TABLES = {"sqlite_stmt"}
+# pragma_database_list names the file's path on the server: nothing of the published data.
+DENIED_TABLES = {"sqlite_stmt", "pragma_database_list"}
 
 # printf('%.*c', 2000000000, 'x') ran 7.4 s under any length limit (SQLite caps the precision
 # only when compiled to), so printf()/format() refuse widths and precisions above this.
@@ -819,13 +827,15 @@ def freeing_failed_queries_in_their_thread(execute_fn):
 # a visitor's own SQL, which the wrappers below leave alone.
 serving_table_page = contextvars.ContextVar("serving_table_page", default=None)
 
+
 class QueryPageAnswer:
     """A page other than a table or view page, while it is passed to Datasette: its format (the
-    path's extension, "" for HTML: Datasette 0.65 reads the format from the path alone) and, once
-    its query's result was cut to HTML_CELLS_LIMIT, the RowsShown."""
+    path's extension, "" for none), whether that is HTML, and, once its query's result was cut to
+    HTML_CELLS_LIMIT, the RowsShown."""
 
-    def __init__(self, format):
+    def __init__(self, format, in_html):
         self.format = format
+        self.in_html = in_html
         self.rows_shown = None
 
 
@@ -870,7 +880,7 @@ def answering_query_pages_within_limits(execute):
                 raise DatasetteError(message, title=title, status=status) from None
             raise
         fitting = max(1, HTML_CELLS_LIMIT // max(1, len(results.description or ())))
-        if page.format or len(results.rows) <= fitting:
+        if not page.in_html or len(results.rows) <= fitting:
             return results
         from datasette.database import Results
 
@@ -1189,7 +1199,7 @@ def asgi_wrapper(datasette):
     open-ended requests (SQL a visitor wrote, a prefix search, a filter on a column without an
     index) beyond what leaves SQL threads for everyone else."""
     def wrap(app):
-        # An open-ended request's slot is free within the time limit; a stream's, once it is sent.
+        # Most open-ended requests end within the time limit; a stream, once it is sent.
         open_ended = RequestSlots(max(1, datasette.setting("num_sql_threads") - OPEN_ENDED_THREADS_KEPT),
                                   OPEN_ENDED_REFUSAL, retry_after=1)
         streams = RequestSlots(STREAMS_AT_ONCE, STREAM_REFUSAL, retry_after=10)
@@ -1235,7 +1245,10 @@ async def passed_on(datasette, app, scope, receive, send, query):
     marked = serving_table_page.set(query if on_table_page else None)
     name = scope["path"].rsplit("/", 1)[-1]
     extension = name.rpartition(".")[2] if "." in name else ""
-    other_page = serving_query_page.set(None if on_table_page else QueryPageAnswer(extension))
+    # Datasette 0.65 reads the format from the path alone, and answers HTML for any it has no
+    # renderer for: /papers.xyz?sql= is a query page in HTML.
+    in_html = extension not in ("csv", "jsono") and extension not in datasette.renderers
+    other_page = serving_query_page.set(None if on_table_page else QueryPageAnswer(extension, in_html))
     try:
         return await from_the_first_row(datasette, app, scope, receive, send, query)
     finally:
@@ -1316,9 +1329,29 @@ async def stream_csv_pages(datasette, app, scope, receive, send, query, token):
     stream is a minute of queries."""
     gone, watcher = watching_for_disconnect(receive)
     try:
-        await send_csv_pages(datasette, app, scope, send, query, token, gone)
+        await send_csv_pages(datasette, app, scope, sending_in_time(send), query, token, gone)
+    except ClientGone:
+        pass
     finally:
         watcher.cancel()
+
+
+# A stream's client must take each part of it within this long, or it is taken to have gone:
+# one that stopped reading held its process's stream slot (STREAMS_AT_ONCE) for as long as it
+# kept the connection open. A part is one page of up to max_returned_rows rows (listings: about
+# 230 kB), so a client reading 8 kB a second keeps up.
+STREAM_SEND_SECONDS = 30
+
+
+def sending_in_time(send):
+    """An ASGI send that raises ClientGone when the client does not take a message within
+    STREAM_SEND_SECONDS (the server's send waits while its buffer for the client is full)."""
+    async def send_or_give_up(message):
+        try:
+            await asyncio.wait_for(send(message), STREAM_SEND_SECONDS)
+        except TimeoutError:
+            raise ClientGone from None
+    return send_or_give_up
 
 
 def watching_for_disconnect(receive):
@@ -1348,10 +1381,12 @@ async def until_the_client_goes(app, scope, receive, send):
     after its client left, and four such requests held the open-ended slots for everyone."""
     gone, watcher = watching_for_disconnect(receive)
 
+    send_in_time = sending_in_time(send)
+
     async def send_while_there(message):
         if gone.is_set():
             raise ClientGone
-        await send(message)
+        await send_in_time(message)
 
     asked = []
 
@@ -1744,15 +1779,15 @@ class RequestSlots:
 # Open-ended requests (is_open_ended) use all a process's SQL threads but OPEN_ENDED_THREADS_KEPT.
 OPEN_ENDED_REFUSAL = (
     "This server runs {slots} requests at once that may read whole tables (SQL written by visitors, "
-    "searches of a table, prefix searches, filters and sorts on columns without an index), and more are "
-    "waiting. Try again in a second.")
+    "searches of a table, prefix searches, filters and sorts on columns without an index), and they were "
+    "all taken. Try again in a second.")
 # A streamed CSV of a whole table or view (`.csv?_stream=on`) is a core's work for seconds to
 # minutes (listings at 100k papers: 23 MB, 15 s), in SQL and in the event loop. Eight at once
 # on two processes put the listings table's own page at p95 1,075 ms (alone: 20-50 ms); two at
 # once, one a process, at p95 51 ms.
 STREAMS_AT_ONCE = 1
 STREAM_REFUSAL = (
-    "This server streams {slots} whole-table CSV at a time per process, and more are waiting. Try again "
+    "This server streams {slots} whole-table CSV at a time per process, and it was taken. Try again "
     "shortly, or download the whole database (its .db file) instead.")
 
 
