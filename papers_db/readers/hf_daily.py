@@ -67,6 +67,9 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
 
     current: Record | None = None
     meta_state = None  # None, "who", "dot", "date": how far the entry's metadata block got
+    # The entry last closed by a new title while it had its abstract and no author/date block
+    # yet: that block may still come, after a line of the page's own text (see stray_line).
+    left_before_its_block: Record | None = None
 
     def close() -> None:
         if current is None:
@@ -125,6 +128,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
                     ParseIssue(number, "orphan_metadata", f"author line {quoted(line.strip())} follows no paper")
                 )
                 continue
+            if is_stray_line(current, left_before_its_block, reading):
+                current = stray_line(current, reading)
             _set_entry_authors(current, number, plain, authors, reading)
             current.last_line = number
             meta_state = "who"
@@ -158,6 +163,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             close()
             current, meta_state = None, None
         else:
+            left_before_its_block = current if meta_state is None and current is not None and current.abstract else None
             close()
             meta_state = None
             # A title has its abstract after it, and a line in Title Case is one even ending in ".".
@@ -170,6 +176,28 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
     close()
     check_tail(reading)
     return reading
+
+
+def is_stray_line(record: Record, left_before_its_block: Record | None, reading: Reading) -> bool:
+    """Whether a title with no abstract, right before an author line, came right after an entry
+    that has its abstract and no author/date block, and is not in Title Case: a line of the
+    page's own text between the two ("Submitted by akhaliq", "Show more" in a copy of the
+    page, and "Upvote": one word is not Title Case), not a paper. A line in Title Case is a
+    paper's title alone, as the pages print titles ("Attention Is Not Explanation.")."""
+    return (record.abstract is None and left_before_its_block is not None and bool(reading.records)
+            and reading.records[-1] is left_before_its_block and not reads_as_title(record.title or ""))
+
+
+def stray_line(record: Record, reading: Reading) -> Record:
+    """The entry a stray line (is_stray_line) interrupted, taken back from the records to get the
+    author/date block; the line is reported. Before, the line became a paper that took the
+    entry's authors, date and upvotes, reported only as a title with no abstract."""
+    entry = reading.records.pop()  # the line's own record was never finished: nothing of it to take back
+    reading.issues.append(ParseIssue(
+        record.line, "stray_line",
+        f"{quoted(record.title)} between an entry's abstract and its author line: read as text of the page, not as "
+        "a paper (were it a paper's title, that paper has no abstract and the author/date block below is its own)"))
+    return entry
 
 
 def is_abstract_of(record: Record | None, line: str, text_before_dot: bool = False) -> bool:
