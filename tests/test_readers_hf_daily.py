@@ -365,7 +365,7 @@ def test_upvotes_grouped_in_thousands_are_one_count():
 def test_a_line_of_the_pages_own_text_before_the_author_line_is_no_paper():
     # "Submitted by akhaliq" between an entry's abstract and its author line was a paper of its
     # own that took the entry's authors, date and upvotes, reported only as a title with no abstract.
-    for stray in ("Submitted by akhaliq", "Show more", "View arXiv page", "Upvote"):
+    for stray in ("Submitted by akhaliq", "Show more", "View arXiv page", "Upvote", "12", "3 comments"):
         text = hf_page(["Title One", "", ABSTRACT_A, "", stray, "", "  • 8 authors", "·", "Nov 3 12"],
                        ["Title Two", "", ABSTRACT_B, "", "adobe Adobe", "·", "Nov 4"])
         reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
@@ -379,16 +379,18 @@ def test_a_line_of_the_pages_own_text_before_the_author_line_is_no_paper():
         assert reading.unaccounted_lines() == []
 
 
-def test_a_title_with_no_abstract_stays_a_paper_after_an_entry_with_its_own_block_or_in_title_case():
-    # Only an entry still waiting for its author/date block can have been interrupted, and a line
-    # in Title Case is a title alone, as the pages print titles.
+def test_a_title_with_no_abstract_stays_a_paper_after_an_entry_with_its_own_block_or_as_a_title_reads():
+    # Only an entry still waiting for its author/date block can have been interrupted, and only
+    # by a line of the page's own text: a title in Title Case or in sentence case (19 of the
+    # bundled pages' 229 titles) with no abstract is a paper of its own, reported as such.
     text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 8 authors", "·", "Nov 3"],
                    ["the next paper has no abstract", "", "  • 2 authors", "·", "Nov 4"])
     reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
     assert [(r.title, r.authors_count, r.published_on) for r in reading.records] == [
         ("Title One", 8, "2025-11-03"), ("the next paper has no abstract", 2, "2025-11-04")]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(21, "missing_abstract")]
-    text = hf_page(["Title One", "", ABSTRACT_A, "", "Learning To Rank Papers", "", "  • 8 authors", "·", "Nov 3"])
-    reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
-    assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), ("Learning To Rank Papers", 8)]
-    assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "missing_abstract")]
+    for title in ("Learning To Rank Papers", "The probabilistic world"):
+        text = hf_page(["Title One", "", ABSTRACT_A, "", title, "", "  • 8 authors", "·", "Nov 3"])
+        reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+        assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), (title, 8)], title
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "missing_abstract")], title

@@ -67,7 +67,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
 
     current: Record | None = None
     meta_state = None  # None, "who", "dot", "date": how far the entry's metadata block got
-    # The entry last closed by a new title while it had its abstract and no author/date block
+    # The entry last closed by a new record while it had its abstract and no author/date block
     # yet: that block may still come, after a line of the page's own text (see stray_line).
     left_before_its_block: Record | None = None
 
@@ -178,14 +178,21 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
     return reading
 
 
+# Lines of the page's own interface that a copy of it may carry between an entry's abstract and
+# its author line. Only these: any other line there stays a title alone, since 19 of the 229
+# titles of the bundled pages are in sentence case ("The probabilistic world"), as such text is.
+PAGE_TEXT_LINE = re.compile(
+    r"(?:submitted by \S+|upvotes?|\d+ upvotes?|show (?:more|less)|read more|view (?:arxiv )?page"
+    r"|\d+ comments?|comments?|\d+)", re.IGNORECASE)
+
+
 def is_stray_line(record: Record, left_before_its_block: Record | None, reading: Reading) -> bool:
     """Whether a title with no abstract, right before an author line, came right after an entry
-    that has its abstract and no author/date block, and is not in Title Case: a line of the
-    page's own text between the two ("Submitted by akhaliq", "Show more" in a copy of the
-    page, and "Upvote": one word is not Title Case), not a paper. A line in Title Case is a
-    paper's title alone, as the pages print titles ("Attention Is Not Explanation.")."""
+    that has its abstract and no author/date block, and is a line of the page's own text
+    (PAGE_TEXT_LINE: "Submitted by akhaliq", "Show more", "Upvote"), not a paper."""
     return (record.abstract is None and left_before_its_block is not None and bool(reading.records)
-            and reading.records[-1] is left_before_its_block and not reads_as_title(record.title or ""))
+            and reading.records[-1] is left_before_its_block
+            and PAGE_TEXT_LINE.fullmatch(plain_line(record.title or "")) is not None)
 
 
 def stray_line(record: Record, reading: Reading) -> Record:
