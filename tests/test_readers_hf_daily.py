@@ -379,6 +379,23 @@ def test_a_line_of_the_pages_own_text_before_the_author_line_is_no_paper():
         assert reading.unaccounted_lines() == []
 
 
+def test_lines_of_the_pages_own_text_anywhere_between_entries_are_no_papers():
+    # Several in a row, before a '·' with no author line, and between one entry's date and the
+    # next title: each was a paper of its own (or an organisation "Upvote").
+    text = hf_page(["Title One", "", ABSTRACT_A, "", "Submitted by akhaliq", "Upvote", "12", "", "  • 8 authors", "·",
+                    "Nov 3"],  # 13..23
+                   ["Title Two", "", ABSTRACT_B, "", "Show more", "·", "Nov 4", "", "3 comments"],  # 25..33
+                   ["Title Three", "", ABSTRACT_C])  # 35..37
+    reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.authors_count, r.published_on) for r in reading.records] == [
+        (13, 23, "Title One", 8, "2025-11-03"), (25, 31, "Title Two", None, "2025-11-04"),
+        (35, 37, "Title Three", None, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (17, "stray_line"), (18, "stray_line"), (19, "stray_line"), (29, "stray_line"), (30, "missing_authors"),
+        (33, "stray_line")]
+    assert reading.unaccounted_lines() == []
+
+
 def test_a_title_with_no_abstract_stays_a_paper_after_an_entry_with_its_own_block_or_as_a_title_reads():
     # Only an entry still waiting for its author/date block can have been interrupted, and only
     # by a line of the page's own text: a title in Title Case or in sentence case (19 of the

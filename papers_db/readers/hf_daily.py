@@ -67,9 +67,6 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
 
     current: Record | None = None
     meta_state = None  # None, "who", "dot", "date": how far the entry's metadata block got
-    # The entry last closed by a new record while it had its abstract and no author/date block
-    # yet: that block may still come, after a line of the page's own text (see stray_line).
-    left_before_its_block: Record | None = None
 
     def close() -> None:
         if current is None:
@@ -104,6 +101,12 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
         if (meta_state is None and current is not None and current.abstract is None
                 and is_abstract_label(line, following)):  # right after a title only, as in a review listing
             reading.other_lines[number] = "label"
+        elif meta_state is None and PAGE_TEXT_LINE.fullmatch(plain) and not abstract_follows(following):
+            # "Submitted by akhaliq" or "Upvote" before an entry's author line became a paper of
+            # its own that took the entry's authors, date and upvotes.
+            reading.issues.append(ParseIssue(
+                number, "stray_line", f"{quoted(plain)} is the page's own text, copied with it: not a paper, and not "
+                "part of an entry"))
         elif plain == DATE_SEPARATOR:
             if current is not None and meta_state == "who":
                 meta_state = "dot"
@@ -128,8 +131,6 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
                     ParseIssue(number, "orphan_metadata", f"author line {quoted(line.strip())} follows no paper")
                 )
                 continue
-            if is_stray_line(current, left_before_its_block, reading):
-                current = stray_line(current, reading)
             _set_entry_authors(current, number, plain, authors, reading)
             current.last_line = number
             meta_state = "who"
@@ -163,7 +164,6 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             close()
             current, meta_state = None, None
         else:
-            left_before_its_block = current if meta_state is None and current is not None and current.abstract else None
             close()
             meta_state = None
             # A title has its abstract after it, and a line in Title Case is one even ending in ".".
@@ -178,33 +178,13 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
     return reading
 
 
-# Lines of the page's own interface that a copy of it may carry between an entry's abstract and
-# its author line. Only these: any other line there stays a title alone, since 19 of the 229
-# titles of the bundled pages are in sentence case ("The probabilistic world"), as such text is.
+# Lines of the page's own interface that a copy of it may carry inside or between entries
+# (stray_line). Only these, and only without an abstract after them: any other line stays a
+# title, since 19 of the 229 titles of the bundled pages are in sentence case ("The
+# probabilistic world"), as such text is.
 PAGE_TEXT_LINE = re.compile(
     r"(?:submitted by \S+|upvotes?|\d+ upvotes?|show (?:more|less)|read more|view (?:arxiv )?page"
     r"|\d+ comments?|comments?|\d+)", re.IGNORECASE)
-
-
-def is_stray_line(record: Record, left_before_its_block: Record | None, reading: Reading) -> bool:
-    """Whether a title with no abstract, right before an author line, came right after an entry
-    that has its abstract and no author/date block, and is a line of the page's own text
-    (PAGE_TEXT_LINE: "Submitted by akhaliq", "Show more", "Upvote"), not a paper."""
-    return (record.abstract is None and left_before_its_block is not None and bool(reading.records)
-            and reading.records[-1] is left_before_its_block
-            and PAGE_TEXT_LINE.fullmatch(plain_line(record.title or "")) is not None)
-
-
-def stray_line(record: Record, reading: Reading) -> Record:
-    """The entry a stray line (is_stray_line) interrupted, taken back from the records to get the
-    author/date block; the line is reported. Before, the line became a paper that took the
-    entry's authors, date and upvotes, reported only as a title with no abstract."""
-    entry = reading.records.pop()  # the line's own record was never finished: nothing of it to take back
-    reading.issues.append(ParseIssue(
-        record.line, "stray_line",
-        f"{quoted(record.title)} between an entry's abstract and its author line: read as text of the page, not as "
-        "a paper (were it a paper's title, that paper has no abstract and the author/date block below is its own)"))
-    return entry
 
 
 def is_abstract_of(record: Record | None, line: str, text_before_dot: bool = False) -> bool:
