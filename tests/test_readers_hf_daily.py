@@ -379,20 +379,21 @@ def test_a_line_of_the_pages_own_text_before_the_author_line_is_no_paper():
         assert reading.unaccounted_lines() == []
 
 
-def test_lines_of_the_pages_own_text_anywhere_between_entries_are_no_papers():
-    # Several in a row, before a '·' with no author line, and between one entry's date and the
-    # next title: each was a paper of its own (or an organisation "Upvote").
+def test_lines_of_the_pages_own_text_after_an_abstract_are_no_papers_and_elsewhere_stay_as_read():
+    # Several in a row after an abstract: each was a paper of its own, the last one taking the
+    # entry's block. Elsewhere such a line may be a title alone ("Comments", after a whole
+    # entry) or an organisation right before the '·' ("360"): those read as before.
     text = hf_page(["Title One", "", ABSTRACT_A, "", "Submitted by akhaliq", "Upvote", "12", "", "  • 8 authors", "·",
                     "Nov 3"],  # 13..23
-                   ["Title Two", "", ABSTRACT_B, "", "Show more", "·", "Nov 4", "", "3 comments"],  # 25..33
-                   ["Title Three", "", ABSTRACT_C])  # 35..37
+                   ["Title Two", "", ABSTRACT_B, "", "360", "·", "Nov 4"],  # 25..31
+                   ["Comments", "", "  • 2 authors", "·", "Nov 5 9"])  # 33..37
     reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
-    assert [(r.line, r.last_line, r.title, r.authors_count, r.published_on) for r in reading.records] == [
-        (13, 23, "Title One", 8, "2025-11-03"), (25, 31, "Title Two", None, "2025-11-04"),
-        (35, 37, "Title Three", None, None)]
+    assert [(r.line, r.last_line, r.title, r.authors_count, r.organization, r.published_on, r.upvotes)
+            for r in reading.records] == [
+        (13, 23, "Title One", 8, None, "2025-11-03", None), (25, 31, "Title Two", None, ("360", "360"), "2025-11-04", None),
+        (33, 37, "Comments", 2, None, "2025-11-05", 9)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
-        (17, "stray_line"), (18, "stray_line"), (19, "stray_line"), (29, "stray_line"), (30, "missing_authors"),
-        (33, "stray_line")]
+        (17, "stray_line"), (18, "stray_line"), (19, "stray_line"), (33, "missing_abstract")]
     assert reading.unaccounted_lines() == []
 
 

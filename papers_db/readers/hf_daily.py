@@ -101,12 +101,16 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
         if (meta_state is None and current is not None and current.abstract is None
                 and is_abstract_label(line, following)):  # right after a title only, as in a review listing
             reading.other_lines[number] = "label"
-        elif meta_state is None and PAGE_TEXT_LINE.fullmatch(plain) and not abstract_follows(following):
-            # "Submitted by akhaliq" or "Upvote" before an entry's author line became a paper of
-            # its own that took the entry's authors, date and upvotes.
+        elif (meta_state is None and current is not None and current.abstract is not None
+              and PAGE_TEXT_LINE.fullmatch(plain) and following != DATE_SEPARATOR and not abstract_follows(following)):
+            # "Submitted by akhaliq" or "Upvote" after an entry's abstract, before its author line,
+            # became a paper of its own that took the entry's authors, date and upvotes. Only
+            # there: elsewhere such a line may be a title alone ("Comments") or, right before
+            # the '·', an organisation ("360").
             reading.issues.append(ParseIssue(
-                number, "stray_line", f"{quoted(plain)} is the page's own text, copied with it: not a paper, and not "
-                "part of an entry"))
+                number, "stray_line", f"{quoted(plain)} after the entry's abstract, before its author line: read as the "
+                "page's own text, copied with it (were it a title, that paper has no abstract and the author/date block "
+                "below is its own)"))
         elif plain == DATE_SEPARATOR:
             if current is not None and meta_state == "who":
                 meta_state = "dot"
@@ -178,10 +182,9 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
     return reading
 
 
-# Lines of the page's own interface that a copy of it may carry inside or between entries
-# (stray_line). Only these, and only without an abstract after them: any other line stays a
-# title, since 19 of the 229 titles of the bundled pages are in sentence case ("The
-# probabilistic world"), as such text is.
+# Lines of the page's own interface that a copy of it may carry inside an entry (stray_line).
+# Only these: any other line stays a title, since 19 of the 229 titles of the bundled pages are
+# in sentence case ("The probabilistic world"), as such text is.
 PAGE_TEXT_LINE = re.compile(
     r"(?:submitted by \S+|upvotes?|\d+ upvotes?|show (?:more|less)|read more|view (?:arxiv )?page"
     r"|\d+ comments?|comments?|\d+)", re.IGNORECASE)
