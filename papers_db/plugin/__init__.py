@@ -1131,8 +1131,8 @@ def handle_exception(datasette, request, exception):
     the exception (Datasette 0.65 answers 500 with its text), on Datasette's own error page.
 
     This is the only handler once the server has started (startup unregisters Datasette's, which
-    logged a traceback of 30 lines for a 400 such as `_col=no_such_column`: 11 of the 49 bad
-    requests the tests send). Only a 500, the server's fault, logs its traceback."""
+    logged a traceback of about 30 lines for a 400 such as `_next=abc` on a view: 11 of the 49
+    bad requests the tests send). Only a 500, the server's fault, logs its traceback."""
     default_error_page, DatasetteError, Base400, _ = datasette_error_page()
     redirect = alias_redirect(datasette, request, exception)
     if redirect is not None:
