@@ -972,3 +972,28 @@ def test_a_fault_of_the_server_is_a_500_that_logs_its_traceback(built_db, capsys
     assert response.status == 500 and "the disk went away" not in response.body
     logged = capsys.readouterr().err
     assert "Traceback" in logged and "RuntimeError: the disk went away" in logged
+
+
+def test_a_damaged_file_is_a_500_that_says_no_more_on_a_query_page_too(built_db, tmp_path):
+    # A query page showed "database disk image is malformed" as a mistake in the visitor's SQL:
+    # a 400 with SQLite's text, and as CSV a 200 with an empty file. Table pages answered 500.
+    import shutil
+    import sqlite3
+
+    from test_serve import datasette_on
+
+    damaged = tmp_path / "papers.db"
+    shutil.copy(built_db, damaged)
+    with sqlite3.connect(damaged) as conn:
+        page_size = conn.execute("pragma page_size").fetchone()[0]
+        root = conn.execute("select rootpage from sqlite_master where name = 'papers'").fetchone()[0]
+    data = bytearray(damaged.read_bytes())
+    data[(root - 1) * page_size:root * page_size] = b"\xff" * page_size
+    damaged.write_bytes(bytes(data))
+    assert str(sqlite_error(damaged, "select * from papers")) == "database disk image is malformed"
+    get = datasette_on(damaged)
+    for path in ("/papers.json?sql=select+*+from+papers", "/papers.csv?sql=select+*+from+papers",
+                 "/papers?sql=select+*+from+papers", "/papers/papers.json"):
+        response = get(path)
+        assert response.status_code == 500 and "malformed" not in response.text, path
+

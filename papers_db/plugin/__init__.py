@@ -861,6 +861,11 @@ class RowsShown(NamedTuple):
     truncated: bool  # the query had more rows than it gave
 
 
+class ServerFault(Exception):
+    """A fault of the server's file or disk met by a query page's query, raised past Datasette's
+    query view to handle_exception: a 500 that says no more, with its traceback logged."""
+
+
 def answering_query_pages_within_limits(execute):
     """A database's execute for the query of a query page (serving_query_page; the one query a
     page reads with `truncate`, views/database.py and row.py):
@@ -870,7 +875,8 @@ def answering_query_pages_within_limits(execute):
       says where to get them.
     - in CSV, a visitor's SQL error raised as a 400 (visitor_error). Datasette 0.65's query view
       keeps the error for the page to show, which a CSV cannot: `/papers.csv?sql=select
-      zeroblob(1e9)` or a misspelt column answered 200 with an empty file."""
+      zeroblob(1e9)` or a misspelt column answered 200 with an empty file.
+    - in any format, a fault of the server's file or disk raised as a ServerFault."""
     async def execute_within_limits(sql, params=None, truncate=False, **kwargs):
         page = serving_query_page.get()
         if page is None or not truncate:
@@ -879,6 +885,11 @@ def answering_query_pages_within_limits(execute):
             results = await execute(sql, params, truncate=truncate, **kwargs)
         except sqlite3.DatabaseError as error:
             status, title, message = visitor_error(error)
+            if status >= 500:
+                # The server's own file or disk ("database disk image is malformed"): Datasette's
+                # query view shows it as a mistake in the visitor's SQL, a 400 with its text (a
+                # CSV, an empty 200).
+                raise ServerFault(str(error)) from error
             if page.format == "csv" and status == 400:
                 _, DatasetteError, _, _ = datasette_error_page()
                 raise DatasetteError(message, title=title, status=status) from None
