@@ -412,3 +412,17 @@ def test_a_title_with_no_abstract_stays_a_paper_after_an_entry_with_its_own_bloc
         reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
         assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), (title, 8)], title
         assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "missing_abstract")], title
+
+
+def test_the_pages_own_text_between_a_title_and_its_abstract_is_no_paper():
+    # "Upvote" there became a paper that took the abstract and the author/date block, and left
+    # the entry's title a paper with no abstract.
+    for stray in ("Upvote", "Upvote 12", "Submitted by Ahsen Khaliq", "34 upvotes"):
+        text = hf_page(["Title One", stray, "", ABSTRACT_A, "", "  • 8 authors", "·", "Nov 3"])  # 13..20
+        reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+        assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count, r.published_on)
+                for r in reading.records] == [(13, 20, "Title One", ABSTRACT_A, 8, "2025-11-03")], stray
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(14, "stray_line")], stray
+        assert "between the entry's title and its abstract" in reading.issues[0].message
+        assert reading.unaccounted_lines() == []
+
