@@ -1219,9 +1219,10 @@ LIMITS_TEXT = (
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """Refuse, before any SQL runs, requests this read-only site never needs to answer, and
+    """Refuse, before any SQL runs, requests this read-only site never needs to answer,
     open-ended requests (SQL a visitor wrote, a prefix search, a filter on a column without an
-    index) beyond what leaves SQL threads for everyone else."""
+    index) beyond what leaves SQL threads for everyone else, and whole-table CSV streams beyond
+    STREAMS_AT_ONCE, each a core's work for seconds to minutes."""
     def wrap(app):
         # Most open-ended requests end within the time limit; a stream, once it is sent.
         open_ended = RequestSlots(max(1, datasette.setting("num_sql_threads") - OPEN_ENDED_THREADS_KEPT),
