@@ -414,15 +414,24 @@ def test_a_title_with_no_abstract_stays_a_paper_after_an_entry_with_its_own_bloc
         assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "missing_abstract")], title
 
 
-def test_the_pages_own_text_between_a_title_and_its_abstract_is_no_paper():
-    # "Upvote" there became a paper that took the abstract and the author/date block, and left
-    # the entry's title a paper with no abstract.
-    for stray in ("Upvote", "Upvote 12", "Submitted by Ahsen Khaliq", "34 upvotes"):
-        text = hf_page(["Title One", stray, "", ABSTRACT_A, "", "  • 8 authors", "·", "Nov 3"])  # 13..20
-        reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
-        assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count, r.published_on)
-                for r in reading.records] == [(13, 20, "Title One", ABSTRACT_A, 8, "2025-11-03")], stray
-        assert [(issue.line, issue.code) for issue in reading.issues] == [(14, "stray_line")], stray
-        assert "between the entry's title and its abstract" in reading.issues[0].message
-        assert reading.unaccounted_lines() == []
+def test_page_text_after_an_abstract_in_other_forms_and_what_stays_as_read():
+    # "Upvote 12", "34 upvotes" and a two-word "Submitted by" name are the page's text there too.
+    for stray in ("Upvote 12", "34 upvotes", "Submitted by Ahsen Khaliq"):
+        record, issues = read_one_entry_after(stray)
+        assert (record.authors_count, issues) == (8, [(17, "stray_line")]), stray
+    # Elsewhere the same forms read as before: a title with its abstract after a title alone
+    # ("1984"), and a paragraph that opens with "Submitted by" stays in the abstract.
+    reading = read_hf_daily_page(hf_page(["Title Only Entry"], ["1984", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 3"]),
+                                 "2025-11-12")
+    assert [(r.line, r.title, r.abstract) for r in reading.records] == [(13, "Title Only Entry", None), (15, "1984", ABSTRACT_B)]
+    paragraph = "Submitted by the authors to the NeurIPS 2025 workshop on efficient large models."
+    record, issues = read_one_entry_after(paragraph)
+    assert (record.abstract, issues) == (ABSTRACT_A + "\n" + paragraph, [(17, "abstract_paragraph")])
 
+
+def read_one_entry_after(line):
+    """The one entry of a page with `line` between its abstract and its author line, and its issues."""
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", line, "", "  • 8 authors", "·", "Nov 3"]),
+                                 "2025-11-12")
+    assert len(reading.records) == 1 and reading.unaccounted_lines() == []
+    return reading.records[0], [(issue.line, issue.code) for issue in reading.issues]

@@ -178,25 +178,19 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
 # Only these: any other line stays a title, since 19 of the 229 titles of the bundled pages are
 # in sentence case ("The probabilistic world"), as such text is.
 PAGE_TEXT_LINE = re.compile(
-    r"(?:submitted by \S.{0,80}|upvotes?(?: \d+)?|\d+ upvotes?|show (?:more|less)|read more"
+    r"(?:submitted by \S+(?: \S+)?|upvotes?(?: \d+)?|\d+ upvotes?|show (?:more|less)|read more"
     r"|view (?:arxiv )?page|\d+ comments?|comments?|\d+)", re.IGNORECASE)
 
 
 def page_text_in_entry(record: Record | None, plain: str, following: str | None) -> str | None:
-    """What a stray_line issue says of a line of the page's own text (PAGE_TEXT_LINE) inside an
-    entry, or None where the line is not one. "Submitted by akhaliq" or "Upvote" there became a
-    paper of its own: between a title and its abstract, it took the abstract and left the
-    title without one; after the abstract, it took the entry's authors, date and upvotes.
-    Elsewhere such a line may be a title alone ("Comments", after a whole entry) or, right before
-    the '·', an organisation ("360")."""
-    if record is None or PAGE_TEXT_LINE.fullmatch(plain) is None:
-        return None
-    if record.abstract is None:
-        if record.title is None or not abstract_follows(following):
-            return None
-        return ("between the entry's title and its abstract: read as the page's own text, copied with it (were it a "
-                "title, the entry before has no abstract and the abstract below is this one's)")
-    if following == DATE_SEPARATOR or abstract_follows(following):
+    """What a stray_line issue says of a line of the page's own text (PAGE_TEXT_LINE) after an
+    entry's abstract and before its author line, or None where the line is not one there.
+    "Submitted by akhaliq" or "Upvote" there became a paper of its own that took the entry's
+    authors, date and upvotes. Elsewhere such a line may be a title alone ("Comments", after a
+    whole entry; "1984" with its abstract after a title alone), a paragraph of an abstract
+    ("Submitted by the authors to ..."), or, right before the '·', an organisation ("360")."""
+    if (record is None or record.abstract is None or following == DATE_SEPARATOR or abstract_follows(following)
+            or PAGE_TEXT_LINE.fullmatch(plain) is None):
         return None
     return ("after the entry's abstract, before its author line: read as the page's own text, copied with it (were it "
             "a title, that paper has no abstract and the author/date block below is its own)")
