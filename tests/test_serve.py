@@ -1384,6 +1384,18 @@ def test_a_streamed_csv_has_every_row_beyond_the_first_page(built_db, name):
     assert len(streamed.text.splitlines()) == rows + 1
 
 
+def statements_asked_of(database):
+    """The list the SQL of every statement asked of Datasette's `database` is added to, from now on."""
+    execute, queries = database.execute, []
+
+    async def counting_execute(sql, *args, **kwargs):
+        queries.append(sql)
+        return await execute(sql, *args, **kwargs)
+
+    database.execute = counting_execute
+    return queries
+
+
 def test_datasettes_own_stream_stops_when_its_client_goes_and_pages_by_the_most_rows(built_db):
     # A view's stream (Datasette's own, paged by OFFSET) asked 1 row a page, 5 rows the most a page
     # can have. Read whole, it takes pages of 5: `_size` does not make a stream cost a query per row.
@@ -1395,14 +1407,7 @@ def test_datasettes_own_stream_stops_when_its_client_goes_and_pages_by_the_most_
     with sqlite3.connect(built_db) as conn:
         overview = conn.execute("select count(*) from paper_overview").fetchone()[0]
     assert overview > 100
-    database = instance.get_database("papers")
-    execute, queries = database.execute, []
-
-    async def counting_execute(sql, *args, **kwargs):
-        queries.append(sql)
-        return await execute(sql, *args, **kwargs)
-
-    database.execute = counting_execute
+    queries = statements_asked_of(instance.get_database("papers"))
 
     def stream(hang_up):
         return asyncio.run(stream_through_the_plugin(
@@ -1422,14 +1427,7 @@ def test_a_head_of_a_stream_reads_one_page_and_answers_as_its_get(built_db):
 
     plugin = load_plugin()
     instance = datasette_instance(built_db, extra_args=["--setting", "max_returned_rows", "5"])
-    database = instance.get_database("papers")
-    execute, queries = database.execute, []
-
-    async def counting_execute(sql, *args, **kwargs):
-        queries.append(sql)
-        return await execute(sql, *args, **kwargs)
-
-    database.execute = counting_execute
+    queries = statements_asked_of(instance.get_database("papers"))
 
     async def answer(method):
         scope = {"type": "http", "method": method, "path": "/papers/paper_overview.csv", "raw_path": b"/papers/paper_overview.csv",
