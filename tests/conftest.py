@@ -60,6 +60,13 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def asgi_scope(url, method="GET"):
+    """The ASGI scope of an HTTP request for `url` (a path and its query string)."""
+    path, _, query = url.partition("?")
+    return {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": query.encode(),
+            "headers": [], "scheme": "http", "server": ("localhost", 80), "root_path": ""}
+
+
 def request(url, data=None):
     """(status, body) of a GET, or of a JSON POST when `data` is given."""
     body = json.dumps(data).encode() if data is not None else None

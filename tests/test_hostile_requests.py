@@ -19,7 +19,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import PROJECT, request
+from conftest import PROJECT, asgi_scope, request
 
 PLUGIN = PROJECT / "papers_db" / "plugin" / "__init__.py"
 
@@ -621,9 +621,7 @@ def app_answering_when(release):
 
 async def asgi_get(app, url):
     """(status, seconds) of a GET of `url` (a path and query) from the ASGI `app`."""
-    path, _, query = url.partition("?")
-    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
-             "headers": [], "scheme": "http", "server": ("localhost", 80), "root_path": ""}
+    scope = asgi_scope(url)
     messages = []
 
     async def receive():
@@ -739,9 +737,7 @@ def test_a_stream_whose_client_stops_reading_gives_its_slot_back(built_db):
 
     async def stalled_client(url):
         """Seconds until the stream of `url` ended, for a client that takes its first 2 messages only."""
-        path, _, query = url.partition("?")
-        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
-                 "headers": [], "scheme": "http", "server": ("localhost", 80), "root_path": ""}
+        scope = asgi_scope(url)
         taken = []
 
         async def receive():

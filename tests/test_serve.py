@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import datasette.cli
 import pytest
 import yaml
-from conftest import PROJECT, folder_of_shadowing_modules, free_port, mount_tmpfs, request, serve_command, serving
+from conftest import PROJECT, asgi_scope, folder_of_shadowing_modules, free_port, mount_tmpfs, request, serve_command, serving
 
 from papers_db import resources
 from papers_db.metadata import read_metadata
@@ -1347,9 +1347,7 @@ async def stream_through_the_plugin(plugin, instance, app, path, query_string, h
         if message["type"] == "http.response.body" and message.get("body"):
             bodies.append(message["body"])
             first_rows.set()
-    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
-             "query_string": query_string.encode(), "headers": [], "scheme": "http", "server": ("localhost", 80),
-             "root_path": ""}
+    scope = asgi_scope(f"{path}?{query_string}")
     await instance.invoke_startup()
     await plugin.from_the_first_row(instance, app, scope, receive, send, plugin.query_parameters(scope))
     return b"".join(bodies).decode().splitlines()
@@ -1430,9 +1428,7 @@ def test_a_head_of_a_stream_reads_one_page_and_answers_as_its_get(built_db):
     queries = statements_asked_of(instance.get_database("papers"))
 
     async def answer(method):
-        scope = {"type": "http", "method": method, "path": "/papers/paper_overview.csv", "raw_path": b"/papers/paper_overview.csv",
-                 "query_string": b"_stream=on&_dl=1", "headers": [], "scheme": "http", "server": ("localhost", 80),
-                 "root_path": ""}
+        scope = asgi_scope("/papers/paper_overview.csv?_stream=on&_dl=1", method)
         messages = []
 
         async def receive():

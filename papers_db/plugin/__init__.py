@@ -894,8 +894,10 @@ def answering_query_pages_within_limits(execute):
                 _, DatasetteError, _, _ = datasette_error_page()
                 raise DatasetteError(message, title=title, status=status) from None
             raise
+        if not page.in_html:
+            return results
         fitting = max(1, HTML_CELLS_LIMIT // max(1, len(results.description or ())))
-        if not page.in_html or len(results.rows) <= fitting:
+        if len(results.rows) <= fitting:
             return results
         from datasette.database import Results
 
@@ -1292,7 +1294,7 @@ async def from_the_first_row(datasette, app, scope, receive, send, query):
     pages the same way. From a token, the first page is ordered by the column and the key, as
     every next page is."""
     token = await first_row_token(datasette, scope, query)
-    streamed = scope["path"].endswith(".csv") and first_value(query, "_stream") and datasette.setting("allow_csv_stream")
+    streamed = streams_a_whole_table(datasette, scope["path"], query)
     if token is None and streamed and scope["method"] == "HEAD":
         # Datasette answers a HEAD by making the whole stream and sending none of it: 2.5 s of a
         # core for listings at 100k papers. One page has the same status and headers (its CSV
