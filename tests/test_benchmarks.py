@@ -1,0 +1,81 @@
+"""The benchmark's own arithmetic (benchmarks/run.py): the figures the targets are stated in, and
+the CPU time it reads for the build."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import PROJECT
+
+sys.path.insert(0, str(PROJECT / "benchmarks"))
+import run  # noqa: E402
+
+
+def page(p95_ms, alone_p50_ms=None):
+    figures = {"p95_ms": p95_ms, "p50_ms": p95_ms / 2, "requests": 100, "errors": 0}
+    return figures if alone_p50_ms is None else {**figures, "alone_p50_ms": alone_p50_ms}
+
+
+def results_of_a_run(alone=True):
+    """A run's figures, chosen so that each ratio below can be worked out by hand."""
+    def timed(p95_ms, alone_p50_ms):
+        return page(p95_ms, alone_p50_ms if alone else None)
+    return {
+        "build": {"seconds": 30.0, "cpu_seconds": 60.0, "peak_memory_mib": 500.0, "runs": []},
+        "floor": {"seconds": 15.0, "cpu_seconds": 12.0, "runs": []},
+        "database_bytes": 300, "source_bytes": 100,
+        "direct_common_search": {"under_load": {"p95_ms": 80.0}},
+        "scaling": {"workers": 2, "throughput_scaling": {"no SQL: /-/versions.json": 0.9}, "clients": 16,
+                    "load_generator": "wrk",
+                    "requests_per_second": {"no SQL: /-/versions.json": {"one_worker": 500, "2_workers": 900}}},
+        "pages": {
+            "no SQL: /-/versions.json": timed(20.0, 2.0),
+            "search: rare word": timed(30.0, 5.0),
+            "search: two words": timed(25.0, 7.0),
+            "search: common word": timed(100.0, 30.0),
+            # slowest under load, but not alone
+            "query trending_on": timed(120.0, 10.0),
+            # slowest alone, but not under load
+            "papers table": timed(100.0, 14.0),
+            "paper page": timed(40.0, 6.0),
+        },
+    }
+
+
+def test_the_target_ratios_and_the_same_ratios_alone_come_from_one_runs_figures():
+    ratios = run.ratios(results_of_a_run())
+
+    assert ratios["build_over_floor"] == 2.0  # 30 / 15 s
+    assert ratios["build_cpu_over_floor_cpu"] == 5.0  # 60 / 12 s of CPU
+    assert ratios["search_html_p95_over_page_p95"] == 1.5  # the rare word's 30 / 20 ms
+    assert ratios["search_html_alone_over_page_alone"] == 3.5  # the two words' 7 / 2 ms
+    assert ratios["common_search_over_direct"] == 1.25  # 100 / 80 ms
+    assert (ratios["worst_page"], ratios["worst_page_p95_over_page_p95"]) == ("query trending_on", 6.0)
+    assert (ratios["worst_page_alone"], ratios["worst_page_alone_over_page_alone"]) == ("papers table", 7.0)
+
+
+def test_results_written_before_a_figure_was_measured_leave_its_ratio_out():
+    older = results_of_a_run(alone=False)
+    del older["build"]["cpu_seconds"], older["floor"]["cpu_seconds"]
+
+    ratios = run.ratios(older)
+    lines = "\n".join(run.target_lines({**older, **ratios}))
+
+    assert ratios["build_over_floor"] == 2.0
+    for key in ("build_cpu_over_floor_cpu", "search_html_alone_over_page_alone", "worst_page_alone_over_page_alone"):
+        assert key not in ratios
+        assert key not in lines
+    assert "| worst_page_p95_over_page_p95 | 6.0 |" in lines
+
+
+@pytest.mark.parametrize("where", ["in the child", "in a helper the child starts and waits for"])
+def test_the_cpu_time_of_a_build_counts_its_helper_processes(where):
+    burn = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\n"
+    if where != "in the child":
+        burn = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {burn!r}], check=True)\n"
+
+    before = run.children_cpu_seconds()
+    subprocess.run([sys.executable, "-c", textwrap.dedent(burn)], check=True)
+
+    assert run.children_cpu_seconds() - before >= 0.4
