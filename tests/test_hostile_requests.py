@@ -949,6 +949,27 @@ def test_a_visitors_bad_request_logs_no_traceback(server, serve_log):
     assert "Traceback" not in new and new.count('HTTP/1.1" 40') == 5
 
 
+def test_a_query_sqlite_refuses_is_not_written_to_the_log(server, serve_log):
+    # Datasette wrote "ERROR: conn=..., sql = '...', params = ...: no such column" for each,
+    # repeating the visitor's SQL beside the access log's line.
+    asked = {
+        "/papers.json?sql=select+nosuch_column_a": "nosuch_column_a",
+        "/papers?sql=select+nosuch_column_b": "nosuch_column_b",
+        "/papers.csv?sql=select+nosuch_column_c": "nosuch_column_c",
+        "/papers/papers.json?_where=nosuch_column_d+%3D+1": "nosuch_column_d",
+        "/papers/papers.json?_facet_date=nosuch_column_e": "nosuch_column_e",
+    }
+    logged = serve_log.read_text()
+    for path in asked:
+        status, _ = request(server + path)
+        assert status == 400, path
+    time.sleep(0.5)  # the log is written by the server's processes
+    new = serve_log.read_text()[len(logged):].splitlines()
+    assert not [line for line in new if "ERROR" in line or "sql =" in line]
+    for path, word in asked.items():  # each request's one line is the access log's
+        assert len([line for line in new if word in line]) == 1, path
+
+
 def test_a_fault_of_the_server_is_a_500_that_logs_its_traceback(built_db, capsys):
     from datasette.utils.asgi import Request
     from test_serve import datasette_instance

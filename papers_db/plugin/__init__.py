@@ -785,7 +785,8 @@ def startup(datasette):
     (freeing_failed_queries_in_their_thread), an immutable file's facet clicks are counted
     from its facet combinations and its whole views' rows from the inspect file
     (counting_table_pages_from_the_build) and its schema read once (remembering_the_schema), and
-    a sorted table page is read from where its rows start (reading_sorted_pages_from_their_start)."""
+    a sorted table page is read from where its rows start (reading_sorted_pages_from_their_start).
+    No query's error is written to the log as it happens (keeping_sql_errors_out_of_the_log)."""
     import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
     from datasette.plugins import pm
 
@@ -798,8 +799,23 @@ def startup(datasette):
             db.execute = counting_table_pages_from_the_build(datasette, db, db.execute)
         db.execute = reading_sorted_pages_from_their_start(db, db.execute)
         db.execute = answering_query_pages_within_limits(db.execute)
+        db.execute = keeping_sql_errors_out_of_the_log(db.execute)
         if not db.is_mutable and not db.is_memory:
             remembering_the_schema(db, set(table_shapes(datasette).get(db.route, (None, {}))[1]))
+
+
+def keeping_sql_errors_out_of_the_log(execute):
+    """A database's execute that asks Datasette not to write a failed query to the log.
+
+    Datasette 0.65 wrote `ERROR: conn=..., sql = ..., params = ...` for every query SQLite refused:
+    a visitor's misspelt column in `?sql=`, a `_where` or a facet on no such column. Each line
+    repeated the visitor's SQL (up to 100,000 characters, SQLITE_LIMIT_SQL_LENGTH) and parameters
+    beside the access log's line, under a word that says the server failed. A visitor's error is
+    answered with its message (handle_exception), and a fault of the server's file or disk is a
+    500 whose traceback handle_exception logs, so the line told nothing more."""
+    async def execute_quietly(sql, params=None, **kwargs):
+        return await execute(sql, params, **{**kwargs, "log_sql_errors": False})
+    return execute_quietly
 
 
 def freeing_failed_queries_in_their_thread(execute_fn):
