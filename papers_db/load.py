@@ -32,8 +32,8 @@ SIGNAL_CHECK_STEPS = 100_000  # SQLite virtual-machine steps between checks for 
 def write_related_papers(staging: Path, target: Path) -> None:
     """Find related papers from the staged paper text and write them to a new SQLite file.
 
-    Runs in a helper process, beside the full-text index's and the build's own process writing
-    listings, papers and indexes.
+    Runs in a helper process, beside the full-text index's, once the build's own process has
+    written listings, papers and indexes (DatabaseWriter.finish).
     """
     source = open_read_only(staging)
 
@@ -286,17 +286,22 @@ class DatabaseWriter:
         self._script("placing.sql")
         conn.commit()
         # Once each paper's text is known, two helper processes read it: one fills the full-text
-        # index in a file of its own, the other finds related papers, while this one writes
-        # listings, papers and the indexes. At 1,000,000 papers the full-text index alone took
-        # 76 s after those, which took 44 s.
+        # index in a file of its own while this one writes listings, papers and the indexes; the
+        # other finds related papers once those are written. At 1,000,000 papers the full-text
+        # index alone took 76 s after those, which took 44 s.
+        #
+        # Related papers start last because the full-text index is the longest of the three and
+        # runs in one process: on two cores, with all three at once, each had two thirds of a
+        # core, and the index ran on alone for the last 34 s of a 197 s build while the other core
+        # idled. Started after the indexes, related papers take the core this process leaves.
         with helper_processes(2) as helpers:
             full_text = helpers.submit(write_full_text_index, self.staging, self.full_text)
-            related = helpers.submit(write_related_papers, self.staging, self.related) if self.find_related else None
             self._script("listings.sql")
             self._script("papers.sql")
             conn.execute("DETACH DATABASE staging")
             self._script("indexes.sql")
             self._script("facet_counts.sql")  # after indexes.sql: each count reads its column's index
+            related = helpers.submit(write_related_papers, self.staging, self.related) if self.find_related else None
             full_text.result()
             self._add_full_text_index()
             if related is not None:
