@@ -991,6 +991,81 @@ def test_a_fault_of_the_server_is_a_500_that_logs_its_traceback(built_db, capsys
     assert "Traceback" in logged and "RuntimeError: the disk went away" in logged
 
 
+@pytest.mark.parametrize("fault", ["disk I/O error", "database disk image is malformed"])
+def test_a_fault_of_the_disk_is_a_500_that_logs_its_traceback_on_every_page(built_db, capsys, fault):
+    # Datasette's table, row and CSV views answered "disk I/O error" (an OperationalError, as a
+    # visitor's mistake is) with a 400 "Invalid SQL", and only its ERROR line logged it.
+    import re
+    import sqlite3
+
+    from test_serve import datasette_instance
+
+    code, kind = {"disk I/O error": (sqlite3.SQLITE_IOERR_READ, sqlite3.OperationalError),
+                  "database disk image is malformed": (sqlite3.SQLITE_CORRUPT, sqlite3.DatabaseError)}[fault]
+    reads_the_tables = re.compile(r"\b(from|join)\s+\[?(papers|listings)\b", re.IGNORECASE)
+
+    def failing(sql):
+        if reads_the_tables.search(sql or ""):
+            error = kind(fault)
+            error.sqlite_errorcode = code
+            raise error
+
+    class FailingConnection:  # the file's pages of papers and listings cannot be read
+        def __init__(self, conn):
+            self.conn = conn
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+        def execute(self, sql, *args):
+            failing(sql)
+            return self.conn.execute(sql, *args)
+
+        def cursor(self):
+            cursor = self.conn.cursor()
+            execute = cursor.execute
+
+            class FailingCursor:
+                def __getattr__(self, name):
+                    return getattr(cursor, name)
+
+                def __iter__(self):
+                    return iter(cursor)
+
+                def execute(self, sql, *args):
+                    failing(sql)
+                    execute(sql, *args)
+                    return self
+            return FailingCursor()
+
+    instance = datasette_instance(built_db)
+    pages = ["/papers/papers", "/papers/papers.json", "/papers/papers.csv", "/papers/listings?_facet=matched_by",
+             "/papers/papers?_sort=first_published_on", "/papers.json?sql=select+id+from+papers"]
+
+    async def answers():
+        await instance.invoke_startup()
+        db = instance.get_database("papers")
+        execute_fn = db.execute_fn
+
+        async def failing_execute_fn(fn):
+            return await execute_fn(lambda conn: fn(FailingConnection(conn)))
+        db.execute_fn = failing_execute_fn
+        capsys.readouterr()
+        answered = {}
+        for path in [*pages, "/papers.json?sql=select+nosuch_column"]:
+            response = await instance.client.get(path)
+            answered[path] = (response.status_code, response.text, capsys.readouterr().err)
+        return answered
+
+    answered = asyncio.run(answers())
+    for path in pages:
+        status, body, logged = answered[path]
+        assert status == 500 and fault not in body, path
+        assert "Traceback" in logged and fault in logged, path
+    status, _, logged = answered["/papers.json?sql=select+nosuch_column"]  # the visitor's own mistake
+    assert status == 400 and logged == ""
+
+
 def test_a_damaged_file_is_a_500_that_says_no_more_on_a_query_page_too(built_db, tmp_path):
     # A query page showed "database disk image is malformed" as a mistake in the visitor's SQL:
     # a 400 with SQLite's text, and as CSV a 200 with an empty file. Table pages answered 500.

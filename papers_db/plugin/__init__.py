@@ -786,7 +786,8 @@ def startup(datasette):
     from its facet combinations and its whole views' rows from the inspect file
     (counting_table_pages_from_the_build) and its schema read once (remembering_the_schema), and
     a sorted table page is read from where its rows start (reading_sorted_pages_from_their_start).
-    No query's error is written to the log as it happens (keeping_sql_errors_out_of_the_log)."""
+    No query's error is written to the log as it happens, and the file's or disk's faults are
+    500s (keeping_sql_errors_out_of_the_log)."""
     import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
     from datasette.plugins import pm
 
@@ -805,16 +806,26 @@ def startup(datasette):
 
 
 def keeping_sql_errors_out_of_the_log(execute):
-    """A database's execute that asks Datasette not to write a failed query to the log.
+    """A database's execute that asks Datasette not to write a failed query to the log, and
+    raises a fault of the server's file or disk as a ServerFault.
 
     Datasette 0.65 wrote `ERROR: conn=..., sql = ..., params = ...` for every query SQLite refused:
     a visitor's misspelt column in `?sql=`, a `_where` or a facet on no such column. Each line
     repeated the visitor's SQL (up to 100,000 characters, SQLITE_LIMIT_SQL_LENGTH) and parameters
     beside the access log's line, under a word that says the server failed. A visitor's error is
-    answered with its message (handle_exception), and a fault of the server's file or disk is a
-    500 whose traceback handle_exception logs, so the line told nothing more."""
+    answered with its message (handle_exception).
+
+    A fault of the file or disk ("disk I/O error", "database disk image is malformed") goes on as
+    a ServerFault, which handle_exception answers with a 500 and logs with its traceback, on every
+    page. Datasette's table, row and CSV views answered a "disk I/O error" (an OperationalError,
+    as a visitor's mistake is) with a 400 "Invalid SQL", and its ERROR line was all the log had."""
     async def execute_quietly(sql, params=None, **kwargs):
-        return await execute(sql, params, **{**kwargs, "log_sql_errors": False})
+        try:
+            return await execute(sql, params, **{**kwargs, "log_sql_errors": False})
+        except sqlite3.DatabaseError as error:
+            if visitor_error(error)[0] >= 500:
+                raise ServerFault(str(error)) from error
+            raise
     return execute_quietly
 
 
@@ -878,8 +889,9 @@ class RowsShown(NamedTuple):
 
 
 class ServerFault(Exception):
-    """A fault of the server's file or disk met by a query page's query, raised past Datasette's
-    query view to handle_exception: a 500 that says no more, with its traceback logged."""
+    """A fault of the server's file or disk met by a query, raised past Datasette's views (which
+    answer a query's error as the visitor's) to handle_exception: a 500 that says no more, with
+    its traceback logged."""
 
 
 def answering_query_pages_within_limits(execute):
@@ -892,7 +904,8 @@ def answering_query_pages_within_limits(execute):
     - in CSV, a visitor's SQL error raised as a 400 (visitor_error). Datasette 0.65's query view
       keeps the error for the page to show, which a CSV cannot: `/papers.csv?sql=select
       zeroblob(1e9)` or a misspelt column answered 200 with an empty file.
-    - in any format, a fault of the server's file or disk raised as a ServerFault."""
+    - in any format, a fault of the server's file or disk raised on, for
+      keeping_sql_errors_out_of_the_log to make a ServerFault."""
     async def execute_within_limits(sql, params=None, truncate=False, **kwargs):
         page = serving_query_page.get()
         if page is None or not truncate:
@@ -900,12 +913,11 @@ def answering_query_pages_within_limits(execute):
         try:
             results = await execute(sql, params, truncate=truncate, **kwargs)
         except sqlite3.DatabaseError as error:
+            # A fault of the server's file or disk is raised on as it is, and made a ServerFault
+            # by keeping_sql_errors_out_of_the_log: Datasette's query view showed "database disk
+            # image is malformed" as a mistake in the visitor's SQL, a 400 with its text (a CSV,
+            # an empty 200).
             status, title, message = visitor_error(error)
-            if status >= 500:
-                # The server's own file or disk ("database disk image is malformed"): Datasette's
-                # query view shows it as a mistake in the visitor's SQL, a 400 with its text (a
-                # CSV, an empty 200).
-                raise ServerFault(str(error)) from error
             if page.format == "csv" and status == 400:
                 _, DatasetteError, _, _ = datasette_error_page()
                 raise DatasetteError(message, title=title, status=status) from None
