@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+import types
 from collections.abc import Iterator
 
 from .errors import ENDING_SIGNALS, TERMINAL_SIGNALS, signals_held
@@ -68,7 +69,7 @@ def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecu
     # (multiprocessing starts its resource tracker the same way.) With spawn, each task submitted
     # while no worker is free starts one more, so `count` tasks start them all now.
     try:
-        with signals_held(), safe_import_path():
+        with signals_held(), safe_import_path(), without_the_callers_main():
             for _ in range(count):
                 pool.submit(int)
         yield pool
@@ -95,6 +96,23 @@ def safe_import_path() -> Iterator[None]:
             del os.environ["PYTHONSAFEPATH"]
         else:
             os.environ["PYTHONSAFEPATH"] = before
+
+
+@contextlib.contextmanager
+def without_the_callers_main() -> Iterator[None]:
+    """Processes started in this block do not run the script that called the build.
+
+    A spawned process first runs its parent's main script or module (as __mp_main__), so that it
+    can find what was defined there. A script that called build_database at its top level, with
+    no `if __name__ == "__main__":` around it, then started a build in each helper, which
+    multiprocessing refused: every library build from such a script failed. The helpers run only
+    this package's functions, which they import by name."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")  # no file, no module name: nothing to run
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:

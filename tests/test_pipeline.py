@@ -412,3 +412,22 @@ def test_the_build_reads_the_same_under_another_locales_month_names(built_db, tm
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == hashlib.sha256(built_db.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("run_as", ["a script", "standard input", "a module"])
+def test_the_readmes_library_example_builds_from_a_script_without_a_main_guard(built_db, tmp_path, run_as):
+    # The helper processes are spawned, and a spawned process first runs its parent's main
+    # script: run as a file, the README's example (no `if __name__ == "__main__":`) failed with
+    # "a helper process of the build ended unexpectedly", after a traceback from each helper.
+    readme = (SOURCES.parent / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"library call.*?```python\n(.*?)```", readme, re.S).group(1)
+    (tmp_path / "sources").symlink_to(SOURCES)
+    (tmp_path / "readme_example.py").write_text(example, encoding="utf-8")
+    command = {"a script": [sys.executable, "readme_example.py"], "standard input": [sys.executable, "-"],
+               "a module": [sys.executable, "-m", "readme_example"]}[run_as]
+    result = subprocess.run(command, cwd=tmp_path, input=example if run_as == "standard input" else None,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    papers, listings = query(built_db, "select (select count(*) from papers), (select count(*) from listings)")[0]
+    assert result.stdout.split() == [str(papers), str(listings), "0", hashlib.sha256(built_db.read_bytes()).hexdigest()]
+    assert result.stderr == ""
