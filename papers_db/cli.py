@@ -22,7 +22,7 @@ from .export import FORMATS, export_files
 from .load import replaced_by_the_build
 from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
 from .records import ParseIssue
-from .serve import datasette_serve_args, plain_datasette_command, run_server, server_command
+from .serve import datasette_serve_args, host_and_port, plain_datasette_command, refuse_an_address_not_free, run_server, server_command
 
 DEFAULT_SOURCES = Path("sources")
 DEFAULT_OUTPUT = Path("dist") / "papers.db"
@@ -248,7 +248,7 @@ def check(paths: list[Path] = PathsArgument, as_json: bool = JsonOption) -> None
 def serve(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", help="Database file to serve. Its name must be papers.db: Datasette names "
                                   "the database after the file, and metadata.yml describes one called papers."),
-    port: int = typer.Option(8001, "--port", "-p", help="Port to listen on."),
+    port: int = typer.Option(8001, "--port", "-p", min=1, max=65535, help="Port to listen on."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."),
     workers: int = typer.Option(
         min(os.cpu_count() or 1, MAX_WORKERS), "--workers", "-w", min=1, max=MAX_WORKERS,
@@ -267,11 +267,12 @@ def serve(
         raise PapersDbError(
             f"{database}: Datasette would call this database {database.stem!r}, which metadata.yml does not describe; "
             f"serve a file named {DEFAULT_OUTPUT.name} (build it with --output DIR/{DEFAULT_OUTPUT.name})", USAGE)
+    refuse_an_address_not_free(host, port)
     args = datasette_serve_args(database, port, host)
     command, environment = server_command(args, host, port, workers)
     console.print(f"The same site in one process: {shown(plain_datasette_command(args))}", highlight=False,
                   soft_wrap=True)
-    console.print(f"Serving {shown(str(database))} at http://{host}:{port}/ with {workers} worker(s) (Ctrl+C to stop)",
+    console.print(f"Serving {shown(str(database))} at http://{host_and_port(host, port)}/ with {workers} worker(s) (Ctrl+C to stop)",
                   highlight=False, soft_wrap=True)
     run_server(command, environment)
 

@@ -3,14 +3,17 @@ several workers over the same immutable file. Nothing is ever written beside the
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
 import shlex
+import socket
 import sys
 from pathlib import Path
 
 from . import resources
+from .errors import USAGE, PapersDbError
 from .load import inspect_file_for, sample_digest
 from .metadata import read_metadata
 
@@ -44,6 +47,30 @@ def datasette_serve_args(database: Path, port: int = 8001, host: str = "127.0.0.
     return args
 
 
+def host_and_port(host: str, port: int) -> str:
+    """HOST:PORT as gunicorn's bind and URLs write it: an IPv6 address in brackets ([::1]:8001)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def refuse_an_address_not_free(host: str, port: int) -> None:
+    """One line, before any server starts, where nothing can listen on HOST:PORT. Started on a
+    port in use, gunicorn retried for 5 s, logging an error each time, and exited 1, and
+    `datasette serve` printed uvicorn's error and exited 3."""
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        raise PapersDbError(f"--host {host}: no such address ({getattr(error, 'strerror', None) or error})", USAGE) from None
+    with socket.socket(family, kind, protocol) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+        try:
+            listener.bind(address)
+        except OSError as error:
+            reason = ("in use by another program (another server?): stop it, or choose another port with --port"
+                      if error.errno == errno.EADDRINUSE else error.strerror)
+            raise PapersDbError(f"cannot listen on {host}:{port}: {reason}", USAGE) from None
+
+
 def server_command(args: list[str], host: str, port: int, workers: int) -> tuple[list[str], dict[str, str]]:
     """The command that serves the database with Datasette's arguments `args`
     (datasette_serve_args), and the environment it needs.
@@ -62,7 +89,7 @@ def server_command(args: list[str], host: str, port: int, workers: int) -> tuple
     if not os.environ.get("DATASETTE_SECRET"):
         environment["DATASETTE_SECRET"] = secrets.token_hex(32)
     command = [sys.executable, "-P", "-c", "from papers_db.serve import run_workers; run_workers()",
-               f"{host}:{port}", str(workers)]
+               host_and_port(host, port), str(workers)]
     return command, environment
 
 
@@ -82,6 +109,11 @@ def run_workers() -> None:
             self.cfg.set("workers", int(workers))
             self.cfg.set("worker_class", "uvicorn_worker.UvicornWorker")
             self.cfg.set("accesslog", "-")
+            # gunicorn 25.1 and later open a control socket, at $XDG_RUNTIME_DIR/gunicorn.ctl or
+            # ~/.gunicorn/gunicorn.ctl: a file outside the database's folder, at one path for every
+            # server of the user (stopping one removed another's). `serve` is stopped by signals.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return create_app()

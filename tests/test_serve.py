@@ -9,6 +9,7 @@ import json
 import re
 import shlex
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from types import SimpleNamespace
 import datasette.cli
 import pytest
 import yaml
-from conftest import PROJECT, asgi_scope, folder_of_shadowing_modules, free_port, mount_tmpfs, request, serve_command, serving
+from conftest import PROJECT, asgi_scope, folder_of_shadowing_modules, free_port, mount_tmpfs, request, run_cli, serve_command, serving
 
 from papers_db import resources
 from papers_db.metadata import read_metadata
@@ -1834,3 +1835,70 @@ def sql_of_the_filters(conn, filters):
         elif name.endswith("__isnull"):
             where.append(f"{name.split('__')[0]} is null")
     return "where " + " and ".join(where), params
+
+
+def test_several_workers_write_nothing_in_the_users_home(built_db, tmp_path):
+    # gunicorn 25.1 and later put a control socket in ~/.gunicorn/ (or $XDG_RUNTIME_DIR), one
+    # path shared by every server of the user; with an unwritable home each start logged an error.
+    home = tmp_path / "home"
+    home.mkdir()
+    port = free_port()
+    log = tmp_path / "log"
+    with serving(serve_command(built_db, port, "--workers", 2), log, port,
+                 env={"HOME": str(home), "XDG_RUNTIME_DIR": ""}) as base:
+        assert request(base + "/papers/papers.json?_size=1")[0] == 200
+        assert list(home.iterdir()) == []
+    assert "control" not in log.read_text().lower()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_on_a_port_in_use_says_so_in_one_line(built_db, workers):
+    # gunicorn retried for 5 s, logging an error each time, then exited 1; `datasette serve`
+    # printed uvicorn's error and exited 3.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        result = run_cli("serve", "--db", built_db, "--port", port, "--workers", workers)
+    assert time.monotonic() - started < 10
+    assert result.returncode == 2
+    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port}: in use by another program (another server?): "\
+                            "stop it, or choose another port with --port\n"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("options", [["--port", "70000"], ["--port", "0"], ["--host", "no-such-host.invalid"]])
+def test_serve_refuses_an_address_it_cannot_listen_on(built_db, options):
+    result = run_cli("serve", "--db", built_db, *options)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_several_workers_serve_on_an_ipv6_address(built_db, tmp_path):
+    # gunicorn read the bind "::1:8001" as host "::1:8001" and no port, and stopped.
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    port = free_port()
+    log = tmp_path / "log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(serve_command(built_db, port, "--host", "::1", "--workers", 2), stdout=output,
+                                   stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    status, _ = request(f"http://[::1]:{port}/papers/papers.json?_size=1")
+                    break
+                except OSError:
+                    assert process.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline
+                    time.sleep(0.2)
+            assert status == 200
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    assert f"at http://[::1]:{port}/ with 2 worker(s)" in log.read_text()
