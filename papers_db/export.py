@@ -133,7 +133,8 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            raise PapersDbError("Parquet export needs pyarrow: pip install -e '.[parquet]'", USAGE) from None
+            raise PapersDbError("Parquet export needs pyarrow, which is not installed: pip install pyarrow (or the "
+                                "package's parquet extra); or choose --format csv or --format json", USAGE) from None
     check_built_database(database)
     ensure_folder(folder)
     conn = open_read_only(database)
