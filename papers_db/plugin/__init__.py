@@ -1685,9 +1685,9 @@ def reads_unindexed_columns(shape, query):
     facets_counted = bool(shape.facets) and not first_value(query, "_nofacet")  # Datasette reads the first
     for name, value in query:
         if name.startswith("_facet") and name != "_facet_size":
-            # Datasette takes any name starting with _facet for a facet (`_facetx=abstract`
-            # faceted the abstracts of the whole table). A date or array facet reads every row of
-            # its column, configured or not.
+            # A facet other than the configured ones counts every row it is given. A date or array
+            # facet reads every row of its column, configured or not. (refused() turns away the
+            # names Datasette takes for a facet of the last type it read, `_facetx=abstract`.)
             if name not in COLUMN_FACET_PARAMETERS or value not in shape.facets:
                 return True
         elif name in ("_sort", "_sort_desc"):
@@ -1897,6 +1897,11 @@ def refused(scope, query):
         if name == "_through" and not through_names_text(value):
             return 400, "Bad request", ('_through must be a JSON object naming a table and a column as text: '
                                         '{"table": "...", "column": "...", "value": ...}.')
+        if name.startswith("_facet") and name != "_facet" and not name.startswith("_facet_"):
+            # Datasette 0.65 takes any name starting with _facet for a facet of the type it read
+            # last: a table's last configured facet's (`_facetx=abstract` faceted papers'
+            # abstracts), or none, a 500 and its traceback (`/papers/trending?_facetx=1`).
+            return 400, "Bad request", f"{name} is no parameter: a facet is asked for with _facet=COLUMN."
         if name.startswith("_facet") and not facet_names_text(value):
             return 400, "Bad request", f'{name} must name a column, as text or as JSON such as {{"column": "..."}}.'
     facets = [(name, value) for name, value in query if name.startswith("_facet")]
