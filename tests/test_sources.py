@@ -75,6 +75,19 @@ def test_a_lone_carriage_return_is_part_of_its_line_and_moves_no_line():
     assert got.unaccounted_lines() == []
 
 
+def test_a_file_of_lines_with_more_lone_carriage_returns_than_lines_is_still_read_by_its_lines():
+    # An abstract with a lone "\r" after every 30th word, in a review listing of 5 lines: counting
+    # "\r" against "\n" took the file for old Mac, and the abstract became 6 papers.
+    abstract = " ".join(f"word{n}" + ("\r" if n % 30 == 29 else "") for n in range(250))
+    text = f"Paper Beta\n{abstract}\nAccept (Oral)\nPaper Gamma\n{ABSTRACT_B}\n"
+    assert text.count("\r") > text.count("\n")
+    got = read_bytes_as(REVIEW, text.encode())
+    assert [(record.line, record.title, record.abstract) for record in got.records] == [
+        (1, "Paper Beta", abstract), (4, "Paper Gamma", ABSTRACT_B)]
+    assert [(issue.line, issue.code) for issue in got.issues] == [(2, "line_break_in_line")]
+    assert got.line_count == 5 and got.unaccounted_lines() == []
+
+
 def test_a_line_break_an_editor_shows_inside_a_line_is_named():
     text = "Paper Beta\r{}\rAccept (Oral)\nPaper Gamma\u2028{}\nReject\nPaper Delta\n{}\u0085Withdrawn\n"
     got = read_bytes_as(REVIEW, text.format(ABSTRACT_A, ABSTRACT_B, ABSTRACT_C).encode())
