@@ -27,7 +27,7 @@ def usable_inspect_file(database: Path) -> Path | None:
     try:
         described = json.loads(path.read_text(encoding="utf-8")).get(database.stem, {})
         same = described.get("size") == database.stat().st_size and described.get("sample_sha256") == sample_digest(database)
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
     return path if same else None
 

@@ -133,6 +133,8 @@ def data_file_kind(text: str, before_reading: bool = True) -> str | None:
         try:
             json.loads(stripped)
             return "JSON"
+        except RecursionError:  # nested deeper than Python reads: 100,000 "[" stopped the build as a bug
+            return "JSON"
         except ValueError:
             if _is_json_lines(stripped):
                 return "JSON Lines"
@@ -211,6 +213,8 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         document = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
+    except RecursionError:  # 100,000 nested arrays stopped the build as a bug
+        raise PapersDbError(f"{path}: not a valid TOML manifest: nested too deeply to read", USAGE) from None
     except OSError as error:
         raise PapersDbError(f"{path}: cannot be read: {error.strerror}", USAGE) from None
     for key in document:

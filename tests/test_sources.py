@@ -265,6 +265,7 @@ BAD_MANIFESTS = {
     "unknown table": '[[sources]]\nfile = "a.txt"\nformat = "review_listing"\n',
     "a file twice": '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\n[[source]]\nfile = "a.txt"\nformat = "review_listing"\n',
     "a file not there": '[[source]]\nfile = "A.txt"\nformat = "review_listing"\n',
+    "nested too deeply": "x = " + "[" * 100_000 + "]" * 100_000 + "\n",
 }
 
 
@@ -361,6 +362,7 @@ OTHER_FILES = {
     "one_line.json": ("JSON", json.dumps([{"title": f"Paper {n}", "abstract": ABSTRACT_A} for n in range(3)]) + "\n"),
     "papers.jsonl": ("JSON Lines", "".join(json.dumps({"id": n, "abstract": ABSTRACT_A}) + "\n" for n in range(5))),
     "one_row.csv": ("CSV", 'id,title,abstract,first_published_on\n1,"A Title, With a Comma","' + ABSTRACT_A + '",2025-11-03\n'),
+    "nested.json": ("JSON", "[" * 100_000 + "]" * 100_000 + "\n"),  # deeper than Python's parser reads
     "cut.jsonl": ("JSON Lines", "".join(json.dumps({"id": n, "abstract": ABSTRACT_A}) + "\n" for n in range(3)) + '{"id": 3, "abs'),
     "fragment.html": ("HTML", "<table>\n<tr><td>" + ABSTRACT_A + "</td></tr>\n</table>\n"),
     "caption.html": ("HTML", "<caption>Papers</caption>\n<tr><td>" + ABSTRACT_A + "</td></tr>\n"),
