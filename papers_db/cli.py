@@ -17,7 +17,7 @@ from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
 from .database import check_built_database
-from .errors import BAD_INPUT, BUG, USAGE, Interrupted, PapersDbError, signals_interrupt
+from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, signals_interrupt
 from .export import FORMATS, export_files
 from .load import replaced_by_the_build
 from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
@@ -43,7 +43,7 @@ app = typer.Typer(
 # console turns :name: into emoji or guesses colours, so file names and titles print as they are.
 console = Console(stderr=True, emoji=False, highlight=False)
 # On a terminal, tables fit its width; piped, rich would cut them at 80 columns, so any width goes.
-results = Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 100_000)
+results = Console(emoji=False, highlight=False, width=None if sys.stdout is not None and sys.stdout.isatty() else 100_000)
 show_tracebacks = False  # --debug
 
 JsonOption = typer.Option(False, "--json", help="Print the report as JSON on stdout (progress and warnings stay on stderr).")
@@ -199,7 +199,11 @@ def build(
             display = ProgressDisplay(bar)
             report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
         display.finish()
-        print_build_report(report, as_json)
+        try:
+            print_build_report(report, as_json)
+        except OSError as error:  # stdout on a full disk (`> /dev/full`) was reported as a bug's exit 70
+            raise PapersDbError(f"{replaced_by_the_build(report.output)}, but the report could not be written to "
+                                f"standard output: {error.strerror}", SYSTEM) from None
     except Interrupted as interruption:
         if report is None or interruption.done:
             raise
@@ -309,5 +313,12 @@ def write_exports(database: Path, folder: Path, file_format: str) -> None:
 
 
 def main() -> None:
+    if sys.stdout is None:
+        # Started with standard output closed (`>&-`): results would have nowhere to go, and a
+        # build found that out only after replacing the database.
+        if sys.stderr is not None:
+            print("error: standard output is closed: the results have nowhere to go (send them to /dev/null "
+                  "to drop them)", file=sys.stderr)
+        sys.exit(USAGE)
     with signals_interrupt():
         app()

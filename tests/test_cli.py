@@ -7,9 +7,10 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from conftest import PROJECT, SOURCES, cli_shell, folder_of_shadowing_modules, run_cli
+from conftest import PROJECT, SOURCES, cli_command, cli_shell, folder_of_shadowing_modules, run_cli
 
 
 def test_help_describes_every_command():
@@ -283,3 +284,28 @@ def test_build_imports_nothing_from_the_folder_it_runs_in(tmp_path):
     result = run_cli("build", SOURCES, "--output", tmp_path / "out" / "papers.db", cwd=folder)
     assert result.returncode == 0, result.stderr
     assert not (folder / "ran.txt").exists(), (folder / "ran.txt").read_text()
+
+
+def test_a_build_with_standard_output_closed_says_so_and_builds_nothing(tmp_path):
+    # `build >&-`: rich asked the missing stdout whether it was a terminal, and a traceback followed.
+    output = tmp_path / "dist" / "papers.db"
+    result = subprocess.run(cli_shell("build", SOURCES, "--output", output) + " >&-", shell=True, cwd=PROJECT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert result.stderr == ("error: standard output is closed: the results have nowhere to go (send them to "
+                             "/dev/null to drop them)\n")
+    assert not output.parent.exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_report_that_cannot_be_written_says_the_database_was_replaced(tmp_path):
+    # `build > /dev/full`: the files were in place, then writing the report failed, reported as a
+    # bug (exit 70) that did not say the database had been replaced.
+    output = tmp_path / "papers.db"
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(cli_command("build", SOURCES, "--output", output), cwd=PROJECT, stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=300)
+    assert result.returncode == 3
+    assert result.stderr == (f"error: {output}, its .sha256 and its inspect file were replaced by the new build, but the "
+                             "report could not be written to standard output: No space left on device\n")
+    assert sqlite3.connect(output).execute("select count(*) from papers").fetchone() == (319,)
