@@ -50,7 +50,10 @@ class SourceFile:
             data = self.data
         else:
             with _readable(self.path) as file:
-                data = file.read()
+                try:
+                    data = file.read()
+                except OSError as error:  # blamed on the output before: "papers.db: cannot write"
+                    raise PapersDbError(f"{self.path}: cannot be read: {error.strerror}", BAD_INPUT) from None
         if not self.sha256:
             self.sha256 = hashlib.sha256(data).hexdigest()
         return data
@@ -282,12 +285,7 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
     found: dict[Path, SourceFile] = {}
     manifests: dict[Path, dict[str, dict]] = {}
     for path in paths:
-        if path.is_dir():
-            files = [p for p in folder_files(path) if not p.name.startswith(".") and p.name != MANIFEST_NAME]
-        elif path.is_file():
-            files = [path]
-        else:
-            raise PapersDbError(f"{path}: no such file or folder", USAGE)
+        files = named_files(path)
         for file in files:
             if file.parent not in manifests:
                 manifests[file.parent] = read_manifest(file.parent)
@@ -312,6 +310,18 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
         if names[source.path.name] > 1:
             source.read_bytes()
     return sorted(found.values(), key=lambda source: (source.path.name, source.sha256))
+
+
+def named_files(path: Path) -> list[Path]:
+    """The files a path given to the build names: itself, or a folder's files."""
+    try:
+        if path.is_dir():
+            return [p for p in folder_files(path) if not p.name.startswith(".") and p.name != MANIFEST_NAME]
+        if path.is_file():
+            return [path]
+    except OSError as error:  # a file in a folder that may not be searched: a bug's exit 70 before
+        raise PapersDbError(f"{path}: cannot be read: {error.strerror}", BAD_INPUT) from None
+    raise PapersDbError(f"{path}: no such file or folder", USAGE)
 
 
 def _name_preference(source: SourceFile) -> tuple:

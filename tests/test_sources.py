@@ -11,8 +11,8 @@ import pytest
 from conftest import SOURCES, run_cli
 from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, hf_page, review_text
 
-from papers_db.errors import PapersDbError
-from papers_db.sources import SourceFile, detect_format, read_manifest, read_source
+from papers_db.errors import BAD_INPUT, PapersDbError
+from papers_db.sources import SourceFile, detect_format, find_sources, read_manifest, read_source
 
 MANIFEST = read_manifest(SOURCES)
 REVIEW = "001_d90573da5af4b331.txt"
@@ -545,3 +545,24 @@ def test_warnings_stay_one_short_line_whatever_the_file_name_and_line(tmp_path):
     with sqlite3.connect(tmp_path / "papers.db") as conn:
         messages = [message for (message,) in conn.execute("select message from parse_issues")]
     assert messages and max(map(len, messages)) < 400
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="no /proc/self/mem here")
+def test_a_source_that_fails_as_it_is_read_is_named_not_the_output(tmp_path):
+    # /proc/self/mem opens but fails to read (EIO): the error named the database being written.
+    (tmp_path / "mem.txt").symlink_to("/proc/self/mem")
+    result = run_cli("build", tmp_path / "mem.txt", "--output", tmp_path / "out" / "papers.db")
+    assert result.returncode == 1
+    assert result.stderr == f"error: {tmp_path / 'mem.txt'}: cannot be read: Input/output error\n"
+
+
+def test_a_path_that_may_not_be_looked_at_is_named(tmp_path, monkeypatch):
+    # A file in a folder the user may not search: Path.is_dir raised PermissionError, a bug's exit 70.
+    def not_permitted(path):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "is_dir", not_permitted)
+    with pytest.raises(PapersDbError) as refusal:
+        find_sources([tmp_path / "locked" / "a.txt"])
+    assert str(refusal.value) == f"{tmp_path / 'locked' / 'a.txt'}: cannot be read: Permission denied"
+    assert refusal.value.exit_status == BAD_INPUT
