@@ -98,6 +98,39 @@ def test_a_result_whose_json_is_too_large_is_refused(server):
     assert seconds < PROMPT
 
 
+def test_a_result_whose_html_is_too_large_is_refused(server):
+    # 5,000 cells of 800 "&": 4 MB of result, but 20 MB of query page (&amp;). 19,998 such cells
+    # made an 80 MB page, and twelve at once took a server to 934 MiB.
+    sql = ("select " + ", ".join(f"a as c{n}" for n in range(50)) + " from (select replace(hex(zeroblob(400)), '0', '&') "
+           "as a from (with recursive n(i) as (select 1 union all select i + 1 from n where i < 100) select i from n))")
+    status, body = request(f"{server}/papers?" + urllib.parse.urlencode({"sql": sql}))
+    assert status == 400
+    assert "query result larger than 16 MB" in body
+    status, body = request(sql_url(server, sql.replace("zeroblob(400)", "zeroblob(20)")))  # 1 MB of page
+    assert status == 200 and json.loads(body)["rows"][0][0] == "&" * 40
+
+
+def test_a_value_is_counted_as_the_longer_of_its_json_and_its_html():
+    plugin = load_plugin()
+    assert [plugin.result_length(value) for value in ("plain", "&", "<b>", "it's", 'say "hi"', "é", b"\x00&")] == [
+        5, 5, 9, 8, 16, 6, 2]
+
+
+def test_json_read_into_objects_is_bounded(server):
+    # `_json` makes Datasette read each value into Python objects: 16 MB of [{},{},...] is a dict
+    # (30 rows of 1 + 3 x 30,000 + 3 characters: 2,700,120)
+    # of about 72 bytes for every 3 characters, 377 MB more for the server.
+    sql = ("select '[' || replace(hex(zeroblob(30000)), '00', '{},') || '{}]' as a from "
+           "(with recursive n(i) as (select 1 union all select i + 1 from n where i < 30) select i from n)")
+    status, body = request(sql_url(server, sql, _json="a"))
+    assert status == 400
+    assert error_of(body).startswith("_json would read 2,700,120 characters of JSON into objects")
+    status, body = request(sql_url(server, sql))  # the same text, not read into objects
+    assert status == 200
+    status, body = request(sql_url(server, "select '[1, [2], {\"three\": 3}]' as a, '[4]' as b", _json="a"))
+    assert status == 200 and json.loads(body)["rows"] == [[[1, [2], {"three": 3}], "[4]"]]
+
+
 def test_a_result_of_control_characters_is_counted_as_json_writes_them():
     # char(1) is one character of ASCII and six of JSON (\u0001); a quote or backslash two.
     plugin = load_plugin()
