@@ -487,14 +487,17 @@ def test_a_manifest_saved_with_a_byte_order_mark_is_read(tmp_path):
     assert len(read_manifest(tmp_path)) == 5
 
 
-def test_a_page_saved_again_with_crlf_a_bom_or_blank_lines_is_read_once(tmp_path):
+def test_a_page_saved_again_in_another_form_is_read_once(tmp_path):
     # A page saved again on Windows was read twice: 54 entries became 162 listings, each paper
     # "cross-listed" three times, with no issue.
     page = (SOURCES / "003_6399432fb99c7d91.txt").read_bytes()
     folder = tmp_path / "sources"
     folder.mkdir()
     copies = {"page.txt": page, "page_crlf.txt": page.replace(b"\n", b"\r\n") + b"\r\n",
-              "page_bom.txt": b"\xef\xbb\xbf" + page + b"\n\n", "page_edited.txt": page.replace(b"Nov", b"Dec", 1)}
+              "page_bom.txt": b"\xef\xbb\xbf" + page + b"\n\n", "page_edited.txt": page.replace(b"Nov", b"Dec", 1),
+              # These were read again: each paper then had 4 sources.
+              "page_blanks.txt": page.replace(b"\n", b" \t\n"), "page_mac.txt": page.replace(b"\n", b"\r"),
+              "page_utf16.txt": page.decode("utf-8").encode("utf-16")}
     for name, data in copies.items():
         (folder / name).write_bytes(data)
     manifest = "".join(f'[[source]]\nfile = "{name}"\nformat = "hf_daily_papers"\nsnapshot_date = "2025-11-20"\n'
@@ -514,8 +517,8 @@ def test_a_page_saved_again_with_crlf_a_bom_or_blank_lines_is_read_once(tmp_path
                               "where code = 'duplicate_file' order by file_name").fetchall()
         read = dict(conn.execute("select file_name, count(*) from listings join sources on sources.id = source_id "
                                  "group by file_name").fetchall())
-    assert issues == [("page_bom.txt", "the same text as page.txt; read once"),
-                      ("page_crlf.txt", "the same text as page.txt; read once")]
+    assert issues == [(name, "the same text as page.txt; read once") for name in (
+        "page_blanks.txt", "page_bom.txt", "page_crlf.txt", "page_mac.txt", "page_utf16.txt")]
     # The edited copy is another page: read in full, as the first one.
     assert read == {"page.txt": entries, "page_edited.txt": entries} and entries > 50
 
