@@ -3,6 +3,7 @@ scripts build papers, indexes, the full-text index and views, and the file is re
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
@@ -129,9 +130,8 @@ class DatabaseWriter:
     def __init__(self, output: Path, related: bool = True) -> None:
         # Absolute: SQLite reads a path starting with "file:" as a URI, even where no URI was asked for.
         output = output.absolute()
-        ensure_output_folder(output)
+        self.created_folders = ensure_output_folder(output)
         self.find_related = related
-        remove_leftovers(output)
         self.output = output
         # What the build replaces, each with the temporary file it is written to first.
         self.outputs = {
@@ -139,13 +139,14 @@ class DatabaseWriter:
             checksum_file_for(output): temporary_file(output, ".sha256"),
             inspect_file_for(output): temporary_file(output, ".inspect"),
         }
-        for path in self.outputs:
-            refuse_special_file(path)
         self.temporary = self.outputs[output]
         self.staging = temporary_file(output, ".staging")
         self.related = temporary_file(output, ".related")
         self.full_text = temporary_file(output, ".fts")
         try:
+            remove_leftovers(output)
+            for path in self.outputs:
+                refuse_special_file(path)
             self._create()
         except BaseException:
             self._discard()
@@ -194,6 +195,11 @@ class DatabaseWriter:
             self.db.close()
         for path in (*self.outputs.values(), self.staging, self.related, self.full_text):
             path.unlink(missing_ok=True)
+        # The folders this build made for its output, if they are still empty: a failed build
+        # left `-o new/folder/papers.db`'s folders behind.
+        for folder in reversed(self.created_folders):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
     def _script(self, name: str) -> None:
         self.db.executescript(resources.sql_script(name))
@@ -391,31 +397,35 @@ def refuse_special_file(path: Path) -> None:
         raise PapersDbError(f"{path}: is {kind}; a build writes regular files only, give another --output", USAGE)
 
 
-def ensure_output_folder(output: Path) -> None:
-    """Create the output's folder, or say in one line why the database cannot be written there."""
+def ensure_output_folder(output: Path) -> list[Path]:
+    """Create the output's folder, or say in one line why the database cannot be written there;
+    the folders it made, outermost first."""
     try:
         str(output).encode("utf-8")
     except UnicodeEncodeError:  # SQLite takes file names as UTF-8
         shown = os.fsencode(output).decode("utf-8", "backslashreplace")  # printable, the bad bytes as \xNN
         raise PapersDbError(f"{shown}: the output path is not valid UTF-8; give another --output", USAGE) from None
-    ensure_folder(output.parent, output)
+    created = ensure_folder(output.parent, output)
     if output.is_dir():
         raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
+    return created
 
 
-def ensure_folder(folder: Path, target: Path | None = None) -> None:
+def ensure_folder(folder: Path, target: Path | None = None) -> list[Path]:
     """Create `folder` (and its parents), or say in one line why `target` (a file in it, or the
-    folder itself) cannot be written there."""
+    folder itself) cannot be written there; the folders it made, outermost first."""
     target = target or folder
     blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise PapersDbError(f"{blocker}: is a file, not a folder" + ("" if blocker == target else f": cannot write {target}"), USAGE)
+    missing = [p for p in reversed([folder, *folder.parents]) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise PapersDbError(f"{folder}: cannot create the output folder: {error.strerror}", USAGE) from None
     if not os.access(folder, os.W_OK):
         raise PapersDbError(f"{folder}: output folder is not writable", USAGE)
+    return missing
 
 
 TEMPORARY_KINDS = ("", ".sha256", ".inspect", ".staging", ".related", ".fts")  # see temporary_file

@@ -309,3 +309,13 @@ def test_a_report_that_cannot_be_written_says_the_database_was_replaced(tmp_path
     assert result.stderr == (f"error: {output}, its .sha256 and its inspect file were replaced by the new build, but the "
                              "report could not be written to standard output: No space left on device\n")
     assert sqlite3.connect(output).execute("select count(*) from papers").fetchone() == (319,)
+
+
+def test_a_failed_build_leaves_no_folder_it_made_for_its_output(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "kept").mkdir()
+    result = run_cli("build", tmp_path / "empty.txt", "--output", tmp_path / "kept" / "new" / "deeper" / "papers.db")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "error: no readable listing among the sources: nothing to build"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["empty.txt", "kept"]
+    assert list((tmp_path / "kept").iterdir()) == []
