@@ -132,6 +132,9 @@ class ProgressDisplay:
             self.bar.update(self.task, description="Building papers, indexes and full-text search")
         elif event.step == "issue":
             self.warn_one(event.name, event.issue)
+        elif event.step == "skipped":  # not a parse issue: nothing of it was read
+            console.print(f"[yellow]warning:[/] {shown(f'{event.name}: {event.issue.message} [{event.issue.code}]')}",
+                          highlight=False, soft_wrap=True)
 
     def warn(self, file: FileSummary) -> None:
         for issue in file.issues:

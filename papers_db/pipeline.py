@@ -79,7 +79,9 @@ class BuildReport:
 class Progress:
     """One step of a build or check, for a progress display: `step` is "reading" (file `name`,
     `done` of `total` files read so far), "read" (`summary` of the file just read), "building",
-    or "issue" (an `issue` of file `name` found once every file was read: an ambiguous title)."""
+    "issue" (an `issue` of file `name` found once every file was read: an ambiguous title), or
+    "skipped" (`name`, the path of something in a sources folder that is not read: a folder, a
+    link to nothing, a pipe or device; `issue` says which, code `not_read`)."""
 
     step: str
     done: int = 0
@@ -111,7 +113,7 @@ def build_database(
         raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
     notify = progress or (lambda event: None)
     read_metadata()  # a broken metadata.yml is reported before any work
-    found = sources_found(sources)
+    found = sources_found(sources, notify)
     refuse_replacing_a_source(found, output)
     files: list[FileSummary] = []
     by_source: dict[int, FileSummary] = {}  # source id -> what reading it gave
@@ -208,7 +210,7 @@ def report_issues_found_late(rows: list[dict], by_source: dict[int, FileSummary]
 def check_sources(sources: Iterable[Path | str], progress: ProgressCallback | None = None) -> list[FileSummary]:
     """Read and validate sources without writing anything: what each file gave."""
     notify = progress or (lambda event: None)
-    return [summary for _, summary in each_reading(sources_found(sources), notify)]
+    return [summary for _, summary in each_reading(sources_found(sources, notify), notify)]
 
 
 def summarise(r: SourceReading) -> FileSummary:
@@ -217,10 +219,15 @@ def summarise(r: SourceReading) -> FileSummary:
                        list(reading.issues), reading.unaccounted_lines())
 
 
-def sources_found(paths: Iterable[Path | str]) -> list[SourceFile]:
-    """The source files `paths` name (files, or folders read whole); none is a usage error."""
+def sources_found(paths: Iterable[Path | str], notify: ProgressCallback) -> list[SourceFile]:
+    """The source files `paths` name (files, or folders read whole); none is a usage error. What
+    else a folder holds is reported, as a "skipped" step, since it is not read."""
     paths = [Path(path) for path in paths]
-    sources = find_sources(paths)
+
+    def skipped(path: Path, why: str) -> None:
+        notify(Progress("skipped", name=str(path), issue=ParseIssue(None, "not_read", why)))
+
+    sources = find_sources(paths, on_skipped=skipped)
     if not sources:
         raise PapersDbError(f"no source files in {', '.join(map(str, paths))}", USAGE)
     return sources

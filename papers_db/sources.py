@@ -66,12 +66,31 @@ def _readable(path: Path):
         raise PapersDbError(f"{path}: cannot be read: {error.strerror}", BAD_INPUT) from None
 
 
-def folder_files(folder: Path) -> list[Path]:
-    """The files in a sources folder; one that cannot be listed is bad input, not a failed write."""
+def folder_files(folder: Path, on_skipped: Callable[[Path, str], None] = lambda path, why: None) -> list[Path]:
+    """The files in a sources folder, but hidden ones and the manifest; one that cannot be listed is
+    bad input, not a failed write. Every other entry is passed to `on_skipped` with why it is not
+    read: a folder of listings inside the sources folder was passed over without a word."""
     try:
-        return [path for path in folder.iterdir() if path.is_file()]
+        files = []
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or path.name == MANIFEST_NAME:
+                continue
+            if path.is_file():
+                files.append(path)
+            else:
+                on_skipped(path, not_a_file(path) + ": not read")
+        return files
     except OSError as error:
         raise PapersDbError(f"{folder}: cannot be read: {error.strerror}", BAD_INPUT) from None
+
+
+def not_a_file(path: Path) -> str:
+    """What a path that is no regular file is instead."""
+    if path.is_dir():
+        return "a folder (only the files directly in a sources folder are read; give it as a path of its own)"
+    if not path.exists():
+        return "a link to nothing (its target is missing, or it leads back to itself)"
+    return "not a regular file (a pipe, socket or device)"
 
 
 def detect_format(text: str) -> tuple[str | None, Reading | None]:
@@ -210,6 +229,8 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     ignored, and the page's dates lost their year with an issue saying the manifest gave none."""
     path = folder / MANIFEST_NAME
     if not path.is_file():
+        if path.exists() or path.is_symlink():  # it was taken for no manifest, and the files read without it
+            raise PapersDbError(f"{path}: {not_a_file(path)}: a manifest must be a file", USAGE)
         return {}
     try:
         text = path.read_text(encoding="utf-8-sig")  # a BOM, as a Windows editor saves it
@@ -280,12 +301,13 @@ def refuse_files_not_there(folder: Path, manifest: dict[str, dict]) -> None:
             raise PapersDbError(f"{manifest[name]['where']} describes {name!r}, which is not in {folder}{hint}", USAGE)
 
 
-def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
-    """Every source file named by `paths` (files, or folders read whole), sorted by name."""
+def find_sources(paths: Iterable[Path], on_skipped: Callable[[Path, str], None] = lambda path, why: None) -> list[SourceFile]:
+    """Every source file named by `paths` (files, or folders read whole), sorted by name; what a
+    folder holds besides files goes to `on_skipped` (folder_files)."""
     found: dict[Path, SourceFile] = {}
     manifests: dict[Path, dict[str, dict]] = {}
     for path in paths:
-        files = named_files(path)
+        files = named_files(path, on_skipped)
         for file in files:
             if file.parent not in manifests:
                 manifests[file.parent] = read_manifest(file.parent)
@@ -312,13 +334,15 @@ def find_sources(paths: Iterable[Path]) -> list[SourceFile]:
     return sorted(found.values(), key=lambda source: (source.path.name, source.sha256))
 
 
-def named_files(path: Path) -> list[Path]:
+def named_files(path: Path, on_skipped: Callable[[Path, str], None]) -> list[Path]:
     """The files a path given to the build names: itself, or a folder's files."""
     try:
         if path.is_dir():
-            return [p for p in folder_files(path) if not p.name.startswith(".") and p.name != MANIFEST_NAME]
+            return folder_files(path, on_skipped)
         if path.is_file():
             return [path]
+        if path.exists() or path.is_symlink():  # a FIFO or /dev/null was "no such file or folder"
+            raise PapersDbError(f"{path}: {not_a_file(path)}: nothing to read", USAGE)
     except OSError as error:  # a file in a folder that may not be searched: a bug's exit 70 before
         raise PapersDbError(f"{path}: cannot be read: {error.strerror}", BAD_INPUT) from None
     raise PapersDbError(f"{path}: no such file or folder", USAGE)

@@ -569,3 +569,59 @@ def test_a_path_that_may_not_be_looked_at_is_named(tmp_path, monkeypatch):
         find_sources([tmp_path / "locked" / "a.txt"])
     assert str(refusal.value) == f"{tmp_path / 'locked' / 'a.txt'}: cannot be read: Permission denied"
     assert refusal.value.exit_status == BAD_INPUT
+
+
+def test_what_a_sources_folder_holds_besides_files_is_named_as_not_read(tmp_path):
+    # A folder of listings inside the sources folder, a link to a folder or to nothing, a link
+    # that leads back to itself and a FIFO were passed over without a word.
+    folder = tmp_path / "sources"
+    (folder / "more").mkdir(parents=True)
+    shutil.copy(SOURCES / REVIEW, folder / "a.txt")
+    shutil.copy(SOURCES / REVIEW, folder / "more" / "b.txt")
+    (tmp_path / "elsewhere").mkdir()
+    (folder / "linked").symlink_to(tmp_path / "elsewhere")
+    (folder / "gone.txt").symlink_to(tmp_path / "no-such-file.txt")
+    (folder / "loop.txt").symlink_to("loop.txt")
+    os.mkfifo(folder / "pipe.txt")
+    (folder / ".hidden").mkdir()  # hidden entries are never read, and not named (README)
+    result = run_cli("build", folder, "--output", tmp_path / "papers.db")
+    assert result.returncode == 0, result.stderr
+    skipped = [line for line in result.stderr.splitlines() if line.endswith("[not_read]")]
+    nothing = "a link to nothing (its target is missing, or it leads back to itself): not read [not_read]"
+    a_folder = ("a folder (only the files directly in a sources folder are read; give it as a path of its own): "
+                "not read [not_read]")
+    assert skipped == [f"warning: {folder / 'gone.txt'}: {nothing}", f"warning: {folder / 'linked'}: {a_folder}",
+                       f"warning: {folder / 'loop.txt'}: {nothing}", f"warning: {folder / 'more'}: {a_folder}",
+                       f"warning: {folder / 'pipe.txt'}: not a regular file (a pipe, socket or device): not read [not_read]"]
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        assert conn.execute("select file_name from sources").fetchall() == [("a.txt",)]
+
+
+@pytest.mark.parametrize("kind", ["pipe", "link to nothing", "loop"])
+def test_a_path_given_that_is_no_file_or_folder_says_what_it_is(tmp_path, kind):
+    path = tmp_path / "source.txt"
+    if kind == "pipe":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(tmp_path / "missing.txt" if kind == "link to nothing" else path)
+    result = run_cli("check", path)
+    assert result.returncode == 2
+    what = "not a regular file (a pipe, socket or device)" if kind == "pipe" else \
+        "a link to nothing (its target is missing, or it leads back to itself)"
+    assert result.stderr == f"error: {path}: {what}: nothing to read\n"
+
+
+@pytest.mark.parametrize("kind", ["folder", "link to nothing"])
+def test_a_manifest_that_is_no_file_is_refused(tmp_path, kind):
+    # It was taken for no manifest: the files were read without their formats and snapshot dates.
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(SOURCES / REVIEW, folder / "a.txt")
+    if kind == "folder":
+        (folder / "manifest.toml").mkdir()
+    else:
+        (folder / "manifest.toml").symlink_to(tmp_path / "missing.toml")
+    result = run_cli("check", folder)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {folder / 'manifest.toml'}: ") and "a manifest must be a file" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
