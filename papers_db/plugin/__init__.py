@@ -799,13 +799,16 @@ def startup(datasette):
     (counting_table_pages_from_the_build) and its schema read once (remembering_the_schema), and
     a sorted table page is read from where its rows start (reading_sorted_pages_from_their_start).
     No query's error is written to the log as it happens, and the file's or disk's faults are
-    500s (keeping_sql_errors_out_of_the_log)."""
+    500s (keeping_sql_errors_out_of_the_log). A visitor's SQL is checked for a SELECT in one pass
+    (validate_sql_select_in_one_pass)."""
     import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
+    import datasette.views.database as database_view
     from datasette.plugins import pm
 
     default_handling.rich = None
     if pm.is_registered(default_handling):  # its hook runs beside this plugin's, and logs every 400's traceback
         pm.unregister(default_handling)
+    database_view.validate_sql_select = validate_sql_select_in_one_pass
     for db in datasette.databases.values():
         db.execute_fn = freeing_failed_queries_in_their_thread(db.execute_fn)
         if not db.is_mutable:
@@ -1939,9 +1942,6 @@ def refused(scope, query):
             return 400, "Bad request", f"{name} is no parameter: a facet is asked for with _facet=COLUMN."
         if name.startswith("_facet") and not facet_names_text(value):
             return 400, "Bad request", f'{name} must name a column, as text or as JSON such as {{"column": "..."}}.'
-    sql = first_value(query, "sql")  # the one Datasette reads
-    if sql and not reads_as_a_select(sql):
-        return 400, "Invalid SQL", "Statement must be a SELECT"
     facets = [(name, value) for name, value in query if name.startswith("_facet")]
     if len(facets) > FACET_PARAMETERS_LIMIT or len(set(facets)) < len(facets):
         # The plugin's facets are built one after another in the event loop: 400 copies of one took
@@ -1955,12 +1955,25 @@ SPACES = re.compile(r"\s*")
 SELECT_START = re.compile(r"(?:explain\s+(?:query\s+plan\s+)?)?(?:select|with)\b")
 
 
+def validate_sql_select_in_one_pass(sql):
+    """Datasette 0.65's validate_sql_select, the same answers with the same errors, with its check
+    for a SELECT done by reads_as_a_select. Datasette's regular expressions, run where every
+    request of the process waits, backtrack over the spaces after a comment in time growing with
+    their square, for any text they do not take at once: `/**/`, 9,990 spaces and `x` held a server
+    0.5 s, and so did a WITH or EXPLAIN after them (tried after every SELECT pattern failed)."""
+    from datasette.utils import InvalidSql, disallawed_sql_res
+
+    if not reads_as_a_select(sql):
+        raise InvalidSql("Statement must be a SELECT")
+    text = "\n".join(line for line in sql.split("\n") if not line.strip().startswith("--")).strip().lower()
+    for pattern, message in disallawed_sql_res:
+        if pattern.search(text):
+            raise InvalidSql(message)
+
+
 def reads_as_a_select(sql):
     """Whether Datasette 0.65's validate_sql_select takes `sql` for a SELECT (or WITH, or EXPLAIN of
-    either) after its leading spaces and comments, found in one pass. Its regular expression, run
-    where every request of the process waits, backtracks over spaces after a comment in time
-    growing with their square when the text is no SELECT: `/**/`, 9,990 spaces and `x` held a
-    server 0.5 s (a SELECT is matched at once, so Datasette's check stays for those)."""
+    either) after its leading spaces and comments, found in one pass."""
     # Datasette drops lines starting with --, strips and lower-cases the rest, then skips spaces,
     # -- comments ending in a newline and /* */ comments.
     text = "\n".join(line for line in sql.split("\n") if not line.strip().startswith("--")).strip().lower()
