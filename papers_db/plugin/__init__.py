@@ -705,10 +705,12 @@ class ResultBudget:
 def result_length(value):
     """A value's length as Datasette writes it, in JSON or in HTML, whichever is longer."""
     if isinstance(value, bytes):
-        return len(value)
-    # As Jinja escapes HTML: & is &amp;, ' &#39;, " &#34;, < &lt;, > &gt;.
-    in_html = len(value) + 4 * (value.count("&") + value.count("'") + value.count('"')) + 3 * (
+        return (len(value) + 2) // 3 * 4  # base64 in JSON
+    # Escaped: & is &amp;, " &#34;, < &lt;, > &gt;, and ' &#39; (&#x27; in the plugin's own cells).
+    in_html = len(value) + 4 * (value.count("&") + value.count('"')) + 5 * value.count("'") + 3 * (
         value.count("<") + value.count(">"))
+    if value.startswith(("http://", "https://")):
+        in_html *= 2  # Datasette links a URL to itself: <a href="URL">URL</a>
     return max(json_length(value), in_html)
 
 
