@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -202,16 +203,26 @@ def build(
             display = ProgressDisplay(bar)
             report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
         display.finish()
-        try:
+        with results_written(f"{replaced_by_the_build(report.output)}, but the report"):
             print_build_report(report, as_json)
-        except OSError as error:  # stdout on a full disk (`> /dev/full`) was reported as a bug's exit 70
-            raise PapersDbError(f"{replaced_by_the_build(report.output)}, but the report could not be written to "
-                                f"standard output: {error.strerror}", SYSTEM) from None
     except Interrupted as interruption:
         if report is None or interruption.done:
             raise
         # The files were in place before the signal came: it cut the report short, not the build.
         raise Interrupted(interruption.signal_number, done=replaced_by_the_build(report.output)) from None
+
+
+@contextlib.contextmanager
+def results_written(what: str):
+    """Results standard output cannot take (`> /dev/full`) end in one line saying `what` could not
+    be written, not as a bug's exit 70: a build's files were already in place. A reader that
+    stopped reading (`| head`) is left to one_line_errors, which ends quietly."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise PapersDbError(f"{what} could not be written to standard output: {error.strerror}", SYSTEM) from None
 
 
 def print_build_report(report: BuildReport, as_json: bool) -> None:
@@ -240,12 +251,13 @@ def check(paths: list[Path] = PathsArgument, as_json: bool = JsonOption) -> None
         files = check_sources(paths or [DEFAULT_SOURCES], progress=display)
     display.finish()
     missing = [(file.name, n) for file in files for n in file.unaccounted]
-    if as_json:
-        print_json({"files": [file_json(file) for file in files], "unaccounted": len(missing)})
-    else:
-        results.print(files_table("Line accounting", files))
-        for name, number in missing[:20]:
-            results.print(f"[red]unaccounted:[/] {shown(name)}:{number}", soft_wrap=True)
+    with results_written("the report"):
+        if as_json:
+            print_json({"files": [file_json(file) for file in files], "unaccounted": len(missing)})
+        else:
+            results.print(files_table("Line accounting", files))
+            for name, number in missing[:20]:
+                results.print(f"[red]unaccounted:[/] {shown(name)}:{number}", soft_wrap=True)
     if missing:
         raise typer.Exit(BAD_INPUT)
 
@@ -311,8 +323,9 @@ def export_parquet(
 
 def write_exports(database: Path, folder: Path, file_format: str) -> None:
     written = export_files(database, folder, file_format)
-    for path in written:
-        results.print(f"wrote {shown(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
+    with results_written(f"the files were written into {folder}, but their list"):
+        for path in written:
+            results.print(f"wrote {shown(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
 
 
 def main() -> None:

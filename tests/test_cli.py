@@ -311,6 +311,29 @@ def test_a_report_that_cannot_be_written_says_the_database_was_replaced(tmp_path
     assert sqlite3.connect(output).execute("select count(*) from papers").fetchone() == (319,)
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize("command", ["check", "export"])
+def test_results_that_cannot_be_written_are_one_line(built_db, tmp_path, command):
+    arguments = ["check", SOURCES] if command == "check" else [
+        "export", "--db", built_db, "--output", tmp_path / "export", "--format", "csv"]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(cli_command(*arguments), cwd=PROJECT, stdout=full, stderr=subprocess.PIPE, text=True,
+                                timeout=300)
+    assert result.returncode == 3
+    what = "the report" if command == "check" else f"the files were written into {tmp_path / 'export'}, but their list"
+    assert result.stderr == f"error: {what} could not be written to standard output: No space left on device\n"
+
+
+def test_a_build_report_piped_to_a_reader_that_stops_ends_quietly(tmp_path):
+    # `build --json | head`: the reader went away; as other Unix tools do, the build ends with the
+    # status of SIGPIPE and says nothing (its files are in place). f49df5a made it exit 3 with a line.
+    output = tmp_path / "papers.db"
+    result = subprocess.run(cli_shell("build", SOURCES, "--output", output, "--json") + " | true; exit ${PIPESTATUS[0]}",
+                            shell=True, executable="/bin/bash", cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    assert (result.returncode, result.stderr) == (141, "")
+    assert output.exists()
+
+
 def test_a_failed_build_leaves_no_folder_it_made_for_its_output(tmp_path):
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "kept").mkdir()
