@@ -21,7 +21,7 @@ from typing import Any
 from .errors import BAD_INPUT, USAGE, PapersDbError
 from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
-from .readers.text import UTF16_BOMS, decode_source, plain_line, text_lines
+from .readers.text import UTF16_BOMS, decode_source, plain_line, text_lines, with_newline_line_ends
 from .records import ParseIssue, Reading
 
 MANIFEST_NAME = "manifest.toml"
@@ -438,15 +438,23 @@ def read_sources(
 
 
 def saved_text_digest(data: bytes, sha256: str) -> str:
-    """What two saves of one page share: the SHA-256 of its text as it is read (decode_source:
-    UTF-8, "\n" line ends, no byte order mark, no blanks at line ends), with no white space at the
-    end. A page saved again on Windows (CRLF, a BOM) was read twice: 54 entries became 162
-    listings, each paper 'cross-listed' three times, with no issue; so were saves with blanks at
-    line ends, old Mac line ends or as UTF-16. Only a file that may have been saved so is decoded
-    here; any other keeps the digest of its bytes, `sha256`, where they end in no white space."""
-    saved_again = data.startswith((b"\xef\xbb\xbf", *UTF16_BOMS)) or b"\r" in data or b" \n" in data or b"\t\n" in data
-    text = (decode_source(data)[0].encode("utf-8") if saved_again else data).rstrip()
+    """What two saves of one page share: the SHA-256 of its bytes as decode_source lays out its
+    lines (UTF-16 as UTF-8, no byte order mark, "\n" line ends, no blanks at line ends), with no
+    white space at the end. A page saved again on Windows (CRLF, a BOM) was read twice: 54
+    entries became 162 listings, each paper 'cross-listed' three times, with no issue; so were
+    saves with blanks at line ends, old Mac line ends or as UTF-16. Bytes that are not UTF-8 are
+    compared as they are, as in a file that needs none of this, which keeps the digest of its
+    bytes, `sha256`, where they end in no white space."""
+    text = data
+    if text.startswith(UTF16_BOMS):
+        text = text.decode("utf-16", errors="replace").encode("utf-8")
+    if text.startswith(b"\xef\xbb\xbf") or b"\r" in text or b" \n" in text or b"\t\n" in text:
+        text = BLANKS_AT_LINE_ENDS.sub(b"", with_newline_line_ends(text.removeprefix(b"\xef\xbb\xbf")))
+    text = text.rstrip()
     return sha256 if text == data else hashlib.sha256(text).hexdigest()
+
+
+BLANKS_AT_LINE_ENDS = re.compile(rb"[ \t\r]+(?=\n)")  # as decode_source strips each line
 
 
 def duplicate_name(source: SourceFile, original: SourceFile) -> str:

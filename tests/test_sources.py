@@ -88,6 +88,15 @@ def test_a_file_of_lines_with_more_lone_carriage_returns_than_lines_is_still_rea
     assert got.line_count == 5 and got.unaccounted_lines() == []
 
 
+@pytest.mark.parametrize("name", [REVIEW, HF])
+def test_a_file_of_carriage_returns_with_newline_lines_added_at_its_end_reads_as_lines(name):
+    # `echo >>` onto an old Mac file: its first line break is a lone "\r", and they outnumber the
+    # "\n". Taken for a file of "\n" lines, it was 3 lines, "binary data", and nothing was read.
+    lines = (SOURCES / name).read_bytes().split(b"\n")
+    mixed = b"\r".join(lines[:-3]) + b"\r" + b"\n".join(lines[-3:])
+    assert records(read_bytes_as(name, mixed)) == records(read_bytes_as(name, (SOURCES / name).read_bytes()))
+
+
 def test_a_line_break_an_editor_shows_inside_a_line_is_named():
     text = "Paper Beta\r{}\rAccept (Oral)\nPaper Gamma\u2028{}\nReject\nPaper Delta\n{}\u0085Withdrawn\n"
     got = read_bytes_as(REVIEW, text.format(ABSTRACT_A, ABSTRACT_B, ABSTRACT_C).encode())
@@ -498,6 +507,11 @@ def test_a_page_saved_again_in_another_form_is_read_once(tmp_path):
               # These were read again: each paper then had 4 sources.
               "page_blanks.txt": page.replace(b"\n", b" \t\n"), "page_mac.txt": page.replace(b"\n", b"\r"),
               "page_utf16.txt": page.decode("utf-8").encode("utf-16")}
+    # A byte that is not UTF-8 in the page: its CRLF save was compared as decoded text (U+FFFD),
+    # the page as bytes, and both were read.
+    middle = page.index(b"\n", len(page) // 2) + 1
+    latin1 = page[:middle] + b"Caf\xe9 note\n" + page[middle:]
+    copies.update({"page_latin1.txt": latin1, "page_latin1_crlf.txt": latin1.replace(b"\n", b"\r\n")})
     for name, data in copies.items():
         (folder / name).write_bytes(data)
     manifest = "".join(f'[[source]]\nfile = "{name}"\nformat = "hf_daily_papers"\nsnapshot_date = "2025-11-20"\n'
@@ -518,8 +532,11 @@ def test_a_page_saved_again_in_another_form_is_read_once(tmp_path):
         read = dict(conn.execute("select file_name, count(*) from listings join sources on sources.id = source_id "
                                  "group by file_name").fetchall())
     assert issues == [(name, "the same text as page.txt; read once") for name in (
-        "page_blanks.txt", "page_bom.txt", "page_crlf.txt", "page_mac.txt", "page_utf16.txt")]
+        "page_blanks.txt", "page_bom.txt", "page_crlf.txt")] + [
+        ("page_latin1_crlf.txt", "the same text as page_latin1.txt; read once")] + [
+        (name, "the same text as page.txt; read once") for name in ("page_mac.txt", "page_utf16.txt")]
     # The edited copy is another page: read in full, as the first one.
+    assert read.pop("page_latin1.txt") >= entries  # another page: the line added may read as one more
     assert read == {"page.txt": entries, "page_edited.txt": entries} and entries > 50
 
 

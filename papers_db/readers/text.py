@@ -38,16 +38,7 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
             data = data.decode("utf-16", errors="replace").encode("utf-8")
             issues.append(ParseIssue(None, "utf16", "the file is UTF-16 (it starts with its byte order mark), cut off or "
                                      "damaged: read as such, its bad bytes replaced by U+FFFD"))
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    data = data.replace(b"\r\n", b"\n")
-    if b"\r" in data and b"\n" not in data[:-1]:
-        # Lines end with "\r" alone (old Mac), a final "\n" added or not. Elsewhere a lone "\r" is
-        # part of its line, so that line numbers are those `wc -l`, `sed -n Np` and editors show:
-        # one inside an abstract split the record and moved every later line. A file of 5 "\n"
-        # lines whose abstract held 8 lone "\r" was taken for old Mac by counting them: its
-        # abstract became 6 papers, and every later line moved.
-        data = data.replace(b"\r", b"\n")
+    data = with_newline_line_ends(data.removeprefix(b"\xef\xbb\xbf"))
     # The common case, a clean file, is decoded whole; only a damaged one goes line by line.
     lines = _decode_whole(data)
     if lines is None:
@@ -61,6 +52,22 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     if any(character in text for character in INNER_LINE_BREAKS):  # most files have none: no line is scanned
         issues += inner_line_break_issues(lines)
     return text, issues
+
+
+def with_newline_line_ends(data: bytes) -> bytes:
+    """`data` with "\\r\\n" line ends as "\\n", and those of an old Mac file ("\\r" alone) too.
+
+    Old Mac is a file whose first line break is a lone "\\r" and whose lone "\\r" outnumber its
+    "\\n" (a few "\\n" lines may have been added at its end). Elsewhere a lone "\\r" is part of its
+    line, so that line numbers are those `wc -l`, `sed -n Np` and editors show: one inside an
+    abstract split the record and moved every later line. Counting alone took a file of 5 "\\n"
+    lines whose abstract held 8 lone "\\r" for old Mac, and its abstract became 6 papers.
+    """
+    data = data.replace(b"\r\n", b"\n")
+    first_return, first_newline = data.find(b"\r"), data.find(b"\n")
+    if 0 <= first_return and (first_newline < 0 or first_return < first_newline) and data.count(b"\r") > data.count(b"\n"):
+        data = data.replace(b"\r", b"\n")
+    return data
 
 
 # Characters an editor or browser may show as a line break, which `wc -l` and `sed -n Np` (and
