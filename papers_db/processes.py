@@ -107,12 +107,16 @@ def without_the_callers_main() -> Iterator[None]:
     no `if __name__ == "__main__":` around it, then started a build in each helper, which
     multiprocessing refused: every library build from such a script failed. The helpers run only
     this package's functions, which they import by name."""
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")  # no file, no module name: nothing to run
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
+    with _MAIN_SWAPPED:  # builds in two threads at once: each puts back the main it found
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")  # no file, no module name: nothing to run
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
+
+
+_MAIN_SWAPPED = threading.Lock()
 
 
 def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:

@@ -68,7 +68,7 @@ def refuse_an_address_not_free(host: str, port: int) -> None:
         except OSError as error:
             reason = ("in use by another program (another server?): stop it, or choose another port with --port"
                       if error.errno == errno.EADDRINUSE else error.strerror)
-            raise PapersDbError(f"cannot listen on {host}:{port}: {reason}", USAGE) from None
+            raise PapersDbError(f"cannot listen on {host_and_port(host, port)}: {reason}", USAGE) from None
 
 
 def server_command(args: list[str], host: str, port: int, workers: int) -> tuple[list[str], dict[str, str]]:

@@ -230,7 +230,8 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     path = folder / MANIFEST_NAME
     if not path.is_file():
         if path.exists() or path.is_symlink():  # it was taken for no manifest, and the files read without it
-            raise PapersDbError(f"{path}: {not_a_file(path)}: a manifest must be a file", USAGE)
+            what = "a folder" if path.is_dir() else not_a_file(path)
+            raise PapersDbError(f"{path}: {what}: a manifest must be a file", USAGE)
         return {}
     try:
         text = path.read_text(encoding="utf-8-sig")  # a BOM, as a Windows editor saves it

@@ -431,3 +431,24 @@ def test_the_readmes_library_example_builds_from_a_script_without_a_main_guard(b
     papers, listings = query(built_db, "select (select count(*) from papers), (select count(*) from listings)")[0]
     assert result.stdout.split() == [str(papers), str(listings), "0", hashlib.sha256(built_db.read_bytes()).hexdigest()]
     assert result.stderr == ""
+
+
+def test_builds_in_threads_at_once_each_build_and_leave_the_scripts_main_in_place(tmp_path):
+    # The helpers start with the calling script's main module set aside: two builds doing that at
+    # once put back each other's stand-in, and the script's own process pool then failed.
+    script = (
+        "import sys, threading\n"
+        "from papers_db import build_database\n"
+        "main = sys.modules['__main__']\n"
+        "threads = [threading.Thread(target=build_database, args=([sys.argv[1]], f'{sys.argv[2]}/{n}/papers.db'))\n"
+        "           for n in range(3)]\n"
+        "for thread in threads: thread.start()\n"
+        "for thread in threads: thread.join()\n"
+        "print(sys.modules['__main__'] is main)\n"
+    )
+    (tmp_path / "threads.py").write_text(script)
+    result = subprocess.run([sys.executable, "threads.py", str(SOURCES), str(tmp_path / "out")], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "True\n", "")
+    digests = {hashlib.sha256((tmp_path / "out" / str(n) / "papers.db").read_bytes()).hexdigest() for n in range(3)}
+    assert len(digests) == 1
