@@ -48,7 +48,9 @@ def test_killed_build_leaves_the_previous_database_intact(tmp_path):
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 120
-        while not any(p.name.startswith(".papers.db.tmp-") for p in leftovers(output)):
+        # This build's own file: the last build's, left by its kill, is there until this one starts
+        # writing, and waiting for any made the kill at 0.3 s race this build's start.
+        while not (output.parent / f".papers.db.tmp-{build.pid}").exists():
             assert build.poll() is None, "the build finished before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.01)
