@@ -435,3 +435,33 @@ def read_one_entry_after(line):
                                  "2025-11-12")
     assert len(reading.records) == 1 and reading.unaccounted_lines() == []
     return reading.records[0], [(issue.line, issue.code) for issue in reading.issues]
+
+
+def with_page_date(page_date):
+    """A page of one entry whose header gives `page_date` in place of "Nov 12"."""
+    text = hf_page(["Title", "", ABSTRACT_A, "", "  • 2 authors", "·", "Mar 13 5"])
+    assert text.count("\nNov 12\n") == 1
+    return text.replace("\nNov 12\n", f"\n{page_date}\n")
+
+
+def test_a_page_date_with_its_year_is_the_page_date_and_gives_the_year():
+    # "Nov 12, 2025" after the header was read as a paper titled so, with missing_abstract and
+    # missing_page_date issues, and the year it printed was lost.
+    reading = read_hf_daily_page(with_page_date("Nov 12, 2025"), snapshot_date=None)
+    assert reading.page_date == "Nov 12, 2025"
+    assert [(r.title, r.date_text, r.published_on, r.published_year_inferred) for r in reading.records] == [
+        ("Title", "Mar 13 5", "2025-03-13", True)]
+    assert reading.issues == [] and reading.unaccounted_lines() == []
+
+
+def test_a_page_date_with_its_year_is_checked_against_the_manifest():
+    assert read_hf_daily_page(with_page_date("Nov 12, 2025"), snapshot_date="2025-11-12").issues == []
+    reading = read_hf_daily_page(with_page_date("Nov 12, 2024"), snapshot_date="2025-11-12")
+    assert [i.code for i in reading.issues] == ["page_date_mismatch"]
+    assert reading.records[0].published_on == "2025-03-13"  # the manifest's snapshot decides, as before
+
+
+def test_a_page_date_that_is_no_day_is_reported():
+    reading = read_hf_daily_page(with_page_date("Feb 30, 2025"), snapshot_date=None)
+    assert [i.code for i in reading.issues] == ["invalid_date"]
+    assert reading.records[0].published_on is None and reading.page_date == "Feb 30, 2025"

@@ -37,7 +37,8 @@ HF_HEADER_LINES = {
 # in a notebook under a German locale read "Mar", "May", "Oct" and "Dec" dates as bad dates.
 MONTHS = {name: number for number, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 MONTH_NAMES = "|".join(MONTHS)
-PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})$")
+# A saved page may print its year too ("Nov 12, 2025"): read as a paper titled so before.
+PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?$")
 # The upvotes may group thousands with commas ("Nov 3 1,234"), as a copy of a busy page might.
 ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d{{1,3}}(?:,\d{{3}})+|\d+))?$")
 # Matched against a line as read (plain_line): single spaces, trimmed.
@@ -294,9 +295,20 @@ def _read_hf_header(lines: list[str], reading: Reading) -> int:
 
 
 def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
-    """The page's full date: its printed month and day in the year of the snapshot."""
+    """The page's full date: its printed month and day in the year of the snapshot, or in its own
+    printed year where the manifest gives no snapshot."""
+    printed = PAGE_DATE_LINE.match(reading.page_date) if reading.page_date else None
+    dated = None
+    if printed and printed.group(3):
+        try:
+            dated = dt.date(int(printed.group(3)), MONTHS[printed.group(1)], int(printed.group(2)))
+        except ValueError:
+            reading.issues.append(ParseIssue(None, "invalid_date", f"page date {quoted(reading.page_date)} is no day "
+                                             "of the calendar"))
     if snapshot_date is None:
-        if reading.page_date:
+        if dated:
+            return dated
+        if printed and not printed.group(3):
             reading.issues.append(
                 ParseIssue(
                     None,
@@ -307,9 +319,9 @@ def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
             )
         return None
     snapshot = dt.date.fromisoformat(snapshot_date)
-    if reading.page_date:
-        month, day = reading.page_date.split()
-        if (MONTHS[month], int(day)) != (snapshot.month, snapshot.day):
+    if printed:
+        month, day, year = MONTHS[printed.group(1)], int(printed.group(2)), printed.group(3)
+        if (month, day) != (snapshot.month, snapshot.day) or (year and int(year) != snapshot.year):
             reading.issues.append(
                 ParseIssue(
                     None,
