@@ -249,11 +249,19 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     if not isinstance(entries, list):
         raise PapersDbError(f"{path}: `source` must be a list of [[source]] tables", USAGE)
     # Lines as TOML counts them, at "\n" only (splitlines also breaks at U+2028 in a description).
-    entry_lines = [number for number, line in enumerate(text.split("\n"), start=1) if MANIFEST_ENTRY.match(line)]
+    text_lines = text.split("\n")
+    entry_lines = [number for number, line in enumerate(text_lines, start=1) if MANIFEST_ENTRY.match(line)]
     manifest, described_at = {}, {}
     for position, entry in enumerate(entries, start=1):
         line = entry_lines[position - 1] if len(entry_lines) == len(entries) else None
         where = f"{path}:{line}: [[source]]" if line else f"{path}: [[source]] number {position}"
+        unknown = next((key for key in entry if key not in MANIFEST_KEYS), None) if isinstance(entry, dict) else None
+        if unknown is not None:
+            # Named at its own line where it can be found: `snapshot-date` three lines into its
+            # table was reported at the table's [[source]] line.
+            own = _key_line(text_lines, line, unknown) if line else None
+            at = f"{path}:{own}: unknown key {unknown!r} in the [[source]] of line {line}" if own else f"{where}: unknown key {unknown!r}"
+            raise PapersDbError(f"{at} (a [[source]] has {', '.join(MANIFEST_KEYS)})", USAGE)
         manifest_entry = _manifest_entry(entry, where)
         name = manifest_entry["file"]
         if name in manifest:
@@ -263,14 +271,24 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     return manifest
 
 
+def _key_line(text_lines: list[str], header: int, key: str) -> int | None:
+    """The line that sets `key` (bare or quoted, maybe dotted) in the table whose header is on line
+    `header`, before the next table's header; None where it cannot be found so."""
+    sets_key = re.compile(rf"\s*([\"']?){re.escape(key)}\1\s*[=.]")
+    for number in range(header + 1, len(text_lines) + 1):
+        line = text_lines[number - 1]
+        if line.lstrip().startswith("["):
+            return None
+        if sets_key.match(line):
+            return number
+    return None
+
+
 def _manifest_entry(entry, where: str) -> dict:
-    """One [[source]] table, checked: `file` and `format` strings, `snapshot_date` a date,
-    `description` a string, and no other key."""
+    """One [[source]] table, checked (read_manifest has refused keys it does not know): `file` and
+    `format` strings, `snapshot_date` a date, `description` a string."""
     if not isinstance(entry, dict):
         raise PapersDbError(f"{where} is not a table", USAGE)
-    for key in entry:
-        if key not in MANIFEST_KEYS:
-            raise PapersDbError(f"{where}: unknown key {key!r} (a [[source]] has {', '.join(MANIFEST_KEYS)})", USAGE)
     name, file_format = entry.get("file"), entry.get("format")
     if not isinstance(name, str) or not name or not isinstance(file_format, str) or file_format not in FORMATS:
         raise PapersDbError(f"{where} needs `file` and a `format` of {' or '.join(FORMATS)}", USAGE)

@@ -299,7 +299,11 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
     manifest = folder / "manifest.toml"
     cases = {
         '# mine\n\n[[source]]\nfile = "a.txt"\nformat = "review_listing"\nsnapshot-date = "2025-11-12"\n':
-            ":3: [[source]]: unknown key 'snapshot-date' (a [[source]] has file, format, snapshot_date, description)",
+            ":6: unknown key 'snapshot-date' in the [[source]] of line 3 (a [[source]] has file, format, "
+            "snapshot_date, description)",
+        '[[source]]\nfile = "a.txt"\nformat = "review_listing"\n\n[[source]]\nfile = "b.txt"\n "Format" = "x"\n':
+            ":7: unknown key 'Format' in the [[source]] of line 5 (a [[source]] has file, format, snapshot_date, "
+            "description)",
         '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\n\n[[source]]\nfile = "a.txt"\nformat = "review_listing"\n':
             ":5: [[source]] describes 'a.txt' again (also line 1): one entry a file",
         '[[source]]\nfile = "A.txt"\nformat = "review_listing"\n':
