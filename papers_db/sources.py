@@ -77,6 +77,9 @@ def folder_files(folder: Path, on_skipped: Callable[[Path, str], None] = lambda 
                 continue
             if path.is_file():
                 files.append(path)
+            elif path.is_dir():
+                on_skipped(path, "a folder (only the files directly in a sources folder are read; give it as a path of "
+                                 "its own): not read")
             else:
                 on_skipped(path, not_a_file(path) + ": not read")
         return files
@@ -87,7 +90,7 @@ def folder_files(folder: Path, on_skipped: Callable[[Path, str], None] = lambda 
 def not_a_file(path: Path) -> str:
     """What a path that is no regular file is instead."""
     if path.is_dir():
-        return "a folder (only the files directly in a sources folder are read; give it as a path of its own)"
+        return "a folder"
     if not path.exists():
         return "a link to nothing (its target is missing, or it leads back to itself)"
     return "not a regular file (a pipe, socket or device)"
@@ -230,8 +233,7 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     path = folder / MANIFEST_NAME
     if not path.is_file():
         if path.exists() or path.is_symlink():  # it was taken for no manifest, and the files read without it
-            what = "a folder" if path.is_dir() else not_a_file(path)
-            raise PapersDbError(f"{path}: {what}: a manifest must be a file", USAGE)
+            raise PapersDbError(f"{path}: {not_a_file(path)}: a manifest must be a file", USAGE)
         return {}
     try:
         text = path.read_text(encoding="utf-8-sig")  # a BOM, as a Windows editor saves it

@@ -1965,20 +1965,29 @@ def validate_sql_select_in_one_pass(sql):
     0.5 s, and so did a WITH or EXPLAIN after them (tried after every SELECT pattern failed)."""
     from datasette.utils import InvalidSql, disallawed_sql_res
 
-    if not reads_as_a_select(sql):
+    text = checked_sql_text(sql)
+    if not starts_with_a_select(text):
         raise InvalidSql("Statement must be a SELECT")
-    text = "\n".join(line for line in sql.split("\n") if not line.strip().startswith("--")).strip().lower()
     for pattern, message in disallawed_sql_res:
         if pattern.search(text):
             raise InvalidSql(message)
 
 
+def checked_sql_text(sql):
+    """The text Datasette 0.65's validate_sql_select checks: lines starting with -- dropped, the
+    rest stripped and lower-cased."""
+    return "\n".join(line for line in sql.split("\n") if not line.strip().startswith("--")).strip().lower()
+
+
 def reads_as_a_select(sql):
     """Whether Datasette 0.65's validate_sql_select takes `sql` for a SELECT (or WITH, or EXPLAIN of
     either) after its leading spaces and comments, found in one pass."""
-    # Datasette drops lines starting with --, strips and lower-cases the rest, then skips spaces,
-    # -- comments ending in a newline and /* */ comments.
-    text = "\n".join(line for line in sql.split("\n") if not line.strip().startswith("--")).strip().lower()
+    return starts_with_a_select(checked_sql_text(sql))
+
+
+def starts_with_a_select(text):
+    """Whether checked_sql_text's `text` starts with a SELECT, WITH or EXPLAIN of either after
+    spaces, -- comments ending in a newline and /* */ comments, as Datasette's patterns skip them."""
     position = SPACES.match(text).end()
     while text.startswith(("--", "/*"), position):
         line_comment = text.startswith("--", position)
