@@ -337,4 +337,10 @@ def main() -> None:
                   "to drop them)", file=sys.stderr)
         sys.exit(USAGE)
     with signals_interrupt():
-        app()
+        try:
+            app()
+        except OSError as error:
+            # Only text typer writes itself gets here (each command's own failures end in
+            # one_line_errors): `--help > /dev/full` ended in a 45-line traceback.
+            print(f"error: the help could not be written to standard output: {error.strerror}", file=sys.stderr)
+            sys.exit(SYSTEM)

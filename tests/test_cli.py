@@ -324,6 +324,17 @@ def test_results_that_cannot_be_written_are_one_line(built_db, tmp_path, command
     assert result.stderr == f"error: {what} could not be written to standard output: No space left on device\n"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize("arguments", [["--help"], ["build", "--help"], ["serve", "--help"], []])
+def test_help_that_cannot_be_written_is_one_line(arguments):
+    # `--help > /dev/full` ended in typer's 45-line traceback and exit 1.
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(cli_command(*arguments), cwd=PROJECT, stdout=full, stderr=subprocess.PIPE, text=True,
+                                timeout=60)
+    assert result.returncode == 3
+    assert result.stderr == "error: the help could not be written to standard output: No space left on device\n"
+
+
 def test_a_build_report_piped_to_a_reader_that_stops_ends_quietly(tmp_path):
     # `build --json | head`: the reader went away; as other Unix tools do, the build ends with the
     # status of SIGPIPE and says nothing (its files are in place). f49df5a made it exit 3 with a line.
