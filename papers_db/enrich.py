@@ -73,6 +73,11 @@ LATEX_TOKEN = re.compile(r"√*(?:\\[A-Za-z]+|[A-Za-z]|\d+(?:\.\d+)?)|\S")
 LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\['`^\"~]\{?\\?(\w)\}?")  # L\{o}wner, \"{o}, na\"{\i}ve -> o, o, i
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
 LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
+# A group right after a word is an argument whose command lost its backslash: "min{n_1,n_2}" and
+# "1{n h^d}sum_" (3 bundled abstracts) lost their word breaks with the braces ("minn_1,n_2"), so
+# search found neither word. A group after a space or at a word's start ("{T}ransformer") is
+# only dropped.
+LOST_COMMAND_ARGUMENT = re.compile(r"(?<=\w)\{([^{}]*)\}(\w?)")
 LATEX_NESTING_MAX = 8  # wrappers unwrapped inside one another: the bundled abstracts nest 2 deep; each level costs a pass
 
 
@@ -144,6 +149,7 @@ def plain_abstract(abstract: str | None) -> str | None:
         if not (roots or fractions or scripts or marked or switched or unwrapped):
             break
     text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), m.group(1)), text)
+    text = LOST_COMMAND_ARGUMENT.sub(lambda m: f" {m.group(1)}{' ' if m.group(2) else ''}{m.group(2)}", text)
     text = re.sub(r"[${}]", "", text).replace("\x00", "")
     text = " ".join(text.split())
     return text if text != abstract else None

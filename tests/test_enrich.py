@@ -73,6 +73,12 @@ def test_code_links_from_real_abstract_endings():
         ("a bound of n^{-2}-order, x_{t+1} and R^{n times n}", "a bound of n^(-2)-order, x_(t+1) and R^(n times n)"),
         ("we give {\\em finite sample} and {\\bf tight} bounds", "we give finite sample and tight bounds"),
         ("$\\hat{y}$, $\\bar{x}$ and $\\widetilde{AB}$", "ŷ, x̄ and AB"),
+        # Found by review: a group right after a word lost its command's backslash, and with the
+        # braces its word break ("minn_1,n_2": search found neither word); bundled 003 and 004.
+        ("rank r ll min{n_1,n_2} for $x$", "rank r ll min n_1,n_2 for x"),
+        ("mathcal{O}(mathcal{C_Phi/m} + x_{t})", "mathcal O(mathcal C_Phi/m + x_t)"),
+        ("Kleft(x-y_i{h}right) with 1{n h^d}sum_{i=1}", "Kleft(x-y_i h right) with 1 n h^d sum_(i=1)"),
+        ("{T}ransformers, x_{1}", "Transformers, x_1"),
         ("no markup at all.", None),
         ("a set {a, b} and x_1 are no markup", None),
     ],

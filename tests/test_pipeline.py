@@ -221,6 +221,12 @@ def test_short_names_and_plain_text_abstracts(built_db):
     hits = query(built_db, "select papers.title from papers_fts join papers on papers.id = papers_fts.rowid "
                            "where papers_fts match 'lowner'")
     assert hits == [("Pruning Neural Networks via Coresets and Convex Geometry: Towards No Assumptions",)]
+    # Markup that lost its backslashes keeps its words apart: 004's "mathcal{O}(mathcal{C_Phi/m}"
+    # and "min{n_1,n_2}" were "mathcalO(mathcalC_Phi/m" and "minn_1,n_2", found by neither word.
+    for word in ("mathcal", "min"):
+        written = query(built_db, f"select id from papers where ' ' || abstract glob '*[^a-z\\]{word}{{*' order by id")
+        found = query(built_db, f"select rowid from papers_fts where papers_fts match '{word}' order by rowid")
+        assert len(written) >= 2 and set(written) <= set(found), word
 
 
 def test_reading_ahead_in_a_second_process_gives_the_same_readings_in_order(tmp_path):
