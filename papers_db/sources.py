@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BAD_INPUT, USAGE, PapersDbError
-from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, read_hf_daily_page
+from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, is_daily_papers_title, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
 from .readers.text import UTF16_BOMS, decode_source, plain_line, text_lines, with_newline_line_ends
 from .records import ParseIssue, Reading
@@ -107,7 +107,7 @@ def detect_format(text: str) -> tuple[str | None, Reading | None]:
     """
     lines = text_lines(text)
     head = [plain_line(line) for line in lines[:40] if line.strip()]
-    if "Daily Papers" in head[:12] or _dated_blocks(lines) >= HF_DATED_BLOCKS_MIN:
+    if any(is_daily_papers_title(line) for line in head[:HF_TITLE_SEARCH_LINES]) or _dated_blocks(lines) >= HF_DATED_BLOCKS_MIN:
         return HF_DAILY_PAPERS, None  # its reader needs the snapshot date, which detection does not
     reading = read_review_listing(text)
     records = reading.records
@@ -117,6 +117,7 @@ def detect_format(text: str) -> tuple[str | None, Reading | None]:
 
 
 HF_DATED_BLOCKS_MIN = 2
+HF_TITLE_SEARCH_LINES = 24  # the header's "Daily Papers" is its 4th line; the site's menu may come first
 
 
 def _dated_blocks(lines: list[str]) -> int:

@@ -1,6 +1,6 @@
 """The Hugging Face Daily Papers reader on small hand-written fixtures: one case per irregularity in SOURCES.md."""
 
-from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, SHORT_ABSTRACT, hf_page
+from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, HF_HEADER, SHORT_ABSTRACT, hf_page
 
 from papers_db.readers.hf_daily import read_hf_daily_page
 
@@ -162,11 +162,11 @@ def test_a_date_line_the_reader_does_not_know_is_reported_not_made_a_paper():
     reading = read_hf_daily_page(hf_page(
         ["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "2025-11-03"],  # 13..19
         ["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·"],  # 21..26: its date is missing
-        ["Title Three", "", ABSTRACT_C, "", "  • 4 authors", "·", "November 3"],  # 28..34
+        ["Title Three", "", ABSTRACT_C, "", "  • 4 authors", "·", "3 Nov"],  # 28..34
     ), "2025-11-12")
     assert [(r.line, r.last_line, r.title, r.date_text, r.published_on) for r in reading.records] == [
         (13, 19, "Title One", "2025-11-03", None), (21, 26, "Title Two", None, None),
-        (28, 34, "Title Three", "November 3", None)]
+        (28, 34, "Title Three", "3 Nov", None)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (19, "bad_date"), (26, "truncated_metadata"), (34, "bad_date")]
     assert reading.unaccounted_lines() == []
@@ -178,7 +178,28 @@ def test_a_second_pages_header_is_reported_not_made_papers():
     reading = read_hf_daily_page(first + second, "2025-11-12")
     assert [(r.title, r.date_text) for r in reading.records] == [("Title One", "Nov 3 5"), ("Title Two", "Nov 4 6")]
     header_lines = len(first.splitlines()) + 1
-    assert [(issue.line, issue.code) for issue in reading.issues] == [(header_lines, "second_page_header")]
+    date_line = header_lines + HF_HEADER.index("Nov 12")
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (header_lines, "second_page_header"), (date_line, "pasted_page_date")]
+    assert reading.unaccounted_lines() == []
+
+
+def test_a_pasted_pages_entries_are_read_with_its_own_date():
+    # Its entries were read with the first page's date: "Nov 15" under a pasted "Nov 20, 2025"
+    # was 2024-11-15, after a first page of Nov 12, 2025.
+    first = with_page_date("Nov 12, 2025")
+    second = hf_page(["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 15 4"]).replace(
+        "\nNov 12\n", "\nNov 20, 2025\n")
+    reading = read_hf_daily_page(first + second, snapshot_date=None)
+    assert [(r.title, r.published_on, r.published_year_inferred) for r in reading.records] == [
+        ("Title", "2025-03-13", True), ("Title Two", "2025-11-15", True)]
+    assert [issue.code for issue in reading.issues] == ["second_page_header", "pasted_page_date"]
+    assert "2025-11-20" in reading.issues[1].message
+    # Without its year, a pasted page's date is on or before the first page's, as an entry's is.
+    second = second.replace("\nNov 20, 2025\n", "\nDec 1\n").replace("Nov 15 4", "Nov 30 4")
+    reading = read_hf_daily_page(first + second, snapshot_date=None)
+    assert [r.published_on for r in reading.records] == ["2025-03-13", "2024-11-30"]
+    assert "2024-12-01" in reading.issues[1].message
     assert reading.unaccounted_lines() == []
 
 
@@ -465,3 +486,100 @@ def test_a_page_date_that_is_no_day_is_reported():
     reading = read_hf_daily_page(with_page_date("Feb 30, 2025"), snapshot_date=None)
     assert [i.code for i in reading.issues] == ["invalid_date"]
     assert reading.records[0].published_on is None and reading.page_date == "Feb 30, 2025"
+
+
+def test_months_spelled_out_or_as_sept_are_dates():
+    # "November 12" after the header was a paper titled so, and the page had no date; entry dates
+    # so written were bad_date issues, their year never resolved.
+    text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "September 3 5"],
+                   ["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·", "Sept 4, 2024"],
+                   ["Title Three", "", ABSTRACT_C, "", "  • 4 authors", "·", "June 30"]).replace(
+        "\nNov 12\n", "\nNovember 12\n")
+    reading = read_hf_daily_page(text, snapshot_date=None)
+    assert reading.page_date == "November 12" and [i.code for i in reading.issues] == ["unknown_page_year"]
+    reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+    assert reading.page_date == "November 12"
+    assert [(r.title, r.date_text, r.published_on, r.upvotes) for r in reading.records] == [
+        ("Title One", "September 3 5", "2025-09-03", 5), ("Title Two", "Sept 4, 2024", "2024-09-04", None),
+        ("Title Three", "June 30", "2025-06-30", None)]
+    assert reading.issues == [] and reading.unaccounted_lines() == []
+
+
+def test_header_lines_in_another_case_or_spacing_are_the_header():
+    # "by AK and the research community", "New" and the inbox line without its "!" were papers.
+    text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "Nov 3 5"])
+    for written, variant in [("byAK and the research community", "by AK and the research community"),
+                             ("new\n\nGet", "New\n\nGet"),
+                             ("Get trending papers in your email inbox!", "Get trending papers in your email inbox"),
+                             ("Daily Papers", "DAILY PAPERS")]:
+        assert text.count(written) == 1
+        reading = read_hf_daily_page(text.replace(written, variant), snapshot_date="2025-11-12")
+        assert [(r.title, r.published_on) for r in reading.records] == [("Title One", "2025-11-03")], variant
+        assert reading.page_date == "Nov 12" and reading.issues == [] and reading.unaccounted_lines() == []
+
+
+def test_a_short_sentence_before_the_author_line_is_the_entrys_abstract():
+    # "We make attention sparse." was a paper of its own that took the entry's authors, date and
+    # upvotes, and left "Sparse Attention" without an abstract.
+    reading = read_hf_daily_page(hf_page(
+        ["Sparse Attention", "", "We make attention sparse.", "", "  • 3 authors", "·", "Nov 3 12"],  # 13..19
+        ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 5"],  # 21..27
+        # A title alone before an author line stays a title, in Title Case or without a full stop.
+        ["Title Three", "", "Dense Attention Is Enough.", "", "  • 4 authors", "·", "Nov 5 6"],  # 29..35
+        ["Title Four", "", "The probabilistic world", "", "  • 4 authors", "·", "Nov 6 7"],  # 37..43
+    ), "2025-11-12")
+    assert [(r.line, r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
+        (13, "Sparse Attention", "We make attention sparse.", 3, 12), (21, "Title Two", ABSTRACT_B, 2, 5),
+        (29, "Title Three", None, None, None), (31, "Dense Attention Is Enough.", None, 4, 6),
+        (37, "Title Four", None, None, None), (39, "The probabilistic world", None, 4, 7)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (15, "short_abstract"), (29, "missing_abstract"), (31, "missing_abstract"), (37, "missing_abstract"),
+        (39, "missing_abstract")]
+    assert reading.unaccounted_lines() == []
+
+
+def test_submitted_by_with_the_name_on_its_own_line_is_the_pages_text():
+    # "Submitted by" then "akhaliq" were two papers, the second taking the entry's authors, date
+    # and upvotes.
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A, "", "Submitted by", "akhaliq", "", "  • 3 authors", "·", "Nov 3 12"],  # 13..22
+        # Elsewhere a one-word line is what it reads as: here the next entry's title.
+        ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 5"],  # 24..30
+        ["Transformers", "", ABSTRACT_C],  # 32..34
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.authors_count, r.upvotes) for r in reading.records] == [
+        (13, 22, "Title One", 3, 12), (24, 30, "Title Two", 2, 5), (32, 34, "Transformers", None, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "stray_line"), (18, "stray_line")]
+    assert reading.unaccounted_lines() == []
+
+
+def test_an_author_line_dot_and_date_joined_on_one_line_are_read_as_each():
+    # "• 3 authors · Nov 3 12" was a paper titled so, and the entry lost its authors, date and
+    # upvotes; "· Nov 4 7" after an author line was a paper too, and the entry's block cut off.
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A, "", "  • 3 authors · Nov 3 12"],  # 13..17
+        ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "· Nov 4 7"],  # 19..24
+        ["Title Three", "", ABSTRACT_C, "", "  • 4 authors", "·", "Nov 5 8"],  # 26..32
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.authors_count, r.date_text, r.published_on, r.upvotes)
+            for r in reading.records] == [
+        (13, 17, "Title One", 3, "Nov 3 12", "2025-11-03", 12), (19, 24, "Title Two", 2, "Nov 4 7", "2025-11-04", 7),
+        (26, 32, "Title Three", 4, "Nov 5 8", "2025-11-05", 8)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "joined_metadata"), (24, "joined_metadata")]
+    assert reading.unaccounted_lines() == []
+
+
+def test_the_sites_text_above_the_header_is_reported_and_the_header_read():
+    # The site's menu above the header was two papers, the header was read as a second page's and
+    # its date was lost, so no entry's date had a year.
+    text = "Models\nDatasets\n\n" + with_page_date("Nov 12, 2025")
+    reading = read_hf_daily_page(text, snapshot_date=None)
+    assert reading.page_date == "Nov 12, 2025"
+    assert [(r.title, r.published_on) for r in reading.records] == [("Title", "2025-03-13")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(1, "before_header"), (2, "before_header")]
+    assert reading.unaccounted_lines() == []
+    # Lines above a header that is none (no "Daily Papers", no date after it) stay as they read.
+    reading = read_hf_daily_page("Models\n\nSubscribe\n\nTitle\n\n" + ABSTRACT_A + "\n", snapshot_date=None)
+    assert [(r.line, r.title) for r in reading.records] == [(1, "Models"), (5, "Title")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (None, "missing_page_date"), (3, "second_page_header"), (1, "missing_abstract")]

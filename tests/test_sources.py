@@ -346,6 +346,10 @@ def test_no_input_makes_a_traceback(tmp_path, content):
 def test_detect_format():
     assert detect_format(hf_page(["Title", "", ABSTRACT_A])) == ("hf_daily_papers", None)
     assert detect_format("just\nsome\nwords\n") == (None, None)
+    # Its title in another case, below the site's menu (a page of one entry has one dated block).
+    menu = "Hugging Face\nModels\nDatasets\nSpaces\nPosts\nDocs\nEnterprise\nPricing\n\n"
+    assert detect_format(menu + hf_page(["Title", "", ABSTRACT_A]).replace("Daily Papers", "DAILY PAPERS")) == (
+        "hf_daily_papers", None)
 
 
 def test_detecting_a_review_listing_gives_its_reading():

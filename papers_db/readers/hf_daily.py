@@ -36,12 +36,38 @@ HF_HEADER_LINES = {
 # The pages' English month names, whatever the locale: calendar.month_abbr follows it, and a build
 # in a notebook under a German locale read "Mar", "May", "Oct" and "Dec" dates as bad dates.
 MONTHS = {name: number for number, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
-MONTH_NAMES = "|".join(MONTHS)
+# The site prints three letters; a copy from elsewhere may spell the month out or write "Sept":
+# a page date "November 12" was a paper titled so, and the page had no date.
+MONTHS |= {name: number for number, name in enumerate(
+    "January February March April May June July August September October November December".split(), start=1)}
+MONTHS["Sept"] = 9
+MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # A saved page may print its year too ("Nov 12, 2025"): read as a paper titled so before.
 PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?$")
 # The upvotes may group thousands with commas ("Nov 3 1,234"), as a copy of a busy page might.
 ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d{{1,3}}(?:,\d{{3}})+|\d+))?$")
 # Matched against a line as read (plain_line): single spaces, trimmed.
+
+
+def header_key(plain: str) -> str:
+    """A header line's letters and digits in one case: "by AK and the research community", "New"
+    and the inbox line without its "!" are the header lines they are (each was a paper before)."""
+    return "".join(character for character in plain.casefold() if character.isalnum())
+
+
+HF_HEADER_KEYS = frozenset(header_key(line) for line in HF_HEADER_LINES)
+DAILY_PAPERS_KEY = header_key("Daily Papers")
+
+
+def is_daily_papers_title(plain: str) -> bool:
+    """The page's own title line, "Daily Papers", however its case or spacing: it names the format."""
+    return len(plain) <= 60 and header_key(plain) == DAILY_PAPERS_KEY
+
+
+def is_header_line(plain: str) -> bool:
+    return len(plain) <= 60 and header_key(plain) in HF_HEADER_KEYS
+
+
 # The bullet may be lost in a copy: "3 authors" without it became an organisation "3" named "authors".
 AUTHORS_LINE = re.compile(r"^(?:• ?)?(\d+) authors?$", re.IGNORECASE)  # "3 Authors" too
 DATE_SEPARATOR = "·"
@@ -83,15 +109,19 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
         finish_record(current, reading)
 
     in_header = False  # inside a second page's header, pasted after this page's entries
+    after_submitted_by = False  # the line before was a stray "Submitted by" alone
     for index, (number, line, plain) in enumerate(content):
         following = content[index + 1][2] if index + 1 < len(content) else None
-        if ((plain in HF_HEADER_LINES or (in_header and PAGE_DATE_LINE.match(plain)))
+        submitter_may_follow, after_submitted_by = after_submitted_by, False
+        if ((is_header_line(plain) or (in_header and PAGE_DATE_LINE.match(plain)))
                 and meta_state in (None, "date") and not abstract_follows(following)):
             # "Daily Papers", "Subscribe", its date...: a page header, not papers titled so.
             if not in_header:
                 reading.issues.append(ParseIssue(
                     number, "second_page_header", f"a page header ({quoted(plain)}) after the page's entries: "
-                    "another page pasted into this file? Its entries are read with this page's date"))
+                    "another page pasted into this file? Its entries are read with its own date where it gives one"))
+            elif printed := PAGE_DATE_LINE.match(plain):
+                page_day = _pasted_page_day(printed, page_day, number, reading)
             in_header = True
             reading.other_lines[number] = "header"
             close()
@@ -99,11 +129,13 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             continue
         in_header = False
         text_before_dot = following == DATE_SEPARATOR and reads_as_text(plain)
+        sentence_before_authors = is_sentence_before_authors(plain, following)
         if (meta_state is None and current is not None and current.abstract is None
                 and is_abstract_label(line, following)):  # right after a title only, as in a review listing
             reading.other_lines[number] = "label"
-        elif meta_state is None and (stray := page_text_in_entry(current, plain, following)) is not None:
+        elif meta_state is None and (stray := page_text_in_entry(current, plain, following, submitter_may_follow)):
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} {stray}"))
+            after_submitted_by = plain.casefold() == SUBMITTED_BY
         elif plain == DATE_SEPARATOR:
             if current is not None and meta_state == "who":
                 meta_state = "dot"
@@ -119,6 +151,17 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
                 )
         elif meta_state == "dot" and (date := ENTRY_DATE_LINE.match(plain)):
             _set_entry_date(current, number, line, date, page_day, reading)
+            meta_state = "date"
+            close()
+            current, meta_state = None, None
+        elif (joined := joined_block(plain, current, meta_state)) is not None:
+            authors, date = joined
+            if authors is not None:
+                _set_entry_authors(current, number, plain, authors, reading)
+            _set_entry_date(current, number, plain.rpartition(DATE_SEPARATOR)[2].strip(), date, page_day, reading)
+            reading.issues.append(ParseIssue(
+                number, "joined_metadata", f"{quoted(plain)}: the author line, '·' and the date on one line, their line "
+                "breaks lost: read as each"))
             meta_state = "date"
             close()
             current, meta_state = None, None
@@ -141,7 +184,12 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif meta_state is None and is_abstract_of(current, line, text_before_dot):
+        elif meta_state is None and is_abstract_of(current, line, text_before_dot or sentence_before_authors):
+            if sentence_before_authors and not text_before_dot and not continues_title(line):
+                reading.issues.append(ParseIssue(
+                    number, "short_abstract",
+                    f"{quoted(line.strip())} is short for an abstract: read as the abstract of the title before it, "
+                    "as its author line follows (were it a title, both papers' abstracts would be missing)"))
             current.abstract = line
             current.last_line = number
         elif meta_state is None and is_next_paragraph_of(current, line, text_before_dot):
@@ -179,22 +227,36 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
 # Only these: any other line stays a title, since 19 of the 229 titles of the bundled pages are
 # in sentence case ("The probabilistic world"), as such text is.
 PAGE_TEXT_LINE = re.compile(
-    r"(?:submitted by \S+(?: \S+)?|upvotes?(?: \d+)?|\d+ upvotes?|show (?:more|less)|read more"
+    r"(?:submitted by(?: \S+(?: \S+)?)?|upvotes?(?: \d+)?|\d+ upvotes?|show (?:more|less)|read more"
     r"|view (?:arxiv )?page|\d+ comments?|comments?|\d+)", re.IGNORECASE)
 
 
-def page_text_in_entry(record: Record | None, plain: str, following: str | None) -> str | None:
+SUBMITTED_BY = "submitted by"  # alone on its line, the submitter's name on the next one
+
+
+def page_text_in_entry(record: Record | None, plain: str, following: str | None, after_submitted_by: bool = False
+                       ) -> str | None:
     """What a stray_line issue says of a line of the page's own text (PAGE_TEXT_LINE) after an
     entry's abstract and before its author line, or None where the line is not one there.
     "Submitted by akhaliq" or "Upvote" there became a paper of its own that took the entry's
     authors, date and upvotes. Elsewhere such a line may be a title alone ("Comments", after a
     whole entry; "1984" with its abstract after a title alone), a paragraph of an abstract
-    ("Submitted by the authors to ..."), or, right before the '·', an organisation ("360")."""
+    ("Submitted by the authors to ..."), or, right before the '·', an organisation ("360"). A
+    name alone right after "Submitted by" alone is the submitter's ("akhaliq" took the entry's
+    authors, date and upvotes)."""
     if (record is None or record.abstract is None or following == DATE_SEPARATOR or abstract_follows(following)
-            or PAGE_TEXT_LINE.fullmatch(plain) is None):
+            or (PAGE_TEXT_LINE.fullmatch(plain) is None and not (after_submitted_by and " " not in plain))):
         return None
     return ("after the entry's abstract, before its author line: read as the page's own text, copied with it (were it "
             "a title, that paper has no abstract and the author/date block below is its own)")
+
+
+def is_sentence_before_authors(plain: str, following: str | None) -> bool:
+    """A sentence, not in Title Case, right before an author line: after a title alone it is the
+    entry's short abstract. "We make attention sparse." was a paper of its own, which took the
+    entry's authors, date and upvotes, and left its title without an abstract."""
+    return (following is not None and AUTHORS_LINE.match(following) is not None and plain.endswith(".")
+            and not in_title_case(plain))
 
 
 def is_abstract_of(record: Record | None, line: str, text_before_dot: bool = False) -> bool:
@@ -274,11 +336,11 @@ def is_next_paragraph_of(record: Record | None, line: str, text_before_dot: bool
 
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
     """Mark the page header lines and find the page's own date; return the first body line."""
-    number = 1
+    number = _header_start(lines, reading)
     while number <= len(lines):
         if is_blank(lines[number - 1]):
             reading.other_lines[number] = "blank"
-        elif plain_line(lines[number - 1]) in HF_HEADER_LINES:
+        elif is_header_line(plain_line(lines[number - 1])):
             reading.other_lines[number] = "header"
         else:
             break
@@ -292,6 +354,35 @@ def _read_hf_header(lines: list[str], reading: Reading) -> int:
             ParseIssue(None, "missing_page_date", "no page date (such as 'Nov 12') after the header")
         )
     return number
+
+
+HEADER_SEARCH_LINES = 40  # the site's menu above the header is a dozen lines
+
+
+def _header_start(lines: list[str], reading: Reading) -> int:
+    """The header's first line: 1, or, where the copy took the site's own text above it (its
+    menu: "Models", "Datasets"), the first header line within HEADER_SEARCH_LINES whose block
+    holds "Daily Papers" or ends in the page's date. Each line above it is reported. The menu
+    was two papers, and the header a second page's, whose date was lost."""
+    plain = [plain_line(line) for line in lines[:HEADER_SEARCH_LINES]]
+    content = [index for index, line in enumerate(plain) if line]
+    if not content or is_header_line(plain[content[0]]):
+        return 1
+    for start in content:
+        if not is_header_line(plain[start]):
+            continue
+        block = [plain[index] for index in content if index >= start]
+        ends = next((place for place, line in enumerate(block) if not is_header_line(line)), len(block))
+        if any(map(is_daily_papers_title, block[:ends])) or (
+                ends < len(block) and PAGE_DATE_LINE.match(block[ends])):
+            for index in range(start):
+                if plain[index]:
+                    reading.issues.append(ParseIssue(index + 1, "before_header", f"{quoted(plain[index])} before the "
+                                                     "page's header: the site's own text, copied with the page"))
+                else:
+                    reading.other_lines[index + 1] = "blank"
+            return start + 1
+    return 1
 
 
 def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
@@ -330,6 +421,46 @@ def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
                 )
             )
     return snapshot
+
+
+def _pasted_page_day(printed: re.Match, page_day: dt.date | None, number: int, reading: Reading) -> dt.date | None:
+    """The date of a page pasted after this page's entries, from its header's date line: its
+    printed year, or else the year that puts it on or before this page's date, as an entry's
+    date is read. Its entries were read with the first page's date: "Nov 15" under a pasted
+    page's "Nov 20, 2025" was 2024-11-15 on a page of Nov 12."""
+    month, day, year = MONTHS[printed.group(1)], int(printed.group(2)), printed.group(3)
+    if year is None and page_day is None:
+        return None
+    if year is None:
+        year = page_day.year - 1 if (month, day) > (page_day.month, page_day.day) else page_day.year
+    try:
+        pasted = dt.date(int(year), month, day)
+    except ValueError:
+        reading.issues.append(ParseIssue(number, "invalid_date", f"page date {quoted(printed.group(0))} is no day "
+                                         "of the calendar: the pasted page's entries are read with the date before it"))
+        return page_day
+    reading.issues.append(ParseIssue(
+        number, "pasted_page_date", f"the pasted page's date, read as {pasted.isoformat()}: its entries' dates "
+        "without a year are read against it (their upvotes are still counted as the file's snapshot's)"))
+    return pasted
+
+
+JOINED_BLOCK = re.compile(rf"^(?:(.+) )?{DATE_SEPARATOR} (.+)$")
+
+
+def joined_block(plain: str, record: Record | None, meta_state: str | None) -> tuple[re.Match | None, re.Match] | None:
+    """An entry's author line, '·' and date on one line (`• 3 authors · Nov 3 12`), or '·' and
+    the date after an author line (`· Nov 4 7`): the matches of the author line (None where it
+    came before) and of the date. Each was a paper titled so, and the entry lost its block."""
+    joined = JOINED_BLOCK.match(plain) if record is not None and DATE_SEPARATOR in plain else None
+    if joined is None or (date := ENTRY_DATE_LINE.match(joined.group(2))) is None:
+        return None
+    authors = AUTHORS_LINE.match(joined.group(1)) if joined.group(1) else None
+    if meta_state == "who" and joined.group(1) is None:
+        return None, date
+    if meta_state is None and record.abstract is not None and authors is not None:
+        return authors, date
+    return None
 
 
 def _set_entry_authors(record: Record, number: int, line: str, authors: re.Match | None, reading: Reading) -> None:
