@@ -310,3 +310,21 @@ def test_a_short_abstract_that_reads_as_title_case_is_named():
     assert [(r.line, r.last_line, r.title, r.abstract) for r in reading.records] == [(1, 2, names, ABSTRACT_A)]
     assert [(i.line, i.code) for i in reading.issues] == [(1, "title_or_abstract")]
     assert "were it a short abstract" in reading.issues[0].message
+
+
+def test_a_decision_joined_to_the_start_of_the_next_title_is_reported():
+    # "Accept (Poster) Dense Attention": the decision lost its line break, and the paper before
+    # lost its decision without a word.
+    reading = read_review_listing(review_text(
+        "Sparse Attention", ABSTRACT_A, "Accept (Poster) Dense Attention", ABSTRACT_B, "Reject",  # 1-5
+        "Paper Three", ABSTRACT_C, "Accept(Oral) Paper Four", ABSTRACT_A.replace("lenders", "banks")))  # 6-9
+    assert [(r.line, r.title, r.decision) for r in reading.records] == [
+        (1, "Sparse Attention", None), (3, "Accept (Poster) Dense Attention", "Reject"), (6, "Paper Three", None),
+        (8, "Accept(Oral) Paper Four", None)]
+    assert [(i.line, i.code) for i in reading.issues] == [(3, "decision_in_title"), (8, "decision_in_title")]
+    assert "'Accept (Poster)'" in reading.issues[0].message and "'Accept(Oral)'" in reading.issues[1].message
+    # A title opening with decision words stays unreported: after a decided record, or a bare word.
+    for title in ("Accept (Poster) Dense Attention", "Reject Inference for Credit Scoring", "Desk Rejected Papers"):
+        before = "Accept (Oral)" if title.startswith("Accept") else None
+        lines = ["Sparse Attention", ABSTRACT_A] + ([before] if before else []) + [title, ABSTRACT_B, "Reject"]
+        assert read_review_listing(review_text(*lines)).issues == [], title

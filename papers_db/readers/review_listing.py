@@ -94,9 +94,12 @@ def read_review_listing(text: str) -> Reading:
             current = Record(line=number, last_line=number, abstract=line)
             report_decision_at_end(number, line, reading)
         else:
+            undecided_before = current is not None and current.abstract is not None and current.decision is None
             close()
             current = Record(line=number, last_line=number, title=line.strip())
             report_title_ending_like_a_sentence(number, line, reading)
+            if undecided_before:
+                report_decision_at_start(number, line, reading)
     close()
     check_tail(reading)
     return reading
@@ -140,6 +143,23 @@ def report_decision_at_end(number: int, abstract: str, reading: Reading) -> None
             number, "decision_in_abstract",
             f"the abstract ends with {quoted(tail)}, a decision joined to its line: kept in the abstract, "
             "not read as the paper's decision"))
+
+
+def report_decision_at_start(number: int, title: str, reading: Reading) -> None:
+    """A title that opens with a whole decision line's text (`Accept (Poster) Dense Attention`),
+    after a record with no decision: the line break after the decision was lost. It stays the
+    title as given, and the line is named, since the record before gets no decision from it.
+    Only an acceptance with its tier counts: titles open with "Reject Inference", "Desk Rejected
+    Papers" (SOURCES.md warns of decision words there), never with "Accept (Poster)"."""
+    words = plain_line(title).split(maxsplit=DECISION_MAX_WORDS)
+    for count in range(min(DECISION_MAX_WORDS, len(words) - 1), 0, -1):
+        opening = " ".join(words[:count])
+        if ("(" in opening or ":" in opening) and is_decision(opening):
+            reading.issues.append(ParseIssue(
+                number, "decision_in_title",
+                f"the title starts with {quoted(opening)}, a decision joined to its line: kept in the title, not read "
+                "as the decision of the record before it"))
+            return
 
 
 def reads_like_a_decision(line: str) -> bool:
