@@ -21,7 +21,7 @@ from typing import Any
 from .errors import BAD_INPUT, USAGE, PapersDbError
 from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, is_daily_papers_title, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
-from .readers.text import UTF16_BOMS, decode_source, plain_line, text_lines, with_newline_line_ends
+from .readers.text import UTF16_BOMS, decode_source, ends_mid_line, plain_line, text_lines, with_newline_line_ends
 from .records import ParseIssue, Reading
 
 MANIFEST_NAME = "manifest.toml"
@@ -96,7 +96,7 @@ def not_a_file(path: Path) -> str:
     return "not a regular file (a pipe, socket or device)"
 
 
-def detect_format(text: str) -> tuple[str | None, Reading | None]:
+def detect_format(text: str, ends_mid_line: bool = False) -> tuple[str | None, Reading | None]:
     """Which kind of listing this text is (None when its structure fits neither), and its reading
     where telling took one: a review listing is told by reading it, so it is not read twice.
 
@@ -109,7 +109,7 @@ def detect_format(text: str) -> tuple[str | None, Reading | None]:
     head = [plain_line(line) for line in lines[:40] if line.strip()]
     if any(is_daily_papers_title(line) for line in head[:HF_TITLE_SEARCH_LINES]) or _dated_blocks(lines) >= HF_DATED_BLOCKS_MIN:
         return HF_DAILY_PAPERS, None  # its reader needs the snapshot date, which detection does not
-    reading = read_review_listing(text)
+    reading = read_review_listing(text, ends_mid_line)
     records = reading.records
     if records and sum(record.abstract is not None for record in records) * 2 >= len(records):
         return REVIEW_LISTING, reading
@@ -385,7 +385,9 @@ class SourceReading:
 
 def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     """Decode and read one file with the reader its format calls for."""
-    text, decode_issues = decode_source(source.read_bytes() if data is None else data)
+    data = source.read_bytes() if data is None else data
+    text, decode_issues = decode_source(data)
+    cut = ends_mid_line(data)
     file_issues = decode_issues + name_issues(source)
     line_count = text.count("\n")  # decode_source ends every line with one
     if not text or text.isspace():
@@ -394,7 +396,7 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     # A file of data (JSON, CSV, HTML) is named before it is read as a listing: its long lines
     # read as abstracts (a table of papers exported as CSV made 584 papers).
     data_kind = None if source.format else data_file_kind(text)
-    file_format, reading = (source.format, None) if source.format or data_kind else detect_format(text)
+    file_format, reading = (source.format, None) if source.format or data_kind else detect_format(text, cut)
     if file_format is None:
         kind = data_kind or other_kind_of_file(text, sum(issue.code != "utf16" for issue in decode_issues), line_count)
         what = f"{kind}, not a listing: " if kind else ""
@@ -405,7 +407,8 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
         )
         return nothing_read(None, line_count, [*file_issues, not_a_listing], every_line="unread")
     if reading is None:
-        reading = read_hf_daily_page(text, source.snapshot_date) if file_format == HF_DAILY_PAPERS else read_review_listing(text)
+        reading = (read_hf_daily_page(text, source.snapshot_date, cut) if file_format == HF_DAILY_PAPERS
+                   else read_review_listing(text, cut))
     reading.issues[:0] = file_issues
     return reading
 

@@ -583,3 +583,13 @@ def test_the_sites_text_above_the_header_is_reported_and_the_header_read():
     assert [(r.line, r.title) for r in reading.records] == [(1, "Models"), (5, "Title")]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (None, "missing_page_date"), (3, "second_page_header"), (1, "missing_abstract")]
+
+
+def test_a_page_cut_off_inside_its_last_abstract_keeps_it_as_the_abstract():
+    cut = "We show that dense attention matches sparse attention on long"
+    text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "Nov 3 5"], ["Dense Attention", "", cut])
+    reading = read_hf_daily_page(text, "2025-11-12", ends_mid_line=True)
+    assert [(r.line, r.last_line, r.title, r.abstract) for r in reading.records] == [
+        (13, 19, "Title One", ABSTRACT_A), (21, 23, "Dense Attention", cut)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(23, "truncated_record")]
+    assert [r.title for r in read_hf_daily_page(text, "2025-11-12").records] == ["Title One", "Dense Attention", cut]

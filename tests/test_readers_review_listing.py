@@ -328,3 +328,23 @@ def test_a_decision_joined_to_the_start_of_the_next_title_is_reported():
         before = "Accept (Oral)" if title.startswith("Accept") else None
         lines = ["Sparse Attention", ABSTRACT_A] + ([before] if before else []) + [title, ABSTRACT_B, "Reject"]
         assert read_review_listing(review_text(*lines)).issues == [], title
+
+
+CUT_ABSTRACT = "We show that dense attention matches sparse attention on long"
+
+
+def test_a_file_cut_off_inside_its_last_abstract_keeps_it_as_the_abstract():
+    # A file ending inside a short stretch of abstract, with no line break after it: the stretch
+    # was a paper titled so, and the title before it had no abstract.
+    lines = ["Sparse Attention", ABSTRACT_A, "Accept (Poster)", "Dense Attention", CUT_ABSTRACT]
+    reading = read_review_listing(review_text(*lines), ends_mid_line=True)
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 3, "Sparse Attention", ABSTRACT_A, "Accept (Poster)"), (4, 5, "Dense Attention", CUT_ABSTRACT, None)]
+    assert [(i.line, i.code) for i in reading.issues] == [(5, "truncated_record")]
+    # With its line break, the file is whole, and the line reads as it did; so does a last line
+    # in Title Case, cut or not.
+    reading = read_review_listing(review_text(*lines))
+    assert [r.title for r in reading.records] == ["Sparse Attention", "Dense Attention", CUT_ABSTRACT]
+    reading = read_review_listing(review_text(*lines[:4], "Dense Attention Matches Sparse Attention"), ends_mid_line=True)
+    assert [r.title for r in reading.records] == ["Sparse Attention", "Dense Attention",
+                                                  "Dense Attention Matches Sparse Attention"]

@@ -650,3 +650,18 @@ def test_a_manifest_that_is_no_file_is_refused(tmp_path, kind):
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {folder / 'manifest.toml'}: ") and "a manifest must be a file" in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_file_that_ends_inside_a_line_is_read_as_cut_off(encoding):
+    # A listing cut off inside its last abstract, with no line break after it: the stretch of
+    # abstract was a paper of its own. With its line break the file reads as whole.
+    cut = "We show that dense attention matches sparse attention on long"
+    text = review_text("Paper Zero", ABSTRACT_B, "Reject", "Sparse Attention", ABSTRACT_A, "Accept (Poster)",
+                       "Dense Attention", cut)
+    reading = read_source(SourceFile(Path("cut.txt"), text.rstrip("\n").encode(encoding)))
+    assert [(r.title, r.abstract) for r in reading.records] == [
+        ("Paper Zero", ABSTRACT_B), ("Sparse Attention", ABSTRACT_A), ("Dense Attention", cut)]
+    assert [(i.line, i.code) for i in reading.issues if i.code != "utf16"] == [(8, "truncated_record")]
+    reading = read_source(SourceFile(Path("whole.txt"), text.encode(encoding)))
+    assert [r.title for r in reading.records] == ["Paper Zero", "Sparse Attention", "Dense Attention", cut]

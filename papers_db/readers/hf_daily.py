@@ -11,6 +11,7 @@ from .text import (
     abstract_follows,
     check_tail,
     continues_title,
+    cut_off_abstract,
     finish_record,
     in_title_case,
     is_abstract_label,
@@ -75,13 +76,14 @@ YEAR = re.compile(r"\b(?:19|20)\d\d\b")  # "Mar 5 2024" (its comma lost), or a n
 SQLITE_INTEGER_MAX = 2**63 - 1  # a larger count cannot be stored; it is reported instead
 
 
-def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
+def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_line: bool = False) -> Reading:
     """Read a Hugging Face Daily Papers page saved as text.
 
     Entries are `title`, `abstract`, then an optional block `• N authors` (or an organisation
     line `handle Name`), `·`, `Mon D[, YYYY][ upvotes]`, separated by blank lines. A year-less
     date takes the page's year from `snapshot_date` (the year before if that would be after the
-    page's date) and is flagged as inferred.
+    page's date) and is flagged as inferred. `ends_mid_line`: the file had no line break after its
+    last line (text.ends_mid_line).
     """
     lines = text_lines(text)
     reading = Reading(format=HF_DAILY_PAPERS, line_count=len(lines))
@@ -184,7 +186,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None) -> Reading:
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif meta_state is None and is_abstract_of(current, line, text_before_dot or sentence_before_authors):
+        elif meta_state is None and is_abstract_of(current, line, text_before_dot or sentence_before_authors or
+                                                   cut_off_abstract(line, number == len(lines), ends_mid_line)):
             if sentence_before_authors and not text_before_dot and not continues_title(line):
                 reading.issues.append(ParseIssue(
                     number, "short_abstract",

@@ -7,9 +7,11 @@ import re
 from ..decisions import is_decision, is_unknown_accept_tier
 from ..records import ParseIssue, Reading, Record
 from .text import (
+    SENTENCE_END,
     abstract_follows,
     check_tail,
     continues_title,
+    cut_off_abstract,
     finish_record,
     in_title_case,
     is_abstract_label,
@@ -25,11 +27,12 @@ from .text import (
 REVIEW_LISTING = "review_listing"
 
 
-def read_review_listing(text: str) -> Reading:
+def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     """Read a review listing: `title`, `abstract`, optional `decision`, one field per line.
 
     Records without a title (abstract alone), a bare label line at the top of the file, and
     titles that begin with a decision word are handled; a decision must be the whole line.
+    `ends_mid_line`: the file had no line break after its last line (text.ends_mid_line).
     """
     lines = text_lines(text)
     reading = Reading(format=REVIEW_LISTING, line_count=len(lines))
@@ -48,6 +51,7 @@ def read_review_listing(text: str) -> Reading:
 
     for index, (number, line) in enumerate(content):
         following = content[index + 1][1] if index + 1 < len(content) else None
+        cut = cut_off_abstract(line, number == len(lines), ends_mid_line)
         if current is not None and current.abstract is None and current.decision is None and is_abstract_label(line, following):
             # Only right after a title: elsewhere "Abstract" may be a paper's title (a record without
             # a title is allowed), and the form cannot tell which.
@@ -78,8 +82,9 @@ def read_review_listing(text: str) -> Reading:
             close()
             current = None
         elif (current is not None and current.abstract is None and current.decision is None and not reads_as_title(line)
-              and ((prose := continues_title(line)) or is_short_abstract(line, following))):
-            if not prose:
+              and ((prose := continues_title(line)) or is_short_abstract(line, following)
+                   or cut)):
+            if not prose and not (cut and not line.rstrip().endswith(SENTENCE_END)):  # check_tail reports a cut
                 # Read as an abstract by its place alone: it may instead be a title whose abstract
                 # is missing, so the reading is reported either way.
                 reading.issues.append(ParseIssue(

@@ -119,6 +119,19 @@ def _decode_line_by_line(data: bytes) -> tuple[list[str], list[ParseIssue]]:
     return lines, issues
 
 
+def ends_mid_line(data: bytes) -> bool:
+    """Whether a file's bytes end inside a line, with no line break after its last one (UTF-16's
+    too): a file cut off as it was saved or copied, or one whose last line an editor left open."""
+    return not data.rstrip(b"\x00").endswith((b"\n", b"\r")) and bool(data.strip(b"\x00"))
+
+
+def cut_off_abstract(line: str, is_last_line: bool, ends_mid_line: bool) -> bool:
+    """The file's last line, cut off inside it, right after a title alone: that title's abstract
+    however few its words, unless it is in Title Case (check_tail then reports the cut). "We
+    show that dense attention matches sparse attention on long" was a paper titled so."""
+    return ends_mid_line and is_last_line and not in_title_case(line)
+
+
 def text_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
