@@ -131,6 +131,19 @@ def test_a_utf16_file_cut_mid_character_is_read_as_utf16_and_says_so():
         ("utf16", True), ("truncated_record", False)]  # the cut is at the end of the last abstract
 
 
+def test_a_page_saved_as_windows_1252_reads_as_its_utf8_save_does():
+    # Saved as Windows-1252, each "• 3 authors" and "·" was a paper of U+FFFD ("\ufffd 3 authors"),
+    # and every entry lost its authors, date and upvotes.
+    clean = (SOURCES / HF).read_bytes()
+    windows = clean.decode("utf-8").encode("cp1252")
+    assert windows != clean and b"\x95" in windows and b"\xb7" in windows  # the bullet and the dot
+    got, expected = read_bytes_as(HF, windows), read_bytes_as(HF, clean)
+    assert records(got) == records(expected)
+    changed = [number for number, (a, b) in enumerate(zip(windows.split(b"\n"), clean.split(b"\n")), start=1) if a != b]
+    assert [(i.line, i.code) for i in got.issues] == [(number, "invalid_utf8") for number in changed]
+    assert all("Windows-1252" in issue.message for issue in got.issues)
+
+
 def test_bytes_that_are_not_utf8_and_nul_bytes_are_named_and_the_rest_is_read():
     clean = (SOURCES / REVIEW).read_bytes()
     lines = clean.split(b"\n")
@@ -138,7 +151,7 @@ def test_bytes_that_are_not_utf8_and_nul_bytes_are_named_and_the_rest_is_read():
     lines[6] = lines[6][:10] + b"\x00" + lines[6][10:]  # line 7: inside an abstract
     reading = read_bytes_as(REVIEW, b"\n".join(lines))
     assert [(i.line, i.code) for i in reading.issues] == [(4, "invalid_utf8"), (7, "nul_byte")]
-    assert "column 41" in reading.issues[0].message
+    assert "column 41" in reading.issues[0].message and "U+FFFD" in reading.issues[0].message
     assert len(reading.records) == 100
     assert "\ufffd\ufffd" in reading.records[1].abstract  # line 4 is the second record's abstract
     assert reading.unaccounted_lines() == []

@@ -108,15 +108,28 @@ def _decode_line_by_line(data: bytes) -> tuple[list[str], list[ParseIssue]]:
         try:
             lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError as error:
-            issues.append(
-                ParseIssue(
-                    number,
-                    "invalid_utf8",
-                    f"bytes that are not UTF-8 at column {error.start + 1} replaced by U+FFFD",
-                )
-            )
-            lines.append(raw.decode("utf-8", errors="replace"))
+            line, read_as = _decode_not_utf8(raw)
+            issues.append(ParseIssue(number, "invalid_utf8", f"bytes that are not UTF-8 at column {error.start + 1}: {read_as}"))
+            lines.append(line)
     return lines, issues
+
+
+# Two non-ASCII bytes side by side: a UTF-8 character (a line holding one is UTF-8 with damage),
+# or bytes no text in Windows-1252 is likely to hold ("\xff\xfe" inside an abstract).
+NON_ASCII_PAIR = re.compile(rb"[\x80-\xff]{2}")
+
+
+def _decode_not_utf8(raw: bytes) -> tuple[str, str]:
+    """A line that is not UTF-8, and how it was read. Where each of its non-ASCII bytes stands
+    alone, it was saved as Windows-1252, as Windows and older pages save text: its "\\x95 3
+    authors" and "\\xb7" are "• 3 authors" and "·" (read as U+FFFD, each was a paper), its
+    "caf\\xe9" is "café". Otherwise its bad bytes are U+FFFD."""
+    if NON_ASCII_PAIR.search(raw) is None:
+        try:
+            return raw.decode("cp1252"), "the line read as Windows-1252 (each such byte alone, as a Windows save writes é or •)"
+        except UnicodeDecodeError:  # 5 bytes that Windows-1252 leaves undefined
+            pass
+    return raw.decode("utf-8", errors="replace"), "replaced by U+FFFD"
 
 
 def ends_mid_line(data: bytes) -> bool:
