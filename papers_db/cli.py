@@ -182,7 +182,8 @@ def print_json(document: dict) -> None:
 @one_line_errors
 def build(
     paths: list[Path] = PathsArgument,
-    output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help="Database file to write."),
+    output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help=(
+        "Database file to write: new, empty, or an earlier papers-db build (any other file is refused, not replaced).")),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) if any parse issue is found."),
     related: bool = typer.Option(
         True, "--related/--no-related",

@@ -8,6 +8,24 @@ from pathlib import Path
 from .errors import BAD_INPUT, USAGE, PapersDbError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+APPLICATION_ID = 1885433970  # "papr", as sql/schema.sql sets it: bytes 68-71 of the file's header
+
+
+def what_else_the_file_is(path: Path) -> str | None:
+    """Why an existing file at `path` is no papers-db database a build may replace, or None where
+    it is one (or is empty). `build --output notes.txt` replaced the notes with a database."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(100)
+    except OSError as error:
+        return f"it cannot be read: {error.strerror}"
+    if not header:
+        return None
+    if not header.startswith(SQLITE_HEADER):
+        return "it is no SQLite database"
+    if len(header) < 72 or int.from_bytes(header[68:72], "big") != APPLICATION_ID:
+        return "it is an SQLite database of another application"
+    return None
 REQUIRED_TABLES = ("papers", "listings", "sources")
 
 

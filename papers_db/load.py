@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import resources
-from .database import open_read_only, read_only_uri
+from .database import open_read_only, read_only_uri, what_else_the_file_is
 from .errors import USAGE, Interrupted, PapersDbError, signals_held
 from .normalise import Normaliser, squash
 from .processes import helper_processes
@@ -147,6 +147,7 @@ class DatabaseWriter:
             remove_leftovers(output)
             for path in self.outputs:
                 refuse_special_file(path)
+            refuse_to_replace_another_file(output)
             self._create()
         except BaseException:
             self._discard()
@@ -395,6 +396,14 @@ def refuse_special_file(path: Path) -> None:
     if path.exists() and not path.is_file():
         kind = "a folder" if path.is_dir() else "not a regular file"
         raise PapersDbError(f"{path}: is {kind}; a build writes regular files only, give another --output", USAGE)
+
+
+def refuse_to_replace_another_file(output: Path) -> None:
+    """A build replaces a papers-db database only: any other file at --output is the user's. (A
+    link is replaced itself, its target left as it is.)"""
+    if not output.is_symlink() and output.is_file() and (reason := what_else_the_file_is(output)) is not None:
+        raise PapersDbError(f"{output}: already exists and {reason}; a build would replace it: give another --output, "
+                            "or remove the file first", USAGE)
 
 
 def ensure_output_folder(output: Path) -> list[Path]:

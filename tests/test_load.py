@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 from conftest import SOURCES, cli_command, mount_tmpfs, run_cli
 
+from papers_db.database import APPLICATION_ID
+
 VENDORED = sorted(p for p in SOURCES.iterdir() if p.suffix == ".txt")
+
+
+def earlier_build(label: str) -> bytes:
+    """Bytes a build takes for an earlier papers-db database, as its header says (SQLite, the
+    package's application_id), followed by `label`: a build replaces nothing else."""
+    header = bytearray(b"SQLite format 3\x00".ljust(100, b"\x00"))
+    header[68:72] = APPLICATION_ID.to_bytes(4, "big")
+    return bytes(header) + label.encode()
 
 
 def write_large_listing(path, records=8000, seed=7):
@@ -291,12 +301,12 @@ def test_a_helper_killed_from_outside_is_one_line_and_replaces_nothing(tmp_path)
         "    return connect(database, *args, **kwargs)\n"
         "sqlite3.connect = killing_connect\n")
     output = tmp_path / "papers.db"
-    output.write_bytes(b"previous")
+    output.write_bytes(earlier_build("previous"))
     result = run_cli("build", "--output", output, env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert result.returncode == 3
     assert result.stderr.strip().splitlines() == [
         f"error: {output}: a helper process of the build ended unexpectedly (killed, or out of memory?); nothing was replaced"]
-    assert output.read_bytes() == b"previous" and leftovers(output) == []
+    assert output.read_bytes() == earlier_build("previous") and leftovers(output) == []
 
 
 def test_facet_counts_count_each_precounted_facet_over_its_whole_table(built_db):
@@ -363,7 +373,7 @@ def large_sources(tmp_path_factory):
 def test_a_build_ended_by_a_signal_leaves_the_previous_files_and_no_helper_process(tmp_path, large_sources, ending):
     number = getattr(signal, ending)
     output = tmp_path / "papers.db"
-    previous = {path: f"previous {path.name}\n".encode() for path in
+    previous = {path: earlier_build(f"previous {path.name}\n") for path in
                 (output, tmp_path / "papers.db.sha256", tmp_path / "papers-inspect.json")}
     for path, content in previous.items():
         path.write_bytes(content)
@@ -451,6 +461,34 @@ def test_an_output_that_is_a_symlink_to_a_source_replaces_the_link_only(tmp_path
     assert not output.is_symlink() and output.read_bytes()[:16] == b"SQLite format 3\x00"
 
 
+@pytest.mark.parametrize("kind", ["text", "other SQLite", "truncated SQLite header"])
+def test_an_output_that_is_another_file_is_refused_and_kept(tmp_path, kind):
+    # `build --output notes.txt` replaced the notes with a database, without a word.
+    output = tmp_path / "out.db"
+    if kind == "other SQLite":
+        sqlite3.connect(output).execute("create table notes (text)").connection.commit()
+    else:
+        output.write_bytes(b"my notes\n" if kind == "text" else b"SQLite format 3\x00")
+    before = output.read_bytes()
+    result = run_cli("build", "--output", output)
+    reason = "it is an SQLite database of another application" if kind != "text" else "it is no SQLite database"
+    assert result.returncode == 2
+    assert result.stderr == (f"error: {output}: already exists and {reason}; a build would replace it: give another "
+                             "--output, or remove the file first\n")
+    assert output.read_bytes() == before and sorted(tmp_path.iterdir()) == [output]
+
+
+def test_an_output_that_is_a_papers_db_database_or_empty_is_replaced(tmp_path, built_db):
+    assert sqlite3.connect(built_db).execute("pragma application_id").fetchone() == (APPLICATION_ID,)
+    empty, earlier = tmp_path / "empty.db", tmp_path / "earlier.db"
+    empty.touch()
+    shutil.copy(built_db, earlier)
+    sqlite3.connect(earlier).execute("delete from papers").connection.commit()  # a different build's content
+    for output in (empty, earlier):
+        assert run_cli("build", "--output", output).returncode == 0
+        assert sqlite3.connect(output).execute("select count(*) from papers").fetchone() == (319,)
+
+
 @pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
 def test_an_output_that_is_not_a_regular_file_is_refused(tmp_path, kind):
     if kind == "device":
@@ -476,12 +514,12 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_files(tmp_path):
         pytest.skip(f"no small disk to fill: {not_mounted}")
     try:
         output = disk / "papers.db"
-        output.write_bytes(b"previous database\n")
+        output.write_bytes(earlier_build("previous database\n"))
         result = run_cli("build", "--output", output)
         assert result.returncode == 3, result.stderr
         assert result.stderr.strip().splitlines() == [result.stderr.strip()]
         assert "disk is full" in result.stderr or "No space left" in result.stderr
         assert [path.name for path in disk.iterdir()] == ["papers.db"]
-        assert output.read_bytes() == b"previous database\n"
+        assert output.read_bytes() == earlier_build("previous database\n")
     finally:
         subprocess.run(["umount", str(disk)], check=True)
