@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import functools
 import json
 import os
@@ -12,6 +13,11 @@ import sys
 from pathlib import Path
 
 import typer
+
+try:  # typer 0.29 and later carry their own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:
+    from click import exceptions as click_errors
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress as ProgressBar
@@ -39,15 +45,30 @@ app = typer.Typer(
     # mode keeps every line break, so 100-column lines broke in two on an 80-column terminal.
     rich_markup_mode="markdown",
 )
+
+
+class Output(Console):
+    """A console whose reader went away (`| head`, quitting `less`) ends the command as
+    one_line_errors ends it: quietly, with the status of SIGPIPE. rich's own ending was exit 1,
+    which says "bad input", after the files were written."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
+
+
 # Progress, warnings and errors go to stderr; results (reports, findings, files written) to
 # stdout, so `papers-db build | cat` or `> report.txt` keeps the results and only them. Neither
 # console turns :name: into emoji or guesses colours, so file names and titles print as they are.
-console = Console(stderr=True, emoji=False, highlight=False)
+console = Output(stderr=True, emoji=False, highlight=False)
 # On a terminal, tables fit its width; piped, rich would cut them at 80 columns, so any width goes.
-results = Console(emoji=False, highlight=False, width=None if sys.stdout is not None and sys.stdout.isatty() else 100_000)
+results = Output(emoji=False, highlight=False, width=None if sys.stdout is not None and sys.stdout.isatty() else 100_000)
 show_tracebacks = False  # --debug
 
-JsonOption = typer.Option(False, "--json", help="Print the report as JSON on stdout (progress and warnings stay on stderr).")
+# Shown after a flag in place of typer's "<bool>", as if it took a value: `--strict true` then
+# read "true" as a source.
+FLAG = ""
+JsonOption = typer.Option(False, "--json", metavar=FLAG, help="Print the report as JSON on stdout (progress and warnings stay on stderr).")
 PathsArgument = typer.Argument(
     None,
     help="Source files or folders (every file in a folder is read). Default: ./sources/.",
@@ -103,7 +124,7 @@ def one_line_errors(command):
 
 @app.callback()
 def options(
-    debug: bool = typer.Option(False, "--debug", help="On an error, show its Python traceback too (for a bug report)."),
+    debug: bool = typer.Option(False, "--debug", metavar=FLAG, help="On an error, show its Python traceback too (for a bug report)."),
 ) -> None:
     """Build and serve papers-db: machine-learning paper listings as one searchable SQLite file."""
     global show_tracebacks
@@ -184,9 +205,9 @@ def build(
     paths: list[Path] = PathsArgument,
     output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help=(
         "Database file to write: new, empty, or an earlier papers-db build (any other file is refused, not replaced).")),
-    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) if any parse issue is found."),
+    strict: bool = typer.Option(False, "--strict", metavar=FLAG, help="Fail (exit 1) if any parse issue is found."),
     related: bool = typer.Option(
-        True, "--related/--no-related",
+        True, "--related/--no-related", metavar=FLAG,
         help="Find each paper's related papers (the slowest step on large corpora; "
              "--no-related leaves the related_papers table empty).",
     ),
@@ -196,7 +217,8 @@ def build(
 
     The file is written beside the target and renamed into place only when complete, so an
     interrupted build never leaves a half-written database. A SHA-256 of the result is written
-    to the same path with .sha256 added (dist/papers.db.sha256).
+    to the same path with .sha256 added (dist/papers.db.sha256), and the row counts Datasette
+    reads at startup to its inspect file (dist/papers-inspect.json); both are replaced with it.
     """
     report = None
     try:
@@ -339,9 +361,24 @@ def main() -> None:
         sys.exit(USAGE)
     with signals_interrupt():
         try:
-            app()
+            # Not standalone: click's usage errors come here, to be told in one line.
+            status = app(standalone_mode=False)
         except OSError as error:
             # Only text typer writes itself gets here (each command's own failures end in
             # one_line_errors): `--help > /dev/full` ended in a 45-line traceback.
             print(f"error: the help could not be written to standard output: {error.strerror}", file=sys.stderr)
             sys.exit(SYSTEM)
+        except click_errors.ClickException as error:
+            usage_error(error)
+    sys.exit(status or 0)
+
+
+def usage_error(error: click_errors.ClickException) -> None:
+    """A usage error in one line, as every other error: `--port 70000` and `--bogus` were six lines,
+    the usage, a hint and the message boxed. Without arguments, the help is printed already."""
+    if type(error).__name__ != "NoArgsIsHelpError":
+        context = getattr(error, "ctx", None)
+        hint = f" (see {context.command_path} --help)" if context is not None else ""
+        console.print(f"[bold red]error:[/] {shown(' '.join(error.format_message().split()))}{escape(hint)}",
+                      highlight=False, soft_wrap=True)
+    sys.exit(error.exit_code)

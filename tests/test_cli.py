@@ -335,14 +335,20 @@ def test_help_that_cannot_be_written_is_one_line(arguments):
     assert result.stderr == "error: the help could not be written to standard output: No space left on device\n"
 
 
-def test_a_build_report_piped_to_a_reader_that_stops_ends_quietly(tmp_path):
-    # `build --json | head`: the reader went away; as other Unix tools do, the build ends with the
-    # status of SIGPIPE and says nothing (its files are in place). f49df5a made it exit 3 with a line.
+@pytest.mark.parametrize("report", ["build --json", "build", "check", "export"])
+def test_results_piped_to_a_reader_that_stops_end_quietly(tmp_path, built_db, report):
+    # `build --json | head`: the reader went away; as other Unix tools do, the command ends with
+    # the status of SIGPIPE and says nothing (its files are in place). f49df5a made it exit 3 with
+    # a line; the reports that rich prints (tables, the export's list) ended with exit 1, "bad input".
     output = tmp_path / "papers.db"
-    result = subprocess.run(cli_shell("build", SOURCES, "--output", output, "--json") + " | true; exit ${PIPESTATUS[0]}",
+    arguments = {"build --json": ["build", SOURCES, "--output", output, "--json"],
+                 "build": ["build", SOURCES, "--output", output], "check": ["check", SOURCES],
+                 "export": ["export", "--db", built_db, "--output", tmp_path / "export", "--format", "csv"]}[report]
+    result = subprocess.run(cli_shell(*arguments) + " | true; exit ${PIPESTATUS[0]}",
                             shell=True, executable="/bin/bash", cwd=PROJECT, capture_output=True, text=True, timeout=300)
     assert (result.returncode, result.stderr) == (141, "")
-    assert output.exists()
+    written = {"build --json": output, "build": output, "export": tmp_path / "export" / "papers.csv"}.get(report)
+    assert written is None or written.exists()  # check writes no file
 
 
 def test_a_failed_build_leaves_no_folder_it_made_for_its_output(tmp_path):
@@ -353,3 +359,24 @@ def test_a_failed_build_leaves_no_folder_it_made_for_its_output(tmp_path):
     assert result.stderr.splitlines()[-1] == "error: no readable listing among the sources: nothing to build"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["empty.txt", "kept"]
     assert list((tmp_path / "kept").iterdir()) == []
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["serve", "--port", "70000"], "Invalid value for '--port' / '-p': Input should be less than or equal to 65535 "
+                                   "(see build_db.py serve --help)"),
+    (["build", "--bogus"], "No such option: --bogus (see build_db.py build --help)"),
+    (["nosuch"], "No such command 'nosuch'. (see build_db.py --help)"),
+])
+def test_a_usage_error_is_one_line(arguments, message):
+    # Six lines before: the usage, a hint, and the message in a box.
+    result = run_cli(*arguments)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
+
+
+def test_flags_are_shown_as_taking_no_value():
+    # typer showed "--strict <bool>", and `--strict true` then read "true" as a source.
+    shown = run_cli("build", "--help").stdout
+    for flag in ("--strict", "--json", "--no-related"):
+        line = next(line for line in shown.splitlines() if flag in line)
+        assert "<bool>" not in line, line
+    assert "papers-inspect.json" in " ".join(shown.split())
