@@ -8,6 +8,7 @@ import json
 import os
 import secrets
 import shlex
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -100,14 +101,24 @@ def run_workers() -> None:
     gunicorn is started through its Python API, not its command line: that adds the folder it
     was started in to the import path and runs a gunicorn.conf.py found there."""
     from gunicorn.app.base import BaseApplication
+    from uvicorn_worker import UvicornWorker
 
     bind, workers = sys.argv[1:3]
+
+    class Worker(UvicornWorker):
+        def handle_exit(self, sig, frame):
+            """gunicorn stops its workers with SIGQUIT when it is sent SIGINT (`kill -INT`, a
+            supervisor) or SIGQUIT, and uvicorn-worker 0.4's handler for it only marks the worker
+            as no longer alive, which nothing reads: each worker served on until gunicorn killed it
+            30 s later. SIGTERM ends uvicorn's server once its answers under way are sent."""
+            super().handle_exit(sig, frame)
+            signal.raise_signal(signal.SIGTERM)
 
     class Workers(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", bind)
             self.cfg.set("workers", int(workers))
-            self.cfg.set("worker_class", "uvicorn_worker.UvicornWorker")
+            self.cfg.set("worker_class", Worker)
             self.cfg.set("accesslog", "-")
             # gunicorn 25.1 and later open a control socket, at $XDG_RUNTIME_DIR/gunicorn.ctl or
             # ~/.gunicorn/gunicorn.ctl: a file outside the database's folder, at one path for every

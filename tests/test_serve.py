@@ -9,6 +9,7 @@ import json
 import re
 import shlex
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -23,7 +24,18 @@ from types import SimpleNamespace
 import datasette.cli
 import pytest
 import yaml
-from conftest import PROJECT, asgi_scope, folder_of_shadowing_modules, free_port, mount_tmpfs, request, run_cli, serve_command, serving
+from conftest import (
+    PROJECT,
+    asgi_scope,
+    folder_of_shadowing_modules,
+    free_port,
+    mount_tmpfs,
+    request,
+    run_cli,
+    serve_command,
+    serving,
+    wait_until_serving,
+)
 
 from papers_db import resources
 from papers_db.metadata import read_metadata
@@ -1902,3 +1914,26 @@ def test_several_workers_serve_on_an_ipv6_address(built_db, tmp_path):
             process.terminate()
             process.wait(timeout=30)
     assert f"at http://[::1]:{port}/ with 2 worker(s)" in log.read_text()
+
+
+@pytest.mark.parametrize(("workers", "ending", "status"), [
+    (2, "SIGINT", 0), (2, "SIGTERM", 0), (2, "SIGQUIT", 0), (1, "SIGINT", 0),
+    (1, "SIGTERM", -signal.SIGTERM)])  # ended by the signal, as `datasette serve` ends: a shell shows 143
+def test_serve_sent_a_signal_alone_stops_at_once(built_db, tmp_path, workers, ending, status):
+    # Sent to the server alone (`kill -INT`, a supervisor), not to its terminal's process group:
+    # with two workers, gunicorn passed SIGINT and SIGQUIT on as SIGQUIT, which uvicorn-worker's
+    # handler ignored, and the server stopped only 30 s later, killing each worker.
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(serve_command(built_db, port, "--workers", workers), cwd=PROJECT, stdout=output,
+                                   stderr=subprocess.STDOUT)
+        try:
+            wait_until_serving(process, f"http://127.0.0.1:{port}")
+            process.send_signal(getattr(signal, ending))
+            assert process.wait(timeout=10) == status
+        finally:
+            process.kill()
+            process.wait()
+    shown = log.read_text()
+    assert "SIGKILL" not in shown and "Traceback" not in shown
