@@ -95,14 +95,15 @@ ProgressCallback = Callable[[Progress], None]
 
 
 def build_database(
-    sources: Iterable[Path | str],
+    sources: Iterable[Path | str] | Path | str,
     output: Path | str,
     *,
     strict: bool = False,
     related: bool = True,
     progress: ProgressCallback | None = None,
 ) -> BuildReport:
-    """Read every source file (files, or folders read whole) into the SQLite database `output`.
+    """Read every source file (files, or folders read whole; one path alone is one) into the
+    SQLite database `output`.
 
     The database is written beside `output` and renamed into place only when complete. Raises
     PapersDbError for input that cannot be built (and, with `strict`, for any parse issue) with
@@ -207,7 +208,7 @@ def report_issues_found_late(rows: list[dict], by_source: dict[int, FileSummary]
         notify(Progress("issue", name=summary.name, issue=issue))
 
 
-def check_sources(sources: Iterable[Path | str], progress: ProgressCallback | None = None) -> list[FileSummary]:
+def check_sources(sources: Iterable[Path | str] | Path | str, progress: ProgressCallback | None = None) -> list[FileSummary]:
     """Read and validate sources without writing anything: what each file gave."""
     notify = progress or (lambda event: None)
     return [summary for _, summary in each_reading(sources_found(sources, notify), notify)]
@@ -219,10 +220,11 @@ def summarise(r: SourceReading) -> FileSummary:
                        list(reading.issues), reading.unaccounted_lines())
 
 
-def sources_found(paths: Iterable[Path | str], notify: ProgressCallback) -> list[SourceFile]:
+def sources_found(paths: Iterable[Path | str] | Path | str, notify: ProgressCallback) -> list[SourceFile]:
     """The source files `paths` name (files, or folders read whole); none is a usage error. What
-    else a folder holds is reported, as a "skipped" step, since it is not read."""
-    paths = [Path(path) for path in paths]
+    else a folder holds is reported, as a "skipped" step, since it is not read. One path given
+    alone is that path: `build_database("sources", ...)` read the folders "s", "o", "u"..."""
+    paths = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(path) for path in paths]
 
     def skipped(path: Path, why: str) -> None:
         notify(Progress("skipped", name=str(path), issue=ParseIssue(None, "not_read", why)))

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from papers_db.errors import PapersDbError
 from papers_db.metadata import read_metadata
-from papers_db.pipeline import build_database
+from papers_db.pipeline import build_database, check_sources
 from papers_db.processes import helper_processes
 from papers_db.sources import find_sources, read_sources
 
@@ -458,3 +458,11 @@ def test_builds_in_threads_at_once_each_build_and_leave_the_scripts_main_in_plac
     assert (result.returncode, result.stdout, result.stderr) == (0, "True\n", "")
     digests = {hashlib.sha256((tmp_path / "out" / str(n) / "papers.db").read_bytes()).hexdigest() for n in range(3)}
     assert len(digests) == 1
+
+
+def test_one_source_path_given_alone_is_that_path(tmp_path, built_db):
+    # build_database("sources", ...) read each letter as a path, and said "s: no such file or folder".
+    for path in (str(SOURCES), SOURCES):
+        report = build_database(path, tmp_path / "papers.db", related=False)
+        assert (report.papers, report.listings) == (319, 336)
+        assert [file.name for file in check_sources(path)] == sorted(path.name for path in SOURCES.glob("*.txt"))
