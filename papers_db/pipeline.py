@@ -116,6 +116,7 @@ def build_database(
     read_metadata()  # a broken metadata.yml is reported before any work
     found = sources_found(sources, notify)
     refuse_replacing_a_source(found, output)
+    refuse_writing_into_a_sources_folder(source_paths(sources), output)
     files: list[FileSummary] = []
     by_source: dict[int, FileSummary] = {}  # source id -> what reading it gave
     issues = 0
@@ -176,6 +177,16 @@ def refuse_replacing_a_source(found: list[SourceFile], output: Path) -> None:
                                 "would replace it; give an --output outside the sources", USAGE)
 
 
+def refuse_writing_into_a_sources_folder(paths: list[Path], output: Path) -> None:
+    """A database written into a folder of sources read whole would be a source of the next build
+    from that folder: `build G --output G/papers.db` built once, then refused the same command,
+    its database now a source file it would replace."""
+    for folder in paths:
+        if folder.is_dir() and _as_named(output).parent == folder.resolve():
+            raise PapersDbError(f"{output}: is in {folder}, a folder of sources this build reads whole, and the next "
+                                "build would read the database as a source; give an --output outside the sources", USAGE)
+
+
 def _as_named(path: Path) -> Path:
     return path.parent.resolve() / path.name
 
@@ -220,11 +231,17 @@ def summarise(r: SourceReading) -> FileSummary:
                        list(reading.issues), reading.unaccounted_lines())
 
 
+def source_paths(paths: Iterable[Path | str] | Path | str) -> list[Path]:
+    """The paths of the sources as given; one path alone is that path: `build_database("sources",
+    ...)` read the folders "s", "o", "u"..."""
+    return [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(path) for path in paths]
+
+
 def sources_found(paths: Iterable[Path | str] | Path | str, notify: ProgressCallback) -> list[SourceFile]:
     """The source files `paths` name (files, or folders read whole); none is a usage error. What
     else a folder holds is reported, as a "skipped" step, since it is not read. One path given
-    alone is that path: `build_database("sources", ...)` read the folders "s", "o", "u"..."""
-    paths = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(path) for path in paths]
+    alone is that path."""
+    paths = source_paths(paths)
 
     def skipped(path: Path, why: str) -> None:
         notify(Progress("skipped", name=str(path), issue=ParseIssue(None, "not_read", why)))

@@ -449,6 +449,21 @@ def test_an_output_that_would_replace_a_source_file_is_refused(tmp_path, databas
     assert {path.name: path.read_bytes() for path in sources.iterdir()} == before
 
 
+def test_an_output_in_a_folder_of_sources_read_whole_is_refused(tmp_path):
+    # `build G --output G/papers.db` built once; the same command then refused, the database it
+    # wrote being a source it would replace. A file of the folder given alone leaves it unread.
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    shutil.copy(VENDORED[1], sources / "a.txt")
+    result = run_cli("build", sources, "--output", sources / "papers.db")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {sources / 'papers.db'}: is in {sources}, a folder of sources this build reads whole, and the next "
+        "build would read the database as a source; give an --output outside the sources"]
+    assert sorted(path.name for path in sources.iterdir()) == ["a.txt"]
+    assert run_cli("build", sources / "a.txt", "--output", sources / "papers.db").returncode == 0
+
+
 def test_an_output_that_is_a_symlink_to_a_source_replaces_the_link_only(tmp_path):
     # os.replace replaces the link itself: the source it pointed to keeps its bytes.
     sources, output = tmp_path / "sources", tmp_path / "out" / "papers.db"

@@ -465,4 +465,4 @@ def test_one_source_path_given_alone_is_that_path(tmp_path, built_db):
     for path in (str(SOURCES), SOURCES):
         report = build_database(path, tmp_path / "papers.db", related=False)
         assert (report.papers, report.listings) == (319, 336)
-        assert [file.name for file in check_sources(path)] == sorted(path.name for path in SOURCES.glob("*.txt"))
+        assert [file.name for file in check_sources(path)] == sorted(source.name for source in SOURCES.glob("*.txt"))
