@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .database import check_built_database, open_read_only
 from .errors import BAD_INPUT, SYSTEM, USAGE, PapersDbError
-from .load import ensure_folder
+from .load import ensure_folder, refuse_special_file, remove_empty_folders, replace_all
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
 BATCH_ROWS = 50_000  # rows held in memory at once, per file
@@ -125,8 +125,10 @@ WRITERS: dict[str, Callable[[sqlite3.Connection, str, list[Column], Path], None]
 
 
 def export_files(database: Path, folder: Path, file_format: str = "parquet") -> list[Path]:
-    """Write each table and view as <folder>/<name>.<parquet|csv|jsonl>; each file is written beside
-    its target and renamed into place when complete, in batches so memory stays bounded."""
+    """Write each table and view as <folder>/<name>.<parquet|csv|jsonl>, in batches so memory stays
+    bounded. Every file is written beside its target first, and only once all are complete are
+    the targets replaced, all or none: a failure part way (a full disk, a folder where a file
+    goes) had replaced the files before it, leaving an export of two builds."""
     if file_format not in FORMATS:
         raise PapersDbError(f"{file_format}: unknown export format; expected one of {', '.join(FORMATS)}", USAGE)
     if file_format == "parquet":
@@ -136,24 +138,28 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
             raise PapersDbError("Parquet export needs pyarrow, which is not installed: pip install pyarrow (or the "
                                 "package's parquet extra); or choose --format csv or --format json", USAGE) from None
     check_built_database(database)
-    ensure_folder(folder)
+    created = ensure_folder(folder)
     conn = open_read_only(database)
-    written = []
+    temporaries: dict[Path, Path] = {}  # target -> the file written for it
     try:
-        for name in exported_names(conn):
-            target = folder / f"{name}{FORMATS[file_format]}"
-            temporary = folder / f".{target.name}.tmp-{os.getpid()}"
+        targets = {name: folder / f"{name}{FORMATS[file_format]}" for name in exported_names(conn)}
+        for target in targets.values():
+            refuse_special_file(target)
+        for name, target in targets.items():
+            temporaries[target] = folder / f".{target.name}.tmp-{os.getpid()}"
             try:
-                WRITERS[file_format](conn, name, columns_of(conn, name), temporary)
-                os.replace(temporary, target)
-            finally:
-                temporary.unlink(missing_ok=True)
-            written.append(target)
+                WRITERS[file_format](conn, name, columns_of(conn, name), temporaries[target])
+            except OSError as error:
+                raise PapersDbError(f"{target}: cannot write: {error.strerror}; nothing was replaced", SYSTEM) from None
+        replace_all(temporaries, f"the files were written into {folder}")
     except sqlite3.DatabaseError as error:
         raise PapersDbError(f"{database}: damaged SQLite database ({error}); rebuild it with `papers-db build`",
                             BAD_INPUT) from None
-    except OSError as error:
+    except OSError as error:  # renaming into place
         raise PapersDbError(f"{error.filename or folder}: cannot write: {error.strerror}", SYSTEM) from None
     finally:
         conn.close()
-    return written
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)
+        remove_empty_folders(created)  # where the export failed: a complete one fills them
+    return list(temporaries)

@@ -198,9 +198,7 @@ class DatabaseWriter:
             path.unlink(missing_ok=True)
         # The folders this build made for its output, if they are still empty: a failed build
         # left `-o new/folder/papers.db`'s folders behind.
-        for folder in reversed(self.created_folders):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        remove_empty_folders(self.created_folders)
 
     def _script(self, name: str) -> None:
         self.db.executescript(resources.sql_script(name))
@@ -331,13 +329,27 @@ class DatabaseWriter:
         inspect = inspect_text(self.output, self.temporary, digest, counts, view_counts)
         self.outputs[inspect_file_for(self.output)].write_text(inspect, encoding="utf-8")
         # Only now, with every file complete, is anything the user had replaced, all or none.
-        try:
-            with signals_held():
-                for target, temporary in self.outputs.items():
-                    os.replace(temporary, target)
-        except Interrupted as interruption:  # delivered once every file was in place
-            raise Interrupted(interruption.signal_number, done=replaced_by_the_build(self.output)) from None
+        replace_all(self.outputs, replaced_by_the_build(self.output))
         return counts, digest
+
+
+def replace_all(temporaries: dict[Path, Path], done: str) -> None:
+    """Rename each complete file (target -> the file written for it) into place, all or none of
+    them as far as signals go: one that comes meanwhile ends the run once all are in place,
+    saying `done`."""
+    try:
+        with signals_held():
+            for target, temporary in temporaries.items():
+                os.replace(temporary, target)
+    except Interrupted as interruption:  # delivered once every file was in place
+        raise Interrupted(interruption.signal_number, done=done) from None
+
+
+def remove_empty_folders(created: list[Path]) -> None:
+    """Remove the folders a run made (outermost first in `created`), where they are still empty."""
+    for folder in reversed(created):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def replaced_by_the_build(output: Path) -> str:
@@ -395,7 +407,7 @@ def refuse_special_file(path: Path) -> None:
     (`--output /dev/full`) is refused rather than replaced."""
     if path.exists() and not path.is_file():
         kind = "a folder" if path.is_dir() else "not a regular file"
-        raise PapersDbError(f"{path}: is {kind}; a build writes regular files only, give another --output", USAGE)
+        raise PapersDbError(f"{path}: is {kind}, where a file is to be written; give another --output", USAGE)
 
 
 def refuse_to_replace_another_file(output: Path) -> None:

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import run_cli
+from conftest import mount_tmpfs, run_cli
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -143,3 +143,36 @@ def test_the_default_parquet_without_pyarrow_says_how_to_get_it_and_what_else_to
     assert result.stderr == ("error: Parquet export needs pyarrow, which is not installed: pip install pyarrow (or the "
                              "package's parquet extra); or choose --format csv or --format json\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_file_to_export_where_a_folder_is_is_refused_before_anything_is_written(built_db, tmp_path):
+    # It failed on the temporary file beside it ("….tmp-6166: cannot write: Is a directory"),
+    # exit 3, after replacing the 8 files before it.
+    folder = tmp_path / "export"
+    (folder / "papers.csv").mkdir(parents=True)
+    result = run_cli("export", "--db", built_db, "--output", folder, "--format", "csv")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: {folder / 'papers.csv'}: is a folder, where a file is to be written; give another --output\n"
+    assert [path.name for path in folder.iterdir()] == ["papers.csv"]
+
+
+def test_an_export_that_fills_the_disk_replaces_nothing(built_db, exported, tmp_path):
+    # The files written before the disk filled had replaced an earlier export's: two builds mixed.
+    disk = tmp_path / "small"
+    disk.mkdir()
+    not_mounted = mount_tmpfs(disk, "512k")  # the CSV export takes 1.3 MB, papers.csv 1 MB of it
+    if not_mounted:
+        pytest.skip(f"no small disk to fill: {not_mounted}")
+    try:
+        earlier = {path.name: f"earlier {path.name}\n".encode() for path in exported["csv"].iterdir()}
+        for name, content in earlier.items():
+            (disk / name).write_bytes(content)
+        result = run_cli("export", "--db", built_db, "--output", disk, "--format", "csv")
+        assert (result.returncode, result.stdout) == (3, "")
+        assert result.stderr == f"error: {disk / 'papers.csv'}: cannot write: No space left on device; nothing was replaced\n"
+        assert {path.name: path.read_bytes() for path in disk.iterdir()} == earlier
+        # A folder the export made for itself goes with it.
+        result = run_cli("export", "--db", built_db, "--output", disk / "new" / "export", "--format", "csv")
+        assert result.returncode == 3 and sorted(path.name for path in disk.iterdir()) == sorted(earlier)
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
