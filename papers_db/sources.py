@@ -237,22 +237,31 @@ def read_manifest(folder: Path) -> dict[str, dict]:
             raise PapersDbError(f"{path}: {not_a_file(path)}: a manifest must be a file", USAGE)
         return {}
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a BOM, as a Windows editor saves it
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")  # a BOM, as a Windows editor saves it
         document = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:  # its line, not the byte's place in the file ("position 71")
+        line = data.count(b"\n", 0, error.start) + 1
+        raise PapersDbError(f"{path}:{line}: not UTF-8, as a TOML manifest is (byte {data[error.start]:#04x}); save it "
+                            "as UTF-8", USAGE) from None
+    except tomllib.TOMLDecodeError as error:
         raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
     except RecursionError:  # 100,000 nested arrays stopped the build as a bug
         raise PapersDbError(f"{path}: not a valid TOML manifest: nested too deeply to read", USAGE) from None
     except OSError as error:
         raise PapersDbError(f"{path}: cannot be read: {error.strerror}", USAGE) from None
-    for key in document:
-        if key != "source":
-            raise PapersDbError(f"{path}: unknown key {key!r}: a manifest holds [[source]] tables only", USAGE)
-    entries = document.get("source", [])
-    if not isinstance(entries, list):
-        raise PapersDbError(f"{path}: `source` must be a list of [[source]] tables", USAGE)
     # Lines as TOML counts them, at "\n" only (splitlines also breaks at U+2028 in a description).
     text_lines = text.split("\n")
+    for key in document:
+        if key != "source":
+            line = _top_level_key_line(text_lines, key)
+            raise PapersDbError(f"{path}{f':{line}' if line else ''}: unknown key {key!r}: a manifest holds [[source]] "
+                                "tables only", USAGE)
+    entries = document.get("source", [])
+    if not isinstance(entries, list):
+        line = _top_level_key_line(text_lines, "source")
+        raise PapersDbError(f"{path}{f':{line}' if line else ''}: [source] is one table; describe each file in a "
+                            "[[source]] table (two brackets)", USAGE)
     entry_lines = [number for number, line in enumerate(text_lines, start=1) if MANIFEST_ENTRY.match(line)]
     manifest, described_at = {}, {}
     for position, entry in enumerate(entries, start=1):
@@ -276,13 +285,30 @@ def read_manifest(folder: Path) -> dict[str, dict]:
 
 def _key_line(text_lines: list[str], header: int, key: str) -> int | None:
     """The line that sets `key` (bare or quoted, maybe dotted) in the table whose header is on line
-    `header`, before the next table's header; None where it cannot be found so."""
+    `header`, or the header of its sub-table right after (`[source.extra]`: reported at the
+    [[source]] line before); None where it cannot be found so."""
     sets_key = re.compile(rf"\s*([\"']?){re.escape(key)}\1\s*[=.]")
+    names_sub_table = re.compile(rf"\s*\[\[?\s*source\s*\.\s*([\"']?){re.escape(key)}\1\s*[\].]")
     for number in range(header + 1, len(text_lines) + 1):
         line = text_lines[number - 1]
         if line.lstrip().startswith("["):
-            return None
+            return number if names_sub_table.match(line) else None
         if sets_key.match(line):
+            return number
+    return None
+
+
+def _top_level_key_line(text_lines: list[str], key: str) -> int | None:
+    """The line that sets a top-level `key` (`version = 1` before any table) or opens a table of
+    that name (`[version]`, `[source]`); None where it cannot be found so."""
+    sets_key = re.compile(rf"\s*([\"']?){re.escape(key)}\1\s*[=.]")
+    opens_table = re.compile(rf"\s*\[\[?\s*([\"']?){re.escape(key)}\1\s*[\].]")
+    in_a_table = False
+    for number, line in enumerate(text_lines, start=1):
+        if opens_table.match(line):
+            return number
+        in_a_table = in_a_table or line.lstrip().startswith("[")
+        if not in_a_table and sets_key.match(line):
             return number
     return None
 
@@ -314,6 +340,9 @@ def refuse_files_not_there(folder: Path, manifest: dict[str, dict]) -> None:
     build would otherwise pass over (`h.txt` for `H.txt` read the page without its snapshot date)."""
     present = {path.name for path in folder_files(folder)}
     for name in manifest:
+        if "/" in name or "\\" in name:  # "./H.txt" was called a hidden file
+            raise PapersDbError(f"{manifest[name]['where']} describes {name!r}, a path: `file` is the name of a file "
+                                f"in the manifest's folder ({Path(name.replace(chr(92), '/')).name!r})", USAGE)
         if name.startswith("."):  # find_sources skips such files: the entry would describe nothing read
             raise PapersDbError(f"{manifest[name]['where']} describes {name!r}, a hidden file, which is never read; "
                                 "rename it without the leading '.'", USAGE)

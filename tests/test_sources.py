@@ -323,7 +323,7 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
             f":1: [[source]] describes 'A.txt', which is not in {folder} ('a.txt' is: names are case-sensitive)",
         '[[source]]\nfile = "gone.txt"\nformat = "review_listing"\n':
             f":1: [[source]] describes 'gone.txt', which is not in {folder}",
-        'title = "my sources"\n': ": unknown key 'title': a manifest holds [[source]] tables only",
+        'title = "my sources"\n': ":1: unknown key 'title': a manifest holds [[source]] tables only",
         # A name holding a line break stays one line; lines are counted at "\n" only, as TOML counts them.
         '[[source]]\nfile = "a.txt"\nformat = "review_listing"\ndescription = "copied\u2028from\u0085 it"\n'
         '[[source]]\nfile = "b\\nc.txt"\nformat = "review_listing"\n':
@@ -332,11 +332,35 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
             ":1: [[source]]: snapshot_date of 'a.txt\\n[[source]] x' is not YYYY-MM-DD",
         '[[source]]\nfile = ".a.txt"\nformat = "review_listing"\n':
             ":1: [[source]] describes '.a.txt', a hidden file, which is never read; rename it without the leading '.'",
+        # Found by review: a path was called a hidden file, and these were named at no line or the wrong one.
+        '[[source]]\nfile = "./a.txt"\nformat = "review_listing"\n':
+            ":1: [[source]] describes './a.txt', a path: `file` is the name of a file in the manifest's folder ('a.txt')",
+        '# mine\n\nversion = 1\n[[source]]\nfile = "a.txt"\nformat = "review_listing"\n':
+            ":3: unknown key 'version': a manifest holds [[source]] tables only",
+        '[[source]]\nfile = "a.txt"\nformat = "review_listing"\n[meta]\nx = 1\n':
+            ":4: unknown key 'meta': a manifest holds [[source]] tables only",
+        '# mine\n[source]\nfile = "a.txt"\nformat = "review_listing"\n':
+            ":2: [source] is one table; describe each file in a [[source]] table (two brackets)",
+        '[[source]]\nfile = "a.txt"\nformat = "review_listing"\n\n[source.extra]\nx = 1\n':
+            ":5: unknown key 'extra' in the [[source]] of line 1 (a [[source]] has file, format, snapshot_date, "
+            "description)",
     }
     for text, message in cases.items():
         manifest.write_text(text)
         result = run_cli("check", folder)
         assert (result.returncode, result.stderr) == (2, f"error: {manifest}{message}\n"), text
+
+
+def test_a_manifest_that_is_not_utf8_names_the_line_of_its_byte(tmp_path):
+    # It said "'utf-8' codec can't decode byte 0xe9 in position 71", a place no editor shows.
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(SOURCES / REVIEW, folder / "a.txt")
+    manifest = folder / "manifest.toml"
+    manifest.write_bytes(b'[[source]]\nfile = "a.txt"\nformat = "review_listing"\ndescription = "caf\xe9"\n')
+    result = run_cli("check", folder)
+    assert (result.returncode, result.stderr) == (
+        2, f"error: {manifest}:4: not UTF-8, as a TOML manifest is (byte 0xe9); save it as UTF-8\n")
 
 
 @pytest.mark.parametrize(
