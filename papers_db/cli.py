@@ -20,6 +20,7 @@ except ImportError:
     from click import exceptions as click_errors
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
@@ -133,7 +134,8 @@ def options(
 
 def progress_bar() -> ProgressBar:
     """A bar on a terminal; nothing when stderr is a file or a pipe, where it would only add noise."""
-    return ProgressBar(console=console, transient=True, disable=not console.is_terminal)
+    return ProgressBar(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                       console=console, transient=True, disable=not console.is_terminal)
 
 
 class ProgressDisplay:
@@ -151,7 +153,8 @@ class ProgressDisplay:
             self.bar.update(self.task, completed=event.done, total=event.total)
             self.warn(event.summary)
         elif event.step == "building":
-            self.bar.update(self.task, description="Building papers, indexes and full-text search")
+            # Its steps' lengths are unknown: the bar pulses, and the time shown is the whole build's.
+            self.bar.update(self.task, description=event.name[:1].upper() + event.name[1:], total=None)
         elif event.step == "issue":
             self.warn_one(event.name, event.issue)
         elif event.step == "skipped":  # not a parse issue: nothing of it was read

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -280,10 +280,13 @@ class DatabaseWriter:
         )
         conn.commit()
 
-    def finish(self, normaliser: Normaliser, resolution_issues: list[dict]) -> tuple[dict[str, int], str]:
+    def finish(self, normaliser: Normaliser, resolution_issues: list[dict],
+               on_step: Callable[[str], None] = lambda step: None) -> tuple[dict[str, int], str]:
         """Build everything that needs all rows, once `resolve` has run, with the parse_issues rows
-        found by resolution; return (rows in each table, SHA-256 of the file)."""
+        found by resolution; return (rows in each table, SHA-256 of the file). `on_step` hears
+        what starts next, for a progress display."""
         conn = self.db.conn
+        on_step("writing papers and listings")
         self._insert_rows("decisions", normaliser.decision_rows())
         self._insert_rows("organizations", normaliser.organization_rows())
         self._insert_rows("parse_issues", resolution_issues)
@@ -304,14 +307,18 @@ class DatabaseWriter:
             self._script("listings.sql")
             self._script("papers.sql")
             conn.execute("DETACH DATABASE staging")
+            on_step("indexing papers and listings, counting facets")
             self._script("indexes.sql")
             self._script("facet_counts.sql")  # after indexes.sql: each count reads its column's index
             related = helpers.submit(write_related_papers, self.staging, self.related) if self.find_related else None
+            on_step("building the full-text index" + (" and finding related papers" if related else ""))
             full_text.result()
             self._add_full_text_index()
             if related is not None:
+                on_step("finding related papers")
                 related.result()
                 self._add_related_papers()
+        on_step("finishing: views, statistics, checksum")
         self.staging.unlink()
         self._add_build_info()
         self._script("views.sql")

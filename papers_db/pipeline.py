@@ -78,7 +78,8 @@ class BuildReport:
 @dataclass
 class Progress:
     """One step of a build or check, for a progress display: `step` is "reading" (file `name`,
-    `done` of `total` files read so far), "read" (`summary` of the file just read), "building",
+    `done` of `total` files read so far), "read" (`summary` of the file just read), "building"
+    (`name` says what: "resolving paper identity", "writing papers and listings", ...),
     "issue" (an `issue` of file `name` found once every file was read: an ambiguous title), or
     "skipped" (`name`, the path of something in a sources folder that is not read: a folder, a
     link to nothing, a pipe or device; `issue` says which, code `not_read`)."""
@@ -136,7 +137,7 @@ def build_database(
                 refuse_under_strict(issues)
             if not any(file.records for file in files):
                 raise PapersDbError("no readable listing among the sources: nothing to build", BAD_INPUT)
-            notify(Progress("building"))
+            notify(Progress("building", name="resolving paper identity"))
             normaliser.reading_done()
             resolved = writer.resolve(normaliser.resolver)
             resolution_issues = (normaliser.ambiguous_title_issues(resolved.ambiguous)
@@ -145,7 +146,8 @@ def build_database(
             if strict and resolution_issues:
                 refuse_under_strict(len(resolution_issues))
             release_freed_memory()
-            counts, digest = writer.finish(normaliser, resolution_issues)
+            counts, digest = writer.finish(normaliser, resolution_issues,
+                                           on_step=lambda step: notify(Progress("building", name=step)))
     except BrokenProcessPool:
         # A helper killed from outside (the out-of-memory killer, kill -9): its work is lost, not the user's files.
         raise PapersDbError(f"{output}: a helper process of the build ended unexpectedly (killed, or out of memory?); "

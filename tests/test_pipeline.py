@@ -466,3 +466,17 @@ def test_one_source_path_given_alone_is_that_path(tmp_path, built_db):
         report = build_database(path, tmp_path / "papers.db", related=False)
         assert (report.papers, report.listings) == (319, 336)
         assert [file.name for file in check_sources(path)] == sorted(source.name for source in SOURCES.glob("*.txt"))
+
+
+@pytest.mark.parametrize("related", [True, False])
+def test_progress_names_each_step_of_building(tmp_path, related):
+    # One "building" event came after reading, and a bar stood at 100% for most of a 59 s build.
+    events = []
+    build_database(SOURCES, tmp_path / "papers.db", related=related, progress=events.append)
+    steps = [event.step for event in events]
+    assert steps[:steps.index("building")] == [step for pair in zip(["reading"] * 5, ["read"] * 5) for step in pair]
+    assert [event.name for event in events if event.step == "building"] == [
+        "resolving paper identity", "writing papers and listings", "indexing papers and listings, counting facets",
+        *(["building the full-text index and finding related papers"] if related else
+          ["building the full-text index"]),
+        *(["finding related papers"] if related else []), "finishing: views, statistics, checksum"]
