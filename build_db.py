@@ -2,7 +2,7 @@
 
 The code is in the `papers_db` package; `papers_db.cli` is the command line."""
 
-from papers_db.cli import main
+from papers_db.command import main
 
 if __name__ == "__main__":
     main()

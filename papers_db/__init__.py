@@ -10,7 +10,27 @@ Data flows one way, one module a step: `sources` (find files, manifest, format) 
 `pipeline.build_database` runs them in order; `cli` is the `papers-db` command over it.
 """
 
-from .errors import PapersDbError
-from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .errors import PapersDbError
+    from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
 
 __all__ = ["BuildReport", "FileSummary", "PapersDbError", "Progress", "build_database", "check_sources"]
+
+
+def __getattr__(name: str):
+    """The library's names, imported from their modules when first asked for. Importing the
+    package alone, as the command does as it starts and Datasette as it loads the plugin,
+    imported the whole build (0.2 s), and Ctrl-C meanwhile ended in a traceback."""
+    if name == "PapersDbError":
+        from .errors import PapersDbError
+
+        return PapersDbError
+    if name in __all__:
+        from . import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'papers_db' has no attribute {name!r}")

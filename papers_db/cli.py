@@ -25,7 +25,7 @@ from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
 from .database import check_built_database
-from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, signals_interrupt
+from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_interrupt
 from .export import FORMATS, export_files
 from .load import replaced_by_the_build
 from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
@@ -65,6 +65,7 @@ console = Output(stderr=True, emoji=False, highlight=False)
 # On a terminal, tables fit its width; piped, rich would cut them at 80 columns, so any width goes.
 results = Output(emoji=False, highlight=False, width=None if sys.stdout is not None and sys.stdout.isatty() else 100_000)
 show_tracebacks = False  # --debug
+interruption_reported = False  # one_line_errors said how a signal ended the command
 
 # Shown after a flag in place of typer's "<bool>", as if it took a value: `--strict true` then
 # read "true" as a source.
@@ -111,6 +112,8 @@ def one_line_errors(command):
         except KeyboardInterrupt as interruption:
             if show_tracebacks:
                 raise
+            global interruption_reported
+            interruption_reported = True
             ending = interruption if isinstance(interruption, Interrupted) else Interrupted()
             fail(f"interrupted by {ending}" + (f" once the work was done: {ending.done}" if ending.done else ""),
                  ending.exit_status)
@@ -373,7 +376,20 @@ def main() -> None:
             sys.exit(SYSTEM)
         except click_errors.ClickException as error:
             usage_error(error)
+        except KeyboardInterrupt as interruption:  # while typer made the command from its functions
+            if show_tracebacks:
+                raise
+            status = interrupted_before_the_command(getattr(interruption, "signal_number", signal.SIGINT))
+    if status == 128 + signal.SIGINT and not interruption_reported and (ending := last_signal_received()) is not None:
+        # A signal while typer read the arguments: it ended the command with a silent 130, SIGTERM too.
+        status = interrupted_before_the_command(ending)
     sys.exit(status or 0)
+
+
+def interrupted_before_the_command(signal_number: int) -> int:
+    """Say that a signal ended the command before it began; the exit status it gives."""
+    console.print(f"[bold red]error:[/] interrupted by {signal.Signals(signal_number).name}", highlight=False)
+    return 128 + signal_number
 
 
 def usage_error(error: click_errors.ClickException) -> None:

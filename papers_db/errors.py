@@ -58,6 +58,11 @@ def _note_signal(signal_number: int, frame) -> None:
     _signals_received.append(signal_number)
 
 
+def last_signal_received() -> int | None:
+    """The signal that ended the run last, where one of this module's handlers met one."""
+    return _signals_received[-1] if _signals_received else None
+
+
 def last_signal() -> int:
     """The signal that ended the run last; SIGINT where Python's own Ctrl-C handler was in place.
     (An exception raised inside an SQLite callback is dropped by sqlite3, so this is how a

@@ -4,9 +4,11 @@ import hashlib
 import json
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -380,3 +382,20 @@ def test_flags_are_shown_as_taking_no_value():
         line = next(line for line in shown.splitlines() if flag in line)
         assert "<bool>" not in line, line
     assert "papers-inspect.json" in " ".join(shown.split())
+
+
+@pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_command_starts_is_one_line(ending):
+    # Ctrl-C in the first 0.35 s, while the command loaded, printed a traceback of the imports
+    # under way, or, while typer made the command from its functions, of typer's.
+    number = getattr(signal, ending)
+    for delay in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
+        process = subprocess.Popen(cli_command("check", SOURCES), cwd=PROJECT, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        process.send_signal(number)
+        _, shown = process.communicate(timeout=60)
+        assert "Traceback" not in shown, (delay, shown)
+        # Ended by the signal, as it says; or, where the signal came once the work was done, as it ended.
+        assert (process.returncode, shown) in [(128 + number, f"error: interrupted by {ending}\n"), (-number, ""),
+                                               (0, "")], delay
