@@ -472,7 +472,7 @@ def read_sources(
     this one (this process still reads the bytes and spots repeats)."""
     first_with_text: dict[str, SourceFile] = {}
     waiting = collections.deque()  # (source, size, duplicate_of, reading or its future)
-    for source in sources:
+    for source in described_repeats_first(sources):
         on_file(source)
         data = source.read_bytes()
         original = first_with_text.setdefault(saved_text_digest(data, source.sha256), source)
@@ -489,6 +489,31 @@ def read_sources(
             yield _source_reading(*waiting.popleft())
     while waiting:
         yield _source_reading(*waiting.popleft())
+
+
+def described_repeats_first(sources: list[SourceFile]) -> list[SourceFile]:
+    """The sources in the order they are read: as given, but that of a file and its repeats (see
+    read_sources) the one its manifest describes comes first, so that it is the one read. A
+    page dropped into the folder a second time, under a name that sorts first, was read without
+    its snapshot date, and its described copy passed over as its repeat. Only where described
+    and undescribed files are read together are their texts compared first (each described
+    file's bytes are then read twice)."""
+    if all(source.format for source in sources) or not any(source.format for source in sources):
+        return sources
+    described: dict[str, SourceFile] = {}
+    for source in sources:
+        if source.format:
+            described.setdefault(saved_text_digest(source.read_bytes(), source.sha256), source)
+    order, moved = [], set()
+    for source in sources:
+        if id(source) in moved:
+            continue
+        twin = None if source.format else described.get(saved_text_digest(source.read_bytes(), source.sha256))
+        if twin is not None:
+            order.append(twin)
+            moved.add(id(twin))
+        order.append(source)
+    return order
 
 
 def saved_text_digest(data: bytes, sha256: str) -> str:

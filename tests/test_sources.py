@@ -585,6 +585,27 @@ def test_a_page_saved_again_in_another_form_is_read_once(tmp_path):
     assert read == {"page.txt": entries, "page_edited.txt": entries} and entries > 50
 
 
+def test_of_a_page_and_its_repeat_the_one_the_manifest_describes_is_read(tmp_path):
+    # A copy dropped in under a name that sorts first was read, without the snapshot date, and the
+    # described page passed over as its repeat: 54 entries, 31 of them without a year.
+    page = (SOURCES / "003_6399432fb99c7d91.txt").read_bytes()
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "a_copy.txt").write_bytes(page.replace(b"\n", b"\r\n"))
+    (folder / "page.txt").write_bytes(page)
+    (folder / "manifest.toml").write_text('[[source]]\nfile = "page.txt"\nformat = "hf_daily_papers"\n'
+                                          'snapshot_date = "2025-11-20"\n')
+    result = run_cli("build", folder, "--output", tmp_path / "papers.db")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        sources = conn.execute("select id, file_name, snapshot_date, duplicate_of from sources order by id").fetchall()
+        undated = conn.execute("select count(*) from listings where date_text is not null and published_on is null")
+        issues = conn.execute("select file_name, code, message from parse_issues join sources on sources.id = source_id")
+        assert sources == [(1, "page.txt", "2025-11-20", None), (2, "a_copy.txt", None, 1)]
+        assert undated.fetchone() == (0,)
+        assert issues.fetchall() == [("a_copy.txt", "duplicate_file", "the same text as page.txt; read once")]
+
+
 def test_warnings_stay_one_short_line_whatever_the_file_name_and_line(tmp_path):
     # A 200,000-character date line made a 1.2 MB warning; a file name with a line break split
     # a warning in two, and one with ESC sequences reached the terminal as they were.
