@@ -504,15 +504,13 @@ def described_repeats_first(sources: list[SourceFile]) -> list[SourceFile]:
     for source in sources:
         if source.format:
             described.setdefault(saved_text_digest(source.read_bytes(), source.sha256), source)
-    order, moved = [], set()
+    order, placed = [], set()
     for source in sources:
-        if id(source) in moved:
-            continue
         twin = None if source.format else described.get(saved_text_digest(source.read_bytes(), source.sha256))
-        if twin is not None:
-            order.append(twin)
-            moved.add(id(twin))
-        order.append(source)
+        for next_read in (twin, source):
+            if next_read is not None and id(next_read) not in placed:
+                order.append(next_read)
+                placed.add(id(next_read))
     return order
 
 
