@@ -73,11 +73,14 @@ LATEX_TOKEN = re.compile(r"√*(?:\\[A-Za-z]+|[A-Za-z]|\d+(?:\.\d+)?)|\S")
 LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\['`^\"~]\{?\\?(\w)\}?")  # L\{o}wner, \"{o}, na\"{\i}ve -> o, o, i
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
 LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
-# A group right after a word is an argument whose command lost its backslash: "min{n_1,n_2}" and
-# "1{n h^d}sum_" (3 bundled abstracts) lost their word breaks with the braces ("minn_1,n_2"), so
-# search found neither word. A group after a space or at a word's start ("{T}ransformer") is
-# only dropped.
-LOST_COMMAND_ARGUMENT = re.compile(r"(?<=\w)\{([^{}]*)\}(\w?)")
+# A command that lost its backslash, right before or after a brace: "min{n_1,n_2}",
+# "mathcal{O}(mathcal{C_Phi/m}" and "y_i{h}right)" (3 bundled abstracts) lost their word breaks
+# with the braces ("minn_1,n_2"), so search found neither word. Only a command's name is kept
+# apart: braces inside a word ("10{,}000", "Bj{\o}rn", "Ma{M}ba") are dropped as before.
+LOST_COMMAND_NAMES = frozenset(LATEX_SYMBOLS) | frozenset(
+    "mathcal mathbb mathbf mathrm mathit mathsf mathtt mathfrak boldsymbol operatorname text textbf textit emph "
+    "min max sum prod int lim sup inf arg argmin argmax det frac dfrac tfrac binom".split())
+BRACE_AT_A_NAME = re.compile(r"([A-Za-z]+)\{|\}([A-Za-z]+)")
 LATEX_NESTING_MAX = 8  # wrappers unwrapped inside one another: the bundled abstracts nest 2 deep; each level costs a pass
 
 
@@ -129,6 +132,14 @@ def _script(match: re.Match) -> str:
     return match.group(1) + grouped if grouped else ""  # x^{} is x
 
 
+def _name_kept_apart(match: re.Match) -> str:
+    """`name{` or `}name`, with a space for the brace where the name is a command's."""
+    before, after = match.groups()
+    if (before or after) not in LOST_COMMAND_NAMES:
+        return match.group(0)
+    return f"{before} {{" if before else f"}} {after}"
+
+
 def plain_abstract(abstract: str | None) -> str | None:
     r"""The abstract without LaTeX markup ($F$, \emph{...}, L\{o}wner), or None when it has none.
 
@@ -149,7 +160,7 @@ def plain_abstract(abstract: str | None) -> str | None:
         if not (roots or fractions or scripts or marked or switched or unwrapped):
             break
     text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), m.group(1)), text)
-    text = LOST_COMMAND_ARGUMENT.sub(lambda m: f" {m.group(1)}{' ' if m.group(2) else ''}{m.group(2)}", text)
+    text = BRACE_AT_A_NAME.sub(_name_kept_apart, text)
     text = re.sub(r"[${}]", "", text).replace("\x00", "")
     text = " ".join(text.split())
     return text if text != abstract else None

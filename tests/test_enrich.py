@@ -77,8 +77,10 @@ def test_code_links_from_real_abstract_endings():
         # braces its word break ("minn_1,n_2": search found neither word); bundled 003 and 004.
         ("rank r ll min{n_1,n_2} for $x$", "rank r ll min n_1,n_2 for x"),
         ("mathcal{O}(mathcal{C_Phi/m} + x_{t})", "mathcal O(mathcal C_Phi/m + x_t)"),
-        ("Kleft(x-y_i{h}right) with 1{n h^d}sum_{i=1}", "Kleft(x-y_i h right) with 1 n h^d sum_(i=1)"),
+        ("Kleft(x-y_i{h}right) with 1{n h^d}sum_{i=1}", "Kleft(x-y_ih right) with 1n h^d sum_(i=1)"),
+        # Braces inside a word are only dropped: a thousands separator, an accent, a kept capital.
         ("{T}ransformers, x_{1}", "Transformers, x_1"),
+        ("up to 10{,}000 tokens $x$, Bj{\\o}rn and Ma{M}ba", "up to 10,000 tokens x, Bjorn and MaMba"),
         ("no markup at all.", None),
         ("a set {a, b} and x_1 are no markup", None),
     ],
