@@ -593,3 +593,6 @@ def test_a_page_cut_off_inside_its_last_abstract_keeps_it_as_the_abstract():
         (13, 19, "Title One", ABSTRACT_A), (21, 23, "Dense Attention", cut)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(23, "truncated_record")]
     assert [r.title for r in read_hf_daily_page(text, "2025-11-12").records] == ["Title One", "Dense Attention", cut]
+    for last in ("Accept (Poster)", "We show that sparse"):  # a decision, or too short to tell papers apart
+        text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "Nov 3 5"], ["Dense Attention", "", last])
+        assert read_hf_daily_page(text, "2025-11-12", ends_mid_line=True) == read_hf_daily_page(text, "2025-11-12"), last

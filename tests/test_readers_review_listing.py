@@ -348,3 +348,10 @@ def test_a_file_cut_off_inside_its_last_abstract_keeps_it_as_the_abstract():
     reading = read_review_listing(review_text(*lines[:4], "Dense Attention Matches Sparse Attention"), ends_mid_line=True)
     assert [r.title for r in reading.records] == ["Sparse Attention", "Dense Attention",
                                                   "Dense Attention Matches Sparse Attention"]
+    # Nor is a decision, known or not, nor a stretch too short to tell one paper from another
+    # (found by review: "Accepted" was the abstract of two papers, which were then merged).
+    # They read as in a whole file.
+    for last in ("Accepted", "Accept (Pos", "Reject", "We show that sparse"):
+        text = review_text(*lines[:4], last)
+        assert read_review_listing(text, ends_mid_line=True) == read_review_listing(text), last
+        assert read_review_listing(text).records[1].abstract is None, last

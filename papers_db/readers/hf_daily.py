@@ -186,8 +186,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif meta_state is None and is_abstract_of(current, line, text_before_dot or sentence_before_authors or
-                                                   cut_off_abstract(line, number == len(lines), ends_mid_line)):
+        elif meta_state is None and is_abstract_of(current, line, text_before_dot or sentence_before_authors or (
+                cut_off_abstract(line, number == len(lines), ends_mid_line) and not is_decision(line))):
             if sentence_before_authors and not text_before_dot and not continues_title(line):
                 reading.issues.append(ParseIssue(
                     number, "short_abstract",

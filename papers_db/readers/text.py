@@ -138,11 +138,16 @@ def ends_mid_line(data: bytes) -> bool:
     return not data.rstrip(b"\x00").endswith((b"\n", b"\r")) and bool(data.strip(b"\x00"))
 
 
+CUT_ABSTRACT_MIN_WORDS = 6  # fewer may be another paper's abstract cut as short: two "We show" would be one paper
+
+
 def cut_off_abstract(line: str, is_last_line: bool, ends_mid_line: bool) -> bool:
     """The file's last line, cut off inside it, right after a title alone: that title's abstract
-    however few its words, unless it is in Title Case (check_tail then reports the cut). "We
-    show that dense attention matches sparse attention on long" was a paper titled so."""
-    return ends_mid_line and is_last_line and not in_title_case(line)
+    however few its words (from CUT_ABSTRACT_MIN_WORDS), unless it is in Title Case (check_tail
+    then reports the cut). "We show that dense attention matches sparse attention on long" was a
+    paper titled so. The readers leave out a line that reads as a decision."""
+    return (ends_mid_line and is_last_line and len(line.split(maxsplit=CUT_ABSTRACT_MIN_WORDS)) >= CUT_ABSTRACT_MIN_WORDS
+            and not in_title_case(line))
 
 
 def text_lines(text: str) -> list[str]:
