@@ -324,8 +324,9 @@ def test_a_decision_joined_to_the_start_of_the_next_title_is_reported():
     assert [(i.line, i.code) for i in reading.issues] == [(3, "decision_in_title"), (8, "decision_in_title")]
     assert "'Accept (Poster)'" in reading.issues[0].message and "'Accept(Oral)'" in reading.issues[1].message
     # A title opening with decision words stays unreported: after a decided record, or a bare word.
-    for title in ("Accept (Poster) Dense Attention", "Reject Inference for Credit Scoring", "Desk Rejected Papers"):
-        before = "Accept (Oral)" if title.startswith("Accept") else None
+    for title in ("Accept (Poster) Dense Attention", "Reject Inference for Credit Scoring", "Desk Rejected Papers",
+                  "Accept (Almost) Everything: Robust Admission Control"):  # no tier it knows (found by review)
+        before = "Accept (Oral)" if title.startswith("Accept (Poster)") else None
         lines = ["Sparse Attention", ABSTRACT_A] + ([before] if before else []) + [title, ABSTRACT_B, "Reject"]
         assert read_review_listing(review_text(*lines)).issues == [], title
 
