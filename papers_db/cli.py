@@ -147,6 +147,7 @@ class ProgressDisplay:
     def __init__(self, bar: ProgressBar) -> None:
         self.bar = bar
         self.task = bar.add_task("Reading sources", total=None)
+        self.building = False
         self.issues = 0
 
     def __call__(self, event: Progress) -> None:
@@ -156,8 +157,12 @@ class ProgressDisplay:
             self.bar.update(self.task, completed=event.done, total=event.total)
             self.warn(event.summary)
         elif event.step == "building":
-            # Its steps' lengths are unknown: the bar pulses, and the time shown is the whole build's.
-            self.bar.update(self.task, description=event.name[:1].upper() + event.name[1:], total=None)
+            # A task of its own, with no total: the bar pulses, as the steps' lengths are unknown.
+            # (update(total=None) leaves the total as it was, and the bar stood at 100%.)
+            if not self.building:
+                self.bar.remove_task(self.task)
+                self.task, self.building = self.bar.add_task("", total=None), True
+            self.bar.update(self.task, description=event.name[:1].upper() + event.name[1:])
         elif event.step == "issue":
             self.warn_one(event.name, event.issue)
         elif event.step == "skipped":  # not a parse issue: nothing of it was read

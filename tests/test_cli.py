@@ -1,6 +1,7 @@
 """The command line as a user meets it: help, summaries, and one-line errors."""
 
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -399,3 +400,20 @@ def test_a_signal_while_the_command_starts_is_one_line(ending):
         # Ended by the signal, as it says; or, where the signal came once the work was done, as it ended.
         assert (process.returncode, shown) in [(128 + number, f"error: interrupted by {ending}\n"), (-number, ""),
                                                (0, "")], delay
+
+
+def test_the_progress_bar_has_no_total_while_the_database_is_built():
+    # After the files were read, the bar stood at 100% for the rest of the build (52 s of 59).
+    from rich.console import Console
+
+    from papers_db import cli
+    from papers_db.pipeline import Progress
+
+    bar = cli.ProgressBar(console=Console(file=io.StringIO(), force_terminal=True))
+    display = cli.ProgressDisplay(bar)
+    display(Progress("reading", 0, 2, "a.txt"))
+    display(Progress("read", 2, 2, "b.txt", cli.FileSummary("b.txt", "review_listing", 3, 1, [], [])))
+    assert [task.percentage for task in bar.tasks] == [100.0]
+    for step in ("resolving paper identity", "writing papers and listings"):
+        display(Progress("building", name=step))
+        assert [(task.description, task.total) for task in bar.tasks] == [(step[:1].upper() + step[1:], None)]
