@@ -238,11 +238,12 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         return {}
     try:
         data = path.read_bytes()
-        text = data.decode("utf-8-sig")  # a BOM, as a Windows editor saves it
+        body = data.removeprefix(b"\xef\xbb\xbf")  # a BOM, as a Windows editor saves it
+        text = body.decode("utf-8")
         document = tomllib.loads(text)
     except UnicodeDecodeError as error:  # its line, not the byte's place in the file ("position 71")
-        line = data.count(b"\n", 0, error.start) + 1
-        raise PapersDbError(f"{path}:{line}: not UTF-8, as a TOML manifest is (byte {data[error.start]:#04x}); save it "
+        line = body.count(b"\n", 0, error.start) + 1
+        raise PapersDbError(f"{path}:{line}: not UTF-8, as a TOML manifest is (byte {body[error.start]:#04x}); save it "
                             "as UTF-8", USAGE) from None
     except tomllib.TOMLDecodeError as error:
         raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
@@ -260,8 +261,9 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     entries = document.get("source", [])
     if not isinstance(entries, list):
         line = _top_level_key_line(text_lines, "source")
-        raise PapersDbError(f"{path}{f':{line}' if line else ''}: [source] is one table; describe each file in a "
-                            "[[source]] table (two brackets)", USAGE)
+        what = ("[source] is one table; describe each file in a [[source]] table (two brackets)"
+                if isinstance(entries, dict) else "`source` must be a list of [[source]] tables")
+        raise PapersDbError(f"{path}{f':{line}' if line else ''}: {what}", USAGE)
     entry_lines = [number for number, line in enumerate(text_lines, start=1) if MANIFEST_ENTRY.match(line)]
     manifest, described_at = {}, {}
     for position, entry in enumerate(entries, start=1):

@@ -341,6 +341,7 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
             ":4: unknown key 'meta': a manifest holds [[source]] tables only",
         '# mine\n[source]\nfile = "a.txt"\nformat = "review_listing"\n':
             ":2: [source] is one table; describe each file in a [[source]] table (two brackets)",
+        '\nsource = "a.txt"\n': ":2: `source` must be a list of [[source]] tables",
         '[[source]]\nfile = "a.txt"\nformat = "review_listing"\n\n[source.extra]\nx = 1\n':
             ":5: unknown key 'extra' in the [[source]] of line 1 (a [[source]] has file, format, snapshot_date, "
             "description)",
@@ -357,10 +358,11 @@ def test_a_manifest_that_is_not_utf8_names_the_line_of_its_byte(tmp_path):
     folder.mkdir()
     shutil.copy(SOURCES / REVIEW, folder / "a.txt")
     manifest = folder / "manifest.toml"
-    manifest.write_bytes(b'[[source]]\nfile = "a.txt"\nformat = "review_listing"\ndescription = "caf\xe9"\n')
-    result = run_cli("check", folder)
-    assert (result.returncode, result.stderr) == (
-        2, f"error: {manifest}:4: not UTF-8, as a TOML manifest is (byte 0xe9); save it as UTF-8\n")
+    for bom in (b"", b"\xef\xbb\xbf"):  # with a BOM, its 3 bytes were left out of the place: line 3, byte 0x63
+        manifest.write_bytes(bom + b'[[source]]\nfile = "a.txt"\nformat = "review_listing"\ndescription = "caf\xe9"\n')
+        result = run_cli("check", folder)
+        assert (result.returncode, result.stderr) == (
+            2, f"error: {manifest}:4: not UTF-8, as a TOML manifest is (byte 0xe9); save it as UTF-8\n")
 
 
 @pytest.mark.parametrize(
