@@ -23,10 +23,25 @@ def what_else_the_file_is(path: Path) -> str | None:
         return None
     if not header.startswith(SQLITE_HEADER):
         return "it is no SQLite database"
-    if len(header) < 72 or int.from_bytes(header[68:72], "big") != APPLICATION_ID:
-        return "it is an SQLite database of another application"
-    return None
+    application = int.from_bytes(header[68:72], "big") if len(header) >= 72 else None
+    if application == APPLICATION_ID or (application == 0 and _has_required_tables(path)):
+        return None  # an earlier build: before the schema had numbers, its application_id was 0
+    return "it is an SQLite database of another application"
+
+
 REQUIRED_TABLES = ("papers", "listings", "sources")
+
+
+def _has_required_tables(database: Path) -> bool:
+    try:
+        conn = open_read_only(database)
+        try:
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+    return all(table in tables for table in REQUIRED_TABLES)
 
 
 def check_built_database(database: Path) -> None:

@@ -495,11 +495,14 @@ def test_an_output_that_is_another_file_is_refused_and_kept(tmp_path, kind):
 
 def test_an_output_that_is_a_papers_db_database_or_empty_is_replaced(tmp_path, built_db):
     assert sqlite3.connect(built_db).execute("pragma application_id").fetchone() == (APPLICATION_ID,)
-    empty, earlier = tmp_path / "empty.db", tmp_path / "earlier.db"
+    empty, earlier, unnumbered = tmp_path / "empty.db", tmp_path / "earlier.db", tmp_path / "unnumbered.db"
     empty.touch()
     shutil.copy(built_db, earlier)
     sqlite3.connect(earlier).execute("delete from papers").connection.commit()  # a different build's content
-    for output in (empty, earlier):
+    # A build from before the schema had numbers, whose application_id was 0 (found by review).
+    shutil.copy(built_db, unnumbered)
+    sqlite3.connect(unnumbered).execute("pragma application_id = 0").connection.commit()
+    for output in (empty, earlier, unnumbered):
         assert run_cli("build", "--output", output).returncode == 0
         assert sqlite3.connect(output).execute("select count(*) from papers").fetchone() == (319,)
 
