@@ -381,6 +381,12 @@ def main() -> None:
             sys.exit(SYSTEM)
         except click_errors.ClickException as error:
             usage_error(error)
+        except SystemExit as ending:
+            if ending.code != 1:
+                raise
+            # The one way typer ends with 1 here: the reader of its help went away (`--help | head`),
+            # through click's or rich's own handler. As with results, quietly, with SIGPIPE's status.
+            status = 128 + signal.SIGPIPE
         except KeyboardInterrupt as interruption:  # while typer made the command from its functions
             if show_tracebacks:
                 raise

@@ -338,6 +338,14 @@ def test_help_that_cannot_be_written_is_one_line(arguments):
     assert result.stderr == "error: the help could not be written to standard output: No space left on device\n"
 
 
+@pytest.mark.parametrize("arguments", [["--help"], ["build", "--help"]])
+def test_help_piped_to_a_reader_that_stops_ends_quietly(arguments):
+    # It ended with exit 1, "bad input", through typer's own handlers (found by review).
+    result = subprocess.run(cli_shell(*arguments) + " | true; exit ${PIPESTATUS[0]}", shell=True,
+                            executable="/bin/bash", cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (141, "")
+
+
 @pytest.mark.parametrize("report", ["build --json", "build", "check", "export"])
 def test_results_piped_to_a_reader_that_stops_end_quietly(tmp_path, built_db, report):
     # `build --json | head`: the reader went away; as other Unix tools do, the command ends with
