@@ -77,10 +77,11 @@ LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
 # "mathcal{O}(mathcal{C_Phi/m}" and "y_i{h}right)" (3 bundled abstracts) lost their word breaks
 # with the braces ("minn_1,n_2"), so search found neither word. Only a command's name is kept
 # apart: braces inside a word ("10{,}000", "Bj{\o}rn", "Ma{M}ba") are dropped as before.
-LOST_COMMAND_NAMES = frozenset(LATEX_SYMBOLS) | frozenset(
-    "mathcal mathbb mathbf mathrm mathit mathsf mathtt mathfrak boldsymbol operatorname text textbf textit emph "
-    "min max sum prod int lim sup inf arg argmin argmax det frac dfrac tfrac binom".split())
-BRACE_AT_A_NAME = re.compile(r"([A-Za-z]+)\{|\}([A-Za-z]+)")
+LOST_COMMAND_NAMES = frozenset(LATEX_SYMBOLS) | frozenset(COMBINING_MARKS) | frozenset(
+    "mathcal mathbb mathbf mathrm mathit mathsf mathtt mathfrak mathscr mathds boldsymbol bm operatorname text "
+    "textbf textit emph min max sum prod int lim sup inf arg argmin argmax det frac dfrac tfrac binom".split())
+NAME_BEFORE_A_BRACE = re.compile(r"[A-Za-z]+(?=\{)")
+NAME_AFTER_A_BRACE = re.compile(r"(?<=\})[A-Za-z]+")  # apart from the one before: "x}min{a,b}" has both
 LATEX_NESTING_MAX = 8  # wrappers unwrapped inside one another: the bundled abstracts nest 2 deep; each level costs a pass
 
 
@@ -132,12 +133,10 @@ def _script(match: re.Match) -> str:
     return match.group(1) + grouped if grouped else ""  # x^{} is x
 
 
-def _name_kept_apart(match: re.Match) -> str:
-    """`name{` or `}name`, with a space for the brace where the name is a command's."""
-    before, after = match.groups()
-    if (before or after) not in LOST_COMMAND_NAMES:
-        return match.group(0)
-    return f"{before} {{" if before else f"}} {after}"
+def _names_kept_apart(text: str) -> str:
+    """`name{` and `}name` with a space between the brace and a command's name."""
+    text = NAME_BEFORE_A_BRACE.sub(lambda m: m.group(0) + " " if m.group(0) in LOST_COMMAND_NAMES else m.group(0), text)
+    return NAME_AFTER_A_BRACE.sub(lambda m: " " + m.group(0) if m.group(0) in LOST_COMMAND_NAMES else m.group(0), text)
 
 
 def plain_abstract(abstract: str | None) -> str | None:
@@ -160,7 +159,7 @@ def plain_abstract(abstract: str | None) -> str | None:
         if not (roots or fractions or scripts or marked or switched or unwrapped):
             break
     text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), m.group(1)), text)
-    text = BRACE_AT_A_NAME.sub(_name_kept_apart, text)
+    text = _names_kept_apart(text)
     text = re.sub(r"[${}]", "", text).replace("\x00", "")
     text = " ".join(text.split())
     return text if text != abstract else None

@@ -81,6 +81,9 @@ def test_code_links_from_real_abstract_endings():
         # Braces inside a word are only dropped: a thousands separator, an accent, a kept capital.
         ("{T}ransformers, x_{1}", "Transformers, x_1"),
         ("up to 10{,}000 tokens $x$, Bj{\\o}rn and Ma{M}ba", "up to 10,000 tokens x, Bjorn and MaMba"),
+        # Found by review: accents' names, and a name with a brace on each side.
+        ("hat{theta}_n and tilde{O}(sqrt{T}) with $x$", "hat theta_n and tilde O(sqrt T) with x"),
+        ("where x}min{a,b} holds $z$", "where x min a,b holds z"),
         ("no markup at all.", None),
         ("a set {a, b} and x_1 are no markup", None),
     ],
