@@ -370,6 +370,7 @@ def main() -> None:
             print("error: standard output is closed: the results have nowhere to go (send them to /dev/null "
                   "to drop them)", file=sys.stderr)
         sys.exit(USAGE)
+    stdout_before = file_identity(sys.stdout)
     with signals_interrupt():
         try:
             # Not standalone: click's usage errors come here, to be told in one line.
@@ -382,10 +383,11 @@ def main() -> None:
         except click_errors.ClickException as error:
             usage_error(error)
         except SystemExit as ending:
-            if ending.code != 1:
+            # The reader of typer's help went away (`--help | head`): click's and rich's own handlers
+            # end with 1, "bad input", having put something else in standard output's place. As with
+            # results, quietly, with SIGPIPE's status. Any other exit stays as it is.
+            if ending.code != 1 or not standard_output_replaced(stdout_before):
                 raise
-            # The one way typer ends with 1 here: the reader of its help went away (`--help | head`),
-            # through click's or rich's own handler. As with results, quietly, with SIGPIPE's status.
             status = 128 + signal.SIGPIPE
         except KeyboardInterrupt as interruption:  # while typer made the command from its functions
             if show_tracebacks:
@@ -395,6 +397,21 @@ def main() -> None:
         # A signal while typer read the arguments: it ended the command with a silent 130, SIGTERM too.
         status = interrupted_before_the_command(ending)
     sys.exit(status or 0)
+
+
+def file_identity(stream) -> tuple[int, int] | None:
+    """Which file a stream writes to (device and inode), or None where it has no file."""
+    try:
+        found = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return found.st_dev, found.st_ino
+
+
+def standard_output_replaced(before: tuple[int, int] | None) -> bool:
+    """Whether a broken-pipe handler took standard output's place: rich puts /dev/null on its file,
+    click wraps the stream."""
+    return type(sys.stdout).__name__ == "PacifyFlushWrapper" or file_identity(sys.stdout) != before
 
 
 def interrupted_before_the_command(signal_number: int) -> int:

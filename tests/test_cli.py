@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import signal
@@ -344,6 +345,15 @@ def test_help_piped_to_a_reader_that_stops_ends_quietly(arguments):
     result = subprocess.run(cli_shell(*arguments) + " | true; exit ${PIPESTATUS[0]}", shell=True,
                             executable="/bin/bash", cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stderr) == (141, "")
+
+
+def test_an_exit_1_of_typers_own_is_not_taken_for_a_reader_that_stopped():
+    # Typer answers a shell-completion variable even with completion off, and ends with 1; the
+    # mapping of help's broken pipe to 141 took it for one (found by review).
+    for stdout in (subprocess.PIPE, subprocess.DEVNULL):
+        result = subprocess.run(cli_command("check"), cwd=PROJECT, stdout=stdout, stderr=subprocess.PIPE, text=True,
+                                timeout=60, env={**os.environ, "_BUILD_DB.PY_COMPLETE": "complete_x"})
+        assert (result.returncode, result.stderr) == (1, "Shell x not supported.\n")
 
 
 @pytest.mark.parametrize("report", ["build --json", "build", "check", "export"])
