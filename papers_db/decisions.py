@@ -43,6 +43,17 @@ def _tier_text(match: re.Match) -> str | None:
     return None if detail is None else detail.strip().casefold()
 
 
+# Words a decision's tier is written in, known or not ("Accept (Workshop)", "Accept (Oral
+# presentation)"), which no title's "Accept (Almost) Everything" holds.
+TIER_WORDS = frozenset("oral spotlight poster talk notable workshop presentation".split())
+
+
+def names_a_tier(label: str) -> bool:
+    """Whether a decision line names its tier in a tier's words (TIER_WORDS)."""
+    match = _decision_match(label)
+    return match is not None and bool(TIER_WORDS & set(re.findall(r"[a-z]+", _tier_text(match) or "")))
+
+
 def is_decision(label: str) -> bool:
     return _decision_match(label) is not None
 

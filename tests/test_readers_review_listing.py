@@ -317,15 +317,18 @@ def test_a_decision_joined_to_the_start_of_the_next_title_is_reported():
     # lost its decision without a word.
     reading = read_review_listing(review_text(
         "Sparse Attention", ABSTRACT_A, "Accept (Poster) Dense Attention", ABSTRACT_B, "Reject",  # 1-5
-        "Paper Three", ABSTRACT_C, "Accept(Oral) Paper Four", ABSTRACT_A.replace("lenders", "banks")))  # 6-9
+        "Paper Three", ABSTRACT_C, "Accept(Oral) Paper Four", ABSTRACT_A.replace("lenders", "banks"),  # 6-9
+        "Paper Five", ABSTRACT_B.replace("a", "o"), "Accept (Workshop) Paper Six", ABSTRACT_C.replace("a", "o")))  # 10-13
     assert [(r.line, r.title, r.decision) for r in reading.records] == [
         (1, "Sparse Attention", None), (3, "Accept (Poster) Dense Attention", "Reject"), (6, "Paper Three", None),
-        (8, "Accept(Oral) Paper Four", None)]
-    assert [(i.line, i.code) for i in reading.issues] == [(3, "decision_in_title"), (8, "decision_in_title")]
+        (8, "Accept(Oral) Paper Four", None), (10, "Paper Five", None), (12, "Accept (Workshop) Paper Six", None)]
+    # A tier the reader does not know, written in a tier's words, counts too (found by review).
+    assert [(i.line, i.code) for i in reading.issues] == [(3, "decision_in_title"), (8, "decision_in_title"),
+                                                          (12, "decision_in_title")]
     assert "'Accept (Poster)'" in reading.issues[0].message and "'Accept(Oral)'" in reading.issues[1].message
     # A title opening with decision words stays unreported: after a decided record, or a bare word.
     for title in ("Accept (Poster) Dense Attention", "Reject Inference for Credit Scoring", "Desk Rejected Papers",
-                  "Accept (Almost) Everything: Robust Admission Control"):  # no tier it knows (found by review)
+                  "Accept (Almost) Everything: Robust Admission Control"):  # no tier's words (found by review)
         before = "Accept (Oral)" if title.startswith("Accept (Poster)") else None
         lines = ["Sparse Attention", ABSTRACT_A] + ([before] if before else []) + [title, ABSTRACT_B, "Reject"]
         assert read_review_listing(review_text(*lines)).issues == [], title

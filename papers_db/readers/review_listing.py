@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..decisions import is_decision, is_unknown_accept_tier, normalise_decision
+from ..decisions import is_decision, is_unknown_accept_tier, names_a_tier
 from ..records import ParseIssue, Reading, Record
 from .text import (
     SENTENCE_END,
@@ -155,13 +155,13 @@ def report_decision_at_start(number: int, title: str, reading: Reading) -> None:
     """A title that opens with a whole decision line's text (`Accept (Poster) Dense Attention`),
     after a record with no decision: the line break after the decision was lost. It stays the
     title as given, and the line is named, since the record before gets no decision from it.
-    Only an acceptance with a tier it knows counts: titles open with "Reject Inference", "Desk
-    Rejected Papers" (SOURCES.md warns of decision words there) or "Accept (Almost) Everything",
-    never with "Accept (Poster)"."""
+    Only an acceptance whose tier is written in a tier's words counts ("Accept (Poster)",
+    "Accept (Workshop)"): titles open with "Reject Inference", "Desk Rejected Papers" (SOURCES.md
+    warns of decision words there) or "Accept (Almost) Everything"."""
     words = plain_line(title).split(maxsplit=DECISION_MAX_WORDS)
     for count in range(min(DECISION_MAX_WORDS, len(words) - 1), 0, -1):
         opening = " ".join(words[:count])
-        if ("(" in opening or ":" in opening) and (normalise_decision(opening) or (None, None))[1] is not None:
+        if ("(" in opening or ":" in opening) and names_a_tier(opening):
             reading.issues.append(ParseIssue(
                 number, "decision_in_title",
                 f"the title starts with {quoted(opening)}, a decision joined to its line: kept in the title, not read "
