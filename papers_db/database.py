@@ -24,7 +24,7 @@ def what_else_the_file_is(path: Path) -> str | None:
     if not header.startswith(SQLITE_HEADER):
         return "it is no SQLite database"
     application = int.from_bytes(header[68:72], "big") if len(header) >= 72 else None
-    if application == APPLICATION_ID or (application == 0 and _has_required_tables(path)):
+    if application == APPLICATION_ID or (application == 0 and _has_papers_db_columns(path)):
         return None  # an earlier build: before the schema had numbers, its application_id was 0
     return "it is an SQLite database of another application"
 
@@ -32,16 +32,22 @@ def what_else_the_file_is(path: Path) -> str | None:
 REQUIRED_TABLES = ("papers", "listings", "sources")
 
 
-def _has_required_tables(database: Path) -> bool:
+# Columns every build has written, which tell a papers-db file from another tool's tables of the
+# same names ("papers", "listings", "sources" are common words).
+EARLIEST_COLUMNS = {"papers": {"id", "title", "abstract"}, "listings": {"paper_id", "source_id", "line"},
+                    "sources": {"file_name", "sha256"}}
+
+
+def _has_papers_db_columns(database: Path) -> bool:
     try:
         conn = open_read_only(database)
         try:
-            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            return all(columns <= {column for (_, column, *_) in conn.execute(f"PRAGMA table_info([{table}])")}
+                       for table, columns in EARLIEST_COLUMNS.items())
         finally:
             conn.close()
     except sqlite3.DatabaseError:
         return False
-    return all(table in tables for table in REQUIRED_TABLES)
 
 
 def check_built_database(database: Path) -> None:

@@ -476,12 +476,15 @@ def test_an_output_that_is_a_symlink_to_a_source_replaces_the_link_only(tmp_path
     assert not output.is_symlink() and output.read_bytes()[:16] == b"SQLite format 3\x00"
 
 
-@pytest.mark.parametrize("kind", ["text", "other SQLite", "truncated SQLite header"])
+@pytest.mark.parametrize("kind", ["text", "other SQLite", "tables of papers-db's names", "truncated SQLite header"])
 def test_an_output_that_is_another_file_is_refused_and_kept(tmp_path, kind):
     # `build --output notes.txt` replaced the notes with a database, without a word.
     output = tmp_path / "out.db"
     if kind == "other SQLite":
         sqlite3.connect(output).execute("create table notes (text)").connection.commit()
+    elif kind == "tables of papers-db's names":  # another tool's reading list (found by review)
+        sqlite3.connect(output).executescript("create table papers (title, read_on); create table listings (shelf); "
+                                              "create table sources (url); insert into papers values ('mine', 1);")
     else:
         output.write_bytes(b"my notes\n" if kind == "text" else b"SQLite format 3\x00")
     before = output.read_bytes()
