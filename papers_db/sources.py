@@ -378,13 +378,16 @@ def find_sources(paths: Iterable[Path], on_skipped: Callable[[Path, str], None] 
             resolved = file.resolve()
             if resolved not in found or _name_preference(source) < _name_preference(found[resolved]):
                 found[resolved] = source
-    # Sorted by name, then (for names that occur twice) content, so that the order paths were
-    # given in never matters.
+    # Sorted by name, then (for names that occur twice) content and what the manifests say of it,
+    # so that the order paths were given in never matters: two same pages under one name, in two
+    # folders whose manifests gave them different snapshot dates, made two databases.
     names = collections.Counter(source.path.name for source in found.values())
     for source in found.values():
         if names[source.path.name] > 1:
             source.read_bytes()
-    return sorted(found.values(), key=lambda source: (source.path.name, source.sha256))
+    return sorted(found.values(), key=lambda source: (
+        source.path.name, source.sha256, source.format or "", source.snapshot_date or "", source.description or "",
+        source.path.parent.name))
 
 
 def named_files(path: Path, on_skipped: Callable[[Path, str], None]) -> list[Path]:

@@ -725,3 +725,26 @@ def test_a_file_that_ends_inside_a_line_is_read_as_cut_off(encoding):
     assert [(i.line, i.code) for i in reading.issues if i.code != "utf16"] == [(8, "truncated_record")]
     reading = read_source(SourceFile(Path("whole.txt"), text.encode(encoding)))
     assert [r.title for r in reading.records] == ["Paper Zero", "Sparse Attention", "Dense Attention", cut]
+
+
+def test_one_page_in_two_folders_with_different_snapshot_dates_builds_the_same_whatever_the_order(tmp_path):
+    # Sorted by name and bytes alone, the copy read was the one whose folder was given first, and
+    # with it the snapshot date: `build f1 f2` and `build f2 f1` made two databases (found by review).
+    page = (SOURCES / "003_6399432fb99c7d91.txt").read_bytes()
+    folders = []
+    for name, date in (("f1", "2025-11-20"), ("f2", "2025-11-21")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "page.txt").write_bytes(page)
+        (folder / "manifest.toml").write_text(
+            f'[[source]]\nfile = "page.txt"\nformat = "hf_daily_papers"\nsnapshot_date = "{date}"\n')
+        folders.append(folder)
+    digests = set()
+    for order in (folders, folders[::-1]):
+        output = tmp_path / "-".join(folder.name for folder in order) / "papers.db"
+        assert run_cli("build", *order, "--output", output).returncode == 0
+        digests.add(output.with_name("papers.db.sha256").read_text().split()[0])
+        with sqlite3.connect(output) as conn:
+            read = conn.execute("select snapshot_date from sources where duplicate_of is null").fetchall()
+        assert read == [("2025-11-20",)]
+    assert len(digests) == 1
