@@ -1,11 +1,13 @@
 """Datasette serving the built database exactly as `papers-db serve` does."""
 
 import asyncio
+import contextlib
 import csv
 import functools
 import html
 import io
 import json
+import os
 import re
 import shlex
 import shutil
@@ -1927,13 +1929,14 @@ def test_serve_sent_a_signal_alone_stops_at_once(built_db, tmp_path, workers, en
     log = tmp_path / "serve.log"
     with open(log, "w") as output:
         process = subprocess.Popen(serve_command(built_db, port, "--workers", workers), cwd=PROJECT, stdout=output,
-                                   stderr=subprocess.STDOUT)
+                                   stderr=subprocess.STDOUT, start_new_session=True)
         try:
             wait_until_serving(process, f"http://127.0.0.1:{port}")
             process.send_signal(getattr(signal, ending))
             assert process.wait(timeout=10) == status
         finally:
-            process.kill()
+            with contextlib.suppress(ProcessLookupError):  # its workers too, were it to fail
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     shown = log.read_text()
     assert "SIGKILL" not in shown and "Traceback" not in shown
