@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -435,3 +436,22 @@ def test_the_progress_bar_has_no_total_while_the_database_is_built():
     for step in ("resolving paper identity", "writing papers and listings"):
         display(Progress("building", name=step))
         assert [(task.description, task.total) for task in bar.tasks] == [(step[:1].upper() + step[1:], None)]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root, to run as another user")
+def test_a_source_that_cannot_be_read_is_one_line_and_bad_input_however_it_is_named():
+    # Named itself, an unreadable source got typer's six lines and exit 2; in a folder, one line
+    # and exit 1 (found by review). Outside pytest's folders, which another user may not enter.
+    folder = Path(tempfile.mkdtemp(prefix="papers-db-unreadable-"))
+    try:
+        folder.chmod(0o755)
+        shutil.copy(SOURCES / "000_171567d686ec3e55.txt", folder / "a.txt")
+        (folder / "a.txt").chmod(0)
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        for given in (folder / "a.txt", folder):
+            result = subprocess.run([*as_nobody, *cli_command("check", given)], cwd=folder, capture_output=True,
+                                    text=True, timeout=60)
+            assert (result.returncode, result.stderr) == (
+                1, f"error: {folder / 'a.txt'}: cannot be read: Permission denied\n"), given
+    finally:
+        shutil.rmtree(folder)
