@@ -596,3 +596,13 @@ def test_a_page_cut_off_inside_its_last_abstract_keeps_it_as_the_abstract():
     for last in ("Accept (Poster)", "We show that sparse"):  # a decision, or too short to tell papers apart
         text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "Nov 3 5"], ["Dense Attention", "", last])
         assert read_hf_daily_page(text, "2025-11-12", ends_mid_line=True) == read_hf_daily_page(text, "2025-11-12"), last
+
+
+def test_a_written_year_before_1900_is_kept_and_reported():
+    # "Nov 3, 0023" was taken as the year 23 without a word, and counted in papers_per_month.
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "Nov 3, 0023 5"],
+                                         ["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 4, 1900 6"]),
+                                 "2025-11-12")
+    assert [(r.date_text, r.published_on, r.upvotes) for r in reading.records] == [
+        ("Nov 3, 0023 5", "0023-11-03", 5), ("Nov 4, 1900 6", "1900-11-04", 6)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(19, "date_before_1900")]

@@ -83,6 +83,7 @@ def is_header_line(plain: str) -> bool:
 AUTHORS_LINE = re.compile(r"^(?:• ?)?(\d+) authors?$", re.IGNORECASE)  # "3 Authors" too
 DATE_SEPARATOR = "·"
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")  # "Mar 5 2024" (its comma lost), or a note: "Accepted at ACL 2025"
+EARLIEST_YEAR = 1900  # as YEAR reads a year that lost its comma
 SQLITE_INTEGER_MAX = 2**63 - 1  # a larger count cannot be stored; it is reported instead
 
 
@@ -542,6 +543,10 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
         return
     record.published_on = published.isoformat()
     record.published_year_inferred = inferred
+    if published.year < EARLIEST_YEAR:  # a written year only: "Nov 3, 0023" was taken without a word
+        reading.issues.append(ParseIssue(
+            number, "date_before_1900", f"{quoted(line.strip())} has the year {published.year}, before any paper such "
+            "a page lists; the date is kept as written"))
     if page_day is not None and published > page_day:  # only a written year can be: an inferred one never is
         reading.issues.append(ParseIssue(
             number, "date_after_snapshot",
