@@ -89,8 +89,12 @@ def shown(text: str) -> str:
     return escape("".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text))
 
 
-def fail(message: str, status: int) -> None:
+def error_line(message: str) -> None:
     console.print(f"[bold red]error:[/] {shown(message)}", highlight=False, soft_wrap=True)
+
+
+def fail(message: str, status: int) -> None:
+    error_line(message)
     raise typer.Exit(status)
 
 
@@ -382,7 +386,7 @@ def main() -> None:
         except OSError as error:
             # Only text typer writes itself gets here (each command's own failures end in
             # one_line_errors): `--help > /dev/full` ended in a 45-line traceback.
-            print(f"error: the help could not be written to standard output: {error.strerror}", file=sys.stderr)
+            error_line(f"the help could not be written to standard output: {error.strerror}")
             sys.exit(SYSTEM)
         except click_errors.ClickException as error:
             usage_error(error)
@@ -420,7 +424,7 @@ def standard_output_replaced(before: tuple[int, int] | None) -> bool:
 
 def interrupted_before_the_command(signal_number: int) -> int:
     """Say that a signal ended the command before it began; the exit status it gives."""
-    console.print(f"[bold red]error:[/] interrupted by {signal.Signals(signal_number).name}", highlight=False)
+    error_line(f"interrupted by {signal.Signals(signal_number).name}")
     return 128 + signal_number
 
 
@@ -430,6 +434,5 @@ def usage_error(error: click_errors.ClickException) -> None:
     if type(error).__name__ != "NoArgsIsHelpError":
         context = getattr(error, "ctx", None)
         hint = f" (see {context.command_path} --help)" if context is not None else ""
-        console.print(f"[bold red]error:[/] {shown(' '.join(error.format_message().split()))}{escape(hint)}",
-                      highlight=False, soft_wrap=True)
+        error_line(" ".join(error.format_message().split()) + hint)
     sys.exit(error.exit_code)

@@ -67,7 +67,7 @@ def last_signal() -> int:
     """The signal that ended the run last; SIGINT where Python's own Ctrl-C handler was in place.
     (An exception raised inside an SQLite callback is dropped by sqlite3, so this is how a
     statement stopped by a signal learns which.)"""
-    return _signals_received[-1] if _signals_received else signal.SIGINT
+    return last_signal_received() or signal.SIGINT
 
 
 @contextlib.contextmanager

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from .database import check_built_database, open_read_only
 from .errors import BAD_INPUT, SYSTEM, USAGE, PapersDbError
-from .load import ensure_folder, refuse_special_file, remove_empty_folders, replace_all
+from .load import ensure_folder, refuse_special_file, remove_empty_folders, replace_all, temporary_file
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
 BATCH_ROWS = 50_000  # rows held in memory at once, per file
@@ -146,7 +145,7 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
         for target in targets.values():
             refuse_special_file(target)
         for name, target in targets.items():
-            temporaries[target] = folder / f".{target.name}.tmp-{os.getpid()}"
+            temporaries[target] = temporary_file(target, "")
             try:
                 WRITERS[file_format](conn, name, columns_of(conn, name), temporaries[target])
             except OSError as error:

@@ -115,9 +115,10 @@ def build_database(
         raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
     notify = progress or (lambda event: None)
     read_metadata()  # a broken metadata.yml is reported before any work
-    found = sources_found(sources, notify)
+    paths = source_paths(sources)
+    found = sources_found(paths, notify)
     refuse_replacing_a_source(found, output)
-    refuse_writing_into_a_sources_folder(source_paths(sources), output)
+    refuse_writing_into_a_sources_folder(paths, output)
     files: list[FileSummary] = []
     by_source: dict[int, FileSummary] = {}  # source id -> what reading it gave
     issues = 0

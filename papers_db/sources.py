@@ -21,7 +21,15 @@ from typing import Any
 from .errors import BAD_INPUT, USAGE, PapersDbError
 from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, is_daily_papers_title, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
-from .readers.text import UTF16_BOMS, decode_source, ends_mid_line, plain_line, text_lines, with_newline_line_ends
+from .readers.text import (
+    UTF16_BOMS,
+    decode_source,
+    ends_mid_line,
+    plain_line,
+    text_lines,
+    utf16_as_utf8,
+    with_newline_line_ends,
+)
 from .records import ParseIssue, Reading
 
 MANIFEST_NAME = "manifest.toml"
@@ -289,7 +297,7 @@ def _key_line(text_lines: list[str], header: int, key: str) -> int | None:
     """The line that sets `key` (bare or quoted, maybe dotted) in the table whose header is on line
     `header`, or the header of its sub-table right after (`[source.extra]`: reported at the
     [[source]] line before); None where it cannot be found so."""
-    sets_key = re.compile(rf"\s*([\"']?){re.escape(key)}\1\s*[=.]")
+    sets_key = _setting(key)
     names_sub_table = re.compile(rf"\s*\[\[?\s*source\s*\.\s*([\"']?){re.escape(key)}\1\s*[\].]")
     for number in range(header + 1, len(text_lines) + 1):
         line = text_lines[number - 1]
@@ -300,10 +308,15 @@ def _key_line(text_lines: list[str], header: int, key: str) -> int | None:
     return None
 
 
+def _setting(key: str) -> re.Pattern:
+    """A TOML line that sets `key`, bare or quoted, maybe dotted (`key = `, `"key" = `, `key.x = `)."""
+    return re.compile(rf"\s*([\"']?){re.escape(key)}\1\s*[=.]")
+
+
 def _top_level_key_line(text_lines: list[str], key: str) -> int | None:
     """The line that sets a top-level `key` (`version = 1` before any table) or opens a table of
     that name (`[version]`, `[source]`); None where it cannot be found so."""
-    sets_key = re.compile(rf"\s*([\"']?){re.escape(key)}\1\s*[=.]")
+    sets_key = _setting(key)
     opens_table = re.compile(rf"\s*\[\[?\s*([\"']?){re.escape(key)}\1\s*[\].]")
     in_a_table = False
     for number, line in enumerate(text_lines, start=1):
@@ -529,7 +542,7 @@ def saved_text_digest(data: bytes, sha256: str) -> str:
     bytes, `sha256`, where they end in no white space."""
     text = data
     if text.startswith(UTF16_BOMS):
-        text = text.decode("utf-16", errors="replace").encode("utf-8")
+        text = utf16_as_utf8(text)[0]
     if text.startswith(b"\xef\xbb\xbf") or b"\r" in text or b" \n" in text or b"\t\n" in text:
         text = BLANKS_AT_LINE_ENDS.sub(b"", with_newline_line_ends(text.removeprefix(b"\xef\xbb\xbf")))
     text = text.rstrip()

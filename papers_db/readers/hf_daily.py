@@ -197,8 +197,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             close()
             current, meta_state = None, None
         elif meta_state is None and is_abstract_of(current, line, text_before_dot or is_sentence_before_authors(
-                plain, following) or (
-                cut_off_abstract(line, number == len(lines), ends_mid_line) and not is_decision(line))):
+                plain, following) or (ends_mid_line and number == len(lines) and cut_off_abstract(line)
+                                      and not is_decision(line))):
             if not text_before_dot and not continues_title(line) and is_sentence_before_authors(plain, following):
                 reading.issues.append(ParseIssue(
                     number, "short_abstract",
@@ -447,10 +447,8 @@ def _pasted_page_day(printed: re.Match, page_day: dt.date | None, number: int, r
     month, day, year = MONTHS[printed.group(1)], int(printed.group(2)), printed.group(3)
     if year is None and page_day is None:
         return None
-    if year is None:
-        year = page_day.year - 1 if (month, day) > (page_day.month, page_day.day) else page_day.year
     try:
-        pasted = dt.date(int(year), month, day)
+        pasted = dt.date(int(year) if year else year_on_or_before(month, day, page_day), month, day)
     except ValueError:
         reading.issues.append(ParseIssue(number, "invalid_date", f"page date {quoted(printed.group(0))} is no day "
                                          "of the calendar: the pasted page's entries are read with the date before it"))
@@ -468,7 +466,7 @@ def joined_block(plain: str, record: Record | None, meta_state: str | None) -> t
     """An entry's author line, '·' and date on one line (`• 3 authors · Nov 3 12`), or '·' and
     the date after an author line (`· Nov 4 7`): the matches of the author line (None where it
     came before) and of the date. Each was a paper titled so, and the entry lost its block."""
-    joined = JOINED_BLOCK.match(plain) if record is not None and DATE_SEPARATOR in plain else None
+    joined = JOINED_BLOCK.match(plain) if record is not None else None
     if joined is None or (date := ENTRY_DATE_LINE.match(joined.group(2))) is None:
         return None
     authors = AUTHORS_LINE.match(joined.group(1)) if joined.group(1) else None
@@ -477,6 +475,12 @@ def joined_block(plain: str, record: Record | None, meta_state: str | None) -> t
     if meta_state is None and record.abstract is not None and authors is not None:
         return authors, date
     return None
+
+
+def year_on_or_before(month: int, day: int, page_day: dt.date) -> int:
+    """The year a date printed without one has on a page of `page_day`: the page's, or the year
+    before where that would put it after the page (SOURCES.md)."""
+    return page_day.year - 1 if (month, day) > (page_day.month, page_day.day) else page_day.year
 
 
 def _set_entry_authors(record: Record, number: int, line: str, authors: re.Match | None, reading: Reading) -> None:
@@ -532,8 +536,7 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
     if year is not None:
         resolved, inferred = int(year), False
     elif page_day is not None:
-        resolved = page_day.year - 1 if (month, day) > (page_day.month, page_day.day) else page_day.year
-        inferred = True
+        resolved, inferred = year_on_or_before(month, day, page_day), True
     else:
         return  # no year to give it: the raw date_text is kept
     try:

@@ -51,7 +51,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
 
     for index, (number, line) in enumerate(content):
         following = content[index + 1][1] if index + 1 < len(content) else None
-        cut = (ends_mid_line and cut_off_abstract(line, number == len(lines), ends_mid_line)
+        cut = (ends_mid_line and number == len(lines) and cut_off_abstract(line)
                and not is_decision(line) and not reads_like_a_decision(line))  # "Accepted" was an abstract
         if current is not None and current.abstract is None and current.decision is None and is_abstract_label(line, following):
             # Only right after a title: elsewhere "Abstract" may be a paper's title (a record without

@@ -31,13 +31,10 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     issues = []
     if data.startswith(UTF16_BOMS):
         # A file saved as UTF-16 read as UTF-8 gave a title of mojibake and a NUL issue per line.
-        try:
-            data = data.decode("utf-16").encode("utf-8")
-            issues.append(ParseIssue(None, "utf16", "the file is UTF-16 (it starts with its byte order mark): read as such"))
-        except UnicodeDecodeError:
-            data = data.decode("utf-16", errors="replace").encode("utf-8")
-            issues.append(ParseIssue(None, "utf16", "the file is UTF-16 (it starts with its byte order mark), cut off or "
-                                     "damaged: read as such, its bad bytes replaced by U+FFFD"))
+        data, damaged = utf16_as_utf8(data)
+        issues.append(ParseIssue(None, "utf16", "the file is UTF-16 (it starts with its byte order mark), cut off or "
+                                 "damaged: read as such, its bad bytes replaced by U+FFFD" if damaged else
+                                 "the file is UTF-16 (it starts with its byte order mark): read as such"))
     data = with_newline_line_ends(data.removeprefix(b"\xef\xbb\xbf"))
     # The common case, a clean file, is decoded whole; only a damaged one goes line by line.
     lines = _decode_whole(data)
@@ -52,6 +49,15 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     if any(character in text for character in INNER_LINE_BREAKS):  # most files have none: no line is scanned
         issues += inner_line_break_issues(lines)
     return text, issues
+
+
+def utf16_as_utf8(data: bytes) -> tuple[bytes, bool]:
+    """A UTF-16 file (with its byte order mark) as UTF-8 bytes, and whether any of it was damaged
+    (cut off mid-character, say): such bytes become U+FFFD."""
+    try:
+        return data.decode("utf-16").encode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-16", errors="replace").encode("utf-8"), True
 
 
 def with_newline_line_ends(data: bytes) -> bytes:
@@ -141,13 +147,13 @@ def ends_mid_line(data: bytes) -> bool:
 CUT_ABSTRACT_MIN_WORDS = 6  # fewer may be another paper's abstract cut as short: two "We show" would be one paper
 
 
-def cut_off_abstract(line: str, is_last_line: bool, ends_mid_line: bool) -> bool:
-    """The file's last line, cut off inside it, right after a title alone: that title's abstract
-    however few its words (from CUT_ABSTRACT_MIN_WORDS), unless it is in Title Case (check_tail
-    then reports the cut). "We show that dense attention matches sparse attention on long" was a
-    paper titled so. The readers leave out a line that reads as a decision."""
-    return (ends_mid_line and is_last_line and len(line.split(maxsplit=CUT_ABSTRACT_MIN_WORDS)) >= CUT_ABSTRACT_MIN_WORDS
-            and not in_title_case(line))
+def cut_off_abstract(line: str) -> bool:
+    """Whether a file's last line, where the file ends inside it (ends_mid_line), is, right after
+    a title alone, that title's abstract cut off, however few its words (from
+    CUT_ABSTRACT_MIN_WORDS): unless it is in Title Case (check_tail then reports the cut). "We
+    show that dense attention matches sparse attention on long" was a paper titled so. The
+    readers leave out a line that reads as a decision."""
+    return len(line.split(maxsplit=CUT_ABSTRACT_MIN_WORDS)) >= CUT_ABSTRACT_MIN_WORDS and not in_title_case(line)
 
 
 def text_lines(text: str) -> list[str]:
