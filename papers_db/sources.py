@@ -15,7 +15,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from .errors import BAD_INPUT, USAGE, PapersDbError
@@ -47,11 +47,13 @@ class SourceFile:
     snapshot_date: str | None = None
     description: str | None = None
     sha256: str = ""  # known once the file has been read
+    shown_as: str | None = None  # its name with folders, where another file read has its name (tell_apart_same_names)
 
     @property
     def name(self) -> str:
-        """The file's name as text: bytes of a name that are not UTF-8 become U+FFFD."""
-        return os.fsencode(self.path.name).decode("utf-8", errors="replace")
+        """The file's name as text (bytes of a name that are not UTF-8 become U+FFFD), with the
+        folders that tell it apart where another file read has the same name."""
+        return os.fsencode(self.shown_as or self.path.name).decode("utf-8", errors="replace")
 
     def read_bytes(self) -> bytes:
         if self.data is not None:
@@ -398,9 +400,31 @@ def find_sources(paths: Iterable[Path], on_skipped: Callable[[Path, str], None] 
     for source in found.values():
         if names[source.path.name] > 1:
             source.read_bytes()
+    tell_apart_same_names(list(found.values()))
     return sorted(found.values(), key=lambda source: (
         source.path.name, source.sha256, source.format or "", source.snapshot_date or "", source.description or "",
         source.path.parent.name))
+
+
+def tell_apart_same_names(sources: list[SourceFile]) -> None:
+    """Name each file that shares its name with another file read by the fewest folders above it
+    that tell it apart: `site-a/page.txt` and `site-b/page.txt`; `data/page.txt` and
+    `other/page.txt` where both sites' folders hold a `data/`. Every message, the summary and
+    `sources.file_name` said `page.txt` of both: a warning could not say which file it meant, and
+    a paper on both pages was listed as on one. Only the folders' names are used, never where
+    they lie, so that the database is the same wherever the sources are."""
+    same_name = collections.defaultdict(list)
+    for source in sources:
+        same_name[source.path.name].append(source)
+    for group in same_name.values():
+        if len(group) < 2:
+            continue
+        parts = [PurePath(os.path.abspath(source.path)).parts for source in group]
+        for source, own in zip(group, parts):
+            for count in range(2, len(own) + 1):
+                if all(other is own or other[-count:] != own[-count:] for other in parts):
+                    break
+            source.shown_as = PurePath(*own[-count:]).as_posix()
 
 
 def named_files(path: Path, on_skipped: Callable[[Path, str], None]) -> list[Path]:
@@ -467,7 +491,7 @@ def nothing_read(file_format: str | None, line_count: int, issues: list[ParseIss
 
 
 def name_issues(source: SourceFile) -> list[ParseIssue]:
-    if source.name == source.path.name:
+    if source.name == (source.shown_as or source.path.name):
         return []
     return [ParseIssue(None, "invalid_file_name", f"the file's name is not UTF-8; it is stored as {source.name!r}")]
 
@@ -496,7 +520,7 @@ def read_sources(
         original = first_with_text.setdefault(saved_text_digest(data, source.sha256), source)
         if original is not source:
             how = "identical to" if original.sha256 == source.sha256 else "the same text as"
-            repeat = ParseIssue(None, "duplicate_file", f"{how} {duplicate_name(source, original)}; read once")
+            repeat = ParseIssue(None, "duplicate_file", f"{how} {original.name}; read once")
             reading = nothing_read(source.format, decode_source(data)[0].count("\n"), [repeat], every_line="duplicate")
             waiting.append((source, len(data), original, (reading, None)))
         elif pool is None:
@@ -550,14 +574,6 @@ def saved_text_digest(data: bytes, sha256: str) -> str:
 
 
 BLANKS_AT_LINE_ENDS = re.compile(rb"[ \t\r]+(?=\n)")  # as decode_source strips each line
-
-
-def duplicate_name(source: SourceFile, original: SourceFile) -> str:
-    """How a repeat names the file it repeats: by name, and by folder too when the names are the
-    same (only the folder's own name, so the database does not depend on where sources lie)."""
-    if original.name != source.name:
-        return original.name
-    return f"{original.path.parent.name}/{original.name}"
 
 
 def _source_reading(source, size, duplicate_of, read: tuple | concurrent.futures.Future) -> SourceReading:

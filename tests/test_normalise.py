@@ -24,7 +24,7 @@ def test_files_of_one_name_in_two_folders_are_two_sources(tmp_path, built_db):
         sources = conn.execute("select id, file_name, duplicate_of from sources order by id").fetchall()
         issues = conn.execute("select source_id, code, message from parse_issues").fetchall()
         listed = conn.execute("select source_id, count(*) from listings group by source_id").fetchall()
-    assert [name for _, name, _ in sources] == ["x.txt", "x.txt", "y.txt"]
+    assert [name for _, name, _ in sources] == ["a/x.txt", "b/x.txt", "y.txt"]
     first, repeat = sources[0][0], sources[1][0]
     assert sources[1][2] == first and sources[0][2] is None and sources[2][2] is None
     assert issues == [(repeat, "duplicate_file", "identical to a/x.txt; read once")]

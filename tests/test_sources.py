@@ -748,3 +748,38 @@ def test_one_page_in_two_folders_with_different_snapshot_dates_builds_the_same_w
             read = conn.execute("select snapshot_date from sources where duplicate_of is null").fetchall()
         assert read == [("2025-11-20",)]
     assert len(digests) == 1
+
+
+def test_files_of_one_name_in_two_folders_are_told_apart_by_their_folders(tmp_path):
+    # Two sites' pages saved as page.txt: every message, the summary and the database named both
+    # "page.txt", so a warning could not say which file it meant, and paper_overview listed a
+    # paper on both pages as on one ("which listing did this record come from?" had no answer).
+    pages = {
+        "site-a/data": review_text("Sparse Attention For Long Documents", ABSTRACT_A, "", "Title Alone Here"),
+        "site-b/data": review_text("Sparse Attention For Long Documents", ABSTRACT_A),
+        "site-b/other": review_text("Diffusion Samplers In Few Steps", ABSTRACT_B),
+    }
+    for folder, text in pages.items():
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "page.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "site-b" / "data" / "notes.txt").write_text(review_text("Diffusion Samplers In Few Steps", ABSTRACT_C))
+    output = tmp_path / "out" / "papers.db"
+    result = run_cli("build", *(tmp_path / folder for folder in pages), "--output", output, "--json")
+    assert result.returncode == 0, result.stderr
+    assert "site-a/data/page.txt:4: title with no abstract after it" in result.stderr
+    assert sorted(file["name"] for file in json.loads(result.stdout)["files"]) == [
+        "notes.txt", "other/page.txt", "site-a/data/page.txt", "site-b/data/page.txt"]
+    with sqlite3.connect(output) as conn:
+        names = [name for (name,) in conn.execute("select file_name from sources order by file_name")]
+        issue_files = conn.execute("select file_name, line from parse_issues join sources on sources.id = source_id").fetchall()
+        (shared,) = conn.execute("select sources from paper_overview where title = 'Sparse Attention For Long Documents'").fetchone()
+    assert names == ["notes.txt", "other/page.txt", "site-a/data/page.txt", "site-b/data/page.txt"]
+    assert issue_files == [("site-a/data/page.txt", 4)]
+    assert json.loads(shared) == ["site-a/data/page.txt", "site-b/data/page.txt"]
+    # Where the sources lie does not matter: the same folders elsewhere, given in another order, build the same file.
+    moved = tmp_path / "moved" / "deeper"
+    shutil.copytree(tmp_path / "site-a", moved / "site-a")
+    shutil.copytree(tmp_path / "site-b", moved / "site-b")
+    again = tmp_path / "again" / "papers.db"
+    assert run_cli("build", *(moved / folder for folder in reversed(pages)), "--output", again).returncode == 0
+    assert again.with_name("papers.db.sha256").read_text().split()[0] == output.with_name("papers.db.sha256").read_text().split()[0]
