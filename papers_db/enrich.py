@@ -82,6 +82,11 @@ LOST_COMMAND_NAMES = frozenset(LATEX_SYMBOLS) | frozenset(COMBINING_MARKS) | fro
     "textbf textit emph min max sum prod int lim sup inf arg argmin argmax det frac dfrac tfrac binom".split())
 NAME_BEFORE_A_BRACE = re.compile(r"[A-Za-z]+(?=\{)")
 NAME_AFTER_A_BRACE = re.compile(r"(?<=\})[A-Za-z]+")  # apart from the one before: "x}min{a,b}" has both
+# {times}: a symbol's command that lost its backslash inside its own braces ("R^3 {times} S^2",
+# bundled 002); it becomes the symbol, as \times does.
+SYMBOL_NAMES = "|".join(name for name, symbol in LATEX_SYMBOLS.items() if symbol)
+LOST_SYMBOL = re.compile(rf"\{{({SYMBOL_NAMES})\}}")
+THOUSANDS_SEPARATOR = re.compile(r"\d\{,\}\d")  # 10{,}000
 LATEX_NESTING_MAX = 8  # wrappers unwrapped inside one another: the bundled abstracts nest 2 deep; each level costs a pass
 
 
@@ -139,13 +144,23 @@ def _names_kept_apart(text: str) -> str:
     return NAME_AFTER_A_BRACE.sub(lambda m: " " + m.group(0) if m.group(0) in LOST_COMMAND_NAMES else m.group(0), text)
 
 
+def _has_lost_markup(abstract: str) -> bool:
+    """Whether an abstract has markup whose backslashes a copy lost: a grouped script (n^{-2}), a
+    command's name beside a brace (min{a,b}, mathcal{O}), a symbol's name in braces ({times}), a
+    thousands separator (10{,}000). Abstracts with only these were left as they were, braces and
+    all (2 bundled abstracts: "mathcal{O}(min{S, T/(n T)})", "R^3 {times} S^2")."""
+    return bool(LATEX_GROUP.search(abstract) or LOST_SYMBOL.search(abstract) or THOUSANDS_SEPARATOR.search(abstract)
+                or any(name in LOST_COMMAND_NAMES for name in NAME_BEFORE_A_BRACE.findall(abstract))
+                or any(name in LOST_COMMAND_NAMES for name in NAME_AFTER_A_BRACE.findall(abstract)))
+
+
 def plain_abstract(abstract: str | None) -> str | None:
     r"""The abstract without LaTeX markup ($F$, \emph{...}, L\{o}wner), or None when it has none.
 
     Commands that only wrap text are dropped, common symbols become their character, and other
     commands lose their backslash; the raw abstract is kept unchanged beside it."""
     # `in` first: most abstracts have no markup, and finding a character is cheaper than a regular expression.
-    if not abstract or not ("\\" in abstract or "$" in abstract or ("{" in abstract and LATEX_GROUP.search(abstract))):
+    if not abstract or not ("\\" in abstract or "$" in abstract or ("{" in abstract and _has_lost_markup(abstract))):
         return None
     text = LATEX_ACCENT.sub(lambda m: m.group(1) or m.group(2), abstract)
     text = LATEX_ESCAPE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped $ and braces literal
@@ -159,7 +174,8 @@ def plain_abstract(abstract: str | None) -> str | None:
         if not (roots or fractions or scripts or marked or switched or unwrapped):
             break
     text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), m.group(1)), text)
-    text = _names_kept_apart(text)
+    text = _names_kept_apart(text)  # first: "hat{theta}" is "hat θ", not "hatθ"
+    text = LOST_SYMBOL.sub(lambda m: LATEX_SYMBOLS[m.group(1)], text)
     text = re.sub(r"[${}]", "", text).replace("\x00", "")
     text = " ".join(text.split())
     return text if text != abstract else None

@@ -82,9 +82,16 @@ def test_code_links_from_real_abstract_endings():
         ("{T}ransformers, x_{1}", "Transformers, x_1"),
         ("up to 10{,}000 tokens $x$, Bj{\\o}rn and Ma{M}ba", "up to 10,000 tokens x, Bjorn and MaMba"),
         # Found by review: accents' names, and a name with a brace on each side.
-        ("hat{theta}_n and tilde{O}(sqrt{T}) with $x$", "hat theta_n and tilde O(sqrt T) with x"),
+        ("hat{theta}_n and tilde{O}(sqrt{T}) with $x$", "hat θ_n and tilde O(sqrt T) with x"),  # {theta}: a symbol in braces
         ("where x}min{a,b} holds $z$", "where x min a,b holds z"),
+        # Found by review: lost markup alone, with nothing else to mark the abstract as markup,
+        # was left as it was, braces and all (bundled 002: "mathcal{O}(min{S, T/(n T)})", "R^3 {times} S^2").
+        ("a bound of mathcal{O}(min{S, T/(n T)}) on n tasks", "a bound of mathcal O(min S, T/(n T)) on n tasks"),
+        ("orientations R^3 {times} S^2 and {cdot}", "orientations R^3 × S^2 and ·"),
+        ("up to 10{,}000 tokens", "up to 10,000 tokens"),
+        ("x}min{a,b} holds", "x min a,b holds"),
         ("no markup at all.", None),
+        ("{T}ransformers, xmin{a} and {times of day} are no markup", None),
         ("a set {a, b} and x_1 are no markup", None),
     ],
 )

@@ -227,6 +227,11 @@ def test_short_names_and_plain_text_abstracts(built_db):
         written = query(built_db, f"select id from papers where ' ' || abstract glob '*[^a-z\\]{word}{{*' order by id")
         found = query(built_db, f"select rowid from papers_fts where papers_fts match '{word}' order by rowid")
         assert len(written) >= 2 and set(written) <= set(found), word
+    # ... and the plain text has no braces left where markup lost its backslashes, even with no
+    # other markup beside it: 002's "mathcal{O}(min{S, T/(n T)})" and "R^3 {times} S^2" kept theirs.
+    assert query(built_db, "select count(*) from papers where abstract glob '*[a-z]{*' and abstract_text is null") == [(0,)]
+    assert query(built_db, "select count(*) from papers where abstract like '%{times}%'") == [(1,)]
+    assert query(built_db, "select count(*) from papers where abstract_text like '%R^3 × S^2%'") == [(1,)]
 
 
 def test_reading_ahead_in_a_second_process_gives_the_same_readings_in_order(tmp_path):
