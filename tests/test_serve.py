@@ -385,6 +385,10 @@ def test_canned_queries_answer(served, built_db):
         expected = conn.execute("select count(*) from papers where first_published_on like '2024-%'").fetchone()[0]
     assert months and sum(row["papers"] for row in months) == expected
     assert all(row["month"].startswith("2024-") for row in months)
+    # Anything but a year gives no rows: "2024-01" gave February to December of 2024, without January.
+    assert query_rows(served, "papers_per_month_of_year", year=" 2024 ") == months
+    for not_a_year in ("2024-01", "2024.5", "24", "abc", ""):
+        assert query_rows(served, "papers_per_month_of_year", year=not_a_year) == [], not_a_year
 
 
 def test_accepted_per_tier_is_summed_from_the_facet_combinations(built_db, tmp_path):
