@@ -1304,7 +1304,7 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             scope = without_unreadable_cookies(scope)
             query = query_parameters(scope)
-            refusal = refused(scope, query)
+            refusal = refused(scope, query) or query_too_long_for_its_links(datasette, scope, query)
             needed = [] if refusal is not None else [
                 slots for slots, needs in ((streams, streams_a_whole_table(datasette, scope["path"], query)),
                                            (open_ended, is_open_ended(datasette, scope["path"], query))) if needs]
@@ -1953,6 +1953,48 @@ def refused(scope, query):
 
 
 FACET_PARAMETERS_LIMIT = 10  # metadata.yml's tables have 4 facets at most
+# A table or view page repeats its whole query string in each link it shows: each facet's and
+# each of its values' (up to the facet size: 1,000 with `_facet_size=max`), each column's sort,
+# paging and export. 80 kB of query string beside 9 facets made a 132 MB answer in 13 s, the
+# process's other visitors waiting up to 9 s (found by review); each link took about 0.2 µs per
+# byte of the query string (bundled database, 2026-12-02). So the query string's bytes times the
+# links a page may show are bounded: 2 MB is about 0.4 s, and 13 kB of query string on a table
+# page with its 4 configured facets.
+LINKED_QUERY_BYTES_LIMIT = 2_000_000
+PAGE_LINKS_BESIDE_COLUMNS = 10  # paging, export and the other links a table page shows once
+
+
+def query_too_long_for_its_links(datasette, scope, query):
+    """(400, title, message) when a table or view page's query string times the links it may
+    show is over LINKED_QUERY_BYTES_LIMIT, else None."""
+    page = table_page(datasette, scope["path"])
+    if page is None:
+        return None
+    links = len(page.shape.columns) + PAGE_LINKS_BESIDE_COLUMNS
+    arguments = dict(reversed(query))  # the first value of each name, as Datasette's request.args.get reads it
+    if not arguments.get("_nofacet") and arguments.get("_shape") not in ("array", "object"):
+        facets = page.shape.facets | {value for name, value in query if name.startswith("_facet") and name != "_facet_size"}
+        links += len(facets) * (facet_size(datasette, page, arguments.get("_facet_size")) + 1)
+    if len(scope.get("query_string", b"")) * links <= LINKED_QUERY_BYTES_LIMIT:
+        return None
+    return 400, "Request too long", (
+        f"This page repeats its query string in each of its links (up to {links:,} here): with that many, it is "
+        f"limited to {LINKED_QUERY_BYTES_LIMIT // links:,} bytes on this server. Ask for fewer facets, a smaller "
+        "_facet_size, or none with _nofacet=1.")
+
+
+def facet_size(datasette, page, asked):
+    """The number of values a page shows of each facet, as Datasette's Facet.get_facet_size reads it."""
+    most = datasette.setting("max_returned_rows")
+    if asked == "max":
+        return most
+    if asked and asked.isascii() and asked.isdigit():
+        digits = asked.lstrip("0") or "0"  # int() refuses more than 4,300 digits
+        return most if len(digits) > 9 else min(int(digits), most)
+    configured = (datasette.metadata("tables", database=page.database) or {}).get(page.table, {}).get("facet_size")
+    if configured:
+        return most if configured == "max" else min(int(configured), most)
+    return min(datasette.setting("default_facet_size"), most)
 SPACES = re.compile(r"\s*")
 SELECT_START = re.compile(r"(?:explain\s+(?:query\s+plan\s+)?)?(?:select|with)\b")
 
