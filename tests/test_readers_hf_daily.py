@@ -606,3 +606,23 @@ def test_a_written_year_before_1900_is_kept_and_reported():
     assert [(r.date_text, r.published_on, r.upvotes) for r in reading.records] == [
         ("Nov 3, 0023 5", "0023-11-03", 5), ("Nov 4, 1900 6", "1900-11-04", 6)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(19, "date_before_1900")]
+
+
+def test_entries_above_a_pasted_pages_header_are_read_not_taken_for_the_sites_text():
+    # A page copied from its first entry down, with another page pasted after it: its entries were
+    # all "before_header", the site's own text, and three papers with their authors, dates and
+    # upvotes were not in the database (found by review). Only lines that read as no entry are.
+    entries = [["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"],
+               ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 7"]]
+    above = "\n".join(line for entry in entries for line in [*entry, ""]) + "\n"
+    pasted = hf_page(["Title Three", "", ABSTRACT_C, "", "  • 4 authors", "·", "Nov 11 3"]).replace("\nNov 12\n", "\nNov 11\n")
+    reading = read_hf_daily_page(above + pasted, snapshot_date="2025-11-12")
+    assert [(r.line, r.title, r.authors_count, r.published_on, r.upvotes) for r in reading.records] == [
+        (1, "Title One", 3, "2025-11-03", 12), (9, "Title Two", 2, "2025-11-04", 7), (29, "Title Three", 4, "2025-11-11", 3)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (None, "missing_page_date"), (17, "second_page_header"), (27, "pasted_page_date")]
+    assert reading.unaccounted_lines() == []
+    # One line of prose, or an entry's author line or date, above the header is enough to tell.
+    for line in (ABSTRACT_A, "• 3 authors", "·", "Nov 3 12"):
+        reading = read_hf_daily_page(f"Models\n{line}\n\n" + with_page_date("Nov 12, 2025"), snapshot_date=None)
+        assert "before_header" not in [issue.code for issue in reading.issues], line

@@ -387,6 +387,8 @@ def _header_start(lines: list[str], reading: Reading) -> int:
     for start in content:
         if not is_header_line(plain[start]):
             continue
+        if any(reads_as_an_entrys(plain[index]) for index in content if index < start):
+            return 1  # entries above another page's header (read as pasted after them), not the site's text
         block = [plain[index] for index in content if index >= start]
         ends = next((place for place, line in enumerate(block) if not is_header_line(line)), len(block))
         if any(map(is_daily_papers_title, block[:ends])) or (
@@ -399,6 +401,14 @@ def _header_start(lines: list[str], reading: Reading) -> int:
                     reading.other_lines[index + 1] = "blank"
             return start + 1
     return 1
+
+
+def reads_as_an_entrys(plain: str) -> bool:
+    """Whether a line above the header is an entry's: prose, an author line, its '·' or date. A
+    page copied from its first entry down, another page pasted after it, had its three entries
+    taken for the site's text above the header, and lost them."""
+    return (plain == DATE_SEPARATOR or AUTHORS_LINE.match(plain) is not None or ENTRY_DATE_LINE.match(plain) is not None
+            or looks_like_abstract(plain))
 
 
 def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
