@@ -626,3 +626,24 @@ def test_entries_above_a_pasted_pages_header_are_read_not_taken_for_the_sites_te
     for line in (ABSTRACT_A, "• 3 authors", "·", "Nov 3 12"):
         reading = read_hf_daily_page(f"Models\n{line}\n\n" + with_page_date("Nov 12, 2025"), snapshot_date=None)
         assert "before_header" not in [issue.code for issue in reading.issues], line
+
+
+def test_an_upvote_count_on_its_own_line_is_the_entrys_and_the_upvote_box_the_pages_text():
+    # The count below its date ("Nov 3", then "12") was a paper titled "12", and the entry had no
+    # upvotes; an upvote box ("Upvote", "12") before each title made two papers an entry (found by review).
+    text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3", "12"],
+                   ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 1,204", "7"])
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.upvotes) for r in reading.records] == [
+        (13, 20, "Title One", 12), (22, 28, "Title Two", 1204)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(20, "upvotes_on_own_line"), (29, "stray_line")]
+    assert reading.unaccounted_lines() == []
+    text = hf_page(["Upvote", "12", "", "Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"],
+                   ["Upvote", "7", "", "Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 7"])
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.line, r.title, r.upvotes) for r in reading.records] == [(16, "Title One", 12), (27, "Title Two", 7)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (13, "stray_line"), (14, "stray_line"), (24, "stray_line"), (25, "stray_line")]
+    # A number with its abstract after it is still a title ("1984").
+    reading = read_hf_daily_page(hf_page(["1984", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"]), "2025-11-12")
+    assert [(r.title, r.upvotes) for r in reading.records] == [("1984", 12)]

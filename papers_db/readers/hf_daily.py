@@ -46,6 +46,7 @@ MONTHS["Sept"] = 9
 MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # A saved page may print its year too ("Nov 12, 2025"): read as a paper titled so before.
 PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?$")
+UPVOTE_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 # The upvotes may group thousands with commas ("Nov 3 1,234"), as a copy of a busy page might.
 ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d{{1,3}}(?:,\d{{3}})+|\d+))?$")
 # Matched against a line as read (plain_line): single spaces, trimmed.
@@ -123,9 +124,11 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
 
     in_header = False  # inside a second page's header, pasted after this page's entries
     after_submitted_by = False  # the line before was a stray "Submitted by" alone
+    dated_without_upvotes = None  # the entry the line before closed with a date and no upvote count
     for index, (number, line, plain) in enumerate(content):
         following = content[index + 1][2] if index + 1 < len(content) else None
         submitter_may_follow, after_submitted_by = after_submitted_by, False
+        upvotes_may_follow, dated_without_upvotes = dated_without_upvotes, None
         if ((is_header_line(plain) or (in_header and PAGE_DATE_LINE.match(plain)))
                 and meta_state in (None, "date") and not abstract_follows(following)):
             # "Daily Papers", "Subscribe", its date...: a page header, not papers titled so.
@@ -165,7 +168,21 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             _set_entry_date(current, number, line, date, page_day, reading)
             meta_state = "date"
             close()
+            dated_without_upvotes = current if current.upvotes is None else None
             current, meta_state = None, None
+        elif upvotes_may_follow is not None and UPVOTE_COUNT.fullmatch(plain) and not abstract_follows(following):
+            # The count on a line of its own below the date: a paper titled "12", the entry without upvotes.
+            upvotes_may_follow.upvotes = _stored_count(plain.replace(",", ""), number, "upvote count", reading)
+            upvotes_may_follow.last_line = number
+            reading.issues.append(ParseIssue(
+                number, "upvotes_on_own_line", f"{quoted(plain)} on a line of its own after the entry's date: read as "
+                "its upvote count"))
+        elif (current is None and PAGE_TEXT_LINE.fullmatch(plain) and not abstract_follows(following)
+              and following != DATE_SEPARATOR and not AUTHORS_LINE.match(following or "")):
+            # Between entries: an upvote box ("Upvote", "12") before a title made two papers of it.
+            # With its own author line or '·' after it, such a line is a title alone ("Comments").
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
+                                             "after it: read as the page's own text, copied with it"))
         elif DATE_SEPARATOR in plain and (joined := joined_block(plain, current, meta_state)) is not None:
             authors, date = joined
             if authors is not None:
@@ -237,6 +254,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
     return reading
 
 
+
 # Lines of the page's own interface that a copy of it may carry inside an entry (stray_line).
 # Only these: any other line stays a title, since 19 of the 229 titles of the bundled pages are
 # in sentence case ("The probabilistic world"), as such text is.
@@ -253,8 +271,8 @@ def page_text_in_entry(record: Record | None, plain: str, following: str | None,
     """What a stray_line issue says of a line of the page's own text (PAGE_TEXT_LINE) after an
     entry's abstract and before its author line, or None where the line is not one there.
     "Submitted by akhaliq" or "Upvote" there became a paper of its own that took the entry's
-    authors, date and upvotes. Elsewhere such a line may be a title alone ("Comments", after a
-    whole entry; "1984" with its abstract after a title alone), a paragraph of an abstract
+    authors, date and upvotes (between entries, the reading loop reports it too). Elsewhere such a
+    line may be a title alone ("Comments" with its own author line; "1984" with its abstract), a paragraph of an abstract
     ("Submitted by the authors to ..."), or, right before the '·', an organisation ("360"). A
     name alone right after "Submitted by" alone is the submitter's ("akhaliq" took the entry's
     authors, date and upvotes)."""
