@@ -647,3 +647,20 @@ def test_an_upvote_count_on_its_own_line_is_the_entrys_and_the_upvote_box_the_pa
     # A number with its abstract after it is still a title ("1984").
     reading = read_hf_daily_page(hf_page(["1984", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"]), "2025-11-12")
     assert [(r.title, r.upvotes) for r in reading.records] == [("1984", 12)]
+
+
+def test_the_sites_text_below_the_last_entry_is_reported_not_made_papers():
+    # The site's footer below the entries ("System theme", "Company", "TOS", ...) was six papers,
+    # each "a title with no abstract after it" (found by review).
+    footer = ["System theme", "Company", "TOS", "Privacy Policy", "About", "Jobs"]
+    text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"], footer)
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.line, r.title) for r in reading.records] == [(13, "Title One")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(n, "after_entries") for n in range(21, 27)]
+    assert reading.unaccounted_lines() == []
+    # One title alone at the end, or titles of more words, stay papers, reported as before.
+    for tail in (["Dense Attention"], ["Dense Attention Is All You Need", "Sparse Attention Is Enough Too"]):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"], tail),
+                                     "2025-11-12")
+        assert [r.title for r in reading.records] == ["Title One", *tail]
+        assert [issue.code for issue in reading.issues] == ["missing_abstract"] * len(tail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import string
 
@@ -250,9 +251,34 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 if not abstract_follows(following):  # with its abstract after it, a page's title is one
                     report_title_ending_like_a_sentence(number, line, reading)
     close()
+    report_site_text_after_entries(reading)
     check_tail(reading)
     return reading
 
+
+SITE_TEXT_WORDS = 4  # a footer's links: "System theme", "Terms of Service", "Privacy Policy"
+
+
+def report_site_text_after_entries(reading: Reading) -> None:
+    """The site's own text below the last entry (its footer: "Company", "TOS", "Privacy"),
+    reported instead of kept as papers: two or more short lines at the end, each a title alone,
+    after an entry with its abstract. Each was a paper "with no abstract after it". A title alone
+    at the end, or titles of more words, stay papers (reported as missing their abstracts)."""
+    tail = list(itertools.takewhile(is_short_line_alone, reversed(reading.records)))
+    if len(tail) < 2 or len(tail) == len(reading.records) or reading.records[-len(tail) - 1].abstract is None:
+        return
+    lines = {record.line for record in tail}
+    reading.issues[:] = [issue for issue in reading.issues if not (issue.code == "missing_abstract" and issue.line in lines)]
+    for record in reversed(tail):
+        reading.issues.append(ParseIssue(record.line, "after_entries", f"{quoted(record.title)} after the page's last "
+                                         "entry, with no abstract, as are the short lines around it: the site's own "
+                                         "text, copied with the page"))
+    del reading.records[-len(tail):]
+
+
+def is_short_line_alone(record: Record) -> bool:
+    return (record.abstract is None and record.title is not None and record.last_line == record.line
+            and len(record.title.split()) <= SITE_TEXT_WORDS)
 
 
 # Lines of the page's own interface that a copy of it may carry inside an entry (stray_line).
