@@ -97,6 +97,20 @@ def test_a_file_of_carriage_returns_with_newline_lines_added_at_its_end_reads_as
     assert records(read_bytes_as(name, mixed)) == records(read_bytes_as(name, (SOURCES / name).read_bytes()))
 
 
+@pytest.mark.parametrize("name", [REVIEW, HF])
+@pytest.mark.parametrize("header_end", [b"\n", b"\r\n"])
+@pytest.mark.parametrize("ending", [b"", b"\n"])  # `cat mac.txt; echo` adds one "\n"
+def test_a_file_of_carriage_returns_with_a_newline_line_added_at_its_start_reads_as_lines(name, header_end, ending):
+    # A header line a Windows tool added to an old Mac file: read as a file of "\n" lines, it was
+    # 2 lines, and a review listing's 3 papers with their decisions became one paper.
+    clean = (SOURCES / name).read_bytes()
+    lines = clean.split(b"\n")
+    got = read_bytes_as(name, lines[0] + header_end + b"\r".join(lines[1:]) + ending)
+    expected = read_bytes_as(name, clean)
+    assert records(got) == records(expected) and got.issues == expected.issues
+    assert got.line_count == expected.line_count
+
+
 def test_a_line_break_an_editor_shows_inside_a_line_is_named():
     text = "Paper Beta\r{}\rAccept (Oral)\nPaper Gamma\u2028{}\nReject\nPaper Delta\n{}\u0085Withdrawn\n"
     got = read_bytes_as(REVIEW, text.format(ABSTRACT_A, ABSTRACT_B, ABSTRACT_C).encode())
@@ -553,6 +567,7 @@ def test_a_page_saved_again_in_another_form_is_read_once(tmp_path):
               "page_bom.txt": b"\xef\xbb\xbf" + page + b"\n\n", "page_edited.txt": page.replace(b"Nov", b"Dec", 1),
               # These were read again: each paper then had 4 sources.
               "page_blanks.txt": page.replace(b"\n", b" \t\n"), "page_mac.txt": page.replace(b"\n", b"\r"),
+              "page_mac_header.txt": page.replace(b"\n", b"\r").replace(b"\r", b"\r\n", 1),
               "page_utf16.txt": page.decode("utf-8").encode("utf-16")}
     # A byte that is not UTF-8 in the page: its CRLF save was compared as decoded text (U+FFFD),
     # the page as bytes, and both were read.
@@ -581,7 +596,7 @@ def test_a_page_saved_again_in_another_form_is_read_once(tmp_path):
     assert issues == [(name, "the same text as page.txt; read once") for name in (
         "page_blanks.txt", "page_bom.txt", "page_crlf.txt")] + [
         ("page_latin1_crlf.txt", "the same text as page_latin1.txt; read once")] + [
-        (name, "the same text as page.txt; read once") for name in ("page_mac.txt", "page_utf16.txt")]
+        (name, "the same text as page.txt; read once") for name in ("page_mac.txt", "page_mac_header.txt", "page_utf16.txt")]
     # The edited copy is another page: read in full, as the first one.
     assert read.pop("page_latin1.txt") >= entries  # another page: the line added may read as one more
     assert read == {"page.txt": entries, "page_edited.txt": entries} and entries > 50
