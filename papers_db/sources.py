@@ -22,12 +22,12 @@ from .errors import BAD_INPUT, USAGE, PapersDbError
 from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, is_daily_papers_title, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
 from .readers.text import (
-    UTF16_BOMS,
+    as_utf8,
     decode_source,
     ends_mid_line,
     plain_line,
     text_lines,
-    utf16_as_utf8,
+    wide_encoding,
     with_newline_line_ends,
 )
 from .records import ParseIssue, Reading
@@ -469,7 +469,7 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     data_kind = None if source.format else data_file_kind(text)
     file_format, reading = (source.format, None) if source.format or data_kind else detect_format(text, cut)
     if file_format is None:
-        kind = data_kind or other_kind_of_file(text, sum(issue.code != "utf16" for issue in decode_issues), line_count)
+        kind = data_kind or other_kind_of_file(text, sum(issue.code not in ("utf16", "utf32") for issue in decode_issues), line_count)
         what = f"{kind}, not a listing: " if kind else ""
         not_a_listing = ParseIssue(
             None, "not_a_listing",
@@ -558,15 +558,16 @@ def described_repeats_first(sources: list[SourceFile]) -> list[SourceFile]:
 
 def saved_text_digest(data: bytes, sha256: str) -> str:
     """What two saves of one page share: the SHA-256 of its bytes as decode_source lays out its
-    lines (UTF-16 as UTF-8, no byte order mark, "\n" line ends, no blanks at line ends), with no
+    lines (UTF-16 and UTF-32 as UTF-8, no byte order mark, "\n" line ends, no blanks at line ends), with no
     white space at the end. A page saved again on Windows (CRLF, a BOM) was read twice: 54
     entries became 162 listings, each paper 'cross-listed' three times, with no issue; so were
     saves with blanks at line ends, old Mac line ends or as UTF-16. Bytes that are not UTF-8 are
     compared as they are, as in a file that needs none of this, which keeps the digest of its
     bytes, `sha256`, where they end in no white space."""
     text = data
-    if text.startswith(UTF16_BOMS):
-        text = utf16_as_utf8(text)[0]
+    wide = wide_encoding(text)
+    if wide:
+        text = as_utf8(text, wide[0])[0]
     if text.startswith(b"\xef\xbb\xbf") or b"\r" in text or b" \n" in text or b"\t\n" in text:
         text = BLANKS_AT_LINE_ENDS.sub(b"", with_newline_line_ends(text.removeprefix(b"\xef\xbb\xbf")))
     text = text.rstrip()

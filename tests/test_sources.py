@@ -145,6 +145,33 @@ def test_a_utf16_file_cut_mid_character_is_read_as_utf16_and_says_so():
         ("utf16", True), ("truncated_record", False)]  # the cut is at the end of the last abstract
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_file_without_a_byte_order_mark_reads_as_its_text(encoding):
+    # Read as UTF-8 with its NULs dropped, "—" was a control character and "中文" two others, with
+    # a NUL issue per line and nothing saying the file is UTF-16.
+    clean = (SOURCES / REVIEW).read_bytes()
+    got = read_bytes_as(REVIEW, clean.decode().encode(encoding))
+    assert records(got) == records(read_bytes_as(REVIEW, clean))
+    assert [(issue.line, issue.code) for issue in got.issues] == [(None, "utf16")]
+    assert "no byte order mark" in got.issues[0].message
+    text = review_text("Sparse Attention — Scales", ABSTRACT_A[:-1] + " (中文 too).", "Accept (Poster)")
+    reading = read_source(SourceFile(Path("listing.txt"), text.encode(encoding)))
+    assert [(r.title, r.abstract) for r in reading.records] == [("Sparse Attention — Scales", ABSTRACT_A[:-1] + " (中文 too).")]
+    assert [issue.code for issue in reading.issues] == ["utf16"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-be"])
+def test_a_utf32_file_with_its_byte_order_mark_reads_as_its_text(encoding):
+    # Its byte order mark starts as UTF-16's does: read as UTF-16, every line had a NUL issue.
+    clean = (SOURCES / REVIEW).read_bytes()
+    data = ("\ufeff" if encoding.endswith("be") else "").encode(encoding) + clean.decode().encode(encoding)
+    assert data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+    got = read_bytes_as(REVIEW, data)
+    assert records(got) == records(read_bytes_as(REVIEW, clean))
+    assert [(issue.line, issue.code, issue.message) for issue in got.issues] == [
+        (None, "utf32", "the file is UTF-32 (it starts with its byte order mark): read as such")]
+
+
 def test_a_page_saved_as_windows_1252_reads_as_its_utf8_save_does():
     # Saved as Windows-1252, each "• 3 authors" and "·" was a paper of U+FFFD ("\ufffd 3 authors"),
     # and every entry lost its authors, date and upvotes.
@@ -568,7 +595,8 @@ def test_a_page_saved_again_in_another_form_is_read_once(tmp_path):
               # These were read again: each paper then had 4 sources.
               "page_blanks.txt": page.replace(b"\n", b" \t\n"), "page_mac.txt": page.replace(b"\n", b"\r"),
               "page_mac_header.txt": page.replace(b"\n", b"\r").replace(b"\r", b"\r\n", 1),
-              "page_utf16.txt": page.decode("utf-8").encode("utf-16")}
+              "page_utf16.txt": page.decode("utf-8").encode("utf-16"),
+              "page_utf16_no_bom.txt": page.decode("utf-8").encode("utf-16-le")}
     # A byte that is not UTF-8 in the page: its CRLF save was compared as decoded text (U+FFFD),
     # the page as bytes, and both were read.
     middle = page.index(b"\n", len(page) // 2) + 1
@@ -596,7 +624,8 @@ def test_a_page_saved_again_in_another_form_is_read_once(tmp_path):
     assert issues == [(name, "the same text as page.txt; read once") for name in (
         "page_blanks.txt", "page_bom.txt", "page_crlf.txt")] + [
         ("page_latin1_crlf.txt", "the same text as page_latin1.txt; read once")] + [
-        (name, "the same text as page.txt; read once") for name in ("page_mac.txt", "page_mac_header.txt", "page_utf16.txt")]
+        (name, "the same text as page.txt; read once") for name in (
+        "page_mac.txt", "page_mac_header.txt", "page_utf16.txt", "page_utf16_no_bom.txt")]
     # The edited copy is another page: read in full, as the first one.
     assert read.pop("page_latin1.txt") >= entries  # another page: the line added may read as one more
     assert read == {"page.txt": entries, "page_edited.txt": entries} and entries > 50

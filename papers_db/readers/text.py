@@ -8,6 +8,7 @@ import unicodedata
 from ..records import ParseIssue, Reading, Record
 
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little- and big-endian
+UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # the first starts as UTF-16's does
 
 
 # A message quotes at most this much of a line: a 200,000-character date line made a 1.2 MB
@@ -29,12 +30,15 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     folds them), so that a listing's text is what the page said.
     """
     issues = []
-    if data.startswith(UTF16_BOMS):
+    wide = wide_encoding(data)
+    if wide:
         # A file saved as UTF-16 read as UTF-8 gave a title of mojibake and a NUL issue per line.
-        data, damaged = utf16_as_utf8(data)
-        issues.append(ParseIssue(None, "utf16", "the file is UTF-16 (it starts with its byte order mark), cut off or "
+        codec, how = wide
+        family = codec[:6]  # "utf-16" or "utf-32", whichever its byte order
+        data, damaged = as_utf8(data, codec)
+        issues.append(ParseIssue(None, family.replace("-", ""), f"the file is {family.upper()} ({how}), cut off or "
                                  "damaged: read as such, its bad bytes replaced by U+FFFD" if damaged else
-                                 "the file is UTF-16 (it starts with its byte order mark): read as such"))
+                                 f"the file is {family.upper()} ({how}): read as such"))
     data = with_newline_line_ends(data.removeprefix(b"\xef\xbb\xbf"))
     # The common case, a clean file, is decoded whole; only a damaged one goes line by line.
     lines = _decode_whole(data)
@@ -51,13 +55,37 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     return text, issues
 
 
-def utf16_as_utf8(data: bytes) -> tuple[bytes, bool]:
-    """A UTF-16 file (with its byte order mark) as UTF-8 bytes, and whether any of it was damaged
+# UTF-16 without a byte order mark is told by its NUL bytes in the first 4 KB: text in a Latin
+# script has one as the high byte of almost every character (all but 3 of 397 in a listing with
+# an em dash and "中文"), so more than half its high bytes are NUL, and under a tenth of its low
+# bytes (only characters such as U+3000 and U+4E00 have one). A NUL-damaged UTF-8 file has a few
+# NULs, or runs of them, which fill high and low bytes alike.
+UTF16_SAMPLE_BYTES = 4096
+
+
+def wide_encoding(data: bytes) -> tuple[str, str] | None:
+    """The UTF-16 or UTF-32 codec a file is saved in and how that shows, or None (UTF-8, or
+    bytes damaged as UTF-8). Without its byte order mark, UTF-16 was read as UTF-8 with its NULs
+    dropped: an em dash became a control character, and "中文" two other characters."""
+    if data.startswith(UTF32_BOMS):
+        return "utf-32", "it starts with its byte order mark"
+    if data.startswith(UTF16_BOMS):
+        return "utf-16", "it starts with its byte order mark"
+    sample = data[:UTF16_SAMPLE_BYTES]
+    for codec, high_bytes, low_bytes in (("utf-16-le", sample[1::2], sample[::2]),
+                                         ("utf-16-be", sample[::2], sample[1::2])):
+        if high_bytes.count(0) > len(high_bytes) / 2 and low_bytes.count(0) < len(low_bytes) / 10:
+            return codec, "it has no byte order mark, but NUL bytes where UTF-16 text has them"
+    return None
+
+
+def as_utf8(data: bytes, codec: str) -> tuple[bytes, bool]:
+    """A UTF-16 or UTF-32 file (wide_encoding) as UTF-8 bytes, and whether any of it was damaged
     (cut off mid-character, say): such bytes become U+FFFD."""
     try:
-        return data.decode("utf-16").encode("utf-8"), False
+        return data.decode(codec).encode("utf-8"), False
     except UnicodeDecodeError:
-        return data.decode("utf-16", errors="replace").encode("utf-8"), True
+        return data.decode(codec, errors="replace").encode("utf-8"), True
 
 
 def with_newline_line_ends(data: bytes) -> bytes:
