@@ -76,6 +76,14 @@ def is_unknown_accept_tier(label: str) -> bool:
     return bool(tier) and tier not in ACCEPT_TIERS
 
 
+def is_accept_colon_in_other_words(label: str) -> bool:
+    """"Accept:" followed by words that are no tier's ("Accept: Learning When to Say Yes"): a
+    decision only where no abstract follows it; with one, a title opening with "Accept:"."""
+    match = _decision_match(label)
+    return (match is not None and match["after_colon"] is not None and is_unknown_accept_tier(label)
+            and not names_a_tier(label))
+
+
 OUTCOME_PRECEDENCE = ("accept", "reject", "desk_reject", "withdrawn")
 TIER_PRECEDENCE = ("oral", "spotlight", "poster", None)
 

@@ -359,3 +359,32 @@ def test_a_file_cut_off_inside_its_last_abstract_keeps_it_as_the_abstract():
         text = review_text(*lines[:4], last)
         assert read_review_listing(text, ends_mid_line=True) == read_review_listing(text), last
         assert read_review_listing(text).records[1].abstract is None, last
+
+
+def test_a_title_opening_with_accept_and_a_colon_is_a_title_where_its_abstract_follows():
+    # "Accept: Learning When to Say Yes" was the decision of the paper before (made accepted, its
+    # tier "not known"), and the paper after it lost its title (found by review).
+    for title in ("Accept: Learning When to Say Yes", "ACCEPT: Adaptive Curriculum for Efficient Pretraining"):
+        reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, title, ABSTRACT_B, "Reject"))
+        assert [(r.line, r.title, r.decision) for r in reading.records] == [
+            (1, "Sparse Attention", None), (3, title, "Reject")], title
+        assert reading.issues == [], title
+        reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "Accept (Oral)", title, ABSTRACT_B))
+        assert [(r.line, r.title, r.decision) for r in reading.records] == [
+            (1, "Sparse Attention", "Accept (Oral)"), (4, title, None)], title
+    # A decision written with a colon stays one, where its tier is in a tier's words or nothing follows.
+    for decision in ("Accept: notable-top-25%", "Accept: poster", "Accept: Learning When to Say Yes"):
+        reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, decision, "Dense Attention", ABSTRACT_B))
+        assert [(r.title, r.decision) for r in reading.records] == [("Sparse Attention", decision), ("Dense Attention", None)]
+
+
+def test_a_decision_in_other_words_before_a_titled_abstract_is_reported():
+    # "Decision: Accept (Poster)" right before an abstract was taken as that abstract's title
+    # without a word, and the paper before lost its decision (found by review). It stays the
+    # title, as the form cannot tell, and is reported.
+    for line in ("Decision: Accept (Poster)", "Accept (Poster).", "Reject.", "Accepted as poster",
+                 "Rejected after rebuttal", "Withdrawn by authors"):
+        reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, line, ABSTRACT_B, "Reject"))
+        assert [(r.line, r.title, r.decision) for r in reading.records] == [
+            (1, "Sparse Attention", None), (3, line, "Reject")], line
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "decision_like_title")], line

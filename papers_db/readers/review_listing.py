@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..decisions import is_decision, is_unknown_accept_tier, names_a_tier
+from ..decisions import TIER_WORDS, is_accept_colon_in_other_words, is_decision, is_unknown_accept_tier, names_a_tier
 from ..records import ParseIssue, Reading, Record
 from .text import (
     SENTENCE_END,
@@ -57,7 +57,9 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # Only right after a title: elsewhere "Abstract" may be a paper's title (a record without
             # a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
-        elif is_decision(line):
+        elif is_decision(line) and not (abstract_follows(following) and is_accept_colon_in_other_words(line)):
+            # "Accept: Learning When to Say Yes" with its abstract after it is a title: as a decision
+            # it made the paper before accepted, and the paper after it lost its title.
             if current is None or current.decision is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_decision", f"decision {quoted(line)} follows no paper")
@@ -105,7 +107,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             current = Record(line=number, last_line=number, title=line.strip())
             report_title_ending_like_a_sentence(number, line, reading)
             if undecided_before:
-                report_decision_at_start(number, line, reading)
+                report_decision_at_start(number, line, reading) or report_decision_like_title(number, line, reading)
     close()
     check_tail(reading)
     return reading
@@ -151,7 +153,26 @@ def report_decision_at_end(number: int, abstract: str, reading: Reading) -> None
             "not read as the paper's decision"))
 
 
-def report_decision_at_start(number: int, title: str, reading: Reading) -> None:
+def report_decision_like_title(number: int, title: str, reading: Reading) -> None:
+    """A title, after a record with no decision, that reads as a decision in words this reader does
+    not take as one: a decision with a label or a full stop ("Decision: Accept (Poster)",
+    "Reject."), or a decision word opening a line that names a tier or is not in Title Case
+    ("Accepted as poster", "Withdrawn by authors"). It was the title of the abstract after it
+    without a word, and the record before lost its decision. It stays the title (the form cannot
+    tell), and is named. Titles in Title Case ("Reject Inference for Credit Scoring", "Desk
+    Rejected Papers") are not."""
+    plain = plain_line(title)
+    bare = re.sub(r"^decision\s*:\s*", "", plain.rstrip("."), flags=re.IGNORECASE)
+    opens_with_decision = DECISION_WORDS.match(plain) is not None and len(plain.split()) <= DECISION_MAX_WORDS
+    if bare != plain and is_decision(bare) or opens_with_decision and (
+            TIER_WORDS & set(plain.casefold().split()) or not in_title_case(plain)):
+        reading.issues.append(ParseIssue(
+            number, "decision_like_title",
+            f"{quoted(title.strip())} reads like a decision, but an abstract follows it: read as that abstract's "
+            "title (were it the decision of the record before, that record has none)"))
+
+
+def report_decision_at_start(number: int, title: str, reading: Reading) -> bool:
     """A title that opens with a whole decision line's text (`Accept (Poster) Dense Attention`),
     after a record with no decision: the line break after the decision was lost. It stays the
     title as given, and the line is named, since the record before gets no decision from it.
@@ -166,7 +187,8 @@ def report_decision_at_start(number: int, title: str, reading: Reading) -> None:
                 number, "decision_in_title",
                 f"the title starts with {quoted(opening)}, a decision joined to its line: kept in the title, not read "
                 "as the decision of the record before it"))
-            return
+            return True
+    return False
 
 
 def reads_like_a_decision(line: str) -> bool:
