@@ -148,7 +148,11 @@ CSV_SAMPLE_LINES = 50
 # of column names. A small listing can have one comma in each line (4 lines: "Sparse, Efficient
 # Transformers", its abstract, ...), which is only CSV-shaped once it reads as no listing.
 CSV_ROWS_BEFORE_READING = 10
-CSV_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # as written: "Look, Listen, Learn" is a title
+# A column's name as written, words joined by single spaces ("Paper Title"): "Look, Listen,
+# Learn" is a title, its names opening with a space.
+CSV_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?: [A-Za-z0-9_]+)*")
+# A Markdown table's line under its header: "|---|---|", ":--- | ---:".
+MARKDOWN_TABLE_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?")
 
 
 def other_kind_of_file(text: str, damaged_lines: int, line_count: int) -> str | None:
@@ -178,7 +182,16 @@ def data_file_kind(text: str, before_reading: bool = True) -> str | None:
         return "HTML"
     if _is_csv(stripped, before_reading):
         return "CSV"
+    if _is_markdown_table(stripped):
+        return "Markdown table"
     return None
+
+
+def _is_markdown_table(text: str) -> bool:
+    """A header row with a `|`, then the rule under it: a table exported as Markdown was read as a
+    review listing, its header row a paper's title and its decisions inside the abstracts."""
+    lines = [line for line in text.split("\n", 3)[:3] if line.strip()]
+    return len(lines) >= 2 and "|" in lines[0] and MARKDOWN_TABLE_RULE.fullmatch(lines[1].strip()) is not None
 
 
 def _is_html_fragment(text: str) -> bool:

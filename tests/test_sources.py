@@ -457,6 +457,15 @@ OTHER_FILES = {
     "two_columns.csv": ("CSV", "title,abstract\n" + "".join(f'Paper {n},"{ABSTRACT_A}"\n' for n in range(3))),
     "papers.csv": ("CSV", "id,title,abstract\n" + "".join(
         f'{n},"A Title, With a Comma {n}","{ABSTRACT_A}\nIts second line, quoted."\n' for n in range(5))),
+    # Found by review: a small export whose header names hold spaces, and a Markdown table, were
+    # read as review listings, the header row a paper's title and every decision inside an abstract.
+    "spaced_header.csv": ("CSV", "Paper Title,Abstract,Decision\n" + "".join(
+        f'Paper {n},"{abstract}",{decision}\n' for n, (abstract, decision) in enumerate(
+            [(ABSTRACT_A, "Accept (Poster)"), (ABSTRACT_B, "Reject"), (ABSTRACT_C, "Accept (Oral)")]))),
+    "table.md": ("Markdown table", "| Title | Abstract | Decision |\n|---|---|---|\n" + "".join(
+        f"| Paper {n} | {abstract} | Reject |\n" for n, abstract in enumerate([ABSTRACT_A, ABSTRACT_B, ABSTRACT_C]))),
+    "aligned_table.md": ("Markdown table", "Title | Abstract\n:--- | ---:\n" + "".join(
+        f"Paper {n} | {abstract}\n" for n, abstract in enumerate([ABSTRACT_A, ABSTRACT_B]))),
 }
 
 
