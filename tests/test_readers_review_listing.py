@@ -388,3 +388,15 @@ def test_a_decision_in_other_words_before_a_titled_abstract_is_reported():
         assert [(r.line, r.title, r.decision) for r in reading.records] == [
             (1, "Sparse Attention", None), (3, line, "Reject")], line
         assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "decision_like_title")], line
+
+
+def test_a_listing_that_opens_with_a_decision_and_ends_without_one_says_they_may_come_first():
+    # Decisions written before their titles were each read with the paper before their own, and
+    # the one warning said only that the first "follows no paper" (found by review).
+    reading = read_review_listing(review_text("Accept (Poster)", "Sparse Attention", ABSTRACT_A, "Reject",
+                                              "Dense Attention", ABSTRACT_B))
+    assert [(r.title, r.decision) for r in reading.records] == [("Sparse Attention", "Reject"), ("Dense Attention", None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(1, "orphan_decision"), (1, "decisions_before_titles")]
+    # Not where the file ends with a decision, as a listing of decisions after their papers does.
+    reading = read_review_listing(review_text("Accept (Poster)", "Sparse Attention", ABSTRACT_A, "Reject"))
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(1, "orphan_decision")]

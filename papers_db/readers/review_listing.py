@@ -109,8 +109,20 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             if undecided_before:
                 report_decision_at_start(number, line, reading) or report_decision_like_title(number, line, reading)
     close()
+    report_decisions_before_titles(content, reading)
     check_tail(reading)
     return reading
+
+
+def report_decisions_before_titles(content: list[tuple[int, str]], reading: Reading) -> None:
+    """A listing that opens with a decision and ends with no decision may write each decision
+    before its title: each was then read with the paper before its own, and only the first was
+    reported (as following no paper). The reading stays, and the file's layout is named."""
+    if len(content) >= 2 and is_decision(content[0][1]) and not is_decision(content[-1][1]):
+        reading.issues.append(ParseIssue(
+            content[0][0], "decisions_before_titles",
+            "the listing opens with a decision and ends with none: if it writes each decision before its title, "
+            "each decision below was read as that of the paper before its own"))
 
 
 # Whole words only ("Acceptability", "Desktop" and "Rejection" start titles), and "decision" only
