@@ -622,10 +622,16 @@ def test_entries_above_a_pasted_pages_header_are_read_not_taken_for_the_sites_te
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (None, "missing_page_date"), (17, "second_page_header"), (27, "pasted_page_date")]
     assert reading.unaccounted_lines() == []
-    # One line of prose, or an entry's author line or date, above the header is enough to tell.
-    for line in (ABSTRACT_A, "• 3 authors", "·", "Nov 3 12"):
+    # An entry's author line, '·' or date above the header is enough to tell; the site's prose is
+    # not (a cookie notice made papers of the menu, found by review of the first fix).
+    for line in ("• 3 authors", "·", "Nov 3 12"):
         reading = read_hf_daily_page(f"Models\n{line}\n\n" + with_page_date("Nov 12, 2025"), snapshot_date=None)
         assert "before_header" not in [issue.code for issue in reading.issues], line
+    cookies = "We use cookies to improve your experience on our site. By using the site you agree to our policy."
+    reading = read_hf_daily_page(f"Hugging Face\n\nModels\n\n{cookies}\n\n" + with_page_date("Nov 12, 2025"), None)
+    assert [(r.title, r.published_on) for r in reading.records] == [("Title", "2025-03-13")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(1, "before_header"), (3, "before_header"),
+                                                                    (5, "before_header")]
 
 
 def test_an_upvote_count_on_its_own_line_is_the_entrys_and_the_upvote_box_the_pages_text():
@@ -644,9 +650,20 @@ def test_an_upvote_count_on_its_own_line_is_the_entrys_and_the_upvote_box_the_pa
     assert [(r.line, r.title, r.upvotes) for r in reading.records] == [(16, "Title One", 12), (27, "Title Two", 7)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (13, "stray_line"), (14, "stray_line"), (24, "stray_line"), (25, "stray_line")]
-    # A number with its abstract after it is still a title ("1984").
+    # A number with its abstract after it is still a title ("1984"), and so is one with its own
+    # author line, organisation line or short abstract after it, even after a date with no count
+    # (found by review of the first fix: "2048" became the entry's upvotes, and "Nov 3 5" a paper).
     reading = read_hf_daily_page(hf_page(["1984", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"]), "2025-11-12")
     assert [(r.title, r.upvotes) for r in reading.records] == [("1984", 12)]
+    first = ["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3"]
+    for second, codes in ((["2048", "", "  • 3 authors", "·", "Nov 4 5"], ["missing_abstract"]),
+                          (["2048", "", "OpenAI", "·", "Nov 4 5"], ["missing_abstract"]),
+                          (["2048", "", "A game.", "", "  • 3 authors", "·", "Nov 4 5"], ["short_abstract"]),
+                          (["Comments", "", "We comment.", "", "  • 3 authors", "·", "Nov 4 5"], ["short_abstract"])):
+        reading = read_hf_daily_page(hf_page(first, second), "2025-11-12")
+        assert [(r.title, r.upvotes, r.date_text) for r in reading.records] == [
+            ("Title One", None, "Nov 3"), (second[0], 5, "Nov 4 5")], second
+        assert [issue.code for issue in reading.issues] == codes, second
 
 
 def test_the_sites_text_below_the_last_entry_is_reported_not_made_papers():
@@ -659,6 +676,11 @@ def test_the_sites_text_below_the_last_entry_is_reported_not_made_papers():
     assert [(issue.line, issue.code) for issue in reading.issues] == [(n, "after_entries") for n in range(21, 27)]
     assert reading.unaccounted_lines() == []
     # One title alone at the end, or titles of more words, stay papers, reported as before.
+    # Nor short titles each on a line of its own, blank lines between, as entries are written
+    # ("Mixtral of Experts": found by review of the first fix).
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"],
+                                         ["Mixtral of Experts"], ["Qwen2.5 Technical Report"]), "2025-11-12")
+    assert [r.title for r in reading.records] == ["Title One", "Mixtral of Experts", "Qwen2.5 Technical Report"]
     for tail in (["Dense Attention"], ["Dense Attention Is All You Need", "Sparse Attention Is Enough Too"]):
         reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"], tail),
                                      "2025-11-12")

@@ -128,6 +128,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
     dated_without_upvotes = None  # the entry the line before closed with a date and no upvote count
     for index, (number, line, plain) in enumerate(content):
         following = content[index + 1][2] if index + 1 < len(content) else None
+        after_following = content[index + 2][2] if index + 2 < len(content) else None
         submitter_may_follow, after_submitted_by = after_submitted_by, False
         upvotes_may_follow, dated_without_upvotes = dated_without_upvotes, None
         if ((is_header_line(plain) or (in_header and PAGE_DATE_LINE.match(plain)))
@@ -171,17 +172,17 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             close()
             dated_without_upvotes = current if current.upvotes is None else None
             current, meta_state = None, None
-        elif upvotes_may_follow is not None and UPVOTE_COUNT.fullmatch(plain) and not abstract_follows(following):
+        elif (upvotes_may_follow is not None and UPVOTE_COUNT.fullmatch(plain)
+              and next_entry_follows(following, after_following)):
             # The count on a line of its own below the date: a paper titled "12", the entry without upvotes.
             upvotes_may_follow.upvotes = _stored_count(plain.replace(",", ""), number, "upvote count", reading)
             upvotes_may_follow.last_line = number
             reading.issues.append(ParseIssue(
                 number, "upvotes_on_own_line", f"{quoted(plain)} on a line of its own after the entry's date: read as "
                 "its upvote count"))
-        elif (current is None and PAGE_TEXT_LINE.fullmatch(plain) and not abstract_follows(following)
-              and following != DATE_SEPARATOR and not AUTHORS_LINE.match(following or "")):
+        elif current is None and PAGE_TEXT_LINE.fullmatch(plain) and (
+                next_entry_follows(following, after_following) or PAGE_TEXT_LINE.fullmatch(following or "")):
             # Between entries: an upvote box ("Upvote", "12") before a title made two papers of it.
-            # With its own author line or '·' after it, such a line is a title alone ("Comments").
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
                                              "after it: read as the page's own text, copied with it"))
         elif DATE_SEPARATOR in plain and (joined := joined_block(plain, current, meta_state)) is not None:
@@ -261,10 +262,15 @@ SITE_TEXT_WORDS = 4  # a footer's links: "System theme", "Terms of Service", "Pr
 
 def report_site_text_after_entries(reading: Reading) -> None:
     """The site's own text below the last entry (its footer: "Company", "TOS", "Privacy"),
-    reported instead of kept as papers: two or more short lines at the end, each a title alone,
-    after an entry with its abstract. Each was a paper "with no abstract after it". A title alone
+    reported instead of kept as papers: two or more short lines at the end, one right after the
+    other (entries have blank lines between them), each a title alone, after an entry with its
+    abstract. Each was a paper "with no abstract after it". A title alone
     at the end, or titles of more words, stay papers (reported as missing their abstracts)."""
     tail = list(itertools.takewhile(is_short_line_alone, reversed(reading.records)))
+    run = 1  # the last lines one right after the other: with a blank line between, they are written as entries are
+    while run < len(tail) and tail[run - 1].line == tail[run].line + 1:
+        run += 1
+    tail = tail[:run]
     if len(tail) < 2 or len(tail) == len(reading.records) or reading.records[-len(tail) - 1].abstract is None:
         return
     lines = {record.line for record in tail}
@@ -279,6 +285,14 @@ def report_site_text_after_entries(reading: Reading) -> None:
 def is_short_line_alone(record: Record) -> bool:
     return (record.abstract is None and record.title is not None and record.last_line == record.line
             and len(record.title.split()) <= SITE_TEXT_WORDS)
+
+
+def next_entry_follows(following: str | None, after_following: str | None) -> bool:
+    """Whether the lines after one start the next entry (a title, then its abstract), or the file
+    or a pasted page's header comes next: only then is a line between entries none of an entry's
+    own. "2048" before its author line, organisation line or short abstract is a title."""
+    return (following is None or is_header_line(following)
+            or (not abstract_follows(following) and abstract_follows(after_following)))
 
 
 # Lines of the page's own interface that a copy of it may carry inside an entry (stray_line).
@@ -448,11 +462,11 @@ def _header_start(lines: list[str], reading: Reading) -> int:
 
 
 def reads_as_an_entrys(plain: str) -> bool:
-    """Whether a line above the header is an entry's: prose, an author line, its '·' or date. A
-    page copied from its first entry down, another page pasted after it, had its three entries
-    taken for the site's text above the header, and lost them."""
-    return (plain == DATE_SEPARATOR or AUTHORS_LINE.match(plain) is not None or ENTRY_DATE_LINE.match(plain) is not None
-            or looks_like_abstract(plain))
+    """Whether a line above the header is an entry's: an author line, its '·' or date. A page
+    copied from its first entry down, another page pasted after it, had its three entries taken
+    for the site's text above the header, and lost them. Prose is not enough: the site has its
+    own ("We use cookies ...")."""
+    return plain == DATE_SEPARATOR or AUTHORS_LINE.match(plain) is not None or ENTRY_DATE_LINE.match(plain) is not None
 
 
 def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
