@@ -86,6 +86,12 @@ def test_a_file_of_lines_with_more_lone_carriage_returns_than_lines_is_still_rea
         (1, "Paper Beta", abstract), (4, "Paper Gamma", ABSTRACT_B)]
     assert [(issue.line, issue.code) for issue in got.issues] == [(2, "line_break_in_line")]
     assert got.line_count == 5 and got.unaccounted_lines() == []
+    # The same abstract as the file's last line, with no decision after it: taken for old Mac
+    # lines after a header, it became 9 papers (found by review of that reading).
+    text = f"Paper Beta\n{ABSTRACT_B}\nAccept (Oral)\nPaper Gamma\n{abstract}.\n"
+    got = read_bytes_as(REVIEW, text.encode())
+    assert [(record.line, record.title) for record in got.records] == [(1, "Paper Beta"), (4, "Paper Gamma")]
+    assert [(issue.line, issue.code) for issue in got.issues] == [(5, "line_break_in_line")]
 
 
 @pytest.mark.parametrize("name", [REVIEW, HF])

@@ -91,22 +91,27 @@ def as_utf8(data: bytes, codec: str) -> tuple[bytes, bool]:
 def with_newline_line_ends(data: bytes) -> bytes:
     """`data` with "\\r\\n" line ends as "\\n", and those of an old Mac file ("\\r" alone) too.
 
-    Old Mac is a file whose first or last line break (before a "\\n" ending the file) is a lone
-    "\\r" and whose lone "\\r" outnumber its "\\n": a few "\\n" lines may have been added at its
-    end or its start (a header line ending in "\\r\\n" before 7 lone "\\r" lines made 3 papers
-    one, its abstract holding the other two and both decisions). Elsewhere a lone "\\r" is part
-    of its line, so that line numbers are those `wc -l`, `sed -n Np` and editors show: one inside
-    an abstract split the record and moved every later line. Counting alone took a file of 5
-    "\\n" lines whose abstract held 8 lone "\\r" for old Mac, and its abstract became 6 papers.
+    Old Mac is a file whose lone "\\r" outnumber its "\\n", and whose first line break is a lone
+    "\\r" (a few "\\n" lines may have been added at its end), or whose one "\\n" line comes before
+    lone "\\r" only (a header line a Windows tool added, ending in "\\r\\n": read as one line, 3
+    papers with their decisions became one). Elsewhere a lone "\\r" is part of its line, so that
+    line numbers are those `wc -l`, `sed -n Np` and editors show: one inside an abstract split the
+    record and moved every later line. Counting alone took a file of 5 "\\n" lines whose abstract
+    held 8 lone "\\r" for old Mac, and its abstract became 6 papers; so did taking a lone "\\r" as
+    the last line break for a sign of it, where that abstract was the file's last line.
     """
     data = data.replace(b"\r\n", b"\n")
     first_return, first_newline = data.find(b"\r"), data.find(b"\n")
-    # A "\n" that ends the file ends its last line, not one inside it (`cat mac.txt; echo`).
-    last_return, last_newline = data.rfind(b"\r"), data.rfind(b"\n", 0, len(data) - 1)
     starts_as_old_mac = 0 <= first_return and (first_newline < 0 or first_return < first_newline)
-    if (starts_as_old_mac or last_return > last_newline) and data.count(b"\r") > data.count(b"\n"):
+    # A "\n" that ends the file ends its last line, not one inside it (`cat mac.txt; echo`).
+    after_one_header_line = (0 <= first_return and data.count(b"\n", 0, first_return) <= OLD_MAC_HEADER_LINES
+                             and data.find(b"\n", first_return, len(data) - 1) < 0)
+    if (starts_as_old_mac or after_one_header_line) and data.count(b"\r") > data.count(b"\n"):
         data = data.replace(b"\r", b"\n")
     return data
+
+
+OLD_MAC_HEADER_LINES = 1  # "\n" lines before an old Mac file's lines: one a tool added; 4 are a "\n" file
 
 
 # Characters an editor or browser may show as a line break, which `wc -l` and `sed -n Np` (and
