@@ -406,9 +406,10 @@ def find_sources(paths: Iterable[Path], on_skipped: Callable[[Path, str], None] 
             resolved = file.resolve()
             if resolved not in found or _name_preference(source) < _name_preference(found[resolved]):
                 found[resolved] = source
-    # Sorted by name, then (for names that occur twice) content and what the manifests say of it,
-    # so that the order paths were given in never matters: two same pages under one name, in two
-    # folders whose manifests gave them different snapshot dates, made two databases.
+    # Sorted by name, then (for names that occur twice) content, what the manifests say of it and
+    # the folders that tell them apart, so that the order paths were given in never matters: two
+    # same pages under one name, in two folders whose manifests gave them different snapshot
+    # dates, made two databases.
     names = collections.Counter(source.path.name for source in found.values())
     for source in found.values():
         if names[source.path.name] > 1:
@@ -416,7 +417,7 @@ def find_sources(paths: Iterable[Path], on_skipped: Callable[[Path, str], None] 
     tell_apart_same_names(list(found.values()))
     return sorted(found.values(), key=lambda source: (
         source.path.name, source.sha256, source.format or "", source.snapshot_date or "", source.description or "",
-        source.path.parent.name))
+        source.name))
 
 
 def tell_apart_same_names(sources: list[SourceFile]) -> None:
@@ -424,19 +425,20 @@ def tell_apart_same_names(sources: list[SourceFile]) -> None:
     that tell it apart: `site-a/page.txt` and `site-b/page.txt`; `data/page.txt` and
     `other/page.txt` where both sites' folders hold a `data/`. Every message, the summary and
     `sources.file_name` said `page.txt` of both: a warning could not say which file it meant, and
-    a paper on both pages was listed as on one. Only the folders' names are used, never where
-    they lie, so that the database is the same wherever the sources are."""
+    a paper on both pages was listed as on one. The folders come from the paths as given, never
+    from where they lie (the whole path put the folder a build ran in into the database), so that
+    the database is the same wherever the sources are. Paths given differently are told apart
+    too: no two files read have one path as given."""
     same_name = collections.defaultdict(list)
     for source in sources:
         same_name[source.path.name].append(source)
     for group in same_name.values():
         if len(group) < 2:
             continue
-        parts = [PurePath(os.path.abspath(source.path)).parts for source in group]
+        parts = [PurePath(source.path).parts for source in group]
         for source, own in zip(group, parts):
-            for count in range(2, len(own) + 1):
-                if all(other is own or other[-count:] != own[-count:] for other in parts):
-                    break
+            count = next((count for count in range(2, len(own) + 1)
+                          if all(other is own or other[-count:] != own[-count:] for other in parts)), len(own))
             source.shown_as = PurePath(*own[-count:]).as_posix()
 
 
@@ -506,7 +508,8 @@ def nothing_read(file_format: str | None, line_count: int, issues: list[ParseIss
 def name_issues(source: SourceFile) -> list[ParseIssue]:
     if source.name == (source.shown_as or source.path.name):
         return []
-    return [ParseIssue(None, "invalid_file_name", f"the file's name is not UTF-8; it is stored as {source.name!r}")]
+    whose = "its name with the folders that tell it apart" if source.shown_as else "the file's name"
+    return [ParseIssue(None, "invalid_file_name", f"{whose} is not UTF-8; it is stored as {source.name!r}")]
 
 
 READ_AHEAD = 2  # files read ahead with one reading process; bounds the memory the readings hold

@@ -833,3 +833,32 @@ def test_files_of_one_name_in_two_folders_are_told_apart_by_their_folders(tmp_pa
     again = tmp_path / "again" / "papers.db"
     assert run_cli("build", *(moved / folder for folder in reversed(pages)), "--output", again).returncode == 0
     assert again.with_name("papers.db.sha256").read_text().split()[0] == output.with_name("papers.db.sha256").read_text().split()[0]
+
+
+def test_names_told_apart_by_folders_come_from_the_paths_given_whatever_their_order(tmp_path):
+    # Found by review of the first naming: names were read from the whole path, so the folder a
+    # build ran in went into the database (`build page.txt other/page.txt`), and two same pages in
+    # x/data and y/data gave two databases by the order they were given in.
+    page = (SOURCES / "003_6399432fb99c7d91.txt").read_bytes()
+    digests, names = set(), set()
+    for work in ("work-a", "work-b"):
+        (tmp_path / work / "other").mkdir(parents=True)
+        (tmp_path / work / "page.txt").write_text(review_text("Sparse Attention", ABSTRACT_A), encoding="utf-8")
+        (tmp_path / work / "other" / "page.txt").write_bytes(page)
+        assert run_cli("build", "page.txt", "other/page.txt", "--output", "out/papers.db", cwd=tmp_path / work).returncode == 0
+        digests.add((tmp_path / work / "out" / "papers.db.sha256").read_text().split()[0])
+        with sqlite3.connect(tmp_path / work / "out" / "papers.db") as conn:
+            names.add(tuple(name for (name,) in conn.execute("select file_name from sources order by id")))
+    assert names == {("other/page.txt", "page.txt")} and len(digests) == 1
+    digests = set()
+    for folder in ("x", "y"):
+        (tmp_path / folder / "data").mkdir(parents=True)
+        (tmp_path / folder / "data" / "page.txt").write_bytes(page)
+    for order in (("x/data", "y/data"), ("y/data", "x/data")):
+        output = tmp_path / "-".join(order).replace("/", "_") / "papers.db"
+        assert run_cli("build", *order, "--output", output, cwd=tmp_path).returncode == 0
+        digests.add(output.with_name("papers.db.sha256").read_text().split()[0])
+        with sqlite3.connect(output) as conn:
+            assert conn.execute("select file_name, duplicate_of from sources order by id").fetchall() == [
+                ("x/data/page.txt", None), ("y/data/page.txt", 1)]
+    assert len(digests) == 1
