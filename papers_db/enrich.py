@@ -86,6 +86,13 @@ NAME_AFTER_A_BRACE = re.compile(r"(?<=\})[A-Za-z]+")  # apart from the one befor
 # bundled 002); it becomes the symbol, as \times does.
 SYMBOL_NAMES = "|".join(name for name, symbol in LATEX_SYMBOLS.items() if symbol)
 LOST_SYMBOL = re.compile(rf"\{{({SYMBOL_NAMES})\}}")
+# What shows an abstract with no other markup lost its backslashes: a symbol in braces beside a
+# script ("R^3 {times} S^2"), a command that is no word of English or code before a brace
+# ("mathcal{O}"), a thousands separator ("10{,}000"). Not "{in}", "{min}-{max}" or "int{1, 2}":
+# placeholders and code, whose braces mean what they say.
+LOST_SYMBOL_IN_MATH = re.compile(rf"[\^_]\w+\s*\{{(?:{SYMBOL_NAMES})\}}|\{{(?:{SYMBOL_NAMES})\}}\s*\w+[\^_]")
+LOST_MATH_COMMAND = re.compile(r"(?<![A-Za-z])(?:math(?:cal|bb|bf|rm|it|sf|tt|frak|scr|ds)|boldsymbol|operatorname|textbf"
+                               r"|textit|emph|[dt]?frac|sqrt|arg(?:min|max)|widetilde|widehat|overline|tilde)\{")
 THOUSANDS_SEPARATOR = re.compile(r"\d\{,\}\d")  # 10{,}000
 LATEX_NESTING_MAX = 8  # wrappers unwrapped inside one another: the bundled abstracts nest 2 deep; each level costs a pass
 
@@ -145,13 +152,12 @@ def _names_kept_apart(text: str) -> str:
 
 
 def _has_lost_markup(abstract: str) -> bool:
-    """Whether an abstract has markup whose backslashes a copy lost: a grouped script (n^{-2}), a
-    command's name beside a brace (min{a,b}, mathcal{O}), a symbol's name in braces ({times}), a
-    thousands separator (10{,}000). Abstracts with only these were left as they were, braces and
-    all (2 bundled abstracts: "mathcal{O}(min{S, T/(n T)})", "R^3 {times} S^2")."""
-    return bool(LATEX_GROUP.search(abstract) or LOST_SYMBOL.search(abstract) or THOUSANDS_SEPARATOR.search(abstract)
-                or any(name in LOST_COMMAND_NAMES for name in NAME_BEFORE_A_BRACE.findall(abstract))
-                or any(name in LOST_COMMAND_NAMES for name in NAME_AFTER_A_BRACE.findall(abstract)))
+    """Whether an abstract with no backslash or dollar has markup that lost its backslashes: a
+    grouped script (n^{-2}), a math command before a brace (mathcal{O}), a symbol in braces
+    beside a script (R^3 {times} S^2), a thousands separator (10{,}000). Abstracts with only
+    these were left as they were, braces and all (2 bundled abstracts)."""
+    return bool(LATEX_GROUP.search(abstract) or LOST_MATH_COMMAND.search(abstract)
+                or LOST_SYMBOL_IN_MATH.search(abstract) or THOUSANDS_SEPARATOR.search(abstract))
 
 
 def plain_abstract(abstract: str | None) -> str | None:

@@ -89,9 +89,13 @@ def test_code_links_from_real_abstract_endings():
         ("a bound of mathcal{O}(min{S, T/(n T)}) on n tasks", "a bound of mathcal O(min S, T/(n T)) on n tasks"),
         ("orientations R^3 {times} S^2 and {cdot}", "orientations R^3 × S^2 and ·"),
         ("up to 10{,}000 tokens", "up to 10,000 tokens"),
-        ("x}min{a,b} holds", "x min a,b holds"),
         ("no markup at all.", None),
         ("{T}ransformers, xmin{a} and {times of day} are no markup", None),
+        # Placeholders and code are no markup, their braces meaning what they say (found by review).
+        ("slot {in} is filled", None),
+        ("Format strings like {min}-{max} and {times} placeholders.", None),
+        ('Go literals such as []int{1, 2, 3} and JSON {"a": 1}.', None),
+        ("x}min{a,b} holds", None),
         ("a set {a, b} and x_1 are no markup", None),
     ],
 )
