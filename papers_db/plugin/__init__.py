@@ -1968,7 +1968,7 @@ def query_too_long_for_its_links(datasette, scope, query):
     """(400, title, message) when a table or view page's query string times the links it may
     show is over LINKED_QUERY_BYTES_LIMIT, else None."""
     page = table_page(datasette, scope["path"])
-    if page is None:
+    if page is None or scope["path"].endswith(".csv"):  # a CSV shows no links, and Datasette's asks for no facets
         return None
     links = len(page.shape.columns) + PAGE_LINKS_BESIDE_COLUMNS
     arguments = dict(reversed(query))  # the first value of each name, as Datasette's request.args.get reads it
