@@ -664,6 +664,14 @@ def test_an_upvote_count_on_its_own_line_is_the_entrys_and_the_upvote_box_the_pa
         assert [(r.title, r.upvotes, r.date_text) for r in reading.records] == [
             ("Title One", None, "Nov 3"), (second[0], 5, "Nov 4 5")], second
         assert [issue.code for issue in reading.issues] == codes, second
+    # The count before the next entry with a short abstract, or before the site's footer, is still
+    # the count (a rule asking for the next entry's full abstract made "12" a paper: found by review).
+    reading = read_hf_daily_page(hf_page(first + ["12"], ["Second Paper Title", "", "We fix sampling.", "",
+                                                          "  • 2 authors", "·", "Nov 4 5"]), "2025-11-12")
+    assert [(r.title, r.upvotes) for r in reading.records] == [("Title One", 12), ("Second Paper Title", 5)]
+    reading = read_hf_daily_page(hf_page(first + ["12"], ["Company", "TOS", "Privacy"]), "2025-11-12")
+    assert [(r.title, r.upvotes) for r in reading.records] == [("Title One", 12)]
+    assert [issue.code for issue in reading.issues] == ["upvotes_on_own_line"] + ["after_entries"] * 3
 
 
 def test_the_sites_text_below_the_last_entry_is_reported_not_made_papers():

@@ -173,7 +173,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             dated_without_upvotes = current if current.upvotes is None else None
             current, meta_state = None, None
         elif (upvotes_may_follow is not None and UPVOTE_COUNT.fullmatch(plain)
-              and next_entry_follows(following, after_following)):
+              and not starts_an_entry(following, after_following)):
             # The count on a line of its own below the date: a paper titled "12", the entry without upvotes.
             upvotes_may_follow.upvotes = _stored_count(plain.replace(",", ""), number, "upvote count", reading)
             upvotes_may_follow.last_line = number
@@ -181,7 +181,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 number, "upvotes_on_own_line", f"{quoted(plain)} on a line of its own after the entry's date: read as "
                 "its upvote count"))
         elif current is None and PAGE_TEXT_LINE.fullmatch(plain) and (
-                next_entry_follows(following, after_following) or PAGE_TEXT_LINE.fullmatch(following or "")):
+                not starts_an_entry(following, after_following) or PAGE_TEXT_LINE.fullmatch(following or "")):
             # Between entries: an upvote box ("Upvote", "12") before a title made two papers of it.
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
                                              "after it: read as the page's own text, copied with it"))
@@ -287,12 +287,15 @@ def is_short_line_alone(record: Record) -> bool:
             and len(record.title.split()) <= SITE_TEXT_WORDS)
 
 
-def next_entry_follows(following: str | None, after_following: str | None) -> bool:
-    """Whether the lines after one start the next entry (a title, then its abstract), or the file
-    or a pasted page's header comes next: only then is a line between entries none of an entry's
-    own. "2048" before its author line, organisation line or short abstract is a title."""
-    return (following is None or is_header_line(following)
-            or (not abstract_follows(following) and abstract_follows(after_following)))
+def starts_an_entry(following: str | None, after_following: str | None) -> bool:
+    """Whether a line between entries has an entry's own lines after it, and so is that entry's
+    title: its abstract, its author line or '·', an organisation line before the '·', or a short
+    abstract before the author line. "2048" there is a title, and anything else (the next
+    entry's title, a footer, the end) leaves a count or the page's text as such: a rule that
+    asked for the next entry's full abstract made "12" before a footer a paper."""
+    return following is not None and (
+        abstract_follows(following) or following == DATE_SEPARATOR or AUTHORS_LINE.match(following) is not None
+        or after_following == DATE_SEPARATOR or is_sentence_before_authors(following, after_following))
 
 
 # Lines of the page's own interface that a copy of it may carry inside an entry (stray_line).
