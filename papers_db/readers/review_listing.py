@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..decisions import TIER_WORDS, is_accept_colon_in_other_words, is_decision, is_unknown_accept_tier, names_a_tier
+from ..decisions import is_accept_colon_in_other_words, is_decision, is_unknown_accept_tier, names_a_tier
 from ..records import ParseIssue, Reading, Record
 from .text import (
     SENTENCE_END,
@@ -118,7 +118,11 @@ def report_decisions_before_titles(content: list[tuple[int, str]], reading: Read
     """A listing that opens with a decision and ends with no decision may write each decision
     before its title: each was then read with the paper before its own, and only the first was
     reported (as following no paper). The reading stays, and the file's layout is named."""
-    if len(content) >= 2 and is_decision(content[0][1]) and not is_decision(content[-1][1]):
+    decided = [record.decision is not None for record in reading.records]
+    # Only where every record but the last took a decision: a first line copied from a tab of
+    # decisions, before undecided papers, is no such layout.
+    if (len(content) >= 2 and is_decision(content[0][1]) and not is_decision(content[-1][1])
+            and len(decided) >= 2 and all(decided[:-1]) and not decided[-1]):
         reading.issues.append(ParseIssue(
             content[0][0], "decisions_before_titles",
             "the listing opens with a decision and ends with none: if it writes each decision before its title, "
@@ -166,18 +170,14 @@ def report_decision_at_end(number: int, abstract: str, reading: Reading) -> None
 
 
 def report_decision_like_title(number: int, title: str, reading: Reading) -> None:
-    """A title, after a record with no decision, that reads as a decision in words this reader does
-    not take as one: a decision with a label or a full stop ("Decision: Accept (Poster)",
-    "Reject."), or a decision word opening a line that names a tier or is not in Title Case
-    ("Accepted as poster", "Withdrawn by authors"). It was the title of the abstract after it
-    without a word, and the record before lost its decision. It stays the title (the form cannot
-    tell), and is named. Titles in Title Case ("Reject Inference for Credit Scoring", "Desk
-    Rejected Papers") are not."""
-    plain = plain_line(title)
-    bare = re.sub(r"^decision\s*:\s*", "", plain.rstrip("."), flags=re.IGNORECASE)
-    opens_with_decision = DECISION_WORDS.match(plain) is not None and len(plain.split()) <= DECISION_MAX_WORDS
-    if bare != plain and is_decision(bare) or opens_with_decision and (
-            TIER_WORDS & set(plain.casefold().split()) or not in_title_case(plain)):
+    """A title, after a record with no decision, that is a decision but for a label or a full stop
+    ("Decision: Accept (Poster)", "Reject."), or "Accept:" and words that are no tier ("Accept:
+    Findings"): it was the title of the abstract after it without a word, and the record before
+    lost its decision. It stays the title (the form cannot tell), and is named. Titles that only
+    open with a decision word ("Rejected papers matter", "Accept the Unknown: Oral History") are
+    not: a wider rule named ordinary titles in listings without decisions."""
+    bare = re.sub(r"^decision\s*:\s*", "", plain_line(title).rstrip("."), flags=re.IGNORECASE)
+    if (bare != plain_line(title) and is_decision(bare)) or is_accept_colon_in_other_words(title):
         reading.issues.append(ParseIssue(
             number, "decision_like_title",
             f"{quoted(title.strip())} reads like a decision, but an abstract follows it: read as that abstract's "
