@@ -425,17 +425,17 @@ def tell_apart_same_names(sources: list[SourceFile]) -> None:
     that tell it apart: `site-a/page.txt` and `site-b/page.txt`; `data/page.txt` and
     `other/page.txt` where both sites' folders hold a `data/`. Every message, the summary and
     `sources.file_name` said `page.txt` of both: a warning could not say which file it meant, and
-    a paper on both pages was listed as on one. The folders come from the paths as given, never
-    from where they lie (the whole path put the folder a build ran in into the database), so that
-    the database is the same wherever the sources are. Paths given differently are told apart
-    too: no two files read have one path as given."""
+    a paper on both pages was listed as on one. The folders are those the files lie in (their
+    real folders: `.`, `..` and links followed), only as many as tell them apart, so that the
+    database is the same however the paths are spelled (as given, `build . ../s2` from `s1`
+    named `page.txt` and `s2/page.txt`) and wherever the folders lie."""
     same_name = collections.defaultdict(list)
     for source in sources:
         same_name[source.path.name].append(source)
     for group in same_name.values():
         if len(group) < 2:
             continue
-        parts = [PurePath(source.path).parts for source in group]
+        parts = [PurePath(os.path.realpath(source.path.parent), source.path.name).parts for source in group]
         for source, own in zip(group, parts):
             count = next((count for count in range(2, len(own) + 1)
                           if all(other is own or other[-count:] != own[-count:] for other in parts)), len(own))

@@ -835,21 +835,25 @@ def test_files_of_one_name_in_two_folders_are_told_apart_by_their_folders(tmp_pa
     assert again.with_name("papers.db.sha256").read_text().split()[0] == output.with_name("papers.db.sha256").read_text().split()[0]
 
 
-def test_names_told_apart_by_folders_come_from_the_paths_given_whatever_their_order(tmp_path):
-    # Found by review of the first naming: names were read from the whole path, so the folder a
-    # build ran in went into the database (`build page.txt other/page.txt`), and two same pages in
-    # x/data and y/data gave two databases by the order they were given in.
+def test_names_told_apart_by_folders_are_the_same_however_the_paths_are_spelled_and_ordered(tmp_path):
+    # Found by review: names from the paths as given made `build s1 s2` and, from s1,
+    # `build . ../s2` two databases; and two same pages in x/data and y/data, sorted by their
+    # parent's name alone, gave two databases by the order they were given in.
     page = (SOURCES / "003_6399432fb99c7d91.txt").read_bytes()
+    (tmp_path / "p" / "s1").mkdir(parents=True)
+    (tmp_path / "p" / "s2").mkdir()
+    (tmp_path / "p" / "s1" / "page.txt").write_text(review_text("Sparse Attention", ABSTRACT_A), encoding="utf-8")
+    (tmp_path / "p" / "s2" / "page.txt").write_bytes(page)
+    (tmp_path / "link").symlink_to(tmp_path / "p")
     digests, names = set(), set()
-    for work in ("work-a", "work-b"):
-        (tmp_path / work / "other").mkdir(parents=True)
-        (tmp_path / work / "page.txt").write_text(review_text("Sparse Attention", ABSTRACT_A), encoding="utf-8")
-        (tmp_path / work / "other" / "page.txt").write_bytes(page)
-        assert run_cli("build", "page.txt", "other/page.txt", "--output", "out/papers.db", cwd=tmp_path / work).returncode == 0
-        digests.add((tmp_path / work / "out" / "papers.db.sha256").read_text().split()[0])
-        with sqlite3.connect(tmp_path / work / "out" / "papers.db") as conn:
-            names.add(tuple(name for (name,) in conn.execute("select file_name from sources order by id")))
-    assert names == {("other/page.txt", "page.txt")} and len(digests) == 1
+    for cwd, paths in (("p", ["s1", "s2"]), ("p/s1", [".", "../s2"]), ("p/s2", ["../s1/page.txt", "."]),
+                       (".", ["link/s1", "p/s2"])):
+        output = tmp_path / "out" / f"{len(digests)}-{cwd.replace('/', '_')}" / "papers.db"
+        assert run_cli("build", *paths, "--output", output, cwd=tmp_path / cwd).returncode == 0, (cwd, paths)
+        digests.add(output.with_name("papers.db.sha256").read_text().split()[0])
+        with sqlite3.connect(output) as conn:
+            names.add(tuple(name for (name,) in conn.execute("select file_name from sources order by file_name")))
+    assert names == {("s1/page.txt", "s2/page.txt")} and len(digests) == 1
     digests = set()
     for folder in ("x", "y"):
         (tmp_path / folder / "data").mkdir(parents=True)
