@@ -51,7 +51,11 @@ TIER_WORDS = frozenset("oral spotlight poster talk notable workshop presentation
 def names_a_tier(label: str) -> bool:
     """Whether a decision line names its tier in a tier's words (TIER_WORDS)."""
     match = _decision_match(label)
-    return match is not None and bool(TIER_WORDS & set(re.findall(r"[a-z]+", _tier_text(match) or "")))
+    return match is not None and _in_tier_words(_tier_text(match))
+
+
+def _in_tier_words(tier: str | None) -> bool:
+    return bool(TIER_WORDS & set(re.findall(r"[a-z]+", tier or "")))
 
 
 def is_decision(label: str) -> bool:
@@ -80,8 +84,10 @@ def is_accept_colon_in_other_words(label: str) -> bool:
     """"Accept:" followed by words that are no tier's ("Accept: Learning When to Say Yes"): a
     decision only where no abstract follows it; with one, a title opening with "Accept:"."""
     match = _decision_match(label)
-    return (match is not None and match["after_colon"] is not None and is_unknown_accept_tier(label)
-            and not names_a_tier(label))
+    if match is None or match["after_colon"] is None:
+        return False
+    tier = _tier_text(match)
+    return tier not in ACCEPT_TIERS and not _in_tier_words(tier)
 
 
 OUTCOME_PRECEDENCE = ("accept", "reject", "desk_reject", "withdrawn")

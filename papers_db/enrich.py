@@ -80,7 +80,8 @@ LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
 LOST_COMMAND_NAMES = frozenset(LATEX_SYMBOLS) | frozenset(COMBINING_MARKS) | frozenset(
     "mathcal mathbb mathbf mathrm mathit mathsf mathtt mathfrak mathscr mathds boldsymbol bm operatorname text "
     "textbf textit emph min max sum prod int lim sup inf arg argmin argmax det frac dfrac tfrac binom".split())
-NAME_BEFORE_A_BRACE = re.compile(r"[A-Za-z]+(?=\{)")
+# From a word's start only: tried at every letter, a 40,000-letter word took 5.9 s to search.
+NAME_BEFORE_A_BRACE = re.compile(r"(?<![A-Za-z])[A-Za-z]+(?=\{)")
 NAME_AFTER_A_BRACE = re.compile(r"(?<=\})[A-Za-z]+")  # apart from the one before: "x}min{a,b}" has both
 # {times}: a symbol's command that lost its backslash inside its own braces ("R^3 {times} S^2",
 # bundled 002); it becomes the symbol, as \times does.

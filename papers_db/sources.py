@@ -22,6 +22,7 @@ from .errors import BAD_INPUT, USAGE, PapersDbError
 from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, is_daily_papers_title, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
 from .readers.text import (
+    WIDE_ENCODING_CODES,
     as_utf8,
     decode_source,
     ends_mid_line,
@@ -484,7 +485,8 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     data_kind = None if source.format else data_file_kind(text)
     file_format, reading = (source.format, None) if source.format or data_kind else detect_format(text, cut)
     if file_format is None:
-        kind = data_kind or other_kind_of_file(text, sum(issue.code not in ("utf16", "utf32") for issue in decode_issues), line_count)
+        damaged = sum(issue.code not in WIDE_ENCODING_CODES.values() for issue in decode_issues)
+        kind = data_kind or other_kind_of_file(text, damaged, line_count)
         what = f"{kind}, not a listing: " if kind else ""
         not_a_listing = ParseIssue(
             None, "not_a_listing",

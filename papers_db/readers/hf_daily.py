@@ -47,9 +47,9 @@ MONTHS["Sept"] = 9
 MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # A saved page may print its year too ("Nov 12, 2025"): read as a paper titled so before.
 PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?$")
-UPVOTE_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 # The upvotes may group thousands with commas ("Nov 3 1,234"), as a copy of a busy page might.
-ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d{{1,3}}(?:,\d{{3}})+|\d+))?$")
+UPVOTE_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: ({UPVOTE_COUNT.pattern}))?$")
 # Matched against a line as read (plain_line): single spaces, trimmed.
 
 

@@ -176,8 +176,9 @@ def report_decision_like_title(number: int, title: str, reading: Reading) -> Non
     lost its decision. It stays the title (the form cannot tell), and is named. Titles that only
     open with a decision word ("Rejected papers matter", "Accept the Unknown: Oral History") are
     not: a wider rule named ordinary titles in listings without decisions."""
-    bare = re.sub(r"^decision\s*:\s*", "", plain_line(title).rstrip("."), flags=re.IGNORECASE)
-    if (bare != plain_line(title) and is_decision(bare)) or is_accept_colon_in_other_words(title):
+    plain = plain_line(title)
+    bare = re.sub(r"^decision\s*:\s*", "", plain.rstrip("."), flags=re.IGNORECASE)
+    if (bare != plain and is_decision(bare)) or is_accept_colon_in_other_words(title):
         reading.issues.append(ParseIssue(
             number, "decision_like_title",
             f"{quoted(title.strip())} reads like a decision, but an abstract follows it: read as that abstract's "

@@ -9,6 +9,7 @@ from ..records import ParseIssue, Reading, Record
 
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little- and big-endian
 UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # the first starts as UTF-16's does
+WIDE_ENCODING_CODES = {"utf-16": "utf16", "utf-32": "utf32"}  # the issue decode_source reports a file read so with
 
 
 # A message quotes at most this much of a line: a 200,000-character date line made a 1.2 MB
@@ -36,7 +37,7 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
         codec, how = wide
         family = codec[:6]  # "utf-16" or "utf-32", whichever its byte order
         data, damaged = as_utf8(data, codec)
-        issues.append(ParseIssue(None, family.replace("-", ""), f"the file is {family.upper()} ({how}), cut off or "
+        issues.append(ParseIssue(None, WIDE_ENCODING_CODES[family], f"the file is {family.upper()} ({how}), cut off or "
                                  "damaged: read as such, its bad bytes replaced by U+FFFD" if damaged else
                                  f"the file is {family.upper()} ({how}): read as such"))
     data = with_newline_line_ends(data.removeprefix(b"\xef\xbb\xbf"))
