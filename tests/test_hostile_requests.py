@@ -1003,6 +1003,26 @@ def test_no_page_shows_where_the_database_lies_on_the_server(server, built_db):
         assert status == 400 and "pragma_database_list" in error_of(body) and str(built_db.parent) not in body
 
 
+@pytest.mark.parametrize("sql", [
+    # Datasette checks pragmas in the SQL's text once lines opening with `--` are dropped; in a
+    # comment opened on the line before, SQLite reads on after the `*/`.
+    "select 1 /*\n--*/ , * from pragma_compile_options",
+    "select 1 /*\n--*/ , (select count(*) from pragma_compile_options) as n",
+    "select 1 /*\n--*/ , * from main.PRAGMA_HARD_HEAP_LIMIT",
+    "select 1 /*\n--*/ , * from pragma_database_list",
+])
+def test_pragmas_outside_datasettes_list_are_denied_however_the_sql_hides_them(server, sql):
+    status, body = request(sql_url(server, sql))
+    table = sql.rsplit(" from ", 1)[1].split()[0].split(".")[-1].rstrip(")").lower()
+    error = error_of(body).lower()  # SQLite names the column read, if any
+    assert status == 400 and (f"access to {table}." in error or error == "not authorized") and "ENABLE_" not in body
+
+
+def test_pragmas_on_datasettes_list_are_still_read(server):
+    status, body = request(sql_url(server, "select name from pragma_table_info('decisions') order by cid", _shape="array"))
+    assert status == 200 and [row["name"] for row in json.loads(body)][:2] == ["id", "label"]
+
+
 @pytest.mark.parametrize(("sql", "title", "message"), [
     ("select zeroblob(1000000000)", "Too large", "string or blob too big"),
     ("select nosuch from papers", "Invalid SQL", "no such column: nosuch"),

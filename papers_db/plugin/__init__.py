@@ -23,7 +23,7 @@ import weakref
 from typing import NamedTuple
 
 from datasette import hookimpl
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode, to_css_class
+from datasette.utils import allowed_pragmas, escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode, to_css_class
 from markupsafe import Markup, escape
 
 # snippet()/highlight() in the search query mark matches with these brackets (U+27E6, U+27E7):
@@ -625,8 +625,11 @@ RESULT_BYTES_LIMIT = 16 * 2**20
 # leak), and its two-argument form writes one. Debian's SQLite enables it, and a bound parameter
 # gets past SQLite's own switch. sqlite_stmt lists the SQL of other visitors' cached statements.
 DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer"}
-# pragma_database_list names the file's path on the server: nothing of the published data.
-DENIED_TABLES = {"sqlite_stmt", "pragma_database_list"}
+DENIED_TABLES = {"sqlite_stmt"}
+# Pragma functions a visitor's SQL may read: Datasette's own list (which it checks in the SQL's
+# text, after dropping lines that open with `--`, so `/*` on the line before one hid
+# `pragma_compile_options` from it), but database_list, which names the file's path on the server.
+READABLE_PRAGMAS = frozenset(allowed_pragmas) - {"database_list"}
 
 # printf('%.*c', 2000000000, 'x') ran 7.4 s under any length limit (SQLite caps the precision
 # only when compiled to), so printf()/format() refuse widths and precisions above this.
@@ -674,11 +677,16 @@ def limit_connection(conn):
 def authorize(action, arg1, arg2, database, trigger):
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in DENIED_FUNCTIONS:
         return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_READ and (arg1 or "").lower() in DENIED_TABLES:
+    if action == sqlite3.SQLITE_READ and is_denied_table((arg1 or "").lower()):
         return sqlite3.SQLITE_DENY
     if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
+
+
+def is_denied_table(name):
+    # Datasette's own PRAGMA statements (table_xinfo, cache_size, ...) read no pragma_ table.
+    return name in DENIED_TABLES or (name.startswith("pragma_") and name[len("pragma_"):] not in READABLE_PRAGMAS)
 
 
 class ResultBudget:
