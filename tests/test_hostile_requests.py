@@ -852,6 +852,57 @@ def test_a_stream_whose_client_stops_reading_gives_its_slot_back(built_db):
     assert status == 200
 
 
+def test_a_query_whose_client_stops_reading_holds_no_slot_once_it_is_answered(built_db):
+    # Four clients that never read a query's CSV (5.8 MB, sent in parts) held every open-ended
+    # slot of their process while the server waited to send: each other visitor's SQL and table
+    # search was refused (429) for as long as they stayed connected. Its SQL has run once the
+    # answer starts, so the slot is given back then.
+    from test_serve import datasette_instance
+
+    plugin = load_plugin()
+    plugin.OPEN_ENDED_WAIT_SECONDS = 0.3
+    instance = datasette_instance(built_db)
+    slots = max(1, instance.setting("num_sql_threads") - plugin.OPEN_ENDED_THREADS_KEPT)
+
+    async def app(scope, receive, send):  # a query's CSV in 20 parts; its JSON in one
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        parts = 20 if scope["path"].endswith(".csv") else 1
+        for part in range(parts):
+            await send({"type": "http.response.body", "body": b"a,b\r\n", "more_body": part < parts - 1})
+
+    bounded = plugin.asgi_wrapper(instance)(app)
+
+    async def stalled_client(url):
+        """A client that takes the answer's first 2 messages, then none, and stays connected."""
+        taken = []
+
+        async def receive():
+            if not taken:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()
+
+        async def send(message):
+            taken.append(message)
+            if len(taken) > 2:
+                await asyncio.Event().wait()  # its buffer is full: the server waits
+        await bounded(asgi_scope(url), receive, send)
+
+    async def visit():
+        await instance.invoke_startup()
+        stalled = [asyncio.create_task(stalled_client("/papers.csv?sql=select+abstract+from+papers")) for _ in range(slots + 2)]
+        await asyncio.sleep(0.1)
+        answers = [await asgi_get(bounded, url) for url in ("/papers.json?sql=select+1", "/papers/papers.json?_search=model")]
+        still_held = [not task.done() for task in stalled]
+        for task in stalled:
+            task.cancel()
+        return answers, still_held
+
+    answers, still_held = asyncio.run(visit())
+    assert [status for status, _ in answers] == [200, 200]
+    assert all(seconds < 0.25 for _, seconds in answers)  # none waited for a slot
+    assert all(still_held)  # more stalled clients than slots, each still being sent to
+
+
 # --- the project's own pages and queries under the limits ------------------------------------
 
 @pytest.mark.parametrize(

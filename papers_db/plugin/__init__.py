@@ -1324,6 +1324,8 @@ def asgi_wrapper(datasette):
                         break
                     taken.append(slots)
                 if refusal is None:
+                    if open_ended in taken and streams not in needed:
+                        send = giving_back_once_answering(send, open_ended, taken)
                     return await passed_on(datasette, app, scope, receive, send, query)
             finally:
                 for slots in taken:
@@ -1339,6 +1341,19 @@ def asgi_wrapper(datasette):
             await response.asgi_send(send)
         return bounded
     return wrap
+
+
+def giving_back_once_answering(send, slots, taken):
+    """An ASGI send that gives a slot back as the answer starts: its SQL has run then, unless it
+    is a whole-table stream. Held while the answer was sent, four clients that never read a
+    query's 5.8 MB CSV kept every open-ended request of their process refused (429) for as long
+    as they stayed connected."""
+    async def send_then_give_back(message):
+        if message["type"] == "http.response.start" and slots in taken:
+            taken.remove(slots)
+            slots.give_back()
+        await send(message)
+    return send_then_give_back
 
 
 async def passed_on(datasette, app, scope, receive, send, query):
