@@ -1069,6 +1069,22 @@ def test_pragmas_outside_datasettes_list_are_denied_however_the_sql_hides_them(s
     assert status == 400 and (f"access to {table}." in error or error == "not authorized") and "ENABLE_" not in body
 
 
+@pytest.mark.parametrize(("path", "error"), [
+    ("/papers/search.json?q=diffusion&_shape=object", "_shape=object is only available on tables"),
+    ("/papers.json?sql=select+1&_shape=object", "_shape=object is only available on tables"),
+    ("/papers/trending.json?_shape=object", "_shape=object not available for tables with no primary keys"),
+])
+def test_a_shape_a_page_cannot_give_is_a_400(server, path, error):
+    status, body = request(server + path)
+    assert (status, error_of(body)) == (400, error)
+
+
+def test_a_shape_of_objects_is_given_where_a_table_has_keys(server):
+    status, body = request(f"{server}/papers/decisions.json?_shape=object&_size=2")
+    rows = json.loads(body)
+    assert status == 200 and len(rows) == 2 and all(key == str(row["id"]) for key, row in rows.items())
+
+
 def test_pragmas_on_datasettes_list_are_still_read(server):
     status, body = request(sql_url(server, "select name from pragma_table_info('decisions') order by cid", _shape="array"))
     assert status == 200 and [row["name"] for row in json.loads(body)][:2] == ["id", "label"]

@@ -1195,6 +1195,10 @@ def render_json_within_limits(args, data, view_name):
         if size > JSON_PARSED_LIMIT:
             raise BadRequest(f"_json would read {size:,} characters of JSON into objects; this server reads at most "
                              f"{JSON_PARSED_LIMIT // 2**20} MB a request (ask for fewer rows, or leave out _json).")
+    if args.get("_shape") == "object" and not data.get("error") and not data.get("primary_keys"):
+        # Datasette's JSON says so with a 200, as if it were an answer.
+        raise BadRequest("_shape=object is only available on tables" if "primary_keys" not in data
+                         else "_shape=object not available for tables with no primary keys")
     return json_renderer(args, data, view_name)
 
 
