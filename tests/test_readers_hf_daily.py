@@ -694,3 +694,31 @@ def test_the_sites_text_below_the_last_entry_is_reported_not_made_papers():
                                      "2025-11-12")
         assert [r.title for r in reading.records] == ["Title One", *tail]
         assert [issue.code for issue in reading.issues] == ["missing_abstract"] * len(tail)
+
+
+def test_a_line_without_a_letter_or_digit_is_no_title_and_the_entry_keeps_its_block():
+    # A rule, emoji or a terminal's colour codes between an abstract and its author line were a
+    # paper of their own, which took the entry's authors, date and upvotes (found by review).
+    for junk in ("-----", "🔥🔥🔥", "\x01\x02\x1b[31m\x07", "* * *"):
+        text = hf_page(["Title One", "", ABSTRACT_A, "", junk, "", "  • 3 authors", "·", "Nov 3 5"],
+                       [junk, "", "Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 7"])
+        reading = read_hf_daily_page(text, "2025-11-12")
+        assert [(r.line, r.last_line, r.title, r.authors_count, r.upvotes) for r in reading.records] == [
+            (13, 21, "Title One", 3, 5), (25, 31, "Title Two", 2, 7)], repr(junk)
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "stray_line"), (23, "stray_line")]
+        assert reading.unaccounted_lines() == []
+    # A title of digits, or with one letter among signs, is still a title.
+    for title in ("2048", "π", "C++"):
+        reading = read_hf_daily_page(hf_page([title, "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 5"]), "2025-11-12")
+        assert [(r.title, r.upvotes) for r in reading.records] == [(title, 5)] and reading.issues == []
+
+
+def test_an_abstract_with_no_title_before_it_is_reported():
+    # An entry whose title line was lost was read as an untitled paper without a word, while a
+    # lost abstract is reported (found by review); every entry of a page has a title.
+    text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 5"],
+                   [ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 7"])
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.line, r.title, r.abstract is not None, r.upvotes) for r in reading.records] == [
+        (13, "Title One", True, 5), (21, None, True, 7)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(21, "missing_title")]

@@ -215,6 +215,11 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             meta_state = "date"
             close()
             current, meta_state = None, None
+        elif meta_state != "dot" and not has_text(line):
+            # "-----", "🔥🔥🔥" or a terminal's colour codes between an abstract and its author line
+            # were a paper of their own, which took the entry's authors, date and upvotes.
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} has no letter or digit: no title "
+                                             "or abstract, read as the page's own text, copied with it"))
         elif meta_state is None and is_abstract_of(current, line, text_before_dot or is_sentence_before_authors(
                 plain, following) or (ends_mid_line and number == len(lines) and cut_off_abstract(line)
                                       and not is_decision(line))):
@@ -247,6 +252,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             # A title has its abstract after it, and a line in Title Case is one even ending in ".".
             if looks_like_abstract(line) and not reads_as_title(line) and not abstract_follows(following):
                 current = Record(line=number, last_line=number, abstract=line)
+                reading.issues.append(ParseIssue(number, "missing_title", "an abstract with no title before it: read "
+                                                 "as a paper without a title (every entry of a page has one)"))
             else:
                 current = Record(line=number, last_line=number, title=line.strip())
                 if not abstract_follows(following):  # with its abstract after it, a page's title is one
@@ -576,6 +583,14 @@ def _set_entry_authors(record: Record, number: int, line: str, authors: re.Match
 
 def _has_letter_or_digit(text: str) -> bool:
     return any(character.isalnum() for character in text)
+
+
+TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # "\x1b[31m": a colour, whose "31m" is no text
+
+
+def has_text(line: str) -> bool:
+    """Whether a line has a letter or digit outside a terminal's escape codes."""
+    return _has_letter_or_digit(TERMINAL_ESCAPE.sub("", line) if "\x1b" in line else line)
 
 
 def _stored_count(digits: str, number: int, what: str, reading: Reading) -> int | None:
