@@ -411,3 +411,20 @@ def test_a_listing_that_opens_with_a_decision_and_ends_without_one_says_they_may
     # Nor where the papers after it took no decisions: a line copied from a tab of decisions.
     reading = read_review_listing(review_text("Accept (Oral)", "Sparse Attention", ABSTRACT_A, "Dense Attention", ABSTRACT_B))
     assert [(issue.line, issue.code) for issue in reading.issues] == [(1, "orphan_decision")]
+
+
+def test_an_abstract_copied_twice_is_read_once_and_keeps_its_decision():
+    # The copy was an untitled paper that took the decision, and the titled record had none,
+    # without a word (found by review).
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, ABSTRACT_A, "Accept (Poster)",
+                                              "Title Two", ABSTRACT_B, "  " + ABSTRACT_B + " ", "Reject"))
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 4, "Title One", ABSTRACT_A, "Accept (Poster)"), (5, 8, "Title Two", ABSTRACT_B, "Reject")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "repeated_abstract"), (7, "repeated_abstract")]
+    assert reading.unaccounted_lines() == []
+    # Another abstract after one stays an untitled paper, and one after a decision is a paper of its own.
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, ABSTRACT_B, "Accept (Poster)",
+                                              ABSTRACT_B, "Reject"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Title One", ABSTRACT_A, None), (None, ABSTRACT_B, "Accept (Poster)"), (None, ABSTRACT_B, "Reject")]
+    assert reading.issues == []

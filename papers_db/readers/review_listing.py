@@ -97,6 +97,11 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             current.abstract = line
             current.last_line = number
             report_decision_at_end(number, line, reading)
+        elif current is not None and current.decision is None and is_abstract_again(current, line):
+            # Copied twice, the second was an untitled paper that took the decision from its title's.
+            reading.issues.append(ParseIssue(number, "repeated_abstract", "the abstract of the line before, again: "
+                                             "read once, as that paper's"))
+            current.last_line = number
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
             current = Record(line=number, last_line=number, abstract=line)
@@ -112,6 +117,10 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     report_decisions_before_titles(content, reading)
     check_tail(reading)
     return reading
+
+
+def is_abstract_again(record: Record, line: str) -> bool:
+    return record.abstract is not None and plain_line(line) == plain_line(record.abstract)
 
 
 def report_decisions_before_titles(content: list[tuple[int, str]], reading: Reading) -> None:
