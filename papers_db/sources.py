@@ -116,15 +116,35 @@ def detect_format(text: str, ends_mid_line: bool = False) -> tuple[str | None, R
     only where at least half the records it gives have an abstract: a file of short lines (JSON,
     CSV, a word list) would otherwise become hundreds of title-only papers.
     """
-    lines = text_lines(text)
-    head = [plain_line(line) for line in lines[:40] if line.strip()]
-    if any(is_daily_papers_title(line) for line in head[:HF_TITLE_SEARCH_LINES]) or _dated_blocks(lines) >= HF_DATED_BLOCKS_MIN:
+    if shows_a_page(text_lines(text)):
         return HF_DAILY_PAPERS, None  # its reader needs the snapshot date, which detection does not
     reading = read_review_listing(text, ends_mid_line)
     records = reading.records
     if records and sum(record.abstract is not None for record in records) * 2 >= len(records):
         return REVIEW_LISTING, reading
     return None, None
+
+
+def shows_a_page(lines: list[str]) -> bool:
+    """Whether lines show a Hugging Face page: its header, or two author/date blocks."""
+    head = [plain_line(line) for line in lines[:40] if line.strip()]
+    return any(is_daily_papers_title(line) for line in head[:HF_TITLE_SEARCH_LINES]) or _dated_blocks(lines) >= HF_DATED_BLOCKS_MIN
+
+
+def format_mismatch(file_format: str, text: str, ends_mid_line: bool = False) -> ParseIssue | None:
+    """A warning where a file's content shows the other format than the manifest gives it. It is
+    still read as the manifest says; read as the other, a review listing's decisions became
+    titles of papers and a page's author lines and dates titles without abstracts."""
+    if file_format == HF_DAILY_PAPERS:
+        if shows_a_page(text_lines(text)) or detect_format(text, ends_mid_line)[0] != REVIEW_LISTING:
+            return None
+        shown = "a review listing (titles, abstracts and decisions, with no page header or author/date block)"
+    elif file_format == REVIEW_LISTING and DATE_SEPARATOR in text and shows_a_page(text_lines(text)):
+        shown = "a Hugging Face page (its header, or author/date blocks)"
+    else:
+        return None
+    return ParseIssue(None, "format_mismatch", f"the manifest says {file_format}, but the file reads as {shown}; "
+                      f"read as {file_format}, as the manifest says: check its format")
 
 
 HF_DATED_BLOCKS_MIN = 2
@@ -476,6 +496,8 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     text, decode_issues = decode_source(data)
     cut = ends_mid_line(data)
     file_issues = decode_issues + name_issues(source)
+    if source.format and (mismatch := format_mismatch(source.format, text, cut)) is not None:
+        file_issues.append(mismatch)
     line_count = text.count("\n")  # decode_source ends every line with one
     if not text or text.isspace():
         return nothing_read(source.format, line_count, [*file_issues, ParseIssue(None, "empty_file", "file has no text")],

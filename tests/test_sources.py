@@ -866,3 +866,34 @@ def test_names_told_apart_by_folders_are_the_same_however_the_paths_are_spelled_
             assert conn.execute("select file_name, duplicate_of from sources order by id").fetchall() == [
                 ("x/data/page.txt", None), ("y/data/page.txt", 1)]
     assert len(digests) == 1
+
+
+@pytest.mark.parametrize(("name", "said"), [(REVIEW, "hf_daily_papers"), (HF, "review_listing")])
+def test_a_file_whose_content_shows_the_other_format_than_its_manifest_says_is_reported(name, said):
+    # Read as a page, a review listing's decisions became titles of papers, and read as a review
+    # listing a page's author lines and dates became titles, with nothing naming the cause (found
+    # by review). It is still read as the manifest says, and the warning says which it looks like.
+    data = (SOURCES / name).read_bytes()
+    reading = read_source(SourceFile(Path(name), data, said, "2025-11-12"))
+    mismatches = [issue for issue in reading.issues if issue.code == "format_mismatch"]
+    assert [(issue.line, issue.message.split(",")[0]) for issue in mismatches] == [
+        (None, f"the manifest says {said}")]
+    assert ("a review listing" if said == "hf_daily_papers" else "a Hugging Face page") in mismatches[0].message
+    assert reading.format == said and reading.records
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_a_file_of_the_format_its_manifest_says_gives_no_mismatch(name):
+    assert not [issue for issue in read_bytes_as(name, (SOURCES / name).read_bytes()).issues if issue.code == "format_mismatch"]
+
+
+def test_a_page_without_its_header_but_with_dated_entries_is_no_mismatch():
+    text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 5"],
+                   ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 7"])
+    headless = text[text.index("Title One"):]
+    reading = read_source(SourceFile(Path("page.txt"), headless.encode(), "hf_daily_papers", "2025-11-12"))
+    assert [issue.code for issue in reading.issues if issue.code == "format_mismatch"] == []
+    # A review listing with a '·' in an abstract is no page either.
+    listing = review_text("Title One", ABSTRACT_A.replace("rejected.", "rejected · twice."), "Reject", "Title Two", ABSTRACT_B)
+    reading = read_source(SourceFile(Path("listing.txt"), listing.encode(), "review_listing"))
+    assert [issue.code for issue in reading.issues] == []
