@@ -270,6 +270,26 @@ def test_search_page_without_matches(served, q):
         assert summary is None  # only the search box
 
 
+def test_search_page_says_which_symbols_it_leaves_out_and_links_a_filter_that_finds_them(served, built_db):
+    # The index's tokenizer takes symbols for spaces: ∞ searched for nothing and √n for the word n,
+    # without a word, though cleaning LaTeX writes \infty as ∞ (found by review).
+    with sqlite3.connect(built_db) as db:
+        expected = sorted(str(row[0]) for row in db.execute("select id from papers where instr(plain_abstract, '∞')"))
+    assert expected  # 001's `\|F(\bfx)\|_\infty`, among others
+    page = served("/papers/search?q=" + urllib.parse.quote("L∞ norm")).text
+    note = re.search(r'<p class="search-symbols">(.*?)</p>', page, re.S)
+    assert note and "∞ is left out of this search" in " ".join(note.group(1).split())
+    links = re.findall(r'<a href="([^"]+)">∞</a>', note.group(1))
+    assert links == ["/papers/papers?plain_abstract__contains=%E2%88%9E"]
+    found = served(links[0].replace("/papers/papers?", "/papers/papers.json?", 1) + "&_col=id&_shape=array&_size=max").json()
+    assert sorted(str(row["id"]) for row in found) == expected
+    two = served("/papers/search?q=" + urllib.parse.quote("C++ × 2")).text
+    assert "+ × are left out of this search" in " ".join(re.search(r'<p class="search-symbols">(.*?)</p>', two, re.S).group(1).split())
+    # Words, numbers, punctuation and a prefix's * are searched: no note.
+    for q in ("diffusion", "graph-based 3D", "diffus*", '"kernel"'):
+        assert 'class="search-symbols"' not in served("/papers/search?q=" + urllib.parse.quote(q)).text, q
+
+
 def test_search_page_links_its_json_csv_and_sql(served):
     html = served("/papers/search?q=diffusion+models").text
     links = {name: link.replace("&amp;", "&") for link, name in re.findall(r'<a href="([^"]+)">(JSON|CSV|the SQL)</a>', html)}

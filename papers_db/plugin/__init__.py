@@ -18,6 +18,7 @@ import re
 import sqlite3
 import threading
 import traceback
+import unicodedata
 import urllib.parse
 import weakref
 from typing import NamedTuple
@@ -211,8 +212,21 @@ async def search_page(datasette, request):
         json_url=f"{parts['search_url']}.json?" + urllib.parse.urlencode({"q": q}),
         csv_url=f"{parts['search_url']}.csv?" + urllib.parse.urlencode({"q": q, "_size": "max"}),
         sql_url=f"{parts['database_url']}?" + urllib.parse.urlencode({"sql": parts["sql"], "q": q}) if may_edit_sql else None,
+        symbols=[(symbol, f"{parts['papers_url']}?" + urllib.parse.urlencode({"plain_abstract__contains": symbol}))
+                 for symbol in symbols_not_searched(words)],
     )
     return with_datasette_headers(datasette, request, Response.html(html_text))
+
+
+SYMBOLS_SHOWN = 5
+
+
+def symbols_not_searched(words):
+    """The symbols in a search (∞, ×, √, +), which the index's tokenizer takes for spaces as it
+    does punctuation: `L∞` searched for the word L, `√n` for n (11 of the bundled papers), and ∞
+    for nothing, without a word, though cleaning LaTeX writes `\\infty` as ∞."""
+    symbols = dict.fromkeys(character for character in words if unicodedata.category(character).startswith("S"))
+    return list(symbols)[:SYMBOLS_SHOWN]
 
 
 def with_datasette_headers(datasette, request, response):
