@@ -101,6 +101,7 @@ def run_workers() -> None:
     gunicorn is started through its Python API, not its command line: that adds the folder it
     was started in to the import path and runs a gunicorn.conf.py found there."""
     from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
     from uvicorn_worker import UvicornWorker
 
     bind, workers = sys.argv[1:3]
@@ -128,6 +129,20 @@ def run_workers() -> None:
 
         def load(self):
             return create_app()
+
+        def run(self):
+            try:
+                StoppedByAHangUp(self).run()
+            except RuntimeError as error:  # as BaseApplication.run: gunicorn's own, such as a worker that cannot boot
+                print(f"error: {error}", file=sys.stderr)
+                sys.exit(1)
+
+    class StoppedByAHangUp(Arbiter):
+        def handle_hup(self):
+            """A terminal's hang-up (a closed ssh session) stops the server, as one `datasette
+            serve` stops: gunicorn reloaded its workers on it, and the server served on with no
+            terminal, holding its port."""
+            self.handle_term()
 
     Workers().run()
 

@@ -1943,12 +1943,14 @@ def test_several_workers_serve_on_an_ipv6_address(built_db, tmp_path):
 
 
 @pytest.mark.parametrize(("workers", "ending", "status"), [
-    (2, "SIGINT", 0), (2, "SIGTERM", 0), (2, "SIGQUIT", 0), (1, "SIGINT", 0),
-    (1, "SIGTERM", -signal.SIGTERM)])  # ended by the signal, as `datasette serve` ends: a shell shows 143
+    (2, "SIGINT", 0), (2, "SIGTERM", 0), (2, "SIGQUIT", 0), (2, "SIGHUP", 0), (1, "SIGINT", 0),
+    # ended by the signal, as `datasette serve` ends: a shell shows 143, 129
+    (1, "SIGTERM", -signal.SIGTERM), (1, "SIGHUP", -signal.SIGHUP)])
 def test_serve_sent_a_signal_alone_stops_at_once(built_db, tmp_path, workers, ending, status):
     # Sent to the server alone (`kill -INT`, a supervisor), not to its terminal's process group:
     # with two workers, gunicorn passed SIGINT and SIGQUIT on as SIGQUIT, which uvicorn-worker's
-    # handler ignored, and the server stopped only 30 s later, killing each worker.
+    # handler ignored, and the server stopped only 30 s later, killing each worker. A terminal's
+    # hang-up (SIGHUP: a closed ssh session) made gunicorn reload its workers and serve on.
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "w") as output:
