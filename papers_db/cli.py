@@ -221,7 +221,8 @@ def print_json(document: dict) -> None:
 @one_line_errors
 def build(
     paths: list[Path] = PathsArgument,
-    output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help=(
+    # Text, not a Path: a Path drops the slash of `-o newdir/`, which names a folder (build_database).
+    output: str = typer.Option(str(DEFAULT_OUTPUT), "--output", "-o", metavar="<path>", help=(
         "Database file to write: new, empty, or an earlier papers-db build (any other file is refused, not replaced).")),
     strict: bool = typer.Option(False, "--strict", metavar=FLAG, help="Fail (exit 1) if any parse issue is found."),
     related: bool = typer.Option(

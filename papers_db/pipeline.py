@@ -95,6 +95,9 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+FOLDER_ENDINGS = tuple(dict.fromkeys(("/", os.sep)))
+
+
 def build_database(
     sources: Iterable[Path | str] | Path | str,
     output: Path | str,
@@ -110,6 +113,9 @@ def build_database(
     PapersDbError for input that cannot be built (and, with `strict`, for any parse issue) with
     the previous database left as it was.
     """
+    if isinstance(output, str) and output.endswith(FOLDER_ENDINGS) and Path(output).name:
+        # `-o newdir/`: Path drops the slash, and the build wrote a database file named newdir.
+        raise PapersDbError(f"{output}: names a folder; give the database file's path ({output}papers.db)", USAGE)
     output = Path(output)
     if not output.name:  # "", "." or "/" (an unset $OUT in a script): no file name to write or replace
         raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)

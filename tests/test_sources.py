@@ -313,6 +313,10 @@ def test_unwritable_output_is_fatal_with_one_line(tmp_path):
     for folder, shown in (("", "."), (".", "."), ("/", "/")):
         result = run_cli("build", "--output", folder, cwd=tmp_path)
         assert (result.returncode, result.stderr.strip()) == (2, f"error: {shown}: is a folder; give the database file's path")
+    # A folder not there yet, named by its slash: the build wrote a database file named `newdir`.
+    result = run_cli("build", "--output", "newdir/", cwd=tmp_path)
+    assert (result.returncode, result.stderr.strip()) == (
+        2, "error: newdir/: names a folder; give the database file's path (newdir/papers.db)")
     assert list(tmp_path.iterdir()) == [blocker]
 
 
