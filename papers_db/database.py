@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
+from . import resources
 from .errors import BAD_INPUT, USAGE, PapersDbError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -68,6 +70,7 @@ def check_built_database(database: Path) -> None:
         conn = open_read_only(database)
         try:
             tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            (application, version), = conn.execute("SELECT * FROM pragma_application_id, pragma_user_version")
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
@@ -77,6 +80,19 @@ def check_built_database(database: Path) -> None:
     if missing:
         raise PapersDbError(f"{database}: SQLite, but not a papers-db database (no {', '.join(missing)} table); "
                             "build one with `papers-db build`", BAD_INPUT)
+    # Tables named papers, listings and sources are common: another tool's file was served, each page a 400.
+    if application != APPLICATION_ID:
+        raise PapersDbError(f"{database}: SQLite, but not a papers-db database (application_id {application}, not "
+                            f"{APPLICATION_ID}); build one with `papers-db build`", BAD_INPUT)
+    if version != schema_version():
+        # An older build, served with this metadata.yml, describes columns it does not have.
+        raise PapersDbError(f"{database}: a papers-db database of schema version {version}, and this papers-db reads "
+                            f"version {schema_version()}; rebuild it with `papers-db build`", BAD_INPUT)
+
+
+def schema_version() -> int:
+    """The schema version builds write (sql/schema.sql's `PRAGMA user_version`)."""
+    return int(re.search(r"PRAGMA user_version = (\d+);", resources.sql_script("schema.sql"))[1])
 
 
 def read_only_uri(database: Path) -> str:

@@ -229,21 +229,36 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_its_traceback(capsys, m
 def test_serve_and_export_refuse_what_is_not_a_built_database_in_one_line(tmp_path, built_db):
     import shutil
 
-    cases = {"not-sqlite": b"these are not the bytes of a database\n", "empty-sqlite": None, "damaged": None}
+    cases = {"not-sqlite": b"these are not the bytes of a database\n", "empty-sqlite": None, "damaged": None,
+             "other-application": None, "older-schema": None}
     for name in cases:
         (tmp_path / name).mkdir()
     (tmp_path / "not-sqlite" / "papers.db").write_bytes(cases["not-sqlite"])
     sqlite3.connect(tmp_path / "empty-sqlite" / "papers.db").execute("create table other (x)").connection.close()
+    # Another tool's tables of the same common names were served, each page a 400 (found by review).
+    with sqlite3.connect(tmp_path / "other-application" / "papers.db") as other:
+        other.executescript("pragma application_id = 12345; create table papers (doi); create table listings (shop); "
+                            "create table sources (url);")
+    other.close()
+    older = tmp_path / "older-schema" / "papers.db"
+    shutil.copy(built_db, older)
+    with sqlite3.connect(older) as conn:
+        built_version = conn.execute("pragma user_version").fetchone()[0]
+        conn.execute(f"pragma user_version = {built_version - 1}")
+    conn.close()
     damaged = tmp_path / "damaged" / "papers.db"
     shutil.copy(built_db, damaged)
     with damaged.open("r+b") as file:
         file.seek(100)  # past the 100-byte header: the schema page is overwritten
         file.write(b"\xff" * 20_000)
     expected = {"not-sqlite": "not an SQLite database", "empty-sqlite": "not a papers-db database",
-                "damaged": "damaged SQLite database"}
+                "damaged": "damaged SQLite database", "other-application": "not a papers-db database (application_id 12345",
+                "older-schema": f"a papers-db database of schema version {built_version - 1}, and this papers-db reads "
+                                f"version {built_version}; rebuild it"}
     for name, message in expected.items():
         database = tmp_path / name / "papers.db"
-        for command in (["serve", "--db", database], ["export-parquet", "--db", database, "--output", tmp_path / "out"]):
+        for command in (["serve", "--db", database], ["export-parquet", "--db", database, "--output", tmp_path / "out"],
+                        ["export", "--db", database, "--output", tmp_path / "out", "--format", "csv"]):
             result = run_cli(*command)
             assert (result.returncode, result.stderr.count("\n")) == (1, 1), (name, command, result.stderr)
             assert "Traceback" not in result.stderr and message in result.stderr, (name, result.stderr)
