@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .database import check_built_database, open_read_only
 from .errors import BAD_INPUT, SYSTEM, USAGE, PapersDbError
-from .load import ensure_folder, refuse_special_file, remove_empty_folders, replace_all, temporary_file
+from .load import ensure_folder, refuse_special_file, remove_empty_folders, remove_leftovers, replace_all, temporary_file
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
 BATCH_ROWS = 50_000  # rows held in memory at once, per file
@@ -144,6 +144,7 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
         targets = {name: folder / f"{name}{FORMATS[file_format]}" for name in exported_names(conn)}
         for target in targets.values():
             refuse_special_file(target)
+            remove_leftovers(target)  # of an export killed before it could clean up (SIGKILL)
         for name, target in targets.items():
             temporaries[target] = temporary_file(target, "")
             try:

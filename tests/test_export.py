@@ -117,6 +117,27 @@ def test_exports_into_a_folder_that_holds_other_folders(built_db, tmp_path):
     assert (folder / "papers.csv").is_file() and (folder / "x").is_dir()
 
 
+def test_an_export_removes_what_a_killed_export_left_and_only_that(built_db, tmp_path):
+    # An export killed with SIGKILL left its hidden temporary files for good (found by review):
+    # each is named after its process, so one whose process has ended is a leftover.
+    folder = tmp_path / "export"
+    folder.mkdir()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        left = [folder / f".papers.csv.tmp-{ended.stdout.strip()}", folder / f".listings.csv.tmp-{ended.stdout.strip()}"]
+        kept = [folder / f".papers.csv.tmp-{running.pid}", folder / ".papers.csv.tmp-keep", folder / "notes.csv.tmp-1"]
+        for path in left + kept:
+            path.write_text("a,b\n")
+        result = run_cli("export", "--db", built_db, "--output", folder, "--format", "csv")
+        assert result.returncode == 0, result.stderr
+        assert not any(path.exists() for path in left)
+        assert all(path.exists() for path in kept)  # a running export's, and names no export makes
+    finally:
+        running.kill()
+        running.wait()
+
+
 def test_an_export_folder_that_is_a_file_is_one_line(built_db, tmp_path):
     (tmp_path / "export").write_text("not a folder\n")
     result = run_cli("export", "--db", built_db, "--output", tmp_path / "export", "--format", "csv")
