@@ -11,6 +11,8 @@ import functools
 import hashlib
 import importlib.util
 import json
+import os
+import shutil
 import socket
 import threading
 import time
@@ -901,6 +903,38 @@ def test_a_query_whose_client_stops_reading_holds_no_slot_once_it_is_answered(bu
     assert [status for status, _ in answers] == [200, 200]
     assert all(seconds < 0.25 for _, seconds in answers)  # none waited for a slot
     assert all(still_held)  # more stalled clients than slots, each still being sent to
+
+
+def test_a_database_replaced_while_served_is_no_longer_answered_from(built_db, tmp_path):
+    # A rebuild while the server ran: each new connection opened the new file, so answers
+    # alternated between the old file's rows and the new one's, under the old counts (found by review).
+    from test_serve import datasette_instance
+
+    plugin = load_plugin()
+    served = tmp_path / "papers.db"
+    shutil.copy(built_db, served)
+    instance = datasette_instance(served)
+    bounded = plugin.asgi_wrapper(instance)(app_answering_when(asyncio.Event()))
+
+    async def answered_at_once(url):
+        try:
+            return await asyncio.wait_for(asgi_get(bounded, url), 1)
+        except TimeoutError:
+            return "passed on"  # to the app, which holds every request
+
+    async def visit():
+        await instance.invoke_startup()
+        before = await answered_at_once("/papers/papers")
+        rebuilt = tmp_path / "rebuilt.db"
+        shutil.copy(built_db, rebuilt)  # byte for byte the same: still another file
+        os.replace(rebuilt, served)
+        replaced = [await answered_at_once(url) for url in ("/papers/papers", "/-/versions.json")]
+        served.unlink()
+        return before, replaced, await answered_at_once("/papers/papers")
+
+    before, replaced, removed = asyncio.run(visit())
+    assert before == "passed on"
+    assert [status for status, _ in replaced] == [503, 503] and removed[0] == 503
 
 
 # --- the project's own pages and queries under the limits ------------------------------------

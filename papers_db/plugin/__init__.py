@@ -14,6 +14,7 @@ import functools
 import html
 import http.cookies
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -1324,13 +1325,15 @@ def asgi_wrapper(datasette):
         open_ended = RequestSlots(max(1, datasette.setting("num_sql_threads") - OPEN_ENDED_THREADS_KEPT),
                                   OPEN_ENDED_REFUSAL, retry_after=1)
         streams = RequestSlots(STREAMS_AT_ONCE, STREAM_REFUSAL, retry_after=10)
+        served_files = files_served(datasette)
 
         async def bounded(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
             scope = without_unreadable_cookies(scope)
             query = query_parameters(scope)
-            refusal = refused(scope, query) or query_too_long_for_its_links(datasette, scope, query)
+            refusal = (file_replaced(served_files) or refused(scope, query)
+                       or query_too_long_for_its_links(datasette, scope, query))
             needed = [] if refusal is not None else [
                 slots for slots, needs in ((streams, streams_a_whole_table(datasette, scope["path"], query)),
                                            (open_ended, is_open_ended(datasette, scope["path"], query))) if needs]
@@ -1359,6 +1362,32 @@ def asgi_wrapper(datasette):
             await response.asgi_send(send)
         return bounded
     return wrap
+
+
+def files_served(datasette):
+    """{path: its identity} of each database file served immutable, as the server found it (one
+    that may change, as plain `datasette papers.db` opens it, SQLite reads as it changes)."""
+    return {db.path: file_identity(db.path) for db in datasette.databases.values()
+            if db.path and not db.is_memory and not db.is_mutable}
+
+
+def file_identity(path):
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def file_replaced(served_files):
+    """A 503 once a served file was replaced or removed (a rebuild while the server runs). The
+    file is opened immutable and each new connection opens its path again: answers alternated
+    between the old file's rows and the new one's, under the old one's counts."""
+    for path, identity in served_files.items():
+        if file_identity(path) != identity:
+            return (503, "Database replaced", f"The database file {os.path.basename(path)} was replaced or removed after this "
+                    "server started, so its pages would mix the old file with the new: restart the server to serve it.")
+    return None
 
 
 def giving_back_once_answering(send, slots, taken):
