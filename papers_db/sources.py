@@ -515,7 +515,11 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
             f"{what}its {line_count} lines read as neither a review listing (titles and their abstracts) "
             "nor a Hugging Face Daily Papers page; nothing was read from it",
         )
-        return nothing_read(None, line_count, [*file_issues, not_a_listing], every_line="unread")
+        if kind == "binary data":
+            # Its bytes are no lines: a warning for each (49 for 5 kB of random bytes) pushed the
+            # one saying what the file is past the 20 warnings shown.
+            file_issues = [issue for issue in file_issues if issue.line is None]
+        return nothing_read(None, line_count, [not_a_listing, *file_issues], every_line="unread")
     if reading is None:
         reading = (read_hf_daily_page(text, source.snapshot_date, cut) if file_format == HF_DAILY_PAPERS
                    else read_review_listing(text, cut))
