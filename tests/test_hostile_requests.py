@@ -900,8 +900,7 @@ def test_a_query_whose_client_stops_reading_holds_no_slot_once_it_is_answered(bu
         return answers, still_held
 
     answers, still_held = asyncio.run(visit())
-    assert [status for status, _ in answers] == [200, 200]
-    assert all(seconds < 0.25 for _, seconds in answers)  # none waited for a slot
+    assert [status for status, _ in answers] == [200, 200]  # with every slot held, each would be a 429
     assert all(still_held)  # more stalled clients than slots, each still being sent to
 
 
@@ -914,26 +913,22 @@ def test_a_database_replaced_while_served_is_no_longer_answered_from(built_db, t
     served = tmp_path / "papers.db"
     shutil.copy(built_db, served)
     instance = datasette_instance(served)
-    bounded = plugin.asgi_wrapper(instance)(app_answering_when(asyncio.Event()))
-
-    async def answered_at_once(url):
-        try:
-            return await asyncio.wait_for(asgi_get(bounded, url), 1)
-        except TimeoutError:
-            return "passed on"  # to the app, which holds every request
+    released = asyncio.Event()
+    released.set()
+    bounded = plugin.asgi_wrapper(instance)(app_answering_when(released))  # 200 from the app, at once
 
     async def visit():
         await instance.invoke_startup()
-        before = await answered_at_once("/papers/papers")
+        before = await asgi_get(bounded, "/papers/papers")
         rebuilt = tmp_path / "rebuilt.db"
         shutil.copy(built_db, rebuilt)  # byte for byte the same: still another file
         os.replace(rebuilt, served)
-        replaced = [await answered_at_once(url) for url in ("/papers/papers", "/-/versions.json")]
+        replaced = [await asgi_get(bounded, url) for url in ("/papers/papers", "/-/versions.json")]
         served.unlink()
-        return before, replaced, await answered_at_once("/papers/papers")
+        return before, replaced, await asgi_get(bounded, "/papers/papers")
 
     before, replaced, removed = asyncio.run(visit())
-    assert before == "passed on"
+    assert before[0] == 200
     assert [status for status, _ in replaced] == [503, 503] and removed[0] == 503
 
 
