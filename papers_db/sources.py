@@ -136,9 +136,14 @@ def format_mismatch(file_format: str, text: str, ends_mid_line: bool = False) ->
     still read as the manifest says; read as the other, a review listing's decisions became
     titles of papers and a page's author lines and dates titles without abstracts."""
     if file_format == HF_DAILY_PAPERS:
-        if shows_a_page(text_lines(text)) or detect_format(text, ends_mid_line)[0] != REVIEW_LISTING:
+        if shows_a_page(text_lines(text)):
             return None
-        shown = "a review listing (titles, abstracts and decisions, with no page header or author/date block)"
+        detected, reading = detect_format(text, ends_mid_line)
+        # Titles and abstracts alone fit a page whose entries have no author/date block: a
+        # decision is what a page never has.
+        if detected != REVIEW_LISTING or not any(record.decision for record in reading.records):
+            return None
+        shown = "a review listing (decisions after abstracts, and no page header or author/date block)"
     elif file_format == REVIEW_LISTING and DATE_SEPARATOR in text and shows_a_page(text_lines(text)):
         shown = "a Hugging Face page (its header, or author/date blocks)"
     else:
@@ -176,12 +181,18 @@ CSV_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?: [A-Za-z0-9_]+)*")
 MARKDOWN_TABLE_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?")
 
 
-def other_kind_of_file(text: str, damaged_lines: int, line_count: int) -> str | None:
-    """What a file that is no listing is instead, where that is clear: binary data, or a file of
-    data (data_file_kind). Named in its parse issue, so the user sees what was dropped into the
-    sources."""
-    if damaged_lines * 4 >= max(line_count, 1) or _control_characters(text) * 100 > len(text):
-        return "binary data"
+BINARY_DATA = "binary data"
+
+
+def other_kind_of_file(text: str, damaged_lines: int, line_count: int, nul_lines: int = 0) -> str | None:
+    """What a file that is no listing is instead, where that is clear: binary data (NUL bytes, or
+    control characters), text in another encoding (many lines not UTF-8, but no NUL: a list of
+    French titles in Windows-1252 was called binary), or a file of data (data_file_kind). Named
+    in its parse issue, so the user sees what was dropped into the sources."""
+    if nul_lines or _control_characters(text) * 100 > len(text):
+        return BINARY_DATA
+    if damaged_lines * 4 >= max(line_count, 1):
+        return "text not in UTF-8 (saved in another encoding?)"
     return data_file_kind(text, before_reading=False)
 
 
@@ -508,14 +519,15 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     file_format, reading = (source.format, None) if source.format or data_kind else detect_format(text, cut)
     if file_format is None:
         damaged = sum(issue.code not in WIDE_ENCODING_CODES.values() for issue in decode_issues)
-        kind = data_kind or other_kind_of_file(text, damaged, line_count)
+        nul_lines = sum(issue.code == "nul_byte" for issue in decode_issues)
+        kind = data_kind or other_kind_of_file(text, damaged, line_count, nul_lines)
         what = f"{kind}, not a listing: " if kind else ""
         not_a_listing = ParseIssue(
             None, "not_a_listing",
             f"{what}its {line_count} lines read as neither a review listing (titles and their abstracts) "
             "nor a Hugging Face Daily Papers page; nothing was read from it",
         )
-        if kind == "binary data":
+        if kind == BINARY_DATA:
             # Its bytes are no lines: a warning for each (49 for 5 kB of random bytes) pushed the
             # one saying what the file is past the 20 warnings shown.
             file_issues = [issue for issue in file_issues if issue.line is None]

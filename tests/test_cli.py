@@ -202,7 +202,7 @@ def test_build_piped_is_not_truncated_and_names_print_literally(tmp_path):
                    cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert long_name in result.stdout and "[red]notes.txt" in result.stdout
-    assert "[red]notes.txt: binary data, not a listing" in result.stderr  # a warning: stderr
+    assert "[red]notes.txt: text not in UTF-8" in result.stderr  # a warning: stderr
     assert "👍" not in result.stdout + result.stderr
 
 

@@ -722,3 +722,27 @@ def test_an_abstract_with_no_title_before_it_is_reported():
     assert [(r.line, r.title, r.abstract is not None, r.upvotes) for r in reading.records] == [
         (13, "Title One", True, 5), (21, None, True, 7)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(21, "missing_title")]
+
+
+def test_a_line_without_a_letter_or_digit_before_an_abstract_is_a_title():
+    # The first fix took "∇" or "🤗" for the page's text even with an abstract after it, and the
+    # entry lost its title (found by review): with an abstract after it, a line is a title.
+    for title in ("∇", "🤗", "!!!", "—"):
+        reading = read_hf_daily_page(hf_page([title, "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 5"]), "2025-11-12")
+        assert [(r.line, r.title, r.upvotes) for r in reading.records] == [(13, title, 5)], title
+        assert reading.issues == []
+
+
+def test_a_terminals_escape_codes_of_any_kind_are_no_title():
+    # `tput sgr0` writes "\x1b(B\x1b[m", whose "B" is a letter; a window title or a link is an
+    # OSC sequence. Each was a paper that took the entry's authors, date and upvotes (found by review).
+    for junk in ("\x1b(B\x1b[m", "\x1b]0;my terminal\x07", "\x1b]8;;https://example.org\x1b\\", "\x1b[1;32m\x1b[0m"):
+        text = hf_page(["Title One", "", ABSTRACT_A, "", junk, "", "  • 3 authors", "·", "Nov 3 5"])
+        reading = read_hf_daily_page(text, "2025-11-12")
+        assert [(r.title, r.authors_count, r.upvotes) for r in reading.records] == [("Title One", 3, 5)], repr(junk)
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "stray_line")]
+        assert repr(junk.strip()) in reading.issues[0].message  # as written, escapes shown
+    # Text in colour is text.
+    reading = read_hf_daily_page(hf_page(["\x1b[1mTitle One\x1b[0m", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 5"]),
+                                 "2025-11-12")
+    assert [r.title for r in reading.records] == ["\x1b[1mTitle One\x1b[0m"]

@@ -428,3 +428,20 @@ def test_an_abstract_copied_twice_is_read_once_and_keeps_its_decision():
     assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
         ("Title One", ABSTRACT_A, None), (None, ABSTRACT_B, "Accept (Poster)"), (None, ABSTRACT_B, "Reject")]
     assert reading.issues == []
+
+
+def test_an_abstract_copied_twice_with_other_spaces_is_read_once_at_any_length():
+    # Over 1,000 characters a line was compared as written: two spaces for one, a tab, a
+    # non-breaking or a zero-width space in the copy made it an untitled paper again (found by
+    # review of the first fix).
+    long_abstract = " ".join([ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, ABSTRACT_A])
+    assert len(long_abstract) > 1000
+    for copy in (long_abstract.replace(" ", "  ", 1), long_abstract.replace(" ", "\t", 3),
+                 long_abstract.replace(" ", "\u00a0", 5), "\u200b" + long_abstract + "\u200b"):
+        reading = read_review_listing(review_text("Title One", long_abstract, copy, "Accept (Poster)"))
+        assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Accept (Poster)")]
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "repeated_abstract")]
+    # A word changed is another abstract: an untitled paper, as before.
+    reading = read_review_listing(review_text("Title One", long_abstract, long_abstract.replace("lenders", "banks", 1),
+                                              "Accept (Poster)"))
+    assert [(r.title, r.decision) for r in reading.records] == [("Title One", None), (None, "Accept (Poster)")]

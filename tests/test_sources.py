@@ -458,6 +458,9 @@ OTHER_FILES = {
     "page.html": ("HTML", "<!DOCTYPE html>\n<html>\n<body>\n" + "".join(f"<p>Paragraph {n}</p>\n" for n in range(50))),
     "blob.bin": ("binary data", bytes(range(256)) * 20),
     "random.txt": ("binary data", random.Random(0).randbytes(5000)),
+    # Found by review: called binary, with the lines that showed otherwise left out.
+    "french.txt": ("text not in UTF-8 (saved in another encoding?)",
+                   "".join(f"Étude numéro {n} sur l'apprentissage\n" for n in range(20)).encode("cp1252")),
     # Long text in each line or field, which a listing's reader would take for abstracts:
     "one_line.json": ("JSON", json.dumps([{"title": f"Paper {n}", "abstract": ABSTRACT_A} for n in range(3)]) + "\n"),
     "papers.jsonl": ("JSON Lines", "".join(json.dumps({"id": n, "abstract": ABSTRACT_A}) + "\n" for n in range(5))),
@@ -495,6 +498,8 @@ def test_files_that_are_not_listings_are_named_and_give_no_records(name):
         # Its bytes are no lines: a warning for each line's NULs and bad bytes (49 for 5 kB of
         # random bytes) hid the one saying what the file is (found by review).
         assert reading.issues == [refusal]
+    elif kind.startswith("text not in UTF-8"):  # each line says how it was read
+        assert [issue.code for issue in reading.issues[1:]] == ["invalid_utf8"] * 20
 
 
 def test_the_packages_own_exports_dropped_into_the_sources_are_named_not_read(built_db, tmp_path):
@@ -902,6 +907,11 @@ def test_a_page_without_its_header_but_with_dated_entries_is_no_mismatch():
                    ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 7"])
     headless = text[text.index("Title One"):]
     reading = read_source(SourceFile(Path("page.txt"), headless.encode(), "hf_daily_papers", "2025-11-12"))
+    assert [issue.code for issue in reading.issues if issue.code == "format_mismatch"] == []
+    # Nor is one whose entries have no author/date block, as some have: titles and abstracts alone
+    # fit both formats (the first rule called it a review listing, found by review).
+    bare = review_text("Title One", "", ABSTRACT_A, "", "Title Two", "", ABSTRACT_B)
+    reading = read_source(SourceFile(Path("page.txt"), bare.encode(), "hf_daily_papers", "2025-11-12"))
     assert [issue.code for issue in reading.issues if issue.code == "format_mismatch"] == []
     # A review listing with a '·' in an abstract is no page either.
     listing = review_text("Title One", ABSTRACT_A.replace("rejected.", "rejected · twice."), "Reject", "Title Two", ABSTRACT_B)

@@ -215,11 +215,12 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif meta_state != "dot" and not has_text(line):
+        elif meta_state != "dot" and not has_text(line) and not abstract_follows(following):
             # "-----", "🔥🔥🔥" or a terminal's colour codes between an abstract and its author line
-            # were a paper of their own, which took the entry's authors, date and upvotes.
-            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} has no letter or digit: no title "
-                                             "or abstract, read as the page's own text, copied with it"))
+            # were a paper of their own, which took the entry's authors, date and upvotes. With
+            # an abstract after it, such a line ("∇", "🤗") is a title, as any line is.
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} has no letter or digit and no "
+                                             "abstract after it: no title, read as the page's own text, copied with it"))
         elif meta_state is None and is_abstract_of(current, line, text_before_dot or is_sentence_before_authors(
                 plain, following) or (ends_mid_line and number == len(lines) and cut_off_abstract(line)
                                       and not is_decision(line))):
@@ -585,7 +586,9 @@ def _has_letter_or_digit(text: str) -> bool:
     return any(character.isalnum() for character in text)
 
 
-TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # "\x1b[31m": a colour, whose "31m" is no text
+# A terminal's escape codes, whose letters are no text: a colour ("\x1b[31m"), a character set
+# ("\x1b(B", in what `tput sgr0` writes), a window title or link ("\x1b]8;;URL\x1b\\"), any other.
+TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[()*+-./][ -~]|[ -~])")
 
 
 def has_text(line: str) -> bool:

@@ -22,6 +22,7 @@ from .text import (
     report_title_ending_like_a_sentence,
     split_blank_lines,
     text_lines,
+    words_as_read,
 )
 
 REVIEW_LISTING = "review_listing"
@@ -99,8 +100,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             report_decision_at_end(number, line, reading)
         elif current is not None and current.decision is None and is_abstract_again(current, line):
             # Copied twice, the second was an untitled paper that took the decision from its title's.
-            reading.issues.append(ParseIssue(number, "repeated_abstract", "the abstract of the line before, again: "
-                                             "read once, as that paper's"))
+            reading.issues.append(ParseIssue(number, "repeated_abstract", "the abstract just before, again: read once, "
+                                             "as that paper's"))
             current.last_line = number
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
@@ -120,7 +121,15 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
 
 
 def is_abstract_again(record: Record, line: str) -> bool:
-    return record.abstract is not None and plain_line(line) == plain_line(record.abstract)
+    """Word by word: a copy may differ in its spaces (two, a tab, a non-breaking one, a zero-width
+    one). The last words are compared first, on a line's end alone: in a listing without
+    decisions, every title comes after an abstract."""
+    abstract = record.abstract
+    return (abstract is not None and words_as_read(line[-LAST_WORD_CHARACTERS:])[-1:] == words_as_read(
+        abstract[-LAST_WORD_CHARACTERS:])[-1:] and words_as_read(line) == words_as_read(abstract))
+
+
+LAST_WORD_CHARACTERS = 60
 
 
 def report_decisions_before_titles(content: list[tuple[int, str]], reading: Reading) -> None:

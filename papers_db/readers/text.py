@@ -349,6 +349,11 @@ def is_blank(line: str) -> bool:
     return not split_blank_lines([(0, line)])[0]
 
 
+def words_as_read(text: str) -> list[str]:
+    """A text's words as a person reads them, at any length (plain_line leaves a long line as it is)."""
+    return (text if text.isprintable() else "".join(_as_read(character) for character in text)).split()
+
+
 def _as_read(character: str) -> str:
     if character.isprintable():
         return character
