@@ -30,19 +30,32 @@ def end_with_parent(parent: int) -> None:
     for number in TERMINAL_SIGNALS:
         signal.signal(number, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)  # blocked since it started: see helper_processes
+    follow_parent(parent, signal.SIGKILL)
+
+
+def follow_parent(parent: int, ending: int) -> None:
+    """End this process by the signal `ending` once its parent `parent` ends, however that ends:
+    on Linux the kernel sends it, even when the parent was killed by SIGKILL; elsewhere a thread
+    checks once a second that the parent is still there."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc.prctl(PR_SET_PDEATHSIG, ending, 0, 0, 0)
     else:
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # the parent died before the worker could ask to follow it
-        os._exit(1)
+        threading.Thread(target=_watch_parent, args=(parent, ending), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before this process could ask to follow it
+        _end(ending)
 
 
-def _watch_parent(parent: int) -> None:
+def _watch_parent(parent: int, ending: int) -> None:
     while os.getppid() == parent:
         threading.Event().wait(PARENT_CHECK_SECONDS)
-    os._exit(1)
+    _end(ending)
+
+
+def _end(ending: int) -> None:
+    if ending == signal.SIGKILL:
+        os._exit(1)
+    signal.raise_signal(ending)
 
 
 @contextlib.contextmanager

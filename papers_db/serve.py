@@ -104,9 +104,29 @@ def run_workers() -> None:
     from gunicorn.arbiter import Arbiter
     from uvicorn_worker import UvicornWorker
 
+    from .plugin import SERVED_FILES_VARIABLE, file_identity
+    from .processes import follow_parent
+
     bind, workers = sys.argv[1:3]
+    args = json.loads(os.environ[DATASETTE_ARGS_VARIABLE])
+    served = args[args.index("-i") + 1]  # as Datasette's database path is: the text given
+    os.environ[SERVED_FILES_VARIABLE] = json.dumps({served: file_identity(served)})
 
     class Worker(UvicornWorker):
+        def init_process(self):
+            """A worker ends with gunicorn's own process, however that ends: killed (SIGKILL, the
+            out-of-memory killer), it left its workers serving on, holding the port, as
+            uvicorn-worker never checks its parent."""
+            follow_parent(self.ppid, signal.SIGTERM)
+            super().init_process()
+
+        def init_signals(self):
+            """A terminal's hang-up reaches every process of its group, the workers too, which
+            gunicorn leaves to die at once: the answers under way were cut. It ends a worker as
+            SIGTERM does, once they are sent."""
+            super().init_signals()
+            signal.signal(signal.SIGHUP, lambda number, frame: signal.raise_signal(signal.SIGTERM))
+
         def handle_exit(self, sig, frame):
             """gunicorn stops its workers with SIGQUIT when it is sent SIGINT (`kill -INT`, a
             supervisor) or SIGQUIT, and uvicorn-worker 0.4's handler for it only marks the worker

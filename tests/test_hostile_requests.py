@@ -185,6 +185,9 @@ def test_a_quadratic_function_call_is_refused_at_once(server, sql):
         # A bound parameter gets past SQLite's own switch for the one-argument form.
         ("select fts3_tokenizer(:name)", {"name": "simple"}),
         ("select load_extension('/usr/lib/x86_64-linux-gnu/libsqlite3.so.0')", {}),
+        # How SQLite was built, as pragma_compile_options lists it (found by review).
+        ("select sqlite_compileoption_get(0)", {}),
+        ("select sqlite_compileoption_used('ENABLE_FTS5')", {}),
     ],
 )
 def test_functions_that_leak_or_run_native_code_are_denied(server, sql, params):

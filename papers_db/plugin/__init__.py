@@ -639,7 +639,8 @@ RESULT_BYTES_LIMIT = 16 * 2**20
 # load_extension would run native code; fts3_tokenizer('simple') returns a pointer (an address
 # leak), and its two-argument form writes one. Debian's SQLite enables it, and a bound parameter
 # gets past SQLite's own switch. sqlite_stmt lists the SQL of other visitors' cached statements.
-DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer"}
+# sqlite_compileoption_get(N) lists how SQLite was built, as pragma_compile_options does.
+DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer", "sqlite_compileoption_get", "sqlite_compileoption_used"}
 DENIED_TABLES = {"sqlite_stmt"}
 # Pragma functions a visitor's SQL may read: Datasette's own list (which it checks in the SQL's
 # text, after dropping lines that open with `--`, so `/*` on the line before one hid
@@ -1332,7 +1333,7 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             scope = without_unreadable_cookies(scope)
             query = query_parameters(scope)
-            refusal = (file_replaced(served_files) or refused(scope, query)
+            refusal = (file_replaced(served_files, scope["path"]) or refused(scope, query)
                        or query_too_long_for_its_links(datasette, scope, query))
             needed = [] if refusal is not None else [
                 slots for slots, needs in ((streams, streams_a_whole_table(datasette, scope["path"], query)),
@@ -1364,14 +1365,23 @@ def asgi_wrapper(datasette):
     return wrap
 
 
+# `serve --workers` takes each file's identity once, before its workers start, and hands it to
+# them here: a worker gunicorn started again after the file was replaced took the new file for
+# the one served, and answered from it under the old one's counts while the others answered 503.
+SERVED_FILES_VARIABLE = "PAPERS_DB_SERVED_FILES"
+
+
 def files_served(datasette):
     """{path: its identity} of each database file served immutable, as the server found it (one
     that may change, as plain `datasette papers.db` opens it, SQLite reads as it changes)."""
-    return {db.path: file_identity(db.path) for db in datasette.databases.values()
-            if db.path and not db.is_memory and not db.is_mutable}
+    handed = json.loads(os.environ.get(SERVED_FILES_VARIABLE) or "{}")
+    return {db.path: tuple(handed[db.path]) if db.path in handed else file_identity(db.path)
+            for db in datasette.databases.values() if db.path and not db.is_memory and not db.is_mutable}
 
 
 def file_identity(path):
+    """The file at `path` as the system knows it: another file, or this one written to or touched
+    (its time changed), is another identity. None where there is no file."""
     try:
         found = os.stat(path)
     except OSError:
@@ -1379,15 +1389,21 @@ def file_identity(path):
     return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
 
 
-def file_replaced(served_files):
+def file_replaced(served_files, path=""):
     """A 503 once a served file was replaced or removed (a rebuild while the server runs). The
     file is opened immutable and each new connection opens its path again: answers alternated
     between the old file's rows and the new one's, under the old one's counts."""
-    for path, identity in served_files.items():
-        if file_identity(path) != identity:
-            return (503, "Database replaced", f"The database file {os.path.basename(path)} was replaced or removed after this "
-                    "server started, so its pages would mix the old file with the new: restart the server to serve it.")
+    if path.startswith(STATIC_PATHS):
+        return None  # the error page's own style sheet
+    for served, identity in served_files.items():
+        if file_identity(served) != identity:
+            return (503, "Database replaced", f"The database file {os.path.basename(served)} was replaced, changed or "
+                    "removed after this server started, so its pages would mix the old file with the new: restart the "
+                    "server to serve it.")
     return None
+
+
+STATIC_PATHS = ("/-/static/", "/-/static-plugins/")
 
 
 def giving_back_once_answering(send, slots, taken):
