@@ -445,3 +445,25 @@ def test_an_abstract_copied_twice_with_other_spaces_is_read_once_at_any_length()
     reading = read_review_listing(review_text("Title One", long_abstract, long_abstract.replace("lenders", "banks", 1),
                                               "Accept (Poster)"))
     assert [(r.title, r.decision) for r in reading.records] == [("Title One", None), (None, "Accept (Poster)")]
+
+
+CHINESE_TITLE_A = "长文本推理的稀疏注意力"
+CHINESE_ABSTRACT_A = ("大语言模型在处理长文本时，注意力计算的开销随长度平方增长。我们提出一种稀疏注意力方法，"
+                      "只保留与当前问题相关的少量片段，在六个长文本推理基准上把计算量降低了八成，同时保持原有的准确率。")
+CHINESE_TITLE_B = "面向小样本学习的图神经网络"
+CHINESE_ABSTRACT_B = ("小样本学习要求模型从极少的标注样本中学会新的类别。本文把样本之间的关系表示为一张图，"
+                      "并用图神经网络在图上传递信息，使每个类别的原型更加可靠。实验表明该方法在三个数据集上均优于现有方法。")
+
+
+def test_a_listing_in_chinese_reads_its_titles_abstracts_and_decisions():
+    # Chinese puts no space between words: each abstract was one word, never an abstract, and the
+    # first title a one-word label line, dropped without a word (found by review).
+    text = review_text(CHINESE_TITLE_A, CHINESE_ABSTRACT_A, "Accept (Poster)", CHINESE_TITLE_B, CHINESE_ABSTRACT_B, "Reject")
+    reading = read_review_listing(text)
+    assert [(r.line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, CHINESE_TITLE_A, CHINESE_ABSTRACT_A, "Accept (Poster)"), (4, CHINESE_TITLE_B, CHINESE_ABSTRACT_B, "Reject")]
+    assert reading.issues == [] and reading.unaccounted_lines() == []
+    # An English label line before them is still a label.
+    reading = read_review_listing(review_text("model", CHINESE_TITLE_A, CHINESE_ABSTRACT_A, "Accept (Poster)"))
+    assert [(r.title, r.decision) for r in reading.records] == [(CHINESE_TITLE_A, "Accept (Poster)")]
+    assert reading.other_lines == {1: "label"}

@@ -917,3 +917,13 @@ def test_a_page_without_its_header_but_with_dated_entries_is_no_mismatch():
     listing = review_text("Title One", ABSTRACT_A.replace("rejected.", "rejected · twice."), "Reject", "Title Two", ABSTRACT_B)
     reading = read_source(SourceFile(Path("listing.txt"), listing.encode(), "review_listing"))
     assert [issue.code for issue in reading.issues] == []
+
+
+def test_a_listing_in_chinese_is_told_a_listing_without_a_manifest():
+    # Its abstracts, without spaces, were no abstracts: the file was refused as no listing.
+    from test_readers_review_listing import CHINESE_ABSTRACT_A, CHINESE_ABSTRACT_B, CHINESE_TITLE_A, CHINESE_TITLE_B
+
+    text = review_text(CHINESE_TITLE_A, CHINESE_ABSTRACT_A, "Accept (Poster)", CHINESE_TITLE_B, CHINESE_ABSTRACT_B)
+    reading = read_source(SourceFile(Path("listing.txt"), text.encode()))
+    assert reading.format == "review_listing"
+    assert [(r.title, r.decision) for r in reading.records] == [(CHINESE_TITLE_A, "Accept (Poster)"), (CHINESE_TITLE_B, None)]

@@ -22,6 +22,7 @@ from .text import (
     report_title_ending_like_a_sentence,
     split_blank_lines,
     text_lines,
+    word_count,
     words_as_read,
 )
 
@@ -236,6 +237,6 @@ def _starts_with_label(content: list[tuple[int, str]]) -> bool:
     if len(content) < 2:
         return False
     first, second = content[0][1], content[1][1]
-    if len(first.split(maxsplit=1)) != 1:
+    if word_count(first, 1) != 1:  # a Chinese title has no space, and is no label
         return False
     return not any([looks_like_abstract(first), is_decision(first), looks_like_abstract(second), is_decision(second)])

@@ -208,8 +208,24 @@ def looks_like_abstract(line: str) -> bool:
     Length alone does not decide (short abstracts and long titles exist), so a mid-length line
     counts as an abstract only when it ends like a sentence. Titles never end with a full stop.
     """
-    words = len(line.split(maxsplit=40))  # counting stops at 41: enough to decide
-    return words >= 40 or (words >= 12 and line.rstrip().endswith("."))
+    words = word_count(line, 40)  # counting stops at 41: enough to decide
+    return words >= 40 or (words >= 12 and line.rstrip().endswith(FULL_STOPS))
+
+
+FULL_STOPS = (".", "。", "．")  # "。" and "．" end a Chinese or Japanese sentence
+# Han, kana and CJK punctuation: Chinese and Japanese put no space between words, so a whole
+# abstract was one word, never an abstract, and a title alone a one-word label line.
+CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_CHARACTERS_A_WORD = 2  # a Chinese word is one to three characters, most often two
+
+
+def word_count(line: str, limit: int) -> int:
+    """A line's words, up to `limit` + 1: split at spaces, and Chinese and Japanese characters
+    counted CJK_CHARACTERS_A_WORD to a word."""
+    words = len(line.split(maxsplit=limit))
+    if words <= limit and not line.isascii():
+        words += len(CJK_CHARACTER.findall(line)) // CJK_CHARACTERS_A_WORD
+    return min(words, limit + 1)
 
 
 TITLE_MAX_WORDS = 25  # the longest title in the bundled sources has 15 words
