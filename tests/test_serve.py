@@ -1969,6 +1969,24 @@ def test_serve_sent_a_signal_alone_stops_at_once(built_db, tmp_path, workers, en
     assert "SIGKILL" not in shown and "Traceback" not in shown
 
 
+@contextlib.contextmanager
+def serving_in_its_own_group(database, tmp_path, workers=2):
+    """`serve --workers N` in a process group of its own, as a terminal starts it: (the process,
+    its base URL) once it answers; the whole group is ended afterwards."""
+    port = free_port()
+    with open(tmp_path / "serve.log", "w") as output:
+        process = subprocess.Popen(serve_command(database, port, "--workers", workers), cwd=PROJECT, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_serving(process, base)
+            yield process, base
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def worker_pids(pid):
     """The processes `pid` started, as Linux lists them."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
@@ -1982,83 +2000,57 @@ def test_a_worker_started_again_after_the_file_was_replaced_does_not_serve_it(bu
     served = tmp_path / "site" / "papers.db"
     served.parent.mkdir()
     shutil.copy(built_db, served)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with open(tmp_path / "serve.log", "w") as output:
-        process = subprocess.Popen(serve_command(served, port, "--workers", 2), cwd=PROJECT, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            wait_until_serving(process, base)
-            rebuilt = tmp_path / "rebuilt.db"
-            shutil.copy(built_db, rebuilt)
-            os.replace(rebuilt, served)
-            first = worker_pids(process.pid)
-            os.kill(min(first), signal.SIGKILL)
-            deadline = time.monotonic() + 60
-            while len(worker_pids(process.pid) - first) < 1 or len(worker_pids(process.pid)) < 2:
-                assert time.monotonic() < deadline and process.poll() is None
-                time.sleep(0.2)
-            statuses = set()
-            for _ in range(40):  # each connection closed, so both workers answer
-                request = urllib.request.Request(f"{base}/papers.json?sql=select+count(*)+from+papers",
-                                                 headers={"Connection": "close"})
-                try:
-                    with urllib.request.urlopen(request, timeout=30) as answer:
-                        statuses.add(answer.status)
-                except urllib.error.HTTPError as error:
-                    statuses.add(error.code)
-            assert statuses == {503}
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with serving_in_its_own_group(served, tmp_path) as (process, base):
+        rebuilt = tmp_path / "rebuilt.db"
+        shutil.copy(built_db, rebuilt)
+        os.replace(rebuilt, served)
+        first = worker_pids(process.pid)
+        os.kill(min(first), signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while len(worker_pids(process.pid) - first) < 1 or len(worker_pids(process.pid)) < 2:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.2)
+        statuses = set()
+        for _ in range(40):  # each connection closed, so both workers answer
+            request = urllib.request.Request(f"{base}/papers.json?sql=select+count(*)+from+papers",
+                                             headers={"Connection": "close"})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    statuses.add(answer.status)
+            except urllib.error.HTTPError as error:
+                statuses.add(error.code)
+        assert statuses == {503}
 
 
 def test_a_hang_up_to_the_whole_group_lets_the_answers_under_way_end(built_db, tmp_path):
     # A closed terminal sends SIGHUP to every process of its group: the workers died at once and
     # a visitor's answer was cut (found by review). Here a client takes a large answer slowly.
-    port = free_port()
-    with open(tmp_path / "serve.log", "w") as output:
-        process = subprocess.Popen(serve_command(built_db, port, "--workers", 2), cwd=PROJECT, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            wait_until_serving(process, f"http://127.0.0.1:{port}")
-            sql = ("select a.abstract, b.abstract, a.plain_abstract, b.plain_abstract from papers a, papers b "
-                   "limit 1000")  # max_returned_rows: about 6 MB, more than the sockets hold
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            connection.request("GET", "/papers.csv?" + urllib.parse.urlencode({"sql": sql}))
-            answer = connection.getresponse()
-            body = answer.read(64 * 1024)
-            os.killpg(process.pid, signal.SIGHUP)
-            time.sleep(0.5)
-            while chunk := answer.read(256 * 1024):
-                body += chunk
-            rows = list(csv.reader(io.StringIO(body.decode())))
-            assert answer.status == 200 and len(rows) == 1 + 1000
-            assert process.wait(timeout=30) == 0
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    with serving_in_its_own_group(built_db, tmp_path) as (process, base):
+        sql = ("select a.abstract, b.abstract, a.plain_abstract, b.plain_abstract from papers a, papers b "
+               "limit 1000")  # max_returned_rows: about 6 MB, more than the sockets hold
+        connection = http.client.HTTPConnection(urllib.parse.urlsplit(base).netloc, timeout=60)
+        connection.request("GET", "/papers.csv?" + urllib.parse.urlencode({"sql": sql}))
+        answer = connection.getresponse()
+        body = answer.read(64 * 1024)
+        os.killpg(process.pid, signal.SIGHUP)
+        time.sleep(0.5)
+        while chunk := answer.read(256 * 1024):
+            body += chunk
+        rows = list(csv.reader(io.StringIO(body.decode())))
+        assert answer.status == 200 and len(rows) == 1 + 1000
+        assert process.wait(timeout=30) == 0
 
 
 def test_the_workers_end_when_the_server_is_killed(built_db, tmp_path):
     # Killed (SIGKILL, the out-of-memory killer), gunicorn's process left its uvicorn workers
     # serving on, holding the port, with no parent (found when a test's server was killed).
-    port = free_port()
-    with open(tmp_path / "serve.log", "w") as output:
-        process = subprocess.Popen(serve_command(built_db, port, "--workers", 2), cwd=PROJECT, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            wait_until_serving(process, f"http://127.0.0.1:{port}")
-            workers = worker_pids(process.pid)
-            assert len(workers) == 2
-            process.kill()
-            process.wait()
-            deadline = time.monotonic() + 30
-            while any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
-                      for pid in workers):
-                assert time.monotonic() < deadline, "a worker outlived the server"
-                time.sleep(0.2)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+    with serving_in_its_own_group(built_db, tmp_path) as (process, _):
+        workers = worker_pids(process.pid)
+        assert len(workers) == 2
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
+                  for pid in workers):
+            assert time.monotonic() < deadline, "a worker outlived the server"
+            time.sleep(0.2)
