@@ -19,6 +19,7 @@ from .load import inspect_file_for, sample_digest
 from .metadata import read_metadata
 
 DATASETTE_ARGS_VARIABLE = "PAPERS_DB_DATASETTE_ARGS"  # how `serve --workers` hands each worker its arguments
+SERVED_FILES_VARIABLE = "PAPERS_DB_SERVED_FILES"  # ... and the served file as it was (plugin.files_served)
 
 
 def usable_inspect_file(database: Path) -> Path | None:
@@ -85,7 +86,8 @@ def server_command(args: list[str], host: str, port: int, workers: int) -> tuple
     uuid.py or grp.py there ran in the server and stopped it (`python -m` puts that folder first
     on the import path)."""
     if workers == 1:
-        return [sys.executable, "-P", "-m", "datasette", *args], {}
+        # Each worker's identity of the file is for `serve --workers` to hand over, not to inherit.
+        return [sys.executable, "-P", "-m", "datasette", *args], {SERVED_FILES_VARIABLE: ""}
     environment = {DATASETTE_ARGS_VARIABLE: json.dumps(args)}
     if not os.environ.get("DATASETTE_SECRET"):
         environment["DATASETTE_SECRET"] = secrets.token_hex(32)
@@ -104,7 +106,7 @@ def run_workers() -> None:
     from gunicorn.arbiter import Arbiter
     from uvicorn_worker import UvicornWorker
 
-    from .plugin import SERVED_FILES_VARIABLE, file_identity
+    from .plugin import file_identity
     from .processes import follow_parent
 
     bind, workers = sys.argv[1:3]

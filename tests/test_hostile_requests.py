@@ -935,6 +935,29 @@ def test_a_database_replaced_while_served_is_no_longer_answered_from(built_db, t
     assert [status for status, _ in replaced] == [503, 503] and removed[0] == 503
 
 
+def test_a_file_not_there_when_serve_looked_is_taken_as_replaced(built_db, tmp_path, monkeypatch):
+    # `serve --workers` hands its workers the file as it found it; where it found none, a worker
+    # failed to start (a TypeError) instead of answering 503 (found by review).
+    from test_serve import datasette_instance
+
+    from papers_db.serve import SERVED_FILES_VARIABLE
+
+    plugin = load_plugin()
+    served = tmp_path / "papers.db"
+    shutil.copy(built_db, served)
+    monkeypatch.setenv(SERVED_FILES_VARIABLE, json.dumps({str(served): None}))
+    instance = datasette_instance(served)
+    released = asyncio.Event()
+    released.set()
+    bounded = plugin.asgi_wrapper(instance)(app_answering_when(released))
+
+    async def visit():
+        await instance.invoke_startup()
+        return await asgi_get(bounded, "/papers/papers")
+
+    assert asyncio.run(visit())[0] == 503
+
+
 # --- the project's own pages and queries under the limits ------------------------------------
 
 @pytest.mark.parametrize(

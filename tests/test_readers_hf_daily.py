@@ -727,7 +727,7 @@ def test_an_abstract_with_no_title_before_it_is_reported():
 def test_a_line_without_a_letter_or_digit_before_an_abstract_is_a_title():
     # The first fix took "∇" or "🤗" for the page's text even with an abstract after it, and the
     # entry lost its title (found by review): with an abstract after it, a line is a title.
-    for title in ("∇", "🤗", "!!!", "—"):
+    for title in ("∇", "🤗", "∞"):
         reading = read_hf_daily_page(hf_page([title, "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 5"]), "2025-11-12")
         assert [(r.line, r.title, r.upvotes) for r in reading.records] == [(13, title, 5)], title
         assert reading.issues == []
@@ -746,3 +746,31 @@ def test_a_terminals_escape_codes_of_any_kind_are_no_title():
     reading = read_hf_daily_page(hf_page(["\x1b[1mTitle One\x1b[0m", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 5"]),
                                  "2025-11-12")
     assert [r.title for r in reading.records] == ["\x1b[1mTitle One\x1b[0m"]
+
+
+def test_a_rule_or_escape_codes_are_never_a_title_even_before_text():
+    # Before a further paragraph, "-----" or a colour code was read as a title (the second fix
+    # kept a line before an abstract a title, as "∇" is): a paper that took the entry's second
+    # paragraph, authors and date (found by review). Punctuation alone is never a title.
+    for junk in ("-----", "\x1b[0m", "* * *", "…"):
+        text = hf_page(["Title One", "", ABSTRACT_A, "", junk, "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 3 5"])
+        reading = read_hf_daily_page(text, "2025-11-12")
+        assert [(r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
+            ("Title One", ABSTRACT_A + "\n" + ABSTRACT_B, 3, 5)], repr(junk)
+        assert [issue.code for issue in reading.issues] == ["stray_line", "abstract_paragraph"]
+
+
+CHINESE_SHORT_ABSTRACT = "我们提出一种更快的稀疏注意力方法。"
+
+
+def test_a_page_in_chinese_reads_short_abstracts_and_its_end_as_an_english_one():
+    # A short sentence ending in 。 before the author line was a paper of its own, and a page
+    # whose last abstract ends in 。 was reported cut off (found by review).
+    from test_readers_review_listing import CHINESE_ABSTRACT_A, CHINESE_TITLE_A, CHINESE_TITLE_B
+
+    text = hf_page([CHINESE_TITLE_A, "", CHINESE_SHORT_ABSTRACT, "", "  • 3 authors", "·", "Nov 3 5"],
+                   [CHINESE_TITLE_B, "", CHINESE_ABSTRACT_A])
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.title, r.abstract, r.upvotes) for r in reading.records] == [
+        (CHINESE_TITLE_A, CHINESE_SHORT_ABSTRACT, 5), (CHINESE_TITLE_B, CHINESE_ABSTRACT_A, None)]
+    assert [issue.code for issue in reading.issues] == ["short_abstract"]

@@ -467,3 +467,34 @@ def test_a_listing_in_chinese_reads_its_titles_abstracts_and_decisions():
     reading = read_review_listing(review_text("model", CHINESE_TITLE_A, CHINESE_ABSTRACT_A, "Accept (Poster)"))
     assert [(r.title, r.decision) for r in reading.records] == [(CHINESE_TITLE_A, "Accept (Poster)")]
     assert reading.other_lines == {1: "label"}
+
+
+def test_a_title_with_a_few_chinese_words_is_still_a_title():
+    # Counting two Chinese characters a word made these titles abstracts: each record became two
+    # untitled papers, without a word (found by review). Only a line mostly in Chinese counts so.
+    for title in ("Learning to write classical 七言绝句诗 poems with small language models.",
+                  "Sparse attention for long document reasoning with retrieval augmented memory and adaptive chunk "
+                  "selection / 基于检索增强记忆与自适应分块选择的长文档推理稀疏注意力方法研究与系统实现"):
+        reading = read_review_listing(review_text(title, ABSTRACT_A, "Accept (Poster)", "Fast Samplers", ABSTRACT_B, "Reject"))
+        assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+            (title, ABSTRACT_A, "Accept (Poster)"), ("Fast Samplers", ABSTRACT_B, "Reject")], title
+
+
+def test_a_listing_in_chinese_reads_its_sentences_as_an_english_one():
+    # Found by review: rules that looked for "." or counted words at spaces misread Chinese.
+    short = "我们提出一种更快的稀疏注意力方法。"
+    # A short abstract before its decision.
+    reading = read_review_listing(review_text(CHINESE_TITLE_A, short, "Accept (Poster)"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [(CHINESE_TITLE_A, short, "Accept (Poster)")]
+    assert [issue.code for issue in reading.issues] == ["short_abstract"]
+    # A listing without decisions, its last abstract ending in 。: not cut off.
+    reading = read_review_listing(review_text(CHINESE_TITLE_A, CHINESE_ABSTRACT_A, CHINESE_TITLE_B, CHINESE_ABSTRACT_B))
+    assert len(reading.records) == 2 and reading.issues == []
+    # A last line cut off mid-sentence, the file ending inside it: the title's abstract, reported.
+    cut = CHINESE_ABSTRACT_B[:40]
+    reading = read_review_listing(review_text(CHINESE_TITLE_A, CHINESE_ABSTRACT_A, CHINESE_TITLE_B, cut)[:-1], ends_mid_line=True)
+    assert [(r.title, r.abstract) for r in reading.records][-1] == (CHINESE_TITLE_B, cut)
+    assert [issue.code for issue in reading.issues] == ["truncated_record"]
+    # A decision joined to an abstract after 。 is reported, as after ".".
+    reading = read_review_listing(review_text(CHINESE_TITLE_A, CHINESE_ABSTRACT_A + "Accept (Poster)"))
+    assert [issue.code for issue in reading.issues] == ["decision_in_abstract"]

@@ -2054,3 +2054,16 @@ def test_the_workers_end_when_the_server_is_killed(built_db, tmp_path):
                   for pid in workers):
             assert time.monotonic() < deadline, "a worker outlived the server"
             time.sleep(0.2)
+
+
+def test_one_worker_does_not_take_the_file_as_an_inherited_variable_says(built_db, tmp_path):
+    # The file's identity is for `serve --workers` to hand its workers: inherited from the
+    # environment by one worker, a stale one made every answer a 503 (found by review).
+    from papers_db.serve import SERVED_FILES_VARIABLE
+
+    port = free_port()
+    stale = json.dumps({str(built_db): [0, 0, 0, 0]})
+    with serving(serve_command(built_db, port, "--workers", 1), tmp_path / "serve.log", port,
+                 env={SERVED_FILES_VARIABLE: stale}) as base:
+        with urllib.request.urlopen(f"{base}/papers.json", timeout=30) as answer:
+            assert answer.status == 200

@@ -1365,17 +1365,18 @@ def asgi_wrapper(datasette):
     return wrap
 
 
-# `serve --workers` takes each file's identity once, before its workers start, and hands it to
-# them here: a worker gunicorn started again after the file was replaced took the new file for
-# the one served, and answered from it under the old one's counts while the others answered 503.
-SERVED_FILES_VARIABLE = "PAPERS_DB_SERVED_FILES"
-
-
 def files_served(datasette):
     """{path: its identity} of each database file served immutable, as the server found it (one
-    that may change, as plain `datasette papers.db` opens it, SQLite reads as it changes)."""
+    that may change, as plain `datasette papers.db` opens it, SQLite reads as it changes).
+
+    `serve --workers` takes each file's identity once, before its workers start, and hands it to
+    them (SERVED_FILES_VARIABLE): a worker gunicorn started again after the file was replaced
+    took the new file for the one served, and answered from it under the old one's counts while
+    the others answered 503."""
+    from papers_db.serve import SERVED_FILES_VARIABLE
+
     handed = json.loads(os.environ.get(SERVED_FILES_VARIABLE) or "{}")
-    return {db.path: tuple(handed[db.path]) if db.path in handed else file_identity(db.path)
+    return {db.path: (handed[db.path] and tuple(handed[db.path])) if db.path in handed else file_identity(db.path)
             for db in datasette.databases.values() if db.path and not db.is_memory and not db.is_mutable}
 
 

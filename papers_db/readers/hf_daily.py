@@ -6,10 +6,12 @@ import datetime as dt
 import itertools
 import re
 import string
+import unicodedata
 
 from ..decisions import is_decision
 from ..records import ParseIssue, Reading, Record
 from .text import (
+    FULL_STOPS,
     abstract_follows,
     check_tail,
     continues_title,
@@ -215,12 +217,12 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif meta_state != "dot" and not has_text(line) and not abstract_follows(following):
+        elif meta_state != "dot" and not has_text(line) and (not has_symbol(line) or not abstract_follows(following)):
             # "-----", "🔥🔥🔥" or a terminal's colour codes between an abstract and its author line
-            # were a paper of their own, which took the entry's authors, date and upvotes. With
-            # an abstract after it, such a line ("∇", "🤗") is a title, as any line is.
-            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} has no letter or digit and no "
-                                             "abstract after it: no title, read as the page's own text, copied with it"))
+            # were a paper of their own, which took the entry's authors, date and upvotes. A rule
+            # or escape codes are never a title; a symbol ("∇", "🤗") is, with an abstract after it.
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} has no letter or digit: no "
+                                             "title, read as the page's own text, copied with it"))
         elif meta_state is None and is_abstract_of(current, line, text_before_dot or is_sentence_before_authors(
                 plain, following) or (ends_mid_line and number == len(lines) and cut_off_abstract(line)
                                       and not is_decision(line))):
@@ -340,7 +342,7 @@ def is_sentence_before_authors(plain: str, following: str | None) -> bool:
     entry's authors, date and upvotes, and left its title without an abstract."""
     # reads_as_title, not in_title_case: it looks at a line no longer than a title only. On every
     # abstract before its author line, in_title_case listed its words: reading took 3.7 × as long.
-    return (following is not None and plain.endswith(".") and AUTHORS_LINE.match(following) is not None
+    return (following is not None and plain.endswith(FULL_STOPS) and AUTHORS_LINE.match(following) is not None
             and not reads_as_title(plain))
 
 
@@ -416,7 +418,7 @@ def is_next_paragraph_of(record: Record | None, line: str, text_before_dot: bool
     line right before '·' is one when it reads as text, and else an organisation line: reads_as_text.)"""
     if record is None or record.abstract is None or record.title is None or in_title_case(line):
         return False
-    return text_before_dot or continues_title(line) or line.rstrip().endswith(".")
+    return text_before_dot or continues_title(line) or line.rstrip().endswith(FULL_STOPS)
 
 
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
@@ -593,7 +595,16 @@ TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|
 
 def has_text(line: str) -> bool:
     """Whether a line has a letter or digit outside a terminal's escape codes."""
-    return _has_letter_or_digit(TERMINAL_ESCAPE.sub("", line) if "\x1b" in line else line)
+    return _has_letter_or_digit(_without_escapes(line))
+
+
+def has_symbol(line: str) -> bool:
+    """Whether a line has a symbol (∇, ∞, 🤗) outside a terminal's escape codes, not only punctuation."""
+    return any(unicodedata.category(character).startswith("S") for character in _without_escapes(line))
+
+
+def _without_escapes(line: str) -> str:
+    return TERMINAL_ESCAPE.sub("", line) if "\x1b" in line else line
 
 
 def _stored_count(digits: str, number: int, what: str, reading: Reading) -> int | None:

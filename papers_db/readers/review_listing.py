@@ -7,6 +7,7 @@ import re
 from ..decisions import is_accept_colon_in_other_words, is_decision, is_unknown_accept_tier, names_a_tier
 from ..records import ParseIssue, Reading, Record
 from .text import (
+    FULL_STOPS,
     SENTENCE_END,
     abstract_follows,
     check_tail,
@@ -161,14 +162,14 @@ def is_short_abstract(line: str, following: str | None) -> bool:
     Not a line in Title Case ("Large Language Models are Zero-Shot Reasoners."): a title whose
     abstract is missing. Without a decision after it, a short line stays a title, reported as
     missing its abstract: a silent wrong reading is worse than a reported one."""
-    return (line.rstrip().endswith(".") and following is not None and is_decision(following)
+    return (line.rstrip().endswith(FULL_STOPS) and following is not None and is_decision(following)
             and not in_title_case(line))
 
 
 # Where a decision joined to the end of an abstract may start: a capital after a space or after
 # the end of a sentence, a bracket or a link ("... at all. Accept (Poster)", "faster? Reject",
 # "... github.com/x/y Reject", "faster.Accept (Poster)").
-DECISION_START = re.compile(r"(?<=[\s.?!)\]])[A-Z]")
+DECISION_START = re.compile(r"(?<=[\s.?!)\]。．！？）])[A-Z]")
 DECISION_TAIL_CHARACTERS = 60  # "Decision: Accept (Oral presentation)" is 36
 
 

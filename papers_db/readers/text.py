@@ -192,7 +192,7 @@ def cut_off_abstract(line: str) -> bool:
     CUT_ABSTRACT_MIN_WORDS): unless it is in Title Case (check_tail then reports the cut). "We
     show that dense attention matches sparse attention on long" was a paper titled so. The
     readers leave out a line that reads as a decision."""
-    return len(line.split(maxsplit=CUT_ABSTRACT_MIN_WORDS)) >= CUT_ABSTRACT_MIN_WORDS and not in_title_case(line)
+    return word_count(line, CUT_ABSTRACT_MIN_WORDS) >= CUT_ABSTRACT_MIN_WORDS and not in_title_case(line)
 
 
 def text_lines(text: str) -> list[str]:
@@ -213,6 +213,7 @@ def looks_like_abstract(line: str) -> bool:
 
 
 FULL_STOPS = (".", "。", "．")  # "。" and "．" end a Chinese or Japanese sentence
+WIDE_SENTENCE_ENDS = ("。", "．", "！", "？", "」", "』", "）")
 # Han, kana and CJK punctuation: Chinese and Japanese put no space between words, so a whole
 # abstract was one word, never an abstract, and a title alone a one-word label line.
 CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -224,7 +225,9 @@ def word_count(line: str, limit: int) -> int:
     counted CJK_CHARACTERS_A_WORD to a word."""
     words = len(line.split(maxsplit=limit))
     if words <= limit and not line.isascii():
-        words += len(CJK_CHARACTER.findall(line)) // CJK_CHARACTERS_A_WORD
+        characters = len(CJK_CHARACTER.findall(line))
+        if characters * 2 > len(line) - line.count(" "):  # mostly Chinese or Japanese: "七言绝句" in English is a word
+            words += characters // CJK_CHARACTERS_A_WORD
     return min(words, limit + 1)
 
 
@@ -305,7 +308,7 @@ def abstract_follows(following: str | None) -> bool:
     return following is not None and continues_title(following)
 
 
-SENTENCE_END = (".", "!", "?", ")", "]", '"', "'", "”", "’")
+SENTENCE_END = (".", "!", "?", ")", "]", '"', "'", "”", "’", *WIDE_SENTENCE_ENDS)
 
 
 def check_tail(reading: Reading) -> None:
