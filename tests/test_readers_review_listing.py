@@ -498,3 +498,20 @@ def test_a_listing_in_chinese_reads_its_sentences_as_an_english_one():
     # A decision joined to an abstract after 。 is reported, as after ".".
     reading = read_review_listing(review_text(CHINESE_TITLE_A, CHINESE_ABSTRACT_A + "Accept (Poster)"))
     assert [issue.code for issue in reading.issues] == ["decision_in_abstract"]
+
+
+def test_a_placeholder_where_the_abstract_goes_is_no_paper():
+    # "No abstract available" was read as a title: two papers' placeholders became one paper so
+    # titled, merged by that title, and each real title a paper without abstract (found by review).
+    for placeholder in ("No abstract available", "Abstract not available.", "(no abstract)", "N/A", "Abstract: none"):
+        reading = read_review_listing(review_text("Title One", placeholder, "Reject", "Title Two", placeholder,
+                                                  "Title Three", ABSTRACT_A, "Accept (Poster)"))
+        assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+            (1, 3, "Title One", None, "Reject"), (4, 5, "Title Two", None, None),
+            (6, 8, "Title Three", ABSTRACT_A, "Accept (Poster)")], placeholder
+        assert [(issue.line, issue.code) for issue in reading.issues] == [
+            (2, "placeholder_abstract"), (1, "missing_abstract"), (5, "placeholder_abstract"), (4, "missing_abstract")]
+        assert reading.unaccounted_lines() == []
+    # A title that opens with such words is a title.
+    reading = read_review_listing(review_text("No Abstract Available Is Not an Excuse", ABSTRACT_A))
+    assert [(r.title, r.abstract) for r in reading.records] == [("No Abstract Available Is Not an Excuse", ABSTRACT_A)]

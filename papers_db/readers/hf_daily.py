@@ -20,10 +20,12 @@ from .text import (
     in_title_case,
     is_abstract_label,
     is_blank,
+    is_placeholder_abstract,
     looks_like_abstract,
     plain_line,
     quoted,
     reads_as_title,
+    report_placeholder_abstract,
     report_title_ending_like_a_sentence,
     split_blank_lines,
     text_lines,
@@ -152,6 +154,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
         if (meta_state is None and current is not None and current.abstract is None
                 and is_abstract_label(line, following)):  # right after a title only, as in a review listing
             reading.other_lines[number] = "label"
+        elif meta_state is None and current is not None and current.abstract is None and is_placeholder_abstract(line):
+            report_placeholder_abstract(number, line, current, reading)
         elif meta_state is None and (stray := page_text_in_entry(current, plain, following, submitter_may_follow)):
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} {stray}"))
             after_submitted_by = plain.casefold() == SUBMITTED_BY

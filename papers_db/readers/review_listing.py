@@ -16,10 +16,12 @@ from .text import (
     finish_record,
     in_title_case,
     is_abstract_label,
+    is_placeholder_abstract,
     looks_like_abstract,
     plain_line,
     quoted,
     reads_as_title,
+    report_placeholder_abstract,
     report_title_ending_like_a_sentence,
     split_blank_lines,
     text_lines,
@@ -76,6 +78,9 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 )
             close()
             current = None
+        elif (current is not None and current.abstract is None and current.decision is None
+              and is_placeholder_abstract(line)):
+            report_placeholder_abstract(number, line, current, reading)
         elif (current is not None and current.abstract is not None and current.decision is None
               and reads_like_a_decision(line)
               and not abstract_follows(following) and not (following is not None and is_decision(following))):

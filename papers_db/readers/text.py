@@ -325,6 +325,24 @@ def check_tail(reading: Reading) -> None:
         )
 
 
+# What a listing prints where a paper has no abstract. Read as a title, two papers' placeholders
+# were one paper titled "No abstract available", and each real title a paper without abstract.
+PLACEHOLDER_ABSTRACT = re.compile(
+    r"\(?(?:no abstract(?: (?:is )?(?:available|provided|given))?|abstract(?: is)? not (?:available|provided|given)"
+    r"|abstract ?: ?(?:n/?a|none|tbd|-+)|n/a)\)?\.?", re.IGNORECASE)
+
+
+def is_placeholder_abstract(line: str) -> bool:
+    return len(line) < 60 and PLACEHOLDER_ABSTRACT.fullmatch(plain_line(line)) is not None
+
+
+def report_placeholder_abstract(number: int, line: str, record: Record, reading: Reading) -> None:
+    """A placeholder where a title's abstract goes: the title's line, reported, never a paper."""
+    record.last_line = number
+    reading.issues.append(ParseIssue(number, "placeholder_abstract", f"{quoted(line.strip())} where the abstract goes: "
+                                     "a placeholder, not a paper's title (this paper has no abstract)"))
+
+
 def finish_record(record: Record, reading: Reading) -> None:
     if record.abstract is None:
         reading.issues.append(
