@@ -118,11 +118,16 @@ def detect_format(text: str, ends_mid_line: bool = False) -> tuple[str | None, R
     """
     if shows_a_page(text_lines(text)):
         return HF_DAILY_PAPERS, None  # its reader needs the snapshot date, which detection does not
+    reading = review_listing_reading(text, ends_mid_line)
+    return (REVIEW_LISTING, reading) if reading is not None else (None, None)
+
+
+def review_listing_reading(text: str, ends_mid_line: bool = False) -> Reading | None:
+    """The text read as a review listing, where at least half the records it gives have an
+    abstract (detect_format); else None."""
     reading = read_review_listing(text, ends_mid_line)
     records = reading.records
-    if records and sum(record.abstract is not None for record in records) * 2 >= len(records):
-        return REVIEW_LISTING, reading
-    return None, None
+    return reading if records and sum(record.abstract is not None for record in records) * 2 >= len(records) else None
 
 
 def shows_a_page(lines: list[str]) -> bool:
@@ -138,10 +143,10 @@ def format_mismatch(file_format: str, text: str, ends_mid_line: bool = False) ->
     if file_format == HF_DAILY_PAPERS:
         if shows_a_page(text_lines(text)):
             return None
-        detected, reading = detect_format(text, ends_mid_line)
-        # Titles and abstracts alone fit a page whose entries have no author/date block: a
-        # decision is what a page never has.
-        if detected != REVIEW_LISTING or not any(record.decision for record in reading.records):
+        # Not detect_format, which would look for a page again. Titles and abstracts alone fit a
+        # page whose entries have no author/date block: a decision is what a page never has.
+        reading = review_listing_reading(text, ends_mid_line)
+        if reading is None or not any(record.decision for record in reading.records):
             return None
         shown = "a review listing (decisions after abstracts, and no page header or author/date block)"
     elif file_format == REVIEW_LISTING and DATE_SEPARATOR in text and shows_a_page(text_lines(text)):

@@ -1390,7 +1390,7 @@ def file_identity(path):
     return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
 
 
-def file_replaced(served_files, path=""):
+def file_replaced(served_files, path):
     """A 503 once a served file was replaced or removed (a rebuild while the server runs). The
     file is opened immutable and each new connection opens its path again: answers alternated
     between the old file's rows and the new one's, under the old one's counts."""
