@@ -13,9 +13,13 @@ from .readers.text import plain_line
 # label, whose length can change ("İ" folds to two characters).
 DECISION_LINE = re.compile(
     r"^(?:(?P<accept>accept)(?: ?\((?P<parenthesised>[\w%+ -]*)\)| ?:(?P<after_colon>[\w%+ -]*))?"
-    r"|(?P<reject>reject(?:ed)?)|(?P<withdrawn>withdrawn(?: submission)?)|(?P<desk_reject>desk[ -]+reject(?:ed)?))$",
+    r"|(?P<reject>reject(?:ed)?)|(?P<withdrawn>withdrawn(?: submission)?)|(?P<desk_reject>desk[ -]+reject(?:ed)?)"
+    # A conference site's badge: "Poster", "Spotlight Poster", "NeurIPS 2024 Oral" (a venue word
+    # and its year may come first). Each was a paper titled so, and its paper lost the decision.
+    r"|(?P<badge>(?:[^\W\d_][\w&+-]* (?:(?:'?\d\d|\d{4}) )?)?(?:oral|spotlight|poster)(?: (?:poster|presentation|talk))?))$",
     re.IGNORECASE,
 )
+BADGE_TIERS = ("oral", "spotlight", "poster")  # a badge's tier is the first of these it names: "Spotlight Poster"
 OUTCOMES = ("accept", "reject", "withdrawn", "desk_reject")
 ACCEPT_TIERS = {
     "oral": "oral",
@@ -67,6 +71,8 @@ def normalise_decision(label: str) -> tuple[str, str | None] | None:
     match = _decision_match(label)
     if match is None:
         return None
+    if match["badge"]:  # only accepted papers are presented
+        return "accept", next(word for word in re.findall(r"[a-z]+", match["badge"].casefold()) if word in BADGE_TIERS)
     outcome = next(name for name in OUTCOMES if match[name])
     if outcome != "accept":
         return outcome, None
@@ -78,6 +84,13 @@ def is_unknown_accept_tier(label: str) -> bool:
     match = _decision_match(label)
     tier = _tier_text(match) if match is not None and match["accept"] else None
     return bool(tier) and tier not in ACCEPT_TIERS
+
+
+def is_badge(label: str) -> bool:
+    """A conference site's badge ("Poster", "ICLR 2024 Oral"): a decision only where no abstract
+    follows it; with one, a title such as "Spotlight" or "Poster Presentation" with its abstract."""
+    match = _decision_match(label)
+    return match is not None and match["badge"] is not None
 
 
 def is_accept_colon_in_other_words(label: str) -> bool:

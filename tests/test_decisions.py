@@ -24,6 +24,16 @@ from papers_db.decisions import normalise_decision
         ("Accept (Workshop)", ("accept", None)),
         ("Accept Is All You Need", None),
         ("Rejected Papers Revisited", None),
+        # A conference site's badge names the tier of an accepted paper; the first tier it names counts.
+        ("Poster", ("accept", "poster")),
+        ("oral", ("accept", "oral")),
+        ("Spotlight Poster", ("accept", "spotlight")),
+        ("NeurIPS 2024 Poster", ("accept", "poster")),
+        ("ICLR '24 Oral", ("accept", "oral")),
+        ("Oral Presentation", ("accept", "oral")),
+        ("Poster Child", None),
+        ("Oral History Of Deep Learning", None),
+        ("Posters", None),
     ],
 )
 def test_normalise_decision(label, expected):

@@ -94,6 +94,63 @@ def test_a_decision_this_reader_does_not_know_is_reported_not_made_a_paper():
     assert reading.unaccounted_lines() == []
 
 
+def test_a_conference_sites_badge_is_the_papers_decision():
+    # "Poster", "Oral" or "NeurIPS 2024 Spotlight" where a decision goes were papers titled so, and
+    # each real paper had no decision (found by review).
+    badges = ("Poster", "Oral", "Spotlight Poster", "NeurIPS 2024 Spotlight")
+    text = review_text("Sparse Attention", ABSTRACT_A, badges[0], "Dense Attention", ABSTRACT_B, badges[1],
+                       "Kernel Methods Revisited", ABSTRACT_C, badges[2], "Tiny Kernels", SHORT_ABSTRACT, badges[3])
+    reading = read_review_listing(text)
+    assert [(r.line, r.title, r.decision) for r in reading.records] == [
+        (1, "Sparse Attention", "Poster"), (4, "Dense Attention", "Oral"), (7, "Kernel Methods Revisited", "Spotlight Poster"),
+        (10, "Tiny Kernels", "NeurIPS 2024 Spotlight")]
+    assert reading.issues == []
+    # With its abstract after it, a badge's word is a title, and the paper before keeps no decision from it.
+    reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "Spotlight", ABSTRACT_B, "Reject"))
+    assert [(r.line, r.title, r.decision) for r in reading.records] == [(1, "Sparse Attention", None), (3, "Spotlight", "Reject")]
+
+
+def test_an_openreview_pages_other_fields_are_reported_not_read_as_papers():
+    # Copied from OpenReview, a record has its authors, keywords, TL;DR and more around its
+    # abstract: the TL;DR took the abstract's place, the abstract became an untitled paper that
+    # took the decision, and "Keywords: ..." or "Submission Number: 4821" were titles (found by review).
+    text = review_text(
+        "Learning to Compress Prompts with Gist Tokens",  # 1
+        "Alice Smith (MIT), Bob Jones (Stanford University)",  # 2
+        "Keywords: prompt compression, language models",  # 3
+        "TL;DR: We train language models to compress prompts into a few gist tokens, and show it works.",  # 4
+        "Abstract: " + ABSTRACT_A,  # 5
+        "Primary Area: foundation or frontier models, including LLMs",  # 6
+        "Submission Number: 4821",  # 7
+        "Accept (Spotlight)",  # 8
+        "Submission Number: 4822",  # 9
+        "Graph Transformers Without Positional Encodings",  # 10
+        "Carol King1, Dan Lee2, Eve Moss*",  # 11
+        "tl;dr : Attention bias is all a graph transformer needs to place its nodes without encodings.",  # 12
+        "abstract: " + ABSTRACT_B,  # 13
+        "Reject",  # 14
+    )
+    reading = read_review_listing(text)
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 8, "Learning to Compress Prompts with Gist Tokens", ABSTRACT_A, "Accept (Spotlight)"),
+        (10, 14, "Graph Transformers Without Positional Encodings", ABSTRACT_B, "Reject")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (n, "unread_field") for n in (2, 3, 4, 6, 7, 9, 11, 12)]
+    assert "'Keywords' line" in reading.issues[1].message
+    assert reading.unaccounted_lines() == []
+
+
+def test_a_line_of_capitalised_words_after_a_title_is_read_as_authors_only_where_it_shows_names():
+    # Two phrases in Title Case after a title are the next paper's title; a list with affiliations,
+    # footnote marks or three names is the paper's authors.
+    reading = read_review_listing(review_text("Sparse Attention", "Deep Learning, Reinforcement Learning", ABSTRACT_A))
+    assert [(r.title, r.abstract) for r in reading.records] == [
+        ("Sparse Attention", None), ("Deep Learning, Reinforcement Learning", ABSTRACT_A)]
+    reading = read_review_listing(review_text("Sparse Attention", "Ann Li, Bo Wu and Cy Ng", ABSTRACT_A))
+    assert [(r.title, r.abstract) for r in reading.records] == [("Sparse Attention", ABSTRACT_A)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "unread_field")]
+
+
 def test_titles_with_decision_words_stay_papers():
     # Each is where a decision goes, with no abstract after it, and each is a title: one followed
     # by its decision, words that only start like a decision word, and a file's last line.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..decisions import is_accept_colon_in_other_words, is_decision, is_unknown_accept_tier, names_a_tier
+from ..decisions import is_accept_colon_in_other_words, is_badge, is_decision, is_unknown_accept_tier, names_a_tier
 from ..records import ParseIssue, Reading, Record
 from .text import (
     FULL_STOPS,
@@ -58,13 +58,25 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         following = content[index + 1][1] if index + 1 < len(content) else None
         cut = (ends_mid_line and number == len(lines) and cut_off_abstract(line)
                and not is_decision(line) and not reads_like_a_decision(line))  # "Accepted" was an abstract
-        if current is not None and current.abstract is None and current.decision is None and is_abstract_label(line, following):
+        if field := other_field(line):
+            # "TL;DR: ...", "Keywords: ..." from an OpenReview page: the TL;DR took the abstract's place
+            # (the abstract became an untitled paper that took the decision), a keywords line a title's.
+            reading.issues.append(ParseIssue(number, "unread_field", f"a {quoted(field)} line, a field this reader "
+                                             "does not keep: not read as a title, abstract or decision"))
+        elif (current is not None and current.title is not None and current.abstract is None and current.decision is None
+              and is_author_list(line)):
+            # Right after a title, "Alice Smith (MIT), Bob Jones (Stanford)" took the abstract as a
+            # title of its own, and the real title was left without one.
+            reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} reads as the paper's authors, "
+                                             "a field this reader does not keep: not read as a title"))
+        elif current is not None and current.abstract is None and current.decision is None and is_abstract_label(line, following):
             # Only right after a title: elsewhere "Abstract" may be a paper's title (a record without
             # a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
-        elif is_decision(line) and not (abstract_follows(following) and is_accept_colon_in_other_words(line)):
-            # "Accept: Learning When to Say Yes" with its abstract after it is a title: as a decision
-            # it made the paper before accepted, and the paper after it lost its title.
+        elif is_decision(line) and not (abstract_follows(following)
+                                        and (is_accept_colon_in_other_words(line) or is_badge(line))):
+            # "Accept: Learning When to Say Yes" or "Spotlight" with its abstract after it is a title:
+            # as a decision it made the paper before accepted, and the paper after it lost its title.
             if current is None or current.decision is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_decision", f"decision {quoted(line)} follows no paper")
@@ -102,7 +114,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                     number, "short_abstract",
                     f"{quoted(line.strip())} is short for an abstract: read as the abstract of the title before it "
                     "(were it a title, both papers' abstracts would be missing)"))
-            current.abstract = line
+            current.abstract = without_abstract_label(line)
             current.last_line = number
             report_decision_at_end(number, line, reading)
         elif current is not None and current.decision is None and is_abstract_again(current, line):
@@ -112,7 +124,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             current.last_line = number
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
-            current = Record(line=number, last_line=number, abstract=line)
+            current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
             report_decision_at_end(number, line, reading)
         else:
             undecided_before = current is not None and current.abstract is not None and current.decision is None
@@ -127,13 +139,58 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     return reading
 
 
+# Fields an OpenReview page (or a conference site) prints beside a paper's title, abstract and
+# decision, each a label and a colon at the start of its line. Only labels no title opens with.
+OTHER_FIELD = re.compile(
+    r"(tl ?; ?dr|tldr|keywords|primary area|secondary area|subject areas?|research area|submission number|paper number"
+    r"|venue(?: ?id)?|authors?|author ?ids|affiliations?|supplementary material|pdf|track|submission track"
+    r"|one-sentence summary|code of ethics|submission guidelines|reciprocal reviewing|anonymous url"
+    r"|no acknowledgement section|flagged for ethics review|student author|readers|writers|signatures"
+    r"|bibtex|previous venue|latex source code|poster|slides|video|project page|presentation) ?:", re.IGNORECASE)
+
+
+def other_field(line: str) -> str | None:
+    """The label of a field line this reader does not keep (OTHER_FIELD), or None."""
+    field = OTHER_FIELD.match(line.lstrip())
+    return field.group(1) if field else None
+
+
+# A list of authors: names of two to four capitalised words, each perhaps with an affiliation in
+# brackets, or a footnote's digit or star. Only a list that shows it is one (an affiliation, a
+# footnote, or three names or more): "Deep Learning, Reinforcement Learning" may be a title.
+AUTHOR_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){1,3}"
+AUTHOR = rf"{AUTHOR_NAME}\*?\d*(?: \([^()]{{2,80}}\))?"
+AUTHOR_SEPARATOR = re.compile(r", and |, | and ")
+AUTHOR_LIST = re.compile(rf"{AUTHOR}(?:(?:{AUTHOR_SEPARATOR.pattern}){AUTHOR})+")
+AUTHOR_LIST_MAX_CHARACTERS = 600
+
+
+def is_author_list(line: str) -> bool:
+    plain = plain_line(line)
+    if len(plain) > AUTHOR_LIST_MAX_CHARACTERS or AUTHOR_LIST.fullmatch(plain) is None:
+        return False
+    return ("(" in plain or any(character.isdigit() or character == "*" for character in plain)
+            or len(AUTHOR_SEPARATOR.split(plain)) >= 3)
+
+
+# "Abstract:" opening the abstract's own line, as an OpenReview page prints it.
+ABSTRACT_LABEL_IN_LINE = re.compile(r"\s*abstract\s*:\s*(?=\S)", re.IGNORECASE)
+
+
+def without_abstract_label(line: str) -> str:
+    """An abstract without the "Abstract:" label its line opens with: the label is the page's, as
+    is an "Abstract" line of its own (a label); kept, it was the first word of every abstract."""
+    label = ABSTRACT_LABEL_IN_LINE.match(line)
+    return line[label.end():] if label else line
+
+
 def is_abstract_again(record: Record, line: str) -> bool:
     """Word by word: a copy may differ in its spaces (two, a tab, a non-breaking one, a zero-width
     one). The last words are compared first, on a line's end alone: in a listing without
     decisions, every title comes after an abstract."""
     abstract = record.abstract
     return (abstract is not None and words_as_read(line[-LAST_WORD_CHARACTERS:])[-1:] == words_as_read(
-        abstract[-LAST_WORD_CHARACTERS:])[-1:] and words_as_read(line) == words_as_read(abstract))
+        abstract[-LAST_WORD_CHARACTERS:])[-1:] and words_as_read(without_abstract_label(line)) == words_as_read(abstract))
 
 
 LAST_WORD_CHARACTERS = 60
