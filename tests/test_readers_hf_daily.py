@@ -784,3 +784,46 @@ def test_a_placeholder_where_an_entrys_abstract_goes_is_no_paper():
     assert [(r.line, r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
         (13, "Title One", None, 3, 5), (21, "Title Two", ABSTRACT_B, 2, 7)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(15, "placeholder_abstract"), (13, "missing_abstract")]
+
+
+def test_a_paper_pages_own_lines_between_title_and_abstract_are_no_papers():
+    # A paper's own page prints its dates, its submitter and its upvote box under the title: each
+    # line was a paper, and the count ("57") took the abstract, authors, date and upvotes (found by review).
+    text = hf_page(
+        ["Agent Learning via Early Experience", "Published on Oct 9", "Submitted by", "yizhe", "Upvote", "57", ABSTRACT_A,
+         "", "  • 9 authors", "·", "Oct 9 57"],  # 13..23
+        ["Sparse Kernels", "Submitted by akhaliq on Nov 3", "upvotes 12", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 3"],  # 25..32
+    )
+    reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
+        (13, 23, "Agent Learning via Early Experience", ABSTRACT_A, 9, 57),
+        (25, 32, "Sparse Kernels", ABSTRACT_B, 2, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (n, "stray_line") for n in (14, 15, 16, 17, 18, 26, 27)]
+    assert reading.unaccounted_lines() == []
+
+
+def test_a_number_alone_after_a_title_is_a_title_where_no_page_line_comes_before_it():
+    # "1984" with its abstract after it is a paper's title, and the title before it has no abstract.
+    text = hf_page(["Sparse Kernels", "1984", ABSTRACT_A])
+    reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [("Sparse Kernels", None), ("1984", ABSTRACT_A)]
+
+
+def test_a_title_wrapped_over_two_lines_is_one_title():
+    # "... A Survey of" / "Methods and Open Problems": each half was a paper, the second with the
+    # abstract, authors and date (found by review). A second line that neither a joining word ends
+    # nor one opens is a title of its own.
+    text = hf_page(
+        ["Efficient Attention for Long Sequences: A Survey of", "Methods, Benchmarks and Open Problems", "", ABSTRACT_A,
+         "", "  • 4 authors", "·", "Nov 3 14"],  # 13..20
+        ["Understanding Q-Value Divergence", "in Offline Reinforcement Learning", ABSTRACT_B],  # 22..24
+        ["Sparse Kernels", "Dense Kernels", ABSTRACT_C],  # 26..28
+    )
+    reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+    assert [(r.line, r.last_line, r.title) for r in reading.records] == [
+        (13, 20, "Efficient Attention for Long Sequences: A Survey of Methods, Benchmarks and Open Problems"),
+        (22, 24, "Understanding Q-Value Divergence in Offline Reinforcement Learning"),
+        (26, 26, "Sparse Kernels"), (27, 28, "Dense Kernels")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (14, "wrapped_title"), (23, "wrapped_title"), (26, "missing_abstract")]

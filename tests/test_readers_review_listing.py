@@ -151,6 +151,21 @@ def test_a_line_of_capitalised_words_after_a_title_is_read_as_authors_only_where
     assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "unread_field")]
 
 
+def test_a_title_wrapped_over_two_lines_is_one_title():
+    # "... Better Resolving Q-Value Divergence" / "in Offline Reinforcement Learning": a paper
+    # without abstract, and one titled "in Offline ..." with the abstract and decision (found by review).
+    text = review_text("Understanding and Resolving Q-Value Divergence", "in Offline Reinforcement Learning", ABSTRACT_A,
+                       "Accept (Spotlight)", "Efficient Attention: A Survey of", "Methods and Open Problems", ABSTRACT_B,
+                       "Sparse Kernels", "mixup: Beyond Empirical Risk Minimization", ABSTRACT_C)
+    reading = read_review_listing(text)
+    assert [(r.line, r.last_line, r.title, r.decision) for r in reading.records] == [
+        (1, 4, "Understanding and Resolving Q-Value Divergence in Offline Reinforcement Learning", "Accept (Spotlight)"),
+        (5, 7, "Efficient Attention: A Survey of Methods and Open Problems", None),
+        (8, 8, "Sparse Kernels", None), (9, 10, "mixup: Beyond Empirical Risk Minimization", None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (2, "wrapped_title"), (6, "wrapped_title"), (8, "missing_abstract")]
+
+
 def test_titles_with_decision_words_stay_papers():
     # Each is where a decision goes, with no abstract after it, and each is a title: one followed
     # by its decision, words that only start like a decision word, and a file's last line.

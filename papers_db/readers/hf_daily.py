@@ -15,6 +15,7 @@ from .text import (
     abstract_follows,
     check_tail,
     continues_title,
+    continues_wrapped_title,
     cut_off_abstract,
     finish_record,
     in_title_case,
@@ -27,6 +28,7 @@ from .text import (
     reads_as_title,
     report_placeholder_abstract,
     report_title_ending_like_a_sentence,
+    report_wrapped_title,
     split_blank_lines,
     text_lines,
 )
@@ -129,11 +131,13 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
 
     in_header = False  # inside a second page's header, pasted after this page's entries
     after_submitted_by = False  # the line before was a stray "Submitted by" alone
+    after_interface = False  # the line before was the page's own text between a title and its abstract
     dated_without_upvotes = None  # the entry the line before closed with a date and no upvote count
     for index, (number, line, plain) in enumerate(content):
         following = content[index + 1][2] if index + 1 < len(content) else None
         after_following = content[index + 2][2] if index + 2 < len(content) else None
         submitter_may_follow, after_submitted_by = after_submitted_by, False
+        count_may_follow, after_interface = after_interface, False
         upvotes_may_follow, dated_without_upvotes = dated_without_upvotes, None
         if ((is_header_line(plain) or (in_header and PAGE_DATE_LINE.match(plain)))
                 and meta_state in (None, "date") and not abstract_follows(following)):
@@ -159,6 +163,20 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
         elif meta_state is None and (stray := page_text_in_entry(current, plain, following, submitter_may_follow)):
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} {stray}"))
             after_submitted_by = plain.casefold() == SUBMITTED_BY
+        elif (meta_state is None and current is not None and current.title is not None and current.abstract is None
+              and is_interface_line(plain, submitter_may_follow, count_may_follow)
+              and interface_then_abstract(content, index + 1, plain)):
+            # A paper's own page puts "Published on Oct 9", "Submitted by", its submitter, "Upvote"
+            # and its count between the title and the abstract: each was a paper, and the last
+            # ("57") took the abstract, authors, date and upvotes.
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between the entry's title and its "
+                                             "abstract: read as the page's own text, copied with it"))
+            after_submitted_by = plain.casefold() == SUBMITTED_BY
+            after_interface = True
+        elif (meta_state is None and current is not None and current.title is not None and current.abstract is None
+              and current.last_line == number - 1 and abstract_follows(following) and not is_decision(line)
+              and not reads_as_an_entrys(plain) and has_text(line) and continues_wrapped_title(current.title, line)):
+            report_wrapped_title(number, current, line, reading)
         elif plain == DATE_SEPARATOR:
             if current is not None and meta_state == "who":
                 meta_state = "dot"
@@ -338,6 +356,33 @@ def page_text_in_entry(record: Record | None, plain: str, following: str | None,
         return None
     return ("after the entry's abstract, before its author line: read as the page's own text, copied with it (were it "
             "a title, that paper has no abstract and the author/date block below is its own)")
+
+
+# The dates a paper's own page prints under its title: "Published on Oct 9", "Submitted by yizhe on Oct 10".
+INTERFACE_DATE_LINE = re.compile(rf"(?:published|submitted)(?: by \S+)? on (?:{MONTH_NAMES}) \d{{1,2}}(?:, \d{{4}})?",
+                                 re.IGNORECASE)
+INTERFACE_LINES_MAX = 8  # "Published on", "Submitted by", a name, "Upvote", a count: 5
+
+
+def is_interface_line(plain: str, after_submitted_by: bool, after_interface: bool) -> bool:
+    """A line of a paper page's own text, as it may stand between a title and its abstract. A
+    bare number only after another such line ("Upvote", then its count): alone it may be a title."""
+    if INTERFACE_DATE_LINE.fullmatch(plain) or (after_submitted_by and " " not in plain and len(plain) <= 40):
+        return True
+    return PAGE_TEXT_LINE.fullmatch(plain) is not None and (after_interface or not plain.isdigit())
+
+
+def interface_then_abstract(content: list[tuple[int, str, str]], start: int, plain: str) -> bool:
+    """Whether the lines from `start` are more of the page's own text (is_interface_line) and then
+    an abstract: only then is the title before them that abstract's."""
+    after_submitted_by = plain.casefold() == SUBMITTED_BY
+    for _, line, following in content[start:start + INTERFACE_LINES_MAX]:
+        if continues_title(line):
+            return True
+        if not is_interface_line(following, after_submitted_by, True):
+            return False
+        after_submitted_by = following.casefold() == SUBMITTED_BY
+    return False
 
 
 def is_sentence_before_authors(plain: str, following: str | None) -> bool:

@@ -12,6 +12,7 @@ from .text import (
     abstract_follows,
     check_tail,
     continues_title,
+    continues_wrapped_title,
     cut_off_abstract,
     finish_record,
     in_title_case,
@@ -23,6 +24,7 @@ from .text import (
     reads_as_title,
     report_placeholder_abstract,
     report_title_ending_like_a_sentence,
+    report_wrapped_title,
     split_blank_lines,
     text_lines,
     word_count,
@@ -69,6 +71,10 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # title of its own, and the real title was left without one.
             reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} reads as the paper's authors, "
                                              "a field this reader does not keep: not read as a title"))
+        elif (current is not None and current.title is not None and current.abstract is None and current.decision is None
+              and current.last_line == number - 1 and abstract_follows(following) and not is_decision(line)
+              and not reads_like_a_decision(line) and continues_wrapped_title(current.title, line)):
+            report_wrapped_title(number, current, line, reading)
         elif current is not None and current.abstract is None and current.decision is None and is_abstract_label(line, following):
             # Only right after a title: elsewhere "Abstract" may be a paper's title (a record without
             # a title is allowed), and the form cannot tell which.

@@ -302,6 +302,37 @@ def continues_title(line: str) -> bool:
     return looks_like_abstract(line) or len(line.split(maxsplit=TITLE_MAX_WORDS)) > TITLE_MAX_WORDS
 
 
+# Words no title ends with, and a line that opens with one of them (lower case) goes on a title:
+# "... A Survey of" / "Methods, Benchmarks and Open Problems", "... Q-Value Divergence" / "in
+# Offline Reinforcement Learning". A line opening with another lower-case word may be a title of
+# its own ("mixup: Beyond Empirical Risk Minimization", "word2vec Explained").
+JOINING_WORDS = frozenset(
+    "a an and as at by for from in into of on or over the through to towards under using via vs versus with without".split())
+JOINING_ENDS = (":", ",", "-", "–", "—", "&", "+")
+
+
+def continues_wrapped_title(title: str, line: str) -> bool:
+    """Whether `line`, on the line right after a title alone and with an abstract after it, is the
+    rest of that title, wrapped: the title ends with a word or mark that joins (JOINING_WORDS,
+    JOINING_ENDS), or the line opens with such a word in lower case. Each half was a paper."""
+    last_word = title.rsplit(maxsplit=1)[-1] if title.strip() else ""
+    first_word = line.split(maxsplit=1)[0] if line.strip() else ""
+    if not first_word or continues_title(line):
+        return False
+    return (title.rstrip().endswith(JOINING_ENDS) or last_word.casefold() in JOINING_WORDS
+            or (first_word in JOINING_WORDS))
+
+
+def report_wrapped_title(number: int, record: Record, line: str, reading: Reading) -> None:
+    """Join a title's second line (continues_wrapped_title) to it, and say so: the form cannot
+    tell it from a second title whose paper has no abstract."""
+    record.title = f"{record.title} {line.strip()}"
+    record.last_line = number
+    reading.issues.append(ParseIssue(number, "wrapped_title", f"{quoted(line.strip())} read as the rest of the title "
+                                     "on the line before, wrapped (were it a title of its own, the paper before has no "
+                                     "abstract)"))
+
+
 def abstract_follows(following: str | None) -> bool:
     """Whether the next line of content reads as an abstract: then the line before it is a title,
     whatever else it looks like (a decision word, a date, a page header)."""
