@@ -9,7 +9,10 @@ into papers, transitively (union-find), when:
   abstract's word 3-shingles are in the longer one (a revision, or another site's version);
 - `near_abstract`: their abstracts are near-identical whatever their titles: word 3-shingle
   Jaccard at least NEAR_JACCARD. Candidates come from MinHash LSH (one-permutation MinHash in
-  SIGNATURE_BINS bins, empty ones densified, BANDS bands of ROWS), never from all pairs;
+  SIGNATURE_BINS bins, empty ones densified, BANDS bands of ROWS), never from all pairs. Not
+  where both have titles with numbers and no title of one has the numbers of a title of the
+  other: a yearly report or a model's next version reuses its abstract ("Findings of the WMT
+  2023 Shared Task ..." and "... WMT 2024 ...", Jaccard 0.81, were one paper);
 - `title`: a node with no abstract joins the one paper whose folded title it has. When two or
   more papers have that title it is not guessed: it stays its own paper and is reported.
 
@@ -60,6 +63,21 @@ def fold_title(title: str) -> str:
     if not unicodedata.is_normalized("NFKC", title):
         title = unicodedata.normalize("NFKC", title)
     return NOT_LETTER_OR_DIGIT.sub("", title.casefold())
+
+
+NUMBER = re.compile(r"\d+")
+
+
+def title_numbers_key(title: str | None) -> int | None:
+    """64 bits of the SHA-256 of the numbers a title holds, in order ("GPT-4", "WMT 2023",
+    "Llama 2 70B"), or None for a title without one."""
+    if title is None or not any(character.isdigit() for character in title):
+        return None
+    numbers = NUMBER.findall(unicodedata.normalize("NFKC", title))  # NFKC: "①" and "２" are digits as written
+    if not numbers:
+        return None
+    return int.from_bytes(hashlib.sha256(" ".join(number.lstrip("0") or "0" for number in numbers).encode()).digest()[:8],
+                          "big", signed=True)
 
 
 def title_key(title: str | None) -> int | None:
@@ -188,14 +206,18 @@ class Resolver:
         self._listing_parts: list[numpy.ndarray] = []  # each one's first listing id
         self._band_parts: list[numpy.ndarray] = []
         self._title_key_parts: list[numpy.ndarray] = []
+        self._title_numbers_parts: list[numpy.ndarray] = []
         self.title_only: set[int] = set()
 
     def add_file(self, titles: Iterable[tuple[int, int]], new_abstract_nodes: list[tuple[int, int]],
-                 new_bands: numpy.ndarray, new_title_only: Iterable[int]) -> None:
+                 new_bands: numpy.ndarray, new_title_only: Iterable[int],
+                 title_numbers: Iterable[tuple[int, int]] = ()) -> None:
         """A file's (title key, node) pairs, its new abstract nodes (node, first listing id) with
-        their band hashes (band_hashes, one row each), and its new title-only nodes."""
+        their band hashes (band_hashes, one row each), its new title-only nodes, and the (node,
+        title_numbers_key) pairs of its titles with numbers."""
         pairs = numpy.array(sorted(set(titles)), dtype=numpy.int64).reshape(-1, 2)
         self._title_key_parts.append(pairs)
+        self._title_numbers_parts.append(numpy.array(sorted(set(title_numbers)), dtype=numpy.int64).reshape(-1, 2))
         self.title_only.update(new_title_only)
         if new_abstract_nodes:
             self._node_parts.append(numpy.array([node for node, _ in new_abstract_nodes], dtype=numpy.int64))
@@ -214,6 +236,7 @@ class Resolver:
         band_pairs = _band_candidates(nodes, bands)
         del bands
         candidates = sorted(title_pairs | band_pairs)
+        numbers_differ = self._numbers_differ()
         for start in range(0, len(candidates), VERIFY_BATCH):
             batch = candidates[start:start + VERIFY_BATCH]
             wanted = sorted({node for pair in batch for node in pair})
@@ -224,12 +247,28 @@ class Resolver:
                 jaccard, containment = similarity(sets[a], sets[b])
                 if (a, b) in title_pairs and containment >= TITLE_CONTAINMENT:
                     edges[a, b] = "title_and_abstract"
-                elif jaccard >= NEAR_JACCARD:
+                elif jaccard >= NEAR_JACCARD and not numbers_differ(a, b):
                     edges[a, b] = "near_abstract"
         resolution = self._decide(edges, titles)
         resolution.retitled = retitled
         resolution.matched_titles = _matched_titles(resolution, titles, set(retitled), edges)
         return resolution
+
+    def _numbers_differ(self) -> Callable[[int, int], bool]:
+        """Whether two nodes both have titles with numbers, and no title of one has the numbers of
+        a title of the other (near_abstract). Kept as sorted arrays, asked for near pairs only."""
+        pairs = numpy.unique(numpy.concatenate(self._title_numbers_parts or [numpy.zeros((0, 2), dtype=numpy.int64)]), axis=0)
+        self._title_numbers_parts = []
+        nodes, keys = pairs[:, 0], pairs[:, 1]
+
+        def numbers_of(node: int) -> set[int]:
+            start, end = numpy.searchsorted(nodes, node, "left"), numpy.searchsorted(nodes, node, "right")
+            return set(keys[start:end].tolist())
+
+        def differ(a: int, b: int) -> bool:
+            numbers_a, numbers_b = numbers_of(a), numbers_of(b)
+            return bool(numbers_a) and bool(numbers_b) and not numbers_a & numbers_b
+        return differ
 
     def _title_groups(self) -> tuple[dict[int, tuple[list[int], list[int]]], list[int]]:
         """Folded titles shared by two or more nodes: key -> (abstract nodes, title-only nodes);

@@ -378,3 +378,33 @@ def test_an_abstract_is_shingled_from_its_opening_alone():
     assert batched_band_hashes([longer, other_ending], [7, 7]).tolist()[0] == batched_band_hashes([opening], [7]).tolist()[0]
     shorter = opening[:-50]
     assert shingle_set(shorter).tolist() != shingle_set(opening).tolist()
+
+
+def test_near_identical_abstracts_under_titles_numbered_apart_are_two_papers(tmp_path):
+    # A yearly report or a model's next version reuses its abstract, numbers changed: "Findings of
+    # the WMT 2023 Shared Task" and "... 2024 ..." (Jaccard above 0.8) were one paper, taking the
+    # 2024 paper's tier (found by review). Titles with the same numbers, or one without any, still join.
+    def yearly(task, year, teams):
+        return (f"We report the results of the WMT {year} shared task on {task}, in which systems predict "
+                "the quality of machine translation output without reference translations. This year the task covered "
+                f"sentence-level and word-level prediction for eleven language pairs, and {teams} teams took part with "
+                "systems built on large pretrained multilingual encoders, whose errors we analyse in detail by language.")
+    folder = tmp_path / "yearly"
+    folder.mkdir()
+    (folder / "review.txt").write_text(review_text(
+        "Findings of the WMT 2023 Shared Task on Quality Estimation", yearly("quality estimation", 2023, 28), "Accept (Poster)",
+        "Findings of the WMT 2024 Shared Task on Quality Estimation", yearly("quality estimation", 2024, 41), "Accept (Oral)",
+        "Metrics at WMT 2025: Findings", yearly("metrics", 2025, 30), "Accept (Poster)",  # 7
+        "WMT 2025 Metrics Findings", yearly("metrics", 2025, 31), "Reject",  # 10
+        "Findings of the Metrics Task", yearly("metrics", 2025, 32), "Reject",  # 13
+    ), encoding="utf-8")
+    for one, other in (((2023, 28), (2024, 41)), ((2025, 30), (2025, 31)), ((2025, 31), (2025, 32))):
+        assert jaccard(yearly("x", *one), yearly("x", *other)) >= 0.8
+    db = build_database([folder], tmp_path / "papers.db", related=False).output
+
+    got = rows(db, "select l.line, l.paper_id, p.tier from listings l join papers p on p.id = l.paper_id order by l.line")
+    paper_of = {row["line"]: row["paper_id"] for row in got}
+    assert [row["tier"] for row in got[:2]] == ["poster", "oral"]
+    assert len({paper_of[1], paper_of[4], paper_of[7]}) == 3
+    assert paper_of[7] == paper_of[10] == paper_of[13]
+    assert rows(db, "select count(*) as n from papers") == [{"n": 3}]
