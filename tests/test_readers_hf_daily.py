@@ -827,3 +827,36 @@ def test_a_title_wrapped_over_two_lines_is_one_title():
         (26, 26, "Sparse Kernels"), (27, 28, "Dense Kernels")]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (14, "wrapped_title"), (23, "wrapped_title"), (26, "missing_abstract")]
+
+
+def test_a_page_date_in_another_form_is_the_pages_date():
+    # Saved in another locale or by another tool, the header's date was a paper titled so, and the
+    # page had no date (found by review).
+    for printed in ("12 Nov", "12 nov.", "2025-11-12", "Wed, Nov 12", "Nov 12th", "12th of November", "12 November 2025",
+                    "Wednesday, November 12, 2025", "NOV 12 2025"):
+        text = "\n".join(HF_HEADER[:10] + [printed] + ["", "Sparse Kernels", "", ABSTRACT_A, "", "  • 3 authors", "·", "Dec 3 5"])
+        for snapshot in (None, "2025-11-12"):
+            reading = read_hf_daily_page(text, snapshot_date=snapshot)
+            assert reading.page_date == printed, printed
+            yearless = snapshot is None and "2025" not in printed  # no year to read "Dec 3" in
+            assert [(r.title, r.published_on) for r in reading.records] == [
+                ("Sparse Kernels", None if yearless else "2024-12-03")], (printed, snapshot)
+            assert [issue.code for issue in reading.issues] == (["unknown_page_year"] if yearless else []), (printed, snapshot)
+    # A date that says another day than the manifest's snapshot is named, in any form.
+    reading = read_hf_daily_page("\n".join(HF_HEADER[:10] + ["13 Nov", "", "Sparse Kernels", "", ABSTRACT_A]), "2025-11-12")
+    assert [issue.code for issue in reading.issues] == ["page_date_mismatch"]
+
+
+def test_a_page_date_this_reader_cannot_read_is_reported_on_its_line_and_is_no_paper():
+    # "11/12/2025" is the 12th of November or the 11th of December: not guessed.
+    for printed in ("11/12/2025", "12.11.2025", "Nov the 12th, 2025"):
+        text = "\n".join(HF_HEADER[:10] + [printed, "", "Sparse Kernels", "", ABSTRACT_A])
+        reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+        assert reading.page_date is None
+        assert [r.title for r in reading.records] == ["Sparse Kernels"], printed
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(11, "bad_page_date")], printed
+        assert reading.unaccounted_lines() == []
+    # A first entry's title that names a month, with its abstract after it, stays a title.
+    reading = read_hf_daily_page("\n".join(HF_HEADER[:10] + ["March 2024 Update", "", ABSTRACT_A]), snapshot_date="2025-11-12")
+    assert [r.title for r in reading.records] == ["March 2024 Update"]
+    assert [issue.code for issue in reading.issues] == ["missing_page_date"]

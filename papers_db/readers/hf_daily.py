@@ -51,8 +51,33 @@ MONTHS |= {name: number for number, name in enumerate(
     "January February March April May June July August September October November December".split(), start=1)}
 MONTHS["Sept"] = 9
 MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
-# A saved page may print its year too ("Nov 12, 2025"): read as a paper titled so before.
-PAGE_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?$")
+MONTHS_FOLDED = {name.casefold(): number for name, number in MONTHS.items()}
+# A saved page may print its year too ("Nov 12, 2025"): read as a paper titled so before. Saved
+# in another locale or by another tool, the page's date may be "12 Nov", "12 nov.", "Wed, Nov 12",
+# "Nov 12th", "12 November 2025" or "2025-11-12": each was a paper titled so, and the page had no date.
+WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,? )?"
+ORDINAL = r"(?:st|nd|rd|th)?"
+PAGE_DATE_FORMS = (
+    re.compile(rf"{WEEKDAY}(?P<month>{MONTH_NAMES})\.? (?P<day>\d{{1,2}}){ORDINAL}(?:,? (?P<year>\d{{4}}))?", re.IGNORECASE),
+    re.compile(rf"{WEEKDAY}(?P<day>\d{{1,2}}){ORDINAL}\.? (?:of )?(?P<month>{MONTH_NAMES})\.?,?(?: (?P<year>\d{{4}}))?",
+               re.IGNORECASE),
+    re.compile(r"(?P<year>\d{4})-(?P<month>\d\d)-(?P<day>\d\d)"),
+)
+# What reads as a date this reader cannot read ("11/12/2025": the 12th of November or the 11th of
+# December?), where the page's date goes.
+DATE_LIKE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
+
+
+def read_page_date(plain: str) -> tuple[int, int, str | None] | None:
+    """A page date line's (month, day, year as printed or None), in any form PAGE_DATE_FORMS
+    reads; None for any other line."""
+    if len(plain) > 40 or not any(character.isdigit() for character in plain):
+        return None
+    for form in PAGE_DATE_FORMS:
+        if printed := form.fullmatch(plain):
+            month = printed["month"]
+            return (int(month) if month.isdigit() else MONTHS_FOLDED[month.casefold()]), int(printed["day"]), printed["year"]
+    return None
 # The upvotes may group thousands with commas ("Nov 3 1,234"), as a copy of a busy page might.
 UPVOTE_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: ({UPVOTE_COUNT.pattern}))?$")
@@ -139,15 +164,15 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
         submitter_may_follow, after_submitted_by = after_submitted_by, False
         count_may_follow, after_interface = after_interface, False
         upvotes_may_follow, dated_without_upvotes = dated_without_upvotes, None
-        if ((is_header_line(plain) or (in_header and PAGE_DATE_LINE.match(plain)))
+        if ((is_header_line(plain) or (in_header and read_page_date(plain)))
                 and meta_state in (None, "date") and not abstract_follows(following)):
             # "Daily Papers", "Subscribe", its date...: a page header, not papers titled so.
             if not in_header:
                 reading.issues.append(ParseIssue(
                     number, "second_page_header", f"a page header ({quoted(plain)}) after the page's entries: "
                     "another page pasted into this file? Its entries are read with its own date where it gives one"))
-            elif printed := PAGE_DATE_LINE.match(plain):
-                page_day = _pasted_page_day(printed, page_day, number, reading)
+            elif printed := read_page_date(plain):
+                page_day = _pasted_page_day(plain, printed, page_day, number, reading)
             in_header = True
             reading.other_lines[number] = "header"
             close()
@@ -481,8 +506,17 @@ def _read_hf_header(lines: list[str], reading: Reading) -> int:
         else:
             break
         number += 1
-    if number <= len(lines) and PAGE_DATE_LINE.match(plain_line(lines[number - 1])):
-        reading.page_date = plain_line(lines[number - 1])
+    plain = plain_line(lines[number - 1]) if number <= len(lines) else ""
+    if read_page_date(plain):
+        reading.page_date = plain
+        reading.other_lines[number] = "header"
+        number += 1
+    elif DATE_LIKE.fullmatch(plain) or (_names_a_month(plain) and len(plain.split()) <= 4 and not abstract_follows(
+            next((plain_line(line) for line in lines[number:] if not is_blank(line)), None))):
+        # Where the page's date goes, a date in a form this reader cannot read: no paper titled so.
+        reading.issues.append(ParseIssue(number, "bad_page_date", f"{quoted(plain)} where the page's date goes is not a "
+                                         "date such as 'Nov 12', '12 Nov', 'Nov 12, 2025' or '2025-11-12': the page has "
+                                         "no date"))
         reading.other_lines[number] = "header"
         number += 1
     else:
@@ -493,6 +527,11 @@ def _read_hf_header(lines: list[str], reading: Reading) -> int:
 
 
 HEADER_SEARCH_LINES = 40  # the site's menu above the header is a dozen lines
+MONTH_WORD = re.compile(rf"\b(?:{MONTH_NAMES})\b", re.IGNORECASE)
+
+
+def _names_a_month(plain: str) -> bool:
+    return any(character.isdigit() for character in plain) and MONTH_WORD.search(plain) is not None
 
 
 def _header_start(lines: list[str], reading: Reading) -> int:
@@ -512,7 +551,7 @@ def _header_start(lines: list[str], reading: Reading) -> int:
         block = [plain[index] for index in content if index >= start]
         ends = next((place for place, line in enumerate(block) if not is_header_line(line)), len(block))
         if any(map(is_daily_papers_title, block[:ends])) or (
-                ends < len(block) and PAGE_DATE_LINE.match(block[ends])):
+                ends < len(block) and read_page_date(block[ends])):
             for index in range(start):
                 if plain[index]:
                     reading.issues.append(ParseIssue(index + 1, "before_header", f"{quoted(plain[index])} before the "
@@ -534,18 +573,18 @@ def reads_as_an_entrys(plain: str) -> bool:
 def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
     """The page's full date: its printed month and day in the year of the snapshot, or in its own
     printed year where the manifest gives no snapshot."""
-    printed = PAGE_DATE_LINE.match(reading.page_date) if reading.page_date else None
+    printed = read_page_date(reading.page_date) if reading.page_date else None
     dated = None
-    if printed and printed.group(3):
+    if printed and printed[2]:
         try:
-            dated = dt.date(int(printed.group(3)), MONTHS[printed.group(1)], int(printed.group(2)))
+            dated = dt.date(int(printed[2]), printed[0], printed[1])
         except ValueError:
             reading.issues.append(ParseIssue(None, "invalid_date", f"page date {quoted(reading.page_date)} is no day "
                                              "of the calendar"))
     if snapshot_date is None:
         if dated:
             return dated
-        if printed and not printed.group(3):
+        if printed and not printed[2]:
             reading.issues.append(
                 ParseIssue(
                     None,
@@ -557,7 +596,7 @@ def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
         return None
     snapshot = dt.date.fromisoformat(snapshot_date)
     if printed:
-        month, day, year = MONTHS[printed.group(1)], int(printed.group(2)), printed.group(3)
+        month, day, year = printed
         if (month, day) != (snapshot.month, snapshot.day) or (year and int(year) != snapshot.year):
             reading.issues.append(
                 ParseIssue(
@@ -569,18 +608,19 @@ def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
     return snapshot
 
 
-def _pasted_page_day(printed: re.Match, page_day: dt.date | None, number: int, reading: Reading) -> dt.date | None:
+def _pasted_page_day(plain: str, printed: tuple[int, int, str | None], page_day: dt.date | None, number: int,
+                     reading: Reading) -> dt.date | None:
     """The date of a page pasted after this page's entries, from its header's date line: its
     printed year, or else the year that puts it on or before this page's date, as an entry's
     date is read. Its entries were read with the first page's date: "Nov 15" under a pasted
     page's "Nov 20, 2025" was 2024-11-15 on a page of Nov 12."""
-    month, day, year = MONTHS[printed.group(1)], int(printed.group(2)), printed.group(3)
+    month, day, year = printed
     if year is None and page_day is None:
         return None
     try:
         pasted = dt.date(int(year) if year else year_on_or_before(month, day, page_day), month, day)
     except ValueError:
-        reading.issues.append(ParseIssue(number, "invalid_date", f"page date {quoted(printed.group(0))} is no day "
+        reading.issues.append(ParseIssue(number, "invalid_date", f"page date {quoted(plain)} is no day "
                                          "of the calendar: the pasted page's entries are read with the date before it"))
         return page_day
     reading.issues.append(ParseIssue(
