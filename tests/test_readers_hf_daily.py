@@ -860,3 +860,15 @@ def test_a_page_date_this_reader_cannot_read_is_reported_on_its_line_and_is_no_p
     reading = read_hf_daily_page("\n".join(HF_HEADER[:10] + ["March 2024 Update", "", ABSTRACT_A]), snapshot_date="2025-11-12")
     assert [r.title for r in reading.records] == ["March 2024 Update"]
     assert [issue.code for issue in reading.issues] == ["missing_page_date"]
+
+
+def test_an_upvote_count_rounded_to_thousands_is_read_and_reported():
+    # "Nov 3 1.2k" was no date at all (bad_date): the entry lost its date and its count (found by review).
+    for printed, count in (("1.2k", 1200), ("1,5k", 1500), ("12k", 12000), ("3K", 3000), ("12.3k", 12300)):
+        text = hf_page(["Sparse Kernels", "", ABSTRACT_A, "", "  • 3 authors", "·", f"Nov 3 {printed}"],
+                       ["Dense Kernels", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4", printed])
+        reading = read_hf_daily_page(text, snapshot_date="2025-11-12")
+        assert [(r.published_on, r.upvotes) for r in reading.records] == [("2025-11-03", count), ("2025-11-04", count)], printed
+        assert [(issue.line, issue.code) for issue in reading.issues] == [
+            (19, "rounded_upvotes"), (28, "rounded_upvotes"), (28, "upvotes_on_own_line")], printed
+        assert f"read as {count}" in reading.issues[0].message

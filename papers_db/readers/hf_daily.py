@@ -79,7 +79,9 @@ def read_page_date(plain: str) -> tuple[int, int, str | None] | None:
             return (int(month) if month.isdigit() else MONTHS_FOLDED[month.casefold()]), int(printed["day"]), printed["year"]
     return None
 # The upvotes may group thousands with commas ("Nov 3 1,234"), as a copy of a busy page might.
-UPVOTE_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+# A busy page rounds to thousands ("Nov 3 1.2k", "1,5k" in a locale with a decimal comma): the
+# date was a bad_date, and the entry had neither date nor count.
+UPVOTE_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d{1,6}(?:[.,]\d)?[kK]|\d+")
 ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: ({UPVOTE_COUNT.pattern}))?$")
 # Matched against a line as read (plain_line): single spaces, trimmed.
 
@@ -224,7 +226,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
         elif (upvotes_may_follow is not None and UPVOTE_COUNT.fullmatch(plain)
               and not starts_an_entry(following, after_following)):
             # The count on a line of its own below the date: a paper titled "12", the entry without upvotes.
-            upvotes_may_follow.upvotes = _stored_count(plain.replace(",", ""), number, "upvote count", reading)
+            upvotes_may_follow.upvotes = _upvote_count(plain, number, reading)
             upvotes_may_follow.last_line = number
             reading.issues.append(ParseIssue(
                 number, "upvotes_on_own_line", f"{quoted(plain)} on a line of its own after the entry's date: read as "
@@ -696,6 +698,20 @@ def _without_escapes(line: str) -> str:
     return TERMINAL_ESCAPE.sub("", line) if "\x1b" in line else line
 
 
+ROUNDED_COUNT = re.compile(r"(\d+)(?:[.,](\d))?[kK]")
+
+
+def _upvote_count(printed: str, number: int, reading: Reading) -> int | None:
+    """An upvote count as UPVOTE_COUNT reads it: thousands grouped with commas, or rounded to
+    thousands ("1.2k": 1,200, reported, as the page gave no more than that)."""
+    if thousands := ROUNDED_COUNT.fullmatch(printed):
+        count = int(thousands[1]) * 1000 + int(thousands[2] or 0) * 100
+        reading.issues.append(ParseIssue(number, "rounded_upvotes", f"upvote count {quoted(printed)} is rounded to "
+                                         f"thousands on the page: read as {count}"))
+        return count
+    return _stored_count(printed.replace(",", ""), number, "upvote count", reading)
+
+
 def _stored_count(digits: str, number: int, what: str, reading: Reading) -> int | None:
     """A count as an integer SQLite can store; a larger one (19 digits and more) is reported."""
     significant = digits.lstrip("0") or "0"
@@ -720,7 +736,7 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
             number, "year_without_comma",
             f"{quoted(line.strip())}: {upvotes} read as the year (written 'Mon D, YYYY'), not as the upvote count"))
         year, upvotes = upvotes, None
-    record.upvotes = _stored_count(upvotes.replace(",", ""), number, "upvote count", reading) if upvotes is not None else None
+    record.upvotes = _upvote_count(upvotes, number, reading) if upvotes is not None else None
     month, day = MONTHS[month_name], int(day)
     if year is not None:
         resolved, inferred = int(year), False
