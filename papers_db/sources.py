@@ -284,6 +284,8 @@ def _is_csv(text: str, before_reading: bool) -> bool:
 
 MANIFEST_KEYS = ("file", "format", "snapshot_date", "description")
 MANIFEST_ENTRY = re.compile(r"\s*\[\[\s*source\s*\]\]")  # a [[source]] table's header line
+ONE_SOURCE_TABLE = re.compile(r"\s*\[\s*([\"']?)source\1\s*\]\s*(#.*)?$")  # `[source]`, one bracket
+ONE_TABLE_MISTAKE = "[source] is one table; describe each file in a [[source]] table (two brackets)"
 
 
 def read_manifest(folder: Path) -> dict[str, dict]:
@@ -306,6 +308,10 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         raise PapersDbError(f"{path}:{line}: not UTF-8, as a TOML manifest is (byte {body[error.start]:#04x}); save it "
                             "as UTF-8", USAGE) from None
     except tomllib.TOMLDecodeError as error:
+        # A [source] beside [[source]] tables is a TOML error at another line ("Cannot overwrite a
+        # value (at line 16, column 9)" for a [source] on line 11): name the [source] instead.
+        if (line := _one_source_table_line(text.split("\n"))) is not None:
+            raise PapersDbError(f"{path}:{line}: {ONE_TABLE_MISTAKE}", USAGE) from None
         raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
     except RecursionError:  # 100,000 nested arrays stopped the build as a bug
         raise PapersDbError(f"{path}: not a valid TOML manifest: nested too deeply to read", USAGE) from None
@@ -320,9 +326,9 @@ def read_manifest(folder: Path) -> dict[str, dict]:
                                 "tables only", USAGE)
     entries = document.get("source", [])
     if not isinstance(entries, list):
-        line = _top_level_key_line(text_lines, "source")
-        what = ("[source] is one table; describe each file in a [[source]] table (two brackets)"
-                if isinstance(entries, dict) else "`source` must be a list of [[source]] tables")
+        # The [source] line itself, not a [source.x] before it, which TOML also reads as a part of it.
+        line = (isinstance(entries, dict) and _one_source_table_line(text_lines)) or _top_level_key_line(text_lines, "source")
+        what = ONE_TABLE_MISTAKE if isinstance(entries, dict) else "`source` must be a list of [[source]] tables"
         raise PapersDbError(f"{path}{f':{line}' if line else ''}: {what}", USAGE)
     entry_lines = [number for number, line in enumerate(text_lines, start=1) if MANIFEST_ENTRY.match(line)]
     manifest, described_at = {}, {}
@@ -358,6 +364,11 @@ def _key_line(text_lines: list[str], header: int, key: str) -> int | None:
         if sets_key.match(line):
             return number
     return None
+
+
+def _one_source_table_line(text_lines: list[str]) -> int | None:
+    """The first line that opens a `[source]` table (one bracket), or None."""
+    return next((number for number, line in enumerate(text_lines, start=1) if ONE_SOURCE_TABLE.match(line)), None)
 
 
 def _setting(key: str) -> re.Pattern:

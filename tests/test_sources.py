@@ -384,6 +384,14 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
             ":4: unknown key 'meta': a manifest holds [[source]] tables only",
         '# mine\n[source]\nfile = "a.txt"\nformat = "review_listing"\n':
             ":2: [source] is one table; describe each file in a [[source]] table (two brackets)",
+        # Beside [[source]] tables it was TOML's error at another line ("Cannot overwrite a value (at
+        # line 6, column 1)"), and after a [source.x] it was named at the [source.x] (found by review).
+        '[source]\nfile = "a.txt"\nformat = "review_listing"\n\n[[source]]\nfile = "b.txt"\nformat = "review_listing"\n':
+            ":1: [source] is one table; describe each file in a [[source]] table (two brackets)",
+        '[[source]]\nfile = "a.txt"\nformat = "review_listing"\n\n [ source ] # b\nfile = "b.txt"\n':
+            ":5: [source] is one table; describe each file in a [[source]] table (two brackets)",
+        '[source.extra]\nx = 1\n["source"]\nfile = "a.txt"\nformat = "review_listing"\n':
+            ":3: [source] is one table; describe each file in a [[source]] table (two brackets)",
         '\nsource = "a.txt"\n': ":2: `source` must be a list of [[source]] tables",
         '[[source]]\nfile = "a.txt"\nformat = "review_listing"\n\n[source.extra]\nx = 1\n':
             ":5: unknown key 'extra' in the [[source]] of line 1 (a [[source]] has file, format, snapshot_date, "
