@@ -57,6 +57,8 @@ def check_built_database(database: Path) -> None:
 
     Reading its schema reads its first pages, which catches a truncated or overwritten file;
     damage deeper in is met (and reported) when a page is read."""
+    if database.is_dir():  # `--db dist`, or a folder named papers.db: a build would not help
+        raise PapersDbError(f"{database}: is a folder; give the database file's path", USAGE)
     if not database.is_file():
         raise PapersDbError(f"{database}: no database here; run `papers-db build` first", USAGE)
     try:

@@ -65,6 +65,17 @@ def test_serve_without_a_database_says_what_to_do(tmp_path):
     assert "run `papers-db build` first" in result.stderr
 
 
+@pytest.mark.parametrize("command", [["serve"], ["export", "--format", "csv"], ["export-parquet"]])
+def test_serve_and_export_of_a_folder_say_to_give_the_database_file(tmp_path, command):
+    # They said "no database here; run `papers-db build` first", even of a folder named papers.db.
+    for folder in (tmp_path, tmp_path / "papers.db"):
+        folder.mkdir(exist_ok=True)
+        result = run_cli(*command, "--db", folder, *(["--output", tmp_path / "out"] if command[0] != "serve" else []))
+        assert (result.returncode, result.stdout, result.stderr) == (
+            2, "", f"error: {folder}: is a folder; give the database file's path\n")
+        assert not (tmp_path / "out").exists()
+
+
 def test_build_writes_its_checksum(tmp_path):
     output = tmp_path / "papers.db"
     assert run_cli("build", "--output", output).returncode == 0
