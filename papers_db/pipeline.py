@@ -251,6 +251,8 @@ def sources_found(paths: Iterable[Path | str] | Path | str, notify: ProgressCall
     else a folder holds is reported, as a "skipped" step, since it is not read. One path given
     alone is that path."""
     paths = source_paths(paths)
+    if not paths:  # `build_database([], ...)` said "no source files in ", naming nothing
+        raise PapersDbError("no sources given: name the source files or folders to read", USAGE)
 
     def skipped(path: Path, why: str) -> None:
         notify(Progress("skipped", name=str(path), issue=ParseIssue(None, "not_read", why)))

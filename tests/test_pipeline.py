@@ -473,6 +473,16 @@ def test_one_source_path_given_alone_is_that_path(tmp_path, built_db):
         assert [file.name for file in check_sources(path)] == sorted(source.name for source in SOURCES.glob("*.txt"))
 
 
+def test_no_sources_given_says_so(tmp_path):
+    # It said "no source files in ", naming nothing.
+    for run in (lambda: build_database([], tmp_path / "papers.db"), lambda: check_sources([])):
+        with pytest.raises(PapersDbError) as refusal:
+            run()
+        assert (str(refusal.value), refusal.value.exit_status) == (
+            "no sources given: name the source files or folders to read", 2)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("related", [True, False])
 def test_progress_names_each_step_of_building(tmp_path, related):
     # One "building" event came after reading, and a bar stood at 100% for most of a 59 s build.
