@@ -134,8 +134,10 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
         try:
             import pyarrow  # noqa: F401
         except ImportError:
+            # The command, not only its option: export-parquet, which also gets here, has no --format.
             raise PapersDbError("Parquet export needs pyarrow, which is not installed: pip install pyarrow (or the "
-                                "package's parquet extra); or choose --format csv or --format json", USAGE) from None
+                                "package's parquet extra); or export CSV or JSON Lines: papers-db export --format csv "
+                                "(or --format json)", USAGE) from None
     check_built_database(database)
     created = ensure_folder(folder)
     conn = open_read_only(database)
