@@ -116,6 +116,8 @@ def build_database(
     if isinstance(output, str) and output.endswith(FOLDER_ENDINGS) and Path(output).name:
         # `-o newdir/`: Path drops the slash, and the build wrote a database file named newdir.
         raise PapersDbError(f"{output}: names a folder; give the database file's path ({output}papers.db)", USAGE)
+    if str(output) == "":  # Path("") is ".", and `-o ""` (an unset $OUT) was told ".: is a folder"
+        raise PapersDbError("the output path is empty, which names no file; give the database file's path", USAGE)
     output = Path(output)
     if not output.name:  # "", "." or "/" (an unset $OUT in a script): no file name to write or replace
         raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)

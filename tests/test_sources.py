@@ -311,9 +311,13 @@ def test_unwritable_output_is_fatal_with_one_line(tmp_path):
     result = run_cli("build", "--output", tmp_path)
     assert (result.returncode, result.stderr.strip()) == (2, f"error: {tmp_path}: is a folder; give the database file's path")
     # A path with no file name at all (an unset $OUT in a script) was an unexpected ValueError, exit 70.
-    for folder, shown in (("", "."), (".", "."), ("/", "/")):
+    for folder in (".", "/"):
         result = run_cli("build", "--output", folder, cwd=tmp_path)
-        assert (result.returncode, result.stderr.strip()) == (2, f"error: {shown}: is a folder; give the database file's path")
+        assert (result.returncode, result.stderr.strip()) == (2, f"error: {folder}: is a folder; give the database file's path")
+    # An empty one was named ".", which the user never gave (found by review).
+    result = run_cli("build", "--output", "", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        2, "error: the output path is empty, which names no file; give the database file's path\n")
     # A folder not there yet, named by its slash: the build wrote a database file named `newdir`.
     result = run_cli("build", "--output", "newdir/", cwd=tmp_path)
     assert (result.returncode, result.stderr.strip()) == (
