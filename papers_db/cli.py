@@ -89,6 +89,11 @@ def shown(text: str) -> str:
     return escape("".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text))
 
 
+def counted(number: int, noun: str) -> str:
+    """`1 file`, `2 files`: "1 files" read as a slip."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def error_line(message: str) -> None:
     console.print(f"[bold red]error:[/] {shown(message)}", highlight=False, soft_wrap=True)
 
@@ -189,7 +194,7 @@ class ProgressDisplay:
 
     def finish(self) -> None:
         if self.issues > WARNINGS_SHOWN:
-            console.print(f"[yellow]warning:[/] ... and {self.issues - WARNINGS_SHOWN} more parse issues",
+            console.print(f"[yellow]warning:[/] ... and {counted(self.issues - WARNINGS_SHOWN, 'more parse issue')}",
                           highlight=False)
 
 
@@ -273,8 +278,9 @@ def print_build_report(report: BuildReport, as_json: bool) -> None:
         return
     results.print(files_table("Sources read", report.files))
     results.print(
-        f"[green]built[/] {shown(str(report.output))}: {len(report.files)} files, {report.listings} listings, "
-        f"{report.papers} papers, {report.parse_issues} parse issues (sha256 {report.sha256[:12]}…)",
+        f"[green]built[/] {shown(str(report.output))}: {counted(len(report.files), 'file')}, "
+        f"{counted(report.listings, 'listing')}, {counted(report.papers, 'paper')}, "
+        f"{counted(report.parse_issues, 'parse issue')} (sha256 {report.sha256[:12]}…)",
         highlight=False,
         soft_wrap=True,
     )

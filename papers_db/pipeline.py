@@ -217,7 +217,8 @@ def release_freed_memory() -> None:
 
 
 def refuse_under_strict(issues: int) -> None:
-    raise PapersDbError(f"{issues} parse issue(s) and --strict was given: database not written", BAD_INPUT)
+    raise PapersDbError(f"{issues} parse issue{'' if issues == 1 else 's'} and --strict was given: database not written",
+                        BAD_INPUT)
 
 
 def report_issues_found_late(rows: list[dict], by_source: dict[int, FileSummary], notify: ProgressCallback) -> None:

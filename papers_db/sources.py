@@ -540,7 +540,8 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
         what = f"{kind}, not a listing: " if kind else ""
         not_a_listing = ParseIssue(
             None, "not_a_listing",
-            f"{what}its {line_count} lines read as neither a review listing (titles and their abstracts) "
+            f"{what}{'its 1 line reads' if line_count == 1 else f'its {line_count} lines read'} as neither a review "
+            "listing (titles and their abstracts) "
             "nor a Hugging Face Daily Papers page; nothing was read from it",
         )
         if kind == BINARY_DATA:

@@ -50,6 +50,46 @@ def test_build_prints_a_summary(tmp_path):
     assert "336 listings" not in result.stderr
 
 
+def test_counts_of_one_are_singular(tmp_path):
+    # "1 files, 1 listings, 1 papers, 1 parse issues", "its 1 lines read as", "1 parse issue(s)" (found by review).
+    from listing_texts import ABSTRACT_A, review_text
+
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "review.txt").write_text(review_text("A Title About Lenders", ABSTRACT_A), encoding="utf-8")
+    result = run_cli("build", folder / "review.txt", "--output", tmp_path / "one" / "papers.db")
+    assert result.returncode == 0, result.stderr
+    assert "1 file, 1 listing, 1 paper, 0 parse issues (sha256" in " ".join(result.stdout.split())
+    (folder / "notes.txt").write_text("just a note\n", encoding="utf-8")
+    result = run_cli("build", folder, "--output", tmp_path / "two" / "papers.db")
+    assert result.returncode == 0, result.stderr
+    assert "2 files, 1 listing, 1 paper, 1 parse issue (sha256" in " ".join(result.stdout.split())
+    assert result.stderr == ("warning: notes.txt: its 1 line reads as neither a review listing (titles and their abstracts) "
+                             "nor a Hugging Face Daily Papers page; nothing was read from it [not_a_listing]\n")
+    result = run_cli("build", folder, "--strict", "--output", tmp_path / "three" / "papers.db")
+    assert (result.returncode, result.stderr.splitlines()[-1]) == (
+        1, "error: 1 parse issue and --strict was given: database not written")
+
+
+def test_more_warnings_than_are_shown_are_counted_in_the_singular_for_one():
+    from rich.console import Console
+
+    from papers_db import cli
+    from papers_db.pipeline import Progress
+
+    shown = io.StringIO()
+    console = cli.console
+    cli.console = Console(file=shown, width=1000)
+    try:
+        display = cli.ProgressDisplay(cli.ProgressBar(console=cli.console))
+        issues = [cli.ParseIssue(n, "x", "a note") for n in range(1, cli.WARNINGS_SHOWN + 2)]
+        display(Progress("read", 1, 1, "a.txt", cli.FileSummary("a.txt", None, 30, 0, issues, [])))
+        display.finish()
+    finally:
+        cli.console = console
+    assert shown.getvalue().splitlines()[-1] == "warning: ... and 1 more parse issue"
+
+
 def test_build_of_a_missing_path_is_one_clear_line(tmp_path):
     result = run_cli("build", tmp_path / "nowhere", "--output", tmp_path / "papers.db")
     assert result.returncode == 2
