@@ -75,7 +75,7 @@ JsonOption = typer.Option(False, "--json", metavar=FLAG, help="Print the report 
 # for one in a folder; typer's check said it in six lines, with exit 2 (found by review).
 PathsArgument = typer.Argument(
     None,
-    help="Source files or folders (every file in a folder is read). Default: ./sources/.",
+    help="Source files or folders (every file directly in a folder is read, not hidden ones or subfolders). Default: ./sources/.",
     show_default=False,
     readable=False,
 )

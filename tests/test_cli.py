@@ -461,6 +461,13 @@ def test_a_usage_error_is_one_line(arguments, message):
     assert (result.returncode, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
 
 
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_help_says_which_files_of_a_folder_are_read(command):
+    # It said "every file in a folder is read", but hidden files and subfolders are not (found by review).
+    shown = " ".join(run_cli(command, "--help", env={**os.environ, "COLUMNS": "1000"}).stdout.split())
+    assert "every file directly in a folder is read, not hidden ones or subfolders" in shown
+
+
 def test_flags_are_shown_as_taking_no_value():
     # typer showed "--strict <bool>", and `--strict true` then read "true" as a source.
     shown = run_cli("build", "--help").stdout
