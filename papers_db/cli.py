@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import enum
 import errno
 import functools
 import json
@@ -32,6 +33,7 @@ from .pipeline import BuildReport, FileSummary, Progress, build_database, check_
 from .records import ParseIssue
 from .serve import datasette_serve_args, host_and_port, plain_datasette_command, refuse_an_address_not_free, run_server, server_command
 
+ExportFormat = enum.StrEnum("ExportFormat", {name: name for name in FORMATS})
 DEFAULT_SOURCES = Path("sources")
 DEFAULT_OUTPUT = Path("dist") / "papers.db"
 WARNINGS_SHOWN = 20  # parse issues printed in full; the rest are counted
@@ -350,16 +352,18 @@ def serve(
 def export(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", readable=False, help="Database file to export."),
     folder: Path = typer.Option(DEFAULT_OUTPUT.parent / "export", "--output", "-o", help="Folder for the files."),
-    file_format: str = typer.Option("parquet", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
+    # A choice, so that `--format xml` is refused by its name and `--format CSV` is read as csv.
+    file_format: ExportFormat = typer.Option("parquet", "--format", "-f", case_sensitive=False, help="Format of the files."),
 ) -> None:
     """Export every table and view, one file each, with real types.
 
     parquet (needs the `parquet` extra; zstd): dates as dates, integers as integers, JSON arrays
     as lists. csv: values as stored. json: JSON Lines (.jsonl), one object a line, arrays as lists.
     """
-    write_exports(database, folder, file_format)
+    write_exports(database, folder, file_format.value)
 
 
+# Hidden: `export` (Parquet by default) replaced it; it stays for the scripts that call it.
 @app.command("export-parquet", hidden=True)
 @one_line_errors
 def export_parquet(

@@ -468,6 +468,19 @@ def test_help_says_which_files_of_a_folder_are_read(command):
     assert "every file directly in a folder is read, not hidden ones or subfolders" in shown
 
 
+def test_export_format_is_a_choice_of_any_case(built_db, tmp_path):
+    # A plain string: `--format CSV` was "CSV: unknown export format", after the database was checked.
+    result = run_cli("export", "--db", built_db, "--output", tmp_path / "out", "--format", "CSV")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "papers.csv").is_file()
+    result = run_cli("export", "--db", tmp_path / "missing.db", "--output", tmp_path / "none", "--format", "xml")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: Invalid value for '--format' / '-f': ") and result.stderr.count("\n") == 1
+    assert "'xml' is not one of 'parquet', 'csv', 'json'" in result.stderr
+    assert "<parquet|csv|json>" in run_cli("export", "--help", env={**os.environ, "COLUMNS": "1000"}).stdout
+    assert not (tmp_path / "none").exists()
+
+
 def test_flags_are_shown_as_taking_no_value():
     # typer showed "--strict <bool>", and `--strict true` then read "true" as a source.
     shown = run_cli("build", "--help").stdout
