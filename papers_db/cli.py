@@ -25,6 +25,7 @@ from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
+from .command import asks_for_json
 from .database import check_built_database
 from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_interrupt
 from .export import FORMATS, export_files
@@ -68,6 +69,7 @@ console = Output(stderr=True, emoji=False, highlight=False)
 results = Output(emoji=False, highlight=False, width=None if sys.stdout is not None and sys.stdout.isatty() else 100_000)
 show_tracebacks = False  # --debug
 interruption_reported = False  # one_line_errors said how a signal ended the command
+json_started = False  # a JSON document has begun on stdout: a failure after it adds no second one
 
 # Shown after a flag in place of typer's "<bool>", as if it took a value: `--strict true` then
 # read "true" as a source.
@@ -100,18 +102,39 @@ def error_line(message: str) -> None:
     console.print(f"[bold red]error:[/] {shown(message)}", highlight=False, soft_wrap=True)
 
 
-def fail(message: str, status: int) -> None:
-    error_line(message)
-    raise typer.Exit(status)
+def failure_json(message: str, status: int, files: list[FileSummary] | None = None) -> None:
+    """A failure under --json as one JSON object on stdout, so that a program reading the report
+    reads why there is none (it met an empty stdout: "Expecting value"); with the files' parse
+    issues where they are the reason. Nothing where the report has begun (a signal while it
+    printed): stdout holds one object, never two."""
+    if json_started:
+        return
+    document = {"error": message, "exit_status": status}
+    if files is not None:
+        document |= {"parse_issues": sum(len(file.issues) for file in files), "files": [file_json(file) for file in files]}
+    try:
+        print_json(document)  # the shape of command.json_failure, and of the report's files
+        sys.stdout.flush()
+    except OSError:  # no reader (`| head` gone) or no room (`> /dev/full`): the stderr line says it all
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def one_line_errors(command):
     """Every way a command can fail ends as one line on stderr and an exit status (README):
     the project's own errors, an interruption by Ctrl-C, SIGTERM or SIGHUP, and, for a bug, the
-    exception's name and message (its traceback with --debug)."""
+    exception's name and message (its traceback with --debug). Under --json, the same failure is
+    also one JSON object on stdout (failure_json)."""
 
     @functools.wraps(command)
     def run(*args, **kwargs):
+        as_json = kwargs.get("as_json", False)
+
+        def failed(message: str, status: int, files: list[FileSummary] | None = None) -> None:
+            error_line(message)
+            if as_json:
+                failure_json(message, status, files)
+            raise typer.Exit(status)
+
         try:
             return command(*args, **kwargs)
         except typer.Exit:
@@ -122,20 +145,20 @@ def one_line_errors(command):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(128 + signal.SIGPIPE) from None
         except PapersDbError as error:
-            fail(str(error), error.exit_status)
+            failed(str(error), error.exit_status, error.files)
         except KeyboardInterrupt as interruption:
             if show_tracebacks:
                 raise
             global interruption_reported
             interruption_reported = True
             ending = interruption if isinstance(interruption, Interrupted) else Interrupted()
-            fail(f"interrupted by {ending}" + (f" once the work was done: {ending.done}" if ending.done else ""),
-                 ending.exit_status)
+            failed(f"interrupted by {ending}" + (f" once the work was done: {ending.done}" if ending.done else ""),
+                   ending.exit_status)
         except Exception as error:
             if show_tracebacks:
                 raise
-            fail(f"unexpected {type(error).__name__}: {' '.join(str(error).split())} "
-                 f"(a bug: please report it with the output of --debug)", BUG)
+            failed(f"unexpected {type(error).__name__}: {' '.join(str(error).split())} "
+                   f"(a bug: please report it with the output of --debug)", BUG)
 
     return run
 
@@ -221,6 +244,8 @@ def build_json(report: BuildReport) -> dict:
 
 
 def print_json(document: dict) -> None:
+    global json_started
+    json_started = True
     print(json.dumps(document, indent=2, ensure_ascii=False))
 
 
@@ -435,7 +460,10 @@ def standard_output_replaced(before: tuple[int, int] | None) -> bool:
 
 def interrupted_before_the_command(signal_number: int) -> int:
     """Say that a signal ended the command before it began; the exit status it gives."""
-    error_line(f"interrupted by {signal.Signals(signal_number).name}")
+    message = f"interrupted by {signal.Signals(signal_number).name}"
+    error_line(message)
+    if asks_for_json(sys.argv[1:]):
+        failure_json(message, 128 + signal_number)
     return 128 + signal_number
 
 
@@ -445,5 +473,8 @@ def usage_error(error: click_errors.ClickException) -> None:
     if type(error).__name__ != "NoArgsIsHelpError":
         context = getattr(error, "ctx", None)
         hint = f" (see {context.command_path} --help)" if context is not None else ""
-        error_line(" ".join(error.format_message().split()) + hint)
+        message = " ".join(error.format_message().split()) + hint
+        error_line(message)
+        if asks_for_json(sys.argv[1:]):  # `build --json --bogus`: click stopped before the command ran
+            failure_json(message, error.exit_code)
     sys.exit(error.exit_code)

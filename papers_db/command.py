@@ -4,11 +4,27 @@ traceback of the imports under way."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
 
 from .errors import ENDING_SIGNALS
+
+JSON_COMMANDS = ("build", "check")  # the commands that take --json
+
+
+def asks_for_json(arguments: list[str]) -> bool:
+    """Whether the command line asks one of JSON_COMMANDS for JSON, read before click has (for a
+    usage error, or a signal while the command starts). The only option before the command,
+    --debug, takes no value, so the first word that is no option is the command."""
+    words = arguments[:arguments.index("--")] if "--" in arguments else arguments
+    return next((word for word in words if not word.startswith("-")), None) in JSON_COMMANDS and "--json" in words
+
+
+def json_failure(message: str, status: int) -> str:
+    """A failure under --json as the JSON object printed on stdout (README)."""
+    return json.dumps({"error": message, "exit_status": status}, indent=2, ensure_ascii=False)
 
 
 def main() -> None:
@@ -22,5 +38,11 @@ def main() -> None:
 def _ended_while_starting(signal_number: int, frame) -> None:
     # At once: nothing is written yet, and an exception raised here could land in a finalizer
     # that Python runs meanwhile, which drops it, and the command went on (1 of 6 tries).
-    print(f"error: interrupted by {signal.Signals(signal_number).name}", file=sys.stderr, flush=True)
+    message = f"interrupted by {signal.Signals(signal_number).name}"
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    if sys.stdout is not None and asks_for_json(sys.argv[1:]):
+        try:
+            print(json_failure(message, 128 + signal_number), flush=True)
+        except (OSError, ValueError):  # no reader, or a stream closed: the stderr line says it
+            pass
     os._exit(128 + signal_number)

@@ -24,11 +24,14 @@ TERMINAL_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGQUIT")
 
 class PapersDbError(Exception):
     """A problem the user can fix (bad input path, unwritable output...): one line, no traceback.
-    Every raise says which exit status it is (BAD_INPUT, USAGE, SYSTEM): there is no default."""
+    Every raise says which exit status it is (BAD_INPUT, USAGE, SYSTEM): there is no default.
+    `files` is what each source file gave (pipeline.FileSummary), where the refusal is about what
+    the files hold (parse issues under --strict, no readable listing): `--json` reports them."""
 
-    def __init__(self, message: str, exit_status: int) -> None:
+    def __init__(self, message: str, exit_status: int, files: list | None = None) -> None:
         super().__init__(message)
         self.exit_status = exit_status
+        self.files = files
 
 
 class Interrupted(KeyboardInterrupt):

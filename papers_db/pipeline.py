@@ -143,9 +143,9 @@ def build_database(
                     by_source[rows.source["id"]] = summary
                     writer.add(rows)
             if strict and issues:
-                refuse_under_strict(issues)
+                refuse_under_strict(issues, files)
             if not any(file.records for file in files):
-                raise PapersDbError("no readable listing among the sources: nothing to build", BAD_INPUT)
+                raise PapersDbError("no readable listing among the sources: nothing to build", BAD_INPUT, files)
             notify(Progress("building", name="resolving paper identity"))
             normaliser.reading_done()
             resolved = writer.resolve(normaliser.resolver)
@@ -153,7 +153,7 @@ def build_database(
                                  + normaliser.retitled_issues(resolved.retitled))
             report_issues_found_late(resolution_issues, by_source, notify)
             if strict and resolution_issues:
-                refuse_under_strict(len(resolution_issues))
+                refuse_under_strict(len(resolution_issues), files)
             release_freed_memory()
             counts, digest = writer.finish(normaliser, resolution_issues,
                                            on_step=lambda step: notify(Progress("building", name=step)))
@@ -216,9 +216,9 @@ def release_freed_memory() -> None:
         trim(0)
 
 
-def refuse_under_strict(issues: int) -> None:
+def refuse_under_strict(issues: int, files: list[FileSummary]) -> None:
     raise PapersDbError(f"{issues} parse issue{'' if issues == 1 else 's'} and --strict was given: database not written",
-                        BAD_INPUT)
+                        BAD_INPUT, files)
 
 
 def report_issues_found_late(rows: list[dict], by_source: dict[int, FileSummary], notify: ProgressCallback) -> None:

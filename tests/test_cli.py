@@ -237,6 +237,64 @@ def test_check_json_reports_every_file(tmp_path):
     assert report["unaccounted"] == 0
 
 
+def test_a_failure_under_json_is_one_json_object_on_stdout(tmp_path):
+    # stdout was empty, and a script reading the report met "Expecting value" (found by review).
+    from listing_texts import ABSTRACT_A, review_text
+
+    notes, mixed, bad_manifest = tmp_path / "notes", tmp_path / "mixed", tmp_path / "bad-manifest"
+    for folder in (notes, mixed, bad_manifest):
+        folder.mkdir()
+        (folder / "notes.txt").write_text("just a note\n", encoding="utf-8")
+    (mixed / "review.txt").write_text(review_text("A Title About Lenders", ABSTRACT_A), encoding="utf-8")
+    (bad_manifest / "manifest.toml").write_text('[source]\nfile = "notes.txt"\nformat = "review_listing"\n')
+    output = ["--output", tmp_path / "out" / "papers.db"]
+    note_issue = {"line": None, "code": "not_a_listing", "message": (
+        "its 1 line reads as neither a review listing (titles and their abstracts) nor a Hugging Face Daily Papers page; "
+        "nothing was read from it")}
+    notes_file = {"name": "notes.txt", "format": None, "lines": 1, "records": 0, "issues": [note_issue], "unaccounted": []}
+    review_file = {"name": "review.txt", "format": "review_listing", "lines": 2, "records": 1, "issues": [], "unaccounted": []}
+    cases = [
+        (["build", tmp_path / "nosuch", "--json", *output], 2, f"{tmp_path / 'nosuch'}: no such file or folder", None),
+        (["check", tmp_path / "nosuch", "--json"], 2, f"{tmp_path / 'nosuch'}: no such file or folder", None),
+        (["check", bad_manifest, "--json"], 2, f"{bad_manifest / 'manifest.toml'}:1: [source] is one table; describe each "
+                                               "file in a [[source]] table (two brackets)", None),
+        (["build", "--json", "--bogus"], 2, "No such option: --bogus (see build_db.py build --help)", None),
+        # Where the files are the reason, they are reported as the report gives them.
+        (["build", notes, "--json", *output], 1, "no readable listing among the sources: nothing to build", [notes_file]),
+        (["build", mixed, "--strict", "--json", *output], 1, "1 parse issue and --strict was given: database not written",
+         [notes_file, review_file]),
+    ]
+    for arguments, status, message, files in cases:
+        result = run_cli(*arguments)
+        assert (result.returncode, result.stderr.splitlines()[-1]) == (status, f"error: {message}"), arguments
+        expected = {"error": message, "exit_status": status}
+        if files is not None:
+            expected |= {"parse_issues": sum(len(file["issues"]) for file in files), "files": files}
+        assert json.loads(result.stdout) == expected, arguments
+    assert not (tmp_path / "out").exists()
+    # Without --json, stdout stays empty.
+    assert run_cli("check", tmp_path / "nosuch").stdout == ""
+
+
+def test_an_interruption_under_json_is_one_json_object_on_stdout(capsys):
+    import typer
+
+    from papers_db import cli
+
+    @cli.one_line_errors
+    def interrupted(as_json):
+        raise cli.Interrupted(signal.SIGTERM)
+
+    for as_json in (True, False):
+        with pytest.raises(typer.Exit) as ended:
+            interrupted(as_json=as_json)
+        assert ended.value.exit_code == 143
+        shown = capsys.readouterr()
+        assert shown.err == "error: interrupted by SIGTERM\n"
+        assert (json.loads(shown.out) if as_json else shown.out) == (
+            {"error": "interrupted by SIGTERM", "exit_status": 143} if as_json else "")
+
+
 def names_printed_as_they_are(tmp_path):
     """Sources whose names rich would read as markup or emoji, one longer than 80 columns."""
     folder = tmp_path / "sources"
@@ -491,20 +549,26 @@ def test_flags_are_shown_as_taking_no_value():
 
 
 @pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM"])
-def test_a_signal_while_the_command_starts_is_one_line(ending):
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_signal_while_the_command_starts_is_one_line(ending, as_json):
     # Ctrl-C in the first 0.35 s, while the command loaded, printed a traceback of the imports
-    # under way, or, while typer made the command from its functions, of typer's.
+    # under way, or, while typer made the command from its functions, of typer's. Under --json,
+    # stdout was empty (found by review): it holds the failure, or the report.
     number = getattr(signal, ending)
     for delay in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
-        process = subprocess.Popen(cli_command("check", SOURCES), cwd=PROJECT, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(cli_command("check", SOURCES, *(["--json"] if as_json else [])), cwd=PROJECT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(delay)
         process.send_signal(number)
-        _, shown = process.communicate(timeout=60)
+        out, shown = process.communicate(timeout=60)
         assert "Traceback" not in shown, (delay, shown)
         # Ended by the signal, as it says; or, where the signal came once the work was done, as it ended.
         assert (process.returncode, shown) in [(128 + number, f"error: interrupted by {ending}\n"), (-number, ""),
                                                (0, "")], delay
+        if as_json and process.returncode == 128 + number:
+            assert json.loads(out) == {"error": f"interrupted by {ending}", "exit_status": 128 + number}, delay
+        elif as_json and process.returncode == 0:
+            assert "files" in json.loads(out), delay
 
 
 def test_the_progress_bar_has_no_total_while_the_database_is_built():
