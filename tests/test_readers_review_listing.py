@@ -166,6 +166,17 @@ def test_a_title_wrapped_over_two_lines_is_one_title():
         (2, "wrapped_title"), (6, "wrapped_title"), (8, "missing_abstract")]
 
 
+def test_an_abstract_ending_without_a_full_stop_is_no_cut_where_the_file_goes_on():
+    # "... as follows:" and then a line reported as an unknown decision: the file did not end in
+    # the abstract, though truncated_record said "file ends mid-sentence" (found by review).
+    reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "Dense Attention", ABSTRACT_B[:-1] + " as follows:",
+                                              "Accepted"))
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(5, "unknown_decision")]
+    reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "Dense Attention", ABSTRACT_B[:-1] + " as follows:",
+                                              "", ""))
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(4, "truncated_record")]
+
+
 def test_titles_with_decision_words_stay_papers():
     # Each is where a decision goes, with no abstract after it, and each is a title: one followed
     # by its decision, words that only start like a decision word, and a file's last line.

@@ -350,7 +350,10 @@ def check_tail(reading: Reading) -> None:
     ends_in_abstract = last.abstract is not None and not any(
         [last.decision, last.authors_count, last.organization, last.date_text]
     )
-    if ends_in_abstract and not last.abstract.rstrip().endswith(SENTENCE_END):
+    # Only where nothing but blank lines follows it: "Accepted" after it (unknown_decision) was
+    # reported as a file that "ends mid-sentence".
+    ends_the_file = all(reading.other_lines.get(n) == "blank" for n in range(last.last_line + 1, reading.line_count + 1))
+    if ends_in_abstract and ends_the_file and not last.abstract.rstrip().endswith(SENTENCE_END):
         reading.issues.append(
             ParseIssue(last.last_line, "truncated_record", "file ends mid-sentence: the last abstract may be cut off")
         )
