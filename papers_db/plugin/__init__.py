@@ -1334,7 +1334,8 @@ def asgi_wrapper(datasette):
             scope = without_unreadable_cookies(scope)
             query = query_parameters(scope)
             refusal = (file_replaced(served_files, scope["path"]) or refused(scope, query)
-                       or query_too_long_for_its_links(datasette, scope, query))
+                       or query_too_long_for_its_links(datasette, scope, query) or row_of_no_table(datasette, scope["path"])
+                       or unpageable_sort(datasette, scope["path"], query))
             needed = [] if refusal is not None else [
                 slots for slots, needs in ((streams, streams_a_whole_table(datasette, scope["path"], query)),
                                            (open_ended, is_open_ended(datasette, scope["path"], query))) if needs]
@@ -1841,6 +1842,7 @@ class TableShape(NamedTuple):
     ordered: frozenset  # (column, descending) sorts an index gives in order, ties by primary key
     facets: frozenset  # the facet columns metadata.yml configures
     keys: tuple | None  # its integer primary key (("rowid",) if it has none); None for a view or other keys
+    unordered_pages: frozenset = frozenset()  # columns of no declared type or BLOB: no page after a sort's first (unpageable_sort)
 
 
 class TablePage(NamedTuple):
@@ -1922,8 +1924,11 @@ def schema_shapes(conn):
             # (c), (c DESC) or (c, id): its rows come in c's order, ties by the rowid, ascending.
             if len(key_columns) == 1 or (unique and key_columns[1][0] == unique[0] and not key_columns[1][1]):
                 ordered.add((key_columns[0][0], bool(key_columns[0][1])))
+        # A value of such a column may be of any type, and Datasette's next-page token holds it as
+        # text, which sorts after every number and before every BLOB.
+        untyped = {column for column, declared, _ in info if not declared or "BLOB" in declared.upper()}
         shapes[name] = TableShape(frozenset(columns | {"rowid"}), frozenset(indexed), frozenset(ordered),
-                                  frozenset(), keys)
+                                  frozenset(), keys, frozenset(untyped))
     return shapes
 
 
@@ -1977,6 +1982,36 @@ STREAMS_AT_ONCE = 1
 STREAM_REFUSAL = (
     "This server streams {slots} whole-table CSV at a time per process, and it was taken. Try again "
     "shortly, or download the whole database (its .db file) instead.")
+
+
+def row_of_no_table(datasette, path):
+    """(status, title, message) for a row's path under a name that is no table of its database
+    (`/papers/nosuchtable/1`, `/papers/search/1`): Datasette 0.65 answered 400 "Invalid SQL - no
+    such table", where the table's own path answers 404."""
+    parts = path.split("/")
+    if len(parts) != 4 or not parts[3]:
+        return None
+    database = table_shapes(datasette).get(tilde_decode(parts[1]))
+    if database is None or tilde_decode(parts[2]) in database[1]:
+        return None
+    return 404, "Table not found", f"{tilde_decode(parts[2])!r} is no table of this database, so it has no rows."
+
+
+def unpageable_sort(datasette, path, query):
+    """(status, title, message) for a page after the first of a table sorted by a column that
+    may hold values of any type, or BLOBs (TableShape.unordered_pages): Datasette's next-page
+    token holds the last value as text, so such pages repeated one page for ever or skipped
+    every number (facet_counts by value). The first page, and a streamed CSV, which says where
+    it has to stop, are still given."""
+    if not first_value(query, "_next") or streams_a_whole_table(datasette, path, query):
+        return None
+    page = table_page(datasette, path)
+    sort = first_value(query, "_sort") or first_value(query, "_sort_desc")
+    if page is None or sort not in page.shape.unordered_pages:
+        return None
+    return 400, "Bad request", (f"Pages after the first cannot be given in the order of {sort}, whose values may be of "
+                                "any type: sort by another column, stream the whole table as CSV (_stream=on), or ask "
+                                "for the rows in SQL.")
 
 
 def streams_a_whole_table(datasette, path, query):
