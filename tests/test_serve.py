@@ -327,9 +327,27 @@ def test_search_page_under_a_database_name_datasette_encodes(tmp_path, built_db)
 
 
 def test_search_page_title_shows_the_words_as_the_query_splits_them(served):
-    # The query splits at spaces, tabs and line breaks only: a no-break space stays in a word.
-    page = served("/papers/search?" + urllib.parse.urlencode({"q": " diffusion\tmodels\u00a0x "})).text
-    assert "<title>Search: diffusion models\u00a0x – papers-db</title>" in page
+    # The query splits at spaces, tabs, line breaks and the no-break, narrow no-break, thin and
+    # ideographic spaces; the page's title shows the words split the same way.
+    q = " diffusion\tmodels\u00a0x\u202fy\u2009z\u3000w\n"
+    page = served("/papers/search?" + urllib.parse.urlencode({"q": q})).text
+    assert "<title>Search: diffusion models x y z w – papers-db</title>" in page
+    assert "No paper matches" not in served("/papers/search?" + urllib.parse.urlencode({"q": "\u00a0\u3000"})).text
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", "\u2009", "\u3000"])
+def test_search_splits_words_at_the_spaces_a_web_page_pastes(served, built_db, space):
+    # A no-break space pasted from a web page made "diffusion models" one phrase: 13 papers of
+    # the bundled sources instead of the 17 that have both words.
+    with sqlite3.connect(built_db) as conn:
+        count = lambda match: conn.execute("select count(*) from papers_fts where papers_fts match ?", [match]).fetchone()[0]
+        assert (count('"diffusion models"'), count('"diffusion" "models"')) == (13, 17)
+    plain = query_rows(served, "search", q="diffusion models")
+    assert len(plain) == 17
+    assert query_rows(served, "search", q=f"diffusion{space}models") == plain
+    assert query_rows(served, "search", q=f"{space}diffus*{space}{space}models{space}") == query_rows(served, "search", q="diffus* models")
+    ids, summary, _ = search_page(served, f"diffusion{space}models")
+    assert (ids, summary) == search_page(served, "diffusion models")[:2] and summary == "17 papers match, best first:"
 
 
 def test_search_page_says_when_it_ranks_a_sample(tmp_path):
