@@ -19,8 +19,10 @@ UNION ALL SELECT 'code_links', 'host', host, count(*) FROM code_links GROUP BY h
 -- The order Datasette shows them in: most frequent first, then by value.
 ORDER BY 1, 2, 4 DESC, 3;
 
--- One value's count at a seek: source_summary reads records and parse issues per source here.
-CREATE INDEX facet_counts_value ON facet_counts(table_name, column_name, value);
+-- One value's count at a seek: source_summary reads records and parse issues per source here,
+-- by the value as text, which DuckDB can compare too (sql/views.sql). SQLite uses an index on an
+-- expression only where a query writes it the same way, `AS TEXT` in capitals included.
+CREATE INDEX facet_counts_value ON facet_counts(table_name, column_name, CAST(value AS TEXT));
 
 -- Every combination of papers' and listings' facet values, with its rows: a page filtered by
 -- facet values takes its facets from here (the plugin sums the matching combinations). At a

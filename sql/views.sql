@@ -80,7 +80,11 @@ WHERE papers.source_count > 1;
 -- Records and parse issues per source come from facet_counts (listings and parse_issues by
 -- source_id, counted at build time): counting them for each page's 50 sources read 120,000 index
 -- entries at a million papers (4 ms). A source with no row there is counted, which finds none.
--- (+sources.id has no type affinity, as facet_counts.value has none, so the index finds the value.)
+-- The value and the id are compared as text: facet_counts.value has no declared type, which
+-- DuckDB reads as BLOB and cannot compare with an integer ("Unimplemented type for cast (BIGINT
+-- -> BLOB)"), while it compares text. The index facet_counts_value (sql/facet_counts.sql) holds
+-- CAST(value AS TEXT), and SQLite seeks it only for that expression as written there: keep both
+-- the same, `AS TEXT` in capitals included.
 CREATE VIEW source_summary AS
 SELECT
     sources.id AS source_id,
@@ -88,11 +92,13 @@ SELECT
     sources.format,
     sources.snapshot_date,
     coalesce(
-        (SELECT count FROM facet_counts WHERE table_name = 'listings' AND column_name = 'source_id' AND value = +sources.id),
+        (SELECT count FROM facet_counts WHERE table_name = 'listings' AND column_name = 'source_id'
+            AND CAST(value AS TEXT) = CAST(sources.id AS TEXT)),
         (SELECT count(*) FROM listings WHERE listings.source_id = sources.id)
     ) AS records,
     coalesce(
-        (SELECT count FROM facet_counts WHERE table_name = 'parse_issues' AND column_name = 'source_id' AND value = +sources.id),
+        (SELECT count FROM facet_counts WHERE table_name = 'parse_issues' AND column_name = 'source_id'
+            AND CAST(value AS TEXT) = CAST(sources.id AS TEXT)),
         (SELECT count(*) FROM parse_issues WHERE parse_issues.source_id = sources.id)
     ) AS parse_issues,
     (SELECT min(published_on) FROM listings WHERE listings.source_id = sources.id) AS first_published_on,
