@@ -2,11 +2,15 @@
 (which pandas reads through), and SQLite itself on a copy they edit."""
 
 import importlib.util
+import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import PROJECT
 
 
 def duckdb_attached(database):
@@ -58,3 +62,48 @@ def test_source_summary_seeks_each_count_in_sqlite(built_db):
         plan = [row[3] for row in conn.execute("explain query plan select * from source_summary")]
     assert [step for step in plan if "facet_counts" in step] == [
         "SEARCH facet_counts USING INDEX facet_counts_value (table_name=? AND column_name=? AND <expr>=?)"] * 2
+
+
+def readme_section(heading):
+    readme = (PROJECT / "README.md").read_text()
+    start = readme.index(heading)
+    return " ".join(readme[start:readme.find("\n#", start + len(heading))].split())
+
+
+def test_readme_says_which_tools_see_plain_abstract_and_how_to_get_it_elsewhere():
+    section = readme_section("### The file in other tools")
+    for words in ("plain_abstract", "virtual generated column", "PRAGMA table_info", "DuckDB", "sqlite-utils tables --columns",
+                  "coalesce(abstract_text, abstract)", "SQLite 3.31", "pandas", "sqlite-utils rows", "search"):
+        assert words in section, words
+
+
+def sqlite_utils(*args):
+    result = subprocess.run([sys.executable, "-m", "sqlite_utils", *map(str, args)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_plain_abstract_is_seen_by_queries_and_missed_by_column_lists_as_the_readme_says(built_db):
+    with sqlite3.connect(built_db) as conn:
+        # A virtual generated column: table_info leaves it out, table_xinfo marks it hidden (2).
+        assert "plain_abstract" not in [row[1] for row in conn.execute("pragma table_info(papers)")]
+        assert [row[6] for row in conn.execute("pragma table_xinfo(papers)") if row[1] == "plain_abstract"] == [2]
+        # What pandas' read_sql sees: the columns of the cursor.
+        assert "plain_abstract" in [column[0] for column in conn.execute("select * from papers").description]
+        plain = dict(conn.execute("select id, plain_abstract from papers"))
+        assert plain == dict(conn.execute("select id, coalesce(abstract_text, abstract) from papers"))
+    (papers,) = [table for table in sqlite_utils("tables", built_db, "--columns") if table["table"] == "papers"]
+    assert "abstract_text" in papers["columns"] and "plain_abstract" not in papers["columns"]
+    rows = sqlite_utils("rows", built_db, "papers")
+    assert {row["id"]: row["plain_abstract"] for row in rows} == plain
+    found = sqlite_utils("search", built_db, "papers", "diffusion")
+    assert found and all(row["plain_abstract"] == plain[row["id"]] for row in found)
+
+
+def test_duckdb_misses_plain_abstract_and_computes_it_as_the_readme_says(built_db):
+    con = duckdb_attached(built_db)
+    columns = [row[0] for row in con.execute("describe p.papers").fetchall()]
+    assert "abstract_text" in columns and "plain_abstract" not in columns
+    with sqlite3.connect(built_db) as conn:
+        plain = dict(conn.execute("select id, plain_abstract from papers"))
+    assert dict(con.execute("select id, coalesce(abstract_text, abstract) from p.papers").fetchall()) == plain
