@@ -3,6 +3,7 @@
 
 import importlib.util
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -107,3 +108,30 @@ def test_duckdb_misses_plain_abstract_and_computes_it_as_the_readme_says(built_d
     with sqlite3.connect(built_db) as conn:
         plain = dict(conn.execute("select id, plain_abstract from papers"))
     assert dict(con.execute("select id, coalesce(abstract_text, abstract) from p.papers").fetchall()) == plain
+
+
+def test_readme_says_to_rebuild_the_search_index_after_editing_papers():
+    section = readme_section("### The file in other tools")
+    for words in ("external-content FTS5", "no trigger", "insert into papers_fts(papers_fts) values('rebuild')",
+                  "insert into papers_fts(papers_fts, rank) values('integrity-check', 1)", "stale"):
+        assert words in section, words
+
+
+def test_rebuilding_the_search_index_finds_the_edits_of_a_copy(built_db, tmp_path):
+    copy = tmp_path / "papers.db"
+    shutil.copyfile(built_db, copy)
+    with sqlite3.connect(copy) as conn:
+        match = lambda words: {paper for (paper,) in conn.execute("select rowid from papers_fts where papers_fts match ?", [words])}
+        check = "insert into papers_fts(papers_fts, rank) values('integrity-check', 1)"
+        conn.execute(check)  # as built
+        (paper,) = match('"Pseudo Numerical Methods for Diffusion Models on Manifolds"')
+        conn.execute("update papers set title = 'Counting quokkas from drones' where id = ?", [paper])
+        conn.commit()
+        assert match("quokkas") == set() and paper in match("title: manifolds")  # stale: no trigger updates the index
+        with pytest.raises(sqlite3.DatabaseError, match="malformed"):
+            conn.execute(check)
+        conn.execute("insert into papers_fts(papers_fts) values('rebuild')")
+        conn.commit()
+        assert match("quokkas") == {paper}
+        assert paper not in match("title: manifolds")
+        conn.execute(check)  # passes again
