@@ -16,7 +16,8 @@ DECISION_LINE = re.compile(
     r"|(?P<reject>reject(?:ed)?)|(?P<withdrawn>withdrawn(?: submission)?)|(?P<desk_reject>desk[ -]+reject(?:ed)?)"
     # A conference site's badge: "Poster", "Spotlight Poster", "NeurIPS 2024 Oral" (a venue word
     # and its year may come first). Each was a paper titled so, and its paper lost the decision.
-    r"|(?P<badge>(?:[^\W\d_][\w&+-]* (?:(?:'?\d\d|\d{4}) )?)?(?:oral|spotlight|poster)(?: (?:poster|presentation|talk))?))$",
+    r"|(?P<badge>(?:(?P<venue>[^\W\d_][\w&+-]* (?:(?P<year>'?\d\d|\d{4}) )?)(?=oral|spotlight|poster))??"
+    r"(?:oral|spotlight|poster)(?: (?:poster|presentation|talk))?))$",
     re.IGNORECASE,
 )
 BADGE_TIERS = ("oral", "spotlight", "poster")  # a badge's tier is the first of these it names: "Spotlight Poster"
@@ -39,7 +40,14 @@ def _decision_match(label: str) -> re.Match | None:
     match = DECISION_LINE.match(plain_line(label))
     if match is not None and match["accept"] and _tier_text(match) == "":
         return None  # "Accept ()" or "Accept:" names no tier: not a decision line
+    if match is not None and match["venue"] and not match["year"] and not is_venue_name(match["venue"]):
+        return None  # "Gaussian Spotlight", "Not Oral", "Workshop Poster": a title, or no acceptance
     return match
+
+
+def is_venue_name(word: str) -> bool:
+    """A venue's short name, written with two capitals or more: NeurIPS, ICLR, CoRL."""
+    return sum(character.isupper() for character in word) >= 2
 
 
 def _tier_text(match: re.Match) -> str | None:

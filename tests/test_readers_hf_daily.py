@@ -872,3 +872,16 @@ def test_an_upvote_count_rounded_to_thousands_is_read_and_reported():
         assert [(issue.line, issue.code) for issue in reading.issues] == [
             (19, "rounded_upvotes"), (28, "rounded_upvotes"), (28, "upvotes_on_own_line")], printed
         assert f"read as {count}" in reading.issues[0].message
+
+
+def test_an_entry_titled_like_a_badge_keeps_its_block_and_an_abstract_label_is_left_out():
+    # "Gaussian Spotlight" or "Spotlight" with an author line after it was an orphan decision, and
+    # its date line a paper titled "Nov 10 4" (found by review).
+    for title in ("Gaussian Spotlight", "Spotlight"):
+        reading = read_hf_daily_page(hf_page([title, "", "  • 2 authors", "·", "Nov 10 4"]), snapshot_date="2025-11-12")
+        assert [(r.title, r.authors_count, r.published_on, r.upvotes) for r in reading.records] == [
+            (title, 2, "2025-11-10", 4)], title
+        assert [issue.code for issue in reading.issues] == ["missing_abstract"], title
+    # "Abstract:" opening an entry's abstract is the page's label, as in a review listing.
+    reading = read_hf_daily_page(hf_page(["Sparse Kernels", "", "Abstract: " + ABSTRACT_A]), snapshot_date="2025-11-12")
+    assert [r.abstract for r in reading.records] == [ABSTRACT_A]

@@ -2,6 +2,7 @@
 
 from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, SHORT_ABSTRACT, review_text
 
+from papers_db.decisions import normalise_decision
 from papers_db.readers.review_listing import read_review_listing
 
 
@@ -175,6 +176,41 @@ def test_an_abstract_ending_without_a_full_stop_is_no_cut_where_the_file_goes_on
     reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "Dense Attention", ABSTRACT_B[:-1] + " as follows:",
                                               "", ""))
     assert [(issue.line, issue.code) for issue in reading.issues] == [(4, "truncated_record")]
+
+
+def test_titles_that_open_like_a_field_or_read_like_names_or_a_badge_stay_titles():
+    # Found by review of the readings of fields, author lists, badges and wrapped titles: each
+    # made a title something else, or joined two papers.
+    cases = [
+        # Where a title goes, with its abstract after it, a field's label opens a title.
+        (["TLDR: Extreme Summarization of Scientific Documents", ABSTRACT_A, "Accept (Poster)"],
+         [("TLDR: Extreme Summarization of Scientific Documents", "Accept (Poster)")], []),
+        (["PDF: Point Diffusion Implicit Function for Large-scale Scene Neural Representation", ABSTRACT_A],
+         [("PDF: Point Diffusion Implicit Function for Large-scale Scene Neural Representation", None)], []),
+        # Title words and acronyms in brackets are no names: a wrapped title, or a title of its own.
+        (["Benchmarking Tabular Learners:", "Gradient Boosted Trees, Random Forests and Neural Networks", ABSTRACT_A],
+         [("Benchmarking Tabular Learners: Gradient Boosted Trees, Random Forests and Neural Networks", None)],
+         [(2, "wrapped_title")]),
+        (["Retrieval Augmented Generation at Scale", "Large Language Models (LLMs) and Knowledge Graphs (KGs)", ABSTRACT_A],
+         [("Retrieval Augmented Generation at Scale", None), ("Large Language Models (LLMs) and Knowledge Graphs (KGs)", None)],
+         [(1, "missing_abstract")]),
+        # A badge's word with a decision after it, or with a word before it that is no venue, is a title.
+        (["Sparse Attention", ABSTRACT_A, "Reject", "Gaussian Spotlight", "Reject"],
+         [("Sparse Attention", "Reject"), ("Gaussian Spotlight", "Reject")], [(4, "missing_abstract")]),
+        # A title that ends with "C++", "A" or "At" is whole; the next line is the next paper's title.
+        (["Neural Decompilation to C++", "Attention Is All You Need", ABSTRACT_A],
+         [("Neural Decompilation to C++", None), ("Attention Is All You Need", None)], [(1, "missing_abstract")]),
+        (["Fine-Grained Analysis of Vitamin A", "Attention Is All You Need", ABSTRACT_A],
+         [("Fine-Grained Analysis of Vitamin A", None), ("Attention Is All You Need", None)], [(1, "missing_abstract")]),
+        (["Learning Where to Look At", "Learning What to Focus On", ABSTRACT_A],
+         [("Learning Where to Look At", None), ("Learning What to Focus On", None)], [(1, "missing_abstract")]),
+    ]
+    for lines, records, issues in cases:
+        reading = read_review_listing(review_text(*lines))
+        assert [(r.title, r.decision) for r in reading.records] == records, lines
+        assert [(issue.line, issue.code) for issue in reading.issues] == issues, lines
+    for badge in ("Not Oral", "Workshop Poster", "Rejected Poster"):
+        assert normalise_decision(badge) is None, badge
 
 
 def test_titles_with_decision_words_stay_papers():

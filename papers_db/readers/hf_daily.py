@@ -31,6 +31,7 @@ from .text import (
     report_wrapped_title,
     split_blank_lines,
     text_lines,
+    without_abstract_label,
 )
 
 HF_DAILY_PAPERS = "hf_daily_papers"
@@ -280,7 +281,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                     number, "short_abstract",
                     f"{quoted(line.strip())} is short for an abstract: read as the abstract of the title before it, "
                     "as its author line follows (were it a title, both papers' abstracts would be missing)"))
-            current.abstract = line
+            current.abstract = without_abstract_label(line)
             current.last_line = number
         elif meta_state is None and is_next_paragraph_of(current, line, text_before_dot):
             # An entry's abstract in two paragraphs (arXiv abstracts may have them): the second
@@ -291,7 +292,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 number, "abstract_paragraph",
                 "a line after the entry's abstract with no title before it: read as a further paragraph of that "
                 "abstract (were it the next entry's title, that entry and its authors and date are in this one)"))
-        elif is_decision(line) and not abstract_follows(following):
+        elif is_decision(line) and not starts_an_entry(following, after_following):
             # A review decision ("Accept (Poster)") with no abstract after it: a review listing's
             # line pasted into the page, not a paper titled so.
             reading.issues.append(ParseIssue(

@@ -27,6 +27,7 @@ from .text import (
     report_wrapped_title,
     split_blank_lines,
     text_lines,
+    without_abstract_label,
     word_count,
     words_as_read,
 )
@@ -60,29 +61,31 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         following = content[index + 1][1] if index + 1 < len(content) else None
         cut = (ends_mid_line and number == len(lines) and cut_off_abstract(line)
                and not is_decision(line) and not reads_like_a_decision(line))  # "Accepted" was an abstract
-        if field := other_field(line):
+        title_pending = current is not None and current.title is not None and current.abstract is None and current.decision is None
+        if (field := other_field(line)) and (title_pending or not abstract_follows(following)):
             # "TL;DR: ...", "Keywords: ..." from an OpenReview page: the TL;DR took the abstract's place
             # (the abstract became an untitled paper that took the decision), a keywords line a title's.
+            # Where a title goes, with its abstract after it, it is a title: "TLDR: Extreme Summarization
+            # of Scientific Documents", "PDF: Point Diffusion Implicit Function ...".
             reading.issues.append(ParseIssue(number, "unread_field", f"a {quoted(field)} line, a field this reader "
                                              "does not keep: not read as a title, abstract or decision"))
-        elif (current is not None and current.title is not None and current.abstract is None and current.decision is None
-              and is_author_list(line)):
+        elif (title_pending and current.last_line == number - 1 and abstract_follows(following) and not is_decision(line)
+              and not reads_like_a_decision(line) and continues_wrapped_title(current.title, line)):
+            report_wrapped_title(number, current, line, reading)
+        elif title_pending and is_author_list(line):
             # Right after a title, "Alice Smith (MIT), Bob Jones (Stanford)" took the abstract as a
             # title of its own, and the real title was left without one.
             reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} reads as the paper's authors, "
                                              "a field this reader does not keep: not read as a title"))
-        elif (current is not None and current.title is not None and current.abstract is None and current.decision is None
-              and current.last_line == number - 1 and abstract_follows(following) and not is_decision(line)
-              and not reads_like_a_decision(line) and continues_wrapped_title(current.title, line)):
-            report_wrapped_title(number, current, line, reading)
         elif current is not None and current.abstract is None and current.decision is None and is_abstract_label(line, following):
             # Only right after a title: elsewhere "Abstract" may be a paper's title (a record without
             # a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
-        elif is_decision(line) and not (abstract_follows(following)
-                                        and (is_accept_colon_in_other_words(line) or is_badge(line))):
+        elif is_decision(line) and not (abstract_follows(following) and (is_accept_colon_in_other_words(line) or is_badge(line))
+                                        ) and not (is_badge(line) and following is not None and is_decision(following)):
             # "Accept: Learning When to Say Yes" or "Spotlight" with its abstract after it is a title:
             # as a decision it made the paper before accepted, and the paper after it lost its title.
+            # So is a badge with a decision after it ("Gaussian Spotlight", then "Reject").
             if current is None or current.decision is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_decision", f"decision {quoted(line)} follows no paper")
@@ -152,7 +155,8 @@ OTHER_FIELD = re.compile(
     r"|venue(?: ?id)?|authors?|author ?ids|affiliations?|supplementary material|pdf|track|submission track"
     r"|one-sentence summary|code of ethics|submission guidelines|reciprocal reviewing|anonymous url"
     r"|no acknowledgement section|flagged for ethics review|student author|readers|writers|signatures"
-    r"|bibtex|previous venue|latex source code|poster|slides|video|project page|presentation) ?:", re.IGNORECASE)
+    r"|bibtex|previous venue|latex source code|poster|slides|video|project page|presentation|published|last modified"
+    r"|revisions) ?:", re.IGNORECASE)
 
 
 def other_field(line: str) -> str | None:
@@ -171,23 +175,37 @@ AUTHOR_LIST = re.compile(rf"{AUTHOR}(?:(?:{AUTHOR_SEPARATOR.pattern}){AUTHOR})+"
 AUTHOR_LIST_MAX_CHARACTERS = 600
 
 
+# Words of titles that no name holds: "Gradient Boosted Trees, Random Forests and Neural Networks".
+TITLE_WORDS = frozenset("""learning neural network networks model models language languages graph graphs deep data
+    tree trees forest forests random transformer transformers attention diffusion reinforcement large vision knowledge
+    generation reasoning optimization training agents agent benchmark benchmarks retrieval boosted gradient machine
+    machines systems system methods method analysis inference representation representations search control robust
+    efficient scalable adaptive generative federated multimodal contrastive supervised unsupervised""".split())
+TITLE_WORD_ENDINGS = ("tion", "tions", "ment", "ments", "ness", "ity", "ities", "ics", "ing", "ings")
+# An affiliation in brackets, not an acronym the words before it stand for: "Large Language Models (LLMs)".
+NAME_AND_BRACKETS = re.compile(r"((?:[^\W\d_][\w'’.-]* ?)+)\(([^()]*)\)")
+
+
 def is_author_list(line: str) -> bool:
     plain = plain_line(line)
     if len(plain) > AUTHOR_LIST_MAX_CHARACTERS or AUTHOR_LIST.fullmatch(plain) is None:
+        return False
+    words = re.findall(r"[^\W\d_][\w'’-]*", re.sub(r"\([^()]*\)", " ", plain))
+    # "Ming" and "Jing" end in -ing: only words of more than five letters are taken for a title's.
+    if any(word.casefold() in TITLE_WORDS or (len(word) > 5 and word.casefold().endswith(TITLE_WORD_ENDINGS))
+           for word in words):
+        return False
+    if any(stands_for(name, bracketed) for name, bracketed in NAME_AND_BRACKETS.findall(plain)):
         return False
     return ("(" in plain or any(character.isdigit() or character == "*" for character in plain)
             or len(AUTHOR_SEPARATOR.split(plain)) >= 3)
 
 
-# "Abstract:" opening the abstract's own line, as an OpenReview page prints it.
-ABSTRACT_LABEL_IN_LINE = re.compile(r"\s*abstract\s*:\s*(?=\S)", re.IGNORECASE)
-
-
-def without_abstract_label(line: str) -> str:
-    """An abstract without the "Abstract:" label its line opens with: the label is the page's, as
-    is an "Abstract" line of its own (a label); kept, it was the first word of every abstract."""
-    label = ABSTRACT_LABEL_IN_LINE.match(line)
-    return line[label.end():] if label else line
+def stands_for(words: str, bracketed: str) -> bool:
+    """Whether `bracketed` is the acronym of `words`: "Graph Neural Networks (GNNs)"."""
+    initials = "".join(word[0] for word in words.split()).casefold()
+    letters = bracketed.casefold().removesuffix("s")
+    return len(letters) >= 2 and initials.endswith(letters)
 
 
 def is_abstract_again(record: Record, line: str) -> bool:

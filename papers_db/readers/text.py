@@ -273,6 +273,17 @@ def reads_as_title(line: str) -> bool:
 ABSTRACT_LABELS = ("abstract", "abstract:")  # as some sites print it, on a line of its own
 
 
+# "Abstract:" opening the abstract's own line, as an OpenReview page prints it.
+ABSTRACT_LABEL_IN_LINE = re.compile(r"\s*abstract\s*:\s*(?=\S)", re.IGNORECASE)
+
+
+def without_abstract_label(line: str) -> str:
+    """An abstract without the "Abstract:" label its line opens with: the label is the page's, as
+    is an "Abstract" line of its own (a label); kept, it was the first word of every abstract."""
+    label = ABSTRACT_LABEL_IN_LINE.match(line)
+    return line[label.end():] if label else line
+
+
 def is_abstract_label(line: str, following: str | None) -> bool:
     """A line "Abstract" (or "Abstract:") with an abstract after it: a label, not a title ("Paper
     Alpha", "Abstract", its abstract made a paper titled "Abstract" and left the real title
@@ -308,7 +319,7 @@ def continues_title(line: str) -> bool:
 # its own ("mixup: Beyond Empirical Risk Minimization", "word2vec Explained").
 JOINING_WORDS = frozenset(
     "a an and as at by for from in into of on or over the through to towards under using via vs versus with without".split())
-JOINING_ENDS = (":", ",", "-", "–", "—", "&", "+")
+JOINING_ENDS = (":", ",", "-", "–", "—")  # not "+" or "&": "Neural Decompilation to C++" ends a title
 
 
 def continues_wrapped_title(title: str, line: str) -> bool:
@@ -319,8 +330,8 @@ def continues_wrapped_title(title: str, line: str) -> bool:
     first_word = line.split(maxsplit=1)[0] if line.strip() else ""
     if not first_word or continues_title(line):
         return False
-    return (title.rstrip().endswith(JOINING_ENDS) or last_word.casefold() in JOINING_WORDS
-            or (first_word in JOINING_WORDS))
+    # In lower case only: "... Vitamin A" and "Learning Where to Look At" end their titles.
+    return title.rstrip().endswith(JOINING_ENDS) or last_word in JOINING_WORDS or first_word in JOINING_WORDS
 
 
 def report_wrapped_title(number: int, record: Record, line: str, reading: Reading) -> None:
