@@ -13,7 +13,7 @@ from .decisions import decision_precedence, normalise_decision
 from .errors import BAD_INPUT, PapersDbError
 from .readers.text import quoted
 from .records import FileRows, Reading, Record
-from .resolve import BANDS, Resolver, batched_band_hashes, title_key, title_numbers_key
+from .resolve import BANDS, Resolver, batched_band_hashes, title_key, title_numbers
 from .sources import SourceReading
 
 
@@ -47,7 +47,7 @@ class RecordKeys:
     abstract_lengths: list[int | None]
     title_keys: list[int | None]
     band_rows: dict[int, numpy.ndarray]
-    title_numbers: list[int | None]  # resolve.title_numbers_key of each record's title
+    title_numbers: list[tuple[int, ...]]  # resolve.title_numbers of each record's title
 
 
 def record_keys(reading: Reading) -> RecordKeys:
@@ -63,7 +63,7 @@ def record_keys(reading: Reading) -> RecordKeys:
         # whitespace and case folded, so a copy with extra spaces is not "longer"
         keys.abstract_lengths.append(len(abstracts[node]) if record.abstract else None)
         keys.title_keys.append(title_key(record.title))
-        keys.title_numbers.append(title_numbers_key(record.title))
+        keys.title_numbers.append(title_numbers(record.title))
     bands = batched_band_hashes(list(abstracts.values()), list(abstracts))
     keys.band_rows = dict(zip(abstracts, bands))
     return keys
@@ -111,7 +111,7 @@ class Normaliser:
             "lines": r.reading.line_count,
             "duplicate_of": self.source_ids[original.path] if original else None,
         }
-        listings, titles, new_abstracts, new_bands, new_title_only, title_numbers = [], [], [], [], [], []
+        listings, titles, new_abstracts, new_bands, new_title_only, numbered = [], [], [], [], [], []
         for position, (record, node, check, abstract_length, title, numbers, (abstract_text, name, links)) in enumerate(
                 zip(r.reading.records, keys.nodes, keys.checks, keys.abstract_lengths, keys.title_keys, keys.title_numbers,
                     enrichment, strict=True), start=1):
@@ -124,8 +124,7 @@ class Normaliser:
                 new_title_only.append(node)
             if title is not None:
                 titles.append((title, node))
-            if numbers is not None:
-                title_numbers.append((node, numbers))
+            numbered.extend((node, number) for number in numbers)
             listings.append(
                 {
                     "id": self.listing_count,
@@ -152,7 +151,7 @@ class Normaliser:
                 }
             )
         bands = numpy.array(new_bands, dtype=numpy.uint32).reshape(-1, BANDS)
-        self.resolver.add_file(titles, new_abstracts, bands, new_title_only, title_numbers)
+        self.resolver.add_file(titles, new_abstracts, bands, new_title_only, numbered)
         issues = []
         for issue in r.reading.issues:
             self.issue_count += 1

@@ -10,9 +10,10 @@ into papers, transitively (union-find), when:
 - `near_abstract`: their abstracts are near-identical whatever their titles: word 3-shingle
   Jaccard at least NEAR_JACCARD. Candidates come from MinHash LSH (one-permutation MinHash in
   SIGNATURE_BINS bins, empty ones densified, BANDS bands of ROWS), never from all pairs. Not
-  where both have titles with numbers and no title of one has the numbers of a title of the
-  other: a yearly report or a model's next version reuses its abstract ("Findings of the WMT
-  2023 Shared Task ..." and "... WMT 2024 ...", Jaccard 0.81, were one paper);
+  where both have titles with numbers and neither's numbers are all among the other's: a
+  yearly report or a model's next version reuses its abstract ("Findings of the WMT 2023
+  Shared Task ..." and "... WMT 2024 ...", Jaccard 0.81, were one paper), where "GPT-4
+  Technical Report" and "GPT-4 technical report (v2)" or "[2303.08774] GPT-4 ..." are one;
 - `title`: a node with no abstract joins the one paper whose folded title it has. When two or
   more papers have that title it is not guessed: it stays its own paper and is reported.
 
@@ -65,19 +66,22 @@ def fold_title(title: str) -> str:
     return NOT_LETTER_OR_DIGIT.sub("", title.casefold())
 
 
-NUMBER = re.compile(r"\d+")
+NUMBER = re.compile(r"\d+(?:,\d{3})*")  # "1,000" is the number 1000
+NUMBER_DIGITS_KEPT = 18  # a longer number is kept as the int64 hash of its digits
 
 
-def title_numbers_key(title: str | None) -> int | None:
-    """64 bits of the SHA-256 of the numbers a title holds, in order ("GPT-4", "WMT 2023",
-    "Llama 2 70B"), or None for a title without one."""
+def title_numbers(title: str | None) -> tuple[int, ...]:
+    """The numbers a title holds ("GPT-4": 4; "WMT 2023": 2023; "Llama 2 70B": 2 and 70), each
+    as an int64: its value, or a hash of a longer one's digits. Any script's digits count as
+    theirs (int("٢") is 2)."""
     if title is None or not any(character.isdigit() for character in title):
-        return None
-    numbers = NUMBER.findall(unicodedata.normalize("NFKC", title))  # NFKC: "①" and "２" are digits as written
-    if not numbers:
-        return None
-    return int.from_bytes(hashlib.sha256(" ".join(number.lstrip("0") or "0" for number in numbers).encode()).digest()[:8],
-                          "big", signed=True)
+        return ()
+    numbers = []
+    for written in NUMBER.findall(unicodedata.normalize("NFKC", title)):  # NFKC: "①" and "２" are digits as written
+        digits = str(int(written.replace(",", "")))
+        numbers.append(int(digits) if len(digits) <= NUMBER_DIGITS_KEPT else
+                       int.from_bytes(hashlib.sha256(digits.encode()).digest()[:8], "big", signed=True))
+    return tuple(numbers)
 
 
 def title_key(title: str | None) -> int | None:
@@ -213,8 +217,8 @@ class Resolver:
                  new_bands: numpy.ndarray, new_title_only: Iterable[int],
                  title_numbers: Iterable[tuple[int, int]] = ()) -> None:
         """A file's (title key, node) pairs, its new abstract nodes (node, first listing id) with
-        their band hashes (band_hashes, one row each), its new title-only nodes, and the (node,
-        title_numbers_key) pairs of its titles with numbers."""
+        their band hashes (band_hashes, one row each), its new title-only nodes, and a (node,
+        number) pair for each number of its titles (title_numbers)."""
         pairs = numpy.array(sorted(set(titles)), dtype=numpy.int64).reshape(-1, 2)
         self._title_key_parts.append(pairs)
         self._title_numbers_parts.append(numpy.array(sorted(set(title_numbers)), dtype=numpy.int64).reshape(-1, 2))
@@ -255,8 +259,9 @@ class Resolver:
         return resolution
 
     def _numbers_differ(self) -> Callable[[int, int], bool]:
-        """Whether two nodes both have titles with numbers, and no title of one has the numbers of
-        a title of the other (near_abstract). Kept as sorted arrays, asked for near pairs only."""
+        """Whether two nodes both have titles with numbers, and neither's numbers (of all its
+        titles) are all among the other's (near_abstract). Kept as sorted arrays, asked for near
+        pairs only."""
         pairs = numpy.unique(numpy.concatenate(self._title_numbers_parts or [numpy.zeros((0, 2), dtype=numpy.int64)]), axis=0)
         self._title_numbers_parts = []
         nodes, keys = pairs[:, 0], pairs[:, 1]
@@ -267,7 +272,7 @@ class Resolver:
 
         def differ(a: int, b: int) -> bool:
             numbers_a, numbers_b = numbers_of(a), numbers_of(b)
-            return bool(numbers_a) and bool(numbers_b) and not numbers_a & numbers_b
+            return bool(numbers_a) and bool(numbers_b) and not (numbers_a <= numbers_b or numbers_b <= numbers_a)
         return differ
 
     def _title_groups(self) -> tuple[dict[int, tuple[list[int], list[int]]], list[int]]:
@@ -350,6 +355,11 @@ def _band_candidates(nodes: numpy.ndarray, bands: numpy.ndarray) -> set[tuple[in
     """Pairs of nodes that share a band's hash: each node against the next BUCKET_REACH in its
     bucket, band by band (memory: one band's order at a time)."""
     pairs = set()
+    # Ties in a band by node id, not by the order files were read in: which BUCKET_REACH
+    # neighbours a node is compared with in a bucket of more than 9 would otherwise depend on it,
+    # and so, where titles' numbers keep a pair apart (_numbers_differ), would the papers.
+    by_id = numpy.argsort(nodes, kind="stable")
+    nodes, bands = nodes[by_id], bands[by_id]
     for band in range(bands.shape[1]):
         order = numpy.argsort(bands[:, band], kind="stable")
         ordered = bands[order, band]
