@@ -1903,7 +1903,7 @@ def schema_shapes(conn):
     """The TableShape of each table and view, facets left empty. A partial index is left out,
     since it serves only queries that imply its condition."""
     shapes = {}
-    for name, kind in conn.execute("select name, type from sqlite_master where type in ('table', 'view')").fetchall():
+    for name, kind, sql in conn.execute("select name, type, sql from sqlite_master where type in ('table', 'view')").fetchall():
         info = conn.execute("select name, type, pk from pragma_table_xinfo(?) where hidden != 1 order by pk",
                             [name]).fetchall()
         columns = {column for column, _, _ in info}
@@ -1928,10 +1928,23 @@ def schema_shapes(conn):
                 ordered.add((key_columns[0][0], bool(key_columns[0][1])))
         # A value of such a column may be of any type, and Datasette's next-page token holds it as
         # text, which sorts after every number and before every BLOB.
-        untyped = {column for column, declared, _ in info if not declared or "BLOB" in declared.upper()}
+        untyped = {column for column, declared, _ in info
+                   if ("BLOB" in declared.upper() or not declared and holds_other_than_text(conn, name, column, sql))}
         shapes[name] = TableShape(frozenset(columns | {"rowid"}), frozenset(indexed), frozenset(ordered),
                                   frozenset(), keys, frozenset(untyped))
     return shapes
+
+
+def holds_other_than_text(conn, table, column, sql):
+    """Whether a column of no declared type holds a number or a BLOB (facet_counts.value), where
+    the text of a next-page token cannot say where a page ends: a column of text alone pages as
+    any other (sqlite_stat1, papers_fts_config.k). A virtual table's (the full-text index, whose
+    text is papers') is not read: that would read every paper, in each server process."""
+    if (sql or "").upper().startswith("CREATE VIRTUAL"):
+        return False
+    found = conn.execute(f"select 1 from {escape_sqlite(table)} where typeof({escape_sqlite(column)}) not in ('text', 'null') "
+                         "limit 1").fetchone()
+    return found is not None
 
 
 class RequestSlots:
