@@ -14,12 +14,19 @@ from .errors import ENDING_SIGNALS
 JSON_COMMANDS = ("build", "check")  # the commands that take --json
 
 
+# The options of JSON_COMMANDS that take a value: `-o --json` names a file "--json".
+OPTIONS_WITH_VALUES = ("-o", "--output")
+
+
 def asks_for_json(arguments: list[str]) -> bool:
     """Whether the command line asks one of JSON_COMMANDS for JSON, read before click has (for a
     usage error, or a signal while the command starts). The only option before the command,
     --debug, takes no value, so the first word that is no option is the command."""
     words = arguments[:arguments.index("--")] if "--" in arguments else arguments
-    return next((word for word in words if not word.startswith("-")), None) in JSON_COMMANDS and "--json" in words
+    if next((word for word in words if not word.startswith("-")), None) not in JSON_COMMANDS:
+        return False
+    return any(word == "--json" and (index == 0 or words[index - 1] not in OPTIONS_WITH_VALUES)
+               for index, word in enumerate(words))
 
 
 def json_failure(message: str, status: int) -> str:

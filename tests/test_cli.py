@@ -272,8 +272,10 @@ def test_a_failure_under_json_is_one_json_object_on_stdout(tmp_path):
             expected |= {"parse_issues": sum(len(file["issues"]) for file in files), "files": files}
         assert json.loads(result.stdout) == expected, arguments
     assert not (tmp_path / "out").exists()
-    # Without --json, stdout stays empty.
+    # Without --json, stdout stays empty; so it does where "--json" is an option's value, a file's name.
     assert run_cli("check", tmp_path / "nosuch").stdout == ""
+    result = run_cli("build", "-o", "--json", tmp_path / "nosuch", "--bogus")
+    assert (result.returncode, result.stdout) == (2, "")
 
 
 def test_an_interruption_under_json_is_one_json_object_on_stdout(capsys):
