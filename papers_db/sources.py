@@ -310,7 +310,7 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     except tomllib.TOMLDecodeError as error:
         # A [source] beside [[source]] tables is a TOML error at another line ("Cannot overwrite a
         # value (at line 16, column 9)" for a [source] on line 11): name the [source] instead.
-        if (line := _one_source_table_line(text.split("\n"))) is not None:
+        if (line := _one_source_table_line(text.split("\n"))) is not None and _reads_with_two_brackets(text, line):
             raise PapersDbError(f"{path}:{line}: {ONE_TABLE_MISTAKE}", USAGE) from None
         raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
     except RecursionError:  # 100,000 nested arrays stopped the build as a bug
@@ -364,6 +364,18 @@ def _key_line(text_lines: list[str], header: int, key: str) -> int | None:
         if sets_key.match(line):
             return number
     return None
+
+
+def _reads_with_two_brackets(text: str, line: int) -> bool:
+    """Whether the manifest reads as TOML once its `[source]` line has two brackets: only then is
+    that line the error ("[source]" inside a multi-line description is not)."""
+    lines = text.split("\n")
+    lines[line - 1] = lines[line - 1].replace("[", "[[", 1).replace("]", "]]", 1)
+    try:
+        tomllib.loads("\n".join(lines))
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
 
 
 def _one_source_table_line(text_lines: list[str]) -> int | None:

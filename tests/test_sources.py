@@ -405,6 +405,12 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
         manifest.write_text(text)
         result = run_cli("check", folder)
         assert (result.returncode, result.stderr) == (2, f"error: {manifest}{message}\n"), text
+    # A "[source]" line inside a description is no table: the error is TOML's own, at its line.
+    manifest.write_text('[[source]]\nfile = "a.txt"\nformat = "review_listing"\ndescription = """copied\n[source]\n"""\n'
+                        'snapshot_date = 2025-13-45\n')
+    result = run_cli("check", folder)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {manifest}: not a valid TOML manifest: ") and "(at line 7," in result.stderr
 
 
 def test_a_manifest_that_is_not_utf8_names_the_line_of_its_byte(tmp_path):
