@@ -213,6 +213,27 @@ def test_titles_that_open_like_a_field_or_read_like_names_or_a_badge_stay_titles
         assert normalise_decision(badge) is None, badge
 
 
+def test_a_forums_venue_line_before_its_abstract_is_the_papers_decision():
+    # An OpenReview forum prints the venue under the title and authors, then fields and the
+    # labelled abstract: the venue closed the record, and the abstract was an untitled paper (found by review).
+    text = review_text(
+        "Learning to Compress Prompts with Gist Tokens", "Alice Smith (MIT), Bob Jones (CMU)", "ICLR 2024 poster",  # 1-3
+        "Readers: Everyone", "Published: 16 Jan 2024, Last Modified: 14 Mar 2024", "Abstract: " + ABSTRACT_A,  # 4-6
+        "Graph Transformers Without Positional Encodings", "Accept (Oral)", "Abstract: " + ABSTRACT_B,  # 7-9
+        # A decision after a title alone, then an abstract without a label or field before it, is
+        # an untitled paper's, as the bundled listings have them.
+        "Sparse Kernels", "Accept (Poster)", ABSTRACT_C,  # 10-12
+    )
+    reading = read_review_listing(text)
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 6, "Learning to Compress Prompts with Gist Tokens", ABSTRACT_A, "ICLR 2024 poster"),
+        (7, 9, "Graph Transformers Without Positional Encodings", ABSTRACT_B, "Accept (Oral)"),
+        (10, 11, "Sparse Kernels", None, "Accept (Poster)"), (12, 12, None, ABSTRACT_C, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (2, "unread_field"), (4, "unread_field"), (5, "unread_field"), (10, "missing_abstract")]
+    assert reading.unaccounted_lines() == []
+
+
 def test_titles_with_decision_words_stay_papers():
     # Each is where a decision goes, with no abstract after it, and each is a title: one followed
     # by its decision, words that only start like a decision word, and a file's last line.

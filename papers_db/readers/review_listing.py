@@ -7,6 +7,7 @@ import re
 from ..decisions import is_accept_colon_in_other_words, is_badge, is_decision, is_unknown_accept_tier, names_a_tier
 from ..records import ParseIssue, Reading, Record
 from .text import (
+    ABSTRACT_LABEL_IN_LINE,
     FULL_STOPS,
     SENTENCE_END,
     abstract_follows,
@@ -52,6 +53,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         content = content[1:]
 
     current: Record | None = None
+    decided_first: Record | None = None  # a record whose decision came before its abstract
 
     def close() -> None:
         if current is not None:
@@ -62,7 +64,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         cut = (ends_mid_line and number == len(lines) and cut_off_abstract(line)
                and not is_decision(line) and not reads_like_a_decision(line))  # "Accepted" was an abstract
         title_pending = current is not None and current.title is not None and current.abstract is None and current.decision is None
-        if (field := other_field(line)) and (title_pending or not abstract_follows(following)):
+        awaiting_abstract = current is not None and current is decided_first and current.abstract is None
+        if (field := other_field(line)) and (title_pending or awaiting_abstract or not abstract_follows(following)):
             # "TL;DR: ...", "Keywords: ..." from an OpenReview page: the TL;DR took the abstract's place
             # (the abstract became an untitled paper that took the decision), a keywords line a title's.
             # Where a title goes, with its abstract after it, it is a title: "TLDR: Extreme Summarization
@@ -97,6 +100,11 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 reading.issues.append(
                     ParseIssue(number, "unknown_decision_tier", f"tier of {quoted(line)} is not known")
                 )
+            if title_pending and labelled_abstract_follows(content, index + 1):
+                # An OpenReview forum prints the venue ("ICLR 2024 poster") under the title, then
+                # fields and "Abstract: ...": the abstract was an untitled paper, the title had none.
+                decided_first = current
+                continue
             close()
             current = None
         elif (current is not None and current.abstract is None and current.decision is None
@@ -113,6 +121,11 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 "(such as 'Accept (Poster)', 'Reject', 'Withdrawn'); not read as a paper"))
             close()
             current = None
+        elif awaiting_abstract and continues_title(line):
+            current.abstract = without_abstract_label(line)
+            current.last_line = number
+            close()
+            current = decided_first = None
         elif (current is not None and current.abstract is None and current.decision is None and not reads_as_title(line)
               and ((prose := continues_title(line)) or is_short_abstract(line, following)
                    or cut)):
@@ -157,6 +170,21 @@ OTHER_FIELD = re.compile(
     r"|no acknowledgement section|flagged for ethics review|student author|readers|writers|signatures"
     r"|bibtex|previous venue|latex source code|poster|slides|video|project page|presentation|published|last modified"
     r"|revisions) ?:", re.IGNORECASE)
+
+
+FORUM_LINES = 8  # between a forum's venue line and its abstract: authors, Readers, Published, Keywords, TL;DR
+
+
+def labelled_abstract_follows(content: list[tuple[int, str]], start: int) -> bool:
+    """Whether, past field lines and an author list, an abstract comes next that shows it is one
+    of a forum's: labelled ("Abstract: ...") or after a field line."""
+    seen_field = False
+    for _, line in content[start:start + FORUM_LINES]:
+        if other_field(line):
+            seen_field = True
+        elif not is_author_list(line):
+            return continues_title(line) and (seen_field or ABSTRACT_LABEL_IN_LINE.match(line) is not None)
+    return False
 
 
 def other_field(line: str) -> str | None:
