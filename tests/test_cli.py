@@ -550,6 +550,19 @@ def test_flags_are_shown_as_taking_no_value():
     assert "papers-inspect.json" in " ".join(shown.split())
 
 
+def test_the_starting_command_handles_the_signals_the_command_does_and_writes_its_json():
+    # command.py names them itself, so that it imports nothing before their handlers are set.
+    from papers_db import command, errors
+
+    assert command.ENDING_SIGNALS == errors.ENDING_SIGNALS
+    message = "interrupted by SIGQUIT"
+    assert command.json_failure(message, 131) == json.dumps({"error": message, "exit_status": 131}, indent=2)
+    imported = subprocess.run([sys.executable, "-c", "import sys; before = set(sys.modules); import papers_db.command; "
+                               "print(*sorted(set(sys.modules) - before))"], cwd=PROJECT, capture_output=True, text=True,
+                              check=True).stdout.split()
+    assert set(imported) <= {"papers_db", "papers_db.command", "signal", "__future__"}, imported
+
+
 @pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_signal_while_the_command_starts_is_one_line(ending, as_json):
