@@ -124,7 +124,7 @@ class Normaliser:
                 new_title_only.append(node)
             if title is not None:
                 titles.append((title, node))
-            numbered.extend((node, number) for number in numbers)
+            numbered.extend((title, number) for number in numbers)
             listings.append(
                 {
                     "id": self.listing_count,

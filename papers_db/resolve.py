@@ -10,10 +10,11 @@ into papers, transitively (union-find), when:
 - `near_abstract`: their abstracts are near-identical whatever their titles: word 3-shingle
   Jaccard at least NEAR_JACCARD. Candidates come from MinHash LSH (one-permutation MinHash in
   SIGNATURE_BINS bins, empty ones densified, BANDS bands of ROWS), never from all pairs. Not
-  where both have titles with numbers and neither's numbers are all among the other's: a
-  yearly report or a model's next version reuses its abstract ("Findings of the WMT 2023
-  Shared Task ..." and "... WMT 2024 ...", Jaccard 0.81, were one paper), where "GPT-4
-  Technical Report" and "GPT-4 technical report (v2)" or "[2303.08774] GPT-4 ..." are one;
+  where every title of each holds numbers and no title of one has all its numbers among those
+  of a title of the other: a yearly report or a model's next version reuses its abstract
+  ("Findings of the WMT 2023 Shared Task ..." and "... WMT 2024 ...", Jaccard 0.81, were one
+  paper; so were Qwen2 and Qwen2.5), where "GPT-4 Technical Report" and "GPT-4 technical
+  report (v2)" or "[2303.08774] GPT-4 ..." are one;
 - `title`: a node with no abstract joins the one paper whose folded title it has. When two or
   more papers have that title it is not guessed: it stays its own paper and is reported.
 
@@ -66,21 +67,21 @@ def fold_title(title: str) -> str:
     return NOT_LETTER_OR_DIGIT.sub("", title.casefold())
 
 
-NUMBER = re.compile(r"\d+(?:,\d{3})*")  # "1,000" is the number 1000
-NUMBER_DIGITS_KEPT = 18  # a longer number is kept as the int64 hash of its digits
+# A number as a title writes it: "1,000" is 1000, "2.5" one number (Qwen2.5 is not Qwen2), and a
+# version ("(v2)", "2303.08774v3") no number at all: a copy adds one to the same paper's title.
+NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)*")
+VERSION = re.compile(r"(?<![^\W\d_])v\d+\b", re.IGNORECASE)  # "YOLOv10" is a name, "(v2)" a version
 
 
 def title_numbers(title: str | None) -> tuple[int, ...]:
-    """The numbers a title holds ("GPT-4": 4; "WMT 2023": 2023; "Llama 2 70B": 2 and 70), each
-    as an int64: its value, or a hash of a longer one's digits. Any script's digits count as
-    theirs (int("٢") is 2)."""
+    """The numbers a title holds ("GPT-4": 4; "WMT 2023": 2023; "Qwen2.5 7B": 2.5 and 7), each as
+    the int64 hash of its digits as read (any script's digits their value: "٢" is 2)."""
     if title is None or not any(character.isdigit() for character in title):
         return ()
     numbers = []
-    for written in NUMBER.findall(unicodedata.normalize("NFKC", title)):  # NFKC: "①" and "２" are digits as written
-        digits = str(int(written.replace(",", "")))
-        numbers.append(int(digits) if len(digits) <= NUMBER_DIGITS_KEPT else
-                       int.from_bytes(hashlib.sha256(digits.encode()).digest()[:8], "big", signed=True))
+    for written in NUMBER.findall(VERSION.sub(" ", unicodedata.normalize("NFKC", title))):  # NFKC: "②" is 2
+        read = ".".join(str(int(part)) for part in written.replace(",", "").split("."))
+        numbers.append(int.from_bytes(hashlib.sha256(read.encode()).digest()[:8], "big", signed=True))
     return tuple(numbers)
 
 
@@ -211,14 +212,15 @@ class Resolver:
         self._band_parts: list[numpy.ndarray] = []
         self._title_key_parts: list[numpy.ndarray] = []
         self._title_numbers_parts: list[numpy.ndarray] = []
+        self._titles_by_node = (numpy.zeros(0, dtype=numpy.int64), numpy.zeros(0, dtype=numpy.int64))
         self.title_only: set[int] = set()
 
     def add_file(self, titles: Iterable[tuple[int, int]], new_abstract_nodes: list[tuple[int, int]],
                  new_bands: numpy.ndarray, new_title_only: Iterable[int],
                  title_numbers: Iterable[tuple[int, int]] = ()) -> None:
         """A file's (title key, node) pairs, its new abstract nodes (node, first listing id) with
-        their band hashes (band_hashes, one row each), its new title-only nodes, and a (node,
-        number) pair for each number of its titles (title_numbers)."""
+        their band hashes (band_hashes, one row each), its new title-only nodes, and a (title
+        key, number) pair for each number of its titles (title_numbers)."""
         pairs = numpy.array(sorted(set(titles)), dtype=numpy.int64).reshape(-1, 2)
         self._title_key_parts.append(pairs)
         self._title_numbers_parts.append(numpy.array(sorted(set(title_numbers)), dtype=numpy.int64).reshape(-1, 2))
@@ -259,20 +261,29 @@ class Resolver:
         return resolution
 
     def _numbers_differ(self) -> Callable[[int, int], bool]:
-        """Whether two nodes both have titles with numbers, and neither's numbers (of all its
-        titles) are all among the other's (near_abstract). Kept as sorted arrays, asked for near
-        pairs only."""
-        pairs = numpy.unique(numpy.concatenate(self._title_numbers_parts or [numpy.zeros((0, 2), dtype=numpy.int64)]), axis=0)
+        """Whether two nodes' titles keep them apart (near_abstract): every title of each holds
+        numbers, and no title of one has all its numbers among a title's of the other. Title by
+        title, so that a third copy's title does not change how two others compare. Kept as
+        sorted arrays (titles by node, numbers by title), asked for near pairs only."""
+        numbers = numpy.unique(numpy.concatenate(self._title_numbers_parts or [numpy.zeros((0, 2), dtype=numpy.int64)]),
+                               axis=0)
         self._title_numbers_parts = []
-        nodes, keys = pairs[:, 0], pairs[:, 1]
+        titled_nodes, node_titles = self._titles_by_node
+        self._titles_by_node = (titled_nodes[:0], node_titles[:0])  # held by `differ` alone, freed with it
+        numbered_titles, title_numbers_ = numbers[:, 0], numbers[:, 1]
 
-        def numbers_of(node: int) -> set[int]:
-            start, end = numpy.searchsorted(nodes, node, "left"), numpy.searchsorted(nodes, node, "right")
-            return set(keys[start:end].tolist())
+        def between(keys: numpy.ndarray, values: numpy.ndarray, key: int) -> list[int]:
+            return values[numpy.searchsorted(keys, key, "left"):numpy.searchsorted(keys, key, "right")].tolist()
+
+        def titles_numbers(node: int) -> list[frozenset]:
+            return [frozenset(between(numbered_titles, title_numbers_, title)) for title in
+                    between(titled_nodes, node_titles, node)]
 
         def differ(a: int, b: int) -> bool:
-            numbers_a, numbers_b = numbers_of(a), numbers_of(b)
-            return bool(numbers_a) and bool(numbers_b) and not (numbers_a <= numbers_b or numbers_b <= numbers_a)
+            titles_a, titles_b = titles_numbers(a), titles_numbers(b)
+            if not titles_a or not titles_b or not all(titles_a) or not all(titles_b):
+                return False  # an untitled node, or a title without numbers: nothing tells them apart
+            return not any(one <= other or other <= one for one in titles_a for other in titles_b)
         return differ
 
     def _title_groups(self) -> tuple[dict[int, tuple[list[int], list[int]]], list[int]]:
@@ -281,7 +292,9 @@ class Resolver:
         paper, under unrelated titles: a retitled paper, or a placeholder abstract two papers share)."""
         pairs = numpy.unique(numpy.concatenate(self._title_key_parts or [numpy.zeros((0, 2), dtype=numpy.int64)]), axis=0)
         self._title_key_parts = []
-        by_node = numpy.sort(pairs[:, 1])
+        order = numpy.argsort(pairs[:, 1], kind="stable")
+        self._titles_by_node = (pairs[order, 1], pairs[order, 0])  # for _numbers_differ
+        by_node = self._titles_by_node[0]
         retitled = [node for node in numpy.unique(by_node[1:][by_node[1:] == by_node[:-1]]).tolist()
                     if node not in self.title_only]
         keys = pairs[:, 0]

@@ -418,7 +418,9 @@ def test_titles_whose_numbers_are_all_among_the_others_still_join(tmp_path):
              ("[2303.08774] Sparse Kernel Report", "Sparse Kernel Report"),
              ("YOLOv10: Real-Time End-to-End Object Detection", "YOLOv10: Real-Time Detection (NeurIPS 2024)"),
              ("Scaling to 1,000 Layers", "Scaling To 1000 Layers Deep"),
-             ("Model \u0662 Report", "Model 2 Report, Revised")]
+             ("Model \u0662 Report", "Model 2 Report, Revised"),
+             ("Sparse Kernels (v1)", "Sparse Kernels, Revised (v2)"),
+             ("[2303.08774v1] Dense Kernel Report", "[2303.08774v3] Dense Kernels Report")]
     folder = tmp_path / "versions"
     folder.mkdir()
     lines = []
@@ -456,3 +458,27 @@ def test_papers_kept_apart_by_their_titles_numbers_do_not_depend_on_file_names(t
     by_title = {row["title"]: row for row in built[0]}
     assert len({row["id"] for row in built[0]}) == 10
     assert by_title["WMT 2000 Shared Task Findings"]["id"] == by_title["Findings of the WMT 2000 Shared Task"]["id"]
+
+
+def test_a_next_version_numbered_with_a_decimal_stays_its_own_paper_and_a_third_copy_changes_nothing(tmp_path):
+    # "Qwen2" and "Qwen2.5" with near-identical abstracts were one paper once an added number was
+    # forgiven; and the numbers of all of an abstract's titles were pooled, so a third copy under
+    # "(v2)" split a pair that had joined (found by review).
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    abstract, edited = short_abstract(1, 60), short_abstract(1, 60).split()
+    edited[30] = "changed"
+    edited = " ".join(edited)
+    other, other_edited = short_abstract(2, 60), short_abstract(2, 60).split()
+    other_edited[30] = "changed"
+    other_edited = " ".join(other_edited)
+    (folder / "a.txt").write_text(review_text("Qwen2 Technical Report", abstract, "GPT-4 Technical Report", other),
+                                  encoding="utf-8")
+    (folder / "b.txt").write_text(review_text("Qwen2.5 Technical Report", edited,
+                                              "GPT-4 Technical Report (arXiv 2303.08774)", other_edited), encoding="utf-8")
+    (folder / "c.txt").write_text(review_text("GPT-4 Technical Report (v2)", other), encoding="utf-8")
+    db = build_database([folder], tmp_path / "papers.db", related=False).output
+    paper_of = {row["title"]: row["paper_id"] for row in rows(db, "select title, paper_id from listings")}
+    assert paper_of["Qwen2 Technical Report"] != paper_of["Qwen2.5 Technical Report"]
+    assert (paper_of["GPT-4 Technical Report"] == paper_of["GPT-4 Technical Report (arXiv 2303.08774)"]
+            == paper_of["GPT-4 Technical Report (v2)"])
