@@ -101,6 +101,12 @@ def is_badge(label: str) -> bool:
     return match is not None and match["badge"] is not None
 
 
+def is_bare_badge(label: str) -> bool:
+    """A badge without its venue ("Poster", "Spotlight Poster"): with a decision after it, a title."""
+    match = _decision_match(label)
+    return match is not None and match["badge"] is not None and match["venue"] is None
+
+
 def is_accept_colon_in_other_words(label: str) -> bool:
     """"Accept:" followed by words that are no tier's ("Accept: Learning When to Say Yes"): a
     decision only where no abstract follows it; with one, a title opening with "Accept:"."""

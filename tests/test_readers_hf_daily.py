@@ -883,5 +883,6 @@ def test_an_entry_titled_like_a_badge_keeps_its_block_and_an_abstract_label_is_l
             (title, 2, "2025-11-10", 4)], title
         assert [issue.code for issue in reading.issues] == ["missing_abstract"], title
     # "Abstract:" opening an entry's abstract is the page's label, as in a review listing.
-    reading = read_hf_daily_page(hf_page(["Sparse Kernels", "", "Abstract: " + ABSTRACT_A]), snapshot_date="2025-11-12")
-    assert [r.abstract for r in reading.records] == [ABSTRACT_A]
+    reading = read_hf_daily_page(hf_page(["Sparse Kernels", "", "Abstract: " + ABSTRACT_A, "", "  • 2 authors", "·", "Nov 3"],
+                                         ["Abstract: " + ABSTRACT_B]), snapshot_date="2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [("Sparse Kernels", ABSTRACT_A), (None, ABSTRACT_B)]

@@ -234,6 +234,45 @@ def test_a_forums_venue_line_before_its_abstract_is_the_papers_decision():
     assert reading.unaccounted_lines() == []
 
 
+def test_a_decision_before_a_labelled_abstract_is_the_titles_only_where_the_abstract_has_none_of_its_own():
+    # Found by review of the forum reading: a labelled abstract with its own decision after it went
+    # to the title before it; a venue right before "Abstract: ..." stayed a title; an author list
+    # after the venue became a paper of its own.
+    cases = [
+        (["Title A Missing", "Reject", "Abstract: " + ABSTRACT_A, "Accept (Poster)", "Title B Here", "Abstract: " + ABSTRACT_B,
+          "Reject"],
+         [("Title A Missing", None, "Reject"), (None, ABSTRACT_A, "Accept (Poster)"), ("Title B Here", ABSTRACT_B, "Reject")]),
+        (["Title A Missing", "Reject", "TLDR: Extreme Summarization of Scientific Documents", ABSTRACT_A, "Accept (Poster)"],
+         [("Title A Missing", None, "Reject"), ("TLDR: Extreme Summarization of Scientific Documents", ABSTRACT_A,
+                                                "Accept (Poster)")]),
+        (["Sparse Mixtures of Experts", "ICLR 2024 poster", "Abstract: " + ABSTRACT_A],
+         [("Sparse Mixtures of Experts", ABSTRACT_A, "ICLR 2024 poster")]),
+        (["Sparse Mixtures of Experts", "ICLR 2024 poster", "Alice Smith (MIT), Bob Jones (Stanford)", "Abstract: " + ABSTRACT_A],
+         [("Sparse Mixtures of Experts", ABSTRACT_A, "ICLR 2024 poster")]),
+        # A venue's badge after an abstract, then a decision: the badge is the decision, as before.
+        (["Title A Here", ABSTRACT_A, "NeurIPS 2023 Oral", "Accept (Oral)", "Title B Here", ABSTRACT_B, "Reject"],
+         [("Title A Here", ABSTRACT_A, "NeurIPS 2023 Oral"), ("Title B Here", ABSTRACT_B, "Reject")]),
+    ]
+    for lines, records in cases:
+        reading = read_review_listing(review_text(*lines))
+        assert [(r.title, r.abstract, r.decision) for r in reading.records] == records, lines
+        assert reading.unaccounted_lines() == [], lines
+
+
+def test_real_author_lists_and_a_capitalised_joining_word_are_read_as_such():
+    # Given names end in -ming or -ting and "Deep" is a name (found by review); "From" ends a
+    # line a title goes on after, as CLIP's does.
+    for authors in ("Jiaming Song (Stanford), Stefano Ermon (Stanford)", "Yiming Yang, Xiaoning Qian, Yuting Chen",
+                    "Deep Ganguli, Jared Kaplan, Sam Bowman",
+                    "Rafael Rafailov (Stanford), Christopher D. Manning (Stanford), Chelsea Finn (Stanford)"):
+        reading = read_review_listing(review_text("Direct Preference Optimization", authors, ABSTRACT_A, "Accept (Oral)"))
+        assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+            ("Direct Preference Optimization", ABSTRACT_A, "Accept (Oral)")], authors
+    reading = read_review_listing(review_text("Learning Transferable Visual Models From", "Natural Language Supervision",
+                                              ABSTRACT_A, "Accept (Oral)"))
+    assert [r.title for r in reading.records] == ["Learning Transferable Visual Models From Natural Language Supervision"]
+
+
 def test_titles_with_decision_words_stay_papers():
     # Each is where a decision goes, with no abstract after it, and each is a title: one followed
     # by its decision, words that only start like a decision word, and a file's last line.

@@ -304,7 +304,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             meta_state = None
             # A title has its abstract after it, and a line in Title Case is one even ending in ".".
             if looks_like_abstract(line) and not reads_as_title(line) and not abstract_follows(following):
-                current = Record(line=number, last_line=number, abstract=line)
+                current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
                 reading.issues.append(ParseIssue(number, "missing_title", "an abstract with no title before it: read "
                                                  "as a paper without a title (every entry of a page has one)"))
             else:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from ..decisions import is_accept_colon_in_other_words, is_badge, is_decision, is_unknown_accept_tier, names_a_tier
+from ..decisions import (
+    is_accept_colon_in_other_words,
+    is_badge,
+    is_bare_badge,
+    is_decision,
+    is_unknown_accept_tier,
+    names_a_tier,
+)
 from ..records import ParseIssue, Reading, Record
 from .text import (
     ABSTRACT_LABEL_IN_LINE,
@@ -75,7 +82,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         elif (title_pending and current.last_line == number - 1 and abstract_follows(following) and not is_decision(line)
               and not reads_like_a_decision(line) and continues_wrapped_title(current.title, line)):
             report_wrapped_title(number, current, line, reading)
-        elif title_pending and is_author_list(line):
+        elif (title_pending or awaiting_abstract) and is_author_list(line):
             # Right after a title, "Alice Smith (MIT), Bob Jones (Stanford)" took the abstract as a
             # title of its own, and the real title was left without one.
             reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} reads as the paper's authors, "
@@ -84,11 +91,12 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # Only right after a title: elsewhere "Abstract" may be a paper's title (a record without
             # a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
-        elif is_decision(line) and not (abstract_follows(following) and (is_accept_colon_in_other_words(line) or is_badge(line))
-                                        ) and not (is_badge(line) and following is not None and is_decision(following)):
+        elif (forum_venue := title_pending and is_decision(line) and labelled_abstract_follows(content, index + 1)) or (
+                is_decision(line) and not (abstract_follows(following) and (is_accept_colon_in_other_words(line) or is_badge(line)))
+                and not (is_bare_badge(line) and following is not None and is_decision(following))):
             # "Accept: Learning When to Say Yes" or "Spotlight" with its abstract after it is a title:
             # as a decision it made the paper before accepted, and the paper after it lost its title.
-            # So is a badge with a decision after it ("Gaussian Spotlight", then "Reject").
+            # So is a badge alone with a decision after it ("Spotlight", then "Reject").
             if current is None or current.decision is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_decision", f"decision {quoted(line)} follows no paper")
@@ -100,7 +108,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 reading.issues.append(
                     ParseIssue(number, "unknown_decision_tier", f"tier of {quoted(line)} is not known")
                 )
-            if title_pending and labelled_abstract_follows(content, index + 1):
+            if forum_venue:
                 # An OpenReview forum prints the venue ("ICLR 2024 poster") under the title, then
                 # fields and "Abstract: ...": the abstract was an untitled paper, the title had none.
                 decided_first = current
@@ -179,11 +187,14 @@ def labelled_abstract_follows(content: list[tuple[int, str]], start: int) -> boo
     """Whether, past field lines and an author list, an abstract comes next that shows it is one
     of a forum's: labelled ("Abstract: ...") or after a field line."""
     seen_field = False
-    for _, line in content[start:start + FORUM_LINES]:
+    for place, (_, line) in enumerate(content[start:start + FORUM_LINES], start=start):
         if other_field(line):
             seen_field = True
         elif not is_author_list(line):
-            return continues_title(line) and (seen_field or ABSTRACT_LABEL_IN_LINE.match(line) is not None)
+            # An abstract with its own decision after it is an untitled paper's, labelled or not.
+            after = content[place + 1][1] if place + 1 < len(content) else None
+            return (continues_title(line) and (seen_field or ABSTRACT_LABEL_IN_LINE.match(line) is not None)
+                    and not (after is not None and is_decision(after)))
     return False
 
 
@@ -204,12 +215,13 @@ AUTHOR_LIST_MAX_CHARACTERS = 600
 
 
 # Words of titles that no name holds: "Gradient Boosted Trees, Random Forests and Neural Networks".
-TITLE_WORDS = frozenset("""learning neural network networks model models language languages graph graphs deep data
-    tree trees forest forests random transformer transformers attention diffusion reinforcement large vision knowledge
-    generation reasoning optimization training agents agent benchmark benchmarks retrieval boosted gradient machine
-    machines systems system methods method analysis inference representation representations search control robust
+# Not word endings: "-ming", "-ting" and "-ment" end given names (Jiaming, Yuting, Clement), nor
+# words that are names too ("Deep Ganguli", "Forest").
+TITLE_WORDS = frozenset("""learning neural network networks model models language languages graph graphs data
+    trees forests transformer transformers attention diffusion reinforcement vision knowledge
+    generation reasoning optimization training agents benchmark benchmarks retrieval boosted gradient machine
+    machines systems methods analysis inference representation representations search robust
     efficient scalable adaptive generative federated multimodal contrastive supervised unsupervised""".split())
-TITLE_WORD_ENDINGS = ("tion", "tions", "ment", "ments", "ness", "ity", "ities", "ics", "ing", "ings")
 # An affiliation in brackets, not an acronym the words before it stand for: "Large Language Models (LLMs)".
 NAME_AND_BRACKETS = re.compile(r"((?:[^\W\d_][\w'’.-]* ?)+)\(([^()]*)\)")
 
@@ -219,9 +231,7 @@ def is_author_list(line: str) -> bool:
     if len(plain) > AUTHOR_LIST_MAX_CHARACTERS or AUTHOR_LIST.fullmatch(plain) is None:
         return False
     words = re.findall(r"[^\W\d_][\w'’-]*", re.sub(r"\([^()]*\)", " ", plain))
-    # "Ming" and "Jing" end in -ing: only words of more than five letters are taken for a title's.
-    if any(word.casefold() in TITLE_WORDS or (len(word) > 5 and word.casefold().endswith(TITLE_WORD_ENDINGS))
-           for word in words):
+    if any(word.casefold() in TITLE_WORDS for word in words):
         return False
     if any(stands_for(name, bracketed) for name, bracketed in NAME_AND_BRACKETS.findall(plain)):
         return False

@@ -319,6 +319,7 @@ def continues_title(line: str) -> bool:
 # its own ("mixup: Beyond Empirical Risk Minimization", "word2vec Explained").
 JOINING_WORDS = frozenset(
     "a an and as at by for from in into of on or over the through to towards under using via vs versus with without".split())
+CAPITALISED_JOINING_WORDS = frozenset("From With Into Through Towards Without Using Via Versus".split())
 JOINING_ENDS = (":", ",", "-", "–", "—")  # not "+" or "&": "Neural Decompilation to C++" ends a title
 
 
@@ -330,8 +331,10 @@ def continues_wrapped_title(title: str, line: str) -> bool:
     first_word = line.split(maxsplit=1)[0] if line.strip() else ""
     if not first_word or continues_title(line):
         return False
-    # In lower case only: "... Vitamin A" and "Learning Where to Look At" end their titles.
-    return title.rstrip().endswith(JOINING_ENDS) or last_word in JOINING_WORDS or first_word in JOINING_WORDS
+    # In lower case, or one of the longer ones a title capitalises ("... Visual Models From"):
+    # "... Vitamin A", "Learning Where to Look At" and "Game Over" end their titles.
+    return (title.rstrip().endswith(JOINING_ENDS) or last_word in JOINING_WORDS or last_word in CAPITALISED_JOINING_WORDS
+            or first_word in JOINING_WORDS)
 
 
 def report_wrapped_title(number: int, record: Record, line: str, reading: Reading) -> None:
