@@ -28,7 +28,7 @@ from rich.table import Table
 from .command import asks_for_json
 from .database import check_built_database
 from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_interrupt
-from .export import FORMATS, export_files
+from .export import FORMATS, export_files, exported_into
 from .load import replaced_by_the_build
 from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
 from .records import ParseIssue
@@ -69,6 +69,7 @@ console = Output(stderr=True, emoji=False, highlight=False)
 results = Output(emoji=False, highlight=False, width=None if sys.stdout is not None and sys.stdout.isatty() else 100_000)
 show_tracebacks = False  # --debug
 interruption_reported = False  # one_line_errors said how a signal ended the command
+work_done: str | None = None  # what the command had put in place, for a signal that comes after it returned
 json_started = False  # a JSON document has begun on stdout: a failure after it adds no second one
 
 # Shown after a flag in place of typer's "<bool>", as if it took a value: `--strict true` then
@@ -152,8 +153,8 @@ def one_line_errors(command):
             global interruption_reported
             interruption_reported = True
             ending = interruption if isinstance(interruption, Interrupted) else Interrupted()
-            failed(f"interrupted by {ending}" + (f" once the work was done: {ending.done}" if ending.done else ""),
-                   ending.exit_status)
+            done = ending.done or work_done
+            failed(f"interrupted by {ending}" + (f" once the work was done: {done}" if done else ""), ending.exit_status)
         except Exception as error:
             if show_tracebacks:
                 raise
@@ -276,6 +277,8 @@ def build(
         with progress_bar() as bar:
             display = ProgressDisplay(bar)
             report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
+        global work_done
+        work_done = replaced_by_the_build(report.output)
         display.finish()
         with results_written(f"{replaced_by_the_build(report.output)}, but the report"):
             print_build_report(report, as_json)
@@ -400,10 +403,16 @@ def export_parquet(
 
 
 def write_exports(database: Path, folder: Path, file_format: str) -> None:
+    global work_done
     written = export_files(database, folder, file_format)
-    with results_written(f"the files were written into {folder}, but their list"):
-        for path in written:
-            results.print(f"wrote {shown(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
+    work_done = exported_into(folder)
+    try:
+        with results_written(f"the files were written into {folder}, but their list"):
+            for path in written:
+                results.print(f"wrote {shown(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
+    except Interrupted as interruption:
+        # The files were in place before the signal came: it cut their list short, not the export.
+        raise Interrupted(interruption.signal_number, done=interruption.done or work_done) from None
 
 
 def main() -> None:
@@ -459,8 +468,15 @@ def standard_output_replaced(before: tuple[int, int] | None) -> bool:
 
 
 def interrupted_before_the_command(signal_number: int) -> int:
-    """Say that a signal ended the command before it began; the exit status it gives."""
-    message = f"interrupted by {signal.Signals(signal_number).name}"
+    """Say that a signal ended the command before it began, or after it returned (then what it
+    had put in place, and only where one_line_errors has not said it already); the exit status
+    it gives."""
+    global interruption_reported
+    if interruption_reported:  # a second signal, after the first was told: the line was printed twice
+        return 128 + signal_number
+    interruption_reported = True
+    message = f"interrupted by {signal.Signals(signal_number).name}" + (
+        f" once the work was done: {work_done}" if work_done else "")
     error_line(message)
     if asks_for_json(sys.argv[1:]):
         failure_json(message, 128 + signal_number)

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from .database import check_built_database, open_read_only
-from .errors import BAD_INPUT, SYSTEM, USAGE, PapersDbError
+from .errors import BAD_INPUT, SYSTEM, USAGE, Interrupted, PapersDbError
 from .load import ensure_folder, refuse_special_file, remove_empty_folders, remove_leftovers, replace_all, temporary_file
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
@@ -139,6 +139,24 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
                                 "package's parquet extra); or export CSV or JSON Lines: papers-db export --format csv "
                                 "(or --format json)", USAGE) from None
     check_built_database(database)
+    in_place: list[bool] = []
+    try:
+        return _exported(database, folder, file_format, in_place)
+    except Interrupted as interruption:
+        # A signal while the export cleaned up, once every file was in place, said only
+        # "interrupted", as if an earlier export's files were untouched.
+        if in_place and interruption.done is None:
+            raise Interrupted(interruption.signal_number, done=exported_into(folder)) from None
+        raise
+
+
+def exported_into(folder: Path) -> str:
+    """What an export had done when a signal came after its files were renamed into place."""
+    return f"the files were written into {folder}"
+
+
+def _exported(database: Path, folder: Path, file_format: str, in_place: list[bool]) -> list[Path]:
+    """export_files' work; `in_place` gets True once every file is renamed into place."""
     created = ensure_folder(folder)
     conn = open_read_only(database)
     temporaries: dict[Path, Path] = {}  # target -> the file written for it
@@ -153,7 +171,8 @@ def export_files(database: Path, folder: Path, file_format: str = "parquet") -> 
                 WRITERS[file_format](conn, name, columns_of(conn, name), temporaries[target])
             except OSError as error:
                 raise PapersDbError(f"{target}: cannot write: {error.strerror}; nothing was replaced", SYSTEM) from None
-        replace_all(temporaries, f"the files were written into {folder}")
+        replace_all(temporaries, exported_into(folder))
+        in_place.append(True)
     except sqlite3.DatabaseError as error:
         raise PapersDbError(f"{database}: damaged SQLite database ({error}); rebuild it with `papers-db build`",
                             BAD_INPUT) from None

@@ -620,3 +620,29 @@ def test_a_source_that_cannot_be_read_is_one_line_and_bad_input_however_it_is_na
                 1, f"error: {folder / 'a.txt'}: cannot be read: Permission denied\n"), given
     finally:
         shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("command", ["export", "build"])
+def test_a_signal_once_the_files_are_in_place_says_they_were_written(command, built_db, tmp_path, monkeypatch, capsys):
+    # A Ctrl-C while an export listed the files it had put in place said only "interrupted by
+    # SIGINT", once or twice, as if an earlier export's files were untouched (found by review).
+    from papers_db import cli
+
+    def print_then_signal(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # delivered to the handler the command set, as Ctrl-C is
+
+    monkeypatch.setattr(cli.results, "print", print_then_signal)
+    monkeypatch.setattr(cli, "interruption_reported", False)
+    monkeypatch.setattr(cli, "work_done", None)
+    out = tmp_path / "out"
+    arguments = (["export", "--db", str(built_db), "--output", str(out), "--format", "csv"] if command == "export"
+                 else ["build", str(SOURCES), "--output", str(out / "papers.db"), "--no-related"])
+    monkeypatch.setattr(sys, "argv", ["papers-db", *arguments])
+    with pytest.raises(SystemExit) as ended:
+        cli.main()
+    assert ended.value.code == 130
+    done = (f"the files were written into {out}" if command == "export"
+            else f"{out / 'papers.db'}, its .sha256 and its inspect file were replaced by the new build")
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: interrupted by SIGINT once the work was done: {done}"]
+    assert len(list(out.glob("*.csv" if command == "export" else "papers.db"))) == (19 if command == "export" else 1)
