@@ -80,7 +80,9 @@ def title_numbers(title: str | None) -> tuple[int, ...]:
         return ()
     numbers = []
     for written in NUMBER.findall(VERSION.sub(" ", unicodedata.normalize("NFKC", title))):  # NFKC: "②" is 2
-        read = ".".join(str(int(part)) for part in written.replace(",", "").split("."))
+        # Digit by digit: int() refuses more than 4,300 digits, and a title may hold any number of them.
+        read = ".".join("".join(str(unicodedata.digit(digit)) for digit in part).lstrip("0") or "0"
+                        for part in written.replace(",", "").split("."))
         numbers.append(int.from_bytes(hashlib.sha256(read.encode()).digest()[:8], "big", signed=True))
     return tuple(numbers)
 

@@ -694,3 +694,14 @@ def test_a_placeholder_where_the_abstract_goes_is_no_paper():
     # A title that opens with such words is a title.
     reading = read_review_listing(review_text("No Abstract Available Is Not an Excuse", ABSTRACT_A))
     assert [(r.title, r.abstract) for r in reading.records] == [("No Abstract Available Is Not an Excuse", ABSTRACT_A)]
+
+
+def test_lines_that_almost_read_as_authors_are_refused_at_once():
+    # "Smith1234567 Jones1234567, " ten times and a last word in lower case took 440 s to refuse,
+    # the digits split between a name and its footnote in every way (found by a fuzzed source);
+    # a long word before no bracket split into letters in every way. Each now reads in one way.
+    line = "Smith1234567 Jones1234567, " * 10 + "x"
+    reading = read_review_listing(review_text("Sparse Attention", line, ABSTRACT_A))
+    assert [r.title for r in reading.records] == ["Sparse Attention", line]
+    reading = read_review_listing(review_text("Sparse Attention", "Ann Li (" + "Abcdefghij" * 50, ABSTRACT_A))
+    assert len(reading.records) == 2

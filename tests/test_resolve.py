@@ -482,3 +482,12 @@ def test_a_next_version_numbered_with_a_decimal_stays_its_own_paper_and_a_third_
     assert paper_of["Qwen2 Technical Report"] != paper_of["Qwen2.5 Technical Report"]
     assert (paper_of["GPT-4 Technical Report"] == paper_of["GPT-4 Technical Report (arXiv 2303.08774)"]
             == paper_of["GPT-4 Technical Report (v2)"])
+
+
+def test_a_title_with_a_number_of_thousands_of_digits_builds(tmp_path):
+    # int() refuses more than 4,300 digits: such a title stopped the build as a bug.
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "review.txt").write_text(review_text("Counting to 1" + "0" * 5000, ABSTRACT_A), encoding="utf-8")
+    db = build_database([folder], tmp_path / "papers.db", related=False).output
+    assert rows(db, "select count(*) as n from papers") == [{"n": 1}]
