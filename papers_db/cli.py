@@ -120,6 +120,13 @@ def failure_json(message: str, status: int, files: list[FileSummary] | None = No
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def put_in_place(what: str | None) -> None:
+    """Note what the command has put in place (`what`, None as it starts): a signal from then on
+    ends it saying so (one_line_errors, and main once the command has returned)."""
+    global work_done
+    work_done = what
+
+
 def one_line_errors(command):
     """Every way a command can fail ends as one line on stderr and an exit status (README):
     the project's own errors, an interruption by Ctrl-C, SIGTERM or SIGHUP, and, for a bug, the
@@ -136,6 +143,7 @@ def one_line_errors(command):
                 failure_json(message, status, files)
             raise typer.Exit(status)
 
+        put_in_place(None)
         try:
             return command(*args, **kwargs)
         except typer.Exit:
@@ -272,21 +280,14 @@ def build(
     to the same path with .sha256 added (dist/papers.db.sha256), and the row counts Datasette
     reads at startup to its inspect file (dist/papers-inspect.json); both are replaced with it.
     """
-    report = None
-    try:
-        with progress_bar() as bar:
-            display = ProgressDisplay(bar)
-            report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
-        global work_done
-        work_done = replaced_by_the_build(report.output)
-        display.finish()
-        with results_written(f"{replaced_by_the_build(report.output)}, but the report"):
-            print_build_report(report, as_json)
-    except Interrupted as interruption:
-        if report is None or interruption.done:
-            raise
-        # The files were in place before the signal came: it cut the report short, not the build.
-        raise Interrupted(interruption.signal_number, done=replaced_by_the_build(report.output)) from None
+    with progress_bar() as bar:
+        display = ProgressDisplay(bar)
+        report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
+        # A signal from here on cuts the report short, not the build.
+        put_in_place(replaced_by_the_build(report.output))
+    display.finish()
+    with results_written(f"{replaced_by_the_build(report.output)}, but the report"):
+        print_build_report(report, as_json)
 
 
 @contextlib.contextmanager
@@ -403,16 +404,11 @@ def export_parquet(
 
 
 def write_exports(database: Path, folder: Path, file_format: str) -> None:
-    global work_done
     written = export_files(database, folder, file_format)
-    work_done = exported_into(folder)
-    try:
-        with results_written(f"the files were written into {folder}, but their list"):
-            for path in written:
-                results.print(f"wrote {shown(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
-    except Interrupted as interruption:
-        # The files were in place before the signal came: it cut their list short, not the export.
-        raise Interrupted(interruption.signal_number, done=interruption.done or work_done) from None
+    put_in_place(exported_into(folder))  # a signal from here on cuts their list short, not the export
+    with results_written(f"the files were written into {folder}, but their list"):
+        for path in written:
+            results.print(f"wrote {shown(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
 
 
 def main() -> None:

@@ -12,13 +12,12 @@ import signal
 import threading
 from collections.abc import Iterator
 
+from .command import ENDING_SIGNALS  # named where the command sets their handlers, before any other import
+
 BAD_INPUT = 1  # the sources or the database given are not what was expected (e.g. --strict issues)
 USAGE = 2  # a path, option or file the command cannot use
 SYSTEM = 3  # the machine failed the run: disk full, I/O error
 BUG = 70  # an error the code did not expect (EX_SOFTWARE of sysexits.h)
-# SIGQUIT (Ctrl-\\) too: by default it ended the build on the spot and left 120 MB of temporary files.
-ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
-                       if hasattr(signal, name))
 TERMINAL_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGQUIT") if hasattr(signal, name))
 
 

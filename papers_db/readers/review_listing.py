@@ -92,11 +92,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
         elif (forum_venue := title_pending and is_decision(line) and labelled_abstract_follows(content, index + 1)) or (
-                is_decision(line) and not (abstract_follows(following) and (is_accept_colon_in_other_words(line) or is_badge(line)))
-                and not (is_bare_badge(line) and following is not None and is_decision(following))):
-            # "Accept: Learning When to Say Yes" or "Spotlight" with its abstract after it is a title:
-            # as a decision it made the paper before accepted, and the paper after it lost its title.
-            # So is a badge alone with a decision after it ("Spotlight", then "Reject").
+                is_decision_where_it_stands(line, following)):
             if current is None or current.decision is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_decision", f"decision {quoted(line)} follows no paper")
@@ -171,13 +167,25 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
 
 # Fields an OpenReview page (or a conference site) prints beside a paper's title, abstract and
 # decision, each a label and a colon at the start of its line. Only labels no title opens with.
-OTHER_FIELD = re.compile(
-    r"(tl ?; ?dr|tldr|keywords|primary area|secondary area|subject areas?|research area|submission number|paper number"
+OTHER_FIELD = re.compile(  # matched from the line's start, spaces included: asked of every line, abstracts too
+    r"\s*(tl ?; ?dr|tldr|keywords|primary area|secondary area|subject areas?|research area|submission number|paper number"
     r"|venue(?: ?id)?|authors?|author ?ids|affiliations?|supplementary material|pdf|track|submission track"
     r"|one-sentence summary|code of ethics|submission guidelines|reciprocal reviewing|anonymous url"
     r"|no acknowledgement section|flagged for ethics review|student author|readers|writers|signatures"
     r"|bibtex|previous venue|latex source code|poster|slides|video|project page|presentation|published|last modified"
     r"|revisions) ?:", re.IGNORECASE)
+
+
+def is_decision_where_it_stands(line: str, following: str | None) -> bool:
+    """Whether a decision line is the decision of the record before it. "Accept: Learning When to
+    Say Yes" or "Spotlight" with its abstract after it is a title: as a decision it made the
+    paper before accepted, and the paper after it lost its title. So is a badge alone with a
+    decision after it ("Spotlight", then "Reject")."""
+    if not is_decision(line):
+        return False
+    if abstract_follows(following) and (is_accept_colon_in_other_words(line) or is_badge(line)):
+        return False
+    return not (is_bare_badge(line) and following is not None and is_decision(following))
 
 
 FORUM_LINES = 8  # between a forum's venue line and its abstract: authors, Readers, Published, Keywords, TL;DR
@@ -200,7 +208,7 @@ def labelled_abstract_follows(content: list[tuple[int, str]], start: int) -> boo
 
 def other_field(line: str) -> str | None:
     """The label of a field line this reader does not keep (OTHER_FIELD), or None."""
-    field = OTHER_FIELD.match(line.lstrip())
+    field = OTHER_FIELD.match(line)
     return field.group(1) if field else None
 
 
