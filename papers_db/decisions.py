@@ -17,9 +17,15 @@ DECISION_LINE = re.compile(
     # A conference site's badge: "Poster", "Spotlight Poster", "NeurIPS 2024 Oral" (a venue word
     # and its year may come first). Each was a paper titled so, and its paper lost the decision.
     r"|(?P<badge>(?:(?P<venue>[^\W\d_][\w&+-]* (?:(?P<year>'?\d\d|\d{4}) )?)(?=oral|spotlight|poster))??"
-    r"(?:oral|spotlight|poster)(?: (?:poster|presentation|talk))?))$",
+    r"(?:oral|spotlight|poster)(?: (?:poster|presentation|talk))?)"
+    # OpenReview's venue line: a venue, its year and words of VENUE_LINE_WORDS ("ICLR 2023 notable
+    # top 5%", "NeurIPS 2023 Datasets and Benchmarks Poster", "COLM 2024", "ICLR 2024 Conference
+    # Withdrawn Submission"). Each was a paper titled so that took the next paper's abstract.
+    r"|(?P<venue_line>(?P<line_venue>[^\W\d_][\w&+-]*) (?P<line_year>\d{4})(?P<line_words>(?: [\w%&+-]+){0,6})))$",
     re.IGNORECASE,
 )
+VENUE_LINE_WORDS = frozenset("""conference main track datasets and benchmarks oral spotlight poster talk presentation
+    notable top 5% 25% notable-top-5% notable-top-25% withdrawn desk rejected submission""".split())
 BADGE_TIERS = ("oral", "spotlight", "poster")  # a badge's tier is the first of these it names: "Spotlight Poster"
 OUTCOMES = ("accept", "reject", "withdrawn", "desk_reject")
 ACCEPT_TIERS = {
@@ -42,7 +48,17 @@ def _decision_match(label: str) -> re.Match | None:
         return None  # "Accept ()" or "Accept:" names no tier: not a decision line
     if match is not None and match["venue"] and not match["year"] and not is_venue_name(match["venue"]):
         return None  # "Gaussian Spotlight", "Not Oral", "Workshop Poster": a title, or no acceptance
+    if match is not None and match["venue_line"] and not _is_venue_line(match):
+        return None  # "Windows 2000", "ICLR 2024 Workshop on Agents", "ICLR 2024 Conference Submission"
     return match
+
+
+def _is_venue_line(match: re.Match) -> bool:
+    """A venue's name and year, then only words of VENUE_LINE_WORDS, saying a decision: a
+    submission that is not withdrawn or rejected is still under review."""
+    words = set(match["line_words"].casefold().split())
+    return (is_venue_name(match["line_venue"]) and words <= VENUE_LINE_WORDS
+            and ("submission" not in words or bool(words & {"withdrawn", "rejected"})))
 
 
 def is_venue_name(word: str) -> bool:
@@ -81,10 +97,30 @@ def normalise_decision(label: str) -> tuple[str, str | None] | None:
         return None
     if match["badge"]:  # only accepted papers are presented
         return "accept", next(word for word in re.findall(r"[a-z]+", match["badge"].casefold()) if word in BADGE_TIERS)
+    if match["venue_line"]:
+        return venue_line_decision(match["line_words"])
     outcome = next(name for name in OUTCOMES if match[name])
     if outcome != "accept":
         return outcome, None
     return "accept", ACCEPT_TIERS.get(_tier_text(match))
+
+
+def venue_line_decision(words: str) -> tuple[str, str | None]:
+    """What the words after a venue line's year say: withdrawn, desk rejected or rejected, else
+    accepted (a venue lists its accepted papers), in the tier they name; "notable top 5%" and
+    "notable top 25%" are ICLR 2023's oral and spotlight tiers, as "Accept: notable-top-5%" is."""
+    words = words.casefold().replace("-", " ")
+    if "withdrawn" in words.split():
+        return "withdrawn", None
+    if "desk" in words.split():
+        return "desk_reject", None
+    if "rejected" in words.split():
+        return "reject", None
+    if "notable top 5%" in words:
+        return "accept", "oral"
+    if "notable top 25%" in words:
+        return "accept", "spotlight"
+    return "accept", next((ACCEPT_TIERS[word] for word in words.split() if word in ACCEPT_TIERS), None)
 
 
 def is_unknown_accept_tier(label: str) -> bool:
@@ -95,10 +131,11 @@ def is_unknown_accept_tier(label: str) -> bool:
 
 
 def is_badge(label: str) -> bool:
-    """A conference site's badge ("Poster", "ICLR 2024 Oral"): a decision only where no abstract
-    follows it; with one, a title such as "Spotlight" or "Poster Presentation" with its abstract."""
+    """A conference site's badge ("Poster", "ICLR 2024 Oral") or OpenReview's venue line ("COLM
+    2024"): a decision only where no abstract follows it; with one, a title such as "Spotlight"
+    or "Poster Presentation" with its abstract."""
     match = _decision_match(label)
-    return match is not None and match["badge"] is not None
+    return match is not None and (match["badge"] is not None or match["venue_line"] is not None)
 
 
 def is_bare_badge(label: str) -> bool:

@@ -111,6 +111,71 @@ def test_a_conference_sites_badge_is_the_papers_decision():
     assert [(r.line, r.title, r.decision) for r in reading.records] == [(1, "Sparse Attention", None), (3, "Spotlight", "Reject")]
 
 
+def test_openreviews_venue_lines_are_decisions_and_a_submission_venue_no_paper():
+    # OpenReview writes where a paper was accepted, and how, as its venue: each such line was a
+    # paper titled so that took the next paper's abstract, and each real paper lost its own.
+    venues = ["ICLR 2023 notable top 5%", "NeurIPS 2023 Datasets and Benchmarks Poster", "COLM 2024",
+              "ICLR 2024 Conference Withdrawn Submission", "Submitted to ICLR 2024", "ICLR 2023 notable-top-25%"]
+    titles = ["Sparse Attention", "Dense Attention", "Kernel Methods Revisited", "Tiny Kernels", "Gated Networks",
+              "Graph Transformers"]
+    abstracts = [ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, ABSTRACT_A.replace("lenders", "banks"),
+                 ABSTRACT_B.replace("model", "network"), ABSTRACT_C.replace("kernel", "filter")]
+    lines = [line for record in zip(titles, abstracts, venues) for line in record]
+    reading = read_review_listing(review_text(*lines))
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 3, "Sparse Attention", abstracts[0], venues[0]), (4, 6, "Dense Attention", abstracts[1], venues[1]),
+        (7, 9, "Kernel Methods Revisited", abstracts[2], venues[2]), (10, 12, "Tiny Kernels", abstracts[3], venues[3]),
+        (13, 14, "Gated Networks", abstracts[4], None), (16, 18, "Graph Transformers", abstracts[5], venues[5])]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(15, "unread_field")]
+    assert "submitted to" in reading.issues[0].message and "decision stays unknown" in reading.issues[0].message
+    assert reading.unaccounted_lines() == []
+
+
+def test_a_venue_line_with_its_abstract_after_it_or_in_other_words_stays_a_title():
+    # A title may read like a venue line ("GPT 2024" with its abstract); a venue with words of its
+    # own ("ICLR 2024 Workshop on Agents"), a year-like number after a name with one capital ("Vision
+    # 2030") or a submission still under review names no decision.
+    for title in ("GPT 2024", "COLM 2024", "Submitted to ICLR 2024"):
+        reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, title, ABSTRACT_B, "Reject"))
+        assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+            ("Sparse Attention", ABSTRACT_A, None), (title, ABSTRACT_B, "Reject")], title
+    for line in ("ICLR 2024 Workshop on Agents", "Vision 2030", "ICLR 2024 Conference Submission "):
+        assert normalise_decision(line) is None, line
+
+
+def test_normalise_venue_lines():
+    assert normalise_decision("ICLR 2023 notable top 5%") == ("accept", "oral")
+    assert normalise_decision("ICLR 2023 notable top 25%") == ("accept", "spotlight")
+    assert normalise_decision("ICLR 2023 notable-top-5%") == ("accept", "oral")
+    assert normalise_decision("NeurIPS 2023 Datasets and Benchmarks Poster") == ("accept", "poster")
+    assert normalise_decision("NeurIPS 2023 Datasets and Benchmarks Track Oral") == ("accept", "oral")
+    assert normalise_decision("ICML 2024 Main Track Talk") == ("accept", "oral")
+    assert normalise_decision("COLM 2024") == ("accept", None)
+    assert normalise_decision("ICLR 2024 Conference Withdrawn Submission") == ("withdrawn", None)
+    assert normalise_decision("ICLR 2024 Conference Desk Rejected Submission") == ("desk_reject", None)
+    assert normalise_decision("ICLR 2024 Conference Rejected Submission") == ("reject", None)
+    assert normalise_decision("Submitted to ICLR 2024") is None
+
+
+def test_a_forum_copys_venue_line_and_abstract_label_are_no_papers():
+    # A forum copy: title, venue, authors, fields, then "Abstract" on a line of its own or a
+    # submission's venue under the title: "Abstract" was a paper titled so, and so was "Submitted to ...".
+    text = review_text(
+        "Learning to Compress Prompts with Gist Tokens", "COLM 2024", "Alice Smith (MIT), Bob Jones (CMU)",  # 1-3
+        "Readers: Everyone", "Abstract", ABSTRACT_A,  # 4-6
+        "Graph Transformers Without Positional Encodings", "Submitted to ICLR 2024",  # 7-8
+        "Keywords: graphs, transformers", "Abstract:", ABSTRACT_B,  # 9-11
+    )
+    reading = read_review_listing(text)
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 6, "Learning to Compress Prompts with Gist Tokens", ABSTRACT_A, "COLM 2024"),
+        (7, 11, "Graph Transformers Without Positional Encodings", ABSTRACT_B, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (3, "unread_field"), (4, "unread_field"), (8, "unread_field"), (9, "unread_field")]
+    assert reading.other_lines == {5: "label", 10: "label"}
+    assert reading.unaccounted_lines() == []
+
+
 def test_an_openreview_pages_other_fields_are_reported_not_read_as_papers():
     # Copied from OpenReview, a record has its authors, keywords, TL;DR and more around its
     # abstract: the TL;DR took the abstract's place, the abstract became an untitled paper that

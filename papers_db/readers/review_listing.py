@@ -10,6 +10,7 @@ from ..decisions import (
     is_bare_badge,
     is_decision,
     is_unknown_accept_tier,
+    is_venue_name,
     names_a_tier,
 )
 from ..records import ParseIssue, Reading, Record
@@ -79,6 +80,12 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # of Scientific Documents", "PDF: Point Diffusion Implicit Function ...".
             reading.issues.append(ParseIssue(number, "unread_field", f"a {quoted(field)} line, a field this reader "
                                              "does not keep: not read as a title, abstract or decision"))
+        elif is_submission_venue(line) and (title_pending or awaiting_abstract or not abstract_follows(following)):
+            # OpenReview's venue line for a paper not (or not yet) accepted: as a title it took the
+            # next paper's abstract, and under a title (a forum's layout) the abstract went to it.
+            reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} names the venue the paper "
+                                             "was submitted to, not a decision: not read as a title, and the paper's "
+                                             "decision stays unknown"))
         elif (title_pending and current.last_line == number - 1 and abstract_follows(following) and not is_decision(line)
               and not reads_like_a_decision(line) and continues_wrapped_title(current.title, line)):
             report_wrapped_title(number, current, line, reading)
@@ -87,9 +94,10 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # title of its own, and the real title was left without one.
             reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} reads as the paper's authors, "
                                              "a field this reader does not keep: not read as a title"))
-        elif current is not None and current.abstract is None and current.decision is None and is_abstract_label(line, following):
-            # Only right after a title: elsewhere "Abstract" may be a paper's title (a record without
-            # a title is allowed), and the form cannot tell which.
+        elif ((title_pending or awaiting_abstract) and current.abstract is None
+              and is_abstract_label(line, following)):
+            # Only right after a title, or a forum's venue line and fields: elsewhere "Abstract" may
+            # be a paper's title (a record without a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
         elif (forum_venue := title_pending and is_decision(line) and labelled_abstract_follows(content, index + 1)) or (
                 is_decision_where_it_stands(line, following)):
@@ -196,14 +204,28 @@ def labelled_abstract_follows(content: list[tuple[int, str]], start: int) -> boo
     of a forum's: labelled ("Abstract: ...") or after a field line."""
     seen_field = False
     for place, (_, line) in enumerate(content[start:start + FORUM_LINES], start=start):
-        if other_field(line):
+        after = content[place + 1][1] if place + 1 < len(content) else None
+        if other_field(line) or is_abstract_label(line, after):  # "Abstract" on a line of its own labels the next
             seen_field = True
         elif not is_author_list(line):
             # An abstract with its own decision after it is an untitled paper's, labelled or not.
-            after = content[place + 1][1] if place + 1 < len(content) else None
             return (continues_title(line) and (seen_field or ABSTRACT_LABEL_IN_LINE.match(line) is not None)
                     and not (after is not None and is_decision(after)))
     return False
+
+
+# "Submitted to ICLR 2024": a venue's name and year, maybe a track's words ("Submitted to NeurIPS
+# 2023 Datasets and Benchmarks"); "ICLR 2024 Conference Submission" says the same.
+SUBMISSION_VENUE = re.compile(r"submitted to ([^\W\d_][\w&+-]*) \d{4}(?: [\w%&+-]+){0,6}"
+                              r"|([^\W\d_][\w&+-]*) \d{4} (?:conference )?submission", re.IGNORECASE)
+
+
+def is_submission_venue(line: str) -> bool:
+    """OpenReview's venue line for a paper under review or not accepted ("Submitted to ICLR 2024")."""
+    if len(line) > 120:
+        return False
+    venue = SUBMISSION_VENUE.fullmatch(plain_line(line))
+    return venue is not None and is_venue_name(venue[1] or venue[2])
 
 
 def other_field(line: str) -> str | None:
