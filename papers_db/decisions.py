@@ -6,6 +6,20 @@ import re
 
 from .readers.text import plain_line
 
+# OpenReview's venue line: a venue of KNOWN_VENUES, a year, then only words of VENUE_LINE_WORDS:
+# "ICLR 2023 notable top 5%", "NeurIPS 2023 Datasets and Benchmarks Poster", "ICLR 2024 Conference
+# Withdrawn Submission" (a decision where DECIDING_VENUE_WORDS has one), "Submitted to ICLR 2024".
+# Each was a title, without its abstract, where a decision goes, and its paper had no decision.
+# Any word with two capitals and any number ("GPT 2024", "ImageNet 2012") made a title or a
+# heading another paper's decision (found by review).
+VENUE_LINE = r"(?P<line_venue>[^\W\d_][\w&+-]*) (?P<line_year>(?:19|20)\d\d)(?P<line_words>(?: [\w%&+-]+){0,8})"
+KNOWN_VENUES = frozenset("""iclr neurips nips icml colm corl uai aistats collas automl mlsys midl chil log l4dc colt alt
+    acl emnlp naacl eacl coling cvpr iccv eccv wacv bmvc aaai ijcai kdd www sigir recsys icra iros rss miccai
+    interspeech icassp""".split())
+VENUE_LINE_WORDS = frozenset("""conference main track datasets and benchmarks oral spotlight poster talk presentation
+    notable top 5% 25% notable-top-5% notable-top-25% accept accepted withdrawn desk rejected blind submission""".split())
+SUBMISSION_VENUE = re.compile(r"submitted to " + VENUE_LINE, re.IGNORECASE)
+
 # Matched against a line as read (plain_line: single spaces, trimmed). Each part is one
 # character class followed by a literal, so a failing match takes time linear in the line
 # (the earlier pattern, `\s*` around a class that also held spaces, took 68 s on "Accept ("
@@ -18,14 +32,10 @@ DECISION_LINE = re.compile(
     # and its year may come first). Each was a paper titled so, and its paper lost the decision.
     r"|(?P<badge>(?:(?P<venue>[^\W\d_][\w&+-]* (?:(?P<year>'?\d\d|\d{4}) )?)(?=oral|spotlight|poster))??"
     r"(?:oral|spotlight|poster)(?: (?:poster|presentation|talk))?)"
-    # OpenReview's venue line: a venue, its year and words of VENUE_LINE_WORDS ("ICLR 2023 notable
-    # top 5%", "NeurIPS 2023 Datasets and Benchmarks Poster", "COLM 2024", "ICLR 2024 Conference
-    # Withdrawn Submission"). Each was a paper titled so that took the next paper's abstract.
-    r"|(?P<venue_line>(?P<line_venue>[^\W\d_][\w&+-]*) (?P<line_year>\d{4})(?P<line_words>(?: [\w%&+-]+){0,6})))$",
+    # OpenReview's venue line (VENUE_LINE).
+    r"|(?P<venue_line>" + VENUE_LINE + "))$",
     re.IGNORECASE,
 )
-VENUE_LINE_WORDS = frozenset("""conference main track datasets and benchmarks oral spotlight poster talk presentation
-    notable top 5% 25% notable-top-5% notable-top-25% withdrawn desk rejected submission""".split())
 BADGE_TIERS = ("oral", "spotlight", "poster")  # a badge's tier is the first of these it names: "Spotlight Poster"
 OUTCOMES = ("accept", "reject", "withdrawn", "desk_reject")
 ACCEPT_TIERS = {
@@ -49,16 +59,52 @@ def _decision_match(label: str) -> re.Match | None:
     if match is not None and match["venue"] and not match["year"] and not is_venue_name(match["venue"]):
         return None  # "Gaussian Spotlight", "Not Oral", "Workshop Poster": a title, or no acceptance
     if match is not None and match["venue_line"] and not _is_venue_line(match):
-        return None  # "Windows 2000", "ICLR 2024 Workshop on Agents", "ICLR 2024 Conference Submission"
+        return None  # "GPT 2024", "ICLR 2024 Workshop on Agents", "ICLR 2024 Conference Submission"
     return match
 
 
+# A venue line's words that say a decision. A venue and year alone, or with a track ("COLM 2024",
+# "NeurIPS 2023 Datasets and Benchmarks Track"), may be a heading or a title as well: as a decision,
+# "ICLR 2024" between the papers of a listing without decisions accepted the paper before it.
+DECIDING_VENUE_WORDS = frozenset("oral spotlight poster talk notable notable-top-5% notable-top-25% accept accepted "
+                                 "withdrawn desk rejected".split())
+
+
 def _is_venue_line(match: re.Match) -> bool:
-    """A venue's name and year, then only words of VENUE_LINE_WORDS, saying a decision: a
-    submission that is not withdrawn or rejected is still under review."""
+    """A known venue and its year, then only words of VENUE_LINE_WORDS, of which one says a decision."""
+    words = _venue_words(match)
+    return words is not None and bool(words & DECIDING_VENUE_WORDS) and not _is_under_review(words)
+
+
+def _venue_words(match: re.Match) -> set[str] | None:
+    """The words after a venue line's year, or None where it is no venue line (VENUE_LINE)."""
     words = set(match["line_words"].casefold().split())
-    return (is_venue_name(match["line_venue"]) and words <= VENUE_LINE_WORDS
-            and ("submission" not in words or bool(words & {"withdrawn", "rejected"})))
+    return words if match["line_venue"].casefold() in KNOWN_VENUES and words <= VENUE_LINE_WORDS else None
+
+
+def _is_under_review(words: set[str]) -> bool:
+    """A submission not withdrawn or rejected: "ICLR 2024 Conference Submission" names no decision."""
+    return "submission" in words and not words & {"withdrawn", "desk", "rejected"}
+
+
+def is_submission_venue(line: str) -> bool:
+    """OpenReview's venue line for a paper under review, or not accepted: "Submitted to ICLR 2024",
+    "ICLR 2024 Conference Submission". It names no decision."""
+    if len(line) > 200:
+        return False
+    plain = plain_line(line)
+    match = SUBMISSION_VENUE.fullmatch(plain)
+    if match is not None:
+        return _venue_words(match) is not None
+    match = DECISION_LINE.match(plain)
+    return match is not None and match["venue_line"] is not None and _venue_words(match) is not None \
+        and _is_under_review(_venue_words(match))
+
+
+def is_venue_line(label: str) -> bool:
+    """OpenReview's venue line that names a decision ("ICLR 2023 notable top 5%")."""
+    match = _decision_match(label)
+    return match is not None and match["venue_line"] is not None
 
 
 def is_venue_name(word: str) -> bool:
@@ -110,7 +156,7 @@ def venue_line_decision(words: str) -> tuple[str, str | None]:
     accepted (a venue lists its accepted papers), in the tier they name; "notable top 5%" and
     "notable top 25%" are ICLR 2023's oral and spotlight tiers, as "Accept: notable-top-5%" is."""
     words = words.casefold().replace("-", " ")
-    if "withdrawn" in words.split():
+    if "withdrawn" in words.split():  # "ICLR 2024 Conference Withdrawn Submission"
         return "withdrawn", None
     if "desk" in words.split():
         return "desk_reject", None
@@ -131,9 +177,9 @@ def is_unknown_accept_tier(label: str) -> bool:
 
 
 def is_badge(label: str) -> bool:
-    """A conference site's badge ("Poster", "ICLR 2024 Oral") or OpenReview's venue line ("COLM
-    2024"): a decision only where no abstract follows it; with one, a title such as "Spotlight"
-    or "Poster Presentation" with its abstract."""
+    """A conference site's badge ("Poster", "ICLR 2024 Oral") or OpenReview's venue line ("NeurIPS
+    2023 Datasets and Benchmarks Poster"): a decision only where no abstract follows it; with
+    one, a title such as "Spotlight" or "Poster Presentation" with its abstract."""
     match = _decision_match(label)
     return match is not None and (match["badge"] is not None or match["venue_line"] is not None)
 

@@ -829,6 +829,16 @@ def test_a_title_wrapped_over_two_lines_is_one_title():
         (14, "wrapped_title"), (23, "wrapped_title"), (26, "missing_abstract")]
 
 
+def test_a_venue_line_can_end_a_wrapped_title():
+    # "Highlights of the" / "NeurIPS 2023 Datasets and Benchmarks Oral" with the abstract after it:
+    # one title, as before review listings' venue lines were decisions (found by review).
+    reading = read_hf_daily_page(hf_page(["Highlights of the", "NeurIPS 2023 Datasets and Benchmarks Oral", ABSTRACT_A, "",
+                                          "  • 4 authors", "·", "Nov 3 14"]), snapshot_date="2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [
+        ("Highlights of the NeurIPS 2023 Datasets and Benchmarks Oral", ABSTRACT_A)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(14, "wrapped_title")]
+
+
 def test_a_page_date_in_another_form_is_the_pages_date():
     # Saved in another locale or by another tool, the header's date was a paper titled so, and the
     # page had no date (found by review).

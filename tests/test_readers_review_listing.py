@@ -114,7 +114,7 @@ def test_a_conference_sites_badge_is_the_papers_decision():
 def test_openreviews_venue_lines_are_decisions_and_a_submission_venue_no_paper():
     # OpenReview writes where a paper was accepted, and how, as its venue: each such line was a
     # paper titled so that took the next paper's abstract, and each real paper lost its own.
-    venues = ["ICLR 2023 notable top 5%", "NeurIPS 2023 Datasets and Benchmarks Poster", "COLM 2024",
+    venues = ["ICLR 2023 notable top 5%", "NeurIPS 2023 Datasets and Benchmarks Poster", "NeurIPS 2022 Accept",
               "ICLR 2024 Conference Withdrawn Submission", "Submitted to ICLR 2024", "ICLR 2023 notable-top-25%"]
     titles = ["Sparse Attention", "Dense Attention", "Kernel Methods Revisited", "Tiny Kernels", "Gated Networks",
               "Graph Transformers"]
@@ -129,18 +129,61 @@ def test_openreviews_venue_lines_are_decisions_and_a_submission_venue_no_paper()
     assert [(issue.line, issue.code) for issue in reading.issues] == [(15, "unread_field")]
     assert "submitted to" in reading.issues[0].message and "decision stays unknown" in reading.issues[0].message
     assert reading.unaccounted_lines() == []
+    # A venue and year alone, or with a track, say no decision and stay what they were: a title
+    # without its abstract, reported. As decisions, headings between papers accepted the paper before.
+    for line in ("COLM 2024", "NeurIPS 2023 Datasets and Benchmarks Track", "ICLR 2024 Conference"):
+        reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, line, "Dense Attention", ABSTRACT_B))
+        assert [(r.title, r.decision) for r in reading.records] == [
+            ("Sparse Attention", None), (line, None), ("Dense Attention", None)], line
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "missing_abstract")], line
 
 
 def test_a_venue_line_with_its_abstract_after_it_or_in_other_words_stays_a_title():
-    # A title may read like a venue line ("GPT 2024" with its abstract); a venue with words of its
-    # own ("ICLR 2024 Workshop on Agents"), a year-like number after a name with one capital ("Vision
-    # 2030") or a submission still under review names no decision.
+    # A title may read like a venue line ("COLM 2024" with its abstract); a venue with words of its
+    # own ("ICLR 2024 Workshop on Agents"), a name that is no venue's ("GPT 2024", "ImageNet 2012")
+    # or a number that is no year ("ICLR 0000") names no decision.
     for title in ("GPT 2024", "COLM 2024", "Submitted to ICLR 2024"):
         reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, title, ABSTRACT_B, "Reject"))
         assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
             ("Sparse Attention", ABSTRACT_A, None), (title, ABSTRACT_B, "Reject")], title
-    for line in ("ICLR 2024 Workshop on Agents", "Vision 2030", "ICLR 2024 Conference Submission "):
+    for line in ("ICLR 2024 Workshop on Agents", "GPT 2024", "ImageNet 2012 Benchmarks", "AI 2027", "ICLR 0000",
+                 "ICLR 2024 Conference Submission "):
         assert normalise_decision(line) is None, line
+
+
+def test_a_title_without_its_abstract_that_looks_like_a_venue_gives_no_paper_a_decision():
+    # With any two-capital word and any number a venue, "GPT 2024" or "ImageNet 2012" with its
+    # abstract missing became the decision of the paper before, with no word (found by review).
+    for title in ("GPT 2024", "ImageNet 2012", "ResNet 1001", "COCO 2017 Benchmarks"):
+        reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, title, "Kernel Methods at Scale",
+                                                  ABSTRACT_C, "Reject"))
+        assert [(r.title, r.decision) for r in reading.records] == [
+            ("Sparse Attention", None), (title, None), ("Kernel Methods at Scale", "Reject")], title
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "missing_abstract")], title
+
+
+def test_a_venue_line_can_end_a_wrapped_title_and_an_abstract():
+    # "Highlights of the" / "NeurIPS 2023 Datasets and Benchmarks Oral": one title, as before venue
+    # lines were read (found by review).
+    reading = read_review_listing(review_text("Highlights of the", "NeurIPS 2023 Datasets and Benchmarks Oral", ABSTRACT_B,
+                                              "Reject"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Highlights of the NeurIPS 2023 Datasets and Benchmarks Oral", ABSTRACT_B, "Reject")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "wrapped_title")]
+    # An abstract that ends naming a venue or a dataset, with no full stop, has no decision joined to it.
+    for ending in (" as measured on ImageNet 2012", " Accepted at NeurIPS 2023", " see COLM 2024"):
+        reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A[:-1] + ending, "Reject"))
+        assert [(r.abstract, r.decision) for r in reading.records] == [(ABSTRACT_A[:-1] + ending, "Reject")]
+        assert reading.issues == [], ending
+
+
+def test_every_form_of_a_submissions_venue_is_reported_and_no_paper():
+    # Under review, or not accepted: no decision (found by review: the longer forms were titles).
+    for line in ("Submitted to ICLR 2024", "ICLR 2024 Conference Submission", "ICLR 2020 Conference Blind Submission",
+                 "NeurIPS 2023 Datasets and Benchmarks Track Submission", "Submitted to NeurIPS 2023 Datasets and Benchmarks"):
+        reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, line, "Dense Attention", ABSTRACT_B))
+        assert [(r.title, r.decision) for r in reading.records] == [("Sparse Attention", None), ("Dense Attention", None)], line
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "unread_field")], line
 
 
 def test_normalise_venue_lines():
@@ -150,25 +193,28 @@ def test_normalise_venue_lines():
     assert normalise_decision("NeurIPS 2023 Datasets and Benchmarks Poster") == ("accept", "poster")
     assert normalise_decision("NeurIPS 2023 Datasets and Benchmarks Track Oral") == ("accept", "oral")
     assert normalise_decision("ICML 2024 Main Track Talk") == ("accept", "oral")
-    assert normalise_decision("COLM 2024") == ("accept", None)
+    assert normalise_decision("COLM 2024") is None
+    assert normalise_decision("ICLR 2024 Conference") is None
     assert normalise_decision("ICLR 2024 Conference Withdrawn Submission") == ("withdrawn", None)
     assert normalise_decision("ICLR 2024 Conference Desk Rejected Submission") == ("desk_reject", None)
     assert normalise_decision("ICLR 2024 Conference Rejected Submission") == ("reject", None)
     assert normalise_decision("Submitted to ICLR 2024") is None
+    assert normalise_decision("NeurIPS 2024 Datasets and Benchmarks Track Desk Rejected Submission") == ("desk_reject", None)
+    assert normalise_decision("NeurIPS 2022 Accept") == ("accept", None)
 
 
 def test_a_forum_copys_venue_line_and_abstract_label_are_no_papers():
     # A forum copy: title, venue, authors, fields, then "Abstract" on a line of its own or a
     # submission's venue under the title: "Abstract" was a paper titled so, and so was "Submitted to ...".
     text = review_text(
-        "Learning to Compress Prompts with Gist Tokens", "COLM 2024", "Alice Smith (MIT), Bob Jones (CMU)",  # 1-3
+        "Learning to Compress Prompts with Gist Tokens", "ICLR 2023 notable top 25%", "Alice Smith (MIT), Bob Jones (CMU)",  # 1-3
         "Readers: Everyone", "Abstract", ABSTRACT_A,  # 4-6
         "Graph Transformers Without Positional Encodings", "Submitted to ICLR 2024",  # 7-8
         "Keywords: graphs, transformers", "Abstract:", ABSTRACT_B,  # 9-11
     )
     reading = read_review_listing(text)
     assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
-        (1, 6, "Learning to Compress Prompts with Gist Tokens", ABSTRACT_A, "COLM 2024"),
+        (1, 6, "Learning to Compress Prompts with Gist Tokens", ABSTRACT_A, "ICLR 2023 notable top 25%"),
         (7, 11, "Graph Transformers Without Positional Encodings", ABSTRACT_B, None)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (3, "unread_field"), (4, "unread_field"), (8, "unread_field"), (9, "unread_field")]

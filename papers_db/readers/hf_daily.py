@@ -8,7 +8,7 @@ import re
 import string
 import unicodedata
 
-from ..decisions import is_decision
+from ..decisions import is_decision, is_venue_line
 from ..records import ParseIssue, Reading, Record
 from .text import (
     FULL_STOPS,
@@ -202,7 +202,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             after_submitted_by = plain.casefold() == SUBMITTED_BY
             after_interface = True
         elif (meta_state is None and current is not None and current.title is not None and current.abstract is None
-              and current.last_line == number - 1 and abstract_follows(following) and not is_decision(line)
+              and current.last_line == number - 1 and abstract_follows(following)
+              and (not is_decision(line) or is_venue_line(line))  # "Scaling Laws for" / "COLM 2024"
               and not reads_as_an_entrys(plain) and has_text(line) and continues_wrapped_title(current.title, line)):
             report_wrapped_title(number, current, line, reading)
         elif plain == DATE_SEPARATOR:

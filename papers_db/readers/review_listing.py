@@ -9,8 +9,9 @@ from ..decisions import (
     is_badge,
     is_bare_badge,
     is_decision,
+    is_submission_venue,
     is_unknown_accept_tier,
-    is_venue_name,
+    is_venue_line,
     names_a_tier,
 )
 from ..records import ParseIssue, Reading, Record
@@ -86,8 +87,10 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} names the venue the paper "
                                              "was submitted to, not a decision: not read as a title, and the paper's "
                                              "decision stays unknown"))
-        elif (title_pending and current.last_line == number - 1 and abstract_follows(following) and not is_decision(line)
-              and not reads_like_a_decision(line) and continues_wrapped_title(current.title, line)):
+        elif (title_pending and current.last_line == number - 1 and abstract_follows(following)
+              and (not is_decision(line) or is_venue_line(line)) and not reads_like_a_decision(line)
+              and continues_wrapped_title(current.title, line)):
+            # A venue line can end a title: "Findings of the" / "COLM 2024" (found by review).
             report_wrapped_title(number, current, line, reading)
         elif (title_pending or awaiting_abstract) and is_author_list(line):
             # Right after a title, "Alice Smith (MIT), Bob Jones (Stanford)" took the abstract as a
@@ -212,20 +215,6 @@ def labelled_abstract_follows(content: list[tuple[int, str]], start: int) -> boo
             return (continues_title(line) and (seen_field or ABSTRACT_LABEL_IN_LINE.match(line) is not None)
                     and not (after is not None and is_decision(after)))
     return False
-
-
-# "Submitted to ICLR 2024": a venue's name and year, maybe a track's words ("Submitted to NeurIPS
-# 2023 Datasets and Benchmarks"); "ICLR 2024 Conference Submission" says the same.
-SUBMISSION_VENUE = re.compile(r"submitted to ([^\W\d_][\w&+-]*) \d{4}(?: [\w%&+-]+){0,6}"
-                              r"|([^\W\d_][\w&+-]*) \d{4} (?:conference )?submission", re.IGNORECASE)
-
-
-def is_submission_venue(line: str) -> bool:
-    """OpenReview's venue line for a paper under review or not accepted ("Submitted to ICLR 2024")."""
-    if len(line) > 120:
-        return False
-    venue = SUBMISSION_VENUE.fullmatch(plain_line(line))
-    return venue is not None and is_venue_name(venue[1] or venue[2])
 
 
 def other_field(line: str) -> str | None:
