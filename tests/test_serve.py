@@ -1587,6 +1587,31 @@ def test_pages_after_the_first_of_a_sort_by_a_column_of_any_type_are_refused(bui
             assert len(rows) == len(set(rows)) == conn.execute(f"select count(*) from {table}").fetchone()[0], table
 
 
+def test_the_first_page_of_an_order_with_no_next_page_says_so_and_links_every_row_as_csv(built_db):
+    # Its "Next page" link answered 400, as every page after the first in such an order does.
+    get = datasette_on(built_db)
+    with sqlite3.connect(built_db) as conn:
+        facet_counts = conn.execute("select count(*) from facet_counts").fetchone()[0]
+    for path in ("/papers/facet_counts?_sort=value&_size=5", "/papers/facet_counts?_sort_desc=value&_size=5"):
+        page = get(path)
+        assert page.status_code == 200 and "Next page" not in page.text, path
+        (link,) = re.findall(r'<p class="first-page-only">.*?<a href="([^"]+)"', page.text, re.S)
+        streamed = get(html.unescape(link))
+        assert streamed.status_code == 200, link
+        csv_rows = [tuple(row) for row in csv.reader(io.StringIO(streamed.text))][1:]
+        assert len(csv_rows) == len(set(csv_rows)) == facet_counts, path
+    # In its own order, papers_fts_idx (its key holds BLOBs) has no next page, and its stream, which
+    # Datasette ended after the first 1,000 rows without a word, is refused.
+    page = get("/papers/papers_fts_idx?_size=2")
+    assert "Next page" not in page.text and "may be BLOBs: ask for the rows in SQL" in page.text
+    refused = get("/papers/papers_fts_idx.csv?_size=max&_stream=on")
+    assert refused.status_code == 400 and "cannot be streamed in the order of its primary key" in refused.text
+    # A sort that pages keeps its next page; an order whose rows all fit its first page says nothing.
+    assert "Next page" in get("/papers/facet_counts?_sort=count&_size=5").text
+    assert "first-page-only" not in get("/papers/facet_counts?_sort=value").text
+    assert "first-page-only" not in get("/papers/papers?_size=5").text
+
+
 def test_a_row_under_a_name_that_is_no_table_is_not_found(built_db):
     # Datasette 0.65 answered 400 "Invalid SQL - no such table" (found by review).
     get = datasette_on(built_db)
