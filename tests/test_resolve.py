@@ -411,6 +411,30 @@ def test_near_identical_abstracts_under_titles_numbered_apart_are_two_papers(tmp
     assert rows(db, "select count(*) as n from papers") == [{"n": 3}]
 
 
+def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_pronoun_changes_nothing(tmp_path):
+    # "Part I" and "Part II" of a series reuse their abstract: one paper, with the second part's
+    # decision (found by review). "I" the pronoun is in every copy of its paper's title.
+    def part(number, chapters):
+        return (f"This is part {number} of our study of reinforcement learning from human feedback, in which we "
+                "train reward models on pairwise preferences collected from annotators and then optimise language "
+                f"models against them with proximal policy optimisation; this part covers {chapters} and reports how "
+                "the reward model's accuracy and the policy's win rate change as the amount of preference data grows.")
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / "review.txt").write_text(review_text(
+        "Learning from Human Preferences, Part I: Reward Models", part("one", "the reward models"), "Accept (Poster)",  # 1
+        "Learning from Human Preferences, Part II: Reward Models", part("two", "the reward models"), "Accept (Oral)",  # 4
+        "Can I Trust My Reward Model?", part("three", "reward hacking"), "Reject",  # 7
+        "Can I Trust My Reward Model? (2024)", part("three", "reward hacking"), "Reject",  # 10
+    ), encoding="utf-8")
+    assert jaccard(part("one", "the reward models"), part("two", "the reward models")) >= 0.8
+    db = build_database([folder], tmp_path / "papers.db", related=False).output
+    paper_of = {row["line"]: row["paper_id"] for row in rows(db, "select line, paper_id from listings")}
+    assert paper_of[1] != paper_of[4]
+    assert paper_of[7] == paper_of[10]
+    assert rows(db, "select count(*) as n from papers") == [{"n": 3}]
+
+
 def test_titles_whose_numbers_are_all_among_the_others_still_join(tmp_path):
     # A version, an arXiv id or a venue's year added to a title is the same paper: a rule that
     # asked for the same numbers kept each such pair apart (found by review).
