@@ -70,7 +70,14 @@ LATEX_FRACTION = re.compile(rf"\\[dt]?frac\s*{LATEX_ARGUMENT}\s*{LATEX_ARGUMENT}
 LATEX_SCRIPT = re.compile(r"([\^_])\s*\{([^{}]*)\}")  # x^{2/3}, x_{i=1}
 # What needs no parentheses: one letter, a number, a command (\epsilon), one sign, a root of one.
 LATEX_TOKEN = re.compile(r"√*(?:\\[A-Za-z]+|[A-Za-z]|\d+(?:\.\d+)?)|\S")
-LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\['`^\"~]\{?\\?(\w)\}?")  # L\{o}wner, \"{o}, na\"{\i}ve -> o, o, i
+# A text accent (H\"older, na\"{\i}ve, Fr\'echet, \c{c}, \v{s}) is its letter with the accent's
+# combining mark: "Hölder", not "Holder" (5 bundled abstracts). L\{o}wner lost its mark in the copy: "Lowner".
+LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\(['`^\"~=.])\{?\\?(\w)\}?|\\([uvHckr])\{\\?(\w)\}")
+ACCENT_MARKS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304", ".": "\u0307",
+                "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328", "r": "\u030a"}
+# Letters of their own: Bj{\o}rn is Bjørn. \i and \j are the dotless letters accents go on.
+LATEX_LETTERS = {"o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å",
+                 "l": "ł", "L": "Ł", "i": "i", "j": "j"}
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
 LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
 # A command that lost its backslash, right before or after a brace: "min{n_1,n_2}",
@@ -143,6 +150,13 @@ def _marked(match: re.Match) -> str:
     return unicodedata.normalize("NFC", text + COMBINING_MARKS[match.group(1)]) if len(text) == 1 else text
 
 
+def _accented(match: re.Match) -> str:
+    if match.group(1):
+        return match.group(1)
+    mark, letter = match.group(2, 3) if match.group(2) else match.group(4, 5)
+    return unicodedata.normalize("NFC", letter + ACCENT_MARKS[mark])
+
+
 def _script(match: re.Match) -> str:
     grouped = _grouped(match.group(2))
     return match.group(1) + grouped if grouped else ""  # x^{} is x
@@ -171,7 +185,7 @@ def plain_abstract(abstract: str | None) -> str | None:
     # `in` first: most abstracts have no markup, and finding a character is cheaper than a regular expression.
     if not abstract or not ("\\" in abstract or "$" in abstract or ("{" in abstract and _has_lost_markup(abstract))):
         return None
-    text = LATEX_ACCENT.sub(lambda m: m.group(1) or m.group(2), abstract)
+    text = LATEX_ACCENT.sub(_accented, abstract)
     text = LATEX_ESCAPE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped $ and braces literal
     for _ in range(LATEX_NESTING_MAX):  # nested wrappers, innermost first
         text, roots = LATEX_ROOT.subn(lambda m: "√" + _grouped(m.group(1)), text)
@@ -182,7 +196,7 @@ def plain_abstract(abstract: str | None) -> str | None:
         text, unwrapped = LATEX_WRAPPER.subn(r"\1", text)
         if not (roots or fractions or scripts or marked or switched or unwrapped):
             break
-    text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), m.group(1)), text)
+    text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), LATEX_LETTERS.get(m.group(1), m.group(1))), text)
     text = _names_kept_apart(text)  # first: "hat{theta}" is "hat θ", not "hatθ"
     text = LOST_SYMBOL.sub(lambda m: LATEX_SYMBOLS[m.group(1)], text)
     text = re.sub(r"[${}]", "", text).replace("\x00", "")
