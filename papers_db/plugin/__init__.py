@@ -118,7 +118,8 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return {"rows_cut_to_cell_limit": page and page.rows_shown, "html_cells_limit": HTML_CELLS_LIMIT}
     if template == "table.html" and request is not None:
         # The first page of such an order linked to a next page that answers 400 (unpageable_sort).
-        return {"unpageable_order": unpageable_order(datasette, request.path, query_parameters(request.scope))}
+        order = unpageable_order(datasette, request.path, query_parameters(request.scope))
+        return {"unpageable_order": order and order[0], "unpageable_order_streams": bool(order and order[1].shape.fits_one_page)}
     if view_name != "row" or table != "papers" or request is None:
         return {}
 
@@ -1849,6 +1850,7 @@ class TableShape(NamedTuple):
     keys: tuple | None  # its integer primary key (("rowid",) if it has none); None for a view or other keys
     unordered_pages: frozenset = frozenset()  # columns of no declared type or BLOB: no page after a sort's first (unpageable_sort)
     unordered_key: bool = False  # its primary key holds such a column: no page after the first in its own order either
+    fits_one_page: bool = True  # with unordered pages or key: its rows fit one page of max_returned_rows, as a stream's
 
 
 class TablePage(NamedTuple):
@@ -1887,7 +1889,7 @@ def table_shapes(datasette):
             try:
                 conn = db.connect()
                 try:
-                    shapes = schema_shapes(conn)
+                    shapes = schema_shapes(conn, datasette.setting("max_returned_rows"))
                 finally:
                     conn.close()
             except sqlite3.Error:  # not a readable database: Datasette's own pages say so
@@ -1903,9 +1905,9 @@ def configured_facets(datasette, database, table):
     return frozenset(facet if isinstance(facet, str) else next(iter(facet.values()), None) for facet in facets)
 
 
-def schema_shapes(conn):
+def schema_shapes(conn, page_rows):
     """The TableShape of each table and view, facets left empty. A partial index is left out,
-    since it serves only queries that imply its condition."""
+    since it serves only queries that imply its condition. `page_rows`: max_returned_rows."""
     shapes = {}
     for name, kind, sql in conn.execute("select name, type, sql from sqlite_master where type in ('table', 'view')").fetchall():
         info = conn.execute("select name, type, pk from pragma_table_xinfo(?) where hidden != 1 order by pk",
@@ -1934,8 +1936,12 @@ def schema_shapes(conn):
         # text, which sorts after every number and before every BLOB.
         untyped = {column for column, declared, _ in info
                    if ("BLOB" in declared.upper() or not declared and holds_other_than_text(conn, name, column, sql))}
+        # Counted up to one row more than a page: facet_counts has 524 rows at a million papers.
+        fits_one_page = not untyped or conn.execute(f"select count(*) from (select 1 from {escape_sqlite(name)} limit ?)",
+                                                    [page_rows + 1]).fetchone()[0] <= page_rows
         shapes[name] = TableShape(frozenset(columns | {"rowid"}), frozenset(indexed), frozenset(ordered),
-                                  frozenset(), keys, frozenset(untyped), any(column in untyped for column, _, pk in info if pk))
+                                  frozenset(), keys, frozenset(untyped), any(column in untyped for column, _, pk in info if pk),
+                                  fits_one_page)
     return shapes
 
 
@@ -2018,35 +2024,43 @@ def row_of_no_table(datasette, path):
 
 def unpageable_sort(datasette, path, query):
     """(status, title, message) for a page after the first of a table sorted by a column that
-    may hold values of any type, or BLOBs (TableShape.unordered_pages): Datasette's next-page
-    token holds the last value as text, so such pages repeated one page for ever or skipped
-    every number (facet_counts by value). The first page, and a streamed CSV, which says where
-    it has to stop, are still given."""
+    may hold values of any type, or BLOBs (TableShape.unordered_pages), and for a streamed CSV of
+    it that would need more than one page: Datasette's next-page token holds the last value as
+    text, so such pages repeated one page for ever or skipped every number (facet_counts by
+    value), and streams lost or repeated rows without a word (papers_fts_idx at 100,000 papers: 1,000
+    of its 16,276 rows; by term, its first 1,000 rows again up to max_csv_mb). The first page, and
+    a stream of a table whose rows fit one page, are given."""
     streamed = streams_a_whole_table(datasette, path, query)
-    if not first_value(query, "_next") and not streamed:
+    token = first_value(query, "_next")
+    if not token and not streamed:
         return None
-    sort = unpageable_order(datasette, path, query)
-    if sort is None or (streamed and sort):  # a sort's stream pages from tokens, and stops saying so where it would circle
+    order = unpageable_order(datasette, path, query)
+    if order is None:
         return None
+    sort, page = order
+    order_name = sort or "its primary key"
     if streamed:
-        # Datasette's own stream, its pages from the key's tokens, ended silently after the first
-        # 1,000 of papers_fts_idx's 16,276 rows at 100,000 papers.
-        return 400, "Bad request", ("This table cannot be streamed in the order of its primary key, whose values may be "
-                                    "BLOBs: its rows after the first page would be lost. Ask for the rows in SQL.")
-    return 400, "Bad request", (f"Pages after the first cannot be given in the order of {sort or 'its primary key'}, "
-                                "whose values may be of any type: sort by another column, stream the whole table as "
-                                "CSV (_stream=on), or ask for the rows in SQL.")
+        if page.shape.fits_one_page:
+            return None
+        return 400, "Bad request", (f"This table cannot be streamed in the order of {order_name}, whose values may be of "
+                                    "any type: its rows after the first page would be lost or repeated. Sort by another "
+                                    "column, or ask for the rows in SQL.")
+    if page.shape.keys and is_first_row_token(token, page.shape.keys):
+        return None  # the first page, from the token the plugin gives it (first_row_token), as its own links carry it
+    stream = "stream the whole table as CSV (_stream=on), " if page.shape.fits_one_page else ""
+    return 400, "Bad request", (f"Pages after the first cannot be given in the order of {order_name}, whose values may be "
+                                f"of any type: sort by another column, {stream}or ask for the rows in SQL.")
 
 
 def unpageable_order(datasette, path, query):
-    """For a table page whose pages after the first cannot be given (unpageable_sort): its sort
-    column, or "" in its own order where its key holds BLOBs (papers_fts_idx's second page had
-    no rows at all); None for any other page."""
+    """For a table page whose pages after the first cannot be given (unpageable_sort): (its sort
+    column, or "" in its own order where its key holds BLOBs (papers_fts_idx's second page had no
+    rows at all), its TablePage); None for any other page."""
     page = table_page(datasette, path)
     sort = first_value(query, "_sort") or first_value(query, "_sort_desc") or ""
     if page is None or not (sort in page.shape.unordered_pages or (not sort and page.shape.unordered_key)):
         return None
-    return sort
+    return sort, page
 
 
 def streams_a_whole_table(datasette, path, query):
