@@ -162,26 +162,6 @@ def test_a_title_without_its_abstract_that_looks_like_a_venue_gives_no_paper_a_d
         assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "missing_abstract")], title
 
 
-def test_a_badge_or_venue_line_before_a_paper_without_a_decision_is_a_heading():
-    # A site's list under headings ("Oral", "ICLR 2023 notable top 25%"): each heading was the
-    # decision of the paper before it, without a word (found by review).
-    for heading in ("Poster", "ICLR 2023 notable top 25%", "NeurIPS 2024 Oral"):
-        text = review_text("Sparse Attention", ABSTRACT_A, "Dense Attention", ABSTRACT_B, heading,  # 1-5
-                           "Kernel Methods Revisited", ABSTRACT_C, "Tiny Kernels", ABSTRACT_A.replace("lenders", "banks"))
-        reading = read_review_listing(text)
-        assert [(r.title, r.decision) for r in reading.records] == [
-            ("Sparse Attention", None), ("Dense Attention", None), ("Kernel Methods Revisited", None), ("Tiny Kernels", None)]
-        assert [(issue.line, issue.code) for issue in reading.issues] == [(5, "heading")], heading
-        assert reading.unaccounted_lines() == []
-    # Where the paper after it has a decision, a venue's line or a submission's, or none follows,
-    # it is the decision of the paper before.
-    for after in (["Kernel Methods Revisited", ABSTRACT_C, "Reject"], ["Kernel Methods Revisited", ABSTRACT_C, "Poster"],
-                  ["Kernel Methods Revisited", "Keywords: kernels", ABSTRACT_C, "Submitted to ICLR 2024"], []):
-        reading = read_review_listing(review_text("Dense Attention", ABSTRACT_B, "ICLR 2023 notable top 25%", *after))
-        assert reading.records[0].decision == "ICLR 2023 notable top 25%", after
-        assert "heading" not in [issue.code for issue in reading.issues], after
-
-
 def test_a_venue_line_can_end_a_wrapped_title_and_an_abstract():
     # "Highlights of the" / "NeurIPS 2023 Datasets and Benchmarks Oral": one title, as before venue
     # lines were read (found by review).

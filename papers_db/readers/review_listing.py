@@ -102,15 +102,6 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # Only right after a title, or a forum's venue line and fields: elsewhere "Abstract" may
             # be a paper's title (a record without a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
-        elif (current is not None and current.abstract is not None and current.decision is None and is_badge(line)
-              and not abstract_follows(following) and not next_record_is_decided(content, index + 1)):
-            # "Oral" or "ICLR 2023 notable top 5%" with no decision after the paper that follows: a
-            # heading of a site's list, which as a decision went to the paper before without a word.
-            reading.issues.append(ParseIssue(number, "heading", f"{quoted(line.strip())} reads as a badge or venue "
-                                             "line, but the paper after it has no decision: read as a heading between "
-                                             "papers, not as the decision of the paper before it"))
-            close()
-            current = None
         elif (forum_venue := title_pending and is_decision(line) and labelled_abstract_follows(content, index + 1)) or (
                 is_decision_where_it_stands(line, following)):
             if current is None or current.decision is not None:
@@ -209,21 +200,6 @@ def is_decision_where_it_stands(line: str, following: str | None) -> bool:
 
 
 FORUM_LINES = 8  # between a forum's venue line and its abstract: authors, Readers, Published, Keywords, TL;DR
-
-
-def next_record_is_decided(content: list[tuple[int, str]], start: int) -> bool:
-    """Whether, after a badge or venue line, the next paper ends in a decision or a submission's
-    venue too (within a title, fields and an abstract), or nothing follows: a listing that gives
-    its papers' decisions so gives every paper one."""
-    abstracts = 0
-    for _, line in content[start:start + FORUM_LINES + 2]:
-        if is_decision(line) or is_submission_venue(line):
-            return True
-        if other_field(line) is None and looks_like_abstract(line):
-            abstracts += 1
-            if abstracts == 2:  # the next paper ended without one, and another began
-                return False
-    return start >= len(content)
 
 
 def labelled_abstract_follows(content: list[tuple[int, str]], start: int) -> bool:
