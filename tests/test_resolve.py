@@ -411,9 +411,10 @@ def test_near_identical_abstracts_under_titles_numbered_apart_are_two_papers(tmp
     assert rows(db, "select count(*) as n from papers") == [{"n": 3}]
 
 
-def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_pronoun_changes_nothing(tmp_path):
+def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_lone_capital_is_no_number(tmp_path):
     # "Part I" and "Part II" of a series reuse their abstract: one paper, with the second part's
-    # decision (found by review). "I" the pronoun is in every copy of its paper's title.
+    # decision (found by review). A capital I or X alone ("Can I", "X-ray") is no number: copies of
+    # one title with and without it, one with a venue's year, were kept apart (found by review).
     def part(number, chapters):
         return (f"This is part {number} of our study of reinforcement learning from human feedback, in which we "
                 "train reward models on pairwise preferences collected from annotators and then optimise language "
@@ -422,17 +423,19 @@ def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_pronoun_changes_n
     folder = tmp_path / "parts"
     folder.mkdir()
     (folder / "review.txt").write_text(review_text(
-        "Learning from Human Preferences, Part I: Reward Models", part("one", "the reward models"), "Accept (Poster)",  # 1
-        "Learning from Human Preferences, Part II: Reward Models", part("two", "the reward models"), "Accept (Oral)",  # 4
-        "Can I Trust My Reward Model?", part("three", "reward hacking"), "Reject",  # 7
-        "Can I Trust My Reward Model? (2024)", part("three", "reward hacking"), "Reject",  # 10
+        "Can I Trust My Reward Model? Part I", part("one", "the reward models"), "Accept (Poster)",  # 1
+        "Can I Trust My Reward Model? Part II", part("two", "the reward models"), "Accept (Oral)",  # 4
+        "Chest X-ray Report Generation", ABSTRACT_A, "Reject",  # 7
+        "Chest Xray Report Generation (MICCAI 2023)", ABSTRACT_A, "Reject",  # 10
+        "What Should I Prune?", ABSTRACT_B, "Reject",  # 13
+        "What Should We Prune? (ICLR 2024)", ABSTRACT_B, "Reject",  # 16
     ), encoding="utf-8")
     assert jaccard(part("one", "the reward models"), part("two", "the reward models")) >= 0.8
     db = build_database([folder], tmp_path / "papers.db", related=False).output
     paper_of = {row["line"]: row["paper_id"] for row in rows(db, "select line, paper_id from listings")}
     assert paper_of[1] != paper_of[4]
-    assert paper_of[7] == paper_of[10]
-    assert rows(db, "select count(*) as n from papers") == [{"n": 3}]
+    assert paper_of[7] == paper_of[10] and paper_of[13] == paper_of[16]
+    assert rows(db, "select count(*) as n from papers") == [{"n": 4}]
 
 
 def test_titles_whose_numbers_are_all_among_the_others_still_join(tmp_path):
