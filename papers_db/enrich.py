@@ -71,13 +71,21 @@ LATEX_SCRIPT = re.compile(r"([\^_])\s*\{([^{}]*)\}")  # x^{2/3}, x_{i=1}
 # What needs no parentheses: one letter, a number, a command (\epsilon), one sign, a root of one.
 LATEX_TOKEN = re.compile(r"√*(?:\\[A-Za-z]+|[A-Za-z]|\d+(?:\.\d+)?)|\S")
 # A text accent (H\"older, na\"{\i}ve, Fr\'echet, \c{c}, \v{s}) is its letter with the accent's
-# combining mark: "Hölder", not "Holder" (5 bundled abstracts). L\{o}wner lost its mark in the copy: "Lowner".
-LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\(['`^\"~=.])\{?\\?(\w)\}?|\\([uvHckr])\{\\?(\w)\}")
+# combining mark: "Hölder", not "Holder" (5 bundled abstracts). L\{o}wner lost its mark in the copy:
+# "Lowner". A mark goes on a letter only ("\~3x", "n\^2" are no accents), and \. \= only with
+# braces (C:\Users\.cache is a path): found by review.
+LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\(['`^\"~])\{?\\?([^\W\d_])\}?|\\([uvHckr.=])\{\\?([^\W\d_])\}")
 ACCENT_MARKS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304", ".": "\u0307",
                 "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328", "r": "\u030a"}
-# Letters of their own: Bj{\o}rn is Bjørn. \i and \j are the dotless letters accents go on.
+# Quotes and apostrophes escaped as in JSON, not accents: \"AI\" (a \" closes a word somewhere),
+# model\'s and don\'t (an English ending after a letter).
+ESCAPED_QUOTE_CLOSING = re.compile(r'\\"(?![^\W\d_]|[{\\])')
+ESCAPED_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\\'(?=(?:s|t|d|m|ll|re|ve)\b)")
+# Letters of their own, in braces as BibTeX writes them: Bj{\o}rn is Bjørn. Bare, \O and \L are as
+# often macros in math ($\O(n)$, $\L$-smooth).
+LATEX_LETTER = re.compile(r"\{\\(o|O|ss|ae|AE|oe|OE|aa|AA|l|L)\}|\\(o|O|ss|ae|AE|oe|OE|aa|AA|l|L)\{\}")
 LATEX_LETTERS = {"o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å",
-                 "l": "ł", "L": "Ł", "i": "i", "j": "j"}
+                 "l": "ł", "L": "Ł"}
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
 LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
 # A command that lost its backslash, right before or after a brace: "min{n_1,n_2}",
@@ -185,7 +193,11 @@ def plain_abstract(abstract: str | None) -> str | None:
     # `in` first: most abstracts have no markup, and finding a character is cheaper than a regular expression.
     if not abstract or not ("\\" in abstract or "$" in abstract or ("{" in abstract and _has_lost_markup(abstract))):
         return None
-    text = LATEX_ACCENT.sub(_accented, abstract)
+    text = ESCAPED_APOSTROPHE.sub("'", abstract)
+    if ESCAPED_QUOTE_CLOSING.search(text):
+        text = text.replace('\\"', '"')
+    text = LATEX_ACCENT.sub(_accented, text)
+    text = LATEX_LETTER.sub(lambda m: LATEX_LETTERS[m.group(1) or m.group(2)], text)
     text = LATEX_ESCAPE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped $ and braces literal
     for _ in range(LATEX_NESTING_MAX):  # nested wrappers, innermost first
         text, roots = LATEX_ROOT.subn(lambda m: "√" + _grouped(m.group(1)), text)
@@ -196,7 +208,7 @@ def plain_abstract(abstract: str | None) -> str | None:
         text, unwrapped = LATEX_WRAPPER.subn(r"\1", text)
         if not (roots or fractions or scripts or marked or switched or unwrapped):
             break
-    text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), LATEX_LETTERS.get(m.group(1), m.group(1))), text)
+    text = LATEX_COMMAND.sub(lambda m: LATEX_SYMBOLS.get(m.group(1), m.group(1)), text)
     text = _names_kept_apart(text)  # first: "hat{theta}" is "hat θ", not "hatθ"
     text = LOST_SYMBOL.sub(lambda m: LATEX_SYMBOLS[m.group(1)], text)
     text = re.sub(r"[${}]", "", text).replace("\x00", "")

@@ -51,9 +51,16 @@ def test_code_links_from_real_abstract_endings():
         # (bundled 002, 003 and 004), and search finds either spelling.
         ("H\\\"older-continuous, Fr\\'echet mean, [Aky\\\"urek et al.] and Erd\\H{o}s",
          "Hölder-continuous, Fréchet mean, [Akyürek et al.] and Erdős"),
-        ("\\v{S}ediv\\'{y}, \\c{c}a, \\~{n}, \\`a, \\^{o}, \\={a}, \\r{a}, \\u{a}, \\k{e} and \\ss, \\ae, \\l",
+        ("\\v{S}ediv\\'{y}, \\c{c}a, \\~{n}, \\`a, \\^{o}, \\={a}, \\r{a}, \\u{a}, \\k{e} and {\\ss}, {\\ae}, \\l{}",
          "Šedivý, ça, ñ, à, ô, ā, å, ă, ę and ß, æ, ł"),
         ("\\cdot, \\rho, \\kappa, \\right), \\ldots and \\in are no accents", "·, rho, kappa, ), ldots and ∈ are no accents"),
+        # Found by review: an accent on a digit, \. and \= without braces, quotes and apostrophes
+        # escaped as in JSON, and a letter's command bare in math.
+        ("in C:\\Users\\.cache and D:\\data\\=old, \\.{z} and \\={a}", "in C:Users\\.cache and D:data\\=old, ż and ā"),
+        ("about \\~3x faster at O(n\\^2) and $x$", "about \\~3x faster at O(n\\^2) and x"),
+        ('the prompt \\"Let\\\'s think step by step\\" works; the model\\\'s and don\\\'t, Ko\\\'sciuszko',
+         'the prompt "Let\'s think step by step" works; the model\'s and don\'t, Kościuszko'),
+        ("$\\O(n)$, $\\L$-smooth and $\\l_2$ but Bj{\\o}rn, Stra\\ss{}e", "O(n), L-smooth and l_2 but Bjørn, Straße"),
         ("we identify a pattern, \\emph{self-excitation}, as the cause", "we identify a pattern, self-excitation, as the cause"),
         ("a $62\\%$ compression rate on ResNet50", "a 62% compression rate on ResNet50"),
         ("a model $F$ and an $\\epsilon$-fraction", "a model F and an ε-fraction"),
