@@ -77,13 +77,16 @@ LATEX_TOKEN = re.compile(r"√*(?:\\[A-Za-z]+|[A-Za-z]|\d+(?:\.\d+)?)|\S")
 LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\(['`^\"~])\{?\\?([^\W\d_])\}?|\\([uvHckr.=])\{\\?([^\W\d_])\}")
 ACCENT_MARKS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304", ".": "\u0307",
                 "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328", "r": "\u030a"}
-# Quotes and apostrophes escaped as in JSON, not accents: \"AI\" (a \" closes a word somewhere),
-# model\'s and don\'t (an English ending after a letter).
-ESCAPED_QUOTE_CLOSING = re.compile(r'\\"(?![^\W\d_]|[{\\])')
+# Quotes and apostrophes escaped as in JSON, not accents: \"AI\" and model\'s (an English ending
+# after a letter). A \" before a letter opens a quote only where the next \" closes one; inside a
+# word (H\"older) or before a brace it is an umlaut: M\"{u}ller\'s \"AI\" and dass \"uber (found by review).
+ESCAPED_QUOTE = re.compile(r'\\"')
 ESCAPED_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\\'(?=(?:s|t|d|m|ll|re|ve)\b)")
-# Letters of their own, in braces as BibTeX writes them: Bj{\o}rn is Bjørn. Bare, \O and \L are as
-# often macros in math ($\O(n)$, $\L$-smooth).
-LATEX_LETTER = re.compile(r"\{\\(o|O|ss|ae|AE|oe|OE|aa|AA|l|L)\}|\\(o|O|ss|ae|AE|oe|OE|aa|AA|l|L)\{\}")
+# Letters of their own: in braces as BibTeX writes them (Bj{\o}rn is Bjørn), bare where a space or
+# a command ends them (Bj\o rn, \l\'od\'z), and \AA (Ångström) bare. Bare before anything else, \O
+# and \L are as often macros in math ($\O(n)$, $\L$-smooth).
+LETTER_COMMANDS = "o|O|ss|ae|AE|oe|OE|aa|AA|l|L"
+LATEX_LETTER = re.compile(rf"\{{\\({LETTER_COMMANDS})\}}|\\({LETTER_COMMANDS})(?:\{{\}}|(?<!AA) |(?=\\))|\\(AA)(?![A-Za-z])")
 LATEX_LETTERS = {"o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å",
                  "l": "ł", "L": "Ł"}
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
@@ -158,6 +161,26 @@ def _marked(match: re.Match) -> str:
     return unicodedata.normalize("NFC", text + COMBINING_MARKS[match.group(1)]) if len(text) == 1 else text
 
 
+def _escaped_quotes_as_quotes(text: str) -> str:
+    """Each \\" that is a quote, not an umlaut, as a plain quote (ESCAPED_QUOTE)."""
+    if '\\"' not in text:
+        return text
+    places = [match.start() for match in ESCAPED_QUOTE.finditer(text)]
+    closes = [not text[place + 2:place + 3].isalpha() and text[place + 2:place + 3] not in ("{", "\\") for place in places]
+    quotes = set()
+    for number, place in enumerate(places):
+        if closes[number]:
+            quotes.add(place)
+        elif (place == 0 or not text[place - 1].isalpha()) and number + 1 < len(places) and closes[number + 1] \
+                and text[place + 2:place + 3].isalpha():
+            quotes.add(place)  # opens the quote the next one closes
+    pieces, last = [], 0
+    for place in places:
+        pieces += [text[last:place], '"' if place in quotes else '\\"']
+        last = place + 2
+    return "".join(pieces) + text[last:]
+
+
 def _accented(match: re.Match) -> str:
     if match.group(1):
         return match.group(1)
@@ -193,11 +216,9 @@ def plain_abstract(abstract: str | None) -> str | None:
     # `in` first: most abstracts have no markup, and finding a character is cheaper than a regular expression.
     if not abstract or not ("\\" in abstract or "$" in abstract or ("{" in abstract and _has_lost_markup(abstract))):
         return None
-    text = ESCAPED_APOSTROPHE.sub("'", abstract)
-    if ESCAPED_QUOTE_CLOSING.search(text):
-        text = text.replace('\\"', '"')
+    text = _escaped_quotes_as_quotes(ESCAPED_APOSTROPHE.sub("'", abstract))
+    text = LATEX_LETTER.sub(lambda m: LATEX_LETTERS[m.group(1) or m.group(2) or m.group(3)], text)  # first: \l\'od\'z
     text = LATEX_ACCENT.sub(_accented, text)
-    text = LATEX_LETTER.sub(lambda m: LATEX_LETTERS[m.group(1) or m.group(2)], text)
     text = LATEX_ESCAPE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped $ and braces literal
     for _ in range(LATEX_NESTING_MAX):  # nested wrappers, innermost first
         text, roots = LATEX_ROOT.subn(lambda m: "√" + _grouped(m.group(1)), text)

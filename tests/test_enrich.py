@@ -61,6 +61,11 @@ def test_code_links_from_real_abstract_endings():
         ('the prompt \\"Let\\\'s think step by step\\" works; the model\\\'s and don\\\'t, Ko\\\'sciuszko',
          'the prompt "Let\'s think step by step" works; the model\'s and don\'t, Kościuszko'),
         ("$\\O(n)$, $\\L$-smooth and $\\l_2$ but Bj{\\o}rn, Stra\\ss{}e", "O(n), L-smooth and l_2 but Bjørn, Straße"),
+        # Found by review: an umlaut beside escaped quotes, letters ended by a space or a command,
+        # and the ångström.
+        ('M\\"{u}ller\\\'s \\"AI\\"-based and dass \\"uber so \\"gut\\" ist (H\\"older)',
+         'Müller\'s "AI"-based and dass über so "gut" ist (Hölder)'),
+        ("at 2 \\AA resolution, Bj\\o rn, Stra\\ss e, \\l\\'od\\'z and \\L ukasz", "at 2 Å resolution, Bjørn, Straße, łódź and Łukasz"),
         ("we identify a pattern, \\emph{self-excitation}, as the cause", "we identify a pattern, self-excitation, as the cause"),
         ("a $62\\%$ compression rate on ResNet50", "a 62% compression rate on ResNet50"),
         ("a model $F$ and an $\\epsilon$-fraction", "a model F and an ε-fraction"),
