@@ -412,9 +412,10 @@ def test_near_identical_abstracts_under_titles_numbered_apart_are_two_papers(tmp
 
 
 def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_lone_capital_is_no_number(tmp_path):
-    # "Part I" and "Part II" of a series reuse their abstract: one paper, with the second part's
-    # decision (found by review). A capital I or X alone ("Can I", "X-ray") is no number: copies of
-    # one title with and without it, one with a venue's year, were kept apart (found by review).
+    # "Part I" and "Part II" of a series, or "Tensor Programs II" and "III", reuse their abstract:
+    # one paper, with the later one's decision. A capital I or X alone ("Can I", "X-ray") or IV
+    # ("Deep IV") is no number: copies of one title with and without it, one with a venue's year,
+    # were kept apart (all found by review).
     def part(number, chapters):
         return (f"This is part {number} of our study of reinforcement learning from human feedback, in which we "
                 "train reward models on pairwise preferences collected from annotators and then optimise language "
@@ -429,13 +430,19 @@ def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_lone_capital_is_n
         "Chest Xray Report Generation (MICCAI 2023)", ABSTRACT_A, "Reject",  # 10
         "What Should I Prune?", ABSTRACT_B, "Reject",  # 13
         "What Should We Prune? (ICLR 2024)", ABSTRACT_B, "Reject",  # 16
+        "Tensor Programs II: Neural Tangent Kernel", part("five", "kernels"), "Reject",  # 19
+        "Tensor Programs III: Neural Tangent Kernel", part("seven", "kernels"), "Accept (Poster)",  # 22
+        "Deep IV: A Flexible Approach", ABSTRACT_C, "Reject",  # 25: IV, instrumental variables
+        "DeepIV: A Flexible Approach (ICML 2017)", ABSTRACT_C, "Reject",  # 28
+        "Reward Models, Part-I", part("six", "rewards"), "Reject",  # 31
+        "Reward Models, Part-II", part("eight", "rewards"), "Reject",  # 34
     ), encoding="utf-8")
     assert jaccard(part("one", "the reward models"), part("two", "the reward models")) >= 0.8
     db = build_database([folder], tmp_path / "papers.db", related=False).output
     paper_of = {row["line"]: row["paper_id"] for row in rows(db, "select line, paper_id from listings")}
-    assert paper_of[1] != paper_of[4]
-    assert paper_of[7] == paper_of[10] and paper_of[13] == paper_of[16]
-    assert rows(db, "select count(*) as n from papers") == [{"n": 4}]
+    assert paper_of[1] != paper_of[4] and paper_of[19] != paper_of[22] and paper_of[31] != paper_of[34]
+    assert paper_of[7] == paper_of[10] and paper_of[13] == paper_of[16] and paper_of[25] == paper_of[28]
+    assert rows(db, "select count(*) as n from papers") == [{"n": 8}]
 
 
 def test_titles_whose_numbers_are_all_among_the_others_still_join(tmp_path):
