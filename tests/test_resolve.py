@@ -412,15 +412,20 @@ def test_near_identical_abstracts_under_titles_numbered_apart_are_two_papers(tmp
 
 
 def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_lone_capital_is_no_number(tmp_path):
-    # "Part I" and "Part II" of a series, or "Tensor Programs II" and "III", reuse their abstract:
-    # one paper, with the later one's decision. A capital I or X alone ("Can I", "X-ray") or IV
-    # ("Deep IV") is no number: copies of one title with and without it, one with a venue's year,
-    # were kept apart (all found by review).
+    # "Part I" and "Part II" of a series reuse their abstract: one paper, with the later one's
+    # decision. A numeral after no part's word ("Can I", "X-ray", "Deep IV", "Tensor Programs II",
+    # which a site may lower-case) is no number: copies of one title with and without it, one with
+    # a venue's year, were kept apart (all found by review).
     def part(number, chapters):
         return (f"This is part {number} of our study of reinforcement learning from human feedback, in which we "
                 "train reward models on pairwise preferences collected from annotators and then optimise language "
                 f"models against them with proximal policy optimisation; this part covers {chapters} and reports how "
                 "the reward model's accuracy and the policy's win rate change as the amount of preference data grows.")
+    def width(word):
+        return (f"We show that any {word} neural network architecture expressed as a tensor program converges to a "
+                "Gaussian process at initialisation as its width grows, and derive the neural tangent kernel of "
+                "recurrent networks, transformers and batch normalisation from one master theorem, which we then "
+                "check against finite networks of growing width trained by gradient descent on small image tasks.")
     folder = tmp_path / "parts"
     folder.mkdir()
     (folder / "review.txt").write_text(review_text(
@@ -430,19 +435,22 @@ def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_lone_capital_is_n
         "Chest Xray Report Generation (MICCAI 2023)", ABSTRACT_A, "Reject",  # 10
         "What Should I Prune?", ABSTRACT_B, "Reject",  # 13
         "What Should We Prune? (ICLR 2024)", ABSTRACT_B, "Reject",  # 16
-        "Tensor Programs II: Neural Tangent Kernel", part("five", "kernels"), "Reject",  # 19
-        "Tensor Programs III: Neural Tangent Kernel", part("seven", "kernels"), "Accept (Poster)",  # 22
+        "Neural Tangent Kernels, Vol.II", part("five", "kernels"), "Reject",  # 19
+        "Neural Tangent Kernels, Vol.III", part("seven", "kernels"), "Accept (Poster)",  # 22
         "Deep IV: A Flexible Approach", ABSTRACT_C, "Reject",  # 25: IV, instrumental variables
         "DeepIV: A Flexible Approach (ICML 2017)", ABSTRACT_C, "Reject",  # 28
         "Reward Models, Part-I", part("six", "rewards"), "Reject",  # 31
         "Reward Models, Part-II", part("eight", "rewards"), "Reject",  # 34
+        "Tensor Programs II: Infinite Width", width("wide"), "Reject",  # 37: II alone may be an acronym
+        "tensor programs ii: infinite width (neurips 2020)", width("broad"), "Reject",  # 40: a lower-cased copy
     ), encoding="utf-8")
     assert jaccard(part("one", "the reward models"), part("two", "the reward models")) >= 0.8
     db = build_database([folder], tmp_path / "papers.db", related=False).output
     paper_of = {row["line"]: row["paper_id"] for row in rows(db, "select line, paper_id from listings")}
     assert paper_of[1] != paper_of[4] and paper_of[19] != paper_of[22] and paper_of[31] != paper_of[34]
     assert paper_of[7] == paper_of[10] and paper_of[13] == paper_of[16] and paper_of[25] == paper_of[28]
-    assert rows(db, "select count(*) as n from papers") == [{"n": 8}]
+    assert paper_of[37] == paper_of[40]
+    assert rows(db, "select count(*) as n from papers") == [{"n": 9}]
 
 
 def test_titles_whose_numbers_are_all_among_the_others_still_join(tmp_path):
