@@ -74,19 +74,22 @@ LATEX_TOKEN = re.compile(r"√*(?:\\[A-Za-z]+|[A-Za-z]|\d+(?:\.\d+)?)|\S")
 # combining mark: "Hölder", not "Holder" (5 bundled abstracts). L\{o}wner lost its mark in the copy:
 # "Lowner". A mark goes on a letter only ("\~3x", "n\^2" are no accents), and \. \= only with
 # braces (C:\Users\.cache is a path): found by review.
-LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\(['`^\"~])\{?\\?([^\W\d_])\}?|\\([uvHckr.=])\{\\?([^\W\d_])\}")
+LATEX_ACCENT = re.compile(r"\\\{(\w)\}|\\(['`^\"~])\{?([^\W\d_]|\\[ij](?![A-Za-z]))\}?"
+                          r"|\\([uvHckr.=])\{(\\?[^\W\d_])\}")
 ACCENT_MARKS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304", ".": "\u0307",
                 "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328", "r": "\u030a"}
 # Quotes and apostrophes escaped as in JSON, not accents: \"AI\" and model\'s (an English ending
 # after a letter). A \" before a letter opens a quote only where the next \" closes one; inside a
 # word (H\"older) or before a brace it is an umlaut: M\"{u}ller\'s \"AI\" and dass \"uber (found by review).
 ESCAPED_QUOTE = re.compile(r'\\"')
+ACCENTED_BY_COMMAND = re.compile(r"\\[ij](?![A-Za-z])|\{\\?[A-Za-z]\}")  # \"\i, \"{\i}, \"{o}: umlauts
 ESCAPED_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\\'(?=(?:s|t|d|m|ll|re|ve)\b)")
 # Letters of their own: in braces as BibTeX writes them (Bj{\o}rn is Bjørn), bare where a space or
 # a command ends them (Bj\o rn, \l\'od\'z), and \AA (Ångström) bare. Bare before anything else, \O
 # and \L are as often macros in math ($\O(n)$, $\L$-smooth).
 LETTER_COMMANDS = "o|O|ss|ae|AE|oe|OE|aa|AA|l|L"
-LATEX_LETTER = re.compile(rf"\{{\\({LETTER_COMMANDS})\}}|\\({LETTER_COMMANDS})(?:\{{\}}|(?<!AA) |(?=\\))|\\(AA)(?![A-Za-z])")
+LATEX_LETTER = re.compile(rf"\{{\\({LETTER_COMMANDS})\}}|\\({LETTER_COMMANDS})(?:\{{\}}|(?<!AA) (?=[^\W\d_])|(?=\\['`^\"~=.]))"
+                          r"|\\(AA)(?![A-Za-z])")
 LATEX_LETTERS = {"o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å",
                  "l": "ł", "L": "Ł"}
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
@@ -162,18 +165,24 @@ def _marked(match: re.Match) -> str:
 
 
 def _escaped_quotes_as_quotes(text: str) -> str:
-    """Each \\" that is a quote, not an umlaut, as a plain quote (ESCAPED_QUOTE)."""
+    """Each \\" that is a quote, not an umlaut, as a plain quote (ESCAPED_QUOTE): one that closes
+    (no letter, brace or command after it), and one at a word's start that opens what the next
+    \\" outside a word closes (\\"Schr\\"odinger bridge\\", \\"\\emph{lottery ticket}\\")."""
     if '\\"' not in text:
         return text
     places = [match.start() for match in ESCAPED_QUOTE.finditer(text)]
-    closes = [not text[place + 2:place + 3].isalpha() and text[place + 2:place + 3] not in ("{", "\\") for place in places]
+    after = [text[place + 2:place + 3] for place in places]
+    before = [text[place - 1:place] for place in places]
+    closes = [not character.isalpha() and character not in ("{", "\\") for character in after]
+    inside_a_word = [before[number].isalpha() and not closes[number] for number in range(len(places))]
     quotes = set()
     for number, place in enumerate(places):
         if closes[number]:
             quotes.add(place)
-        elif (place == 0 or not text[place - 1].isalpha()) and number + 1 < len(places) and closes[number + 1] \
-                and text[place + 2:place + 3].isalpha():
-            quotes.add(place)  # opens the quote the next one closes
+        elif not before[number].isalpha() and not ACCENTED_BY_COMMAND.match(text, place + 2):
+            following = next((later for later in range(number + 1, len(places)) if not inside_a_word[later]), None)
+            if following is not None and closes[following]:
+                quotes.add(place)  # opens the quote it closes
     pieces, last = [], 0
     for place in places:
         pieces += [text[last:place], '"' if place in quotes else '\\"']
@@ -185,7 +194,7 @@ def _accented(match: re.Match) -> str:
     if match.group(1):
         return match.group(1)
     mark, letter = match.group(2, 3) if match.group(2) else match.group(4, 5)
-    return unicodedata.normalize("NFC", letter + ACCENT_MARKS[mark])
+    return unicodedata.normalize("NFC", letter.lstrip("\\") + ACCENT_MARKS[mark])  # \i is i
 
 
 def _script(match: re.Match) -> str:

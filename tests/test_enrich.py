@@ -66,6 +66,11 @@ def test_code_links_from_real_abstract_endings():
         ('M\\"{u}ller\\\'s \\"AI\\"-based and dass \\"uber so \\"gut\\" ist (H\\"older)',
          'Müller\'s "AI"-based and dass über so "gut" ist (Hölder)'),
         ("at 2 \\AA resolution, Bj\\o rn, Stra\\ss e, \\l\\'od\\'z and \\L ukasz", "at 2 Å resolution, Bjørn, Straße, łódź and Łukasz"),
+        # Found by review: a quote opening on a command, a quoted word with an umlaut inside, and
+        # math macros followed by a space or a command.
+        ('the so-called \\"\\emph{lottery ticket}\\" and \\"Schr\\"odinger bridge\\" hypotheses',
+         'the so-called "lottery ticket" and "Schrödinger bridge" hypotheses'),
+        ("$\\O\\left(n\\log n\\right)$, $\\O (n)$, $\\L \\geq 0$ and $\\l \\infty$", "O(nlog n), O (n), L ≥ 0 and l ∞"),
         ("we identify a pattern, \\emph{self-excitation}, as the cause", "we identify a pattern, self-excitation, as the cause"),
         ("a $62\\%$ compression rate on ResNet50", "a 62% compression rate on ResNet50"),
         ("a model $F$ and an $\\epsilon$-fraction", "a model F and an ε-fraction"),
