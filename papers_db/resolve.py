@@ -77,21 +77,20 @@ VERSION = re.compile(r"(?<![^\W\d_])v\d+\b", re.IGNORECASE)  # "YOLOv10" is a na
 # as often the pronoun or "X-ray", II or VI an acronym ("VI-ReID", variational inference), and a
 # site may lower-case a title, so copies of one paper, one with a venue's year, were kept apart
 # (all found by review).
-ROMAN_NUMERAL = re.compile(r"\b(?:parts?|pt\.|vol|volume|chapter|ch\.|teil|partie|parte)(?:\b|(?<=\.))[\s.:-]*([ivx]+)\b"
-                           r"(?:(?:\s*(?:,|and|&)\s*)([ivx]+)\b)?", re.IGNORECASE)
-PART_WORDS = ("part", "vol", "chapter", "teil", "pt.", "ch.")  # ROMAN_NUMERAL's words, found first without it
+ROMAN_NUMERAL = re.compile(r"\b(?:parts?|pt\.|vols?|volumes?|chapters?|chap\.|ch\.|teil|partie|parte)(?:\b|(?<=\.))"
+                           r"[\s.:(\-\u2010-\u2015\u2212]*"  # "Part II", "Part-II", "Vol.II", "Part – II", "Part (II)"
+                           r"((?:[ivx]+\b(?:\s*(?:,|and|&|/|[\-\u2010-\u2015])\s*)?)+)", re.IGNORECASE)  # "Parts I, II and III"
+NUMERAL_WORD = re.compile(r"[ivx]+", re.IGNORECASE)
+PART_WORDS = ("part", "vol", "chap", "teil", "pt.", "ch.")  # ROMAN_NUMERAL's words, found first without it
 ROMAN_NUMERALS = {numeral: str(value) for value, numeral in enumerate(
     "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII XVIII XIX XX".split(), start=1)}
 
 
 def _roman_in_digits(found: re.Match) -> str:
-    """The part's word with its numerals as digits: "Part II" is "Part 2", "Parts I and II" "Parts 1 and 2"."""
-    text, offset = found[0], found.start()
-    for group in (2, 1):  # from the end, so that the first group's place stays right
-        value = ROMAN_NUMERALS.get((found[group] or "").upper())
-        if value is not None:
-            text = text[:found.start(group) - offset] + value + text[found.end(group) - offset:]
-    return text
+    """The part's word with its numerals as digits: "Part II" is "Part 2", "Parts I, II and III"
+    "Parts 1, 2 and 3"; a numeral above XX stays as it is."""
+    numerals = NUMERAL_WORD.sub(lambda numeral: ROMAN_NUMERALS.get(numeral[0].upper(), numeral[0]), found[1])
+    return found[0][:found.start(1) - found.start()] + numerals
 
 
 def title_numbers(title: str | None) -> tuple[int, ...]:

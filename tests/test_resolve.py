@@ -22,7 +22,7 @@ from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, HOMONYM, hf_page, 
 
 from papers_db import build_database
 from papers_db.metadata import read_metadata
-from papers_db.resolve import SHINGLED_CHARACTERS, batched_band_hashes, shingle_set
+from papers_db.resolve import SHINGLED_CHARACTERS, batched_band_hashes, shingle_set, title_numbers
 
 # A revision adds a sentence; an edit of the revision changes two words (shorter, so the revision
 # stays the longest abstract).
@@ -411,6 +411,17 @@ def test_near_identical_abstracts_under_titles_numbered_apart_are_two_papers(tmp
     assert rows(db, "select count(*) as n from papers") == [{"n": 3}]
 
 
+def test_a_parts_numeral_is_read_in_every_form_a_title_writes_it():
+    # Found by review: dashes a site prints, brackets, lists and ranges gave no number or only the first.
+    two = title_numbers("Part 2")
+    for title in ("Part II", "part ii", "Part-II", "Part – II", "Part‑II", "Part (II)", "Vol.II", "Pt. II", "Part Ⅱ"):
+        assert title_numbers(title) == two, title
+    assert title_numbers("Parts I, II and III") == title_numbers("Parts 1, 2 and 3")
+    assert title_numbers("Part I-II") == title_numbers("Part I/II") == title_numbers("Part 1-2")
+    for title in ("Tensor Programs II", "Deep IV", "Chest X-ray", "Can I Trust It?", "Departure I", "Part XXI"):
+        assert title_numbers(title) == (), title
+
+
 def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_lone_capital_is_no_number(tmp_path):
     # "Part I" and "Part II" of a series reuse their abstract: one paper, with the later one's
     # decision. A numeral after no part's word ("Can I", "X-ray", "Deep IV", "Tensor Programs II",
@@ -440,7 +451,7 @@ def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_lone_capital_is_n
         "Deep IV: A Flexible Approach", ABSTRACT_C, "Reject",  # 25: IV, instrumental variables
         "DeepIV: A Flexible Approach (ICML 2017)", ABSTRACT_C, "Reject",  # 28
         "Reward Models, Part-I", part("six", "rewards"), "Reject",  # 31
-        "Reward Models, Part-II", part("eight", "rewards"), "Reject",  # 34
+        "Reward Models, Part – II", part("eight", "rewards"), "Reject",  # 34: a dash as a site prints it
         "Tensor Programs II: Infinite Width", width("wide"), "Reject",  # 37: II alone may be an acronym
         "tensor programs ii: infinite width (neurips 2020)", width("broad"), "Reject",  # 40: a lower-cased copy
     ), encoding="utf-8")
