@@ -88,8 +88,9 @@ ESCAPED_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\\'(?=(?:s|t|d|m|ll|re|ve)\b)")
 # a command ends them (Bj\o rn, \l\'od\'z), and \AA (Ångström) bare. Bare before anything else, \O
 # and \L are as often macros in math ($\O(n)$, $\L$-smooth).
 LETTER_COMMANDS = "o|O|ss|ae|AE|oe|OE|aa|AA|l|L"
-LATEX_LETTER = re.compile(rf"\{{\\({LETTER_COMMANDS})\}}|\\({LETTER_COMMANDS})(?:\{{\}}|(?<!AA) (?=[^\W\d_])|(?=\\['`^\"~=.]))"
-                          r"|\\(AA)(?![A-Za-z])")
+LATEX_LETTER = re.compile(rf"\{{\\({LETTER_COMMANDS})\}}"
+                          rf"|\\({LETTER_COMMANDS})(?:\{{\}}|(?<!AA) (?=[^\W\d_])|(?=\\['`^\"~=. ]|\\[uvHckr]\{{))"
+                          r"|\\(AA)(?![A-Za-z])")  # Ga\l\k{a}zka, Micha\l\ Nowak
 LATEX_LETTERS = {"o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å",
                  "l": "ł", "L": "Ł"}
 LATEX_ESCAPE = re.compile(r"\\([%$&_#{}|])")  # \% -> %, \| -> |
@@ -173,16 +174,20 @@ def _escaped_quotes_as_quotes(text: str) -> str:
     places = [match.start() for match in ESCAPED_QUOTE.finditer(text)]
     after = [text[place + 2:place + 3] for place in places]
     before = [text[place - 1:place] for place in places]
-    closes = [not character.isalpha() and character not in ("{", "\\") for character in after]
+    # A closing one follows text (an opening one before "2-hop" or "$k$" follows a space).
+    closes = [not character.isalpha() and character not in ("{", "\\") and before[number] not in ("", " ", "(", "[")
+              for number, character in enumerate(after)]
     inside_a_word = [before[number].isalpha() and not closes[number] for number in range(len(places))]
     quotes = set()
     for number, place in enumerate(places):
         if closes[number]:
             quotes.add(place)
         elif not before[number].isalpha() and not ACCENTED_BY_COMMAND.match(text, place + 2):
+            # The next \" outside a word closes it; one opening another first (\"Ozt\"urk et al., \"2-hop\")
+            # shows this one an umlaut.
             following = next((later for later in range(number + 1, len(places)) if not inside_a_word[later]), None)
             if following is not None and closes[following]:
-                quotes.add(place)  # opens the quote it closes
+                quotes.add(place)
     pieces, last = [], 0
     for place in places:
         pieces += [text[last:place], '"' if place in quotes else '\\"']

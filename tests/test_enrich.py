@@ -71,6 +71,11 @@ def test_code_links_from_real_abstract_endings():
         ('the so-called \\"\\emph{lottery ticket}\\" and \\"Schr\\"odinger bridge\\" hypotheses',
          'the so-called "lottery ticket" and "Schrödinger bridge" hypotheses'),
         ("$\\O\\left(n\\log n\\right)$, $\\O (n)$, $\\L \\geq 0$ and $\\l \\infty$", "O(nlog n), O (n), L ≥ 0 and l ∞"),
+        # Found by review: an umlaut opening a word before a quote that opens on a digit, and a
+        # letter before an accent command of letters.
+        ('As shown by \\"Ozt\\"urk et al., \\"2-hop\\" reasoning fails on \\"$k$-NN\\"',
+         'As shown by Öztürk et al., "2-hop" reasoning fails on "k-NN"'),
+        ("Ga\\l\\k{a}zka and \\L\\k{a}cki", "Gałązka and Łącki"),
         ("we identify a pattern, \\emph{self-excitation}, as the cause", "we identify a pattern, self-excitation, as the cause"),
         ("a $62\\%$ compression rate on ResNet50", "a 62% compression rate on ResNet50"),
         ("a model $F$ and an $\\epsilon$-fraction", "a model F and an ε-fraction"),
