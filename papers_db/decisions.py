@@ -18,7 +18,7 @@ KNOWN_VENUES = frozenset("""iclr neurips nips icml colm corl uai aistats collas 
     interspeech icassp""".split())
 VENUE_LINE_WORDS = frozenset("""conference main track datasets and benchmarks oral spotlight poster talk presentation
     notable top 5% 25% notable-top-5% notable-top-25% accept accepted withdrawn desk rejected blind submission""".split())
-SUBMISSION_VENUE = re.compile(r"submitted to " + VENUE_LINE, re.IGNORECASE)
+SUBMISSION_VENUE = re.compile(r"(?P<submitted>submitted to )?" + VENUE_LINE, re.IGNORECASE)
 
 # Matched against a line as read (plain_line: single spaces, trimmed). Each part is one
 # character class followed by a literal, so a failing match takes time linear in the line
@@ -92,13 +92,9 @@ def is_submission_venue(line: str) -> bool:
     "ICLR 2024 Conference Submission". It names no decision."""
     if len(line) > 200:
         return False
-    plain = plain_line(line)
-    match = SUBMISSION_VENUE.fullmatch(plain)
-    if match is not None:
-        return _venue_words(match) is not None
-    match = DECISION_LINE.match(plain)
-    return match is not None and match["venue_line"] is not None and _venue_words(match) is not None \
-        and _is_under_review(_venue_words(match))
+    match = SUBMISSION_VENUE.fullmatch(plain_line(line))
+    words = _venue_words(match) if match is not None else None
+    return words is not None and (match["submitted"] is not None or _is_under_review(words))
 
 
 def is_venue_line(label: str) -> bool:
@@ -155,18 +151,19 @@ def venue_line_decision(words: str) -> tuple[str, str | None]:
     """What the words after a venue line's year say: withdrawn, desk rejected or rejected, else
     accepted (a venue lists its accepted papers), in the tier they name; "notable top 5%" and
     "notable top 25%" are ICLR 2023's oral and spotlight tiers, as "Accept: notable-top-5%" is."""
-    words = words.casefold().replace("-", " ")
-    if "withdrawn" in words.split():  # "ICLR 2024 Conference Withdrawn Submission"
+    text = words.casefold().replace("-", " ")
+    words = text.split()
+    if "withdrawn" in words:  # "ICLR 2024 Conference Withdrawn Submission"
         return "withdrawn", None
-    if "desk" in words.split():
+    if "desk" in words:
         return "desk_reject", None
-    if "rejected" in words.split():
+    if "rejected" in words:
         return "reject", None
-    if "notable top 5%" in words:
+    if "notable top 5%" in text:
         return "accept", "oral"
-    if "notable top 25%" in words:
+    if "notable top 25%" in text:
         return "accept", "spotlight"
-    return "accept", next((ACCEPT_TIERS[word] for word in words.split() if word in ACCEPT_TIERS), None)
+    return "accept", next((ACCEPT_TIERS[word] for word in words if word in ACCEPT_TIERS), None)
 
 
 def is_unknown_accept_tier(label: str) -> bool:

@@ -98,7 +98,7 @@ def title_numbers(title: str | None) -> tuple[int, ...]:
     "Vol. iv": 4), each as the int64 hash of its digits as read (any script's digits their value: "٢" is 2)."""
     if title is None:
         return ()
-    if not title.isascii():  # "Part Ⅱ" is Part II
+    if not title.isascii():  # NFKC: "②" is 2, "Part Ⅱ" is Part II
         title = unicodedata.normalize("NFKC", title)
     lowered = title.lower()
     if any(word in lowered for word in PART_WORDS):  # ROMAN_NUMERAL's search on every title took 5 times the rest
@@ -106,7 +106,7 @@ def title_numbers(title: str | None) -> tuple[int, ...]:
     if not _has_digit(title):
         return ()
     numbers = []
-    for written in NUMBER.findall(VERSION.sub(" ", unicodedata.normalize("NFKC", title))):  # NFKC: "②" is 2
+    for written in NUMBER.findall(VERSION.sub(" ", title)):
         # Digit by digit: int() refuses more than 4,300 digits, and a title may hold any number of them.
         read = ".".join("".join(str(unicodedata.digit(digit)) for digit in part).lstrip("0") or "0"
                         for part in written.replace(",", "").split("."))
