@@ -144,7 +144,7 @@ def measure_build(corpus: Path, output: Path) -> dict:
             errors.seek(0)
             sys.exit(f"build failed:\n{errors.read()}")
     return {"seconds": round(seconds, 2), "cpu_seconds": round(children_cpu_seconds() - cpu_before, 2),
-            "peak_memory_mib": round(peak_kib / 1024, 1)}
+            "peak_memory_mib": round(peak_kib / 1024, 1), "cores": os.cpu_count() or 1}
 
 
 def children_cpu_seconds() -> float:
@@ -766,7 +766,8 @@ def target_lines(results: dict) -> list[str]:
         return []
     scaling = results["scaling"]
     lines = ["| target figure | value |", "| --- | --- |"]
-    for key in ("build_over_floor", "build_cpu_over_floor_cpu", "peak_build_mib", "search_html_p95_over_page_p95",
+    for key in ("build_over_floor", "build_cpu_over_floor_cpu", "build_cpu_per_core_over_floor", "peak_build_mib",
+                "search_html_p95_over_page_p95",
                 "search_html_alone_over_page_alone", "common_search_over_direct", "worst_page_p95_over_page_p95",
                 "worst_page", "worst_page_alone_over_page_alone", "worst_page_alone", "workers"):
         if key in results:  # results written before a figure was measured leave it out
@@ -845,10 +846,16 @@ def page_ratios(times: dict, browsing: list[str]) -> tuple[float, str, float]:
 def cpu_ratio(build: dict, floor: dict) -> dict:
     """The build's CPU time over the floor's, where both were measured: the floor runs on one core
     and the build on all, so the wall-time ratio depends on how many cores were free; this one
-    says how much more work the build does."""
+    says how much more work the build does. And where the build's cores were recorded, its CPU
+    time shared by them over the floor's time: the build / floor it would give with no core ever
+    idle. Above the target, packing the build's steps better cannot meet it; less work or more
+    cores can (run Q: 1.65 at 100k papers, 1.32 at 1M, against 1.96 and 1.52 on the clock)."""
     if "cpu_seconds" not in build or "cpu_seconds" not in floor:
         return {}
-    return {"build_cpu_over_floor_cpu": round(build["cpu_seconds"] / floor["cpu_seconds"], 2)}
+    ratios = {"build_cpu_over_floor_cpu": round(build["cpu_seconds"] / floor["cpu_seconds"], 2)}
+    if "cores" in build:
+        ratios["build_cpu_per_core_over_floor"] = round(build["cpu_seconds"] / build["cores"] / floor["seconds"], 2)
+    return ratios
 
 
 def alone_ratios(pages: dict, browsing: list[str]) -> dict:

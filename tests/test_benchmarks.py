@@ -22,7 +22,7 @@ def results_of_a_run(alone=True):
     def timed(p95_ms, alone_p50_ms):
         return page(p95_ms, alone_p50_ms if alone else None)
     return {
-        "build": {"seconds": 30.0, "cpu_seconds": 60.0, "peak_memory_mib": 500.0, "runs": []},
+        "build": {"seconds": 30.0, "cpu_seconds": 54.0, "peak_memory_mib": 500.0, "cores": 2, "runs": []},
         "floor": {"seconds": 15.0, "cpu_seconds": 12.0, "runs": []},
         "database_bytes": 300, "source_bytes": 100,
         "direct_common_search": {"under_load": {"p95_ms": 80.0}},
@@ -47,7 +47,8 @@ def test_the_target_ratios_and_the_same_ratios_alone_come_from_one_runs_figures(
     ratios = run.ratios(results_of_a_run())
 
     assert ratios["build_over_floor"] == 2.0  # 30 / 15 s
-    assert ratios["build_cpu_over_floor_cpu"] == 5.0  # 60 / 12 s of CPU
+    assert ratios["build_cpu_over_floor_cpu"] == 4.5  # 54 / 12 s of CPU
+    assert ratios["build_cpu_per_core_over_floor"] == 1.8  # 54 s of CPU on 2 cores is 27 s, against 15 s
     assert ratios["search_html_p95_over_page_p95"] == 1.5  # the rare word's 30 / 20 ms
     assert ratios["search_html_alone_over_page_alone"] == 3.5  # the two words' 7 / 2 ms
     assert ratios["common_search_over_direct"] == 1.25  # 100 / 80 ms
@@ -63,10 +64,31 @@ def test_results_written_before_a_figure_was_measured_leave_its_ratio_out():
     lines = "\n".join(run.target_lines({**older, **ratios}))
 
     assert ratios["build_over_floor"] == 2.0
-    for key in ("build_cpu_over_floor_cpu", "search_html_alone_over_page_alone", "worst_page_alone_over_page_alone"):
+    for key in ("build_cpu_over_floor_cpu", "build_cpu_per_core_over_floor", "search_html_alone_over_page_alone",
+                "worst_page_alone_over_page_alone"):
         assert key not in ratios
         assert key not in lines
     assert "| worst_page_p95_over_page_p95 | 6.0 |" in lines
+
+
+def test_a_build_whose_cores_were_not_recorded_has_no_per_core_ratio():
+    older = results_of_a_run()
+    del older["build"]["cores"]
+
+    ratios = run.ratios(older)
+
+    assert ratios["build_cpu_over_floor_cpu"] == 4.5
+    assert "build_cpu_per_core_over_floor" not in ratios
+
+
+def test_a_build_records_the_cores_it_ran_on(tmp_path, monkeypatch):
+    # The cores are this machine's, as the benchmark's build sees them: 3 here, whatever it has.
+    monkeypatch.setattr(run.os, "cpu_count", lambda: 3)
+
+    figures = run.measure_build(PROJECT / "sources", tmp_path / "papers.db")
+
+    assert figures["cores"] == 3
+    assert figures["cpu_seconds"] > 0
 
 
 @pytest.mark.parametrize("where", ["in the child", "in a helper the child starts and waits for"])
