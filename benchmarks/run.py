@@ -116,7 +116,8 @@ def measure_builds_and_floors(corpus: Path, output: Path, scratch: Path, runs: i
         print(f"  build {run + 1} of {runs}: {builds[-1]}", flush=True)
         floors.append(measure_floor(output, scratch))
         print(f"  floor {run + 1} of {runs}: {floors[-1]}", flush=True)
-    build = medians(builds) | {"peak_memory_mib": max(figures["peak_memory_mib"] for figures in builds), "runs": builds}
+    build = medians(builds) | {"peak_memory_mib": max(figures["peak_memory_mib"] for figures in builds),
+                               "cores": builds[0]["cores"], "runs": builds}
     return build, medians(floors) | {"runs": floors}
 
 
@@ -847,9 +848,8 @@ def cpu_ratio(build: dict, floor: dict) -> dict:
     """The build's CPU time over the floor's, where both were measured: the floor runs on one core
     and the build on all, so the wall-time ratio depends on how many cores were free; this one
     says how much more work the build does. And where the build's cores were recorded, its CPU
-    time shared by them over the floor's time: the build / floor it would give with no core ever
-    idle. Above the target, packing the build's steps better cannot meet it; less work or more
-    cores can (run Q: 1.65 at 100k papers, 1.32 at 1M, against 1.96 and 1.52 on the clock)."""
+    time shared by them over the floor's time: a lower bound on build / floor, what it would be
+    with no core ever idle. Above the target, packing the build's steps better cannot meet it."""
     if "cpu_seconds" not in build or "cpu_seconds" not in floor:
         return {}
     ratios = {"build_cpu_over_floor_cpu": round(build["cpu_seconds"] / floor["cpu_seconds"], 2)}

@@ -91,6 +91,16 @@ def test_a_build_records_the_cores_it_ran_on(tmp_path, monkeypatch):
     assert figures["cpu_seconds"] > 0
 
 
+def test_the_builds_medians_keep_their_cores_a_whole_number(tmp_path, monkeypatch):
+    # statistics.median([3, 3]) is 3.0: a run's file said "cores": 3.0.
+    monkeypatch.setattr(run.os, "cpu_count", lambda: 3)
+
+    build, _ = run.measure_builds_and_floors(PROJECT / "sources", tmp_path / "papers.db", tmp_path / "floor.db", 2)
+
+    assert type(build["cores"]) is int and build["cores"] == 3
+    assert [figures["cores"] for figures in build["runs"]] == [3, 3]
+
+
 @pytest.mark.parametrize("where", ["in the child", "in a helper the child starts and waits for"])
 def test_the_cpu_time_of_a_build_counts_its_helper_processes(where):
     burn = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\n"
