@@ -384,6 +384,18 @@ def test_search_page_follows_the_base_url(built_db):
     assert 'action="/papers-db/papers/search"' in html
 
 
+@pytest.mark.parametrize("path", ["/papers/trending", "/papers/trending_on?snapshot_date=2025-11-12", "/papers/listings"])
+def test_titles_link_to_their_paper_under_the_base_url(built_db, path):
+    # The plugin writes each title's link from the papers table's URL, kept per server.
+    get = datasette_on(built_db, extra_args=("--setting", "base_url", "/papers-db/"))
+    with sqlite3.connect(built_db) as conn:
+        papers = {str(paper) for (paper,) in conn.execute("select id from papers")}
+    html = get(path).text
+    linked = re.findall(r'<a href="/papers-db/papers/papers/([^"]*)">', html)
+    assert len(linked) >= 10 and set(linked) <= papers
+    assert 'href="/papers/papers/' not in html
+
+
 def test_search_page_is_only_where_the_search_query_is(tmp_path):
     with sqlite3.connect(tmp_path / "other.db") as conn:
         conn.execute("create table search (word text)")
