@@ -1162,6 +1162,21 @@ FACET_PAGES = [
 ]
 
 
+@pytest.mark.parametrize("path", [
+    "/papers/papers.json?tier=oral&_nocount=",  # a blank argument, which the links leave out
+    "/papers/papers.json?_sort=title&_nocount=1&_facet_size=3",
+    "/papers/listings.json?_labels=on&_size=1",
+    "/papers/papers.json?first_published_year=2024&source_count=1",
+    "/papers/papers.json?tier=oral&_search=learning",  # counted live
+])
+def test_precounted_facets_link_each_value_as_datasette_does_under_a_base_url(built_db, tmp_path, path):
+    # The plugin writes the links to each value from the page's URL once a page.
+    base = ("--setting", "base_url", "/papers-db/")
+    ours, stock = datasette_on(built_db, extra_args=base), datasette_on(built_db, stock_facets_metadata(tmp_path), extra_args=base)
+    facets = assert_same_facets(ours, stock, path)  # the client puts the base URL in front
+    assert any(value["toggle_url"] for facet in facets.values() for value in facet["results"])
+
+
 def test_precounted_facets_are_the_facets_datasette_counts(built_db, tmp_path):
     ours, stock = datasette_on(built_db), datasette_on(built_db, stock_facets_metadata(tmp_path))
     for path in FACET_PAGES:
