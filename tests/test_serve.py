@@ -385,15 +385,17 @@ def test_search_page_follows_the_base_url(built_db):
 
 
 @pytest.mark.parametrize("path", ["/papers/trending", "/papers/trending_on?snapshot_date=2025-11-12", "/papers/listings"])
-def test_titles_link_to_their_paper_under_the_base_url(built_db, path):
-    # The plugin writes each title's link from the papers table's URL, kept per server.
-    get = datasette_on(built_db, extra_args=("--setting", "base_url", "/papers-db/"))
+def test_titles_link_to_their_paper_under_each_servers_base_url(built_db, path):
+    # The plugin writes each title's link from the papers table's URL, kept per server: two
+    # servers in one process, one under a base URL, asked in turns, each link as its own.
     with sqlite3.connect(built_db) as conn:
         papers = {str(paper) for (paper,) in conn.execute("select id from papers")}
-    html = get(path).text
-    linked = re.findall(r'<a href="/papers-db/papers/papers/([^"]*)">', html)
-    assert len(linked) >= 10 and set(linked) <= papers
-    assert 'href="/papers/papers/' not in html
+    plain, prefixed = datasette_on(built_db), datasette_on(built_db, extra_args=("--setting", "base_url", "/papers-db/"))
+    for get, base in [(plain, "/"), (prefixed, "/papers-db/"), (plain, "/"), (prefixed, "/papers-db/")]:
+        html = get(path).text
+        linked = re.findall(r'<a href="([^"]*)papers/papers/([^"]*)">', html)
+        assert len(linked) >= 10 and {start for start, _ in linked} == {base}, base
+        assert {paper for _, paper in linked} <= papers
 
 
 def test_search_page_is_only_where_the_search_query_is(tmp_path):
@@ -1168,6 +1170,7 @@ FACET_PAGES = [
     "/papers/listings.json?_labels=on&_size=1",
     "/papers/papers.json?first_published_year=2024&source_count=1",
     "/papers/papers.json?tier=oral&_search=learning",  # counted live
+    "/papers/papers.json?tier=oral&_x=a%26b+c%C3%A9&_x=%23h&_z=1%2B1",  # arguments to encode again
 ])
 def test_precounted_facets_link_each_value_as_datasette_does_under_a_base_url(built_db, tmp_path, path):
     # The plugin writes the links to each value from the page's URL once a page.
@@ -1175,6 +1178,23 @@ def test_precounted_facets_link_each_value_as_datasette_does_under_a_base_url(bu
     ours, stock = datasette_on(built_db, extra_args=base), datasette_on(built_db, stock_facets_metadata(tmp_path), extra_args=base)
     facets = assert_same_facets(ours, stock, path)  # the client puts the base URL in front
     assert any(value["toggle_url"] for facet in facets.values() for value in facet["results"])
+
+
+@pytest.mark.parametrize("query", ["", "tier=oral", "_x=a%26b+c%C3%A9&_x=%23h&_z=1%2B1&blank=", "_sort=title&_sort=id"])
+@pytest.mark.parametrize("base_url", ["/", "/papers-db/"])
+def test_a_precounted_facets_link_to_a_value_is_datasettes(built_db, query, base_url):
+    from datasette.utils import path_with_added_args
+    from datasette.utils.asgi import Request
+
+    from papers_db.plugin import precounted_facet_class
+
+    instance = datasette_instance(built_db, extra_args=("--setting", "base_url", base_url))
+    request = Request.fake(f"/papers/papers?{query}" if query else "/papers/papers")
+    facet = precounted_facet_class()(instance, request, "papers", sql="select * from papers", table="papers")
+    for name, value in [("tier", "oral"), ("x", "a&b=c#d e+f%41"), ("x", "é/ü"), ("n", 3), ("n", 2.5), ("b", b"\x00ab"),
+                        ("_sort", "title")]:
+        theirs = instance.absolute_url(request, instance.urls.path(path_with_added_args(request, {name: value})))
+        assert facet.link_adding(name, value) == theirs, (name, value)
 
 
 def test_precounted_facets_are_the_facets_datasette_counts(built_db, tmp_path):

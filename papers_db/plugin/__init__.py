@@ -77,7 +77,8 @@ def render_cell(row, value, column, table, database, datasette):
 
 
 # The papers table's URL per server and database: Datasette's URL builder took 10% of a page of
-# 200 titles (trending_on), looking up the database and encoding both names for each one.
+# 200 titles (trending_on), looking up the database and encoding both names for each one. As the
+# search page's parts and the table shapes, it takes a server's routes and base_url as fixed.
 _papers_table_urls = weakref.WeakKeyDictionary()
 
 
