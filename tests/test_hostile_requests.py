@@ -121,6 +121,24 @@ def test_a_value_is_counted_as_the_longer_of_its_json_and_its_html():
         5, 5, 9, 9, 16, 6, 4, 8, 2 * (20 + 4)]
 
 
+# Every printable and control character of ASCII, some Latin-1, the BMP and beyond it: the counting
+# of ASCII text takes a path of its own.
+RESULT_TEXT = st.text(st.one_of(st.characters(max_codepoint=0x7F), st.sampled_from("é\u00a0\u2028😀&\"'<>\\")), max_size=60)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(RESULT_TEXT, st.builds(lambda text: "https://" + text, RESULT_TEXT)))
+def test_a_values_length_is_the_longer_of_what_datasettes_json_and_html_write(value):
+    # Written independently of the plugin: the JSON as Python's json writes it, and the HTML as
+    # Jinja escapes it (markupsafe), an apostrophe one longer (&#x27; in the plugin's own cells),
+    # a URL twice (its link and its text).
+    from markupsafe import escape
+
+    in_json = len(json.dumps(value)) - 2
+    in_html = (len(escape(value)) + value.count("'")) * (2 if value.startswith(("http://", "https://")) else 1)
+    assert load_plugin_once().result_length(value) == max(in_json, in_html)
+
+
 def test_a_url_is_counted_as_both_its_link_and_its_text(server):
     # Datasette writes a cell that is a URL as <a href="URL">URL</a>: 1,000 of 3,170 escaped "&"
     # made a 26 MB page while the result counted 15.9 MB.
