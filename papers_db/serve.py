@@ -19,7 +19,7 @@ from .load import inspect_file_for, sample_digest
 from .metadata import read_metadata
 
 DATASETTE_ARGS_VARIABLE = "PAPERS_DB_DATASETTE_ARGS"  # how `serve --workers` hands each worker its arguments
-SERVED_FILES_VARIABLE = "PAPERS_DB_SERVED_FILES"  # ... and the served file as it was (plugin.files_served)
+SERVED_FILES_VARIABLE = "PAPERS_DB_SERVED_FILES"  # ... and the served file as it was: the plugin's, which imports nothing of this package
 
 
 def usable_inspect_file(database: Path) -> Path | None:

@@ -156,6 +156,29 @@ def test_readme_publish_command_pins_the_tested_versions():
         assert f"--install {package}=={version(package)}" in publish
 
 
+# What `datasette publish` runs on its host: Datasette with the plugin loaded from a folder
+# (--plugins-dir) and no papers_db to import. Datasette's own switch for its tests keeps it from
+# loading installed plugins, which here include this package's.
+WITHOUT_THE_PACKAGE = ("import sys; sys._called_from_test = True; sys.modules['papers_db'] = None; "
+                       "from datasette.cli import cli; cli()")
+
+
+def test_the_plugin_serves_from_a_folder_where_the_package_is_not_installed(built_db, tmp_path):
+    from papers_db.plugin import SERVED_FILES_VARIABLE
+    from papers_db.serve import SERVED_FILES_VARIABLE as handed_by_serve
+
+    assert SERVED_FILES_VARIABLE == handed_by_serve
+    folder = shutil.copytree(PROJECT / "papers_db" / "plugin", tmp_path / "plugin", ignore=shutil.ignore_patterns("__pycache__"))
+    snapshot = sqlite3.connect(built_db).execute("SELECT snapshot_date FROM sources WHERE snapshot_date IS NOT NULL").fetchone()[0]
+    for path, says in [("/-/plugins.json", '"name": "__init__.py"'), (f"/papers/trending_on?snapshot_date={snapshot}", "<tr>"),
+                       ("/papers/search?q=diffusion", "<mark>"), ("/papers/papers.json?_through=abc", "not valid")]:
+        result = subprocess.run(
+            [sys.executable, "-c", WITHOUT_THE_PACKAGE, "serve", "-i", str(built_db), "--metadata", str(PROJECT / "metadata.yml"),
+             "--plugins-dir", str(folder), "--template-dir", str(folder / "templates"), "--get", path],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert says in result.stdout, (path, result.stderr[-2000:])
+
+
 def test_build_writes_the_inspect_file_datasette_would(tmp_path):
     import json
 

@@ -1446,6 +1446,12 @@ def asgi_wrapper(datasette):
     return wrap
 
 
+# How `serve --workers` hands each worker the served files as they were (papers_db.serve sets it).
+# Named here, not imported: `datasette publish` loads this file where papers_db is not installed,
+# and importing papers_db.serve stopped that server before it answered anything.
+SERVED_FILES_VARIABLE = "PAPERS_DB_SERVED_FILES"
+
+
 def files_served(datasette):
     """{path: its identity} of each database file served immutable, as the server found it (one
     that may change, as plain `datasette papers.db` opens it, SQLite reads as it changes).
@@ -1454,8 +1460,6 @@ def files_served(datasette):
     them (SERVED_FILES_VARIABLE): a worker gunicorn started again after the file was replaced
     took the new file for the one served, and answered from it under the old one's counts while
     the others answered 503."""
-    from papers_db.serve import SERVED_FILES_VARIABLE
-
     handed = json.loads(os.environ.get(SERVED_FILES_VARIABLE) or "{}")
     return {db.path: (handed[db.path] and tuple(handed[db.path])) if db.path in handed else file_identity(db.path)
             for db in datasette.databases.values() if db.path and not db.is_memory and not db.is_mutable}
