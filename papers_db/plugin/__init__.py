@@ -813,8 +813,8 @@ def result_length(value):
     # Escaped: & is &amp;, " &#34;, < &lt;, > &gt;, and ' &#39; (&#x27; in the plugin's own cells).
     in_html = len(value) + 4 * (value.count("&") + value.count('"')) + 5 * value.count("'") + 3 * (
         value.count("<") + value.count(">"))
-    if value.startswith(("http://", "https://")):
-        in_html *= 2  # Datasette links a URL to itself: <a href="URL">URL</a>
+    if is_url(value.strip()):
+        in_html *= 2  # Datasette links a URL to itself: <a href="URL">URL</a> (a URL, once stripped)
     return max(json_length(value), in_html)
 
 
