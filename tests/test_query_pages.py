@@ -1,18 +1,23 @@
-"""Canned-query pages written by the plugin (papers_db/plugin, "Canned-query pages"; issue 18): each must be
-the page Datasette's own query view writes, byte for byte but for the time its footer states, and
-everything the plugin leaves to Datasette must still be Datasette's."""
+"""Canned-query pages written by the plugin (papers_db/plugin, "Canned-query pages"; issue 18): each
+must be the page Datasette's own query view writes, byte for byte but for the time its footer
+states, and everything the plugin leaves to Datasette must still be Datasette's.
+
+The reference is a second server on the same file, alike in everything (metadata, settings, the
+plugin and its middleware) but built with none of the plugin's query pages: Datasette's view
+answers there, through the same stack."""
 
 import asyncio
 import re
 
 import pytest
 import yaml
+from datasette import hookimpl
 from datasette.plugins import pm
-from datasette.utils.asgi import Request
+from markupsafe import Markup
 from test_serve import datasette_instance, statements_run_for
 
+import papers_db.plugin
 from papers_db.metadata import read_metadata
-from papers_db.plugin import datasettes_page
 
 # Every read query but the search (a page of its own), with typical, empty, missing, repeated,
 # unknown and hostile parameters.
@@ -32,32 +37,40 @@ QUERY_PAGES = [
     "/papers/papers_per_month_of_year?year=%F0%9F%98%80",
 ]
 QUERY_TIME = re.compile(r"Queries took [0-9.]+ms")
+CSRF_TOKEN = re.compile(r'ds_csrftoken=[^;]+|name="csrftoken" value="[^"]+"')  # random, set anew for each visitor
+SCHEMA_CHECK = 3  # statements Datasette's views run first on every request (Datasette.refresh_schemas)
+
+
+def servers(database, metadata=None, extra_args=()):
+    """(the plugin's server, Datasette's): alike, but the second is built with no query pages of
+    the plugin (its routes are made when a server is)."""
+    ours = datasette_instance(database, metadata, extra_args=extra_args)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(papers_db.plugin, "read_queries", lambda datasette, database: [])
+        theirs = datasette_instance(database, metadata, extra_args=extra_args)
+    return ours, theirs
 
 
 @pytest.fixture(scope="module")
-def instance(built_db):
-    return datasette_instance(built_db)
+def pair(built_db):
+    return servers(built_db)
 
 
-def datasettes_own(instance, path, method="GET"):
-    """The page Datasette's table view (which serves canned queries) writes for `path`."""
-    database, query = path.split("?")[0].strip("/").split("/")
-    request = Request.fake(path, method=method, url_vars={"database": database, "table": query})
-    request.scope["csrftoken"] = lambda: ""  # asgi_csrf's, which a page with no form of its own never calls
-    return asyncio.run(datasettes_page(instance, request, None))
+def said(response):
+    """A page as a visitor gets it: status, headers and body, but for the time Datasette took,
+    which its footer states."""
+    headers = [(name, CSRF_TOKEN.sub("(csrf token)", value)) for name, value in response.headers.items()]
+    return response.status_code, sorted(headers), CSRF_TOKEN.sub("(csrf token)", QUERY_TIME.sub("Queries took (time)", response.text))
 
 
-def page_said(response):
-    """A page as a visitor gets it (from the test client, or Datasette's view's own Response), but
-    for the time Datasette took, which its footer states."""
-    if hasattr(response, "status_code"):
-        status, headers, body = response.status_code, dict(response.headers), response.content
-    else:
-        status, headers, body = response.status, {**response.headers, "content-type": response.content_type}, response.body
-    kept = {name.lower(): value for name, value in headers.items()
-            if name.lower() in ("content-type", "link", "cache-control", "referrer-policy")}
-    text = body.decode() if isinstance(body, bytes) else body
-    return status, kept, QUERY_TIME.sub("Queries took (time)", text)
+def both(pair, path, method="GET", **kwargs):
+    return [asyncio.run(server.client.request(method, path, **kwargs)) for server in pair]
+
+
+def assert_the_same_page(pair, path, method="GET", **kwargs):
+    ours, theirs = both(pair, path, method, **kwargs)
+    assert said(ours) == said(theirs), path
+    return ours
 
 
 def test_the_pages_cover_every_read_query_but_the_search():
@@ -67,91 +80,171 @@ def test_the_pages_cover_every_read_query_but_the_search():
 
 
 @pytest.mark.parametrize("path", QUERY_PAGES)
-def test_a_canned_query_page_is_the_page_datasettes_view_writes(instance, path):
-    ours = asyncio.run(instance.client.get(path))
-    theirs = datasettes_own(instance, path)
-    assert page_said(ours) == page_said(theirs)
-    assert ours.status_code == 200 and "Queries took (time)" in page_said(ours)[2]
+def test_a_canned_query_page_is_the_page_datasettes_view_writes(pair, path):
+    ours = assert_the_same_page(pair, path)
+    assert ours.status_code == 200 and "Queries took (time)" in said(ours)[2]
 
 
 @pytest.mark.parametrize("path", ["/papers/trending_on?snapshot_date=2025-10-30", "/papers/accepted_per_tier"])
-def test_a_canned_query_page_runs_its_query_alone(instance, path):
-    # Datasette's view runs three statements first on every request (a check of each database's
-    # schema, which an immutable file never changes): the plugin's page runs only its query.
+def test_a_canned_query_page_runs_its_query_alone(pair, path):
     name = path.split("?")[0].rsplit("/", 1)[1]
     metadata, _ = read_metadata()
-    assert [sql for sql, _ in statements_run_for(instance, path)] == [metadata["databases"]["papers"]["queries"][name]["sql"]]
-    assert len(statements_run_for(instance, path.replace(name, name + ".json", 1))) == 4
+    sql = metadata["databases"]["papers"]["queries"][name]["sql"]
+    ours, theirs = pair
+    assert [sql for sql, _ in statements_run_for(ours, path)] == [sql]
+    assert [sql for sql, _ in statements_run_for(theirs, path)][SCHEMA_CHECK:] == [sql]
 
 
-@pytest.mark.parametrize("path", [
-    "/papers/accepted_per_tier?_show_sql=1",
-    "/papers/papers_by_tier?tier=oral&_hide_sql=1",
-    "/papers/trending_on?snapshot_date=2025-10-30&_size=2",
+@pytest.mark.parametrize("path, method", [
+    ("/papers/accepted_per_tier?_show_sql=1", "GET"),
+    ("/papers/papers_by_tier?tier=oral&_hide_sql=1", "GET"),
+    ("/papers/trending_on?snapshot_date=2025-10-30&_size=2", "GET"),
+    ("/papers/trending_on?snapshot_date=2025-10-30&_ttl=0", "GET"),
+    ("/papers/trending_on?snapshot_date=2025-10-30", "HEAD"),
 ])
-def test_arguments_the_plugin_leaves_to_datasette_get_datasettes_page(instance, path):
-    ours = asyncio.run(instance.client.get(path))
-    assert len(statements_run_for(instance, path)) == 4  # Datasette's view, with its schema check
-    theirs = datasettes_own(instance, path)
-    assert page_said(ours) == page_said(theirs)
+def test_what_the_plugin_leaves_to_datasette_is_datasettes(pair, path, method):
+    assert_the_same_page(pair, path, method)
+    ours, _ = pair
+
+    async def statements():
+        from datasette.tracer import capture_traces
+
+        traces = []
+        with capture_traces(traces):
+            await ours.client.request(method, path)
+        return [trace for trace in traces if trace["type"] == "sql"]
+    assert len(asyncio.run(statements())) == SCHEMA_CHECK + 1, path  # Datasette's view answered
 
 
-def test_a_head_request_is_answered_as_datasette_answers_it(instance):
-    path = "/papers/trending_on?snapshot_date=2025-10-30"
-    ours = asyncio.run(instance.client.request("HEAD", path))
-    theirs = datasettes_own(instance, path, method="HEAD")
-    assert (ours.status_code, ours.content) == (theirs.status, theirs.body) == (200, b"")
+def test_a_message_for_the_visitor_is_shown_once_on_a_page_left_to_datasette(pair):
+    # Datasette keeps messages for a visitor in a signed cookie, shows them on the next page and
+    # clears the cookie: a page the plugin hands on must do the same.
+    path = "/papers/accepted_per_tier?_show_sql=1"
+    pages = [asyncio.run(server.client.get(path, cookies={"ds_messages": server.sign([["Welcome back", 1]], "messages")}))
+             for server in pair]
+    assert said(pages[0]) == said(pages[1])
+    assert "Welcome back" in pages[0].text and 'ds_messages=""' in pages[0].headers["set-cookie"]
 
 
-class OtherCellPlugin:
-    """Another plugin's render_cell, sync or async: the page must show its cells as Datasette does."""
+@pytest.mark.parametrize("settings", [
+    ["--setting", "truncate_cells_html", "3"],
+    ["--setting", "default_cache_ttl", "0"],
+    ["--setting", "base_url", "/prefix/"],
+    ["--cors"],
+], ids=["truncate_cells_html", "default_cache_ttl", "base_url", "cors"])
+def test_a_canned_query_page_follows_datasettes_settings(built_db, settings):
+    pair = servers(built_db, extra_args=settings)
+    for path in ("/papers/trending_on?snapshot_date=2025-10-30", "/papers/papers_by_tier?tier=oral"):
+        assert_the_same_page(pair, path)
 
-    def __init__(self, asynchronous):
-        from datasette import hookimpl
-        from markupsafe import Markup
 
-        def shout(value):
-            return Markup(f"<b>{value}</b>") if isinstance(value, str) and value.startswith("2025") else None
+@pytest.fixture(scope="module")
+def more_queries(built_db, tmp_path_factory):
+    """Servers whose metadata has queries of every kind the bundled metadata lacks."""
+    metadata, _ = read_metadata()
+    queries = metadata["databases"]["papers"]["queries"]
+    queries.update({
+        "no_such_table": {"sql": "select * from no_such_table where x = :x"},
+        "too_slow": {"sql": "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"},
+        "for_alice": {"sql": "select title from papers limit 2", "allow": {"id": "alice"}},
+        "magic": {"sql": "select :_header_user_agent as agent, :word as word", "params": ["word"]},
+        "links": {"sql": "select 'https://example.com/' || :x as link, ' https://example.com/a ' as spaced, "
+                         "'https://example.com/ b' as broken, 12345678901234 as number, 1.5e-300 as small, x'00ff' as bytes"},
+        "a query~with.odd name": {"sql": "select 1 as one"},
+    })
+    changed = tmp_path_factory.mktemp("metadata") / "metadata.yml"
+    changed.write_text(yaml.safe_dump(metadata), encoding="utf-8")
+    return servers(built_db, changed, extra_args=["--setting", "sql_time_limit_ms", "50"])
 
-        if asynchronous:
-            async def render_cell(value):
-                return shout(value)
-        else:
-            def render_cell(value):
-                return shout(value)
-        self.render_cell = hookimpl(render_cell)
+
+def test_a_failing_query_and_one_stopped_by_the_time_limit_are_datasettes_pages(more_queries):
+    ours = assert_the_same_page(more_queries, "/papers/no_such_table?x=1")
+    assert ours.status_code == 400 and "no such table: no_such_table" in ours.text
+    ours = assert_the_same_page(more_queries, "/papers/too_slow")
+    assert ours.status_code == 400 and "SQL query took too long" in ours.text
+
+
+def test_a_private_query_is_shown_as_datasette_shows_it(more_queries):
+    assert assert_the_same_page(more_queries, "/papers/for_alice").status_code == 403
+    # Alice, signed in on each server with its own secret.
+    pages = [asyncio.run(server.client.get("/papers/for_alice", cookies={"ds_actor": server.sign({"a": {"id": "alice"}}, "actor")}))
+             for server in more_queries]
+    assert said(pages[0]) == said(pages[1])
+    assert pages[0].status_code == 200 and "🔒" in pages[0].text
+    assert len(statements_run_for(more_queries[0], "/papers/for_alice", status=403)) == 0
+
+
+def test_magic_parameters_url_cells_and_odd_names_are_datasettes(more_queries):
+    ours = assert_the_same_page(more_queries, "/papers/magic?word=%3Cb%3E", headers={"User-Agent": "tester/1.0"})
+    assert "tester/1.0" in ours.text and "&lt;b&gt;" in ours.text
+    ours = assert_the_same_page(more_queries, "/papers/links?x=%22%3E")
+    assert '<a href="https://example.com/a">' in ours.text and "&lt;Binary" in ours.text
+    assert [sql for sql, _ in statements_run_for(more_queries[0], "/papers/links?x=1")] == [
+        more_queries[0].metadata("queries", database="papers")["links"]["sql"]]
+    from datasette.utils import tilde_encode
+
+    ours = assert_the_same_page(more_queries, "/papers/" + tilde_encode("a query~with.odd name"))
+    assert ours.status_code == 200 and len(statements_run_for(more_queries[0], "/papers/" + tilde_encode("a query~with.odd name"))) == 1
+
+
+def shown_bold(value):
+    return Markup(f"<b>{value}</b>") if isinstance(value, str) and value.startswith("2025") else None
+
+
+class OtherPlugin:
+    """Another plugin's hooks, each answering at once: the page must show what Datasette's shows."""
+
+    @hookimpl
+    def render_cell(self, value):
+        return shown_bold(value)
+
+    @hookimpl
+    def extra_template_vars(self):
+        return {"other_plugin_was_here": True}
+
+    @hookimpl
+    def extra_body_script(self):
+        return {"script": "console.log('other')", "module": True}
+
+    @hookimpl
+    def menu_links(self):
+        return [{"href": "/other", "label": "Other"}]
+
+
+class OtherAsyncPlugin:
+    """The same hooks answering with something to await, as Datasette allows."""
+
+    @hookimpl
+    def render_cell(self, value):
+        async def later():
+            return shown_bold(value)
+        return later
+
+    @hookimpl
+    def extra_template_vars(self):
+        async def later():
+            return {"other_plugin_was_here": True}
+        return later
+
+    @hookimpl
+    def extra_body_script(self):
+        async def later():
+            return {"script": "console.log('other')", "module": True}
+        return later
+
+    @hookimpl
+    def menu_links(self):
+        async def later():
+            return [{"href": "/other", "label": "Other"}]
+        return later
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
-def test_another_plugins_cells_are_shown_as_datasette_shows_them(instance, asynchronous):
-    path = "/papers/trending_on?snapshot_date=2025-10-30"
-    plugin = OtherCellPlugin(asynchronous)
-    pm.register(plugin, name="other-cells")
+def test_another_plugins_hooks_are_heard_as_datasette_hears_them(pair, asynchronous):
+    plugin = OtherAsyncPlugin() if asynchronous else OtherPlugin()
+    pm.register(plugin, name="other-plugin")
     try:
-        ours = asyncio.run(instance.client.get(path))
-        theirs = datasettes_own(instance, path)
+        ours = assert_the_same_page(pair, "/papers/trending_on?snapshot_date=2025-10-30")
     finally:
         pm.unregister(plugin)
-    said = page_said(ours)
-    assert said == page_said(theirs)
-    assert "<b>2025-" in said[2]  # the other plugin's cells (published_on), not escaped
-
-
-def test_a_failing_query_and_a_query_stopped_by_the_time_limit_are_datasettes_pages(built_db, tmp_path):
-    metadata, _ = read_metadata()
-    queries = metadata["databases"]["papers"]["queries"]
-    queries["no_such_table"] = {"sql": "select * from no_such_table where x = :x"}
-    queries["too_slow"] = {"sql": "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"}
-    changed = tmp_path / "metadata.yml"
-    changed.write_text(yaml.safe_dump(metadata), encoding="utf-8")
-    served = datasette_instance(built_db, metadata=changed, extra_args=["--setting", "sql_time_limit_ms", "50"])
-    ours = asyncio.run(served.client.get("/papers/no_such_table?x=1"))
-    said = page_said(ours)
-    assert said == page_said(datasettes_own(served, "/papers/no_such_table?x=1"))
-    assert said[0] == 400 and "no such table: no_such_table" in said[2]
-    # Stopped by the time limit, Datasette's view raises an error for its error page: asked with an
-    # argument the plugin leaves to Datasette (and the error page does not show), it is Datasette's.
-    ours, theirs = (asyncio.run(served.client.get(path)) for path in ("/papers/too_slow", "/papers/too_slow?_ttl=0"))
-    said = page_said(ours)
-    assert said == page_said(theirs)
-    assert said[0] == 400 and "SQL query took too long" in said[2]
+    assert "<b>2025-" in ours.text and "console.log('other')" in ours.text and 'href="/other"' in ours.text

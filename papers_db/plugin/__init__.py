@@ -1,6 +1,6 @@
 """Datasette plugin for papers-db: the search page, highlighted snippets, a paper's page
-(listings, code links, related papers), canned-query pages written faster than Datasette's view
-writes the same bytes, old paper ids redirected, and the limits a public instance needs.
+(listings, code links, related papers), canned-query pages (the bytes Datasette's view writes, in
+less time), old paper ids redirected, and the limits a public instance needs.
 
 Datasette loads it through the installed package's `datasette` entry point (so `papers-db serve`
 and plain `datasette` both have it), or as a file with `--plugins-dir papers_db/plugin` where the
@@ -14,7 +14,6 @@ import functools
 import hashlib
 import html
 import http.cookies
-import inspect
 import json
 import os
 import re
@@ -36,7 +35,6 @@ from datasette.utils import (
     await_me_maybe,
     call_with_supported_arguments,
     derive_named_parameters,
-    display_actor,
     escape_sqlite,
     format_bytes,
     is_url,
@@ -1257,7 +1255,7 @@ def datasette_error_page():
     module: Datasette imports its plugins (this one among them) while datasette.handle_exception
     is still half-imported, and importing from it then fails."""
     import datasette.handle_exception
-    from datasette.utils.asgi import Base400, Request
+    from datasette.utils.asgi import Base400
     from datasette.views.base import DatasetteError
 
     return datasette.handle_exception.handle_exception, DatasetteError, Base400, Request
@@ -2361,21 +2359,22 @@ def alias_redirect(datasette, request, exception):
 # --- Canned-query pages ------------------------------------------------------------------------
 #
 # Canned-query pages in HTML, written by the plugin: the page Datasette 0.65's query view writes,
-# byte for byte but for the time its footer states, in about two thirds of its time.
+# byte for byte but for the time its footer states, in about 70% of its time.
 #
-# At 1,005,000 papers trending_on's page of 200 rows took 9.7 ms in Datasette's view (4.7 times the
+# At 1,005,000 papers trending_on's page of 200 rows took 9.6 ms in Datasette's view (4.8 times the
 # page that runs no SQL), about 3.5 ms of it the query: each of its 1,200 cells went through the
-# render_cell hooks one pluggy call at a time, the page was rendered by Jinja in async mode, and the
-# request began with Datasette's check of every database's schema (three queries), which an
-# immutable file never needs. This page runs the same query and calls the same hooks, once a page;
-# it calls the plugin's own render_cell directly while no other plugin has one, and renders the
-# same template (query.html) in Jinja's sync mode: 6.6 ms (3.3 times). papers_by_tier went from
-# 6.3 to 4.1 ms, a query of a few rows from 2.3 to 1.6.
+# render_cell hooks one pluggy call at a time, and the request began with Datasette's check of every
+# database's schema (three queries), which an immutable file never needs. This page runs the same
+# query, calls the plugin's own render_cell directly while no other plugin has one (each other
+# plugin's hooks are called as Datasette calls them), and has Datasette render the same template:
+# 6.7 ms (3.3 times). papers_by_tier went from 6.3 to 4.2 ms, a query of a few rows from 2.1-2.3 to
+# 1.6-1.8 ms. Rendering the template in Jinja's sync mode took 0.2 ms more off, but another
+# plugin's template variables or filters to await would have printed as coroutines: not done.
 #
 # Datasette's own view answers the rest: a write query, a method other than GET (HEAD included),
 # and any argument that starts with an underscore (_hide_sql, _timelimit, _size, ...). The JSON and
 # CSV have paths of their own (.json, .csv), which stay Datasette's. tests/test_query_pages.py
-# compares each page with the one Datasette's view writes.
+# compares each page with the one a server without these pages writes.
 
 # Datasette serves a canned query from its table view (views/table.py hands it to QueryView), so
 # the hooks and renderers hear "table" as the view's name.
@@ -2405,8 +2404,9 @@ async def datasettes_page(datasette, request, send):
     """The page as Datasette's table view answers it (canned queries included)."""
     from datasette.views.table import TableView
 
-    scope = dict(request.scope, url_route={"kwargs": {**request.url_vars, "format": None}})
-    return await TableView.as_view(datasette)(Request(scope, request.receive), send)
+    # The same request, as Datasette's router passes it on (its flash messages go with it).
+    request.scope = dict(request.scope, url_route={"kwargs": {**request.url_vars, "format": None}})
+    return await TableView.as_view(datasette)(request, send)
 
 
 async def page_of_query(datasette, request, db, name, query):
@@ -2506,8 +2506,8 @@ async def first_cell_by_a_plugin(row, value, column, database, datasette):
 
 def default_cell(request, column, value, truncate_cells):
     """Datasette 0.65's query view's own rendering of a cell no plugin rendered."""
-    if type(value) in (int, float):  # never a URL, nor longer than truncate_cells: 20 digits at most
-        return str(value)
+    if type(value) in (int, float):  # never blank, a URL or bytes: shown as text, cut as text is
+        return cut_to(str(value), truncate_cells)
     if value in ("", None):
         return markupsafe.Markup("&nbsp;")
     if is_url(str(value).strip()):
@@ -2520,10 +2520,11 @@ def default_cell(request, column, value, truncate_cells):
         return markupsafe.Markup('<a class="blob-download" href="{}"{}>&lt;Binary:&nbsp;{:,}&nbsp;byte{}&gt;</a>'.format(
             blob_url, f' title="{formatted}"' if "bytes" not in formatted else "", len(value),
             "" if len(value) == 1 else "s"))
-    shown = str(value)
-    if truncate_cells and len(shown) > truncate_cells:
-        shown = shown[:truncate_cells] + "\u2026"
-    return shown
+    return cut_to(str(value), truncate_cells)
+
+
+def cut_to(shown, truncate_cells):
+    return shown[:truncate_cells] + "\u2026" if truncate_cells and len(shown) > truncate_cells else shown
 
 
 @functools.lru_cache(maxsize=256)  # canned queries' SQL: a few dozen texts, each checked once
@@ -2554,8 +2555,8 @@ async def renderer_urls(datasette, request, data):
 
 
 async def rendered(datasette, request, templates, context):
-    """BaseView.render and Datasette.render_template (0.65), the template rendered in sync mode."""
-    template = sync_environment(datasette).select_template(templates)
+    """BaseView.render (0.65): the template and its context, rendered by Datasette itself."""
+    template = datasette.jinja_env.select_template(templates)
     alternate_url_json = datasette.absolute_url(request, datasette.urls.path(path_with_format(request=request, format="json")))
     context = {
         **context,
@@ -2563,58 +2564,8 @@ async def rendered(datasette, request, templates, context):
         "select_templates": [f"{'*' if name == template.name else ''}{name}" for name in templates],
         "alternate_url_json": alternate_url_json,
     }
-    hook_arguments = {"template": template.name, "database": context.get("database"), "table": context.get("table"),
-                      "columns": context.get("columns"), "view_name": VIEW_NAME, "request": request, "datasette": datasette}
-    body_scripts = []
-    for extra_script in plugin_manager().hook.extra_body_script(**hook_arguments):
-        extra_script = await await_me_maybe(extra_script)
-        script, module = (extra_script["script"], bool(extra_script.get("module"))) if isinstance(extra_script, dict) else (
-            extra_script, False)
-        body_scripts.append({"script": markupsafe.Markup(script), "module": module})
-    extra_template_vars = {}
-    for extra_vars in plugin_manager().hook.extra_template_vars(**hook_arguments):
-        extra_template_vars.update(await await_me_maybe(extra_vars))
-    links = []
-    for hook in plugin_manager().hook.menu_links(datasette=datasette, actor=request.actor, request=request):
-        links.extend(await await_me_maybe(hook) or [])
-    crumbs = await datasette._crumb_items(request=request, database=context.get("database"))
-    template_context = {
-        **context,
-        "request": request,
-        "crumb_items": lambda request, database=None, table=None: crumbs,  # the one call query.html makes
-        "urls": datasette.urls,
-        "actor": request.actor,
-        "menu_links": lambda: links,
-        "display_actor": display_actor,
-        "show_logout": "ds_actor" in request.cookies and request.actor,
-        "app_css_hash": datasette.app_css_hash(),
-        "zip": zip,
-        "body_scripts": body_scripts,
-        "format_bytes": format_bytes,
-        "show_messages": lambda: datasette._show_messages(request),
-        "extra_css_urls": await datasette._asset_urls("extra_css_urls", template, context, request, VIEW_NAME),
-        "extra_js_urls": await datasette._asset_urls("extra_js_urls", template, context, request, VIEW_NAME),
-        "base_url": datasette.setting("base_url"),
-        "csrftoken": request.scope["csrftoken"] if "csrftoken" in request.scope else lambda: "",
-        **extra_template_vars,
-    }
-    if any(inspect.iscoroutinefunction(value) for value in extra_template_vars.values()):
-        # A plugin's template variable to await: Jinja's async mode, as Datasette renders.
-        text = await datasette.jinja_env.select_template(templates).render_async(template_context)
-    else:
-        text = template.render(template_context)
+    text = await datasette.render_template(template, context, request=request, view_name=VIEW_NAME)
     return Response.html(text, headers={"Link": f'{alternate_url_json}; rel="alternate"; type="application/json+datasette"'})
-
-
-_sync_environments = weakref.WeakKeyDictionary()
-
-
-def sync_environment(datasette):
-    """Datasette's Jinja environment (its loader, filters and globals) rendering in sync mode:
-    the same template took 0.92 ms where async mode took 1.09 (trending_on at a million papers)."""
-    if datasette not in _sync_environments:
-        _sync_environments[datasette] = datasette.jinja_env.overlay(enable_async=False)
-    return _sync_environments[datasette]
 
 
 def with_cache_headers(datasette, response):
