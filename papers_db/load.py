@@ -310,6 +310,7 @@ class DatabaseWriter:
             on_step("indexing papers and listings, counting facets")
             self._script("indexes.sql")
             self._script("facet_counts.sql")  # after indexes.sql: each count reads its column's index
+            self._script("organization_papers.sql")
             related = helpers.submit(write_related_papers, self.staging, self.related) if self.find_related else None
             on_step("building the full-text index" + (" and finding related papers" if related else ""))
             full_text.result()

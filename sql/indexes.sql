@@ -17,11 +17,9 @@ CREATE INDEX papers_best_decision_id ON papers(best_decision_id);
 CREATE INDEX papers_outcome ON papers(outcome, tier, title, first_published_year, source_count);
 CREATE INDEX papers_max_upvotes ON papers(max_upvotes);
 CREATE INDEX papers_max_upvotes_desc ON papers(max_upvotes DESC);  -- most upvoted first
--- A paper's date without reading its row (papers_by_organization sorts thousands of papers by it).
-CREATE INDEX papers_id_first_published_on ON papers(id, first_published_on);
 CREATE INDEX papers_cross_listed ON papers(listings_count) WHERE source_count > 1;  -- cross_listed, most listed first
 CREATE INDEX listings_paper_id ON listings(paper_id);
-CREATE INDEX listings_organization_id ON listings(organization_id, paper_id);  -- papers_by_organization reads no listing row
+CREATE INDEX listings_organization_id ON listings(organization_id, paper_id);  -- organization_papers.sql reads no listing row
 CREATE INDEX listings_published_on ON listings(published_on);
 CREATE INDEX listings_published_on_desc ON listings(published_on DESC);
 CREATE INDEX listings_upvotes ON listings(upvotes);

@@ -7,8 +7,9 @@
 -- Version 2: facet_counts.
 -- Version 3: papers_facet_combinations, listings_facet_combinations.
 -- Version 4: organizations has a row per handle and display name (handle alone was unique).
+-- Version 5: organization_papers.
 PRAGMA application_id = 1885433970;
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
@@ -148,6 +149,18 @@ CREATE TABLE listings_facet_combinations (
     matched_by TEXT NOT NULL,
     count INTEGER NOT NULL
 );
+
+-- Filled by sql/organization_papers.sql: each paper a page showed under an organisation, once per
+-- organisation row, with the paper's first date beside it, so that an organisation's most recent
+-- papers are one read of its rows (papers_by_organization). The date is the paper's, stored twice
+-- for that reason: with the date looked up in papers for each of an organisation's 3,100 papers, the
+-- query took 5.1 ms at a million papers; read from here, 2.1 ms.
+CREATE TABLE organization_papers (
+    organization_id INTEGER NOT NULL REFERENCES organizations(id),
+    paper_id INTEGER NOT NULL REFERENCES papers(id),
+    first_published_on TEXT,
+    PRIMARY KEY (organization_id, paper_id)
+) WITHOUT ROWID;
 
 -- One row: what built this file. No timestamp, so the same sources still give the same bytes.
 CREATE TABLE build_info (

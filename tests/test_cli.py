@@ -668,4 +668,4 @@ def test_a_signal_once_the_files_are_in_place_says_they_were_written(command, bu
             else f"{out / 'papers.db'}, its .sha256 and its inspect file were replaced by the new build")
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert errors == [f"error: interrupted by SIGINT once the work was done: {done}"]
-    assert len(list(out.glob("*.csv" if command == "export" else "papers.db"))) == (19 if command == "export" else 1)
+    assert len(list(out.glob("*.csv" if command == "export" else "papers.db"))) == (20 if command == "export" else 1)

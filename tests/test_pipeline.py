@@ -11,6 +11,7 @@ Expected figures were derived by reading the raw files, not from the parser:
 """
 
 import hashlib
+import random
 import re
 import shutil
 import sqlite3
@@ -406,6 +407,97 @@ def test_an_organisation_shown_under_two_names_keeps_each_pages_name(tmp_path):
             {"organization": "google"}).fetchone()
     assert shown == [("Paper A", "google", "Google"), ("Paper B", "google", "Google DeepMind"), ("Paper C", "google", "Google")]
     assert by_organization == (3,)
+
+
+def write_hf_pages(folder, pages):
+    """Hugging Face pages saved on 2025-11-12, with the manifest that says so (their dates' year)."""
+    folder.mkdir()
+    manifest = []
+    for name, text in pages.items():
+        (folder / name).write_text(text)
+        manifest.append(f'[[source]]\nfile = "{name}"\nformat = "hf_daily_papers"\nsnapshot_date = 2025-11-12\n')
+    (folder / "manifest.toml").write_text("\n".join(manifest))
+
+
+def papers_by_organization(db, organization):
+    sql = read_metadata()[0]["databases"]["papers"]["queries"]["papers_by_organization"]["sql"]
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, {"organization": organization}).fetchall()
+
+
+def test_papers_by_organization_gives_each_paper_once_by_its_first_date(tmp_path):
+    from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, hf_page
+
+    folder = tmp_path / "pages"
+    # Paper B is on both pages, under both of google's names, first on Nov 4.
+    write_hf_pages(folder, {
+        "a.txt": hf_page(["Paper A", "", ABSTRACT_A, "", "google Google", "·", "Nov 3 5"],
+                         ["Paper B", "", ABSTRACT_B, "", "google Google", "·", "Nov 4 6"]),
+        "b.txt": hf_page(["Paper B", "", ABSTRACT_B, "", "google Google DeepMind", "·", "Nov 6 7"],
+                         ["Paper C", "", ABSTRACT_C, "", "adobe Adobe", "·", "Nov 5 8"])})
+    db = build_database([folder], tmp_path / "papers.db", related=False).output
+    dates = dict(query(db, "select title, first_published_on from papers"))
+    assert [dates["Paper A"], dates["Paper B"], dates["Paper C"]] == ["2025-11-03", "2025-11-04", "2025-11-05"]
+    pairs = query(db, "select organizations.name, papers.title, organization_papers.first_published_on "
+                      "from organization_papers join organizations on organizations.id = organization_id "
+                      "join papers on papers.id = paper_id order by 1, 2")
+    assert pairs == [("Adobe", "Paper C", dates["Paper C"]), ("Google", "Paper A", dates["Paper A"]),
+                     ("Google", "Paper B", dates["Paper B"]), ("Google DeepMind", "Paper B", dates["Paper B"])]
+
+    def shown(organization):
+        return [(title, name, date) for _, title, name, date in papers_by_organization(db, organization)]
+
+    google = shown(" GOOGLE ")
+    assert [(title, date) for title, _, date in google] == [("Paper B", dates["Paper B"]), ("Paper A", dates["Paper A"])]
+    assert google[0][1] in {"Google", "Google DeepMind"} and google[1][1] == "Google"
+    assert shown("google deepmind") == [("Paper B", "Google DeepMind", dates["Paper B"])]
+    assert shown("Adobe") == [("Paper C", "Adobe", dates["Paper C"])]
+    assert shown("nobody") == shown("") == []
+    assert_papers_by_organization_reads_as_listings(db)
+
+
+def test_papers_by_organization_shows_the_200_most_recent(tmp_path):
+    from listing_texts import hf_page
+
+    vocabulary = [f"{a}{b}{c}" for a in "bcdfg" for b in "aeiou" for c in "klmnprst"]
+    chooser = random.Random(18)
+    entries = []
+    for number in range(230):
+        abstract = "We study " + " ".join(chooser.sample(vocabulary, 40)) + "."
+        entries.append([f"Study number {number}", "", abstract, "", "acme Acme Labs", "·", f"Nov {1 + number % 28} {number}"])
+    folder = tmp_path / "pages"
+    write_hf_pages(folder, {"page.txt": hf_page(*entries)})
+    db = build_database([folder], tmp_path / "papers.db", related=False).output
+    papers = query(db, "select id, title, first_published_on from papers")
+    assert len(papers) == 230 and all(date for _, _, date in papers)
+    newest_first = sorted(papers, key=lambda paper: paper[0])
+    newest_first.sort(key=lambda paper: paper[2], reverse=True)  # stable: ties stay in id order
+    assert papers_by_organization(db, "acme") == [(id, title, "Acme Labs", date) for id, title, date in newest_first[:200]]
+
+
+def assert_papers_by_organization_reads_as_listings(db):
+    """The same papers as reading listings and papers themselves, for every handle and name."""
+    with sqlite3.connect(db) as conn:
+        organizations = conn.execute("select id, handle, name from organizations").fetchall()
+        listed = conn.execute("select listings.organization_id, papers.id, papers.title, papers.first_published_on "
+                              "from listings join papers on papers.id = listings.paper_id "
+                              "where listings.organization_id is not null").fetchall()
+    assert organizations and listed
+    names = {organization: name for organization, _, name in organizations}
+    for asked in sorted({handle for _, handle, _ in organizations} | {name for _, _, name in organizations}):
+        matching = {organization for organization, handle, name in organizations if asked.lower() in (handle.lower(), name.lower())}
+        papers = {(paper, title, date) for organization, paper, title, date in listed if organization in matching}
+        expected = sorted(papers, key=lambda paper: paper[0])
+        expected.sort(key=lambda paper: paper[2] or "", reverse=True)  # an undated paper last
+        rows = papers_by_organization(db, asked)
+        assert [(paper, title, date) for paper, title, _, date in rows] == expected[:200], asked
+        for paper, _, name, _ in rows:
+            assert name in {names[organization] for organization, listed_paper, _, _ in listed
+                            if organization in matching and listed_paper == paper}, (asked, paper)
+
+
+def test_papers_by_organization_gives_what_listings_say_for_the_bundled_organisation(built_db):
+    assert_papers_by_organization_reads_as_listings(built_db)
 
 
 def test_the_build_reads_the_same_under_another_locales_month_names(built_db, tmp_path):
