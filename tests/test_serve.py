@@ -2188,6 +2188,43 @@ def test_a_worker_started_again_after_the_file_was_replaced_does_not_serve_it(bu
         assert statuses == {503}
 
 
+def served_status(base, path):
+    request = urllib.request.Request(f"{base}{path}", headers={"Connection": "close"})  # each connection closed: any worker
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc to see which files a process maps")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_mapped_file_overwritten_in_place_is_refused_and_ends_no_process(built_db, tmp_path, workers):
+    # The served file is read through a memory map. Cut short under a mapping, as `cp` does when it
+    # writes over a file in place, any read of the mapped pages past its new end ends the process
+    # (SIGBUS); the next requests must be refused before they run any SQL.
+    served = tmp_path / "site" / "papers.db"
+    served.parent.mkdir()
+    shutil.copy(built_db, served)
+    pages = ["/papers/papers", "/papers/search?q=diffusion", "/papers/listings?source_id=2",
+             "/papers/trending_on?snapshot_date=2025-11-12", "/papers.json?sql=select+count(*)+from+papers"]
+    with serving_in_its_own_group(served, tmp_path, workers=workers) as (process, base):
+        for _ in range(3):
+            assert [served_status(base, path) for path in pages] == [200] * len(pages)
+        servers = worker_pids(process.pid) if workers > 1 else {process.pid}
+        assert len(servers) == workers
+        mapping = [pid for pid in servers if str(served) in Path(f"/proc/{pid}/maps").read_text()]
+        assert mapping, "no process maps the served file"
+        other = tmp_path / "other.db"
+        with sqlite3.connect(other) as conn:
+            conn.execute("create table papers (id integer primary key)")
+        shutil.copyfile(other, served)  # opened for writing, cut to nothing, written: as `cp` does
+        assert served.stat().st_size < built_db.stat().st_size // 10
+        after = [served_status(base, path) for _ in range(4) for path in pages]
+        assert after == [503] * len(after)
+        assert process.poll() is None and (worker_pids(process.pid) if workers > 1 else {process.pid}) == servers
+
+
 def test_a_hang_up_to_the_whole_group_lets_the_answers_under_way_end(built_db, tmp_path):
     # A closed terminal sends SIGHUP to every process of its group: the workers died at once and
     # a visitor's answer was cut (found by review). Here a client takes a large answer slowly.
