@@ -457,6 +457,8 @@ def test_papers_by_organization_gives_each_paper_once_by_its_first_date(tmp_path
 
 
 def test_papers_by_organization_shows_the_200_most_recent(tmp_path):
+    # 230 papers under "acme Acme Labs"; the 150 or so of Nov 5 to 12 also under "acme Acme Research", so that
+    # most of the handle's newest rows are a paper's second row.
     from listing_texts import hf_page
 
     vocabulary = [f"{a}{b}{c}" for a in "bcdfg" for b in "aeiou" for c in "klmnprst"]
@@ -464,15 +466,24 @@ def test_papers_by_organization_shows_the_200_most_recent(tmp_path):
     entries = []
     for number in range(230):
         abstract = "We study " + " ".join(chooser.sample(vocabulary, 40)) + "."
-        entries.append([f"Study number {number}", "", abstract, "", "acme Acme Labs", "·", f"Nov {1 + number % 28} {number}"])
+        entries.append([f"Study number {number}", "", abstract, "", "acme Acme Labs", "·", f"Nov {1 + number % 12} {number}"])
+    also = [entry[:4] + ["acme Acme Research"] + entry[5:] for entry in entries if int(entry[-1].split()[1]) >= 5]
     folder = tmp_path / "pages"
-    write_hf_pages(folder, {"page.txt": hf_page(*entries)})
+    write_hf_pages(folder, {"page.txt": hf_page(*entries), "again.txt": hf_page(*also)})
     db = build_database([folder], tmp_path / "papers.db", related=False).output
     papers = query(db, "select id, title, first_published_on from papers")
     assert len(papers) == 230 and all(date for _, _, date in papers)
     newest_first = sorted(papers, key=lambda paper: paper[0])
     newest_first.sort(key=lambda paper: paper[2], reverse=True)  # stable: ties stay in id order
-    assert papers_by_organization(db, "acme") == [(id, title, "Acme Labs", date) for id, title, date in newest_first[:200]]
+    twice = {entry[0] for entry in also}
+    assert 140 < len(twice) < 170 and {title for _, title, _ in newest_first[:len(twice)]} == twice
+    assert papers_by_organization(db, "acme labs") == [(id, title, "Acme Labs", date) for id, title, date in newest_first[:200]]
+    assert papers_by_organization(db, "acme research") == [
+        (id, title, "Acme Research", date) for id, title, date in newest_first[:len(twice)]]
+    by_handle = papers_by_organization(db, "acme")
+    assert [(id, title, date) for id, title, _, date in by_handle] == newest_first[:200]
+    assert all(name == "Acme Labs" or (name == "Acme Research" and title in twice) for _, title, name, _ in by_handle)
+    assert_papers_by_organization_reads_as_listings(db)
 
 
 def assert_papers_by_organization_reads_as_listings(db):
