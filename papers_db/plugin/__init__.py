@@ -119,14 +119,18 @@ def prepare_jinja2_environment(env, datasette):
 
 def table_body_rows(display_rows):
     """The <tr> of each row of a table page, as Datasette's _table.html writes them."""
-    css_classes = {}
-
-    def td_start(cell):
-        column = cell["column"]
-        if column not in css_classes:
-            css_classes[column] = to_css_class(column)
-        return f'<td class="col-{css_classes[column]} type-{escape(cell["value_type"])}">'
-    return rows_as_html([(td_start(cell), cell["value"]) for cell in row] for row in display_rows)
+    td_starts = {}  # one per column and type of value: escaping each cell's took a third of the rows' time
+    lines = []
+    for row in display_rows:
+        lines.append("<tr>")
+        for cell in row:
+            key = (cell["column"], cell["value_type"])
+            td_start = td_starts.get(key)
+            if td_start is None:
+                td_start = td_starts[key] = f'<td class="col-{to_css_class(key[0])} type-{escape(key[1])}">'
+            lines.append(f"{td_start}{as_html(cell['value'])}</td>")
+        lines.append("</tr>")
+    return Markup("\n".join(lines))
 
 
 def query_body_rows(display_rows, columns):
@@ -136,14 +140,19 @@ def query_body_rows(display_rows, columns):
 
 
 def rows_as_html(rows):
-    """Rows of (opening <td> tag, value) cells as <tr> lines, each value escaped as Jinja's
-    autoescape would (Markup, such as a render_cell hook's, kept as it is)."""
+    """Rows of (opening <td> tag, value) cells as <tr> lines."""
     lines = []
     for cells in rows:
         lines.append("<tr>")
-        lines.extend(f"{td_start}{escape(value)}</td>" for td_start, value in cells)
+        lines.extend(f"{td_start}{as_html(value)}</td>" for td_start, value in cells)
         lines.append("</tr>")
     return Markup("\n".join(lines))
+
+
+def as_html(value):
+    """A value as Jinja's autoescape writes it: escaped, but Markup (such as a render_cell hook's)
+    as it is, without the copy escape() makes of it."""
+    return value if type(value) is Markup else escape(value)
 
 
 @hookimpl
