@@ -512,9 +512,8 @@ def measure_under_attack(database: Path, normal: dict[str, str], clients: int, c
                          "errors_under_attack": during[path]["errors"]} for name, path in normal.items()},
         "attack_statuses": {str(status): count for status, count in sorted(statuses.items())},
         "server_peak_rss_mib": round(peak_kib / 1024, 1),
-        # Resident memory counts the pages of the database file the server maps (MMAP_BYTES in the
-        # plugin), which the system drops as it drops any cached file: what the server allocates
-        # is its anonymous memory.
+        # What the server allocated, without the files it maps: a memory-mapped database file
+        # counts in resident memory once per connection that maps it (benchmarks/NOTES.md, run U).
         "server_peak_anon_mib": round(peak_anon_kib / 1024, 1),
         "server_alive_after": alive,
     }
@@ -808,7 +807,7 @@ def attack_table(attack: dict) -> list[str]:
 def own_memory(attack: dict) -> str:
     if "server_peak_anon_mib" not in attack:  # results written before it was measured
         return ""
-    return f", of which allocated {attack['server_peak_anon_mib']} MiB (the rest the mapped database file and code)"
+    return f", of which allocated {attack['server_peak_anon_mib']} MiB (the rest mapped files: code, and the database if mapped)"
 
 
 def size_lines(results: dict) -> list[str]:

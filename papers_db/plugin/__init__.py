@@ -768,22 +768,10 @@ COOKIE_BYTES_LIMIT = 8 * 1024  # a browser keeps a cookie to 4 kB
 READ_METHODS = ("GET", "HEAD")
 
 
-# Read the served file through a memory map rather than read() calls into SQLite's page cache: at a
-# million papers under load (8 clients, varied URLs, two A/B runs) every page was 1-17% faster.
-# 2 GB is SQLite's own cap on this platform; the mapped pages are the file's, shared by every
-# connection and worker, and the system drops them as it drops any cached file, so they are not
-# memory the server allocates. Mapped, a file cut short under a running query ends that process
-# (SIGBUS) where read() made SQLite answer an error: the build replaces a file by renaming, which
-# never cuts a mapped file, and a file changed in place in any way is refused (503) before any SQL
-# of the next request runs (file_replaced).
-MMAP_BYTES = 2**31
-
-
 def limit_connection(conn):
     for category, value in SQLITE_LIMITS.items():
         conn.setlimit(category, value)
     conn.execute(f"pragma hard_heap_limit = {HEAP_BYTES_LIMIT}")
-    conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
     install_guarded_functions(conn)
     conn.row_factory = ResultBudget(RESULT_BYTES_LIMIT)
     conn.set_authorizer(authorize)
