@@ -6,6 +6,3 @@ FROM listings
 JOIN papers ON papers.id = listings.paper_id
 WHERE listings.organization_id IS NOT NULL
 ORDER BY listings.organization_id, listings.paper_id;
-
--- An organisation's papers in the order papers_by_organization shows them: newest first, then by id.
-CREATE INDEX organization_papers_recent ON organization_papers(organization_id, first_published_on DESC, paper_id);

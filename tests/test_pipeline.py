@@ -409,12 +409,21 @@ def test_an_organisation_shown_under_two_names_keeps_each_pages_name(tmp_path):
     assert by_organization == (3,)
 
 
-def write_hf_pages(folder, pages):
-    """Hugging Face pages saved on 2025-11-12, with the manifest that says so (their dates' year)."""
+UNDATED_ABSTRACT = (
+    "We measure how often conference papers are cited in the year after they appear, across five "
+    "venues and ten years, and find that posters and orals differ less than reviewers expect."
+)
+
+
+def write_hf_pages(folder, pages, undated=()):
+    """Hugging Face pages saved on 2025-11-12, with the manifest that says so (their dates' year),
+    but for those named in `undated`, whose entries' dates then have no year: no date at all."""
     folder.mkdir()
     manifest = []
     for name, text in pages.items():
         (folder / name).write_text(text)
+        if name in undated:
+            continue
         manifest.append(f'[[source]]\nfile = "{name}"\nformat = "hf_daily_papers"\nsnapshot_date = 2025-11-12\n')
     (folder / "manifest.toml").write_text("\n".join(manifest))
 
@@ -429,27 +438,30 @@ def test_papers_by_organization_gives_each_paper_once_by_its_first_date(tmp_path
     from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, hf_page
 
     folder = tmp_path / "pages"
-    # Paper B is on both pages, under both of google's names, first on Nov 4.
+    # Paper B is on both pages, under both of google's names, first on Nov 4; Paper D has no date.
     write_hf_pages(folder, {
         "a.txt": hf_page(["Paper A", "", ABSTRACT_A, "", "google Google", "·", "Nov 3 5"],
                          ["Paper B", "", ABSTRACT_B, "", "google Google", "·", "Nov 4 6"]),
         "b.txt": hf_page(["Paper B", "", ABSTRACT_B, "", "google Google DeepMind", "·", "Nov 6 7"],
-                         ["Paper C", "", ABSTRACT_C, "", "adobe Adobe", "·", "Nov 5 8"])})
+                         ["Paper C", "", ABSTRACT_C, "", "adobe Adobe", "·", "Nov 5 8"]),
+        "c.txt": hf_page(["Paper D", "", UNDATED_ABSTRACT, "", "google Google", "·", "Nov 9 9"])}, undated={"c.txt"})
     db = build_database([folder], tmp_path / "papers.db", related=False).output
     dates = dict(query(db, "select title, first_published_on from papers"))
-    assert [dates["Paper A"], dates["Paper B"], dates["Paper C"]] == ["2025-11-03", "2025-11-04", "2025-11-05"]
+    assert [dates["Paper A"], dates["Paper B"], dates["Paper C"], dates["Paper D"]] == ["2025-11-03", "2025-11-04", "2025-11-05", None]
     pairs = query(db, "select organizations.name, papers.title, organization_papers.first_published_on "
                       "from organization_papers join organizations on organizations.id = organization_id "
                       "join papers on papers.id = paper_id order by 1, 2")
     assert pairs == [("Adobe", "Paper C", dates["Paper C"]), ("Google", "Paper A", dates["Paper A"]),
-                     ("Google", "Paper B", dates["Paper B"]), ("Google DeepMind", "Paper B", dates["Paper B"])]
+                     ("Google", "Paper B", dates["Paper B"]), ("Google", "Paper D", None),
+                     ("Google DeepMind", "Paper B", dates["Paper B"])]
 
     def shown(organization):
         return [(title, name, date) for _, title, name, date in papers_by_organization(db, organization)]
 
     google = shown(" GOOGLE ")
-    assert [(title, date) for title, _, date in google] == [("Paper B", dates["Paper B"]), ("Paper A", dates["Paper A"])]
-    assert google[0][1] in {"Google", "Google DeepMind"} and google[1][1] == "Google"
+    assert [(title, date) for title, _, date in google] == [("Paper B", dates["Paper B"]), ("Paper A", dates["Paper A"]),
+                                                            ("Paper D", None)]  # undated last
+    assert google[0][1] in {"Google", "Google DeepMind"} and google[1][1] == google[2][1] == "Google"
     assert shown("google deepmind") == [("Paper B", "Google DeepMind", dates["Paper B"])]
     assert shown("Adobe") == [("Paper C", "Adobe", dates["Paper C"])]
     assert shown("nobody") == shown("") == []
@@ -458,7 +470,7 @@ def test_papers_by_organization_gives_each_paper_once_by_its_first_date(tmp_path
 
 def test_papers_by_organization_shows_the_200_most_recent(tmp_path):
     # 230 papers under "acme Acme Labs"; the 150 or so of Nov 5 to 12 also under "acme Acme Research", so that
-    # most of the handle's newest rows are a paper's second row.
+    # most of the handle's newest rows are a paper's second row; and 5 more, undated, which come after them all.
     from listing_texts import hf_page
 
     vocabulary = [f"{a}{b}{c}" for a in "bcdfg" for b in "aeiou" for c in "klmnprst"]
@@ -468,13 +480,18 @@ def test_papers_by_organization_shows_the_200_most_recent(tmp_path):
         abstract = "We study " + " ".join(chooser.sample(vocabulary, 40)) + "."
         entries.append([f"Study number {number}", "", abstract, "", "acme Acme Labs", "·", f"Nov {1 + number % 12} {number}"])
     also = [entry[:4] + ["acme Acme Research"] + entry[5:] for entry in entries if int(entry[-1].split()[1]) >= 5]
+    undated = []
+    for number in range(5):
+        abstract = "We study " + " ".join(chooser.sample(vocabulary, 40)) + "."
+        undated.append([f"Undated study {number}", "", abstract, "", "acme Acme Labs", "·", "Nov 12 1"])
     folder = tmp_path / "pages"
-    write_hf_pages(folder, {"page.txt": hf_page(*entries), "again.txt": hf_page(*also)})
+    write_hf_pages(folder, {"page.txt": hf_page(*entries), "again.txt": hf_page(*also), "undated.txt": hf_page(*undated)},
+                   undated={"undated.txt"})
     db = build_database([folder], tmp_path / "papers.db", related=False).output
     papers = query(db, "select id, title, first_published_on from papers")
-    assert len(papers) == 230 and all(date for _, _, date in papers)
+    assert len(papers) == 235 and {title for _, title, date in papers if date is None} == {f"Undated study {n}" for n in range(5)}
     newest_first = sorted(papers, key=lambda paper: paper[0])
-    newest_first.sort(key=lambda paper: paper[2], reverse=True)  # stable: ties stay in id order
+    newest_first.sort(key=lambda paper: paper[2] or "", reverse=True)  # stable: ties stay in id order, undated last
     twice = {entry[0] for entry in also}
     assert 140 < len(twice) < 170 and {title for _, title, _ in newest_first[:len(twice)]} == twice
     assert papers_by_organization(db, "acme labs") == [(id, title, "Acme Labs", date) for id, title, date in newest_first[:200]]
