@@ -85,17 +85,22 @@ RESULTS_TABLE = BENCHMARKS / "RESULTS.md"
 ALONE_REQUESTS = 10  # each page requested by one client alone, before the load
 
 
-def process_tree_rss_kib(root: int, field: str = "VmRSS") -> int:
-    """Resident memory of a process and all its descendants, from /proc (Linux): all of it
-    (VmRSS), or only what the processes allocated (RssAnon), without the files they map."""
+def process_tree_rss_kib(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    return process_tree_memory_kib(root)["VmRSS"]
+
+
+def process_tree_memory_kib(root: int, fields: tuple[str, ...] = ("VmRSS",)) -> dict[str, int]:
+    """Memory of a process and all its descendants, from /proc (Linux), by /proc/PID/status field:
+    VmRSS all it holds, RssAnon only what the processes allocated, without the files they map."""
     parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields_of_stat = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    tree, total = {root}, 0
+        parents[int(stat.parent.name)] = int(fields_of_stat[1])
+    tree, totals = {root}, dict.fromkeys(fields, 0)
     for _ in range(4):  # the build, its worker pool, and their helpers are at most this deep
         tree |= {pid for pid, parent in parents.items() if parent in tree}
     for pid in tree:
@@ -103,8 +108,11 @@ def process_tree_rss_kib(root: int, field: str = "VmRSS") -> int:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith(f"{field}:")), 0)
-    return total
+        for line in status.splitlines():
+            name = line.split(":", 1)[0]
+            if name in totals:
+                totals[name] += int(line.split()[1])
+    return totals
 
 
 def measure_builds_and_floors(corpus: Path, output: Path, scratch: Path, runs: int) -> tuple[dict, dict]:
@@ -476,8 +484,8 @@ def measure_under_attack(database: Path, normal: dict[str, str], clients: int, c
         def sample_memory() -> None:
             nonlocal peak_kib, peak_anon_kib
             while not stop.is_set():
-                peak_kib = max(peak_kib, process_tree_rss_kib(server.pid))
-                peak_anon_kib = max(peak_anon_kib, process_tree_rss_kib(server.pid, "RssAnon"))
+                memory = process_tree_memory_kib(server.pid, ("VmRSS", "RssAnon"))
+                peak_kib, peak_anon_kib = max(peak_kib, memory["VmRSS"]), max(peak_anon_kib, memory["RssAnon"])
                 time.sleep(0.1)
 
         counting = threading.Lock()
