@@ -694,6 +694,10 @@ BOUNDED = [
     "/papers/listings?_sort_desc=upvotes&_sort=",
     "/papers/papers?_sort=first_published_on&_col=title",
     "/papers/papers?_search=&tier=oral",  # no search
+    # arguments no filter reads: the page's facets are the build's counts (keeps_the_rows)
+    "/papers/papers?_x=1",
+    "/papers/papers?_label=tier&_hide_sql=1&_searchmode=raw&_fts_table=papers_fts",
+    "/papers/listings?decision_id=1&_label=decision_id",
     "/papers/search.json?q=diffusion&_searchmode=raw",  # the search page reads only q
     "/papers/papers/699592778836625",
     "/papers/listings?decision_id=1&matched_by=first&_labels=on",
@@ -721,6 +725,41 @@ def test_requests_that_may_read_whole_tables_are_open_ended(built_db):
 
     assert [url for url in OPEN_ENDED if not open_ended(url)] == []
     assert [url for url in BOUNDED if open_ended(url)] == []
+
+
+def test_an_argument_another_plugins_filter_may_read_is_open_ended(built_db):
+    # With another plugin's filter, any underscore argument may narrow the rows, and the facets
+    # are counted live over what it leaves: all the rows, for all that can be known here.
+    from datasette.plugins import pm
+    from test_serve import FilterByX, datasette_instance
+
+    plugin = load_plugin()
+    instance = datasette_instance(built_db)
+
+    def open_ended(url):
+        path, _, query = url.partition("?")
+        return plugin.is_open_ended(instance, path, plugin.query_parameters({"query_string": query.encode()}))
+    unknown = ["/papers/papers?_x=oral", "/papers/listings.json?_label=decision_id", "/papers/papers?tier=oral&_y=",
+               "/papers/papers?_searchmode=raw&_search="]  # no search, but another plugin may read _searchmode
+    kept = ["/papers/papers?_x=oral&_nofacet=1", "/papers/papers?_sort_desc=max_upvotes&_size=5&_labels=on", "/papers/papers?tier=oral",
+            "/papers/trending?_x=oral"]  # a view has no facets
+    assert [url for url in unknown + kept if open_ended(url)] == []
+    pm.register(FilterByX(), name="filter-by-x")
+    try:
+        assert [url for url in unknown if not open_ended(url)] == []
+        assert [url for url in kept if open_ended(url)] == []
+    finally:
+        pm.unregister(name="filter-by-x")
+    assert not open_ended(unknown[0])
+
+
+def test_column_filters_on_a_column_starting_with_an_underscore_are_checked_as_filters(built_db):
+    from test_serve import datasette_instance
+
+    plugin = load_plugin()
+    instance = datasette_instance(built_db)
+    query = plugin.query_parameters({"query_string": b"_tier__contains=x"})  # no such column: no index
+    assert plugin.is_open_ended(instance, "/papers/papers", query)
 
 
 def app_answering_when(release):

@@ -1162,6 +1162,11 @@ FACET_PAGES = [
     "/papers/papers.json?title__contains=model&_facet_size=max",
     "/papers/listings.json?title__contains=a&_labels=on&_facet_size=3",
     "/papers/listings.json?upvotes__gte=1&_facet=matched_by",
+    # Arguments no filter reads: from the build's counts.
+    "/papers/papers.json?_x=1",
+    "/papers/papers.json?_label=tier&_hide_sql=1&_searchmode=raw&_fts_table=papers_fts",
+    "/papers/papers.json?tier=oral&_x=1",
+    "/papers/listings.json?_label=decision_id&_labels=on",
 ]
 
 
@@ -1230,7 +1235,8 @@ def test_unfiltered_pages_take_their_facets_from_facet_counts(built_db, tmp_path
                      "and value = 'poster'")
     served = datasette_on(database)
     first = served("/papers/papers.json?_size=100").json()
-    for path in ["/papers/papers.json", "/papers/papers.json?_sort=title", f"/papers/papers.json?_size=100&_next={first['next']}"]:
+    for path in ["/papers/papers.json", "/papers/papers.json?_sort=title", f"/papers/papers.json?_size=100&_next={first['next']}",
+                 "/papers/papers.json?_x=1", "/papers/papers.json?_label=tier&_hide_sql=1&_searchmode=raw"]:
         tiers = {value["value"]: value["count"] for value in served(path).json()["facet_results"]["tier"]["results"]}
         assert tiers["poster"] == 1000, path
     for path in ["/papers/papers.json?outcome=accept", "/papers/papers.json?_search=learning"]:
@@ -1255,6 +1261,7 @@ def test_pages_filtered_by_facet_values_take_their_facets_from_the_combinations(
     def counts(path, column):
         return {value["value"]: value["count"] for value in served(path).json()["facet_results"][column]["results"]}
     assert counts("/papers/papers.json?tier=oral", "tier") == {"oral": oral + 1000}
+    assert counts("/papers/papers.json?tier=oral&_x=1&_label=tier", "tier") == {"oral": oral + 1000}
     assert counts("/papers/papers.json?outcome=accept&_sort=title", "tier")["oral"] == oral_accepted + 1000
     for path in ["/papers/papers.json", "/papers/papers.json?tier=oral&_search=learning", "/papers/papers.json?tier__in=oral"]:
         assert counts(path, "tier").get("oral", 0) <= oral, path
@@ -1269,6 +1276,49 @@ def test_a_later_page_shows_the_whole_tables_facets(served):
         return {name: [(value["value"], value["count"]) for value in facet["results"]] for name, facet in page["facet_results"].items()}
     assert counts(later) == counts(first) and len(counts(first)) == 4
     assert later["filtered_table_rows_count"] == first["filtered_table_rows_count"] == 319
+
+
+class FilterByX:
+    """Another plugin's filter: on papers, `?_x=<tier>` keeps the papers of that tier."""
+
+    @datasette.hookimpl
+    def filters_from_request(self, request, database, table, datasette):
+        from datasette.filters import FilterArguments
+
+        if table == "papers" and "_x" in request.args:
+            return FilterArguments(["tier = :x_tier"], {"x_tier": request.args["_x"]}, [f"tier is {request.args['_x']}"])
+        return None
+
+
+def test_an_argument_another_plugins_filter_may_read_counts_the_facets_live(built_db):
+    # With Datasette's filters alone no underscore argument but theirs narrows the rows, so the
+    # build's counts are the page's; with another plugin's filter any may.
+    from datasette.plugins import pm
+
+    with sqlite3.connect(built_db) as conn:
+        papers, = conn.execute("select count(*) from papers").fetchone()
+        by_tier = dict(conn.execute("select tier, count(*) from papers where tier is not null group by tier"))
+    orals = by_tier["oral"]
+    instance = datasette_instance(built_db)
+
+    def page():
+        return asyncio.run(instance.client.get("/papers/papers.json?_x=oral")).json()
+
+    def tiers(data):
+        return {value["value"]: value["count"] for value in data["facet_results"]["tier"]["results"]}
+    alone = page()
+    assert alone["filtered_table_rows_count"] == papers and tiers(alone) == by_tier
+    assert not [sql for sql in sql_run_for(instance, "/papers/papers.json?_x=oral") if "group by" in sql.lower()]
+    pm.register(FilterByX(), name="filter-by-x")
+    try:
+        filtered = page()
+        statements = sql_run_for(instance, "/papers/papers.json?_x=oral")
+    finally:
+        pm.unregister(name="filter-by-x")
+    assert filtered["filtered_table_rows_count"] == orals < papers
+    assert tiers(filtered) == {"oral": orals}
+    assert [sql for sql in statements if "group by" in sql.lower() and "tier = :x_tier" in sql]  # counted live
+    assert tiers(page()) == tiers(alone)  # and the build's counts again once it is gone
 
 
 def test_a_database_without_facet_counts_counts_live(built_db, tmp_path):
