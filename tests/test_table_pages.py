@@ -1,0 +1,95 @@
+"""Table and view pages' cells: the plugin gives each cell to its render_cell directly while it is
+the only plugin rendering cells (showing_cells_without_pluggy). Every page must be the one
+Datasette's own display_columns_and_rows writes, which runs as soon as another plugin renders
+cells: here one that renders none, so the page cannot change for any other reason."""
+
+import asyncio
+import sqlite3
+
+import datasette.views.table as table_view
+import pytest
+import yaml
+from datasette import hookimpl
+from datasette.plugins import pm
+from test_query_pages import said
+from test_serve import datasette_instance
+
+import papers_db.plugin
+from papers_db import resources
+
+# Besides each table's and view's own page (test_every_table_and_view_page_is_the_one_datasette_writes):
+TABLE_PAGES = [
+    "/papers/papers?tier=oral&first_published_year=2024",
+    "/papers/papers?_col=title&_col=max_upvotes&_sort_desc=max_upvotes",
+    "/papers/papers?_search=diffusion",
+    "/papers/papers?tier=nonesuch",  # no rows
+    "/papers/listings?decision_id=1&_sort_desc=upvotes",
+    "/papers/listings?_labels=off",  # foreign keys as plain values
+    "/papers/listings?_label=decision_id",
+    "/papers/cross_listed?_search=learning",
+]
+
+
+class RendersNoCell:
+    """Another plugin's render_cell, which leaves every cell to the others."""
+
+    @hookimpl
+    def render_cell(self, value):
+        return None
+
+
+def pages(instance, paths):
+    return {path: said(asyncio.run(instance.client.get(path))) for path in paths}
+
+
+def assert_the_pages_datasette_writes(instance, paths):
+    assert papers_db.plugin.renders_every_cell()
+    ours = pages(instance, paths)
+    assert hasattr(table_view.display_columns_and_rows, "datasettes")  # the plugin's, once the server started
+    pm.register(RendersNoCell(), name="renders-no-cell")
+    try:
+        assert not papers_db.plugin.renders_every_cell()
+        theirs = pages(instance, paths)
+    finally:
+        pm.unregister(name="renders-no-cell")
+    for path in paths:
+        assert ours[path][0] == 200, path
+        assert ours[path] == theirs[path], path
+    return ours
+
+
+def test_every_table_and_view_page_is_the_one_datasette_writes(built_db):
+    # Among them foreign keys shown with their labels (listings), URLs (code_links), a key of two
+    # columns (related_papers), values of any type and NULL (facet_counts), a table keyed by rowid
+    # (sqlite_stat1), BLOBs (papers_fts_data), and every view.
+    with sqlite3.connect(built_db) as conn:
+        names = [name for (name,) in conn.execute("select name from sqlite_master where type in ('table', 'view') order by name")]
+    # papers_fts: its hidden column of the table's own name is a number that grows with each query.
+    paths = [f"/papers/{name}" for name in names if name != "papers_fts"]
+    assert len(paths) >= 25 and {"/papers/papers_fts_data", "/papers/sqlite_stat1", "/papers/trending"} <= set(paths)
+    assert_the_pages_datasette_writes(datasette_instance(built_db), paths)
+
+
+@pytest.mark.parametrize("path", TABLE_PAGES)
+def test_a_table_pages_cells_are_the_ones_datasette_writes(built_db, path):
+    instance = datasette_instance(built_db)
+    page = assert_the_pages_datasette_writes(instance, [path])[path][2]
+    assert 'class="rows-and-columns"' in page or "0 records" in page
+
+
+def test_cells_cut_to_a_length_and_under_a_base_url_are_the_ones_datasette_writes(built_db):
+    instance = datasette_instance(built_db, extra_args=("--setting", "truncate_cells_html", "12",
+                                                        "--setting", "base_url", "/papers-db/"))
+    shown = assert_the_pages_datasette_writes(instance, ["/papers/papers", "/papers/listings", "/papers/code_links",
+                                                          "/papers/paper_overview"])
+    assert "\u2026" in shown["/papers/papers"][2] and 'href="/papers-db/papers/decisions/' in shown["/papers/listings"][2]
+
+
+def test_cells_with_units_are_the_ones_datasette_writes(built_db, tmp_path):
+    document = yaml.safe_load(resources.metadata_yml().read_text())
+    document["databases"]["papers"]["tables"]["papers"]["units"] = {"max_upvotes": "m", "source_count": "kg"}
+    metadata = tmp_path / "units.yml"
+    metadata.write_text(yaml.safe_dump(document), encoding="utf-8")
+    instance = datasette_instance(built_db, metadata)
+    shown = assert_the_pages_datasette_writes(instance, ["/papers/papers?_sort_desc=max_upvotes"])
+    assert "&nbsp;kg" in shown["/papers/papers?_sort_desc=max_upvotes"][2]
