@@ -935,7 +935,8 @@ def startup(datasette):
     a sorted table page is read from where its rows start (reading_sorted_pages_from_their_start).
     No query's error is written to the log as it happens, and the file's or disk's faults are
     500s (keeping_sql_errors_out_of_the_log). A visitor's SQL is checked for a SELECT in one pass
-    (validate_sql_select_in_one_pass)."""
+    (validate_sql_select_in_one_pass). The schemas of immutable files are read once, not before
+    each request (refreshing_schemas_that_can_change)."""
     import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
     import datasette.views.database as database_view
     import datasette.views.table as table_view
@@ -945,6 +946,8 @@ def startup(datasette):
     if pm.is_registered(default_handling):  # its hook runs beside this plugin's, and logs every 400's traceback
         pm.unregister(default_handling)
     database_view.validate_sql_select = validate_sql_select_in_one_pass
+    if not hasattr(datasette.refresh_schemas, "datasettes"):
+        datasette.refresh_schemas = refreshing_schemas_that_can_change(datasette, datasette.refresh_schemas)
     if not hasattr(table_view.display_columns_and_rows, "datasettes"):
         table_view.display_columns_and_rows = showing_cells_without_pluggy(table_view.display_columns_and_rows)
     for db in datasette.databases.values():
@@ -956,6 +959,29 @@ def startup(datasette):
         db.execute = keeping_sql_errors_out_of_the_log(db.execute)
         if not db.is_mutable and not db.is_memory:
             remembering_the_schema(db, set(table_shapes(datasette).get(db.route, (None, {}))[1]))
+
+
+def refreshing_schemas_that_can_change(datasette, refresh):
+    """Datasette's refresh_schemas, which each of its views calls before answering, skipped once it
+    has read the schema of every database, all of them immutable (the internal one aside).
+
+    It asks each file its schema version, three SQL statements a request in all (0.55 ms, the
+    no-SQL page's 2.05 ms down to 1.44 at 100k papers), and an immutable file's cannot change: a
+    file replaced while served is refused (file_replaced). A database added later, or one that may
+    change, is refreshed as Datasette does."""
+    refreshed = None
+
+    async def refresh_schemas():
+        nonlocal refreshed
+        databases = {name: db for name, db in datasette.databases.items() if name != "_internal"}
+        if databases == refreshed:
+            return
+        await refresh()
+        if datasette.internal_db_created and not any(db.is_mutable for db in databases.values()):
+            refreshed = databases
+
+    refresh_schemas.datasettes = refresh
+    return refresh_schemas
 
 
 def keeping_sql_errors_out_of_the_log(execute):
