@@ -274,7 +274,7 @@ async def search_page(datasette, request):
         next_url=page_url(number + 1) if has_next else None,
         json_url=f"{parts['search_url']}.json?" + urllib.parse.urlencode({"q": q}),
         csv_url=f"{parts['search_url']}.csv?" + urllib.parse.urlencode({"q": q, "_size": "max"}),
-        sql_url=f"{parts['database_url']}?" + urllib.parse.urlencode({"sql": parts["sql"], "q": q}) if may_edit_sql else None,
+        sql_url=f"{parts['database_url']}?{parts['sql_argument']}&" + urllib.parse.urlencode({"q": q}) if may_edit_sql else None,
         symbols=[(symbol, f"{parts['papers_url']}?" + urllib.parse.urlencode({"plain_abstract__contains": symbol}))
                  for symbol in symbols_not_searched(words)],
     )
@@ -358,6 +358,9 @@ async def search_page_parts(datasette, database, actor):
         parts[database] = {
             "database": database,
             "sql": query["sql"],
+            # The "edit SQL" link's sql=: percent-encoding 2,600 characters of SQL a character at a
+            # time took 0.36 ms of each search page's 3.1 (at 100k papers, a rare word).
+            "sql_argument": urllib.parse.urlencode({"sql": query["sql"]}),
             # One page of the query's rows, in its order (SQLite keeps a subquery's order where
             # the outer query has none); line breaks keep a closing comment from hiding the ")".
             "page_sql": f"select * from (\n{query['sql']}\n) limit :search_page_rows offset :search_page_offset",
