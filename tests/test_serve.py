@@ -1412,6 +1412,68 @@ def test_an_immutable_files_schema_version_is_read_once_not_on_every_request(bui
         assert schema_checks(statements_run_for(mutable, "/-/versions.json")), "the mutable file's schema"
 
 
+LABELLED_PAGES = ["/papers/listings.json?_labels=on", "/papers/listings.json?_labels=on&decision_id=1&_sort_desc=upvotes",
+                  "/papers/listings.json?_labels=on&source_id=2", "/papers/listings.json?_label=paper_id&_size=100",
+                  "/papers/papers.json?_labels=on&tier=oral", "/papers/code_links.json?_labels=on"]
+
+
+def label_queries(statements):
+    return [sql for sql, _ in statements if " where id in (" in " ".join(sql.split())]
+
+
+def test_an_immutable_files_labels_are_remembered_and_are_datasettes(built_db):
+    # The labels of foreign keys and facet values: each looked up once a server, the same as a
+    # server on the file opened as one that may change (which asks every time) shows.
+    asking = datasette_instance(built_db, mutable=True)
+    for path in LABELLED_PAGES:
+        remembering = datasette_instance(built_db)
+        first = statements_run_for(remembering, path)
+        assert label_queries(first) or "code_links" in path, path
+        again = statements_run_for(remembering, path)
+        assert [sql for sql in label_queries(again) if "from papers" not in sql] == [], (path, again)
+        ours, theirs = (asyncio.run(instance.client.get(path)).json() for instance in (remembering, asking))
+        assert ours["rows"] == theirs["rows"] and ours["facet_results"] == theirs["facet_results"], path
+        assert label_queries(statements_run_for(asking, path)) or "code_links" in path, path
+    shown = asyncio.run(remembering.client.get(LABELLED_PAGES[0])).json()["rows"]
+    assert any(isinstance(row["decision_id"], dict) and row["decision_id"]["label"] for row in shown)
+
+
+def test_labels_are_asked_for_what_is_not_remembered(monkeypatch):
+    import papers_db.plugin
+    from papers_db.plugin import remembering_labels
+
+    asked = []
+    names = {1: "one", 2: "two", 3: "x" * 600, 5: "five", 6: "six"}  # 3's label is too long to keep
+
+    async def expand(database, table, column, values):
+        asked.append(list(values))
+        if "stop" in values:  # a query stopped by the time limit: expand_foreign_keys answers nothing
+            return {}
+        return {(column, value): names[value] for value in values if value in names}
+    server = SimpleNamespace(databases={"papers": SimpleNamespace(is_mutable=False)})
+    labels = remembering_labels(server, expand)
+
+    def ask(values, column="c"):
+        return asyncio.run(labels("papers", "t", column, values))
+    assert ask([1, 2, 1, None]) == {("c", 1): "one", ("c", 2): "two"} and asked == [[1, 2]]
+    assert ask([2, 1]) == {("c", 2): "two", ("c", 1): "one"} and len(asked) == 1  # remembered
+    assert ask([1, 3, 4]) == {("c", 1): "one", ("c", 3): "x" * 600} and asked[-1] == [3, 4]
+    assert ask([3, 4]) == {("c", 3): "x" * 600} and asked[-1] == [3, 4]  # too long to keep; 4 has no row
+    assert ask([None]) == {} and len(asked) == 3  # nothing asked
+    assert ask([1], column="other") == {("other", 1): "one"} and asked[-1] == [1]  # per column
+    assert ask(["stop", 2]) == {("c", 2): "two"} and asked[-1] == ["stop"]
+    assert ask(["stop"]) == {} and asked[-1] == ["stop"]  # asked again
+    # The least recently used go first beyond LABELS_KEPT.
+    monkeypatch.setattr(papers_db.plugin, "LABELS_KEPT", 3)
+    ask([5, 6])  # kept: c 2, c 5, c 6; c 1 and other 1, used least recently, went
+    count = len(asked)
+    assert ask([2, 5, 6]) and len(asked) == count
+    ask([1])
+    assert asked[-1] == [1] and len(asked) == count + 1
+    server.databases["papers"].is_mutable = True
+    assert ask([1, None]) == {("c", 1): "one"} and asked[-1] == [1, None]  # a file that may change: asked each time
+
+
 def test_an_immutable_files_schema_is_read_once_per_table(built_db, tmp_path):
     # Datasette 0.65 asks a table's columns, keys, foreign keys and definition on every visit to
     # its page: 16 of the 19 calls to a SQL thread a view's page made. The served file cannot

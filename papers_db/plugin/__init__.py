@@ -608,7 +608,7 @@ def precounted_facet_class():
             column = config_column(config)
             shown = rows[:facet_size]
             expanded = {}
-            if self.table:  # a query page's facet has no foreign keys to label
+            if self.table and shown:  # a query page's facet has no foreign keys to label
                 expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, [row["value"] for row in shown])
             return {
                 "name": column,
@@ -951,6 +951,8 @@ def startup(datasette):
     database_view.validate_sql_select = validate_sql_select_in_one_pass
     if not hasattr(datasette.refresh_schemas, "datasettes"):
         datasette.refresh_schemas = refreshing_schemas_that_can_change(datasette, datasette.refresh_schemas)
+    if not hasattr(datasette.expand_foreign_keys, "datasettes"):
+        datasette.expand_foreign_keys = remembering_labels(datasette, datasette.expand_foreign_keys)
     if not hasattr(table_view.display_columns_and_rows, "datasettes"):
         table_view.display_columns_and_rows = showing_cells_without_pluggy(table_view.display_columns_and_rows)
     for db in datasette.databases.values():
@@ -985,6 +987,44 @@ def refreshing_schemas_that_can_change(datasette, refresh):
 
     refresh_schemas.datasettes = refresh
     return refresh_schemas
+
+
+LABELS_KEPT = 10_000  # per server: at most 5 MB of labels of LABEL_CHARACTERS_KEPT characters
+LABEL_CHARACTERS_KEPT = 500  # a longer label (a title is at most about 300) is asked each time
+
+
+def remembering_labels(datasette, expand):
+    """Datasette's expand_foreign_keys, which labels a page's foreign keys (a listing's source,
+    decision, organisation and paper) and its facets' values, one query per column, remembering
+    each label of an immutable file: the sources, decisions and organisations on a listings page
+    were 6 of its 13 queries, and the same on most pages. The labels are the ones Datasette's
+    function gives; a value it gave none (no such row, or the query stopped) is asked again. A
+    blank (NULL) key is not asked: no row has it, and Datasette's callers label none."""
+    kept = collections.OrderedDict()  # (database, table, column, value) -> label, least recently used first
+
+    async def expand_foreign_keys(database, table, column, values):
+        if datasette.databases[database].is_mutable:
+            return await expand(database, table, column, values)
+        labels, missing = {}, []
+        for value in dict.fromkeys(values):
+            key = (database, table, column, value)
+            if key in kept:
+                kept.move_to_end(key)
+                labels[(column, value)] = kept[key]
+            elif value is not None:  # `in (null)` finds no row: a blank foreign key has no label
+                missing.append(value)
+        if missing:
+            found = await expand(database, table, column, missing)
+            for (found_column, value), label in found.items():
+                labels[(found_column, value)] = label
+                if label is None or isinstance(label, (int, float)) or (isinstance(label, str) and len(label) <= LABEL_CHARACTERS_KEPT):
+                    kept[(database, table, found_column, value)] = label
+            while len(kept) > LABELS_KEPT:
+                kept.popitem(last=False)
+        return labels
+
+    expand_foreign_keys.datasettes = expand
+    return expand_foreign_keys
 
 
 def keeping_sql_errors_out_of_the_log(execute):
