@@ -1167,6 +1167,9 @@ FACET_PAGES = [
     "/papers/papers.json?_label=tier&_hide_sql=1&_searchmode=raw&_fts_table=papers_fts",
     "/papers/papers.json?tier=oral&_x=1",
     "/papers/listings.json?_label=decision_id&_labels=on",
+    # Datasette's other filters: counted live.
+    "/papers/papers.json?_search_title=diffusion",
+    "/papers/papers.json?_through=" + urllib.parse.quote('{"table":"listings","column":"source_id","value":"1"}'),
 ]
 
 
@@ -1290,6 +1293,16 @@ class FilterByX:
         return None
 
 
+class OnlyOrals:
+    """Another plugin's filter that reads no argument: papers are the oral ones, for everyone."""
+
+    @datasette.hookimpl
+    def filters_from_request(self, request, database, table, datasette):
+        from datasette.filters import FilterArguments
+
+        return FilterArguments(["tier = 'oral'"], {}, []) if table == "papers" else None
+
+
 def test_an_argument_another_plugins_filter_may_read_counts_the_facets_live(built_db):
     # With Datasette's filters alone no underscore argument but theirs narrows the rows, so the
     # build's counts are the page's; with another plugin's filter any may.
@@ -1319,6 +1332,15 @@ def test_an_argument_another_plugins_filter_may_read_counts_the_facets_live(buil
     assert tiers(filtered) == {"oral": orals}
     assert [sql for sql in statements if "group by" in sql.lower() and "tier = :x_tier" in sql]  # counted live
     assert tiers(page()) == tiers(alone)  # and the build's counts again once it is gone
+    # A filter that reads no argument narrows every page: each counts live.
+    pm.register(OnlyOrals(), name="only-orals")
+    try:
+        for path in ["/papers/papers.json", "/papers/papers.json?_sort=title", "/papers/papers.json?outcome=accept"]:
+            data = asyncio.run(instance.client.get(path)).json()
+            assert tiers(data) == {"oral": data["filtered_table_rows_count"]}, path
+        assert asyncio.run(instance.client.get("/papers/papers.json")).json()["filtered_table_rows_count"] == orals
+    finally:
+        pm.unregister(name="only-orals")
 
 
 def test_a_database_without_facet_counts_counts_live(built_db, tmp_path):
@@ -1406,10 +1428,38 @@ def test_an_immutable_files_schema_version_is_read_once_not_on_every_request(bui
     tables = asyncio.run(internal.execute("select table_name from tables where database_name = 'other'")).rows
     assert [row[0] for row in tables] == ["notes"]
     assert statements_run_for(instance, "/-/versions.json") == []
-    # A file that may change is asked on every request, as Datasette does.
+    # A file that may change is asked on every request, as Datasette does, beside immutable ones too.
     mutable = datasette_instance(built_db, mutable=True)
     for _ in range(2):
         assert schema_checks(statements_run_for(mutable, "/-/versions.json")), "the mutable file's schema"
+    instance.add_database(Database(instance, path=str(other), is_mutable=True), name="other")
+    for _ in range(2):
+        assert schema_checks(statements_run_for(instance, "/-/versions.json")), "beside an immutable one"
+
+
+def test_a_schema_read_cut_short_is_read_again(built_db):
+    # Datasette's refresh returns at once while another request's runs; if that one then fails
+    # (here it is cancelled), the next request reads the schemas, as Datasette's own would.
+    async def run():
+        instance = datasette_instance(built_db)
+        await instance.invoke_startup()
+        internal = instance.databases["_internal"]
+        write, gate = internal.execute_write, asyncio.Event()
+
+        async def stalled_write(*args, **kwargs):
+            await gate.wait()
+            return await write(*args, **kwargs)
+        internal.execute_write = stalled_write
+        first = asyncio.create_task(instance.client.get("/-/versions.json"))
+        await asyncio.sleep(0.2)
+        await instance.client.get("/-/versions.json")  # while the first holds Datasette's lock
+        first.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await first
+        internal.execute_write = write
+        await instance.client.get("/-/versions.json")
+        return (await internal.execute("select count(*) from tables")).first()[0]
+    assert asyncio.run(run()) > 0
 
 
 LABELLED_PAGES = ["/papers/listings.json?_labels=on", "/papers/listings.json?_labels=on&decision_id=1&_sort_desc=upvotes",
@@ -1438,6 +1488,10 @@ def test_an_immutable_files_labels_are_remembered_and_are_datasettes(built_db):
     assert any(isinstance(row["decision_id"], dict) and row["decision_id"]["label"] for row in shown)
 
 
+class FakeDatabase:
+    is_mutable = False
+
+
 def test_labels_are_asked_for_what_is_not_remembered(monkeypatch):
     import papers_db.plugin
     from papers_db.plugin import remembering_labels
@@ -1449,8 +1503,10 @@ def test_labels_are_asked_for_what_is_not_remembered(monkeypatch):
         asked.append(list(values))
         if "stop" in values:  # a query stopped by the time limit: expand_foreign_keys answers nothing
             return {}
+        if table == "u":  # a foreign key to a table without a label column: each value as text
+            return {(column, value): str(value) for value in values}
         return {(column, value): names[value] for value in values if value in names}
-    server = SimpleNamespace(databases={"papers": SimpleNamespace(is_mutable=False)})
+    server = SimpleNamespace(databases={"papers": FakeDatabase()})
     labels = remembering_labels(server, expand)
 
     def ask(values, column="c"):
@@ -1463,13 +1519,25 @@ def test_labels_are_asked_for_what_is_not_remembered(monkeypatch):
     assert ask([1], column="other") == {("other", 1): "one"} and asked[-1] == [1]  # per column
     assert ask(["stop", 2]) == {("c", 2): "two"} and asked[-1] == ["stop"]
     assert ask(["stop"]) == {} and asked[-1] == ["stop"]  # asked again
-    # The least recently used go first beyond LABELS_KEPT.
-    monkeypatch.setattr(papers_db.plugin, "LABELS_KEPT", 3)
-    ask([5, 6])  # kept: c 2, c 5, c 6; c 1 and other 1, used least recently, went
+    # By table, and by the value's type as well as its value.
+    assert ask([1], column="other") == {("other", 1): "one"} and len(asked) == 6
+    assert asyncio.run(labels("papers", "u", "other", [1])) == {("other", 1): "1"} and asked[-1] == [1]
+    assert asyncio.run(labels("papers", "u", "other", [1.0])) == {("other", 1.0): "1.0"} and asked[-1] == [1.0]
+    assert asyncio.run(labels("papers", "u", "other", [1, 1.0])) == {("other", 1): "1.0"}  # as Datasette gives it
+    assert asked[-1] == [1, 1.0]
+    # A database added again under the same name is another.
+    server.databases["papers"] = FakeDatabase()
+    for value in (1, 2, 6):
+        ask([value])
+        assert asked[-1] == [value]
+    ask([1])  # remembered, and now the most recently used
     count = len(asked)
-    assert ask([2, 5, 6]) and len(asked) == count
-    ask([1])
-    assert asked[-1] == [1] and len(asked) == count + 1
+    # The least recently used go first beyond LABELS_KEPT (and the first database's all went).
+    monkeypatch.setattr(papers_db.plugin, "LABELS_KEPT", 3)
+    ask([5])  # kept now: c 6, c 1, c 5; c 2, used least recently, went
+    assert ask([6, 1, 5]) == {("c", 6): "six", ("c", 1): "one", ("c", 5): "five"} and len(asked) == count + 1
+    ask([2])
+    assert asked[-1] == [2] and len(asked) == count + 2
     server.databases["papers"].is_mutable = True
     assert ask([1, None]) == {("c", 1): "one"} and asked[-1] == [1, None]  # a file that may change: asked each time
 

@@ -93,3 +93,57 @@ def test_cells_with_units_are_the_ones_datasette_writes(built_db, tmp_path):
     instance = datasette_instance(built_db, metadata)
     shown = assert_the_pages_datasette_writes(instance, ["/papers/papers?_sort_desc=max_upvotes"])
     assert "&nbsp;kg" in shown["/papers/papers?_sort_desc=max_upvotes"][2]
+
+
+def test_the_columns_and_cells_are_the_ones_datasettes_function_gives(built_db, tmp_path):
+    # Beyond what a page shows: each cell's raw value and kind, and cells the bundled data has none
+    # of: a label equal to its key, an empty label, a fraction with a unit, a URL, bytes, blanks.
+    from datasette.utils import CustomRow
+
+    document = yaml.safe_load(resources.metadata_yml().read_text())
+    document["databases"]["papers"]["tables"]["listings"]["units"] = {"upvotes": "m"}
+    metadata = tmp_path / "units.yml"
+    metadata.write_text(yaml.safe_dump(document), encoding="utf-8")
+    instance = datasette_instance(built_db, metadata)
+    asyncio.run(instance.client.get("/-/versions.json"))  # the server starts: the plugin's function is in place
+    ours = table_view.display_columns_and_rows
+    theirs = ours.datasettes
+    with sqlite3.connect(built_db) as conn:
+        columns = [name for _, name, *_ in conn.execute("pragma table_info(listings)")]
+        listing = dict(zip(columns, conn.execute("select * from listings limit 1").fetchone()))
+    variants = [
+        {"decision_id": {"value": 7, "label": 7}, "organization_id": {"value": 3, "label": ""}, "upvotes": 2.5},
+        {"paper_id": {"value": listing["paper_id"], "label": "<b>A & B</b>"}, "listed_title": "https://example.com/a?b=<c>",
+         "upvotes": 0, "abstract": b"\x00\x01", "date_text": ""},
+        {"source_id": {"value": 1, "label": "1"}, "decision_id": None, "upvotes": 1e-9, "abstract": b"x"},
+    ]
+    rows = []
+    for changes in variants:
+        row = CustomRow(columns)
+        for column in columns:
+            row[column] = changes.get(column, listing[column])
+        rows.append(row)
+    description = [(column,) for column in columns]
+
+    def shown(function, table, link_column, truncate_cells):
+        display_columns, display_rows = asyncio.run(function(
+            instance, "papers", table, description, rows, link_column=link_column, truncate_cells=truncate_cells,
+            sortable_columns={"id", "upvotes"}))
+        return display_columns, [[dict(cell) for cell in row] for row in display_rows]
+    for link_column in (True, False):
+        for truncate_cells in (0, 12):
+            mine = shown(ours, "listings", link_column, truncate_cells)
+            assert mine == shown(theirs, "listings", link_column, truncate_cells), (link_column, truncate_cells)
+    cells = {cell["column"]: cell for cell in shown(ours, "listings", True, 0)[1][0]}
+    assert "&nbsp;m" in str(cells["upvotes"]["value"]) and cells["decision_id"]["raw"] == 7
+    # A key of two columns: a Link column.
+    with sqlite3.connect(built_db) as conn:
+        conn.row_factory = sqlite3.Row
+        related = conn.execute("select * from related_papers limit 3").fetchall()
+    related_description = [(column,) for column in related[0].keys()]
+    for function in (ours, theirs):
+        pair = asyncio.run(function(instance, "papers", "related_papers", related_description, related, link_column=True))
+        if function is ours:
+            mine = (pair[0], [[dict(cell) for cell in row] for row in pair[1]])
+    assert mine == (pair[0], [[dict(cell) for cell in row] for row in pair[1]])
+    assert mine[0][0]["name"] == "Link" and mine[1][0][0]["is_special_link_column"]

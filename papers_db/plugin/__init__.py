@@ -397,29 +397,23 @@ def search_template(datasette):
 # type of its own: a second class of Datasette's type "column" would run beside ColumnFacet, and
 # every facet would be counted (and shown) twice.
 PRECOUNTED_FACET = "precounted"
-# Arguments that leave a table page's rows as they are (order, paging, columns, format), so the
-# whole table's counts are its facets' counts. A column filter, _search, _where and _through may
-# filter rows: those pages count live. So may any other argument while a plugin besides Datasette
-# filters rows (its filters_from_request hook may read it); with Datasette's filters alone, none
-# does (see keeps_the_rows).
+# A table page's facets over every row it shows are the build's counts where nothing narrows its
+# rows, and the facet combinations' where only facet values do (counted_at_build). What narrows
+# rows is a column filter, or an argument Datasette's own filters read (_search, _where,
+# _through); no other argument does (order, paging, columns, labels, format, `?_x=1`) while
+# Datasette's filters are the only ones. Another plugin's filter may narrow any page, whatever its
+# arguments, so then every page counts live.
 # On a later page (_next) Datasette 0.65 counts only the rows after the page's cursor (on the
 # seeds' second page of papers, 2023: 49 of its 68) while the page says 319 rows; the whole
 # table's counts agree with the rows the page says it has.
-ROWS_KEPT_BY = {
-    "_sort", "_sort_desc", "_next", "_size", "_col", "_nocol", "_labels", "_nofacet", "_nocount", "_nosuggest",
-    "_shape", "_json", "_json_infinity", "_nl", "_timelimit", "_ttl", "_trace", "_dl", "_stream", "_context",
-}
 
 
 def keeps_the_rows(name):
-    """Whether a table page's argument `name` leaves its rows as they are. Besides ROWS_KEPT_BY
-    and facets: with no filters_from_request hook but Datasette's own, any underscore argument
-    they do not read. At a million papers `?_x=1`, `?_label=tier` or `?_hide_sql=1` made the papers
-    page count all its facets live (0.9 s, and not an open-ended request: is_open_ended)."""
-    if name in ROWS_KEPT_BY or name.startswith("_facet"):
-        return True
-    return (name.startswith("_") and "__" not in name and not read_by_datasettes_filters(name)
-            and only_datasette_filters_rows())
+    """Whether a table page's argument `name` leaves its rows as they are, with Datasette's own
+    filters alone: any underscore argument they do not read. At a million papers `?_x=1`,
+    `?_label=tier` or `?_hide_sql=1` made the papers page count all its facets live (0.9 s, and
+    not an open-ended request), when only a list of known arguments kept the build's counts."""
+    return name.startswith("_") and "__" not in name and not read_by_datasettes_filters(name)
 
 
 def read_by_datasettes_filters(name):
@@ -430,8 +424,9 @@ def read_by_datasettes_filters(name):
 
 
 def only_datasette_filters_rows():
-    """Whether Datasette's own filters_from_request hooks are the only ones: the plugins can change
-    while a test runs, so this is asked each time (1 us)."""
+    """Whether Datasette's own filters_from_request hooks are the only ones, so that a page's rows
+    are narrowed only by what its arguments say: the plugins can change while a server runs (a
+    test's do), so this is asked each time (1 us)."""
     return all(hook.plugin_name == "datasette.filters"
                for hook in plugin_manager().hook.filters_from_request.get_hookimpls())
 PRECOUNTED_SQL = """
@@ -554,9 +549,10 @@ def precounted_facet_class():
             """{column: [{"value": ..., "count": ...}, ...]}, the first facet_size + 1 values of
             each column in Datasette's order: from facet_counts for a page of the whole table, from
             the table's facet combinations for a page filtered by facet values alone. None for any
-            other page, a file that may have changed since its build, or one built without them."""
+            other page, a file that may have changed since its build, one built without them, or
+            while another plugin's filter may narrow any page's rows."""
             database = self.ds.get_database(self.database)
-            if database.is_mutable or self.table is None:
+            if database.is_mutable or self.table is None or not only_datasette_filters_rows():
                 return None
             combinations = f"{self.table}_facet_combinations"
             combined = [column for column in await table_columns_if_any(database, combinations) if column != "count"]
@@ -578,8 +574,8 @@ def precounted_facet_class():
         def facet_selection(self, combined):
             """{column: value} of the page's filters when each is an exact one on a column of the
             table's facet combinations (`combined`): {} for a page of the whole table; None when
-            anything else may narrow its rows (another filter, _search, _where, _through, an
-            argument another plugin may filter by: keeps_the_rows, or a column asked for two values)."""
+            anything else may narrow its rows (another filter, _search, _where, _through, or a
+            column asked for two values: keeps_the_rows)."""
             selection = {}
             for name, value in self.get_querystring_pairs():
                 if keeps_the_rows(name):
@@ -981,15 +977,20 @@ def refreshing_schemas_that_can_change(datasette, refresh):
         databases = {name: db for name, db in datasette.databases.items() if name != "_internal"}
         if databases == refreshed:
             return
+        # Datasette's returns at once while another request's refresh runs, which may yet fail:
+        # only a refresh that ran here counts as done.
+        ran_here = not datasette._refresh_schemas_lock.locked()
         await refresh()
-        if datasette.internal_db_created and not any(db.is_mutable for db in databases.values()):
+        if ran_here and datasette.internal_db_created and not any(db.is_mutable for db in databases.values()):
             refreshed = databases
 
     refresh_schemas.datasettes = refresh
     return refresh_schemas
 
 
-LABELS_KEPT = 10_000  # per server: at most 5 MB of labels of LABEL_CHARACTERS_KEPT characters
+# Per server process: 10,000 labels of 500 characters took 7.4 MB as ASCII, 22.4 MB as emoji
+# (measured); the bundled labels (file names, decisions, organisations, titles) are mostly far shorter.
+LABELS_KEPT = 10_000
 LABEL_CHARACTERS_KEPT = 500  # a longer label (a title is at most about 300) is asked each time
 
 
@@ -998,16 +999,20 @@ def remembering_labels(datasette, expand):
     decision, organisation and paper) and its facets' values, one query per column, remembering
     each label of an immutable file: the sources, decisions and organisations on a listings page
     were 6 of its 13 queries, and the same on most pages. The labels are the ones Datasette's
-    function gives; a value it gave none (no such row, or the query stopped) is asked again. A
-    blank (NULL) key is not asked: no row has it, and Datasette's callers label none."""
-    kept = collections.OrderedDict()  # (database, table, column, value) -> label, least recently used first
+    function gives, kept by the value and its type (a table without a label column labels 1.0 as
+    "1.0" and 1 as "1"); a value it gave none (no such row, or the query stopped) is asked again.
+    Where Datasette's query stops at the time limit, the labels kept are still shown. A blank
+    (NULL) key is not asked: no row has it, and Datasette's callers label none."""
+    kept = collections.OrderedDict()  # (Database, table, column, value type, value) -> label, least recently used first
 
     async def expand_foreign_keys(database, table, column, values):
-        if datasette.databases[database].is_mutable:
+        db = datasette.databases[database]  # a database added again under its name is another
+        if db.is_mutable or len({(type(value), value) for value in values}) != len(set(values)):
+            # Values equal in Python but of two types (1 and 1.0) share a label there, as Datasette gives it.
             return await expand(database, table, column, values)
         labels, missing = {}, []
         for value in dict.fromkeys(values):
-            key = (database, table, column, value)
+            key = (db, table, column, type(value), value)
             if key in kept:
                 kept.move_to_end(key)
                 labels[(column, value)] = kept[key]
@@ -1018,7 +1023,7 @@ def remembering_labels(datasette, expand):
             for (found_column, value), label in found.items():
                 labels[(found_column, value)] = label
                 if label is None or isinstance(label, (int, float)) or (isinstance(label, str) and len(label) <= LABEL_CHARACTERS_KEPT):
-                    kept[(database, table, found_column, value)] = label
+                    kept[(db, table, found_column, type(value), value)] = label
             while len(kept) > LABELS_KEPT:
                 kept.popitem(last=False)
         return labels
@@ -1926,11 +1931,15 @@ def is_open_ended(datasette, path, query):
     visitor wrote; a table page's search, and the search page's for a prefix (`e*`, 16.8 s
     without the limit); on a table page, a filter on a column no index leads (`abstract__contains=`),
     a sort no index gives in order (`_sort_desc=title`), a facet metadata.yml does not configure
-    (`_facet=short_name`), and any of those on a view, which has no index. A facet click and the
-    default sorts are not: every configured facet column leads an index (sql/indexes.sql)."""
+    (`_facet=short_name`), and any of those on a view, which has no index; and any table or view
+    page while another plugin's filter may narrow rows (it may count facets over most of a table).
+    A facet click and the default sorts are not: every configured facet column leads an index
+    (sql/indexes.sql)."""
     if writes_its_own_sql(query) or searches_open_endedly(path, query):
         return True
     page = table_page(datasette, path)
+    if page is not None and not only_datasette_filters_rows():
+        return True  # another plugin's filter may make any page read and count most of a table
     return page is not None and reads_unindexed_columns(page.shape, query)
 
 
@@ -2009,10 +2018,7 @@ def reads_unindexed_columns(shape, query):
         elif name == "_through":  # a filter through another table, by a join no index may serve
             return True
         elif name.startswith("_") and "__" not in name:
-            if facets_counted and not keeps_the_rows(name) and not read_by_datasettes_filters(name):
-                # Another plugin may filter by it, so the facets are counted live over the rows it
-                # leaves, which may be all of them (keeps_the_rows).
-                return True
+            continue  # not a column filter: a search, _where and _through are seen to above
         else:  # a column filter, `column` or `column__operation`; a column's name may start with _
             column, operation = filter_column_and_operation(name)
             if operation not in INDEXED_FILTERS or column not in shape.indexed:
@@ -2615,7 +2621,7 @@ def showing_cells_without_pluggy(datasettes):
     """Datasette 0.65.5's display_columns_and_rows (views/table.py), which a table or view page
     calls for its cells, calling this plugin's render_cell directly while it is the only one, and
     Datasette's own function (`datasettes`) otherwise. The columns and cells are Datasette's, value
-    for value: tests/test_serve.py compares the pages with those the function itself writes."""
+    for value: tests/test_table_pages.py compares them with what the function itself gives."""
     from datasette.utils import path_from_row_pks
     from datasette.views.base import ureg
     from datasette.views.table import LINK_WITH_LABEL, LINK_WITH_VALUE, Row
