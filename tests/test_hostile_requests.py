@@ -711,6 +711,14 @@ BOUNDED = [
 ]
 
 
+def open_ended_for(plugin, instance):
+    """Whether a URL (a path and query) is open-ended to `plugin` serving `instance`."""
+    def open_ended(url):
+        path, _, query = url.partition("?")
+        return plugin.is_open_ended(instance, path, plugin.query_parameters({"query_string": query.encode()}))
+    return open_ended
+
+
 def test_requests_that_may_read_whole_tables_are_open_ended(built_db):
     # Expectations from sql/indexes.sql and metadata.yml: which columns lead a full index, which
     # are configured facets, which names are views or canned queries.
@@ -719,9 +727,7 @@ def test_requests_that_may_read_whole_tables_are_open_ended(built_db):
     plugin = load_plugin()
     instance = datasette_instance(built_db)
 
-    def open_ended(url):
-        path, _, query = url.partition("?")
-        return plugin.is_open_ended(instance, path, plugin.query_parameters({"query_string": query.encode()}))
+    open_ended = open_ended_for(plugin, instance)
 
     assert [url for url in OPEN_ENDED if not open_ended(url)] == []
     assert [url for url in BOUNDED if open_ended(url)] == []
@@ -736,9 +742,7 @@ def test_every_table_page_is_open_ended_while_another_plugins_filter_may_narrow_
     plugin = load_plugin()
     instance = datasette_instance(built_db)
 
-    def open_ended(url):
-        path, _, query = url.partition("?")
-        return plugin.is_open_ended(instance, path, plugin.query_parameters({"query_string": query.encode()}))
+    open_ended = open_ended_for(plugin, instance)
     table_pages = ["/papers/papers?_x=oral", "/papers/listings.json?_label=decision_id", "/papers/papers?tier=oral&_y=",
                    "/papers/papers?_searchmode=raw&_search=", "/papers/papers", "/papers/papers?_x=oral&_nofacet=1",
                    "/papers/papers?tier=oral", "/papers/trending?_x=oral", "/papers/code_links.json"]
@@ -759,8 +763,7 @@ def test_column_filters_on_a_column_starting_with_an_underscore_are_checked_as_f
 
     plugin = load_plugin()
     instance = datasette_instance(built_db)
-    query = plugin.query_parameters({"query_string": b"_tier__contains=x"})  # no such column: no index
-    assert plugin.is_open_ended(instance, "/papers/papers", query)
+    assert open_ended_for(plugin, instance)("/papers/papers?_tier__contains=x")  # no such column: no index
 
 
 def app_answering_when(release):

@@ -413,7 +413,13 @@ def keeps_the_rows(name):
     filters alone: any underscore argument they do not read. At a million papers `?_x=1`,
     `?_label=tier` or `?_hide_sql=1` made the papers page count all its facets live (0.9 s, and
     not an open-ended request), when only a list of known arguments kept the build's counts."""
-    return name.startswith("_") and "__" not in name and not read_by_datasettes_filters(name)
+    return not is_column_filter(name) and not read_by_datasettes_filters(name)
+
+
+def is_column_filter(name):
+    """Whether Datasette's table view reads an argument as a column filter (its Filters): `column`
+    or `column__operation`, where a column's name may start with an underscore."""
+    return not name.startswith("_") or "__" in name
 
 
 def read_by_datasettes_filters(name):
@@ -2017,9 +2023,7 @@ def reads_unindexed_columns(shape, query):
                 return True
         elif name == "_through":  # a filter through another table, by a join no index may serve
             return True
-        elif name.startswith("_") and "__" not in name:
-            continue  # not a column filter: a search, _where and _through are seen to above
-        else:  # a column filter, `column` or `column__operation`; a column's name may start with _
+        elif is_column_filter(name):  # a search, _where and _through are seen to above
             column, operation = filter_column_and_operation(name)
             if operation not in INDEXED_FILTERS or column not in shape.indexed:
                 return True
@@ -2673,12 +2677,8 @@ def showing_cells_without_pluggy(datasettes):
                 if plugin_display_value:
                     display_value = plugin_display_value
                 elif isinstance(value, bytes):
-                    formatted = format_bytes(len(value))
-                    display_value = markupsafe.Markup(
-                        '<a class="blob-download" href="{}"{}>&lt;Binary:&nbsp;{:,}&nbsp;byte{}&gt;</a>'.format(
-                            datasette.urls.row_blob(database_name, table_name, path_from_row_pks(row, pks, not pks), column),
-                            f' title="{formatted}"' if "bytes" not in formatted else "",
-                            len(value), "" if len(value) == 1 else "s"))
+                    display_value = blob_link(
+                        datasette.urls.row_blob(database_name, table_name, path_from_row_pks(row, pks, not pks), column), value)
                 elif isinstance(value, dict):  # an expanded foreign key: a link to the other row
                     label, value = value["label"], value["value"]
                     link_template = LINK_WITH_LABEL if label != value else LINK_WITH_VALUE
@@ -2689,15 +2689,12 @@ def showing_cells_without_pluggy(datasettes):
                 elif value in ("", None):
                     display_value = markupsafe.Markup("&nbsp;")
                 elif is_url(str(value).strip()):
-                    url, shown = markupsafe.escape(value.strip()), markupsafe.escape(truncate_url(value.strip(), truncate_cells))
-                    display_value = markupsafe.Markup(f'<a href="{url}">{shown}</a>')
+                    display_value = url_link(value, truncate_cells)
                 elif column in units and value != "":
                     value = round((value * ureg(units[column])).to_compact(), 6)  # as Datasette rounds pint's floats
                     display_value = markupsafe.Markup(f"{value:~P}".replace(" ", "&nbsp;"))
                 else:
-                    display_value = str(value)
-                    if truncate_cells and len(display_value) > truncate_cells:
-                        display_value = display_value[:truncate_cells] + "\u2026"
+                    display_value = cut_to(str(value), truncate_cells)
                 cells.append({"column": column, "value": display_value, "raw": value,
                               "value_type": "none" if value is None else str(type(value).__name__)})
             cell_rows.append(Row(cells))
@@ -2732,20 +2729,29 @@ def default_cell(request, column, value, truncate_cells):
     if value in ("", None):
         return markupsafe.Markup("&nbsp;")
     if is_url(str(value).strip()):
-        url, shown = markupsafe.escape(value.strip()), markupsafe.escape(truncate_url(value.strip(), truncate_cells))
-        return markupsafe.Markup(f'<a href="{url}">{shown}</a>')
+        return url_link(value, truncate_cells)
     if isinstance(value, bytes):
-        blob_url = path_with_format(request=request, format="blob", extra_qs={
-            "_blob_column": column, "_blob_hash": hashlib.sha256(value).hexdigest()})
-        formatted = format_bytes(len(value))
-        return markupsafe.Markup('<a class="blob-download" href="{}"{}>&lt;Binary:&nbsp;{:,}&nbsp;byte{}&gt;</a>'.format(
-            blob_url, f' title="{formatted}"' if "bytes" not in formatted else "", len(value),
-            "" if len(value) == 1 else "s"))
+        return blob_link(path_with_format(request=request, format="blob", extra_qs={
+            "_blob_column": column, "_blob_hash": hashlib.sha256(value).hexdigest()}), value)
     return cut_to(str(value), truncate_cells)
 
 
 def cut_to(shown, truncate_cells):
     return shown[:truncate_cells] + "\u2026" if truncate_cells and len(shown) > truncate_cells else shown
+
+
+def url_link(value, truncate_cells):
+    """A cell holding one URL, as Datasette links it: its text cut to truncate_cells."""
+    url, shown = markupsafe.escape(value.strip()), markupsafe.escape(truncate_url(value.strip(), truncate_cells))
+    return markupsafe.Markup(f'<a href="{url}">{shown}</a>')
+
+
+def blob_link(url, value):
+    """A BLOB cell, as Datasette links it to its download at `url`."""
+    formatted = format_bytes(len(value))
+    title = f' title="{formatted}"' if "bytes" not in formatted else ""
+    return markupsafe.Markup(
+        f'<a class="blob-download" href="{url}"{title}>&lt;Binary:&nbsp;{len(value):,}&nbsp;byte{"" if len(value) == 1 else "s"}&gt;</a>')
 
 
 @functools.lru_cache(maxsize=256)  # canned queries' SQL: a few dozen texts, each checked once
