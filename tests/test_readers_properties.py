@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from papers_db.errors import PapersDbError
 from papers_db.readers.hf_daily import HF_DAILY_PAPERS, read_hf_daily_page
 from papers_db.readers.review_listing import REVIEW_LISTING, read_review_listing
-from papers_db.readers.text import decode_source, text_lines
+from papers_db.readers.text import decode_source, text_lines, wide_encoding
 from papers_db.sources import SourceFile, read_source
 
 # Lines shaped like the real ones, so that generated files exercise the readers' states rather
@@ -88,5 +88,8 @@ one_line = st.one_of(
 @given(st.lists(one_line, max_size=30))
 def test_decoding_windows_copies_changes_nothing(lines):
     clean = "\n".join(lines)
+    # Text whose UTF-8 has NULs where UTF-16 has them ("\n\x00") is read as UTF-16 when it has no
+    # byte order mark (wide_encoding); the copy's mark says UTF-8, so the two differ by design.
+    assume(wide_encoding(clean.encode("utf-8")) is None)
     windows = ("\ufeff" + "\r\n".join(lines)).encode("utf-8")
     assert decode_source(windows)[0] == decode_source(clean.encode("utf-8"))[0]
