@@ -1542,6 +1542,99 @@ def test_labels_are_asked_for_what_is_not_remembered(monkeypatch):
     assert ask([1, None]) == {("c", 1): "one"} and asked[-1] == [1, None]  # a file that may change: asked each time
 
 
+def metadata_allowing(tmp_path, tables):
+    """metadata.yml's metadata with `allow` blocks on `tables` ({table: allow block}), written to tmp_path."""
+    metadata = yaml.safe_load(resources.metadata_yml().read_text())
+    for table, allow in tables.items():
+        metadata["databases"]["papers"]["tables"].setdefault(table, {})["allow"] = allow
+    path = tmp_path / f"metadata-{len(list(tmp_path.glob('metadata-*')))}.yml"
+    path.write_text(yaml.safe_dump(metadata))
+    return path
+
+
+def test_table_permissions_are_read_once_per_table(built_db, tmp_path, monkeypatch):
+    # Datasette 0.65.5 deep-copies the whole metadata for each table's permission check: the
+    # database page made 52 of them, 78% of its time at 100k papers. They are read once a table.
+    from datasette.app import Datasette
+
+    read = []
+    reading = Datasette._table_permission_allows
+
+    def counted(self, database, table):
+        read.append((database, table))
+        return reading(self, database, table)
+    monkeypatch.setattr(Datasette, "_table_permission_allows", counted)
+    instance = datasette_instance(built_db, metadata_allowing(tmp_path, {"listings": {"id": "editor"}}))
+    get = asyncio.run
+    page = get(instance.client.get("/papers")).text
+    first = list(read)
+    assert ("papers", "listings") in first and len(first) == len(set(first))  # Datasette's page asks each twice
+    took = re.compile(r"Queries took [0-9.]+ms")
+    assert took.sub("", get(instance.client.get("/papers")).text) == took.sub("", page)
+    assert get(instance.client.get("/papers/papers")).status_code == 200
+    assert read == first  # nothing asked again
+    assert '"/papers/listings"' not in page and '"/papers/papers"' in page  # and the answers are kept
+    assert get(instance.client.get("/papers/listings")).status_code == 403
+    editor = {"ds_actor": instance.sign({"a": {"id": "editor"}}, "actor")}
+    assert get(instance.client.get("/papers/listings", cookies=editor)).status_code == 200
+    assert '"/papers/listings"' in get(instance.client.get("/papers", cookies=editor)).text
+
+
+def test_table_permissions_follow_the_metadata_they_were_read_from(built_db, tmp_path):
+    instance = datasette_instance(built_db, metadata_allowing(tmp_path, {"listings": {"id": "editor"}}))
+
+    def status(path):
+        return asyncio.run(instance.client.get(path)).status_code
+    assert (status("/papers/listings"), status("/papers/papers")) == (403, 200)
+    # Metadata set anew is read anew.
+    instance._metadata_local = yaml.safe_load(metadata_allowing(tmp_path, {"papers": {"id": "editor"}}).read_text())
+    assert (status("/papers/listings"), status("/papers/papers")) == (200, 403)
+
+    # While a plugin gives metadata, which may differ from one request to the next, each check asks.
+    from datasette import hookimpl
+    from datasette.plugins import pm
+
+    class GivingMetadata:
+        denied = "decisions"
+
+        @hookimpl
+        def get_metadata(self, datasette, key, database, table):
+            return {"databases": {"papers": {"tables": {GivingMetadata.denied: {"allow": False}}}}}
+    giving = GivingMetadata()
+    pm.register(giving, name="giving-metadata")
+    try:
+        assert (status("/papers/decisions"), status("/papers/sources"), status("/papers/papers")) == (403, 200, 403)
+        GivingMetadata.denied = "sources"
+        assert (status("/papers/decisions"), status("/papers/sources")) == (200, 403)
+    finally:
+        pm.unregister(giving)
+    assert (status("/papers/decisions"), status("/papers/sources"), status("/papers/papers")) == (200, 200, 403)
+
+
+def test_table_permissions_kept_are_bounded_and_copied(monkeypatch):
+    import papers_db.plugin
+    from papers_db.plugin import remembering_table_permissions
+
+    asked = []
+
+    def allows(database, table):
+        asked.append(table)
+        return [{"id": table}]
+    server = SimpleNamespace(_metadata_local={})
+    kept = remembering_table_permissions(server, allows)
+    monkeypatch.setattr(papers_db.plugin, "TABLE_PERMISSIONS_KEPT", 2)
+    assert kept("papers", "a") == [{"id": "a"}] and kept("papers", "b") == [{"id": "b"}]
+    kept("papers", "a")[0]["id"] = "changed by a caller"
+    assert kept("papers", "a") == [{"id": "a"}] and asked == ["a", "b"]
+    kept("papers", "c")  # b, used least recently, goes
+    kept("papers", "a")
+    assert asked == ["a", "b", "c"]
+    kept("papers", "b")
+    assert asked == ["a", "b", "c", "b"]
+    kept("other", "b")  # per database
+    assert asked[-1] == "b" and len(asked) == 5
+
+
 def test_an_immutable_files_schema_is_read_once_per_table(built_db, tmp_path):
     # Datasette 0.65 asks a table's columns, keys, foreign keys and definition on every visit to
     # its page: 16 of the 19 calls to a SQL thread a view's page made. The served file cannot
