@@ -116,11 +116,15 @@ def test_the_columns_and_cells_are_the_ones_datasettes_function_gives(built_db, 
         {"paper_id": {"value": listing["paper_id"], "label": "<b>A & B</b>"}, "listed_title": "https://example.com/a?b=<c>",
          "upvotes": 0, "abstract": b"\x00\x01", "date_text": ""},
         {"source_id": {"value": 1, "label": "1"}, "decision_id": None, "upvotes": 1e-9, "abstract": b"x"},
+        # Keys that are text, to be tilde-encoded in their links: all safe characters, and not.
+        {"decision_id": {"value": "Accept-oral_2", "label": "x"}, "organization_id": {"value": "a/b c~é.%", "label": "y"},
+         "source_id": {"value": "v1.2/x", "label": "z"}},
     ]
     rows = []
-    for changes in variants:
+    for changes in variants + variants[:1]:
         row = CustomRow(columns)
-        for column in columns:
+        # The last row's values are set in another order than its columns': shown in its columns' order.
+        for column in columns if len(rows) < len(variants) else reversed(columns):
             row[column] = changes.get(column, listing[column])
         rows.append(row)
     description = [(column,) for column in columns]

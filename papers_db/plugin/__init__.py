@@ -2665,7 +2665,7 @@ def showing_cells_without_pluggy(datasettes):
     calls for its cells, calling this plugin's render_cell directly while it is the only one, and
     Datasette's own function (`datasettes`) otherwise. The columns and cells are Datasette's, value
     for value: tests/test_table_pages.py compares them with what the function itself gives."""
-    from datasette.utils import path_from_row_pks
+    from datasette.utils import CustomRow, path_from_row_pks
     from datasette.views.base import ureg
     from datasette.views.table import LINK_WITH_LABEL, LINK_WITH_VALUE, Row
 
@@ -2691,6 +2691,7 @@ def showing_cells_without_pluggy(datasettes):
             columns.append({"name": r[0], "sortable": r[0] in sortable_columns, "is_pk": r[0] in pks_for_display,
                             "type": type_, "notnull": notnull, "description": column_descriptions.get(r[0])})
         column_to_foreign_key_table = {fk["column"]: fk["other_table"] for fk in await db.foreign_keys_for_table(table_name)}
+        foreign_key_table_paths = {column: tilde_encode(other) for column, other in column_to_foreign_key_table.items()}
         base_url = datasette.setting("base_url")
         table_path = datasette.urls.table(database_name, table_name) if link_column else None  # the same for every row
         skipped = pks[0] if link_column and len(pks) == 1 else None  # shown in the link column
@@ -2707,7 +2708,10 @@ def showing_cells_without_pluggy(datasettes):
                     "value": markupsafe.Markup(
                         f'<a href="{table_path}/{path_from_row_pks(row, pks, not pks)}">{markupsafe.escape(pk_path)}</a>'),
                 })
-            for value, column_dict in zip(row, columns):
+            # A page with labels has CustomRows, whose values Python code gives one at a time: 0.3 ms
+            # of a listings page's 2.5 ms of cells (100k papers, 800 cells).
+            values = [dict.__getitem__(row, name) for name in row.columns] if type(row) is CustomRow else row
+            for value, column_dict in zip(values, columns):
                 column = column_dict["name"]
                 if column == skipped:
                     continue
@@ -2722,8 +2726,8 @@ def showing_cells_without_pluggy(datasettes):
                     label, value = value["label"], value["value"]
                     link_template = LINK_WITH_LABEL if label != value else LINK_WITH_VALUE
                     display_value = markupsafe.Markup(link_template.format(
-                        database=database_name, base_url=base_url, table=tilde_encode(column_to_foreign_key_table[column]),
-                        link_id=tilde_encode(str(value)), id=str(markupsafe.escape(value)),
+                        database=database_name, base_url=base_url, table=foreign_key_table_paths[column],
+                        link_id=tilde_encoded(str(value)), id=str(markupsafe.escape(value)),
                         label=str(markupsafe.escape(label)) or "-"))
                 elif value in ("", None):
                     display_value = markupsafe.Markup("&nbsp;")
@@ -2750,6 +2754,15 @@ def showing_cells_without_pluggy(datasettes):
 
     display_columns_and_rows.datasettes = datasettes
     return display_columns_and_rows
+
+
+TILDE_SAFE = re.compile(r"[A-Za-z0-9_-]*")  # the characters tilde encoding keeps (datasette.utils)
+
+
+def tilde_encoded(text):
+    """tilde_encode(text), without encoding it a byte at a time where it is all safe characters, as
+    a key usually is: 200 keys took 0.25 ms of a listings page."""
+    return text if TILDE_SAFE.fullmatch(text) else tilde_encode(text)
 
 
 async def first_cell_by_a_plugin(row, value, column, database, datasette):
