@@ -655,6 +655,9 @@ def pages(terms: dict, database: Path) -> dict[str, str]:
         "search: rare word, JSON": f"/papers/search.json?q={q(terms['rare'])}",
         "search: two words, JSON": f"/papers/search.json?q={q(terms['two_words'])}",
         "no SQL: /-/versions.json": "/-/versions.json",
+        # Measured, not in the page target (table, view and canned-query pages): the first pages a visitor sees.
+        "home page": "/",
+        "database page": "/papers",
         "paper page": f"/papers/papers/{paper}",
         **{f"view {view}": f"/papers/{view}" for view in (
             "paper_overview", "accepted_papers", "papers_per_month", "trending", "cross_listed", "source_summary")},
