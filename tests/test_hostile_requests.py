@@ -7,6 +7,7 @@ answering everyone else. The project's own pages and queries must still work und
 
 import asyncio
 import base64
+import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -22,7 +23,7 @@ import urllib.request
 
 import pytest
 from conftest import PROJECT, asgi_scope, request
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 PLUGIN = PROJECT / "papers_db" / "plugin" / "__init__.py"
@@ -140,6 +141,72 @@ def test_a_values_length_is_the_longer_of_what_datasettes_json_and_html_write(va
     in_json = len(json.dumps(value)) - 2
     in_html = (len(escape(value)) + value.count("'")) * (2 if is_url(value.strip()) else 1)
     assert load_plugin_once().result_length(value) == max(in_json, in_html)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(RESULT_TEXT, st.builds(lambda text: "https://" + text, RESULT_TEXT)))
+def test_no_character_is_counted_as_more_than_the_budget_allows_for(value):
+    # The budget counts text exactly only once its rows could be over the limit, taking each
+    # character as at most CHARACTERS_WRITTEN_AT_MOST: one counted as more would let rows through.
+    plugin = load_plugin_once()
+    assert plugin.result_length(value) <= plugin.CHARACTERS_WRITTEN_AT_MOST * len(value)
+    assert plugin.result_length("https://" + "\U0001F600" * 10) == 12 * 10 + 8  # emoji in JSON: 12 each
+    assert plugin.result_length("https://" + "'" * 10) == 2 * (8 + 6 * 10)  # &#x27;, written twice
+
+
+RESULT_VALUE = st.one_of(RESULT_TEXT, st.binary(max_size=40), st.integers(min_value=-2**63, max_value=2**63 - 1), st.none())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(RESULT_VALUE, RESULT_VALUE), max_size=40), st.integers(min_value=0, max_value=600))
+@example(rows=[("abc", None), ("d", 1)], limit=3)  # the first row's 3 is not over 3
+def test_rows_are_refused_at_the_first_row_over_the_budget(rows, limit):
+    # The rule, stated apart from how the budget keeps count: a cursor's rows are returned until the
+    # one that takes what they are written as (result_length of each text and bytes value) over the limit.
+    import sqlite3
+
+    plugin = load_plugin_once()
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create table t (a, b)")
+    conn.executemany("insert into t values (?, ?)", rows)
+    total, expected = 0, len(rows)
+    for number, row in enumerate(rows):
+        total += sum(plugin.result_length(value) for value in row if isinstance(value, (str, bytes)))
+        if total > limit:
+            expected = number
+            break
+    conn.row_factory = plugin.ResultBudget(limit)
+    returned = []
+    cursor = conn.execute("select a, b from t order by rowid")
+    with pytest.raises(sqlite3.DataError) if expected < len(rows) else contextlib.nullcontext():
+        for row in cursor:
+            returned.append(tuple(row))
+    assert returned == rows[:expected]
+    if expected:  # each cursor has a budget of its own
+        assert [tuple(row) for row in conn.execute("select a, b from t order by rowid limit 1")] == rows[:1]
+
+
+def test_text_waiting_to_be_counted_is_bounded(monkeypatch):
+    import sqlite3
+
+    plugin = load_plugin_once()
+    monkeypatch.setattr(plugin, "UNCOUNTED_VALUES_KEPT", 100)
+    conn = sqlite3.connect(":memory:")
+    budget = plugin.ResultBudget(2**40)
+    conn.row_factory = budget
+    waiting = []
+    for _ in conn.execute("with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000) select 'ab', i from n"):
+        waiting.append(len(budget.uncounted))
+    assert max(waiting) == 100 and budget.used + 2 * len(budget.uncounted) == 2 * 1000
+    # Counted once the rows could be over the limit, then not until they could be again: rows of
+    # "ab" are each at most 24 characters (2 x 12), so with 240 the 11th is counted (22 so far),
+    # and the 21st (22 + 10 x 24 > 240).
+    budget = plugin.ResultBudget(240)
+    conn.row_factory = budget
+    waiting = []
+    for _ in conn.execute("with recursive n(i) as (select 1 union all select i + 1 from n where i < 25) select 'ab' from n"):
+        waiting.append(len(budget.uncounted))
+    assert waiting == [*range(1, 11), 0, *range(1, 10), 0, 1, 2, 3, 4] and budget.used == 2 * 21
 
 
 def test_a_url_is_counted_as_both_its_link_and_its_text(server):
