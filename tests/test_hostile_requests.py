@@ -160,6 +160,8 @@ RESULT_VALUE = st.one_of(RESULT_TEXT, st.binary(max_size=40), st.integers(min_va
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.tuples(RESULT_VALUE, RESULT_VALUE), max_size=40), st.integers(min_value=0, max_value=600))
 @example(rows=[("abc", None), ("d", 1)], limit=3)  # the first row's 3 is not over 3
+@example(rows=[("\U0001F600" * 60, None)], limit=600)  # 720 in JSON: 12 a character
+@example(rows=[("https://" + "'" * 50, None)], limit=600)  # 616 in HTML: &#x27;, written twice
 def test_rows_are_refused_at_the_first_row_over_the_budget(rows, limit):
     # The rule, stated apart from how the budget keeps count: a cursor's rows are returned until the
     # one that takes what they are written as (result_length of each text and bytes value) over the limit.
@@ -207,6 +209,15 @@ def test_text_waiting_to_be_counted_is_bounded(monkeypatch):
     for _ in conn.execute("with recursive n(i) as (select 1 union all select i + 1 from n where i < 25) select 'ab' from n"):
         waiting.append(len(budget.uncounted))
     assert waiting == [*range(1, 11), 0, *range(1, 10), 0, 1, 2, 3, 4] and budget.used == 2 * 21
+    # Nor is more text kept waiting than UNCOUNTED_CHARACTERS_KEPT: the connection's budget keeps it
+    # after its query, until the next.
+    budget = plugin.ResultBudget(2**40)
+    conn.row_factory = budget
+    waiting = []
+    for _ in conn.execute("with recursive n(i) as (select 1 union all select i + 1 from n where i < 40) "
+                          "select replace(hex(zeroblob(50000)), '00', 'x') from n"):
+        waiting.append(sum(map(len, budget.uncounted)))
+    assert max(waiting) <= plugin.UNCOUNTED_CHARACTERS_KEPT and budget.used + waiting[-1] == 40 * 50_000
 
 
 def test_a_url_is_counted_as_both_its_link_and_its_text(server):

@@ -118,7 +118,7 @@ def test_the_columns_and_cells_are_the_ones_datasettes_function_gives(built_db, 
         {"source_id": {"value": 1, "label": "1"}, "decision_id": None, "upvotes": 1e-9, "abstract": b"x"},
         # Keys that are text, to be tilde-encoded in their links: all safe characters, and not.
         {"decision_id": {"value": "Accept-oral_2", "label": "x"}, "organization_id": {"value": "a/b c~é.%", "label": "y"},
-         "source_id": {"value": "v1.2/x", "label": "z"}},
+         "source_id": {"value": "v1.2/x", "label": "z"}, "paper_id": {"value": "v1.2", "label": "w"}},
     ]
     rows = []
     for changes in variants + variants[:1]:

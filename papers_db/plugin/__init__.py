@@ -847,7 +847,8 @@ class ResultBudget:
                 self.at_most += CHARACTERS_WRITTEN_AT_MOST * len(value)
             elif isinstance(value, bytes):
                 self.used += result_length(value)  # its length alone
-        if self.used + self.at_most > self.limit or len(self.uncounted) > UNCOUNTED_VALUES_KEPT:
+        if (self.used + self.at_most > self.limit or self.at_most > CHARACTERS_WRITTEN_AT_MOST * UNCOUNTED_CHARACTERS_KEPT
+                or len(self.uncounted) > UNCOUNTED_VALUES_KEPT):
             self.used += sum(map(result_length, self.uncounted))
             self.uncounted, self.at_most = [], 0
             if self.used > self.limit:
@@ -858,8 +859,10 @@ class ResultBudget:
 # The most result_length counts for one character: 12 in JSON beyond the BMP (\ud83d\ude00), and
 # in HTML an apostrophe (&#x27;, 6) in a URL, which is written twice.
 CHARACTERS_WRITTEN_AT_MOST = 12
-# Text kept to count later (references to values the rows hold anyway) is at most limit / 12
-# characters, and this many values.
+# Text kept to count later: references to values the rows hold while they are read, which the
+# connection's budget keeps until its next query returns a row. A papers page's 51 rows are about
+# 150,000 characters; at most 1 MB (4 bytes a character) stays per SQL thread, 6 per process.
+UNCOUNTED_CHARACTERS_KEPT = 2**18
 UNCOUNTED_VALUES_KEPT = 10_000
 
 
@@ -1063,30 +1066,37 @@ def remembering_labels(datasette, expand):
     return expand_foreign_keys
 
 
-# Per server process; each is a short list (none at all for a table without an allow block).
+# Per server process, of the tables the metadata names; each is a short list (none at all for a
+# table without an allow block).
 TABLE_PERMISSIONS_KEPT = 1_000
 
 
 def remembering_table_permissions(datasette, allows):
     """Datasette's _table_permission_allows (the allow blocks of a table's metadata, which its
     view-table permission check reads), remembered per database and table while the metadata is
-    the one it was read from.
+    the one it was read from, for the tables the metadata names and those of the served files.
 
     Datasette 0.65.5 deep-copies the whole metadata, every column's description included, for each
     check: 0.15 ms each at 100k papers. The database page makes one for each of its 26 tables and
     views, twice: 78% of its 15 ms; a table page two. Datasette reads metadata.yml once, when it
     starts; metadata set anew (`_metadata_local`) is read anew, and while any plugin gives
-    metadata (get_metadata), which may change from one request to the next, every check asks."""
+    metadata (get_metadata), which may change from one request to the next, every check asks.
+    Any other table is asked each time: a row page checks a table before it checks that the table
+    exists (`/_internal/<any name>/1`), so visitors choose such names."""
     kept = collections.OrderedDict()  # (database, table) -> allow blocks, least recently used first
-    kept_from = None  # the metadata they were read from
+    kept_from, named = None, set()  # the metadata they were read from, and the tables it names
+    served = {(name, table) for name, tables in table_shapes(datasette).values() for table in tables}
 
     def table_permission_allows(database, table):
-        nonlocal kept_from
+        nonlocal kept_from, named
         if plugin_manager().hook.get_metadata.get_hookimpls():
             return allows(database, table)
         if datasette._metadata_local is not kept_from:
             kept.clear()
             kept_from = datasette._metadata_local
+            named = tables_named_in(kept_from)
+        if table.lower() not in named and (database, table) not in served:
+            return allows(database, table)
         key = (database, table)
         if key not in kept:
             kept[key] = allows(database, table)
@@ -1097,6 +1107,15 @@ def remembering_table_permissions(datasette, allows):
 
     table_permission_allows.datasettes = allows
     return table_permission_allows
+
+
+def tables_named_in(metadata):
+    """The table names under any `tables` block of metadata (its own, or a database's), in lower
+    case. Datasette 0.65.5 matches a table to its metadata with ASCII letters folded; lower() folds
+    more, which only keeps more answers, each still Datasette's."""
+    blocks = [metadata.get("tables")] + [database.get("tables") for database in (metadata.get("databases") or {}).values()
+                                         if isinstance(database, dict)] if isinstance(metadata, dict) else []
+    return {name.lower() for block in blocks if isinstance(block, dict) for name in block if isinstance(name, str)}
 
 
 def keeping_sql_errors_out_of_the_log(execute):
