@@ -427,7 +427,7 @@ def read_by_datasettes_filters(name):
     """Whether Datasette 0.65's own filters_from_request hooks (datasette/filters.py) filter rows by
     the argument `name`: a search (_search, _search_<column>), SQL (_where), a join (_through).
     (_searchmode, _fts_table and _fts_pk only change a search.) A name with `__` is a column filter."""
-    return name in ("_where", "_through") or (name.startswith("_search") and name != "_searchmode")
+    return name in ("_where", "_through") or is_search_argument(name)
 
 
 def only_datasette_filters_rows():
@@ -1604,7 +1604,7 @@ def asgi_wrapper(datasette):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
             scope = without_unreadable_cookies(scope)
-            query = query_parameters(scope)
+            scope, query = without_blank_searches(datasette, scope, query_parameters(scope))
             refusal = (file_replaced(served_files, scope["path"]) or refused(scope, query)
                        or query_too_long_for_its_links(datasette, scope, query) or row_of_no_table(datasette, scope["path"])
                        or unpageable_sort(datasette, scope["path"], query))
@@ -1777,6 +1777,22 @@ async def first_row_token(datasette, scope, query):
 
 def is_first_row_token(token, keys):
     return token.split(",")[-len(keys):] == [str(SMALLEST_KEY)] * len(keys)
+
+
+def without_blank_searches(datasette, scope, query):
+    """A table or view page's request (its scope and `query_parameters`) without its blank searches
+    (`?_search=`, `?_search_title=+`): its search box submitted empty. Datasette 0.65 hands FTS5
+    a search for nothing, a syntax error, and answered 400 "Invalid SQL" on every searchable table
+    and view; searching for nothing, the page shows every row, as with no search."""
+    kept = [(name, value) for name, value in query if not (is_search_argument(name) and not value.strip())]
+    if len(kept) == len(query) or table_page(datasette, scope["path"]) is None:
+        return scope, query
+    return with_parameters(scope, kept), kept
+
+
+def is_search_argument(name):
+    """A table or view page's search: `_search`, or `_search_<column>` (not `_searchmode`)."""
+    return name.startswith("_search") and name != "_searchmode"
 
 
 def with_parameters(scope, query, path=None):
@@ -2035,7 +2051,7 @@ def searches_open_endedly(path, query):
     SQL), or the search page's for a prefix. The search page's words are not: its query
     ranks a sample of at most 20,000 matches."""
     on_search_page = is_search_page(path)
-    return any((name.startswith("_search") and name != "_searchmode" and value.strip())
+    return any((is_search_argument(name) and value.strip())
                or (name == "q" and on_search_page and searches_many_words(value))
                for name, value in query)
 
