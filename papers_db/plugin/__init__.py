@@ -430,6 +430,11 @@ def read_by_datasettes_filters(name):
     return name in ("_where", "_through") or is_search_argument(name)
 
 
+def is_search_argument(name):
+    """A table or view page's search: `_search`, or `_search_<column>` (not `_searchmode`)."""
+    return name.startswith("_search") and name != "_searchmode"
+
+
 def only_datasette_filters_rows():
     """Whether Datasette's own filters_from_request hooks are the only ones, so that a page's rows
     are narrowed only by what its arguments say: the plugins can change while a server runs (a
@@ -1113,8 +1118,10 @@ def tables_named_in(metadata):
     """The table names under any `tables` block of metadata (its own, or a database's), in lower
     case. Datasette 0.65.5 matches a table to its metadata with ASCII letters folded; lower() folds
     more, which only keeps more answers, each still Datasette's."""
-    blocks = [metadata.get("tables")] + [database.get("tables") for database in (metadata.get("databases") or {}).values()
-                                         if isinstance(database, dict)] if isinstance(metadata, dict) else []
+    if not isinstance(metadata, dict):
+        return set()
+    databases = metadata.get("databases") or {}
+    blocks = [metadata.get("tables"), *(database.get("tables") for database in databases.values() if isinstance(database, dict))]
     return {name.lower() for block in blocks if isinstance(block, dict) for name in block if isinstance(name, str)}
 
 
@@ -1788,11 +1795,6 @@ def without_blank_searches(datasette, scope, query):
     if len(kept) == len(query) or table_page(datasette, scope["path"]) is None:
         return scope, query
     return with_parameters(scope, kept), kept
-
-
-def is_search_argument(name):
-    """A table or view page's search: `_search`, or `_search_<column>` (not `_searchmode`)."""
-    return name.startswith("_search") and name != "_searchmode"
 
 
 def with_parameters(scope, query, path=None):
