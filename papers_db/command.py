@@ -41,6 +41,8 @@ def json_failure(message: str, status: int) -> str:
 def main() -> None:
     for number in ENDING_SIGNALS:
         signal.signal(number, _ended_while_starting)
+    if hasattr(signal, "pthread_sigmask"):  # build_db.py holds them until now; one sent meanwhile comes now
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
     from .cli import main as run_command  # it sets the handlers of a command under way
 
     run_command()

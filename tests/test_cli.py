@@ -586,6 +586,25 @@ def test_the_starting_command_handles_the_signals_the_command_does_and_writes_it
     assert set(imported) <= {"papers_db", "papers_db.command", "signal", "__future__"}, imported
 
 
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks here")
+def test_the_checkouts_command_holds_the_ending_signals_until_their_handlers_are_set():
+    # A Ctrl-C while build_db.py imported the command's first module printed that import's
+    # traceback on a loaded machine. It now blocks them first; the command's main unblocks them
+    # once its handlers are set, and one sent meanwhile is then delivered.
+    from papers_db import command
+
+    program = ("import runpy, signal; runpy.run_path('build_db.py'); "
+               "print(*sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])))")
+    held = subprocess.run([sys.executable, "-c", program], cwd=PROJECT, capture_output=True, text=True, check=True)
+    assert held.stdout.split() == [str(int(number)) for number in sorted(command.ENDING_SIGNALS)]
+    program = ("import os, runpy, signal, sys; runpy.run_path('build_db.py'); os.kill(os.getpid(), signal.SIGTERM); "
+               "print('still running', flush=True); sys.argv = ['build_db.py', '--help']; "
+               "from papers_db.command import main; main()")
+    ended = subprocess.run([sys.executable, "-c", program], cwd=PROJECT, capture_output=True, text=True)
+    assert (ended.returncode, ended.stdout, ended.stderr) == (128 + signal.SIGTERM, "still running\n",
+                                                            "error: interrupted by SIGTERM\n")
+
+
 @pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_signal_while_the_command_starts_is_one_line(ending, as_json):
