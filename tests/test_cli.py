@@ -586,6 +586,9 @@ def test_the_starting_command_handles_the_signals_the_command_does_and_writes_it
     assert set(imported) <= {"papers_db", "papers_db.command", "signal", "__future__"}, imported
 
 
+PYTHONS_OWN_START = "Fatal Python error: init_import_site: Failed to import the site module\n"
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks here")
 def test_the_checkouts_command_holds_the_ending_signals_until_their_handlers_are_set():
     # A Ctrl-C while build_db.py imported the command's first module printed that import's
@@ -618,6 +621,12 @@ def test_a_signal_while_the_command_starts_is_one_line(ending, as_json):
         time.sleep(delay)
         process.send_signal(number)
         out, shown = process.communicate(timeout=60)
+        if shown.startswith(PYTHONS_OWN_START):
+            # On a loaded machine (CI, 2026-12-03) Python itself was still starting after 0.05 s,
+            # importing `site`, before any line of the command runs: its report, not the command's.
+            # No frame of the checkout's own files (the editable install's finder, in site-packages, runs in site).
+            assert str(PROJECT / "build_db.py") not in shown and str(PROJECT / "papers_db") not in shown, (delay, shown)
+            continue
         assert "Traceback" not in shown, (delay, shown)
         # Ended by the signal, as it says; or, where the signal came once the work was done, as it ended.
         assert (process.returncode, shown) in [(128 + number, f"error: interrupted by {ending}\n"), (-number, ""),
