@@ -2,14 +2,14 @@
 
 The code is in the `papers_db` package; `papers_db.cli` is the command line."""
 
-import signal
+import _signal  # CPython's own, loaded with the interpreter: `signal` builds its enums first (CI saw a Ctrl-C there)
 
 # The ending signals wait, blocked, until the command has set their handlers (papers_db.command
 # main unblocks them): on a loaded machine a Ctrl-C 0.05 s after the start, while the command's
 # first module loaded, printed a traceback of the import.
-if hasattr(signal, "pthread_sigmask"):
-    signal.pthread_sigmask(signal.SIG_BLOCK, [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
-                                              if hasattr(signal, name)])
+if hasattr(_signal, "pthread_sigmask"):
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, [getattr(_signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+                                                if hasattr(_signal, name)])
 
 from papers_db.command import main  # noqa: E402
 
