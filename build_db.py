@@ -6,7 +6,8 @@ import _signal  # CPython's own, loaded with the interpreter: `signal` builds it
 
 # The ending signals wait, blocked, until the command has set their handlers (papers_db.command
 # main unblocks them): on a loaded machine a Ctrl-C 0.05 s after the start, while the command's
-# first module loaded, printed a traceback of the import.
+# first module loaded, printed a traceback of the import. The names are command.ENDING_SIGNALS',
+# written again since importing that module is the wait itself; a test checks they are the same.
 if hasattr(_signal, "pthread_sigmask"):
     _signal.pthread_sigmask(_signal.SIG_BLOCK, [getattr(_signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
                                                 if hasattr(_signal, name)])
