@@ -32,6 +32,7 @@ RELATED_TITLE_WEIGHT = 3  # a word in the title counts as three in the abstract
 RELATED_READ_BATCH = 1_000  # papers split into words together
 RELATED_SCORE_BATCH = 10_000  # papers whose candidates are scored together (bounds memory)
 RELATED_POSTINGS_MERGE = 2_000_000  # signature rows (24 bytes each) gathered before they join the postings
+RELATED_SHORTEST_TERM = 3  # letters; a word of one or two ("of", "3d") is never a term
 RELATED_TERM = re.compile(r"[^\W\d_]\w+(?:-\w+)*")  # a word starting with a letter, maybe hyphenated
 STOP_WORDS = frozenset("""
     about above after again against all also although among and any are because been before being
@@ -77,7 +78,7 @@ def term_of_word(word: str, known: Container[str]) -> str | None:
     """The term a word counts as (its plural folded, among the `known` words), or None for a stop
     word, a word under three letters, or a token that is no word ("3d", "--")."""
     word = word.strip("-")
-    if len(word) <= 2 or word in STOP_WORDS or not RELATED_TERM.fullmatch(word):
+    if len(word) < RELATED_SHORTEST_TERM or word in STOP_WORDS or not RELATED_TERM.fullmatch(word):
         return None
     return fold_plural(word, known)
 
@@ -141,7 +142,7 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTa
     spelling = {}  # word hash -> word
     spelt = numpy.zeros(0, dtype=numpy.uint64)  # the hashes in `spelling`, sorted
     for batch in in_batches(itertools.islice(papers, RELATED_SAMPLE), RELATED_READ_BATCH):
-        words = split_words([paper_text(title, abstract) for _, title, abstract in batch])
+        words = split_words([paper_text(title, abstract) for _, title, abstract in batch], RELATED_SHORTEST_TERM)
         order = numpy.lexsort((words.hashes, words.papers))
         hashes, papers_of = words.hashes[order], words.papers[order]
         first = numpy.ones(len(order), dtype=bool)  # the first of each (paper, word) pair
@@ -193,7 +194,8 @@ def first_of_each_group(groups: numpy.ndarray, keep: int) -> numpy.ndarray:
 def batch_signatures(texts: list[bytes], table: TermTable) -> tuple:
     """The signatures of a batch of papers' texts: (paper place in batch, term id, weight) rows,
     ordered by paper, then by weight, strongest first."""
-    words = split_words(texts)
+    # A word of fewer bytes than a term's letters is no term: 15% of words, not looked up.
+    words = split_words(texts, RELATED_SHORTEST_TERM)
     term_ids = table.term_ids(words.hashes)
     known = term_ids >= 0
     pairs, counts = numpy.unique((words.papers[known].astype(numpy.int64) << 32) | term_ids[known], return_counts=True)

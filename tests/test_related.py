@@ -128,6 +128,18 @@ def test_words_found_in_bytes_are_the_words_of_the_text(built_db):
     assert len(set(hash_of.values())) == len(hash_of)  # and no two words share one
 
 
+def test_words_too_short_to_be_terms_are_left_out_and_the_rest_unchanged():
+    texts = [b"a of gan 3d -x- x-y llms \xc3\xa9t\xc3\xa9 ab. ", b" ", b"on-line is ok abc ", b""]
+    every = split_words(texts)
+    long_enough = split_words(texts, 3)
+    kept = [place for place in range(len(every.starts)) if every.ends[place] - every.starts[place] >= 3]
+    assert [long_enough.word(place) for place in range(len(long_enough.starts))] == [
+        "gan", "-x-", "x-y", "llms", "été", "on-line", "abc"]
+    assert [every.word(place) for place in kept] == [long_enough.word(place) for place in range(len(long_enough.starts))]
+    assert long_enough.hashes.tolist() == every.hashes[kept].tolist()
+    assert long_enough.papers.tolist() == every.papers[kept].tolist() == [0, 0, 0, 0, 0, 2, 2]
+
+
 def test_results_do_not_depend_on_batch_sizes(built_db, monkeypatch):
     with sqlite3.connect(built_db) as conn:
         corpus = vendored_papers(conn)
