@@ -20,9 +20,9 @@ from conftest import SOURCES
 from datasette.app import Datasette
 from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, HOMONYM, hf_page, review_text
 
-from papers_db import build_database
+from papers_db import build_database, resolve
 from papers_db.metadata import read_metadata
-from papers_db.resolve import SHINGLED_CHARACTERS, batched_band_hashes, shingle_set, title_numbers
+from papers_db.resolve import SHINGLED_CHARACTERS, batched_band_hashes, shingle_set, shingle_sets, title_numbers
 
 # A revision adds a sentence; an edit of the revision changes two words (shorter, so the revision
 # stays the longest abstract).
@@ -379,6 +379,32 @@ def test_an_abstract_is_shingled_from_its_opening_alone():
     assert batched_band_hashes([longer, other_ending], [7, 7]).tolist()[0] == batched_band_hashes([opening], [7]).tolist()[0]
     shorter = opening[:-50]
     assert shingle_set(shorter).tolist() != shingle_set(opening).tolist()
+
+
+def test_abstracts_shingled_together_give_each_one_its_own_set(monkeypatch):
+    # Resolution shingles the abstracts of each batch of candidate pairs together; each text's set
+    # must be the one it has alone, whatever its neighbours, batch boundaries included.
+    rng = random.Random(18)
+    vocabulary = ["model", "models", "graph", "naïve", "données", "γ-ray", "x", "of", "3d", "-", "...", "a-b"]
+    texts = ["", " ", "one", "two words", "three words here", ABSTRACT_A, ABSTRACT_B, ABSTRACT_A,
+             "x " * (SHINGLED_CHARACTERS // 2 + 10), " ".join(f"w{n}" for n in range(6_000))]
+    texts += [" ".join(rng.choices(vocabulary, k=rng.randrange(0, 40))) for _ in range(60)]
+    rng.shuffle(texts)
+    texts[10:10] = ["x y z", "x y z", "two words", "two words"]  # neighbours with the same one shingle
+    alone = [shingle_set(text).tolist() for text in texts]
+    assert sum(1 for found in alone if not found) >= 2 and max(map(len, alone)) > 3_000
+    shingled = resolve.shingle_hashes
+    batches = []
+    monkeypatch.setattr(resolve, "shingle_hashes", lambda batch: batches.append(batch) or shingled(batch))
+    for most in (1_000_000, 200, 1):
+        monkeypatch.setattr(resolve, "SHINGLE_BATCH_CHARACTERS", most)
+        batches.clear()
+        together = shingle_sets(texts)
+        assert [found.tolist() for found in together] == alone
+        # what is read of each text (its first SHINGLED_CHARACTERS) stays within the bound, unless one alone
+        assert [text for batch in batches for text in batch] == texts
+        assert all(len(batch) == 1 or sum(min(len(text), SHINGLED_CHARACTERS) for text in batch) <= most for batch in batches)
+    assert len(batches) == len(texts)
 
 
 def test_near_identical_abstracts_under_titles_numbered_apart_are_two_papers(tmp_path):
