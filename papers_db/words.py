@@ -64,6 +64,16 @@ def split_words(texts: list[bytes], shortest: int = 1) -> BatchWords:
     return BatchWords(text, papers, starts, ends, hashes)
 
 
+def distinct_pairs(groups: numpy.ndarray, hashes: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Each distinct (group, hash) pair once, ordered by group, then hash: a paper's distinct
+    words, a document's distinct shingles."""
+    order = numpy.lexsort((hashes, groups))
+    groups, hashes = groups[order], hashes[order]
+    first = numpy.ones(len(order), dtype=bool)  # the first of each pair
+    first[1:] = (hashes[1:] != hashes[:-1]) | (groups[1:] != groups[:-1])
+    return groups[first], hashes[first]
+
+
 def mix64(values: numpy.ndarray) -> numpy.ndarray:
     """MurmurHash3's 64-bit finaliser: spreads every bit of each value over the top bits, which
     related papers' TermTable uses as slots and resolution's MinHash compares."""

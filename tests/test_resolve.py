@@ -16,13 +16,14 @@ import sqlite3
 from html import escape as html_escape
 from pathlib import Path
 
+import numpy
 from conftest import SOURCES
 from datasette.app import Datasette
 from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, HOMONYM, hf_page, review_text
 
 from papers_db import build_database, resolve
 from papers_db.metadata import read_metadata
-from papers_db.resolve import SHINGLED_CHARACTERS, batched_band_hashes, shingle_set, shingle_sets, title_numbers
+from papers_db.resolve import SHINGLED_CHARACTERS, batched_band_hashes, shingle_sets, title_numbers
 
 # A revision adds a sentence; an edit of the revision changes two words (shorter, so the revision
 # stays the longest abstract).
@@ -367,6 +368,11 @@ def test_title_and_abstract_is_said_by_the_listing_under_the_title_that_matched(
     matched = {(row["file_name"], row["line"]): row["matched_by"] for row in rows(
         report.output, "select s.file_name, l.line, l.matched_by from listings l join sources s on s.id = l.source_id")}
     assert (matched["a.txt", 1], matched["b.txt", 1], matched["c.txt", 1]) == ("abstract", "title_and_abstract", "near_abstract")
+
+
+def shingle_set(folded_abstract):
+    """One text's distinct shingle hashes, sorted, from the text alone (the reference for shingle_sets)."""
+    return numpy.unique(resolve.shingle_hashes([folded_abstract])[1])
 
 
 def test_an_abstract_is_shingled_from_its_opening_alone():
