@@ -198,6 +198,22 @@ def test_a_downloaded_full_text_index_writes_with_fts5s_defaults(built_db):
     assert config == {"hashsize": 1048576, "automerge": 4, "crisismerge": 16}
 
 
+def test_statistics_are_those_of_one_analyze_of_the_finished_database(built_db, tmp_path):
+    # The build gathers statistics while related papers run on alone, then analyses the tables
+    # written after them: the query planner must find what one ANALYZE of the finished file
+    # writes, for every table, related papers and build info included.
+    analysed = tmp_path / "analysed.db"
+    shutil.copy(built_db, analysed)
+    with sqlite3.connect(analysed) as conn:
+        conn.execute("delete from sqlite_stat1")
+        conn.execute("analyze")
+        expected = conn.execute("select * from sqlite_stat1 order by tbl, idx").fetchall()
+    with sqlite3.connect(built_db) as conn:
+        built = conn.execute("select * from sqlite_stat1 order by tbl, idx").fetchall()
+    assert built == expected
+    assert {"papers", "listings", "papers_fts_data", "related_papers", "build_info"} <= {table for table, *_ in built}
+
+
 def test_related_papers_start_once_the_builds_own_writes_are_done(tmp_path, monkeypatch, built_db):
     # On two cores the full-text index, the longest step after placing, had two thirds of a core
     # while related papers and the build's own writes ran beside it, then ran on alone: a 1M
