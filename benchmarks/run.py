@@ -59,6 +59,7 @@ import os
 import platform
 import re
 import resource
+import shlex
 import shutil
 import socket
 import sqlite3
@@ -330,19 +331,29 @@ def free_port() -> int:
 @contextlib.contextmanager
 def serving(database: Path, workers: int):
     """`serve` with `workers` workers on a free port, until the block ends: yields (process, port)
-    once the server answers."""
+    once the server answers.
+
+    The server's errors (stderr: gunicorn's log, Datasette's tracebacks) are added to
+    server.log beside the database: one 1M run stopped on a connection the server closed
+    without an answer, and what the server said then was lost. Its access log (stdout, a line
+    per request) is not kept."""
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, str(PROJECT / "build_db.py"), "serve", "--db", str(database), "--port", str(port),
-         "--workers", str(workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    command = [sys.executable, str(PROJECT / "build_db.py"), "serve", "--db", str(database), "--port", str(port),
+               "--workers", str(workers)]
+    with server_log(database).open("a", encoding="utf-8") as log:
+        log.write(f"\n{time.strftime('%Y-%m-%d %H:%M:%S')} {shlex.join(command)}\n")
+        log.flush()
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     try:
         wait_for_server(port)
         yield server, port
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def server_log(database: Path) -> Path:
+    return database.with_name("server.log")
 
 
 def wait_for_server(port: int) -> None:
@@ -539,8 +550,11 @@ def measure_paging(port: int, database: Path) -> dict:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
 
     def get(path: str) -> bytes:
-        connection.request("GET", path)
-        response = connection.getresponse()
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+        except (OSError, http.client.HTTPException) as error:
+            raise RuntimeError(f"{path}: no answer ({error!r}); the server's log is {server_log(database)}") from error
         body = response.read()
         if response.status != 200:
             raise RuntimeError(f"{path} answered {response.status}: {body[:200]!r}")
@@ -919,6 +933,7 @@ def main() -> None:
     work = BENCHMARKS / "work" / str(args.papers)
     work.mkdir(parents=True, exist_ok=True)
     database = work / "papers.db"  # Datasette names the database after the file: "papers"
+    server_log(database).unlink(missing_ok=True)  # this run's servers only
 
     print("build and floor ...", flush=True)
     build, floor = measure_builds_and_floors(corpus, database, work / "floor.db", args.runs)

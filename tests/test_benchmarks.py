@@ -113,3 +113,23 @@ def test_the_cpu_time_of_a_build_counts_its_helper_processes(where):
     subprocess.run([sys.executable, "-c", textwrap.dedent(burn)], check=True)
 
     assert run.children_cpu_seconds() - before >= 0.4
+
+
+def test_the_servers_the_benchmark_starts_keep_their_errors_in_a_log_beside_the_database(built_db, tmp_path):
+    # A copy, so that the log is written beside this test's file and not the session's.
+    database = tmp_path / "papers.db"
+    database.write_bytes(built_db.read_bytes())
+
+    for workers in (1, 2):
+        with run.serving(database, workers) as (_, port):
+            assert run.Client(port).status("/-/versions.json") == 200
+
+    log = (tmp_path / "server.log").read_text(encoding="utf-8")
+    starts = [line for line in log.splitlines() if "build_db.py serve --db" in line]
+    assert [start.endswith(f"--workers {workers}") for start, workers in zip(starts, (1, 2))] == [True, True]
+    assert len(starts) == 2
+    # each server's own words, from Datasette's uvicorn and from gunicorn
+    assert "Uvicorn running on" in log.split(starts[1])[0]
+    assert "Booting worker with pid" in log.split(starts[1])[1]
+    # the access log, a line per request, is not kept
+    assert "/-/versions.json" not in log
