@@ -1,6 +1,7 @@
 """The benchmark's own arithmetic (benchmarks/run.py): the figures the targets are stated in, and
 the CPU time it reads for the build."""
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -133,3 +134,29 @@ def test_the_servers_the_benchmark_starts_keep_their_errors_in_a_log_beside_the_
     assert "Booting worker with pid" in log.split(starts[1])[1]
     # the access log, a line per request, is not kept
     assert "/-/versions.json" not in log
+
+
+def test_paging_walks_every_paper_once_in_order_through_the_server(built_db, tmp_path):
+    database = tmp_path / "papers.db"
+    database.write_bytes(built_db.read_bytes())
+    with sqlite3.connect(database) as conn:
+        papers = conn.execute("select count(*) from papers").fetchone()[0]
+
+    with run.serving(database, 1) as (_, port):
+        paging = run.measure_paging(port, database)
+
+    assert paging["papers"] == papers
+    assert paging["json_pages"]["rows"] == papers and paging["json_pages"]["in_order"]
+    assert paging["json_pages"]["pages"] == -(-papers // 1000)  # _size=max: 1,000 rows a page
+    assert paging["csv_stream"]["rows"] == papers and paging["csv_stream"]["in_order"]
+
+
+def test_a_server_that_does_not_answer_the_walk_is_recorded_and_the_other_figures_kept(built_db):
+    # Nothing listens on this port: the walk's first page gets no answer.
+    paging = run.measure_paging(run.free_port(), built_db)
+
+    assert paging["error"].startswith("after 0 pages: /papers/papers.json?_size=max")
+    assert "ConnectionRefusedError" in paging["error"]
+    assert str(built_db.with_name("server.log")) in paging["error"]
+    line = run.paging_lines({"paging": paging})[0]
+    assert line.startswith("Paging through all") and "failed after 0 pages" in line
