@@ -61,6 +61,7 @@ import re
 import resource
 import shlex
 import shutil
+import signal
 import socket
 import sqlite3
 import statistics
@@ -147,9 +148,16 @@ def measure_build(corpus: Path, output: Path) -> dict:
             stdout=subprocess.DEVNULL, stderr=errors, text=True,
         )
         peak_kib = 0
-        while process.poll() is None:
-            peak_kib = max(peak_kib, process_tree_rss_kib(process.pid))
-            time.sleep(0.25)
+        try:
+            while process.poll() is None:
+                peak_kib = max(peak_kib, process_tree_rss_kib(process.pid))
+                time.sleep(0.25)
+        finally:
+            # A run stopped here (Ctrl+C, or SIGTERM: see end_by_sigterm) left the build running
+            # on alone for minutes. The build ends cleanly on SIGTERM, its helpers and files too.
+            if process.poll() is None:
+                process.terminate()
+                process.wait()
         seconds = time.perf_counter() - started
         if process.returncode != 0:
             errors.seek(0)
@@ -914,7 +922,14 @@ def alone_ratios(pages: dict, browsing: list[str]) -> dict:
             "worst_page_alone": worst}
 
 
+def end_by_sigterm() -> None:
+    """SIGTERM (`kill`) ends this run as Ctrl+C does, through its `finally` blocks, so that the
+    build or server it started ends with it; by default Python died at once and left them."""
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+
+
 def main() -> None:
+    end_by_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=100_000, help="corpus size (distinct papers)")
     parser.add_argument("--corpus", type=Path, help="corpus folder (default benchmarks/corpus-<papers>)")

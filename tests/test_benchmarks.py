@@ -1,10 +1,14 @@
 """The benchmark's own arithmetic (benchmarks/run.py): the figures the targets are stated in, and
 the CPU time it reads for the build."""
 
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
 from conftest import PROJECT
@@ -160,3 +164,29 @@ def test_a_server_that_does_not_answer_the_walk_is_recorded_and_the_other_figure
     assert str(built_db.with_name("server.log")) in paging["error"]
     line = run.paging_lines({"paging": paging})[0]
     assert line.startswith("Paging through all") and "failed after 0 pages" in line
+
+
+def child_pids(pid):
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children from /proc")
+def test_a_run_ended_by_sigterm_during_a_build_ends_the_build_with_it(tmp_path):
+    script = (f"import sys; sys.path.insert(0, {str(PROJECT / 'benchmarks')!r}); import run; from pathlib import Path\n"
+              f"run.end_by_sigterm(); run.measure_build(Path({str(PROJECT / 'sources')!r}), Path({str(tmp_path / 'papers.db')!r}))\n")
+    benchmark = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not child_pids(benchmark.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [build] = child_pids(benchmark.pid)
+    time.sleep(1)  # the build under way, past its start
+
+    benchmark.send_signal(signal.SIGTERM)
+
+    assert benchmark.wait(timeout=60) == 128 + signal.SIGTERM
+    with pytest.raises(ProcessLookupError):
+        os.kill(build, 0)  # ended and reaped: the benchmark waited for it
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # nothing half-written
