@@ -61,7 +61,6 @@ import re
 import resource
 import shlex
 import shutil
-import signal
 import socket
 import sqlite3
 import statistics
@@ -79,6 +78,7 @@ PROJECT = BENCHMARKS.parent
 from generate_corpus import truth_file, write_corpus  # noqa: E402
 
 from papers_db.database import open_read_only, read_only_uri  # noqa: E402
+from papers_db.errors import Interrupted, signals_interrupt  # noqa: E402
 from papers_db.metadata import read_metadata  # noqa: E402
 from papers_db.related import related_papers  # noqa: E402
 
@@ -153,7 +153,7 @@ def measure_build(corpus: Path, output: Path) -> dict:
                 peak_kib = max(peak_kib, process_tree_rss_kib(process.pid))
                 time.sleep(0.25)
         finally:
-            # A run stopped here (Ctrl+C, or SIGTERM: see end_by_sigterm) left the build running
+            # A run stopped here (Ctrl+C, or SIGTERM: see ended_as_by_ctrl_c) left the build running
             # on alone for minutes. The build ends cleanly on SIGTERM, its helpers and files too.
             if process.poll() is None:
                 process.terminate()
@@ -922,14 +922,19 @@ def alone_ratios(pages: dict, browsing: list[str]) -> dict:
             "worst_page_alone": worst}
 
 
-def end_by_sigterm() -> None:
-    """SIGTERM (`kill`) ends this run as Ctrl+C does, through its `finally` blocks, so that the
-    build or server it started ends with it; by default Python died at once and left them."""
-    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+def ended_as_by_ctrl_c(measure, *args):
+    """measure(*args), with SIGTERM (`kill`), SIGHUP and SIGQUIT ending it as Ctrl+C does, as they
+    end a build (papers_db.errors.signals_interrupt): through its `finally` blocks, so that the
+    build or server it started ends with it (by default Python died at once and left them), and
+    with the exit status 128 + the signal's number."""
+    try:
+        with signals_interrupt():
+            return measure(*args)
+    except Interrupted as interrupted:
+        sys.exit(interrupted.exit_status)
 
 
 def main() -> None:
-    end_by_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=100_000, help="corpus size (distinct papers)")
     parser.add_argument("--corpus", type=Path, help="corpus folder (default benchmarks/corpus-<papers>)")
@@ -1033,4 +1038,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    ended_as_by_ctrl_c(main)

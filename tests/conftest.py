@@ -54,6 +54,12 @@ def folder_of_shadowing_modules(folder):
     return folder
 
 
+def worker_pids(pid):
+    """The processes `pid` started, as Linux lists them."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(child) for child in children.read_text().split()} if children.exists() else set()
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

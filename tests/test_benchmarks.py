@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT
+from conftest import PROJECT, worker_pids
 
 sys.path.insert(0, str(PROJECT / "benchmarks"))
 import run  # noqa: E402
@@ -166,22 +166,15 @@ def test_a_server_that_does_not_answer_the_walk_is_recorded_and_the_other_figure
     assert line.startswith("Paging through all") and "failed after 0 pages" in line
 
 
-def child_pids(pid):
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children from /proc")
 def test_a_run_ended_by_sigterm_during_a_build_ends_the_build_with_it(tmp_path):
     script = (f"import sys; sys.path.insert(0, {str(PROJECT / 'benchmarks')!r}); import run; from pathlib import Path\n"
-              f"run.end_by_sigterm(); run.measure_build(Path({str(PROJECT / 'sources')!r}), Path({str(tmp_path / 'papers.db')!r}))\n")
+              f"run.ended_as_by_ctrl_c(run.measure_build, Path({str(PROJECT / 'sources')!r}), Path({str(tmp_path / 'papers.db')!r}))\n")
     benchmark = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
     deadline = time.monotonic() + 60
-    while not child_pids(benchmark.pid) and time.monotonic() < deadline:
+    while not worker_pids(benchmark.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    [build] = child_pids(benchmark.pid)
+    [build] = worker_pids(benchmark.pid)
     time.sleep(1)  # the build under way, past its start
 
     benchmark.send_signal(signal.SIGTERM)

@@ -38,6 +38,7 @@ from conftest import (
     serve_command,
     serving,
     wait_until_serving,
+    worker_pids,
 )
 
 from papers_db import resources
@@ -2517,12 +2518,6 @@ def serving_in_its_own_group(database, tmp_path, workers=2):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-
-
-def worker_pids(pid):
-    """The processes `pid` started, as Linux lists them."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    return {int(child) for child in children.read_text().split()} if children.exists() else set()
 
 
 def test_a_worker_started_again_after_the_file_was_replaced_does_not_serve_it(built_db, tmp_path):
