@@ -1,13 +1,18 @@
 """The benchmark's own arithmetic (benchmarks/run.py): the figures the targets are stated in, and
 the CPU time it reads for the build."""
 
+import contextlib
+import http.server
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -183,3 +188,82 @@ def test_a_run_ended_by_sigterm_during_a_build_ends_the_build_with_it(tmp_path):
     with pytest.raises(ProcessLookupError):
         os.kill(build, 0)  # ended and reaped: the benchmark waited for it
     assert sorted(path.name for path in tmp_path.iterdir()) == []  # nothing half-written
+
+
+class PagesClosingAKeptAliveConnection(http.server.BaseHTTPRequestHandler):
+    """The papers table's ids newest first, 50 a page by next-page links, and as one CSV, over
+    kept-alive connections; the request for `closing_at` (a _next offset) is closed unanswered
+    `closings` times."""
+    protocol_version = "HTTP/1.1"
+    ids, closing_at, closings = [], "", 0
+
+    def do_GET(self):
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+        if query.get("_next") == self.closing_at and type(self).closings:
+            type(self).closings -= 1
+            self.close_connection = True
+            return
+        if self.path.startswith("/papers/papers.csv"):
+            body = "\n".join(["id", *map(str, self.ids)]).encode()
+        else:
+            start = int(query.get("_next", 0))
+            following = f"{run.PAGED_JSON}&_next={start + 50}" if start + 50 < len(self.ids) else None
+            body = json.dumps({"rows": [[paper] for paper in self.ids[start:start + 50]],
+                               "next_url": following and f"http://127.0.0.1:{self.server.server_port}{following}"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def pages_closing(built_db, closing_at, closings):
+    with sqlite3.connect(built_db) as conn:
+        PagesClosingAKeptAliveConnection.ids = [paper for (paper,) in conn.execute(
+            "select id from papers order by first_published_on desc, id")]
+    PagesClosingAKeptAliveConnection.closing_at, PagesClosingAKeptAliveConnection.closings = closing_at, closings
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PagesClosingAKeptAliveConnection)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_page_whose_kept_alive_connection_is_closed_unanswered_is_asked_again_and_listed(built_db):
+    # The third page's request (after two pages on one connection) is closed unanswered once.
+    with pages_closing(built_db, "100", 1) as port:
+        paging = run.measure_paging(port, built_db)
+
+    papers = len(PagesClosingAKeptAliveConnection.ids)
+    assert paging["json_pages"]["rows"] == papers and paging["json_pages"]["in_order"]
+    assert paging["json_pages"]["pages"] == -(-papers // 50)
+    assert paging["csv_stream"]["in_order"]
+    assert paging["asked_again"] == [{"after_pages": 2, "path": f"{run.PAGED_JSON}&_next=100",
+                                      "error": "RemoteDisconnected('Remote end closed connection without response')"}]
+    line = run.paging_lines({"paging": paging})[0]
+    assert line.endswith(f"after 2 pages, `{run.PAGED_JSON}&_next=100` "
+                         "(RemoteDisconnected('Remote end closed connection without response')).")
+
+
+def test_a_page_not_answered_on_a_new_connection_either_ends_the_walk(built_db):
+    with pages_closing(built_db, "100", 2) as port:
+        paging = run.measure_paging(port, built_db)
+
+    assert paging["error"].startswith(f"after 2 pages: {run.PAGED_JSON}&_next=100: no answer (RemoteDisconnected(")
+    assert [request["after_pages"] for request in paging["asked_again"]] == [2]
+    assert "Asked again on a new connection" in run.paging_lines({"paging": paging})[0]
+
+
+def test_a_new_connection_closed_unanswered_is_not_asked_again(built_db):
+    # The first page is asked on a new connection: closed unanswered, it is the server's answer.
+    with pages_closing(built_db, None, 1) as port:
+        paging = run.measure_paging(port, built_db)
+
+    assert paging["error"].startswith(f"after 0 pages: {run.PAGED_JSON}: no answer (RemoteDisconnected(")
+    assert paging["asked_again"] == []
