@@ -620,15 +620,16 @@ def paging_lines(results: dict) -> list[str]:
     if "paging" not in results:
         return []
     paging = results["paging"]
+    asked_again = asked_again_text(paging.get("asked_again", []))  # runs before AC have none
     if "error" in paging:
         return [f"Paging through all {paging['papers']:,} papers newest first (`{PAGED_JSON}`) failed {paging['error']}"
-                f"{asked_again_text(paging.get('asked_again', []))}", ""]
+                f"{asked_again}", ""]
     walked, streamed = paging["json_pages"], paging["csv_stream"]
     return [f"Paging through all {paging['papers']:,} papers newest first: `{PAGED_JSON}` by its next-page links, "
             f"{walked['pages']:,} pages, {walked['rows']:,} rows, each once in order: {walked['in_order']}, in "
             f"{walked['seconds']} s (slowest page {walked['slowest_page_ms']} ms); `{STREAMED_CSV}`: "
             f"{streamed['rows']:,} rows, each once in order: {streamed['in_order']}, in {streamed['seconds']} s."
-            f"{asked_again_text(paging.get('asked_again', []))}", ""]
+            f"{asked_again}", ""]
 
 
 def asked_again_text(asked_again: list[dict]) -> str:

@@ -191,24 +191,24 @@ def test_a_run_ended_by_sigterm_during_a_build_ends_the_build_with_it(tmp_path):
 
 
 class PagesClosingAKeptAliveConnection(http.server.BaseHTTPRequestHandler):
-    """The papers table's ids newest first, 50 a page by next-page links, and as one CSV, over
-    kept-alive connections; the request for `closing_at` (a _next offset) is closed unanswered
+    """The server's `ids`, 50 a page by next-page links, and as one CSV, over kept-alive
+    connections; the request for the server's `closing_at` (a _next offset) is closed unanswered
     `closings` times."""
     protocol_version = "HTTP/1.1"
-    ids, closing_at, closings = [], "", 0
 
     def do_GET(self):
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
-        if query.get("_next") == self.closing_at and type(self).closings:
-            type(self).closings -= 1
+        ids = self.server.ids
+        if query.get("_next") == self.server.closing_at and self.server.closings:
+            self.server.closings -= 1
             self.close_connection = True
             return
         if self.path.startswith("/papers/papers.csv"):
-            body = "\n".join(["id", *map(str, self.ids)]).encode()
+            body = "\n".join(["id", *map(str, ids)]).encode()
         else:
             start = int(query.get("_next", 0))
-            following = f"{run.PAGED_JSON}&_next={start + 50}" if start + 50 < len(self.ids) else None
-            body = json.dumps({"rows": [[paper] for paper in self.ids[start:start + 50]],
+            following = f"{run.PAGED_JSON}&_next={start + 50}" if start + 50 < len(ids) else None
+            body = json.dumps({"rows": [[paper] for paper in ids[start:start + 50]],
                                "next_url": following and f"http://127.0.0.1:{self.server.server_port}{following}"}).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -221,15 +221,15 @@ class PagesClosingAKeptAliveConnection(http.server.BaseHTTPRequestHandler):
 
 @contextlib.contextmanager
 def pages_closing(built_db, closing_at, closings):
-    with sqlite3.connect(built_db) as conn:
-        PagesClosingAKeptAliveConnection.ids = [paper for (paper,) in conn.execute(
-            "select id from papers order by first_published_on desc, id")]
-    PagesClosingAKeptAliveConnection.closing_at, PagesClosingAKeptAliveConnection.closings = closing_at, closings
+    """A server of built_db's papers newest first (PagesClosingAKeptAliveConnection)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PagesClosingAKeptAliveConnection)
+    with sqlite3.connect(built_db) as conn:
+        server.ids = [paper for (paper,) in conn.execute("select id from papers order by first_published_on desc, id")]
+    server.closing_at, server.closings = closing_at, closings
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield server.server_port
+        yield server
     finally:
         server.shutdown()
         server.server_close()
@@ -237,10 +237,10 @@ def pages_closing(built_db, closing_at, closings):
 
 def test_a_page_whose_kept_alive_connection_is_closed_unanswered_is_asked_again_and_listed(built_db):
     # The third page's request (after two pages on one connection) is closed unanswered once.
-    with pages_closing(built_db, "100", 1) as port:
-        paging = run.measure_paging(port, built_db)
+    with pages_closing(built_db, "100", 1) as server:
+        paging = run.measure_paging(server.server_port, built_db)
 
-    papers = len(PagesClosingAKeptAliveConnection.ids)
+    papers = len(server.ids)
     assert paging["json_pages"]["rows"] == papers and paging["json_pages"]["in_order"]
     assert paging["json_pages"]["pages"] == -(-papers // 50)
     assert paging["csv_stream"]["in_order"]
@@ -252,8 +252,8 @@ def test_a_page_whose_kept_alive_connection_is_closed_unanswered_is_asked_again_
 
 
 def test_a_page_not_answered_on_a_new_connection_either_ends_the_walk(built_db):
-    with pages_closing(built_db, "100", 2) as port:
-        paging = run.measure_paging(port, built_db)
+    with pages_closing(built_db, "100", 2) as server:
+        paging = run.measure_paging(server.server_port, built_db)
 
     assert paging["error"].startswith(f"after 2 pages: {run.PAGED_JSON}&_next=100: no answer (RemoteDisconnected(")
     assert [request["after_pages"] for request in paging["asked_again"]] == [2]
@@ -262,8 +262,8 @@ def test_a_page_not_answered_on_a_new_connection_either_ends_the_walk(built_db):
 
 def test_a_new_connection_closed_unanswered_is_not_asked_again(built_db):
     # The first page is asked on a new connection: closed unanswered, it is the server's answer.
-    with pages_closing(built_db, None, 1) as port:
-        paging = run.measure_paging(port, built_db)
+    with pages_closing(built_db, None, 1) as server:
+        paging = run.measure_paging(server.server_port, built_db)
 
     assert paging["error"].startswith(f"after 0 pages: {run.PAGED_JSON}: no answer (RemoteDisconnected(")
     assert paging["asked_again"] == []
