@@ -568,10 +568,11 @@ def measure_paging(port: int, database: Path) -> dict:
     with sqlite3.connect(database) as conn:
         expected = [id for (id,) in conn.execute("select id from papers order by first_published_on desc, id")]
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    asked_again = []
+    asked_again, last_answer_read = [], time.perf_counter()
 
     def answer(path: str) -> http.client.HTTPResponse:
         kept_alive = connection.sock is not None
+        asked = time.perf_counter()
         try:
             connection.request("GET", path)
             return connection.getresponse()
@@ -579,16 +580,22 @@ def measure_paging(port: int, database: Path) -> dict:
             if not kept_alive:
                 raise
             connection.close()
-            asked_again.append({"after_pages": pages, "path": path, "error": repr(error)})
+            # How long the connection was idle before the request, and how long the server took to
+            # close it: a server closes a connection idle past its keep-alive (gunicorn's 2 s).
+            asked_again.append({"after_pages": pages, "path": path, "error": repr(error),
+                                "idle_ms": round((asked - last_answer_read) * 1000, 1),
+                                "closed_after_ms": round((time.perf_counter() - asked) * 1000, 1)})
             connection.request("GET", path)
             return connection.getresponse()
 
     def get(path: str) -> bytes:
+        nonlocal last_answer_read
         try:
             response = answer(path)
         except (OSError, http.client.HTTPException) as error:
             raise RuntimeError(f"{path}: no answer ({error!r}); the server's log is {server_log(database)}") from error
         body = response.read()
+        last_answer_read = time.perf_counter()
         if response.status != 200:
             raise RuntimeError(f"{path} answered {response.status}: {body[:200]!r}")
         return body
@@ -635,7 +642,8 @@ def paging_lines(results: dict) -> list[str]:
 def asked_again_text(asked_again: list[dict]) -> str:
     if not asked_again:
         return ""
-    each = "; ".join(f"after {request['after_pages']:,} pages, `{request['path']}` ({request['error']})"
+    each = "; ".join(f"after {request['after_pages']:,} pages, `{request['path']}` ({request['error']}; asked "
+                     f"{request['idle_ms']} ms after the previous answer, closed {request['closed_after_ms']} ms later)"
                      for request in asked_again)
     return f" Asked again on a new connection after the server closed a kept-alive one without answering: {each}."
 

@@ -192,8 +192,8 @@ def test_a_run_ended_by_sigterm_during_a_build_ends_the_build_with_it(tmp_path):
 
 class PagesClosingAKeptAliveConnection(http.server.BaseHTTPRequestHandler):
     """The server's `ids`, 50 a page by next-page links, and as one CSV, over kept-alive
-    connections; the request for the server's `closing_at` (a _next offset) is closed unanswered
-    `closings` times."""
+    connections; the request for the server's `closing_at` (a _next offset) is closed unanswered,
+    `closing_after` seconds after it came, `closings` times."""
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
@@ -201,6 +201,7 @@ class PagesClosingAKeptAliveConnection(http.server.BaseHTTPRequestHandler):
         ids = self.server.ids
         if query.get("_next") == self.server.closing_at and self.server.closings:
             self.server.closings -= 1
+            time.sleep(self.server.closing_after)
             self.close_connection = True
             return
         if self.path.startswith("/papers/papers.csv"):
@@ -220,12 +221,12 @@ class PagesClosingAKeptAliveConnection(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def pages_closing(built_db, closing_at, closings):
+def pages_closing(built_db, closing_at, closings, closing_after=0.0):
     """A server of built_db's papers newest first (PagesClosingAKeptAliveConnection)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PagesClosingAKeptAliveConnection)
     with sqlite3.connect(built_db) as conn:
         server.ids = [paper for (paper,) in conn.execute("select id from papers order by first_published_on desc, id")]
-    server.closing_at, server.closings = closing_at, closings
+    server.closing_at, server.closings, server.closing_after = closing_at, closings, closing_after
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -236,19 +237,26 @@ def pages_closing(built_db, closing_at, closings):
 
 
 def test_a_page_whose_kept_alive_connection_is_closed_unanswered_is_asked_again_and_listed(built_db):
-    # The third page's request (after two pages on one connection) is closed unanswered once.
-    with pages_closing(built_db, "100", 1) as server:
+    # The third page's request (after two pages on one connection) is closed unanswered once, 0.3 s
+    # after it came.
+    with pages_closing(built_db, "100", 1, closing_after=0.3) as server:
         paging = run.measure_paging(server.server_port, built_db)
 
     papers = len(server.ids)
     assert paging["json_pages"]["rows"] == papers and paging["json_pages"]["in_order"]
     assert paging["json_pages"]["pages"] == -(-papers // 50)
     assert paging["csv_stream"]["in_order"]
-    assert paging["asked_again"] == [{"after_pages": 2, "path": f"{run.PAGED_JSON}&_next=100",
-                                      "error": "RemoteDisconnected('Remote end closed connection without response')"}]
+    [asked_again] = paging["asked_again"]
+    idle, closed_after = asked_again["idle_ms"], asked_again["closed_after_ms"]
+    assert {key: value for key, value in asked_again.items() if not key.endswith("_ms")} == {
+        "after_pages": 2, "path": f"{run.PAGED_JSON}&_next=100",
+        "error": "RemoteDisconnected('Remote end closed connection without response')"}
+    # The walk asks for the next page as soon as it has read one: the 0.3 s are the server's.
+    assert 300 <= closed_after < 2000 and 0 <= idle < 300
     line = run.paging_lines({"paging": paging})[0]
     assert line.endswith(f"after 2 pages, `{run.PAGED_JSON}&_next=100` "
-                         "(RemoteDisconnected('Remote end closed connection without response')).")
+                         "(RemoteDisconnected('Remote end closed connection without response'); "
+                         f"asked {idle} ms after the previous answer, closed {closed_after} ms later).")
 
 
 def test_a_page_not_answered_on_a_new_connection_either_ends_the_walk(built_db):
