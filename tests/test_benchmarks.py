@@ -193,7 +193,8 @@ def test_a_run_ended_by_sigterm_during_a_build_ends_the_build_with_it(tmp_path):
 class PagesClosingAKeptAliveConnection(http.server.BaseHTTPRequestHandler):
     """The server's `ids`, 50 a page by next-page links, and as one CSV, over kept-alive
     connections; the request for the server's `closing_at` (a _next offset) is closed unanswered,
-    `closing_after` seconds after it came, `closings` times."""
+    `closing_after` seconds after it came, `closings` times, and the page at `slow_at` is answered
+    after 0.3 s."""
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
@@ -204,6 +205,8 @@ class PagesClosingAKeptAliveConnection(http.server.BaseHTTPRequestHandler):
             time.sleep(self.server.closing_after)
             self.close_connection = True
             return
+        if query.get("_next") == self.server.slow_at:
+            time.sleep(0.3)
         if self.path.startswith("/papers/papers.csv"):
             body = "\n".join(["id", *map(str, ids)]).encode()
         else:
@@ -221,12 +224,12 @@ class PagesClosingAKeptAliveConnection(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def pages_closing(built_db, closing_at, closings, closing_after=0.0):
+def pages_closing(built_db, closing_at, closings, closing_after=0.0, slow_at=None):
     """A server of built_db's papers newest first (PagesClosingAKeptAliveConnection)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PagesClosingAKeptAliveConnection)
     with sqlite3.connect(built_db) as conn:
         server.ids = [paper for (paper,) in conn.execute("select id from papers order by first_published_on desc, id")]
-    server.closing_at, server.closings, server.closing_after = closing_at, closings, closing_after
+    server.closing_at, server.closings, server.closing_after, server.slow_at = closing_at, closings, closing_after, slow_at
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -257,6 +260,15 @@ def test_a_page_whose_kept_alive_connection_is_closed_unanswered_is_asked_again_
     assert line.endswith(f"after 2 pages, `{run.PAGED_JSON}&_next=100` "
                          "(RemoteDisconnected('Remote end closed connection without response'); "
                          f"asked {idle} ms after the previous answer, closed {closed_after} ms later).")
+
+
+def test_the_walk_says_which_page_was_slowest(built_db):
+    with pages_closing(built_db, None, 0, slow_at="150") as server:
+        paging = run.measure_paging(server.server_port, built_db)
+
+    assert paging["json_pages"]["slowest_page"] == 3  # the 4th, counted from 0
+    assert paging["json_pages"]["slowest_page_ms"] >= 300
+    assert f"(slowest page {paging['json_pages']['slowest_page_ms']} ms, page 4)" in run.paging_lines({"paging": paging})[0]
 
 
 def test_a_page_not_answered_on_a_new_connection_either_ends_the_walk(built_db):
