@@ -96,13 +96,7 @@ def process_tree_rss_kib(root: int) -> int:
 def process_tree_memory_kib(root: int, fields: tuple[str, ...] = ("VmRSS",)) -> dict[str, int]:
     """Memory of a process and all its descendants, from /proc (Linux), by /proc/PID/status field:
     VmRSS all it holds, RssAnon only what the processes allocated, without the files they map."""
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields_of_stat = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields_of_stat[1])
+    parents = parent_pids()
     tree, totals = {root}, dict.fromkeys(fields, 0)
     for _ in range(4):  # the build, its worker pool, and their helpers are at most this deep
         tree |= {pid for pid, parent in parents.items() if parent in tree}
@@ -116,6 +110,32 @@ def process_tree_memory_kib(root: int, fields: tuple[str, ...] = ("VmRSS",)) -> 
             if name in totals:
                 totals[name] += int(line.split()[1])
     return totals
+
+
+def parent_pids() -> dict[int, int]:
+    """{pid: its parent's pid} of every process, from /proc (Linux)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields_of_stat = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields_of_stat[1])
+    return parents
+
+
+def children_cpu_so_far(parent: int) -> dict[int, float]:
+    """{pid: user and system CPU seconds so far} of each child of `parent` (with several workers,
+    gunicorn's workers), from /proc (Linux)."""
+    seconds = {}
+    for pid in sorted(pid for pid, its_parent in parent_pids().items() if its_parent == parent):
+        try:
+            fields_of_stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime and stime, the 14th and 15th fields, 12th and 13th after the name
+        seconds[pid] = (int(fields_of_stat[11]) + int(fields_of_stat[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
 
 
 def measure_builds_and_floors(corpus: Path, output: Path, scratch: Path, runs: int) -> tuple[dict, dict]:
@@ -443,19 +463,29 @@ def measure_scaling(database: Path, paths: dict[str, str], clients: int, seconds
     the median of `runs` measurements one after another:
     scaling = throughput(N workers) / (N x throughput(1 worker)); 1.0 would be perfect."""
     workers = os.cpu_count() or 1
-    each = {}
+    each, worker_cpu = {}, {name: [] for name in paths}
     for count in (1, workers):
-        with serving(database, count) as (_, port):
+        with serving(database, count) as (server, port):
             for path in paths.values():
                 throughput(port, path, clients, 1)  # warm up every worker
-            each[count] = {name: [throughput(port, path, clients, seconds) for _ in range(runs)]
-                           for name, path in paths.items()}
+            each[count] = {name: [] for name in paths}
+            for name, path in paths.items():
+                for _ in range(runs):
+                    before = children_cpu_so_far(server.pid)
+                    each[count][name].append(throughput(port, path, clients, seconds))
+                    if count > 1:
+                        # Each worker's CPU seconds in the run: a run of two workers answered no
+                        # more than one worker did (run AD, 100k), and whether one worker then
+                        # idled or both were held back is the question.
+                        after = children_cpu_so_far(server.pid)
+                        worker_cpu[name].append([round(after[pid] - before[pid], 2) for pid in after if pid in before])
     per_second = {count: {name: round(statistics.median(measured), 1) for name, measured in by_name.items()}
                   for count, by_name in each.items()}
     return {"workers": workers, "clients": clients, "load_generator": "wrk" if shutil.which("wrk") else "one asyncio thread",
             "requests_per_second": {name: {"one_worker": per_second[1][name], f"{workers}_workers": per_second[workers][name]}
                                     for name in paths},
             "runs": {name: {"one_worker": each[1][name], f"{workers}_workers": each[workers][name]} for name in paths},
+            "worker_cpu_seconds": worker_cpu,
             "throughput_scaling": {name: round(per_second[workers][name] / (workers * per_second[1][name]), 2)
                                    for name in paths}}
 

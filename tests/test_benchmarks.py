@@ -145,6 +145,41 @@ def test_the_servers_the_benchmark_starts_keep_their_errors_in_a_log_beside_the_
     assert "/-/versions.json" not in log
 
 
+def test_a_childs_cpu_seconds_are_read_from_proc():
+    # A child that burns 0.5 s of CPU, and one that sleeps.
+    burning = subprocess.Popen([sys.executable, "-c", "import time\nend = time.process_time() + 0.5\n"
+                                "while time.process_time() < end: pass\ntime.sleep(60)"])
+    sleeping = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        deadline = time.monotonic() + 30
+        while (seconds := run.children_cpu_so_far(os.getpid())).get(burning.pid, 0) < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert 0.5 <= seconds[burning.pid] < 2.0
+        assert seconds[sleeping.pid] < 0.3  # starting Python, then sleeping
+    finally:
+        for child in (burning, sleeping):
+            child.kill()
+            child.wait()
+
+
+def test_throughput_with_several_workers_records_each_workers_cpu(built_db, tmp_path):
+    database = tmp_path / "papers.db"
+    database.write_bytes(built_db.read_bytes())
+
+    scaling = run.measure_scaling(database, {"no SQL": "/-/versions.json"}, clients=4, seconds=1, runs=2)
+
+    workers = scaling["workers"]
+    per_run = scaling["worker_cpu_seconds"]["no SQL"]
+    if workers == 1:  # one core: no run with several workers
+        assert per_run == []
+        return
+    assert len(per_run) == 2 and all(len(each) == workers for each in per_run)
+    # The workers answered a second of requests between them (which worker took how many is the
+    # kernel's choice), and none used more than the machine's cores could give in that second.
+    assert all(sum(each) > 0 for each in per_run)
+    assert all(0 <= seconds <= workers * 1.5 for each in per_run for seconds in each)
+
+
 def test_paging_walks_every_paper_once_in_order_through_the_server(built_db, tmp_path):
     database = tmp_path / "papers.db"
     database.write_bytes(built_db.read_bytes())
