@@ -2063,7 +2063,9 @@ SEARCH_WORDS_BOUNDED = 6  # "the" 50 times ran to the time limit at 100k papers 
 
 def searches_many_words(text):
     """A search page's text that may take its query to the time limit: a prefix (`e*`), a word
-    typed twice, or more than SEARCH_WORDS_BOUNDED words, each one more list of papers to match."""
+    typed twice, or more than SEARCH_WORDS_BOUNDED words, each one more list of papers to match.
+    (The query searches a word typed again once, but not its other spellings: `a à á â` is four
+    words that FTS5 reads as one, each compared with the others in every snippet.)"""
     words = search_tokens(text)
     return words is None or "*" in text or len(words) > SEARCH_WORDS_BOUNDED or len(set(words)) < len(words)
 
