@@ -322,3 +322,52 @@ def test_a_new_connection_closed_unanswered_is_not_asked_again(built_db):
 
     assert paging["error"].startswith(f"after 0 pages: {run.PAGED_JSON}: no answer (RemoteDisconnected(")
     assert paging["asked_again"] == []
+
+
+PROTOTYPE_PAGES = """
+import asyncio, json, re, sys
+sys.path.insert(0, {folder!r})
+import table_page
+
+async def pages():
+    datasette = table_page.served({database!r})
+    await datasette.invoke_startup()
+    shown = {{}}
+    for facet_values in {facet_values!r}:
+        html = (await datasette.client.get("/prototype/papers?" + facet_values)).text
+        rows = (await datasette.client.get("/papers/papers.json?_shape=objects&" + facet_values)).json()
+        after = re.search(r'_next=([^"]+)">Next page', html)
+        shown[facet_values] = {{
+            "prototype": [re.findall(r'<a href="/papers/papers/([0-9]+)">', html),
+                          int(re.search(r"<p>([0-9,]+) rows", html).group(1).replace(",", "")),
+                          after and after.group(1)],
+            "datasette": [[str(row["id"]) for row in rows["rows"]], rows["filtered_table_rows_count"], rows["next"]]}}
+    print(json.dumps(shown))
+
+asyncio.run(pages())
+"""
+
+
+def test_the_table_page_prototype_shows_the_rows_datasette_shows(built_db):
+    # The prototype's figures in NOTES.md stand for a page of the same rows as Datasette's: the
+    # same ids in the same order, the same count and the same next page, on the whole table and
+    # on the bundled papers' commonest facet values.
+    with sqlite3.connect(f"file:{built_db}?mode=ro", uri=True) as conn:
+        # The bundled papers with a tier have no date: a tier with its outcome, and a year.
+        tier, outcome = conn.execute("SELECT tier, outcome FROM papers WHERE tier IS NOT NULL"
+                                     " GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1").fetchone()
+        year = conn.execute("SELECT first_published_year FROM papers WHERE first_published_year IS NOT NULL"
+                            " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+    facet_values = ["", urllib.parse.urlencode({"tier": tier, "outcome": outcome}),
+                    urllib.parse.urlencode({"first_published_year": year, "source_count": 1})]
+    script = PROTOTYPE_PAGES.format(folder=str(PROJECT / "benchmarks" / "prototypes"), database=str(built_db),
+                                    facet_values=facet_values)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=PROJECT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    shown = json.loads(result.stdout)
+
+    for page in shown.values():
+        assert page["prototype"] == page["datasette"]
+    assert shown[""]["datasette"][1] == 319 and shown[""]["datasette"][2] is not None  # 319 bundled papers, 50 a page
+    assert all(shown[values]["datasette"][0] for values in facet_values)
+    assert shown[facet_values[1]]["datasette"][2] is None  # a page with no next one
