@@ -112,30 +112,29 @@ def process_tree_memory_kib(root: int, fields: tuple[str, ...] = ("VmRSS",)) -> 
     return totals
 
 
-def parent_pids() -> dict[int, int]:
-    """{pid: its parent's pid} of every process, from /proc (Linux)."""
-    parents = {}
+def process_stats() -> dict[int, list[str]]:
+    """{pid: the fields of /proc/PID/stat after the process's name} of every process (Linux): the
+    name, in parentheses, may itself hold spaces and parentheses."""
+    stats = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields_of_stat = stat.read_text().rsplit(")", 1)[1].split()
+            stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        parents[int(stat.parent.name)] = int(fields_of_stat[1])
-    return parents
+    return stats
+
+
+def parent_pids() -> dict[int, int]:
+    """{pid: its parent's pid} of every process, from /proc (Linux)."""
+    return {pid: int(fields[1]) for pid, fields in process_stats().items()}
 
 
 def children_cpu_so_far(parent: int) -> dict[int, float]:
     """{pid: user and system CPU seconds so far} of each child of `parent` (with several workers,
     gunicorn's workers), from /proc (Linux)."""
-    seconds = {}
-    for pid in sorted(pid for pid, its_parent in parent_pids().items() if its_parent == parent):
-        try:
-            fields_of_stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # utime and stime, the 14th and 15th fields, 12th and 13th after the name
-        seconds[pid] = (int(fields_of_stat[11]) + int(fields_of_stat[12])) / os.sysconf("SC_CLK_TCK")
-    return seconds
+    # the parent's pid, utime and stime: the 4th, 14th and 15th fields, 2nd, 12th and 13th after the name
+    return {pid: (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for pid, fields in sorted(process_stats().items()) if int(fields[1]) == parent}
 
 
 def measure_builds_and_floors(corpus: Path, output: Path, scratch: Path, runs: int) -> tuple[dict, dict]:

@@ -185,12 +185,17 @@ def create_app():
     """The ASGI app of one `serve --workers` worker: Datasette built by its own command-line
     parser from the arguments `serve` handed over, exactly as one-process `datasette serve`
     builds it. Its startup hooks run on the first request (Datasette's AsgiRunOnFirstRequest)."""
+    instance = datasette_from_args(json.loads(os.environ[DATASETTE_ARGS_VARIABLE]))
+    return closing_connections(instance.app())
+
+
+def datasette_from_args(args: list[str]):
+    """The Datasette instance `datasette` would serve with these arguments (`serve ...`), built by
+    its own command-line parser, not yet started."""
     import datasette.cli
 
-    args = json.loads(os.environ[DATASETTE_ARGS_VARIABLE])
     context = datasette.cli.serve.make_context("serve", args[1:])
-    instance = context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
-    return closing_connections(instance.app())
+    return context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
 
 
 # One answer in this many, counted per worker, closes its connection. 16: with 2 workers under 16

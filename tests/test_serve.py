@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
-import datasette.cli
+import datasette
 import pytest
 import yaml
 from conftest import (
@@ -43,7 +43,7 @@ from conftest import (
 
 from papers_db import resources
 from papers_db.metadata import read_metadata
-from papers_db.serve import datasette_serve_args, inspect_file_for
+from papers_db.serve import datasette_from_args, datasette_serve_args, inspect_file_for
 
 
 @pytest.fixture(scope="module")
@@ -1059,8 +1059,7 @@ def datasette_instance(database, metadata=None, mutable=False, extra_args=()):
     if metadata is not None:
         args[args.index("--metadata") + 1] = str(metadata)
     args += map(str, extra_args)
-    context = datasette.cli.serve.make_context("serve", args[1:])
-    return context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
+    return datasette_from_args(args)
 
 
 def datasette_on(database, metadata=None, mutable=False, extra_args=()):

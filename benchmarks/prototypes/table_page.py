@@ -91,13 +91,9 @@ async def papers_page(datasette, request):
 
 def served(database):
     """Datasette as `papers-db serve` builds it, with this folder's plugins beside the package's."""
-    import datasette.cli
+    from papers_db.serve import datasette_from_args, datasette_serve_args
 
-    from papers_db.serve import datasette_serve_args
-
-    args = datasette_serve_args(Path(database)) + ["--plugins-dir", str(Path(__file__).parent)]
-    context = datasette.cli.serve.make_context("serve", args[1:])
-    return context.invoke(datasette.cli.serve.callback, **{**context.params, "return_instance": True})
+    return datasette_from_args(datasette_serve_args(Path(database)) + ["--plugins-dir", str(Path(__file__).parent)])
 
 
 async def timed(datasette, facet_values, requests=300):
