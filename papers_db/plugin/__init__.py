@@ -15,6 +15,7 @@ import functools
 import hashlib
 import html
 import http.cookies
+import inspect
 import json
 import os
 import re
@@ -972,7 +973,8 @@ def startup(datasette):
     No query's error is written to the log as it happens, and the file's or disk's faults are
     500s (keeping_sql_errors_out_of_the_log). A visitor's SQL is checked for a SELECT in one pass
     (validate_sql_select_in_one_pass). The schemas of immutable files are read once, not before
-    each request (refreshing_schemas_that_can_change)."""
+    each request (refreshing_schemas_that_can_change), and pages are rendered in plain Jinja
+    (rendering_in_plain_jinja)."""
     import datasette.handle_exception as default_handling  # not at import time: see datasette_error_page
     import datasette.views.database as database_view
     import datasette.views.table as table_view
@@ -988,6 +990,8 @@ def startup(datasette):
         datasette.expand_foreign_keys = remembering_labels(datasette, datasette.expand_foreign_keys)
     if not hasattr(datasette._table_permission_allows, "datasettes"):
         datasette._table_permission_allows = remembering_table_permissions(datasette, datasette._table_permission_allows)
+    if not hasattr(datasette.render_template, "datasettes"):
+        datasette.render_template = rendering_in_plain_jinja(datasette, datasette.render_template)
     if not hasattr(table_view.display_columns_and_rows, "datasettes"):
         table_view.display_columns_and_rows = showing_cells_without_pluggy(table_view.display_columns_and_rows)
     for db in datasette.databases.values():
@@ -2719,6 +2723,72 @@ def renders_every_cell():
     of cells (100k papers, 700 cells)."""
     implementations = plugin_manager().hook.render_cell.get_hookimpls()
     return len(implementations) == 1 and implementations[0].function is render_cell
+
+
+def rendering_in_plain_jinja(datasette, render_template):
+    """Datasette's render_template, rendering its templates in Jinja's plain (not async) mode
+    while this plugin is the only one that puts anything in them (only_this_plugin_fills_templates):
+    async Jinja passes each piece of a page through a coroutine of every enclosing template. At
+    100k papers the papers page with two facet values took 19.3 ms rendered so against 21.8, the
+    listings page with a facet value 19.1 against 22.0 (the no-SQL page: 3.9 ms). The bytes are
+    the same templates' (tests/test_rendering.py compares every kind of page with Datasette's own
+    rendering; error pages are its error handler's). A function of the context Datasette calls
+    from a template (table_actions, menu_links, crumb_items: each async) is run to its end at once;
+    should one wait for anything, the page is rendered again as Datasette renders it."""
+    import jinja2
+
+    async_environment = datasette.jinja_env
+
+    class PlainTemplate(jinja2.Template):
+        async def render_async(self, *args, **kwargs):
+            context = dict(*args, **kwargs)
+            try:
+                return self.render({key: run_at_once(value) if inspect.iscoroutinefunction(value) else value
+                                    for key, value in context.items()})
+            except Waited:
+                return await async_environment.get_template(self.name).render_async(context)
+
+    plain_environment = async_environment.overlay(enable_async=False)
+    plain_environment.template_class = PlainTemplate
+
+    async def render(templates, context=None, request=None, view_name=None):
+        if only_this_plugin_fills_templates():
+            if isinstance(templates, str):
+                templates = [templates]
+            if isinstance(templates, jinja2.Template):
+                templates = plain_environment.get_template(templates.name) if templates.name else templates
+            else:
+                templates = plain_environment.select_template(templates)
+        return await render_template(templates, context, request=request, view_name=view_name)
+
+    render.datasettes = render_template
+    render.plain_environment = plain_environment
+    return render
+
+
+class Waited(Exception):
+    """A coroutine run at once waited for something: the page is rendered as Datasette renders it."""
+
+
+def run_at_once(coroutine_function):
+    def call(*args, **kwargs):
+        coroutine = coroutine_function(*args, **kwargs)
+        try:
+            coroutine.send(None)
+        except StopIteration as finished:
+            return finished.value
+        coroutine.close()
+        raise Waited()
+    return call
+
+
+def only_this_plugin_fills_templates():
+    """Whether no other plugin adds variables, filters or functions to templates, any of which may
+    be awaitable, which plain Jinja would write as text."""
+    pm = plugin_manager()
+    return all(implementation.function in (extra_template_vars, prepare_jinja2_environment)
+               for hook in (pm.hook.extra_template_vars, pm.hook.prepare_jinja2_environment)
+               for implementation in hook.get_hookimpls())
 
 
 def showing_cells_without_pluggy(datasettes):
