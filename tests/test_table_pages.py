@@ -116,6 +116,11 @@ def test_the_columns_and_cells_are_the_ones_datasettes_function_gives(built_db, 
         {"paper_id": {"value": listing["paper_id"], "label": "<b>A & B</b>"}, "listed_title": "https://example.com/a?b=<c>",
          "upvotes": 0, "abstract": b"\x00\x01", "date_text": ""},
         {"source_id": {"value": 1, "label": "1"}, "decision_id": None, "upvotes": 1e-9, "abstract": b"x"},
+        # Text and numbers as a search marks, links, blanks or cuts them, in a title and elsewhere.
+        {"title": "⟦Diffusion⟧ & <models>", "matched_by": "⟦x⟧ y", "date_text": " https://example.com/a?b=<c> ",
+         "authors_count": 2.5, "abstract": "An abstract longer than twelve characters", "organization_id": ""},
+        {"paper_id": None, "title": "https://example.com/t", "matched_by": "https://example.com/two words",
+         "authors_count": -0.0, "abstract": "⟦only one bracket", "position": None},
         # Keys that are text, to be tilde-encoded in their links: all safe characters, and not.
         {"decision_id": {"value": "Accept-oral_2", "label": "x"}, "organization_id": {"value": "a/b c~é.%", "label": "y"},
          "source_id": {"value": "v1.2/x", "label": "z"}, "paper_id": {"value": "v1.2", "label": "w"}},
