@@ -53,7 +53,7 @@ def pair(built_db):
 
 def rendered_in_plain_jinja(server, monkeypatch):
     """The names of the templates `server` renders in plain Jinja from now on."""
-    plain_template = server.render_template.plain_environment.template_class
+    plain_template = server.render_template.plain_environment().template_class
     names, render = [], plain_template.render
 
     def spy(template, *args, **kwargs):
@@ -149,3 +149,75 @@ def test_another_plugin_filling_templates_leaves_them_to_async_jinja(pair, monke
         pm.unregister(plugin)
     assert rendered == []
     assert papers_db.plugin.only_this_plugin_fills_templates()
+
+
+class MenuThatWaitsAsItCloses:
+    """A plugin whose menu links wait, and wait again as they finish (an `async with` would)."""
+
+    @hookimpl
+    def menu_links(self):
+        async def later():
+            try:
+                await asyncio.sleep(0)
+                return [{"href": "/closed", "label": "Closed"}]
+            finally:
+                await asyncio.sleep(0)
+        return later
+
+
+def test_a_hook_that_waits_as_it_closes_is_rendered_as_datasette_renders_it(pair):
+    plugin = MenuThatWaitsAsItCloses()
+    pm.register(plugin, name="menu-that-waits-as-it-closes")
+    try:
+        page = assert_the_same_page(pair, "/papers/papers?tier=poster")
+    finally:
+        pm.unregister(plugin)
+    assert page.status_code == 200 and 'href="/closed"' in page.text
+
+
+def test_something_to_await_added_to_templates_after_startup_leaves_them_to_async_jinja(pair, monkeypatch):
+    async def count_papers():
+        return 319
+    for server in pair:
+        monkeypatch.setitem(server.jinja_env.globals, "count_papers", count_papers)
+    rendered = rendered_in_plain_jinja(pair[0], monkeypatch)
+    assert_the_same_page(pair, "/papers/papers?tier=poster")
+    assert rendered == []
+
+
+def test_a_loader_replaced_after_startup_is_the_one_pages_are_rendered_from(pair, monkeypatch):
+    import jinja2
+
+    assert_the_same_page(pair, "/papers/papers?tier=poster")  # rendered once from the loader of the start
+    for server in pair:
+        loader = jinja2.ChoiceLoader([jinja2.DictLoader({"_footer.html": "A footer of another plugin"}), server.jinja_env.loader])
+        monkeypatch.setattr(server.jinja_env, "loader", loader)
+    rendered = rendered_in_plain_jinja(pair[0], monkeypatch)
+    page = assert_the_same_page(pair, "/papers/papers?tier=poster")
+    assert "A footer of another plugin" in page.text and rendered == ["table.html"]
+
+
+def test_a_template_of_another_environment_or_through_a_prefix_is_rendered_as_given(pair):
+    import jinja2
+    from datasette.views.table import Row
+
+    others = jinja2.Environment(loader=jinja2.DictLoader({"table.html": "<p>{{ greeting }}</p>"}), enable_async=True)
+    given = [others.get_template("table.html"), pair[0].jinja_env.get_template("default:_table.html")]
+    context = {"greeting": "another environment's page",
+               "display_columns": [{"name": "a", "sortable": False, "type": "INTEGER", "notnull": 0, "is_pk": False}],
+               "display_rows": [Row([{"column": "a", "value": "1", "raw": 1, "value_type": "int"}])]}
+    ours, theirs = [[asyncio.run(server.render_template(template, context, view_name="table")) for template in given]
+                    for server in pair]
+    assert ours == theirs and ours[0] == "<p>another environment's page</p>"
+    # Datasette's own _table.html, not the plugin's of the same name (which writes <tr>\n<td ...).
+    assert '<tr>\n                \n                    <td class="col-a type-int">1</td>' in ours[1]
+
+
+def test_a_page_of_a_file_that_may_change_is_left_to_async_jinja(built_db, monkeypatch):
+    ours, theirs = datasette_instance(built_db, mutable=True), datasette_instance(built_db, mutable=True)
+    for server in (ours, theirs):
+        asyncio.run(server.invoke_startup())
+    del theirs.render_template
+    rendered = rendered_in_plain_jinja(ours, monkeypatch)
+    assert_the_same_page((ours, theirs), "/papers/decisions/1")
+    assert rendered == []

@@ -95,6 +95,15 @@ def test_cells_with_units_are_the_ones_datasette_writes(built_db, tmp_path):
     assert "&nbsp;kg" in shown["/papers/papers?_sort_desc=max_upvotes"][2]
 
 
+def test_a_page_with_no_rows_and_units_left_empty_is_the_one_datasette_writes(built_db, tmp_path):
+    document = yaml.safe_load(resources.metadata_yml().read_text())
+    document["databases"]["papers"]["tables"]["papers"]["units"] = None  # `units:` with every entry commented out
+    metadata = tmp_path / "units.yml"
+    metadata.write_text(yaml.safe_dump(document), encoding="utf-8")
+    shown = assert_the_pages_datasette_writes(datasette_instance(built_db, metadata), ["/papers/papers?tier=nonesuch"])
+    assert "0 records" in shown["/papers/papers?tier=nonesuch"][2]
+
+
 def test_the_columns_and_cells_are_the_ones_datasettes_function_gives(built_db, tmp_path):
     # Beyond what a page shows: each cell's raw value and kind, and cells the bundled data has none
     # of: a label equal to its key, an empty label, a fraction with a unit, a URL, bytes, blanks.
