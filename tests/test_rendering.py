@@ -10,7 +10,7 @@ import asyncio
 import pytest
 from datasette import hookimpl
 from datasette.plugins import pm
-from test_query_pages import assert_a_message_is_shown_once, said
+from test_query_pages import assert_a_message_is_shown_once, assert_the_same_page
 from test_serve import datasette_instance
 
 import papers_db.plugin
@@ -40,15 +40,20 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def pair(built_db):
-    """(this plugin's server, one whose pages Datasette's own render_template renders)."""
-    ours, theirs = datasette_instance(built_db), datasette_instance(built_db)
+def rendering_pair(database, **options):
+    """(this plugin's server, one whose pages Datasette's own render_template renders), both made
+    by datasette_instance(database, **options)."""
+    ours, theirs = datasette_instance(database, **options), datasette_instance(database, **options)
     for server in (ours, theirs):
         asyncio.run(server.invoke_startup())
     assert hasattr(ours.render_template, "datasettes")
     del theirs.render_template  # the method of Datasette's class again
     return ours, theirs
+
+
+@pytest.fixture(scope="module")
+def pair(built_db):
+    return rendering_pair(built_db)
 
 
 def rendered_in_plain_jinja(server, monkeypatch):
@@ -61,12 +66,6 @@ def rendered_in_plain_jinja(server, monkeypatch):
         return render(template, *args, **kwargs)
     monkeypatch.setattr(plain_template, "render", spy)
     return names
-
-
-def assert_the_same_page(pair, path, **kwargs):
-    ours, theirs = [asyncio.run(server.client.get(path, **kwargs)) for server in pair]
-    assert said(ours) == said(theirs), path
-    return ours
 
 
 def a_paper_id(pair):
@@ -96,13 +95,10 @@ def test_a_message_for_the_visitor_is_shown_once(pair):
     ["--setting", "allow_facet", "off"],
 ], ids=["base_url", "truncate_cells_html", "allow_facet"])
 def test_a_page_follows_datasettes_settings(built_db, settings):
-    ours, theirs = datasette_instance(built_db, extra_args=settings), datasette_instance(built_db, extra_args=settings)
-    for server in (ours, theirs):
-        asyncio.run(server.invoke_startup())
-    del theirs.render_template
+    servers = rendering_pair(built_db, extra_args=settings)
     prefix = "/prefix" if "base_url" in settings else ""
     for path in ("/papers/papers?tier=poster", "/papers", "/papers/trending_on?snapshot_date=2025-10-30"):
-        assert_the_same_page((ours, theirs), prefix + path)
+        assert_the_same_page(servers, prefix + path)
 
 
 class MenuThatWaits:
@@ -214,10 +210,7 @@ def test_a_template_of_another_environment_or_through_a_prefix_is_rendered_as_gi
 
 
 def test_a_page_of_a_file_that_may_change_is_left_to_async_jinja(built_db, monkeypatch):
-    ours, theirs = datasette_instance(built_db, mutable=True), datasette_instance(built_db, mutable=True)
-    for server in (ours, theirs):
-        asyncio.run(server.invoke_startup())
-    del theirs.render_template
-    rendered = rendered_in_plain_jinja(ours, monkeypatch)
-    assert_the_same_page((ours, theirs), "/papers/decisions/1")
+    servers = rendering_pair(built_db, mutable=True)
+    rendered = rendered_in_plain_jinja(servers[0], monkeypatch)
+    assert_the_same_page(servers, "/papers/decisions/1")
     assert rendered == []
