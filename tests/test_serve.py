@@ -156,24 +156,45 @@ def test_search_prefix_and_stemming(served):
     assert stems and stems <= prefix
 
 
-# "diffusion models" is in 17 bundled papers and "language models" in 53: several words are
-# highlighted in one pass where every match is ranked (50 at most), paper by paper where not.
+def fts5s_own_best_50(conn, q):
+    """The search's best 50 for words `q` as FTS5 gives them with nothing but its own functions:
+    (id, highlighted title, snippet) of each, in BM25 order, equal scores by id, among the matches
+    below the search's bound (the lowest ids, about 20,000 of them, where more match)."""
+    match = " ".join(f'"{word.rstrip("*")}"' + ("*" if word.endswith("*") else "") for word in q.split())
+    matching = conn.execute("select count(*) from papers_fts where papers_fts match ?", (match,)).fetchone()[0]
+    bound = int(conn.execute("select max(id) from papers").fetchone()[0] * min(1.0, 20_000 / matching))
+    ranked = conn.execute("select rowid from papers_fts where papers_fts match ? and rowid <= ? "
+                          "order by bm25(papers_fts, 5.0, 1.0), rowid limit 50", (match, bound)).fetchall()
+    return [conn.execute("select rowid, highlight(papers_fts, 0, '⟦', '⟧'), "
+                         "snippet(papers_fts, 1, '⟦', '⟧', ' … ', 32) from papers_fts "
+                         "where papers_fts match ? and rowid = ?", (match, paper)).fetchone()
+            for (paper,) in ranked]
+
+
+# "diffusion models" is in 17 bundled papers and "language models" in 53: with up to 3,000 matches
+# (every bundled search) FTS5 sorts the matches and highlights the papers shown as it goes.
 @pytest.mark.parametrize("q", ["diffus*", "model* diffusion", "gener* mod*", "diffusion", "diffusion models",
                                "graph neural networks", "language models"])
 def test_search_rows_are_fts5s_own_ranking_and_highlights(served, built_db, q):
-    """Prefixes and several words are highlighted in one pass over the matches, one word paper by
-    paper: either way each row is what FTS5 itself gives for that paper, in BM25 order (ties by id)."""
-    match = " ".join(f'"{word.rstrip("*")}"' + ("*" if word.endswith("*") else "") for word in q.split())
     with sqlite3.connect(built_db) as conn:
-        ranked = conn.execute("select rowid from papers_fts where papers_fts match ? "
-                              "order by bm25(papers_fts, 5.0, 1.0), rowid limit 50", (match,)).fetchall()
-        expected = [conn.execute("select rowid, highlight(papers_fts, 0, '⟦', '⟧'), "
-                                 "snippet(papers_fts, 1, '⟦', '⟧', ' … ', 32) from papers_fts "
-                                 "where papers_fts match ? and rowid = ?", (match, paper)).fetchone()
-                    for (paper,) in ranked]
+        expected = fts5s_own_best_50(conn, q)
     rows = query_rows(served, "search", q=q)
     assert len(rows) > 1
     assert [(row["paper_id"], row["title"], row["snippet"]) for row in rows] == expected
+
+
+# On write_many_matches' papers: "common" and "text common" (25,000 matches, over 3,000) are ranked
+# by ids and scores and each paper shown looked up again; "comm*" (a prefix), "rare" and "common
+# rare" (100) are sorted by FTS5 itself, "comm*" among a sample of 20,000 with ties by the score.
+@pytest.mark.parametrize("q", ["common", "text common", "comm*", "rare", "common rare", "rar* text"])
+def test_search_rows_are_fts5s_own_either_way(many_matches, q):
+    conn = sqlite3.connect(many_matches)
+    metadata, _ = read_metadata()
+    search = metadata["databases"]["papers"]["queries"]["search"]["sql"]
+    rows = conn.execute(search, {"q": q}).fetchall()
+    expected = fts5s_own_best_50(conn, q)
+    assert len(expected) == 50 and "⟦" in expected[0][2]
+    assert [(paper, title, snippet) for paper, title, snippet, *_ in rows] == expected
 
 
 @pytest.mark.parametrize("q, once", [("Model model MODEL learning", "model learning"),
@@ -681,6 +702,13 @@ def write_many_matches(path):
     return ids
 
 
+@pytest.fixture(scope="module")
+def many_matches(tmp_path_factory):
+    path = tmp_path_factory.mktemp("many") / "many.db"
+    write_many_matches(path)
+    return path
+
+
 def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
     # The canned query runs as Datasette runs it, on write_many_matches' papers.
     ids = write_many_matches(tmp_path / "many.db")
@@ -698,6 +726,8 @@ def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
     # Papers that say "common" 7 times in as many words score the same: ties go to the lowest ids.
     tied = sorted(paper for n, paper in enumerate(ids) if paper <= bound and n % 7 == 6 and n % 250)
     assert [paper for paper, *_ in found] == tied[:50]
+    # A prefix is ranked by FTS5's own sort, which keeps equal scores in the order it reads them: by id.
+    assert [paper for paper, *_ in conn.execute(search, {"q": "comm*"})] == tied[:50]
 
     # Few matches: every one is ranked, so the best 50 are the shortest abstracts, whatever their id.
     rare = {paper for n, paper in enumerate(ids) if n % 250 == 0}
@@ -710,14 +740,16 @@ def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
 def test_search_ranks_only_the_matches_below_its_bound(tmp_path):
     # With the bound a plain join condition, SQLite 3.40 once chose to give FTS5 the match alone and
     # test the bound on each match after: the same rows, with all 338,151 matches of a common word
-    # read at a million papers (172 ms against 101). "<" in FTS5's plan is the rowid bound it uses.
+    # read at a million papers (172 ms against 101). "<" in FTS5's plan is the rowid bound it uses:
+    # in the first way to rank (FTS5's own sort, "r" its rank function) and in the second.
     write_many_matches(tmp_path / "many.db")
     metadata, _ = read_metadata()
     search = metadata["databases"]["papers"]["queries"]["search"]["sql"]
     with sqlite3.connect(tmp_path / "many.db") as conn:
         conn.execute("analyze")
         scans = [row[3] for row in conn.execute("explain query plan " + search, {"q": "common"}) if "papers_fts" in row[3]]
-    assert [scan for scan in scans if "<" in scan] == ["SCAN papers_fts VIRTUAL TABLE INDEX 0:M2<"] * 2, scans
+    assert [scan for scan in scans if "<" in scan] == ["SCAN papers_fts VIRTUAL TABLE INDEX 32:rM2<",
+                                                      "SCAN papers_fts VIRTUAL TABLE INDEX 0:M2<"], scans
 
 
 def plain_datasette_command(database):
