@@ -626,9 +626,11 @@ def test_every_connection_gets_the_limits_and_a_heap_limit():
     plugin = load_plugin()
     conn = sqlite3.connect(":memory:")
     (previous,) = conn.execute("pragma hard_heap_limit").fetchone()
+    conn.execute("pragma threads = 2")
     try:
         plugin.prepare_connection(conn)
         assert conn.execute("pragma hard_heap_limit").fetchone()[0] == 256 * 2**20
+        assert conn.execute("pragma threads").fetchone()[0] == 0  # the search's equal scores stay in id order
         assert conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH) == 250_000
         assert conn.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED) == 0
         with pytest.raises(sqlite3.DatabaseError, match="not authorized"):

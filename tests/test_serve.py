@@ -185,7 +185,7 @@ def test_search_rows_are_fts5s_own_ranking_and_highlights(served, built_db, q):
 
 # On write_many_matches' papers: "common" and "text common" (25,000 matches, over 3,000) are ranked
 # by ids and scores and each paper shown looked up again; "comm*" (a prefix), "rare" and "common
-# rare" (100) are sorted by FTS5 itself, "comm*" among a sample of 20,000 with ties by the score.
+# rare" (100) are sorted by FTS5 itself, "comm*" a sample of 20,000, equal scores in id order.
 @pytest.mark.parametrize("q", ["common", "text common", "comm*", "rare", "common rare", "rar* text"])
 def test_search_rows_are_fts5s_own_either_way(many_matches, q):
     conn = sqlite3.connect(many_matches)

@@ -806,6 +806,10 @@ def limit_connection(conn):
     for category, value in SQLITE_LIMITS.items():
         conn.setlimit(category, value)
     conn.execute(f"pragma hard_heap_limit = {HEAP_BYTES_LIMIT}")
+    # The search keeps equal scores in id order through FTS5's own sort (metadata.yml), which
+    # SQLite's sorter does in one thread, its default; with worker threads, a sort that spills to
+    # disk merges its runs by thread and can put equal scores out of order.
+    conn.execute("pragma threads = 0")
     install_guarded_functions(conn)
     conn.row_factory = ResultBudget(RESULT_BYTES_LIMIT)
     conn.set_authorizer(authorize)
