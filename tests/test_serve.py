@@ -188,7 +188,8 @@ def test_search_rows_are_fts5s_own_ranking_and_highlights(served, built_db, q):
 # rare" (100) are sorted by FTS5 itself, "comm*" a sample of 20,000, equal scores in id order.
 @pytest.mark.parametrize("q", ["common", "text common", "comm*", "rare", "common rare", "rar* text"])
 def test_search_rows_are_fts5s_own_either_way(many_matches, q):
-    conn = sqlite3.connect(many_matches)
+    path, _ = many_matches
+    conn = sqlite3.connect(path)
     metadata, _ = read_metadata()
     search = metadata["databases"]["papers"]["queries"]["search"]["sql"]
     rows = conn.execute(search, {"q": q}).fetchall()
@@ -704,15 +705,15 @@ def write_many_matches(path):
 
 @pytest.fixture(scope="module")
 def many_matches(tmp_path_factory):
+    """write_many_matches' file, written once for the tests that only read it: (its path, the ids)."""
     path = tmp_path_factory.mktemp("many") / "many.db"
-    write_many_matches(path)
-    return path
+    return path, write_many_matches(path)
 
 
-def test_search_ranks_a_random_sample_when_very_many_papers_match(tmp_path):
+def test_search_ranks_a_random_sample_when_very_many_papers_match(many_matches):
     # The canned query runs as Datasette runs it, on write_many_matches' papers.
-    ids = write_many_matches(tmp_path / "many.db")
-    conn = sqlite3.connect(tmp_path / "many.db")
+    path, ids = many_matches
+    conn = sqlite3.connect(path)
     metadata, _ = read_metadata()
     search = metadata["databases"]["papers"]["queries"]["search"]["sql"]
     repeats = {paper: 1 + n % 7 for n, paper in enumerate(ids)}

@@ -2969,7 +2969,7 @@ def plain_cell(value, truncate_cells):
         return markupsafe.Markup("&nbsp;")
     if type(value) is not str:
         return cut_to(str(value), truncate_cells)
-    if HIGHLIGHT_START in value and HIGHLIGHT_END in value:
+    if _is_highlighted(value):
         return Markup(_marked(value))
     if is_url(value.strip()):
         return url_link(value, truncate_cells)
