@@ -7,6 +7,7 @@ import contextlib
 import glob
 import hashlib
 import json
+import operator
 import os
 import re
 import sqlite3
@@ -208,9 +209,11 @@ class DatabaseWriter:
         the one place they are declared."""
         columns = columns or [column.name for column in self.db[table].columns]
         quoted = ".".join(f"[{part}]" for part in table.split("."))  # staging.listings is in the attached file
-        self.db.conn.executemany(
-            f"INSERT INTO {quoted} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})", rows
-        )
+        # Values by position, picked in C: SQLite's named parameters look every value up by a name
+        # made anew each time, and staging 2,000 listings took 20 ms that way against 14.
+        values = map(operator.itemgetter(*columns), rows) if len(columns) > 1 else ((row[columns[0]],) for row in rows)
+        self.db.conn.executemany(f"INSERT INTO {quoted} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                                 values)
 
     def add(self, rows: FileRows) -> None:
         # sqlite-utils commits here, once per file, as builds always have: the header counts commits,
