@@ -21,7 +21,13 @@ def squash(text: str) -> str:
     """The comparison form of a title or abstract: NFKC, case-folded, single spaces."""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return " ".join(text.casefold().split())
+    text = text.casefold()
+    # Most texts are single-spaced already: the one space isprintable() allows (U+0020 is the only
+    # character both printable and isspace()) taken once, between words. Split and joined, 2,000
+    # abstracts took 26 ms against 14 with this check first.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 def identity_digest(identity: str) -> bytes:

@@ -2,9 +2,12 @@
 
 import shutil
 import sqlite3
+import unicodedata
 
 import pytest
 from conftest import SOURCES
+from hypothesis import given
+from hypothesis import strategies as st
 
 from papers_db.pipeline import build_database
 
@@ -66,3 +69,26 @@ def test_two_identities_sharing_an_id_are_bad_input(tmp_path, monkeypatch):
         build_database([REVIEW], tmp_path / "papers.db", related=False)
     assert raised.value.exit_status == BAD_INPUT
     assert list(tmp_path.iterdir()) == []
+
+
+SPACES = [" ", "  ", "\t", "\n", "\r\n", "\x0c", "\x1c", "\x85", "\u00a0", "\u2028", "\u3000", "\u200b", "\ufeff"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(SPACES), st.text(max_size=8),
+                          st.sampled_from(["Ｔｅｘｔ", "ﬁne", "İstanbul", "Straße", "ΣΑΣ"])), max_size=12))
+def test_squash_is_nfkc_case_folded_with_single_spaces(parts):
+    # squash skips splitting and joining a text that is single-spaced already: the result must be
+    # what the split and join give, whatever spaces, controls or wide forms the text holds.
+    from papers_db.normalise import squash
+
+    text = "".join(parts)
+    assert squash(text) == " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def test_squash_of_texts_a_listing_gives():
+    from papers_db.normalise import squash
+
+    assert squash("A  Title\twith\u00a0spaces ") == "a title with spaces"
+    assert squash(" Leading") == "leading" and squash("trailing\n") == "trailing"
+    assert squash("Already single spaced.") == "already single spaced." and squash("two  spaces") == "two spaces"
+    assert squash("Ｆｕｌｌ ｗｉｄｔｈ") == "full width" and squash("") == ""
