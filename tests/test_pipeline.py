@@ -271,23 +271,6 @@ def test_reading_processes_build_the_same_database_as_one_process(tmp_path, monk
     assert together.sha256 == alone.sha256 and together.papers == alone.papers > 300
 
 
-def test_a_record_handed_over_by_a_reading_process_is_the_record_read():
-    # Records cross from a reading process pickled as a tuple of their fields (Record.__reduce__):
-    # every field, set to a value of its own, must come back in its place.
-    import dataclasses
-    import pickle
-
-    from papers_db.records import Record
-
-    record = Record(line=3, last_line=9, title="A title", abstract="An abstract.", decision="Accept (Oral)",
-                    authors_count=4, organization=("hf", "Hugging Face"), date_text="Nov 3, 2025 12",
-                    published_on="2025-11-03", published_year_inferred=False, upvotes=12)
-    assert len({repr(value) for value in dataclasses.astuple(record)}) == len(dataclasses.fields(Record))
-    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
-        assert pickle.loads(pickle.dumps(record, protocol=protocol)) == record
-    assert pickle.loads(pickle.dumps(Record(1, 1))) == Record(1, 1)
-
-
 # The fuzz test: the seed files and their manifest, mutated as a new user's messier listings
 # are (lines inserted, deleted, repeated, swapped; odd Unicode and whitespace; huge numbers;
 # cut short; random bytes). Whatever the input, a build either succeeds with every line
