@@ -211,9 +211,8 @@ class DatabaseWriter:
         quoted = ".".join(f"[{part}]" for part in table.split("."))  # staging.listings is in the attached file
         # Values by position, picked in C: SQLite's named parameters look every value up by a name
         # made anew each time, and staging 2,000 listings took 20 ms that way against 14.
-        values = map(operator.itemgetter(*columns), rows) if len(columns) > 1 else ((row[columns[0]],) for row in rows)
         self.db.conn.executemany(f"INSERT INTO {quoted} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                                 values)
+                                 map(operator.itemgetter(*columns), rows))  # every table has an id and more
 
     def add(self, rows: FileRows) -> None:
         # sqlite-utils commits here, once per file, as builds always have: the header counts commits,

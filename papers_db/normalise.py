@@ -13,7 +13,7 @@ from .decisions import decision_precedence, normalise_decision
 from .errors import BAD_INPUT, PapersDbError
 from .readers.text import quoted
 from .records import FileRows, Reading, Record
-from .resolve import BANDS, Resolver, batched_band_hashes, title_key, title_numbers
+from .resolve import Resolver, batched_band_hashes, title_key, title_numbers
 from .sources import SourceReading
 
 
@@ -61,22 +61,22 @@ class RecordKeys:
 
 
 def record_keys(reading: Reading) -> RecordKeys:
-    keys = RecordKeys([], [], [], [], [], numpy.zeros((0, BANDS), dtype=numpy.uint32), [])
+    nodes, checks, abstract_lengths, title_keys, numbers = [], [], [], [], []
     abstracts: dict[int, str] = {}
     for record in reading.records:
         identity = paper_identity(record)
         node, check = identity_numbers(identity)
-        keys.nodes.append(node)
-        keys.checks.append(check)
+        nodes.append(node)
+        checks.append(check)
         if record.abstract:
             abstracts[node] = identity.removeprefix("abstract:")
         # whitespace and case folded, so a copy with extra spaces is not "longer"
-        keys.abstract_lengths.append(len(abstracts[node]) if record.abstract else None)
-        keys.title_keys.append(title_key(record.title))
-        keys.title_numbers.append(title_numbers(record.title))
-    keys.band_nodes = list(abstracts)
-    keys.bands = batched_band_hashes(list(abstracts.values()), keys.band_nodes)
-    return keys
+        abstract_lengths.append(len(abstracts[node]) if record.abstract else None)
+        title_keys.append(title_key(record.title))
+        numbers.append(title_numbers(record.title))
+    band_nodes = list(abstracts)
+    bands = batched_band_hashes(list(abstracts.values()), band_nodes)
+    return RecordKeys(nodes, checks, abstract_lengths, title_keys, band_nodes, bands, numbers)
 
 
 TITLE_QUOTED = 80  # characters of a title a resolution issue quotes: two of them share its message
@@ -161,7 +161,7 @@ class Normaliser:
                     "abstract": record.abstract,
                 }
             )
-        bands = keys.bands[new_band_rows].reshape(-1, BANDS)
+        bands = keys.bands[new_band_rows]  # (0, BANDS) for none
         self.resolver.add_file(titles, new_abstracts, bands, new_title_only, numbered)
         issues = []
         for issue in r.reading.issues:

@@ -9,6 +9,7 @@ from conftest import SOURCES
 from hypothesis import given
 from hypothesis import strategies as st
 
+from papers_db.normalise import squash
 from papers_db.pipeline import build_database
 
 REVIEW = SOURCES / "001_d90573da5af4b331.txt"
@@ -79,15 +80,11 @@ SPACES = [" ", "  ", "\t", "\n", "\r\n", "\x0c", "\x1c", "\x85", "\u00a0", "\u20
 def test_squash_is_nfkc_case_folded_with_single_spaces(parts):
     # squash skips splitting and joining a text that is single-spaced already: the result must be
     # what the split and join give, whatever spaces, controls or wide forms the text holds.
-    from papers_db.normalise import squash
-
     text = "".join(parts)
     assert squash(text) == " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def test_squash_of_texts_a_listing_gives():
-    from papers_db.normalise import squash
-
     assert squash("A  Title\twith\u00a0spaces ") == "a title with spaces"
     assert squash(" Leading") == "leading" and squash("trailing\n") == "trailing"
     assert squash("Already single spaced.") == "already single spaced." and squash("two  spaces") == "two spaces"
