@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from papers_db.errors import PapersDbError
 from papers_db.readers.hf_daily import HF_DAILY_PAPERS, read_hf_daily_page
 from papers_db.readers.review_listing import REVIEW_LISTING, read_review_listing
-from papers_db.readers.text import decode_source, text_lines, wide_encoding
+from papers_db.readers.text import decode_source, plain_line, single_spaced, text_lines, wide_encoding
 from papers_db.sources import SourceFile, read_source
 
 # Lines shaped like the real ones, so that generated files exercise the readers' states rather
@@ -93,3 +93,28 @@ def test_decoding_windows_copies_changes_nothing(lines):
     assume(wide_encoding(clean.encode("utf-8")) is None)
     windows = ("\ufeff" + "\r\n".join(lines)).encode("utf-8")
     assert decode_source(windows)[0] == decode_source(clean.encode("utf-8"))[0]
+
+
+SPACES = [" ", "  ", "\t", "\n", "\r\n", "\x0c", "\x1c", "\x85", "\u00a0", "\u2028", "\u3000", "\u200b", "\ufeff"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(SPACES), st.text(max_size=8)), max_size=12))
+def test_single_spaced_is_the_text_split_and_joined(parts):
+    # It skips splitting a text already single-spaced: the result must be the split and join's.
+    text = "".join(parts)
+    assert single_spaced(text) == " ".join(text.split())
+
+
+def test_the_only_printable_space_is_the_plain_space():
+    # What single_spaced's shortcut rests on: str.split splits at isspace() characters, and of
+    # those only U+0020 is printable.
+    assert [character for character in map(chr, range(0x110000))
+            if character.isprintable() and character.isspace()] == [" "]
+
+
+def test_plain_line_reads_any_space_as_one_and_drops_invisible_characters():
+    assert plain_line("  Nov\u00a0 12\t") == "Nov 12"
+    assert plain_line("Nov\u200b 12") == "Nov 12" and plain_line("Nov\u3000\u300012 7") == "Nov 12 7"
+    assert plain_line("Nov 12") == "Nov 12" and plain_line("") == ""
+    long_line = "word  " * 200  # prose past SHORT_LINE_CHARS stays as written, but for its ends
+    assert plain_line(long_line) == long_line.strip()

@@ -411,9 +411,18 @@ def plain_line(line: str) -> str:
     line = line.strip()
     if len(line) > SHORT_LINE_CHARS:
         return line
-    if line.isprintable():
-        return " ".join(line.split())
-    return " ".join("".join(_as_read(character) for character in line).split())
+    return single_spaced(line if line.isprintable() else "".join(_as_read(character) for character in line))
+
+
+def single_spaced(text: str) -> str:
+    """`" ".join(text.split())`: runs of whitespace as one space, none at either end; without
+    splitting a text that is so already, as most lines are. U+0020 is the only character both
+    printable and whitespace to str.split (checked over every code point), so a printable text
+    with no double space and none at its ends is its own result. Checked first, a Hugging Face
+    page's lines took 5 ms against 10-14 split and joined; 2,000 abstracts 14 ms against 26."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 def split_blank_lines(numbered_lines) -> tuple[list[tuple[int, str]], list[int]]:
