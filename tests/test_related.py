@@ -5,9 +5,21 @@ import math
 import re
 import sqlite3
 
+import numpy
+from hypothesis import given
+from hypothesis import strategies as st
+
 from papers_db import related
-from papers_db.related import RELATED_PER_PAPER, TermTable, fold_plural, paper_text, related_papers, term_of_word
-from papers_db.words import split_words
+from papers_db.related import (
+    RELATED_PER_PAPER,
+    TermTable,
+    fold_plural,
+    paper_text,
+    places_in_groups,
+    related_papers,
+    term_of_word,
+)
+from papers_db.words import distinct_pairs, split_words
 
 # Forty papers: three on denoising diffusion, three on reward-driven policies, and 34 that share
 # no words of substance with anything (each filler word is made of the paper's own letters).
@@ -220,3 +232,24 @@ def test_anomaly_detection_papers_find_each_other(built_db):
                 "select q.title from related_papers r join papers q on q.id = r.related_paper_id "
                 "where r.paper_id = ? order by r.rank limit 3", (paper,))]
             assert sum("anomal" in t.lower() for t in titles) >= 2, titles
+
+
+@given(st.lists(st.integers(0, 40), max_size=60))
+def test_a_rows_place_counts_from_the_start_of_its_run(values):
+    values.sort()
+    expected, seen = [], {}
+    for value in values:
+        expected.append(seen.get(value, 0))
+        seen[value] = expected[-1] + 1
+    assert places_in_groups(numpy.array(values, dtype=numpy.int64)).tolist() == expected
+
+
+# Groups past 16 bits take the other sort (a paper's words in batches of 1,000 never do; a batch
+# of shingled abstracts may); few distinct values make repeated pairs.
+@given(st.lists(st.tuples(st.integers(0, 70_000), st.integers(0, 2**64 - 1)), max_size=80), st.booleans())
+def test_distinct_pairs_are_each_pair_once_by_group_then_hash(pairs, few_values):
+    if few_values:
+        pairs = [(group % 5, word_hash % 4) for group, word_hash in pairs]
+    groups, hashes = distinct_pairs(numpy.array([group for group, _ in pairs], dtype=numpy.int64),
+                                    numpy.array([word_hash for _, word_hash in pairs], dtype=numpy.uint64))
+    assert list(zip(groups.tolist(), hashes.tolist())) == sorted(set(pairs))
