@@ -30,7 +30,10 @@ RELATED_SAMPLE = 20_000  # papers whose words give the term frequencies
 RELATED_ABSTRACT_CHARACTERS = 1000  # an abstract's opening states its topic; the rest costs time
 RELATED_TITLE_WEIGHT = 3  # a word in the title counts as three in the abstract
 RELATED_READ_BATCH = 1_000  # papers split into words together
-RELATED_SCORE_BATCH = 10_000  # papers whose candidates are scored together (bounds memory)
+# Papers whose candidates are scored together (bounds memory). 4,096: a batch's papers (12 bits)
+# and any paper of a corpus up to 1,048,576 (20 bits) make a pair's key of 32 bits (_pair_keys).
+RELATED_SCORE_BATCH = 4_096
+PAIR_KEY_BITS = 32
 RELATED_POSTINGS_MERGE = 2_000_000  # signature rows (24 bytes each) gathered before they join the postings
 RELATED_SHORTEST_TERM = 3  # letters; a word of one or two ("of", "3d") is never a term
 RELATED_TERM = re.compile(r"[^\W\d_]\w+(?:-\w+)*")  # a word starting with a letter, maybe hyphenated
@@ -289,6 +292,15 @@ def related_papers(papers) -> Iterator[RelatedPaper]:
         )
 
 
+def _pair_keys(papers: numpy.ndarray, others: numpy.ndarray, other_bits: int) -> numpy.ndarray:
+    """Each (paper in the batch, other paper) pair as one integer, ordered as the pairs are: in 32
+    bits where both fit, which NumPy sorts twice as fast as 64 (a batch of 100k papers' 1.5 million
+    pairs: unique took 17 ms against 43)."""
+    fits = max(RELATED_SCORE_BATCH - 1, 1).bit_length() + other_bits <= PAIR_KEY_BITS
+    key = numpy.uint32 if fits else numpy.uint64
+    return (papers.astype(key) << key(other_bits)) | others.astype(key)
+
+
 def _score_batch(positions, term_ids, posting_start, posting_size, posting_papers, signatures, paper_ids, table, rarity):
     """Related papers for the papers whose signature rows are given."""
     sizes = posting_size[term_ids]
@@ -296,10 +308,12 @@ def _score_batch(positions, term_ids, posting_start, posting_size, posting_paper
     offsets = numpy.arange(sizes.sum()) - numpy.repeat(numpy.cumsum(sizes) - sizes, sizes)
     others = posting_papers[numpy.repeat(posting_start[term_ids], sizes) + offsets]
     linked = papers != others
-    pairs, shared = numpy.unique((papers[linked] << 32) | others[linked], return_counts=True)
+    first, other_bits = (int(positions[0]) if len(positions) else 0), max(len(signatures) - 1, 1).bit_length()
+    pairs, shared = numpy.unique(_pair_keys(papers[linked] - first, others[linked], other_bits), return_counts=True)
     enough = shared >= RELATED_MIN_SHARED
     pairs, shared = pairs[enough], shared[enough]
-    papers, others = pairs >> 32, pairs & 0xFFFFFFFF
+    papers = (pairs >> pairs.dtype.type(other_bits)).astype(numpy.int64) + first
+    others = (pairs & pairs.dtype.type((1 << other_bits) - 1)).astype(numpy.int64)
     # candidates: per paper, those sharing the most terms, nearest position first among equals
     order = numpy.lexsort((others, -shared, papers))
     order = order[first_of_each_group(papers[order], RELATED_CANDIDATES)]

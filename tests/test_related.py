@@ -162,6 +162,17 @@ def test_results_do_not_depend_on_batch_sizes(built_db, monkeypatch):
     assert len(whole) > 300 and rows(corpus) == whole
 
 
+def test_pairs_counted_in_64_bits_give_the_same_rows(built_db, monkeypatch):
+    # A corpus of over 2**20 papers counts pairs in 64 bits: forced here by allowing keys of 8.
+    with sqlite3.connect(built_db) as conn:
+        corpus = vendored_papers(conn)
+    whole = rows(corpus)
+    keys, pair_keys = [], related._pair_keys
+    monkeypatch.setattr(related, "PAIR_KEY_BITS", 8)
+    monkeypatch.setattr(related, "_pair_keys", lambda *args: keys.append(pair_keys(*args)) or keys[-1])
+    assert rows(corpus) == whole and {key.dtype for key in keys} == {numpy.dtype(numpy.uint64)}
+
+
 # On the database built from the vendored sources.
 
 
