@@ -121,11 +121,18 @@ class TermTable:
 
     def term_ids(self, hashes: numpy.ndarray) -> numpy.ndarray:
         """The term id of each word hash, -1 for a word that is in no signature."""
-        found = numpy.full(len(hashes), -1, dtype=numpy.int64)
         if not len(self.spelling_hashes):
-            return found
-        pending = numpy.arange(len(hashes))
+            return numpy.full(len(hashes), -1, dtype=numpy.int64)
         slot = (hashes >> numpy.uint64(64 - self.bits)).astype(numpy.int64)
+        # Every hash's own slot first, over whole arrays: at most one slot in eight is taken, so few
+        # probe on (a batch's 182,540 words: 2.2 ms against 4.1 with the probing's bookkeeping for
+        # all). An empty slot (-1) reads the last spelling, and is no match.
+        spelling = self.slots[slot]
+        taken = spelling >= 0
+        match = taken & (self.spelling_hashes[spelling] == hashes)
+        found = numpy.where(match, self.spelling_terms[spelling], -1)
+        pending = numpy.flatnonzero(taken & ~match)
+        slot = (slot[pending] + 1) % len(self.slots)
         while len(pending):
             spelling = self.slots[slot]
             taken = spelling >= 0
