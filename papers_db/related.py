@@ -156,12 +156,11 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTa
         papers_of, hashes = distinct_pairs(words.papers, words.hashes)
         word_papers.append(papers_of.astype(numpy.int64) + sampled)
         word_hashes.append(hashes)
-        hashes, places = numpy.unique(words.hashes, return_index=True)
         # Only words no earlier batch had are made strings: at 100,000 papers each batch had about
         # 21,000 distinct words and all 20 batches 35,000. The sample took 1.85 s of CPU, now 1.55.
-        new = ~numpy.isin(hashes, spelt, assume_unique=True)
-        spelling.update(zip(hashes[new].tolist(), map(words.word, places[new].tolist())))
-        spelt = numpy.union1d(spelt, hashes[new])
+        new_hashes, places = new_words(words.hashes, hashes, spelt)
+        spelling.update(zip(new_hashes.tolist(), map(words.word, places.tolist())))
+        spelt = numpy.sort(numpy.concatenate([spelt, new_hashes]))
         sampled += len(batch)
     term_of = {}  # word hash -> term, for the words that are terms
     term_numbers = {}  # term -> a number in order of first sight, to count its papers by
@@ -186,6 +185,25 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTa
     idf = [math.log(sampled / term_papers[term]) for term in terms]
     spellings = {word_hash: term_ids[term] for word_hash, term in term_of.items() if term in term_ids}
     return TermTable(terms, idf, spellings)
+
+
+def new_words(word_hashes: numpy.ndarray, distinct_in_papers: numpy.ndarray, spelt: numpy.ndarray) -> tuple:
+    """The hashes of a batch's words not in `spelt` (sorted), sorted, and the place of each one's
+    first word. Sorting hashes is NumPy's quickest (180,000 in 1.6 ms; their places, as
+    numpy.unique's return_index sorts them, 12 ms), so only the new words' places are sorted, after
+    the first batch about 700 of a batch's 21,000 distinct words."""
+    if not len(spelt):
+        return numpy.unique(word_hashes, return_index=True)
+    distinct = numpy.sort(distinct_in_papers)  # each paper's distinct words: fewer to sort than all
+    distinct = distinct[numpy.concatenate(([True], distinct[1:] != distinct[:-1]))] if len(distinct) else distinct
+    known = numpy.searchsorted(spelt, distinct)
+    new_hashes = distinct[spelt[numpy.minimum(known, len(spelt) - 1)] != distinct]
+    if not len(new_hashes):
+        return new_hashes, numpy.zeros(0, dtype=numpy.int64)
+    found = numpy.minimum(numpy.searchsorted(new_hashes, word_hashes), len(new_hashes) - 1)
+    places = numpy.flatnonzero(new_hashes[found] == word_hashes)
+    _, first = numpy.unique(word_hashes[places], return_index=True)
+    return new_hashes, places[first]
 
 
 def places_in_groups(groups: numpy.ndarray) -> numpy.ndarray:

@@ -14,6 +14,7 @@ from papers_db.related import (
     RELATED_PER_PAPER,
     TermTable,
     fold_plural,
+    new_words,
     paper_text,
     places_in_groups,
     related_papers,
@@ -264,3 +265,11 @@ def test_distinct_pairs_are_each_pair_once_by_group_then_hash(pairs, few_values)
     groups, hashes = distinct_pairs(numpy.array([group for group, _ in pairs], dtype=numpy.int64),
                                     numpy.array([word_hash for _, word_hash in pairs], dtype=numpy.uint64))
     assert list(zip(groups.tolist(), hashes.tolist())) == sorted(set(pairs))
+
+
+@given(st.lists(st.integers(0, 30), max_size=60), st.sets(st.integers(0, 30), max_size=20))
+def test_new_words_are_those_not_spelt_yet_each_at_its_first_place(words, spelt):
+    hashes = numpy.array(words, dtype=numpy.uint64)
+    new_hashes, places = new_words(hashes, numpy.unique(hashes), numpy.array(sorted(spelt), dtype=numpy.uint64))
+    expected = sorted(set(words) - spelt)
+    assert new_hashes.tolist() == expected and places.tolist() == [words.index(word) for word in expected]
