@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import ctypes
+import importlib
 import multiprocessing
 import os
 import signal
@@ -58,10 +59,19 @@ def _end(ending: int) -> None:
     signal.raise_signal(ending)
 
 
+def start_helper(parent: int, imports: tuple[str, ...]) -> None:
+    """A worker's start: it follows its parent (end_with_parent), then imports the modules whose
+    work it will be given, so that its first task starts at once."""
+    end_with_parent(parent)
+    for name in imports:
+        importlib.import_module(name)
+
+
 @contextlib.contextmanager
-def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
-    """`count` worker processes for work that can use the other cores. They are spawned, not
-    forked, so that they inherit no open SQLite connection or progress-bar thread from this process.
+def helper_processes(count: int, imports: tuple[str, ...] = ()) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
+    """`count` worker processes for work that can use the other cores, each importing the modules
+    named in `imports` as it starts. They are spawned, not forked, so that they inherit no open
+    SQLite connection or progress-bar thread from this process.
 
     Leaving the block normally waits for the workers' work; leaving it by an error or a signal
     kills the workers at once, since their work is thrown away with the build."""
@@ -73,7 +83,7 @@ def helper_processes(count: int) -> Iterator[concurrent.futures.ProcessPoolExecu
     with signals_held(), safe_import_path():
         pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=count, mp_context=multiprocessing.get_context("spawn"),
-            initializer=end_with_parent, initargs=(os.getpid(),),
+            initializer=start_helper, initargs=(os.getpid(), imports),
         )
     # The workers start with ending signals blocked, a mask they inherit, until end_with_parent
     # ignores Ctrl-C: one while they were still importing printed each one's traceback, and one

@@ -234,7 +234,8 @@ def test_related_papers_start_once_the_builds_own_writes_are_done(tmp_path, monk
             return done
 
     @contextlib.contextmanager
-    def helpers(count):
+    def helpers(count, imports=()):
+        steps.append(("helpers start, importing", imports))
         yield HelpersInThisProcess()
 
     run_script = load.DatabaseWriter._script
@@ -247,6 +248,8 @@ def test_related_papers_start_once_the_builds_own_writes_are_done(tmp_path, monk
     monkeypatch.setattr(load.DatabaseWriter, "_script", script)
     build_database([SOURCES], tmp_path / "papers.db")
 
+    # The helpers start, and import the module of their work, while the listings are placed.
+    assert steps.index(("helpers start, importing", ("papers_db.load",))) < steps.index("placing.sql")
     assert steps.index("placing.sql") < steps.index("write_full_text_index") < steps.index("listings.sql")
     assert steps.index("facet_counts.sql") < steps.index("write_related_papers") < steps.index("fts.sql")
     # the same file as the build whose helpers are processes of their own

@@ -97,3 +97,15 @@ def test_a_signal_once_the_files_are_in_place_says_they_are(tmp_path):
         "were replaced by the new build")
     digest = hashlib.sha256(output.read_bytes()).hexdigest()
     assert (tmp_path / "papers.db.sha256").read_text() == f"{digest}  papers.db\n"
+
+
+def test_a_helper_imports_the_modules_it_is_told_before_its_first_task():
+    # The build's helpers for the full-text index and related papers import papers_db.load as they
+    # start, so that each task starts at once. eval, a builtin, brings no import of its own.
+    from papers_db.processes import helper_processes
+
+    imported = "'papers_db.export' in __import__('sys').modules"
+    with helper_processes(1, imports=("papers_db.export",)) as pool:
+        assert pool.submit(eval, imported).result()
+    with helper_processes(1) as pool:
+        assert not pool.submit(eval, imported).result()
