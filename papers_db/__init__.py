@@ -5,7 +5,8 @@
     print(report.papers, report.sha256)
 
 Data flows one way, one module a step: `sources` (find files, manifest, format) -> `readers`
-(text in, records out) -> `normalise` (paper identity, decisions) -> `enrich` and `related` ->
+(text in, records out) -> `normalise` (paper identity, decisions) -> `enrich` and `related`
+(`derive` does a file's per-record keys and enrichment, in the reading processes) ->
 `load` (the only writer of SQLite, applying `sql/`) -> `metadata` and `serve` (Datasette).
 `pipeline.build_database` runs them in order; `cli` is the `papers-db` command over it.
 """

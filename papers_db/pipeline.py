@@ -13,34 +13,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .enrich import record_enrichment
+from .derive import derive, read_and_derive
 from .errors import BAD_INPUT, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal
 from .load import DatabaseWriter, checksum_file_for, inspect_file_for
 from .metadata import read_metadata
-from .normalise import Normaliser, RecordKeys, record_keys
+from .normalise import Normaliser
 from .processes import helper_processes
-from .records import ParseIssue, Reading
-from .sources import MANIFEST_NAME, SourceFile, SourceReading, find_sources, read_and_nothing_else, read_source, read_sources, source_size
-
-
-@dataclass
-class Derived:
-    """What a file's records give beyond the reading: normalising's keys and the enrichment."""
-
-    keys: RecordKeys
-    enrichment: list[tuple[str | None, str | None, str | None]]
-
-
-def derive(reading: Reading) -> Derived:
-    return Derived(record_keys(reading), [record_enrichment(record.title, record.abstract) for record in reading.records])
-
-
-def read_and_derive(source: SourceFile, data: bytes) -> tuple[Reading, Derived]:
-    """A file's reading and what its records give: the pure per-record work, which a large
-    corpus has done in the reading processes, beside the parse."""
-    reading = read_source(source, data)
-    return reading, derive(reading)
-
+from .records import ParseIssue
+from .sources import MANIFEST_NAME, SourceFile, SourceReading, find_sources, read_and_nothing_else, read_sources, source_size
 
 PARALLEL_READING_BYTES = 32 * 1024 * 1024  # below this, starting the reading processes costs more than it saves
 # Files are read (parsed, folded, hashed) by one process per core while this process normalises and

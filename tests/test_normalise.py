@@ -40,8 +40,8 @@ def test_files_of_one_name_in_two_folders_are_two_sources(tmp_path, built_db):
 def test_ambiguous_title_issues_are_numbered_after_the_files_own(tmp_path):
     from listing_texts import AMBIGUOUS_TITLE_LISTING
 
+    from papers_db.derive import derive
     from papers_db.normalise import Normaliser
-    from papers_db.pipeline import derive
     from papers_db.sources import find_sources, read_sources
 
     (tmp_path / "review.txt").write_text(AMBIGUOUS_TITLE_LISTING, encoding="utf-8")  # one missing_abstract issue

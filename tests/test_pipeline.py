@@ -615,3 +615,13 @@ def test_progress_names_each_step_of_building(tmp_path, related):
         *(["building the full-text index and finding related papers"] if related else
           ["building the full-text index"]),
         *(["finding related papers"] if related else []), "finishing: views, statistics, checksum"]
+
+
+def test_the_reading_processes_work_imports_no_loading():
+    # A reading process imports derive.py to run read_and_derive: with the loading (sqlite-utils)
+    # too, each took 0.1 s more to start.
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys, papers_db.derive; print(sorted({'papers_db.load', 'sqlite_utils'} & set(sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert imported == "[]\n"
