@@ -157,7 +157,8 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTa
         word_papers.append(papers_of.astype(numpy.int64) + sampled)
         word_hashes.append(hashes)
         # Only words no earlier batch had are made strings: at 100,000 papers each batch had about
-        # 21,000 distinct words and all 20 batches 35,000. The sample took 1.85 s of CPU, now 1.55.
+        # 21,000 distinct words and all 20 batches 35,000. The sample took 1.85 s of CPU, with this
+        # 1.55, and now 0.85 (distinct_pairs' sort, new_words).
         new_hashes, places = new_words(words.hashes, hashes, spelt)
         spelling.update(zip(new_hashes.tolist(), map(words.word, places.tolist())))
         spelt = numpy.sort(numpy.concatenate([spelt, new_hashes]))
