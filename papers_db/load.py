@@ -300,8 +300,8 @@ class DatabaseWriter:
         # idled. Started after the indexes, related papers take the core this process leaves.
         #
         # The helpers start (and import this module) while this process places the listings, with
-        # the other core idle: started after, the index began 0.27 s after it was asked for at
-        # 100,000 papers, and related papers, the last step to end there, about 0.2 s.
+        # the other core idle: started after, the index began 0.31 s after it was asked for at
+        # 100,000 papers, and related papers, the last step to end there, 0.23 s.
         with helper_processes(2, imports=(__name__,)) as helpers:
             self._insert_rows("decisions", normaliser.decision_rows())
             self._insert_rows("organizations", normaliser.organization_rows())

@@ -16,6 +16,8 @@ ABSTRACT_C = (
     "consistent with the call for papers, and what happens to the papers afterwards."
 )
 SHORT_ABSTRACT = "We show that acceptance is all a paper needs, in thirteen short words."
+# Spaces, line breaks, controls and invisible characters a pasted text may hold between its words.
+SPACES = [" ", "  ", "\t", "\n", "\r\n", "\x0c", "\x1c", "\x85", "\u00a0", "\u2028", "\u3000", "\u200b", "\ufeff"]
 
 
 def review_text(*lines):

@@ -8,6 +8,7 @@ import pytest
 from conftest import SOURCES
 from hypothesis import given
 from hypothesis import strategies as st
+from listing_texts import SPACES
 
 from papers_db.normalise import squash
 from papers_db.pipeline import build_database
@@ -70,9 +71,6 @@ def test_two_identities_sharing_an_id_are_bad_input(tmp_path, monkeypatch):
         build_database([REVIEW], tmp_path / "papers.db", related=False)
     assert raised.value.exit_status == BAD_INPUT
     assert list(tmp_path.iterdir()) == []
-
-
-SPACES = [" ", "  ", "\t", "\n", "\r\n", "\x0c", "\x1c", "\x85", "\u00a0", "\u2028", "\u3000", "\u200b", "\ufeff"]
 
 
 @given(st.lists(st.one_of(st.sampled_from(SPACES), st.text(max_size=8),

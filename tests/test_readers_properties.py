@@ -4,6 +4,7 @@ from pathlib import Path
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from listing_texts import SPACES
 
 from papers_db.errors import PapersDbError
 from papers_db.readers.hf_daily import HF_DAILY_PAPERS, read_hf_daily_page
@@ -93,9 +94,6 @@ def test_decoding_windows_copies_changes_nothing(lines):
     assume(wide_encoding(clean.encode("utf-8")) is None)
     windows = ("\ufeff" + "\r\n".join(lines)).encode("utf-8")
     assert decode_source(windows)[0] == decode_source(clean.encode("utf-8"))[0]
-
-
-SPACES = [" ", "  ", "\t", "\n", "\r\n", "\x0c", "\x1c", "\x85", "\u00a0", "\u2028", "\u3000", "\u200b", "\ufeff"]
 
 
 @given(st.lists(st.one_of(st.sampled_from(SPACES), st.text(max_size=8)), max_size=12))
