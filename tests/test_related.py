@@ -15,7 +15,7 @@ from papers_db.related import (
     TermTable,
     fold_plural,
     new_words,
-    paper_text,
+    paper_texts,
     places_in_groups,
     related_papers,
     term_of_word,
@@ -128,8 +128,8 @@ def test_words_found_in_bytes_are_the_words_of_the_text(built_db):
     # Reference: ASCII punctuation other than hyphens is a separator, as is ASCII whitespace.
     separators = re.compile(r"[\s!-,./:-@\[-^_`{-~]+", re.ASCII)
     with sqlite3.connect(built_db) as conn:
-        texts = [paper_text(title, abstract) for _, title, abstract in vendored_papers(conn)]
-    assert len(texts) > 300
+        texts = paper_texts(vendored_papers(conn))
+    assert len(texts) > 600
     words = split_words(texts)
     found = [(int(paper), words.word(place)) for place, paper in enumerate(words.papers)]
     expected = [(paper, word) for paper, text in enumerate(texts) for word in separators.split(text.decode()) if word]
@@ -151,6 +151,34 @@ def test_words_too_short_to_be_terms_are_left_out_and_the_rest_unchanged():
     assert [every.word(place) for place in kept] == [long_enough.word(place) for place in range(len(long_enough.starts))]
     assert long_enough.hashes.tolist() == every.hashes[kept].tolist()
     assert long_enough.papers.tolist() == every.papers[kept].tolist() == [0, 0, 0, 0, 0, 2, 2]
+
+
+def test_a_signature_is_a_papers_heaviest_terms_its_title_words_counting_three_times(built_db):
+    # Reference, word by word: a term weighs its uses (each in the title three, in the abstract's
+    # opening one) times its idf; a paper keeps its 12 heaviest, the lower term id first among equals.
+    separators = re.compile(r"[\s!-,./:-@\[-^_`{-~]+", re.ASCII)
+    with sqlite3.connect(built_db) as conn:
+        papers = vendored_papers(conn)
+    table = related.sample_terms(iter(papers))
+    term_ids = {term: number for number, term in enumerate(table.terms)}
+    texts = paper_texts(papers)
+    known = {word.strip("-") for text in texts for word in separators.split(text.decode()) if len(word.encode()) >= 3}
+    places, found_terms, weights = related.batch_signatures(texts, table)
+    found = {}
+    for place, term_id, weight in zip(places.tolist(), found_terms.tolist(), weights.tolist()):
+        found.setdefault(place, []).append((term_id, weight))
+    titled = 0  # title words that are terms: the weighting this test is about
+    for place in range(len(papers)):
+        uses = {}
+        for text, times in ((texts[2 * place], 3), (texts[2 * place + 1], 1)):
+            for word in separators.split(text.decode()):
+                if (term := term_of_word(word, known)) in term_ids:
+                    uses[term_ids[term]] = uses.get(term_ids[term], 0) + times
+                    titled += times == 3
+        heaviest = sorted(((term_id, count * table.idf[term_id]) for term_id, count in uses.items()),
+                          key=lambda pair: (-pair[1], pair[0]))[:related.RELATED_SIGNATURE_TERMS]
+        assert found.get(place, []) == heaviest, papers[place]
+    assert len(papers) > 300 and titled > 1000
 
 
 def test_results_do_not_depend_on_batch_sizes(built_db, monkeypatch):
@@ -212,7 +240,8 @@ def test_scores_are_the_summed_idf_of_the_shared_terms(built_db):
         papers = vendored_papers(conn)
         found = conn.execute("select score, shared_terms from related_papers").fetchall()
     papers_using = {}
-    words = [separators.split(paper_text(title, abstract).decode()) for _, title, abstract in papers]
+    texts = paper_texts(papers)
+    words = [separators.split((title + opening).decode()) for title, opening in zip(texts[0::2], texts[1::2])]
     known = {word.strip("-") for paper_words in words for word in paper_words}
     for paper_words in words:
         for term in {term_of_word(word, known) for word in paper_words} - {None}:
