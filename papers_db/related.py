@@ -157,7 +157,7 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTa
     spelt = numpy.zeros(0, dtype=numpy.uint64)  # the hashes in `spelling`, sorted
     for batch in in_batches(itertools.islice(papers, RELATED_SAMPLE), RELATED_READ_BATCH):
         words = split_words(paper_texts(batch), RELATED_SHORTEST_TERM)
-        papers_of, hashes = distinct_pairs(words.papers >> 1, words.hashes)  # a paper's two texts as one
+        papers_of, hashes = distinct_pairs(words.texts_of >> 1, words.hashes)  # a paper's two texts as one
         word_papers.append(papers_of.astype(numpy.int64) + sampled)
         word_hashes.append(hashes)
         # Only words no earlier batch had are made strings: at 100,000 papers each batch had about
@@ -238,12 +238,12 @@ def batch_signatures(texts: list[bytes], table: TermTable) -> tuple:
     words = split_words(texts, RELATED_SHORTEST_TERM)
     term_ids = table.term_ids(words.hashes)
     known = term_ids >= 0
-    in_texts, term_ids = words.papers[known], term_ids[known]
-    keys = ((in_texts >> 1).astype(numpy.int64) << 32) | term_ids
+    texts_of, term_ids = words.texts_of[known], term_ids[known]
+    keys = ((texts_of >> 1).astype(numpy.int64) << 32) | term_ids
     # A title's word counts RELATED_TITLE_WEIGHT times: its key is repeated, where the title once
     # was, which split and looked up every title's words three times (a fifth of a batch's bytes).
-    in_title = keys[in_texts % 2 == 0]
-    pairs, counts = numpy.unique(numpy.concatenate([keys] + [in_title] * (RELATED_TITLE_WEIGHT - 1)), return_counts=True)
+    title_keys = keys[texts_of % 2 == 0]
+    pairs, counts = numpy.unique(numpy.concatenate([keys] + [title_keys] * (RELATED_TITLE_WEIGHT - 1)), return_counts=True)
     places, term_ids = pairs >> 32, pairs & 0xFFFFFFFF
     weights = counts * table.idf[term_ids]
     # by paper, then heaviest first; one stable sort of a single key keeps term order among equals

@@ -139,7 +139,7 @@ def shingle_hashes(folded_abstracts: list[str]) -> tuple[numpy.ndarray, numpy.nd
     normalise.squash), from its first SHINGLED_CHARACTERS; a text of fewer than three words has its
     words as shingles."""
     words = split_words([text[:SHINGLED_CHARACTERS].encode() + b" " for text in folded_abstracts])
-    papers, hashes = words.papers, words.hashes
+    papers, hashes = words.texts_of, words.hashes
     same = papers[:-2] == papers[2:] if len(papers) > 2 else numpy.zeros(0, dtype=bool)
     places = numpy.flatnonzero(same)
     shingles = mix64(hashes[places] * SHINGLE_MULTIPLIERS[0] + hashes[places + 1] * SHINGLE_MULTIPLIERS[1]

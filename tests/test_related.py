@@ -131,7 +131,7 @@ def test_words_found_in_bytes_are_the_words_of_the_text(built_db):
         texts = paper_texts(vendored_papers(conn))
     assert len(texts) > 600
     words = split_words(texts)
-    found = [(int(paper), words.word(place)) for place, paper in enumerate(words.papers)]
+    found = [(int(paper), words.word(place)) for place, paper in enumerate(words.texts_of)]
     expected = [(paper, word) for paper, text in enumerate(texts) for word in separators.split(text.decode()) if word]
     assert found == expected
     assert any(not word.isascii() for _, word in expected)  # e.g. accented names
@@ -150,7 +150,7 @@ def test_words_too_short_to_be_terms_are_left_out_and_the_rest_unchanged():
         "gan", "-x-", "x-y", "llms", "été", "on-line", "abc"]
     assert [every.word(place) for place in kept] == [long_enough.word(place) for place in range(len(long_enough.starts))]
     assert long_enough.hashes.tolist() == every.hashes[kept].tolist()
-    assert long_enough.papers.tolist() == every.papers[kept].tolist() == [0, 0, 0, 0, 0, 2, 2]
+    assert long_enough.texts_of.tolist() == every.texts_of[kept].tolist() == [0, 0, 0, 0, 0, 2, 2]
 
 
 def test_a_signature_is_a_papers_heaviest_terms_its_title_words_counting_three_times(built_db):
