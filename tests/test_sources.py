@@ -1,5 +1,6 @@
 """Damaged sources: each kind of damage on a fixture made from a vendored file or written here."""
 
+import hashlib
 import json
 import os
 import random
@@ -12,8 +13,9 @@ import pytest
 from conftest import SOURCES, run_cli
 from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, hf_page, review_text
 
+import papers_db.sources
 from papers_db.errors import BAD_INPUT, PapersDbError
-from papers_db.sources import SourceFile, detect_format, find_sources, read_manifest, read_source
+from papers_db.sources import SourceFile, detect_format, find_sources, read_manifest, read_source, saved_text_digest
 
 MANIFEST = read_manifest(SOURCES)
 REVIEW = "001_d90573da5af4b331.txt"
@@ -668,6 +670,23 @@ def test_a_page_saved_again_in_another_form_is_read_once(tmp_path):
     # The edited copy is another page: read in full, as the first one.
     assert read.pop("page_latin1.txt") >= entries  # another page: the line added may read as one more
     assert read == {"page.txt": entries, "page_edited.txt": entries} and entries > 50
+
+
+@pytest.mark.parametrize("checked_at_once", [1, 2, 3, 16 * 1024 * 1024])
+def test_one_blank_at_one_line_end_makes_the_same_text_wherever_it_falls(monkeypatch, checked_at_once):
+    # Blanks at line ends are looked for in parts of the file (BLANKS_CHECKED_AT_ONCE bytes): one
+    # whose "\n" starts the next part must still be found.
+    monkeypatch.setattr(papers_db.sources, "BLANKS_CHECKED_AT_ONCE", checked_at_once)
+    page = (SOURCES / "003_6399432fb99c7d91.txt").read_bytes()
+    lines = page.split(b"\n")
+    plain = hashlib.sha256(page).hexdigest()
+    assert saved_text_digest(page, plain) == plain  # no blank at a line end: the bytes' own checksum
+    for where in (0, 1, 2, len(lines) // 2, len(lines) - 2):
+        for blank in (b" ", b"\t", b" \t "):
+            edited = b"\n".join(lines[:where] + [lines[where] + blank] + lines[where + 1:])
+            assert saved_text_digest(edited, hashlib.sha256(edited).hexdigest()) == plain, (where, blank)
+    inside = page.replace(b"Nov", b"Nov ", 1)  # a blank inside a line is part of the text
+    assert saved_text_digest(inside, hashlib.sha256(inside).hexdigest()) != plain
 
 
 def test_of_a_page_and_its_repeat_the_one_the_manifest_describes_is_read(tmp_path):
