@@ -21,10 +21,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import SOURCES, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from papers_db import metadata, resources
 from papers_db.errors import PapersDbError
 from papers_db.metadata import read_metadata
 from papers_db.pipeline import build_database, check_sources
@@ -625,3 +627,24 @@ def test_the_reading_processes_work_imports_no_loading():
         capture_output=True, text=True, check=True,
     ).stdout
     assert imported == "[]\n"
+
+
+def test_metadata_reads_the_same_with_libyaml_as_with_pyyamls_own_parser():
+    document = yaml.load(resources.metadata_yml().read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    settings = document.pop("settings")
+    assert read_metadata() == (document, settings)
+    assert metadata.SAFE_LOADER is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@pytest.mark.parametrize("broken, line", [("databases:\n  papers: [1, 2\n  title: x\n", 3),
+                                          ("title: a\n\ttables: {}\n", 2)])
+def test_a_broken_metadata_yml_stops_the_build_in_one_line_naming_the_file_and_line(tmp_path, monkeypatch, broken, line):
+    metadata_yml = tmp_path / "metadata.yml"
+    metadata_yml.write_text(broken, encoding="utf-8")
+    monkeypatch.setattr(resources, "metadata_yml", lambda: metadata_yml)
+    with pytest.raises(PapersDbError) as raised:
+        build_database(SOURCES, tmp_path / "papers.db")
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith(f"{metadata_yml}: not readable YAML:")
+    assert f"line {line}," in message
+    assert not (tmp_path / "papers.db").exists()
