@@ -3,8 +3,10 @@ the CPU time it reads for the build."""
 
 import contextlib
 import http.server
+import importlib.util
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -111,6 +113,17 @@ def test_the_builds_medians_keep_their_cores_a_whole_number(tmp_path, monkeypatc
 
     assert type(build["cores"]) is int and build["cores"] == 3
     assert [figures["cores"] for figures in build["runs"]] == [3, 3]
+
+
+def test_the_builds_are_timed_with_the_packages_bytecode_written_as_an_install_writes_it(tmp_path, monkeypatch):
+    package = tmp_path / "papers_db"
+    shutil.copytree(PROJECT / "papers_db", package, ignore=shutil.ignore_patterns("__pycache__"),
+                    symlinks=True)
+    monkeypatch.setattr(run, "PROJECT", tmp_path)
+    run.compile_package_bytecode()
+    modules = sorted(package.rglob("*.py"))
+    assert len(modules) > 20
+    assert [module for module in modules if not Path(importlib.util.cache_from_source(module)).is_file()] == []
 
 
 @pytest.mark.parametrize("where", ["in the child", "in a helper the child starts and waits for"])
