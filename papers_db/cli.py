@@ -30,7 +30,7 @@ from .database import check_built_database
 from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_interrupt
 from .export import FORMATS, export_files, exported_into
 from .load import replaced_by_the_build
-from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
+from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources, refuse_no_readable_listing
 from .records import ParseIssue
 from .serve import datasette_serve_args, host_and_port, plain_datasette_command, refuse_an_address_not_free, run_server, server_command
 
@@ -323,7 +323,8 @@ def check(paths: list[Path] = PathsArgument, as_json: bool = JsonOption) -> None
     """Read and validate sources without writing a database.
 
     Prints, per file, its lines, records, parse issues and lines accounted for by nothing
-    (the goal is none). Exits 1 if any line is unaccounted for.
+    (the goal is none). Exits 1 if any line is unaccounted for, or if no file holds a listing
+    (which `build` refuses).
     """
     with progress_bar() as bar:
         display = ProgressDisplay(bar)
@@ -339,6 +340,7 @@ def check(paths: list[Path] = PathsArgument, as_json: bool = JsonOption) -> None
                 results.print(f"[red]unaccounted:[/] {shown(name)}:{number}", soft_wrap=True)
     if missing:
         raise typer.Exit(BAD_INPUT)
+    refuse_no_readable_listing(files)
 
 
 @app.command()

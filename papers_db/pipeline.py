@@ -124,8 +124,7 @@ def build_database(
                     writer.add(rows)
             if strict and issues:
                 refuse_under_strict(issues, files)
-            if not any(file.records for file in files):
-                raise PapersDbError("no readable listing among the sources: nothing to build", BAD_INPUT, files)
+            refuse_no_readable_listing(files)
             notify(Progress("building", name="resolving paper identity"))
             normaliser.reading_done()
             resolved = writer.resolve(normaliser.resolver)
@@ -194,6 +193,13 @@ def release_freed_memory() -> None:
     trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only; musl has none
     if trim is not None:
         trim(0)
+
+
+def refuse_no_readable_listing(files: list[FileSummary]) -> None:
+    """Sources of which no file holds a listing give nothing to build: the build refuses them,
+    and `check` fails on them (it passed a folder of notes that `build` then refused)."""
+    if not any(file.records for file in files):
+        raise PapersDbError("no readable listing among the sources: nothing to build", BAD_INPUT, files)
 
 
 def refuse_under_strict(issues: int, files: list[FileSummary]) -> None:

@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -258,6 +259,23 @@ def test_check_json_reports_every_file(tmp_path):
     assert [file["name"] for file in report["files"]] == ["notes.txt"]
     assert [issue["code"] for issue in report["files"][0]["issues"]] == ["not_a_listing"]
     assert report["unaccounted"] == 0
+    # `build` refuses sources of which no file holds a listing, and `check` passed them.
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "error: no readable listing among the sources: nothing to build"
+
+
+def test_check_fails_where_build_would_find_nothing_to_build_and_passes_where_one_file_reads(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "random.bin").write_bytes(bytes(random.Random(5).randrange(256) for _ in range(5000)))
+    (folder / "notes.txt").write_text("just a note\n\nanother note\n", encoding="utf-8")
+    for command in ("check", "build"):
+        result = run_cli(command, folder, *(["--output", tmp_path / "papers.db"] if command == "build" else []))
+        assert result.returncode == 1, (command, result.stderr)
+        assert result.stderr.splitlines()[-1] == "error: no readable listing among the sources: nothing to build"
+    shutil.copy(SOURCES / "000_171567d686ec3e55.txt", folder)
+    result = run_cli("check", folder)
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_failure_under_json_is_one_json_object_on_stdout(tmp_path):
