@@ -78,11 +78,12 @@ FLAG = ""
 JsonOption = typer.Option(False, "--json", metavar=FLAG, help="Print the report as JSON on stdout (progress and warnings stay on stderr).")
 # readable=False: the build says in its own line that a source cannot be read, with exit 1 as
 # for one in a folder; typer's check said it in six lines, with exit 2 (found by review).
+# Text, not Paths: Path("") is ".", and `build "$SRC"` with $SRC unset read the working folder.
 PathsArgument = typer.Argument(
     None,
     help="Source files or folders (every file directly in a folder is read, not hidden ones or subfolders). Default: ./sources/.",
     show_default=False,
-    readable=False,
+    metavar="<path>...",
 )
 
 
@@ -261,7 +262,7 @@ def print_json(document: dict) -> None:
 @app.command()
 @one_line_errors
 def build(
-    paths: list[Path] = PathsArgument,
+    paths: list[str] = PathsArgument,
     # Text, not a Path: a Path drops the slash of `-o newdir/`, which names a folder (build_database).
     output: str = typer.Option(str(DEFAULT_OUTPUT), "--output", "-o", metavar="<path>", help=(
         "Database file to write: new, empty, or an earlier papers-db build (any other file is refused, not replaced).")),
@@ -319,7 +320,7 @@ def print_build_report(report: BuildReport, as_json: bool) -> None:
 
 @app.command()
 @one_line_errors
-def check(paths: list[Path] = PathsArgument, as_json: bool = JsonOption) -> None:
+def check(paths: list[str] = PathsArgument, as_json: bool = JsonOption) -> None:
     """Read and validate sources without writing a database.
 
     Prints, per file, its lines, records, parse issues and lines accounted for by nothing
@@ -382,7 +383,9 @@ def serve(
 @one_line_errors
 def export(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", readable=False, help="Database file to export."),
-    folder: Path = typer.Option(DEFAULT_OUTPUT.parent / "export", "--output", "-o", help="Folder for the files."),
+    # Text, not a Path: Path("") is ".", and `-o ""` wrote every file into the working folder.
+    folder: str = typer.Option(str(DEFAULT_OUTPUT.parent / "export"), "--output", "-o", metavar="<folder>",
+                               help="Folder for the files."),
     # A choice, so that `--format xml` is refused by its name and `--format CSV` is read as csv.
     file_format: ExportFormat = typer.Option("parquet", "--format", "-f", case_sensitive=False, help="Format of the files."),
 ) -> None:
@@ -399,13 +402,14 @@ def export(
 @one_line_errors
 def export_parquet(
     database: Path = typer.Option(DEFAULT_OUTPUT, "--db", readable=False, help="Database file to export."),
-    folder: Path = typer.Option(DEFAULT_OUTPUT.parent / "parquet", "--output", "-o", help="Folder for the .parquet files."),
+    folder: str = typer.Option(str(DEFAULT_OUTPUT.parent / "parquet"), "--output", "-o", metavar="<folder>",
+                               help="Folder for the .parquet files."),
 ) -> None:
     """The same as `export --format parquet`, into dist/parquet/ by default (kept for old scripts)."""
     write_exports(database, folder, "parquet")
 
 
-def write_exports(database: Path, folder: Path, file_format: str) -> None:
+def write_exports(database: Path, folder: str, file_format: str) -> None:
     written = export_files(database, folder, file_format)
     put_in_place(exported_into(folder))  # a signal from here on cuts their list short, not the export
     with results_written(f"the files were written into {folder}, but their list"):

@@ -123,11 +123,15 @@ WRITERS: dict[str, Callable[[sqlite3.Connection, str, list[Column], Path], None]
 }
 
 
-def export_files(database: Path, folder: Path, file_format: str = "parquet") -> list[Path]:
+def export_files(database: Path, folder: Path | str, file_format: str = "parquet") -> list[Path]:
     """Write each table and view as <folder>/<name>.<parquet|csv|jsonl>, in batches so memory stays
     bounded. Every file is written beside its target first, and only once all are complete are
     the targets replaced, all or none: a failure part way (a full disk, a folder where a file
     goes) had replaced the files before it, leaving an export of two builds."""
+    if folder == "":  # Path("") is ".": `-o ""` (an unset $OUT) wrote every file into the working folder
+        raise PapersDbError("the output folder is empty, which names no folder; give the folder to write the files into",
+                            USAGE)
+    folder = Path(folder)
     if file_format not in FORMATS:
         raise PapersDbError(f"{file_format}: unknown export format; expected one of {', '.join(FORMATS)}", USAGE)
     if file_format == "parquet":

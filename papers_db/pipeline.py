@@ -231,8 +231,12 @@ def summarise(r: SourceReading) -> FileSummary:
 
 def source_paths(paths: Iterable[Path | str] | Path | str) -> list[Path]:
     """The paths of the sources as given; one path alone is that path: `build_database("sources",
-    ...)` read the folders "s", "o", "u"..."""
-    return [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(path) for path in paths]
+    ...)` read the folders "s", "o", "u"... An empty path is refused: Path("") is ".", and
+    `build "$SRC"` with $SRC unset read the working folder."""
+    given = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    if "" in given:
+        raise PapersDbError("a source path is empty, which names no file or folder; give the sources' path", USAGE)
+    return [Path(path) for path in given]
 
 
 def sources_found(paths: Iterable[Path | str] | Path | str, notify: ProgressCallback) -> list[SourceFile]:

@@ -715,3 +715,25 @@ def test_a_signal_once_the_files_are_in_place_says_they_were_written(command, bu
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert errors == [f"error: interrupted by SIGINT once the work was done: {done}"]
     assert len(list(out.glob("*.csv" if command == "export" else "papers.db"))) == (20 if command == "export" else 1)
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    (["build", ""], "error: a source path is empty, which names no file or folder; give the sources' path"),
+    (["build", "sources", ""], "error: a source path is empty, which names no file or folder; give the sources' path"),
+    (["check", ""], "error: a source path is empty, which names no file or folder; give the sources' path"),
+    (["export", "--format", "csv", "--output", ""],
+     "error: the output folder is empty, which names no folder; give the folder to write the files into"),
+    (["export-parquet", "--output", ""],
+     "error: the output folder is empty, which names no folder; give the folder to write the files into"),
+])
+def test_an_empty_path_an_unset_variable_gives_is_refused_not_read_as_the_working_folder(tmp_path, built_db,
+                                                                                       arguments, expected):
+    # `build "$SRC"` with $SRC unset read the working folder as sources, and `export -o ""` wrote
+    # every table into it.
+    work = tmp_path / "work"
+    shutil.copytree(SOURCES, work / "sources")
+    shutil.copy(built_db, work / "papers.db")
+    before = sorted(path.name for path in work.iterdir())
+    result = run_cli(*arguments, *(["--db", work / "papers.db"] if arguments[0].startswith("export") else []), cwd=work)
+    assert (result.returncode, result.stderr.splitlines()) == (2, [expected])
+    assert sorted(path.name for path in work.iterdir()) == before
