@@ -83,7 +83,7 @@ PathsArgument = typer.Argument(
     None,
     help="Source files or folders (every file directly in a folder is read, not hidden ones or subfolders). Default: ./sources/.",
     show_default=False,
-    metavar="<path>...",
+    metavar="<path>",
 )
 
 
