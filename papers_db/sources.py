@@ -509,6 +509,11 @@ def named_files(path: Path, on_skipped: Callable[[Path, str], None]) -> list[Pat
     try:
         if path.is_dir():
             return folder_files(path, on_skipped)
+        if path.is_file() and path.name == MANIFEST_NAME:
+            # `build sources/*` names the manifest too: it was read as a listing (a not_a_listing
+            # issue, one source more) besides describing the files, as it still does.
+            on_skipped(path, "a manifest, which describes the files beside it and is no listing: not read as one")
+            return []
         if path.is_file():
             return [path]
         if path.exists() or path.is_symlink():  # a FIFO or /dev/null was "no such file or folder"

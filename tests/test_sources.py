@@ -784,6 +784,21 @@ def test_what_a_sources_folder_holds_besides_files_is_named_as_not_read(tmp_path
         assert conn.execute("select file_name from sources").fetchall() == [("a.txt",)]
 
 
+def test_files_named_one_by_one_with_their_manifest_build_what_their_folder_builds(tmp_path, built_db):
+    # `build sources/*` read manifest.toml as a sixth source (a not_a_listing issue, one file more
+    # in build_info.source_count), which --strict then refused.
+    named = sorted(SOURCES.iterdir())
+    assert SOURCES / "manifest.toml" in named and len(named) == 6
+    result = run_cli("build", *named, "--strict", "--output", tmp_path / "papers.db")
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning:")] == [
+        f"warning: {SOURCES / 'manifest.toml'}: a manifest, which describes the files beside it and is no listing: "
+        "not read as one [not_read]"]
+    assert (tmp_path / "papers.db").read_bytes() == built_db.read_bytes()
+    result = run_cli("build", SOURCES / "manifest.toml", "--output", tmp_path / "alone.db")
+    assert result.returncode == 2 and result.stderr.splitlines()[-1] == f"error: no source files in {SOURCES / 'manifest.toml'}"
+
+
 @pytest.mark.parametrize("kind", ["pipe", "link to nothing", "loop"])
 def test_a_path_given_that_is_no_file_or_folder_says_what_it_is(tmp_path, kind):
     path = tmp_path / "source.txt"
