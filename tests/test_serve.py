@@ -957,7 +957,9 @@ def readme_search_sql():
 
 def test_readme_search_sql_is_the_search_query_and_runs_without_the_plugin(served, built_db):
     metadata, _ = read_metadata()
-    assert readme_search_sql().strip() == metadata["databases"]["papers"]["queries"]["search"]["sql"].strip()
+    # The README's copy ends with the semicolon the sqlite3 shell waits for; the query is the rest.
+    assert readme_search_sql().strip().endswith("\n);")
+    assert readme_search_sql().strip().removesuffix(";") == metadata["databases"]["papers"]["queries"]["search"]["sql"].strip()
     with sqlite3.connect(built_db) as conn:  # a bare connection: no plugin function registered
         conn.row_factory = sqlite3.Row
         rows = [dict(row) for row in conn.execute(readme_search_sql(), {"q": "diffusion"})]
@@ -965,6 +967,18 @@ def test_readme_search_sql_is_the_search_query_and_runs_without_the_plugin(serve
     assert {row["paper_id"] for row in rows} == papers_mentioning(built_db, "diffus")
     assert all(row["matching_papers"] == len(rows) for row in rows)
     assert all("⟦" in row["title"] + (row["snippet"] or "") for row in rows)
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 shell is not installed")
+def test_readme_search_sql_pasted_into_the_sqlite3_shell_answers_as_the_served_query(served, built_db):
+    # The README's steps in the shell itself: its .parameter line, then the query as printed.
+    pasted = f""".parameter set :q "'diffusion models'"\n{readme_search_sql()}"""
+    shell = subprocess.run(["sqlite3", "-readonly", "-json", str(built_db)], input=pasted, capture_output=True,
+                           text=True, timeout=60)
+    assert shell.returncode == 0 and shell.stderr == "", shell.stderr
+    served_rows = query_rows(served, "search", q="diffusion models")
+    assert len(served_rows) > 5
+    assert json.loads(shell.stdout) == served_rows
 
 
 @pytest.mark.parametrize("path", [
