@@ -175,7 +175,9 @@ def one_line_errors(command):
 
 @app.callback()
 def options(
-    debug: bool = typer.Option(False, "--debug", metavar=FLAG, help="On an unexpected error (a bug) or an interruption, show its Python traceback too, for a bug report; goes before the command."),
+    debug: bool = typer.Option(False, "--debug", metavar=FLAG, help=(
+        "On an unexpected error (a bug) or an interruption, show its Python traceback too, for a bug report; "
+        "goes before the command.")),
 ) -> None:
     """Build and serve papers-db: machine-learning paper listings as one searchable SQLite file."""
     global show_tracebacks
