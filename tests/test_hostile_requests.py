@@ -10,6 +10,7 @@ import base64
 import contextlib
 import functools
 import hashlib
+import http.client
 import importlib.util
 import json
 import os
@@ -1320,6 +1321,59 @@ def test_a_visitors_bad_request_logs_no_traceback(server, serve_log):
     time.sleep(0.5)  # the log is written by the server's processes
     new = serve_log.read_text()[len(logged):]
     assert "Traceback" not in new and new.count('HTTP/1.1" 40') == 5
+
+
+def raw_get(server, path):
+    """(status, body) of a GET of `path` exactly as written: no client folds its `..` or `//`."""
+    host, port = urllib.parse.urlsplit(server).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def test_a_static_files_path_names_a_file_inside_the_static_folders_or_nothing(server, serve_log):
+    # Datasette looked such paths up on the disk: `..` to an existing folder was a 403 and to a
+    # missing one a 404, telling anyone which folders the server has; a name too long, a path
+    # through a file and a link that loops were 500s, each with its traceback in the log.
+    assert raw_get(server, "/-/static/app.css")[0] == 200
+    logged = serve_log.read_text()
+    climb = "../" * 12
+    paths = [f"/-/static/{climb}etc", f"/-/static/{climb}no_such_folder_here", f"/-/static/{climb}proc/1/cwd/x",
+             f"/-/static/{climb}etc/passwd", "/-/static//etc", "/-/static//etc/passwd", "/-/static/./app.css",
+             "/-/static/", "/-/static/app.css/x", "/-/static/" + "a" * 256, "/-/static/" + "%C3%A9" * 128,
+             f"/-/static-plugins/{climb}etc", "/-/static-plugins//etc", "/-/static/%2e%2e/%2e%2e/%2e%2e/etc",
+             "/-/static/%00"]
+    answers = {path: raw_get(server, path) for path in paths}
+    assert {path: status for path, (status, _) in answers.items()} == dict.fromkeys(paths, 404)
+    assert not [path for path, (_, body) in answers.items() if "root:" in body or "directory" in body.lower()]
+    time.sleep(0.5)  # the log is written by the server's processes
+    assert "Traceback" not in serve_log.read_text()[len(logged):]
+
+
+def test_a_static_file_the_disk_cannot_look_up_is_not_found_not_a_fault(built_db, capsys):
+    # A link that loops in a plugin's static folder is a RuntimeError of pathlib's, a path through
+    # a file a NotADirectoryError: both were 500s with a traceback.
+    from datasette.utils.asgi import Request
+    from test_serve import datasette_instance
+
+    plugin = load_plugin()
+    instance = datasette_instance(built_db)
+
+    async def answer(path, fault):
+        await instance.invoke_startup()
+        return await plugin.handle_exception(instance, Request.fake(path), fault)()
+
+    for fault in (RuntimeError("Symlink loop from '/srv/x'"), NotADirectoryError(20, "Not a directory"),
+                  PermissionError(13, "Permission denied")):
+        response = asyncio.run(answer("/-/static-plugins/some-plugin/loop/x.js", fault))
+        assert response.status == 404 and "/srv" not in response.body, fault
+    assert "Traceback" not in capsys.readouterr().err
+    response = asyncio.run(answer("/papers/papers", RuntimeError("Symlink loop from '/srv/x'")))
+    assert response.status == 500  # elsewhere the same fault is the server's
 
 
 def test_a_query_sqlite_refuses_is_not_written_to_the_log(server, serve_log):

@@ -1554,6 +1554,10 @@ def handle_exception(datasette, request, exception):
         return default_error_page(datasette, request, DatasetteError(
             'actor must be a JSON object, and allow one whose values are text or lists of text, such as '
             '{"id": "root"}.', title="Bad request", status=400))
+    if request is not None and request.path.startswith(STATIC_PATHS) and isinstance(exception, (OSError, RuntimeError)):
+        # A static file's path through a file (`app.css/x`) or a link that loops: Datasette 0.65
+        # catches only FileNotFoundError of its lookups, and answered 500.
+        return default_error_page(datasette, request, DatasetteError("No such file.", title="Not found", status=404))
     status, title, message = visitor_error(exception)
     if status >= 500:
         traceback.print_exception(exception)
@@ -1625,7 +1629,7 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             scope = without_unreadable_cookies(scope)
             scope, query = without_blank_searches(datasette, scope, query_parameters(scope))
-            refusal = (file_replaced(served_files, scope["path"]) or refused(scope, query)
+            refusal = (file_replaced(served_files, scope["path"]) or static_file_refusal(scope["path"]) or refused(scope, query)
                        or query_too_long_for_its_links(datasette, scope, query) or row_of_no_table(datasette, scope["path"])
                        or unpageable_sort(datasette, scope["path"], query))
             needed = [] if refusal is not None else [
@@ -1702,6 +1706,21 @@ def file_replaced(served_files, path):
 
 
 STATIC_PATHS = ("/-/static/", "/-/static-plugins/")
+FILE_NAME_BYTES_LIMIT = 255  # NAME_MAX on Linux and macOS: a longer name in a path is no file on either
+
+
+def static_file_refusal(path):
+    """A 404 for a static file's path that names no file inside the static folders: with an empty,
+    `.` or `..` part, a NUL, or a part longer than any file name. Datasette 0.65 looks such a path
+    up on the disk: `../../etc` answered 403 ("directory listing") where `../../nosuch` answered
+    404, telling anyone which folders the server has, and a name of 256 characters was a 500."""
+    if not path.startswith(STATIC_PATHS):
+        return None
+    parts = path.split("/", 3)[3].split("/")  # after /-/static/ (or /-/static-plugins/)
+    if any(part in ("", ".", "..") or "\0" in part or len(part.encode("utf-8", "surrogatepass")) > FILE_NAME_BYTES_LIMIT
+           for part in parts):
+        return 404, "Not found", "No such file."
+    return None
 
 
 def giving_back_once_answering(send, slots, taken):
