@@ -1376,6 +1376,47 @@ def test_a_static_file_the_disk_cannot_look_up_is_not_found_not_a_fault(built_db
     assert response.status == 500  # elsewhere the same fault is the server's
 
 
+def test_a_guarded_function_that_fails_is_a_400_and_logs_nothing(server, serve_log):
+    # Each logged "Exception ignored in: <function guarded.<locals>.call>" and a traceback: a
+    # request anyone could repeat to fill the server's log.
+    logged = serve_log.read_text()
+    for sql in ("select json_patch('{', '{}')", "select printf('%s', x'ff00')", "select format(x'ff')",
+                "select trim(x'ff', 'a')", "select printf(cast(x'c0' as text))", "select upper(printf('%s', x'c0'))"):
+        status, body = request(sql_url(server, sql))
+        assert status == 400 and error_of(body) == "user-defined function raised exception", (sql, body[:300])
+    time.sleep(0.5)  # the log is written by the server's processes
+    new = serve_log.read_text()[len(logged):]
+    assert "Traceback" not in new and "Exception ignored" not in new, new[:2000]
+
+
+def test_quieting_guarded_functions_leaves_every_other_unraisable_exception_to_the_hook_before(monkeypatch):
+    import sqlite3
+    import sys
+
+    heard = []
+    monkeypatch.setattr(sys, "unraisablehook", heard.append)
+    plugin = load_plugin()
+    conn = sqlite3.connect(":memory:")
+    plugin.install_guarded_functions(conn)
+    quieting = sys.unraisablehook
+    plugin.install_guarded_functions(sqlite3.connect(":memory:"))  # each connection: the hook is not wrapped again
+    assert sys.unraisablehook is quieting and quieting.quiets_guarded_failures
+
+    def failing(*args):
+        raise sqlite3.OperationalError("not a guarded function's")
+
+    conn.create_function("other", -1, failing)
+    sqlite3.enable_callback_tracebacks(True)
+    try:
+        for sql in ("select json_patch('{', '{}')", "select other(1)", "select printf(cast(x'c0' as text))"):
+            with pytest.raises(sqlite3.OperationalError):
+                conn.execute(sql).fetchone()
+    finally:
+        sqlite3.enable_callback_tracebacks(False)
+    assert [(unraisable.object, str(unraisable.exc_value)) for unraisable in heard] == [
+        (failing, "not a guarded function's")]
+
+
 def test_a_query_sqlite_refuses_is_not_written_to_the_log(server, serve_log):
     # Datasette wrote "ERROR: conn=..., sql = '...', params = ...: no such column" for each,
     # repeating the visitor's SQL beside the access log's line.

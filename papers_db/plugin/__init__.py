@@ -20,6 +20,7 @@ import json
 import os
 import re
 import sqlite3
+import sys
 import textwrap
 import threading
 import time
@@ -909,6 +910,27 @@ def install_guarded_functions(conn):
     builtins.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_BYTES_LIMIT)
     for name, arity, too_big in GUARDED_FUNCTIONS:
         conn.create_function(name, arity, guarded(builtins, name, too_big), deterministic=True)
+    quiet_guarded_failures()
+
+
+def quiet_guarded_failures():
+    """Keep a guarded function's failure out of the server's log: Datasette turns on sqlite3's
+    callback tracebacks, so `json_patch('{', '{}')` ("malformed JSON"), a printf() that makes text
+    that is not UTF-8, or an argument that is not (`cast(x'c0' as text)`: sqlite3 fails to read it
+    before the function runs) logged a traceback a request, which anyone could repeat. The query
+    still fails, a 400 to the visitor. Every other unraisable exception goes where it went."""
+    if getattr(sys.unraisablehook, "quiets_guarded_failures", False):
+        return
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        if getattr(unraisable.object, "is_guarded_function", False) and issubclass(
+                unraisable.exc_type, (sqlite3.Error, UnicodeError)):
+            return
+        previous(unraisable)
+
+    hook.quiets_guarded_failures = True
+    sys.unraisablehook = hook
 
 
 # A result over the length limit makes SQLite answer "string or blob too big" itself; raising
@@ -925,6 +947,7 @@ def guarded(builtins, name, too_big):
             return builtins.execute(f"select {name}({', '.join('?' * len(args))})", args).fetchone()[0]
         except sqlite3.DataError:
             return TOO_BIG
+    call.is_guarded_function = True  # quiet_guarded_failures
     return call
 
 
