@@ -1355,6 +1355,31 @@ def test_a_static_files_path_names_a_file_inside_the_static_folders_or_nothing(s
     assert "Traceback" not in serve_log.read_text()[len(logged):]
 
 
+def redirect_of(server, path):
+    """(status, Location header) of a GET of `path` exactly as written."""
+    host, port = urllib.parse.urlsplit(server).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Location")
+    finally:
+        connection.close()
+
+
+def test_no_path_redirects_to_another_site_or_to_nowhere(server):
+    # Datasette redirects a path ending in "/" to the path without it: `/\evil.example/` went to
+    # `/\evil.example`, which browsers read as //evil.example, and `////` to an empty Location.
+    for path in ("/\\evil.example/", "/\\evil.example//", "//\\evil.example/", "/papers/\\x/", "////", "//",
+                 "/\\/evil.example/"):
+        assert redirect_of(server, path) == (404, None), path
+    # The redirects the site means are kept, repeated leading slashes folded as Datasette folds them.
+    assert redirect_of(server, "/papers/") == (302, "/papers")
+    assert redirect_of(server, "/papers/papers/?_size=1") == (302, "/papers/papers?_size=1")
+    assert redirect_of(server, "//evil.example/") == (302, "/evil.example")
+
+
 def test_a_static_file_the_disk_cannot_look_up_is_not_found_not_a_fault(built_db, capsys):
     # A link that loops in a plugin's static folder is a RuntimeError of pathlib's, a path through
     # a file a NotADirectoryError: both were 500s with a traceback.

@@ -1696,7 +1696,8 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             scope = without_unreadable_cookies(scope)
             scope, query = without_blank_searches(datasette, scope, query_parameters(scope))
-            refusal = (file_replaced(served_files, scope["path"]) or static_file_refusal(scope["path"]) or refused(scope, query)
+            refusal = (file_replaced(served_files, scope["path"]) or static_file_refusal(scope["path"])
+                       or redirect_elsewhere_refusal(scope) or refused(scope, query)
                        or query_too_long_for_its_links(datasette, scope, query) or row_of_no_table(datasette, scope["path"])
                        or unpageable_sort(datasette, scope["path"], query))
             needed = [] if refusal is not None else [
@@ -1774,6 +1775,18 @@ def file_replaced(served_files, path):
 
 STATIC_PATHS = ("/-/static/", "/-/static-plugins/")
 FILE_NAME_BYTES_LIMIT = 255  # NAME_MAX on Linux and macOS: a longer name in a path is no file on either
+
+
+def redirect_elsewhere_refusal(scope):
+    """A 404 for a path Datasette 0.65 would redirect to no page of this site. It answers a path
+    ending in "/" with a redirect to the path without it, stripping repeated leading slashes
+    (`//evil.example/` goes to `/evil.example`), but `/\\evil.example/` went to `/\\evil.example`,
+    which browsers read as `//evil.example`, another site; and `////` went to an empty Location.
+    No page of the site has a backslash in its path (Datasette writes one in a name as ~5C)."""
+    path = (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")).partition(b"?")[0]
+    if b"\\" in path or (len(path) > 1 and not path.strip(b"/")):
+        return 404, "Not found", "No such page."
+    return None
 
 
 def static_file_refusal(path):
