@@ -989,34 +989,39 @@ GUARDED_FUNCTIONS = [
 ]
 
 
-ACCEPT_FAILURE = "socket.accept() out of system resource"  # asyncio's message, as it logs it
+ACCEPT_FAILURE = "socket.accept() out of system resource"  # asyncio's messages, as it logs them
+ACCEPT_RETRY_FAILURE = "Exception in callback BaseSelectorEventLoop._start_serving"
 ACCEPT_FAILURE_LOG_SECONDS = 60
 
 
 class RepeatedAcceptFailures(logging.Filter):
-    """Lets asyncio's "socket.accept() out of system resource" through once a minute at most, in
-    one line. A server at its open-file limit (half-open connections that are never finished:
-    README, "Keep a proxy in front") logged it with a 7-line traceback 524,667 times in a few
-    minutes, 212 MB: Python 3.11's accept loop logs it for each of the listening socket's backlog
-    it tries, and tries again as often as it scheduled. The accepting stays as asyncio does it."""
+    """Lets asyncio's "socket.accept() out of system resource", and the failures of the retries it
+    schedules, through once a minute at most each, in one line. A server at its open-file limit
+    (half-open connections that are never finished: README, "Keep a proxy in front") logged the
+    first with a 7-line traceback 524,667 times in a few minutes, 212 MB: Python 3.11's accept
+    loop logs it for each connection of the listening socket's backlog it tries, and schedules a
+    retry for each; stopped meanwhile, the server logged 22,926 tracebacks of retries that found
+    the socket closed (36 MB). The accepting itself stays as asyncio does it."""
 
     def __init__(self):
         super().__init__()
-        self.last_logged = None
-        self.held_back = 0
+        self.last_logged = {}  # message -> when it was last let through
+        self.held_back = collections.Counter()
 
     def filter(self, record):
-        if not str(record.msg).startswith(ACCEPT_FAILURE):
+        kind = next((kind for kind in (ACCEPT_FAILURE, ACCEPT_RETRY_FAILURE) if str(record.msg).startswith(kind)), None)
+        if kind is None:
             return True
         now = time.monotonic()
-        if self.last_logged is not None and now - self.last_logged < ACCEPT_FAILURE_LOG_SECONDS:
-            self.held_back += 1
+        if kind in self.last_logged and now - self.last_logged[kind] < ACCEPT_FAILURE_LOG_SECONDS:
+            self.held_back[kind] += 1
             return False
         reason = record.exc_info[1] if record.exc_info else None
-        record.msg = (f"{ACCEPT_FAILURE}: {reason or 'no reason given'}; new connections wait until open ones "
-                      f"close (logged once a minute at most; {self.held_back:,} more since the last)")
+        held_back = f"; {self.held_back[kind]:,} more held back since the last" if self.held_back[kind] else ""
+        record.msg = (f"{kind}: {reason or 'no reason given'} (new connections wait until open ones close; logged "
+                      f"once a minute at most{held_back})")
         record.args, record.exc_info, record.exc_text = (), None, None
-        self.last_logged, self.held_back = now, 0
+        self.last_logged[kind], self.held_back[kind] = now, 0
         return True
 
 
