@@ -1394,12 +1394,28 @@ def test_a_static_file_the_disk_cannot_look_up_is_not_found_not_a_fault(built_db
         return await plugin.handle_exception(instance, Request.fake(path), fault)()
 
     for fault in (RuntimeError("Symlink loop from '/srv/x'"), NotADirectoryError(20, "Not a directory"),
-                  PermissionError(13, "Permission denied")):
+                  OSError(36, "File name too long")):
         response = asyncio.run(answer("/-/static-plugins/some-plugin/loop/x.js", fault))
         assert response.status == 404 and "/srv" not in response.body, fault
     assert "Traceback" not in capsys.readouterr().err
+    # A fault of the disk or of the process's open files is the server's, a static file's too.
+    for fault in (PermissionError(13, "Permission denied"), OSError(24, "Too many open files"), OSError(5, "I/O error"),
+                  RuntimeError("the disk went away")):
+        response = asyncio.run(answer("/-/static/app.css", fault))
+        assert response.status == 500, fault
     response = asyncio.run(answer("/papers/papers", RuntimeError("Symlink loop from '/srv/x'")))
-    assert response.status == 500  # elsewhere the same fault is the server's
+    assert response.status == 500  # elsewhere a loop is the server's fault too
+
+
+def test_static_file_paths_are_checked_below_base_url_as_datasette_routes_them(built_db):
+    # With base_url set, the checks looked at /p/-/static/..., which is no static path, and let
+    # Datasette answer 403, or 500 for a path through a file.
+    from test_serve import datasette_on
+
+    get = datasette_on(built_db, extra_args=["--setting", "base_url", "/p/"])  # its client puts /p in front
+    assert get("/-/static/app.css").status_code == 200
+    for path in ("/-/static/app.css/x", "/-/static/" + "a" * 256, "/-/static/", "/-/static/" + "%41" * 90):
+        assert get(path).status_code == 404, path
 
 
 def test_a_guarded_function_that_fails_is_a_400_and_logs_nothing(server, serve_log):

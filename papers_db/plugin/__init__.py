@@ -11,6 +11,7 @@ import asyncio
 import collections
 import contextvars
 import copy
+import errno
 import functools
 import hashlib
 import html
@@ -1626,7 +1627,7 @@ def handle_exception(datasette, request, exception):
         return default_error_page(datasette, request, DatasetteError(
             'actor must be a JSON object, and allow one whose values are text or lists of text, such as '
             '{"id": "root"}.', title="Bad request", status=400))
-    if request is not None and request.path.startswith(STATIC_PATHS) and isinstance(exception, (OSError, RuntimeError)):
+    if request is not None and request.scope.get("route_path", request.path).startswith(STATIC_PATHS) and names_no_file(exception):
         # A static file's path through a file (`app.css/x`) or a link that loops: Datasette 0.65
         # catches only FileNotFoundError of its lookups, and answered 500.
         return default_error_page(datasette, request, DatasetteError("No such file.", title="Not found", status=404))
@@ -1634,6 +1635,15 @@ def handle_exception(datasette, request, exception):
     if status >= 500:
         traceback.print_exception(exception)
     return default_error_page(datasette, request, DatasetteError(message, title=title, status=status))
+
+
+def names_no_file(exception):
+    """Whether looking a path up failed because it names no file: through a file, a name too long,
+    a link that loops (pathlib says so in a RuntimeError). A fault of the disk or of the process's
+    open files is not this, and stays a 500."""
+    if isinstance(exception, OSError):
+        return exception.errno in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP)
+    return isinstance(exception, RuntimeError) and str(exception).startswith("Symlink loop")
 
 
 def visitor_error(exception):
@@ -1701,7 +1711,7 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             scope = without_unreadable_cookies(scope)
             scope, query = without_blank_searches(datasette, scope, query_parameters(scope))
-            refusal = (file_replaced(served_files, scope["path"]) or static_file_refusal(scope["path"])
+            refusal = (file_replaced(served_files, scope["path"]) or static_file_refusal(datasette, scope)
                        or redirect_elsewhere_refusal(scope) or refused(scope, query)
                        or query_too_long_for_its_links(datasette, scope, query) or row_of_no_table(datasette, scope["path"])
                        or unpageable_sort(datasette, scope["path"], query))
@@ -1794,18 +1804,29 @@ def redirect_elsewhere_refusal(scope):
     return None
 
 
-def static_file_refusal(path):
+def static_file_refusal(datasette, scope):
     """A 404 for a static file's path that names no file inside the static folders: with an empty,
     `.` or `..` part, a NUL, or a part longer than any file name. Datasette 0.65 looks such a path
     up on the disk: `../../etc` answered 403 ("directory listing") where `../../nosuch` answered
-    404, telling anyone which folders the server has, and a name of 256 characters was a 500."""
-    if not path.startswith(STATIC_PATHS):
-        return None
-    parts = path.split("/", 3)[3].split("/")  # after /-/static/ (or /-/static-plugins/)
-    if any(part in ("", ".", "..") or "\0" in part or len(part.encode("utf-8", "surrogatepass")) > FILE_NAME_BYTES_LIMIT
-           for part in parts):
-        return 404, "Not found", "No such file."
+    404, telling anyone which folders the server has, and a name of 256 characters was a 500. It
+    looks up the path as sent, still percent-encoded, below `base_url`; both it and its decoded
+    form are checked."""
+    for path in (routed_path(datasette, scope), scope["path"]):
+        if not path.startswith(STATIC_PATHS):
+            continue
+        parts = path.split("/", 3)[3].split("/")  # after /-/static/ (or /-/static-plugins/)
+        if any(part in ("", ".", "..") or "\0" in part
+               or len(part.encode("utf-8", "surrogatepass")) > FILE_NAME_BYTES_LIMIT for part in parts):
+            return 404, "Not found", "No such file."
     return None
+
+
+def routed_path(datasette, scope):
+    """The path as Datasette 0.65 routes it: as sent (percent-encoded), without `base_url`."""
+    path = (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")).partition(b"?")[0]
+    path = path.decode("latin-1")
+    base_url = datasette.setting("base_url") or "/"
+    return "/" + path[len(base_url):] if base_url != "/" and path.startswith(base_url) else path
 
 
 def giving_back_once_answering(send, slots, taken):
