@@ -334,6 +334,8 @@ def check(paths: list[str] = PathsArgument, as_json: bool = JsonOption) -> None:
         files = check_sources(paths or [DEFAULT_SOURCES], progress=display)
     display.finish()
     missing = [(file.name, n) for file in files for n in file.unaccounted]
+    if as_json:  # the failure's object, with the files, as `build --json` prints it: stdout holds one object
+        refuse_no_readable_listing(files)
     with results_written("the report"):
         if as_json:
             print_json({"files": [file_json(file) for file in files], "unaccounted": len(missing)})

@@ -258,10 +258,16 @@ def test_check_json_reports_every_file(tmp_path):
     report = json.loads(result.stdout)
     assert [file["name"] for file in report["files"]] == ["notes.txt"]
     assert [issue["code"] for issue in report["files"][0]["issues"]] == ["not_a_listing"]
-    assert report["unaccounted"] == 0
-    # `build` refuses sources of which no file holds a listing, and `check` passed them.
+    # `build` refuses sources of which no file holds a listing, and `check` passed them: now both
+    # fail, and under --json both print the failure's one object, with the files.
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == "error: no readable listing among the sources: nothing to build"
+    built = run_cli("build", broken, "--json", "--output", tmp_path / "papers.db")
+    assert (built.returncode, json.loads(built.stdout)) == (1, report)
+    assert report["error"] == "no readable listing among the sources: nothing to build" and report["exit_status"] == 1
+    (broken / "listing.txt").write_bytes((SOURCES / "000_171567d686ec3e55.txt").read_bytes())
+    report = json.loads(run_cli("check", broken, "--json").stdout)
+    assert [file["name"] for file in report["files"]] == ["listing.txt", "notes.txt"] and report["unaccounted"] == 0
 
 
 def test_check_fails_where_build_would_find_nothing_to_build_and_passes_where_one_file_reads(tmp_path):
