@@ -76,9 +76,8 @@ json_started = False  # a JSON document has begun on stdout: a failure after it 
 # read "true" as a source.
 FLAG = ""
 JsonOption = typer.Option(False, "--json", metavar=FLAG, help="Print the report as JSON on stdout (progress and warnings stay on stderr).")
-# readable=False: the build says in its own line that a source cannot be read, with exit 1 as
-# for one in a folder; typer's check said it in six lines, with exit 2 (found by review).
 # Text, not Paths: Path("") is ".", and `build "$SRC"` with $SRC unset read the working folder.
+# (As text, typer checks nothing: the build says in its own line that a source cannot be read.)
 PathsArgument = typer.Argument(
     None,
     help="Source files or folders (every file directly in a folder is read, not hidden ones or subfolders). Default: ./sources/.",

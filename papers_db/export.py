@@ -154,7 +154,7 @@ def export_files(database: Path, folder: Path | str, file_format: str = "parquet
         raise
 
 
-def exported_into(folder: Path) -> str:
+def exported_into(folder: Path | str) -> str:
     """What an export had done when a signal came after its files were renamed into place."""
     return f"the files were written into {folder}"
 

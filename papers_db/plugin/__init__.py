@@ -926,8 +926,9 @@ def quiet_guarded_failures():
     previous = sys.unraisablehook
 
     def hook(unraisable):
+        # What a visitor's arguments can make them raise: SQLite's own error, or text that is not UTF-8.
         if getattr(unraisable.object, "is_guarded_function", False) and issubclass(
-                unraisable.exc_type, (sqlite3.Error, UnicodeError)):
+                unraisable.exc_type, (sqlite3.OperationalError, UnicodeDecodeError)):
             return
         previous(unraisable)
 
