@@ -430,6 +430,8 @@ def test_json_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
     many.mkdir()
     for number in range(400):
         (many / f"{number:04}.txt").write_text("just a note\n", encoding="utf-8")
+    # And one listing: with none, check fails (exit 1) as build does, whatever reads its output.
+    shutil.copy(SOURCES / "000_171567d686ec3e55.txt", many / "listing.txt")
     command = f"{cli_shell('check', many, '--json')} | head -c 10; echo \" status=${{PIPESTATUS[0]}}\""
     result = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.stdout.startswith("{") and "status=141" in result.stdout, result.stdout
