@@ -1799,7 +1799,7 @@ def redirect_elsewhere_refusal(scope):
     (`//evil.example/` goes to `/evil.example`), but `/\\evil.example/` went to `/\\evil.example`,
     which browsers read as `//evil.example`, another site; and `////` went to an empty Location.
     No page of the site has a backslash in its path (Datasette writes one in a name as ~5C)."""
-    path = (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")).partition(b"?")[0]
+    path = sent_path(scope)
     if b"\\" in path or (len(path) > 1 and not path.strip(b"/")):
         return 404, "Not found", "No such page."
     return None
@@ -1822,10 +1822,14 @@ def static_file_refusal(datasette, scope):
     return None
 
 
+def sent_path(scope):
+    """The request's path as the client sent it (percent-encoded bytes), without its query."""
+    return (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")).partition(b"?")[0]
+
+
 def routed_path(datasette, scope):
     """The path as Datasette 0.65 routes it: as sent (percent-encoded), without `base_url`."""
-    path = (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")).partition(b"?")[0]
-    path = path.decode("latin-1")
+    path = sent_path(scope).decode("latin-1")
     base_url = datasette.setting("base_url") or "/"
     return "/" + path[len(base_url):] if base_url != "/" and path.startswith(base_url) else path
 
