@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-import sqlite_utils
-
 from . import resources
 from .database import open_read_only, read_only_uri, what_else_the_file_is
 from .errors import USAGE, Interrupted, PapersDbError, signals_held
@@ -155,6 +153,10 @@ class DatabaseWriter:
             raise
 
     def _create(self) -> None:
+        # Imported here, not with the module: the build starts its reading processes before it
+        # makes the database, and sqlite-utils' 0.14 s of imports then pass while they start.
+        import sqlite_utils
+
         self.db = sqlite_utils.Database(str(self.temporary))
         conn = self.db.conn
         # Nothing reads the temporary file before it is complete, so it needs no journal: a

@@ -273,6 +273,39 @@ def test_reading_processes_build_the_same_database_as_one_process(tmp_path, monk
     assert together.sha256 == alone.sha256 and together.papers == alone.papers > 300
 
 
+def test_the_reading_processes_start_before_the_database_is_made_and_end_before_its_helpers(tmp_path, monkeypatch):
+    # They boot while this process makes the database (its imports included: sqlite-utils is
+    # imported there), and end once every file is read, so that the build's own two helpers do
+    # not run beside them.
+    import multiprocessing
+
+    from papers_db import load, pipeline
+
+    monkeypatch.setattr(pipeline, "PARALLEL_READING_BYTES", 0)
+    children = {}
+    create, finish = load.DatabaseWriter._create, load.DatabaseWriter.finish
+
+    def create_counting(writer):
+        children["making the database"] = len(multiprocessing.active_children())
+        create(writer)
+
+    def finish_counting(writer, *args, **kwargs):
+        children["finishing"] = len(multiprocessing.active_children())
+        return finish(writer, *args, **kwargs)
+
+    monkeypatch.setattr(load.DatabaseWriter, "_create", create_counting)
+    monkeypatch.setattr(load.DatabaseWriter, "finish", finish_counting)
+    build_database([SOURCES], tmp_path / "papers.db", related=False)
+    assert children == {"making the database": pipeline.READING_PROCESSES, "finishing": 0}
+
+
+def test_sqlite_utils_is_imported_by_the_build_not_by_the_command_as_it_starts():
+    # Its 0.14 s of imports pass while the reading processes start (pipeline.build_database).
+    script = "import sys, papers_db.cli; print('sqlite_utils' in sys.modules)"
+    imported = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert imported.strip() == "False"
+
+
 # The fuzz test: the seed files and their manifest, mutated as a new user's messier listings
 # are (lines inserted, deleted, repeated, swapped; odd Unicode and whitespace; huge numbers;
 # cut short; random bytes). Whatever the input, a build either succeeds with every line
