@@ -434,6 +434,40 @@ def test_ctrl_c_as_the_helpers_start_is_one_line(tmp_path, large_sources, ending
     assert leftovers(output) == [] and not output.exists()
 
 
+def test_the_checksum_beside_the_counts_is_the_files_and_stops_when_the_build_is_interrupted(tmp_path, monkeypatch):
+    # The checksum runs in a thread while the rows are counted (load.file_sha256). A signal meanwhile
+    # must not wait for it: at a million papers it reads 4 GB. Here it would wait 20 s unless stopped.
+    from papers_db import build_database, load
+    from papers_db.errors import Interrupted
+
+    file_sha256, stopped_ones, interrupted_at = load.file_sha256, [], []
+
+    def slow_sha256(path, stopped):
+        stopped.wait(20)
+        result = file_sha256(path, stopped)
+        stopped_ones.append(result is None)
+        return result
+
+    def counts_interrupted(conn, kind):
+        interrupted_at.append(time.monotonic())
+        raise Interrupted(signal.SIGINT)
+
+    output = tmp_path / "papers.db"
+    previous = earlier_build("previous\n")
+    output.write_bytes(previous)
+    monkeypatch.setattr(load, "file_sha256", slow_sha256)
+    monkeypatch.setattr(load, "row_counts", counts_interrupted)
+    with pytest.raises(Interrupted):
+        build_database([SOURCES], output, related=False)
+    assert time.monotonic() - interrupted_at[0] < 10 and stopped_ones == [True]
+    assert output.read_bytes() == previous and leftovers(output) == []
+
+    monkeypatch.undo()
+    report = build_database([SOURCES], output, related=False)
+    assert report.sha256 == hashlib.sha256(output.read_bytes()).hexdigest()
+    assert (tmp_path / "papers.db.sha256").read_text() == f"{report.sha256}  papers.db\n"
+
+
 def test_a_failed_build_replaces_none_of_the_previous_files(tmp_path):
     output = tmp_path / "papers.db"
     assert run_cli("build", "--output", output).returncode == 0
