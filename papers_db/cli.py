@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import traceback
 from pathlib import Path
 
 import typer
@@ -165,7 +166,9 @@ def one_line_errors(command):
             failed(f"interrupted by {ending}" + (f" once the work was done: {done}" if done else ""), ending.exit_status)
         except Exception as error:
             if show_tracebacks:
-                raise
+                # Printed here, then the line and status of a bug: raised on, it reached main, which
+                # took an OSError for the help's own output ("the help could not be written").
+                traceback.print_exception(error)
             failed(f"unexpected {type(error).__name__}: {' '.join(str(error).split())} "
                    f"(a bug: please report it with the output of --debug)", BUG)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import stat
 from pathlib import Path
 
 from . import resources
@@ -57,9 +58,15 @@ def check_built_database(database: Path) -> None:
 
     Reading its schema reads its first pages, which catches a truncated or overwritten file;
     damage deeper in is met (and reported) when a page is read."""
-    if database.is_dir():  # `--db dist`, or a folder named papers.db: a build would not help
+    try:
+        found = database.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise PapersDbError(f"{database}: no database here; run `papers-db build` first", USAGE) from None
+    except OSError as error:  # a name over the system's limit, a loop of links: Path.is_file() raised for the first
+        raise PapersDbError(f"{database}: cannot be read: {error.strerror}", USAGE) from None
+    if stat.S_ISDIR(found.st_mode):  # `--db dist`, or a folder named papers.db: a build would not help
         raise PapersDbError(f"{database}: is a folder; give the database file's path", USAGE)
-    if not database.is_file():
+    if not stat.S_ISREG(found.st_mode):
         raise PapersDbError(f"{database}: no database here; run `papers-db build` first", USAGE)
     try:
         with database.open("rb") as file:

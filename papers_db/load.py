@@ -452,6 +452,31 @@ def checksum_file_for(database: Path) -> Path:
     return database.with_name(database.name + ".sha256")
 
 
+def refuse_unusable_path(path: Path, option: str, named: Path | None = None) -> None:
+    """A path the system will not look up is the user's to change, and is refused in one line:
+    a name over its limit (255 bytes on most file systems, 4,096 for a whole path), a loop of
+    links, a folder on the way that cannot be searched. Path.exists() raises for these, and
+    `--output` with a folder named by 300 letters ended as a bug (exit 70). `named` is the path
+    the user gave, where `path` is a file the command writes beside it."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):  # not there yet, or under a file: told where it is written
+        pass
+    except OSError as error:
+        where = "" if named is None else f" (writing {path.name} beside it)"
+        raise PapersDbError(f"{named or path}: cannot be used{where}: {error.strerror}; give another {option}",
+                            USAGE) from None
+
+
+def refuse_unusable_output(output: Path) -> None:
+    """The database's path and those of the files a build writes beside it: its checksum, its
+    inspect file and their temporary files, whose names are up to 25 bytes longer (refuse_unusable_path)."""
+    refuse_unusable_path(output, "--output")
+    for beside in (checksum_file_for(output), inspect_file_for(output),
+                   *(temporary_file(output, kind) for kind in TEMPORARY_KINDS)):
+        refuse_unusable_path(beside, "--output", named=output)
+
+
 def refuse_special_file(path: Path) -> None:
     """A build replaces its outputs with regular files, so a device, FIFO or folder in their place
     (`--output /dev/full`) is refused rather than replaced."""
@@ -486,6 +511,7 @@ def ensure_folder(folder: Path, target: Path | None = None) -> list[Path]:
     """Create `folder` (and its parents), or say in one line why `target` (a file in it, or the
     folder itself) cannot be written there; the folders it made, outermost first."""
     target = target or folder
+    refuse_unusable_path(target, "--output")
     blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise PapersDbError(f"{blocker}: is a file, not a folder" + ("" if blocker == target else f": cannot write {target}"), USAGE)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .derive import derive, read_and_derive
 from .errors import BAD_INPUT, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal
-from .load import DatabaseWriter, checksum_file_for, inspect_file_for
+from .load import DatabaseWriter, checksum_file_for, inspect_file_for, refuse_unusable_output
 from .metadata import read_metadata
 from .normalise import Normaliser
 from .processes import helper_processes
@@ -101,6 +101,7 @@ def build_database(
     output = Path(output)
     if not output.name:  # "", "." or "/" (an unset $OUT in a script): no file name to write or replace
         raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
+    refuse_unusable_output(output)
     notify = progress or (lambda event: None)
     read_metadata()  # a broken metadata.yml is reported before any work
     paths = source_paths(sources)

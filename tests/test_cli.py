@@ -379,9 +379,29 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_its_traceback(capsys, m
     assert capsys.readouterr().err.strip() == (
         "error: unexpected ValueError: a [bold]bug[/] over two lines (a bug: please report it with the output of --debug)")
     monkeypatch.setattr(cli, "show_tracebacks", True)
-    with pytest.raises(ValueError):
+    with pytest.raises(typer.Exit) as ended:
         broken()
+    assert ended.value.exit_code == 70
+    traceback, line = capsys.readouterr().err.strip().rsplit("\n", 1)
+    assert traceback.startswith("Traceback (most recent call last):") and "in broken" in traceback
+    assert traceback.endswith("ValueError: a [bold]bug[/]\nover two lines")
+    assert line.startswith("error: unexpected ValueError: a [bold]bug[/] over two lines (a bug")
     assert "--debug" in run_cli("--help").stdout
+
+
+def test_an_unexpected_os_error_under_debug_is_a_bug_with_its_traceback_not_the_helps_output(tmp_path):
+    # The command's main caught an OSError raised on under --debug as the help's own output
+    # failing: "the help could not be written to standard output", exit 3, and no traceback.
+    script = ("import errno, sys; from papers_db import cli; "
+              "cli.check_sources = lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EIO, 'Input/output error')); "
+              "sys.argv = ['papers-db', *sys.argv[1:]]; cli.main()")
+    for debug in ([], ["--debug"]):
+        result = subprocess.run([sys.executable, "-c", script, *debug, "check", str(SOURCES)],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 70, result.stderr
+        assert result.stderr.splitlines()[-1] == ("error: unexpected OSError: [Errno 5] Input/output error "
+                                                  "(a bug: please report it with the output of --debug)")
+        assert ("Traceback (most recent call last):" in result.stderr) == bool(debug)
 
 
 def test_serve_and_export_refuse_what_is_not_a_built_database_in_one_line(tmp_path, built_db):
@@ -723,6 +743,34 @@ def test_a_signal_once_the_files_are_in_place_says_they_were_written(command, bu
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert errors == [f"error: interrupted by SIGINT once the work was done: {done}"]
     assert len(list(out.glob("*.csv" if command == "export" else "papers.db"))) == (20 if command == "export" else 1)
+
+
+LONG = "a" * 300  # over the 255 bytes most file systems allow a name
+NEARLY_LONG = "b" * 250  # a name that fits, but not with ".sha256" after it
+
+
+@pytest.mark.parametrize(("arguments", "named", "why"), [
+    (["build", "--output", f"{LONG}/papers.db"], f"{LONG}/papers.db", "cannot be used"),
+    (["build", "--output", f"{LONG}.db"], f"{LONG}.db", "cannot be used"),
+    (["build", "--output", NEARLY_LONG], NEARLY_LONG, f"cannot be used (writing {NEARLY_LONG}.sha256 beside it)"),
+    (["build", "--json", "--output", f"{LONG}.db"], f"{LONG}.db", "cannot be used"),
+    (["export", "--db", "papers.db", "--output", LONG], LONG, "cannot be used"),
+    (["export-parquet", "--db", "papers.db", "--output", f"{LONG}/parquet"], f"{LONG}/parquet", "cannot be used"),
+    (["serve", "--db", f"{LONG}.db"], f"{LONG}.db", "cannot be read"),
+    (["export", "--db", f"{LONG}/papers.db"], f"{LONG}/papers.db", "cannot be read"),
+])
+def test_a_path_whose_name_is_too_long_is_refused_in_one_line_as_a_usage_error(tmp_path, built_db, arguments, named,
+                                                                               why):
+    # Path.exists() raises for a name over the system's limit: a build or an export ended as a bug
+    # (exit 70), "unexpected OSError".
+    shutil.copy(built_db, tmp_path / "papers.db")
+    before = sorted(path.name for path in tmp_path.iterdir())
+    result = run_cli(*arguments, cwd=tmp_path)
+    expected = f"error: {named}: {why}: File name too long" + ("" if why == "cannot be read" else "; give another --output")
+    assert (result.returncode, result.stderr.splitlines()) == (2, [expected])
+    assert sorted(path.name for path in tmp_path.iterdir()) == before
+    if "--json" in arguments:
+        assert json.loads(result.stdout) == {"error": expected.removeprefix("error: "), "exit_status": 2}
 
 
 @pytest.mark.parametrize("arguments, expected", [
