@@ -115,6 +115,22 @@ def test_an_organisation_needs_a_letter_or_digit_and_a_bad_author_line_is_report
     assert (record.organization, issues) == (("meta-llama", "Meta Llama"), [])
 
 
+def test_an_organisation_keeps_its_handle_and_name_as_the_page_wrote_them():
+    # Only recognising the line reads its plain form: the name was stored plain, and a Persian
+    # name lost the zero-width non-joiner its spelling needs (U+200C in دانش‌های), a Hindi one
+    # its joiner, a name its no-break space and double space.
+    for line, organization in (
+        ("ipm پژوهشگاه دانش\u200cهای بنیادی", ("ipm", "پژوهشگاه دانش\u200cهای بنیادی")),
+        ("iitm IIT\u00a0Madras  \u200dलैब", ("iitm", "IIT\u00a0Madras  \u200dलैब")),
+        ("  acme\u3000Acme\u00a0Inc.\t", ("acme", "Acme\u00a0Inc.")),  # an ideographic space between them
+        ("\u200bmeta-llama Meta Llama", ("meta-llama", "Meta Llama")),  # invisible before the first letter
+        ("a\u200cb  Name", ("a\u200cb", "Name")),  # inside the handle: kept
+        ("openai", ("openai", "openai")),  # a handle alone names itself
+    ):
+        record, issues = read_one_entry(line, "Nov 3")
+        assert (record.organization, issues) == (organization, []), repr(line)
+
+
 def test_an_author_line_without_its_bullet_is_still_an_author_count():
     for line in ("3 authors", "1 author", "\u20033 authors", "3 Authors", "3 AUTHORS"):  # the organisation "3" named "authors"
         record, issues = read_one_entry(line, "Nov 3")
@@ -567,6 +583,11 @@ def test_an_author_line_dot_and_date_joined_on_one_line_are_read_as_each():
         (26, 32, "Title Three", 4, "Nov 5 8", "2025-11-05", 8)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "joined_metadata"), (24, "joined_metadata")]
     assert reading.unaccounted_lines() == []
+    # The date as the page wrote it, as on a line of its own (test_odd_whitespace_...).
+    reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", "  • 3 authors · Nov\u00a03  12\u200b "]),
+                                 "2025-11-12")
+    assert [(r.authors_count, r.date_text, r.published_on, r.upvotes) for r in reading.records] == [
+        (3, "Nov\u00a03  12\u200b", "2025-11-03", 12)]
 
 
 def test_the_sites_text_above_the_header_is_reported_and_the_header_read():

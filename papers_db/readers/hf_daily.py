@@ -18,6 +18,7 @@ from .text import (
     continues_wrapped_title,
     cut_off_abstract,
     finish_record,
+    first_word_and_rest,
     in_title_case,
     is_abstract_label,
     is_blank,
@@ -241,8 +242,9 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
         elif DATE_SEPARATOR in plain and (joined := joined_block(plain, current, meta_state)) is not None:
             authors, date = joined
             if authors is not None:
-                _set_entry_authors(current, number, plain, authors, reading)
-            _set_entry_date(current, number, plain.rpartition(DATE_SEPARATOR)[2].strip(), date, page_day, reading)
+                _set_entry_authors(current, number, plain, line, authors, reading)
+            # The date as the page wrote it ('·' is printable: the line as written has it too).
+            _set_entry_date(current, number, line.rpartition(DATE_SEPARATOR)[2].strip(), date, page_day, reading)
             reading.issues.append(ParseIssue(
                 number, "joined_metadata", f"{quoted(plain)}: the author line, '·' and the date on one line, their line "
                 "breaks lost: read as each"))
@@ -255,7 +257,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                     ParseIssue(number, "orphan_metadata", f"author line {quoted(line.strip())} follows no paper")
                 )
                 continue
-            _set_entry_authors(current, number, plain, authors, reading)
+            _set_entry_authors(current, number, plain, line, authors, reading)
             current.last_line = number
             meta_state = "who"
         elif meta_state == "dot" and not abstract_follows(following):
@@ -657,9 +659,11 @@ def year_on_or_before(month: int, day: int, page_day: dt.date) -> int:
     return page_day.year - 1 if (month, day) > (page_day.month, page_day.day) else page_day.year
 
 
-def _set_entry_authors(record: Record, number: int, line: str, authors: re.Match | None, reading: Reading) -> None:
+def _set_entry_authors(record: Record, number: int, line: str, written: str, authors: re.Match | None,
+                       reading: Reading) -> None:
     """`• N authors` (`authors`, AUTHORS_LINE's match) or an organisation line `handle Name`;
-    anything else there is reported."""
+    anything else there is reported. `line` is read as plain_line gives it, `written` as the
+    page wrote it, which is what an organisation keeps."""
     handle, _, name = line.partition(" ")
     if authors:
         record.authors_count = _stored_count(authors.group(1), number, "author count", reading)
@@ -669,7 +673,9 @@ def _set_entry_authors(record: Record, number: int, line: str, authors: re.Match
         reading.issues.append(ParseIssue(
             number, "bad_organization", f"{quoted(line)} is not an organisation (a handle and a name with letters or digits)"))
     else:
-        record.organization = (handle, name or handle)
+        # As written: a no-break space, double space or zero-width (non-)joiner in a name stays.
+        written_handle, written_name = first_word_and_rest(written)
+        record.organization = (written_handle, written_name or written_handle)
         if (doubt := organisation_doubt(handle, name or handle)) is not None:
             reading.issues.append(ParseIssue(
                 number, "organisation_or_text",

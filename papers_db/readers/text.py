@@ -414,6 +414,30 @@ def plain_line(line: str) -> str:
     return single_spaced(line if line.isprintable() else "".join(_as_read(character) for character in line))
 
 
+def first_word_and_rest(line: str) -> tuple[str, str]:
+    """A line's first word and the rest, as written, cut where plain_line's form of the line has
+    its first space. The word runs from the first visible character to the next one read as a
+    space; the rest from the next visible character after those to the last. Inside the rest,
+    whatever the line holds stays: a no-break space, a double space, a zero-width joiner or
+    non-joiner, which Persian and Indic names are written with (only recognising the line reads
+    its plain form)."""
+    stripped = line.strip()
+    if len(stripped) > SHORT_LINE_CHARS:  # plain_line leaves such a line as it is
+        word, _, rest = stripped.partition(" ")
+        return word, rest.strip()
+    visible = [index for index, character in enumerate(stripped) if _as_read(character).strip()]
+    if not visible:
+        return "", ""
+    start, last = visible[0], visible[-1]
+    end = next((index for index in range(start, last + 1) if _read_as_space(stripped[index])), last + 1)
+    rest = next((index for index in visible if index > end), None)
+    return stripped[start:end], "" if rest is None else stripped[rest:last + 1]
+
+
+def _read_as_space(character: str) -> bool:
+    return character.isspace() or _as_read(character) == " "
+
+
 def single_spaced(text: str) -> str:
     """`" ".join(text.split())`: runs of whitespace as one space, none at either end; without
     splitting a text that is so already, as most lines are. U+0020 is the only character both
