@@ -68,6 +68,30 @@ def test_a_first_title_without_its_abstract_is_a_paper_not_a_label():
     assert ([r.line for r in labelled.records], labelled.other_lines) == ([2], {1: "label"})
 
 
+def test_a_one_word_first_title_over_a_short_abstract_or_a_decision_is_a_paper_not_a_label():
+    # "Gato" over "A generalist agent." and "Reject" was dropped as the file's label, and its
+    # abstract was a paper of its own with Gato's decision (found by a fuzz of the readers).
+    for second, issue in (("A generalist agent.", "short_abstract"), ("No abstract available", "placeholder_abstract")):
+        reading = read_review_listing(review_text("Gato", second, "Reject", "Diffusion Samplers", ABSTRACT_B,
+                                                  "Accept (Poster)"))
+        assert [(r.line, r.last_line, r.title, r.decision) for r in reading.records] == [
+            (1, 3, "Gato", "Reject"), (4, 6, "Diffusion Samplers", "Accept (Poster)")], second
+        assert "label" not in reading.other_lines.values() and reading.unaccounted_lines() == []
+        assert (2, issue) in [(i.line, i.code) for i in reading.issues], second
+    # In a listing without decisions, as 000 is, a sentence after the word is no title for it to
+    # label: the word is read as a title of several words is there (each reported without an abstract).
+    def read(first):
+        reading = read_review_listing(review_text(first, "A generalist agent.", "Diffusion Samplers", ABSTRACT_B))
+        return [(r.line, r.last_line) for r in reading.records], [(i.line, i.code) for i in reading.issues]
+
+    assert read("Gato") == read("A Generalist Agent") == ([(1, 1), (2, 2), (3, 4)], [(1, "missing_abstract"),
+                                                                                     (2, "missing_abstract")])
+    # Over a title, with its abstract or its decision after that, one word is still a label.
+    for after in ([ABSTRACT_B, "Accept (Poster)"], ["Pooling Is Neither Necessary nor Sufficient", ABSTRACT_B]):
+        labelled = read_review_listing(review_text("model", "Diffusion Samplers", *after))
+        assert (labelled.records[0].line, labelled.other_lines) == (2, {1: "label"}), after
+
+
 def test_decision_lines_with_odd_letters_and_long_near_decisions_are_read():
     reading = read_review_listing(review_text("A Title", ABSTRACT_A, "Accept (İ)", ABSTRACT_B, "Accept (" + " " * 100_000))
     # The near-decision, where a decision goes and with no abstract after it, is reported, not a paper.

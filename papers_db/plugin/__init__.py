@@ -762,7 +762,7 @@ SQLITE_LIMITS = {
 # the whole serving process should stay under.
 HEAP_BYTES_LIMIT = 256 * 2**20
 # What one query may return to Python: max_returned_rows (1,000) rows of a paper with both its
-# abstracts (4 kB at most) are 4 MB. Without it, 1,000 rows of 250 kB values would be 250 MB.
+# abstracts (about 2 kB each at most, 4 kB together) are 4 MB. Without it, 1,000 rows of 250 kB values would be 250 MB.
 RESULT_BYTES_LIMIT = 16 * 2**20
 
 # load_extension would run native code; fts3_tokenizer('simple') returns a pointer (an address

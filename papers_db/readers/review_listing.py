@@ -382,10 +382,18 @@ def _starts_with_label(content: list[tuple[int, str]]) -> bool:
     """A bare label line at the top (000 starts with "model"): one word, followed by a title.
 
     Several words there are a title whose abstract is missing, which is reported, rather than
-    a paper dropped unseen as a label."""
+    a paper dropped unseen as a label. So is one word whose next line is no title: a sentence
+    (not in Title Case), or a line with a decision right after it, is that word's short
+    abstract. "Gato" over "A generalist agent." and "Reject" was dropped as a label, and its
+    abstract made a paper."""
     if len(content) < 2:
         return False
     first, second = content[0][1], content[1][1]
     if word_count(first, 1) != 1:  # a Chinese title has no space, and is no label
         return False
-    return not any([looks_like_abstract(first), is_decision(first), looks_like_abstract(second), is_decision(second)])
+    if any([looks_like_abstract(first), is_decision(first), looks_like_abstract(second), is_decision(second)]):
+        return False
+    if second.rstrip().endswith(FULL_STOPS) and not reads_as_title(second):
+        return False
+    third = content[2][1] if len(content) > 2 else None
+    return third is None or not (is_decision(third) or reads_like_a_decision(third))
