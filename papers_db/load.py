@@ -156,7 +156,7 @@ class DatabaseWriter:
 
     def _create(self) -> None:
         # Imported here, not with the module: the build starts its reading processes before it
-        # makes the database, and sqlite-utils' 0.14 s of imports then pass while they start.
+        # makes the database, and sqlite-utils' imports (0.05-0.14 s) then pass while they start.
         import sqlite_utils
 
         self.db = sqlite_utils.Database(str(self.temporary))
