@@ -353,7 +353,8 @@ def check(paths: list[str] = PathsArgument, as_json: bool = JsonOption) -> None:
 @app.command()
 @one_line_errors
 def serve(
-    database: Path = typer.Option(DEFAULT_OUTPUT, "--db", readable=False, help=(
+    # Text, not a Path: Path("") is ".", and `--db ""` (an unset $DB) was told ".: is a folder".
+    database: str = typer.Option(str(DEFAULT_OUTPUT), "--db", metavar="<path>", help=(
         "Database file to serve. Its name must be papers.db: Datasette names the database after the file, and "
         "metadata.yml describes one called papers.")),
     port: int = typer.Option(8001, "--port", "-p", min=1, max=65535, help="Port to listen on."),
@@ -370,6 +371,7 @@ def serve(
     the database. Prints the equivalent plain `datasette` command first.
     """
     check_built_database(database)
+    database = Path(database)
     if database.stem != DEFAULT_OUTPUT.stem:
         # Datasette names a database after its file, and metadata.yml describes one named "papers".
         raise PapersDbError(
@@ -388,7 +390,7 @@ def serve(
 @app.command("export")
 @one_line_errors
 def export(
-    database: Path = typer.Option(DEFAULT_OUTPUT, "--db", readable=False, help="Database file to export."),
+    database: str = typer.Option(str(DEFAULT_OUTPUT), "--db", metavar="<path>", help="Database file to export."),
     # Text, not a Path: Path("") is ".", and `-o ""` wrote every file into the working folder.
     folder: str = typer.Option(str(DEFAULT_OUTPUT.parent / "export"), "--output", "-o", metavar="<folder>",
                                help="Folder for the files."),
@@ -407,7 +409,7 @@ def export(
 @app.command("export-parquet", hidden=True)
 @one_line_errors
 def export_parquet(
-    database: Path = typer.Option(DEFAULT_OUTPUT, "--db", readable=False, help="Database file to export."),
+    database: str = typer.Option(str(DEFAULT_OUTPUT), "--db", metavar="<path>", help="Database file to export."),
     folder: str = typer.Option(str(DEFAULT_OUTPUT.parent / "parquet"), "--output", "-o", metavar="<folder>",
                                help="Folder for the .parquet files."),
 ) -> None:
@@ -415,7 +417,7 @@ def export_parquet(
     write_exports(database, folder, "parquet")
 
 
-def write_exports(database: Path, folder: str, file_format: str) -> None:
+def write_exports(database: str, folder: str, file_format: str) -> None:
     written = export_files(database, folder, file_format)
     put_in_place(exported_into(folder))  # a signal from here on cuts their list short, not the export
     with results_written(f"the files were written into {folder}, but their list"):

@@ -53,11 +53,15 @@ def _has_papers_db_columns(database: Path) -> bool:
         return False
 
 
-def check_built_database(database: Path) -> None:
+def check_built_database(database: Path | str) -> None:
     """A papers-db database is there: a file, SQLite, readable, with the tables a build writes.
+    An empty path is refused: Path("") is ".", which `--db "$DB"` with $DB unset gave.
 
     Reading its schema reads its first pages, which catches a truncated or overwritten file;
     damage deeper in is met (and reported) when a page is read."""
+    if str(database) == "":
+        raise PapersDbError("the database path is empty, which names no file; give the database file's path", USAGE)
+    database = Path(database)
     try:
         found = database.stat()
     except (FileNotFoundError, NotADirectoryError):

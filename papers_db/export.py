@@ -123,7 +123,7 @@ WRITERS: dict[str, Callable[[sqlite3.Connection, str, list[Column], Path], None]
 }
 
 
-def export_files(database: Path, folder: Path | str, file_format: str = "parquet") -> list[Path]:
+def export_files(database: Path | str, folder: Path | str, file_format: str = "parquet") -> list[Path]:
     """Write each table and view as <folder>/<name>.<parquet|csv|jsonl>, in batches so memory stays
     bounded. Every file is written beside its target first, and only once all are complete are
     the targets replaced, all or none: a failure part way (a full disk, a folder where a file
@@ -143,6 +143,7 @@ def export_files(database: Path, folder: Path | str, file_format: str = "parquet
                                 "package's parquet extra); or export CSV or JSON Lines: papers-db export --format csv "
                                 "(or --format json)", USAGE) from None
     check_built_database(database)
+    database = Path(database)
     in_place: list[bool] = []
     try:
         return _exported(database, folder, file_format, in_place)

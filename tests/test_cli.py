@@ -781,6 +781,11 @@ def test_a_path_whose_name_is_too_long_is_refused_in_one_line_as_a_usage_error(t
      "error: the output folder is empty, which names no folder; give the folder to write the files into"),
     (["export-parquet", "--output", ""],
      "error: the output folder is empty, which names no folder; give the folder to write the files into"),
+    # `--db ""` was told ".: is a folder; give the database file's path"
+    (["serve", "--db", ""], "error: the database path is empty, which names no file; give the database file's path"),
+    (["export", "--db", "", "--format", "csv"],
+     "error: the database path is empty, which names no file; give the database file's path"),
+    (["export-parquet", "--db", ""], "error: the database path is empty, which names no file; give the database file's path"),
 ])
 def test_an_empty_path_an_unset_variable_gives_is_refused_not_read_as_the_working_folder(tmp_path, built_db,
                                                                                        arguments, expected):
@@ -790,6 +795,7 @@ def test_an_empty_path_an_unset_variable_gives_is_refused_not_read_as_the_workin
     shutil.copytree(SOURCES, work / "sources")
     shutil.copy(built_db, work / "papers.db")
     before = sorted(path.name for path in work.iterdir())
-    result = run_cli(*arguments, *(["--db", work / "papers.db"] if arguments[0].startswith("export") else []), cwd=work)
+    database = ["--db", work / "papers.db"] if arguments[0].startswith("export") and "--db" not in arguments else []
+    result = run_cli(*arguments, *database, cwd=work)
     assert (result.returncode, result.stderr.splitlines()) == (2, [expected])
     assert sorted(path.name for path in work.iterdir()) == before
