@@ -249,6 +249,27 @@ def test_title_alone_of_a_paper_already_seen_builds(tmp_path):
                    {"matched_by": "title", "abstract": "", "tier": "oral"}]
 
 
+def test_titles_apart_by_a_combining_mark_are_two_papers_and_a_letters_two_forms_one(tmp_path):
+    # Devanagari writes vowels as combining marks: काम ("work") and कम ("less") differ by U+093E.
+    # The title folding kept letters and digits only, and the marks went with the punctuation: a
+    # title alone was joined to the other paper as "the same title" (found by a review).
+    work, less = "काम के लिए भाषा मॉडल", "कम के लिए भाषा मॉडल"
+    assert work.replace("\u093e", "", 1) == less
+    composed, decomposed = "Café Models for Loans", "Cafe\u0301 Models for Loans"
+    folder = tmp_path / "hindi"
+    folder.mkdir()
+    (folder / "listing.txt").write_text(review_text(work, ABSTRACT_A, "Accept (Oral)", less, "Reject",
+                                                    composed, ABSTRACT_B, decomposed, "Reject"), encoding="utf-8")
+    (folder / "manifest.toml").write_text('[[source]]\nfile = "listing.txt"\nformat = "review_listing"\n',
+                                          encoding="utf-8")
+    report = build_database([folder], tmp_path / "papers.db", related=False)
+    got = rows(report.output, "select line, paper_id, matched_by from listings order by line")
+    assert [(row["line"], row["matched_by"]) for row in got] == [(1, "first"), (4, "first"), (6, "first"), (8, "title")]
+    assert got[0]["paper_id"] == record_id("abstract", ABSTRACT_A) and got[1]["paper_id"] == record_id("title", less)
+    assert got[2]["paper_id"] == got[3]["paper_id"] == record_id("abstract", ABSTRACT_B)  # é written two ways: one title
+    assert report.papers == 3
+
+
 def test_a_source_that_merges_papers_leaves_both_old_ids_working(tmp_path):
     corpus = write_corpus(tmp_path / "corpus")
     a, revised, edited = (record_id("abstract", text) for text in (ABSTRACT_A, REVISED_A, EDITED_A))
