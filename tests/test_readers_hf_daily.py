@@ -123,7 +123,10 @@ def test_an_organisation_keeps_its_handle_and_name_as_the_page_wrote_them():
         ("ipm پژوهشگاه دانش\u200cهای بنیادی", ("ipm", "پژوهشگاه دانش\u200cهای بنیادی")),
         ("iitm IIT\u00a0Madras  \u200dलैब", ("iitm", "IIT\u00a0Madras  \u200dलैब")),
         ("  acme\u3000Acme\u00a0Inc.\t", ("acme", "Acme\u00a0Inc.")),  # an ideographic space between them
-        ("\u200bmeta-llama Meta Llama", ("meta-llama", "Meta Llama")),  # invisible before the first letter
+        ("\u200fsharif شریف\u200f", ("\u200fsharif", "شریف\u200f")),  # right-to-left marks at either end
+        ("\u2068isolate\u2069 Isolated Name", ("\u2068isolate\u2069", "Isolated Name")),  # an isolate, both its marks
+        ("\u200b meta-llama Meta Llama\u00a0", ("meta-llama", "Meta Llama")),  # an invisible word: nothing; spaces at the ends
+        ("openai \u200b", ("openai", "openai")),  # nothing visible after the handle: no name
         ("a\u200cb  Name", ("a\u200cb", "Name")),  # inside the handle: kept
         ("openai", ("openai", "openai")),  # a handle alone names itself
     ):
@@ -489,6 +492,15 @@ def test_a_page_date_with_its_year_is_the_page_date_and_gives_the_year():
     assert [(r.title, r.date_text, r.published_on, r.published_year_inferred) for r in reading.records] == [
         ("Title", "Mar 13 5", "2025-03-13", True)]
     assert reading.issues == [] and reading.unaccounted_lines() == []
+
+
+def test_the_page_date_is_kept_as_printed_and_read_as_a_person_reads_it():
+    # It was kept in its plain form: "Nov\u00a012" and "Nov  12" were stored "Nov 12".
+    for printed in ("Nov\u00a012", "Nov  12", "  Nov 12, 2025\u3000", "Nov\u200b 12"):
+        reading = read_hf_daily_page(with_page_date(printed), snapshot_date=None if "2025" in printed else "2025-11-12")
+        assert reading.page_date == printed.strip(), repr(printed)
+        assert [(r.published_on, r.published_year_inferred) for r in reading.records] == [("2025-03-13", True)]
+        assert reading.issues == [] and reading.unaccounted_lines() == []
 
 
 def test_a_page_date_with_its_year_is_checked_against_the_manifest():

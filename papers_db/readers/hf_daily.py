@@ -514,7 +514,7 @@ def _read_hf_header(lines: list[str], reading: Reading) -> int:
         number += 1
     plain = plain_line(lines[number - 1]) if number <= len(lines) else ""
     if read_page_date(plain):
-        reading.page_date = plain
+        reading.page_date = lines[number - 1].strip()  # as printed: read in its plain form (page_day)
         reading.other_lines[number] = "header"
         number += 1
     elif DATE_LIKE.fullmatch(plain) or (_names_a_month(plain) and len(plain.split()) <= 4 and not abstract_follows(
@@ -579,7 +579,7 @@ def reads_as_an_entrys(plain: str) -> bool:
 def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
     """The page's full date: its printed month and day in the year of the snapshot, or in its own
     printed year where the manifest gives no snapshot."""
-    printed = read_page_date(reading.page_date) if reading.page_date else None
+    printed = read_page_date(plain_line(reading.page_date)) if reading.page_date else None
     dated = None
     if printed and printed[2]:
         try:

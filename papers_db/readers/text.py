@@ -416,26 +416,29 @@ def plain_line(line: str) -> str:
 
 def first_word_and_rest(line: str) -> tuple[str, str]:
     """A line's first word and the rest, as written, cut where plain_line's form of the line has
-    its first space. The word runs from the first visible character to the next one read as a
-    space; the rest from the next visible character after those to the last. Inside the rest,
-    whatever the line holds stays: a no-break space, a double space, a zero-width joiner or
-    non-joiner, which Persian and Indic names are written with (only recognising the line reads
-    its plain form)."""
+    its first space. Words are the runs between characters read as spaces (WRITTEN_WORD), and
+    the first is the first with a visible character in it: a word of invisible characters alone
+    is nothing to plain_line. The rest runs from the next word to the last, where one of them
+    has a visible character. Every other
+    character stays as written, a no-break space, a double space, a zero-width joiner or
+    non-joiner (which Persian and Indic names are written with), a direction mark at either
+    end; only recognising the line reads its plain form."""
     stripped = line.strip()
     if len(stripped) > SHORT_LINE_CHARS:  # plain_line leaves such a line as it is
         word, _, rest = stripped.partition(" ")
         return word, rest.strip()
-    visible = [index for index, character in enumerate(stripped) if _as_read(character).strip()]
-    if not visible:
+    words = list(WRITTEN_WORD.finditer(stripped))
+    first = next((index for index, word in enumerate(words) if any(map(_as_read, word.group()))), None)
+    if first is None:
         return "", ""
-    start, last = visible[0], visible[-1]
-    end = next((index for index in range(start, last + 1) if _read_as_space(stripped[index])), last + 1)
-    rest = next((index for index in visible if index > end), None)
-    return stripped[start:end], "" if rest is None else stripped[rest:last + 1]
+    rest = words[first + 1:]
+    if not any(any(map(_as_read, word.group())) for word in rest):  # invisible alone: plain_line has no rest
+        return words[first].group(), ""
+    return words[first].group(), stripped[rest[0].start():rest[-1].end()]
 
 
-def _read_as_space(character: str) -> bool:
-    return character.isspace() or _as_read(character) == " "
+# A run of characters plain_line reads as no space (_as_read): all but whitespace and controls.
+WRITTEN_WORD = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]+")
 
 
 def single_spaced(text: str) -> str:
