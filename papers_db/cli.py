@@ -456,8 +456,10 @@ def main() -> None:
             if show_tracebacks:
                 raise
             status = interrupted_before_the_command(getattr(interruption, "signal_number", signal.SIGINT))
-    if status == 128 + signal.SIGINT and not interruption_reported and (ending := last_signal_received()) is not None:
-        # A signal while typer read the arguments: it ended the command with a silent 130, SIGTERM too.
+    if not interruption_reported and (ending := last_signal_received()) is not None:
+        # A signal while typer read the arguments: it ended the command with a silent 130, SIGTERM
+        # too. Or one as the command returned, noted but not raised (signals_interrupt): it is told
+        # as an interruption once the work was done, as one while the report printed is.
         status = interrupted_before_the_command(ending)
     sys.exit(status or 0)
 

@@ -45,6 +45,7 @@ class Interrupted(KeyboardInterrupt):
 
 
 _signals_received: list[int] = []
+_interrupting = False  # inside signals_interrupt's block, where a signal raises Interrupted
 
 
 def _raise_interrupted(signal_number: int, frame) -> None:
@@ -53,7 +54,8 @@ def _raise_interrupted(signal_number: int, frame) -> None:
     # it short and left temporary files (2 of 8 double presses 50 ms apart).
     for number in ENDING_SIGNALS:
         signal.signal(number, _note_signal)
-    raise Interrupted(signal_number)
+    if _interrupting:
+        raise Interrupted(signal_number)
 
 
 def _note_signal(signal_number: int, frame) -> None:
@@ -104,9 +106,16 @@ def signals_interrupt() -> Iterator[None]:
     """SIGTERM, SIGHUP and SIGQUIT end the run as Ctrl-C does: by an exception, so temporary files are
     removed and helper processes stopped on the way out (the default would end the process on
     the spot and leave both behind). Only the first signal raises; later ones are noted."""
+    global _interrupting
+    _signals_received.clear()  # a run's own: a library caller's earlier run told its signals already
     previous = {number: signal.signal(number, _raise_interrupted) for number in ENDING_SIGNALS}
+    _interrupting = True
     try:
         yield
     finally:
+        # First, a signal is only noted (last_signal_received): one that came between two of the
+        # handlers being put back raised Interrupted past every handler of it, and the command
+        # ended in a traceback with status 1 (1 of 250 signals just after an export's last file).
+        _interrupting = False
         for number, handler in previous.items():
             signal.signal(number, handler)
