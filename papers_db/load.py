@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import resources
 from .database import open_read_only, read_only_uri, what_else_the_file_is
-from .errors import USAGE, Interrupted, PapersDbError, signals_held
+from .errors import SYSTEM, USAGE, Interrupted, PapersDbError, signals_held
 from .normalise import Normaliser, squash
 from .processes import helper_processes
 from .records import FileRows
@@ -145,7 +145,8 @@ class DatabaseWriter:
         self.related = temporary_file(output, ".related")
         self.full_text = temporary_file(output, ".fts")
         try:
-            remove_leftovers(output)
+            for target in self.outputs:  # its own, and the earlier files replace_all kept beside each
+                remove_leftovers(target)
             for path in self.outputs:
                 refuse_special_file(path)
             refuse_to_replace_another_file(output)
@@ -366,14 +367,49 @@ class DatabaseWriter:
 
 def replace_all(temporaries: dict[Path, Path], done: str) -> None:
     """Rename each complete file (target -> the file written for it) into place, all or none of
-    them as far as signals go: one that comes meanwhile ends the run once all are in place,
-    saying `done`."""
+    them. As far as signals go: one that comes meanwhile ends the run once all are in place,
+    saying `done`. And as far as the system lets a rename fail: the files renamed before it get
+    their earlier files back, each kept until then under a second name (a hard link; where the
+    file system has none, as FAT has not, the file is replaced without it). In a folder that lets
+    only a file's owner replace it (/tmp's sticky bit), an export replaced two of its 20 files,
+    said "nothing was replaced", and named a temporary file."""
     try:
         with signals_held():
-            for target, temporary in temporaries.items():
-                os.replace(temporary, target)
+            kept = {target: earlier for target in temporaries if (earlier := _kept_under_second_name(target))}
+            try:
+                _rename_all_or_none(temporaries, kept)
+            finally:
+                for earlier in kept.values():
+                    earlier.unlink(missing_ok=True)
     except Interrupted as interruption:  # delivered once every file was in place
         raise Interrupted(interruption.signal_number, done=done) from None
+
+
+def _kept_under_second_name(target: Path) -> Path | None:
+    """A second name (a hard link) for the file at `target`, to put back if a later rename fails;
+    None where there is no such file or no such link can be made."""
+    earlier = temporary_file(target, ".replaced")
+    try:
+        os.link(target, earlier, follow_symlinks=False)  # a link named as the output is replaced itself
+    except OSError:
+        return None
+    return earlier
+
+
+def _rename_all_or_none(temporaries: dict[Path, Path], kept: dict[Path, Path]) -> None:
+    renamed: list[Path] = []
+    try:
+        for target, temporary in temporaries.items():
+            os.replace(temporary, target)
+            renamed.append(target)
+    except OSError as error:
+        for target in renamed:
+            if target in kept:
+                os.replace(kept.pop(target), target)
+            else:  # it had no earlier file
+                target.unlink(missing_ok=True)
+        failed = next(target for target in temporaries if target not in renamed)
+        raise PapersDbError(f"{failed}: cannot be replaced: {error.strerror}; nothing was replaced", SYSTEM) from None
 
 
 def remove_empty_folders(created: list[Path]) -> None:
@@ -525,7 +561,7 @@ def ensure_folder(folder: Path, target: Path | None = None) -> list[Path]:
     return missing
 
 
-TEMPORARY_KINDS = ("", ".sha256", ".inspect", ".staging", ".related", ".fts")  # see temporary_file
+TEMPORARY_KINDS = ("", ".sha256", ".inspect", ".staging", ".related", ".fts", ".replaced")  # see temporary_file
 
 
 def temporary_file(output: Path, kind: str) -> Path:

@@ -101,8 +101,11 @@ def test_only_the_builds_own_leftovers_are_removed(tmp_path):
     # Any `.papers.db*.tmp-*` whose end was no running process's id was removed: a user's
     # `.papers.db-notes.tmp-keep` and `.papers.db.bak.tmp-v2` with the killed builds' files.
     output = tmp_path / "papers.db"
-    killed = [f".papers.db{kind}.tmp-999999999" for kind in ("", ".sha256", ".inspect", ".staging", ".related", ".fts")]
-    killed.append(".papers.db.tmp-999999999-journal")
+    killed = [f".papers.db{kind}.tmp-999999999" for kind in ("", ".sha256", ".inspect", ".staging", ".related", ".fts",
+                                                               ".replaced")]
+    # The earlier files a build keeps while it renames its own into place (load.replace_all).
+    killed += [".papers.db.tmp-999999999-journal", ".papers.db.sha256.replaced.tmp-999999999",
+               ".papers-inspect.json.replaced.tmp-999999999"]
     users = [".papers.db-notes.tmp-keep", ".papers.db.bak.tmp-v2", ".papers.db.old.tmp-999999999", ".papers.db.tmp-"]
     for name in killed + users:
         (tmp_path / name).write_bytes(b"x")
@@ -597,3 +600,41 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_files(tmp_path):
         assert output.read_bytes() == earlier_build("previous database\n")
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+@pytest.mark.parametrize("command", ["build", "export"])
+def test_a_rename_the_system_refuses_part_way_puts_every_earlier_file_back(tmp_path, built_db, monkeypatch, command):
+    # In a folder that lets only a file's owner replace it (/tmp's sticky bit), an export renamed
+    # two of its 20 files over an earlier export's, then failed on the third: "nothing was
+    # replaced", naming a temporary file (found by review). Here the third rename is refused so.
+    import errno
+
+    from papers_db import PapersDbError, build_database
+    from papers_db.export import export_files
+
+    if command == "build":
+        output = tmp_path / "papers.db"
+        for path, label in ((output, "database"), (tmp_path / "papers.db.sha256", "checksum")):
+            path.write_bytes(earlier_build(label))  # papers-inspect.json is not there: the build adds it
+        run = lambda: build_database([SOURCES], output, related=False)  # noqa: E731
+    else:
+        for path in export_files(built_db, tmp_path, "csv"):  # an earlier export, each file told apart
+            path.write_text(f"earlier {path.name}\n", encoding="utf-8")
+        (tmp_path / "build_info.csv").unlink()  # one the earlier export did not write
+        run = lambda: export_files(built_db, tmp_path, "csv")  # noqa: E731
+    earlier = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    replace, renames = os.replace, []
+
+    def third_refused(source, target):
+        renames.append(target)
+        if len(renames) == 3:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(source), None, str(target))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", third_refused)
+    with pytest.raises(PapersDbError) as refused:
+        run()
+    monkeypatch.undo()
+    assert str(refused.value) == f"{renames[2]}: cannot be replaced: Operation not permitted; nothing was replaced"
+    assert refused.value.exit_status == 3
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == earlier  # no .tmp- file either
