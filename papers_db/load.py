@@ -375,9 +375,10 @@ def replace_all(temporaries: dict[Path, Path], done: str) -> None:
     said "nothing was replaced", and named a temporary file."""
     try:
         with signals_held():
+            new = {target for target in temporaries if not os.path.lexists(target)}
             kept = {target: earlier for target in temporaries if (earlier := _kept_under_second_name(target))}
             try:
-                _rename_all_or_none(temporaries, kept)
+                _rename_all_or_none(temporaries, kept, new)
             finally:
                 for earlier in kept.values():
                     earlier.unlink(missing_ok=True)
@@ -396,20 +397,26 @@ def _kept_under_second_name(target: Path) -> Path | None:
     return earlier
 
 
-def _rename_all_or_none(temporaries: dict[Path, Path], kept: dict[Path, Path]) -> None:
+def _rename_all_or_none(temporaries: dict[Path, Path], kept: dict[Path, Path], new: set[Path]) -> None:
+    """replace_all's renames; where one fails, those before it undone: each target `kept` gets
+    its earlier file back, each `new` one (no file there before) is removed."""
     renamed: list[Path] = []
     try:
         for target, temporary in temporaries.items():
             os.replace(temporary, target)
             renamed.append(target)
     except OSError as error:
+        replaced = []  # renamed over an earlier file that could not be kept
         for target in renamed:
             if target in kept:
                 os.replace(kept.pop(target), target)
-            else:  # it had no earlier file
+            elif target in new:
                 target.unlink(missing_ok=True)
+            else:
+                replaced.append(target)
         failed = next(target for target in temporaries if target not in renamed)
-        raise PapersDbError(f"{failed}: cannot be replaced: {error.strerror}; nothing was replaced", SYSTEM) from None
+        said = f"{', '.join(map(str, replaced))} replaced before it" if replaced else "nothing was replaced"
+        raise PapersDbError(f"{failed}: cannot be replaced: {error.strerror}; {said}", SYSTEM) from None
 
 
 def remove_empty_folders(created: list[Path]) -> None:

@@ -638,3 +638,34 @@ def test_a_rename_the_system_refuses_part_way_puts_every_earlier_file_back(tmp_p
     assert str(refused.value) == f"{renames[2]}: cannot be replaced: Operation not permitted; nothing was replaced"
     assert refused.value.exit_status == 3
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == earlier  # no .tmp- file either
+
+
+def test_where_no_hard_link_can_keep_an_earlier_file_a_failed_rename_says_what_it_replaced(tmp_path, built_db,
+                                                                                        monkeypatch):
+    # A file system without hard links (FAT) keeps no earlier file to put back: the files renamed
+    # before the refused one stay new and are named, and no new file is removed in their place.
+    import errno
+
+    from papers_db import PapersDbError
+    from papers_db.export import export_files
+
+    written = export_files(built_db, tmp_path, "csv")
+    replace, renames = os.replace, []
+
+    def third_refused(source, target):
+        renames.append(target)
+        if len(renames) == 3:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(source), None, str(target))
+        replace(source, target)
+
+    def no_links(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(os, "replace", third_refused)
+    with pytest.raises(PapersDbError) as refused:
+        export_files(built_db, tmp_path, "csv")
+    monkeypatch.undo()
+    assert str(refused.value) == (f"{renames[2]}: cannot be replaced: Operation not permitted; "
+                                  f"{renames[0]}, {renames[1]} replaced before it")
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in written)
