@@ -70,10 +70,10 @@ def _ended_while_starting(signal_number: int, frame) -> None:
     print(f"error: {message}", file=sys.stderr, flush=True)
     if sys.stdout is not None and asks_for_json(sys.argv[1:]):
         try:
-            # json is loaded where the command is (a path may hold a quote); not before, when
-            # importing it here may meet it half imported.
+            # With the work done, the command has loaded json (a path may hold a quote); before,
+            # the command may be half imported, json with it, or not yet.
             print(sys.modules["json"].dumps({"error": message, "exit_status": 128 + signal_number}, indent=2)
-                  if command is not None else json_failure(message, 128 + signal_number), flush=True)
+                  if done else json_failure(message, 128 + signal_number), flush=True)
         except (OSError, ValueError):  # no reader, or a stream closed: the stderr line says it
             pass
     os._exit(128 + signal_number)
