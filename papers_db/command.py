@@ -40,7 +40,7 @@ def json_failure(message: str, status: int) -> str:
 
 def main() -> None:
     for number in ENDING_SIGNALS:
-        signal.signal(number, _ended_while_starting)
+        signal.signal(number, _ended_outside_the_command)
     if hasattr(signal, "pthread_sigmask"):  # build_db.py holds them until now; one sent meanwhile comes now
         signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
     from .cli import main as run_command  # it sets the handlers of a command under way
@@ -56,11 +56,12 @@ def main() -> None:
             signal.signal(number, signal.SIG_IGN)
 
 
-def _ended_while_starting(signal_number: int, frame) -> None:
-    # At once: nothing is written yet, and an exception raised here could land in a finalizer
-    # that Python runs meanwhile, which drops it, and the command went on (1 of 6 tries).
-    # Also the handler put back once the command has returned: one that came then is told as
-    # the command tells it (cli.interrupted_before_the_command), once.
+def _ended_outside_the_command(signal_number: int, frame) -> None:
+    # A signal before the command has set its handlers, or once they are put back as it returns.
+    # At once: nothing is written yet (or all of it is), and an exception raised here could land in
+    # a finalizer that Python runs meanwhile, which drops it, and the command went on (1 of 6
+    # tries). After the command, it is told as the command tells one
+    # (cli.interrupted_before_the_command), once.
     command = sys.modules.get("papers_db.cli")
     if getattr(command, "interruption_reported", False):
         os._exit(128 + signal_number)
