@@ -116,3 +116,13 @@ def test_plain_line_reads_any_space_as_one_and_drops_invisible_characters():
     assert plain_line("Nov 12") == "Nov 12" and plain_line("") == ""
     long_line = "word  " * 200  # prose past SHORT_LINE_CHARS stays as written, but for its ends
     assert plain_line(long_line) == long_line.strip()
+
+
+def test_a_word_as_written_ends_where_the_plain_line_has_a_space_for_every_character():
+    # first_word_and_rest cuts a line as written where plain_line's form of it has a space:
+    # WRITTEN_WORD must hold exactly the characters plain_line does not read as one.
+    from papers_db.readers.text import WRITTEN_WORD
+
+    disagree = [hex(code) for code in range(0x110000) if code not in range(0xD800, 0xE000)
+                and bool(WRITTEN_WORD.fullmatch(chr(code))) == (plain_line(f"a{chr(code)}b") in ("a b", "a  b"))]
+    assert disagree == []
