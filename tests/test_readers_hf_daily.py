@@ -811,12 +811,13 @@ def test_a_page_in_chinese_reads_short_abstracts_and_its_end_as_an_english_one()
 
 def test_a_placeholder_where_an_entrys_abstract_goes_is_no_paper():
     # It was a paper of its own, which took the entry's authors, date and upvotes (found by review).
-    text = hf_page(["Title One", "", "No abstract available", "", "  • 3 authors", "·", "Nov 3 5"],
-                   ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 7"])
-    reading = read_hf_daily_page(text, "2025-11-12")
-    assert [(r.line, r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
-        (13, "Title One", None, 3, 5), (21, "Title Two", ABSTRACT_B, 2, 7)]
-    assert [(issue.line, issue.code) for issue in reading.issues] == [(15, "placeholder_abstract"), (13, "missing_abstract")]
+    for placeholder in ("No abstract available", "Abstract coming soon!", "TBD", "The abstract will be added later!"):
+        text = hf_page(["Title One", "", placeholder, "", "  • 3 authors", "·", "Nov 3 5"],
+                       ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 7"])
+        reading = read_hf_daily_page(text, "2025-11-12")
+        assert [(r.line, r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
+            (13, "Title One", None, 3, 5), (21, "Title Two", ABSTRACT_B, 2, 7)], placeholder
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(15, "placeholder_abstract"), (13, "missing_abstract")]
 
 
 def test_a_paper_pages_own_lines_between_title_and_abstract_are_no_papers():

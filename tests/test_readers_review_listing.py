@@ -817,7 +817,10 @@ def test_a_listing_in_chinese_reads_its_sentences_as_an_english_one():
 def test_a_placeholder_where_the_abstract_goes_is_no_paper():
     # "No abstract available" was read as a title: two papers' placeholders became one paper so
     # titled, merged by that title, and each real title a paper without abstract (found by review).
-    for placeholder in ("No abstract available", "Abstract not available.", "(no abstract)", "N/A", "Abstract: none"):
+    # "Abstract coming soon." and "Abstract coming soon..." were two papers' abstracts, near enough to join them.
+    for placeholder in ("No abstract available", "Abstract not available.", "(no abstract)", "N/A", "Abstract: none",
+                        "Abstract coming soon.", "Abstract coming soon...", "TBD", "The abstract will be added later!",
+                        "To be announced.", "The abstract is not yet available."):
         reading = read_review_listing(review_text("Title One", placeholder, "Reject", "Title Two", placeholder,
                                                   "Title Three", ABSTRACT_A, "Accept (Poster)"))
         assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
@@ -829,6 +832,8 @@ def test_a_placeholder_where_the_abstract_goes_is_no_paper():
     # A title that opens with such words is a title.
     reading = read_review_listing(review_text("No Abstract Available Is Not an Excuse", ABSTRACT_A))
     assert [(r.title, r.abstract) for r in reading.records] == [("No Abstract Available Is Not an Excuse", ABSTRACT_A)]
+    reading = read_review_listing(review_text("Coming Soon: Forecasting Releases", ABSTRACT_A))
+    assert [(r.title, r.abstract) for r in reading.records] == [("Coming Soon: Forecasting Releases", ABSTRACT_A)]
 
 
 def test_lines_that_almost_read_as_authors_are_refused_at_once():

@@ -374,10 +374,15 @@ def check_tail(reading: Reading) -> None:
 
 
 # What a listing prints where a paper has no abstract. Read as a title, two papers' placeholders
-# were one paper titled "No abstract available", and each real title a paper without abstract.
+# were one paper titled "No abstract available", and each real title a paper without abstract;
+# "Abstract coming soon." and "Abstract coming soon..." were abstracts near enough to make two
+# papers one, "TBD" a paper of its own (found by review).
 PLACEHOLDER_ABSTRACT = re.compile(
-    r"\(?(?:no abstract(?: (?:is )?(?:available|provided|given))?|abstract(?: is)? not (?:available|provided|given)"
-    r"|abstract ?: ?(?:n/?a|none|tbd|-+)|n/a)\)?\.?", re.IGNORECASE)
+    r"\(?(?:no abstract(?: (?:is )?(?:yet )?(?:available|provided|given))?"
+    r"|(?:the )?abstract(?: is| will be)? (?:not (?:yet )?(?:available|provided|given)|coming soon|forthcoming|pending"
+    r"|to be (?:added|announced|released|provided|posted)(?: (?:later|soon))?|(?:added|available|released|provided|posted) (?:later|soon))"
+    r"|abstract ?: ?(?:n/?a|none|tbd|tba|pending|coming soon|-+)|n/a|tbd|tba|coming soon|to be (?:announced|added|determined))"
+    r"\)?[.!\u2026]*", re.IGNORECASE)
 
 
 def is_placeholder_abstract(line: str) -> bool:
