@@ -245,14 +245,15 @@ class DatabaseWriter:
                 "SELECT source_id, line, title FROM staging.listings WHERE node IN (SELECT value FROM json_each(?)) ORDER BY id",
                 (json.dumps(resolution.ambiguous),),
             ).fetchall()
-        if resolution.retitled:
+        if resolution.retitled or resolution.untitled_first:
             # One scan of the staged listings (it has no index on node) for both uses: the records
-            # joined by title_and_abstract (matched_titles) are some of the retitled ones.
+            # joined by title_and_abstract (matched_titles) are some of the retitled ones, or
+            # listed first without a title (those have one title: none is reported as retitled).
             rows = conn.execute(
                 "SELECT l.id, l.node, l.source_id, l.line, l.title, sources.file_name FROM staging.listings AS l "
                 "JOIN sources ON sources.id = l.source_id "
                 "WHERE l.node IN (SELECT value FROM json_each(?)) ORDER BY l.node, l.id",
-                (json.dumps(resolution.retitled),)).fetchall()
+                (json.dumps(resolution.retitled + resolution.untitled_first),)).fetchall()
             found.retitled = retitled_listings(rows)
             conn.executemany("INSERT INTO staging.listing_rules (listing_id, matched_by) VALUES (?, ?)",
                              listing_rules(rows, resolution.matched_titles))

@@ -115,7 +115,7 @@ class Normaliser:
             "lines": r.reading.line_count,
             "duplicate_of": self.source_ids[original.path] if original else None,
         }
-        listings, titles, new_abstracts, new_band_rows, new_title_only, numbered = [], [], [], [], [], []
+        listings, titles, new_abstracts, new_band_rows, new_title_only, numbered, new_untitled = [], [], [], [], [], [], []
         band_row = {node: row for row, node in enumerate(keys.band_nodes)}
         for position, (record, node, check, abstract_length, title, numbers, (abstract_text, name, links)) in enumerate(
                 zip(r.reading.records, keys.nodes, keys.checks, keys.abstract_lengths, keys.title_keys, keys.title_numbers,
@@ -125,11 +125,13 @@ class Normaliser:
             if new and record.abstract:
                 new_abstracts.append((node, self.listing_count))
                 new_band_rows.append(band_row[node])
+                if title is None:
+                    new_untitled.append(node)
             elif new:
                 new_title_only.append(node)
             if title is not None:
                 titles.append((title, node))
-            numbered.extend((title, number) for number in numbers)
+                numbered.append((node, numbers))
             listings.append(
                 {
                     "id": self.listing_count,
@@ -156,7 +158,7 @@ class Normaliser:
                 }
             )
         bands = keys.bands[new_band_rows]  # (0, BANDS) for none
-        self.resolver.add_file(titles, new_abstracts, bands, new_title_only, numbered)
+        self.resolver.add_file(titles, new_abstracts, bands, new_title_only, numbered, new_untitled)
         issues = []
         for issue in r.reading.issues:
             self.issue_count += 1

@@ -5,8 +5,9 @@ abstract share a node, and so do title-only records with the same title. Nodes a
 into papers, transitively (union-find), when:
 
 - `title_and_abstract`: they share a folded title (case, punctuation, dashes and whitespace
-  ignored) and one abstract is mostly in the other: at least TITLE_CONTAINMENT of the shorter
-  abstract's word 3-shingles are in the longer one (a revision, or another site's version);
+  ignored, but not KEPT_IN_TITLE), their titles' numbers do not keep them apart (as below), and
+  one abstract is mostly in the other: at least TITLE_CONTAINMENT of the shorter abstract's word
+  3-shingles are in the longer one (a revision, or another site's version);
 - `near_abstract`: their abstracts are near-identical whatever their titles: word 3-shingle
   Jaccard at least NEAR_JACCARD. Candidates come from MinHash LSH (one-permutation MinHash in
   SIGNATURE_BINS bins, empty ones densified, BANDS bands of ROWS), never from all pairs. Not
@@ -25,6 +26,7 @@ are exact (from the abstracts' text), and a paper's id is the least id of its ab
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -58,22 +60,39 @@ SHINGLE_MULTIPLIERS = (numpy.uint64(0x9E3779B97F4A7C15), numpy.uint64(0xC2B2AE3D
 
 
 NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")  # \w is exactly str.isalnum() or "_", checked over all of Unicode
+# What a title's matching form keeps beside letters and digits, where it changes what the title
+# names: a point between digits ("1.5B" is not "15B"), "+" or "#" ending a word ("C++" and "C#"
+# are not "C"; "Vision+Language" is "Vision-Language"), and "≠" ("P ≠ NP" is not "P = NP").
+# Without them, "... in C", "... in C++" and "... in C#" over related abstracts were one paper
+# (found by review).
+KEPT_IN_TITLE = re.compile(r"((?<=\d)\.(?=\d)|(?<=[^\W_])[+#]+(?![^\W_])|\u2260)")
+# A variation selector picks a glyph, not a letter: "❤️" and "❤" are one character written two ways.
+VARIATION_SELECTORS = frozenset([chr(c) for c in range(0xFE00, 0xFE10)] + [chr(c) for c in range(0xE0100, 0xE01F0)]
+                                + ["\u180b", "\u180c", "\u180d", "\u180f"])
 
 
 def fold_title(title: str) -> str:
-    """A title's matching form: NFKC, case-folded, letters and digits only, so that re-casing,
-    re-punctuating or a dash for a colon or space ("Self-Supervised", "Self Supervised") agree.
-    A combining mark is part of its letter: Devanagari writes vowels so (काम "work", कम "less"),
-    and two Hindi titles apart by one were merged as the same title. (One regular expression for
-    an ASCII title, not a test per character: at 115,000 titles that was 3 s of the build's 10 s
-    of reading. Only a title beyond ASCII can hold a mark.)"""
+    """A title's matching form: NFKC, case-folded, letters and digits only (and KEPT_IN_TITLE),
+    so that re-casing, re-punctuating or a dash for a colon or space ("Self-Supervised", "Self
+    Supervised") agree. A combining mark is part of its letter: Devanagari writes vowels so (काम
+    "work", कम "less"), and two Hindi titles apart by one were merged as the same title. (One
+    regular expression for an ASCII title, not a test per character: at 115,000 titles that was
+    3 s of the build's 10 s of reading. Only a title beyond ASCII can hold a mark.)"""
     if not unicodedata.is_normalized("NFKC", title):
         title = unicodedata.normalize("NFKC", title)
     folded = title.casefold()
+    if KEPT_IN_TITLE.search(folded) is None:
+        return _letters_and_digits(folded)
+    # split() with a group: the kept marks are the odd pieces
+    return "".join(piece if odd else _letters_and_digits(piece)
+                   for piece, odd in zip(KEPT_IN_TITLE.split(folded), itertools.cycle((False, True))))
+
+
+def _letters_and_digits(folded: str) -> str:
     if folded.isascii():
         return NOT_LETTER_OR_DIGIT.sub("", folded)
-    return "".join(character for character in folded
-                   if character.isalnum() or unicodedata.category(character).startswith("M"))
+    return "".join(character for character in folded if character.isalnum() or (
+        unicodedata.category(character) in ("Mn", "Mc") and character not in VARIATION_SELECTORS))
 
 
 # A number as a title writes it: "1,000" is 1000, "2.5" one number (Qwen2.5 is not Qwen2), and a
@@ -268,6 +287,9 @@ class Resolution:
     merged: dict[int, tuple[int, str]] = field(default_factory=dict)
     ambiguous: list[int] = field(default_factory=list)
     retitled: list[int] = field(default_factory=list)  # abstract nodes listed under two or more folded titles
+    # Abstract nodes whose first listing has no title and a later one has, joined by that title
+    # (title_and_abstract): the titled listing is the one said to match, not the first.
+    untitled_first: list[int] = field(default_factory=list)
     # Of those joined to their paper by title_and_abstract: the folded titles (keys) they share
     # with the paper, so that the listing under that title, not another, is the one said to match.
     matched_titles: dict[int, set[int]] = field(default_factory=dict)
@@ -282,19 +304,34 @@ class Resolver:
         self._listing_parts: list[numpy.ndarray] = []  # each one's first listing id
         self._band_parts: list[numpy.ndarray] = []
         self._title_key_parts: list[numpy.ndarray] = []
-        self._title_numbers_parts: list[numpy.ndarray] = []
+        self._node_numbers_parts: list[numpy.ndarray] = []  # (node, numbers key) of each titled record
+        self._numbers_parts: list[numpy.ndarray] = []  # (numbers key, number)
+        self._numbered_parts: list[numpy.ndarray] = []  # (node, number) of every number of a node's titles
         self.title_only: set[int] = set()
+        self.untitled_first: set[int] = set()  # abstract nodes whose first listing had no title
 
     def add_file(self, titles: Iterable[tuple[int, int]], new_abstract_nodes: list[tuple[int, int]],
                  new_bands: numpy.ndarray, new_title_only: Iterable[int],
-                 title_numbers: Iterable[tuple[int, int]] = ()) -> None:
+                 titles_numbers: Iterable[tuple[int, tuple[int, ...]]] = (), new_untitled: Iterable[int] = ()) -> None:
         """A file's (title key, node) pairs, its new abstract nodes (node, first listing id) with
-        their band hashes (band_hashes, one row each), its new title-only nodes, and a (title
-        key, number) pair for each number of its titles (title_numbers)."""
+        their band hashes (band_hashes, one row each), its new title-only nodes, for each titled
+        record (node, the numbers of its title: title_numbers), and its new abstract nodes whose
+        listing has no title."""
         pairs = numpy.array(sorted(set(titles)), dtype=numpy.int64).reshape(-1, 2)
         self._title_key_parts.append(pairs)
-        self._title_numbers_parts.append(numpy.array(sorted(set(title_numbers)), dtype=numpy.int64).reshape(-1, 2))
+        node_numbers, numbers, numbered = set(), set(), set()
+        for node, title_numbers_ in titles_numbers:
+            # Each title's numbers on their own, keyed by the set: pooled by folded title, "1.5B"
+            # and "15B" both read as holding 1.5 and 15 (found by review).
+            written = tuple(sorted(set(title_numbers_)))
+            node_numbers.add((node, hash(written)))
+            numbers.update((hash(written), number) for number in written)
+            numbered.update((node, number) for number in written)
+        self._node_numbers_parts.append(numpy.array(sorted(node_numbers), dtype=numpy.int64).reshape(-1, 2))
+        self._numbers_parts.append(numpy.array(sorted(numbers), dtype=numpy.int64).reshape(-1, 2))
+        self._numbered_parts.append(numpy.array(sorted(numbered), dtype=numpy.int64).reshape(-1, 2))
         self.title_only.update(new_title_only)
+        self.untitled_first.update(new_untitled)
         if new_abstract_nodes:
             self._node_parts.append(numpy.array([node for node, _ in new_abstract_nodes], dtype=numpy.int64))
             self._listing_parts.append(numpy.array([listing for _, listing in new_abstract_nodes], dtype=numpy.int64))
@@ -306,14 +343,18 @@ class Resolver:
         first_listing = _lookup(nodes, numpy.concatenate(self._listing_parts) if self._listing_parts else nodes)
         bands = numpy.concatenate(self._band_parts) if self._band_parts else numpy.zeros((0, BANDS), dtype=numpy.uint32)
         self._band_parts = []
-        titles, retitled, titles_by_node = self._title_groups()
+        titles, retitled = self._title_groups()
+        numbers_differ, numbered = self._numbers_differ()
         edges: dict[tuple[int, int], str] = {}
         title_pairs = {pair for group in titles.values() if len(group[0]) <= TITLE_GROUP_MAX for pair in _all_pairs(group[0])}
         band_pairs = _band_candidates(nodes, bands)
+        # Again among the nodes whose titles share a number: titles numbered apart keep pairs of a
+        # bucket apart, so that there the next BUCKET_REACH of all may hold none of a node's
+        # copies (16 yearly reports and a copy of each, 32 near-identical abstracts in a bucket,
+        # left 3 copies apart: found by review).
+        band_pairs |= _numbered_band_candidates(nodes, bands, numbered)
         del bands
         candidates = sorted(title_pairs | band_pairs)
-        numbers_differ = self._numbers_differ(*titles_by_node)
-        del titles_by_node
         for start in range(0, len(candidates), VERIFY_BATCH):
             batch = candidates[start:start + VERIFY_BATCH]
             wanted = sorted({node for pair in batch for node in pair})
@@ -322,49 +363,53 @@ class Resolver:
             sets = dict(zip(wanted, shingle_sets([texts[listing] for listing in listings])))
             for a, b in batch:
                 jaccard, containment = similarity(sets[a], sets[b])
-                if (a, b) in title_pairs and containment >= TITLE_CONTAINMENT:
+                if (a, b) in title_pairs and containment >= TITLE_CONTAINMENT and not numbers_differ(a, b):
                     edges[a, b] = "title_and_abstract"
                 elif jaccard >= NEAR_JACCARD and not numbers_differ(a, b):
                     edges[a, b] = "near_abstract"
         resolution = self._decide(edges, titles)
         resolution.retitled = retitled
-        resolution.matched_titles = _matched_titles(resolution, titles, set(retitled), edges)
+        resolution.matched_titles = _matched_titles(resolution, titles, set(retitled) | self.untitled_first, edges)
+        resolution.untitled_first = sorted(set(resolution.matched_titles) & self.untitled_first - set(retitled))
         return resolution
 
-    def _numbers_differ(self, titled_nodes: numpy.ndarray, node_titles: numpy.ndarray) -> Callable[[int, int], bool]:
-        """Whether two nodes' titles keep them apart (near_abstract): every title of each holds
-        numbers, and no title of one has all its numbers among a title's of the other. Title by
-        title, so that a third copy's title does not change how two others compare. Kept as
-        sorted arrays (each node's title keys, `titled_nodes` sorted; numbers by title), asked
-        for near pairs only."""
-        numbers = numpy.unique(numpy.concatenate(self._title_numbers_parts or [numpy.zeros((0, 2), dtype=numpy.int64)]),
-                               axis=0)
-        self._title_numbers_parts = []
-        numbered_titles, title_numbers_ = numbers[:, 0], numbers[:, 1]
+    def _numbers_differ(self) -> tuple[Callable[[int, int], bool], numpy.ndarray]:
+        """Whether two nodes' titles keep them apart: every title of each holds numbers, and no
+        title of one has all its numbers among a title's of the other. Title by title, so that a
+        third copy's title does not change how two others compare. Kept as sorted arrays (each
+        node's numbers keys; numbers by key), asked for candidate pairs only. Also each (node,
+        number) of every node's titles, sorted."""
+        empty = [numpy.zeros((0, 2), dtype=numpy.int64)]
+        node_numbers = numpy.unique(numpy.concatenate(self._node_numbers_parts or empty), axis=0)
+        numbers = numpy.unique(numpy.concatenate(self._numbers_parts or empty), axis=0)
+        self._node_numbers_parts, self._numbers_parts = [], []
+        titled_nodes, numbers_keys = node_numbers[:, 0], node_numbers[:, 1]
+        keys, values = numbers[:, 0], numbers[:, 1]
 
         def between(keys: numpy.ndarray, values: numpy.ndarray, key: int) -> list[int]:
             return values[numpy.searchsorted(keys, key, "left"):numpy.searchsorted(keys, key, "right")].tolist()
 
         def titles_numbers(node: int) -> list[frozenset]:
-            return [frozenset(between(numbered_titles, title_numbers_, title)) for title in
-                    between(titled_nodes, node_titles, node)]
+            return [frozenset(between(keys, values, key)) for key in between(titled_nodes, numbers_keys, node)]
 
         def differ(a: int, b: int) -> bool:
             titles_a, titles_b = titles_numbers(a), titles_numbers(b)
             if not titles_a or not titles_b or not all(titles_a) or not all(titles_b):
                 return False  # an untitled node, or a title without numbers: nothing tells them apart
             return not any(one <= other or other <= one for one in titles_a for other in titles_b)
-        return differ
 
-    def _title_groups(self) -> tuple[dict[int, tuple[list[int], list[int]]], list[int], tuple[numpy.ndarray, numpy.ndarray]]:
+        numbered = numpy.unique(numpy.concatenate(self._numbered_parts or empty), axis=0)
+        self._numbered_parts = []
+        return differ, numbered
+
+    def _title_groups(self) -> tuple[dict[int, tuple[list[int], list[int]]], list[int]]:
         """Folded titles shared by two or more nodes: key -> (abstract nodes, title-only nodes);
-        the abstract nodes listed under two or more folded titles (one abstract, so one paper,
-        under unrelated titles: a retitled paper, or a placeholder abstract two papers share);
-        and every (node, title key) pair, as two arrays sorted by node (_numbers_differ)."""
+        and the abstract nodes listed under two or more folded titles (one abstract, so one paper,
+        under unrelated titles: a retitled paper, or a placeholder abstract two papers share)."""
         pairs = numpy.unique(numpy.concatenate(self._title_key_parts or [numpy.zeros((0, 2), dtype=numpy.int64)]), axis=0)
         self._title_key_parts = []
         order = numpy.argsort(pairs[:, 1], kind="stable")
-        by_node, titles_of_nodes = pairs[order, 1], pairs[order, 0]
+        by_node = pairs[order, 1]
         retitled = [node for node in numpy.unique(by_node[1:][by_node[1:] == by_node[:-1]]).tolist()
                     if node not in self.title_only]
         keys = pairs[:, 0]
@@ -373,7 +418,7 @@ class Resolver:
         for key, node in pairs[shared].tolist():
             abstract_nodes, title_nodes = groups.setdefault(key, ([], []))
             (title_nodes if node in self.title_only else abstract_nodes).append(node)
-        return groups, retitled, (by_node, titles_of_nodes)
+        return groups, retitled
 
     def _decide(self, edges: dict[tuple[int, int], str], titles: dict[int, tuple[list[int], list[int]]]) -> Resolution:
         joined = UnionFind()
@@ -408,14 +453,14 @@ class Resolver:
 
 
 def _matched_titles(resolution: Resolution, titles: dict[int, tuple[list[int], list[int]]],
-                    retitled: set[int], edges: dict[tuple[int, int], str]) -> dict[int, set[int]]:
-    """For each retitled node joined by title_and_abstract, the title keys of the title_and_abstract
-    edges that joined it: a title it shares with a node of its paper that it did not match (a
-    near_abstract partner's) is not one."""
+                    listed_apart: set[int], edges: dict[tuple[int, int], str]) -> dict[int, set[int]]:
+    """For each node listed under two or more titles, or first under none, joined by
+    title_and_abstract: the title keys of the title_and_abstract edges that joined it. A title it
+    shares with a node of its paper that it did not match (a near_abstract partner's) is not one."""
     matched: dict[int, set[int]] = {}
     for key, (abstract_nodes, _) in titles.items():
         for node in abstract_nodes:
-            if node in retitled and resolution.merged.get(node, (0, ""))[1] == "title_and_abstract" and any(
+            if node in listed_apart and resolution.merged.get(node, (0, ""))[1] == "title_and_abstract" and any(
                     edges.get((min(node, other), max(node, other))) == "title_and_abstract"
                     for other in abstract_nodes if other != node):
                 matched.setdefault(node, set()).add(key)
@@ -434,18 +479,26 @@ def _all_pairs(nodes: list[int]) -> Iterable[tuple[int, int]]:
     return ((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:])
 
 
-def _band_candidates(nodes: numpy.ndarray, bands: numpy.ndarray) -> set[tuple[int, int]]:
-    """Pairs of nodes that share a band's hash: each node against the next BUCKET_REACH in its
-    bucket, band by band (memory: one band's order at a time)."""
+def _band_candidates(nodes: numpy.ndarray, bands: numpy.ndarray, numbers: numpy.ndarray | None = None) -> set[tuple[int, int]]:
+    """Pairs of nodes that share a band's hash (and a title's number, where `numbers` gives one per
+    row): each node against the next BUCKET_REACH in its bucket, band by band (memory: one band's
+    order at a time)."""
     pairs = set()
-    # Ties in a band by node id, not by the order files were read in: which BUCKET_REACH
-    # neighbours a node is compared with in a bucket of more than 9 would otherwise depend on it,
-    # and so, where titles' numbers keep a pair apart (_numbers_differ), would the papers.
-    by_id = numpy.argsort(nodes, kind="stable")
-    nodes, bands = nodes[by_id], bands[by_id]
+    as_unsigned = nodes.astype(numpy.uint64)
+    numbers_mixed = None if numbers is None else mix64(numbers.astype(numpy.uint64))
     for band in range(bands.shape[1]):
-        order = numpy.argsort(bands[:, band], kind="stable")
-        ordered = bands[order, band]
+        bucket = bands[:, band].astype(numpy.uint64)
+        if numbers_mixed is not None:
+            bucket = mix64(numbers_mixed + bucket) >> numpy.uint64(32)
+        # Ties in a bucket by a hash of node id and band, not by the order files were read in
+        # (which neighbours a node meets in a bucket of more than 9 would depend on it, and so,
+        # where titles' numbers keep a pair apart, would the papers), and not by node id alone:
+        # each band sets a node beside other nodes of a crowded bucket. One sort of one 64-bit
+        # key: NumPy's lexsort of the two took 1.7 times as long at a million nodes.
+        spread = mix64(as_unsigned + numpy.uint64(band + 1)) >> numpy.uint64(32)
+        keys = (bucket << numpy.uint64(32)) | spread
+        order = numpy.argsort(keys, kind="stable")
+        ordered = keys[order] >> numpy.uint64(32)
         for step in range(1, BUCKET_REACH + 1):
             same = numpy.flatnonzero(ordered[step:] == ordered[:-step])
             if not len(same):
@@ -453,3 +506,14 @@ def _band_candidates(nodes: numpy.ndarray, bands: numpy.ndarray) -> set[tuple[in
             a, b = nodes[order[same]], nodes[order[same + step]]
             pairs.update(zip(numpy.minimum(a, b).tolist(), numpy.maximum(a, b).tolist()))
     return pairs
+
+
+def _numbered_band_candidates(nodes: numpy.ndarray, bands: numpy.ndarray, numbered: numpy.ndarray) -> set[tuple[int, int]]:
+    """_band_candidates among the abstract nodes (`nodes`, rows of `bands`) whose titles share a
+    number, one row per (node, number) of `numbered`."""
+    by_node = numpy.argsort(nodes)
+    at = numpy.searchsorted(nodes, numbered[:, 0], sorter=by_node)
+    found = at < len(nodes)
+    found[found] = nodes[by_node[at[found]]] == numbered[found, 0]  # title-only nodes have no bands
+    rows = by_node[at[found]]
+    return _band_candidates(nodes[rows], bands[rows], numbered[found, 1])
