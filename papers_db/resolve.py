@@ -98,7 +98,10 @@ def _letters_and_digits(folded: str) -> str:
 # A number as a title writes it: "1,000" is 1000, "2.5" one number (Qwen2.5 is not Qwen2), and a
 # version ("(v2)", "2303.08774v3") no number at all: a copy adds one to the same paper's title.
 NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)*")
-VERSION = re.compile(r"(?<![^\W\d_])v\d+\b", re.IGNORECASE)  # "YOLOv10" is a name, "(v2)" a version
+# A copy's version: in brackets ("(v2)", "[v3]"), after an arXiv id ("2303.08774v3") or ending the
+# title ("..., v2"). "YOLOv10" is a name, and so is "YOLO v8 Real-Time ...": read as a version, v8 and
+# v9 over near-identical abstracts were one paper (found by review).
+VERSION = re.compile(r"[(\[]\s*v\d+(?:\.\d+)*\s*[)\]]|(?<=\d)v\d+\b|(?<![^\W\d_])v\d+(?:\.\d+)*\W*$", re.IGNORECASE)
 # A part's, volume's or chapter's Roman numeral, I to XX, in any case and after any of these
 # separators: "Part I" and "Part II" (or "Part-II", "Vol.II", "Parts I and II", "Teil I") with
 # near-identical abstracts were one paper. Only after such a word: alone, a capital I, V or X is

@@ -701,3 +701,27 @@ def test_the_titled_listing_says_title_and_abstract_where_the_record_was_first_l
             db, "select s.file_name, l.line, l.matched_by from listings l join sources s on s.id = l.source_id")}
         assert matched == {(untitled_file, 1): "first", (untitled_file, 4): "abstract", ("b.txt", 1): "title_and_abstract",
                            ("c.txt", 1): "first"}
+
+
+def test_a_version_is_a_copys_only_in_brackets_after_an_id_or_at_the_end(tmp_path):
+    # "YOLO v8 ..." and "YOLO v9 ..." over near-identical abstracts were one paper: a "v" and
+    # digits anywhere after a space were read as a copy's version, not a number (found by review).
+    assert title_numbers("YOLO v8 Real-Time Object Detection") != title_numbers("YOLO v9 Real-Time Object Detection")
+    for copy, original in (("GPT-4 Technical Report (v2)", "GPT-4 Technical Report"), ("Sparse Kernels [V3]", "Sparse Kernels"),
+                           ("Sparse Kernels, v2", "Sparse Kernels"), ("[2303.08774v3] Dense Kernels", "[2303.08774] Dense Kernels"),
+                           ("Sparse Kernels v2.1", "Sparse Kernels")):
+        assert title_numbers(copy) == title_numbers(original), copy
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    abstract = short_abstract(1, 60)
+    edited = abstract.split()
+    edited[30] = "changed"
+    (folder / "a.txt").write_text(review_text("YOLO v8 Real-Time Object Detection", abstract,
+                                              "Sparse Kernels v2 for Graphs", short_abstract(2, 60)), encoding="utf-8")
+    (folder / "b.txt").write_text(review_text("YOLO v9 Real-Time Object Detection", " ".join(edited),
+                                              "Sparse Kernels v2 for Graphs (v3)", short_abstract(2, 60).replace("x30", "y30")),
+                                  encoding="utf-8")
+    db = build_database([folder], tmp_path / "papers.db", related=False).output
+    paper_of = {row["title"]: row["paper_id"] for row in rows(db, "select title, paper_id from listings")}
+    assert paper_of["YOLO v8 Real-Time Object Detection"] != paper_of["YOLO v9 Real-Time Object Detection"]
+    assert paper_of["Sparse Kernels v2 for Graphs"] == paper_of["Sparse Kernels v2 for Graphs (v3)"]
