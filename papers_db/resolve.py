@@ -5,9 +5,10 @@ abstract share a node, and so do title-only records with the same title. Nodes a
 into papers, transitively (union-find), when:
 
 - `title_and_abstract`: they share a folded title (case, punctuation, dashes and whitespace
-  ignored, but not KEPT_IN_TITLE), their titles' numbers do not keep them apart (as below), and
-  one abstract is mostly in the other: at least TITLE_CONTAINMENT of the shorter abstract's word
-  3-shingles are in the longer one (a revision, or another site's version);
+  ignored, but not KEPT_IN_TITLE) and one abstract is mostly in the other: at least
+  TITLE_CONTAINMENT of the shorter abstract's word 3-shingles are in the longer one (a revision,
+  or another site's version). One folded title holds one sequence of digits, so its numbers are
+  not asked: "1 000" and "1000", "10⁹" and "10^9" are one title;
 - `near_abstract`: their abstracts are near-identical whatever their titles: word 3-shingle
   Jaccard at least NEAR_JACCARD. Candidates come from MinHash LSH (one-permutation MinHash in
   SIGNATURE_BINS bins, empty ones densified, BANDS bands of ROWS), never from all pairs. Not
@@ -61,11 +62,18 @@ SHINGLE_MULTIPLIERS = (numpy.uint64(0x9E3779B97F4A7C15), numpy.uint64(0xC2B2AE3D
 
 NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")  # \w is exactly str.isalnum() or "_", checked over all of Unicode
 # What a title's matching form keeps beside letters and digits, where it changes what the title
-# names: a point between digits ("1.5B" is not "15B"), "+" or "#" ending a word ("C++" and "C#"
-# are not "C"; "Vision+Language" is "Vision-Language"), and "≠" ("P ≠ NP" is not "P = NP").
+# names: a point between digits ("1.5B" is not "15B"), "+" or "#" after a word and before no
+# letter ("C++", "C++11" and "C#" are not "C"; "Vision+Language" is "Vision-Language"), "≠"
+# ("P ≠ NP" is not "P = NP") and the fraction slash NFKC writes "½" with ("1⁄2" is not "12").
 # Without them, "... in C", "... in C++" and "... in C#" over related abstracts were one paper
-# (found by review).
-KEPT_IN_TITLE = re.compile(r"((?<=\d)\.(?=\d)|(?<=[^\W_])[+#]+(?![^\W_])|\u2260)")
+# (found by review). Possessive "++": backtracking kept one "+" of "C++11".
+KEPT_IN_TITLE = re.compile(r"((?<=\d)\.(?=\d)|(?<=[^\W_])[+#]++(?![^\W\d_])|[\u2260\u2044])")
+# The same thing spelled otherwise, made one before folding: "!=", "=/=" and LaTeX's "\neq" are
+# "≠"; a decimal comma is a point ("1,5B" is "1.5B"; "1,000" stays a thousand); "C ++" and "Q #"
+# as a tokenised copy writes them are "C++" and "Q#".
+NOT_EQUAL = re.compile(r"!=|=/=|\\neq?(?![a-z])")
+DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
+SPACE_BEFORE_SUFFIX = re.compile(r"(?<=[^\W_])\s+(?=(?:\+\+|#)(?![^\W\d_]))")
 # A variation selector picks a glyph, not a letter: "❤️" and "❤" are one character written two ways.
 VARIATION_SELECTORS = frozenset([chr(c) for c in range(0xFE00, 0xFE10)] + [chr(c) for c in range(0xE0100, 0xE01F0)]
                                 + ["\u180b", "\u180c", "\u180d", "\u180f"])
@@ -80,12 +88,23 @@ def fold_title(title: str) -> str:
     3 s of the build's 10 s of reading. Only a title beyond ASCII can hold a mark.)"""
     if not unicodedata.is_normalized("NFKC", title):
         title = unicodedata.normalize("NFKC", title)
-    folded = title.casefold()
+    folded = _spelled_alike(title.casefold())
     if KEPT_IN_TITLE.search(folded) is None:
         return _letters_and_digits(folded)
     # split() with a group: the kept marks are the odd pieces
     return "".join(piece if odd else _letters_and_digits(piece)
                    for piece, odd in zip(KEPT_IN_TITLE.split(folded), itertools.cycle((False, True))))
+
+
+def _spelled_alike(title: str) -> str:
+    """NOT_EQUAL, DECIMAL_COMMA and SPACE_BEFORE_SUFFIX, each only where its mark is."""
+    if "=" in title or "\\" in title:
+        title = NOT_EQUAL.sub("\u2260", title)
+    if "," in title:
+        title = DECIMAL_COMMA.sub(".", title)
+    if "+" in title or "#" in title:
+        title = SPACE_BEFORE_SUFFIX.sub("", title)
+    return title
 
 
 def _letters_and_digits(folded: str) -> str:
@@ -98,10 +117,15 @@ def _letters_and_digits(folded: str) -> str:
 # A number as a title writes it: "1,000" is 1000, "2.5" one number (Qwen2.5 is not Qwen2), and a
 # version ("(v2)", "2303.08774v3") no number at all: a copy adds one to the same paper's title.
 NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)*")
-# A copy's version: in brackets ("(v2)", "[v3]"), after an arXiv id ("2303.08774v3") or ending the
-# title ("..., v2"). "YOLOv10" is a name, and so is "YOLO v8 Real-Time ...": read as a version, v8 and
-# v9 over near-identical abstracts were one paper (found by review).
-VERSION = re.compile(r"[(\[]\s*v\d+(?:\.\d+)*\s*[)\]]|(?<=\d)v\d+\b|(?<![^\W\d_])v\d+(?:\.\d+)*\W*$", re.IGNORECASE)
+# A copy's version: in brackets ("(v2)", "[v3]"), after an arXiv id ("2303.08774v3") or after a
+# comma, colon or dash ending the title ("..., v2"). "YOLOv10" is a name, and so are "YOLO v8
+# Real-Time ..." and "... with YOLO v8": read as a version, v8 and v9 over near-identical abstracts
+# were one paper (found by review).
+VERSION = re.compile(r"[(\[]\s*v\d+(?:\.\d+)*\s*[)\]]|(?<=\d)v\d+\b|[,;:\-\u2013\u2014]\s*v\d+(?:\.\d+)*\W*$",
+                     re.IGNORECASE)
+# Superscript and subscript digits are a number of their own: NFKC makes "10⁹" "109", where a
+# copy writes "10^9" (found by review).
+RAISED_DIGITS = re.compile("[\u2070\u00b9\u00b2\u00b3\u2074-\u2079\u2080-\u2089]+")
 # A part's, volume's or chapter's Roman numeral, I to XX, in any case and after any of these
 # separators: "Part I" and "Part II" (or "Part-II", "Vol.II", "Parts I and II", "Teil I") with
 # near-identical abstracts were one paper. Only after such a word: alone, a capital I, V or X is
@@ -130,17 +154,20 @@ def title_numbers(title: str | None) -> tuple[int, ...]:
     if title is None:
         return ()
     if not title.isascii():  # NFKC: "②" is 2, "Part Ⅱ" is Part II
-        title = unicodedata.normalize("NFKC", title)
+        title = unicodedata.normalize("NFKC", RAISED_DIGITS.sub(lambda raised: " " + raised[0], title))
     lowered = title.lower()
     if any(word in lowered for word in PART_WORDS):  # ROMAN_NUMERAL's search on every title took 5 times the rest
         title = ROMAN_NUMERAL.sub(_roman_in_digits, title)
     if not _has_digit(title):
         return ()
     numbers = []
+    if "," in title:
+        title = DECIMAL_COMMA.sub(".", title)
     for written in NUMBER.findall(VERSION.sub(" ", title)):
         # Digit by digit: int() refuses more than 4,300 digits, and a title may hold any number of them.
-        read = ".".join("".join(str(unicodedata.digit(digit)) for digit in part).lstrip("0") or "0"
-                        for part in written.replace(",", "").split("."))
+        # Leading zeros go from the whole part only: 0.05 is not 0.5.
+        whole, *fraction = ["".join(str(unicodedata.digit(digit)) for digit in part) for part in written.replace(",", "").split(".")]
+        read = ".".join([whole.lstrip("0") or "0", *fraction])
         numbers.append(int.from_bytes(hashlib.sha256(read.encode()).digest()[:8], "big", signed=True))
     return tuple(numbers)
 
@@ -366,7 +393,7 @@ class Resolver:
             sets = dict(zip(wanted, shingle_sets([texts[listing] for listing in listings])))
             for a, b in batch:
                 jaccard, containment = similarity(sets[a], sets[b])
-                if (a, b) in title_pairs and containment >= TITLE_CONTAINMENT and not numbers_differ(a, b):
+                if (a, b) in title_pairs and containment >= TITLE_CONTAINMENT:
                     edges[a, b] = "title_and_abstract"
                 elif jaccard >= NEAR_JACCARD and not numbers_differ(a, b):
                     edges[a, b] = "near_abstract"

@@ -820,7 +820,9 @@ def test_a_placeholder_where_the_abstract_goes_is_no_paper():
     # "Abstract coming soon." and "Abstract coming soon..." were two papers' abstracts, near enough to join them.
     for placeholder in ("No abstract available", "Abstract not available.", "(no abstract)", "N/A", "Abstract: none",
                         "Abstract coming soon.", "Abstract coming soon...", "TBD", "The abstract will be added later!",
-                        "To be announced.", "The abstract is not yet available."):
+                        "To be announced.", "The abstract is not yet available.", "Abstract: Not available",
+                        "Abstract: Not available.", "Abstract: To be announced", "Abstract unavailable", "No abstract yet.",
+                        "[Abstract coming soon]", "Abstract - coming soon", "n.a."):
         reading = read_review_listing(review_text("Title One", placeholder, "Reject", "Title Two", placeholder,
                                                   "Title Three", ABSTRACT_A, "Accept (Poster)"))
         assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [

@@ -377,12 +377,13 @@ def check_tail(reading: Reading) -> None:
 # were one paper titled "No abstract available", and each real title a paper without abstract;
 # "Abstract coming soon." and "Abstract coming soon..." were abstracts near enough to make two
 # papers one, "TBD" a paper of its own (found by review).
+PLACEHOLDER_SAYS = (r"(?:not (?:yet )?(?:available|provided|given)|unavailable|n/?a|n\.a|none|tbd|tba|pending|forthcoming"
+                    r"|coming soon|to be (?:added|announced|released|provided|posted|determined)(?: (?:later|soon))?"
+                    r"|(?:added|available|released|provided|posted) (?:later|soon)|[-\u2013\u2014]+)")
 PLACEHOLDER_ABSTRACT = re.compile(
-    r"\(?(?:no abstract(?: (?:is )?(?:yet )?(?:available|provided|given))?"
-    r"|(?:the )?abstract(?: is| will be)? (?:not (?:yet )?(?:available|provided|given)|coming soon|forthcoming|pending"
-    r"|to be (?:added|announced|released|provided|posted)(?: (?:later|soon))?|(?:added|available|released|provided|posted) (?:later|soon))"
-    r"|abstract ?: ?(?:n/?a|none|tbd|tba|pending|coming soon|-+)|n/a|tbd|tba|coming soon|to be (?:announced|added|determined))"
-    r"\)?[.!\u2026]*", re.IGNORECASE)
+    r"[(\[]?(?:no abstract(?: (?:is )?(?:yet )?(?:available|provided|given))?(?: yet)?"
+    rf"|(?:the )?abstract(?: is| will be)?(?: ?[:\-\u2013\u2014] ?| ){PLACEHOLDER_SAYS}"
+    r"|n/a|n\.a|tbd|tba|coming soon|to be (?:announced|added|determined))[)\]]?[.!\u2026]*", re.IGNORECASE)
 
 
 def is_placeholder_abstract(line: str) -> bool:
