@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import errno
 import glob
 import hashlib
 import json
@@ -504,12 +505,31 @@ def refuse_unusable_path(path: Path, option: str, named: Path | None = None) -> 
     the user gave, where `path` is a file the command writes beside it."""
     try:
         os.lstat(path)
+        reason = None
     except (FileNotFoundError, NotADirectoryError):  # not there yet, or under a file: told where it is written
-        pass
+        reason = _name_over_the_limit(path)
     except OSError as error:
+        reason = error.strerror
+    if reason is not None:
         where = "" if named is None else f" (writing {path.name} beside it)"
-        raise PapersDbError(f"{named or path}: cannot be used{where}: {error.strerror}; give another {option}",
-                            USAGE) from None
+        raise PapersDbError(f"{named or path}: cannot be used{where}: {reason}; give another {option}", USAGE)
+
+
+def _name_over_the_limit(path: Path) -> str | None:
+    """Where a path is not there yet, whether a name of it is over its file system's limit: the
+    system says "not found" for the first folder missing before it looks at a longer name, so a
+    name of 300 bytes in a folder still to be made was refused only after the folder was made
+    (and left behind), with exit status 3 (found by review)."""
+    existing = path.absolute().parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        limit = os.pathconf(existing, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255  # most file systems'
+    if any(len(os.fsencode(part)) > limit for part in path.absolute().relative_to(existing).parts):
+        return os.strerror(errno.ENAMETOOLONG)
+    return None
 
 
 def refuse_unusable_output(output: Path) -> None:

@@ -10,6 +10,7 @@ import secrets
 import shlex
 import signal
 import socket
+import stat
 import sys
 from pathlib import Path
 
@@ -27,7 +28,12 @@ def usable_inspect_file(database: Path) -> Path | None:
     sampled bytes): a stale one would give Datasette the wrong row counts and hash."""
     path = inspect_file_for(database)
     try:
-        described = json.loads(path.read_text(encoding="utf-8")).get(database.stem, {})
+        # Not a regular file (a FIFO so named made `serve` wait for a writer forever: found by
+        # review): not the build's. O_NONBLOCK opens a FIFO without waiting.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                return None
+            described = json.loads(file.read().decode("utf-8")).get(database.stem, {})
         same = described.get("size") == database.stat().st_size and described.get("sample_sha256") == sample_digest(database)
     except (OSError, ValueError, AttributeError, RecursionError):
         return None

@@ -754,6 +754,12 @@ NEARLY_LONG = "b" * 250  # a name that fits, but not with ".sha256" after it
     (["build", "--output", f"{LONG}.db"], f"{LONG}.db", "cannot be used"),
     (["build", "--output", NEARLY_LONG], NEARLY_LONG, f"cannot be used (writing {NEARLY_LONG}.sha256 beside it)"),
     (["build", "--json", "--output", f"{LONG}.db"], f"{LONG}.db", "cannot be used"),
+    # In a folder not made yet: the system says "not found" before it looks at the long name, and
+    # the folder was made, left behind, and the name refused with exit status 3 (found by review).
+    (["build", "--output", f"new/{LONG}.db"], f"new/{LONG}.db", "cannot be used"),
+    (["build", "--output", f"new/{NEARLY_LONG}"], f"new/{NEARLY_LONG}",
+     f"cannot be used (writing {NEARLY_LONG}.sha256 beside it)"),
+    (["export", "--db", "papers.db", "--format", "csv", "--output", f"new/{LONG}"], f"new/{LONG}", "cannot be used"),
     (["export", "--db", "papers.db", "--output", LONG], LONG, "cannot be used"),
     (["export-parquet", "--db", "papers.db", "--output", f"{LONG}/parquet"], f"{LONG}/parquet", "cannot be used"),
     (["serve", "--db", f"{LONG}.db"], f"{LONG}.db", "cannot be read"),

@@ -2578,6 +2578,28 @@ def test_serve_sent_a_signal_alone_stops_at_once(built_db, tmp_path, workers, en
     assert "SIGKILL" not in shown and "Traceback" not in shown
 
 
+def test_serve_passes_over_an_inspect_file_that_is_no_regular_file(built_db, tmp_path):
+    # A FIFO named papers-inspect.json beside the database made `serve` wait for a writer forever,
+    # printing nothing (found by review).
+    served = tmp_path / "site" / "papers.db"
+    served.parent.mkdir()
+    shutil.copy(built_db, served)
+    os.mkfifo(served.parent / "papers-inspect.json")
+    port = free_port()
+    with open(tmp_path / "serve.log", "w") as output:
+        process = subprocess.Popen(serve_command(served, port, "--workers", 1), cwd=PROJECT, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_until_serving(process, f"http://127.0.0.1:{port}")
+            status, _ = request(f"http://127.0.0.1:{port}/papers/papers.json?_size=1")
+            assert status == 200
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert "--inspect-file" not in (tmp_path / "serve.log").read_text()
+
+
 @contextlib.contextmanager
 def serving_in_its_own_group(database, tmp_path, workers=2):
     """`serve --workers N` in a process group of its own, as a terminal starts it: (the process,
