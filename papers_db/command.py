@@ -78,3 +78,42 @@ def _ended_outside_the_command(signal_number: int, frame) -> None:
         except (OSError, ValueError):  # no reader, or a stream closed: the stderr line says it
             pass
     os._exit(128 + signal_number)
+
+
+# How the server process ends on each ending signal while it starts, as it ends once serving
+# (README, serve): with several workers, 0 for each; with one, SIGINT 0, and SIGTERM and SIGHUP by
+# the signal itself, as `datasette serve` ends. SIGQUIT with one worker is 131 without a core dump.
+ONE_WORKER_ENDED_BY_THE_SIGNAL = ("SIGTERM", "SIGHUP")
+
+
+def start_server() -> None:
+    """The server process `serve` becomes (serve.run_server): `datasette serve ...` with its
+    arguments after the word `datasette`, or `serve --workers N`'s gunicorn after `workers`.
+
+    `serve` holds the ending signals blocked as it becomes this process, and they are unblocked
+    once handled here: a Ctrl-C 0.3 s after the start, while Datasette's modules loaded, was a
+    traceback of the import under way, and SIGQUIT could dump core (found by review). The
+    server's own handlers (uvicorn's, gunicorn's) replace these as it starts serving."""
+    kind, sys.argv[1:] = sys.argv[1], sys.argv[2:]
+
+    def stopped(signal_number: int, frame) -> None:
+        name = signal.Signals(signal_number).name
+        os.write(2, f"stopped by {name}\n".encode())
+        if kind == "datasette" and name in ONE_WORKER_ENDED_BY_THE_SIGNAL:
+            signal.signal(signal_number, signal.SIG_DFL)
+            signal.raise_signal(signal_number)
+        os._exit(128 + signal_number if kind == "datasette" and name == "SIGQUIT" else 0)
+
+    for number in ENDING_SIGNALS:
+        signal.signal(number, stopped)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+    if kind == "datasette":
+        sys.argv[0] = "datasette"
+        from datasette.cli import cli
+
+        cli(prog_name="datasette")
+    else:
+        from .serve import run_workers
+
+        run_workers()

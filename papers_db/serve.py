@@ -91,15 +91,14 @@ def server_command(args: list[str], host: str, port: int, workers: int) -> tuple
     Python runs with -P, so that no module is imported from the folder `serve` was started in: a
     uuid.py or grp.py there ran in the server and stopped it (`python -m` puts that folder first
     on the import path)."""
+    start = [sys.executable, "-P", "-c", "from papers_db.command import start_server; start_server()"]
     if workers == 1:
         # Each worker's identity of the file is for `serve --workers` to hand over, not to inherit.
-        return [sys.executable, "-P", "-m", "datasette", *args], {SERVED_FILES_VARIABLE: ""}
+        return [*start, "datasette", *args], {SERVED_FILES_VARIABLE: ""}
     environment = {DATASETTE_ARGS_VARIABLE: json.dumps(args)}
     if not os.environ.get("DATASETTE_SECRET"):
         environment["DATASETTE_SECRET"] = secrets.token_hex(32)
-    command = [sys.executable, "-P", "-c", "from papers_db.serve import run_workers; run_workers()",
-               host_and_port(host, port), str(workers)]
-    return command, environment
+    return [*start, "workers", host_and_port(host, port), str(workers)], environment
 
 
 def run_workers() -> None:
@@ -181,10 +180,19 @@ def plain_datasette_command(args: list[str]) -> str:
 
 
 def run_server(command: list[str], environment: dict[str, str]) -> None:
-    """Become the server process, so that Ctrl+C and kill reach it directly."""
+    """Become the server process, so that Ctrl+C and kill reach it directly. The ending signals
+    stay blocked until it has handled them (command.start_server)."""
+    from .command import ENDING_SIGNALS
+
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(command[0], command, {**os.environ, **environment})
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
+    try:
+        os.execve(command[0], command, {**os.environ, **environment})
+    finally:  # not become: this process goes on as the command
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
 
 
 def create_app():

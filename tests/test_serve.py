@@ -2578,6 +2578,34 @@ def test_serve_sent_a_signal_alone_stops_at_once(built_db, tmp_path, workers, en
     assert "SIGKILL" not in shown and "Traceback" not in shown
 
 
+@pytest.mark.parametrize(("workers", "ending", "status"), [
+    (2, "SIGINT", 0), (2, "SIGTERM", 0), (2, "SIGQUIT", 0), (2, "SIGHUP", 0), (1, "SIGINT", 0),
+    (1, "SIGTERM", -signal.SIGTERM), (1, "SIGHUP", -signal.SIGHUP), (1, "SIGQUIT", 128 + signal.SIGQUIT)])
+def test_serve_sent_a_signal_as_the_server_starts_ends_as_when_serving(built_db, tmp_path, workers, ending, status):
+    # Sent as soon as `serve` has become the server process, while it loads Datasette or gunicorn:
+    # a Ctrl-C there was a traceback of the import under way, SIGQUIT could dump core, and SIGTERM,
+    # SIGQUIT and SIGHUP ended two workers' server with 143, 131 and 129 (found by review).
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(serve_command(built_db, port, "--workers", workers), cwd=PROJECT, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 30
+            # the server process runs Python with -P, which the command does not
+            while b"\0-P\0" not in Path(f"/proc/{process.pid}/cmdline").read_bytes():
+                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.005)
+            process.send_signal(getattr(signal, ending))
+            assert process.wait(timeout=10) == status
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    shown = log.read_text()
+    assert "Traceback" not in shown and "Serving" in shown, shown
+
+
 def test_serve_passes_over_an_inspect_file_that_is_no_regular_file(built_db, tmp_path):
     # A FIFO named papers-inspect.json beside the database made `serve` wait for a writer forever,
     # printing nothing (found by review).
