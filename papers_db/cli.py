@@ -33,7 +33,15 @@ from .export import FORMATS, export_files, exported_into
 from .load import replaced_by_the_build
 from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources, refuse_no_readable_listing
 from .records import ParseIssue
-from .serve import datasette_serve_args, host_and_port, plain_datasette_command, refuse_an_address_not_free, run_server, server_command
+from .serve import (
+    count_as_datasette_will,
+    datasette_serve_args,
+    host_and_port,
+    plain_datasette_command,
+    refuse_an_address_not_free,
+    run_server,
+    server_command,
+)
 
 ExportFormat = enum.StrEnum("ExportFormat", {name: name for name in FORMATS})
 DEFAULT_SOURCES = Path("sources")
@@ -379,6 +387,8 @@ def serve(
             f"serve a file named {DEFAULT_OUTPUT.name} (build it with --output DIR/{DEFAULT_OUTPUT.name})", USAGE)
     refuse_an_address_not_free(host, port)
     args = datasette_serve_args(database, port, host)
+    if "--inspect-file" not in args:
+        count_as_datasette_will(database)
     command, environment = server_command(args, host, port, workers)
     console.print(f"The same site in one process: {shown(plain_datasette_command(args))}", highlight=False,
                   soft_wrap=True)

@@ -2606,6 +2606,38 @@ def test_serve_sent_a_signal_as_the_server_starts_ends_as_when_serving(built_db,
     assert "Traceback" not in shown and "Serving" in shown, shown
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_refuses_a_file_damaged_past_its_first_pages_in_one_line(built_db, tmp_path, workers):
+    # With no inspect file, Datasette counts every table as it starts: a file damaged past the
+    # pages the check reads printed 64 lines of traceback (exit status 3), and with two workers
+    # every request was a 500 (found by review). Every page of the papers table and its indexes
+    # overwritten, as a disk's fault would leave them.
+    damaged = tmp_path / "site" / "papers.db"
+    damaged.parent.mkdir()
+    shutil.copy(built_db, damaged)
+    with sqlite3.connect(damaged) as conn:
+        page_size, = conn.execute("PRAGMA page_size").fetchone()
+        pages = [page for (page,) in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name IN (SELECT name FROM sqlite_master WHERE tbl_name = 'papers') "
+            "AND pageno > 1")]
+    conn.close()
+    assert pages
+    with open(damaged, "r+b") as file:
+        for page in pages:
+            file.seek((page - 1) * page_size)
+            file.write(b"\xff" * page_size)
+    process = subprocess.Popen(serve_command(damaged, free_port(), "--workers", workers), cwd=PROJECT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _, stderr = process.communicate(timeout=60)  # served on, it would never end
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert (process.returncode, stderr) == (
+        1, f"error: {damaged}: damaged SQLite database (database disk image is malformed); rebuild it with `papers-db build`\n")
+
+
 def test_serve_passes_over_an_inspect_file_that_is_no_regular_file(built_db, tmp_path):
     # A FIFO named papers-inspect.json beside the database made `serve` wait for a writer forever,
     # printing nothing (found by review).
