@@ -86,6 +86,38 @@ def _ended_outside_the_command(signal_number: int, frame) -> None:
 ONE_WORKER_ENDED_BY_THE_SIGNAL = ("SIGTERM", "SIGHUP")
 
 
+# How long a stopping server waits for the answers under way, as gunicorn's graceful timeout
+# (its default) bounds it for several workers.
+GRACEFUL_SECONDS = 30
+
+
+def _stopping_within(seconds: float) -> None:
+    """uvicorn (one worker) waits for every answer under way once told to stop, and a slow
+    download held the server for as long as it lasted, a second Ctrl-C too, since uvicorn 0.55
+    then still waits for the connections to close (found by review). A stop ends the process
+    `seconds` later at most, and a second signal at once, as gunicorn ends its workers."""
+    import threading
+
+    from uvicorn.server import Server
+
+    graceful = Server.handle_exit
+
+    def handle_exit(self, signal_number, frame):
+        if self.should_exit:  # the second
+            _end_now(signal_number)
+        timer = threading.Timer(seconds, _end_now, (signal_number,))
+        timer.daemon = True
+        timer.start()
+        graceful(self, signal_number, frame)
+
+    Server.handle_exit = handle_exit
+
+
+def _end_now(signal_number: int) -> None:
+    os.write(2, f"stopped by {signal.Signals(signal_number).name} without waiting for the answers under way\n".encode())
+    os._exit(0 if signal_number == signal.SIGINT else 128 + signal_number)
+
+
 def start_server() -> None:
     """The server process `serve` becomes (serve.run_server): `datasette serve ...` with its
     arguments after the word `datasette`, or `serve --workers N`'s gunicorn after `workers`.
@@ -112,6 +144,7 @@ def start_server() -> None:
         sys.argv[0] = "datasette"
         from datasette.cli import cli
 
+        _stopping_within(GRACEFUL_SECONDS)
         cli(prog_name="datasette")
     else:
         from .serve import run_workers

@@ -2638,6 +2638,32 @@ def test_serve_refuses_a_file_damaged_past_its_first_pages_in_one_line(built_db,
         1, f"error: {damaged}: damaged SQLite database (database disk image is malformed); rebuild it with `papers-db build`\n")
 
 
+def test_one_worker_stops_within_its_grace_or_at_a_second_signal(monkeypatch):
+    # uvicorn waits for every answer under way once stopped, and a download read slowly (curl
+    # --limit-rate 20k) held the server for as long as it lasted, a second Ctrl-C too, since
+    # uvicorn then still waits for the connection to close (found by review). Checked on uvicorn's
+    # own Server: a slow download long enough to outlast the kernel's buffers needs a larger
+    # database than the bundled one.
+    from uvicorn import Config, Server
+
+    from papers_db import command
+
+    ended = []
+    monkeypatch.setattr(command, "_end_now", ended.append)
+    monkeypatch.setattr(Server, "handle_exit", Server.handle_exit)  # put back after the test
+    command._stopping_within(0.5)
+    stopped_once = Server(Config(app=None))
+    stopped_once.handle_exit(signal.SIGINT, None)
+    assert stopped_once.should_exit and ended == []  # the answers under way are waited for ...
+    time.sleep(1.5)
+    assert ended == [signal.SIGINT]  # ... for the grace
+    ended.clear()
+    stopped_twice = Server(Config(app=None))
+    stopped_twice.handle_exit(signal.SIGTERM, None)
+    stopped_twice.handle_exit(signal.SIGTERM, None)
+    assert ended == [signal.SIGTERM]  # at once
+
+
 def test_serve_passes_over_an_inspect_file_that_is_no_regular_file(built_db, tmp_path):
     # A FIFO named papers-inspect.json beside the database made `serve` wait for a writer forever,
     # printing nothing (found by review).
