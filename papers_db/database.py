@@ -70,8 +70,8 @@ def check_built_database(database: Path | str) -> None:
         raise PapersDbError(f"{database}: cannot be read: {error.strerror}", USAGE) from None
     if stat.S_ISDIR(found.st_mode):  # `--db dist`, or a folder named papers.db: a build would not help
         raise PapersDbError(f"{database}: is a folder; give the database file's path", USAGE)
-    if not stat.S_ISREG(found.st_mode):
-        raise PapersDbError(f"{database}: no database here; run `papers-db build` first", USAGE)
+    if not stat.S_ISREG(found.st_mode):  # a FIFO was told "no database here; run `papers-db build` first" (found by review)
+        raise PapersDbError(f"{database}: is not a regular file (a pipe, device or socket); give the database file's path", USAGE)
     try:
         with database.open("rb") as file:
             header = file.read(len(SQLITE_HEADER))

@@ -117,6 +117,17 @@ def test_serve_and_export_of_a_folder_say_to_give_the_database_file(tmp_path, co
         assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("command", [["serve"], ["export", "--format", "csv"], ["export-parquet"]])
+def test_serve_and_export_of_a_pipe_say_it_is_no_regular_file(tmp_path, command):
+    # A FIFO named papers.db was told "no database here; run `papers-db build` first" (found by review).
+    pipe = tmp_path / "papers.db"
+    os.mkfifo(pipe)
+    result = run_cli(*command, "--db", pipe, *(["--output", tmp_path / "out"] if command[0] != "serve" else []))
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2, "", f"error: {pipe}: is not a regular file (a pipe, device or socket); give the database file's path\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_build_writes_its_checksum(tmp_path):
     output = tmp_path / "papers.db"
     assert run_cli("build", "--output", output).returncode == 0
