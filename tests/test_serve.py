@@ -2593,6 +2593,38 @@ def test_serve_sent_a_signal_alone_stops_at_once(built_db, tmp_path, workers, en
     assert "SIGKILL" not in shown and "Traceback" not in shown and "Serving" in shown, shown
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_refuses_a_file_damaged_past_its_first_pages_in_one_line(built_db, tmp_path, workers):
+    # With no inspect file, Datasette counts every table as it starts: a file damaged past the
+    # pages the check reads printed 64 lines of traceback (exit status 3), and with two workers
+    # every request was a 500 (found by review). Every page of the papers table and its indexes
+    # overwritten, as a disk's fault would leave them.
+    damaged = tmp_path / "site" / "papers.db"
+    damaged.parent.mkdir()
+    shutil.copy(built_db, damaged)
+    with sqlite3.connect(damaged) as conn:
+        page_size, = conn.execute("PRAGMA page_size").fetchone()
+        pages = [page for (page,) in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name IN (SELECT name FROM sqlite_master WHERE tbl_name = 'papers') "
+            "AND pageno > 1")]
+    conn.close()
+    assert pages
+    with open(damaged, "r+b") as file:
+        for page in pages:
+            file.seek((page - 1) * page_size)
+            file.write(b"\xff" * page_size)
+    process = subprocess.Popen(serve_command(damaged, free_port(), "--workers", workers), cwd=PROJECT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _, stderr = process.communicate(timeout=60)  # served on, it would never end
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert (process.returncode, stderr) == (
+        1, f"error: {damaged}: damaged SQLite database (database disk image is malformed); rebuild it with `papers-db build`\n")
+
+
 def test_one_worker_stops_within_its_grace_or_at_a_second_signal(monkeypatch):
     # uvicorn waits for every answer under way once stopped, and a download read slowly (curl
     # --limit-rate 20k) held the server for as long as it lasted, a second Ctrl-C too, since
