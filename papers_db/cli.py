@@ -27,14 +27,13 @@ from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
 from .command import asks_for_json
-from .database import check_built_database
+from .database import check_built_database, count_as_datasette_will
 from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_interrupt
 from .export import FORMATS, export_files, exported_into
 from .load import replaced_by_the_build
 from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources, refuse_no_readable_listing
 from .records import ParseIssue
 from .serve import (
-    count_as_datasette_will,
     datasette_serve_args,
     host_and_port,
     plain_datasette_command,

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .database import check_built_database, open_read_only
-from .errors import BAD_INPUT, SYSTEM, USAGE, Interrupted, PapersDbError
+from .database import check_built_database, damaged, open_read_only
+from .errors import SYSTEM, USAGE, Interrupted, PapersDbError
 from .load import ensure_folder, refuse_special_file, remove_empty_folders, remove_leftovers, replace_all, temporary_file
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
@@ -179,8 +179,7 @@ def _exported(database: Path, folder: Path, file_format: str, in_place: list[boo
         replace_all(temporaries, exported_into(folder))
         in_place.append(True)
     except sqlite3.DatabaseError as error:
-        raise PapersDbError(f"{database}: damaged SQLite database ({error}); rebuild it with `papers-db build`",
-                            BAD_INPUT) from None
+        raise damaged(database, error) from None
     except OSError as error:  # renaming into place
         raise PapersDbError(f"{error.filename or folder}: cannot write: {error.strerror}", SYSTEM) from None
     finally:

@@ -20,7 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import resources
-from .database import open_read_only, read_only_uri, what_else_the_file_is
+from .database import open_read_only, read_only_uri, row_counts, what_else_the_file_is
 from .errors import SYSTEM, USAGE, Interrupted, PapersDbError, signals_held
 from .normalise import Normaliser, squash
 from .processes import helper_processes
@@ -431,12 +431,6 @@ def remove_empty_folders(created: list[Path]) -> None:
 def replaced_by_the_build(output: Path) -> str:
     """What a build had done when a signal came after its files were renamed into place."""
     return f"{output}, its .sha256 and its inspect file were replaced by the new build"
-
-
-def row_counts(conn: sqlite3.Connection, kind: str) -> dict[str, int]:
-    """The row count of each table or each view (`kind`), by name."""
-    names = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = ?", (kind,))]
-    return {name: conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in names}
 
 
 def inspect_file_for(database: Path) -> Path:

@@ -356,8 +356,9 @@ class Resolver:
             # Each title's numbers on their own, keyed by the set: pooled by folded title, "1.5B"
             # and "15B" both read as holding 1.5 and 15 (found by review).
             written = tuple(sorted(set(title_numbers_)))
-            node_numbers.add((node, hash(written)))
-            numbers.update((hash(written), number) for number in written)
+            key = hash(written)
+            node_numbers.add((node, key))
+            numbers.update((key, number) for number in written)
             numbered.update((node, number) for number in written)
         self._node_numbers_parts.append(numpy.array(sorted(node_numbers), dtype=numpy.int64).reshape(-1, 2))
         self._numbers_parts.append(numpy.array(sorted(numbers), dtype=numpy.int64).reshape(-1, 2))

@@ -10,14 +10,12 @@ import secrets
 import shlex
 import signal
 import socket
-import sqlite3
 import stat
 import sys
 from pathlib import Path
 
 from . import resources
-from .database import open_read_only
-from .errors import BAD_INPUT, USAGE, PapersDbError
+from .errors import USAGE, PapersDbError
 from .load import inspect_file_for, sample_digest
 from .metadata import read_metadata
 
@@ -40,25 +38,6 @@ def usable_inspect_file(database: Path) -> Path | None:
     except (OSError, ValueError, AttributeError, RecursionError):
         return None
     return path if same else None
-
-
-def count_as_datasette_will(database: Path) -> None:
-    """Where no inspect file describes the database, Datasette counts every table's rows as it
-    starts: counted here first, so that a damaged file is refused in one line (exit status 1)
-    before the server starts. A file damaged past its first pages passed the check, and the
-    server printed 64 lines of traceback and exited 3, or, with several workers, served a 500 to
-    every request (found by review). The file's pages are then in the system's cache for
-    Datasette's own count."""
-    try:
-        conn = open_read_only(database)
-        try:
-            for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-                conn.execute(f"SELECT count(*) FROM [{table}]").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as error:
-        raise PapersDbError(f"{database}: damaged SQLite database ({error}); rebuild it with `papers-db build`",
-                            BAD_INPUT) from None
 
 
 def datasette_serve_args(database: Path, port: int = 8001, host: str = "127.0.0.1") -> list[str]:

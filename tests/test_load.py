@@ -602,12 +602,28 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_files(tmp_path):
         subprocess.run(["umount", str(disk)], check=True)
 
 
+def refusing_the_third_rename(monkeypatch):
+    """os.replace refusing its third rename, as a folder that lets only a file's owner replace it
+    (/tmp's sticky bit) refuses another's: the list of targets it is asked for, as they come."""
+    import errno
+
+    replace, renames = os.replace, []
+
+    def third_refused(source, target):
+        renames.append(target)
+        if len(renames) == 3:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(source), None, str(target))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", third_refused)
+    return renames
+
+
 @pytest.mark.parametrize("command", ["build", "export"])
 def test_a_rename_the_system_refuses_part_way_puts_every_earlier_file_back(tmp_path, built_db, monkeypatch, command):
     # In a folder that lets only a file's owner replace it (/tmp's sticky bit), an export renamed
     # two of its 20 files over an earlier export's, then failed on the third: "nothing was
     # replaced", naming a temporary file (found by review). Here the third rename is refused so.
-    import errno
 
     from papers_db import PapersDbError, build_database
     from papers_db.export import export_files
@@ -623,15 +639,7 @@ def test_a_rename_the_system_refuses_part_way_puts_every_earlier_file_back(tmp_p
         (tmp_path / "build_info.csv").unlink()  # one the earlier export did not write
         run = lambda: export_files(built_db, tmp_path, "csv")  # noqa: E731
     earlier = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
-    replace, renames = os.replace, []
-
-    def third_refused(source, target):
-        renames.append(target)
-        if len(renames) == 3:
-            raise PermissionError(errno.EPERM, "Operation not permitted", str(source), None, str(target))
-        replace(source, target)
-
-    monkeypatch.setattr(os, "replace", third_refused)
+    renames = refusing_the_third_rename(monkeypatch)
     with pytest.raises(PapersDbError) as refused:
         run()
     monkeypatch.undo()
@@ -650,19 +658,12 @@ def test_where_no_hard_link_can_keep_an_earlier_file_a_failed_rename_says_what_i
     from papers_db.export import export_files
 
     written = export_files(built_db, tmp_path, "csv")
-    replace, renames = os.replace, []
-
-    def third_refused(source, target):
-        renames.append(target)
-        if len(renames) == 3:
-            raise PermissionError(errno.EPERM, "Operation not permitted", str(source), None, str(target))
-        replace(source, target)
 
     def no_links(*args, **kwargs):
         raise OSError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(os, "link", no_links)
-    monkeypatch.setattr(os, "replace", third_refused)
+    renames = refusing_the_third_rename(monkeypatch)
     with pytest.raises(PapersDbError) as refused:
         export_files(built_db, tmp_path, "csv")
     monkeypatch.undo()

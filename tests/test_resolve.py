@@ -205,6 +205,14 @@ def short_abstract(number, words):
     return " ".join(body) + "."
 
 
+def with_a_word_changed(abstract):
+    """A copy of a 60-word short_abstract with its 31st word changed: Jaccard about 0.9 (one paper
+    by near_abstract, unless the titles' numbers keep them apart)."""
+    words = abstract.split()
+    words[30] = "changed"
+    return " ".join(words)
+
+
 def test_short_abstracts_edited_by_a_word_are_one_paper(tmp_path):
     # A short abstract leaves most of the 64 MinHash bins empty (35 shingles: about 37 empty).
     # Whatever the bins, README's rule decides: Jaccard of 3-shingles at least 0.8 is one paper.
@@ -532,9 +540,7 @@ def test_titles_whose_numbers_are_all_among_the_others_still_join(tmp_path):
     lines = []
     for number, (one, other) in enumerate(pairs):
         abstract = short_abstract(number, 60)
-        edited = abstract.split()
-        edited[30] = "changed"
-        lines += [one, abstract, other, " ".join(edited)]
+        lines += [one, abstract, other, with_a_word_changed(abstract)]
     (folder / "review.txt").write_text(review_text(*lines), encoding="utf-8")
     db = build_database([folder], tmp_path / "papers.db", related=False).output
     got = rows(db, "select line, paper_id from listings order by line")
@@ -572,12 +578,8 @@ def test_a_next_version_numbered_with_a_decimal_stays_its_own_paper_and_a_third_
     # "(v2)" split a pair that had joined (found by review).
     folder = tmp_path / "versions"
     folder.mkdir()
-    abstract, edited = short_abstract(1, 60), short_abstract(1, 60).split()
-    edited[30] = "changed"
-    edited = " ".join(edited)
-    other, other_edited = short_abstract(2, 60), short_abstract(2, 60).split()
-    other_edited[30] = "changed"
-    other_edited = " ".join(other_edited)
+    abstract, other = short_abstract(1, 60), short_abstract(2, 60)
+    edited, other_edited = with_a_word_changed(abstract), with_a_word_changed(other)
     (folder / "a.txt").write_text(review_text("Qwen2 Technical Report", abstract, "GPT-4 Technical Report", other),
                                   encoding="utf-8")
     (folder / "b.txt").write_text(review_text("Qwen2.5 Technical Report", edited,
@@ -648,10 +650,9 @@ def test_a_title_folded_like_another_does_not_lend_it_its_numbers(tmp_path):
     folder = tmp_path / "numbers"
     folder.mkdir()
     abstract = short_abstract(1, 60)
-    edited = abstract.split()
-    edited[30] = "changed"
     (folder / "a.txt").write_text(review_text("Corpus of 1000 Languages", abstract), encoding="utf-8")
-    (folder / "b.txt").write_text(review_text("Corpus of 1000 Languages (arXiv 2401.01234)", " ".join(edited)), encoding="utf-8")
+    (folder / "b.txt").write_text(review_text("Corpus of 1000 Languages (arXiv 2401.01234)", with_a_word_changed(abstract)),
+                                  encoding="utf-8")
     db_pair = build_database([folder], tmp_path / "pair.db", related=False).output
     (folder / "c.txt").write_text(review_text("Corpus of 1 000 Languages", short_abstract(2, 60)), encoding="utf-8")
     db = build_database([folder], tmp_path / "papers.db", related=False).output
@@ -727,12 +728,10 @@ def test_a_version_is_a_copys_only_in_brackets_after_an_id_or_at_the_end(tmp_pat
     folder = tmp_path / "versions"
     folder.mkdir()
     abstract = short_abstract(1, 60)
-    edited = abstract.split()
-    edited[30] = "changed"
     (folder / "a.txt").write_text(review_text("YOLO v8 Real-Time Object Detection", abstract,
                                               "Sparse Kernels v2 for Graphs", short_abstract(2, 60)), encoding="utf-8")
-    (folder / "b.txt").write_text(review_text("YOLO v9 Real-Time Object Detection", " ".join(edited),
-                                              "Sparse Kernels v2 for Graphs (v3)", short_abstract(2, 60).replace("x30", "y30")),
+    (folder / "b.txt").write_text(review_text("YOLO v9 Real-Time Object Detection", with_a_word_changed(abstract),
+                                              "Sparse Kernels v2 for Graphs (v3)", with_a_word_changed(short_abstract(2, 60))),
                                   encoding="utf-8")
     db = build_database([folder], tmp_path / "papers.db", related=False).output
     paper_of = {row["title"]: row["paper_id"] for row in rows(db, "select title, paper_id from listings")}
