@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import resources
 from .database import open_read_only, read_only_uri, row_counts, what_else_the_file_is
-from .errors import SYSTEM, USAGE, Interrupted, PapersDbError, signals_held
+from .errors import SYSTEM, USAGE, Interrupted, PapersDbError, raise_dropped_interruption, signals_held
 from .normalise import Normaliser, squash
 from .processes import helper_processes
 from .records import FileRows
@@ -375,6 +375,7 @@ def replace_all(temporaries: dict[Path, Path], done: str) -> None:
     file system has none, as FAT has not, the file is replaced without it). In a folder that lets
     only a file's owner replace it (/tmp's sticky bit), an export replaced two of its 20 files,
     said "nothing was replaced", and named a temporary file."""
+    raise_dropped_interruption()  # nothing is replaced after Ctrl-C, even one Python dropped
     try:
         with signals_held():
             new = {target for target in temporaries if not os.path.lexists(target)}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .derive import derive, read_and_derive
-from .errors import BAD_INPUT, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal
+from .errors import BAD_INPUT, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal, raise_dropped_interruption
 from .load import DatabaseWriter, checksum_file_for, inspect_file_for, refuse_unusable_output
 from .metadata import read_metadata
 from .normalise import Normaliser
@@ -102,7 +102,7 @@ def build_database(
     if not output.name:  # "", "." or "/" (an unset $OUT in a script): no file name to write or replace
         raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
     refuse_unusable_output(output)
-    notify = progress or (lambda event: None)
+    notify = notifier(progress)
     read_metadata()  # a broken metadata.yml is reported before any work
     paths = source_paths(sources)
     found = sources_found(paths, notify)
@@ -225,7 +225,7 @@ def report_issues_found_late(rows: list[dict], by_source: dict[int, FileSummary]
 
 def check_sources(sources: Iterable[Path | str] | Path | str, progress: ProgressCallback | None = None) -> list[FileSummary]:
     """Read and validate sources without writing anything: what each file gave."""
-    notify = progress or (lambda event: None)
+    notify = notifier(progress)
     found = sources_found(sources, notify)
     with reading_processes(found, read_and_nothing_else) as pool:
         return [summary for _, summary in each_reading(found, notify, pool)]
@@ -245,6 +245,16 @@ def source_paths(paths: Iterable[Path | str] | Path | str) -> list[Path]:
     if "" in given:
         raise PapersDbError("a source path is empty, which names no file or folder; give the sources' path", USAGE)
     return [Path(path) for path in given]
+
+
+def notifier(progress: ProgressCallback | None) -> ProgressCallback:
+    """The callback each step of a run calls with its Progress: `progress`, after ending the run
+    if a signal's Interrupted was dropped (errors.raise_dropped_interruption)."""
+    def notify(event: Progress) -> None:
+        raise_dropped_interruption()
+        if progress is not None:
+            progress(event)
+    return notify
 
 
 def sources_found(paths: Iterable[Path | str] | Path | str, notify: ProgressCallback) -> list[SourceFile]:

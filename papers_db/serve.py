@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import resources
-from .errors import USAGE, PapersDbError
+from .errors import USAGE, PapersDbError, raise_dropped_interruption
 from .load import inspect_file_for, sample_digest
 from .metadata import read_metadata
 
@@ -184,6 +184,7 @@ def run_server(command: list[str], environment: dict[str, str]) -> None:
     stay blocked until it has handled them (command.start_server)."""
     from .command import ENDING_SIGNALS
 
+    raise_dropped_interruption()  # a Ctrl-C as the command loaded, which Python dropped, is not a server started
     sys.stdout.flush()
     sys.stderr.flush()
     if hasattr(signal, "pthread_sigmask"):

@@ -14,6 +14,7 @@ import hashlib
 import random
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -297,6 +298,59 @@ def test_the_reading_processes_start_before_the_database_is_made_and_end_before_
     monkeypatch.setattr(load.DatabaseWriter, "finish", finish_counting)
     build_database([SOURCES], tmp_path / "papers.db", related=False)
     assert children == {"making the database": pipeline.READING_PROCESSES, "finishing": 0}
+
+
+class SignalledAsItIsFreed:
+    """An object whose finalizer is where a signal comes: Python drops whatever its handler raises
+    there (as in importlib's module-lock callback, where CI met a Ctrl-C)."""
+
+    def __init__(self, signal_number):
+        self.signal_number = signal_number
+
+    def __del__(self):
+        signal.raise_signal(self.signal_number)  # runs the handler at once, inside __del__
+
+
+@pytest.mark.parametrize("at_step", ["reading", "finishing: views, statistics, checksum"])
+def test_a_signal_python_drops_in_a_finalizer_still_ends_the_build_before_anything_is_replaced(tmp_path, capfd, at_step):
+    # Its Interrupted was printed as "Exception ignored in" with a traceback, and the build went on
+    # to replace the database and only then said it was interrupted.
+    from papers_db.errors import Interrupted, signals_interrupt
+
+    output = tmp_path / "papers.db"
+    build_database([SOURCES / "000_171567d686ec3e55.txt"], output, related=False)
+    earlier = {path: path.read_bytes() for path in tmp_path.iterdir()}
+    steps = []
+
+    def progress(event):
+        steps.append(event.step if event.step != "building" else event.name)
+        if steps[-1] == at_step and steps.count(at_step) == 1:
+            SignalledAsItIsFreed(signal.SIGTERM)  # made and freed at once
+
+    with pytest.raises(Interrupted) as ended, signals_interrupt():
+        build_database([SOURCES], output, related=False, progress=progress)
+    assert ended.value.signal_number == signal.SIGTERM and ended.value.done is None
+    assert steps.count(at_step) == 1 and steps[-1] != "read"  # ended at the next step, not at the end
+    assert {path: path.read_bytes() for path in tmp_path.iterdir()} == earlier  # no temporary file either
+    assert capfd.readouterr().err == ""
+
+
+def test_an_interruption_python_drops_is_the_blocks_own(capfd):
+    # The hook that keeps it is the block's alone, and so is the interruption: a build after the
+    # block, by the same library caller, was ended by it.
+    import sys
+
+    from papers_db.errors import Interrupted, raise_dropped_interruption, signals_interrupt
+
+    hook_before = sys.unraisablehook
+    with signals_interrupt():
+        SignalledAsItIsFreed(signal.SIGINT)
+        with pytest.raises(Interrupted):
+            raise_dropped_interruption()
+    assert sys.unraisablehook is hook_before and capfd.readouterr().err == ""
+    raise_dropped_interruption()
+    with signals_interrupt():
+        raise_dropped_interruption()
 
 
 def test_sqlite_utils_is_imported_by_the_build_not_by_the_command_as_it_starts():

@@ -2799,3 +2799,26 @@ def test_one_worker_does_not_take_the_file_as_an_inherited_variable_says(built_d
                  env={SERVED_FILES_VARIABLE: stale}) as base:
         with urllib.request.urlopen(f"{base}/papers.json", timeout=30) as answer:
             assert answer.status == 200
+
+
+def test_a_signal_python_dropped_as_the_command_loaded_is_no_server_started():
+    # An Interrupted raised where Python drops it (a finalizer, importlib's module-lock callback)
+    # let `serve` go on to become the server, which then ran as if no Ctrl-C had come.
+    script = """
+import signal
+from papers_db.errors import Interrupted, signals_interrupt
+from papers_db.serve import run_server
+
+class SignalledAsItIsFreed:
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
+with signals_interrupt():
+    SignalledAsItIsFreed()
+    try:
+        run_server(["/bin/echo", "became the server"], {})
+    except Interrupted as ended:
+        print("ended by", ended)
+"""
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "ended by SIGINT\n", "")
