@@ -98,3 +98,22 @@ def test_installed_command_serves_pages_search_and_the_paper_template(installed,
         status, plugins = request(base + "/-/plugins.json")
         ours = [plugin for plugin in json.loads(plugins) if "render_cell" in plugin["hooks"]]
         assert [(plugin["templates"], plugin["version"]) for plugin in ours] == [(True, "0.1.0")]
+
+
+def test_the_tests_run_on_versions_the_package_declares_and_each_dependency_has_an_upper_bound():
+    # A fresh install takes the newest release inside each bound: the suite must have passed on
+    # versions inside them, and no dependency of the command may be open-ended (typer 0.29 changed
+    # the help's layout). pyarrow (the parquet extra) is left open: a major release every three
+    # months or so, with write_table unchanged across them.
+    import tomllib
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for line in project["dependencies"]:
+        requirement = Requirement(line)
+        assert any(spec.operator in ("<", "<=", "~=", "==") for spec in requirement.specifier), f"{line}: no upper bound"
+    for line in project["dependencies"] + project["optional-dependencies"]["test"] + project["optional-dependencies"]["parquet"]:
+        requirement = Requirement(line)
+        assert requirement.specifier.contains(version(requirement.name), prereleases=True), (line, version(requirement.name))
