@@ -427,7 +427,13 @@ def export_parquet(
 
 
 def write_exports(database: str, folder: str, file_format: str) -> None:
-    written = export_files(database, folder, file_format)
+    with progress_bar() as bar:  # 2 s with no word at 30,000 papers, growing with them
+        task = bar.add_task("Exporting", total=None)
+
+        def show(name: str, done: int, total: int) -> None:
+            bar.update(task, description=f"Exporting {shown(name)}", completed=done, total=total)
+
+        written = export_files(database, folder, file_format, progress=show)
     put_in_place(exported_into(folder))  # a signal from here on cuts their list short, not the export
     with results_written(f"the files were written into {folder}, but their list"):
         for path in written:

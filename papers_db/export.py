@@ -123,11 +123,17 @@ WRITERS: dict[str, Callable[[sqlite3.Connection, str, list[Column], Path], None]
 }
 
 
-def export_files(database: Path | str, folder: Path | str, file_format: str = "parquet") -> list[Path]:
+# Called before each table or view is written: its name, how many were written before it, how many in all.
+ExportProgress = Callable[[str, int, int], None]
+
+
+def export_files(database: Path | str, folder: Path | str, file_format: str = "parquet",
+                 progress: ExportProgress | None = None) -> list[Path]:
     """Write each table and view as <folder>/<name>.<parquet|csv|jsonl>, in batches so memory stays
-    bounded. Every file is written beside its target first, and only once all are complete are
-    the targets replaced, all or none: a failure part way (a full disk, a folder where a file
-    goes) had replaced the files before it, leaving an export of two builds."""
+    bounded; `progress` hears of each before it is written. Every file is written beside its
+    target first, and only once all are complete are the targets replaced, all or none: a failure
+    part way (a full disk, a folder where a file goes) had replaced the files before it, leaving
+    an export of two builds."""
     if folder == "":  # Path("") is ".": `-o ""` (an unset $OUT) wrote every file into the working folder
         raise PapersDbError("the output folder is empty, which names no folder; give the folder to write the files into",
                             USAGE)
@@ -146,7 +152,7 @@ def export_files(database: Path | str, folder: Path | str, file_format: str = "p
     database = Path(database)
     in_place: list[bool] = []
     try:
-        return _exported(database, folder, file_format, in_place)
+        return _exported(database, folder, file_format, in_place, progress or (lambda name, done, total: None))
     except Interrupted as interruption:
         # A signal while the export cleaned up, once every file was in place, said only
         # "interrupted", as if an earlier export's files were untouched.
@@ -160,7 +166,7 @@ def exported_into(folder: Path | str) -> str:
     return f"the files were written into {folder}"
 
 
-def _exported(database: Path, folder: Path, file_format: str, in_place: list[bool]) -> list[Path]:
+def _exported(database: Path, folder: Path, file_format: str, in_place: list[bool], progress: ExportProgress) -> list[Path]:
     """export_files' work; `in_place` gets True once every file is renamed into place."""
     created = ensure_folder(folder)
     conn = open_read_only(database)
@@ -170,7 +176,8 @@ def _exported(database: Path, folder: Path, file_format: str, in_place: list[boo
         for target in targets.values():
             refuse_special_file(target)
             remove_leftovers(target)  # of an export killed before it could clean up (SIGKILL)
-        for name, target in targets.items():
+        for done, (name, target) in enumerate(targets.items()):
+            progress(name, done, len(targets))
             temporaries[target] = temporary_file(target, "")
             try:
                 WRITERS[file_format](conn, name, columns_of(conn, name), temporaries[target])
