@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import traceback
+from importlib.metadata import version
 from pathlib import Path
 
 import typer
@@ -27,7 +28,7 @@ from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
 from .command import asks_for_json
-from .database import check_built_database, count_as_datasette_will
+from .database import check_built_database, count_as_datasette_will, schema_version
 from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_interrupt
 from .export import FORMATS, export_files, exported_into
 from .load import replaced_by_the_build
@@ -182,11 +183,20 @@ def one_line_errors(command):
     return run
 
 
+def print_version(asked: bool) -> None:
+    if asked:
+        results.print(f"papers-db {version('papers-db')} (builds database schema version {schema_version()})")
+        raise typer.Exit()
+
+
 @app.callback()
 def options(
     debug: bool = typer.Option(False, "--debug", metavar=FLAG, help=(
         "On an unexpected error (a bug) or an interruption, show its Python traceback too, for a bug report; "
         "goes before the command.")),
+    # What a bug report needs beside --debug; the version a database was built by is in its build_info table.
+    show_version: bool = typer.Option(False, "--version", metavar=FLAG, is_eager=True, callback=print_version,
+                                      help="Show the package's version and the schema version it builds, and exit."),
 ) -> None:
     """Build and serve papers-db: machine-learning paper listings as one searchable SQLite file."""
     global show_tracebacks
@@ -454,9 +464,10 @@ def main() -> None:
             # Not standalone: click's usage errors come here, to be told in one line.
             status = app(standalone_mode=False)
         except OSError as error:
-            # Only text typer writes itself gets here (each command's own failures end in
-            # one_line_errors): `--help > /dev/full` ended in a 45-line traceback.
-            error_line(f"the help could not be written to standard output: {error.strerror}")
+            # Only text typer writes itself (the help) or the version gets here (each command's own failures
+            # end in one_line_errors): `--help > /dev/full` ended in a 45-line traceback.
+            asked = next((word for word in sys.argv[1:] if word in ("--help", "--version")), "--help")  # none: the help
+            error_line(f"the {asked[2:]} could not be written to standard output: {error.strerror}")
             sys.exit(SYSTEM)
         except click_errors.ClickException as error:
             usage_error(error)

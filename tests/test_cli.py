@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -536,14 +537,27 @@ def test_results_that_cannot_be_written_are_one_line(built_db, tmp_path, command
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
-@pytest.mark.parametrize("arguments", [["--help"], ["build", "--help"], ["serve", "--help"], []])
+@pytest.mark.parametrize("arguments", [["--help"], ["build", "--help"], ["serve", "--help"], [], ["--version"]])
 def test_help_that_cannot_be_written_is_one_line(arguments):
     # `--help > /dev/full` ended in typer's 45-line traceback and exit 1.
     with open("/dev/full", "w") as full:
         result = subprocess.run(cli_command(*arguments), cwd=PROJECT, stdout=full, stderr=subprocess.PIPE, text=True,
                                 timeout=60)
+    what = "the version" if arguments == ["--version"] else "the help"
     assert result.returncode == 3
-    assert result.stderr == "error: the help could not be written to standard output: No space left on device\n"
+    assert result.stderr == f"error: {what} could not be written to standard output: No space left on device\n"
+
+
+def test_version_names_the_package_release_and_the_schema_a_build_writes(built_db):
+    # The same two numbers a built file records in build_info, which a bug report can set side by side.
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    schema = re.search(r"PRAGMA user_version = (\d+);", (PROJECT / "sql" / "schema.sql").read_text(encoding="utf-8"))[1]
+    result = run_cli("--version")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, f"papers-db {project['version']} (builds database schema version {schema})\n", "")
+    with sqlite3.connect(built_db) as conn:
+        assert conn.execute("select package_version, schema_version from build_info").fetchall() == [
+            (project["version"], int(schema))]
 
 
 @pytest.mark.parametrize("arguments", [["--help"], ["build", "--help"]])
