@@ -521,13 +521,24 @@ def interrupted_before_the_command(signal_number: int) -> int:
     return 128 + signal_number
 
 
+def command_path_given(arguments: list[str]) -> str:
+    """The command as the user typed it (`papers-db build`), as click names it, for a usage error
+    click raised with no context: `build -o` with no value after it."""
+    command = next((word for word in arguments[1:] if not word.startswith("-")), None)
+    program = os.path.basename(arguments[0]) if arguments else "papers-db"
+    names = {found.name or found.callback.__name__.replace("_", "-") for found in app.registered_commands}  # as typer names them
+    return f"{program} {command}" if command in names else program
+
+
 def usage_error(error: click_errors.ClickException) -> None:
     """A usage error in one line, as every other error: `--port 70000` and `--bogus` were six lines,
     the usage, a hint and the message boxed. Without arguments, the help is printed already."""
     if type(error).__name__ != "NoArgsIsHelpError":
         context = getattr(error, "ctx", None)
-        hint = f" (see {context.command_path} --help)" if context is not None else ""
-        message = " ".join(error.format_message().split()) + hint
+        command_path = context.command_path if context is not None else command_path_given(sys.argv)
+        # typer 0.29 checks values with pydantic, whose message for a choice begins "Value error, ".
+        message = " ".join(error.format_message().removeprefix("Value error, ").replace(": Value error, ", ": ").split())
+        message += f" (see {command_path} --help)"
         error_line(message)
         if asks_for_json(sys.argv[1:]):  # `build --json --bogus`: click stopped before the command ran
             failure_json(message, error.exit_code)

@@ -608,6 +608,14 @@ def test_a_failed_build_leaves_no_folder_it_made_for_its_output(tmp_path):
                                    "(see build_db.py serve --help)"),
     (["build", "--bogus"], "No such option: --bogus (see build_db.py build --help)"),
     (["nosuch"], "No such command 'nosuch'. (see build_db.py --help)"),
+    # Without the hint: click names no command where an option's value is missing.
+    (["build", "-o"], "Option '-o' requires an argument. (see build_db.py build --help)"),
+    (["--debug", "export-parquet", "--db", "x", "--output"],
+     "Option '--output' requires an argument. (see build_db.py export-parquet --help)"),
+    (["-o"], "No such option: -o (see build_db.py --help)"),
+    # It said "Value error, 'xml' is not one of ...", pydantic's words, not the command's.
+    (["export", "--format", "xml"], "Invalid value for '--format' / '-f': 'xml' is not one of 'parquet', 'csv', 'json'. "
+                                    "(see build_db.py export --help)"),
 ])
 def test_a_usage_error_is_one_line(arguments, message):
     # Six lines before: the usage, a hint, and the message in a box.
