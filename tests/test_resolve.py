@@ -285,7 +285,7 @@ def test_a_source_that_merges_papers_leaves_both_old_ids_working(tmp_path):
     assert rows(alone.output, "select id from papers where id = ?", a) == [{"id": a}]
     pages = build_database([corpus / "hf.txt"], tmp_path / "pages.db", related=False)
     assert rows(pages.output, "select id from papers where id = ?", min(revised, edited)) == [{"id": min(revised, edited)}]
-    merged = build_database([corpus], tmp_path / "papers.db", related=False).output
+    merged = build_database([corpus], tmp_path / "papers.db").output
     paper = min(a, revised, edited)
     old_ids = {a, min(revised, edited)}
     assert {row["paper_id"] for row in rows(merged, "select paper_id from paper_aliases where id in (?, ?)", *old_ids)} == {paper}
@@ -308,6 +308,15 @@ def test_a_source_that_merges_papers_leaves_both_old_ids_working(tmp_path):
         assert (response.status_code, response.headers["location"]) == (302, f"/papers/papers/{paper}")
     assert asyncio.run(fetch(f"/papers/papers/{paper}")).status_code == 200
     assert asyncio.run(fetch("/papers/papers/12345")).status_code == 404  # no paper, no alias
+    # The canned queries of provenance and related papers answered an old id with no rows.
+    listings = rows(merged, "select id from listings where paper_id = ? order by id", paper)
+    related = rows(merged, "select related_paper_id from related_papers where paper_id = ? order by rank", paper)
+    assert len(listings) == 3 and related  # the review's record, and both Hugging Face records of its revisions
+    for old in old_ids | {paper}:
+        shown = asyncio.run(fetch(f"/papers/paper_listings.json?paper_id={old}&_shape=array")).json()
+        assert sorted(row["listing_id"] for row in shown) == [row["id"] for row in listings]
+        shown = asyncio.run(fetch(f"/papers/related_to.json?paper_id={old}&_shape=array")).json()
+        assert [row["paper_id"] for row in shown] == [row["related_paper_id"] for row in related]
 
     # The paper's page explains the merge: each listing's own title and how it joined the paper.
     html = asyncio.run(fetch(f"/papers/papers/{paper}")).text
