@@ -847,3 +847,33 @@ def test_lines_that_almost_read_as_authors_are_refused_at_once():
     assert [r.title for r in reading.records] == ["Sparse Attention", line]
     reading = read_review_listing(review_text("Sparse Attention", "Ann Li (" + "Abcdefghij" * 50, ABSTRACT_A))
     assert len(reading.records) == 2
+
+
+FIRST_HALF = ("We study attention over very long documents and propose a sparse pattern that keeps only local windows "
+              "and a few global tokens for every layer of the model,")
+SECOND_HALF = "and we show that it matches dense attention on four benchmarks while using a tenth of the memory."
+THIRD_PART = "which we measure on sixteen tasks, over and over again, with the same outcome each time."
+
+
+def test_an_abstract_broken_over_lines_is_one_abstract_reported():
+    # The second half was a paper without a title that took the decision, with no issue (found by review).
+    for parts in ([FIRST_HALF, SECOND_HALF], [FIRST_HALF, SECOND_HALF.removesuffix("."), THIRD_PART]):
+        reading = read_review_listing(review_text("Sparse Attention for Long Documents", *parts, "Accept (Poster)",
+                                                  "Dense Retrieval at Scale", ABSTRACT_B, "Reject"))
+        got = [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records]
+        last = 2 + len(parts)
+        assert got == [(1, last, "Sparse Attention for Long Documents", "\n".join(parts), "Accept (Poster)"),
+                       (last + 1, last + 3, "Dense Retrieval at Scale", ABSTRACT_B, "Reject")]
+        assert [(i.line, i.code) for i in reading.issues] == [(n, "abstract_continued") for n in range(3, last)]
+        assert reading.unaccounted_lines() == []
+
+
+def test_an_abstract_after_a_whole_one_or_opening_a_sentence_is_a_paper_without_a_title():
+    # A line opening in lower case after an abstract that ends its sentence, or one opening in upper case after one
+    # that stops mid-sentence: each is a paper of its own, as before.
+    lower = "we " + ABSTRACT_B[0].lower() + ABSTRACT_B[1:]
+    for first, second in ((ABSTRACT_A, lower), (FIRST_HALF, ABSTRACT_B), (ABSTRACT_A + " (see the appendix)", lower)):
+        reading = read_review_listing(review_text("Some Title", first, second, "Reject"))
+        assert [(r.line, r.title, r.abstract, r.decision) for r in reading.records] == [
+            (1, "Some Title", first, None), (3, None, second, "Reject")]
+        assert "abstract_continued" not in [issue.code for issue in reading.issues]

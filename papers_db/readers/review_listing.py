@@ -159,6 +159,16 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             reading.issues.append(ParseIssue(number, "repeated_abstract", "the abstract just before, again: read once, "
                                              "as that paper's"))
             current.last_line = number
+        elif continues_abstract(current, number, line):
+            # An abstract broken over two lines: the second half was an untitled paper that took
+            # the decision (found by review).
+            current.abstract += "\n" + line
+            current.last_line = number
+            reading.issues.append(ParseIssue(
+                number, "abstract_continued",
+                "a line that goes on with the abstract just before it (which stops mid-sentence; this line opens in "
+                "lower case): read as that abstract's next line (were it a paper without a title, that paper is in this one)"))
+            report_decision_at_end(number, line, reading)
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
@@ -185,6 +195,23 @@ OTHER_FIELD = re.compile(  # matched from the line's start, spaces included: ask
     r"|no acknowledgement section|flagged for ethics review|student author|readers|writers|signatures"
     r"|bibtex|previous venue|latex source code|poster|slides|video|project page|presentation|published|last modified"
     r"|revisions) ?:", re.IGNORECASE)
+
+
+def continues_abstract(record: Record | None, number: int, line: str) -> bool:
+    """Whether the line, right after an undecided record's abstract, is more of that abstract: the
+    abstract stops mid-sentence (no full stop, question mark, bracket or quote at its end) and the
+    line opens in lower case. An untitled paper's abstract after a whole one opens a sentence."""
+    if record is None or record.abstract is None or record.decision is not None or record.last_line != number - 1:
+        return False
+    first_letter = next((character for character in line if character.isalpha()), "")
+    if not first_letter.islower() or record.abstract.rstrip().endswith(SENTENCE_END) or reads_as_title(line):
+        return False
+    # A part of a sentence, in a line broken more than once, may be shorter than an abstract; a
+    # title opening in lower case ("k-means for streams") is rarely this long.
+    return looks_like_abstract(line) or word_count(line, CONTINUED_LINE_WORDS) >= CONTINUED_LINE_WORDS
+
+
+CONTINUED_LINE_WORDS = 8
 
 
 def is_decision_where_it_stands(line: str, following: str | None) -> bool:
