@@ -21,7 +21,7 @@ from typing import Any
 import numpy
 
 from .errors import BAD_INPUT, USAGE, PapersDbError
-from .readers.hf_daily import DATE_SEPARATOR, ENTRY_DATE_LINE, HF_DAILY_PAPERS, is_daily_papers_title, read_hf_daily_page
+from .readers.hf_daily import DATE_SEPARATOR, HF_DAILY_PAPERS, is_daily_papers_title, read_entry_date, read_hf_daily_page
 from .readers.review_listing import REVIEW_LISTING, read_review_listing
 from .readers.text import (
     WIDE_ENCODING_CODES,
@@ -167,7 +167,7 @@ def _dated_blocks(lines: list[str]) -> int:
     """How many "·" lines are followed by a date line (blank lines between are skipped)."""
     content = [plain_line(line) for line in lines if line.strip()]
     return sum(
-        1 for line, following in zip(content, content[1:]) if line == DATE_SEPARATOR and ENTRY_DATE_LINE.match(following)
+        1 for line, following in zip(content, content[1:]) if line == DATE_SEPARATOR and read_entry_date(following)
     )
 
 

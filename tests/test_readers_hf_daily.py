@@ -179,13 +179,13 @@ def test_a_date_line_the_reader_does_not_know_is_reported_not_made_a_paper():
     # After "·", where the date goes: not a title when no abstract follows. A missing date line
     # before the next entry's title is still the cut-off block it was.
     reading = read_hf_daily_page(hf_page(
-        ["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "2025-11-03"],  # 13..19
+        ["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "11/03/2025"],  # 13..19: which is the month?
         ["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·"],  # 21..26: its date is missing
-        ["Title Three", "", ABSTRACT_C, "", "  • 4 authors", "·", "3 Nov"],  # 28..34
+        ["Title Three", "", ABSTRACT_C, "", "  • 4 authors", "·", "Nov 3, 25"],  # 28..34
     ), "2025-11-12")
     assert [(r.line, r.last_line, r.title, r.date_text, r.published_on) for r in reading.records] == [
-        (13, 19, "Title One", "2025-11-03", None), (21, 26, "Title Two", None, None),
-        (28, 34, "Title Three", "3 Nov", None)]
+        (13, 19, "Title One", "11/03/2025", None), (21, 26, "Title Two", None, None),
+        (28, 34, "Title Three", "Nov 3, 25", None)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (19, "bad_date"), (26, "truncated_metadata"), (34, "bad_date")]
     assert reading.unaccounted_lines() == []
@@ -930,3 +930,34 @@ def test_an_entry_titled_like_a_badge_keeps_its_block_and_an_abstract_label_is_l
     reading = read_hf_daily_page(hf_page(["Sparse Kernels", "", "Abstract: " + ABSTRACT_A, "", "  • 2 authors", "·", "Nov 3"],
                                          ["Abstract: " + ABSTRACT_B]), snapshot_date="2025-11-12")
     assert [(r.title, r.abstract) for r in reading.records] == [("Sparse Kernels", ABSTRACT_A), (None, ABSTRACT_B)]
+
+
+def test_an_entry_date_in_any_form_a_page_date_takes_is_read():
+    # "2025-11-03", "3 Nov", "Aug. 10,2024" and "aug 10, 2024" were bad_dates after '·', though the
+    # page's own date took such forms (found by review); the site's own form keeps its upvotes.
+    written = ["2025-11-03", "3 Nov", "Wed, Nov 5", "Aug. 10,2024", "aug 10, 2024 7", "10 August 2024", "Sept. 3"]
+    expected = [("2025-11-03", None), ("2025-11-03", None), ("2025-11-05", None), ("2024-08-10", None), ("2024-08-10", 7),
+                ("2024-08-10", None), ("2025-09-03", None)]
+    entries = [[f"Title {n}", "", ABSTRACT_A.replace("lenders", f"lenders {n}"), "", "  • 2 authors", "·", date]
+               for n, date in enumerate(written)]
+    reading = read_hf_daily_page(hf_page(*entries), "2025-11-12")
+    assert [(r.date_text, r.published_on, r.upvotes) for r in reading.records] == [
+        (date, *read) for date, read in zip(written, expected)]
+    assert reading.issues == [] and reading.unaccounted_lines() == []
+
+
+def test_a_date_with_its_separator_lost_or_another_is_the_entrys_date_reported():
+    # With no '·' line, or "." in its place (a copy through ASCII), the date was a paper titled
+    # "Aug 10, 2024", and two such papers merged; another bullet before "3 authors" lost the count.
+    entries = [["Title One", "", ABSTRACT_A, "", "  • 3 authors", "Aug 10, 2024"],  # 13..18
+               ["Title Two", "", ABSTRACT_B, "", "- 3 authors", "Aug 10, 2024 5"],  # 20..25
+               ["Title Three", "", ABSTRACT_C, "", "o 3 authors", ".", "Aug 11, 2024"],  # 27..33
+               ["Title Four", "", ABSTRACT_A.replace("lenders", "banks"), "", "* 2 authors", "·", "Aug 12, 2024"]]  # 35..41
+    reading = read_hf_daily_page(hf_page(*entries), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.authors_count, r.organization, r.published_on, r.upvotes)
+            for r in reading.records] == [
+        (13, 18, "Title One", 3, None, "2024-08-10", None), (20, 25, "Title Two", 3, None, "2024-08-10", 5),
+        (27, 33, "Title Three", 3, None, "2024-08-11", None), (35, 41, "Title Four", 2, None, "2024-08-12", None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (18, "missing_date_separator"), (25, "missing_date_separator"), (32, "date_separator")]
+    assert reading.unaccounted_lines() == []

@@ -84,8 +84,24 @@ def read_page_date(plain: str) -> tuple[int, int, str | None] | None:
 # A busy page rounds to thousands ("Nov 3 1.2k", "1,5k" in a locale with a decimal comma): the
 # date was a bad_date, and the entry had neither date nor count.
 UPVOTE_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d{1,6}(?:[.,]\d)?[kK]|\d+")
-ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES}) (\d{{1,2}})(?:, (\d{{4}}))?(?: ({UPVOTE_COUNT.pattern}))?$")
-# Matched against a line as read (plain_line): single spaces, trimmed.
+# Matched against a line as read (plain_line): single spaces, trimmed. The month in any case, with a
+# full stop, and the year's comma with no space after it ("aug 10, 2024", "Aug. 10,2024") too: each
+# was a bad_date, the entry without a date.
+ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES})\.? (\d{{1,2}})(?:, ?(\d{{4}}))?(?: ({UPVOTE_COUNT.pattern}))?$",
+                             re.IGNORECASE)
+
+
+def read_entry_date(plain: str) -> tuple[int, int, str | None, str | None] | None:
+    """An entry's date line as read: (month, day, year as printed or None, upvote count as printed
+    or None). The site's own form (`Nov 3`, `Nov 3, 2025 12`), with its upvotes; or, without them,
+    any form a page's own date may take (`10 Aug 2024`, `2024-08-10`, `Wed, Nov 12`): those the
+    page's date took were a bad_date after '·'."""
+    if date := ENTRY_DATE_LINE.match(plain):
+        month, day, year, upvotes = date.groups()
+        return MONTHS_FOLDED[month.casefold()], int(day), year, upvotes
+    if printed := read_page_date(plain):
+        return *printed, None
+    return None
 
 
 # ASCII's spaces and punctuation, dropped by one C call: a loop over each character of every short
@@ -117,8 +133,12 @@ def is_header_line(plain: str) -> bool:
 
 
 # The bullet may be lost in a copy: "3 authors" without it became an organisation "3" named "authors".
-AUTHORS_LINE = re.compile(r"^(?:• ?)?(\d+) authors?$", re.IGNORECASE)  # "3 Authors" too
+# Or be another ("- 3 authors", "* 3 authors", "o 3 authors" through ASCII): each was a bad_organization,
+# or an organisation "o" named "3 authors", and the entry had no author count.
+AUTHORS_LINE = re.compile(r"^(?:[•·‧∙●◦‣▪⁃*o-] ?)?(\d+) authors?$", re.IGNORECASE)  # "3 Authors" too
 DATE_SEPARATOR = "·"
+# Read as '·' between an author line and a date, and reported: "." is what `iconv -t ascii//TRANSLIT` makes of it.
+DATE_SEPARATOR_LOOKALIKES = frozenset("-•.‧∙・*")
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")  # "Mar 5 2024" (its comma lost), or a note: "Accepted at ACL 2025"
 EARLIEST_YEAR = 1900  # as YEAR reads a year that lost its comma
 SQLITE_INTEGER_MAX = 2**63 - 1  # a larger count cannot be stored; it is reported instead
@@ -220,7 +240,20 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", "'·' without an author line before it")
                 )
-        elif meta_state == "dot" and (date := ENTRY_DATE_LINE.match(plain)):
+        elif (meta_state == "who" and plain in DATE_SEPARATOR_LOOKALIKES and following is not None
+              and read_entry_date(following)):
+            # "-", "•" or "." where '·' goes (a copy through ASCII makes '·' a "."): the date after it
+            # was a paper titled so, and the entry had none.
+            reading.issues.append(ParseIssue(number, "date_separator", f"{quoted(plain)} between the author line and "
+                                             "the date, where '·' goes: read as '·'"))
+            meta_state = "dot"
+            current.last_line = number
+        elif (meta_state == "dot" or (meta_state == "who" and not abstract_follows(following))) and (
+                date := read_entry_date(plain)):
+            if meta_state == "who":
+                # Its '·' line lost: the date was a paper titled "Aug 10, 2024", and such papers merged.
+                reading.issues.append(ParseIssue(number, "missing_date_separator", f"{quoted(plain)} right after the "
+                                                 "author line, with no '·' line between them: read as the entry's date"))
             _set_entry_date(current, number, line, date, page_day, reading)
             meta_state = "date"
             close()
@@ -638,12 +671,12 @@ def _pasted_page_day(plain: str, printed: tuple[int, int, str | None], page_day:
 JOINED_BLOCK = re.compile(rf"^(?:(.+) )?{DATE_SEPARATOR} (.+)$")
 
 
-def joined_block(plain: str, record: Record | None, meta_state: str | None) -> tuple[re.Match | None, re.Match] | None:
+def joined_block(plain: str, record: Record | None, meta_state: str | None) -> tuple[re.Match | None, tuple] | None:
     """An entry's author line, '·' and date on one line (`• 3 authors · Nov 3 12`), or '·' and
     the date after an author line (`· Nov 4 7`): the matches of the author line (None where it
-    came before) and of the date. Each was a paper titled so, and the entry lost its block."""
+    came before) and the date (read_entry_date). Each was a paper titled so, and the entry lost its block."""
     joined = JOINED_BLOCK.match(plain) if record is not None else None
-    if joined is None or (date := ENTRY_DATE_LINE.match(joined.group(2))) is None:
+    if joined is None or (date := read_entry_date(joined.group(2))) is None:
         return None
     authors = AUTHORS_LINE.match(joined.group(1)) if joined.group(1) else None
     if meta_state == "who" and joined.group(1) is None:
@@ -730,10 +763,10 @@ def _stored_count(digits: str, number: int, what: str, reading: Reading) -> int 
     return int(significant)
 
 
-def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page_day: dt.date | None,
-                    reading: Reading) -> None:
-    """The entry's date from `date`, ENTRY_DATE_LINE's match of the line as read."""
-    month_name, day, year, upvotes = date.groups()
+def _set_entry_date(record: Record, number: int, line: str, date: tuple[int, int, str | None, str | None],
+                    page_day: dt.date | None, reading: Reading) -> None:
+    """The entry's date from `date`, read_entry_date's reading of the line as read."""
+    month, day, year, upvotes = date
     record.date_text = line
     record.last_line = number
     if (year is None and upvotes is not None and YEAR.fullmatch(upvotes)
@@ -745,7 +778,6 @@ def _set_entry_date(record: Record, number: int, line: str, date: re.Match, page
             f"{quoted(line.strip())}: {upvotes} read as the year (written 'Mon D, YYYY'), not as the upvote count"))
         year, upvotes = upvotes, None
     record.upvotes = _upvote_count(upvotes, number, reading) if upvotes is not None else None
-    month, day = MONTHS[month_name], int(day)
     if year is not None:
         resolved, inferred = int(year), False
     elif page_day is not None:
