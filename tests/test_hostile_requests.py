@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -1705,3 +1706,30 @@ def test_a_visitors_sql_is_checked_in_one_pass_not_by_datasettes_backtracking_pa
     assert tried == []
     # Only a query page checks its SQL: on a table page `sql` is another parameter, as before.
     assert "Statement must be a SELECT" not in asyncio.run(get("/papers/papers.json", "update x")).text
+
+
+def test_a_search_while_another_query_holds_sqlites_heap_is_no_500(built_db):
+    # SQLite's heap limit is the process's: while one visitor's query (300 copies of `the*` in
+    # ?sql=) held it, a search page's words could not be split, and the MemoryError of it escaped
+    # as a 500 (found by review). Here the heap is held by a limit below what SQLite uses already.
+    script = """
+import asyncio, sqlite3, sys
+from datasette.app import Datasette
+from papers_db.metadata import read_metadata
+
+async def main():
+    datasette = Datasette([sys.argv[1]], metadata=read_metadata()[0], immutables=[])
+    assert (await datasette.client.get("/papers/search?q=diffusion")).status_code == 200
+    try:
+        sqlite3.connect(":memory:").execute("pragma hard_heap_limit = 1")
+    except MemoryError:  # the limit is in place: the pragma's own statement could not be finished
+        pass
+    for q in ("diffusion", "model learning"):
+        response = await datasette.client.get("/papers/search?q=" + q)
+        print(response.status_code, "Too large" in response.text)
+
+asyncio.run(main())
+"""
+    ran = subprocess.run([sys.executable, "-c", script, str(built_db)], capture_output=True, text=True, timeout=120,
+                         cwd=PROJECT)
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "400 True\n400 True\n", "")

@@ -2217,10 +2217,11 @@ def search_tokens(text):
     """The words of a search as FTS5's unicode61 splits them, asked of SQLite itself: Python's
     Unicode tables are newer than FTS5's, and 50 words joined by U+19B0 (a letter to Python, a
     separator to FTS5) counted as one word here and took 0.5-0.8 s at 100k papers. 50 µs. None
-    where SQLite could not split them (out of memory under the heap limit): counted as many."""
+    where SQLite could not split them (out of memory under the heap limit, which Python's sqlite3
+    raises as MemoryError: a 500 while another visitor's query held the heap): counted as many."""
     try:
         return _fts5_words(text)
-    except (sqlite3.Error, UnicodeError):
+    except (sqlite3.Error, UnicodeError, MemoryError):
         return None
 
 
