@@ -94,11 +94,20 @@ def server_command(args: list[str], host: str, port: int, workers: int) -> tuple
     start = [sys.executable, "-P", "-c", "from papers_db.command import start_server; start_server()"]
     if workers == 1:
         # Each worker's identity of the file is for `serve --workers` to hand over, not to inherit.
-        return [*start, "datasette", *args], {SERVED_FILES_VARIABLE: ""}
-    environment = {DATASETTE_ARGS_VARIABLE: json.dumps(args)}
+        return [*start, "datasette", *args], {SERVED_FILES_VARIABLE: "", **one_malloc_arena()}
+    environment = {DATASETTE_ARGS_VARIABLE: json.dumps(args), **one_malloc_arena()}
     if not os.environ.get("DATASETTE_SECRET"):
         environment["DATASETTE_SECRET"] = secrets.token_hex(32)
     return [*start, "workers", host_and_port(host, port), str(workers)], environment
+
+
+def one_malloc_arena() -> dict[str, str]:
+    """glibc's malloc in one pool for all of a server process's threads, unless the user chose
+    otherwise. By default each SQL thread keeps a pool of its own, holding what the queries it ran
+    freed: under visitors' queries that ran into SQLite's 256 MB heap limit, a one-worker server
+    grew to 739 MB and kept 640 once they stopped; with one pool, 349 and 344, its searches
+    answered as fast (1,004 in 25 s against 924; found by review)."""
+    return {} if "MALLOC_ARENA_MAX" in os.environ else {"MALLOC_ARENA_MAX": "1"}
 
 
 def run_workers() -> None:
