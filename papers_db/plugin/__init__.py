@@ -1850,6 +1850,8 @@ def giving_back_once_answering(send, slots, taken):
 async def passed_on(datasette, app, scope, receive, send, query):
     """Hand a request that is not refused to Datasette (from_the_first_row), marked while it runs
     as a table or view page's where it is one (serving_table_page)."""
+    if is_database_download(datasette, scope["path"]):
+        return await downloaded(app, scope, receive, send)
     on_table_page = table_page(datasette, scope["path"]) is not None
     marked = serving_table_page.set(query if on_table_page else None)
     name = scope["path"].rsplit("/", 1)[-1]
@@ -1863,6 +1865,34 @@ async def passed_on(datasette, app, scope, receive, send, query):
     finally:
         serving_table_page.reset(marked)
         serving_query_page.reset(other_page)
+
+
+def is_database_download(datasette, path):
+    """Whether a path is a database file's download (`/papers.db`), as Datasette routes it."""
+    name, dot_db, rest = path[1:].partition(".db")
+    if not dot_db or rest or "/" in name or "." in name:
+        return False
+    return any(db.route == tilde_decode(name) for db in datasette.databases.values())
+
+
+async def downloaded(app, scope, receive, send):
+    """A database file's download, read only while its client takes it. Datasette 0.65 reads and
+    sends the whole file 4 KiB at a time after its client has gone, and for a HEAD too (whose
+    answer has no body): 1.3 s of a core each at 30,000 papers (134 MB), growing with the file
+    (found by review). A HEAD gets Datasette's status and headers, then the file is no more read."""
+    if scope["method"] != "HEAD":
+        return await until_the_client_goes(app, scope, receive, send)
+
+    async def headers_then_stop(message):
+        if message["type"] != "http.response.start":
+            raise ClientGone
+        await send(message)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    try:
+        await app(scope, receive, headers_then_stop)
+    except ClientGone:
+        pass
 
 
 async def from_the_first_row(datasette, app, scope, receive, send, query):
