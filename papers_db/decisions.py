@@ -48,12 +48,36 @@ ACCEPT_TIERS = {
 }
 
 
+# Other ways a listing writes a decision line, read as the forms DECISION_LINE knows: a
+# "Decision:" label, a full stop at its end, "Accepted" for "Accept", "Accept - Poster" for
+# "Accept (Poster)", full-width brackets. A listing labelling every decision so lost each one.
+DECISION_LABEL = re.compile(r"^decision ?: ?", re.IGNORECASE)
+ACCEPTED = re.compile(r"^accepted\b", re.IGNORECASE)
+ACCEPT_DASH = re.compile(r"^(accept) [-–—] ([\w%+ -]+)$", re.IGNORECASE)
+
+
+def as_written_usually(label: str) -> str:
+    """A decision line as read (plain_line) in the form DECISION_LINE knows, where the listing
+    wrote it otherwise (DECISION_LABEL and the forms after it); any other line as read."""
+    plain = plain_line(label)
+    usual = DECISION_LABEL.sub("", plain).removesuffix(".").replace("（", "(").replace("）", ")")
+    usual = ACCEPT_DASH.sub(r"\1 (\2)", ACCEPTED.sub(lambda word: word[0][:6], usual))
+    return usual
+
+
+def is_written_otherwise(label: str) -> bool:
+    """A decision written in another form than the usual (as_written_usually): "Decision: Reject",
+    "Reject.", "Accepted (Poster)". Where a decision goes it is one; with an abstract after it,
+    it may as well be that abstract's title."""
+    return is_decision(label) and as_written_usually(label) != plain_line(label)
+
+
 def _decision_match(label: str) -> re.Match | None:
-    if "." in label or "," in label:
-        # No decision line has either (DECISION_LINE's classes leave them out), and plain_line
-        # keeps both: most lines tested are abstracts, whose reading this skips.
+    if "," in label or "." in label.rstrip()[:-1]:
+        # No decision line has either but a full stop at its end (DECISION_LINE's classes leave
+        # them out), and plain_line keeps both: most lines tested are abstracts, whose reading this skips.
         return None
-    match = DECISION_LINE.match(plain_line(label))
+    match = DECISION_LINE.match(as_written_usually(label))
     if match is not None and match["accept"] and _tier_text(match) == "":
         return None  # "Accept ()" or "Accept:" names no tier: not a decision line
     if match is not None and match["venue"] and not match["year"] and not is_venue_name(match["venue"]):
@@ -110,7 +134,9 @@ def is_venue_name(word: str) -> bool:
 
 def _tier_text(match: re.Match) -> str | None:
     detail = match["parenthesised"] if match["parenthesised"] is not None else match["after_colon"]
-    return None if detail is None else detail.strip().casefold()
+    # "notable top 5%" as "notable-top-5%": ICLR 2023's oral tier, as its venue line writes it.
+    return None if detail is None else "-".join(detail.split()).casefold() if detail.strip().casefold().startswith(
+        "notable") else detail.strip().casefold()
 
 
 # Words a decision's tier is written in, known or not ("Accept (Workshop)", "Accept (Oral

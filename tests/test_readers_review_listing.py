@@ -104,8 +104,8 @@ def test_a_decision_this_reader_does_not_know_is_reported_not_made_a_paper():
     # Where a decision goes, and no abstract after it: not a title. "Rejection Sampling Done
     # Right" has its abstract after it, so it is the next paper whatever its first word.
     text = review_text(
-        "Robust Learning From Noise", ABSTRACT_A, "Accepted",  # 1-3
-        "Sparse Graph Attention", ABSTRACT_B, "Decision: Reject",  # 4-6
+        "Robust Learning From Noise", ABSTRACT_A, "Accepted with revisions",  # 1-3
+        "Sparse Graph Attention", ABSTRACT_B, "Decision: pending",  # 4-6
         "Rejection Sampling Done Right", ABSTRACT_C, "Accept (Poster)",  # 7-9
         "Fast Diffusion Sampling", SHORT_ABSTRACT, "Accept (Pos",  # 10-12: the file ends mid-label
     )
@@ -115,7 +115,7 @@ def test_a_decision_this_reader_does_not_know_is_reported_not_made_a_paper():
         (7, "Rejection Sampling Done Right", "Accept (Poster)"), (10, "Fast Diffusion Sampling", None)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (3, "unknown_decision"), (6, "unknown_decision"), (12, "unknown_decision")]
-    assert "'Accepted' reads like a decision" in reading.issues[0].message
+    assert "'Accepted with revisions' reads like a decision" in reading.issues[0].message
     assert reading.unaccounted_lines() == []
 
 
@@ -306,7 +306,7 @@ def test_an_abstract_ending_without_a_full_stop_is_no_cut_where_the_file_goes_on
     # "... as follows:" and then a line reported as an unknown decision: the file did not end in
     # the abstract, though truncated_record said "file ends mid-sentence" (found by review).
     reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "Dense Attention", ABSTRACT_B[:-1] + " as follows:",
-                                              "Accepted"))
+                                              "Accepted with revisions"))
     assert [(issue.line, issue.code) for issue in reading.issues] == [(5, "unknown_decision")]
     reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "Dense Attention", ABSTRACT_B[:-1] + " as follows:",
                                               "", ""))
@@ -437,7 +437,7 @@ def test_a_short_sentence_after_a_title_is_its_abstract_when_a_decision_follows(
         "Attention Is Not Explanation.",  # 9: Title Case, a decision after it: a title alone too
         "Reject",  # 10
         "A Title and Nothing Else",  # 11
-        "Reject.",  # 12: no decision after it
+        "Reject.",  # 12: a decision, written with a full stop, where a decision goes
     )
     reading = read_review_listing(text)
     got = [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records]
@@ -448,12 +448,11 @@ def test_a_short_sentence_after_a_title_is_its_abstract_when_a_decision_follows(
         (6, 7, "Graph Replay", ABSTRACT_B, None),
         (8, 8, "Degree Bias in Graph Neural Networks", None, None),
         (9, 10, "Attention Is Not Explanation.", None, "Reject"),
-        (11, 11, "A Title and Nothing Else", None, None),
-        (12, 12, "Reject.", None, None),
+        (11, 12, "A Title and Nothing Else", None, "Reject."),
     ]
     assert [(i.line, i.code) for i in reading.issues] == [
         (2, "short_abstract"), (4, "missing_abstract"), (5, "missing_abstract"), (8, "missing_abstract"),
-        (9, "missing_abstract"), (11, "missing_abstract"), (12, "missing_abstract")]
+        (9, "missing_abstract"), (11, "missing_abstract")]
     assert reading.unaccounted_lines() == []
 
 
@@ -877,3 +876,21 @@ def test_an_abstract_after_a_whole_one_or_opening_a_sentence_is_a_paper_without_
         assert [(r.line, r.title, r.abstract, r.decision) for r in reading.records] == [
             (1, "Some Title", first, None), (3, None, second, "Reject")]
         assert "abstract_continued" not in [issue.code for issue in reading.issues]
+
+
+def test_a_decision_written_otherwise_where_a_decision_goes_is_the_papers_decision():
+    # A listing that labels each decision ("Decision: Accept (Poster)") lost every one, each
+    # reported as an unknown decision; so did "Accepted (Poster)", "Accept - Poster", full-width
+    # brackets and a full stop at the end (found by review). The label stays as written.
+    written = ["Decision: Accept (Poster)", "DECISION: Accept (Oral)", "Accepted (Poster)", "Accept - Poster",
+               "Accept（Spotlight）", "Reject.", "Accepted", "decision: reject", "Accept – Spotlight"]
+    read = [("accept", "poster"), ("accept", "oral"), ("accept", "poster"), ("accept", "poster"), ("accept", "spotlight"),
+            ("reject", None), ("accept", None), ("reject", None), ("accept", "spotlight")]
+    lines = [line for n, decision in enumerate(written) for line in (f"Paper Number {n}", ABSTRACT_A + f" ({n})", decision)]
+    reading = read_review_listing(review_text(*lines))
+    assert [(r.title, r.decision) for r in reading.records] == [(f"Paper Number {n}", d) for n, d in enumerate(written)]
+    assert [normalise_decision(r.decision) for r in reading.records] == read
+    assert reading.issues == [] and reading.unaccounted_lines() == []
+    # ICLR 2023's "notable top 5%", written with spaces after "Accept:", is its oral tier, as in its venue line.
+    assert normalise_decision("Accept: notable top 5%") == normalise_decision("ICLR 2023 notable top 5%") == ("accept", "oral")
+    assert normalise_decision("Accept: notable top 25%") == ("accept", "spotlight")

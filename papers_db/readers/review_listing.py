@@ -12,6 +12,7 @@ from ..decisions import (
     is_submission_venue,
     is_unknown_accept_tier,
     is_venue_line,
+    is_written_otherwise,
     names_a_tier,
 )
 from ..records import ParseIssue, Reading, Record
@@ -221,8 +222,9 @@ def is_decision_where_it_stands(line: str, following: str | None) -> bool:
     decision after it ("Spotlight", then "Reject")."""
     if not is_decision(line):
         return False
-    if abstract_follows(following) and (is_accept_colon_in_other_words(line) or is_badge(line)):
-        return False
+    if abstract_follows(following) and (is_accept_colon_in_other_words(line) or is_badge(line)
+                                        or is_written_otherwise(line)):
+        return False  # "Decision: Accept (Poster)" or "Reject." before an abstract: its title (report_decision_like_title)
     return not (is_bare_badge(line) and following is not None and is_decision(following))
 
 
@@ -371,9 +373,7 @@ def report_decision_like_title(number: int, title: str, reading: Reading) -> Non
     lost its decision. It stays the title (the form cannot tell), and is named. Titles that only
     open with a decision word ("Rejected papers matter", "Accept the Unknown: Oral History") are
     not: a wider rule named ordinary titles in listings without decisions."""
-    plain = plain_line(title)
-    bare = re.sub(r"^decision\s*:\s*", "", plain.rstrip("."), flags=re.IGNORECASE)
-    if (bare != plain and is_decision(bare)) or is_accept_colon_in_other_words(title):
+    if is_written_otherwise(title) or is_accept_colon_in_other_words(title):
         reading.issues.append(ParseIssue(
             number, "decision_like_title",
             f"{quoted(title.strip())} reads like a decision, but an abstract follows it: read as that abstract's "
