@@ -894,3 +894,20 @@ def test_a_decision_written_otherwise_where_a_decision_goes_is_the_papers_decisi
     # ICLR 2023's "notable top 5%", written with spaces after "Accept:", is its oral tier, as in its venue line.
     assert normalise_decision("Accept: notable top 5%") == normalise_decision("ICLR 2023 notable top 5%") == ("accept", "oral")
     assert normalise_decision("Accept: notable top 25%") == ("accept", "spotlight")
+
+
+def test_a_title_joined_to_the_abstract_before_it_is_reported():
+    # `cat` of two listings, the first without a line break at its end (as 000 is), glued the
+    # second's first title to the first's last abstract, with no issue (found by review).
+    from conftest import SOURCES
+
+    first, second = (SOURCES / "000_171567d686ec3e55.txt").read_text(), (SOURCES / "001_d90573da5af4b331.txt").read_text()
+    assert not first.endswith("\n")
+    reading = read_review_listing(first + second)
+    last_line = first.count("\n") + 1
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(last_line, "title_in_abstract")]
+    assert repr(second.split("\n")[0]) in reading.issues[0].message
+    # Apart, neither file has such a line; nor has an abstract that ends in a sentence, or a short tail.
+    for text in (first, second, review_text("Some Title", ABSTRACT_A[:-1] + ".Accept (Poster)"),
+                 review_text("Some Title", ABSTRACT_A + " See the Appendix")):
+        assert "title_in_abstract" not in [issue.code for issue in read_review_listing(text).issues]

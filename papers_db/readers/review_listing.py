@@ -155,6 +155,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             current.abstract = without_abstract_label(line)
             current.last_line = number
             report_decision_at_end(number, line, reading)
+            report_title_at_end(number, line, reading)
         elif current is not None and current.decision is None and is_abstract_again(current, line):
             # Copied twice, the second was an untitled paper that took the decision from its title's.
             reading.issues.append(ParseIssue(number, "repeated_abstract", "the abstract just before, again: read once, "
@@ -170,10 +171,12 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 "a line that goes on with the abstract just before it (which stops mid-sentence; this line opens in "
                 "lower case): read as that abstract's next line (were it a paper without a title, that paper is in this one)"))
             report_decision_at_end(number, line, reading)
+            report_title_at_end(number, line, reading)
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
             report_decision_at_end(number, line, reading)
+            report_title_at_end(number, line, reading)
         else:
             undecided_before = current is not None and current.abstract is not None and current.decision is None
             close()
@@ -364,6 +367,27 @@ def report_decision_at_end(number: int, abstract: str, reading: Reading) -> None
             number, "decision_in_abstract",
             f"the abstract ends with {quoted(tail)}, a decision joined to its line: kept in the abstract, "
             "not read as the paper's decision"))
+
+
+# A sentence's end with no space after it, then words in Title Case to the line's end: "…
+# during fine-tuning.Pooling Is Neither Necessary nor Sufficient … in CNNs", as `cat` writes a
+# listing after one whose last line has no line break.
+TITLE_AFTER_SENTENCE = re.compile(r"[a-z)\]][.?!](?P<title>[A-Z][^.?!]{9,300})$")
+
+
+def report_title_at_end(number: int, abstract: str, reading: Reading) -> None:
+    """An abstract that ends with a title joined to it: the line break between them lost (two
+    files joined, the first ending without one). The text stays the abstract as the file gave it,
+    and the line is named, since the abstract after it is then read without its title."""
+    joined = TITLE_AFTER_SENTENCE.search(abstract.rstrip()[-TITLE_TAIL_CHARACTERS:])
+    if joined is not None and len(joined["title"].split()) >= 3 and in_title_case(joined["title"]):
+        reading.issues.append(ParseIssue(
+            number, "title_in_abstract",
+            f"the abstract ends with {quoted(joined['title'])}, which reads as a title joined to its line (two files "
+            "joined without a line break between them?): kept in the abstract; the abstract after it has no title"))
+
+
+TITLE_TAIL_CHARACTERS = 320
 
 
 def report_decision_like_title(number: int, title: str, reading: Reading) -> None:
