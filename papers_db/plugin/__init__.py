@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 import markupsafe
 from datasette import hookimpl
+from datasette.filters import Filters
 from datasette.utils import (
     InvalidSql,
     allowed_pragmas,
@@ -1714,6 +1715,7 @@ def asgi_wrapper(datasette):
             scope, query = without_blank_searches(datasette, scope, query_parameters(scope))
             refusal = (file_replaced(served_files, scope["path"]) or static_file_refusal(datasette, scope)
                        or redirect_elsewhere_refusal(scope) or refused(scope, query)
+                       or unknown_filter(datasette, scope["path"], query)
                        or query_too_long_for_its_links(datasette, scope, query) or row_of_no_table(datasette, scope["path"])
                        or unpageable_sort(datasette, scope["path"], query))
             needed = [] if refusal is not None else [
@@ -2190,6 +2192,7 @@ VISITOR_SQL_PARAMETERS = ("sql", "_where")  # SQL text a visitor writes: a query
 # Filters SQLite answers from an index that the column leads (Datasette's lookups; a bare column=
 # is exact). The others (contains, like, glob, not, ...) read every row.
 INDEXED_FILTERS = frozenset({"exact", "gt", "gte", "lt", "lte", "in", "isnull", "notnull"})
+FILTER_OPERATIONS = frozenset(datasette_filter.key for datasette_filter in Filters._filters)
 COLUMN_FACET_PARAMETERS = frozenset({"_facet", f"_facet_{PRECOUNTED_FACET}"})
 
 
@@ -2588,6 +2591,28 @@ def refused(scope, query):
         # The plugin's facets are built one after another in the event loop: 400 copies of one took
         # 4.2 s of the whole server and 96 MB of answer, growing with the square of the copies.
         return 400, "Bad request", f"A page shows at most {FACET_PARAMETERS_LIMIT} facets, each once."
+    return None
+
+
+def unknown_filter(datasette, path, query):
+    """(status, title, message) for a table or view page's filter on a column it has not, or by an
+    operation Datasette has not, else None. SQLite reads a double-quoted name it does not know as
+    text, so `?year=2023` on papers (its column is first_published_year) compared the text 'year'
+    with '2023', and the page said "0 rows" with confidence (found by review); an unknown operation
+    (`title__has=x`) Datasette leaves out, and every row was shown as if filtered."""
+    page = table_page(datasette, path)
+    if page is None:
+        return None
+    for name, _ in query:
+        if not is_column_filter(name):
+            continue
+        column, operation = filter_column_and_operation(name)
+        if operation not in FILTER_OPERATIONS:
+            return 400, "Bad request", (f"{name}: {operation} is no filter; a filter is COLUMN=value or "
+                                        f"COLUMN__OPERATION=value, the operation one of {', '.join(sorted(FILTER_OPERATIONS))}.")
+        if column not in page.shape.columns:
+            return 400, "Bad request", (f"{name}: {page.table} has no column {column}; its columns are "
+                                        f"{', '.join(sorted(page.shape.columns - {'rowid'}))}.")
     return None
 
 
