@@ -911,3 +911,14 @@ def test_a_title_joined_to_the_abstract_before_it_is_reported():
     for text in (first, second, review_text("Some Title", ABSTRACT_A[:-1] + ".Accept (Poster)"),
                  review_text("Some Title", ABSTRACT_A + " See the Appendix")):
         assert "title_in_abstract" not in [issue.code for issue in read_review_listing(text).issues]
+
+
+def test_a_decision_after_a_decided_record_with_an_abstract_after_it_may_be_a_title_and_says_so():
+    # "Reject" as the title of the paper after a decided one said only "follows no paper" (found by review).
+    reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "Accept (Poster)", "Reject", ABSTRACT_B,
+                                              "Reject", "Reject"))
+    assert [(r.line, r.title, r.decision) for r in reading.records] == [(1, "Sparse Attention", "Accept (Poster)"),
+                                                                         (5, None, "Reject")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(4, "orphan_decision"), (7, "orphan_decision")]
+    assert reading.issues[0].message.endswith("were it the title of the abstract after it, that paper is read without one")
+    assert reading.issues[1].message == "decision 'Reject' follows no paper"

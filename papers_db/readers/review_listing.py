@@ -106,8 +106,12 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         elif (forum_venue := title_pending and is_decision(line) and labelled_abstract_follows(content, index + 1)) or (
                 is_decision_where_it_stands(line, following)):
             if current is None or current.decision is not None:
+                # With an abstract after it, the line may be that abstract's title (SOURCES.md warns
+                # of titles that are decision words): the message says so.
+                maybe_title = (": were it the title of the abstract after it, that paper is read without one"
+                               if abstract_follows(following) else "")
                 reading.issues.append(
-                    ParseIssue(number, "orphan_decision", f"decision {quoted(line)} follows no paper")
+                    ParseIssue(number, "orphan_decision", f"decision {quoted(line)} follows no paper{maybe_title}")
                 )
                 continue
             current.decision = line.strip()
