@@ -135,3 +135,23 @@ def test_rebuilding_the_search_index_finds_the_edits_of_a_copy(built_db, tmp_pat
         assert match("quokkas") == {paper}
         assert paper not in match("title: manifolds")
         conn.execute(check)  # passes again
+
+
+def test_pandas_reads_every_table_and_view_and_answers_the_search_query(built_db):
+    # The README's third way in: pandas' read_sql on the downloaded file, plain_abstract and the
+    # search's plain SQL included.
+    import pandas
+    import yaml
+
+    with sqlite3.connect(built_db) as conn:
+        for name in names(conn, "table") + names(conn, "view"):
+            frame = pandas.read_sql(f"select * from [{name}]", conn)
+            rows = conn.execute(f"select * from [{name}]").fetchall()
+            assert len(frame) == len(rows) and list(frame.columns) == [c[0] for c in conn.execute(
+                f"select * from [{name}] limit 0").description], name
+        papers = pandas.read_sql("select * from papers", conn)
+        assert dict(zip(papers["id"], papers["plain_abstract"])) == dict(
+            conn.execute("select id, coalesce(abstract_text, abstract) from papers"))
+        search = yaml.safe_load((PROJECT / "metadata.yml").read_text(encoding="utf-8"))["databases"]["papers"]["queries"]["search"]["sql"]
+        found = pandas.read_sql(search, conn, params={"q": '"diffusion models"'})
+        assert len(found) == 13 and list(found["paper_id"]) == [row[0] for row in conn.execute(search, {"q": '"diffusion models"'})]
