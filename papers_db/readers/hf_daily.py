@@ -13,6 +13,7 @@ from ..records import ParseIssue, Reading, Record
 from .text import (
     FULL_STOPS,
     abstract_follows,
+    add_to_abstract,
     check_tail,
     continues_title,
     continues_wrapped_title,
@@ -322,10 +323,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
         elif meta_state is None and is_next_paragraph_of(current, line, text_before_dot):
             # An entry's abstract in two paragraphs (arXiv abstracts may have them): the second
             # became an untitled paper that took the entry's authors, date and upvotes.
-            current.abstract += "\n" + line
-            current.last_line = number
-            reading.issues.append(ParseIssue(
-                number, "abstract_paragraph",
+            add_to_abstract(current, number, line, reading, "abstract_paragraph", (
                 "a line after the entry's abstract with no title before it: read as a further paragraph of that "
                 "abstract (were it the next entry's title, that entry and its authors and date are in this one)"))
         elif is_decision(line) and not starts_an_entry(following, after_following):

@@ -21,6 +21,7 @@ from .text import (
     FULL_STOPS,
     SENTENCE_END,
     abstract_follows,
+    add_to_abstract,
     check_tail,
     continues_title,
     continues_wrapped_title,
@@ -168,10 +169,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         elif continues_abstract(current, number, line):
             # An abstract broken over two lines: the second half was an untitled paper that took
             # the decision (found by review).
-            current.abstract += "\n" + line
-            current.last_line = number
-            reading.issues.append(ParseIssue(
-                number, "abstract_continued",
+            add_to_abstract(current, number, line, reading, "abstract_continued", (
                 "a line that goes on with the abstract just before it (which stops mid-sentence; this line opens in "
                 "lower case): read as that abstract's next line (were it a paper without a title, that paper is in this one)"))
             report_decision_at_end(number, line, reading)

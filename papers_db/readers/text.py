@@ -397,6 +397,14 @@ def report_placeholder_abstract(number: int, line: str, record: Record, reading:
                                      "a placeholder, not a paper's title (this paper has no abstract)"))
 
 
+def add_to_abstract(record: Record, number: int, line: str, reading: Reading, code: str, message: str) -> None:
+    """A line read as more of the record's abstract, after the line break the file gave it; reported
+    (`code`, `message`), since it may instead be a record of its own."""
+    record.abstract += "\n" + line
+    record.last_line = number
+    reading.issues.append(ParseIssue(number, code, message))
+
+
 def finish_record(record: Record, reading: Reading) -> None:
     if record.abstract is None:
         reading.issues.append(
