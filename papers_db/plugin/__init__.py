@@ -1936,7 +1936,7 @@ async def first_row_token(datasette, scope, query):
     page's own links carry its token (the export form too, whose stream refuses one): a
     token before the first row counts as none."""
     page = table_page(datasette, scope["path"])
-    if page is None or page.shape.keys is None:
+    if page is None or page.shape.keys is None or not renders_rows(datasette, scope["path"], page):
         return None
     if any(name == "_next" and value and not is_first_row_token(value, page.shape.keys) for name, value in query):
         return None
@@ -1955,6 +1955,15 @@ async def first_row_token(datasette, scope, query):
         if start is None:
             return None
     return ",".join([start] + [str(SMALLEST_KEY)] * len(page.shape.keys))
+
+
+def renders_rows(datasette, path, page):
+    """Whether Datasette answers a table page's path with its rows (HTML, CSV or a renderer's
+    format), not a redirect: `.jsono` and a name it spells again with tildes (`papers.%FF`) were
+    302s whose Location carried the first row's token, a URL no page links to (found by review)."""
+    name = tilde_decode(path.rsplit("/", 1)[-1])
+    extension = name[len(page.table) + 1:] if name != page.table else ""
+    return extension in ("", "csv", *datasette.renderers)
 
 
 def is_first_row_token(token, keys):
