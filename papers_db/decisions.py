@@ -61,7 +61,10 @@ def as_written_usually(label: str) -> str:
     wrote it otherwise (DECISION_LABEL and the forms after it); any other line as read."""
     plain = plain_line(label)
     usual = DECISION_LABEL.sub("", plain).removesuffix(".").replace("（", "(").replace("）", ")")
-    usual = ACCEPT_DASH.sub(r"\1 (\2)", ACCEPTED.sub(lambda word: word[0][:6], usual))
+    usual = ACCEPTED.sub(lambda word: word[0][:6], usual)
+    dashed = ACCEPT_DASH.match(usual)
+    if dashed is not None and _in_tier_words(dashed[2].casefold()):  # "Accept - A Simple Method" is a title
+        usual = f"{dashed[1]} ({dashed[2]})"
     return usual
 
 

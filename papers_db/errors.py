@@ -64,7 +64,7 @@ def raise_dropped_interruption() -> None:
     """End the run here if a signal's Interrupted was raised where Python drops exceptions (a
     finalizer, a weakref callback), and the run went on past it. Called before each step that
     would be a pity to take after Ctrl-C: reading the next file, replacing the user's files."""
-    if _dropped:
+    if _dropped and _interrupting:
         raise Interrupted(_dropped[-1])
 
 
@@ -121,13 +121,15 @@ def signals_interrupt() -> Iterator[None]:
     _dropped.clear()
     previous = {number: signal.signal(number, _raise_interrupted) for number in ENDING_SIGNALS}
     hook_before = sys.unraisablehook
+    block = {"open": True}
 
     def keep_dropped_interruption(unraisable) -> None:
         # A signal whose handler ran inside importlib's module-lock callback (a weakref's) raised
         # there: Python printed "Exception ignored in" with a traceback, and the command went on
         # (CI, 1 of 1,200 signals in the first 0.3 s). It is noted, quietly, for
-        # raise_dropped_interruption.
-        if isinstance(unraisable.exc_value, Interrupted):
+        # raise_dropped_interruption. Once the block has ended, a hook set meanwhile (the plugin's)
+        # may still call this one: it then only passes each on.
+        if block["open"] and isinstance(unraisable.exc_value, Interrupted):
             _dropped.append(unraisable.exc_value.signal_number)
         else:
             hook_before(unraisable)
@@ -143,6 +145,7 @@ def signals_interrupt() -> Iterator[None]:
         _interrupting = False
         for number, handler in previous.items():
             signal.signal(number, handler)
+        block["open"] = False
         if sys.unraisablehook is keep_dropped_interruption:  # not one set meanwhile (the plugin's)
             sys.unraisablehook = hook_before
         _dropped.clear()  # the run is over: a later one, outside the block, is not ended by it

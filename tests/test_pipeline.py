@@ -736,3 +736,29 @@ def test_a_broken_metadata_yml_stops_the_build_in_one_line_naming_the_file_and_l
     assert "\n" not in message and message.startswith(f"{metadata_yml}: not readable YAML:")
     assert f"line {line}," in message
     assert not (tmp_path / "papers.db").exists()
+
+
+def test_a_hook_set_inside_the_block_leaves_later_interruptions_to_the_hooks_before():
+    # The plugin sets its own unraisable hook when a served connection opens, chaining to the one
+    # it found: after the block ended, an Interrupted dropped in a finalizer was still kept quietly
+    # and ended the next library call at its first step (found by review).
+    import sys
+
+    from papers_db.errors import Interrupted, raise_dropped_interruption, signals_interrupt
+
+    class RaisesAsFreed:
+        def __del__(self):
+            raise Interrupted(signal.SIGTERM)
+
+    heard = []
+    hook_before = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: heard.append(type(unraisable.exc_value))
+    try:
+        with signals_interrupt():
+            inner = sys.unraisablehook
+            sys.unraisablehook = lambda unraisable: inner(unraisable)  # set meanwhile, chaining on
+        RaisesAsFreed()  # after the block, the chain still in place
+        raise_dropped_interruption()  # nothing kept: this raises nothing
+    finally:
+        sys.unraisablehook = hook_before
+    assert heard == [Interrupted]  # passed on to the hook before the block, as any other

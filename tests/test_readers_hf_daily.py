@@ -961,3 +961,17 @@ def test_a_date_with_its_separator_lost_or_another_is_the_entrys_date_reported()
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (18, "missing_date_separator"), (25, "missing_date_separator"), (32, "date_separator")]
     assert reading.unaccounted_lines() == []
+
+
+def test_an_organisation_line_over_a_date_with_its_separator_lost_is_the_entrys():
+    # Only an author line was read over a date without '·': "adobe Adobe" then "Aug 10, 2024"
+    # made two papers titled so (found by review of the change).
+    reading = read_hf_daily_page(hf_page(
+        ["Paper One", "", ABSTRACT_A, "", "adobe Adobe", "Aug 10, 2024"],  # 13..18
+        ["Paper Two", "", ABSTRACT_B, "", "meta Meta AI", ".", "Aug 11, 2024 5"],  # 20..26
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.organization, r.published_on, r.upvotes) for r in reading.records] == [
+        (13, 18, "Paper One", ("adobe", "Adobe"), "2024-08-10", None),
+        (20, 26, "Paper Two", ("meta", "Meta AI"), "2024-08-11", 5)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(18, "missing_date_separator"), (25, "date_separator")]
+    assert reading.unaccounted_lines() == []

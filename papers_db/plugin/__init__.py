@@ -2331,6 +2331,7 @@ class TableShape(NamedTuple):
     unordered_pages: frozenset = frozenset()  # columns of no declared type or BLOB: no page after a sort's first (unpageable_sort)
     unordered_key: bool = False  # its primary key holds such a column: no page after the first in its own order either
     fits_one_page: bool = True  # with unordered pages or key: its rows fit one page of max_returned_rows, as a stream's
+    filterable: frozenset = frozenset()  # names a filter may use, case folded: columns, hidden ones, rowid's where there is one
 
 
 class TablePage(NamedTuple):
@@ -2393,8 +2394,9 @@ def schema_shapes(conn, page_rows):
         info = conn.execute("select name, type, pk from pragma_table_xinfo(?) where hidden != 1 order by pk",
                             [name]).fetchall()
         columns = {column for column, _, _ in info}
+        filterable = filterable_names(conn, name, kind)
         if kind == "view":
-            shapes[name] = TableShape(frozenset(columns), frozenset(), frozenset(), frozenset(), None)
+            shapes[name] = TableShape(frozenset(columns), frozenset(), frozenset(), frozenset(), None, filterable=filterable)
             continue
         keys = tuple(column for column, _, pk in info if pk)
         integer_keys = all(declared.upper() == "INTEGER" for _, declared, pk in info if pk)
@@ -2421,8 +2423,22 @@ def schema_shapes(conn, page_rows):
                                                     [page_rows + 1]).fetchone()[0] <= page_rows
         shapes[name] = TableShape(frozenset(columns | {"rowid"}), frozenset(indexed), frozenset(ordered),
                                   frozenset(), keys, frozenset(untyped), any(column in untyped for column, _, pk in info if pk),
-                                  fits_one_page)
+                                  fits_one_page, filterable)
     return shapes
+
+
+def filterable_names(conn, name, kind):
+    """The names a table page's filter may use, case folded as SQLite compares them: every column,
+    hidden ones too (an FTS5 table's own name, its rank), and rowid, oid and _rowid_ where the table
+    has a rowid (not a view, nor a WITHOUT ROWID table, where each is read as text)."""
+    names = {column.casefold() for (column,) in conn.execute("select name from pragma_table_xinfo(?)", [name])}
+    if kind == "table":
+        try:
+            conn.execute(f"select rowid from {escape_sqlite(name)} limit 0")
+            names |= {"rowid", "oid", "_rowid_"}
+        except sqlite3.OperationalError:  # WITHOUT ROWID
+            pass
+    return frozenset(names)
 
 
 def holds_other_than_text(conn, table, column, sql):
@@ -2608,7 +2624,8 @@ def unknown_filter(datasette, path, query):
     operation Datasette has not, else None. SQLite reads a double-quoted name it does not know as
     text, so `?year=2023` on papers (its column is first_published_year) compared the text 'year'
     with '2023', and the page said "0 rows" with confidence (found by review); an unknown operation
-    (`title__has=x`) Datasette leaves out, and every row was shown as if filtered."""
+    (`title__has=x`) Datasette leaves out, and every row was shown as if filtered. Names are
+    compared as SQLite compares them (TableShape.filterable)."""
     page = table_page(datasette, path)
     if page is None:
         return None
@@ -2619,7 +2636,7 @@ def unknown_filter(datasette, path, query):
         if operation not in FILTER_OPERATIONS:
             return 400, "Bad request", (f"{name}: {operation} is no filter; a filter is COLUMN=value or "
                                         f"COLUMN__OPERATION=value, the operation one of {', '.join(sorted(FILTER_OPERATIONS))}.")
-        if column not in page.shape.columns:
+        if column.casefold() not in page.shape.filterable:
             return 400, "Bad request", (f"{name}: {page.table} has no column {column}; its columns are "
                                         f"{', '.join(sorted(page.shape.columns - {'rowid'}))}.")
     return None

@@ -285,7 +285,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif (authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not text_before_dot):
+        elif ((authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not text_before_dot)
+              or organisation_over_a_lost_separator(current, meta_state, plain, following, after_following)):
             if current is None or meta_state is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", f"author line {quoted(line.strip())} follows no paper")
@@ -516,6 +517,19 @@ def _lower_case_words(name: str) -> list[str]:
 
 def _letters_and_digits(text: str) -> str:
     return "".join(character for character in text.casefold() if character.isalnum())
+
+
+def organisation_over_a_lost_separator(record: Record | None, meta_state: str | None, plain: str,
+                                       following: str | None, after_following: str | None) -> bool:
+    """Whether a line right after an entry's abstract is its organisation line though no '·'
+    follows it: a date does, or a look-alike of '·' and then a date (DATE_SEPARATOR_LOOKALIKES).
+    `adobe Adobe` then `Aug 10, 2024` made papers titled so (found by review). Not a line that
+    reads as text (reads_as_text), which is the abstract's."""
+    if record is None or record.abstract is None or meta_state is not None or following is None:
+        return False
+    dated = read_entry_date(following) is not None or (
+        following in DATE_SEPARATOR_LOOKALIKES and after_following is not None and read_entry_date(after_following) is not None)
+    return dated and not reads_as_text(plain)
 
 
 def is_next_paragraph_of(record: Record | None, line: str, text_before_dot: bool = False) -> bool:

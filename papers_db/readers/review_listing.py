@@ -160,25 +160,26 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             current.abstract = without_abstract_label(line)
             current.last_line = number
             report_decision_at_end(number, line, reading)
-            report_title_at_end(number, line, reading)
+            report_title_at_end(number, line, following, reading)
         elif current is not None and current.decision is None and is_abstract_again(current, line):
             # Copied twice, the second was an untitled paper that took the decision from its title's.
             reading.issues.append(ParseIssue(number, "repeated_abstract", "the abstract just before, again: read once, "
                                              "as that paper's"))
             current.last_line = number
-        elif continues_abstract(current, number, line):
+        elif continues_abstract(current, number, line, following):
             # An abstract broken over two lines: the second half was an untitled paper that took
             # the decision (found by review).
             add_to_abstract(current, number, line, reading, "abstract_continued", (
                 "a line that goes on with the abstract just before it (which stops mid-sentence; this line opens in "
-                "lower case): read as that abstract's next line (were it a paper without a title, that paper is in this one)"))
+                "lower case): read as that abstract's next line (were it a paper of its own, or the next paper's title, "
+                "that paper is in this one)"))
             report_decision_at_end(number, line, reading)
-            report_title_at_end(number, line, reading)
+            report_title_at_end(number, line, following, reading)
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
             report_decision_at_end(number, line, reading)
-            report_title_at_end(number, line, reading)
+            report_title_at_end(number, line, following, reading)
         else:
             undecided_before = current is not None and current.abstract is not None and current.decision is None
             close()
@@ -203,14 +204,21 @@ OTHER_FIELD = re.compile(  # matched from the line's start, spaces included: ask
     r"|revisions) ?:", re.IGNORECASE)
 
 
-def continues_abstract(record: Record | None, number: int, line: str) -> bool:
+def continues_abstract(record: Record | None, number: int, line: str, following: str | None) -> bool:
     """Whether the line, right after an undecided record's abstract, is more of that abstract: the
-    abstract stops mid-sentence (no full stop, question mark, bracket or quote at its end) and the
-    line opens in lower case. An untitled paper's abstract after a whole one opens a sentence."""
+    abstract stops in the middle of a sentence (at a comma, semicolon, colon or dash), or the line,
+    in lower case, opens with a word that goes on with one ("and", "which", "with"...). Not a line
+    with an abstract after it that opens a sentence: that line is a title. An abstract that only stops without a full stop
+    ("... is available at", its link lost: 9 of 001's 100) is no such break: a lower-case title
+    (`wav2vec-style pretraining ...`) or an untitled paper's abstract after it stays its own."""
     if record is None or record.abstract is None or record.decision is not None or record.last_line != number - 1:
         return False
-    first_letter = next((character for character in line if character.isalpha()), "")
-    if not first_letter.islower() or record.abstract.rstrip().endswith(SENTENCE_END) or reads_as_title(line):
+    first_word = line.split(maxsplit=1)[0] if line.strip() else ""
+    if not first_word[:1].islower() or reads_as_title(line):
+        return False
+    if abstract_follows(following) and not following.lstrip()[:1].islower():  # a title, over its abstract
+        return False
+    if not (record.abstract.rstrip().endswith(BROKEN_SENTENCE_ENDS) or first_word in CONTINUING_WORDS):
         return False
     # A part of a sentence, in a line broken more than once, may be shorter than an abstract; a
     # title opening in lower case ("k-means for streams") is rarely this long.
@@ -218,6 +226,9 @@ def continues_abstract(record: Record | None, number: int, line: str) -> bool:
 
 
 CONTINUED_LINE_WORDS = 8
+BROKEN_SENTENCE_ENDS = (",", ";", ":", "-", "–", "—")
+CONTINUING_WORDS = frozenset("""and or but nor which that whose where while whereas with without of in on for to as by
+    from than so yet thus using via into""".split())
 
 
 def is_decision_where_it_stands(line: str, following: str | None) -> bool:
@@ -377,12 +388,18 @@ def report_decision_at_end(number: int, abstract: str, reading: Reading) -> None
 TITLE_AFTER_SENTENCE = re.compile(r"[a-z)\]][.?!](?P<title>[A-Z][^.?!]{9,300})$")
 
 
-def report_title_at_end(number: int, abstract: str, reading: Reading) -> None:
-    """An abstract that ends with a title joined to it: the line break between them lost (two
-    files joined, the first ending without one). The text stays the abstract as the file gave it,
-    and the line is named, since the abstract after it is then read without its title."""
+def report_title_at_end(number: int, abstract: str, following: str | None, reading: Reading) -> None:
+    """An abstract that ends with a title joined to it, an abstract with no title of its own after
+    it: the line break between them lost (two files joined, the first ending without one). The
+    text stays the abstract as the file gave it, and the line is named, since the abstract after
+    it is then read without its title. A sentence in Title Case joined to the one before within an
+    abstract ("Kernel.This Holds For Wide Networks", then a decision) is not named, nor a bracket
+    closed that the tail did not open ("Sec.Appendix Tables And Figures)")."""
+    if following is None or not looks_like_abstract(following) or reads_as_title(following):
+        return
     joined = TITLE_AFTER_SENTENCE.search(abstract.rstrip()[-TITLE_TAIL_CHARACTERS:])
-    if joined is not None and len(joined["title"].split()) >= 3 and in_title_case(joined["title"]):
+    if (joined is not None and len(joined["title"].split()) >= 3 and in_title_case(joined["title"])
+            and joined["title"].count(")") <= joined["title"].count("(")):
         reading.issues.append(ParseIssue(
             number, "title_in_abstract",
             f"the abstract ends with {quoted(joined['title'])}, which reads as a title joined to its line (two files "
@@ -452,4 +469,5 @@ def _starts_with_label(content: list[tuple[int, str]]) -> bool:
     # A line in Title Case is no abstract for the word to have: over such a title, with its decision
     # right after it (a title alone, decided), the word is the label. As a title, "model" took a
     # record the listing has not (the benchmark's 1M corpus: 5,001 records of 5,000).
-    return third is None or reads_as_title(second) or not (is_decision(third) or reads_like_a_decision(third))
+    titled = reads_as_title(second) and not second.rstrip().endswith(FULL_STOPS)  # "A Generalist Agent." may be its abstract
+    return third is None or titled or not (is_decision(third) or reads_like_a_decision(third))
