@@ -2920,9 +2920,11 @@ def test_a_filter_on_no_column_or_by_no_operation_is_refused_not_an_empty_page(b
         assert response.status_code == 400 and "has no column rowid" in response.json()["error"], path
 
 
-@pytest.mark.parametrize(("path", "location"), [("/papers/papers.jsono", "/papers/papers.json?_shape=objects"),
-                                                 ("/papers/papers.%FF", "/papers/papers~2E~FF"),
-                                                 ("/papers/listings.jsono?_sort=upvotes", "/papers/listings.json?_sort=upvotes&_shape=objects")])
+@pytest.mark.parametrize(("path", "location"), [
+    ("/papers/papers.jsono", "/papers/papers.json?_shape=objects"),
+    ("/papers/papers.%FF", "/papers/papers~2E~FF"),
+    ("/papers/listings.jsono?_sort=upvotes", "/papers/listings.json?_sort=upvotes&_shape=objects"),
+])
 def test_a_redirect_from_a_sorted_table_page_carries_no_token_of_the_plugins(built_db, path, location):
     # The first row's token the plugin gives a sorted page went along into Datasette's redirects:
     # /papers/papers.jsono led to .json?_next=2025-10-29,-9223372036854775808&_shape=objects (found by review).
