@@ -51,7 +51,7 @@ ACCEPT_TIERS = {
 # Other ways a listing writes a decision line, read as the forms DECISION_LINE knows: a
 # "Decision:" label, a full stop at its end, "Accepted" for "Accept", "Accept - Poster" for
 # "Accept (Poster)", full-width brackets. A listing labelling every decision so lost each one.
-DECISION_LABEL = re.compile(r"^decision ?: ?", re.IGNORECASE)
+DECISION_LABEL = re.compile(r"^decision ?[:：] ?", re.IGNORECASE)  # a full-width colon too
 ACCEPTED = re.compile(r"^accepted\b", re.IGNORECASE)
 ACCEPT_DASH = re.compile(r"^(accept) [-–—] ([\w%+ -]+)$", re.IGNORECASE)
 
@@ -60,7 +60,7 @@ def as_written_usually(label: str) -> str:
     """A decision line as read (plain_line) in the form DECISION_LINE knows, where the listing
     wrote it otherwise (DECISION_LABEL and the forms after it); any other line as read."""
     plain = plain_line(label)
-    usual = DECISION_LABEL.sub("", plain).removesuffix(".").replace("（", "(").replace("）", ")")
+    usual = DECISION_LABEL.sub("", plain).removesuffix(".").rstrip().replace("（", "(").replace("）", ")")
     usual = ACCEPTED.sub(lambda word: word[0][:6], usual)
     dashed = ACCEPT_DASH.match(usual)
     if dashed is not None and _in_tier_words(dashed[2].casefold()):  # "Accept - A Simple Method" is a title
