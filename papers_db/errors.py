@@ -126,7 +126,7 @@ def signals_interrupt() -> Iterator[None]:
     def keep_dropped_interruption(unraisable) -> None:
         # A signal whose handler ran inside importlib's module-lock callback (a weakref's) raised
         # there: Python printed "Exception ignored in" with a traceback, and the command went on
-        # (CI, 1 of 1,200 signals in the first 0.3 s). It is noted, quietly, for
+        # (CI, once, in a test sending 24 signals in the first 0.3 s). It is noted, quietly, for
         # raise_dropped_interruption. Once the block has ended, a hook set meanwhile (the plugin's)
         # may still call this one: it then only passes each on.
         if block["open"] and isinstance(unraisable.exc_value, Interrupted):

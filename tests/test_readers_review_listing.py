@@ -944,6 +944,9 @@ def test_a_lower_case_title_or_untitled_abstract_after_an_abstract_that_lost_its
                             ([lower_abstract, "Accept (Poster)"], [(title, None), (None, "Accept (Poster)")])):
         reading = read_review_listing(review_text(title, abstract, *after))
         assert [(r.title, r.decision) for r in reading.records] == expected, after
+        # So after "... Code is available at:", as 3 of 001's abstracts end.
+        reading = read_review_listing(review_text(title, abstract + ":", *after))
+        assert [(r.title, r.decision) for r in reading.records] == expected, after
         assert "abstract_continued" not in [issue.code for issue in reading.issues]
 
 

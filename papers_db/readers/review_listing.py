@@ -206,7 +206,7 @@ OTHER_FIELD = re.compile(  # matched from the line's start, spaces included: ask
 
 def continues_abstract(record: Record | None, number: int, line: str, following: str | None) -> bool:
     """Whether the line, right after an undecided record's abstract, is more of that abstract: the
-    abstract stops in the middle of a sentence (at a comma, semicolon, colon or dash), or the line,
+    abstract stops in the middle of a sentence (at a comma, semicolon or dash), or the line,
     in lower case, opens with a word that goes on with one ("and", "which", "with"...). Not a line
     with an abstract after it that opens a sentence: that line is a title. An abstract that only stops without a full stop
     ("... is available at", its link lost: 9 of 001's 100) is no such break: a lower-case title
@@ -226,7 +226,8 @@ def continues_abstract(record: Record | None, number: int, line: str, following:
 
 
 CONTINUED_LINE_WORDS = 8
-BROKEN_SENTENCE_ENDS = (",", ";", ":", "-", "–", "—")
+# Not a colon: "Code is available at:" ends 3 of 001's abstracts, its link lost.
+BROKEN_SENTENCE_ENDS = (",", ";", "-", "–", "—")
 CONTINUING_WORDS = frozenset("""and or but nor which that whose where while whereas with without of in on for to as by
     from than so yet thus using via into""".split())
 
