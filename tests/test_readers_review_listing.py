@@ -1,5 +1,6 @@
 """The review-listing reader on small hand-written fixtures: one case per irregularity in SOURCES.md."""
 
+import pytest
 from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, SHORT_ABSTRACT, review_text
 
 from papers_db.decisions import normalise_decision
@@ -965,5 +966,27 @@ def test_title_in_abstract_is_named_only_before_an_abstract_without_its_title_an
         reading = read_review_listing(review_text("Some Title", ABSTRACT_A, title))
         assert [(r.title, r.decision) for r in reading.records] == [("Some Title", None)], title
         assert [issue.code for issue in reading.issues] == ["unknown_decision"], title
-    reading = read_review_listing(review_text("Gato", "A Generalist Agent.", "Accept (Poster)", "Dense Attention", ABSTRACT_B))
-    assert [(r.line, r.title) for r in reading.records][0] == (1, "Gato") and reading.other_lines == {}
+    # One word over a title in Title Case, a full stop at its end as citation lists print titles, and
+    # that title's decision: the word is the label (as a title, "papers" was a record the listing has not).
+    for word, title in (("Gato", "A Generalist Agent."), ("papers", "Attention Is All You Need.")):
+        reading = read_review_listing(review_text(word, title, "Accept (Poster)", "Dense Attention", ABSTRACT_B))
+        assert [(r.line, r.title, r.decision) for r in reading.records] == [
+            (2, title, "Accept (Poster)"), (4, "Dense Attention", None)] and reading.other_lines == {1: "label"}, word
+
+
+@pytest.mark.parametrize(("end", "line"), [
+    ("and we analyse the", "attention maps to explain why the sparse pattern keeps the quality of dense attention."),
+    ("into two patterns called", "\\emph{strided} and \\emph{fixed} patterns, which we compare on four benchmarks."),
+    ("in two regimes,", "(i) short contexts and (ii) long contexts, where the sparse pattern wins by a wide margin."),
+    ("over the attention maps,", "$\\mathcal{O}(n \\log n)$ memory suffices, as we show on four benchmarks and two tasks."),
+    ("We show", "that, surprisingly, it keeps the quality of dense attention on four benchmarks and two tasks."),
+])
+def test_an_abstract_broken_after_an_unfinished_word_or_before_latex_is_one_abstract(end, line):
+    # Found by review of the narrowed rule: each was split, the titled paper losing its decision to
+    # an untitled one, with no issue.
+    first = ABSTRACT_A[:-1] + " " + end
+    reading = read_review_listing(review_text("Sparse Attention", first, line, "Accept (Poster)", "Dense Attention",
+                                              ABSTRACT_B, "Reject"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Sparse Attention", first + "\n" + line, "Accept (Poster)"), ("Dense Attention", ABSTRACT_B, "Reject")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "abstract_continued")]

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import sqlite3
+import string
 import sys
 import textwrap
 import threading
@@ -1936,7 +1937,7 @@ async def first_row_token(datasette, scope, query):
     page's own links carry its token (the export form too, whose stream refuses one): a
     token before the first row counts as none."""
     page = table_page(datasette, scope["path"])
-    if page is None or page.shape.keys is None or not renders_rows(datasette, scope["path"], page):
+    if page is None or page.shape.keys is None or not renders_rows(scope["path"], page):
         return None
     if any(name == "_next" and value and not is_first_row_token(value, page.shape.keys) for name, value in query):
         return None
@@ -1957,13 +1958,14 @@ async def first_row_token(datasette, scope, query):
     return ",".join([start] + [str(SMALLEST_KEY)] * len(page.shape.keys))
 
 
-def renders_rows(datasette, path, page):
-    """Whether Datasette answers a table page's path with its rows (HTML, CSV or a renderer's
-    format), not a redirect: `.jsono` and a name it spells again with tildes (`papers.%FF`) were
-    302s whose Location carried the first row's token, a URL no page links to (found by review)."""
+def renders_rows(path, page):
+    """Whether Datasette answers a table page's path with its rows, not a redirect: `.jsono` and a
+    name it spells again with tildes (`papers.%FF`) were 302s whose Location carried the first
+    row's token, a URL no page links to (found by review). Any other extension of letters and
+    digits is a page of rows (`.tsv`, `.JSON`: HTML), which needs its token as any page does."""
     name = tilde_decode(path.rsplit("/", 1)[-1])
     extension = name[len(page.table) + 1:] if name != page.table else ""
-    return extension in ("", "csv", *datasette.renderers)
+    return extension != "jsono" and (extension == "" or (extension.isascii() and extension.isalnum()))
 
 
 def is_first_row_token(token, keys):
@@ -2331,7 +2333,7 @@ class TableShape(NamedTuple):
     unordered_pages: frozenset = frozenset()  # columns of no declared type or BLOB: no page after a sort's first (unpageable_sort)
     unordered_key: bool = False  # its primary key holds such a column: no page after the first in its own order either
     fits_one_page: bool = True  # with unordered pages or key: its rows fit one page of max_returned_rows, as a stream's
-    filterable: frozenset = frozenset()  # names a filter may use, case folded: columns, hidden ones, rowid's where there is one
+    filterable: frozenset = frozenset()  # names a filter may use, A-Z lowered: columns, hidden ones, rowid's where there is one
 
 
 class TablePage(NamedTuple):
@@ -2427,11 +2429,19 @@ def schema_shapes(conn, page_rows):
     return shapes
 
 
+def ascii_lower(text):
+    """A name in lower case as SQLite compares names: A-Z only ("Äpfel" and "straße" stay as they are)."""
+    return text.translate(ASCII_LOWER)
+
+
+ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def filterable_names(conn, name, kind):
-    """The names a table page's filter may use, case folded as SQLite compares them: every column,
+    """The names a table page's filter may use, in lower case as SQLite compares them: every column,
     hidden ones too (an FTS5 table's own name, its rank), and rowid, oid and _rowid_ where the table
     has a rowid (not a view, nor a WITHOUT ROWID table, where each is read as text)."""
-    names = {column.casefold() for (column,) in conn.execute("select name from pragma_table_xinfo(?)", [name])}
+    names = {ascii_lower(column) for (column,) in conn.execute("select name from pragma_table_xinfo(?)", [name])}
     if kind == "table":
         try:
             conn.execute(f"select rowid from {escape_sqlite(name)} limit 0")
@@ -2636,7 +2646,7 @@ def unknown_filter(datasette, path, query):
         if operation not in FILTER_OPERATIONS:
             return 400, "Bad request", (f"{name}: {operation} is no filter; a filter is COLUMN=value or "
                                         f"COLUMN__OPERATION=value, the operation one of {', '.join(sorted(FILTER_OPERATIONS))}.")
-        if column.casefold() not in page.shape.filterable:
+        if ascii_lower(column) not in page.shape.filterable:
             return 400, "Bad request", (f"{name}: {page.table} has no column {column}; its columns are "
                                         f"{', '.join(sorted(page.shape.columns - {'rowid'}))}.")
     return None

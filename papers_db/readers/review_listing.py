@@ -205,20 +205,25 @@ OTHER_FIELD = re.compile(  # matched from the line's start, spaces included: ask
 
 
 def continues_abstract(record: Record | None, number: int, line: str, following: str | None) -> bool:
-    """Whether the line, right after an undecided record's abstract, is more of that abstract: the
-    abstract stops in the middle of a sentence (at a comma, semicolon or dash), or the line,
-    in lower case, opens with a word that goes on with one ("and", "which", "with"...). Not a line
-    with an abstract after it that opens a sentence: that line is a title. An abstract that only stops without a full stop
-    ("... is available at", its link lost: 9 of 001's 100) is no such break: a lower-case title
-    (`wav2vec-style pretraining ...`) or an untitled paper's abstract after it stays its own."""
+    """Whether the line, right after an undecided record's abstract, is more of that abstract: its
+    first letter in lower case (after any LaTeX, bracket or quote), and the abstract stopping in the
+    middle of a sentence (at a comma, semicolon or dash, or after a word no sentence ends with: "the",
+    "and", "of"...), or the line opening with a word that goes on with one ("and", "which",
+    "that,"...). Not a line with an abstract after it that opens a sentence: that line is a title.
+    An abstract that only stops without a full stop ("... is available at", its link lost: 9 of
+    001's 100) is no such break: a lower-case title (`wav2vec-style pretraining ...`) or an untitled
+    paper's abstract after it stays its own."""
     if record is None or record.abstract is None or record.decision is not None or record.last_line != number - 1:
         return False
-    first_word = line.split(maxsplit=1)[0] if line.strip() else ""
-    if not first_word[:1].islower() or reads_as_title(line):
+    first_letter = next((character for character in line if character.isalpha()), "")
+    if not first_letter.islower() or reads_as_title(line):
         return False
     if abstract_follows(following) and not following.lstrip()[:1].islower():  # a title, over its abstract
         return False
-    if not (record.abstract.rstrip().endswith(BROKEN_SENTENCE_ENDS) or first_word in CONTINUING_WORDS):
+    first_word = line.split(maxsplit=1)[0].strip(WORD_PUNCTUATION)
+    abstract = record.abstract.rstrip()
+    last_word = abstract.rsplit(maxsplit=1)[-1] if abstract else ""
+    if not (abstract.endswith(BROKEN_SENTENCE_ENDS) or last_word in UNFINISHED_ENDINGS or first_word in CONTINUING_WORDS):
         return False
     # A part of a sentence, in a line broken more than once, may be shorter than an abstract; a
     # title opening in lower case ("k-means for streams") is rarely this long.
@@ -230,6 +235,10 @@ CONTINUED_LINE_WORDS = 8
 BROKEN_SENTENCE_ENDS = (",", ";", "-", "–", "—")
 CONTINUING_WORDS = frozenset("""and or but nor which that whose where while whereas with without of in on for to as by
     from than so yet thus using via into""".split())
+# Words no sentence ends with, before a link or not: not "at", "in", "to" or "here", which "Code is
+# available at" (or "in", "here:") ends with, its link lost.
+UNFINISHED_ENDINGS = frozenset("the a an and or but nor of which that whose with without than from by called".split())
+WORD_PUNCTUATION = ",;:.!?\"'()[]{}"
 
 
 def is_decision_where_it_stands(line: str, following: str | None) -> bool:
@@ -470,5 +479,6 @@ def _starts_with_label(content: list[tuple[int, str]]) -> bool:
     # A line in Title Case is no abstract for the word to have: over such a title, with its decision
     # right after it (a title alone, decided), the word is the label. As a title, "model" took a
     # record the listing has not (the benchmark's 1M corpus: 5,001 records of 5,000).
-    titled = reads_as_title(second) and not second.rstrip().endswith(FULL_STOPS)  # "A Generalist Agent." may be its abstract
-    return third is None or titled or not (is_decision(third) or reads_like_a_decision(third))
+    # A full stop does not make a Title Case line an abstract ("Attention Is All You Need.", as
+    # citation lists print titles): the word over it is the label, as over any title.
+    return third is None or reads_as_title(second) or not (is_decision(third) or reads_like_a_decision(third))
