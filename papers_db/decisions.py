@@ -60,7 +60,9 @@ def as_written_usually(label: str) -> str:
     """A decision line as read (plain_line) in the form DECISION_LINE knows, where the listing
     wrote it otherwise (DECISION_LABEL and the forms after it); any other line as read."""
     plain = plain_line(label)
-    usual = DECISION_LABEL.sub("", plain).removesuffix(".").rstrip().replace("（", "(").replace("）", ")")
+    usual = DECISION_LABEL.sub("", plain)
+    usual = usual[:-1].rstrip() if usual.endswith((".", "。", "．")) else usual  # a full stop, full-width too
+    usual = usual.replace("（", "(").replace("）", ")")
     usual = ACCEPTED.sub(lambda word: word[0][:6], usual)
     dashed = ACCEPT_DASH.match(usual)
     if dashed is not None and _in_tier_words(dashed[2].casefold()):  # "Accept - A Simple Method" is a title

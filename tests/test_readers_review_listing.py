@@ -888,9 +888,10 @@ def test_a_decision_written_otherwise_where_a_decision_goes_is_the_papers_decisi
     # brackets and a full stop at the end (found by review). The label stays as written.
     written = ["Decision: Accept (Poster)", "DECISION: Accept (Oral)", "Accepted (Poster)", "Accept - Poster",
                "Accept（Spotlight）", "Reject.", "Accepted", "decision: reject", "Accept – Spotlight", "Decision：Reject",
-               "Accept (Oral) ."]
+               "Accept (Oral) .", "Reject。", "Accept（Poster）。"]
     read = [("accept", "poster"), ("accept", "oral"), ("accept", "poster"), ("accept", "poster"), ("accept", "spotlight"),
-            ("reject", None), ("accept", None), ("reject", None), ("accept", "spotlight"), ("reject", None), ("accept", "oral")]
+            ("reject", None), ("accept", None), ("reject", None), ("accept", "spotlight"), ("reject", None), ("accept", "oral"),
+            ("reject", None), ("accept", "poster")]
     lines = [line for n, decision in enumerate(written) for line in (f"Paper Number {n}", ABSTRACT_A + f" ({n})", decision)]
     reading = read_review_listing(review_text(*lines))
     assert [(r.title, r.decision) for r in reading.records] == [(f"Paper Number {n}", d) for n, d in enumerate(written)]
