@@ -139,9 +139,11 @@ def is_venue_name(word: str) -> bool:
 
 def _tier_text(match: re.Match) -> str | None:
     detail = match["parenthesised"] if match["parenthesised"] is not None else match["after_colon"]
+    if detail is None:
+        return None
+    tier = detail.strip().casefold()
     # "notable top 5%" as "notable-top-5%": ICLR 2023's oral tier, as its venue line writes it.
-    return None if detail is None else "-".join(detail.split()).casefold() if detail.strip().casefold().startswith(
-        "notable") else detail.strip().casefold()
+    return "-".join(tier.split()) if tier.startswith("notable") else tier
 
 
 # Words a decision's tier is written in, known or not ("Accept (Workshop)", "Accept (Oral

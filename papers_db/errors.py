@@ -121,7 +121,6 @@ def signals_interrupt() -> Iterator[None]:
     _dropped.clear()
     previous = {number: signal.signal(number, _raise_interrupted) for number in ENDING_SIGNALS}
     hook_before = sys.unraisablehook
-    block = {"open": True}
 
     def keep_dropped_interruption(unraisable) -> None:
         # A signal whose handler ran inside importlib's module-lock callback (a weakref's) raised
@@ -129,7 +128,7 @@ def signals_interrupt() -> Iterator[None]:
         # (CI, once, in a test sending 24 signals in the first 0.3 s). It is noted, quietly, for
         # raise_dropped_interruption. Once the block has ended, a hook set meanwhile (the plugin's)
         # may still call this one: it then only passes each on.
-        if block["open"] and isinstance(unraisable.exc_value, Interrupted):
+        if _interrupting and isinstance(unraisable.exc_value, Interrupted):
             _dropped.append(unraisable.exc_value.signal_number)
         else:
             hook_before(unraisable)
@@ -145,7 +144,5 @@ def signals_interrupt() -> Iterator[None]:
         _interrupting = False
         for number, handler in previous.items():
             signal.signal(number, handler)
-        block["open"] = False
         if sys.unraisablehook is keep_dropped_interruption:  # not one set meanwhile (the plugin's)
             sys.unraisablehook = hook_before
-        _dropped.clear()  # the run is over: a later one, outside the block, is not ended by it

@@ -241,8 +241,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", "'·' without an author line before it")
                 )
-        elif (meta_state == "who" and plain in DATE_SEPARATOR_LOOKALIKES and following is not None
-              and read_entry_date(following)):
+        elif meta_state == "who" and separates_a_date(plain, following):
             # "-", "•" or "." where '·' goes (a copy through ASCII makes '·' a "."): the date after it
             # was a paper titled so, and the entry had none.
             reading.issues.append(ParseIssue(number, "date_separator", f"{quoted(plain)} between the author line and "
@@ -527,9 +526,13 @@ def organisation_over_a_lost_separator(record: Record | None, meta_state: str | 
     reads as text (reads_as_text), which is the abstract's."""
     if record is None or record.abstract is None or meta_state is not None or following is None:
         return False
-    dated = read_entry_date(following) is not None or (
-        following in DATE_SEPARATOR_LOOKALIKES and after_following is not None and read_entry_date(after_following) is not None)
+    dated = read_entry_date(following) is not None or separates_a_date(following, after_following)
     return dated and not reads_as_text(plain)
+
+
+def separates_a_date(plain: str, following: str | None) -> bool:
+    """A look-alike of '·' (DATE_SEPARATOR_LOOKALIKES) with a date right after it."""
+    return plain in DATE_SEPARATOR_LOOKALIKES and following is not None and read_entry_date(following) is not None
 
 
 def is_next_paragraph_of(record: Record | None, line: str, text_before_dot: bool = False) -> bool:

@@ -159,8 +159,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                     "(were it a title, both papers' abstracts would be missing)"))
             current.abstract = without_abstract_label(line)
             current.last_line = number
-            report_decision_at_end(number, line, reading)
-            report_title_at_end(number, line, following, reading)
+            report_joined_to_abstract(number, line, following, reading)
         elif current is not None and current.decision is None and is_abstract_again(current, line):
             # Copied twice, the second was an untitled paper that took the decision from its title's.
             reading.issues.append(ParseIssue(number, "repeated_abstract", "the abstract just before, again: read once, "
@@ -173,13 +172,11 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 "a line that goes on with the abstract just before it (which stops mid-sentence; this line opens in "
                 "lower case): read as that abstract's next line (were it a paper of its own, or the next paper's title, "
                 "that paper is in this one)"))
-            report_decision_at_end(number, line, reading)
-            report_title_at_end(number, line, following, reading)
+            report_joined_to_abstract(number, line, following, reading)
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
-            report_decision_at_end(number, line, reading)
-            report_title_at_end(number, line, following, reading)
+            report_joined_to_abstract(number, line, following, reading)
         else:
             undecided_before = current is not None and current.abstract is not None and current.decision is None
             close()
@@ -376,6 +373,13 @@ DECISION_START = re.compile(r"(?<=[\s.?!)\]。．！？）])[A-Z]")
 DECISION_TAIL_CHARACTERS = 60  # "Decision: Accept (Oral presentation)" is 36
 
 
+def report_joined_to_abstract(number: int, abstract: str, following: str | None, reading: Reading) -> None:
+    """What a line read as an abstract may end with, its line break lost: a decision, or the next
+    listing's first title."""
+    report_decision_at_end(number, abstract, reading)
+    report_title_at_end(number, abstract, following, reading)
+
+
 def report_decision_at_end(number: int, abstract: str, reading: Reading) -> None:
     """An abstract that ends with a decision: the line break before the decision was lost. The
     text stays the abstract as the file gave it, and the line is named, since the paper gets no
@@ -476,9 +480,8 @@ def _starts_with_label(content: list[tuple[int, str]]) -> bool:
     if second.rstrip().endswith(FULL_STOPS) and not reads_as_title(second):
         return False
     third = content[2][1] if len(content) > 2 else None
-    # A line in Title Case is no abstract for the word to have: over such a title, with its decision
-    # right after it (a title alone, decided), the word is the label. As a title, "model" took a
-    # record the listing has not (the benchmark's 1M corpus: 5,001 records of 5,000).
-    # A full stop does not make a Title Case line an abstract ("Attention Is All You Need.", as
-    # citation lists print titles): the word over it is the label, as over any title.
+    # A line in Title Case, a full stop at its end or not (as citation lists print titles), is no
+    # abstract for the word to have: over such a title with its decision right after it, the word
+    # is the label. As a title, "model" took a record the listing has not (the benchmark's 1M
+    # corpus: 5,001 records of 5,000).
     return third is None or reads_as_title(second) or not (is_decision(third) or reads_like_a_decision(third))
