@@ -300,6 +300,29 @@ def test_the_reading_processes_start_before_the_database_is_made_and_end_before_
     assert children == {"making the database": pipeline.READING_PROCESSES, "finishing": 0}
 
 
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_the_collector_is_paused_for_the_build_and_left_as_it_was(tmp_path, enabled_before):
+    # The build's own process runs without the cyclic garbage collector (its full passes walked
+    # every lookup the build keeps), and gives the caller's setting back, after a build and after
+    # a refused one.
+    import gc
+
+    seen_while_building = set()
+    (tmp_path / "notes.txt").write_text("nothing here is a listing\n")
+    try:
+        gc.enable() if enabled_before else gc.disable()
+        build_database([SOURCES], tmp_path / "papers.db", related=False,
+                       progress=lambda event: seen_while_building.add(gc.isenabled()))
+        after_build = gc.isenabled()
+        with pytest.raises(PapersDbError, match="no readable listing"):
+            build_database([tmp_path / "notes.txt"], tmp_path / "refused.db", related=False)
+        after_refusal = gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen_while_building == {False}
+    assert (after_build, after_refusal) == (enabled_before, enabled_before)
+
+
 class SignalledAsItIsFreed:
     """An object whose finalizer is where a signal comes: Python drops whatever its handler raises
     there (as in importlib's module-lock callback, where CI met a Ctrl-C)."""

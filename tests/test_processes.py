@@ -2,6 +2,7 @@
 
 import ctypes
 import hashlib
+import os
 import signal
 import subprocess
 import sys
@@ -110,6 +111,47 @@ def test_a_helper_imports_the_modules_it_is_told_before_its_first_task():
         assert pool.submit(eval, imported).result()
     with helper_processes(1) as pool:
         assert not pool.submit(eval, imported).result()
+
+
+HELPER_STATE = "(__import__('gc').isenabled(), {name: __import__('os').environ.get(name) for name in " \
+               "('PYTHONSAFEPATH', 'OPENBLAS_NUM_THREADS')})"
+
+
+@pytest.mark.parametrize("callers", [{}, {"PYTHONSAFEPATH": "", "OPENBLAS_NUM_THREADS": "8"}])
+def test_a_helper_runs_without_the_collector_or_blas_threads_and_the_callers_environment_stays(monkeypatch, callers):
+    # No helper's work makes reference cycles or multiplies matrices: the collector's passes and
+    # OpenBLAS's spinning threads only took CPU from the build's other processes.
+    from papers_db.processes import helper_processes
+
+    for name in ("PYTHONSAFEPATH", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in callers.items():
+        monkeypatch.setenv(name, value)
+    with helper_processes(1) as pool:
+        assert pool.submit(eval, HELPER_STATE).result() == (False, {"PYTHONSAFEPATH": "1", "OPENBLAS_NUM_THREADS": "1"})
+    assert {name: value for name, value in os.environ.items() if name in ("PYTHONSAFEPATH", "OPENBLAS_NUM_THREADS")} == callers
+
+
+# The command's own process, up to where it runs the command: a stand-in for papers_db.cli
+# reports what the command's start left for it.
+COMMAND_START = textwrap.dedent("""
+    import os, sys, types
+    cli = types.ModuleType("papers_db.cli")
+    cli.main = lambda: print(os.environ.get("OPENBLAS_NUM_THREADS"), "numpy" in sys.modules)
+    sys.modules["papers_db.cli"] = cli
+    from papers_db.command import main
+    main()
+""")
+
+
+@pytest.mark.parametrize(("users", "expected"), [(None, "1 False"), ("4", "4 False")])
+def test_the_command_asks_for_one_blas_thread_before_numpy_unless_the_user_chose(users, expected):
+    environment = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    if users is not None:
+        environment["OPENBLAS_NUM_THREADS"] = users
+    started = subprocess.run([sys.executable, "-c", COMMAND_START], capture_output=True, text=True, timeout=60,
+                             cwd=PROJECT, env=environment)
+    assert (started.stdout.strip(), started.stderr) == (expected, "")
 
 
 @pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM", "SIGQUIT"])
