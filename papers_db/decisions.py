@@ -49,19 +49,28 @@ ACCEPT_TIERS = {
 
 
 # Other ways a listing writes a decision line, read as the forms DECISION_LINE knows: a
-# "Decision:" label, a full stop at its end, "Accepted" for "Accept", "Accept - Poster" for
-# "Accept (Poster)", full-width brackets. A listing labelling every decision so lost each one.
-DECISION_LABEL = re.compile(r"^decision ?[:：] ?", re.IGNORECASE)  # a full-width colon too
+# "Decision:" or "Decision -" label, full stops at its end, "Accepted" for "Accept", "Accept -
+# Poster" for "Accept (Poster)", full-width brackets. A listing labelling every decision so lost
+# each one.
+DECISION_LABEL = re.compile(r"^decision ?[:：–—-] ?", re.IGNORECASE)  # a full-width colon too
 ACCEPTED = re.compile(r"^accepted\b", re.IGNORECASE)
-ACCEPT_DASH = re.compile(r"^(accept) [-–—] ([\w%+ -]+)$", re.IGNORECASE)
+ACCEPT_DASH = re.compile(r"^(accept) ?[-–—] ?([\w%+ -]+)$", re.IGNORECASE)  # "accepted—poster" too
+FULL_STOPS = ".。．"  # full-width too
+
+
+def without_full_stops(text: str) -> str:
+    """`text` without the full stops and spaces at its end: "Reject..", "Accept (Oral) .", "Reject。"."""
+    end = len(text)
+    while end and (text[end - 1] in FULL_STOPS or text[end - 1].isspace()):
+        end -= 1
+    return text[:end]
 
 
 def as_written_usually(label: str) -> str:
     """A decision line as read (plain_line) in the form DECISION_LINE knows, where the listing
     wrote it otherwise (DECISION_LABEL and the forms after it); any other line as read."""
     plain = plain_line(label)
-    usual = DECISION_LABEL.sub("", plain)
-    usual = usual[:-1].rstrip() if usual.endswith((".", "。", "．")) else usual  # a full stop, full-width too
+    usual = without_full_stops(DECISION_LABEL.sub("", plain))
     usual = usual.replace("（", "(").replace("）", ")")
     usual = ACCEPTED.sub(lambda word: word[0][:6], usual)
     dashed = ACCEPT_DASH.match(usual)
@@ -78,8 +87,8 @@ def is_written_otherwise(label: str) -> bool:
 
 
 def _decision_match(label: str) -> re.Match | None:
-    if "," in label or "." in label.rstrip()[:-1]:
-        # No decision line has either but a full stop at its end (DECISION_LINE's classes leave
+    if "," in label or "." in without_full_stops(label):
+        # No decision line has either but full stops at its end (DECISION_LINE's classes leave
         # them out), and plain_line keeps both: most lines tested are abstracts, whose reading this skips.
         return None
     match = DECISION_LINE.match(as_written_usually(label))
@@ -137,17 +146,24 @@ def is_venue_name(word: str) -> bool:
     return sum(character.isupper() for character in word) >= 2
 
 
+# ICLR 2023's tiers as a listing may write them: "notable top 5%", "Top 5%", "top-25 %".
+TOP_TIER = re.compile(r"(?:notable[ -]*)?top[ -]*(\d+) *%")
+
+
 def _tier_text(match: re.Match) -> str | None:
     detail = match["parenthesised"] if match["parenthesised"] is not None else match["after_colon"]
     if detail is None:
         return None
     tier = detail.strip().casefold()
-    # "notable top 5%" as "notable-top-5%": ICLR 2023's oral tier, as its venue line writes it.
+    # Each as "notable-top-5%", as ICLR 2023's decisions write it: its oral tier (25%: spotlight).
+    top = TOP_TIER.fullmatch(tier)
+    if top is not None:
+        return f"notable-top-{top[1]}%"
     return "-".join(tier.split()) if tier.startswith("notable") else tier
 
 
 # Words a decision's tier is written in, known or not ("Accept (Workshop)", "Accept (Oral
-# presentation)"), which no title's "Accept (Almost) Everything" holds.
+# presentation)"), which no title's "Accept (Almost) Everything" holds; and ICLR's "top 5%".
 TIER_WORDS = frozenset("oral spotlight poster talk notable workshop presentation".split())
 
 
@@ -158,7 +174,7 @@ def names_a_tier(label: str) -> bool:
 
 
 def _in_tier_words(tier: str | None) -> bool:
-    return bool(TIER_WORDS & set(re.findall(r"[a-z]+", tier or "")))
+    return bool(TIER_WORDS & set(re.findall(r"[a-z]+", tier or ""))) or TOP_TIER.search(tier or "") is not None
 
 
 def is_decision(label: str) -> bool:

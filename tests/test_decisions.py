@@ -34,6 +34,13 @@ from papers_db.decisions import normalise_decision
         ("Poster Child", None),
         ("Oral History Of Deep Learning", None),
         ("Posters", None),
+        # ICLR 2023's tiers as listings write them: "top 5%" is its notable-top-5%, the oral tier.
+        ("Accept: notable top 5%", ("accept", "oral")),
+        ("Accept: Notable Top 5 %", ("accept", "oral")),
+        ("Accept (Top 5%)", ("accept", "oral")),
+        ("Accept - top-25%", ("accept", "spotlight")),
+        ("Accept (Top 10%)", ("accept", None)),
+        ("Accept - Top Performers", None),
     ],
 )
 def test_normalise_decision(label, expected):
@@ -51,6 +58,12 @@ def test_normalise_decision(label, expected):
         ("Accept\u200b: poster", ("accept", "poster")),
         ("Accept ()", None),
         ("Accept:", None),
+        # Full stops at the end, any number of them, are no part of a decision; one inside is.
+        ("Reject..", ("reject", None)),
+        ("Reject . .", ("reject", None)),
+        ("Accept (Oral)...", ("accept", "oral")),
+        ("Reject.Then", None),
+        ("..", None),
     ],
 )
 def test_decisions_with_odd_letters_and_spaces(label, expected):

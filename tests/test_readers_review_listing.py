@@ -888,10 +888,16 @@ def test_a_decision_written_otherwise_where_a_decision_goes_is_the_papers_decisi
     # brackets and a full stop at the end (found by review). The label stays as written.
     written = ["Decision: Accept (Poster)", "DECISION: Accept (Oral)", "Accepted (Poster)", "Accept - Poster",
                "Accept（Spotlight）", "Reject.", "Accepted", "decision: reject", "Accept – Spotlight", "Decision：Reject",
-               "Accept (Oral) .", "Reject。", "Accept（Poster）。"]
+               "Accept (Oral) .", "Reject。", "Accept（Poster）。",
+               # And (noticed in the forty-second session, read since the forty-third) a label with a dash,
+               # more than one full stop, a dash without spaces, ICLR's "top 5%" without "notable", "5 %".
+               "Decision - Accept (Poster)", "Decision – Reject", "Reject..", "accepted—poster", "Accept - Top 5%",
+               "Accept: Notable Top 5 %", "Accept (Top 25%)"]
     read = [("accept", "poster"), ("accept", "oral"), ("accept", "poster"), ("accept", "poster"), ("accept", "spotlight"),
             ("reject", None), ("accept", None), ("reject", None), ("accept", "spotlight"), ("reject", None), ("accept", "oral"),
-            ("reject", None), ("accept", "poster")]
+            ("reject", None), ("accept", "poster"),
+            ("accept", "poster"), ("reject", None), ("reject", None), ("accept", "poster"), ("accept", "oral"),
+            ("accept", "oral"), ("accept", "spotlight")]
     lines = [line for n, decision in enumerate(written) for line in (f"Paper Number {n}", ABSTRACT_A + f" ({n})", decision)]
     reading = read_review_listing(review_text(*lines))
     assert [(r.title, r.decision) for r in reading.records] == [(f"Paper Number {n}", d) for n, d in enumerate(written)]
@@ -900,6 +906,17 @@ def test_a_decision_written_otherwise_where_a_decision_goes_is_the_papers_decisi
     # ICLR 2023's "notable top 5%", written with spaces after "Accept:", is its oral tier, as in its venue line.
     assert normalise_decision("Accept: notable top 5%") == normalise_decision("ICLR 2023 notable top 5%") == ("accept", "oral")
     assert normalise_decision("Accept: notable top 25%") == ("accept", "spotlight")
+
+
+def test_titles_that_open_like_a_decision_written_otherwise_stay_titles():
+    # The forms read since the forty-third session stop at words that are no tier's: each of
+    # these is a paper's title, its abstract and decision after it.
+    titles = ["Decision-Making Under Uncertainty", "Accept - Top Performers", "Accept—A Simple Method",
+              "Decision: A Survey", "Top 5% of Everything"]
+    lines = [line for n, title in enumerate(titles) for line in (title, ABSTRACT_A + f" ({n})", "Reject")]
+    reading = read_review_listing(review_text(*lines))
+    assert [(r.title, r.decision) for r in reading.records] == [(title, "Reject") for title in titles]
+    assert reading.issues == [] and reading.unaccounted_lines() == []
 
 
 def test_a_title_joined_to_the_abstract_before_it_is_reported():
