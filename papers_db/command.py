@@ -73,7 +73,9 @@ def _ended_outside_the_command(signal_number: int, frame) -> None:
     done = getattr(command, "work_done", None)
     message += f" once the work was done: {done}" if done else ""
     print(f"error: {message}", file=sys.stderr, flush=True)
-    if sys.stdout is not None and asks_for_json(sys.argv[1:]):
+    # Under --json stdout holds one object, never two: where the report is printed already (a
+    # signal as `check --json` returned added its failure after the report), the line says it.
+    if sys.stdout is not None and asks_for_json(sys.argv[1:]) and not getattr(command, "json_started", False):
         try:
             # With the work done, the command has loaded json (a path may hold a quote); before,
             # the command may be half imported, json with it, or not yet.

@@ -687,6 +687,41 @@ def test_the_checkouts_command_holds_the_ending_signals_until_their_handlers_are
                                                             "error: interrupted by SIGTERM\n")
 
 
+# A command run through the entry point (its arguments after the signal's name), with the signal
+# as it returns, once its handlers are put back and its report is printed.
+SIGNAL_AS_THE_COMMAND_RETURNS = """
+import signal, sys
+from papers_db import cli, command
+
+ran, ending = cli.main, getattr(signal, sys.argv[1])
+
+def run_then_signal():
+    try:
+        ran()
+    finally:
+        signal.raise_signal(ending)
+
+cli.main = run_then_signal
+sys.argv = ["papers-db", *sys.argv[2:]]
+command.main()
+"""
+
+
+@pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_signal_once_the_json_report_is_printed_adds_no_second_document(tmp_path, command, ending):
+    # CI (2026-12-05) met a Ctrl-C as `check --json` returned: stdout held the report, then the
+    # failure's object, which no JSON reader takes. stdout holds the report; the line says the rest.
+    number = getattr(signal, ending)
+    arguments = ["check", SOURCES] if command == "check" else ["build", "--no-related", "-o", tmp_path / "papers.db"]
+    ended = subprocess.run([sys.executable, "-c", SIGNAL_AS_THE_COMMAND_RETURNS, ending, *map(str, arguments), "--json"],
+                           capture_output=True, text=True, timeout=300, cwd=PROJECT)
+    done = f" once the work was done: {tmp_path / 'papers.db'}, its .sha256 and its inspect file were replaced by the new build"
+    assert (ended.returncode, ended.stderr) == (128 + number, f"error: interrupted by {ending}{done if command == 'build' else ''}\n")
+    report = json.loads(ended.stdout)
+    assert "error" not in report and len(report["files"]) == len(list(SOURCES.glob("*.txt")))
+
+
 @pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_signal_while_the_command_starts_is_one_line(ending, as_json):
@@ -711,7 +746,10 @@ def test_a_signal_while_the_command_starts_is_one_line(ending, as_json):
         assert (process.returncode, shown) in [(128 + number, f"error: interrupted by {ending}\n"), (-number, ""),
                                                (0, "")], delay
         if as_json and process.returncode == 128 + number:
-            assert json.loads(out) == {"error": f"interrupted by {ending}", "exit_status": 128 + number}, delay
+            # One object: the failure, or, where the signal came as the command returned, its report.
+            document = json.loads(out)
+            assert document == {"error": f"interrupted by {ending}", "exit_status": 128 + number} or (
+                "files" in document and "error" not in document), delay
         elif as_json and process.returncode == 0:
             assert "files" in json.loads(out), delay
 
