@@ -71,7 +71,8 @@ def test_decisions_with_odd_letters_and_spaces(label, expected):
 
 
 @pytest.mark.parametrize("line", ["Accept (" + " " * 100_000, "Accept (" + "a" * 100_000, "Accept" + " (a" * 50_000,
-                                  "Desk" + " -" * 50_000])
+                                  "Desk" + " -" * 50_000, "." * 100_000, ". " * 50_000 + "x", "Reject" + " ." * 50_000 + "x",
+                                  "Accept" + "-" * 100_000 + "x", "Decision" + " -" * 50_000])
 def test_long_lines_that_almost_read_as_decisions_are_not_decisions(line):
     # "Accept (" and 6,000 spaces took the earlier pattern 68 s to refuse.
     assert normalise_decision(line) is None

@@ -892,12 +892,17 @@ def test_a_decision_written_otherwise_where_a_decision_goes_is_the_papers_decisi
                # And (noticed in the forty-second session, read since the forty-third) a label with a dash,
                # more than one full stop, a dash without spaces, ICLR's "top 5%" without "notable", "5 %".
                "Decision - Accept (Poster)", "Decision – Reject", "Reject..", "accepted—poster", "Accept - Top 5%",
-               "Accept: Notable Top 5 %", "Accept (Top 25%)"]
+               "Accept: Notable Top 5 %", "Accept (Top 25%)",
+               # And (found by review) doubled dashes, other dashes, an ellipsis, full-width ':' and '%'.
+               "Accept -- Poster", "Decision -- Accept (Poster)", "Reject…", "Accept‐Poster", "Accept−Poster",
+               "Accept ‒ Poster", "Accept：Top 5%", "Accept: Top 5％"]
     read = [("accept", "poster"), ("accept", "oral"), ("accept", "poster"), ("accept", "poster"), ("accept", "spotlight"),
             ("reject", None), ("accept", None), ("reject", None), ("accept", "spotlight"), ("reject", None), ("accept", "oral"),
             ("reject", None), ("accept", "poster"),
             ("accept", "poster"), ("reject", None), ("reject", None), ("accept", "poster"), ("accept", "oral"),
-            ("accept", "oral"), ("accept", "spotlight")]
+            ("accept", "oral"), ("accept", "spotlight"),
+            ("accept", "poster"), ("accept", "poster"), ("reject", None), ("accept", "poster"), ("accept", "poster"),
+            ("accept", "poster"), ("accept", "oral"), ("accept", "oral")]
     lines = [line for n, decision in enumerate(written) for line in (f"Paper Number {n}", ABSTRACT_A + f" ({n})", decision)]
     reading = read_review_listing(review_text(*lines))
     assert [(r.title, r.decision) for r in reading.records] == [(f"Paper Number {n}", d) for n, d in enumerate(written)]
@@ -912,11 +917,24 @@ def test_titles_that_open_like_a_decision_written_otherwise_stay_titles():
     # The forms read since the forty-third session stop at words that are no tier's: each of
     # these is a paper's title, its abstract and decision after it.
     titles = ["Decision-Making Under Uncertainty", "Accept - Top Performers", "Accept—A Simple Method",
-              "Decision: A Survey", "Top 5% of Everything"]
+              "Decision: A Survey", "Top 5% of Everything",
+              # Found by review: a dash without spaces takes only a tier's words after it, and "top 5%" must be all of it.
+              "Accept-Reject Sampling for Oral Cancer Detection", "Accepted—Oral History of Deep Learning",
+              "Accept-Talk Generation", "Accept-Top 25% Papers In Review"]
     lines = [line for n, title in enumerate(titles) for line in (title, ABSTRACT_A + f" ({n})", "Reject")]
     reading = read_review_listing(review_text(*lines))
     assert [(r.title, r.decision) for r in reading.records] == [(title, "Reject") for title in titles]
     assert reading.issues == [] and reading.unaccounted_lines() == []
+    # After a decided paper, "Accept:" and words that are no tier's, with an abstract after it, is
+    # that abstract's title, as before 96e584c ("Top 5%" in it made it an orphan decision).
+    reading = read_review_listing(review_text("First Paper", ABSTRACT_A, "Reject", "Accept: Top 5% of Everything",
+                                              ABSTRACT_B, "Reject"))
+    assert [(r.title, r.decision) for r in reading.records] == [("First Paper", "Reject"),
+                                                                 ("Accept: Top 5% of Everything", "Reject")]
+    # Titles whose abstract is missing are not the paper before's decision either.
+    reading = read_review_listing(review_text("First Paper", ABSTRACT_A, "Accept-Reject Sampling for Oral Cancer Detection",
+                                              "Third Paper", ABSTRACT_B, "Reject"))
+    assert reading.records[0].decision is None
 
 
 def test_a_title_joined_to_the_abstract_before_it_is_reported():
