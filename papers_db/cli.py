@@ -32,7 +32,15 @@ from .database import check_built_database, count_as_datasette_will, schema_vers
 from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_interrupt
 from .export import FORMATS, export_files, exported_into
 from .load import replaced_by_the_build
-from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources, refuse_no_readable_listing
+from .pipeline import (
+    BuildReport,
+    FileSummary,
+    Progress,
+    build_database,
+    check_sources,
+    collector_paused,
+    refuse_no_readable_listing,
+)
 from .records import ParseIssue
 from .serve import (
     datasette_serve_args,
@@ -302,7 +310,7 @@ def build(
     to the same path with .sha256 added (dist/papers.db.sha256), and the row counts Datasette
     reads at startup to its inspect file (dist/papers-inspect.json); both are replaced with it.
     """
-    with progress_bar() as bar:
+    with progress_bar() as bar, collector_paused():  # the command's own process: see collector_paused
         display = ProgressDisplay(bar)
         report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
         # A signal from here on cuts the report short, not the build.

@@ -43,11 +43,16 @@ def main() -> None:
         signal.signal(number, _ended_outside_the_command)
     if hasattr(signal, "pthread_sigmask"):  # build_db.py holds them until now; one sent meanwhile comes now
         signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
-    # Before NumPy is imported (with the build): no step of a command multiplies matrices, and
-    # OpenBLAS's thread per core only spins as it starts (processes.HELPER_ENVIRONMENT). A value
-    # the user set is theirs.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # As NumPy is imported (with the build): no step of a command multiplies matrices, and
+    # OpenBLAS's thread per core only spins as it starts (processes.start_helper). A value the user
+    # set is theirs, and the environment is theirs again once OpenBLAS has read it: `serve` hands
+    # it to the server.
+    users = os.environ.get("OPENBLAS_NUM_THREADS")
+    if users is None:
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
     from .cli import main as run_command  # it sets the handlers of a command under way
+    if users is None:
+        del os.environ["OPENBLAS_NUM_THREADS"]
 
     try:
         run_command()

@@ -117,8 +117,7 @@ def build_database(
         # The reading processes start first, and boot (0.3 s, most of it imports) while this process
         # makes the database: at 100,000 papers the first file was read 0.05-0.08 s sooner
         # (medians of 12 and 20 starts of the command).
-        with collector_paused(), reading_processes(found, read_and_derive) as pool, \
-                DatabaseWriter(output, related=related) as writer:
+        with reading_processes(found, read_and_derive) as pool, DatabaseWriter(output, related=related) as writer:
             for r, summary in each_reading(found, notify, pool, read=read_and_derive):
                 files.append(summary)
                 issues += len(summary.issues)
@@ -191,13 +190,17 @@ def _as_named(path: Path) -> Path:
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off in this process for the block, as it was after.
+    """Python's cyclic garbage collector off in this process for the block, as it was after:
+    around a build, where the process is the build's alone (the `build` command).
 
     A build's lookups (a key and MinHash bands per listing, decisions, organisations) only grow
     while it reads, and each of the collector's full passes walks all of them: 0.37 s of the
     0.48 s it took in the build's own process at 100,000 papers, while the build makes almost no
-    reference cycles (a whole build with the collector off left 403 objects for it to free).
-    Reference counting frees everything else as before."""
+    reference cycles (a whole build with the collector off left 403 objects for it to free, at
+    100,000 papers and at 1,000,000). Reference counting frees everything else as before. The
+    switch is the whole process's: build_database leaves it alone, since a library caller's other
+    threads may make cycles meanwhile (one making a 20 kB cycle every 0.2 ms grew by 500 MB in
+    an 8 s build); such a caller may pause it around the call itself."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -71,6 +71,11 @@ def start_helper(parent: int, imports: tuple[str, ...]) -> None:
     Reference counting still frees everything else as before."""
     end_with_parent(parent)
     gc.disable()
+    # Before NumPy is imported: no step of the build multiplies matrices, yet NumPy's OpenBLAS
+    # starts a thread per core as NumPy is imported, and they spin there: importing NumPy took
+    # 0.14 s of CPU, 0.05 s with one thread (2 cores), in each of the 4 helpers of a large build,
+    # while the others waited for a core. Set here, in the helper, not in the caller's environment.
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
     for name in imports:
         importlib.import_module(name)
 
@@ -111,32 +116,42 @@ def helper_processes(count: int, imports: tuple[str, ...] = ()) -> Iterator[conc
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-# The environment a helper starts with, beside this process's own:
-HELPER_ENVIRONMENT = {
-    # A spawned process starts as `python -c`, which puts the working folder first on the import
-    # path until it takes this process's path: a threading.py there stopped every helper, and the
-    # build. PYTHONSAFEPATH (Python 3.11) leaves it off.
-    "PYTHONSAFEPATH": "1",
-    # No step of the build multiplies matrices, yet NumPy's OpenBLAS starts a thread per core as
-    # NumPy is imported, and they spin there: importing NumPy took 0.14 s of CPU, 0.05 s with one
-    # thread (2 cores), in each of the 4 helpers of a large build, while the others waited for a core.
-    "OPENBLAS_NUM_THREADS": "1",
-}
+# The environment a helper starts with, beside this process's own. A spawned process starts as
+# `python -c`, which puts the working folder first on the import path until it takes this
+# process's path: a threading.py there stopped every helper, and the build. PYTHONSAFEPATH
+# (Python 3.11) leaves it off.
+HELPER_ENVIRONMENT = {"PYTHONSAFEPATH": "1"}
+
+
+class _HelperEnvironment:
+    """Who is in helper_environment's block: the first to enter keeps this process's own values,
+    the last to leave puts them back. Two builds in two threads, each putting back what it found,
+    left the helpers' values behind in 16 of 20 tries (found by review)."""
+
+    lock = threading.Lock()
+    inside = 0
+    kept: dict[str, str | None] = {}
 
 
 @contextlib.contextmanager
 def helper_environment() -> Iterator[None]:
     """Processes started in this block get HELPER_ENVIRONMENT; this process's own is put back after."""
-    before = {name: os.environ.get(name) for name in HELPER_ENVIRONMENT}
-    os.environ.update(HELPER_ENVIRONMENT)
+    with _HelperEnvironment.lock:
+        if _HelperEnvironment.inside == 0:
+            _HelperEnvironment.kept = {name: os.environ.get(name) for name in HELPER_ENVIRONMENT}
+            os.environ.update(HELPER_ENVIRONMENT)
+        _HelperEnvironment.inside += 1
     try:
         yield
     finally:
-        for name, value in before.items():
-            if value is None:
-                del os.environ[name]
-            else:
-                os.environ[name] = value
+        with _HelperEnvironment.lock:
+            _HelperEnvironment.inside -= 1
+            if _HelperEnvironment.inside == 0:
+                for name, value in _HelperEnvironment.kept.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
 
 
 @contextlib.contextmanager

@@ -301,26 +301,56 @@ def test_the_reading_processes_start_before_the_database_is_made_and_end_before_
 
 
 @pytest.mark.parametrize("enabled_before", [True, False])
-def test_the_collector_is_paused_for_the_build_and_left_as_it_was(tmp_path, enabled_before):
-    # The build's own process runs without the cyclic garbage collector (its full passes walked
-    # every lookup the build keeps), and gives the caller's setting back, after a build and after
-    # a refused one.
+def test_collector_paused_gives_the_setting_back_after_a_build_and_a_refused_one(tmp_path, enabled_before):
+    # Around the command's build the cyclic garbage collector is off (its full passes walked every
+    # lookup the build keeps); the library call itself leaves the switch, the whole process's, alone.
     import gc
+
+    from papers_db.pipeline import collector_paused
 
     seen_while_building = set()
     (tmp_path / "notes.txt").write_text("nothing here is a listing\n")
     try:
         gc.enable() if enabled_before else gc.disable()
-        build_database([SOURCES], tmp_path / "papers.db", related=False,
-                       progress=lambda event: seen_while_building.add(gc.isenabled()))
+        build_database([SOURCES], tmp_path / "library.db", related=False,
+                       progress=lambda event: seen_while_building.add(("library", gc.isenabled())))
+        with collector_paused():
+            build_database([SOURCES], tmp_path / "papers.db", related=False,
+                           progress=lambda event: seen_while_building.add(("paused", gc.isenabled())))
         after_build = gc.isenabled()
-        with pytest.raises(PapersDbError, match="no readable listing"):
+        with pytest.raises(PapersDbError, match="no readable listing"), collector_paused():
             build_database([tmp_path / "notes.txt"], tmp_path / "refused.db", related=False)
         after_refusal = gc.isenabled()
     finally:
         gc.enable()
-    assert seen_while_building == {False}
+    assert seen_while_building == {("library", enabled_before), ("paused", False)}
     assert (after_build, after_refusal) == (enabled_before, enabled_before)
+
+
+# The build command, with its call of build_database noting whether the collector runs.
+BUILD_NOTING_THE_COLLECTOR = """
+import gc, sys
+from papers_db import cli
+
+build, noted = cli.build_database, []
+
+def noting(*args, **kwargs):
+    noted.append(gc.isenabled())
+    return build(*args, **kwargs)
+
+cli.build_database = noting
+sys.argv = ["papers-db", "build", "--no-related", "-o", sys.argv[1]]
+try:
+    cli.main()
+finally:
+    print(noted, gc.isenabled())
+"""
+
+
+def test_the_build_command_runs_without_the_collector(tmp_path):
+    built = subprocess.run([sys.executable, "-c", BUILD_NOTING_THE_COLLECTOR, str(tmp_path / "papers.db")],
+                           capture_output=True, text=True, timeout=300, cwd=SOURCES.parent)
+    assert (built.returncode, built.stdout.splitlines()[-1]) == (0, "[False] True"), built.stderr
 
 
 class SignalledAsItIsFreed:
