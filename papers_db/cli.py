@@ -88,6 +88,7 @@ show_tracebacks = False  # --debug
 interruption_reported = False  # one_line_errors said how a signal ended the command
 work_done: str | None = None  # what the command had put in place, for a signal that comes after it returned
 json_started = False  # a JSON document has begun on stdout: a failure after it adds no second one
+failure_status: int | None = None  # the status of a failure one_line_errors has told: a signal after it adds nothing
 
 # Shown after a flag in place of typer's "<bool>", as if it took a value: `--strict true` then
 # read "true" as a source.
@@ -155,6 +156,8 @@ def one_line_errors(command):
         as_json = kwargs.get("as_json", False)
 
         def failed(message: str, status: int, files: list[FileSummary] | None = None) -> None:
+            global failure_status
+            failure_status = status
             error_line(message)
             if as_json:
                 failure_json(message, status, files)
@@ -283,9 +286,13 @@ def build_json(report: BuildReport) -> dict:
 
 
 def print_json(document: dict) -> None:
+    """One JSON document on stdout, written out at once: encoded before anything is written (a
+    signal while it was encoded left stdout empty), then flushed (a signal after the command
+    ends it with os._exit, which drops what Python still holds for a pipe or a file)."""
     global json_started
+    text = json.dumps(document, indent=2, ensure_ascii=False)
     json_started = True
-    print(json.dumps(document, indent=2, ensure_ascii=False))
+    print(text, flush=True)
 
 
 @app.command()
@@ -490,7 +497,7 @@ def main() -> None:
             if show_tracebacks:
                 raise
             status = interrupted_before_the_command(getattr(interruption, "signal_number", signal.SIGINT))
-    if not interruption_reported and (ending := last_signal_received()) is not None:
+    if not interruption_reported and failure_status is None and (ending := last_signal_received()) is not None:
         # A signal while typer read the arguments: it ended the command with a silent 130, SIGTERM
         # too. Or one as the command returned, noted but not raised (signals_interrupt): it is told
         # as an interruption once the work was done, as one while the report printed is.

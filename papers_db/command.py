@@ -72,8 +72,11 @@ def _ended_outside_the_command(signal_number: int, frame) -> None:
     # tries). After the command, it is told as the command tells one
     # (cli.interrupted_before_the_command), once.
     command = sys.modules.get("papers_db.cli")
+    _flush_stdout()  # what the command wrote, which os._exit would drop where stdout is a pipe or a file
     if getattr(command, "interruption_reported", False):
         os._exit(128 + signal_number)
+    if getattr(command, "failure_status", None) is not None:  # told already, with its status: one line, one object
+        os._exit(command.failure_status)
     message = f"interrupted by {signal.Signals(signal_number).name}"
     done = getattr(command, "work_done", None)
     message += f" once the work was done: {done}" if done else ""
@@ -89,6 +92,14 @@ def _ended_outside_the_command(signal_number: int, frame) -> None:
         except (OSError, ValueError):  # no reader, or a stream closed: the stderr line says it
             pass
     os._exit(128 + signal_number)
+
+
+def _flush_stdout() -> None:
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError, RuntimeError):  # no reader, a stream closed, or one being written (reentrant)
+        pass
 
 
 # How the server process ends on each ending signal while it starts, as it ends once serving

@@ -712,14 +712,61 @@ command.main()
 def test_a_signal_once_the_json_report_is_printed_adds_no_second_document(tmp_path, command, ending):
     # CI (2026-12-05) met a Ctrl-C as `check --json` returned: stdout held the report, then the
     # failure's object, which no JSON reader takes. stdout holds the report; the line says the rest.
+    # Without PYTHONUNBUFFERED (this machine sets it): stdout a pipe, what Python holds of the report
+    # was dropped by the process's end (found by review).
     number = getattr(signal, ending)
     arguments = ["check", SOURCES] if command == "check" else ["build", "--no-related", "-o", tmp_path / "papers.db"]
     ended = subprocess.run([sys.executable, "-c", SIGNAL_AS_THE_COMMAND_RETURNS, ending, *map(str, arguments), "--json"],
-                           capture_output=True, text=True, timeout=300, cwd=PROJECT)
+                           capture_output=True, text=True, timeout=300, cwd=PROJECT, env=buffered_environment())
     done = f" once the work was done: {tmp_path / 'papers.db'}, its .sha256 and its inspect file were replaced by the new build"
     assert (ended.returncode, ended.stderr) == (128 + number, f"error: interrupted by {ending}{done if command == 'build' else ''}\n")
     report = json.loads(ended.stdout)
     assert "error" not in report and len(report["files"]) == len(list(SOURCES.glob("*.txt")))
+
+
+def buffered_environment():
+    return {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_signal_once_a_failure_is_told_adds_nothing(tmp_path, command):
+    # A failure under --json, then a Ctrl-C as the command returned: a second error line, and exit
+    # 130 where the object said 2 (found by review). The failure stands as it was told.
+    ended = subprocess.run([sys.executable, "-c", SIGNAL_AS_THE_COMMAND_RETURNS, "SIGINT", command, str(tmp_path / "nosuch"),
+                            *(["-o", str(tmp_path / "papers.db")] if command == "build" else []), "--json"],
+                           capture_output=True, text=True, timeout=300, cwd=PROJECT, env=buffered_environment())
+    message = f"{tmp_path / 'nosuch'}: no such file or folder"
+    assert (ended.returncode, ended.stderr) == (2, f"error: {message}\n")
+    assert json.loads(ended.stdout) == {"error": message, "exit_status": 2}
+
+
+# `check --json` with a SIGINT while its report is encoded (json.dumps runs Python code, where
+# a handler runs).
+SIGNAL_AS_THE_REPORT_IS_ENCODED = """
+import json, signal, sys
+from papers_db.command import main
+
+encode, calls = json.dumps, []
+
+def encode_signalled(*args, **kwargs):
+    calls.append(None)
+    if len(calls) == 1:
+        signal.raise_signal(signal.SIGINT)
+    return encode(*args, **kwargs)
+
+json.dumps = encode_signalled
+sys.argv = ["papers-db", "check", sys.argv[1], "--json"]
+main()
+"""
+
+
+def test_a_signal_while_the_json_report_is_encoded_leaves_the_failure_on_stdout():
+    # The report's flag was set before it was encoded, so the failure's object was held back and
+    # stdout was empty (found by review).
+    ended = subprocess.run([sys.executable, "-c", SIGNAL_AS_THE_REPORT_IS_ENCODED, str(SOURCES)], capture_output=True,
+                           text=True, timeout=120, cwd=PROJECT, env=buffered_environment())
+    assert (ended.returncode, ended.stderr) == (130, "error: interrupted by SIGINT\n")
+    assert json.loads(ended.stdout) == {"error": "interrupted by SIGINT", "exit_status": 130}
 
 
 @pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM"])

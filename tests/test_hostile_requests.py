@@ -1859,3 +1859,62 @@ def test_a_large_json_answer_is_written_beside_the_event_loop_as_it_would_be_in_
     assert written_in == [False, True, True]
     assert beside == in_the_loop and len(json.loads(beside)) == len(listings)
     assert len(json.loads(table_page)) == 50
+
+
+def test_json_answers_take_at_most_json_threads_and_the_rest_are_written_in_the_loop(built_db, monkeypatch):
+    # Unbounded, the loop took request after request while their answers waited for a thread, each
+    # holding its rows: 600 requests for 1 MB of JSON took a worker from 0.84 to 1.85 GB (found by review).
+    import datasette.renderer
+    from test_serve import datasette_instance
+
+    from papers_db import plugin
+
+    render, lock, running, most, in_threads = datasette.renderer.json_renderer, threading.Lock(), [0], [0], []
+
+    def counting_render(*args):
+        beside = threading.current_thread() is not threading.main_thread()
+        with lock:
+            running[0] += beside
+            most[0] = max(most[0], running[0])
+        in_threads.append(beside)
+        try:
+            time.sleep(0.05 if beside else 0)  # long enough for the others to ask for a thread meanwhile
+            return render(*args)
+        finally:
+            with lock:
+                running[0] -= beside
+    monkeypatch.setattr(datasette.renderer, "json_renderer", counting_render)
+    instance = datasette_instance(built_db)
+    big = "/papers.json?sql=" + urllib.parse.quote("select * from listings") + "&_shape=array"
+
+    async def many():
+        return await asyncio.gather(*(loop_turns_at_each_body_message(instance, big) for _ in range(8)))
+    bodies = {body for _, body in asyncio.run(many())}
+    assert len(bodies) == 1 and len(in_threads) == 8
+    assert most[0] == plugin.JSON_THREADS and in_threads.count(False) >= 1 and plugin.JsonThreads.busy == 0
+
+
+@pytest.mark.parametrize("query", ["select '{}' as j", "select l.*, '{}' as j from listings l"])
+def test_a_json_value_nested_too_deeply_for_json_is_refused_on_every_page(built_db, query):
+    # Python's JSON reader stops where the stack runs out, deeper in a thread than in the loop: the
+    # same value nested 970 deep was a 200 on a page written in a thread and a 400 on one written in
+    # the loop (found by review). Beyond JSON_NESTING_LIMIT it is a 400 on both; within it, read.
+    from test_serve import datasette_instance
+
+    from papers_db.plugin import JSON_NESTING_LIMIT
+
+    instance = datasette_instance(built_db)
+
+    def answer(depth):
+        value = "[" * depth + '"[[["' + "]" * depth
+        url = "/papers.json?" + urllib.parse.urlencode({"sql": query.replace("'{}'", f"'{value}'"), "_json": "j",
+                                                        "_shape": "array"})
+        return asyncio.run(instance.client.get(url))
+
+    deepest, deeper = answer(JSON_NESTING_LIMIT), answer(JSON_NESTING_LIMIT + 1)
+    assert deepest.status_code == 200
+    read = deepest.json()[0]["j"]
+    for _ in range(JSON_NESTING_LIMIT):
+        read = read[0]
+    assert read == "[[["  # the brackets in a string are text, not nesting
+    assert deeper.status_code == 400 and f"nested more than {JSON_NESTING_LIMIT} deep" in deeper.text

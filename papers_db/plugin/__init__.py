@@ -1575,16 +1575,19 @@ def render_json_within_limits(args, data, view_name):
     parsed = set(args.getlist("_json"))
     positions = [position for position, column in enumerate(columns) if column in parsed]
     if positions and data.get("rows"):
-        size = sum(len(row[position]) for row in data["rows"] for position in positions if isinstance(row[position], str))
+        values = [row[position] for row in data["rows"] for position in positions if isinstance(row[position], str)]
+        size = sum(map(len, values))
         if size > JSON_PARSED_LIMIT:
             raise BadRequest(f"_json would read {size:,} characters of JSON into objects; this server reads at most "
                              f"{JSON_PARSED_LIMIT // 2**20} MB a request (ask for fewer rows, or leave out _json).")
+        if any(nested_deeper_than(value, JSON_NESTING_LIMIT) for value in values):
+            raise BadRequest(f"_json would read a value nested more than {JSON_NESTING_LIMIT} deep; leave out _json.")
     if args.get("_shape") == "object" and not data.get("error") and not data.get("primary_keys"):
         # Datasette's JSON says so with a 200, as if it were an answer.
         raise BadRequest("_shape=object is only available on tables" if "primary_keys" not in data
                          else "_shape=object not available for tables with no primary keys")
-    if len(data.get("rows") or []) * len(columns) > JSON_IN_THREAD_CELLS:
-        return asyncio.to_thread(json_renderer, args, data, view_name)  # Datasette awaits it
+    if len(data.get("rows") or []) * len(columns) > JSON_IN_THREAD_CELLS and JsonThreads.busy < JSON_THREADS:
+        return written_in_a_thread(json_renderer, args, data, view_name)  # Datasette awaits it
     return json_renderer(args, data, view_name)
 
 
@@ -1593,6 +1596,47 @@ def render_json_within_limits(args, data, view_name):
 # rows (4 MB) took 38 ms of the loop, and a cheap page's p90 beside 8 such downloads was 38-51 ms
 # in four runs, 28-41 in six since. A table page of 50 rows of the widest table (16 columns) is 800.
 JSON_IN_THREAD_CELLS = 2_000
+# JSON answers written in threads at once, per process; more are written in the loop, as all
+# were. Unbounded, the loop went on taking requests and running their SQL while their answers
+# waited for a thread, each holding its rows: 600 requests at once for 1 MB of JSON each took a
+# worker to 1.85 GB, against 0.84 GB in the loop alone, and 2 threads to 0.84 (found by review).
+JSON_THREADS = 2
+
+
+class JsonThreads:
+    busy = 0  # changed only in the event loop's thread
+
+
+async def written_in_a_thread(render, *args):
+    JsonThreads.busy += 1
+    try:
+        return await asyncio.to_thread(render, *args)
+    finally:
+        JsonThreads.busy -= 1
+
+
+# How deep a value _json reads may nest arrays and objects. Python's JSON reader stops where the
+# stack runs out, about 970 deep in the event loop and deeper in a thread, so the same value was
+# a 200 on one page and a 400 on the next; real data nests a few levels.
+JSON_NESTING_LIMIT = 500
+# A string (unterminated too, so that each character is read once), or a bracket.
+JSON_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+
+
+def nested_deeper_than(text, limit):
+    """Whether JSON `text` nests arrays and objects more than `limit` deep (brackets in strings are text)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for token in JSON_STRING_OR_BRACKET.finditer(text):
+        bracket = token[0]
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return False
 
 
 async def render_blob(datasette, database, rows, columns, request, table, view_name):
