@@ -45,6 +45,10 @@ ACCEPT_TIERS = {
     "spotlight": "spotlight",
     "notable-top-25%": "spotlight",
     "poster": "poster",
+    # As a site's badge writes them ("Oral Presentation" is a badge of the oral tier already).
+    "oral presentation": "oral",
+    "spotlight presentation": "spotlight",
+    "poster presentation": "poster",
 }
 
 

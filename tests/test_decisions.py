@@ -41,6 +41,11 @@ from papers_db.decisions import normalise_decision
         ("Accept - top-25%", ("accept", "spotlight")),
         ("Accept (Top 10%)", ("accept", None)),
         ("Accept - Top Performers", None),
+        # A tier written as a badge writes it: "Oral Presentation" alone is the oral tier's badge.
+        ("Accept (Oral Presentation)", ("accept", "oral")),
+        ("Accept: spotlight presentation", ("accept", "spotlight")),
+        ("Accept - Poster Presentation", ("accept", "poster")),
+        ("Accept (Invited Presentation)", ("accept", None)),
     ],
 )
 def test_normalise_decision(label, expected):
