@@ -29,7 +29,7 @@ from rich.table import Table
 
 from .command import asks_for_json
 from .database import check_built_database, count_as_datasette_will, schema_version
-from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_interrupt
+from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_held, signals_interrupt
 from .export import FORMATS, export_files, exported_into
 from .load import replaced_by_the_build
 from .pipeline import (
@@ -157,10 +157,11 @@ def one_line_errors(command):
 
         def failed(message: str, status: int, files: list[FileSummary] | None = None) -> None:
             global failure_status
-            failure_status = status
-            error_line(message)
-            if as_json:
-                failure_json(message, status, files)
+            with signals_held():  # the line and the object both: a signal meanwhile comes once they are written
+                failure_status = status
+                error_line(message)
+                if as_json:
+                    failure_json(message, status, files)
             raise typer.Exit(status)
 
         put_in_place(None)
@@ -291,8 +292,9 @@ def print_json(document: dict) -> None:
     ends it with os._exit, which drops what Python still holds for a pipe or a file)."""
     global json_started
     text = json.dumps(document, indent=2, ensure_ascii=False)
-    json_started = True
-    print(text, flush=True)
+    with signals_held():  # a document begun is written whole: a signal meanwhile (a slow pipe) comes once it is
+        json_started = True
+        print(text, flush=True)
 
 
 @app.command()
@@ -497,7 +499,9 @@ def main() -> None:
             if show_tracebacks:
                 raise
             status = interrupted_before_the_command(getattr(interruption, "signal_number", signal.SIGINT))
-    if not interruption_reported and failure_status is None and (ending := last_signal_received()) is not None:
+    if failure_status is not None:  # told, with its status: a signal after it (typer's silent 130) changes nothing
+        status = failure_status
+    elif not interruption_reported and (ending := last_signal_received()) is not None:
         # A signal while typer read the arguments: it ended the command with a silent 130, SIGTERM
         # too. Or one as the command returned, noted but not raised (signals_interrupt): it is told
         # as an interruption once the work was done, as one while the report printed is.

@@ -769,6 +769,61 @@ def test_a_signal_while_the_json_report_is_encoded_leaves_the_failure_on_stdout(
     assert json.loads(ended.stdout) == {"error": "interrupted by SIGINT", "exit_status": 130}
 
 
+# A command whose first write to stdout meets a SIGTERM, or whose told failure is followed by one.
+SIGNAL_AT = """
+import signal, sys
+from papers_db import cli
+from papers_db.command import main
+
+where = sys.argv[1]
+
+
+class SignalledOnFirstWrite:
+    def __init__(self, stream):
+        self.stream, self.signalled = stream, False
+
+    def write(self, text):
+        if not self.signalled:
+            self.signalled = True
+            signal.raise_signal(signal.SIGTERM)
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+if where == "first write":
+    sys.stdout = SignalledOnFirstWrite(sys.stdout)
+else:
+    told = cli.failure_json
+
+    def told_then_signal(*args, **kwargs):
+        told(*args, **kwargs)
+        signal.raise_signal(signal.SIGTERM)
+    cli.failure_json = told_then_signal
+sys.argv = ["papers-db", *sys.argv[2:]]
+main()
+"""
+
+
+def test_a_signal_as_the_json_report_is_written_leaves_it_whole():
+    # The report counted as begun before it was written: a signal then left stdout empty (found by review).
+    ended = subprocess.run([sys.executable, "-c", SIGNAL_AT, "first write", "check", str(SOURCES), "--json"],
+                           capture_output=True, text=True, timeout=120, cwd=PROJECT, env=buffered_environment())
+    assert (ended.returncode, ended.stderr) == (143, "error: interrupted by SIGTERM\n")
+    assert len(json.loads(ended.stdout)["files"]) == len(list(SOURCES.glob("*.txt")))
+
+
+def test_a_signal_once_a_failure_is_told_keeps_its_status(tmp_path):
+    # typer made any interruption a 130, whatever the object said (found by review).
+    ended = subprocess.run([sys.executable, "-c", SIGNAL_AT, "after the failure", "build", str(tmp_path / "nosuch"),
+                            "-o", str(tmp_path / "papers.db"), "--json"],
+                           capture_output=True, text=True, timeout=120, cwd=PROJECT, env=buffered_environment())
+    message = f"{tmp_path / 'nosuch'}: no such file or folder"
+    assert (ended.returncode, ended.stderr) == (2, f"error: {message}\n")
+    assert json.loads(ended.stdout) == {"error": message, "exit_status": 2}
+
+
 @pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_signal_while_the_command_starts_is_one_line(ending, as_json):

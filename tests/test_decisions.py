@@ -46,6 +46,12 @@ from papers_db.decisions import normalise_decision
         ("Accept: spotlight presentation", ("accept", "spotlight")),
         ("Accept - Poster Presentation", ("accept", "poster")),
         ("Accept (Invited Presentation)", ("accept", None)),
+        # Only a tier's words after a dash, spaced or not (found by review); no decision word is a venue.
+        ("Accept – Oral History of Deep Learning", None),
+        ("Accepted - Spotlight on Attention", None),
+        ("ACCEPT − Reject Sampling for Oral Cancer Detection", None),
+        ("Accept-Not Oral", None),
+        ("Accept‐Reject Oral", None),
     ],
 )
 def test_normalise_decision(label, expected):
@@ -77,7 +83,9 @@ def test_decisions_with_odd_letters_and_spaces(label, expected):
 
 @pytest.mark.parametrize("line", ["Accept (" + " " * 100_000, "Accept (" + "a" * 100_000, "Accept" + " (a" * 50_000,
                                   "Desk" + " -" * 50_000, "." * 100_000, ". " * 50_000 + "x", "Reject" + " ." * 50_000 + "x",
-                                  "Accept" + "-" * 100_000 + "x", "Decision" + " -" * 50_000])
+                                  "Accept" + "-" * 100_000 + "x", "Decision" + " -" * 50_000,
+                                  # A line of dashes failing at its end was quadratic (found by review).
+                                  "Accept" + "-" * 100_000 + "!", "Accept -" + "-" * 100_000 + " x!"])
 def test_long_lines_that_almost_read_as_decisions_are_not_decisions(line):
     # "Accept (" and 6,000 spaces took the earlier pattern 68 s to refuse.
     assert normalise_decision(line) is None
