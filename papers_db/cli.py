@@ -164,6 +164,13 @@ def one_line_errors(command):
                     failure_json(message, status, files)
             raise typer.Exit(status)
 
+        def interrupted(interruption: KeyboardInterrupt) -> None:
+            global interruption_reported
+            interruption_reported = True
+            ending = interruption if isinstance(interruption, Interrupted) else Interrupted()
+            done = ending.done or work_done
+            failed(f"interrupted by {ending}" + (f" once the work was done: {done}" if done else ""), ending.exit_status)
+
         put_in_place(None)
         try:
             return command(*args, **kwargs)
@@ -179,12 +186,11 @@ def one_line_errors(command):
         except KeyboardInterrupt as interruption:
             if show_tracebacks:
                 raise
-            global interruption_reported
-            interruption_reported = True
-            ending = interruption if isinstance(interruption, Interrupted) else Interrupted()
-            done = ending.done or work_done
-            failed(f"interrupted by {ending}" + (f" once the work was done: {done}" if done else ""), ending.exit_status)
+            interrupted(interruption)
         except Exception as error:
+            interruption = interruption_within(error)
+            if interruption is not None and not show_tracebacks:  # a signal's, reported as raised over
+                interrupted(interruption)
             if show_tracebacks:
                 # Printed here, then the line and status of a bug: raised on, it reached main, which
                 # took an OSError for the help's own output ("the help could not be written").
@@ -499,6 +505,11 @@ def main() -> None:
             if show_tracebacks:
                 raise
             status = interrupted_before_the_command(getattr(interruption, "signal_number", signal.SIGINT))
+        except Exception as error:
+            interruption = interruption_within(error)
+            if interruption is None or show_tracebacks:
+                raise
+            status = interrupted_before_the_command(getattr(interruption, "signal_number", signal.SIGINT))
     if failure_status is not None:  # told, with its status: a signal after it (typer's silent 130) changes nothing
         status = failure_status
     elif not interruption_reported and (ending := last_signal_received()) is not None:
@@ -507,6 +518,20 @@ def main() -> None:
         # as an interruption once the work was done, as one while the report printed is.
         status = interrupted_before_the_command(ending)
     sys.exit(status or 0)
+
+
+def interruption_within(error: BaseException) -> KeyboardInterrupt | None:
+    """The interruption an exception was raised over, if any: Python 3.11 reports an exception
+    raised while a class is made (a signal's Interrupted, as typer first imported pydantic 0.12-0.32 s
+    into a command) as a RuntimeError from `__set_name__`, and a 68-line traceback ended the
+    command (found by review)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def file_identity(stream) -> tuple[int, int] | None:
