@@ -501,11 +501,7 @@ def main() -> None:
             if ending.code != 1 or not standard_output_replaced(stdout_before):
                 raise
             status = 128 + signal.SIGPIPE
-        except KeyboardInterrupt as interruption:  # while typer made the command from its functions
-            if show_tracebacks:
-                raise
-            status = interrupted_before_the_command(getattr(interruption, "signal_number", signal.SIGINT))
-        except Exception as error:
+        except (KeyboardInterrupt, Exception) as error:  # a signal while typer made the command from its functions
             interruption = interruption_within(error)
             if interruption is None or show_tracebacks:
                 raise

@@ -2952,12 +2952,12 @@ def test_a_sorted_page_with_an_extension_datasette_serves_as_html_keeps_its_firs
 
 def test_filter_names_are_lowered_as_sqlite_lowers_them_a_to_z_only(tmp_path):
     # str.casefold() let "STRASSE" and "äpfel" through, which SQLite reads as text (found by review).
-    from papers_db.plugin import filterable_names
+    from papers_db.plugin import schema_shapes
 
     conn = sqlite3.connect(tmp_path / "t.db")
     conn.execute('create table t ("Äpfel" integer, "straße" integer, "Plain" integer)')
     conn.execute("insert into t values (1, 2, 3)")
-    names = filterable_names(conn, "t", "table")
+    names = schema_shapes(conn, 1000)["t"].filterable
     for name in ("Äpfel", "äpfel", "ÄPFEL", "straße", "STRASSE", "STRAßE", "plain", "PLAIN", "rowid"):
         read_as_column = conn.execute(f'select "{name}" from t').fetchone()[0] != name  # SQLite's own reading
         assert (name.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")) in names) == read_as_column, name

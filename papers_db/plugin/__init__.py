@@ -2472,10 +2472,10 @@ def schema_shapes(conn, page_rows):
     since it serves only queries that imply its condition. `page_rows`: max_returned_rows."""
     shapes = {}
     for name, kind, sql in conn.execute("select name, type, sql from sqlite_master where type in ('table', 'view')").fetchall():
-        info = conn.execute("select name, type, pk from pragma_table_xinfo(?) where hidden != 1 order by pk",
-                            [name]).fetchall()
+        every_column = conn.execute("select name, type, pk, hidden from pragma_table_xinfo(?) order by pk", [name]).fetchall()
+        info = [(column, declared, pk) for column, declared, pk, hidden in every_column if hidden != 1]
         columns = {column for column, _, _ in info}
-        filterable = filterable_names(conn, name, kind)
+        filterable = filterable_names(conn, name, kind, [column for column, *_ in every_column])
         if kind == "view":
             shapes[name] = TableShape(frozenset(columns), frozenset(), frozenset(), frozenset(), None, filterable=filterable)
             continue
@@ -2516,11 +2516,11 @@ def ascii_lower(text):
 ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
-def filterable_names(conn, name, kind):
-    """The names a table page's filter may use, in lower case as SQLite compares them: every column,
-    hidden ones too (an FTS5 table's own name, its rank), and rowid, oid and _rowid_ where the table
-    has a rowid (not a view, nor a WITHOUT ROWID table, where each is read as text)."""
-    names = {ascii_lower(column) for (column,) in conn.execute("select name from pragma_table_xinfo(?)", [name])}
+def filterable_names(conn, name, kind, columns):
+    """The names a table page's filter may use, in lower case as SQLite compares them: every one of
+    `columns`, hidden ones too (an FTS5 table's own name, its rank), and rowid, oid and _rowid_ where
+    the table has a rowid (not a view, nor a WITHOUT ROWID table, where each is read as text)."""
+    names = {ascii_lower(column) for column in columns}
     if kind == "table":
         try:
             conn.execute(f"select rowid from {escape_sqlite(name)} limit 0")
