@@ -347,7 +347,12 @@ def test_text_without_a_full_stop_before_the_dot_is_not_an_organisation_and_name
 
 
 def test_a_number_after_the_pages_year_is_upvotes_not_a_year():
-    cases = {"Nov 3 2050": ("2025-11-03", True, 2050, []), "Nov 3 2025": ("2025-11-03", False, None, [(19, "year_without_comma")])}
+    # A number after the page's year is no year of a paper the page lists: upvotes, said so.
+    cases = {"Nov 3 2050": ("2025-11-03", True, 2050, [(19, "upvotes_like_a_year")]),
+             "Nov 20 2026": ("2024-11-20", True, 2026, [(19, "upvotes_like_a_year")]),
+             "Nov 3 2100": ("2025-11-03", True, 2100, []),
+             "Nov 3 1,999": ("2025-11-03", True, 1999, []),
+             "Nov 3 2025": ("2025-11-03", False, None, [(19, "year_without_comma")])}
     for line, expected in cases.items():
         record, issues = read_one_entry("  • 2 authors", line)
         assert (record.published_on, record.published_year_inferred, record.upvotes, issues) == expected, line

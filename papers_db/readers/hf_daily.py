@@ -784,14 +784,21 @@ def _set_entry_date(record: Record, number: int, line: str, date: tuple[int, int
     month, day, year, upvotes = date
     record.date_text = line
     record.last_line = number
-    if (year is None and upvotes is not None and YEAR.fullmatch(upvotes)
-            and (page_day is None or int(upvotes) <= page_day.year)):  # "Nov 3 2050" on a 2025 page: upvotes
-        # "Mar 5 2024": the year with its comma lost, far likelier than 2,024 upvotes (the
-        # bundled pages' highest is 2 digits); it was read as upvotes, with the page's year.
-        reading.issues.append(ParseIssue(
-            number, "year_without_comma",
-            f"{quoted(line.strip())}: {upvotes} read as the year (written 'Mon D, YYYY'), not as the upvote count"))
-        year, upvotes = upvotes, None
+    if year is None and upvotes is not None and YEAR.fullmatch(upvotes):
+        if page_day is None or int(upvotes) <= page_day.year:
+            # "Mar 5 2024": the year with its comma lost, far likelier than 2,024 upvotes (the
+            # bundled pages' highest is 2 digits); it was read as upvotes, with the page's year.
+            reading.issues.append(ParseIssue(
+                number, "year_without_comma",
+                f"{quoted(line.strip())}: {upvotes} read as the year (written 'Mon D, YYYY'), not as the upvote count"))
+            year, upvotes = upvotes, None
+        else:
+            # "Nov 20 2026" on a 2025 page: upvotes, as no paper on a page is published after it;
+            # but it reads as a year that lost its comma too, and was taken without a word.
+            reading.issues.append(ParseIssue(
+                number, "upvotes_like_a_year",
+                f"{quoted(line.strip())}: {upvotes} read as the upvote count; as a year it would be after the "
+                f"page's ({page_day.year})"))
     record.upvotes = _upvote_count(upvotes, number, reading) if upvotes is not None else None
     if year is not None:
         resolved, inferred = int(year), False
