@@ -980,3 +980,13 @@ def test_an_organisation_line_over_a_date_with_its_separator_lost_is_the_entrys(
         (20, 26, "Paper Two", ("meta", "Meta AI"), "2024-08-11", 5)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(18, "missing_date_separator"), (25, "date_separator")]
     assert reading.unaccounted_lines() == []
+
+
+def test_a_rule_between_a_title_and_its_abstract_is_no_title():
+    # A rule of one symbol ("=====", "🔥🔥🔥") over an abstract was the title of that abstract, and
+    # the entry's own title was left without one; a single symbol there ("∇") is still a title.
+    for rule in ("=====", "🔥🔥🔥", "~ ~ ~"):
+        reading = read_hf_daily_page(hf_page(["Title One", "", rule, "", ABSTRACT_A, "", "  • 8 authors", "·", "Nov 3"]),
+                                     "2025-11-12")
+        assert [(r.title, r.abstract, r.authors_count) for r in reading.records] == [("Title One", ABSTRACT_A, 8)], rule
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(15, "stray_line")], rule

@@ -1026,3 +1026,23 @@ def test_an_abstract_broken_after_an_unfinished_word_or_before_latex_is_one_abst
     assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
         ("Sparse Attention", first + "\n" + line, "Accept (Poster)"), ("Dense Attention", ABSTRACT_B, "Reject")]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "abstract_continued")]
+
+
+@pytest.mark.parametrize("separator", ["***", "=====", "---", "·", "#", "🔥🔥🔥", "* * *", "\x1b[31m\x1b[0m"])
+def test_a_line_without_letters_or_digits_between_records_is_a_separator_not_a_paper(separator):
+    # Found by review: "***" between records was a paper of that title (three made one paper of
+    # three listings), "---" the start of the title after it.
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Accept (Poster)", separator, "Title Two",
+                                              ABSTRACT_B, "Reject", separator, "Title Three", separator, ABSTRACT_C))
+    assert [(r.line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, "Title One", ABSTRACT_A, "Accept (Poster)"), (5, "Title Two", ABSTRACT_B, "Reject"),
+        (9, "Title Three", ABSTRACT_C, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(4, "stray_line"), (8, "stray_line"),
+                                                                       (10, "stray_line")]
+    assert reading.unaccounted_lines() == []
+
+
+def test_a_symbol_with_an_abstract_after_it_is_still_a_title():
+    reading = read_review_listing(review_text("∇", ABSTRACT_A, "Reject", "🤗", ABSTRACT_B))
+    assert [(r.title, r.decision) for r in reading.records] == [("∇", "Reject"), ("🤗", None)]
+    assert reading.issues == []

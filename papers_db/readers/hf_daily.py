@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 import re
 import string
-import unicodedata
 
 from ..decisions import is_decision, is_venue_line
 from ..records import ParseIssue, Reading, Record
@@ -20,10 +19,13 @@ from .text import (
     cut_off_abstract,
     finish_record,
     first_word_and_rest,
+    has_letter_or_digit,
+    has_text,
     in_title_case,
     is_abstract_label,
     is_blank,
     is_placeholder_abstract,
+    is_separator_line,
     looks_like_abstract,
     plain_line,
     quoted,
@@ -304,7 +306,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             meta_state = "date"
             close()
             current, meta_state = None, None
-        elif meta_state != "dot" and not has_text(line) and (not has_symbol(line) or not abstract_follows(following)):
+        elif meta_state != "dot" and is_separator_line(line, following):
             # "-----", "🔥🔥🔥" or a terminal's colour codes between an abstract and its author line
             # were a paper of their own, which took the entry's authors, date and upvotes. A rule
             # or escape codes are never a title; a symbol ("∇", "🤗") is, with an abstract after it.
@@ -717,7 +719,7 @@ def _set_entry_authors(record: Record, number: int, line: str, written: str, aut
         record.authors_count = _stored_count(authors.group(1), number, "author count", reading)
     elif line.startswith("•"):
         reading.issues.append(ParseIssue(number, "bad_authors_line", f"{quoted(line)} is not '• N authors'"))
-    elif not (_has_letter_or_digit(handle) and _has_letter_or_digit(name or handle)):
+    elif not (has_letter_or_digit(handle) and has_letter_or_digit(name or handle)):
         reading.issues.append(ParseIssue(
             number, "bad_organization", f"{quoted(line)} is not an organisation (a handle and a name with letters or digits)"))
     else:
@@ -729,29 +731,6 @@ def _set_entry_authors(record: Record, number: int, line: str, written: str, aut
                 number, "organisation_or_text",
                 f"{quoted(line)} read as the organisation {quoted(handle)} named {quoted(name)}, though {doubt}: were it text, "
                 "it belongs to the abstract and the entry has no author line"))
-
-
-def _has_letter_or_digit(text: str) -> bool:
-    return any(character.isalnum() for character in text)
-
-
-# A terminal's escape codes, whose letters are no text: a colour ("\x1b[31m"), a character set
-# ("\x1b(B", in what `tput sgr0` writes), a window title or link ("\x1b]8;;URL\x1b\\"), any other.
-TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[()*+-./][ -~]|[ -~])")
-
-
-def has_text(line: str) -> bool:
-    """Whether a line has a letter or digit outside a terminal's escape codes."""
-    return _has_letter_or_digit(_without_escapes(line))
-
-
-def has_symbol(line: str) -> bool:
-    """Whether a line has a symbol (∇, ∞, 🤗) outside a terminal's escape codes, not only punctuation."""
-    return any(unicodedata.category(character).startswith("S") for character in _without_escapes(line))
-
-
-def _without_escapes(line: str) -> str:
-    return TERMINAL_ESCAPE.sub("", line) if "\x1b" in line else line
 
 
 ROUNDED_COUNT = re.compile(r"(\d+)(?:[.,](\d))?[kK]")

@@ -30,6 +30,7 @@ from .text import (
     in_title_case,
     is_abstract_label,
     is_placeholder_abstract,
+    is_separator_line,
     looks_like_abstract,
     plain_line,
     quoted,
@@ -76,7 +77,13 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                and not is_decision(line) and not reads_like_a_decision(line))  # "Accepted" was an abstract
         title_pending = current is not None and current.title is not None and current.abstract is None and current.decision is None
         awaiting_abstract = current is not None and current is decided_first and current.abstract is None
-        if (field := other_field(line)) and (title_pending or awaiting_abstract or not abstract_follows(following)):
+        if is_separator_line(line, following):
+            # "***", "=====", "---" or "🔥🔥🔥" between records was a paper of that title (three made one
+            # paper of three listings), or the end of the title after it. A symbol ("∇") with an
+            # abstract after it is a title, as on a Hugging Face page.
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} has no letter or digit: "
+                                             "no title, abstract or decision, read as a separator copied with the listing"))
+        elif (field := other_field(line)) and (title_pending or awaiting_abstract or not abstract_follows(following)):
             # "TL;DR: ...", "Keywords: ..." from an OpenReview page: the TL;DR took the abstract's place
             # (the abstract became an untitled paper that took the decision), a keywords line a title's.
             # Where a title goes, with its abstract after it, it is a title: "TLDR: Extreme Summarization

@@ -496,3 +496,41 @@ def _as_read(character: str) -> str:
     if category == "Cf":
         return ""
     return " " if category in ("Cc", "Zs", "Zl", "Zp") else character
+
+
+# A terminal's escape codes, whose letters are no text: a colour ("\x1b[31m"), a character set
+# ("\x1b(B", in what `tput sgr0` writes), a window title or link ("\x1b]8;;URL\x1b\\"), any other.
+TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[()*+-./][ -~]|[ -~])")
+
+
+def has_text(line: str) -> bool:
+    """Whether a line has a letter or digit outside a terminal's escape codes."""
+    return has_letter_or_digit(_without_escapes(line))
+
+
+def has_symbol(line: str) -> bool:
+    """Whether a line has a symbol (∇, ∞, 🤗) outside a terminal's escape codes, not only punctuation."""
+    return any(unicodedata.category(character).startswith("S") for character in _without_escapes(line))
+
+
+def is_separator_line(line: str, following: str | None) -> bool:
+    """A line with no letter or digit that is no title: punctuation ("***", "---"), a rule of one
+    symbol ("=====", "🔥🔥🔥"), or a symbol with no abstract after it. A symbol over its abstract
+    ("∇", "🤗") is a title."""
+    if has_text(line):
+        return False
+    if not has_symbol(line) or not abstract_follows(following):
+        return True
+    characters = _without_escapes(line).split()
+    return len("".join(characters)) >= RULE_CHARACTERS and len(set("".join(characters))) == 1
+
+
+RULE_CHARACTERS = 3
+
+
+def _without_escapes(line: str) -> str:
+    return TERMINAL_ESCAPE.sub("", line) if "\x1b" in line else line
+
+
+def has_letter_or_digit(text: str) -> bool:
+    return any(character.isalnum() for character in text)
