@@ -126,6 +126,13 @@ def test_a_line_break_an_editor_shows_inside_a_line_is_named():
     assert [(issue.line, issue.code) for issue in got.issues if issue.code == "line_break_in_line"] == [
         (1, "line_break_in_line"), (2, "line_break_in_line"), (5, "line_break_in_line")]
     assert ["carriage return" in got.issues[0].message, "U+2028" in got.issues[1].message] == [True, True]
+    # What Python's str.splitlines() takes for a line break was kept in a title with no word (found by review).
+    for character in "\x0b\x0c\x1c\x1d\x1e":
+        text = f"Paper Beta{character}Two\n{ABSTRACT_A}\nAccept (Oral)\n"
+        got = read_bytes_as(REVIEW, text.encode())
+        assert [(issue.line, issue.code) for issue in got.issues] == [(1, "line_break_in_line")], repr(character)
+        assert [record.title for record in got.records] == [f"Paper Beta{character}Two"], repr(character)
+        assert f"U+{ord(character):04X}" in got.issues[0].message
 
 
 @pytest.mark.parametrize("name", [REVIEW, HF])

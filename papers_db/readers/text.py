@@ -115,10 +115,15 @@ def with_newline_line_ends(data: bytes) -> bytes:
 OLD_MAC_HEADER_LINES = 1  # "\n" lines before an old Mac file's lines: one a tool added; 4 are a "\n" file
 
 
-# Characters an editor or browser may show as a line break, which `wc -l` and `sed -n Np` (and
-# so this package's line numbers) do not count as one.
+# Characters an editor or browser may show as a line break, or Python's str.splitlines() takes
+# for one (a form feed, vertical tab and the file, group and record separators: a user's script
+# split a title in two), which `wc -l` and `sed -n Np` (and so this package's line numbers) do not
+# count as one.
 INNER_LINE_BREAKS = {"\r": "carriage return", "\u2028": "line separator (U+2028)",
-                     "\u2029": "paragraph separator (U+2029)", "\x85": "next line (U+0085)"}
+                     "\u2029": "paragraph separator (U+2029)", "\x85": "next line (U+0085)",
+                     "\x0b": "vertical tab (U+000B)", "\x0c": "form feed (U+000C)",
+                     "\x1c": "file separator (U+001C)", "\x1d": "group separator (U+001D)",
+                     "\x1e": "record separator (U+001E)"}
 
 
 def inner_line_break_issues(lines: list[str]) -> list[ParseIssue]:
@@ -130,7 +135,7 @@ def inner_line_break_issues(lines: list[str]) -> list[ParseIssue]:
         found = [name for character, name in INNER_LINE_BREAKS.items() if character in line.rstrip(" \t\r")]
         if found:
             issues.append(ParseIssue(number, "line_break_in_line", f"a {' and a '.join(found)} inside the line, "
-                                     "which an editor may show as a line break: read as one line, as sed and wc count it"))
+                                     "which an editor or a script may take for a line break: read as one line, as sed and wc count it"))
     return issues
 
 
