@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,21 @@ from .sources import SourceReading
 
 
 def squash(text: str) -> str:
-    """The comparison form of a title or abstract: NFKC, case-folded, single spaces."""
+    """The comparison form of a title or abstract: NFKC, case-folded, invisible characters
+    (INVISIBLE) dropped, single spaces."""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return single_spaced(text.casefold())
+    folded = text.casefold()
+    if not folded.isprintable():  # none of INVISIBLE is printable; nearly every abstract is
+        folded = INVISIBLE.sub("", folded)
+    return single_spaced(folded)
+
+
+# Characters that show nothing but split words: a soft hyphen (a copy from a PDF holds them where
+# lines were hyphenated), zero-width spaces and joiners, direction marks and a byte order mark
+# inside a text (`cat` of two files). NFKC keeps them, and one abstract copied with them and once
+# without was two papers of one title.
+INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def identity_digest(identity: str) -> bytes:

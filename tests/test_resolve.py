@@ -278,6 +278,30 @@ def test_titles_apart_by_a_combining_mark_are_two_papers_and_a_letters_two_forms
     assert report.papers == 3
 
 
+def test_an_abstract_copied_with_invisible_characters_is_the_same_abstract(tmp_path):
+    # A copy from a PDF keeps soft hyphens where lines were hyphenated; a web copy zero-width
+    # spaces, direction marks, a byte order mark. NFKC keeps them all: each copy was a paper of
+    # its own under the same title, with no issue (found by review).
+    words = ABSTRACT_B.split(" ")
+    marked = " ".join(word[:3] + "\u00ad" + word[3:] if len(word) > 6 else word for word in words)
+    marked = marked.replace("model", "mo\u200bdel").replace("the ", "\u200ethe\u2060 ", 1) + "\ufeff"
+    assert marked != ABSTRACT_B and marked.count("\u00ad") > 5
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    (folder / "clean.txt").write_text(review_text("Dense Attention", ABSTRACT_B, "Reject"), encoding="utf-8")
+    (folder / "from_pdf.txt").write_text(review_text("Dense Attention", marked, "Accept (Poster)"), encoding="utf-8")
+    (folder / "manifest.toml").write_text('[[source]]\nfile = "clean.txt"\nformat = "review_listing"\n'
+                                          '[[source]]\nfile = "from_pdf.txt"\nformat = "review_listing"\n',
+                                          encoding="utf-8")
+    report = build_database([folder], tmp_path / "papers.db", related=False)
+    assert report.papers == 1
+    got = rows(report.output, "select s.file_name, l.paper_id, l.matched_by, l.abstract from listings l "
+                              "join sources s on s.id = l.source_id order by s.file_name")
+    paper = record_id("abstract", ABSTRACT_B)
+    assert got == [{"file_name": "clean.txt", "paper_id": paper, "matched_by": "first", "abstract": None},
+                   {"file_name": "from_pdf.txt", "paper_id": paper, "matched_by": "abstract", "abstract": marked}]
+
+
 def test_a_source_that_merges_papers_leaves_both_old_ids_working(tmp_path):
     corpus = write_corpus(tmp_path / "corpus")
     a, revised, edited = (record_id("abstract", text) for text in (ABSTRACT_A, REVISED_A, EDITED_A))

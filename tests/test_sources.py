@@ -986,3 +986,21 @@ def test_a_listing_in_chinese_is_told_a_listing_without_a_manifest():
     reading = read_source(SourceFile(Path("listing.txt"), text.encode()))
     assert reading.format == "review_listing"
     assert [(r.title, r.decision) for r in reading.records] == [(CHINESE_TITLE_A, "Accept (Poster)"), (CHINESE_TITLE_B, None)]
+
+
+@pytest.mark.parametrize("name", [REVIEW, HF])
+def test_a_byte_order_mark_of_a_file_joined_after_another_is_dropped_and_named(name):
+    # `cat a.txt b.txt`, b saved with a byte order mark: the mark was kept, unseen, at the start
+    # of b's first line (a title), and that title matched no other copy of it (found by review).
+    clean = (SOURCES / name).read_bytes()
+    first = clean.split(b"\n")[0]
+    joined = clean + b"\n" + b"\xef\xbb\xbf" + clean
+    got = read_bytes_as(name, b"\xef\xbb\xbf" + joined)
+    line = clean.count(b"\n") + 2
+    assert [(issue.line, issue.code) for issue in got.issues if issue.code == "byte_order_mark"] == [(line, "byte_order_mark")]
+    assert got.line_count == read_bytes_as(name, clean + b"\n" + clean).line_count
+    assert "\ufeff" not in "".join(str(record.title) for record in got.records)
+    assert sum(record.title == first.decode() for record in got.records) == (2 if name == REVIEW else 0)
+    # A mark inside a line (a zero-width no-break space, as it once was) stays as written.
+    inside = read_bytes_as(REVIEW, b"Paper\xef\xbb\xbf Beta\n" + ABSTRACT_A.encode() + b"\nReject\n")
+    assert [record.title for record in inside.records] == ["Paper\ufeff Beta"] and inside.issues == []
