@@ -990,3 +990,12 @@ def test_a_rule_between_a_title_and_its_abstract_is_no_title():
                                      "2025-11-12")
         assert [(r.title, r.abstract, r.authors_count) for r in reading.records] == [("Title One", ABSTRACT_A, 8)], rule
         assert [(issue.line, issue.code) for issue in reading.issues] == [(15, "stray_line")], rule
+
+
+def test_a_link_or_button_between_an_abstract_and_its_author_line_is_the_pages_text():
+    # "View PDF" there was a paper that took the entry's author count and upvotes (review).
+    for link in ("View PDF", "GitHub", "arXiv", "https://github.com/foo/bar"):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", link, "", "  • 3 authors", "·", "Nov 3 41"]),
+                                     "2025-11-12")
+        assert [(r.title, r.authors_count, r.upvotes) for r in reading.records] == [("Title One", 3, 41)], link
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "stray_line")], link

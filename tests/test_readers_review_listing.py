@@ -1046,3 +1046,60 @@ def test_a_symbol_with_an_abstract_after_it_is_still_a_title():
     reading = read_review_listing(review_text("∇", ABSTRACT_A, "Reject", "🤗", ABSTRACT_B))
     assert [(r.title, r.decision) for r in reading.records] == [("∇", "Reject"), ("🤗", None)]
     assert reading.issues == []
+
+
+@pytest.mark.parametrize("link", ["Download PDF", "View PDF", "Show details", "Hide abstract", "GitHub", "arXiv",
+                                  "Code", "Project page", "https://github.com/foo/bar", "www.example.org/paper"])
+def test_a_sites_links_and_buttons_copied_with_its_listing_are_no_papers(link):
+    # Found by review: "Download PDF" before each decision was one paper of three listings that
+    # took the decisions; between a title and its abstract it took the abstract.
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, link, "Accept (Poster)", "Title Two", link,
+                                              ABSTRACT_B, "Reject", "Title Three", ABSTRACT_C, link))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Title One", ABSTRACT_A, "Accept (Poster)"), ("Title Two", ABSTRACT_B, "Reject"), ("Title Three", ABSTRACT_C, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "stray_line"), (6, "stray_line"),
+                                                                       (11, "stray_line")]
+    assert reading.unaccounted_lines() == []
+
+
+def test_a_title_that_is_a_links_word_over_its_abstract_or_holds_one_stays_a_title():
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Reject", "Code", ABSTRACT_B, "Reject",
+                                              "GitHub Copilot Writes Insecure Code", ABSTRACT_C))
+    assert [r.title for r in reading.records] == ["Title One", "Code", "GitHub Copilot Writes Insecure Code"]
+    assert reading.issues == []
+
+
+@pytest.mark.parametrize("field", ["Meta Review: The reviewers agree this is a solid paper with clear contributions.",
+                                   "Note: camera-ready version to follow.", "Rating: 6.5", "Confidence: 4",
+                                   "Comment: the reviewers raised no ethical concern."])
+def test_a_reviews_notes_and_scores_are_fields_not_papers(field):
+    # "Meta Review: ..." before the decision was an untitled paper that took it (review).
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, field, "Accept (Poster)", "Title Two", ABSTRACT_B))
+    assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Accept (Poster)"), ("Title Two", None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "unread_field")]
+
+
+def test_a_fields_label_alone_has_its_value_on_the_next_line():
+    # "TL;DR:" or "Keywords:" alone, its value under it: the value was the paper's title (review).
+    reading = read_review_listing(review_text(
+        "Title One", "Keywords:", "graph neural networks, chemistry, molecules", ABSTRACT_A, "Accept (Poster)",
+        "Title Two", ABSTRACT_B, "TL;DR:", "A short summary of the paper in one sentence.", "Reject"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Title One", ABSTRACT_A, "Accept (Poster)"), ("Title Two", ABSTRACT_B, "Reject")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (2, "unread_field"), (3, "unread_field"), (8, "unread_field"), (9, "unread_field")]
+    # A label with nothing under it: the next title, over its abstract, and a labelled abstract stay what they are.
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Reject", "Keywords:", "Title Two", ABSTRACT_B,
+                                              "Title Three", "TL;DR:", "Abstract: " + ABSTRACT_C))
+    assert [(r.title, r.abstract) for r in reading.records] == [
+        ("Title One", ABSTRACT_A), ("Title Two", ABSTRACT_B), ("Title Three", ABSTRACT_C)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(4, "unread_field"), (8, "unread_field")]
+
+
+def test_an_invitation_to_a_workshop_is_a_decision_this_reader_does_not_know_not_a_paper():
+    # ICLR 2018's "Invite to Workshop Track": two were one paper of that title with two listings.
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Invite to Workshop Track", "Title Two",
+                                              ABSTRACT_B, "Invite to Workshop Track", "Title Three", ABSTRACT_C, "Reject"))
+    assert [(r.title, r.decision) for r in reading.records] == [("Title One", None), ("Title Two", None),
+                                                                ("Title Three", "Reject")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "unknown_decision"), (6, "unknown_decision")]

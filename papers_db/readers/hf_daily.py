@@ -11,6 +11,7 @@ from ..decisions import is_decision, is_venue_line
 from ..records import ParseIssue, Reading, Record
 from .text import (
     FULL_STOPS,
+    LINK_LINE,
     abstract_follows,
     add_to_abstract,
     check_tail,
@@ -399,7 +400,7 @@ def starts_an_entry(following: str | None, after_following: str | None) -> bool:
 # in sentence case ("The probabilistic world"), as such text is.
 PAGE_TEXT_LINE = re.compile(
     r"(?:submitted by(?: \S+(?: \S+)?)?|upvotes?(?: \d+)?|\d+ upvotes?|show (?:more|less)|read more"
-    r"|view (?:arxiv )?page|\d+ comments?|comments?|\d+)", re.IGNORECASE)
+    r"|view (?:arxiv )?page|\d+ comments?|comments?|\d+|" + LINK_LINE.pattern + ")", re.IGNORECASE)
 
 
 SUBMITTED_BY = "submitted by"  # alone on its line, the submitter's name on the next one

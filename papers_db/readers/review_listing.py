@@ -29,6 +29,7 @@ from .text import (
     finish_record,
     in_title_case,
     is_abstract_label,
+    is_link_line,
     is_placeholder_abstract,
     is_separator_line,
     looks_like_abstract,
@@ -66,6 +67,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
 
     current: Record | None = None
     decided_first: Record | None = None  # a record whose decision came before its abstract
+    field_value_line: int | None = None  # the line under a field's label alone ("Keywords:"), its value
 
     def close() -> None:
         if current is not None:
@@ -77,7 +79,10 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                and not is_decision(line) and not reads_like_a_decision(line))  # "Accepted" was an abstract
         title_pending = current is not None and current.title is not None and current.abstract is None and current.decision is None
         awaiting_abstract = current is not None and current is decided_first and current.abstract is None
-        if is_separator_line(line, following):
+        if number == field_value_line:
+            reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} under the field's label on "
+                                             "the line before: its value, not read as a title, abstract or decision"))
+        elif is_separator_line(line, following):
             # "***", "=====", "---" or "🔥🔥🔥" between records was a paper of that title (three made one
             # paper of three listings), or the end of the title after it. A symbol ("∇") with an
             # abstract after it is a title, as on a Hugging Face page.
@@ -90,6 +95,13 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # of Scientific Documents", "PDF: Point Diffusion Implicit Function ...".
             reading.issues.append(ParseIssue(number, "unread_field", f"a {quoted(field)} line, a field this reader "
                                              "does not keep: not read as a title, abstract or decision"))
+            if is_label_alone(line) and value_follows(content, index + 1, title_pending or awaiting_abstract):
+                field_value_line = content[index + 1][0]
+        elif is_link_line(line) and (title_pending or awaiting_abstract or not abstract_follows(following)):
+            # "Download PDF", "Show details", "GitHub" or a bare link, copied with a site's listing: as a
+            # title it took the decision after it, and three made one paper of three listings (review).
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} reads as a link or button of "
+                                             "the page the listing was copied from: not read as a title"))
         elif is_submission_venue(line) and (title_pending or awaiting_abstract or not abstract_follows(following)):
             # OpenReview's venue line for a paper not (or not yet) accepted: as a title it took the
             # next paper's abstract, and under a title (a forum's layout) the abstract went to it.
@@ -205,7 +217,30 @@ OTHER_FIELD = re.compile(  # matched from the line's start, spaces included: ask
     r"|one-sentence summary|code of ethics|submission guidelines|reciprocal reviewing|anonymous url"
     r"|no acknowledgement section|flagged for ethics review|student author|readers|writers|signatures"
     r"|bibtex|previous venue|latex source code|poster|slides|video|project page|presentation|published|last modified"
-    r"|revisions) ?:", re.IGNORECASE)
+    r"|revisions|code|github|arxiv|website|homepage|demo|note|notes|comments?|meta ?-?reviews?|recommendation|rating"
+    r"|confidence|scores?) ?:", re.IGNORECASE)
+
+
+def is_label_alone(line: str) -> bool:
+    """A field line that is its label alone ("Keywords:"): its value is on the next line."""
+    field = OTHER_FIELD.match(line)
+    return field is not None and not line[field.end():].strip()
+
+
+def value_follows(content: list[tuple[int, str]], start: int, title_pending: bool) -> bool:
+    """Whether the line at `start`, under a field's label alone, is that field's value: "Keywords:"
+    then "graph neural networks, chemistry" made the value a title (review). Not a line that is a
+    field, label or decision itself, nor, where no title waits for its abstract, a line with an
+    abstract after it: that is the next paper's title, the field left empty."""
+    if start >= len(content):
+        return False
+    value = content[start][1]
+    after = content[start + 1][1] if start + 1 < len(content) else None
+    if other_field(value) or is_decision(value) or is_abstract_label(value, after) or ABSTRACT_LABEL_IN_LINE.match(value):
+        return False
+    return title_pending or not abstract_follows(after)
+
+
 
 
 def continues_abstract(record: Record | None, number: int, line: str, following: str | None) -> bool:
@@ -358,7 +393,10 @@ def report_decisions_before_titles(content: list[tuple[int, str]], reading: Read
 
 # Whole words only ("Acceptability", "Desktop" and "Rejection" start titles), and "decision" only
 # as a label ("Decision: Reject"): "Decision Transformers ..." is a title.
-DECISION_WORDS = re.compile(r"\b(?:accept(?:ed)?|reject(?:ed)?|withdrawn?|desk)\b|\bdecision\s*:", re.IGNORECASE)
+# "Invite to Workshop Track" (ICLR 2018's fourth decision) made a paper of that title, and two of
+# them one paper of two listings (review): a decision this reader does not know.
+DECISION_WORDS = re.compile(r"\b(?:accept(?:ed)?|reject(?:ed)?|withdrawn?|desk|invited? to (?:the )?workshop)\b"
+                            r"|\bdecision\s*:", re.IGNORECASE)
 DECISION_MAX_WORDS = 6  # "Accept (Poster)" is 2, "Decision: Accept (Oral presentation)" 5
 
 

@@ -555,3 +555,22 @@ def _without_escapes(line: str) -> str:
 
 def has_letter_or_digit(text: str) -> bool:
     return any(character.isalnum() for character in text)
+
+
+# Link and button text a site prints beside each paper, copied with its listing or page
+# (stray_line): as titles they took a paper's decision, or an entry's authors and date. A bare
+# link is never a title either.
+LINK_LINE = re.compile(
+    r"(?:(?:download|view|open) pdf|pdf|(?:show|hide) (?:details|abstract|bibtex|reviews?)|show (?:more|less)"
+    r"|read more|bibtex|code|github|arxiv|project page|website|homepage|demo|slides|video|openreview|forum"
+    r"|(?:https?://|www\.)\S+)", re.IGNORECASE)
+
+
+def is_link_line(line: str) -> bool:
+    """Whether the line as read is LINK_LINE. Most lines are refused by their first word, before
+    plain_line reads all of them."""
+    return (len(line) <= LINK_LINE_CHARACTERS and LINK_LINE.match(line.lstrip()) is not None
+            and LINK_LINE.fullmatch(plain_line(line)) is not None)
+
+
+LINK_LINE_CHARACTERS = 2000  # a link, however long; a longer line is no link alone
