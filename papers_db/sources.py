@@ -141,8 +141,12 @@ def shows_a_page(lines: list[str]) -> bool:
 def format_mismatch(file_format: str, text: str, ends_mid_line: bool = False) -> ParseIssue | None:
     """A warning where a file's content shows the other format than the manifest gives it. It is
     still read as the manifest says; read as the other, a review listing's decisions became
-    titles of papers and a page's author lines and dates titles without abstracts."""
-    if file_format == HF_DAILY_PAPERS:
+    titles of papers and a page's author lines and dates titles without abstracts. So where it is
+    data (data_file_kind): a spreadsheet's rows read as a review listing made titles of abstracts
+    with no issue (review)."""
+    if (kind := data_file_kind(text)) is not None:
+        shown = f"{kind}, data rather than a listing"
+    elif file_format == HF_DAILY_PAPERS:
         if shows_a_page(text_lines(text)):
             return None
         # Not detect_format, which would look for a page again. Titles and abstracts alone fit a

@@ -1103,3 +1103,14 @@ def test_an_invitation_to_a_workshop_is_a_decision_this_reader_does_not_know_not
     assert [(r.title, r.decision) for r in reading.records] == [("Title One", None), ("Title Two", None),
                                                                 ("Title Three", "Reject")]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "unknown_decision"), (6, "unknown_decision")]
+
+
+def test_rows_pasted_from_a_spreadsheet_are_named_line_by_line():
+    # "title<TAB>abstract<TAB>decision" rows: each row was read as one field, a title inside an
+    # abstract and two rows one paper, with no issue (review). A tab at a line's end is no column.
+    text = review_text(f"Title One\t{ABSTRACT_A}\tAccept (Poster)", f"Title Two\t{ABSTRACT_B}\tReject",
+                       "Title Three\t", ABSTRACT_C)
+    reading = read_review_listing(text)
+    assert [(issue.line, issue.code) for issue in reading.issues if issue.code == "tab_in_line"] == [
+        (1, "tab_in_line"), (2, "tab_in_line")]
+    assert reading.unaccounted_lines() == []

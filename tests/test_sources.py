@@ -956,6 +956,19 @@ def test_a_file_whose_content_shows_the_other_format_than_its_manifest_says_is_r
     assert reading.format == said and reading.records
 
 
+@pytest.mark.parametrize(("said", "delimiter"), [("review_listing", "\t"), ("review_listing", ","),
+                                                  ("hf_daily_papers", "\t")])
+def test_a_table_of_data_that_the_manifest_calls_a_listing_is_reported(said, delimiter):
+    # A spreadsheet's rows described as a review listing were read without a word: titles inside
+    # abstracts, two rows one paper (review). Undescribed, the same file is no listing at all.
+    rows = [f'"Title {n}"{delimiter}"{ABSTRACT_A}"{delimiter}"Accept (Poster)"' for n in range(12)]
+    data = "\n".join(rows).encode()
+    reading = read_source(SourceFile(Path("papers.tsv"), data, said, "2025-11-12"))
+    mismatches = [issue.message for issue in reading.issues if issue.code == "format_mismatch"]
+    assert len(mismatches) == 1 and f"the manifest says {said}, but the file reads as CSV" in mismatches[0]
+    assert read_source(SourceFile(Path("papers.tsv"), data, None)).records == []
+
+
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_a_file_of_the_format_its_manifest_says_gives_no_mismatch(name):
     assert not [issue for issue in read_bytes_as(name, (SOURCES / name).read_bytes()).issues if issue.code == "format_mismatch"]

@@ -61,6 +61,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     content, blank = split_blank_lines(enumerate(lines, start=1))
     reading.other_lines.update((n, "blank") for n in blank)
 
+    if "\t" in text:  # most listings hold none: no line is looked at
+        report_tabs_inside_lines(content, reading)
     if _starts_with_label(content):
         reading.other_lines[content[0][0]] = "label"
         content = content[1:]
@@ -207,6 +209,17 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     report_decisions_before_titles(content, reading)
     check_tail(reading)
     return reading
+
+
+def report_tabs_inside_lines(content: list[tuple[int, str]], reading: Reading) -> None:
+    """Each line with a tab inside it, named: rows pasted from a spreadsheet ("title<TAB>abstract<TAB>
+    decision") read as one field each, titles inside abstracts and two rows' fields one paper's,
+    with no issue (review). A listing has one field a line; the reading stays, the layout is named."""
+    for number, line in content:
+        if "\t" in line.strip():
+            reading.issues.append(ParseIssue(number, "tab_in_line", "a tab inside the line, as between a table's "
+                                             "columns (a title, its abstract and its decision in one row?): read as "
+                                             "one field of a listing, which has one a line"))
 
 
 # Fields an OpenReview page (or a conference site) prints beside a paper's title, abstract and
