@@ -1107,10 +1107,51 @@ def test_an_invitation_to_a_workshop_is_a_decision_this_reader_does_not_know_not
 
 def test_rows_pasted_from_a_spreadsheet_are_named_line_by_line():
     # "title<TAB>abstract<TAB>decision" rows: each row was read as one field, a title inside an
-    # abstract and two rows one paper, with no issue (review). A tab at a line's end is no column.
+    # abstract and two rows one paper, with no issue (review). A tab at a line's end, or for a space
+    # inside a sentence ("Diffusion<TAB>models"), is no column.
     text = review_text(f"Title One\t{ABSTRACT_A}\tAccept (Poster)", f"Title Two\t{ABSTRACT_B}\tReject",
-                       "Title Three\t", ABSTRACT_C)
+                       "Title Three\t", ABSTRACT_C.replace(" ", "\t", 3))
     reading = read_review_listing(text)
     assert [(issue.line, issue.code) for issue in reading.issues if issue.code == "tab_in_line"] == [
         (1, "tab_in_line"), (2, "tab_in_line")]
     assert reading.unaccounted_lines() == []
+
+
+@pytest.mark.parametrize("separator", [" | ", " - ", " – ", " — ", " · ", " / ", " || "])
+def test_a_decision_written_after_a_title_on_its_line_is_named(separator):
+    # "Graph Networks | Accept (Oral)": each decision was lost inside its title with no issue (review).
+    reading = read_review_listing(review_text(f"Title One{separator}Accept (Oral)", ABSTRACT_A,
+                                              f"Title Two{separator}Reject", ABSTRACT_B,
+                                              f"Title Three{separator}NeurIPS 2023 Poster", ABSTRACT_C))
+    assert [(r.title, r.decision) for r in reading.records] == [
+        (f"Title One{separator}Accept (Oral)", None), (f"Title Two{separator}Reject", None),
+        (f"Title Three{separator}NeurIPS 2023 Poster", None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (1, "decision_in_title"), (3, "decision_in_title"), (5, "decision_in_title")]
+    assert "'Accept (Oral)'" in reading.issues[0].message
+
+
+def test_titles_ending_in_other_words_after_a_dash_are_not_named():
+    titles = ["Self-Supervised Learning - A Survey", "Oral Cancer Detection - Oral History", "Models | 2024 Edition",
+              "Sparse Attention - Rejecting Noise", "Accept-Reject Sampling", "Graph Networks - ICLR 2024 Workshop on Agents"]
+    lines = [line for title in titles for line in (title, ABSTRACT_A.replace("tools", title))]
+    reading = read_review_listing(review_text(*lines))
+    assert [r.title for r in reading.records] == titles
+    assert reading.issues == []
+
+
+def test_a_decision_joined_to_the_next_title_with_no_space_is_named():
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Accept (Poster)Title Two", ABSTRACT_B, "Reject"))
+    assert [(r.title, r.decision) for r in reading.records] == [("Title One", None), ("Accept (Poster)Title Two", "Reject")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "decision_in_title")]
+
+
+@pytest.mark.parametrize("authors", ["Alice Smith · Bob Jones · Carol White", "Alice Smith • Bob Jones • Carol White",
+                                     "Alice Smith; Bob Jones; Carol White", "Lee, David; Park, Eve; Kim, Joon",
+                                     "Van Dyke, Anna Maria; Park, Eve"])
+def test_author_lists_written_with_other_separators_are_authors(authors):
+    # Each was the title of the abstract below it, the real title left without one (review).
+    reading = read_review_listing(review_text("Title One", authors, ABSTRACT_A, "Accept (Poster)", "Title Two", ABSTRACT_B))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Title One", ABSTRACT_A, "Accept (Poster)"), ("Title Two", ABSTRACT_B, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "unread_field")]

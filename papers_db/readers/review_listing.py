@@ -203,6 +203,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             close()
             current = Record(line=number, last_line=number, title=line.strip())
             report_title_ending_like_a_sentence(number, line, reading)
+            report_decision_at_end_of_title(number, line, reading)
             if undecided_before:
                 report_decision_at_start(number, line, reading) or report_decision_like_title(number, line, reading)
     close()
@@ -211,12 +212,18 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     return reading
 
 
+# A tab before a capital, a digit or a bracket, as a row's next column opens: "Title<TAB>We propose
+# ...<TAB>Accept (Poster)". Not one for a space inside a sentence, as a copy may hold ("We<TAB>study").
+COLUMN_START = re.compile(r"\t[\t ]*[A-Z0-9(\[\"]")
+
+
 def report_tabs_inside_lines(content: list[tuple[int, str]], reading: Reading) -> None:
-    """Each line with a tab inside it, named: rows pasted from a spreadsheet ("title<TAB>abstract<TAB>
-    decision") read as one field each, titles inside abstracts and two rows' fields one paper's,
-    with no issue (review). A listing has one field a line; the reading stays, the layout is named."""
+    """Each line with a tab inside it where a column would start (COLUMN_START), named: rows pasted
+    from a spreadsheet ("title<TAB>abstract<TAB>decision") read as one field each, titles inside
+    abstracts and two rows' fields one paper's, with no issue (review). A listing has one field a
+    line; the reading stays, the layout is named."""
     for number, line in content:
-        if "\t" in line.strip():
+        if "\t" in line and COLUMN_START.search(line.strip()):
             reading.issues.append(ParseIssue(number, "tab_in_line", "a tab inside the line, as between a table's "
                                              "columns (a title, its abstract and its decision in one row?): read as "
                                              "one field of a listing, which has one a line"))
@@ -336,10 +343,15 @@ def other_field(line: str) -> str | None:
 # Each word a capital and then no space, comma or bracket, so that a line splits into words in
 # one way only: a footnote's digits or star inside the word ("Smith1*"). With them a class of
 # their own, a line of 10 names with digits took 440 s to refuse (found by a fuzzed source).
-AUTHOR_NAME = r"[A-ZÀ-ÖØ-Þ\u0100-\u017f][^\s,()]*(?: [A-ZÀ-ÖØ-Þ\u0100-\u017f][^\s,()]*){1,3}"
+# Names are separated by commas and "and", or by "·", "•" or ";" as other sites write them ("Alice
+# Smith · Bob Jones · Carol White" was a title that took the abstract: review); or written
+# "Last, First; Last, First". No name holds a separator, so a line splits in one way only.
+NAME_WORD = r"[A-ZÀ-ÖØ-Þ\u0100-\u017f][^\s,();·•]*"
+AUTHOR_NAME = rf"{NAME_WORD}(?: {NAME_WORD}){{1,3}}"
 AUTHOR = rf"{AUTHOR_NAME}(?: \([^()]{{2,80}}\))?"
-AUTHOR_SEPARATOR = re.compile(r", and |, | and ")
-AUTHOR_LIST = re.compile(rf"{AUTHOR}(?:(?:{AUTHOR_SEPARATOR.pattern}){AUTHOR})+")
+AUTHOR_SEPARATOR = re.compile(r", and |, | and | · | • |; ")
+LAST_FIRST = rf"{NAME_WORD}(?: {NAME_WORD})?, {NAME_WORD}(?: {NAME_WORD})?"
+AUTHOR_LIST = re.compile(rf"{AUTHOR}(?:(?:{AUTHOR_SEPARATOR.pattern}){AUTHOR})+|{LAST_FIRST}(?:; {LAST_FIRST})+")
 AUTHOR_LIST_MAX_CHARACTERS = 600
 
 
@@ -502,9 +514,13 @@ def report_decision_at_start(number: int, title: str, reading: Reading) -> bool:
     Only an acceptance whose tier is written in a tier's words counts ("Accept (Poster)",
     "Accept (Workshop)"): titles open with "Reject Inference", "Desk Rejected Papers" (SOURCES.md
     warns of decision words there) or "Accept (Almost) Everything"."""
-    words = plain_line(title).split(maxsplit=DECISION_MAX_WORDS)
-    for count in range(min(DECISION_MAX_WORDS, len(words) - 1), 0, -1):
-        opening = " ".join(words[:count])
+    plain = plain_line(title)
+    words = plain.split(maxsplit=DECISION_MAX_WORDS)
+    openings = [" ".join(words[:count]) for count in range(min(DECISION_MAX_WORDS, len(words) - 1), 0, -1)]
+    # "Accept (Poster)Planning with ...": the line break lost with no space left (review).
+    if (bracket := plain.find(")", 0, DECISION_TAIL_CHARACTERS)) > 0 and plain[bracket + 1:bracket + 2].isalnum():
+        openings.append(plain[:bracket + 1])
+    for opening in openings:
         if ("(" in opening or ":" in opening) and names_a_tier(opening):
             reading.issues.append(ParseIssue(
                 number, "decision_in_title",
@@ -512,6 +528,30 @@ def report_decision_at_start(number: int, title: str, reading: Reading) -> bool:
                 "as the decision of the record before it"))
             return True
     return False
+
+
+# Between a title and a decision written after it on its line: "Graph Networks | Accept (Oral)",
+# "Planning Agents - Reject". Each decision was lost inside its title, with no issue (review).
+DECISION_AFTER_TITLE = re.compile(r"\s[|·•/–—-]+\s+(?=\S[^|·•/–—]{0,60}$)")
+
+
+# What every decision line holds one of (a venue line its year): a quick refusal of the rest
+# ("... - A Survey"), as is_decision took 4.7 µs a title.
+DECISION_HINT = re.compile(r"accept|reject|withdrawn|desk|oral|spotlight|poster|decision|(?:19|20)\d\d", re.IGNORECASE)
+
+
+def report_decision_at_end_of_title(number: int, title: str, reading: Reading) -> None:
+    """A title that ends with a separator and a whole decision (DECISION_AFTER_TITLE): kept in
+    the title as given, and named, since the paper gets no decision from it."""
+    end = title.rstrip()[-DECISION_TAIL_CHARACTERS:]  # searched as written: plain_line of every title cost more
+    separator = DECISION_AFTER_TITLE.search(end)
+    if separator is None or DECISION_HINT.search(tail := end[separator.end():]) is None:
+        return
+    if is_decision(tail):
+        reading.issues.append(ParseIssue(
+            number, "decision_in_title",
+            f"the title ends with {quoted(tail)} after {quoted(separator[0].strip())}, a decision written on the "
+            "title's line: kept in the title, not read as the paper's decision"))
 
 
 def reads_like_a_decision(line: str) -> bool:
