@@ -29,6 +29,7 @@ from .readers.text import (
     decode_source,
     ends_mid_line,
     plain_line,
+    report_repeated_records,
     text_lines,
     wide_encoding,
     with_newline_line_ends,
@@ -575,6 +576,7 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     if reading is None:
         reading = (read_hf_daily_page(text, source.snapshot_date, cut) if file_format == HF_DAILY_PAPERS
                    else read_review_listing(text, cut))
+    report_repeated_records(reading)
     reading.issues[:0] = file_issues
     return reading
 

@@ -1017,3 +1017,26 @@ def test_a_byte_order_mark_of_a_file_joined_after_another_is_dropped_and_named(n
     # A mark inside a line (a zero-width no-break space, as it once was) stays as written.
     inside = read_bytes_as(REVIEW, b"Paper\xef\xbb\xbf Beta\n" + ABSTRACT_A.encode() + b"\nReject\n")
     assert [record.title for record in inside.records] == ["Paper\ufeff Beta"] and inside.issues == []
+
+
+@pytest.mark.parametrize("name", [REVIEW, HF])
+def test_a_listing_pasted_twice_into_its_file_names_each_repeat(name):
+    # The bundled listing twice in one file: every paper had two listings of that file, with no
+    # issue (review). Each record of the second copy now names the first's line.
+    clean = (SOURCES / name).read_bytes()
+    once = read_bytes_as(name, clean)
+    twice = read_bytes_as(name, clean + b"\n" + clean)
+    offset = once.line_count
+    assert len(twice.records) == 2 * len(once.records)
+    repeats = [(issue.line, issue.message) for issue in twice.issues if issue.code == "repeated_record"]
+    assert [line for line, _ in repeats] == [record.line + offset for record in once.records]
+    assert all(f"at line {record.line} of this file" in message for record, (_, message) in zip(once.records, repeats))
+    assert not [issue for issue in once.issues if issue.code == "repeated_record"]
+
+
+def test_a_record_alike_but_for_its_abstract_or_title_is_no_repeat():
+    text = review_text("Title One", ABSTRACT_A, "Title One", ABSTRACT_A + " More.", "Title Two", ABSTRACT_A,
+                       "Title One", ABSTRACT_A)
+    got = read_bytes_as(REVIEW, text.encode())
+    assert [(issue.line, issue.code) for issue in got.issues] == [(7, "repeated_record")]
+    assert "at line 1 of this file" in got.issues[0].message
