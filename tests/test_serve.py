@@ -924,6 +924,30 @@ def papers_mentioning(built_db, stem):
         return {paper for paper, title, text in rows if pattern.search(title + " " + text)}
 
 
+@pytest.mark.parametrize(("typed", "prefix"), [("analys*", "analys"), ("analy*", "analy"), ("focus*", "focus"),
+                                              ("ANALYS*", "analys"), ("analysis analys*", "analysis")])
+def test_a_prefix_search_finds_the_words_that_start_with_it_though_the_stemmer_cuts_it_short(served, built_db, typed,
+                                                                                            prefix):
+    # FTS5 stems a prefix as a word: analys* was read as anali* and found no paper, though 57 of
+    # the bundled ones say analysis or analyses (found by review); analy* none of 81.
+    rows = query_rows(served, "search", q=typed)
+    expected = papers_mentioning(built_db, prefix)
+    assert len(expected) > 40
+    assert rows and rows[0]["matching_papers"] == len(expected)
+    assert {row["paper_id"] for row in rows} <= expected
+
+
+def test_a_prefix_ending_otherwise_is_searched_as_before(served, built_db):
+    with sqlite3.connect(built_db) as conn:
+        stemmed = {paper for (paper,) in conn.execute("select rowid from papers_fts where papers_fts match 'diffus*'")}
+    rows = query_rows(served, "search", q="diffus*")  # ends in s: the two forms find the same papers here
+    assert rows[0]["matching_papers"] == len(stemmed) and {row["paper_id"] for row in rows} <= stemmed
+    rows = query_rows(served, "search", q="model*")
+    with sqlite3.connect(built_db) as conn:
+        assert rows[0]["matching_papers"] == conn.execute(
+            "select count(*) from papers_fts where papers_fts match 'model*'").fetchone()[0]
+
+
 @pytest.fixture(scope="module")
 def plain_datasette(built_db):
     """`datasette papers.db`: no metadata, no inspect file, no settings."""
