@@ -2101,22 +2101,30 @@ def test_odd_columns_sort_and_stream_without_losing_or_repeating_rows(built_db):
 
 def test_pages_after_the_first_of_a_sort_by_a_column_of_any_type_are_refused(built_db):
     # facet_counts.value holds numbers and text: following "next" gave one page for ever (sorted
-    # descending) or skipped every number (ascending), in HTML and JSON (found by review).
+    # descending) or skipped every number (ascending), in HTML and JSON (found by review). The
+    # first page's JSON offers no next page either: its next_url led a client to the 400 (review).
+    from datasette.utils import tilde_encode
+
     get = datasette_on(built_db)
     for sort in ("_sort", "_sort_desc"):
-        first = get(f"/papers/facet_counts.json?{sort}=value&_size=7")
+        first = get(f"/papers/facet_counts.json?{sort}=value&_size=7&_shape=objects")
         assert first.status_code == 200 and len(first.json()["rows"]) == 7
-        next_path = urllib.parse.urlsplit(first.json()["next_url"])
-        following = get(f"{next_path.path}?{next_path.query}")
+        assert (first.json()["next"], first.json()["next_url"], first.headers.get("link")) == (None, None, None)
+        last = first.json()["rows"][-1]
+        token = f"{tilde_encode(str(last['value']))},{last['rowid']}"  # the token Datasette gave as "next"
+        following = get(f"/papers/facet_counts.json?{sort}=value&_size=7&_next={urllib.parse.quote(token)}")
         assert following.status_code == 400, sort
         assert "cannot be given in the order of value" in following.json()["error"]
-        assert get(f"{next_path.path.removesuffix('.json')}?{next_path.query}").status_code == 400
+        assert get(f"/papers/facet_counts?{sort}=value&_size=7&_next={urllib.parse.quote(token)}").status_code == 400
+        assert get(f"/papers/facet_counts.json?{sort}=value&_size=7&_shape=array").headers.get("link") is None
     # So is a page after the first of a table whose key holds BLOBs, in its own order: papers_fts_idx's
     # second page had no rows at all (found by review).
     first = get("/papers/papers_fts_idx.json?_size=5")
-    assert len(first.json()["rows"]) == 5 and first.json()["next_url"]
-    next_path = urllib.parse.urlsplit(first.json()["next_url"])
-    assert get(f"{next_path.path}?{next_path.query}").status_code == 400
+    assert len(first.json()["rows"]) == 5 and first.json()["next_url"] is None
+    assert get("/papers/papers_fts_idx.json?_size=5&_next=1%2Cb~270ade~27").status_code == 400
+    # Any other order's first page links its next page, in its JSON and its Link header.
+    other = get("/papers/facet_counts.json?_sort=count&_size=7&_shape=array")
+    assert "_next=" in other.headers["link"]
     # A typed column, or one of no type that holds text alone, pages as before, to its end (a
     # refusal by the declared type alone refused these: found by review).
     for table, first_url in (("facet_counts", "/papers/facet_counts.json?_sort=count&_size=7"),

@@ -1916,11 +1916,33 @@ async def passed_on(datasette, app, scope, receive, send, query):
     # renderer for: /papers.xyz?sql= is a query page in HTML.
     in_html = extension not in ("csv", "jsono") and extension not in datasette.renderers
     other_page = serving_query_page.set(None if on_table_page else QueryPageAnswer(extension, in_html))
+    if extension == "json" and on_table_page and unpageable_order(datasette, scope["path"], query) is not None:
+        app = without_a_next_page(app)
     try:
         return await from_the_first_row(datasette, app, scope, receive, send, query)
     finally:
         serving_table_page.reset(marked)
         serving_query_page.reset(other_page)
+
+
+def without_a_next_page(app):
+    """The app, answering a JSON first page with no next page: in an order whose later pages are
+    refused (unpageable_sort), Datasette's `next` and `next_url` (and its `Link` header) led a
+    client paging by them to a 400, where the HTML page shows no next link (found by review)."""
+    async def answer(scope, receive, send):
+        status, headers, body = await answered(app, scope)
+        try:
+            page = json.loads(body) if status == 200 else None
+        except ValueError:
+            page = None
+        if isinstance(page, dict) and ("next" in page or "next_url" in page):
+            page.update(dict.fromkeys(("next", "next_url") & page.keys()))
+            body = json.dumps(page).encode()
+        headers = [(name, value) for name, value in headers if name.lower() not in (b"content-length", b"link")]
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+    return answer
 
 
 def is_database_download(datasette, path):
