@@ -184,17 +184,18 @@ def one_line_errors(command):
         except PapersDbError as error:
             failed(str(error), error.exit_status, error.files)
         except KeyboardInterrupt as interruption:
-            if show_tracebacks:
-                raise
+            if show_tracebacks:  # where the signal came, then the line and status of an interruption
+                traceback.print_exception(interruption)
             interrupted(interruption)
         except Exception as error:
-            interruption = interruption_within(error)
-            if interruption is not None and not show_tracebacks:  # a signal's, reported as raised over
-                interrupted(interruption)
             if show_tracebacks:
-                # Printed here, then the line and status of a bug: raised on, it reached main, which
-                # took an OSError for the help's own output ("the help could not be written").
+                # Printed here, then the line and status: raised on, it reached main, which took an
+                # OSError for the help's own output ("the help could not be written"), and told an
+                # interruption without its traceback (found by review).
                 traceback.print_exception(error)
+            interruption = interruption_within(error)
+            if interruption is not None:  # a signal's, reported as raised over
+                interrupted(interruption)
             failed(f"unexpected {type(error).__name__}: {' '.join(str(error).split())} "
                    f"(a bug: please report it with the output of --debug)", BUG)
 
@@ -503,8 +504,10 @@ def main() -> None:
             status = 128 + signal.SIGPIPE
         except (KeyboardInterrupt, Exception) as error:  # a signal while typer made the command from its functions
             interruption = interruption_within(error)
-            if interruption is None or show_tracebacks:
+            if interruption is None:
                 raise
+            if show_tracebacks:
+                traceback.print_exception(error)
             status = interrupted_before_the_command(getattr(interruption, "signal_number", signal.SIGINT))
     if failure_status is not None:  # told, with its status: a signal after it (typer's silent 130) changes nothing
         status = failure_status

@@ -416,6 +416,26 @@ def test_an_unexpected_os_error_under_debug_is_a_bug_with_its_traceback_not_the_
         assert ("Traceback (most recent call last):" in result.stderr) == bool(debug)
 
 
+@pytest.mark.parametrize("raised", ["Interrupted(signal.SIGINT)", "RuntimeError('made while signalled')"])
+def test_an_interruption_under_debug_shows_where_it_came_then_its_line(raised):
+    # --help says --debug shows the traceback of an interruption; it printed the line alone (review).
+    # A signal Python reports as raised over (a class's __set_name__) shows its traceback too.
+    script = ("import signal, sys; from papers_db import cli; from papers_db.errors import Interrupted\n"
+              "def interrupted(*a, **k):\n"
+              "    try:\n"
+              "        raise Interrupted(signal.SIGINT)\n"
+              "    except Interrupted:\n"
+              f"        raise {raised}\n"
+              "cli.check_sources = interrupted; sys.argv = ['papers-db', *sys.argv[1:]]; cli.main()")
+    for debug in ([], ["--debug"]):
+        result = subprocess.run([sys.executable, "-c", script, *debug, "check", str(SOURCES)],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 130, result.stderr
+        assert result.stderr.splitlines()[-1] == "error: interrupted by SIGINT"
+        assert ("Traceback (most recent call last):" in result.stderr) == bool(debug), result.stderr
+        assert ("in interrupted" in result.stderr) == bool(debug)
+
+
 def test_serve_and_export_refuse_what_is_not_a_built_database_in_one_line(tmp_path, built_db):
     import shutil
 
