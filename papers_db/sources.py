@@ -6,6 +6,7 @@ import collections
 import concurrent.futures
 import csv
 import datetime as dt
+import errno
 import hashlib
 import io
 import itertools
@@ -524,7 +525,10 @@ def named_files(path: Path, on_skipped: Callable[[Path, str], None]) -> list[Pat
         if path.exists() or path.is_symlink():  # a FIFO or /dev/null was "no such file or folder"
             raise PapersDbError(f"{path}: {not_a_file(path)}: nothing to read", USAGE)
     except OSError as error:  # a file in a folder that may not be searched: a bug's exit 70 before
-        raise PapersDbError(f"{path}: cannot be read: {error.strerror}", BAD_INPUT) from None
+        # A name over the system's limit is a path that cannot be given, as for --output (README):
+        # it was bad input, exit 1 (found by review of the docs).
+        usage = error.errno == errno.ENAMETOOLONG
+        raise PapersDbError(f"{path}: cannot be read: {error.strerror}", USAGE if usage else BAD_INPUT) from None
     raise PapersDbError(f"{path}: no such file or folder", USAGE)
 
 

@@ -995,6 +995,10 @@ NEARLY_LONG = "b" * 250  # a name that fits, but not with ".sha256" after it
     (["export-parquet", "--db", "papers.db", "--output", f"{LONG}/parquet"], f"{LONG}/parquet", "cannot be used"),
     (["serve", "--db", f"{LONG}.db"], f"{LONG}.db", "cannot be read"),
     (["export", "--db", f"{LONG}/papers.db"], f"{LONG}/papers.db", "cannot be read"),
+    # A source so named was bad input, exit 1 (found by review of the docs).
+    (["build", LONG], LONG, "cannot be read"),
+    (["check", f"{LONG}.txt"], f"{LONG}.txt", "cannot be read"),
+    (["build", "--output", "out.db", LONG], LONG, "cannot be read"),
 ])
 def test_a_path_whose_name_is_too_long_is_refused_in_one_line_as_a_usage_error(tmp_path, built_db, arguments, named,
                                                                                why):
