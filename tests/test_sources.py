@@ -161,7 +161,22 @@ def test_a_utf16_file_cut_mid_character_is_read_as_utf16_and_says_so():
     got = read_bytes_as(REVIEW, data)
     assert len(got.records) == 100 and records(got)[:99] == records(read_bytes_as(REVIEW, clean))[:99]
     assert [(issue.code, "cut off or damaged" in issue.message) for issue in got.issues] == [
-        ("utf16", True), ("truncated_record", False)]  # the cut is at the end of the last abstract
+        ("utf16", True), ("invalid_utf16", False), ("truncated_record", False)]  # the cut is at the end of the last abstract
+    assert got.issues[1].line == got.line_count
+
+
+@pytest.mark.parametrize(("encoding", "code"), [("utf-16-le", "invalid_utf16"), ("utf-16-be", "invalid_utf16"),
+                                                ("utf-32-le", "invalid_utf32")])
+def test_a_damaged_character_inside_a_wide_file_is_named_with_its_line(encoding, code):
+    # A lone surrogate in UTF-16 (or a value past U+10FFFF in UTF-32) became U+FFFD in the
+    # abstract, and only the file's issue said it was damaged, naming no line (found by review).
+    text = review_text("Paper Beta", ABSTRACT_A, "Accept (Oral)", "Paper Gamma", "@@", "Reject")
+    bad = {"utf-16-le": b"\x00\xd8", "utf-16-be": b"\xd8\x00", "utf-32-le": b"\x00\x00\x11\x00"}[encoding]
+    marker = "@@".encode(encoding)
+    data = "\ufeff".encode(encoding) + text.encode(encoding).replace(marker, bad + ABSTRACT_B.encode(encoding))
+    got = read_bytes_as(REVIEW, data)
+    assert [(issue.line, issue.code) for issue in got.issues if issue.line is not None] == [(5, code)]
+    assert [record.abstract for record in got.records] == [ABSTRACT_A, "\ufffd" + ABSTRACT_B]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])

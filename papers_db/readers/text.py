@@ -31,7 +31,7 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     folds them), so that a listing's text is what the page said.
     """
     issues = []
-    wide = wide_encoding(data)
+    wide, damaged = wide_encoding(data), False
     if wide:
         # A file saved as UTF-16 read as UTF-8 gave a title of mojibake and a NUL issue per line.
         codec, how = wide
@@ -48,6 +48,9 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
         issues += line_issues
     if not data or data.endswith(b"\n"):
         lines.pop()  # a final newline ends the last line; it does not start another
+    if damaged:  # where, as for a UTF-8 file's bad bytes: the file's issue alone named no line (review)
+        issues += [ParseIssue(number, f"invalid_{family.replace('-', '')}", f"bytes that are not {family.upper()} in "
+                              "the line: replaced by U+FFFD") for number, line in enumerate(lines, start=1) if "\ufffd" in line]
     if b"\xef\xbb\xbf" in data:  # the file's own mark is dropped above: another came with a file joined to it
         lines, marks = without_byte_order_marks(lines)
         issues += marks
