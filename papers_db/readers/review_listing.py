@@ -514,6 +514,8 @@ def report_decision_at_start(number: int, title: str, reading: Reading) -> bool:
     Only an acceptance whose tier is written in a tier's words counts ("Accept (Poster)",
     "Accept (Workshop)"): titles open with "Reject Inference", "Desk Rejected Papers" (SOURCES.md
     warns of decision words there) or "Accept (Almost) Everything"."""
+    if "(" not in title[:DECISION_TAIL_CHARACTERS] and ":" not in title[:DECISION_TAIL_CHARACTERS]:
+        return False  # every opening looked for holds one
     plain = plain_line(title)
     words = plain.split(maxsplit=DECISION_MAX_WORDS)
     openings = [" ".join(words[:count]) for count in range(min(DECISION_MAX_WORDS, len(words) - 1), 0, -1)]

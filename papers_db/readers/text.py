@@ -51,11 +51,14 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     if damaged:  # where, as for a UTF-8 file's bad bytes: the file's issue alone named no line (review)
         issues += [ParseIssue(number, f"invalid_{family.replace('-', '')}", f"bytes that are not {family.upper()} in "
                               "the line: replaced by U+FFFD") for number, line in enumerate(lines, start=1) if "\ufffd" in line]
-    if b"\xef\xbb\xbf" in data:  # the file's own mark is dropped above: another came with a file joined to it
-        lines, marks = without_byte_order_marks(lines)
-        issues += marks
     # Every line ends with "\n", so a line emptied by repair (a lone NUL) still counts as one.
     text = "".join(line.rstrip(" \t\r") + "\n" for line in lines)
+    # The file's own mark is dropped above: another came with a file joined to it. Looked for in
+    # the text, where a text of ASCII alone answers at once: in the bytes, 4.3 ms for 7 MB.
+    if "\ufeff" in text:
+        lines, marks = without_byte_order_marks(lines)
+        issues += marks
+        text = "".join(line.rstrip(" \t\r") + "\n" for line in lines)
     # Looked for in the text, not the bytes: 0.1 ms for a 7 MB file against 15 ms.
     if any(character in text for character in INNER_LINE_BREAKS):  # most files have none: no line is scanned
         issues += inner_line_break_issues(lines)
@@ -541,7 +544,7 @@ def is_separator_line(line: str, following: str | None) -> bool:
     """A line with no letter or digit that is no title: punctuation ("***", "---"), a rule of one
     symbol ("=====", "🔥🔥🔥"), or a symbol with no abstract after it. A symbol over its abstract
     ("∇", "🤗") is a title."""
-    if has_text(line):
+    if line[:1].isalnum() or has_text(line):  # most lines open with a letter
         return False
     if not has_symbol(line) or not abstract_follows(following):
         return True
@@ -557,7 +560,10 @@ def _without_escapes(line: str) -> str:
 
 
 def has_letter_or_digit(text: str) -> bool:
-    return any(character.isalnum() for character in text)
+    return LETTER_OR_DIGIT.search(text) is not None
+
+
+LETTER_OR_DIGIT = re.compile(r"[^\W_]")  # what str.isalnum() takes; one C search, where a loop over each line cost 1 µs
 
 
 # Link and button text a site prints beside each paper, copied with its listing or page
@@ -572,11 +578,17 @@ LINK_LINE = re.compile(
 def is_link_line(line: str) -> bool:
     """Whether the line as read is LINK_LINE. Most lines are refused by their first word, before
     plain_line reads all of them."""
-    return (len(line) <= LINK_LINE_CHARACTERS and LINK_LINE.match(line.lstrip()) is not None
+    if len(line) > LINK_WORDS_CHARACTERS and "://" not in line[:LINK_START_CHARACTERS] and (
+            "www." not in line[:LINK_START_CHARACTERS]):  # most lines: titles and abstracts, no link's words
+        return False
+    return (len(line) <= LINK_LINE_CHARACTERS and LINK_LINE_START.match(line) is not None
             and LINK_LINE.fullmatch(plain_line(line)) is not None)
 
 
 LINK_LINE_CHARACTERS = 2000  # a link, however long; a longer line is no link alone
+LINK_WORDS_CHARACTERS = 40  # "Hide reviews" and the like, odd spaces around them too; a link may be longer
+LINK_START_CHARACTERS = 16  # where a link's "https://" or "www." begins, after spaces
+LINK_LINE_START = re.compile(r"\s*" + LINK_LINE.pattern, re.IGNORECASE)  # matched as the line starts: no copy of it
 
 
 def report_repeated_records(reading: Reading) -> None:
