@@ -985,7 +985,7 @@ def test_an_organisation_line_over_a_date_with_its_separator_lost_is_the_entrys(
 def test_a_rule_between_a_title_and_its_abstract_is_no_title():
     # A rule of one symbol ("=====", "🔥🔥🔥") over an abstract was the title of that abstract, and
     # the entry's own title was left without one; a single symbol there ("∇") is still a title.
-    for rule in ("=====", "🔥🔥🔥", "~ ~ ~"):
+    for rule in ("=====", "🔥🔥🔥", "~ ~ ~", "❤️❤️❤️", "⭐️⭐️⭐️", "👍🏻👍🏻👍🏻", "-=-=-=-=", "<><><>"):
         reading = read_hf_daily_page(hf_page(["Title One", "", rule, "", ABSTRACT_A, "", "  • 8 authors", "·", "Nov 3"]),
                                      "2025-11-12")
         assert [(r.title, r.abstract, r.authors_count) for r in reading.records] == [("Title One", ABSTRACT_A, 8)], rule
@@ -999,3 +999,13 @@ def test_a_link_or_button_between_an_abstract_and_its_author_line_is_the_pages_t
                                      "2025-11-12")
         assert [(r.title, r.authors_count, r.upvotes) for r in reading.records] == [("Title One", 3, 41)], link
         assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "stray_line")], link
+
+
+def test_a_rule_between_two_paragraphs_of_an_abstract_leaves_the_entry_whole():
+    # "⭐️⭐️⭐️" (a star drawn with its variation selector) there was a title: the entry's own lost
+    # its author and date block, with no issue (review).
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "⭐️⭐️⭐️", "", ABSTRACT_B, "", "  • 5 authors",
+                                          "·", "Nov 10"]), "2025-11-12")
+    assert [(r.title, r.abstract, r.authors_count, r.date_text) for r in reading.records] == [
+        ("Title One", ABSTRACT_A + "\n" + ABSTRACT_B, 5, "Nov 10")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "stray_line"), (19, "abstract_paragraph")]

@@ -1028,7 +1028,8 @@ def test_an_abstract_broken_after_an_unfinished_word_or_before_latex_is_one_abst
     assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "abstract_continued")]
 
 
-@pytest.mark.parametrize("separator", ["***", "=====", "---", "·", "#", "🔥🔥🔥", "* * *", "\x1b[31m\x1b[0m"])
+@pytest.mark.parametrize("separator", ["***", "=====", "---", "·", "#", "🔥🔥🔥", "* * *", "\x1b[31m\x1b[0m", "❤️❤️❤️",
+                                       "👍🏻👍🏻👍🏻", "-=-=-=-=", "~*~*~*~", "<><><>", "+-+-+-+"])
 def test_a_line_without_letters_or_digits_between_records_is_a_separator_not_a_paper(separator):
     # Found by review: "***" between records was a paper of that title (three made one paper of
     # three listings), "---" the start of the title after it.
@@ -1070,7 +1071,7 @@ def test_a_title_that_is_a_links_word_over_its_abstract_or_holds_one_stays_a_tit
 
 
 @pytest.mark.parametrize("field", ["Meta Review: The reviewers agree this is a solid paper with clear contributions.",
-                                   "Note: camera-ready version to follow.", "Rating: 6.5", "Confidence: 4",
+                                   "Recommendation: 8 (strong)", "Rating: 6.5", "Confidence: 4",
                                    "Comment: the reviewers raised no ethical concern."])
 def test_a_reviews_notes_and_scores_are_fields_not_papers(field):
     # "Meta Review: ..." before the decision was an untitled paper that took it (review).
@@ -1096,6 +1097,32 @@ def test_a_fields_label_alone_has_its_value_on_the_next_line():
     assert [(issue.line, issue.code) for issue in reading.issues] == [(4, "unread_field"), (8, "unread_field")]
 
 
+def test_a_title_an_acronym_in_capitals_opens_is_no_field():
+    # "NOTE:" and "CODE:" were labels: the title took no abstract, or the abstract of the title
+    # before it, merging two papers (review). A review's field written in capitals is a title too.
+    for title in ("NOTE: Robust Continual Test-time Adaptation Against Temporal Correlation",
+                  "CODE: Confident Ordinary Differential Editing", "RATING: Ranking Agents by Their Trajectories"):
+        reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Reject", title, ABSTRACT_B, "Accept (Poster)"))
+        assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Reject"), (title, "Accept (Poster)")]
+        assert reading.issues == [], title
+        reading = read_review_listing(review_text("Title One", title, ABSTRACT_B, "Reject"))
+        assert [r.title for r in reading.records] == ["Title One", title], title
+
+
+def test_a_fields_label_alone_is_never_a_title_and_an_empty_one_leaves_the_abstract():
+    # "Meta Review:" alone over its paragraphs was a paper of that title, with no issue; an empty
+    # "Supplementary Material:" right after a title took the title's abstract as its value (review).
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Accept (Poster)", "Meta Review:", ABSTRACT_B,
+                                              "Title Two", ABSTRACT_C))
+    assert "Meta Review:" not in [r.title for r in reading.records]
+    assert (4, "unread_field") in [(issue.line, issue.code) for issue in reading.issues]
+    reading = read_review_listing(review_text("Title One", "Supplementary Material:", ABSTRACT_A, "Accept (Poster)",
+                                              "Title Two", ABSTRACT_B))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Title One", ABSTRACT_A, "Accept (Poster)"), ("Title Two", ABSTRACT_B, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "unread_field")]
+
+
 def test_an_invitation_to_a_workshop_is_a_decision_this_reader_does_not_know_not_a_paper():
     # ICLR 2018's "Invite to Workshop Track": two were one paper of that title with two listings.
     reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Invite to Workshop Track", "Title Two",
@@ -1103,6 +1130,11 @@ def test_an_invitation_to_a_workshop_is_a_decision_this_reader_does_not_know_not
     assert [(r.title, r.decision) for r in reading.records] == [("Title One", None), ("Title Two", None),
                                                                 ("Title Three", "Reject")]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "unknown_decision"), (6, "unknown_decision")]
+    # With an abstract after it, in a listing of untitled abstracts, it is that abstract's title,
+    # named as reading like a decision (it was taken with no issue: review).
+    reading = read_review_listing(review_text(ABSTRACT_A, "Invite to Workshop Track", ABSTRACT_B))
+    assert [(r.title, r.abstract) for r in reading.records] == [(None, ABSTRACT_A), ("Invite to Workshop Track", ABSTRACT_B)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "decision_like_title")]
 
 
 def test_rows_pasted_from_a_spreadsheet_are_named_line_by_line():
@@ -1129,6 +1161,13 @@ def test_a_decision_written_after_a_title_on_its_line_is_named(separator):
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (1, "decision_in_title"), (3, "decision_in_title"), (5, "decision_in_title")]
     assert "'Accept (Oral)'" in reading.issues[0].message
+
+
+def test_a_decision_after_a_title_with_a_dash_of_its_own_is_named():
+    reading = read_review_listing(review_text("Graph Networks - A Survey - Reject", ABSTRACT_A,
+                                              "Sparse Attention | A Study | Accept (Oral)", ABSTRACT_B))
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(1, "decision_in_title"), (3, "decision_in_title")]
+    assert "'Reject'" in reading.issues[0].message and "'Accept (Oral)'" in reading.issues[1].message
 
 
 def test_titles_ending_in_other_words_after_a_dash_are_not_named():

@@ -90,7 +90,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # abstract after it is a title, as on a Hugging Face page.
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} has no letter or digit: "
                                              "no title, abstract or decision, read as a separator copied with the listing"))
-        elif (field := other_field(line)) and (title_pending or awaiting_abstract or not abstract_follows(following)):
+        elif (field := other_field(line)) and (title_pending or awaiting_abstract or not abstract_follows(following)
+                                               or is_label_alone(line)):  # "Meta Review:" alone was a title
             # "TL;DR: ...", "Keywords: ..." from an OpenReview page: the TL;DR took the abstract's place
             # (the abstract became an untitled paper that took the decision), a keywords line a title's.
             # Where a title goes, with its abstract after it, it is a title: "TLDR: Extreme Summarization
@@ -212,9 +213,16 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     return reading
 
 
-# A tab before a capital, a digit or a bracket, as a row's next column opens: "Title<TAB>We propose
+# What a tab comes before, as a row's next column opens: a capital, a digit or a bracket: "Title<TAB>We propose
 # ...<TAB>Accept (Poster)". Not one for a space inside a sentence, as a copy may hold ("We<TAB>study").
-COLUMN_START = re.compile(r"\t[\t ]*[A-Z0-9(\[\"]")
+COLUMN_START = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789([\"")
+
+
+def shows_columns(line: str) -> bool:
+    """Whether a tab inside the line comes before a column's start (COLUMN_START), spaces and
+    other tabs between them. Split, not searched for: a regular expression tried each tab of a
+    run as a start, and a line of 100,000 tabs took 42 s (review)."""
+    return any(part.lstrip(" \t").startswith(COLUMN_START) for part in line.split("\t")[1:])
 
 
 def report_tabs_inside_lines(content: list[tuple[int, str]], reading: Reading) -> None:
@@ -223,7 +231,7 @@ def report_tabs_inside_lines(content: list[tuple[int, str]], reading: Reading) -
     abstracts and two rows' fields one paper's, with no issue (review). A listing has one field a
     line; the reading stays, the layout is named."""
     for number, line in content:
-        if "\t" in line and COLUMN_START.search(line.strip()):
+        if "\t" in line and shows_columns(line.strip()):
             reading.issues.append(ParseIssue(number, "tab_in_line", "a tab inside the line, as between a table's "
                                              "columns (a title, its abstract and its decision in one row?): read as "
                                              "one field of a listing, which has one a line"))
@@ -237,8 +245,13 @@ OTHER_FIELD = re.compile(  # matched from the line's start, spaces included: ask
     r"|one-sentence summary|code of ethics|submission guidelines|reciprocal reviewing|anonymous url"
     r"|no acknowledgement section|flagged for ethics review|student author|readers|writers|signatures"
     r"|bibtex|previous venue|latex source code|poster|slides|video|project page|presentation|published|last modified"
-    r"|revisions|code|github|arxiv|website|homepage|demo|note|notes|comments?|meta ?-?reviews?|recommendation|rating"
-    r"|confidence|scores?) ?:", re.IGNORECASE)
+    r"|revisions|github|arxiv|website|homepage|comments?|meta ?-?reviews?|recommendation|rating|confidence|scores?"
+    r") ?:", re.IGNORECASE)
+# A review's own fields among them, which an acronym's title may open with in capitals ("CONFIDENCE:
+# ...", as "NOTE: Robust Continual Test-time Adaptation" and "CODE: Confident Ordinary Differential
+# Editing" do, which "note" and "code" took: review): in capitals, no such field.
+REVIEW_FIELDS = frozenset("github arxiv website homepage comment comments recommendation rating confidence score scores"
+                          .split())
 
 
 def is_label_alone(line: str) -> bool:
@@ -250,15 +263,20 @@ def is_label_alone(line: str) -> bool:
 def value_follows(content: list[tuple[int, str]], start: int, title_pending: bool) -> bool:
     """Whether the line at `start`, under a field's label alone, is that field's value: "Keywords:"
     then "graph neural networks, chemistry" made the value a title (review). Not a line that is a
-    field, label or decision itself, nor, where no title waits for its abstract, a line with an
-    abstract after it: that is the next paper's title, the field left empty."""
+    field, label or decision itself; where a title waits for its abstract, not an abstract with no
+    other after it (the field was empty); elsewhere not a title, nor a line with an abstract after
+    it: that is the next paper's title, the field left empty."""
     if start >= len(content):
         return False
     value = content[start][1]
     after = content[start + 1][1] if start + 1 < len(content) else None
     if other_field(value) or is_decision(value) or is_abstract_label(value, after) or ABSTRACT_LABEL_IN_LINE.match(value):
         return False
-    return title_pending or not abstract_follows(after)
+    if title_pending:
+        # Not an abstract with no abstract after it: "Supplementary Material:" empty, then the
+        # title's abstract and its decision, lost the abstract as the field's value (review).
+        return not looks_like_abstract(value) or abstract_follows(after)
+    return not abstract_follows(after) and not reads_as_title(value)
 
 
 
@@ -334,7 +352,12 @@ def labelled_abstract_follows(content: list[tuple[int, str]], start: int) -> boo
 def other_field(line: str) -> str | None:
     """The label of a field line this reader does not keep (OTHER_FIELD), or None."""
     field = OTHER_FIELD.match(line)
-    return field.group(1) if field else None
+    if field is None:
+        return None
+    label = field.group(1)
+    if label.isupper() and (label.casefold() in REVIEW_FIELDS or label.casefold().startswith("meta")):
+        return None
+    return label
 
 
 # A list of authors: names of two to four capitalised words, each perhaps with an affiliation in
@@ -419,7 +442,9 @@ def report_decisions_before_titles(content: list[tuple[int, str]], reading: Read
 # Whole words only ("Acceptability", "Desktop" and "Rejection" start titles), and "decision" only
 # as a label ("Decision: Reject"): "Decision Transformers ..." is a title.
 # "Invite to Workshop Track" (ICLR 2018's fourth decision) made a paper of that title, and two of
-# them one paper of two listings (review): a decision this reader does not know.
+# them one paper of two listings (review): a decision this reader does not know; with an abstract
+# after it, a title named as reading like a decision (report_decision_like_title).
+INVITATION = re.compile(r"invited? to (?:the )?workshop(?: track)?\.?", re.IGNORECASE)
 DECISION_WORDS = re.compile(r"\b(?:accept(?:ed)?|reject(?:ed)?|withdrawn?|desk|invited? to (?:the )?workshop)\b"
                             r"|\bdecision\s*:", re.IGNORECASE)
 DECISION_MAX_WORDS = 6  # "Accept (Poster)" is 2, "Decision: Accept (Oral presentation)" 5
@@ -500,7 +525,7 @@ def report_decision_like_title(number: int, title: str, reading: Reading) -> Non
     lost its decision. It stays the title (the form cannot tell), and is named. Titles that only
     open with a decision word ("Rejected papers matter", "Accept the Unknown: Oral History") are
     not: a wider rule named ordinary titles in listings without decisions."""
-    if is_written_otherwise(title) or is_accept_colon_in_other_words(title):
+    if is_written_otherwise(title) or is_accept_colon_in_other_words(title) or INVITATION.fullmatch(plain_line(title)):
         reading.issues.append(ParseIssue(
             number, "decision_like_title",
             f"{quoted(title.strip())} reads like a decision, but an abstract follows it: read as that abstract's "
@@ -546,14 +571,15 @@ def report_decision_at_end_of_title(number: int, title: str, reading: Reading) -
     """A title that ends with a separator and a whole decision (DECISION_AFTER_TITLE): kept in
     the title as given, and named, since the paper gets no decision from it."""
     end = title.rstrip()[-DECISION_TAIL_CHARACTERS:]  # searched as written: plain_line of every title cost more
-    separator = DECISION_AFTER_TITLE.search(end)
-    if separator is None or DECISION_HINT.search(tail := end[separator.end():]) is None:
-        return
-    if is_decision(tail):
+    # The last separator first: "Graph Networks - A Survey - Reject" (review).
+    for separator in reversed(list(DECISION_AFTER_TITLE.finditer(end))):
+        if DECISION_HINT.search(tail := end[separator.end():]) is None or not is_decision(tail):
+            continue
         reading.issues.append(ParseIssue(
             number, "decision_in_title",
             f"the title ends with {quoted(tail)} after {quoted(separator[0].strip())}, a decision written on the "
             "title's line: kept in the title, not read as the paper's decision"))
+        return
 
 
 def reads_like_a_decision(line: str) -> bool:

@@ -541,18 +541,26 @@ def has_symbol(line: str) -> bool:
 
 
 def is_separator_line(line: str, following: str | None) -> bool:
-    """A line with no letter or digit that is no title: punctuation ("***", "---"), a rule of one
-    symbol ("=====", "🔥🔥🔥"), or a symbol with no abstract after it. A symbol over its abstract
-    ("∇", "🤗") is a title."""
+    """A line with no letter or digit that is no title: punctuation ("***", "---"), a rule of
+    symbols ("=====", "🔥🔥🔥", "-=-=-="), or a symbol with no abstract after it. A symbol over its
+    abstract ("∇", "🤗") is a title."""
     if line[:1].isalnum() or has_text(line):  # most lines open with a letter
         return False
     if not has_symbol(line) or not abstract_follows(following):
         return True
-    characters = _without_escapes(line).split()
-    return len("".join(characters)) >= RULE_CHARACTERS and len(set("".join(characters))) == 1
+    shown = "".join(character for character in _without_escapes(line) if not character.isspace()
+                    and unicodedata.category(character) not in ("Mn", "Me", "Cf") and not SKIN_TONES <= character <= "\U0001f3ff")
+    return len(shown) >= RULE_CHARACTERS and any(
+        len(shown) >= 2 * size and shown == (shown[:size] * (len(shown) // size + 1))[:len(shown)]
+        for size in range(1, RULE_UNIT_CHARACTERS + 1))
 
 
+# A rule: its one symbol or a short run of them again and again ("=====", "🔥🔥🔥", "-=-=-=",
+# "<><><>"), each with any variation selector, joiner or skin tone it is drawn with ("❤️❤️❤️",
+# "👍🏻👍🏻👍🏻": review). Three characters at least.
 RULE_CHARACTERS = 3
+RULE_UNIT_CHARACTERS = 3
+SKIN_TONES = "\U0001f3fb"  # the first of the five, to U+1F3FF
 
 
 def _without_escapes(line: str) -> str:
@@ -592,17 +600,23 @@ LINK_LINE_START = re.compile(r"\s*" + LINK_LINE.pattern, re.IGNORECASE)  # match
 
 
 def report_repeated_records(reading: Reading) -> None:
-    """Each record with the same title and abstract as one earlier in its file, named: a listing or
-    page pasted into its file twice gave every paper two listings of one file, with no issue
-    (review). Both stay listings of their paper. Looked up by title and abstract length, the
-    abstracts compared only where those agree: hashing every abstract took 5.6 µs a record."""
-    earlier: dict[tuple[str | None, int], list[Record]] = {}
+    """Each record the same as one earlier in its file (its title, abstract, decision, authors,
+    organisation, date and upvotes), named: a listing or page pasted into its file twice gave
+    every paper two listings of one file, with no issue (review). Both stay listings of their
+    paper. Looked up by all but the abstract first, whose text is hashed only where the rest
+    agrees: hashing every abstract took 5.6 µs a record; comparing it with each earlier one of the
+    same length made 20,000 untitled records of one length take 12 s (review)."""
+    earlier: dict[tuple, Record | dict[str | None, Record]] = {}
     for record in reading.records:
-        alike = earlier.setdefault((record.title, len(record.abstract or "")), [])
-        first = next((other for other in alike if other.abstract == record.abstract), None)
-        if first is None:
-            alike.append(record)
+        key = (record.title, len(record.abstract or ""), record.decision, record.authors_count, record.organization,
+               record.date_text, record.upvotes)
+        alike = earlier.setdefault(key, record)
+        if alike is record:
             continue
-        reading.issues.append(ParseIssue(record.line, "repeated_record", f"the same title and abstract as the record "
-                                         f"at line {first.line} of this file (the listing pasted into it twice?): read "
-                                         "as a second listing of that paper"))
+        if isinstance(alike, Record):
+            alike = earlier[key] = {alike.abstract: alike}
+        first = alike.setdefault(record.abstract, record)
+        if first is not record:
+            reading.issues.append(ParseIssue(record.line, "repeated_record", f"the same record as the one at line "
+                                             f"{first.line} of this file, every field alike (the listing pasted into it "
+                                             "twice?): read as a second listing of that paper"))
