@@ -748,7 +748,11 @@ SQLITE_LIMITS = {
     sqlite3.SQLITE_LIMIT_COLUMN: 100,
     sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 100,
     sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 50,
-    sqlite3.SQLITE_LIMIT_VDBE_OP: 25_000,
+    # The largest query served (the search) compiles to 526 opcodes; a visitor's 50 unions of a
+    # view to 6,200 (420 KiB of SQLite's memory, kept with the statement: connecting_with_few_statements_kept).
+    # SQLite grows a program's array twice over at a time (42, 84, ... 2,688, 5,376 opcodes) and
+    # refuses a growth past the limit: 6,000 lets a program reach 5,376 (5,000 stopped it at 2,688).
+    sqlite3.SQLITE_LIMIT_VDBE_OP: 6_000,
     # snippet() takes 6 arguments; printf() with 7 values is still possible.
     sqlite3.SQLITE_LIMIT_FUNCTION_ARG: 8,
     sqlite3.SQLITE_LIMIT_ATTACHED: 0,
@@ -1082,6 +1086,8 @@ def startup(datasette):
     if not hasattr(table_view.display_columns_and_rows, "datasettes"):
         table_view.display_columns_and_rows = showing_cells_without_pluggy(table_view.display_columns_and_rows)
     for db in datasette.databases.values():
+        if not db.is_mutable and not db.is_memory and not hasattr(db.connect, "datasettes"):
+            db.connect = connecting_with_few_statements_kept(db)
         db.execute_fn = freeing_failed_queries_in_their_thread(db.execute_fn)
         if not db.is_mutable:
             db.execute = counting_table_pages_from_the_build(datasette, db, db.execute)
@@ -1090,6 +1096,33 @@ def startup(datasette):
         db.execute = keeping_sql_errors_out_of_the_log(db.execute)
         if not db.is_mutable and not db.is_memory:
             remembering_the_schema(db, set(table_shapes(datasette).get(db.route, (None, {}))[1]))
+
+
+def connecting_with_few_statements_kept(database):
+    """Database.connect for an immutable file, as Datasette 0.65 opens it (datasette/database.py),
+    its connection keeping STATEMENTS_KEPT compiled statements where Python keeps 128.
+
+    Each kept statement holds SQLite memory, counted in the process's one heap limit: 2,000
+    visitors' queries of 50 unions of a view (420 KiB each compiled) filled it, kept in 6
+    connections' caches, and from then on every page answered 400 "Too large" (found by review).
+    A statement is at most 5,376 opcodes (SQLITE_LIMIT_VDBE_OP; about 70 bytes each), so the kept
+    ones stay under 6 x 32 x 380 KiB, 71 MiB."""
+    from datasette.utils import sqlite3 as datasettes_sqlite3
+
+    def connect(write=False):
+        assert not write  # an immutable file is never written
+        conn = datasettes_sqlite3.connect(f"file:{database.path}?immutable=1", uri=True, check_same_thread=False,
+                                          cached_statements=STATEMENTS_KEPT)
+        database._all_file_connections.append(conn)
+        return conn
+
+    connect.datasettes = database.connect
+    return connect
+
+
+# A table page with its facets runs about a dozen distinct statements; each connection keeps the
+# last 32 (Python keeps 128).
+STATEMENTS_KEPT = 32
 
 
 def refreshing_schemas_that_can_change(datasette, refresh):
@@ -1740,9 +1773,11 @@ def caused_by_the_query(exception):
             and (code is None or code & 0xFF not in SERVER_FAULT_CODES))
 
 
+PROGRAM_STEPS_LIMIT = 5_376  # what SQLITE_LIMIT_VDBE_OP's 6,000 allows (see there)
 LIMITS_TEXT = (
     f"This server limits a value to {VALUE_BYTES_LIMIT:,} bytes, a query's result to "
-    f"{RESULT_BYTES_LIMIT // 2**20} MB and SQLite's memory to {HEAP_BYTES_LIMIT // 2**20} MB; "
+    f"{RESULT_BYTES_LIMIT // 2**20} MB, a query's compiled program to about {PROGRAM_STEPS_LIMIT:,} steps (SQLite's "
+    f"opcodes: a view counts with all of its own) and SQLite's memory to {HEAP_BYTES_LIMIT // 2**20} MB; "
     f"printf() widths to {PRINTF_WIDTH_LIMIT:,}, the characters trim() removes to {TRIM_CHARACTERS_LIMIT} "
     f"and a json_patch() patch to {JSON_PATCH_BYTES_LIMIT:,} bytes."
 )
