@@ -646,6 +646,11 @@ def load_plugin():
     return module
 
 
+@functools.cache
+def plugin_once():
+    return load_plugin()
+
+
 def test_every_connection_gets_the_limits_and_a_heap_limit():
     import sqlite3
 
@@ -1219,6 +1224,47 @@ def test_guarded_functions_still_answer_ordinary_calls(server):
     assert json.loads(body)["rows"] == [
         {"p": " 3.14|7   |%|ab|xxx", "f": "123456789", "t": "abc", "l": "a", "r": "ab", "j": '{"a":1,"b":2}', "i": 3}
     ]
+
+
+SEARCHED = st.one_of(st.none(), st.integers(-5, 5), st.floats(allow_nan=False, width=32),
+                    st.text(alphabet="ab\u00e9\U0001f600\x00 \u0301", max_size=8),
+                    st.binary(max_size=6), st.sampled_from(["", b"", "\x00a", "ab"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(SEARCHED, SEARCHED, SEARCHED)
+def test_instr_and_replace_answer_as_sqlites_own(haystack, needle, new):
+    # They are Python's (linear_instr, linear_replace) where SQLite's compare the needle at each
+    # place: the same answers, type and all, SQLite's own being the judge.
+    import sqlite3
+
+    guarded, plain = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    plugin_once().limit_connection(guarded)
+
+    def answer(conn, sql, args):
+        try:
+            value = conn.execute(sql, args).fetchone()[0]
+            return type(value), value
+        except sqlite3.Error as error:
+            return type(error), None
+
+    for sql, args in (("select instr(?, ?)", (haystack, needle)), ("select replace(?, ?, ?)", (haystack, needle, new))):
+        assert answer(guarded, sql, args) == answer(plain, sql, args), (sql, args)
+
+
+@pytest.mark.parametrize("sql", [
+    "select count(" + " + ".join(["instr(hex(zeroblob(124999)), hex(zeroblob(62000)) || rowid)"] * 10) + ") from papers",
+    "select count(length(replace(hex(zeroblob(124999)), hex(zeroblob(62000)) || rowid, 'x'))) from papers",
+    "select count(printf(replace(hex(zeroblob(60000)), '0', '%d'), rowid)) from papers",
+])
+def test_a_slow_call_on_every_row_is_no_way_past_the_time_limit(server, sql):
+    # SQLite's instr() and replace() compare the needle at each place of the haystack: 0.16 s a call
+    # on these, ten a row, and the time limit, checked every 1,000 instructions, let the query run
+    # 26 s; a printf() format of 240 kB took the plugin's check 80 ms a call (found by review).
+    status, body, seconds = timed(sql_url(server, sql))
+    assert status in (200, 400), body[:300]
+    assert seconds < PROMPT
+    assert server_alive(server)
 
 
 def test_a_failed_query_leaves_no_cursor_for_the_garbage_collector(built_db):

@@ -786,6 +786,7 @@ READABLE_PRAGMAS = frozenset(allowed_pragmas) - {"database_list"}
 # printf('%.*c', 2000000000, 'x') ran 7.4 s under any length limit (SQLite caps the precision
 # only when compiled to), so printf()/format() refuse widths and precisions above this.
 PRINTF_WIDTH_LIMIT = 10_000
+PRINTF_FORMAT_LIMIT = 1_000  # characters of a printf()/format() format: a long SQL line's worth
 # trim(x, y) compares each character of x with each of y: a 19,000-character y on a 250 kB x
 # took 10.6 s.
 TRIM_CHARACTERS_LIMIT = 100
@@ -915,12 +916,57 @@ def json_length(value):
 
 def install_guarded_functions(conn):
     """Replace built-in functions whose single call the limits do not bound by a check of the
-    arguments, then the built-in itself, run on a plain in-memory connection."""
+    arguments, then the built-in itself, run on a plain in-memory connection; and instr() and
+    replace() by Python's own search (linear_instr, linear_replace)."""
     builtins = sqlite3.connect(":memory:", check_same_thread=False)
     builtins.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_BYTES_LIMIT)
     for name, arity, too_big in GUARDED_FUNCTIONS:
         conn.create_function(name, arity, guarded(builtins, name, too_big), deterministic=True)
+    conn.create_function("instr", 2, linear_instr(guarded(builtins, "instr", searches_too_long)), deterministic=True)
+    conn.create_function("replace", 3, linear_replace(guarded(builtins, "replace", searches_too_long)),
+                         deterministic=True)
     quiet_guarded_failures()
+
+
+def linear_instr(builtin):
+    """instr() in time linear in its arguments: SQLite compares the needle at each place of the
+    haystack, and the 1 s time limit, checked between instructions, cannot stop one call: ten
+    calls a row on 250 kB of zeros ran a query 26 s past it (found by review). Text in text and
+    a BLOB in a BLOB are found by Python's search (characters and bytes counted as SQLite does);
+    anything else is the built-in's, refused where it could take long (searches_too_long)."""
+    def instr(haystack, needle):
+        kind = type(haystack)
+        if kind is type(needle) and (kind is str or kind is bytes):
+            return haystack.find(needle) + 1
+        return builtin(haystack, needle)
+    instr.is_guarded_function = True  # quiet_guarded_failures
+    return instr
+
+
+def linear_replace(builtin):
+    """replace() in time linear in its arguments (as linear_instr, and for the same reason), for
+    text: never making a result over the length limit, which SQLite refuses (a search of 125,000
+    characters made 0.28 s a call). Anything else is the built-in's, as linear_instr's."""
+    def replace(text, old, new):
+        if type(text) is not str or type(old) is not str or type(new) is not str:
+            return builtin(text, old, new)
+        if not old or old[0] == "\0":
+            return text  # as SQLite: an empty pattern replaces nothing, nor one that opens with NUL (a C string's end)
+        if len(text) + text.count(old) * (len(new) - len(old)) > VALUE_BYTES_LIMIT:
+            return TOO_BIG
+        return text.replace(old, new)
+    replace.is_guarded_function = True
+    return replace
+
+
+def searches_too_long(args):
+    """For instr() and replace() on what linear_instr and linear_replace leave to SQLite (a number,
+    a BLOB in text): whether its search could take long, the haystack's length times the needle's."""
+    haystack, needle = (len(as_text(value)) for value in args[:2])
+    return haystack * needle > SEARCH_WORK_LIMIT
+
+
+SEARCH_WORK_LIMIT = 10**8  # compared characters: 2 ms at most
 
 
 def quiet_guarded_failures():
@@ -981,7 +1027,12 @@ def as_number(value):
 
 
 def printf_too_big(args):
-    specs = [spec for spec in PRINTF_SPEC.finditer(as_text(args[0] if args else None)) if spec.group() != "%%"]
+    form = as_text(args[0] if args else None)
+    if len(form) > PRINTF_FORMAT_LIMIT:
+        # Its specifications read in Python for each row: one of 240 kB took 80 ms a call, holding
+        # the server's event loop meanwhile (found by review).
+        return True
+    specs = [spec for spec in PRINTF_SPEC.finditer(form) if spec.group() != "%%"]
     sizes = [size for spec in specs for size in spec.groups() if size]
     if any(size.isdigit() and int(size) > PRINTF_WIDTH_LIMIT for size in sizes):
         return True
@@ -1778,7 +1829,8 @@ LIMITS_TEXT = (
     f"This server limits a value to {VALUE_BYTES_LIMIT:,} bytes, a query's result to "
     f"{RESULT_BYTES_LIMIT // 2**20} MB, a query's compiled program to about {PROGRAM_STEPS_LIMIT:,} steps (SQLite's "
     f"opcodes: a view counts with all of its own) and SQLite's memory to {HEAP_BYTES_LIMIT // 2**20} MB; "
-    f"printf() widths to {PRINTF_WIDTH_LIMIT:,}, the characters trim() removes to {TRIM_CHARACTERS_LIMIT} "
+    f"printf() widths to {PRINTF_WIDTH_LIMIT:,} and its format to {PRINTF_FORMAT_LIMIT:,} characters, the characters "
+    f"trim() removes to {TRIM_CHARACTERS_LIMIT} "
     f"and a json_patch() patch to {JSON_PATCH_BYTES_LIMIT:,} bytes."
 )
 
