@@ -1022,6 +1022,37 @@ def test_whole_table_streams_run_one_a_process_and_others_pass(built_db):
     assert [status for status, _ in passing] == [200] * len(NOT_STREAMS)
 
 
+def test_database_downloads_run_one_a_process_and_others_pass(built_db):
+    # A download of the file is read 4 KiB at a time in the event loop: eight at once on two
+    # processes put a table page at a second (100k papers, found by review). One runs per process;
+    # two more wait briefly, then are refused; other pages never wait for it.
+    from test_serve import datasette_instance
+
+    plugin = load_plugin()
+    plugin.OPEN_ENDED_WAIT_SECONDS = 0.3
+    instance = datasette_instance(built_db)
+    release = asyncio.Event()
+    get = functools.partial(asgi_get, plugin.asgi_wrapper(instance)(app_answering_when(release)))
+
+    async def visit():
+        await instance.invoke_startup()
+        held = asyncio.create_task(get("/papers.db"))
+        await asyncio.sleep(0.05)
+        waiting = [asyncio.create_task(get("/papers.db")) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        beyond = await asyncio.wait_for(get("/papers.db"), 2)
+        passing = [asyncio.create_task(get(url)) for url in ("/papers/papers", "/papers", "/-/versions.json")]
+        timed_out = await asyncio.gather(*waiting)
+        release.set()
+        return await held, beyond, timed_out, await asyncio.gather(*passing)
+
+    held, beyond, timed_out, passing = asyncio.run(visit())
+    assert held[0] == 200
+    assert beyond[0] == 429 and beyond[1] < 0.2
+    assert [status for status, _ in timed_out] == [429, 429]
+    assert [status for status, _ in passing] == [200, 200, 200]
+
+
 def test_a_stream_whose_client_stops_reading_gives_its_slot_back(built_db):
     # A client that read a little of a stream and then stopped, keeping its connection, held the
     # process's one stream slot for as long as it liked. Its stream now ends once a part waits
