@@ -1194,3 +1194,17 @@ def test_author_lists_written_with_other_separators_are_authors(authors):
     assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
         ("Title One", ABSTRACT_A, "Accept (Poster)"), ("Title Two", ABSTRACT_B, None)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "unread_field")]
+
+
+@pytest.mark.parametrize("label", ["Abstract—", "Abstract — ", "Abstract – ", "Abstract - ", "Abstract. ", "Abstract：",
+                                   "ABSTRACT: "])
+def test_an_abstract_label_written_otherwise_is_left_out_of_the_abstract(label):
+    # IEEE's "Abstract—We ..." and the like were kept as the abstract's first word (review).
+    reading = read_review_listing(review_text("Title One", label + ABSTRACT_A, "Accept (Poster)"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [("Title One", ABSTRACT_A, "Accept (Poster)")]
+
+
+def test_an_abstract_that_opens_with_the_word_abstract_keeps_it():
+    for opening in ("Abstract-level reasoning", "Abstracts of papers", "Abstract reasoning"):
+        reading = read_review_listing(review_text("Title One", f"{opening} {ABSTRACT_A}", "Reject"))
+        assert [r.abstract for r in reading.records] == [f"{opening} {ABSTRACT_A}"], opening

@@ -301,7 +301,10 @@ ABSTRACT_LABELS = ("abstract", "abstract:")  # as some sites print it, on a line
 
 
 # "Abstract:" opening the abstract's own line, as an OpenReview page prints it.
-ABSTRACT_LABEL_IN_LINE = re.compile(r"\s*abstract\s*:\s*(?=\S)", re.IGNORECASE)
+# "Abstract:", and as other pages print it: "Abstract—We ..." (IEEE's dash), "Abstract – ...",
+# "Abstract. We ...", "Abstract：" (review: each was kept as the abstract's first word). Not a word
+# joined to it: "Abstract-level reasoning ...", "Abstracts of ...".
+ABSTRACT_LABEL_IN_LINE = re.compile(r"\s*abstract(?:\s*[:：]|\s*[—–]|\s+-|\.(?=\s))\s*(?=\S)", re.IGNORECASE)
 
 
 def without_abstract_label(line: str) -> str:
