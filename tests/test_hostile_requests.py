@@ -872,6 +872,63 @@ def test_many_distinct_heavy_queries_leave_sqlites_memory_for_others(built_db):
     assert search.status_code == 200
 
 
+NOT_MATERIALIZED_ATTACK = ("with t(a) as not materialized (select '" + "\U0001F600" * 2000 + "' /*{n}*/)"
+                           + "".join(f", u{i} as not materialized (select a from {'t' if i == 0 else f'u{i - 1}'} union all "
+                                     f"select a from {'t' if i == 0 else f'u{i - 1}'})" for i in range(9))
+                           + " select count(*) from u8")
+
+
+def test_a_with_query_copied_into_each_use_is_refused(built_db):
+    # NOT MATERIALIZED copies a WITH query, literals and all, into each place it is used: nine
+    # doublings of a 36 kB literal (8 kB here) compiled to 18 MB a statement, twelve filled the process's
+    # SQLite heap and every page answered 400 (found by review). In a query or a table's _where.
+    from test_serve import datasette_instance
+
+    instance = datasette_instance(built_db)
+    asyncio.run(instance.invoke_startup())
+
+    async def run():
+        answers = [await instance.client.get("/papers.json", params={"sql": NOT_MATERIALIZED_ATTACK.format(n=n)})
+                   for n in range(3)]
+        answers.append(await instance.client.get("/papers/papers.json", params={
+            "_where": "id in (with t as NOT/**/Materialized (select 1) select * from t)"}))
+        fine = [await instance.client.get("/papers.json", params={"sql": sql}) for sql in (
+            "with t as materialized (select 1 as a) select a from t", "select 'not materialized' as words",
+            'select 1 as "not materialized"', "select 1 -- not materialized")]
+        return answers, fine
+
+    answers, fine = asyncio.run(run())
+    assert [answer.status_code for answer in answers] == [400] * 4
+    assert all("NOT MATERIALIZED is not allowed" in answer.json()["error"] for answer in answers)
+    assert [answer.status_code for answer in fine] == [200] * 4
+
+
+def test_a_guarded_call_leaves_no_memory_held_by_its_arguments():
+    # The plugin's own connection for guarded built-ins kept each statement with its last
+    # arguments (250 kB each): a query calling printf, format and trim held 1.2 MB a thread for
+    # good, 15 MB with every arity (found by review).
+    import sqlite3
+
+    guarded = sqlite3.connect(":memory:")
+    plugin_once().limit_connection(guarded)
+    before = sqlite_memory_used()
+    guarded.execute("select printf('%s', x), format('%s %s', x, x), trim(x, 'ab'), ltrim(x, 'a'), rtrim(x, 'b') "
+                    "from (select hex(zeroblob(100000)) as x)").fetchall()
+    guarded.execute("select 1").fetchall()
+    assert sqlite_memory_used() - before < 100 * 1024
+
+
+def test_the_app_keeps_few_statements_before_its_first_request(built_db):
+    # Under gunicorn a worker's first request ran SQL before the startup hook, and that thread's
+    # connection kept Python's 128 statements (found by review): the wrapped app has the limit.
+    from test_serve import datasette_instance
+
+    plugin = load_plugin()
+    instance = datasette_instance(built_db)
+    plugin.asgi_wrapper(instance)(app_answering_when(asyncio.Event()))
+    assert hasattr(instance.get_database("papers").connect, "datasettes")
+
+
 def test_requests_that_may_read_whole_tables_are_open_ended(built_db):
     # Expectations from sql/indexes.sql and metadata.yml: which columns lead a full index, which
     # are configured facets, which names are views or canned queries.

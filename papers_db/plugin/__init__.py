@@ -918,7 +918,9 @@ def install_guarded_functions(conn):
     """Replace built-in functions whose single call the limits do not bound by a check of the
     arguments, then the built-in itself, run on a plain in-memory connection; and instr() and
     replace() by Python's own search (linear_instr, linear_replace)."""
-    builtins = sqlite3.connect(":memory:", check_same_thread=False)
+    # No statement kept: a kept one holds its last arguments, up to 250 kB each, and a query calling
+    # each guarded function left 15 MB of SQLite's heap held a thread for good (found by review).
+    builtins = sqlite3.connect(":memory:", check_same_thread=False, cached_statements=0)
     builtins.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_BYTES_LIMIT)
     for name, arity, too_big in GUARDED_FUNCTIONS:
         conn.create_function(name, arity, guarded(builtins, name, too_big), deterministic=True)
@@ -1136,9 +1138,8 @@ def startup(datasette):
         datasette.render_template = rendering_in_plain_jinja(datasette, datasette.render_template)
     if not hasattr(table_view.display_columns_and_rows, "datasettes"):
         table_view.display_columns_and_rows = showing_cells_without_pluggy(table_view.display_columns_and_rows)
+    keeping_few_statements(datasette)
     for db in datasette.databases.values():
-        if not db.is_mutable and not db.is_memory and not hasattr(db.connect, "datasettes"):
-            db.connect = connecting_with_few_statements_kept(db)
         db.execute_fn = freeing_failed_queries_in_their_thread(db.execute_fn)
         if not db.is_mutable:
             db.execute = counting_table_pages_from_the_build(datasette, db, db.execute)
@@ -1147,6 +1148,16 @@ def startup(datasette):
         db.execute = keeping_sql_errors_out_of_the_log(db.execute)
         if not db.is_mutable and not db.is_memory:
             remembering_the_schema(db, set(table_shapes(datasette).get(db.route, (None, {}))[1]))
+
+
+def keeping_few_statements(datasette):
+    """Each immutable file's connections keep few statements (connecting_with_few_statements_kept):
+    set as the app is wrapped, before any request, and again at startup for a database added
+    since. Under gunicorn a worker's first request ran SQL before the startup hook, and that
+    thread's connection kept 128 (found by review)."""
+    for db in datasette.databases.values():
+        if not db.is_mutable and not db.is_memory and not hasattr(db.connect, "datasettes"):
+            db.connect = connecting_with_few_statements_kept(db)
 
 
 def connecting_with_few_statements_kept(database):
@@ -1842,6 +1853,7 @@ def asgi_wrapper(datasette):
     index) beyond what leaves SQL threads for everyone else, and whole-table CSV streams beyond
     STREAMS_AT_ONCE, each a core's work for seconds to minutes."""
     def wrap(app):
+        keeping_few_statements(datasette)
         # Most open-ended requests end within the time limit; a stream, once it is sent.
         open_ended = RequestSlots(max(1, datasette.setting("num_sql_threads") - OPEN_ENDED_THREADS_KEPT),
                                   OPEN_ENDED_REFUSAL, retry_after=1)
@@ -2823,6 +2835,8 @@ def refused(scope, query):
         too_long = parameter_too_long(on_search_page, name, value)
         if too_long:
             return 400, "Request too long", too_long
+        if name in VISITOR_SQL_PARAMETERS and copies_a_with_query(value):  # a table's _where too
+            return 400, "Bad request", NOT_MATERIALIZED_REFUSAL
         if name == "_timelimit" and not value.isdigit():
             return 400, "Bad request", "_timelimit must be a whole number of milliseconds."
         if name == "_through" and not through_names_text(value):
@@ -2927,6 +2941,26 @@ def validate_sql_select_in_one_pass(sql):
     for pattern, message in disallawed_sql_res:
         if pattern.search(text):
             raise InvalidSql(message)
+    if copies_a_with_query(text):
+        raise InvalidSql(NOT_MATERIALIZED_REFUSAL)
+
+
+def copies_a_with_query(sql):
+    """Whether SQL a visitor wrote asks for NOT MATERIALIZED outside its strings and comments."""
+    return "materialized" in sql.lower() and NOT_MATERIALIZED.search(SQL_LITERALS_AND_COMMENTS.sub(" ", sql.lower()))
+
+
+# `WITH t AS NOT MATERIALIZED (...)` copies t's query into every place it is used, literals and all,
+# and nine such doublings of a 36 kB literal compiled to 18 MB a statement (the opcode limit counts
+# no literal): twelve filled the process's SQLite heap, and every page answered 400 (found by review).
+# Without it SQLite keeps a query used twice once.
+NOT_MATERIALIZED = re.compile(r"\bnot\s+materialized\b")
+NOT_MATERIALIZED_REFUSAL = ("NOT MATERIALIZED is not allowed on this server: it copies a WITH query into each place "
+                            "it is used. Leave it out; SQLite then computes the query once.")
+# Strings, quoted names and comments, each read once (an unclosed one to the text's end): what
+# NOT_MATERIALIZED must not find its words in, nor miss them for (`not/**/materialized`).
+SQL_LITERALS_AND_COMMENTS = re.compile(r"'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?|`[^`]*`?|\[[^\]]*\]?|--[^\n]*|/\*.*?(?:\*/|\Z)",
+                                       re.DOTALL)
 
 
 def checked_sql_text(sql):
