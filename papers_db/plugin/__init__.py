@@ -1858,7 +1858,6 @@ def asgi_wrapper(datasette):
         open_ended = RequestSlots(max(1, datasette.setting("num_sql_threads") - OPEN_ENDED_THREADS_KEPT),
                                   OPEN_ENDED_REFUSAL, retry_after=1)
         streams = RequestSlots(STREAMS_AT_ONCE, STREAM_REFUSAL, retry_after=10)
-        downloads = RequestSlots(DOWNLOADS_AT_ONCE, DOWNLOAD_REFUSAL, retry_after=30)
         served_files = files_served(datasette)
 
         async def bounded(scope, receive, send):
@@ -1873,7 +1872,6 @@ def asgi_wrapper(datasette):
                        or unpageable_sort(datasette, scope["path"], query))
             needed = [] if refusal is not None else [
                 slots for slots, needs in ((streams, streams_a_whole_table(datasette, scope["path"], query)),
-                                           (downloads, is_database_download(datasette, scope["path"])),
                                            (open_ended, is_open_ended(datasette, scope["path"], query))) if needs]
             taken, retry_after = [], None
             try:
@@ -2008,7 +2006,7 @@ async def passed_on(datasette, app, scope, receive, send, query):
     as a table or view page's where it is one (serving_table_page)."""
     app = sharing_the_loop(app)
     if is_database_download(datasette, scope["path"]):
-        return await downloaded(app, scope, receive, send)
+        return await downloaded(datasette, app, scope, receive, send)
     on_table_page = table_page(datasette, scope["path"]) is not None
     marked = serving_table_page.set(query if on_table_page else None)
     name = scope["path"].rsplit("/", 1)[-1]
@@ -2054,24 +2052,52 @@ def is_database_download(datasette, path):
     return any(db.route == tilde_decode(name) for db in datasette.databases.values())
 
 
-async def downloaded(app, scope, receive, send):
-    """A database file's download, read only while its client takes it. Datasette 0.65 reads and
-    sends the whole file 4 KiB at a time after its client has gone, and for a HEAD too (whose
-    answer has no body): 1.3 s of a core each at 30,000 papers (134 MB), growing with the file
-    (found by review). A HEAD gets Datasette's status and headers, then the file is no more read."""
-    if scope["method"] != "HEAD":
-        return await until_the_client_goes(app, scope, receive, send)
+async def downloaded(datasette, app, scope, receive, send):
+    """A database file's download: Datasette's status and headers, then the file read
+    DOWNLOAD_CHUNK_BYTES at a time in a thread, only while its client takes it. Datasette 0.65
+    reads and sends it 4 KiB at a time in the event loop, after its client has gone too, and for
+    a HEAD (whose answer has no body): 442 MB at 100k papers is 30 s of a core, and eight
+    downloads at once on two processes put a table page at a second (found by review; a limit of
+    one download a process let two slow clients keep everyone else from the file: review again).
+    A HEAD gets the status and headers alone; an answer other than 200 is Datasette's own."""
+    started = {}
 
     async def headers_then_stop(message):
-        if message["type"] != "http.response.start":
-            raise ClientGone
-        await send(message)
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if message["type"] == "http.response.start":
+            started.update(message)
+        raise ClientGone
 
     try:
         await app(scope, receive, headers_then_stop)
     except ClientGone:
         pass
+    if scope["method"] == "HEAD" and started:
+        await send(started)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return None
+    path = downloaded_file(datasette, scope["path"])
+    if started.get("status") != 200 or path is None:
+        return await until_the_client_goes(app, scope, receive, send)
+
+    async def file_in_chunks(scope, receive, send):
+        with open(path, "rb") as file:
+            await send(started)
+            while chunk := await asyncio.to_thread(file.read, DOWNLOAD_CHUNK_BYTES):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return await until_the_client_goes(file_in_chunks, scope, receive, send)
+
+
+# 1,800 sends for 442 MB, where Datasette made 113,000 of 4 KiB; a client that reads slowly
+# holds at most one chunk in the server beside what its socket buffers.
+DOWNLOAD_CHUNK_BYTES = 256 * 1024
+
+
+def downloaded_file(datasette, path):
+    """The file a database download's path names (`/papers.db`), or None."""
+    name = tilde_decode(path[1:].removesuffix(".db"))
+    return next((db.path for db in datasette.databases.values() if db.route == name and db.path), None)
 
 
 async def from_the_first_row(datasette, app, scope, receive, send, query):
@@ -2712,13 +2738,6 @@ OPEN_ENDED_REFUSAL = (
 # on two processes put the listings table's own page at p95 1,075 ms (alone: 20-50 ms); two at
 # once, one a process, at p95 51 ms.
 STREAMS_AT_ONCE = 1
-# A download of the database file is read and sent 4 KiB at a time in the event loop (Datasette
-# 0.65): 442 MB at 100k papers is 30 s of a core. Eight at once on two processes put a table
-# page at 0.8-1.0 s and the search at 1.4 s (found by review); one a process leaves the other core.
-DOWNLOADS_AT_ONCE = 1
-DOWNLOAD_REFUSAL = (
-    "This server sends {slots} copy of the database file at a time per process, and it was taken. "
-    "Try again shortly.")
 STREAM_REFUSAL = (
     "This server streams {slots} whole-table CSV at a time per process, and it was taken. Try again "
     "shortly, or download the whole database (its .db file) instead.")
