@@ -1349,6 +1349,19 @@ def test_instr_and_replace_answer_as_sqlites_own(haystack, needle, new):
         assert answer(guarded, sql, args) == answer(plain, sql, args), (sql, args)
 
 
+def test_a_row_of_trim_calls_is_bounded_by_the_characters_each_removes(server):
+    # The time limit is checked between rows: 60 ltrim() a row, each removing up to 100 characters
+    # from 124 kB, answered 9.8 s late (found by review). Each may remove 20 now.
+    def row_of_calls(characters):
+        call = f"length(ltrim(x, '{'1' * (characters - 1)}0'))"
+        return f"with v(x) as (select hex(zeroblob(124000))) select count({' + '.join([call] * 60)}) from papers, v"
+
+    status, body, seconds = timed(sql_url(server, row_of_calls(20)))
+    assert status in (200, 400) and seconds < PROMPT, body[:300]
+    status, body, seconds = timed(sql_url(server, row_of_calls(21)))
+    assert status == 400 and "too big" in error_of(body) and seconds < PROMPT
+
+
 @pytest.mark.parametrize("sql", [
     "select count(" + " + ".join(["instr(hex(zeroblob(124999)), hex(zeroblob(62000)) || rowid)"] * 10) + ") from papers",
     "select count(length(replace(hex(zeroblob(124999)), hex(zeroblob(62000)) || rowid, 'x'))) from papers",
