@@ -162,6 +162,9 @@ def start_server() -> None:
         signal.signal(number, stopped)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+    from .serve import reading_whole_request_heads
+
+    reading_whole_request_heads()
     if kind == "datasette":
         sys.argv[0] = "datasette"
         from datasette.cli import cli

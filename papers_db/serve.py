@@ -21,6 +21,9 @@ from .metadata import read_metadata
 
 DATASETTE_ARGS_VARIABLE = "PAPERS_DB_DATASETTE_ARGS"  # how `serve --workers` hands each worker its arguments
 SERVED_FILES_VARIABLE = "PAPERS_DB_SERVED_FILES"  # ... and the served file as it was: the plugin's, which imports nothing of this package
+# The longest request head a server reads: the plugin's QUERY_STRING_LIMIT (128 KiB) and 64 KiB
+# for the path and headers (reading_whole_request_heads).
+REQUEST_HEAD_BYTES = 192 * 1024
 
 
 def usable_inspect_file(database: Path) -> Path | None:
@@ -110,6 +113,20 @@ def one_malloc_arena() -> dict[str, str]:
     return {} if "MALLOC_ARENA_MAX" in os.environ else {"MALLOC_ARENA_MAX": "1"}
 
 
+def reading_whole_request_heads() -> None:
+    """uvicorn's HTTP parser (h11) answers 400 "Invalid HTTP request received." and closes the
+    connection, its client's request unread (a reset), when a request's head arrives in pieces
+    and more than 16 KiB of it waits (h11's default), though the plugin takes a query string of
+    128 KiB: on loopback 16 of 300 requests of 80 kB lost their answer so, and over a network, where
+    a long head always comes in pieces, every such request would (found in CI). The limit is set
+    to REQUEST_HEAD_BYTES, for the one-worker server (Datasette's `serve` makes uvicorn's Config
+    itself) as uvicorn reads it for each connection; the workers' through uvicorn-worker's own
+    setting (run_workers)."""
+    import uvicorn.protocols.http.h11_impl as h11_impl
+
+    h11_impl.DEFAULT_MAX_INCOMPLETE_EVENT_SIZE = REQUEST_HEAD_BYTES
+
+
 def run_workers() -> None:
     """`serve --workers N`: gunicorn's arbiter with N uvicorn workers, each serving create_app().
     The arguments are the address (HOST:PORT) and N.
@@ -129,6 +146,8 @@ def run_workers() -> None:
     os.environ[SERVED_FILES_VARIABLE] = json.dumps({served: file_identity(served)})
 
     class Worker(UvicornWorker):
+        CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "h11_max_incomplete_event_size": REQUEST_HEAD_BYTES}
+
         def init_process(self):
             """A worker ends with gunicorn's own process, however that ends: killed (SIGKILL, the
             out-of-memory killer), it left its workers serving on, holding the port, as

@@ -528,6 +528,45 @@ def raw_request(server, head):
     return int(answer.split(b" ", 2)[1]), time.monotonic() - started
 
 
+def answer_to_a_head_sent_in_pieces(server, head, piece=8_000):
+    """(status, body) of a GET whose request line and headers are sent `piece` bytes at a time, as
+    a network delivers a long one; (None, what failed) where the answer was lost."""
+    host, port = urllib.parse.urlsplit(server).netloc.split(":")
+    request = head + b"\r\nHost: x\r\nConnection: close\r\n\r\n"
+    try:
+        with socket.create_connection((host, int(port)), timeout=60) as sock:
+            for start in range(0, len(request), piece):
+                sock.sendall(request[start:start + piece])
+                time.sleep(0.01)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+    except OSError as error:
+        return None, type(error).__name__
+    status, _, rest = answer.partition(b" ")[2].partition(b" ")
+    return int(status), answer.partition(b"\r\n\r\n")[2]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_long_request_head_arriving_in_pieces_is_read_whole(built_db, serve_log, workers):
+    # uvicorn's parser answered 400 "Invalid HTTP request received." and reset the connection
+    # when more than 16 KiB of a head waited for the rest, though the plugin takes a query string
+    # of 128 KiB: 16 of 300 requests of 80 kB lost their answer on loopback, and in pieces, as a
+    # network delivers a long head, every one (found in CI).
+    from conftest import serving
+
+    sql = "select length('" + "中" * 3_000 + "') as n"  # 27 kB percent-encoded
+    long_filter = urllib.parse.urlencode({"_x": "中" * 8_900, "_facet_size": "max"})
+    port = free_port()
+    with serving(serve_command(built_db, port, "--workers", workers), serve_log, port) as base:
+        status, body = answer_to_a_head_sent_in_pieces(base, b"GET /papers.json?" + urllib.parse.urlencode(
+            {"sql": sql}).encode() + b" HTTP/1.1")
+        assert status == 200 and b'"rows": [[3000]]' in body, (status, body[:200])
+        status, body = answer_to_a_head_sent_in_pieces(base, b"GET /papers/listings.json?" + long_filter.encode()
+                                                       + b" HTTP/1.1")
+        assert status == 400 and b"repeats its query string" in body, (status, body[:200])
+
+
 @pytest.mark.parametrize("cookie", [b"a=\xff", b"ds_actor=\xff\xfe", b"csrftoken=ok; x=\xc3", b"a/b=1", b"==",
                                     b"_ga=1; a/b=2", b"(a)=1", b"<a>=1"])
 def test_a_cookie_python_cannot_parse_is_ignored_not_a_500(server, cookie):
