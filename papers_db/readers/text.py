@@ -51,14 +51,13 @@ def decode_source(data: bytes) -> tuple[str, list[ParseIssue]]:
     if damaged:  # where, as for a UTF-8 file's bad bytes: the file's issue alone named no line (review)
         issues += [ParseIssue(number, f"invalid_{family.replace('-', '')}", f"bytes that are not {family.upper()} in "
                               "the line: replaced by U+FFFD") for number, line in enumerate(lines, start=1) if "\ufffd" in line]
-    # Every line ends with "\n", so a line emptied by repair (a lone NUL) still counts as one.
-    text = "".join(line.rstrip(" \t\r") + "\n" for line in lines)
+    text = joined_lines(lines)
     # The file's own mark is dropped above: another came with a file joined to it. Looked for in
     # the text, where a text of ASCII alone answers at once: in the bytes, 4.3 ms for 7 MB.
     if "\ufeff" in text:
         lines, marks = without_byte_order_marks(lines)
         issues += marks
-        text = "".join(line.rstrip(" \t\r") + "\n" for line in lines)
+        text = joined_lines(lines)
     # Looked for in the text, not the bytes: 0.1 ms for a 7 MB file against 15 ms.
     if any(character in text for character in INNER_LINE_BREAKS):  # most files have none: no line is scanned
         issues += inner_line_break_issues(lines)
@@ -122,6 +121,12 @@ def with_newline_line_ends(data: bytes) -> bytes:
 
 
 OLD_MAC_HEADER_LINES = 1  # "\n" lines before an old Mac file's lines: one a tool added; 4 are a "\n" file
+
+
+def joined_lines(lines: list[str]) -> str:
+    """The lines as one text, each without trailing blanks and ending with "\n", so that a line
+    emptied by repair (a lone NUL) still counts as one."""
+    return "".join(line.rstrip(" \t\r") + "\n" for line in lines)
 
 
 def without_byte_order_marks(lines: list[str]) -> tuple[list[str], list[ParseIssue]]:
