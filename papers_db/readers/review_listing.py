@@ -71,9 +71,9 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     decided_first: Record | None = None  # a record whose decision came before its abstract
     field_value_line: int | None = None  # the line under a field's label alone ("Keywords:"), its value
 
-    def close() -> None:
+    def close(why: str | None = None) -> None:
         if current is not None:
-            finish_record(current, reading)
+            finish_record(current, reading, why)
 
     for index, (number, line) in enumerate(content):
         following = content[index + 1][1] if index + 1 < len(content) else None
@@ -195,13 +195,29 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 "lower case): read as that abstract's next line (were it a paper of its own, or the next paper's title, "
                 "that paper is in this one)"))
             report_joined_to_abstract(number, line, following, reading)
+        elif paragraph_before_decision(current, content, index):
+            # An abstract in two paragraphs, the decision after both: the second was an untitled
+            # paper that took the decision, and the paper above had none, silently (found by review).
+            add_to_abstract(current, number, line, reading, "abstract_paragraph", (
+                "a further paragraph after the abstract just before it, with the paper's decision after them: read "
+                "as that abstract's next paragraph (were it an untitled paper's abstract, that paper took the "
+                "decision, and the paper above has none)"))
+            report_joined_to_abstract(number, line, following, reading)
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
             report_joined_to_abstract(number, line, following, reading)
+        elif current is None and is_placeholder_abstract(line) and not abstract_follows(following):
+            # Where a title goes, a placeholder with a decision after it ("No abstract available",
+            # "Accept (Oral)", its title lost) was an oral paper titled "No abstract available" (review).
+            reading.issues.append(ParseIssue(number, "placeholder_abstract", f"{quoted(line.strip())} where a title "
+                                             "goes: a placeholder for an abstract, no paper's title; no paper is read "
+                                             "from it"))
         else:
             undecided_before = current is not None and current.abstract is not None and current.decision is None
-            close()
+            # A title alone right above, and an abstract after this line: this line may instead be
+            # that paper's authors or another field ("Yoshua Bengio" took the abstract and decision).
+            close(TITLE_THEN_TITLE if is_title_alone_above(current, number) and abstract_follows(following) else None)
             current = Record(line=number, last_line=number, title=line.strip())
             report_title_ending_like_a_sentence(number, line, reading)
             report_decision_at_end_of_title(number, line, reading)
@@ -424,15 +440,43 @@ def is_abstract_again(record: Record, line: str) -> bool:
 LAST_WORD_CHARACTERS = 60
 
 
+TITLE_THEN_TITLE = ("title with no abstract after it: the line after it was read as the title of the abstract below "
+                    "(were that line this paper's authors or another field, the abstract and decision below are this "
+                    "paper's)")
+
+
+def is_title_alone_above(record: Record | None, number: int) -> bool:
+    return (record is not None and record.title is not None and record.abstract is None and record.decision is None
+            and record.last_line == number - 1)
+
+
+PARAGRAPHS_BEFORE_DECISION = 8  # lines looked at ahead: the scan stays linear in a file of untitled abstracts
+
+
+def paragraph_before_decision(record: Record | None, content: list[tuple[int, str]], index: int) -> bool:
+    """Whether the line at `index`, an abstract after a titled record's abstract that has no
+    decision yet, is a further paragraph of it: abstracts, and then a decision, follow it. Not
+    after an untitled record, whose abstract may be followed by another untitled one (001 has
+    such records, undecided)."""
+    if record is None or record.title is None or record.abstract is None or record.decision is not None:
+        return False
+    for offset, (_, line) in enumerate(content[index:index + PARAGRAPHS_BEFORE_DECISION]):
+        if offset and is_decision(line):
+            return True
+        if not looks_like_abstract(line) or reads_as_title(line):
+            return False
+    return False
+
+
 def report_decisions_before_titles(content: list[tuple[int, str]], reading: Reading) -> None:
     """A listing that opens with a decision and ends with no decision may write each decision
     before its title: each was then read with the paper before its own, and only the first was
     reported (as following no paper). The reading stays, and the file's layout is named."""
-    decided = [record.decision is not None for record in reading.records]
-    # Only where every record but the last took a decision: a first line copied from a tab of
-    # decisions, before undecided papers, is no such layout.
+    # Only where some record took a decision: a first line copied from a tab of decisions, before
+    # undecided papers, is no such layout. Not only where every record but the last took one:
+    # one paper without a decision shifted the others' by one, unreported (found by review).
     if (len(content) >= 2 and is_decision(content[0][1]) and not is_decision(content[-1][1])
-            and len(decided) >= 2 and all(decided[:-1]) and not decided[-1]):
+            and len(reading.records) >= 2 and any(record.decision is not None for record in reading.records)):
         reading.issues.append(ParseIssue(
             content[0][0], "decisions_before_titles",
             "the listing opens with a decision and ends with none: if it writes each decision before its title, "

@@ -440,10 +440,11 @@ def add_to_abstract(record: Record, number: int, line: str, reading: Reading, co
     reading.issues.append(ParseIssue(number, code, message))
 
 
-def finish_record(record: Record, reading: Reading) -> None:
+def finish_record(record: Record, reading: Reading, why: str | None = None) -> None:
+    """`why`: the missing_abstract issue's message, where the reader knows more than that."""
     if record.abstract is None:
         reading.issues.append(
-            ParseIssue(record.line, "missing_abstract", "title with no abstract after it")
+            ParseIssue(record.line, "missing_abstract", why or "title with no abstract after it")
         )
     reading.records.append(record)
 
