@@ -1009,3 +1009,39 @@ def test_a_rule_between_two_paragraphs_of_an_abstract_leaves_the_entry_whole():
     assert [(r.title, r.abstract, r.authors_count, r.date_text) for r in reading.records] == [
         ("Title One", ABSTRACT_A + "\n" + ABSTRACT_B, 5, "Nov 10")]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "stray_line"), (19, "abstract_paragraph")]
+
+
+def test_a_note_between_an_abstract_and_its_author_line_stays_with_the_entry():
+    # "Project page: https://…" there was a paper of that title that took the entry's authors,
+    # date and upvotes; the entry had none (found by review: eight such notes, all so read).
+    notes = ["Project page: https://example.org/x", "Code: https://github.com/x/y", "🤗 Demo: https://hf.co/spaces/x",
+             "Accepted to NeurIPS 2025", "NeurIPS 2025 Spotlight", "TL;DR: fewer steps, same samples"]
+    # (A bare link there is the page's own text, stray_line, as before.)
+    for note in notes:
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", note, "", "  • 3 authors", "·", "Nov 11 12"],
+                                             ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 11 3"]),
+                                     snapshot_date="2025-11-12")
+        assert [(r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
+            ("Title One", ABSTRACT_A + "\n" + note, 3, 12), ("Title Two", ABSTRACT_B, 2, 3)], note
+        assert [(i.line, i.code) for i in reading.issues] == [(17, "abstract_paragraph")], note
+        assert reading.unaccounted_lines() == []
+    # Any other line there is a title whose abstract is missing, after an entry with no author line.
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A],
+                                         ["Title Two Alone", "", "  • 3 authors", "·", "Nov 11 12"]),
+                                 snapshot_date="2025-11-12")
+    assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), ("Title Two Alone", 3)]
+    assert [(i.line, i.code) for i in reading.issues] == [(17, "missing_abstract")]
+
+
+def test_names_of_people_where_an_organisation_goes_are_reported():
+    # "Alice Smith, Bob Jones" was the organisation "Alice" named "Smith, Bob Jones", unreported (review).
+    for line in ("Alice Smith, Bob Jones", "Alice Smith, and Bob Jones", "Dan Brown, Eve Black, Carol White"):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", line, "·", "Nov 11 12"]),
+                                     snapshot_date="2025-11-12")
+        assert reading.records[0].organization == tuple(line.split(" ", 1))  # kept as the page wrote it
+        assert [(i.line, i.code) for i in reading.issues] == [(17, "organisation_or_text")], line
+        assert "people's names" in reading.issues[0].message
+    for line in ("adobe Adobe", "google Google DeepMind", "tsinghua Tsinghua University, Beijing"):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", line, "·", "Nov 11 12"]),
+                                     snapshot_date="2025-11-12")
+        assert reading.issues == [], line

@@ -739,13 +739,12 @@ def test_an_abstract_copied_twice_is_read_once_and_keeps_its_decision():
         (1, 4, "Title One", ABSTRACT_A, "Accept (Poster)"), (5, 8, "Title Two", ABSTRACT_B, "Reject")]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "repeated_abstract"), (7, "repeated_abstract")]
     assert reading.unaccounted_lines() == []
-    # Another abstract after one, the decision after both, is its next paragraph (reported:
-    # abstract_paragraph, below); one after a decision is a paper of its own.
+    # Another abstract after one stays an untitled paper, and one after a decision is a paper of its own.
     reading = read_review_listing(review_text("Title One", ABSTRACT_A, ABSTRACT_B, "Accept (Poster)",
                                               ABSTRACT_B, "Reject"))
     assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
-        ("Title One", ABSTRACT_A + "\n" + ABSTRACT_B, "Accept (Poster)"), (None, ABSTRACT_B, "Reject")]
-    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "abstract_paragraph")]
+        ("Title One", ABSTRACT_A, None), (None, ABSTRACT_B, "Accept (Poster)"), (None, ABSTRACT_B, "Reject")]
+    assert reading.issues == []
 
 
 def test_an_abstract_copied_twice_with_other_spaces_is_read_once_at_any_length():
@@ -759,12 +758,10 @@ def test_an_abstract_copied_twice_with_other_spaces_is_read_once_at_any_length()
         reading = read_review_listing(review_text("Title One", long_abstract, copy, "Accept (Poster)"))
         assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Accept (Poster)")]
         assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "repeated_abstract")]
-    # A word changed is another abstract: with the decision after it, the abstract's next
-    # paragraph, reported as one (it was an untitled paper that took the decision, unreported).
+    # A word changed is another abstract: an untitled paper, as before.
     reading = read_review_listing(review_text("Title One", long_abstract, long_abstract.replace("lenders", "banks", 1),
                                               "Accept (Poster)"))
-    assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Accept (Poster)")]
-    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "abstract_paragraph")]
+    assert [(r.title, r.decision) for r in reading.records] == [("Title One", None), (None, "Accept (Poster)")]
 
 
 CHINESE_TITLE_A = "长文本推理的稀疏注意力"
@@ -876,17 +873,12 @@ def test_an_abstract_broken_over_lines_is_one_abstract_reported():
 
 def test_an_abstract_after_a_whole_one_or_opening_a_sentence_is_a_paper_without_a_title():
     # A line opening in lower case after an abstract that ends its sentence, or one opening in upper case after one
-    # that stops mid-sentence: no continued line; with a decision after it, a further paragraph (reported), and
-    # with a title after it, an untitled paper of its own.
+    # that stops mid-sentence: each is a paper of its own, as before.
     lower = "we " + ABSTRACT_B[0].lower() + ABSTRACT_B[1:]
     for first, second in ((ABSTRACT_A, lower), (FIRST_HALF, ABSTRACT_B), (ABSTRACT_A + " (see the appendix)", lower)):
         reading = read_review_listing(review_text("Some Title", first, second, "Reject"))
         assert [(r.line, r.title, r.abstract, r.decision) for r in reading.records] == [
-            (1, "Some Title", first + "\n" + second, "Reject")]
-        assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "abstract_paragraph")]
-        reading = read_review_listing(review_text("Some Title", first, second, "Other Title", ABSTRACT_C))
-        assert [(r.line, r.title, r.abstract, r.decision) for r in reading.records] == [
-            (1, "Some Title", first, None), (3, None, second, None), (4, "Other Title", ABSTRACT_C, None)]
+            (1, "Some Title", first, None), (3, None, second, "Reject")]
         assert "abstract_continued" not in [issue.code for issue in reading.issues]
 
 
@@ -986,7 +978,7 @@ def test_a_lower_case_title_or_untitled_abstract_after_an_abstract_that_lost_its
     lower_abstract = ("mixture-of-experts models are widely used in practice, and we find that their routers collapse "
                       "under load; we analyse why this happens and propose a fix.")
     for after, expected in (([lower_title, ABSTRACT_B, "Accept (Poster)"], [(title, None), (lower_title, "Accept (Poster)")]),
-                            ([lower_abstract, ABSTRACT_C], [(title, None), (None, None), (None, None)])):
+                            ([lower_abstract, "Accept (Poster)"], [(title, None), (None, "Accept (Poster)")])):
         reading = read_review_listing(review_text(title, abstract, *after))
         assert [(r.title, r.decision) for r in reading.records] == expected, after
         # So after "... Code is available at:", as 3 of 001's abstracts end.
@@ -1218,23 +1210,13 @@ def test_an_abstract_that_opens_with_the_word_abstract_keeps_it():
         assert [r.abstract for r in reading.records] == [f"{opening} {ABSTRACT_A}"], opening
 
 
-def test_paragraphs_of_an_abstract_with_the_decision_after_them_are_one_abstract():
-    # The second paragraph was an untitled paper that took the decision, the paper above left
-    # with none, and nothing was reported (found by review). Three paragraphs too.
-    for paragraphs in ([ABSTRACT_A, ABSTRACT_B], [ABSTRACT_A, ABSTRACT_B, ABSTRACT_C]):
-        reading = read_review_listing(review_text("Sparse Attention Is All You Need", *paragraphs, "Accept (Oral)",
-                                                  "Graph Networks for Weather Forecasting", ABSTRACT_C, "Reject"))
-        assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
-            (1, len(paragraphs) + 2, "Sparse Attention Is All You Need", "\n".join(paragraphs), "Accept (Oral)"),
-            (len(paragraphs) + 3, len(paragraphs) + 5, "Graph Networks for Weather Forecasting", ABSTRACT_C, "Reject")]
-        assert [(i.line, i.code) for i in reading.issues] == [(n, "abstract_paragraph") for n in range(3, len(paragraphs) + 2)]
-        assert reading.unaccounted_lines() == []
-    # Without a decision after them, or after an untitled paper, abstracts stay papers of their own.
-    reading = read_review_listing(review_text("Some Title", ABSTRACT_A, ABSTRACT_B, "Other Title", ABSTRACT_C))
-    assert [(r.title, r.abstract) for r in reading.records] == [
-        ("Some Title", ABSTRACT_A), (None, ABSTRACT_B), ("Other Title", ABSTRACT_C)]
-    reading = read_review_listing(review_text(ABSTRACT_A, ABSTRACT_B, "Reject"))
-    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [(None, ABSTRACT_A, None), (None, ABSTRACT_B, "Reject")]
+def test_an_untitled_abstract_after_an_undecided_paper_keeps_the_decision_after_it():
+    # SOURCES.md: some records have no title line, and a record may have no decision. Read as a
+    # further paragraph of the abstract before (tried after review), 153 untitled papers of the
+    # synthetic 100k corpus's review listings joined the paper above and gave it their decision.
+    reading = read_review_listing(review_text("Sparse Attention Is All You Need", ABSTRACT_A, ABSTRACT_B, "Accept (Oral)"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Sparse Attention Is All You Need", ABSTRACT_A, None), (None, ABSTRACT_B, "Accept (Oral)")]
 
 
 def test_decisions_before_titles_are_named_though_one_paper_has_none():

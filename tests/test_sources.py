@@ -1081,3 +1081,21 @@ def test_a_record_alike_but_for_its_abstract_or_title_is_no_repeat():
     got = read_bytes_as(REVIEW, text.encode())
     assert [(issue.line, issue.code) for issue in got.issues] == [(7, "repeated_record")]
     assert "at line 1 of this file" in got.issues[0].message
+
+
+@pytest.mark.parametrize("ending", ["中", "é", "😀", "中文"])
+def test_a_file_cut_inside_its_last_character_is_read_with_a_replacement_character(ending):
+    # Read as Windows-1252, the first byte of a cut "中" was "ä" and of a cut "é" "Ã": an
+    # invented letter, and an issue blaming Windows (found by review).
+    from papers_db.readers.text import decode_source
+
+    whole = f"Title\nSome text about café documents in {ending}".encode()
+    for cut in range(1, len(ending[-1].encode())):
+        text, issues = decode_source(whole[:-cut])
+        assert text == f"Title\nSome text about café documents in {ending[:-1]}\ufffd\n"
+        assert [(issue.line, issue.code) for issue in issues] == [(2, "invalid_utf8")]
+        assert "ends inside a character" in issues[0].message
+    # A line break after it: no cut file, the byte stays damage of the line.
+    text, issues = decode_source(whole[:-1] + b"\n")
+    assert [(issue.line, issue.code) for issue in issues] == [(2, "invalid_utf8")]
+    assert "ends inside" not in issues[0].message

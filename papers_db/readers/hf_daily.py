@@ -329,6 +329,17 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             add_to_abstract(current, number, line, reading, "abstract_paragraph", (
                 "a line after the entry's abstract with no title before it: read as a further paragraph of that "
                 "abstract (were it the next entry's title, that entry and its authors and date are in this one)"))
+        elif (meta_state is None and current is not None and current.title is not None and current.abstract is not None
+              and following is not None and AUTHORS_LINE.match(following) and ENTRY_NOTE.search(plain)):
+            # A note between the abstract and the author line ("Project page: https://…", "NeurIPS
+            # 2025 Spotlight") was a paper titled so that took the entry's authors, date and
+            # upvotes (found by review). Only a note that shows it is one: any other line there
+            # is a title whose abstract is missing, after an entry without an author line (153
+            # such titles of the synthetic 100k corpus's 1,000 without an abstract).
+            add_to_abstract(current, number, line, reading, "abstract_paragraph", (
+                "a line between the entry's abstract and its author line, with no abstract of its own: read as a "
+                "further paragraph of that abstract (were it the next entry's title, that entry has no abstract, and "
+                "the author line and date after it are its)"))
         elif is_decision(line) and not starts_an_entry(following, after_following):
             # A review decision ("Accept (Poster)") with no abstract after it: a review listing's
             # line pasted into the page, not a paper titled so.
@@ -510,7 +521,20 @@ def organisation_doubt(handle: str, name: str) -> str | None:
         return f"it holds {quoted(lower_case[0])}, lower case as a sentence's word"
     if YEAR.search(name):
         return "it holds a year, as a venue's note does"
+    if PEOPLE.fullmatch(f"{handle} {name}"):
+        return "it reads as people's names, separated by commas as authors are"
     return None
+
+
+# A link, a TL;DR, or a venue's year with a decision's or tier's word: a note, never a title.
+ENTRY_NOTE = re.compile(r"https?://|www\.|^tl;?dr\b|\b(?:accept(?:ed)?|oral|spotlight|poster|workshop)\b.*\b(?:19|20)\d\d\b"
+                        r"|\b(?:19|20)\d\d\b.*\b(?:accept(?:ed)?|oral|spotlight|poster|workshop)\b", re.IGNORECASE)
+
+
+# "Alice Smith, Bob Jones" where an organisation goes was the organisation "Alice" named
+# "Smith, Bob Jones", unreported (found by review).
+PERSON = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*(?: [A-ZÀ-ÖØ-Þ][\w'’.-]*){1,3}"
+PEOPLE = re.compile(rf"{PERSON}(?:,(?: and)? {PERSON})+")
 
 
 def _lower_case_words(name: str) -> list[str]:

@@ -195,14 +195,6 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 "lower case): read as that abstract's next line (were it a paper of its own, or the next paper's title, "
                 "that paper is in this one)"))
             report_joined_to_abstract(number, line, following, reading)
-        elif paragraph_before_decision(current, content, index):
-            # An abstract in two paragraphs, the decision after both: the second was an untitled
-            # paper that took the decision, and the paper above had none, silently (found by review).
-            add_to_abstract(current, number, line, reading, "abstract_paragraph", (
-                "a further paragraph after the abstract just before it, with the paper's decision after them: read "
-                "as that abstract's next paragraph (were it an untitled paper's abstract, that paper took the "
-                "decision, and the paper above has none)"))
-            report_joined_to_abstract(number, line, following, reading)
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
@@ -448,24 +440,6 @@ TITLE_THEN_TITLE = ("title with no abstract after it: the line after it was read
 def is_title_alone_above(record: Record | None, number: int) -> bool:
     return (record is not None and record.title is not None and record.abstract is None and record.decision is None
             and record.last_line == number - 1)
-
-
-PARAGRAPHS_BEFORE_DECISION = 8  # lines looked at ahead: the scan stays linear in a file of untitled abstracts
-
-
-def paragraph_before_decision(record: Record | None, content: list[tuple[int, str]], index: int) -> bool:
-    """Whether the line at `index`, an abstract after a titled record's abstract that has no
-    decision yet, is a further paragraph of it: abstracts, and then a decision, follow it. Not
-    after an untitled record, whose abstract may be followed by another untitled one (001 has
-    such records, undecided)."""
-    if record is None or record.title is None or record.abstract is None or record.decision is not None:
-        return False
-    for offset, (_, line) in enumerate(content[index:index + PARAGRAPHS_BEFORE_DECISION]):
-        if offset and is_decision(line):
-            return True
-        if not looks_like_abstract(line) or reads_as_title(line):
-            return False
-    return False
 
 
 def report_decisions_before_titles(content: list[tuple[int, str]], reading: Reading) -> None:

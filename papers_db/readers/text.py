@@ -178,17 +178,35 @@ def _decode_whole(data: bytes) -> list[str] | None:
 
 def _decode_line_by_line(data: bytes) -> tuple[list[str], list[ParseIssue]]:
     issues, lines = [], []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    parts = data.split(b"\n")
+    for number, raw in enumerate(parts, start=1):
         if b"\x00" in raw:
             issues.append(ParseIssue(number, "nul_byte", "NUL byte(s) removed from the line"))
             raw = raw.replace(b"\x00", b"")
         try:
             lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError as error:
+            if number == len(parts) and (line := _cut_inside_a_character(raw, error)) is not None:
+                issues.append(ParseIssue(number, "invalid_utf8", f"the file ends inside a character at column "
+                                         f"{error.start + 1}, as a file cut off ends: its first bytes replaced by U+FFFD"))
+                lines.append(line)
+                continue
             line, read_as = _decode_not_utf8(raw)
             issues.append(ParseIssue(number, "invalid_utf8", f"bytes that are not UTF-8 at column {error.start + 1}: {read_as}"))
             lines.append(line)
     return lines, issues
+
+
+def _cut_inside_a_character(raw: bytes, error: UnicodeDecodeError) -> str | None:
+    """A file's last line, with no line break after it, that is UTF-8 but for a character cut
+    off at its end, with U+FFFD for what is left of that character; None for other damage. Read
+    as Windows-1252, the first byte of a cut "中" was "ä", of a cut "é" "Ã" (found by review)."""
+    if error.reason != "unexpected end of data" or error.end != len(raw):
+        return None
+    try:
+        return raw[:error.start].decode("utf-8") + "\ufffd"
+    except UnicodeDecodeError:
+        return None
 
 
 # Two non-ASCII bytes side by side: a UTF-8 character (a line holding one is UTF-8 with damage),
