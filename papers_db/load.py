@@ -380,13 +380,50 @@ def replace_all(temporaries: dict[Path, Path], done: str) -> None:
         with signals_held():
             new = {target for target in temporaries if not os.path.lexists(target)}
             kept = {target: earlier for target in temporaries if (earlier := _kept_under_second_name(target))}
+            journals = _journals_set_aside(temporaries)
             try:
                 _rename_all_or_none(temporaries, kept, new)
+            except PapersDbError:
+                _put_back(journals)
+                raise
             finally:
                 for earlier in kept.values():
                     earlier.unlink(missing_ok=True)
+            for journal in journals.values():
+                journal.unlink(missing_ok=True)
     except Interrupted as interruption:  # delivered once every file was in place
         raise Interrupted(interruption.signal_number, done=done) from None
+
+
+# SQLite's files beside a database: a journal or WAL left by a writer that was killed belongs to
+# the file being replaced, and SQLite would play it into the new one (a build "done", then a
+# malformed database: found by review).
+SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def _journals_set_aside(temporaries: dict[Path, Path]) -> dict[Path, Path]:
+    """Each target's SQLite side files renamed aside (to names remove_leftovers knows), to be
+    removed once the targets are replaced or put back if they are not."""
+    aside: dict[Path, Path] = {}
+    try:
+        for target in temporaries:
+            for suffix in SQLITE_SIDE_FILES:
+                side = Path(f"{target}{suffix}")
+                if os.path.lexists(side):
+                    moved = Path(f"{temporary_file(target, '.replaced')}{suffix}")
+                    os.replace(side, moved)
+                    aside[side] = moved
+    except OSError as error:
+        _put_back(aside)
+        raise PapersDbError(f"{side}: cannot be removed: {error.strerror} (an earlier SQLite journal of the file being "
+                            "replaced, which SQLite would play into the new one); nothing was replaced", SYSTEM) from None
+    return aside
+
+
+def _put_back(aside: dict[Path, Path]) -> None:
+    for side, moved in aside.items():
+        with contextlib.suppress(OSError):
+            os.replace(moved, side)
 
 
 def _kept_under_second_name(target: Path) -> Path | None:

@@ -670,3 +670,39 @@ def test_where_no_hard_link_can_keep_an_earlier_file_a_failed_rename_says_what_i
     assert str(refused.value) == (f"{renames[2]}: cannot be replaced: Operation not permitted; "
                                   f"{renames[0]}, {renames[1]} replaced before it")
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in written)
+
+
+KILLED_WRITER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+if sys.argv[2] == "wal":
+    conn.execute("pragma journal_mode = wal")
+conn.execute("pragma cache_size = 2")  # spills to the file mid-transaction, as a large edit does
+conn.execute("begin")
+conn.execute("update papers set title = 'X' || title, abstract = abstract || abstract")
+print("written", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("mode", ["journal", "wal"])
+def test_a_journal_left_by_a_killed_writer_is_not_played_into_the_new_build(tmp_path, built_db, mode):
+    # A writer of the earlier file killed mid-transaction left papers.db-journal (or -wal) beside
+    # it; the build said it was done, and SQLite then played that journal into the new file: a
+    # malformed database, `serve` refusing it (found by review).
+    output = tmp_path / "papers.db"
+    shutil.copy(built_db, output)
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(output), mode], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline() == "written\n"
+    writer.kill()
+    writer.wait()
+    writer.stdout.close()
+    side = tmp_path / f"papers.db-{mode}"
+    assert side.exists()
+    assert run_cli("build", "--output", output).returncode == 0
+    assert not side.exists() and leftovers(output) == []
+    with sqlite3.connect(output) as conn:
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+        assert conn.execute("select count(*) from papers where title like 'X%'").fetchone() == (0,)
+    assert hashlib.sha256(output.read_bytes()).hexdigest() == (tmp_path / "papers.db.sha256").read_text().split()[0]
+    assert hashlib.sha256(output.read_bytes()).digest() == hashlib.sha256(built_db.read_bytes()).digest()
