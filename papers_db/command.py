@@ -12,7 +12,11 @@ import sys
 # is imported: `json` and `errors` took 10 ms of a loaded machine's first 50, and a Ctrl-C then
 # was a traceback. SIGQUIT (Ctrl-\\) too: by default it ended the build on the spot and left
 # 120 MB of temporary files.
-ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, name))
+NAMED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, name))
+# One the command was started with ignored stays ignored: `nohup` ignores SIGHUP (a build over
+# ssh, the session closed, ended with status 129 and no database: found by review), and a shell
+# starts a background job with SIGINT ignored, as Python leaves it.
+ENDING_SIGNALS = tuple(number for number in NAMED_SIGNALS if signal.getsignal(number) != signal.SIG_IGN)
 JSON_COMMANDS = ("build", "check")  # the commands that take --json
 
 
@@ -42,7 +46,7 @@ def main() -> None:
     for number in ENDING_SIGNALS:
         signal.signal(number, _ended_outside_the_command)
     if hasattr(signal, "pthread_sigmask"):  # build_db.py holds them until now; one sent meanwhile comes now
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, NAMED_SIGNALS)
     # As NumPy is imported (with the build): no step of a command multiplies matrices, and
     # OpenBLAS's thread per core only spins as it starts (processes.start_helper). A value the user
     # set is theirs, and the environment is theirs again once OpenBLAS has read it: `serve` hands

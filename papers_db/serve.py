@@ -137,8 +137,11 @@ def run_workers() -> None:
     from gunicorn.arbiter import Arbiter
     from uvicorn_worker import UvicornWorker
 
+    from .command import ENDING_SIGNALS
     from .plugin import file_identity
     from .processes import follow_parent
+
+    hang_up_ignored = signal.SIGHUP not in ENDING_SIGNALS  # started so, by `nohup` (command.ENDING_SIGNALS)
 
     bind, workers = sys.argv[1:3]
     args = json.loads(os.environ[DATASETTE_ARGS_VARIABLE])
@@ -160,7 +163,10 @@ def run_workers() -> None:
             gunicorn leaves to die at once: the answers under way were cut. It ends a worker as
             SIGTERM does, once they are sent."""
             super().init_signals()
-            signal.signal(signal.SIGHUP, lambda number, frame: signal.raise_signal(signal.SIGTERM))
+            if hang_up_ignored:
+                signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            else:
+                signal.signal(signal.SIGHUP, lambda number, frame: signal.raise_signal(signal.SIGTERM))
 
         def handle_exit(self, sig, frame):
             """gunicorn stops its workers with SIGQUIT when it is sent SIGINT (`kill -INT`, a
@@ -196,8 +202,10 @@ def run_workers() -> None:
         def handle_hup(self):
             """A terminal's hang-up (a closed ssh session) stops the server, as one `datasette
             serve` stops: gunicorn reloaded its workers on it, and the server served on with no
-            terminal, holding its port."""
-            self.handle_term()
+            terminal, holding its port. Unless the server was started with hang-ups ignored
+            (`nohup`), which it then ignores: it stopped (found by review)."""
+            if not hang_up_ignored:
+                self.handle_term()
 
     Workers().run()
 

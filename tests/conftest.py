@@ -2,6 +2,7 @@ import contextlib
 import json
 import os
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +15,14 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 SOURCES = PROJECT / "sources"
+
+# The tests send SIGINT and SIGHUP to the commands they start, and a command started with one
+# ignored keeps it ignored (nohup, a background job: README). Run so, the suite puts their
+# default actions back for itself and so for the commands it starts.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 # Datasette instances the tests make are let go (let_go) as the test that made one ends, or its
 # module where a fixture made it. Each keeps its SQL threads, and its databases every connection

@@ -698,7 +698,7 @@ def test_the_checkouts_command_holds_the_ending_signals_until_their_handlers_are
     program = ("import runpy, signal; runpy.run_path('build_db.py'); "
                "print(*sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])))")
     held = subprocess.run([sys.executable, "-c", program], cwd=PROJECT, capture_output=True, text=True, check=True)
-    assert held.stdout.split() == [str(int(number)) for number in sorted(command.ENDING_SIGNALS)]
+    assert held.stdout.split() == [str(int(number)) for number in sorted(command.NAMED_SIGNALS)]
     program = ("import os, runpy, signal, sys; runpy.run_path('build_db.py'); os.kill(os.getpid(), signal.SIGTERM); "
                "print('still running', flush=True); sys.argv = ['build_db.py', '--help']; "
                "from papers_db.command import main; main()")

@@ -706,3 +706,34 @@ def test_a_journal_left_by_a_killed_writer_is_not_played_into_the_new_build(tmp_
         assert conn.execute("select count(*) from papers where title like 'X%'").fetchone() == (0,)
     assert hashlib.sha256(output.read_bytes()).hexdigest() == (tmp_path / "papers.db.sha256").read_text().split()[0]
     assert hashlib.sha256(output.read_bytes()).digest() == hashlib.sha256(built_db.read_bytes()).digest()
+
+
+def test_a_build_started_with_sighup_ignored_as_nohup_does_runs_on(tmp_path):
+    # `nohup papers-db build &` over ssh: the session's end sent SIGHUP, and the build, which set
+    # its own handler, ended with status 129 and no database (found by review).
+    large = tmp_path / "large"
+    large.mkdir()
+    write_large_listing(large / "large.txt")
+    output = tmp_path / "papers.db"
+    build = subprocess.Popen(cli_command("build", large, "--output", output), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    deadline = time.monotonic() + 120
+    while not (tmp_path / f".papers.db.tmp-{build.pid}").exists():
+        assert build.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    build.send_signal(signal.SIGHUP)
+    _, stderr = build.communicate(timeout=300)
+    assert build.returncode == 0, stderr
+    with sqlite3.connect(output) as conn:
+        assert conn.execute("select count(*) from listings").fetchone() == (8000,)
+    # Not ignored, SIGHUP ends it as before.
+    build = subprocess.Popen(cli_command("build", large, "--output", tmp_path / "other.db"), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    while not (tmp_path / f".other.db.tmp-{build.pid}").exists():
+        assert build.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    build.send_signal(signal.SIGHUP)
+    _, stderr = build.communicate(timeout=120)
+    assert (build.returncode, stderr.strip().splitlines()[-1]) == (129, "error: interrupted by SIGHUP")
+    assert not (tmp_path / "other.db").exists()

@@ -2757,13 +2757,19 @@ def test_serve_passes_over_an_inspect_file_that_is_no_regular_file(built_db, tmp
 
 
 @contextlib.contextmanager
-def serving_in_its_own_group(database, tmp_path, workers=2):
+def serving_in_its_own_group(database, tmp_path, workers=2, ignoring=()):
     """`serve --workers N` in a process group of its own, as a terminal starts it: (the process,
-    its base URL) once it answers; the whole group is ended afterwards."""
+    its base URL) once it answers; the whole group is ended afterwards. `ignoring`: signals it is
+    started with ignored, as `nohup` ignores SIGHUP."""
     port = free_port()
+
+    def ignore():
+        for number in ignoring:
+            signal.signal(number, signal.SIG_IGN)
+
     with open(tmp_path / "serve.log", "w") as output:
         process = subprocess.Popen(serve_command(database, port, "--workers", workers), cwd=PROJECT, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+                                   stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=ignore)
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_serving(process, base)
@@ -2854,6 +2860,20 @@ def test_a_hang_up_to_the_whole_group_lets_the_answers_under_way_end(built_db, t
         rows = list(csv.reader(io.StringIO(body.decode())))
         assert answer.status == 200 and len(rows) == 1 + 1000
         assert process.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_server_started_under_nohup_serves_on_after_a_hang_up(built_db, tmp_path, workers):
+    # `nohup papers-db serve &` over ssh: the session's end stopped it, with or without workers
+    # (found by review). Started with SIGHUP ignored, every process of it keeps it ignored.
+    with serving_in_its_own_group(built_db, tmp_path, workers, ignoring=[signal.SIGHUP]) as (process, base):
+        os.killpg(process.pid, signal.SIGHUP)
+        time.sleep(1)
+        assert process.poll() is None
+        assert served_status(base, "/-/versions.json") == 200
+        assert len(worker_pids(process.pid)) == (2 if workers == 2 else 0)
+        process.terminate()
+        assert process.wait(timeout=30) in (0, -signal.SIGTERM)
 
 
 def test_the_workers_end_when_the_server_is_killed(built_db, tmp_path):
