@@ -78,10 +78,24 @@ class Output(Console):
         raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
 
 
+class ProgressOutput(Console):
+    """Progress and warnings whose reader went away (`2>&1 | head`) end nothing: the command
+    goes on without them and ends as a results' reader gone ends it, quietly with the status of
+    SIGPIPE, the files written (README). It ended the build with status 3, "nothing was
+    replaced", in a line nobody could read (found by review)."""
+
+    gone = False
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        ProgressOutput.gone = True
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self.file.fileno())  # Python's own last words too
+
+
 # Progress, warnings and errors go to stderr; results (reports, findings, files written) to
 # stdout, so `papers-db build | cat` or `> report.txt` keeps the results and only them. Neither
 # console turns :name: into emoji or guesses colours, so file names and titles print as they are.
-console = Output(stderr=True, emoji=False, highlight=False)
+console = ProgressOutput(stderr=True, emoji=False, highlight=False)
 # On a terminal, tables fit its width; piped, rich would cut them at 80 columns, so any width goes.
 results = Output(emoji=False, highlight=False, width=None if sys.stdout is not None and sys.stdout.isatty() else 100_000)
 show_tracebacks = False  # --debug
@@ -173,7 +187,10 @@ def one_line_errors(command):
 
         put_in_place(None)
         try:
-            return command(*args, **kwargs)
+            done = command(*args, **kwargs)
+            if ProgressOutput.gone:
+                raise BrokenPipeError(errno.EPIPE, "the reader of the progress went away")
+            return done
         except typer.Exit:
             raise
         except BrokenPipeError:
@@ -298,7 +315,9 @@ def print_json(document: dict) -> None:
     signal while it was encoded left stdout empty), then flushed (a signal after the command
     ends it with os._exit, which drops what Python still holds for a pipe or a file)."""
     global json_started
-    text = json.dumps(document, indent=2, ensure_ascii=False)
+    # Where stdout cannot encode a character (a Latin-1 locale), JSON's own escape writes it.
+    ascii_only = (getattr(sys.stdout, "encoding", None) or "").replace("_", "-").lower() not in ("utf-8", "utf8")
+    text = json.dumps(document, indent=2, ensure_ascii=ascii_only)
     with signals_held():  # a document begun is written whole: a signal meanwhile (a slow pipe) comes once it is
         json_started = True
         print(text, flush=True)
@@ -482,6 +501,12 @@ def main() -> None:
             print("error: standard output is closed: the results have nowhere to go (send them to /dev/null "
                   "to drop them)", file=sys.stderr)
         sys.exit(USAGE)
+    # A terminal whose locale cannot show a character (Latin-1: `…` in the build's last line)
+    # ended a build whose files were in place with a bug's exit 70 (found by review): such a
+    # character is written as Python escapes it (`\u2026`).
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     stdout_before = file_identity(sys.stdout)
     with signals_interrupt():
         try:

@@ -6,6 +6,7 @@ import json
 import os
 import random
 import re
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -1040,3 +1041,50 @@ def test_an_empty_path_an_unset_variable_gives_is_refused_not_read_as_the_workin
     result = run_cli(*arguments, *database, cwd=work)
     assert (result.returncode, result.stderr.splitlines()) == (2, [expected])
     assert sorted(path.name for path in work.iterdir()) == before
+
+
+def test_a_build_whose_progress_reader_went_away_finishes_and_ends_as_sigpipe(tmp_path):
+    # `build 2>&1 | head -1`: the warnings after the first line met a closed pipe, and the build
+    # stopped with status 3, "nothing was replaced", in a line nobody could read (found by review).
+    from test_load import write_large_listing
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for name in ("a.txt", "z.txt"):  # each warned of as it is read: z.txt after the first line's reader is gone
+        (sources / name).write_text("\n".join(f"Title Alone Number {n}" for n in range(30)) + "\n", encoding="utf-8")
+    write_large_listing(sources / "large.txt")
+    output = tmp_path / "dist" / "papers.db"
+    command = shlex.join(str(part) for part in cli_command("build", sources, "--output", output))
+    ended = subprocess.run(["bash", "-c", f"{command} 2>&1 | head -1; exit ${{PIPESTATUS[0]}}"], cwd=PROJECT,
+                           capture_output=True, text=True, timeout=300)
+    assert ended.returncode == 128 + signal.SIGPIPE, ended
+    assert ended.stdout.startswith("warning: a.txt: ")
+    with sqlite3.connect(output) as conn:
+        assert conn.execute("select count(*) from listings").fetchone() == (8000,)
+    assert hashlib.sha256(output.read_bytes()).hexdigest() == (output.parent / "papers.db.sha256").read_text().split()[0]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_terminal_that_cannot_show_a_character_gets_it_escaped_not_a_bugs_exit(tmp_path, encoding):
+    # In a Latin-1 locale the build's last line (its "…") ended a build whose files were in
+    # place with exit 70, "a bug"; check, warning of a file named with "—", too (found by review).
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES, sources)
+    (sources / "résumé—list.txt").write_text("Title Alone\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    output = tmp_path / "papers.db"
+
+    def run(*args):
+        ended = subprocess.run(cli_command(*args), cwd=PROJECT, capture_output=True, env=env, timeout=300)
+        return ended.returncode, ended.stdout.decode(encoding), ended.stderr.decode(encoding)
+
+    status, stdout, stderr = run("build", sources, "--output", output)
+    assert status == 0, stderr
+    assert "(sha256 " in stdout and "\\u2026" in stdout
+    shown = "r\\xe9sum\\xe9\\u2014list.txt" if encoding == "ascii" else "résumé\\u2014list.txt"
+    assert shown in stderr
+    status, stdout, stderr = run("build", sources, "--output", output, "--json")
+    assert status == 0, stderr
+    assert "résumé—list.txt" in json.dumps(json.loads(stdout), ensure_ascii=False)
+    status, stdout, stderr = run("check", sources)
+    assert status == 0 and shown in stdout + stderr, stderr
