@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import errno
+import fcntl
 import glob
 import hashlib
 import json
@@ -377,7 +378,7 @@ def replace_all(temporaries: dict[Path, Path], done: str) -> None:
     said "nothing was replaced", and named a temporary file."""
     raise_dropped_interruption()  # nothing is replaced after Ctrl-C, even one Python dropped
     try:
-        with signals_held():
+        with signals_held(), folder_locked(next(iter(temporaries)).parent):
             new = {target for target in temporaries if not os.path.lexists(target)}
             kept = {target: earlier for target in temporaries if (earlier := _kept_under_second_name(target))}
             journals = _journals_set_aside(temporaries)
@@ -393,6 +394,25 @@ def replace_all(temporaries: dict[Path, Path], done: str) -> None:
                 journal.unlink(missing_ok=True)
     except Interrupted as interruption:  # delivered once every file was in place
         raise Interrupted(interruption.signal_number, done=done) from None
+
+
+@contextlib.contextmanager
+def folder_locked(folder: Path) -> Iterator[None]:
+    """The folder locked (flock, advisory) against other runs' renames into it, so that two
+    builds to one output each put their three files in place together: overlapping, the
+    database of one was left beside the checksum and inspect file of the other (found by review).
+    Held for the renames alone; where the folder cannot be opened or locked, not at all."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # and with it the lock
 
 
 # SQLite's files beside a database: a journal or WAL left by a writer that was killed belongs to

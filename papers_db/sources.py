@@ -68,6 +68,14 @@ class SourceFile:
                     data = file.read()
                 except OSError as error:  # blamed on the output before: "papers.db: cannot write"
                     raise PapersDbError(f"{self.path}: cannot be read: {error.strerror}", BAD_INPUT) from None
+            # Read twice where described and undescribed files are compared (described_repeats_first):
+            # a file rewritten in between was parsed as its new bytes and recorded with the old
+            # ones' digest (sources.sha256, build_info's), with no word (found by review).
+            digest = hashlib.sha256(data).hexdigest()
+            if self.sha256 and digest != self.sha256:
+                raise PapersDbError(f"{self.path}: changed while it was being read (its bytes differ from a moment "
+                                    "before); build again once it is written", BAD_INPUT)
+            self.sha256 = digest
         if not self.sha256:
             self.sha256 = hashlib.sha256(data).hexdigest()
         return data

@@ -737,3 +737,32 @@ def test_a_build_started_with_sighup_ignored_as_nohup_does_runs_on(tmp_path):
     _, stderr = build.communicate(timeout=120)
     assert (build.returncode, stderr.strip().splitlines()[-1]) == (129, "error: interrupted by SIGHUP")
     assert not (tmp_path / "other.db").exists()
+
+
+def test_a_build_puts_its_files_in_place_only_while_no_other_run_is_renaming_into_the_folder(tmp_path):
+    # Two builds to one output, overlapping: the database of one was left beside the checksum
+    # and inspect file of the other (found by review). A build waits for the folder's lock.
+    import fcntl
+
+    large = tmp_path / "large"
+    large.mkdir()
+    write_large_listing(large / "large.txt", records=2000)
+    output = tmp_path / "dist" / "papers.db"
+    output.parent.mkdir()
+    folder = os.open(output.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)  # as another run renaming its files in
+        build = subprocess.Popen(cli_command("build", large, "--output", output), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        inspect = output.parent / f".papers.db.inspect.tmp-{build.pid}"
+        deadline = time.monotonic() + 120
+        while not inspect.exists():
+            assert build.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(1)
+        assert build.poll() is None and not output.exists()
+    finally:
+        os.close(folder)
+    _, stderr = build.communicate(timeout=60)
+    assert build.returncode == 0, stderr
+    assert hashlib.sha256(output.read_bytes()).hexdigest() == (output.parent / "papers.db.sha256").read_text().split()[0]

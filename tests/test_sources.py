@@ -1099,3 +1099,21 @@ def test_a_file_cut_inside_its_last_character_is_read_with_a_replacement_charact
     text, issues = decode_source(whole[:-1] + b"\n")
     assert [(issue.line, issue.code) for issue in issues] == [(2, "invalid_utf8")]
     assert "ends inside" not in issues[0].message
+
+
+def test_a_file_rewritten_between_its_two_reads_is_refused_not_recorded_with_the_old_digest(tmp_path):
+    # Described and undescribed files together are read twice (their texts compared first): one
+    # rewritten in between was parsed as its new bytes under the old bytes' SHA-256 (found by review).
+    from papers_db.errors import PapersDbError
+    from papers_db.sources import SourceFile
+
+    path = tmp_path / "listing.txt"
+    path.write_text("Title\nSome abstract.\n", encoding="utf-8")
+    source = SourceFile(path)
+    first = source.read_bytes()
+    assert source.sha256 == hashlib.sha256(first).hexdigest()
+    assert source.read_bytes() == first  # the same bytes again: read as before
+    path.write_text("Title\nAnother abstract.\n", encoding="utf-8")
+    with pytest.raises(PapersDbError, match="listing.txt: changed while it was being read") as raised:
+        source.read_bytes()
+    assert raised.value.exit_status == 1
