@@ -153,8 +153,18 @@ def build_database(
     except sqlite3.OperationalError as error:
         if str(error) == "interrupted":  # a signal's handler stopped a statement (load.SIGNAL_CHECK_STEPS)
             raise Interrupted(last_signal()) from None
-        raise PapersDbError(f"{output}: cannot write the database: {error}; nothing was replaced", SYSTEM) from None
+        raise PapersDbError(f"{output}: cannot write the database: {error}{where_full(error)}; "
+                            "nothing was replaced", SYSTEM) from None
     return BuildReport(output, digest, counts["papers"], normaliser.listing_count, files)
+
+
+def where_full(error: sqlite3.OperationalError) -> str:
+    """Which disk a "database or disk is full" may mean: SQLite sorts in its temporary folder
+    too, and a full 1 MB /tmp was told as the output's disk, 50 GB free (found by review)."""
+    if getattr(error, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+        return ""
+    return (" (the output's disk, or that of SQLite's temporary files: $SQLITE_TMPDIR or $TMPDIR, else /var/tmp "
+            "or /tmp; set TMPDIR to a folder with room)")
 
 
 def refuse_replacing_a_source(found: list[SourceFile], output: Path) -> None:

@@ -766,3 +766,27 @@ def test_a_build_puts_its_files_in_place_only_while_no_other_run_is_renaming_int
     _, stderr = build.communicate(timeout=60)
     assert build.returncode == 0, stderr
     assert hashlib.sha256(output.read_bytes()).hexdigest() == (output.parent / "papers.db.sha256").read_text().split()[0]
+
+
+def test_a_full_disk_error_names_sqlites_temporary_folder_too(tmp_path):
+    # SQLite sorts in $TMPDIR: a full 1 MB /tmp was told as the output's disk being full, the
+    # output's disk 50 GB free, and the user freed the wrong one (found by review, with the 100k
+    # corpus; a build small enough for a test never spills its sorts to a file).
+    from papers_db.pipeline import where_full
+
+    disk = tmp_path / "small"
+    disk.mkdir()
+    not_mounted = mount_tmpfs(disk, "64k")
+    if not_mounted:
+        pytest.skip(f"no small disk to fill: {not_mounted}")
+    try:
+        conn = sqlite3.connect(disk / "full.db")
+        with pytest.raises(sqlite3.OperationalError) as full:
+            conn.execute("create table t as select randomblob(1000000) as b")
+        conn.close()
+        assert "full" in str(full.value) and "set TMPDIR to a folder with room" in where_full(full.value)
+        with pytest.raises(sqlite3.OperationalError) as other:
+            sqlite3.connect(":memory:").execute("select * from nothing")
+        assert where_full(other.value) == ""
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
