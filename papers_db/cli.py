@@ -57,8 +57,16 @@ DEFAULT_OUTPUT = Path("dist") / "papers.db"
 WARNINGS_SHOWN = 20  # parse issues printed in full; the rest are counted
 MAX_WORKERS = 64  # server processes; each holds its own SQLite page cache and Python
 
+# No command's help said what its status means (found by review): README's table, in short.
+EXIT_STATUSES = ("Exit status: 0 done; 1 bad input (parse issues under --strict, unreadable sources, a damaged database); "
+                 "2 usage (a path, option or manifest the command cannot use); 3 the system failed the run (disk full, "
+                 "I/O error), nothing replaced; 70 a bug (--debug shows its traceback); 128+N ended by signal N "
+                 "(130 Ctrl-C, 143 SIGTERM, 141 the reader of the output went away; serve stopped by Ctrl-C: 0).")
+
+
 app = typer.Typer(
     help="Build and serve papers-db: machine-learning paper listings as one searchable SQLite file.",
+    epilog=EXIT_STATUSES,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -323,7 +331,7 @@ def print_json(document: dict) -> None:
         print(text, flush=True)
 
 
-@app.command()
+@app.command(epilog=EXIT_STATUSES)
 @one_line_errors
 def build(
     paths: list[str] = PathsArgument,
@@ -382,7 +390,7 @@ def print_build_report(report: BuildReport, as_json: bool) -> None:
     )
 
 
-@app.command()
+@app.command(epilog=EXIT_STATUSES)
 @one_line_errors
 def check(paths: list[str] = PathsArgument, as_json: bool = JsonOption) -> None:
     """Read and validate sources without writing a database.
@@ -410,7 +418,7 @@ def check(paths: list[str] = PathsArgument, as_json: bool = JsonOption) -> None:
     refuse_no_readable_listing(files)
 
 
-@app.command()
+@app.command(epilog=EXIT_STATUSES)
 @one_line_errors
 def serve(
     # Text, not a Path: Path("") is ".", and `--db ""` (an unset $DB) was told ".: is a folder".
@@ -449,7 +457,7 @@ def serve(
     run_server(command, environment)
 
 
-@app.command("export")
+@app.command("export", epilog=EXIT_STATUSES)
 @one_line_errors
 def export(
     database: str = typer.Option(str(DEFAULT_OUTPUT), "--db", metavar="<path>", help="Database file to export."),
@@ -468,7 +476,7 @@ def export(
 
 
 # Hidden: `export` (Parquet by default) replaced it; it stays for the scripts that call it.
-@app.command("export-parquet", hidden=True)
+@app.command("export-parquet", hidden=True, epilog=EXIT_STATUSES)
 @one_line_errors
 def export_parquet(
     database: str = typer.Option(str(DEFAULT_OUTPUT), "--db", metavar="<path>", help="Database file to export."),

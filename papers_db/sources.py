@@ -465,6 +465,11 @@ def refuse_files_not_there(folder: Path, manifest: dict[str, dict]) -> None:
         if name.startswith("."):  # find_sources skips such files: the entry would describe nothing read
             raise PapersDbError(f"{manifest[name]['where']} describes {name!r}, a hidden file, which is never read; "
                                 "rename it without the leading '.'", USAGE)
+        if name not in present and os.path.lexists(folder / name):
+            # A FIFO or a device: the warning above said it is no regular file, and this line said
+            # it is not in the folder (found by review).
+            raise PapersDbError(f"{manifest[name]['where']} describes {name!r}, which is in {folder} but is no file "
+                                f"to read: {not_a_file(folder / name)}", USAGE)
         if name not in present:
             like = next((other for other in sorted(present) if other.casefold() == name.casefold()), None)
             hint = f" ({like!r} is: names are case-sensitive)" if like else ""

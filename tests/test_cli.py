@@ -30,6 +30,15 @@ def test_help_describes_every_command():
     assert "--output" in build_help and "--strict" in build_help
 
 
+@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["serve"], ["export"]])
+def test_help_says_what_each_exit_status_means(command):
+    # No command's help listed its statuses (found by review); the codes are README's table's.
+    shown = " ".join(run_cli(*command, "--help").stdout.split())
+    for status, meaning in (("0", "done"), ("1", "bad input"), ("2", "usage"), ("3", "the system failed the run"),
+                            ("70", "a bug"), ("128+N", "ended by signal N")):
+        assert f"{status} {meaning}" in shown, (command, status)
+
+
 @pytest.mark.parametrize("command", ["build", "check", "serve", "export"])
 def test_help_text_reflows_to_the_terminal_and_loses_no_word(command):
     import inspect

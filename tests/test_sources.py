@@ -1117,3 +1117,22 @@ def test_a_file_rewritten_between_its_two_reads_is_refused_not_recorded_with_the
     with pytest.raises(PapersDbError, match="listing.txt: changed while it was being read") as raised:
         source.read_bytes()
     assert raised.value.exit_status == 1
+
+
+def test_a_manifest_naming_a_pipe_device_or_folder_says_what_it_is(tmp_path):
+    # A FIFO named in the manifest was warned of as "not a regular file", then refused as "not in
+    # the folder", which it is (found by review).
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(SOURCES / REVIEW, folder / "a.txt")
+    os.mkfifo(folder / "p.txt")
+    (folder / "z.txt").symlink_to("/dev/zero")
+    (folder / "d.txt").mkdir()
+    for name, what in (("p.txt", "not a regular file (a pipe, socket or device)"),
+                       ("z.txt", "not a regular file (a pipe, socket or device)"), ("d.txt", "a folder")):
+        (folder / "manifest.toml").write_text(f'[[source]]\nfile = "{name}"\nformat = "review_listing"\n', encoding="utf-8")
+        result = run_cli("build", folder, "--output", tmp_path / "out.db")
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines()[-1] == (
+            f"error: {folder / 'manifest.toml'}:1: [[source]] describes {name!r}, which is in {folder} but is no file "
+            f"to read: {what}")
