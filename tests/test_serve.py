@@ -948,35 +948,44 @@ def test_a_prefix_ending_otherwise_is_searched_as_before(served, built_db):
             "select count(*) from papers_fts where papers_fts match 'model*'").fetchone()[0]
 
 
-@pytest.mark.parametrize(("typed", "word", "prefix"), [
-    ("learni*", "learning", "learni"), ("generat*", "generation", "generat"), ("optimiz*", "optimization", "optimiz"),
-    ("traini* diffusion", "training diffusion", "traini"), ("LEARNI*", "learning", "learni")])
-def test_a_prefix_no_stem_begins_with_finds_what_its_word_finds(served, built_db, typed, word, prefix):
+@pytest.mark.parametrize(("typed", "word", "prefix", "widened"), [
+    ("learni*", "learning", "learni", "learn"), ("generat*", "generation", "generat", "gener"),
+    ("optimiz*", "optimization", "optimiz", "optim"), ("traini* diffusion", "training diffusion", "traini", "train diffusion"),
+    ("LEARNI*", "learning", "learni", "learn")])
+def test_the_search_page_widens_a_prefix_no_indexed_word_begins_with(served, built_db, typed, word, prefix, widened):
     # learni* found no paper: learning is indexed as learn (664 of 1,955 prefixes of the bundled
-    # papers' longer words found nothing; found by review). Widened to the longest shorter form
-    # the index holds, it finds what the whole word finds, every paper with a word so begun among them.
-    rows = query_rows(served, "search", q=typed)
+    # papers' longer words found nothing; found by review). Where a search finds nothing, the page
+    # searches such a prefix as the longest shorter form of it the index holds, and says so.
+    assert query_rows(served, "search", q=typed) == []  # the query alone, as before
+    ids, summary, _ = search_page(served, typed)
     as_word = query_rows(served, "search", q=word)
-    assert rows and [row["paper_id"] for row in rows] == [row["paper_id"] for row in as_word]
-    assert rows[0]["matching_papers"] == as_word[0]["matching_papers"]
+    assert ids == [row["paper_id"] for row in as_word][:25]
+    assert summary.startswith(f"No paper matches {typed}; a prefix that no indexed word begins with is searched")
+    assert f"so these are for {widened}: {as_word[0]['matching_papers']} papers match" in summary
     with sqlite3.connect(built_db) as conn:
         every = {paper for (paper,) in conn.execute("select rowid from papers_fts where papers_fts match ?",
                                                     (" AND ".join(f'"{w}"' for w in word.split()),))}
     begun = papers_mentioning(built_db, prefix)
     if " " in word:  # and the other word, as the stemmer reads it
         begun &= papers_mentioning(built_db, word.split()[1])
-    assert begun and begun <= every and len(every) == rows[0]["matching_papers"]
+    assert begun and begun <= every and len(every) == as_word[0]["matching_papers"]
+    # Its JSON, CSV and SQL links are for what it shows.
+    page = served("/papers/search?" + urllib.parse.urlencode({"q": typed})).text
+    assert "/papers/search.json?" + urllib.parse.urlencode({"q": widened}) in html.unescape(page)
 
 
-@pytest.mark.parametrize("typed", ["xqzt*", "learni* xqzt", "zzzzzzzz*"])
-def test_a_prefix_widened_still_needs_every_word_to_match(served, typed):
-    assert query_rows(served, "search", q=typed) == []
+@pytest.mark.parametrize("typed", ["xqzt*", "learni* xqzt", "zzzzzzzz*", '"diffusion modi"*', "qzxy*"])
+def test_a_search_widened_still_needs_every_word_to_match(served, typed):
+    # A phrase's prefix is not widened, nor one of 4 letters or fewer.
+    ids, summary, _ = search_page(served, typed)
+    assert ids == [] and html.unescape(summary) == f"No paper matches {typed}."
 
 
 def test_a_prefix_that_matches_as_typed_is_not_widened(served, built_db):
     # generaliz* is the stem of generalizable and generalizability only; generalization's is gener.
-    rows = query_rows(served, "search", q="generaliz*")
-    assert rows[0]["matching_papers"] == len(papers_mentioning(built_db, "generalizab")) == 7
+    ids, summary, _ = search_page(served, "generaliz*")
+    assert len(ids) == len(papers_mentioning(built_db, "generalizab")) == 7
+    assert summary.startswith("7 papers match")
 
 
 @pytest.fixture(scope="module")
