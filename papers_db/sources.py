@@ -607,8 +607,26 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
         reading = (read_hf_daily_page(text, source.snapshot_date, cut) if file_format == HF_DAILY_PAPERS
                    else read_review_listing(text, cut))
     report_repeated_records(reading)
+    if file_format == REVIEW_LISTING and (few_abstracts := mostly_without_abstracts(reading)) is not None:
+        file_issues.append(few_abstracts)
     reading.issues[:0] = file_issues
     return reading
+
+
+MOSTLY_WITHOUT_ABSTRACTS_RECORDS = 10  # fewer: a short list may well lack a few
+
+
+def mostly_without_abstracts(reading: Reading) -> ParseIssue | None:
+    """A review listing most of whose records have no abstract, named once for the file: another
+    site's list (arXiv's, Papers with Code's) read as one made a paper of nearly every line (19 of
+    an arXiv list's, "Machine Learning" and "Wed, 12 Nov 2025" among them), each reported only as
+    missing its abstract (found by review)."""
+    without = sum(record.abstract is None for record in reading.records)
+    if len(reading.records) < MOSTLY_WITHOUT_ABSTRACTS_RECORDS or without * 2 <= len(reading.records):
+        return None
+    return ParseIssue(None, "mostly_without_abstracts", f"{without} of its {len(reading.records)} papers have no "
+                      "abstract, where a review listing gives each title its abstract: is it one, or a list copied "
+                      "from another site? Each line without an abstract after it was read as a paper's title")
 
 
 def nothing_read(file_format: str | None, line_count: int, issues: list[ParseIssue], every_line: str) -> Reading:

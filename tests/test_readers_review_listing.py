@@ -1252,3 +1252,23 @@ def test_a_placeholder_where_a_title_goes_is_no_paper():
     assert [(r.title, r.decision) for r in reading.records] == [("Some Title", "Reject"), ("Other Title", "Reject")]
     assert [(i.line, i.code) for i in reading.issues] == [(4, "placeholder_abstract"), (5, "orphan_decision")]
     assert reading.unaccounted_lines() == []
+
+
+def test_a_decision_or_tier_in_brackets_at_a_titles_start_or_end_is_named():
+    # "[Oral] Title", "Title [Spotlight]", "Title (ICLR 2024 Oral)", "Title (Reject)": each stayed
+    # in its title with no issue, the paper without a decision (found by review).
+    for title, bracket, where in (("[Oral] Sparse Attention Is All You Need", "[Oral]", "starts"),
+                                  ("Graph Networks for Weather Forecasting [Spotlight]", "[Spotlight]", "ends"),
+                                  ("Kernel Methods Revisited (ICLR 2024 Oral)", "(ICLR 2024 Oral)", "ends"),
+                                  ("Kernel Methods Revisited (Reject)", "(Reject)", "ends"),
+                                  ("(Accepted) Kernel Methods Revisited", "(Accepted)", "starts"),
+                                  ("【Poster】 Kernel Methods Revisited", "【Poster】", "starts"),
+                                  ("Kernel Methods Revisited [Accept (Oral)]", "[Accept (Oral)]", "ends")):
+        reading = read_review_listing(review_text(title, ABSTRACT_A, "Reject", "Other Title", ABSTRACT_B))
+        assert [(r.title, r.decision) for r in reading.records] == [(title, "Reject"), ("Other Title", None)]
+        assert [(i.line, i.code) for i in reading.issues] == [(1, "decision_in_title")], title
+        assert f"the title {where} with '{bracket}'" in reading.issues[0].message
+    # Brackets holding a title's own words are no decision.
+    for title in ("Oral Cancer Detection (Oral Cancer)", "Poster Child [Poster Child Study]", "Large Language Models (LLMs)",
+                  "Acceptance Sampling (Accepted Papers Only)", "Spotlight (Oral) History"):
+        assert read_review_listing(review_text(title, ABSTRACT_A)).issues == [], title

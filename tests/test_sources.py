@@ -1136,3 +1136,22 @@ def test_a_manifest_naming_a_pipe_device_or_folder_says_what_it_is(tmp_path):
         assert result.stderr.strip().splitlines()[-1] == (
             f"error: {folder / 'manifest.toml'}:1: [[source]] describes {name!r}, which is in {folder} but is no file "
             f"to read: {what}")
+
+
+def test_a_review_listing_whose_papers_mostly_lack_abstracts_is_named_once(tmp_path):
+    # An arXiv list copied and described as a review listing made 19 papers ("Machine Learning",
+    # "Wed, 12 Nov 2025"), each only missing its abstract (found by review).
+    from papers_db.sources import SourceFile, read_source
+
+    lines = ["Machine Learning", "Wed, 12 Nov 2025", "[1] arXiv:2511.08573 [pdf, html, other]"]
+    lines += [f"Paper Title Number {n}" for n in range(12)] + ["A Paper With Its Abstract", ABSTRACT_A]
+    path = tmp_path / "arxiv.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reading = read_source(SourceFile(path, format="review_listing"))
+    issues = [(issue.line, issue.code) for issue in reading.issues]
+    assert issues[0] == (None, "mostly_without_abstracts") and issues.count((None, "mostly_without_abstracts")) == 1
+    assert reading.issues[0].message.startswith("15 of its 16 papers have no abstract")
+    # A listing with a few titles alone is not named.
+    path.write_text("\n".join([f"Title {n}\n{ABSTRACT_A.replace('lenders', f'lenders {n}')}" for n in range(10)]
+                              + ["Title Alone", "Another Alone"]) + "\n", encoding="utf-8")
+    assert "mostly_without_abstracts" not in [issue.code for issue in read_source(SourceFile(path, format="review_listing")).issues]

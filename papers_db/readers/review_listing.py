@@ -213,6 +213,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             current = Record(line=number, last_line=number, title=line.strip())
             report_title_ending_like_a_sentence(number, line, reading)
             report_decision_at_end_of_title(number, line, reading)
+            report_bracketed_decision(number, line, reading)
             if undecided_before:
                 report_decision_at_start(number, line, reading) or report_decision_like_title(number, line, reading)
     close()
@@ -583,6 +584,35 @@ DECISION_AFTER_TITLE = re.compile(r"\s[|·•/–—-]+\s+(?=\S[^|·•/–—]{
 # What every decision line holds one of (a venue line its year): a quick refusal of the rest
 # ("... - A Survey"), as is_decision took 4.7 µs a title.
 DECISION_HINT = re.compile(r"accept|reject|withdrawn|desk|oral|spotlight|poster|decision|(?:19|20)\d\d", re.IGNORECASE)
+
+
+# A decision or tier in brackets opening or ending a title, as conference sites and exported lists
+# mark them: "[Oral] Sparse Attention", "Graph Networks [Spotlight]", "Kernels (ICLR 2024 Oral)",
+# "Title (Reject)". Each stayed in the title with no issue (review). Only brackets that hold
+# nothing else: "(Oral Cancer)" and "[Poster Child Study]" are a title's own words.
+BRACKETED_DECISION = (r"[\[(（【]\s*(?:[A-Z][\w-]*\s+)?(?:(?:19|20)\d\d\s+)?"
+                      r"(?:accept(?:ed)?|reject(?:ed)?|withdrawn|oral|spotlight|poster|desk[\s-]+reject(?:ed)?)"
+                      r"(?:\s*(?:presentation|paper|track|\(\w+\)|:\s*\w+))?\s*[\])）】]")
+BRACKETED_DECISION_AT_START = re.compile(BRACKETED_DECISION + r"(?=\s*\S)", re.IGNORECASE)
+BRACKETED_DECISION_AT_END = re.compile(r"(?<=\S)\s*(" + BRACKETED_DECISION + r")$", re.IGNORECASE)
+
+
+def report_bracketed_decision(number: int, title: str, reading: Reading) -> None:
+    """A title opening or ending with a decision or tier in brackets (BRACKETED_DECISION): kept
+    in the title as given, and named, since the paper gets no decision from it."""
+    title = title.strip()
+    if "[" not in title and "(" not in title and "（" not in title and "【" not in title:
+        return
+    if found := BRACKETED_DECISION_AT_START.match(title):
+        where, bracket = "starts", found[0]
+    elif found := BRACKETED_DECISION_AT_END.search(title[-DECISION_TAIL_CHARACTERS:]):
+        where, bracket = "ends", found[1]
+    else:
+        return
+    reading.issues.append(ParseIssue(
+        number, "decision_in_title",
+        f"the title {where} with {quoted(bracket)}, a decision or tier in brackets: kept in the title, not read as "
+        "the paper's decision"))
 
 
 def report_decision_at_end_of_title(number: int, title: str, reading: Reading) -> None:
