@@ -212,10 +212,12 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             close(TITLE_THEN_TITLE if is_title_alone_above(current, number) and abstract_follows(following) else None)
             current = Record(line=number, last_line=number, title=line.strip())
             report_title_ending_like_a_sentence(number, line, reading)
+            named = len(reading.issues)
             report_decision_at_end_of_title(number, line, reading)
-            report_bracketed_decision(number, line, reading)
             if undecided_before:
                 report_decision_at_start(number, line, reading) or report_decision_like_title(number, line, reading)
+            if len(reading.issues) == named:  # "Title | Accept (Oral)" is named once, not for its "(Oral)" too
+                report_bracketed_decision(number, line, reading)
     close()
     report_decisions_before_titles(content, reading)
     check_tail(reading)
