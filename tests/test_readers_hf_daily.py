@@ -1015,7 +1015,7 @@ def test_a_note_between_an_abstract_and_its_author_line_stays_with_the_entry():
     # "Project page: https://…" there was a paper of that title that took the entry's authors,
     # date and upvotes; the entry had none (found by review: eight such notes, all so read).
     notes = ["Project page: https://example.org/x", "Code: https://github.com/x/y", "🤗 Demo: https://hf.co/spaces/x",
-             "Accepted to NeurIPS 2025", "NeurIPS 2025 Spotlight", "TL;DR: fewer steps, same samples"]
+             "Accepted to NeurIPS 2025", "NeurIPS 2025 Spotlight", "ICLR'24 Oral", "Code: github.com/x/y"]
     # (A bare link there is the page's own text, stray_line, as before.)
     for note in notes:
         reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", note, "", "  • 3 authors", "·", "Nov 11 12"],
@@ -1025,12 +1025,21 @@ def test_a_note_between_an_abstract_and_its_author_line_stays_with_the_entry():
             ("Title One", ABSTRACT_A + "\n" + note, 3, 12), ("Title Two", ABSTRACT_B, 2, 3)], note
         assert [(i.line, i.code) for i in reading.issues] == [(17, "abstract_paragraph")], note
         assert reading.unaccounted_lines() == []
-    # Any other line there is a title whose abstract is missing, after an entry with no author line.
-    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A],
-                                         ["Title Two Alone", "", "  • 3 authors", "·", "Nov 11 12"]),
+    # Any other line there is a title whose abstract is missing, after an entry with no author line:
+    # titles that open with TLDR or hold a venue's year too (review of the first rule), and a long
+    # line of tier words (each "Oral" searched for a year after it took 9 s in a line of 100 kB).
+    for title in ("Title Two Alone", "TLDR: Extreme Summarization of Scientific Documents",
+                  "Report on the NeurIPS 2024 Workshop on Efficient Reasoning"):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A],
+                                             [title, "", "  • 3 authors", "·", "Nov 11 12"]),
+                                     snapshot_date="2025-11-12")
+        assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), (title, 3)]
+        assert [(i.line, i.code) for i in reading.issues] == [(17, "missing_abstract")]
+    long_line = ("Oral " * 20_000).strip()  # read as an untitled paper's abstract, as before
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A], [long_line, "", "  • 3 authors", "·", "Nov 11 12"]),
                                  snapshot_date="2025-11-12")
-    assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), ("Title Two Alone", 3)]
-    assert [(i.line, i.code) for i in reading.issues] == [(17, "missing_abstract")]
+    assert [(r.title, r.abstract, r.authors_count) for r in reading.records] == [
+        ("Title One", ABSTRACT_A, None), (None, long_line, 3)]
 
 
 def test_names_of_people_where_an_organisation_goes_are_reported():
@@ -1041,7 +1050,10 @@ def test_names_of_people_where_an_organisation_goes_are_reported():
         assert reading.records[0].organization == tuple(line.split(" ", 1))  # kept as the page wrote it
         assert [(i.line, i.code) for i in reading.issues] == [(17, "organisation_or_text")], line
         assert "people's names" in reading.issues[0].message
-    for line in ("adobe Adobe", "google Google DeepMind", "tsinghua Tsinghua University, Beijing"):
+    # Organisations' names with a comma are not (review of the first rule): their words are no names'.
+    for line in ("adobe Adobe", "google Google DeepMind", "tsinghua Tsinghua University, Beijing",
+                 "ETH ETH Zurich, Computer Vision Lab", "Alibaba-NLP Alibaba, Tongyi Lab",
+                 "OpenGVLab Shanghai AI Laboratory, OpenGVLab Team", "NVIDIA NVIDIA Corporation, Santa Clara"):
         reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", line, "·", "Nov 11 12"]),
                                      snapshot_date="2025-11-12")
         assert reading.issues == [], line

@@ -1226,6 +1226,12 @@ def test_decisions_before_titles_are_named_though_one_paper_has_none():
                                               "Graph Networks for Weather Forecasting", ABSTRACT_B, "Reject",
                                               "Kernel Methods Revisited", ABSTRACT_C))
     assert [(i.line, i.code) for i in reading.issues] == [(1, "orphan_decision"), (1, "decisions_before_titles")]
+    # Every paper decided: the decisions-first reading would leave the last decision without a
+    # title, so no such layout, whatever stray line ends the file (review of the first rule).
+    for last in ("Show more", "***"):
+        reading = read_review_listing(review_text("Reject", "Title One", ABSTRACT_A, "Accept (Poster)",
+                                                  "Title Two", ABSTRACT_B, "Reject", last))
+        assert "decisions_before_titles" not in [i.code for i in reading.issues], last
     # A decision heading over undecided papers is no such layout.
     reading = read_review_listing(review_text("Accept (Oral)", "Sparse Attention Is All You Need", ABSTRACT_A,
                                               "Graph Networks for Weather Forecasting", ABSTRACT_B))
@@ -1242,6 +1248,9 @@ def test_a_line_between_a_title_and_its_abstract_is_named_in_the_titles_issue():
         (6, "Another Title", None), (7, "Graph Networks", None)]
     issues = [(i.line, i.code, "line after it was read as the title" in i.message) for i in reading.issues]
     assert issues == [(1, "missing_abstract", True), (5, "missing_abstract", False), (6, "missing_abstract", True)]
+    # A placeholder under the title is what came after it, not the next title (review of the first rule).
+    reading = read_review_listing(review_text("Title One", "No abstract available", "Title Two", ABSTRACT_B, "Reject"))
+    assert [(i.line, i.code, i.message) for i in reading.issues][1] == (1, "missing_abstract", "title with no abstract after it")
 
 
 def test_a_placeholder_where_a_title_goes_is_no_paper():
@@ -1270,5 +1279,8 @@ def test_a_decision_or_tier_in_brackets_at_a_titles_start_or_end_is_named():
         assert f"the title {where} with '{bracket}'" in reading.issues[0].message
     # Brackets holding a title's own words are no decision.
     for title in ("Oral Cancer Detection (Oral Cancer)", "Poster Child [Poster Child Study]", "Large Language Models (LLMs)",
-                  "Acceptance Sampling (Accepted Papers Only)", "Spotlight (Oral) History"):
+                  "Acceptance Sampling (Accepted Papers Only)", "Spotlight (Oral) History",
+                  # A word before the decision that is no venue's (review of the first rule).
+                  "Generating Film Artwork (Movie Poster)", "When Reviewers Disagree (Not Accepted)",
+                  "Selective Classifiers (To Reject)", "Cancer Screening (Screening Oral)"):
         assert read_review_listing(review_text(title, ABSTRACT_A)).issues == [], title

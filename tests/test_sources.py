@@ -1095,6 +1095,13 @@ def test_a_file_cut_inside_its_last_character_is_read_with_a_replacement_charact
         assert text == f"Title\nSome text about café documents in {ending[:-1]}\ufffd\n"
         assert [(issue.line, issue.code) for issue in issues] == [(2, "invalid_utf8")]
         assert "ends inside a character" in issues[0].message
+    # A Windows-1252 file's last "é" is such a first byte too: with no UTF-8 before it, it is Windows-1252's
+    # (review of the first rule), on the last line as on the others.
+    windows = "Modèles pour la Société\nApprentissage Profond et Complexité".encode("cp1252")
+    text, issues = decode_source(windows)
+    assert text == "Modèles pour la Société\nApprentissage Profond et Complexité\n"
+    assert [(issue.line, issue.code) for issue in issues] == [(1, "invalid_utf8"), (2, "invalid_utf8")]
+    assert all("Windows-1252" in issue.message for issue in issues)
     # A line break after it: no cut file, the byte stays damage of the line.
     text, issues = decode_source(whole[:-1] + b"\n")
     assert [(issue.line, issue.code) for issue in issues] == [(2, "invalid_utf8")]

@@ -441,8 +441,10 @@ TITLE_THEN_TITLE = ("title with no abstract after it: the line after it was read
 
 
 def is_title_alone_above(record: Record | None, number: int) -> bool:
+    """A title on its own line right above, nothing read after it (a placeholder for its abstract
+    moved its last line on: review of the first rule)."""
     return (record is not None and record.title is not None and record.abstract is None and record.decision is None
-            and record.last_line == number - 1)
+            and record.line == record.last_line == number - 1)
 
 
 def report_decisions_before_titles(content: list[tuple[int, str]], reading: Reading) -> None:
@@ -452,8 +454,11 @@ def report_decisions_before_titles(content: list[tuple[int, str]], reading: Read
     # Only where some record took a decision: a first line copied from a tab of decisions, before
     # undecided papers, is no such layout. Not only where every record but the last took one:
     # one paper without a decision shifted the others' by one, unreported (found by review).
-    if (len(content) >= 2 and is_decision(content[0][1]) and not is_decision(content[-1][1])
-            and len(reading.records) >= 2 and any(record.decision is not None for record in reading.records)):
+    # And only where the last paper took none: with every paper decided, the decisions-first
+    # reading leaves the last decision with no title after it (review of the first rule).
+    records = reading.records
+    if (len(content) >= 2 and is_decision(content[0][1]) and len(records) >= 2 and records[-1].decision is None
+            and any(record.decision is not None for record in records[:-1])):
         reading.issues.append(ParseIssue(
             content[0][0], "decisions_before_titles",
             "the listing opens with a decision and ends with none: if it writes each decision before its title, "
@@ -592,11 +597,13 @@ DECISION_HINT = re.compile(r"accept|reject|withdrawn|desk|oral|spotlight|poster|
 # mark them: "[Oral] Sparse Attention", "Graph Networks [Spotlight]", "Kernels (ICLR 2024 Oral)",
 # "Title (Reject)". Each stayed in the title with no issue (review). Only brackets that hold
 # nothing else: "(Oral Cancer)" and "[Poster Child Study]" are a title's own words.
-BRACKETED_DECISION = (r"[\[(（【]\s*(?:[A-Z][\w-]*\s+)?(?:(?:19|20)\d\d\s+)?"
-                      r"(?:accept(?:ed)?|reject(?:ed)?|withdrawn|oral|spotlight|poster|desk[\s-]+reject(?:ed)?)"
-                      r"(?:\s*(?:presentation|paper|track|\(\w+\)|:\s*\w+))?\s*[\])）】]")
-BRACKETED_DECISION_AT_START = re.compile(BRACKETED_DECISION + r"(?=\s*\S)", re.IGNORECASE)
-BRACKETED_DECISION_AT_END = re.compile(r"(?<=\S)\s*(" + BRACKETED_DECISION + r")$", re.IGNORECASE)
+# Before the decision, a venue (two capitals or more: "ICLR", "NeurIPS") and a year at most: "(Movie
+# Poster)", "(Not Accepted)" and "(To Reject)" are a title's words (found by review of the first rule).
+BRACKETED_DECISION = (r"[\[(（【]\s*(?:[A-Z][A-Za-z]*[A-Z][A-Za-z]*\s+)?(?:(?:19|20)\d\d\s+)?"
+                      r"(?i:accept(?:ed)?|reject(?:ed)?|withdrawn|oral|spotlight|poster|desk[\s-]+reject(?:ed)?)"
+                      r"(?:\s*(?i:presentation|paper|track)|\s*\(\w+\)|\s*:\s*\w+)?\s*[\])）】]")
+BRACKETED_DECISION_AT_START = re.compile(BRACKETED_DECISION + r"(?=\s*\S)")
+BRACKETED_DECISION_AT_END = re.compile(r"(?<=\S)\s*(" + BRACKETED_DECISION + r")$")
 
 
 def report_bracketed_decision(number: int, title: str, reading: Reading) -> None:

@@ -179,14 +179,17 @@ def _decode_whole(data: bytes) -> list[str] | None:
 def _decode_line_by_line(data: bytes) -> tuple[list[str], list[ParseIssue]]:
     issues, lines = [], []
     parts = data.split(b"\n")
+    utf8_seen = False  # a line before held UTF-8's non-ASCII characters: the file is UTF-8
     for number, raw in enumerate(parts, start=1):
         if b"\x00" in raw:
             issues.append(ParseIssue(number, "nul_byte", "NUL byte(s) removed from the line"))
             raw = raw.replace(b"\x00", b"")
         try:
             lines.append(raw.decode("utf-8"))
+            utf8_seen = utf8_seen or not raw.isascii()
         except UnicodeDecodeError as error:
-            if number == len(parts) and (line := _cut_inside_a_character(raw, error)) is not None:
+            if (number == len(parts) and (utf8_seen or not raw[:error.start].isascii())
+                    and (line := _cut_inside_a_character(raw, error)) is not None):
                 issues.append(ParseIssue(number, "invalid_utf8", f"the file ends inside a character at column "
                                          f"{error.start + 1}, as a file cut off ends: its first bytes replaced by U+FFFD"))
                 lines.append(line)
@@ -200,7 +203,9 @@ def _decode_line_by_line(data: bytes) -> tuple[list[str], list[ParseIssue]]:
 def _cut_inside_a_character(raw: bytes, error: UnicodeDecodeError) -> str | None:
     """A file's last line, with no line break after it, that is UTF-8 but for a character cut
     off at its end, with U+FFFD for what is left of that character; None for other damage. Read
-    as Windows-1252, the first byte of a cut "中" was "ä", of a cut "é" "Ã" (found by review)."""
+    as Windows-1252, the first byte of a cut "中" was "ä", of a cut "é" "Ã" (found by review).
+    Asked only of a file that shows it is UTF-8 before that line's end: a Windows-1252 file's
+    last "é" is such a first byte too (review of the first rule)."""
     if error.reason != "unexpected end of data" or error.end != len(raw):
         return None
     try:
