@@ -61,7 +61,8 @@ MAX_WORKERS = 64  # server processes; each holds its own SQLite page cache and P
 EXIT_STATUSES = ("Exit status: 0 done; 1 bad input (parse issues under --strict, unreadable sources, a damaged database); "
                  "2 usage (a path, option or manifest the command cannot use); 3 the system failed the run (disk full, "
                  "I/O error), nothing replaced; 70 a bug (--debug shows its traceback); 128+N ended by signal N "
-                 "(130 Ctrl-C, 143 SIGTERM, 141 the reader of the output went away; serve stopped by Ctrl-C: 0).")
+                 "(130 Ctrl-C, 143 SIGTERM, 141 the reader of the output went away; serve stopped by Ctrl-C ends with 0, "
+                 "and with several workers by SIGTERM or SIGHUP too).")
 
 
 app = typer.Typer(

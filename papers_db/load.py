@@ -364,11 +364,11 @@ class DatabaseWriter:
         inspect = inspect_text(self.output, self.temporary, digest, counts, view_counts)
         self.outputs[inspect_file_for(self.output)].write_text(inspect, encoding="utf-8")
         # Only now, with every file complete, is anything the user had replaced, all or none.
-        replace_all(self.outputs, replaced_by_the_build(self.output))
+        replace_all(self.outputs, replaced_by_the_build(self.output), databases=[self.output])
         return counts, digest
 
 
-def replace_all(temporaries: dict[Path, Path], done: str) -> None:
+def replace_all(temporaries: dict[Path, Path], done: str, databases: Iterable[Path] = ()) -> None:
     """Rename each complete file (target -> the file written for it) into place, all or none of
     them. As far as signals go: one that comes meanwhile ends the run once all are in place,
     saying `done`. And as far as the system lets a rename fail: the files renamed before it get
@@ -377,23 +377,29 @@ def replace_all(temporaries: dict[Path, Path], done: str) -> None:
     only a file's owner replace it (/tmp's sticky bit), an export replaced two of its 20 files,
     said "nothing was replaced", and named a temporary file."""
     raise_dropped_interruption()  # nothing is replaced after Ctrl-C, even one Python dropped
-    try:
-        with signals_held(), folder_locked(next(iter(temporaries)).parent):
-            new = {target for target in temporaries if not os.path.lexists(target)}
-            kept = {target: earlier for target in temporaries if (earlier := _kept_under_second_name(target))}
-            journals = _journals_set_aside(temporaries)
-            try:
-                _rename_all_or_none(temporaries, kept, new)
-            except PapersDbError:
-                _put_back(journals)
-                raise
-            finally:
-                for earlier in kept.values():
-                    earlier.unlink(missing_ok=True)
-            for journal in journals.values():
-                journal.unlink(missing_ok=True)
-    except Interrupted as interruption:  # delivered once every file was in place
-        raise Interrupted(interruption.signal_number, done=done) from None
+    # The lock is waited for before the signals are held: Ctrl-C while another run held it was
+    # ignored until it was let go, and the files were then replaced (review). Interrupted here,
+    # nothing is replaced.
+    with folder_locked(next(iter(temporaries)).parent):
+        try:
+            with signals_held():
+                new = {target for target in temporaries if not os.path.lexists(target)}
+                kept = {target: earlier for target in temporaries if (earlier := _kept_under_second_name(target))}
+                try:
+                    journals = _journals_set_aside(databases)
+                    try:
+                        _rename_all_or_none(temporaries, kept, new)
+                    except PapersDbError:
+                        _put_back(journals)
+                        raise
+                finally:
+                    for earlier in kept.values():
+                        earlier.unlink(missing_ok=True)
+                for journal in journals.values():
+                    with contextlib.suppress(OSError):  # the files are in place: a journal left is only a leftover
+                        journal.unlink()
+        except Interrupted as interruption:  # delivered once every file was in place
+            raise Interrupted(interruption.signal_number, done=done) from None
 
 
 @contextlib.contextmanager
@@ -421,15 +427,17 @@ def folder_locked(folder: Path) -> Iterator[None]:
 SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
 
 
-def _journals_set_aside(temporaries: dict[Path, Path]) -> dict[Path, Path]:
-    """Each target's SQLite side files renamed aside (to names remove_leftovers knows), to be
-    removed once the targets are replaced or put back if they are not."""
+def _journals_set_aside(databases: Iterable[Path]) -> dict[Path, Path]:
+    """The SQLite side files of each database being replaced renamed aside (to names
+    remove_leftovers knows), to be removed once the targets are replaced or put back if they are
+    not. Files alone: a folder so named is no journal (as a user's, it was hidden and then
+    failed every later build: review), nor is anything beside an export's CSV."""
     aside: dict[Path, Path] = {}
     try:
-        for target in temporaries:
+        for target in databases:
             for suffix in SQLITE_SIDE_FILES:
                 side = Path(f"{target}{suffix}")
-                if os.path.lexists(side):
+                if side.is_symlink() or side.is_file():
                     moved = Path(f"{temporary_file(target, '.replaced')}{suffix}")
                     os.replace(side, moved)
                     aside[side] = moved
@@ -662,7 +670,8 @@ def remove_leftovers(output: Path) -> None:
     for leftover in output.parent.glob(f".{glob.escape(output.name)}*.tmp-*"):  # a name may hold [ or *
         found = ours.fullmatch(leftover.name)
         if found is not None and not _process_is_running(int(found.group(1))):
-            leftover.unlink(missing_ok=True)
+            with contextlib.suppress(IsADirectoryError, PermissionError):  # a folder so named is no build's file
+                leftover.unlink(missing_ok=True)
 
 
 def _process_is_running(pid: int) -> bool:

@@ -790,3 +790,81 @@ def test_a_full_disk_error_names_sqlites_temporary_folder_too(tmp_path):
         assert where_full(other.value) == ""
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_only_a_databases_own_journal_files_go_with_it(tmp_path, built_db):
+    # A folder named papers.db-journal (a user's) was hidden under a temporary name, the build
+    # failed with status 3 after replacing its files, and every later build failed on it; an
+    # export removed papers.csv-journal and papers.csv-shm beside its CSV (found by review).
+    from papers_db.export import export_files
+
+    output = tmp_path / "out" / "papers.db"
+    output.parent.mkdir()
+    folder = output.parent / "papers.db-journal"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep\n", encoding="utf-8")
+    for _ in range(2):
+        result = run_cli("build", "--output", output)
+        assert result.returncode == 0, result.stderr
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "keep\n"
+    assert sorted(path.name for path in output.parent.iterdir()) == [
+        "papers-inspect.json", "papers.db", "papers.db-journal", "papers.db.sha256"]
+    exported = tmp_path / "export"
+    export_files(built_db, exported, "csv")
+    beside = [exported / "papers.csv-journal", exported / "papers.csv-shm"]
+    for path in beside:
+        path.write_text("notes\n", encoding="utf-8")
+    export_files(built_db, exported, "csv")
+    assert all(path.read_text(encoding="utf-8") == "notes\n" for path in beside)
+
+
+def test_a_journal_that_cannot_be_set_aside_leaves_nothing_behind(tmp_path, built_db, monkeypatch):
+    # The earlier files' second names, made before the journal was moved, were left when moving
+    # it failed (found by review).
+    import errno
+
+    from papers_db import PapersDbError, build_database
+
+    output = tmp_path / "papers.db"
+    shutil.copy(built_db, output)
+    (tmp_path / "papers.db-wal").write_bytes(b"a writer's WAL\n")
+    replace = os.replace
+
+    def refusing_the_wal(source, target):
+        if str(source).endswith("-wal"):
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(source))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", refusing_the_wal)
+    with pytest.raises(PapersDbError, match="papers.db-wal: cannot be removed: Operation not permitted"):
+        build_database(SOURCES, output)
+    monkeypatch.undo()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["papers.db", "papers.db-wal"]
+    assert output.read_bytes() == built_db.read_bytes()
+
+
+def test_a_build_waiting_for_the_folders_lock_stops_at_ctrl_c_and_replaces_nothing(tmp_path):
+    # It waited with the signals held: Ctrl-C was ignored until the lock was let go, and the files
+    # were then replaced (found by review).
+    import fcntl
+
+    output = tmp_path / "dist" / "papers.db"
+    output.parent.mkdir()
+    folder = os.open(output.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        build = subprocess.Popen(cli_command("build", "--output", output), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        inspect = output.parent / f".papers.db.inspect.tmp-{build.pid}"  # written just before the renames
+        deadline = time.monotonic() + 120
+        while not inspect.exists():
+            assert build.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(1)  # at the lock by now
+        build.send_signal(signal.SIGINT)
+        _, stderr = build.communicate(timeout=30)
+    finally:
+        os.close(folder)
+    assert build.returncode == 130, stderr
+    assert stderr.strip() == "error: interrupted by SIGINT", stderr
+    assert sorted(path.name for path in output.parent.iterdir()) == []
