@@ -1,5 +1,6 @@
 """The database file as an artefact: atomic under SIGKILL, byte-identical for the same sources."""
 
+import contextlib
 import hashlib
 import os
 import random
@@ -583,13 +584,22 @@ def test_an_output_that_is_not_a_regular_file_is_refused(tmp_path, kind):
     assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
 
 
-def test_a_full_disk_is_one_line_and_leaves_the_previous_files(tmp_path):
+@contextlib.contextmanager
+def small_disk(tmp_path, size):
+    """A tmpfs of `size` mounted at tmp_path/small for the test, unmounted after it."""
     disk = tmp_path / "small"
     disk.mkdir()
-    not_mounted = mount_tmpfs(disk, "512k")
+    not_mounted = mount_tmpfs(disk, size)
     if not_mounted:
         pytest.skip(f"no small disk to fill: {not_mounted}")
     try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_previous_files(tmp_path):
+    with small_disk(tmp_path, "512k") as disk:
         output = disk / "papers.db"
         output.write_bytes(earlier_build("previous database\n"))
         result = run_cli("build", "--output", output)
@@ -598,8 +608,6 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_files(tmp_path):
         assert "disk is full" in result.stderr or "No space left" in result.stderr
         assert [path.name for path in disk.iterdir()] == ["papers.db"]
         assert output.read_bytes() == earlier_build("previous database\n")
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)
 
 
 def refusing_the_third_rename(monkeypatch):
@@ -774,22 +782,15 @@ def test_a_full_disk_error_names_sqlites_temporary_folder_too(tmp_path):
     # corpus; a build small enough for a test never spills its sorts to a file).
     from papers_db.pipeline import where_full
 
-    disk = tmp_path / "small"
-    disk.mkdir()
-    not_mounted = mount_tmpfs(disk, "64k")
-    if not_mounted:
-        pytest.skip(f"no small disk to fill: {not_mounted}")
-    try:
+    with small_disk(tmp_path, "64k") as disk:
         conn = sqlite3.connect(disk / "full.db")
         with pytest.raises(sqlite3.OperationalError) as full:
             conn.execute("create table t as select randomblob(1000000) as b")
         conn.close()
         assert "full" in str(full.value) and "set TMPDIR to a folder with room" in where_full(full.value)
-        with pytest.raises(sqlite3.OperationalError) as other:
-            sqlite3.connect(":memory:").execute("select * from nothing")
-        assert where_full(other.value) == ""
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)
+    with pytest.raises(sqlite3.OperationalError) as other:
+        sqlite3.connect(":memory:").execute("select * from nothing")
+    assert where_full(other.value) == ""
 
 
 def test_only_a_databases_own_journal_files_go_with_it(tmp_path, built_db):
