@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import enum
@@ -93,11 +94,10 @@ class ProgressOutput(Console):
     SIGPIPE, the files written (README). It ended the build with status 3, "nothing was
     replaced", in a line nobody could read (found by review)."""
 
-    gone = False
+    gone = False  # its reader went away
 
     def on_broken_pipe(self) -> None:
-        self.quiet = True
-        ProgressOutput.gone = True
+        self.quiet = self.gone = True
         os.dup2(os.open(os.devnull, os.O_WRONLY), self.file.fileno())  # Python's own last words too
 
 
@@ -197,7 +197,7 @@ def one_line_errors(command):
         put_in_place(None)
         try:
             done = command(*args, **kwargs)
-            if ProgressOutput.gone:
+            if console.gone:
                 raise BrokenPipeError(errno.EPIPE, "the reader of the progress went away")
             return done
         except typer.Exit:
@@ -325,7 +325,7 @@ def print_json(document: dict) -> None:
     ends it with os._exit, which drops what Python still holds for a pipe or a file)."""
     global json_started
     # Where stdout cannot encode a character (a Latin-1 locale), JSON's own escape writes it.
-    ascii_only = (getattr(sys.stdout, "encoding", None) or "").replace("_", "-").lower() not in ("utf-8", "utf8")
+    ascii_only = codecs.lookup(getattr(sys.stdout, "encoding", None) or "ascii").name != "utf-8"
     text = json.dumps(document, indent=2, ensure_ascii=ascii_only)
     with signals_held():  # a document begun is written whole: a signal meanwhile (a slow pipe) comes once it is
         json_started = True

@@ -387,11 +387,7 @@ def replace_all(temporaries: dict[Path, Path], done: str, databases: Iterable[Pa
                 kept = {target: earlier for target in temporaries if (earlier := _kept_under_second_name(target))}
                 try:
                     journals = _journals_set_aside(databases)
-                    try:
-                        _rename_all_or_none(temporaries, kept, new)
-                    except PapersDbError:
-                        _put_back(journals)
-                        raise
+                    _rename_all_or_none(temporaries, kept, new, journals)
                 finally:
                     for earlier in kept.values():
                         earlier.unlink(missing_ok=True)
@@ -465,9 +461,11 @@ def _kept_under_second_name(target: Path) -> Path | None:
     return earlier
 
 
-def _rename_all_or_none(temporaries: dict[Path, Path], kept: dict[Path, Path], new: set[Path]) -> None:
+def _rename_all_or_none(temporaries: dict[Path, Path], kept: dict[Path, Path], new: set[Path],
+                        journals: dict[Path, Path]) -> None:
     """replace_all's renames; where one fails, those before it undone: each target `kept` gets
-    its earlier file back, each `new` one (no file there before) is removed."""
+    its earlier file back, each `new` one (no file there before) is removed, and the `journals`
+    set aside (_journals_set_aside) are put back."""
     renamed: list[Path] = []
     try:
         for target, temporary in temporaries.items():
@@ -482,6 +480,7 @@ def _rename_all_or_none(temporaries: dict[Path, Path], kept: dict[Path, Path], n
                 target.unlink(missing_ok=True)
             else:
                 replaced.append(target)
+        _put_back(journals)
         failed = next(target for target in temporaries if target not in renamed)
         said = f"{', '.join(map(str, replaced))} replaced before it" if replaced else "nothing was replaced"
         raise PapersDbError(f"{failed}: cannot be replaced: {error.strerror}; {said}", SYSTEM) from None

@@ -34,7 +34,7 @@ from .readers.text import (
     wide_encoding,
     with_newline_line_ends,
 )
-from .records import ParseIssue, Reading
+from .records import ParseIssue, Reading, Record
 
 MANIFEST_NAME = "manifest.toml"
 FORMATS = (REVIEW_LISTING, HF_DAILY_PAPERS)
@@ -61,23 +61,21 @@ class SourceFile:
 
     def read_bytes(self) -> bytes:
         if self.data is not None:
-            data = self.data
-        else:
-            with _readable(self.path) as file:
-                try:
-                    data = file.read()
-                except OSError as error:  # blamed on the output before: "papers.db: cannot write"
-                    raise PapersDbError(f"{self.path}: cannot be read: {error.strerror}", BAD_INPUT) from None
-            # Read twice where described and undescribed files are compared (described_repeats_first):
-            # a file rewritten in between was parsed as its new bytes and recorded with the old
-            # ones' digest (sources.sha256, build_info's), with no word (found by review).
-            digest = hashlib.sha256(data).hexdigest()
-            if self.sha256 and digest != self.sha256:
-                raise PapersDbError(f"{self.path}: changed while it was being read (its bytes differ from a moment "
-                                    "before); build again once it is written", BAD_INPUT)
-            self.sha256 = digest
-        if not self.sha256:
-            self.sha256 = hashlib.sha256(data).hexdigest()
+            self.sha256 = self.sha256 or hashlib.sha256(self.data).hexdigest()
+            return self.data
+        with _readable(self.path) as file:
+            try:
+                data = file.read()
+            except OSError as error:  # blamed on the output before: "papers.db: cannot write"
+                raise PapersDbError(f"{self.path}: cannot be read: {error.strerror}", BAD_INPUT) from None
+        # Read twice where described and undescribed files are compared (described_repeats_first):
+        # a file rewritten in between was parsed as its new bytes and recorded with the old ones'
+        # digest (sources.sha256, build_info's), with no word (found by review).
+        digest = hashlib.sha256(data).hexdigest()
+        if self.sha256 and digest != self.sha256:
+            raise PapersDbError(f"{self.path}: changed while it was being read (its bytes differ from a moment "
+                                "before); build again once it is written", BAD_INPUT)
+        self.sha256 = digest
         return data
 
 
@@ -137,8 +135,14 @@ def review_listing_reading(text: str, ends_mid_line: bool = False) -> Reading | 
     """The text read as a review listing, where at least half the records it gives have an
     abstract (detect_format); else None."""
     reading = read_review_listing(text, ends_mid_line)
-    records = reading.records
-    return reading if records and sum(record.abstract is not None for record in records) * 2 >= len(records) else None
+    return reading if reading.records and not most_lack_abstracts(reading.records) else None
+
+
+def most_lack_abstracts(records: list[Record]) -> bool:
+    """Whether more than half the records a file was read into have no abstract: no review
+    listing, though it reads as one (detect_format does not take it for one; described as one, it
+    is named: mostly_without_abstracts)."""
+    return sum(record.abstract is None for record in records) * 2 > len(records)
 
 
 def shows_a_page(lines: list[str]) -> bool:
@@ -621,9 +625,9 @@ def mostly_without_abstracts(reading: Reading) -> ParseIssue | None:
     site's list (arXiv's, Papers with Code's) read as one made a paper of nearly every line (19 of
     an arXiv list's, "Machine Learning" and "Wed, 12 Nov 2025" among them), each reported only as
     missing its abstract (found by review)."""
-    without = sum(record.abstract is None for record in reading.records)
-    if len(reading.records) < MOSTLY_WITHOUT_ABSTRACTS_RECORDS or without * 2 <= len(reading.records):
+    if len(reading.records) < MOSTLY_WITHOUT_ABSTRACTS_RECORDS or not most_lack_abstracts(reading.records):
         return None
+    without = sum(record.abstract is None for record in reading.records)
     return ParseIssue(None, "mostly_without_abstracts", f"{without} of its {len(reading.records)} papers have no "
                       "abstract, where a review listing gives each title its abstract: is it one, or a list copied "
                       "from another site? Each line without an abstract after it was read as a paper's title")
