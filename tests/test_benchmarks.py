@@ -390,3 +390,20 @@ def test_the_table_page_prototype_shows_the_rows_datasette_shows(built_db):
     assert shown[""]["datasette"][1] == 319 and shown[""]["datasette"][2] is not None  # 319 bundled papers, 50 a page
     assert all(shown[values]["datasette"][0] for values in facet_values)
     assert shown[facet_values[1]]["datasette"][2] is None  # a page with no next one
+
+
+def test_pages_under_load_times_each_page_beside_the_no_sql_page_with_the_plugins_given(built_db):
+    # The figures in NOTES.md on where a page's time goes under load come from this script: each
+    # page asked for is answered (no errors; a 404 is one), the prototype's only where the server
+    # took the plugins folder.
+    two_facet_values = "tier=poster&outcome=accept"
+    result = subprocess.run(
+        [sys.executable, str(PROJECT / "benchmarks" / "pages_under_load.py"), str(built_db), "/papers/search?q=diffusion",
+         f"/prototype/papers?{two_facet_values}", "--setting", "num_sql_threads", "0",
+         "--plugins-dir", str(PROJECT / "benchmarks" / "prototypes"), "--clients", "2", "--requests", "4", "--rounds", "1"],
+        capture_output=True, text=True, timeout=180, cwd=PROJECT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    pages = lines[1::2]
+    assert pages == ["/-/versions.json", "/papers/search?q=diffusion", f"/prototype/papers?{two_facet_values}"]
+    assert all(line.strip().startswith("alone p50 ") and line.endswith("errors 0") for line in lines[2::2])
