@@ -275,6 +275,77 @@ def search_page(served, q, page=None):
     return ids, summary and summary.group(1).strip(), next_page and next_page.group(1).replace("&amp;", "&")
 
 
+def search_page_and_its_sql_threads(instance, q):
+    """(paper ids the search page links to, in order; how many times the page's database ran a
+    function on a SQL thread for it) for words `q`."""
+    database = instance.get_database("papers")
+    calls = []
+    run_on_a_thread = database.execute_fn
+
+    async def counted(fn):
+        calls.append(fn)
+        return await run_on_a_thread(fn)
+
+    database.execute_fn = counted
+    try:
+        response = asyncio.run(instance.client.get("/papers/search?" + urllib.parse.urlencode({"q": q})))
+    finally:
+        database.execute_fn = run_on_a_thread
+    assert response.status_code == 200, response.text
+    return [int(paper) for paper in re.findall(r'<p class="result-title"><a href="/papers/papers/(\d+)">', response.text)], len(calls)
+
+
+def papers_matching(built_db, match):
+    with sqlite3.connect(f"file:{built_db}?mode=ro", uri=True) as conn:  # counted by FTS5 directly, not by the plugin
+        return conn.execute("select count(*) from papers_fts where papers_fts match ?", [match]).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def search_instance(built_db):
+    instance = datasette_instance(built_db)
+    asyncio.run(instance.invoke_startup())
+    asyncio.run(instance.client.get("/papers/search?q=warm"))  # the schema's questions asked once, on threads
+    return instance
+
+
+@pytest.mark.parametrize("q, in_the_loop", [
+    ("diffusion", True), ("Diffusion models", True), ("graph neural networks", True), ("3d", True),
+    ("diffusion diffusion\u3000models", True),  # split as the query splits words: ideographic space
+    ("learn*", False), ('"diffusion models"', False), ("diffusion-based", False), ("modèle", False),
+    ("one two three four five", False), ("a\u2028b", False), ("x" * 41, False),
+])
+def test_a_search_of_a_few_plain_words_runs_in_the_event_loop_and_shows_what_the_query_shows(
+        served, search_instance, q, in_the_loop):
+    # Under load a search's answer waited for the event loop after its SQL thread: a search of a
+    # few plain words in few papers (each at most 5,000; together 1,000) runs in the loop. Any
+    # other (a prefix, a phrase, a word of other characters, five words) runs on a thread as before.
+    ids, threads = search_page_and_its_sql_threads(search_instance, q)
+    assert threads == (0 if in_the_loop else 1)
+    assert ids == [row["paper_id"] for row in query_rows(served, "search", q=q)][:25]  # the query's JSON, on a thread
+
+
+def test_words_in_more_papers_than_the_bounds_are_searched_on_a_thread(built_db, search_instance, monkeypatch):
+    from papers_db import plugin
+
+    each, together = papers_matching(built_db, '"model"'), papers_matching(built_db, '"model" AND "diffusion"')
+    assert each > together > 1
+    shown, _ = search_page_and_its_sql_threads(search_instance, "model diffusion")
+    for word_bound, search_bound, in_the_loop in [(each, together, True), (each - 1, together, False),
+                                                  (each, together - 1, False)]:
+        monkeypatch.setattr(plugin, "IN_LOOP_WORD_PAPERS", word_bound)
+        monkeypatch.setattr(plugin, "IN_LOOP_PAPERS", search_bound)
+        assert search_page_and_its_sql_threads(search_instance, "model diffusion") == (shown, 0 if in_the_loop else 1)
+
+
+def test_a_search_past_the_loops_time_limit_runs_again_on_a_thread(built_db, search_instance, monkeypatch):
+    from papers_db import plugin
+
+    shown, threads = search_page_and_its_sql_threads(search_instance, "graph neural networks")
+    assert threads == 0 and shown
+    monkeypatch.setattr(plugin, "IN_LOOP_MS", 0.000001)  # every statement stopped at once
+    assert search_page_and_its_sql_threads(search_instance, "graph neural networks") == (shown, 1)
+
+
 @pytest.mark.parametrize("q", ["diffusion", "diffusion models", "halfspaces", "learn*", "Diffusion,", "model"])
 def test_search_page_shows_the_search_querys_rows_in_order_25_a_page(served, built_db, q):
     rows = query_rows(served, "search", q=q)

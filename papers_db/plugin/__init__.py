@@ -264,10 +264,10 @@ async def search_page(datasette, request):
     parts = await search_page_parts(datasette, db.name, request.actor)
     q, number = request.args.get("q", ""), search_page_number(request)
     words = " ".join(SEARCH_WORD_SEPARATORS.split(q)).strip()  # as the query splits them
-    rows = await search_rows(db, parts["page_sql"], q, number) if words else []
+    rows = await search_rows(datasette, db, parts["page_sql"], q, number) if words else []
     widened = None
     if not rows and "*" in words and (wider := await db.execute_fn(lambda conn: widened_search(conn, words))):
-        rows = await search_rows(db, parts["page_sql"], wider, number)
+        rows = await search_rows(datasette, db, parts["page_sql"], wider, number)
         widened = wider if rows else None  # no more found: the page is the search as typed
     searched = widened or q  # what the rows shown, their JSON, CSV and SQL are a search for
     has_next = len(rows) > SEARCH_PAGE_RESULTS
@@ -385,18 +385,74 @@ def search_page_number(request):
     return int(text)
 
 
-async def search_rows(db, page_sql, q, number):
+async def search_rows(datasette, db, page_sql, q, number):
     """The search query's rows for page `number`, and the first of the next page if there is one."""
     from datasette.database import QueryInterrupted
 
     _, DatasetteError, _, _ = datasette_error_page()
     params = {"q": q, "search_page_rows": SEARCH_PAGE_RESULTS + 1,
               "search_page_offset": (number - 1) * SEARCH_PAGE_RESULTS}
+    rows = search_rows_in_the_loop(datasette, db, page_sql, params)
+    if rows is not None:
+        return rows
     try:
         return (await db.execute(page_sql, params)).rows
     except QueryInterrupted:
         raise DatasetteError("The search took longer than this server's time limit. Add words to narrow it.",
                              title="Search interrupted", status=400) from None
+
+
+# A search of a few plain words that match few papers runs in the event loop, not on a SQL
+# thread: under load the answer of a thread waited for the loop to be free again, and the search
+# page's p95 was 2.2-2.4 times the no-SQL page's where in the loop it was 1.5-1.9 (100,000
+# papers, 8 clients, 2 workers: benchmarks/NOTES.md, forty-sixth session). Only such a search:
+# SQLite's time limit is checked between the VM's instructions, and one FTS5 instruction (a
+# prefix's expansion, a phrase, words each in many papers but rarely together) can run tens of
+# ms, which in the loop would hold up every request of the worker. So each word's papers are
+# counted first, then the search's, each up to one more than its bound, a row at a time, which
+# the time limit can stop (40 ns a row at 100,000 papers): the search then reads lists of at
+# most IN_LOOP_WORD_PAPERS and ranks at most IN_LOOP_PAPERS (about 2.7 µs each).
+IN_LOOP_WORDS = 4
+IN_LOOP_CHARACTERS = 160  # the whole search as typed
+IN_LOOP_WORD_PAPERS = 5000  # each word's
+IN_LOOP_PAPERS = 1000  # the search's
+IN_LOOP_MS = 50  # a bound on the whole (below 21 ms, Datasette's limit checks every instruction)
+PLAIN_WORD = re.compile(r"[a-z0-9]{1,40}")  # one token for FTS5's tokenizer, nothing for the query to parse
+COUNT_UP_TO = "select count(*) from (select 1 from papers_fts where papers_fts match ? limit ?)"
+_loop_connections = threading.local()
+
+
+def search_rows_in_the_loop(datasette, db, page_sql, params):
+    """The search query's rows where it was run in the event loop, or None where it is for a SQL
+    thread: its words are not all plain and few, they match too many papers, or it failed or ran
+    past IN_LOOP_MS (the thread then runs it again, with its own time limit and errors)."""
+    from datasette.utils import sqlite_timelimit
+
+    words = sorted({word for word in SEARCH_WORD_SEPARATORS.split(params["q"].lower()) if word})  # as the query splits them
+    if not (len(params["q"]) <= IN_LOOP_CHARACTERS and 0 < len(words) <= IN_LOOP_WORDS
+            and all(PLAIN_WORD.fullmatch(word) for word in words)):
+        return None
+    conn = loop_connection(datasette, db)
+    counts = [(f'"{word}"', IN_LOOP_WORD_PAPERS) for word in words] + [
+        (" AND ".join(f'"{word}"' for word in words), IN_LOOP_PAPERS)]
+    try:
+        with sqlite_timelimit(conn, IN_LOOP_MS):
+            if any(conn.execute(COUNT_UP_TO, (match, bound + 1)).fetchone()[0] > bound for match, bound in counts):
+                return None
+            return conn.execute(page_sql, params).fetchall()
+    except sqlite3.Error:
+        return None
+
+
+def loop_connection(datasette, db):
+    """A connection to `db` for the event loop's thread, made and set up as Datasette makes each
+    of its SQL threads' (with this plugin's limits, functions and row budget)."""
+    connections = _loop_connections.__dict__.setdefault("by_database", weakref.WeakKeyDictionary())
+    if db not in connections:
+        conn = db.connect()
+        datasette._prepare_connection(conn, db.name)
+        connections[db] = conn
+    return connections[db]
 
 
 # A result's fields as attributes: Jinja reads `result.url` as an attribute first, and a dict's
