@@ -3,6 +3,7 @@
 
 import importlib.util
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from conftest import PROJECT
 
 
@@ -155,3 +157,107 @@ def test_pandas_reads_every_table_and_view_and_answers_the_search_query(built_db
         search = yaml.safe_load((PROJECT / "metadata.yml").read_text(encoding="utf-8"))["databases"]["papers"]["queries"]["search"]["sql"]
         found = pandas.read_sql(search, conn, params={"q": '"diffusion models"'})
         assert len(found) == 13 and list(found["paper_id"]) == [row[0] for row in conn.execute(search, {"q": '"diffusion models"'})]
+
+
+
+def test_sqlite_utils_search_refuses_plain_abstract_as_a_column_as_the_readme_says(built_db):
+    assert "`sqlite-utils search -c plain_abstract` refuses the name" in readme_section("### The file in other tools")
+    refused = subprocess.run([sys.executable, "-m", "sqlite_utils", "search", str(built_db), "papers", "diffusion",
+                              "-c", "title", "-c", "plain_abstract"], capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "has no column 'plain_abstract" in refused.stderr + refused.stdout
+    assert sqlite_utils("search", built_db, "papers", "diffusion", "-c", "title", "-c", "abstract_text")
+
+
+def test_duckdb_counts_a_column_where_count_star_fails_on_each_without_rowid_table_the_readme_names(built_db):
+    with sqlite3.connect(built_db) as conn:
+        without_rowid = {name: conn.execute(f"select count(*) from [{name}]").fetchone()[0] for name, sql in conn.execute(
+            "select name, sql from sqlite_master where type = 'table'") if re.search(r"without\s+rowid", sql or "", re.I)}
+        first_columns = {name: conn.execute(f"select name from pragma_table_info('{name}') where cid = 0").fetchone()[0]
+                         for name in without_rowid}
+    section = readme_section("### The file in other tools")
+    named = set(re.findall(r"`(\w+)`", section[section.index("on a `WITHOUT ROWID` table"):section.index("count a column instead")]))
+    assert named == set(without_rowid)  # every one, read from the schema, and no other
+    con = duckdb_attached(built_db)
+    for name, rows in without_rowid.items():
+        with pytest.raises(duckdb.Error, match="ROWID"):
+            con.execute(f"select count(*) from p.{name}").fetchall()
+        assert con.execute(f"select count({first_columns[name]}) from p.{name}").fetchone()[0] == rows, name
+
+
+def test_pandas_reads_integers_with_nulls_as_floats_unless_asked_as_the_readme_says():
+    import pandas
+
+    assert 'dtype_backend="numpy_nullable"' in readme_section("### The file in other tools")
+    with sqlite3.connect(":memory:") as conn:
+        conn.executescript("create table t (year integer); insert into t values (2024), (null);")
+        assert str(pandas.read_sql("select year from t", conn)["year"].dtype) == "float64"
+        kept = pandas.read_sql("select year from t", conn, dtype_backend="numpy_nullable")["year"]
+        assert str(kept.dtype) == "Int64" and kept.iloc[0] == 2024
+
+
+def test_the_search_index_check_on_a_file_opened_read_only_fails_as_the_readme_says(built_db):
+    assert "attempt to write a readonly database" in readme_section("### The file in other tools")
+    with sqlite3.connect(f"file:{built_db}?mode=ro", uri=True) as conn:
+        with pytest.raises(sqlite3.OperationalError, match="attempt to write a readonly database"):
+            conn.execute("insert into papers_fts(papers_fts, rank) values('integrity-check', 1)")
+
+# SQL that SQLite added after 3.31, the oldest README says reads the file: a user on Ubuntu 22.04
+# (3.37) got "a GROUP BY clause is required before HAVING" from the search query (3.39 allows
+# HAVING alone; found by review, with sql.js builds of 3.31-3.39).
+NEWER_THAN_3_31 = {
+    r"\biif\s*\(": "iif() (3.32)", r"->": "the -> and ->> operators (3.38)", r"\bunixepoch\s*\(": "unixepoch() (3.38)",
+    r"\bformat\s*\(": "format() (3.38)", r"\bis\s+(not\s+)?distinct\s+from\b": "IS DISTINCT FROM (3.39)",
+    r"\b(right|full)\s+(outer\s+)?join\b": "RIGHT and FULL joins (3.39)", r"\breturning\b": "RETURNING (3.35)",
+    r"\bmaterialized\b": "MATERIALIZED (3.35)", r"\bstrict\b": "STRICT tables (3.37)",
+    r"\b(concat|concat_ws|string_agg|octet_length|timediff|unistr)\s*\(": "a function of 3.43-3.44",
+    r"\b(sqrt|pow|power|ln|log|log2|log10|exp|ceil|ceiling|floor|trunc|pi|sin|cos|tan|mod)\s*\(":
+        "a math function (3.35, and only where compiled in)",
+}
+
+
+def sql_without_strings_and_comments(sql):
+    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", " ", sql, flags=re.S).lower()
+
+
+def selects_with_having_alone(sql):
+    """Each SELECT with a HAVING and no GROUP BY at its own depth of brackets."""
+    found, stack = [], [[]]  # per depth: the keywords of the select being read
+    for token in re.findall(r"\(|\)|\bselect\b|\bgroup\s+by\b|\bhaving\b|\bunion\b", sql):
+        if token == "(":
+            stack.append([])
+        elif token == ")":
+            stack.pop()
+        elif token in ("select", "union"):
+            stack[-1] = [token]
+        elif token == "having" and not any(word.startswith("group") for word in stack[-1]):
+            found.append(" ".join(stack[-1] + [token]))
+        else:
+            stack[-1].append(token)
+    return found
+
+
+def shipped_sql():
+    """Every piece of SQL a user of the file may run in their own SQLite: the schema and views
+    (sql/), the canned queries (metadata.yml) and README's examples."""
+    metadata = yaml.safe_load((PROJECT / "metadata.yml").read_text())
+    yield from ((path.name, path.read_text()) for path in sorted((PROJECT / "sql").glob("*.sql")))
+    for database in metadata["databases"].values():
+        yield from ((f"metadata.yml: {name}", query["sql"]) for name, query in database.get("queries", {}).items())
+    yield from ((f"README.md, example {number}", block) for number, block in
+                enumerate(re.findall(r"```sql\n(.*?)```", (PROJECT / "README.md").read_text(), re.S), 1))
+
+
+def test_the_sql_users_run_needs_no_sqlite_newer_than_readme_says():
+    pieces = list(shipped_sql())
+    assert len(pieces) > 20 and any(name == "metadata.yml: search" for name, _ in pieces)
+    for name, sql in pieces:
+        plain = sql_without_strings_and_comments(sql)
+        assert not selects_with_having_alone(plain), name
+        assert [what for pattern, what in NEWER_THAN_3_31.items() if re.search(pattern, plain)] == [], name
+
+
+def test_a_having_without_group_by_is_told_from_one_with_it():
+    assert selects_with_having_alone("select count(*) from t having count(*) > 0")
+    assert not selects_with_having_alone("select a from t group by a having count(*) > 1")
+    assert selects_with_having_alone("select a from (select b from u group by b) having 1")
+    assert not selects_with_having_alone("select (select 1 group by 1 having 1 > 0), a from t group by a having 1")
