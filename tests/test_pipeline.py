@@ -195,6 +195,10 @@ def test_readme_example_queries_run(built_db):
     order = {"oral": 1, "spotlight": 2, "poster": 3}
     assert [order[tier] for _, _, tier, _ in accepted_diffusion] == sorted(order[tier] for _, _, tier, _ in accepted_diffusion)
     assert trending_november and all(row[0].startswith("2025-11-") for row in trending_november)
+    # In one order in every tool: most upvoted first, ties by date and title, none left over
+    # (most rows share 1-2 upvotes, and their order by upvotes alone differed between tools).
+    keys = [(-upvotes, day, title) for day, upvotes, title, _ in trending_november]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
     assert len(provenance) >= 2
     assert per_month and all(month.startswith("2024-") for month, _ in per_month)
 
