@@ -652,20 +652,24 @@ TEMPORARY_KINDS = ("", ".sha256", ".inspect", ".staging", ".related", ".fts", ".
 
 
 def temporary_file(output: Path, kind: str) -> Path:
-    """Where this process writes the build's file of `kind` (TEMPORARY_KINDS) for `output`."""
-    return output.with_name(f".{output.name}{kind}.tmp-{os.getpid()}")
+    """Where this process writes the build's file of `kind` (TEMPORARY_KINDS) for `output`: named
+    after the process, and after the thread where that is not the main one. Two builds to one
+    output from two threads of a notebook wrote the same files, and each failed ("table sources
+    already exists", "database is locked"; found by review)."""
+    thread = "" if threading.current_thread() is threading.main_thread() else f"-{threading.get_native_id()}"
+    return output.with_name(f".{output.name}{kind}.tmp-{os.getpid()}{thread}")
 
 
 def remove_leftovers(output: Path) -> None:
     """Temporary files of builds that were killed before they could rename into place.
 
-    A temporary file is named after the process writing it; one whose process is still running
-    belongs to a concurrent build and is left alone. Only names temporary_file makes (and
+    A temporary file is named after the process writing it (and its thread); one whose process
+    is still running belongs to a concurrent build and is left alone. Only names temporary_file makes (and
     SQLite's journals beside them) are removed: any `.papers.db*.tmp-*` was, a user's
     `.papers.db-notes.tmp-keep` too.
     """
     kinds = "|".join(re.escape(kind) for kind in TEMPORARY_KINDS)
-    ours = re.compile(rf"\.{re.escape(output.name)}(?:{kinds})\.tmp-(\d+)(?:-journal|-wal|-shm)?")
+    ours = re.compile(rf"\.{re.escape(output.name)}(?:{kinds})\.tmp-(\d+)(?:-\d+)?(?:-journal|-wal|-shm)?")
     for leftover in output.parent.glob(f".{glob.escape(output.name)}*.tmp-*"):  # a name may hold [ or *
         found = ours.fullmatch(leftover.name)
         if found is not None and not _process_is_running(int(found.group(1))):

@@ -1,5 +1,6 @@
 """Exports as a user reads them back: pyarrow and DuckDB on Parquet, DuckDB on CSV and JSON Lines."""
 
+import csv
 import datetime
 import json
 import os
@@ -239,3 +240,21 @@ def test_an_export_that_fills_the_disk_replaces_nothing(built_db, exported, tmp_
         assert result.returncode == 3 and sorted(path.name for path in disk.iterdir()) == sorted(earlier)
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_two_exports_into_one_folder_from_two_threads_both_put_their_files_in_place(built_db, tmp_path):
+    # One of them failed ("build_info.csv: cannot be replaced: No such file or directory"): both
+    # wrote the same temporary files (found by review).
+    import concurrent.futures
+
+    from papers_db.export import export_files
+
+    folder = tmp_path / "same"
+    with concurrent.futures.ThreadPoolExecutor(2) as threads:
+        written = [future.result() for future in [threads.submit(export_files, built_db, folder, "csv") for _ in range(2)]]
+    assert sorted(written[0]) == sorted(written[1]) and len(written[0]) == 20
+    with sqlite3.connect(built_db) as conn:
+        papers = conn.execute("select count(*) from papers").fetchone()[0]
+    with (folder / "papers.csv").open(newline="", encoding="utf-8") as exported:
+        assert sum(1 for _ in csv.reader(exported)) == 1 + papers
+    assert sorted(path.name for path in folder.iterdir()) == sorted(path.name for path in written[0])  # no temporary file left

@@ -107,7 +107,10 @@ def test_only_the_builds_own_leftovers_are_removed(tmp_path):
     # The earlier files a build keeps while it renames its own into place (load.replace_all).
     killed += [".papers.db.tmp-999999999-journal", ".papers.db.sha256.replaced.tmp-999999999",
                ".papers-inspect.json.replaced.tmp-999999999"]
-    users = [".papers.db-notes.tmp-keep", ".papers.db.bak.tmp-v2", ".papers.db.old.tmp-999999999", ".papers.db.tmp-"]
+    # A build in a thread other than the main one names its files after the thread too.
+    killed += [".papers.db.tmp-999999999-4242", ".papers.db.staging.tmp-999999999-4242-journal"]
+    users = [".papers.db-notes.tmp-keep", ".papers.db.bak.tmp-v2", ".papers.db.old.tmp-999999999", ".papers.db.tmp-",
+             ".papers.db.tmp-999999999-keep"]
     for name in killed + users:
         (tmp_path / name).write_bytes(b"x")
     assert run_cli("build", "--output", output).returncode == 0
@@ -869,3 +872,23 @@ def test_a_build_waiting_for_the_folders_lock_stops_at_ctrl_c_and_replaces_nothi
     assert build.returncode == 130, stderr
     assert stderr.strip() == "error: interrupted by SIGINT", stderr
     assert sorted(path.name for path in output.parent.iterdir()) == []
+
+
+def test_two_builds_to_one_output_from_two_threads_both_put_their_files_in_place(tmp_path):
+    # From a notebook's threads both failed, each on the other's temporary files ("table sources
+    # already exists", "database is locked"; found by review, 5 rounds of 5): a thread's files are
+    # its own, and the renames take turns.
+    import concurrent.futures
+
+    from papers_db import build_database
+    from papers_db.load import checksum_file_for
+
+    output = tmp_path / "same" / "papers.db"
+    for _ in range(2):
+        with concurrent.futures.ThreadPoolExecutor(2) as threads:
+            reports = [future.result() for future in [threads.submit(build_database, SOURCES, output, related=False)
+                                                       for _ in range(2)]]
+        assert reports[0].sha256 == reports[1].sha256 and reports[0].papers == 319
+        assert checksum_file_for(output).read_text() == f"{reports[0].sha256}  papers.db\n"
+        assert hashlib.sha256(output.read_bytes()).hexdigest() == reports[0].sha256
+        assert leftovers(output) == []
