@@ -129,6 +129,8 @@ def _stopping_within(seconds: float) -> None:
     graceful = Server.handle_exit
 
     def handle_exit(self, signal_number, frame):
+        if signal_number not in ENDING_SIGNALS:  # started ignored (a background job's SIGINT): it stays so
+            return
         if self.should_exit:  # the second
             _end_now(signal_number)
         timer = threading.Timer(seconds, _end_now, (signal_number,))

@@ -137,11 +137,14 @@ def run_workers() -> None:
     from gunicorn.arbiter import Arbiter
     from uvicorn_worker import UvicornWorker
 
-    from .command import ENDING_SIGNALS
+    from .command import ENDING_SIGNALS, NAMED_SIGNALS
     from .plugin import file_identity
     from .processes import follow_parent
 
-    hang_up_ignored = signal.SIGHUP not in ENDING_SIGNALS  # started so, by `nohup` (command.ENDING_SIGNALS)
+    # Started ignored, by `nohup` (SIGHUP) or a shell's background job (SIGINT): every process of
+    # the server keeps it ignored (command.ENDING_SIGNALS). gunicorn set its own handlers for
+    # them, and `serve &` stopped at a Ctrl-C meant for the script that started it (review).
+    started_ignored = [number for number in NAMED_SIGNALS if number not in ENDING_SIGNALS]
 
     bind, workers = sys.argv[1:3]
     args = json.loads(os.environ[DATASETTE_ARGS_VARIABLE])
@@ -163,10 +166,10 @@ def run_workers() -> None:
             gunicorn leaves to die at once: the answers under way were cut. It ends a worker as
             SIGTERM does, once they are sent."""
             super().init_signals()
-            if hang_up_ignored:
-                signal.signal(signal.SIGHUP, signal.SIG_IGN)
-            else:
+            if signal.SIGHUP not in started_ignored:
                 signal.signal(signal.SIGHUP, lambda number, frame: signal.raise_signal(signal.SIGTERM))
+            for number in started_ignored:
+                signal.signal(number, signal.SIG_IGN)
 
         def handle_exit(self, sig, frame):
             """gunicorn stops its workers with SIGQUIT when it is sent SIGINT (`kill -INT`, a
@@ -199,13 +202,17 @@ def run_workers() -> None:
                 sys.exit(1)
 
     class StoppedByAHangUp(Arbiter):
+        def init_signals(self):
+            super().init_signals()
+            for number in started_ignored:
+                signal.signal(number, signal.SIG_IGN)
+
         def handle_hup(self):
             """A terminal's hang-up (a closed ssh session) stops the server, as one `datasette
             serve` stops: gunicorn reloaded its workers on it, and the server served on with no
             terminal, holding its port. Unless the server was started with hang-ups ignored
-            (`nohup`), which it then ignores: it stopped (found by review)."""
-            if not hang_up_ignored:
-                self.handle_term()
+            (`nohup`): then no hang-up reaches this (init_signals)."""
+            self.handle_term()
 
     Workers().run()
 

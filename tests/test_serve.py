@@ -2967,11 +2967,15 @@ def test_a_hang_up_to_the_whole_group_lets_the_answers_under_way_end(built_db, t
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_server_started_under_nohup_serves_on_after_a_hang_up(built_db, tmp_path, workers):
-    # `nohup papers-db serve &` over ssh: the session's end stopped it, with or without workers
-    # (found by review). Started with SIGHUP ignored, every process of it keeps it ignored.
-    with serving_in_its_own_group(built_db, tmp_path, workers, ignoring=[signal.SIGHUP]) as (process, base):
-        os.killpg(process.pid, signal.SIGHUP)
+@pytest.mark.parametrize("ignored", ["SIGHUP", "SIGINT", "SIGQUIT"])
+def test_a_server_started_with_a_signal_ignored_serves_on_after_it(built_db, tmp_path, workers, ignored):
+    # `nohup papers-db serve &` over ssh: the session's end stopped it, with or without workers;
+    # and `papers-db serve &` in a script, which a shell starts with SIGINT ignored, stopped at a
+    # Ctrl-C meant for the script, as did SIGQUIT with workers (both found by review). Started
+    # with a signal ignored, every process of it keeps it ignored.
+    number = getattr(signal, ignored)
+    with serving_in_its_own_group(built_db, tmp_path, workers, ignoring=[number]) as (process, base):
+        os.killpg(process.pid, number)
         time.sleep(1)
         assert process.poll() is None
         assert served_status(base, "/-/versions.json") == 200
