@@ -59,11 +59,13 @@ WARNINGS_SHOWN = 20  # parse issues printed in full; the rest are counted
 MAX_WORKERS = 64  # server processes; each holds its own SQLite page cache and Python
 
 # No command's help said what its status means (found by review): README's table, in short.
-EXIT_STATUSES = ("Exit status: 0 done; 1 bad input (parse issues under --strict, unreadable sources, a damaged database); "
-                 "2 usage (a path, option or manifest the command cannot use); 3 the system failed the run (disk full, "
-                 "I/O error), nothing replaced; 70 a bug (--debug shows its traceback); 128+N ended by signal N "
-                 "(130 Ctrl-C, 143 SIGTERM, 141 the reader of the output went away; serve stopped by Ctrl-C ends with 0, "
-                 "and with several workers by SIGTERM or SIGHUP too).")
+EXIT_STATUSES = ("Exit status: 0 done; 1 bad input (sources that cannot be read or hold no listing, parse issues under "
+                 "build --strict, unaccounted lines in check, a damaged or foreign database); 2 usage (a path, option, "
+                 "manifest, metadata.yml or output the command cannot use, an address serve cannot listen on, parquet "
+                 "without pyarrow); 3 the system failed the run (disk full, I/O error, a helper process killed), nothing "
+                 "replaced; 70 a bug (--debug shows its traceback); 128+N ended by signal N (130 Ctrl-C, 143 SIGTERM, "
+                 "129 SIGHUP, 131 Ctrl-\\ (SIGQUIT); 141 the reader of the output went away); serve stopped by Ctrl-C "
+                 "ends with 0, and with several workers by SIGTERM, SIGQUIT or SIGHUP too.")
 
 
 app = typer.Typer(

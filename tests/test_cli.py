@@ -37,6 +37,14 @@ def test_help_says_what_each_exit_status_means(command):
     for status, meaning in (("0", "done"), ("1", "bad input"), ("2", "usage"), ("3", "the system failed the run"),
                             ("70", "a bug"), ("128+N", "ended by signal N")):
         assert f"{status} {meaning}" in shown, (command, status)
+    # Each signal's status README's table gives, and how serve ends; no option the command lacks
+    # (`check --help` spoke of "parse issues under --strict"; found by review).
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    signals_row = next(line for line in readme.splitlines() if line.startswith("| 128 + N |"))
+    for status in re.findall(r"\b1[2-4][0-9]\b", signals_row):
+        assert status in shown, (command, status)
+    assert "serve stopped by Ctrl-C ends with 0, and with several workers by SIGTERM, SIGQUIT or SIGHUP too" in shown
+    assert "--strict" not in shown.replace("build --strict", "") or command == ["build"]
 
 
 @pytest.mark.parametrize("command", ["build", "check", "serve", "export"])
