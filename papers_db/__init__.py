@@ -20,13 +20,17 @@ if TYPE_CHECKING:
     from .errors import PapersDbError
     from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
 
-__all__ = ["BuildReport", "FileSummary", "PapersDbError", "Progress", "build_database", "check_sources"]
+__all__ = ["BuildReport", "FileSummary", "PapersDbError", "Progress", "__version__", "build_database", "check_sources"]
 
 
 def __getattr__(name: str):
     """The library's names, imported from their modules when first asked for. Importing the
     package alone, as the command does as it starts and Datasette as it loads the plugin,
     imported the whole build (0.2 s), and Ctrl-C meanwhile ended in a traceback."""
+    if name == "__version__":  # the installed release, as `papers-db --version` names it
+        from importlib.metadata import version
+
+        return version("papers-db")
     if name == "PapersDbError":
         from .errors import PapersDbError
 
@@ -36,3 +40,9 @@ def __getattr__(name: str):
 
         return getattr(pipeline, name)
     raise AttributeError(f"module 'papers_db' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The library's names, for a notebook's completion: dir() listed only this module's own
+    (`TYPE_CHECKING`, `annotations`), as the others are imported when first asked for."""
+    return sorted(__all__)

@@ -819,3 +819,15 @@ def test_a_hook_set_inside_the_block_leaves_later_interruptions_to_the_hooks_bef
     finally:
         sys.unraisablehook = hook_before
     assert heard == [Interrupted]  # passed on to the hook before the block, as any other
+
+
+def test_the_package_lists_the_names_readme_gives_and_its_release():
+    # dir() listed `TYPE_CHECKING` and `annotations` alone, so a notebook offered no completion,
+    # and there was no __version__ (found by review).
+    import papers_db
+
+    readme = (SOURCES.parent / "README.md").read_text(encoding="utf-8")
+    listed = readme[readme.index("The package's names are"):]
+    named = re.findall(r"`(\w+)`", listed[:listed.index(").") + 1])
+    assert sorted(named) == dir(papers_db) and all(getattr(papers_db, name) for name in named)
+    assert run_cli("--version").stdout.startswith(f"papers-db {papers_db.__version__} ")
