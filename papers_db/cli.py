@@ -623,6 +623,9 @@ def command_path_given(arguments: list[str]) -> str:
     return f"{program} {command}" if command in names else program
 
 
+TOP_LEVEL_OPTIONS = ("--debug", "--version")  # the program's own options (options()), not a command's
+
+
 def usage_error(error: click_errors.ClickException) -> None:
     """A usage error in one line, as every other error: `--port 70000` and `--bogus` were six lines,
     the usage, a hint and the message boxed. Without arguments, the help is printed already."""
@@ -631,7 +634,13 @@ def usage_error(error: click_errors.ClickException) -> None:
         command_path = context.command_path if context is not None else command_path_given(sys.argv)
         # typer 0.29 checks values with pydantic, whose message for a choice begins "Value error, ".
         message = " ".join(error.format_message().removeprefix("Value error, ").replace(": Value error, ", ": ").split())
-        message += f" (see {command_path} --help)"
+        if isinstance(error, click_errors.NoSuchOption) and error.option_name in TOP_LEVEL_OPTIONS and context is not None:
+            # `papers-db build --debug`: the option is the program's, before the command (review).
+            program, _, command = command_path.rpartition(" ")
+            asked = f"{program} --debug {command} ..." if error.option_name == "--debug" else f"{program} --version"
+            message += f" ({error.option_name} goes before the command: {asked})"
+        else:
+            message += f" (see {command_path} --help)"
         error_line(message)
         if asks_for_json(sys.argv[1:]):  # `build --json --bogus`: click stopped before the command ran
             failure_json(message, error.exit_code)

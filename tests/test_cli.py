@@ -651,6 +651,9 @@ def test_a_failed_build_leaves_no_folder_it_made_for_its_output(tmp_path):
     (["--debug", "export-parquet", "--db", "x", "--output"],
      "Option '--output' requires an argument. (see build_db.py export-parquet --help)"),
     (["-o"], "No such option: -o (see build_db.py --help)"),
+    # The program's own options, after the command: told where they go (found by review).
+    (["build", "--debug"], "No such option: --debug (--debug goes before the command: build_db.py --debug build ...)"),
+    (["export", "--version"], "No such option: --version (--version goes before the command: build_db.py --version)"),
     # It said "Value error, 'xml' is not one of ...", pydantic's words, not the command's.
     (["export", "--format", "xml"], "Invalid value for '--format' / '-f': 'xml' is not one of 'parquet', 'csv', 'json'. "
                                     "(see build_db.py export --help)"),
