@@ -145,6 +145,10 @@ def run_workers() -> None:
     # the server keeps it ignored (command.ENDING_SIGNALS). gunicorn set its own handlers for
     # them, and `serve &` stopped at a Ctrl-C meant for the script that started it (review).
     started_ignored = [number for number in NAMED_SIGNALS if number not in ENDING_SIGNALS]
+    # Each worker's uvicorn sets handlers of its own after gunicorn's, for SIGINT and SIGTERM and
+    # (uvicorn-worker) SIGQUIT: with those still in place, a worker stopped, and gunicorn started
+    # another (review). SIGTERM is the one a worker is stopped by (Worker.handle_exit): not kept.
+    ignoring_in_uvicorn([number for number in started_ignored if number != signal.SIGTERM])
 
     bind, workers = sys.argv[1:3]
     args = json.loads(os.environ[DATASETTE_ARGS_VARIABLE])
@@ -170,6 +174,10 @@ def run_workers() -> None:
                 signal.signal(signal.SIGHUP, lambda number, frame: signal.raise_signal(signal.SIGTERM))
             for number in started_ignored:
                 signal.signal(number, signal.SIG_IGN)
+
+        def _install_sigquit_handler(self):
+            if signal.SIGQUIT not in started_ignored:
+                super()._install_sigquit_handler()
 
         def handle_exit(self, sig, frame):
             """gunicorn stops its workers with SIGQUIT when it is sent SIGINT (`kill -INT`, a
@@ -215,6 +223,20 @@ def run_workers() -> None:
             self.handle_term()
 
     Workers().run()
+
+
+def ignoring_in_uvicorn(numbers: list[int]) -> None:
+    """uvicorn's server, in this process and the workers it starts, leaves the signals `numbers`
+    unhandled, as they were when the server started: ignored."""
+    from uvicorn.server import Server
+
+    handle_exit = Server.handle_exit
+
+    def handle_exit_unless_ignored(self, signal_number, frame):
+        if signal_number not in numbers:
+            handle_exit(self, signal_number, frame)
+
+    Server.handle_exit = handle_exit_unless_ignored
 
 
 def plain_datasette_command(args: list[str]) -> str:

@@ -346,6 +346,47 @@ def test_a_search_past_the_loops_time_limit_runs_again_on_a_thread(built_db, sea
     assert search_page_and_its_sql_threads(search_instance, "graph neural networks") == (shown, 1)
 
 
+def test_a_search_of_a_file_that_may_change_holds_up_no_other_request(built_db, tmp_path):
+    # Served without -i, the file can be locked by a writer: the search waited 5 s for the lock
+    # in the event loop, and every other request of the process with it (review). Such a file's
+    # searches run on a thread.
+    served_copy = tmp_path / "papers.db"
+    shutil.copyfile(built_db, served_copy)
+    instance = datasette_instance(served_copy, mutable=True)
+    assert asyncio.run(instance.client.get("/papers/search?q=warm")).status_code == 200
+    writer = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys, time; conn = sqlite3.connect(sys.argv[1]); "
+                               "conn.execute('begin exclusive'); print('locked', flush=True); time.sleep(30)",
+                               str(served_copy)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline() == "locked\n"
+
+        async def search_and_another_page():
+            search = asyncio.ensure_future(instance.client.get("/papers/search?q=diffusion"))
+            started = time.perf_counter()  # a loop held up holds up the sleep too
+            await asyncio.sleep(0.3)
+            other = await instance.client.get("/-/static/app.css")  # a page that reads no database
+            waited = time.perf_counter() - started - 0.3
+            await search
+            return other.status_code, waited
+
+        status, waited = asyncio.run(search_and_another_page())
+    finally:
+        writer.kill()
+        writer.wait()
+    assert status == 200 and waited < 1, waited
+
+
+def test_a_search_of_a_file_that_may_change_and_was_removed_answers_as_its_json_does(built_db, tmp_path):
+    # It answered 500: the event loop's connection could not open the file (review).
+    served_copy = tmp_path / "papers.db"
+    shutil.copyfile(built_db, served_copy)
+    instance = datasette_instance(served_copy, mutable=True)
+    assert asyncio.run(instance.client.get("/papers/search?q=warm")).status_code == 200  # the SQL threads' connections open
+    served_copy.unlink()
+    page = asyncio.run(instance.client.get("/papers/search?q=diffusion"))
+    assert page.status_code == asyncio.run(instance.client.get("/papers/search.json?q=diffusion")).status_code == 200
+
+
 @pytest.mark.parametrize("q", ["diffusion", "diffusion models", "halfspaces", "learn*", "Diffusion,", "model"])
 def test_search_page_shows_the_search_querys_rows_in_order_25_a_page(served, built_db, q):
     rows = query_rows(served, "search", q=q)
@@ -2973,13 +3014,17 @@ def test_a_server_started_with_a_signal_ignored_serves_on_after_it(built_db, tmp
     # and `papers-db serve &` in a script, which a shell starts with SIGINT ignored, stopped at a
     # Ctrl-C meant for the script, as did SIGQUIT with workers (both found by review). Started
     # with a signal ignored, every process of it keeps it ignored.
+    # The same workers, too: each one's uvicorn had its own handlers, so the workers stopped and
+    # gunicorn started others, which served (review).
     number = getattr(signal, ignored)
     with serving_in_its_own_group(built_db, tmp_path, workers, ignoring=[number]) as (process, base):
+        serving_workers = worker_pids(process.pid)
+        assert len(serving_workers) == (2 if workers == 2 else 0)
         os.killpg(process.pid, number)
-        time.sleep(1)
+        time.sleep(1.5)
         assert process.poll() is None
         assert served_status(base, "/-/versions.json") == 200
-        assert len(worker_pids(process.pid)) == (2 if workers == 2 else 0)
+        assert worker_pids(process.pid) == serving_workers
         process.terminate()
         assert process.wait(timeout=30) in (0, -signal.SIGTERM)
 

@@ -429,13 +429,15 @@ def search_rows_in_the_loop(datasette, db, page_sql, params):
     from datasette.utils import sqlite_timelimit
 
     words = sorted({word for word in SEARCH_WORD_SEPARATORS.split(params["q"].lower()) if word})  # as the query splits them
-    if not (len(params["q"]) <= IN_LOOP_CHARACTERS and 0 < len(words) <= IN_LOOP_WORDS
-            and all(PLAIN_WORD.fullmatch(word) for word in words)):
+    # Only an immutable file: one that may change can be locked by its writer, and SQLite waited
+    # 5 s for the lock in the loop, past the time limit, holding up every request (review).
+    if db.is_mutable or not (len(params["q"]) <= IN_LOOP_CHARACTERS and 0 < len(words) <= IN_LOOP_WORDS
+                             and all(PLAIN_WORD.fullmatch(word) for word in words)):
         return None
-    conn = loop_connection(datasette, db)
     counts = [(f'"{word}"', IN_LOOP_WORD_PAPERS) for word in words] + [
         (" AND ".join(f'"{word}"' for word in words), IN_LOOP_PAPERS)]
     try:
+        conn = loop_connection(datasette, db)  # a file gone since the start cannot be opened: the thread says so
         with sqlite_timelimit(conn, IN_LOOP_MS):
             if any(conn.execute(COUNT_UP_TO, (match, bound + 1)).fetchone()[0] > bound for match, bound in counts):
                 return None
