@@ -28,9 +28,12 @@ def __getattr__(name: str):
     package alone, as the command does as it starts and Datasette as it loads the plugin,
     imported the whole build (0.2 s), and Ctrl-C meanwhile ended in a traceback."""
     if name == "__version__":  # the installed release, as `papers-db --version` names it
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        return version("papers-db")
+        try:
+            return version("papers-db")
+        except PackageNotFoundError:  # imported from a folder, not installed: hasattr() says False
+            raise AttributeError("papers_db.__version__: papers-db is not installed (pip install -e .)") from None
     if name == "PapersDbError":
         from .errors import PapersDbError
 
@@ -43,6 +46,6 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    """The library's names, for a notebook's completion: dir() listed only this module's own
-    (`TYPE_CHECKING`, `annotations`), as the others are imported when first asked for."""
-    return sorted(__all__)
+    """The library's names, for a notebook's completion, with the module's own dunders: dir()
+    listed only `TYPE_CHECKING` and `annotations`, as the others are imported when first asked for."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

@@ -829,5 +829,20 @@ def test_the_package_lists_the_names_readme_gives_and_its_release():
     readme = (SOURCES.parent / "README.md").read_text(encoding="utf-8")
     listed = readme[readme.index("The package's names are"):]
     named = re.findall(r"`(\w+)`", listed[:listed.index(").") + 1])
-    assert sorted(named) == dir(papers_db) and all(getattr(papers_db, name) for name in named)
+    assert sorted(named) == [name for name in dir(papers_db) if not name.startswith("__") or name == "__version__"]
+    assert {"__file__", "__path__", "__name__"} <= set(dir(papers_db)) and all(getattr(papers_db, name) for name in named)
     assert run_cli("--version").stdout.startswith(f"papers-db {papers_db.__version__} ")
+
+
+def test_a_package_imported_without_being_installed_has_no_version_and_says_why(tmp_path):
+    # Imported from a fresh clone, with no installed metadata, hasattr(papers_db, "__version__")
+    # raised PackageNotFoundError (review): it is an AttributeError, which hasattr reads as False.
+    # The package alone, without site-packages (-S) or the checkout's egg-info beside it.
+    shutil.copytree(SOURCES.parent / "papers_db", tmp_path / "papers_db", symlinks=True)
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import papers_db\n"
+              "print(hasattr(papers_db, '__version__'))\n"
+              "try:\n    papers_db.__version__\nexcept AttributeError as error:\n    print(error)")
+    result = subprocess.run([sys.executable, "-S", "-c", script, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path,
+                            timeout=60)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == ["False", "papers_db.__version__: papers-db is not installed (pip install -e .)"]
