@@ -626,6 +626,16 @@ def command_path_given(arguments: list[str]) -> str:
 TOP_LEVEL_OPTIONS = ("--debug", "--version")  # the program's own options (options()), not a command's
 
 
+def top_level_option_after_the_command(error: click_errors.ClickException, context) -> bool:
+    """Whether click refused one of the program's own options given after the command, and not
+    before it too (`--debug build --debug` has it where it goes already)."""
+    if not (isinstance(error, click_errors.NoSuchOption) and error.option_name in TOP_LEVEL_OPTIONS and context):
+        return False
+    words = sys.argv[1:]
+    command = next((index for index, word in enumerate(words) if not word.startswith("-")), len(words))
+    return error.option_name not in words[:command]
+
+
 def usage_error(error: click_errors.ClickException) -> None:
     """A usage error in one line, as every other error: `--port 70000` and `--bogus` were six lines,
     the usage, a hint and the message boxed. Without arguments, the help is printed already."""
@@ -634,11 +644,12 @@ def usage_error(error: click_errors.ClickException) -> None:
         command_path = context.command_path if context is not None else command_path_given(sys.argv)
         # typer 0.29 checks values with pydantic, whose message for a choice begins "Value error, ".
         message = " ".join(error.format_message().removeprefix("Value error, ").replace(": Value error, ", ": ").split())
-        if isinstance(error, click_errors.NoSuchOption) and error.option_name in TOP_LEVEL_OPTIONS and context is not None:
+        if top_level_option_after_the_command(error, context):
             # `papers-db build --debug`: the option is the program's, before the command (review).
+            # click's own "Possible options: --json" would say the opposite, so it is left out.
             program, _, command = command_path.rpartition(" ")
             asked = f"{program} --debug {command} ..." if error.option_name == "--debug" else f"{program} --version"
-            message += f" ({error.option_name} goes before the command: {asked})"
+            message = f"No such option: {error.option_name} ({error.option_name} goes before the command: {asked})"
         else:
             message += f" (see {command_path} --help)"
         error_line(message)

@@ -654,6 +654,11 @@ def test_a_failed_build_leaves_no_folder_it_made_for_its_output(tmp_path):
     # The program's own options, after the command: told where they go (found by review).
     (["build", "--debug"], "No such option: --debug (--debug goes before the command: build_db.py --debug build ...)"),
     (["export", "--version"], "No such option: --version (--version goes before the command: build_db.py --version)"),
+    # Without click's "Possible options: --json", which said the opposite (review).
+    (["build", "--version"], "No such option: --version (--version goes before the command: build_db.py --version)"),
+    (["serve", "--debug"], "No such option: --debug (--debug goes before the command: build_db.py --debug serve ...)"),
+    # Before the command already: no such hint.
+    (["--debug", "build", "--debug"], "No such option: --debug (see build_db.py build --help)"),
     # It said "Value error, 'xml' is not one of ...", pydantic's words, not the command's.
     (["export", "--format", "xml"], "Invalid value for '--format' / '-f': 'xml' is not one of 'parquet', 'csv', 'json'. "
                                     "(see build_db.py export --help)"),
