@@ -119,7 +119,7 @@ def signals_interrupt() -> Iterator[None]:
     global _interrupting
     _signals_received.clear()  # a run's own: a library caller's earlier run told its signals already
     _dropped.clear()
-    previous = {number: signal.signal(number, _raise_interrupted) for number in ENDING_SIGNALS}
+    previous = {}
     hook_before = sys.unraisablehook
 
     def keep_dropped_interruption(unraisable) -> None:
@@ -133,9 +133,13 @@ def signals_interrupt() -> Iterator[None]:
         else:
             hook_before(unraisable)
 
-    sys.unraisablehook = keep_dropped_interruption
+    # Raising from the first handler set: a signal between setting them and raising was only
+    # noted, and the command ran to its end before it said it was interrupted (review).
     _interrupting = True
     try:
+        for number in ENDING_SIGNALS:
+            previous[number] = signal.signal(number, _raise_interrupted)
+        sys.unraisablehook = keep_dropped_interruption
         yield
     finally:
         # First, a signal is only noted (last_signal_received): one that came between two of the

@@ -237,8 +237,9 @@ def test_a_signal_while_the_handlers_are_put_back_is_noted_not_raised(monkeypatc
     assert {number: signal.getsignal(number) for number in errors.ENDING_SIGNALS} == before
 
 
-# The command run with a signal sent to itself at one of two moments around signals_interrupt's
-# block, where its handler raises: as the block begins (its last line, `yield`, about to run), and
+# The command run with a signal sent to itself at one of three moments around signals_interrupt's
+# block, where its handler raises: once the block has set its handlers (its line setting the
+# unraisable hook about to run), as the block begins (its last line, `yield`, about to run), and
 # as it is resumed to end once the command has returned (the handler runs at the generator's first
 # instruction, before the block has stopped raising).
 SIGNAL_AROUND_THE_BLOCK = textwrap.dedent("""
@@ -263,7 +264,8 @@ SIGNAL_AROUND_THE_BLOCK = textwrap.dedent("""
             return its_lines
 
     def its_lines(frame, event, arg):
-        if event == "line" and linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip() == "yield":
+        line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+        if event == "line" and line == {"begins": "yield", "handlers set": "sys.unraisablehook = keep_dropped_interruption"}[moment]:
             frame.f_trace = None
             send()
         return its_lines
@@ -290,9 +292,11 @@ def test_a_signal_as_the_command_returns_is_told_as_one_after_the_work(built_db,
     assert len(list(out.glob("*.csv"))) == 20 and ended.stdout.count("wrote ") == 20
 
 
-@pytest.mark.parametrize("moment", ["begins", "ends"])
+@pytest.mark.parametrize("moment", ["handlers set", "begins", "ends"])
 def test_a_signal_around_the_command_ends_it_in_one_line(tmp_path, moment):
-    # As the block began, the same traceback: the command had not started.
+    # As the block began, the same traceback: the command had not started. Once its handlers
+    # were set and before they raised, the signal was only noted: the command ran, then said it
+    # was interrupted (review). Before the command, it runs no command.
     ended = subprocess.run([sys.executable, "-c", SIGNAL_AROUND_THE_BLOCK, moment, "SIGTERM", "--version"],
                            capture_output=True, text=True, cwd=tmp_path, timeout=60)
     printed = ended.stdout.startswith("papers-db ")
