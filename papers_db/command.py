@@ -17,6 +17,7 @@ NAMED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "S
 # ssh, the session closed, ended with status 129 and no database: found by review), and a shell
 # starts a background job with SIGINT ignored, as Python leaves it.
 ENDING_SIGNALS = tuple(number for number in NAMED_SIGNALS if signal.getsignal(number) != signal.SIG_IGN)
+STARTED_IGNORED = tuple(number for number in NAMED_SIGNALS if number not in ENDING_SIGNALS)
 JSON_COMMANDS = ("build", "check")  # the commands that take --json
 
 
@@ -129,8 +130,6 @@ def _stopping_within(seconds: float) -> None:
     graceful = Server.handle_exit
 
     def handle_exit(self, signal_number, frame):
-        if signal_number not in ENDING_SIGNALS:  # started ignored (a background job's SIGINT): it stays so
-            return
         if self.should_exit:  # the second
             _end_now(signal_number)
         timer = threading.Timer(seconds, _end_now, (signal_number,))
@@ -168,7 +167,7 @@ def start_server() -> None:
         signal.signal(number, stopped)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
-    from .serve import reading_whole_request_heads
+    from .serve import ignoring_in_uvicorn, reading_whole_request_heads
 
     reading_whole_request_heads()
     if kind == "datasette":
@@ -176,6 +175,7 @@ def start_server() -> None:
         from datasette.cli import cli
 
         _stopping_within(GRACEFUL_SECONDS)
+        ignoring_in_uvicorn(STARTED_IGNORED)  # a background job's SIGINT stays ignored
         cli(prog_name="datasette")
     else:
         from .serve import run_workers

@@ -137,18 +137,17 @@ def run_workers() -> None:
     from gunicorn.arbiter import Arbiter
     from uvicorn_worker import UvicornWorker
 
-    from .command import ENDING_SIGNALS, NAMED_SIGNALS
+    from .command import STARTED_IGNORED
     from .plugin import file_identity
     from .processes import follow_parent
 
     # Started ignored, by `nohup` (SIGHUP) or a shell's background job (SIGINT): every process of
-    # the server keeps it ignored (command.ENDING_SIGNALS). gunicorn set its own handlers for
+    # the server keeps it ignored (command.STARTED_IGNORED). gunicorn set its own handlers for
     # them, and `serve &` stopped at a Ctrl-C meant for the script that started it (review).
-    started_ignored = [number for number in NAMED_SIGNALS if number not in ENDING_SIGNALS]
     # Each worker's uvicorn sets handlers of its own after gunicorn's, for SIGINT and SIGTERM and
     # (uvicorn-worker) SIGQUIT: with those still in place, a worker stopped, and gunicorn started
     # another (review). SIGTERM is the one a worker is stopped by (Worker.handle_exit): not kept.
-    ignoring_in_uvicorn([number for number in started_ignored if number != signal.SIGTERM])
+    ignoring_in_uvicorn([number for number in STARTED_IGNORED if number != signal.SIGTERM])
 
     bind, workers = sys.argv[1:3]
     args = json.loads(os.environ[DATASETTE_ARGS_VARIABLE])
@@ -170,13 +169,13 @@ def run_workers() -> None:
             gunicorn leaves to die at once: the answers under way were cut. It ends a worker as
             SIGTERM does, once they are sent."""
             super().init_signals()
-            if signal.SIGHUP not in started_ignored:
+            if signal.SIGHUP not in STARTED_IGNORED:
                 signal.signal(signal.SIGHUP, lambda number, frame: signal.raise_signal(signal.SIGTERM))
-            for number in started_ignored:
+            for number in STARTED_IGNORED:
                 signal.signal(number, signal.SIG_IGN)
 
         def _install_sigquit_handler(self):
-            if signal.SIGQUIT not in started_ignored:
+            if signal.SIGQUIT not in STARTED_IGNORED:
                 super()._install_sigquit_handler()
 
         def handle_exit(self, sig, frame):
@@ -212,7 +211,7 @@ def run_workers() -> None:
     class StoppedByAHangUp(Arbiter):
         def init_signals(self):
             super().init_signals()
-            for number in started_ignored:
+            for number in STARTED_IGNORED:
                 signal.signal(number, signal.SIG_IGN)
 
         def handle_hup(self):

@@ -434,8 +434,8 @@ def search_rows_in_the_loop(datasette, db, page_sql, params):
     if db.is_mutable or not (len(params["q"]) <= IN_LOOP_CHARACTERS and 0 < len(words) <= IN_LOOP_WORDS
                              and all(PLAIN_WORD.fullmatch(word) for word in words)):
         return None
-    counts = [(f'"{word}"', IN_LOOP_WORD_PAPERS) for word in words] + [
-        (" AND ".join(f'"{word}"' for word in words), IN_LOOP_PAPERS)]
+    counts = [(fts5_string(word), IN_LOOP_WORD_PAPERS) for word in words] + [
+        (" AND ".join(map(fts5_string, words)), IN_LOOP_PAPERS)]
     try:
         conn = loop_connection(datasette, db)  # a file gone since the start cannot be opened: the thread says so
         with sqlite_timelimit(conn, IN_LOOP_MS):
