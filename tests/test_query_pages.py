@@ -8,6 +8,8 @@ answers there, through the same stack."""
 
 import asyncio
 import re
+import shutil
+import sqlite3
 
 import pytest
 import yaml
@@ -248,3 +250,95 @@ def test_another_plugins_hooks_are_heard_as_datasette_hears_them(pair, asynchron
     finally:
         pm.unregister(plugin)
     assert "<b>2025-" in ours.text and "console.log('other')" in ours.text and 'href="/other"' in ours.text
+
+
+def sql_thread_calls(instance, path, **kwargs):
+    """(the page at `path`, how many functions it handed to the server's SQL threads)."""
+    handed = []
+    submit = instance.executor.submit
+
+    def counted(*args, **submitted):
+        handed.append(args)
+        return submit(*args, **submitted)
+
+    instance.executor.submit = counted
+    try:
+        page = asyncio.run(instance.client.get(path, **kwargs))
+    finally:
+        del instance.executor.submit  # the executor's own method again
+    return page, len(handed)
+
+
+@pytest.mark.parametrize("path", QUERY_PAGES)
+def test_a_canned_query_of_known_cost_runs_in_the_event_loop_and_gives_datasettes_page(pair, path):
+    # Under load a SQL thread's answer waited for the event loop to be free again: the bundled
+    # read queries, each reading an index for one value and no full-text index, run in the loop.
+    ours, theirs = pair
+    both(pair, path)  # each server reads the file's schema once, on a thread, on its first request
+    page, threads = sql_thread_calls(ours, path)
+    assert threads == 0
+    assert sql_thread_calls(theirs, path)[1] >= 1  # Datasette's view: the count sees its thread
+    assert_the_same_page(pair, path)
+
+
+def test_every_canned_query_run_in_the_loop_reads_rows_of_papers_only_through_an_index(built_db):
+    # A full scan of a table that grows with the papers (or a full-text index, where one FTS5
+    # instruction runs past any time check) would hold up every request of the worker; small
+    # tables (sources, decisions, organisations, the facet combinations) may be read whole.
+    metadata, _ = read_metadata()
+    queries = metadata["databases"]["papers"]["queries"]
+    growing = ("papers", "listings", "organization_papers", "related_papers", "paper_aliases", "papers_fts")
+    assert papers_db.plugin.IN_LOOP_QUERIES <= set(queries) - {"search"}
+    with sqlite3.connect(f"file:{built_db}?mode=ro", uri=True) as conn:
+        for name in sorted(papers_db.plugin.IN_LOOP_QUERIES):
+            sql = queries[name]["sql"]
+            plan = [row[3] for row in conn.execute("explain query plan " + sql, dict.fromkeys(re.findall(r":(\w+)", sql), "x"))]
+            assert not [step for step in plan if step.startswith("SCAN") and step.split()[1] in growing], (name, plan)
+            assert not [step for step in plan if "VIRTUAL TABLE" in step], (name, plan)
+
+
+def test_a_canned_query_past_the_loops_time_limit_runs_again_on_a_thread(pair, monkeypatch):
+    path = "/papers/trending_on?snapshot_date=2025-10-30"
+    both(pair, path)
+    monkeypatch.setattr(papers_db.plugin, "IN_LOOP_QUERY_MS", 0.000001)  # every statement stopped at once
+    assert sql_thread_calls(pair[0], path)[1] == 1
+    assert_the_same_page(pair, path)
+
+
+def test_queries_that_fail_or_run_long_in_the_loop_are_answered_from_a_thread_as_datasette_answers(
+        more_queries, monkeypatch):
+    # Listed by mistake (or their SQL changed): the thread runs each again, with the server's own
+    # time limit (50 ms here, past the loop's 25) and errors.
+    monkeypatch.setattr(papers_db.plugin, "IN_LOOP_QUERIES", frozenset({"no_such_table", "too_slow"}))
+    for path, status, said_there in [("/papers/no_such_table?x=1", 400, "no such table: no_such_table"),
+                                     ("/papers/too_slow", 400, "SQL query took too long")]:
+        both(more_queries, path)
+        page, threads = sql_thread_calls(more_queries[0], path)
+        assert (page.status_code, threads) == (status, 1) and said_there in page.text
+        assert_the_same_page(more_queries, path)
+
+
+def test_a_users_own_canned_query_runs_on_a_thread(more_queries):
+    both(more_queries, "/papers/links?x=1")
+    assert sql_thread_calls(more_queries[0], "/papers/links?x=1")[1] == 1
+
+
+def test_magic_parameters_are_read_in_the_loop_as_on_a_thread(more_queries, monkeypatch):
+    monkeypatch.setattr(papers_db.plugin, "IN_LOOP_QUERIES", frozenset({"magic"}))
+    path = "/papers/magic?word=x"
+    both(more_queries, path)
+    page, threads = sql_thread_calls(more_queries[0], path, headers={"User-Agent": "tester/2.0"})
+    assert threads == 0 and "tester/2.0" in page.text
+    assert_the_same_page(more_queries, path, headers={"User-Agent": "tester/2.0"})
+
+
+def test_a_canned_query_of_a_file_that_may_change_runs_on_a_thread(built_db, tmp_path):
+    # A writer can lock such a file: in the loop the query would wait for the lock and every
+    # request of the worker with it (as the search page: test_serve.py).
+    served_copy = tmp_path / "papers.db"
+    shutil.copyfile(built_db, served_copy)
+    instance = datasette_instance(served_copy, mutable=True)
+    path = "/papers/papers_by_tier?tier=oral"
+    asyncio.run(instance.client.get(path))
+    page, threads = sql_thread_calls(instance, path)
+    assert page.status_code == 200 and threads == 1
