@@ -343,6 +343,7 @@ def test_a_search_past_the_loops_time_limit_runs_again_on_a_thread(built_db, sea
     shown, threads = search_page_and_its_sql_threads(search_instance, "graph neural networks")
     assert threads == 0 and shown
     monkeypatch.setattr(plugin, "IN_LOOP_MS", 0.000001)  # every statement stopped at once
+    monkeypatch.setattr(plugin, "IN_LOOP_PAUSE_SECONDS", 0)  # and no pause of the loop's queries after it
     assert search_page_and_its_sql_threads(search_instance, "graph neural networks") == (shown, 1)
 
 

@@ -429,10 +429,8 @@ def search_rows_in_the_loop(datasette, db, page_sql, params):
     from datasette.utils import sqlite_timelimit
 
     words = sorted({word for word in SEARCH_WORD_SEPARATORS.split(params["q"].lower()) if word})  # as the query splits them
-    # Only an immutable file: one that may change can be locked by its writer, and SQLite waited
-    # 5 s for the lock in the loop, past the time limit, holding up every request (review).
-    if db.is_mutable or not (len(params["q"]) <= IN_LOOP_CHARACTERS and 0 < len(words) <= IN_LOOP_WORDS
-                             and all(PLAIN_WORD.fullmatch(word) for word in words)):
+    if not may_run_in_the_loop(db) or not (len(params["q"]) <= IN_LOOP_CHARACTERS and 0 < len(words) <= IN_LOOP_WORDS
+                                           and all(PLAIN_WORD.fullmatch(word) for word in words)):
         return None
     counts = [(fts5_string(word), IN_LOOP_WORD_PAPERS) for word in words] + [
         (" AND ".join(map(fts5_string, words)), IN_LOOP_PAPERS)]
@@ -442,19 +440,60 @@ def search_rows_in_the_loop(datasette, db, page_sql, params):
             if any(conn.execute(COUNT_UP_TO, (match, bound + 1)).fetchone()[0] > bound for match, bound in counts):
                 return None
             return conn.execute(page_sql, params).fetchall()
-    except sqlite3.Error:
+    except sqlite3.Error as error:
+        if error.args == ("interrupted",):
+            pause_running_in_the_loop(db)
         return None
+
+
+# Queries in the loop with the file's pages to read from disk: the time is checked between
+# SQLite's instructions, and with the page cache emptied (a server just started, or a file larger
+# than memory) 1,000 instructions took up to 7.4 ms at a million papers, and with 1 ms a read
+# (network storage, simulated) a canned query held the loop 139 ms before its 25 ms limit stopped
+# it (review). The loop's connection checks every 100 instructions, whatever the limit asks
+# (Datasette's every 1,000, or every one at 20 ms and less: six times the work), and a query
+# stopped in the loop sends the file's queries to threads for IN_LOOP_PAUSE_SECONDS: a slow disk
+# costs the loop one limit a minute.
+IN_LOOP_CHECK_INSTRUCTIONS = 100
+IN_LOOP_PAUSE_SECONDS = 60
+_loop_paused_until = weakref.WeakKeyDictionary()  # database: time.monotonic() when its pause ends
+
+
+def may_run_in_the_loop(db):
+    """Whether `db`'s queries may run in the event loop: an immutable file (one that may change
+    can be locked by its writer, and SQLite waited 5 s for the lock in the loop, holding up every
+    request: review), none of whose queries was stopped in the loop in the last
+    IN_LOOP_PAUSE_SECONDS."""
+    return not db.is_mutable and not db.is_memory and time.monotonic() >= _loop_paused_until.get(db, 0)
+
+
+def pause_running_in_the_loop(db):
+    _loop_paused_until[db] = time.monotonic() + IN_LOOP_PAUSE_SECONDS
 
 
 def loop_connection(datasette, db):
     """A connection to `db` for the event loop's thread, made and set up as Datasette makes each
-    of its SQL threads' (with this plugin's limits, functions and row budget)."""
+    of its SQL threads' (with this plugin's limits, functions and row budget), that checks its
+    time limit every IN_LOOP_CHECK_INSTRUCTIONS."""
     connections = _loop_connections.__dict__.setdefault("by_database", weakref.WeakKeyDictionary())
     if db not in connections:
-        conn = db.connect()
+        conn = immutable_file_connection(db, factory=checking_often_connection_class())
         datasette._prepare_connection(conn, db.name)
         connections[db] = conn
     return connections[db]
+
+
+@functools.cache
+def checking_often_connection_class():
+    """A connection class of the sqlite3 module Datasette uses whose progress handler runs every
+    IN_LOOP_CHECK_INSTRUCTIONS, whatever its caller asks."""
+    from datasette.utils import sqlite3 as datasettes_sqlite3
+
+    class CheckingOften(datasettes_sqlite3.Connection):
+        def set_progress_handler(self, handler, n):
+            super().set_progress_handler(handler, IN_LOOP_CHECK_INSTRUCTIONS)
+
+    return CheckingOften
 
 
 # A result's fields as attributes: Jinja reads `result.url` as an attribute first, and a dict's
@@ -1293,17 +1332,21 @@ def connecting_with_few_statements_kept(database):
     connections' caches, and from then on every page answered 400 "Too large" (found by review).
     A statement is at most 5,376 opcodes (SQLITE_LIMIT_VDBE_OP; about 70 bytes each), so the kept
     ones stay under 6 x 32 x 380 KiB, 71 MiB."""
-    from datasette.utils import sqlite3 as datasettes_sqlite3
-
     def connect(write=False):
         assert not write  # an immutable file is never written
-        conn = datasettes_sqlite3.connect(f"file:{database.path}?immutable=1", uri=True, check_same_thread=False,
-                                          cached_statements=STATEMENTS_KEPT)
-        database._all_file_connections.append(conn)
-        return conn
+        return immutable_file_connection(database)
 
     connect.datasettes = database.connect
     return connect
+
+
+def immutable_file_connection(database, factory=None):
+    from datasette.utils import sqlite3 as datasettes_sqlite3
+
+    conn = datasettes_sqlite3.connect(f"file:{database.path}?immutable=1", uri=True, check_same_thread=False,
+                                      cached_statements=STATEMENTS_KEPT, **({"factory": factory} if factory else {}))
+    database._all_file_connections.append(conn)
+    return conn
 
 
 # A table page with its facets runs about a dozen distinct statements; each connection keeps the
@@ -3323,27 +3366,42 @@ async def page_of_query(datasette, request, db, name, query):
 # few thousand rows at a million papers, and no full-text index, where one FTS5 instruction can
 # run past any check: the slowest of their largest values there took 1.8 ms (trending_on's
 # busiest day). Any other canned query, a user's own among them, runs on a thread as before.
-IN_LOOP_QUERIES = frozenset({"papers_by_tier", "accepted_per_tier", "trending_on", "paper_listings", "related_to",
-                             "papers_by_organization", "papers_per_month_of_year"})
-# A query of another file, larger groups (a day of 100,000 listings) or changed SQL stops here and
-# runs again on a thread: the loop loses at most this. Above 20 ms Datasette's limit checks the
-# time every 1,000 of SQLite's instructions (about 0.1 ms), at or below it after every one.
+# Each is named with the first 16 hex digits of its SQL's SHA-256: a query changed in metadata.yml,
+# or another of the same name (a user's own metadata), runs on a thread until its cost is known
+# again (tests/test_query_pages.py checks the digests against metadata.yml).
+IN_LOOP_QUERIES = {
+    "papers_by_tier": "17fba20a53620327",
+    "accepted_per_tier": "81667423acbecab9",
+    "trending_on": "a5dd2a500f86b60b",
+    "paper_listings": "7c2e9b7cbea44cca",
+    "related_to": "5867800284712aad",
+    "papers_by_organization": "fb3b8a87b09974c4",
+    "papers_per_month_of_year": "3f02589cd9962a86",
+}
+# A file with larger groups (a day of 100,000 listings) stops here and runs again on a thread:
+# with the file in the page cache the loop loses at most this (see IN_LOOP_CHECK_INSTRUCTIONS).
 IN_LOOP_QUERY_MS = 25
+
+
+def sql_digest(sql):
+    return hashlib.sha256(sql.encode()).hexdigest()[:16]
 
 
 async def canned_query_results(datasette, db, name, sql, params):
     """The Results of canned query `name`, as Datasette's execute gives them with `truncate`: run
-    in the event loop where it is one of IN_LOOP_QUERIES on an immutable file (one that may change
-    can be locked by its writer: search_rows_in_the_loop), and on a SQL thread where not, or where
-    in the loop it failed or ran past IN_LOOP_QUERY_MS (the thread then runs it again, with its own
-    time limit and errors)."""
+    in the event loop where it is one of IN_LOOP_QUERIES, its SQL unchanged, and the file's queries
+    may run there (may_run_in_the_loop), and on a SQL thread where not, or where in the loop it
+    failed or ran past IN_LOOP_QUERY_MS (the thread then runs it again, with its own time limit and
+    errors)."""
     from datasette.database import QueryInterrupted
 
-    if not db.is_mutable and name in IN_LOOP_QUERIES:
+    if IN_LOOP_QUERIES.get(name) == sql_digest(sql) and may_run_in_the_loop(db):
         in_the_loop = running_in_the_loop.set(True)
         try:
             return await db.execute(sql, params, truncate=True, custom_time_limit=IN_LOOP_QUERY_MS)
-        except (QueryInterrupted, sqlite3.Error, ServerFault):
+        except QueryInterrupted:
+            pause_running_in_the_loop(db)
+        except (sqlite3.Error, ServerFault):
             pass
         finally:
             running_in_the_loop.reset(in_the_loop)
@@ -3714,16 +3772,21 @@ async def renderer_urls(datasette, request, data, view_name):
     return urls
 
 
+# Datasette 0.65's page for a query stopped by its time limit (views/base.py), indented as there:
+# the SQL goes in before the text is dedented, so a query of several lines keeps the indentation
+# (ours had 4 spaces where Datasette's has 16: review).
+INTERRUPTED_PAGE = """
+                <p>SQL query took too long. The time limit is controlled by the
+                <a href="https://docs.datasette.io/en/stable/settings.html#sql-time-limit-ms">sql_time_limit_ms</a>
+                configuration option.</p>
+                <textarea style="width: 90%">{}</textarea>
+                <script>
+                let ta = document.querySelector("textarea");
+                ta.style.height = ta.scrollHeight + "px";
+                </script>
+            """
+
+
 def interrupted_message(sql):
-    return textwrap.dedent(
-        f"""
-    <p>SQL query took too long. The time limit is controlled by the
-    <a href="https://docs.datasette.io/en/stable/settings.html#sql-time-limit-ms">sql_time_limit_ms</a>
-    configuration option.</p>
-    <textarea style="width: 90%">{escape(sql)}</textarea>
-    <script>
-    let ta = document.querySelector("textarea");
-    ta.style.height = ta.scrollHeight + "px";
-    </script>
-""").strip()
+    return textwrap.dedent(INTERRUPTED_PAGE.format(escape(sql))).strip()
 
