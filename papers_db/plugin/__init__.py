@@ -35,6 +35,11 @@ import urllib.parse
 import weakref
 from typing import NamedTuple
 
+try:
+    import resource  # Unix only
+except ImportError:
+    resource = None
+
 import markupsafe
 from datasette import hookimpl
 from datasette.filters import Filters
@@ -437,13 +442,11 @@ def search_rows_in_the_loop(datasette, db, page_sql, params):
         (" AND ".join(map(fts5_string, words)), IN_LOOP_PAPERS)]
     try:
         conn = loop_connection(datasette, db)  # a file gone since the start cannot be opened: the thread says so
-        with sqlite_timelimit(conn, IN_LOOP_MS), waits_counted_in_the_loop(db):
+        with sqlite_timelimit(conn, IN_LOOP_MS), waits_counted_in_the_loop(db, IN_LOOP_MS):
             if any(conn.execute(COUNT_UP_TO, (match, bound + 1)).fetchone()[0] > bound for match, bound in counts):
                 return None
             return conn.execute(page_sql, params).fetchall()
-    except sqlite3.Error as error:
-        if error.args == ("interrupted",):
-            pause_running_in_the_loop(db)
+    except sqlite3.Error:
         return None
 
 
@@ -456,10 +459,13 @@ def search_rows_in_the_loop(datasette, db, page_sql, params):
 # stopped in the loop sends the file's queries to threads for IN_LOOP_PAUSE_SECONDS. Queries that
 # each read a few pages from such a disk and end in time held the loop too (400 listings'
 # pages at 1 ms a read: 3.5 ms each, the no-SQL page's median 40 ms against 4.7 with every query
-# on a thread: review): the time the loop's queries spend waiting (wall time less the thread's
-# CPU time: reads, or another thread holding the interpreter) is counted, and past
-# IN_LOOP_WAIT_MS_PER_SECOND in a second the file's queries go to threads too. With the file in
-# memory a query in the loop waits for nothing. So a slow disk costs each server process one
+# on a thread: review): the time the loop's queries spend blocked (wall time less the thread's
+# CPU time, where the thread gave up its core: a read, or a lock) is counted, and past
+# IN_LOOP_WAIT_MS_PER_SECOND in a second the file's queries go to threads too. Time the system
+# took the core away is not counted, nor does a query stopped for it pause anything: under load
+# with more processes than cores that was most of the wall time (up to 348 ms a second with 4
+# workers on 2 cores, a single preemption 80 ms: review), and every worker paused within a
+# second, where a thread would be preempted as well. So a slow disk costs each server process one
 # limit or that wait a minute; reads slower still stretch the one limit (a read of 10 ms: 176 ms).
 IN_LOOP_CHECK_INSTRUCTIONS = 100
 IN_LOOP_PAUSE_SECONDS = 60
@@ -471,8 +477,8 @@ _loop_waits = weakref.WeakKeyDictionary()  # database: [when its second began, s
 def may_run_in_the_loop(db):
     """Whether `db`'s queries may run in the event loop: an immutable file (one that may change
     can be locked by its writer, and SQLite waited 5 s for the lock in the loop, holding up every
-    request: review), none of whose queries was stopped in the loop in the last
-    IN_LOOP_PAUSE_SECONDS."""
+    request: review), whose queries in the loop were not paused in the last IN_LOOP_PAUSE_SECONDS
+    (waits_counted_in_the_loop)."""
     return not db.is_mutable and not db.is_memory and time.monotonic() >= _loop_paused_until.get(db, 0)
 
 
@@ -481,20 +487,43 @@ def pause_running_in_the_loop(db):
 
 
 @contextlib.contextmanager
-def waits_counted_in_the_loop(db):
-    """Count what the block waits, in wall time beyond its thread's CPU time, towards `db`'s
-    IN_LOOP_WAIT_MS_PER_SECOND, and pause its queries in the loop past that."""
-    started, cpu_started = time.monotonic(), time.thread_time()
+def waits_counted_in_the_loop(db, limit_ms):
+    """Run a query of `db` in the loop under a time limit of `limit_ms`, and pause the file's
+    queries in the loop where it blocked past IN_LOOP_WAIT_MS_PER_SECOND (counted over each
+    second), or was stopped by its limit having blocked or used the limit in CPU time: not where
+    the system took its core away, which a thread would suffer too."""
+    started, cpu_started, switches_started = time.monotonic(), time.thread_time(), blocking_switches()
+    stopped = False
     try:
         yield
+    except BaseException as error:
+        stopped = is_a_stop(error)
+        raise
     finally:
-        now = time.monotonic()
+        now, cpu = time.monotonic(), time.thread_time() - cpu_started
+        blocked = switches_started is None or blocking_switches() != switches_started
         second = _loop_waits.setdefault(db, [now, 0.0])
         if now - second[0] >= 1:
             second[:] = [now, 0.0]
-        second[1] += max(0.0, (now - started) - (time.thread_time() - cpu_started))
-        if second[1] * 1000 > IN_LOOP_WAIT_MS_PER_SECOND:
+        second[1] += max(0.0, (now - started) - cpu) if blocked else 0.0
+        if second[1] * 1000 > IN_LOOP_WAIT_MS_PER_SECOND or (stopped and (blocked or cpu * 1000 >= limit_ms)):
             pause_running_in_the_loop(db)
+
+
+def blocking_switches():
+    """How many times this thread gave up its core (a read from disk, a lock: Linux's voluntary
+    context switches; 0.35 µs to ask), or None where the system does not count them per thread:
+    there every wait is counted as blocked."""
+    rusage_thread = getattr(resource, "RUSAGE_THREAD", None) if resource is not None else None
+    return None if rusage_thread is None else resource.getrusage(rusage_thread).ru_nvcsw
+
+
+def is_a_stop(error):
+    """Whether `error` is a query stopped by its time limit, as SQLite or Datasette raises it."""
+    from datasette.database import QueryInterrupted
+
+    return isinstance(error, QueryInterrupted) or (isinstance(error, sqlite3.OperationalError)
+                                                    and error.args == ("interrupted",))
 
 
 def loop_connection(datasette, db):
@@ -3430,9 +3459,7 @@ async def canned_query_results(datasette, db, name, sql, params):
         in_the_loop = running_in_the_loop.set(True)
         try:
             return await db.execute(sql, params, truncate=True, custom_time_limit=IN_LOOP_QUERY_MS)
-        except QueryInterrupted:
-            pause_running_in_the_loop(db)
-        except (sqlite3.Error, ServerFault):
+        except (QueryInterrupted, sqlite3.Error, ServerFault):
             pass
         finally:
             running_in_the_loop.reset(in_the_loop)
@@ -3448,7 +3475,7 @@ def running_in_the_loop_when_asked(datasette, db, execute_fn):
     file while running_in_the_loop is set, and as Datasette does otherwise: on a SQL thread."""
     async def run_where_asked(fn):
         if running_in_the_loop.get():
-            with waits_counted_in_the_loop(db):
+            with waits_counted_in_the_loop(db, min(IN_LOOP_QUERY_MS, datasette.setting("sql_time_limit_ms"))):
                 return fn(loop_connection(datasette, db))
         return await execute_fn(fn)
     return run_where_asked
