@@ -442,7 +442,7 @@ def search_rows_in_the_loop(datasette, db, page_sql, params):
         (" AND ".join(map(fts5_string, words)), IN_LOOP_PAPERS)]
     try:
         conn = loop_connection(datasette, db)  # a file gone since the start cannot be opened: the thread says so
-        with sqlite_timelimit(conn, IN_LOOP_MS), waits_counted_in_the_loop(db, IN_LOOP_MS):
+        with sqlite_timelimit(conn, IN_LOOP_MS), waits_counted_in_the_loop(db):
             if any(conn.execute(COUNT_UP_TO, (match, bound + 1)).fetchone()[0] > bound for match, bound in counts):
                 return None
             return conn.execute(page_sql, params).fetchall()
@@ -461,12 +461,16 @@ def search_rows_in_the_loop(datasette, db, page_sql, params):
 # pages at 1 ms a read: 3.5 ms each, the no-SQL page's median 40 ms against 4.7 with every query
 # on a thread: review): the time the loop's queries spend blocked (wall time less the thread's
 # CPU time, where the thread gave up its core: a read, or a lock) is counted, and past
-# IN_LOOP_WAIT_MS_PER_SECOND in a second the file's queries go to threads too. Time the system
-# took the core away is not counted, nor does a query stopped for it pause anything: under load
-# with more processes than cores that was most of the wall time (up to 348 ms a second with 4
-# workers on 2 cores, a single preemption 80 ms: review), and every worker paused within a
-# second, where a thread would be preempted as well. So a slow disk costs each server process one
-# limit or that wait a minute; reads slower still stretch the one limit (a read of 10 ms: 176 ms).
+# IN_LOOP_WAIT_MS_PER_SECOND in a second the file's queries go to threads too. A run where the
+# thread never gave up its core is not counted: under load with more processes than cores the
+# system took the core away for most of the wall time (up to 348 ms a second with 4 workers on 2
+# cores, a single preemption 80 ms: review), and every worker paused within a second, where a
+# thread is preempted as well. A run that gave it up once (a wait for Python's interpreter lock
+# too) counts whole. A query stopped by its limit pauses them whatever stopped it: a query of a
+# larger file that runs past the limit in CPU time is stopped on a busy machine with less CPU
+# time than that, and would hold the loop for its limit on every request (review). So a slow
+# disk costs each server process one limit or that wait a minute; reads slower still stretch the
+# one limit (a read of 10 ms: 176 ms); an overloaded machine runs the queries on threads.
 IN_LOOP_CHECK_INSTRUCTIONS = 100
 IN_LOOP_PAUSE_SECONDS = 60
 IN_LOOP_WAIT_MS_PER_SECOND = 50
@@ -487,11 +491,10 @@ def pause_running_in_the_loop(db):
 
 
 @contextlib.contextmanager
-def waits_counted_in_the_loop(db, limit_ms):
-    """Run a query of `db` in the loop under a time limit of `limit_ms`, and pause the file's
-    queries in the loop where it blocked past IN_LOOP_WAIT_MS_PER_SECOND (counted over each
-    second), or was stopped by its limit having blocked or used the limit in CPU time: not where
-    the system took its core away, which a thread would suffer too."""
+def waits_counted_in_the_loop(db):
+    """Run a query of `db` in the loop, and pause the file's queries in the loop where it was
+    stopped by its time limit or blocked past IN_LOOP_WAIT_MS_PER_SECOND (counted over each
+    second): not for time the system took its core away, which a thread would suffer too."""
     started, cpu_started, switches_started = time.monotonic(), time.thread_time(), blocking_switches()
     stopped = False
     try:
@@ -500,13 +503,13 @@ def waits_counted_in_the_loop(db, limit_ms):
         stopped = is_a_stop(error)
         raise
     finally:
-        now, cpu = time.monotonic(), time.thread_time() - cpu_started
+        now = time.monotonic()
         blocked = switches_started is None or blocking_switches() != switches_started
         second = _loop_waits.setdefault(db, [now, 0.0])
         if now - second[0] >= 1:
             second[:] = [now, 0.0]
-        second[1] += max(0.0, (now - started) - cpu) if blocked else 0.0
-        if second[1] * 1000 > IN_LOOP_WAIT_MS_PER_SECOND or (stopped and (blocked or cpu * 1000 >= limit_ms)):
+        second[1] += max(0.0, (now - started) - (time.thread_time() - cpu_started)) if blocked else 0.0
+        if stopped or second[1] * 1000 > IN_LOOP_WAIT_MS_PER_SECOND:
             pause_running_in_the_loop(db)
 
 
@@ -3475,7 +3478,7 @@ def running_in_the_loop_when_asked(datasette, db, execute_fn):
     file while running_in_the_loop is set, and as Datasette does otherwise: on a SQL thread."""
     async def run_where_asked(fn):
         if running_in_the_loop.get():
-            with waits_counted_in_the_loop(db, min(IN_LOOP_QUERY_MS, datasette.setting("sql_time_limit_ms"))):
+            with waits_counted_in_the_loop(db):
                 return fn(loop_connection(datasette, db))
         return await execute_fn(fn)
     return run_where_asked
