@@ -65,6 +65,9 @@ from datasette.utils.asgi import Forbidden, Request
 from datasette.version import __version__
 from markupsafe import Markup, escape
 
+# Linux counts a thread's own context switches (blocking_switches); macOS and Windows do not.
+RUSAGE_THREAD = getattr(resource, "RUSAGE_THREAD", None)
+
 # snippet()/highlight() in the search query mark matches with these brackets (U+27E6, U+27E7):
 # printable, so JSON and CSV users see which words matched, and rare in papers' text (none in sources/).
 # Only in HTML do they become <mark>, after the text is escaped.
@@ -517,8 +520,7 @@ def blocking_switches():
     """How many times this thread gave up its core (a read from disk, a lock: Linux's voluntary
     context switches; 0.35 µs to ask), or None where the system does not count them per thread:
     there every wait is counted as blocked."""
-    rusage_thread = getattr(resource, "RUSAGE_THREAD", None) if resource is not None else None
-    return None if rusage_thread is None else resource.getrusage(rusage_thread).ru_nvcsw
+    return None if RUSAGE_THREAD is None else resource.getrusage(RUSAGE_THREAD).ru_nvcsw
 
 
 def is_a_stop(error):
@@ -1365,7 +1367,6 @@ def startup(datasette):
         db.execute_fn = freeing_failed_queries_in_their_thread(db.execute_fn)
         if not db.is_mutable:
             db.execute_fn = running_in_the_loop_when_asked(datasette, db, db.execute_fn)
-        if not db.is_mutable:
             db.execute = counting_table_pages_from_the_build(datasette, db, db.execute)
         db.execute = reading_sorted_pages_from_their_start(db, db.execute)
         db.execute = answering_query_pages_within_limits(db.execute)
@@ -1405,7 +1406,7 @@ def immutable_file_connection(database, factory=None):
     from datasette.utils import sqlite3 as datasettes_sqlite3
 
     conn = datasettes_sqlite3.connect(f"file:{database.path}?immutable=1", uri=True, check_same_thread=False,
-                                      cached_statements=STATEMENTS_KEPT, **({"factory": factory} if factory else {}))
+                                      cached_statements=STATEMENTS_KEPT, factory=factory or datasettes_sqlite3.Connection)
     database._all_file_connections.append(conn)
     return conn
 
