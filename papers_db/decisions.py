@@ -75,11 +75,31 @@ def without_full_stops(text: str) -> str:
     return text.rstrip(FULL_STOPS_AND_SPACES)
 
 
+# A decision in brackets, as some listings print the badge: "[Oral]", "(Poster)", "[Accept (Poster)]",
+# "［Reject］", "【Spotlight】". Each was a paper of that title, and the paper before it had no decision.
+BRACKETS = {"[": "]", "［": "］", "【": "】", "(": ")", "（": "）"}
+
+
+def without_brackets(text: str) -> str:
+    """`text` without one pair of brackets around it all: "[Oral]" -> "Oral". A line that only
+    opens with one ("[Re] Reproducing ...") or closes another ("(Almost) Everything (Oral)") is
+    left as it is."""
+    opening, closing = text[:1], BRACKETS.get(text[:1])
+    if closing is None or len(text) < 3 or text[-1] != closing:
+        return text
+    depth = 0
+    for character in text[:-1]:
+        depth += (character == opening) - (character == closing)
+        if depth == 0:
+            return text  # the first bracket closes before the end
+    return text[1:-1].strip()
+
+
 def as_written_usually(label: str) -> str:
     """A decision line as read (plain_line) in the form DECISION_LINE knows, where the listing
-    wrote it otherwise (DECISION_LABEL and the forms after it); any other line as read."""
+    wrote it otherwise (DECISION_LABEL, BRACKETS and the forms after them); any other line as read."""
     plain = plain_line(label)
-    usual = without_full_stops(DECISION_LABEL.sub("", plain))
+    usual = without_brackets(without_full_stops(DECISION_LABEL.sub("", without_brackets(plain))))
     usual = usual.replace("（", "(").replace("）", ")").replace("：", ":").replace("％", "%")
     usual = ACCEPTED.sub(lambda word: word[0][:6], usual)
     dashed = ACCEPT_DASH.match(usual)

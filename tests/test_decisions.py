@@ -52,6 +52,24 @@ from papers_db.decisions import normalise_decision
         ("ACCEPT − Reject Sampling for Oral Cancer Detection", None),
         ("Accept-Not Oral", None),
         ("Accept‐Reject Oral", None),
+        # A decision in brackets, as some listings print a badge: each was a paper titled so, and
+        # the paper before it lost its decision (noticed in the forty-fifth session, read since the
+        # forty-eighth). Brackets that enclose no decision, or not the whole line, leave a title.
+        ("[Oral]", ("accept", "oral")),
+        ("(Poster)", ("accept", "poster")),
+        ("[Accept (Spotlight)]", ("accept", "spotlight")),
+        ("［Reject］", ("reject", None)),
+        ("【Spotlight Poster】", ("accept", "spotlight")),
+        ("（Withdrawn Submission）", ("withdrawn", None)),
+        ("[ Decision: Reject ]", ("reject", None)),
+        ("Decision: [Accept (Poster)]", ("accept", "poster")),
+        ("[NeurIPS 2024 Oral].", ("accept", "oral")),
+        ("[Oral History of Deep Learning]", None),
+        ("[Re] Oral", None),
+        ("(Almost) Everything (Oral)", None),
+        ("[Oral] [Poster]", None),
+        ("[Oral)", None),
+        ("[]", None),
     ],
 )
 def test_normalise_decision(label, expected):

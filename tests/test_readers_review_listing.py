@@ -139,6 +139,26 @@ def test_a_conference_sites_badge_is_the_papers_decision():
     assert [(r.line, r.title, r.decision) for r in reading.records] == [(1, "Sparse Attention", None), (3, "Spotlight", "Reject")]
 
 
+def test_a_decision_in_brackets_is_the_papers_decision_and_a_title_in_brackets_stays_a_title():
+    # "[Oral]" where a decision goes was a paper titled "[Oral]" without an abstract, and the
+    # paper before it had no decision (noticed in the forty-fifth session). The label stays as written.
+    text = review_text("Sparse Attention", ABSTRACT_A, "[Oral]", "Dense Attention", ABSTRACT_B, "(Accept (Poster))",
+                       "Kernel Methods Revisited", ABSTRACT_C, "【Reject】")
+    reading = read_review_listing(text)
+    assert [(r.line, r.title, r.decision) for r in reading.records] == [
+        (1, "Sparse Attention", "[Oral]"), (4, "Dense Attention", "(Accept (Poster))"),
+        (7, "Kernel Methods Revisited", "【Reject】")]
+    assert [normalise_decision(r.decision) for r in reading.records] == [
+        ("accept", "oral"), ("accept", "poster"), ("reject", None)]
+    assert reading.issues == [] and reading.unaccounted_lines() == []
+    # Brackets around a title, or opening one, leave it a title with its abstract and decision.
+    reading = read_review_listing(review_text("[Re] Sparse Attention", ABSTRACT_A, "Reject",
+                                              "[Oral History of Deep Learning]", ABSTRACT_B, "[Reject]"))
+    assert [(r.title, r.decision) for r in reading.records] == [
+        ("[Re] Sparse Attention", "Reject"), ("[Oral History of Deep Learning]", "[Reject]")]
+    assert reading.issues == []
+
+
 def test_openreviews_venue_lines_are_decisions_and_a_submission_venue_no_paper():
     # OpenReview writes where a paper was accepted, and how, as its venue: each such line was a
     # paper titled so that took the next paper's abstract, and each real paper lost its own.
