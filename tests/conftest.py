@@ -214,3 +214,14 @@ def mount_tmpfs(folder, size):
     if problem and MOUNT_REQUIRED:
         pytest.fail(f"PAPERS_DB_REQUIRE_MOUNT is set but {problem}", pytrace=False)
     return problem
+
+
+@pytest.fixture
+def pauses_forgotten():
+    """Pauses of queries in the event loop (papers_db.plugin), forgotten after the test: the
+    servers outlive it."""
+    import papers_db.plugin
+
+    yield
+    papers_db.plugin._loop_paused_until.clear()
+    papers_db.plugin._loop_waits.clear()

@@ -312,14 +312,6 @@ def test_the_queries_run_in_the_loop_are_named_with_their_sql_as_metadata_yml_ha
             for name in papers_db.plugin.IN_LOOP_QUERIES} == papers_db.plugin.IN_LOOP_QUERIES
 
 
-@pytest.fixture
-def pauses_forgotten():
-    """Pauses of queries in the loop, forgotten after the test: the servers outlive it."""
-    yield
-    papers_db.plugin._loop_paused_until.clear()
-    papers_db.plugin._loop_waits.clear()
-
-
 def test_a_canned_query_past_the_loops_time_limit_runs_again_on_a_thread_and_pauses_the_loops_queries(
         pair, monkeypatch, pauses_forgotten):
     path, other = "/papers/trending_on?snapshot_date=2025-10-30", "/papers/papers_by_tier?tier=oral"

@@ -1,7 +1,9 @@
 """Table and view pages' cells: the plugin gives each cell to its render_cell directly while it is
 the only plugin rendering cells (showing_cells_without_pluggy). Every page must be the one
 Datasette's own display_columns_and_rows writes, which runs as soon as another plugin renders
-cells: here one that renders none, so the page cannot change for any other reason."""
+cells: here one that renders none, so the page cannot change for any other reason. And table
+pages whose queries are all of known cost run them in the event loop (table_page_of_known_cost),
+each the page it is with its queries on SQL threads."""
 
 import asyncio
 import sqlite3
@@ -11,7 +13,7 @@ import pytest
 import yaml
 from datasette import hookimpl
 from datasette.plugins import pm
-from test_query_pages import said
+from test_query_pages import said, sql_thread_calls
 from test_serve import datasette_instance
 
 import papers_db.plugin
@@ -165,3 +167,95 @@ def test_the_columns_and_cells_are_the_ones_datasettes_function_gives(built_db, 
             mine = (pair[0], [[dict(cell) for cell in row] for row in pair[1]])
     assert mine == (pair[0], [[dict(cell) for cell in row] for row in pair[1]])
     assert mine[0][0]["name"] == "Link" and mine[1][0][0]["is_special_link_column"]
+
+
+# Table pages whose every query an index or the build's counts answer: the first page in the
+# table's own order, a page after it, facet clicks (counted from the facet combinations), no rows.
+TABLE_PAGES_OF_KNOWN_COST = [
+    "/papers/papers",
+    "/papers/papers?tier=oral",
+    "/papers/papers?tier=poster&first_published_year=2024",
+    "/papers/papers?outcome__exact=accept&source_count=2",
+    "/papers/papers?tier=nonesuch",
+    "/papers/papers?_sort_desc=first_published_on&tier=oral",  # its own sort, named as its next page's link does
+    "/papers/listings?decision_id=1",
+    "/papers/listings?matched_by=first&source_id=2",
+    "/papers/sources",
+    "/papers/code_links",
+]
+
+
+def next_page(instance, path):
+    """The path of the page after `path`, from its JSON's `next_url`."""
+    table, _, query = path.partition("?")
+    answer = asyncio.run(instance.client.get(f"{table}.json?{query}")).json()
+    return answer["next_url"].split("/", 3)[3].replace(".json", "", 1) if answer.get("next_url") else None
+
+
+@pytest.fixture(scope="module")
+def served(built_db):
+    return datasette_instance(built_db)
+
+
+NEXT_PAGES = ["next: /papers/papers", "next: /papers/papers?source_count=1", "next: /papers/listings?matched_by=first"]
+
+
+@pytest.mark.parametrize("path", TABLE_PAGES_OF_KNOWN_COST + NEXT_PAGES)
+def test_a_table_page_of_known_cost_runs_its_queries_in_the_event_loop_and_is_datasettes_page(served, path, monkeypatch):
+    # Under load a SQL thread's answer waits for the event loop to be free again: a table page
+    # whose queries read an index or the build's counts runs them in the loop (benchmarks/NOTES.md,
+    # forty-eighth session), and is the page it is with them on threads.
+    if path.startswith("next: "):
+        path = "/" + next_page(served, path.removeprefix("next: "))
+        assert "_next=" in path
+    asyncio.run(served.client.get(path))  # the schema, read once on a thread
+    page, threads = sql_thread_calls(served, path)
+    assert (page.status_code, threads) == (200, 0), path
+    monkeypatch.setattr(papers_db.plugin, "table_page_of_known_cost", lambda *args: False)
+    on_threads, threads = sql_thread_calls(served, path)
+    assert threads >= 1
+    assert said(page) == said(on_threads)
+
+
+@pytest.mark.parametrize("path", [
+    "/papers/papers?_sort=title",  # a sort no index gives: every row sorted
+    "/papers/papers?tier=oral&_sort_desc=max_upvotes",  # another sort than its own, which may read many rows
+    "/papers/papers?source_count__gte=1",  # a range, counted over most of the table
+    "/papers/papers?title=Attention",  # an exact value of a column no facet counts: counted live
+    "/papers/papers?_search=diffusion",
+    "/papers/papers?tier=oral&_size=3",
+    "/papers/papers?_facet=tier",
+    "/papers/papers?tier=oral&_x=1",
+    "/papers/paper_overview",  # a view: its SQL may read any rows
+    "/papers/papers.json?tier=oral",
+])
+def test_a_table_page_that_may_read_most_of_a_table_runs_its_queries_on_threads(served, path):
+    asyncio.run(served.client.get(path))
+    page, threads = sql_thread_calls(served, path)
+    assert page.status_code == 200 and threads >= 1
+
+
+def test_a_table_page_stopped_in_the_loop_is_answered_from_threads_and_pauses_the_loops_queries(
+        served, monkeypatch, pauses_forgotten):
+    path, other = "/papers/papers?tier=oral", "/papers/listings?decision_id=1"
+    for each in (path, other):
+        asyncio.run(served.client.get(each))
+    in_the_loop, _ = sql_thread_calls(served, path)
+    with monkeypatch.context() as patch:
+        patch.setattr(papers_db.plugin, "IN_LOOP_QUERY_MS", 0.000001)  # every statement stopped at once
+        page, threads = sql_thread_calls(served, path)
+    assert threads >= 1 and said(page) == said(in_the_loop)
+    assert sql_thread_calls(served, other)[1] >= 1  # the file's queries on threads for a while
+    papers_db.plugin._loop_paused_until.clear()
+    assert sql_thread_calls(served, other)[1] == 0
+
+
+def test_table_pages_of_a_file_that_may_change_or_without_its_counts_run_on_threads(built_db, tmp_path):
+    # A writer can lock a file that may change; without the build's inspect file a page counts
+    # the table's rows (a million at a million papers) itself.
+    served_copy = tmp_path / "papers.db"
+    served_copy.write_bytes(built_db.read_bytes())  # without its inspect file beside it
+    for instance in (datasette_instance(built_db, mutable=True), datasette_instance(served_copy)):
+        asyncio.run(instance.client.get("/papers/papers?tier=oral"))
+        page, threads = sql_thread_calls(instance, "/papers/papers?tier=oral")
+        assert page.status_code == 200 and threads >= 1

@@ -1334,7 +1334,7 @@ def startup(datasette):
 
     Every database's queries also free a failed query's cursor in the thread that ran it
     (freeing_failed_queries_in_their_thread), an immutable file's queries run in the event loop
-    where a page asks for it (running_in_the_loop_when_asked), its facet clicks are counted
+    where a page asks for it (trying_the_loop_first, running_in_the_loop_when_asked), its facet clicks are counted
     from its facet combinations and its whole views' rows from the inspect file
     (counting_table_pages_from_the_build) and its schema read once (remembering_the_schema), and
     a sorted table page is read from where its rows start (reading_sorted_pages_from_their_start).
@@ -1371,6 +1371,8 @@ def startup(datasette):
         db.execute = reading_sorted_pages_from_their_start(db, db.execute)
         db.execute = answering_query_pages_within_limits(db.execute)
         db.execute = keeping_sql_errors_out_of_the_log(db.execute)
+        if not db.is_mutable:
+            db.execute = trying_the_loop_first(db, db.execute)
         if not db.is_mutable and not db.is_memory:
             remembering_the_schema(db, set(table_shapes(datasette).get(db.route, (None, {}))[1]))
 
@@ -2246,11 +2248,38 @@ async def passed_on(datasette, app, scope, receive, send, query):
     other_page = serving_query_page.set(None if on_table_page else QueryPageAnswer(extension, in_html))
     if extension == "json" and on_table_page and unpageable_order(datasette, scope["path"], query) is not None:
         app = without_a_next_page(app)
+    in_the_loop = running_in_the_loop.set(
+        on_table_page and extension == "" and table_page_of_known_cost(datasette, scope["path"], query))
     try:
         return await from_the_first_row(datasette, app, scope, receive, send, query)
     finally:
         serving_table_page.reset(marked)
         serving_query_page.reset(other_page)
+        running_in_the_loop.reset(in_the_loop)
+
+
+def table_page_of_known_cost(datasette, path, query):
+    """Whether a table's HTML page asks only for what its indexes and the build's counts answer
+    in a few milliseconds at a million papers, so that its queries may run in the event loop
+    (trying_the_loop_first): its first rows in its own order (its primary key's, or a sort of
+    metadata.yml that an index gives, named or not), or those after a `_next`, and a facet click (exact values
+    of configured facet columns), whose row count and facets are summed from the table's facet
+    combinations, or else its count is the build's (the inspect file). A view's SQL may read any
+    rows, and any other argument (a sort, a range, a search, `_facet`, `_size`) may make a query
+    read most of a table: those run on SQL threads as before."""
+    page = table_page(datasette, path)
+    if page is None or page.shape.keys is None or not (datasette.inspect_data or {}).get(page.database):
+        return False
+    metadata = datasette.table_metadata(page.database, page.table)
+    sort, descending = (metadata.get("sort_desc"), True) if metadata.get("sort_desc") else (metadata.get("sort"), False)
+    if sort and (sort, descending) not in page.shape.ordered:
+        return False
+    tables = table_shapes(datasette)[tilde_decode(path.split("/")[1])][1]
+    clicks = {(column, "exact") for column in page.shape.facets} if f"{page.table}_facet_combinations" in tables else set()
+    return all(name == "_next" or (is_column_filter(name) and filter_column_and_operation(name) in clicks)
+               # Datasette's link to the next page names the table's own sort
+               or (name in ("_sort", "_sort_desc") and sort is not None and (value, name == "_sort_desc") == (sort, descending))
+               for name, value in query)
 
 
 def without_a_next_page(app):
@@ -3453,32 +3482,48 @@ def sql_digest(sql):
 
 async def canned_query_results(datasette, db, name, sql, params):
     """The Results of canned query `name`, as Datasette's execute gives them with `truncate`: run
-    in the event loop where it is one of IN_LOOP_QUERIES, its SQL unchanged, and the file's queries
-    may run there (may_run_in_the_loop), and on a SQL thread where not, or where in the loop it
-    failed or ran past IN_LOOP_QUERY_MS (the thread then runs it again, with its own time limit and
-    errors)."""
+    in the event loop where it is one of IN_LOOP_QUERIES, its SQL unchanged (trying_the_loop_first),
+    and on a SQL thread where not."""
+    in_the_loop = running_in_the_loop.set(IN_LOOP_QUERIES.get(name) == sql_digest(sql))
+    try:
+        return await db.execute(sql, params, truncate=True)
+    finally:
+        running_in_the_loop.reset(in_the_loop)
+
+
+# Set while a page's queries are to run in the event loop: a canned query's of known cost
+# (canned_query_results), or those of a table page that asks only for such (table_page_of_known_cost).
+running_in_the_loop = contextvars.ContextVar("running_in_the_loop", default=False)
+
+
+def trying_the_loop_first(db, execute):
+    """A database's execute that runs a query in the event loop while running_in_the_loop is set
+    and the file's queries may run there (may_run_in_the_loop), under IN_LOOP_QUERY_MS at most; and
+    on a SQL thread otherwise, or where in the loop it failed or ran past that limit: the thread
+    runs it again with its own time limit, so its answer, error or interruption is Datasette's."""
     from datasette.database import QueryInterrupted
 
-    if IN_LOOP_QUERIES.get(name) == sql_digest(sql) and may_run_in_the_loop(db):
-        in_the_loop = running_in_the_loop.set(True)
+    async def execute_in_the_loop_first(sql, params=None, **kwargs):
+        if running_in_the_loop.get() and may_run_in_the_loop(db):
+            limit = min(kwargs.get("custom_time_limit") or IN_LOOP_QUERY_MS, IN_LOOP_QUERY_MS)
+            try:
+                return await execute(sql, params, **{**kwargs, "custom_time_limit": limit})
+            except (QueryInterrupted, sqlite3.Error, ServerFault):
+                pass
+        on_a_thread = running_in_the_loop.set(False)
         try:
-            return await db.execute(sql, params, truncate=True, custom_time_limit=IN_LOOP_QUERY_MS)
-        except (QueryInterrupted, sqlite3.Error, ServerFault):
-            pass
+            return await execute(sql, params, **kwargs)
         finally:
-            running_in_the_loop.reset(in_the_loop)
-    return await db.execute(sql, params, truncate=True)
-
-
-# Set while a query is to run in the event loop (canned_query_results).
-running_in_the_loop = contextvars.ContextVar("running_in_the_loop", default=False)
+            running_in_the_loop.reset(on_a_thread)
+    return execute_in_the_loop_first
 
 
 def running_in_the_loop_when_asked(datasette, db, execute_fn):
     """A database's execute_fn that runs a query's function on the event loop's connection to the
-    file while running_in_the_loop is set, and as Datasette does otherwise: on a SQL thread."""
+    file while running_in_the_loop is set and the file's queries may run there, and as Datasette
+    does otherwise: on a SQL thread."""
     async def run_where_asked(fn):
-        if running_in_the_loop.get():
+        if running_in_the_loop.get() and may_run_in_the_loop(db):
             with waits_counted_in_the_loop(db):
                 return fn(loop_connection(datasette, db))
         return await execute_fn(fn)
