@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .readers.text import plain_line
+from .readers.text import plain_line, without_brackets
 
 # OpenReview's venue line: a venue of KNOWN_VENUES, a year, then only words of VENUE_LINE_WORDS:
 # "ICLR 2023 notable top 5%", "NeurIPS 2023 Datasets and Benchmarks Poster", "ICLR 2024 Conference
@@ -76,30 +76,19 @@ def without_full_stops(text: str) -> str:
 
 
 # A decision in brackets, as some listings print the badge: "[Oral]", "(Poster)", "[Accept (Poster)]",
-# "［Reject］", "【Spotlight】". Each was a paper of that title, and the paper before it had no decision.
-BRACKETS = {"[": "]", "［": "］", "【": "】", "(": ")", "（": "）"}
-
-
-def without_brackets(text: str) -> str:
-    """`text` without one pair of brackets around it all: "[Oral]" -> "Oral". A line that only
-    opens with one ("[Re] Reproducing ...") or closes another ("(Almost) Everything (Oral)") is
-    left as it is."""
-    opening, closing = text[:1], BRACKETS.get(text[:1])
-    if closing is None or len(text) < 3 or text[-1] != closing:
-        return text
-    depth = 0
-    for character in text[:-1]:
-        depth += (character == opening) - (character == closing)
-        if depth == 0:
-            return text  # the first bracket closes before the end
-    return text[1:-1].strip()
+# "［Reject］", "【Spotlight】", full stops inside them or not ("[Oral.]"). Each was a paper of that
+# title, and the paper before it had no decision.
+def unwrapped(text: str) -> str:
+    """`text` without full stops at its end, brackets around it all (text.BRACKETS) and full stops
+    inside them: "[Oral.]" and "[Oral]." -> "Oral"."""
+    return without_full_stops(without_brackets(without_full_stops(text)))
 
 
 def as_written_usually(label: str) -> str:
     """A decision line as read (plain_line) in the form DECISION_LINE knows, where the listing
-    wrote it otherwise (DECISION_LABEL, BRACKETS and the forms after them); any other line as read."""
+    wrote it otherwise (DECISION_LABEL, brackets and the forms after them); any other line as read."""
     plain = plain_line(label)
-    usual = without_brackets(without_full_stops(DECISION_LABEL.sub("", without_brackets(plain))))
+    usual = unwrapped(DECISION_LABEL.sub("", unwrapped(plain)))
     usual = usual.replace("（", "(").replace("）", ")").replace("：", ":").replace("％", "%")
     usual = ACCEPTED.sub(lambda word: word[0][:6], usual)
     dashed = ACCEPT_DASH.match(usual)
@@ -118,7 +107,7 @@ def is_written_otherwise(label: str) -> bool:
 
 
 def _decision_match(label: str) -> re.Match | None:
-    if "," in label or "." in without_full_stops(label):
+    if "," in label or "." in unwrapped(label.strip()):
         # No decision line has either but full stops at its end (DECISION_LINE's classes leave
         # them out), and plain_line keeps both: most lines tested are abstracts, whose reading this skips.
         return None

@@ -70,6 +70,19 @@ from papers_db.decisions import normalise_decision
         ("[Oral] [Poster]", None),
         ("[Oral)", None),
         ("[]", None),
+        # Found by review: a full stop inside the brackets, other kinds of brackets; a tier that
+        # is no badge alone ("Talk") is none in brackets either.
+        ("[Oral.]", ("accept", "oral")),
+        ("(Decision: Reject.)", ("reject", None)),
+        ("[[Reject]].", ("reject", None)),
+        ("{Oral}", ("accept", "oral")),
+        ("<Poster>", ("accept", "poster")),
+        ("〖Spotlight〗", ("accept", "spotlight")),
+        ("⟨Oral⟩", ("accept", "oral")),
+        ("«Oral»", ("accept", "oral")),
+        ("「Reject」", ("reject", None)),
+        ("[Talk]", None),
+        ("(Oral）", None),
     ],
 )
 def test_normalise_decision(label, expected):

@@ -232,6 +232,17 @@ def test_a_review_decision_in_a_page_is_reported_not_made_a_paper():
     assert reading.unaccounted_lines() == []
 
 
+def test_a_badge_in_brackets_between_entries_is_reported_not_made_a_paper():
+    # As "Accept (Poster)" above: "[Oral]" was an entry titled so, without an abstract.
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "Nov 3 5", "", "[Oral]"],  # 13..21
+        ["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 4 6", "", "(NeurIPS 2024 Poster)"],  # 23..31
+    ), "2025-11-12")
+    assert [(r.line, r.title) for r in reading.records] == [(13, "Title One"), (23, "Title Two")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(21, "orphan_decision"), (31, "orphan_decision")]
+    assert reading.unaccounted_lines() == []
+
+
 def test_an_abstract_in_two_paragraphs_stays_one_entrys():
     # The second paragraph made an untitled paper that took the entry's authors, date and upvotes.
     reading = read_hf_daily_page(hf_page(

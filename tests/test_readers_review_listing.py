@@ -159,6 +159,21 @@ def test_a_decision_in_brackets_is_the_papers_decision_and_a_title_in_brackets_s
     assert reading.issues == []
 
 
+def test_links_in_brackets_are_links_and_a_poster_badge_beside_them_is_reported():
+    # A site's links to a paper's files, one a line: "[Slides]" was a paper of that title, and
+    # "[Poster]" (a link to the poster, or the paper's badge) became its decision with no word
+    # of doubt (found by review). As bare words, "Slides" and "PDF" were links already.
+    text = review_text("Sparse Attention", ABSTRACT_A, "[PDF]", "[Poster]", "[Slides]",
+                       "Dense Attention", ABSTRACT_B, "(code)", "Poster",
+                       "Kernel Methods Revisited", ABSTRACT_C, "[Poster]")
+    reading = read_review_listing(text)
+    assert [(r.line, r.title, r.decision) for r in reading.records] == [
+        (1, "Sparse Attention", "[Poster]"), (6, "Dense Attention", "Poster"), (10, "Kernel Methods Revisited", "[Poster]")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (3, "stray_line"), (4, "badge_among_links"), (5, "stray_line"), (8, "stray_line"), (9, "badge_among_links")]
+    assert reading.unaccounted_lines() == []
+
+
 def test_openreviews_venue_lines_are_decisions_and_a_submission_venue_no_paper():
     # OpenReview writes where a paper was accepted, and how, as its venue: each such line was a
     # paper titled so that took the next paper's abstract, and each real paper lost its own.

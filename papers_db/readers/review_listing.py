@@ -14,6 +14,7 @@ from ..decisions import (
     is_venue_line,
     is_written_otherwise,
     names_a_tier,
+    unwrapped,
 )
 from ..records import ParseIssue, Reading, Record
 from .text import (
@@ -139,6 +140,10 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 continue
             current.decision = line.strip()
             current.last_line = number
+            if is_poster_beside_links(line, content[index - 1][1] if index else None, following):
+                reading.issues.append(ParseIssue(number, "badge_among_links", f"{quoted(line.strip())} beside the page's "
+                                                 "links (such as 'PDF' or '[Code]'): read as the paper's decision (were "
+                                                 "it a link to the paper's poster, the paper has no decision)"))
             if is_unknown_accept_tier(current.decision):
                 reading.issues.append(
                     ParseIssue(number, "unknown_decision_tier", f"tier of {quoted(line)} is not known")
@@ -668,3 +673,11 @@ def _starts_with_label(content: list[tuple[int, str]]) -> bool:
     # is the label. As a title, "model" took a record the listing has not (the benchmark's 1M
     # corpus: 5,001 records of 5,000).
     return third is None or reads_as_title(second) or not (is_decision(third) or reads_like_a_decision(third))
+
+
+def is_poster_beside_links(line: str, previous: str | None, following: str | None) -> bool:
+    """Whether a decision line is the badge "Poster" ("[Poster]", "(poster)") beside a link line:
+    a site's links to a paper's files ("[PDF] [Poster] [Slides]", one a line) may name its poster
+    (review)."""
+    return unwrapped(plain_line(line)).casefold() == "poster" and any(
+        other is not None and is_link_line(other) for other in (previous, following))

@@ -616,13 +616,37 @@ LINK_LINE = re.compile(
 
 
 def is_link_line(line: str) -> bool:
-    """Whether the line as read is LINK_LINE. Most lines are refused by their first word, before
-    plain_line reads all of them."""
+    """Whether the line as read is LINK_LINE, in brackets or not ("[PDF]", "(code)"). Most lines
+    are refused by their first word, before plain_line reads all of them."""
     if len(line) > LINK_WORDS_CHARACTERS and "://" not in line[:LINK_START_CHARACTERS] and (
             "www." not in line[:LINK_START_CHARACTERS]):  # most lines: titles and abstracts, no link's words
         return False
-    return (len(line) <= LINK_LINE_CHARACTERS and LINK_LINE_START.match(line) is not None
-            and LINK_LINE.fullmatch(plain_line(line)) is not None)
+    if len(line) > LINK_LINE_CHARACTERS:
+        return False
+    if LINK_LINE_START.match(line) is not None:
+        return LINK_LINE.fullmatch(plain_line(line)) is not None
+    return line.lstrip()[:1] in BRACKETS and LINK_LINE.fullmatch(without_brackets(plain_line(line))) is not None
+
+
+# Brackets a line may be wrapped in whole, as a site prints a badge or a link: "[Oral]",
+# "(Poster)", "【Reject】", "[PDF]" (decisions.unwrapped, is_link_line).
+BRACKETS = {"[": "]", "(": ")", "{": "}", "<": ">", "［": "］", "（": "）", "【": "】", "〖": "〗", "〔": "〕",
+            "「": "」", "『": "』", "⟨": "⟩", "«": "»"}
+
+
+def without_brackets(text: str) -> str:
+    """`text` without one pair of brackets around it all: "[Oral]" -> "Oral". A line that only
+    opens with one ("[Re] Reproducing ...") or closes another ("(Almost) Everything (Oral)") is
+    left as it is."""
+    opening, closing = text[:1], BRACKETS.get(text[:1])
+    if closing is None or len(text) < 3 or text[-1] != closing:
+        return text
+    depth = 0
+    for character in text[:-1]:
+        depth += (character == opening) - (character == closing)
+        if depth == 0:
+            return text  # the first bracket closes before the end
+    return text[1:-1].strip()
 
 
 LINK_LINE_CHARACTERS = 2000  # a link, however long; a longer line is no link alone
