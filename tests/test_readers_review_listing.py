@@ -172,6 +172,10 @@ def test_links_in_brackets_are_links_and_a_poster_badge_beside_them_is_reported(
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (3, "stray_line"), (4, "badge_among_links"), (5, "stray_line"), (8, "stray_line"), (9, "badge_among_links")]
     assert reading.unaccounted_lines() == []
+    # A link's word with an abstract after it is the next paper's title, and no link (found by review).
+    reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "Poster", "Video", ABSTRACT_B, "Reject"))
+    assert [(r.title, r.decision) for r in reading.records] == [("Sparse Attention", "Poster"), ("Video", "Reject")]
+    assert reading.issues == []
 
 
 def test_openreviews_venue_lines_are_decisions_and_a_submission_venue_no_paper():

@@ -266,34 +266,51 @@ def test_table_pages_of_a_file_that_may_change_or_without_its_counts_run_on_thre
         assert page.status_code == 200 and threads >= 1
 
 
-class AsksTheFileForPermission:
-    """Another plugin whose permission check reads the file with execute_fn, which has no time
-    limit: it must run on a thread whatever page asks (review)."""
+class ReadsTheFile:
+    """Another plugin that reads the file with execute_fn (which has no time limit) in its
+    permission check, or in its template variables: it must run on a thread whatever page asks
+    (review)."""
 
-    __name__ = "asks-the-file"  # as Datasette lists plugins
+    __name__ = "reads-the-file"  # as Datasette lists plugins
 
     def __init__(self):
         self.threads = []
 
+    async def read(self, datasette):
+        def count(conn):
+            self.threads.append(threading.current_thread())
+            return conn.execute("select count(*) from sources").fetchone()
+        await datasette.get_database("papers").execute_fn(count)
+
+
+class ReadsInPermissions(ReadsTheFile):
     @hookimpl
     def permission_allowed(self, datasette, action):
         async def ask():
-            def read(conn):
-                self.threads.append(threading.current_thread())
-                return conn.execute("select count(*) from sources").fetchone()
-            await datasette.get_database("papers").execute_fn(read)
+            await self.read(datasette)
         return ask
 
 
-def test_another_plugins_work_on_a_table_page_of_known_cost_runs_on_a_thread(served):
+class ReadsInTemplates(ReadsTheFile):
+    @hookimpl
+    def extra_template_vars(self, datasette):
+        async def variables():
+            await self.read(datasette)
+            return {}
+        return variables
+
+
+def test_another_plugins_reads_on_a_table_page_of_known_cost_run_on_threads(served):
     path = "/papers/papers?tier=oral"
     asyncio.run(served.client.get(path))
-    asking = AsksTheFileForPermission()
-    pm.register(asking, name="asks-the-file")
-    try:
-        page, threads = sql_thread_calls(served, path)
-    finally:
-        pm.unregister(name="asks-the-file")
-    assert page.status_code == 200 and asking.threads
-    assert threads == len(asking.threads)  # the plugin's reads, and none of the page's own queries
-    assert threading.main_thread() not in asking.threads
+    for plugin, own_queries_on_threads in ((ReadsInPermissions(), True), (ReadsInTemplates(), False)):
+        pm.register(plugin, name="reads-the-file")
+        try:
+            page, threads = sql_thread_calls(served, path)
+        finally:
+            pm.unregister(name="reads-the-file")
+        assert page.status_code == 200 and plugin.threads, plugin
+        assert threading.main_thread() not in plugin.threads
+        # A hook Datasette's table view calls while it reads its rows (a permission check) makes
+        # the page's own queries run on threads as well: they would share the loop with its reads.
+        assert (threads > len(plugin.threads)) == own_queries_on_threads, plugin

@@ -15,6 +15,7 @@ import contextvars
 import copy
 import errno
 import functools
+import gc
 import hashlib
 import html
 import inspect
@@ -500,12 +501,16 @@ def waits_counted_in_the_loop(db):
     second): not for time the system took its core away, which a thread would suffer too."""
     started, cpu_started, switches_started = time.monotonic(), time.thread_time(), blocking_switches()
     stopped = False
+    collecting = gc.isenabled()
+    gc.disable()  # a full collection (25-35 ms at a million papers) counts in a query's time limit: review
     try:
         yield
     except BaseException as error:
         stopped = is_a_stop(error)
         raise
     finally:
+        if collecting:
+            gc.enable()  # a collection due runs at the next allocation, outside the query
         now = time.monotonic()
         blocked = switches_started is None or blocking_switches() != switches_started
         second = _loop_waits.setdefault(db, [now, 0.0])
@@ -2260,6 +2265,19 @@ async def passed_on(datasette, app, scope, receive, send, query):
         serving_a_table_page_of_known_cost.reset(known_cost)
 
 
+# The hooks Datasette 0.65's TableView.data calls, whose implementations run while its queries
+# may run in the loop: each other plugin's could read the file (review).
+TABLE_VIEW_DATA_HOOKS = ("filters_from_request", "permission_allowed", "register_facet_classes")
+
+
+def only_datasette_and_this_plugin_in_the_table_view():
+    """Whether Datasette's own plugins and this one are the only ones with TABLE_VIEW_DATA_HOOKS:
+    asked each time, as plugins can change while a server runs (a test's do)."""
+    this_plugin = sys.modules[__name__]
+    return all(hook.plugin is this_plugin or hook.plugin_name.startswith("datasette.")
+               for name in TABLE_VIEW_DATA_HOOKS for hook in getattr(plugin_manager().hook, name).get_hookimpls())
+
+
 # Whether the table page being served asks only for queries of known cost (table_page_of_known_cost),
 # which its view's data runs in the event loop (reading_tables_in_the_loop).
 serving_a_table_page_of_known_cost = contextvars.ContextVar("serving_a_table_page_of_known_cost", default=False)
@@ -2290,10 +2308,11 @@ def table_page_of_known_cost(datasette, path, query):
     columns are not: SQLite reads one's index and checks the other's values row by row, and a
     rare combination read 175,000 entries at a million papers (10-19 ms in the loop; a crafted one
     ran to the loop's limit: review). Nor is a view (its SQL may read any rows), any other argument
-    (a sort, a range, a search, `_facet`, `_size`), or a page another plugin's filter may narrow."""
+    (a sort, a range, a search, `_facet`, `_size`), or a page another plugin's filter, permission
+    check or facet may read the file for (its SQL may read any rows)."""
     page = table_page(datasette, path)
     if (page is None or page.shape.keys is None or not (datasette.inspect_data or {}).get(page.database)
-            or not only_datasette_filters_rows()):
+            or not only_datasette_and_this_plugin_in_the_table_view()):
         return False
     metadata = datasette.table_metadata(page.database, page.table)
     sort, descending = (metadata.get("sort_desc"), True) if metadata.get("sort_desc") else (metadata.get("sort"), False)
@@ -3533,20 +3552,25 @@ def trying_the_loop_first(db, execute):
     async def execute_in_the_loop_first(sql, params=None, **kwargs):
         if running_in_the_loop.get() and may_run_in_the_loop(db):
             limit = min(kwargs.get("custom_time_limit") or IN_LOOP_QUERY_MS, IN_LOOP_QUERY_MS)
-            attempt = trying_in_the_loop.set(True)
+            attempt = trying_in_the_loop.set(db)
             try:
                 return await execute(sql, params, **{**kwargs, "custom_time_limit": limit})
             except (QueryInterrupted, sqlite3.Error, ServerFault):
                 pass
             finally:
                 trying_in_the_loop.reset(attempt)
-        return await execute(sql, params, **kwargs)
+        # On a thread, even inside another query's attempt (a schema question asked within it).
+        on_a_thread = trying_in_the_loop.set(None)
+        try:
+            return await execute(sql, params, **kwargs)
+        finally:
+            trying_in_the_loop.reset(on_a_thread)
     return execute_in_the_loop_first
 
 
-# Set while trying_the_loop_first runs a query in the loop, under its limit: the only work that
-# runs there (a function another plugin hands to execute_fn has no time limit).
-trying_in_the_loop = contextvars.ContextVar("trying_in_the_loop", default=False)
+# The database whose query trying_the_loop_first runs in the loop, under its limit, while it runs
+# there: the only work that does (a function another plugin hands to execute_fn has no time limit).
+trying_in_the_loop = contextvars.ContextVar("trying_in_the_loop", default=None)
 
 
 def running_in_the_loop_when_asked(datasette, db, execute_fn):
@@ -3554,7 +3578,7 @@ def running_in_the_loop_when_asked(datasette, db, execute_fn):
     file while trying_the_loop_first tries it there, and as Datasette does otherwise: on a SQL
     thread."""
     async def run_where_asked(fn):
-        if trying_in_the_loop.get():
+        if trying_in_the_loop.get() is db:
             with waits_counted_in_the_loop(db):
                 return fn(loop_connection(datasette, db))
         return await execute_fn(fn)

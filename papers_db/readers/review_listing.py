@@ -140,7 +140,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 continue
             current.decision = line.strip()
             current.last_line = number
-            if is_poster_beside_links(line, content[index - 1][1] if index else None, following):
+            if is_poster_beside_links(line, content[index - 1][1] if index else None, following,
+                                      content[index + 2][1] if index + 2 < len(content) else None):
                 reading.issues.append(ParseIssue(number, "badge_among_links", f"{quoted(line.strip())} beside the page's "
                                                  "links (such as 'PDF' or '[Code]'): read as the paper's decision (were "
                                                  "it a link to the paper's poster, the paper has no decision)"))
@@ -675,9 +676,10 @@ def _starts_with_label(content: list[tuple[int, str]]) -> bool:
     return third is None or reads_as_title(second) or not (is_decision(third) or reads_like_a_decision(third))
 
 
-def is_poster_beside_links(line: str, previous: str | None, following: str | None) -> bool:
+def is_poster_beside_links(line: str, previous: str | None, following: str | None, after_following: str | None) -> bool:
     """Whether a decision line is the badge "Poster" ("[Poster]", "(poster)") beside a link line:
     a site's links to a paper's files ("[PDF] [Poster] [Slides]", one a line) may name its poster
-    (review)."""
-    return unwrapped(plain_line(line)).casefold() == "poster" and any(
-        other is not None and is_link_line(other) for other in (previous, following))
+    (review). A link's word with an abstract after it is the next paper's title ("Video")."""
+    return unwrapped(plain_line(line)).casefold() == "poster" and (
+        (previous is not None and is_link_line(previous))
+        or (following is not None and is_link_line(following) and not abstract_follows(after_following)))
