@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .readers.text import plain_line, without_brackets
+from .readers.text import BRACKETS, plain_line, without_brackets
 
 # OpenReview's venue line: a venue of KNOWN_VENUES, a year, then only words of VENUE_LINE_WORDS:
 # "ICLR 2023 notable top 5%", "NeurIPS 2023 Datasets and Benchmarks Poster", "ICLR 2024 Conference
@@ -75,20 +75,26 @@ def without_full_stops(text: str) -> str:
     return text.rstrip(FULL_STOPS_AND_SPACES)
 
 
+CLOSING_BRACKETS = frozenset(BRACKETS.values())
+
+
 # A decision in brackets, as some listings print the badge: "[Oral]", "(Poster)", "[Accept (Poster)]",
 # "［Reject］", "【Spotlight】", full stops inside them or not ("[Oral.]"). Each was a paper of that
 # title, and the paper before it had no decision.
 def unwrapped(text: str) -> str:
     """`text` without full stops at its end, brackets around it all (text.BRACKETS) and full stops
     inside them: "[Oral.]" and "[Oral]." -> "Oral"."""
-    return without_full_stops(without_brackets(without_full_stops(text)))
+    bare = without_full_stops(text)
+    return without_full_stops(without_brackets(bare)) if bare[:1] in BRACKETS else bare
 
 
 def as_written_usually(label: str) -> str:
     """A decision line as read (plain_line) in the form DECISION_LINE knows, where the listing
     wrote it otherwise (DECISION_LABEL, brackets and the forms after them); any other line as read."""
     plain = plain_line(label)
-    usual = unwrapped(DECISION_LABEL.sub("", unwrapped(plain)))
+    usual = without_full_stops(DECISION_LABEL.sub("", plain))
+    if usual[:1] in BRACKETS:  # "[Oral]", "Decision: [Reject]"; "[Decision: Reject]" has its label inside
+        usual = unwrapped(DECISION_LABEL.sub("", unwrapped(usual)))
     usual = usual.replace("（", "(").replace("）", ")").replace("：", ":").replace("％", "%")
     usual = ACCEPTED.sub(lambda word: word[0][:6], usual)
     dashed = ACCEPT_DASH.match(usual)
@@ -107,7 +113,12 @@ def is_written_otherwise(label: str) -> bool:
 
 
 def _decision_match(label: str) -> re.Match | None:
-    if "," in label or "." in unwrapped(label.strip()):
+    if "," in label:
+        return None
+    bare = without_full_stops(label)
+    if bare[-1:] in CLOSING_BRACKETS:  # "[Oral.]": unwrapped only then, as an abstract almost never ends so
+        bare = unwrapped(bare.strip())
+    if "." in bare:
         # No decision line has either but full stops at its end (DECISION_LINE's classes leave
         # them out), and plain_line keeps both: most lines tested are abstracts, whose reading this skips.
         return None
