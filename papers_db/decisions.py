@@ -92,9 +92,7 @@ def as_written_usually(label: str) -> str:
     """A decision line as read (plain_line) in the form DECISION_LINE knows, where the listing
     wrote it otherwise (DECISION_LABEL, brackets and the forms after them); any other line as read."""
     plain = plain_line(label)
-    usual = without_full_stops(DECISION_LABEL.sub("", plain))
-    if usual[:1] in BRACKETS:  # "[Oral]", "Decision: [Reject]"; "[Decision: Reject]" has its label inside
-        usual = unwrapped(DECISION_LABEL.sub("", unwrapped(usual)))
+    usual = unwrapped(DECISION_LABEL.sub("", unwrapped(plain)))
     usual = usual.replace("（", "(").replace("）", ")").replace("：", ":").replace("％", "%")
     usual = ACCEPTED.sub(lambda word: word[0][:6], usual)
     dashed = ACCEPT_DASH.match(usual)

@@ -291,6 +291,15 @@ class ReadsInPermissions(ReadsTheFile):
         return ask
 
 
+class ReadsInCannedQueries(ReadsTheFile):
+    @hookimpl
+    def canned_queries(self, datasette):
+        async def queries():
+            await self.read(datasette)
+            return {}
+        return queries
+
+
 class ReadsInTemplates(ReadsTheFile):
     @hookimpl
     def extra_template_vars(self, datasette):
@@ -303,7 +312,8 @@ class ReadsInTemplates(ReadsTheFile):
 def test_another_plugins_reads_on_a_table_page_of_known_cost_run_on_threads(served):
     path = "/papers/papers?tier=oral"
     asyncio.run(served.client.get(path))
-    for plugin, own_queries_on_threads in ((ReadsInPermissions(), True), (ReadsInTemplates(), False)):
+    for plugin, own_queries_on_threads in ((ReadsInPermissions(), True), (ReadsInCannedQueries(), True),
+                                           (ReadsInTemplates(), False)):
         pm.register(plugin, name="reads-the-file")
         try:
             page, threads = sql_thread_calls(served, path)
@@ -311,6 +321,7 @@ def test_another_plugins_reads_on_a_table_page_of_known_cost_run_on_threads(serv
             pm.unregister(name="reads-the-file")
         assert page.status_code == 200 and plugin.threads, plugin
         assert threading.main_thread() not in plugin.threads
-        # A hook Datasette's table view calls while it reads its rows (a permission check) makes
-        # the page's own queries run on threads as well: they would share the loop with its reads.
+        # A hook Datasette's table view calls while it reads its rows (a permission check, its
+        # canned queries: review) makes the page's own queries run on threads as well: they would
+        # share the loop with its reads.
         assert (threads > len(plugin.threads)) == own_queries_on_threads, plugin

@@ -20,7 +20,6 @@ from ..records import ParseIssue, Reading, Record
 from .text import (
     ABSTRACT_LABEL_IN_LINE,
     FULL_STOPS,
-    LINK_WORDS_CHARACTERS,
     SENTENCE_END,
     abstract_follows,
     add_to_abstract,
@@ -681,6 +680,6 @@ def is_poster_beside_links(line: str, previous: str | None, following: str | Non
     """Whether a decision line is the badge "Poster" ("[Poster]", "(poster)") beside a link line:
     a site's links to a paper's files ("[PDF] [Poster] [Slides]", one a line) may name its poster
     (review). A link's word with an abstract after it is the next paper's title ("Video")."""
-    return len(line) <= LINK_WORDS_CHARACTERS and unwrapped(plain_line(line)).casefold() == "poster" and (
+    return unwrapped(plain_line(line)).casefold() == "poster" and (
         (previous is not None and is_link_line(previous))
         or (following is not None and is_link_line(following) and not abstract_follows(after_following)))
