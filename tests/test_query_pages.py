@@ -474,6 +474,22 @@ def test_pythons_garbage_collector_waits_while_a_query_runs_in_the_loop(napping,
     assert (page.status_code, threads) == (200, 1) and '<td class="col-collecting">1</td>' in page.text
 
 
+def test_the_garbage_collector_is_enabled_again_whatever_counting_a_wait_raises(pair, monkeypatch, pauses_forgotten):
+    database = pair[0].get_database("papers")
+    switches = iter([0])  # the second question fails, as a system without the count might
+
+    def fails_second_time():
+        value = next(switches, None)
+        if value is None:
+            raise OSError("no count")
+        return value
+    monkeypatch.setattr(papers_db.plugin, "blocking_switches", fails_second_time)
+    with pytest.raises(OSError):
+        with papers_db.plugin.waits_counted_in_the_loop(database):
+            assert not gc.isenabled()
+    assert gc.isenabled()
+
+
 def test_a_search_of_ones_own_sql_runs_on_a_thread(built_db, tmp_path):
     # The bounds know the bundled search's cost, not another's (a prefix in its SQL held the loop
     # 59 ms: review).

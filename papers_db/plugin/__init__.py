@@ -509,18 +509,21 @@ def waits_counted_in_the_loop(db):
         stopped = is_a_stop(error)
         raise
     finally:
-        now = time.monotonic()
-        blocked = switches_started is None or blocking_switches() != switches_started
-        second = _loop_waits.setdefault(db, [now, 0.0])
-        if now - second[0] >= 1:
-            second[:] = [now, 0.0]
-        second[1] += max(0.0, (now - started) - (time.thread_time() - cpu_started)) if blocked else 0.0
-        if stopped or second[1] * 1000 > IN_LOOP_WAIT_MS_PER_SECOND:
-            pause_running_in_the_loop(db)
-        if collecting:
-            # Last: a collection due runs at the next allocation, outside the query and the time
-            # counted above (its CPU time taken for the query's hid a blocked wait: review).
-            gc.enable()
+        try:
+            now = time.monotonic()
+            blocked = switches_started is None or blocking_switches() != switches_started
+            second = _loop_waits.setdefault(db, [now, 0.0])
+            if now - second[0] >= 1:
+                second[:] = [now, 0.0]
+            second[1] += max(0.0, (now - started) - (time.thread_time() - cpu_started)) if blocked else 0.0
+            if stopped or second[1] * 1000 > IN_LOOP_WAIT_MS_PER_SECOND:
+                pause_running_in_the_loop(db)
+        finally:
+            if collecting:
+                # Last, whatever the count raised: a collection due runs at the next allocation,
+                # outside the query and the time counted above (its CPU time taken for the
+                # query's hid a blocked wait: review).
+                gc.enable()
 
 
 def blocking_switches():
