@@ -172,6 +172,13 @@ def test_links_in_brackets_are_links_and_a_poster_badge_beside_them_is_reported(
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (3, "stray_line"), (4, "badge_among_links"), (5, "stray_line"), (8, "stray_line"), (9, "badge_among_links")]
     assert reading.unaccounted_lines() == []
+    # Several links in brackets on one line were a title-only paper (noticed in review).
+    reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "[PDF] [Poster] [Code]", "Reject",
+                                              "Dense Attention", ABSTRACT_B, "(pdf) (video)",
+                                              "[PDF] Code Generation", ABSTRACT_C))
+    assert [(r.line, r.title, r.decision) for r in reading.records] == [
+        (1, "Sparse Attention", "Reject"), (5, "Dense Attention", None), (8, "[PDF] Code Generation", None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "stray_line"), (7, "stray_line")]
     # A link's word with an abstract after it is the next paper's title, and no link (found by review).
     reading = read_review_listing(review_text("Sparse Attention", ABSTRACT_A, "Poster", "Video", ABSTRACT_B, "Reject"))
     assert [(r.title, r.decision) for r in reading.records] == [("Sparse Attention", "Poster"), ("Video", "Reject")]

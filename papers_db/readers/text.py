@@ -609,15 +609,18 @@ LETTER_OR_DIGIT = re.compile(r"[^\W_]")  # what str.isalnum() takes; one C searc
 # Link and button text a site prints beside each paper, copied with its listing or page
 # (stray_line): as titles they took a paper's decision, or an entry's authors and date. A bare
 # link is never a title either.
-LINK_LINE = re.compile(
-    r"(?:(?:download|view|open) pdf|pdf|(?:show|hide) (?:details|abstract|bibtex|reviews?)|show (?:more|less)"
-    r"|read more|bibtex|code|github|arxiv|project page|website|homepage|demo|slides|video|openreview|forum"
-    r"|(?:https?://|www\.)\S+)", re.IGNORECASE)
+LINK_WORDS = (r"(?:download|view|open) pdf|pdf|(?:show|hide) (?:details|abstract|bibtex|reviews?)|show (?:more|less)"
+              r"|read more|bibtex|code|github|arxiv|project page|website|homepage|demo|slides|video|openreview|forum")
+LINK_LINE = re.compile(f"(?:{LINK_WORDS}" + r"|(?:https?://|www\.)\S+)", re.IGNORECASE)
+# A site's links in brackets on one line: "[PDF] [Code] [Slides]", "(pdf) (video)", "[PDF] [Poster]"
+# (a poster's link among them, where alone "[Poster]" is a badge) (review).
+LINKS_IN_BRACKETS = re.compile(rf"(?:[\[(] ?(?:{LINK_WORDS}|poster) ?[\])] ?){{2,}}", re.IGNORECASE)
 
 
 def is_link_line(line: str) -> bool:
-    """Whether the line as read is LINK_LINE, in brackets or not ("[PDF]", "(code)"). Most lines
-    are refused by their first word, before plain_line reads all of them."""
+    """Whether the line as read is LINK_LINE, in brackets or not ("[PDF]", "(code)"), or several
+    such links in brackets ("[PDF] [Code]"). Most lines are refused by their first word, before
+    plain_line reads all of them."""
     if len(line) > LINK_WORDS_CHARACTERS and "://" not in line[:LINK_START_CHARACTERS] and (
             "www." not in line[:LINK_START_CHARACTERS]):  # most lines: titles and abstracts, no link's words
         return False
@@ -625,7 +628,10 @@ def is_link_line(line: str) -> bool:
         return False
     if LINK_LINE_START.match(line) is not None:
         return LINK_LINE.fullmatch(plain_line(line)) is not None
-    return line.lstrip()[:1] in BRACKETS and LINK_LINE.fullmatch(without_brackets(plain_line(line))) is not None
+    if line.lstrip()[:1] not in BRACKETS:
+        return False
+    plain = plain_line(line)
+    return LINK_LINE.fullmatch(without_brackets(plain)) is not None or LINKS_IN_BRACKETS.fullmatch(plain.rstrip()) is not None
 
 
 # Brackets a line may be wrapped in whole, as a site prints a badge or a link: "[Oral]",
