@@ -282,31 +282,30 @@ class ReadsTheFile:
             return conn.execute("select count(*) from sources").fetchone()
         await datasette.get_database("papers").execute_fn(count)
 
+    def answering(self, datasette, answer):
+        """A hook's awaitable answer, given once the file was read."""
+        async def read_then_answer():
+            await self.read(datasette)
+            return answer
+        return read_then_answer
+
 
 class ReadsInPermissions(ReadsTheFile):
     @hookimpl
     def permission_allowed(self, datasette, action):
-        async def ask():
-            await self.read(datasette)
-        return ask
+        return self.answering(datasette, None)
 
 
 class ReadsInCannedQueries(ReadsTheFile):
     @hookimpl
     def canned_queries(self, datasette):
-        async def queries():
-            await self.read(datasette)
-            return {}
-        return queries
+        return self.answering(datasette, {})
 
 
 class ReadsInTemplates(ReadsTheFile):
     @hookimpl
     def extra_template_vars(self, datasette):
-        async def variables():
-            await self.read(datasette)
-            return {}
-        return variables
+        return self.answering(datasette, {})
 
 
 def test_another_plugins_reads_on_a_table_page_of_known_cost_run_on_threads(served):

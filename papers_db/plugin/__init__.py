@@ -678,12 +678,18 @@ def is_search_argument(name):
     return name.startswith("_search") and name != "_searchmode"
 
 
-def only_datasette_filters_rows():
-    """Whether Datasette's own filters_from_request hooks are the only ones, so that a page's rows
-    are narrowed only by what its arguments say: the plugins can change while a server runs (a
-    test's do), so this is asked each time (1 us)."""
-    return all(hook.plugin_name == "datasette.filters"
-               for hook in plugin_manager().hook.filters_from_request.get_hookimpls())
+def only_datasettes_and_this_plugins(*hook_names):
+    """Whether Datasette's own plugins (its DEFAULT_PLUGINS, as it registered them) and this one are
+    the only implementations of the hooks `hook_names`: with filters_from_request, a page's rows are
+    narrowed only by what its arguments say. The plugins can change while a server runs (a test's
+    do), so this is asked each time (a few µs). This plugin is known by its functions' module,
+    whatever name it was loaded under (`--plugins-dir` loads this file as "__init__.py", which
+    sys.modules lacks: review); another plugin is not Datasette's by taking one of its names."""
+    from datasette.plugins import DEFAULT_PLUGINS
+
+    return all(getattr(hook.function, "__globals__", None) is globals()
+               or (hook.plugin_name in DEFAULT_PLUGINS and hook.plugin is sys.modules.get(hook.plugin_name))
+               for name in hook_names for hook in getattr(plugin_manager().hook, name).get_hookimpls())
 PRECOUNTED_SQL = """
 select column_name, value, count from (
   select column_name, value, count,
@@ -807,7 +813,7 @@ def precounted_facet_class():
             other page, a file that may have changed since its build, one built without them, or
             while another plugin's filter may narrow any page's rows."""
             database = self.ds.get_database(self.database)
-            if database.is_mutable or self.table is None or not only_datasette_filters_rows():
+            if database.is_mutable or self.table is None or not only_datasettes_and_this_plugins("filters_from_request"):
                 return None
             combinations = f"{self.table}_facet_combinations"
             combined = [column for column in await table_columns_if_any(database, combinations) if column != "count"]
@@ -2275,18 +2281,6 @@ async def passed_on(datasette, app, scope, receive, send, query):
 TABLE_VIEW_DATA_HOOKS = ("canned_queries", "filters_from_request", "permission_allowed", "register_facet_classes")
 
 
-def only_datasette_and_this_plugin_in_the_table_view():
-    """Whether Datasette's own plugins (its DEFAULT_PLUGINS, as it registered them) and this one
-    are the only ones with TABLE_VIEW_DATA_HOOKS: asked each time, as plugins can change while a
-    server runs (a test's do). This plugin is known by its functions' module, whatever name it was
-    loaded under (`--plugins-dir` loads this file as "__init__.py", which sys.modules lacks: review)."""
-    from datasette.plugins import DEFAULT_PLUGINS
-
-    return all(getattr(hook.function, "__globals__", None) is globals()
-               or (hook.plugin_name in DEFAULT_PLUGINS and hook.plugin is sys.modules.get(hook.plugin_name))
-               for name in TABLE_VIEW_DATA_HOOKS for hook in getattr(plugin_manager().hook, name).get_hookimpls())
-
-
 # Whether the table page being served asks only for queries of known cost (table_page_of_known_cost),
 # which its view's data runs in the event loop (reading_tables_in_the_loop).
 serving_a_table_page_of_known_cost = contextvars.ContextVar("serving_a_table_page_of_known_cost", default=False)
@@ -2321,7 +2315,7 @@ def table_page_of_known_cost(datasette, path, query):
     check or facet may read the file for (its SQL may read any rows)."""
     page = table_page(datasette, path)
     if (page is None or page.shape.keys is None or not (datasette.inspect_data or {}).get(page.database)
-            or not only_datasette_and_this_plugin_in_the_table_view()):
+            or not only_datasettes_and_this_plugins(*TABLE_VIEW_DATA_HOOKS)):
         return False
     metadata = datasette.table_metadata(page.database, page.table)
     sort, descending = (metadata.get("sort_desc"), True) if metadata.get("sort_desc") else (metadata.get("sort"), False)
@@ -2764,7 +2758,7 @@ def is_open_ended(datasette, path, query):
     if writes_its_own_sql(query) or searches_open_endedly(path, query):
         return True
     page = table_page(datasette, path)
-    if page is not None and not only_datasette_filters_rows():
+    if page is not None and not only_datasettes_and_this_plugins("filters_from_request"):
         return True  # another plugin's filter may make any page read and count most of a table
     return page is not None and reads_unindexed_columns(page.shape, query)
 
