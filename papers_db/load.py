@@ -177,6 +177,11 @@ class DatabaseWriter:
         conn.set_progress_handler(lambda: 0, SIGNAL_CHECK_STEPS)
         self._script("schema.sql")
         conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
+        # The database's page size: the staged listings, 180 MB at 100,000 papers, are scanned whole
+        # five times after reading (placing, listings, aliases, papers, code links) and written once,
+        # a system call per page: with SQLite's default 4,096-byte pages this process spent 2.1 s of
+        # system time reading and writing listings, with these 1.3-1.4 s.
+        conn.execute(f"PRAGMA staging.page_size = {PAGE_SIZE}")
         conn.execute("PRAGMA staging.journal_mode = OFF")
         # Every listing as read, text last (a scan of the other columns then skips the text), until
         # resolution says which paper each belongs to (sql/listings.sql).
