@@ -1,5 +1,6 @@
 """Related papers: on a small corpus written here, and on the database built from the vendored sources."""
 
+import collections
 import json
 import math
 import re
@@ -13,12 +14,15 @@ from papers_db import related
 from papers_db.related import (
     RELATED_PER_PAPER,
     TermTable,
+    counted,
     fold_plural,
     new_words,
+    packed,
     paper_texts,
     places_in_groups,
     related_papers,
     term_of_word,
+    unpacked,
 )
 from papers_db.words import distinct_pairs, split_words
 
@@ -196,9 +200,9 @@ def test_pairs_counted_in_64_bits_give_the_same_rows(built_db, monkeypatch):
     with sqlite3.connect(built_db) as conn:
         corpus = vendored_papers(conn)
     whole = rows(corpus)
-    keys, pair_keys = [], related._pair_keys
+    keys, packed = [], related.packed
     monkeypatch.setattr(related, "PAIR_KEY_BITS", 8)
-    monkeypatch.setattr(related, "_pair_keys", lambda *args: keys.append(pair_keys(*args)) or keys[-1])
+    monkeypatch.setattr(related, "packed", lambda *args: keys.append(packed(*args)) or keys[-1])
     assert rows(corpus) == whole and {key.dtype for key in keys} == {numpy.dtype(numpy.uint64)}
 
 
@@ -287,6 +291,26 @@ def test_a_rows_place_counts_from_the_start_of_its_run(values):
 
 # Groups past 16 bits take the other sort (a paper's words in batches of 1,000 never do; a batch
 # of shingled abstracts may); few distinct values make repeated pairs.
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=80), st.booleans())
+def test_counted_gives_each_value_once_in_order_with_how_often_it_occurs(values, few_values):
+    if few_values:
+        values = [value % 6 for value in values]
+    expected = collections.Counter(values)
+    for dtype in (numpy.uint32, numpy.uint64):
+        distinct, counts = counted(numpy.array(values, dtype=dtype))
+        assert distinct.tolist() == sorted(expected) and counts.tolist() == [expected[value] for value in sorted(expected)]
+
+
+@given(st.lists(st.tuples(st.integers(0, 4_095), st.integers(0, 2**20 - 1)), max_size=60), st.integers(20, 44))
+def test_packed_pairs_are_ordered_as_the_pairs_and_unpack_to_them(pairs, low_bits):
+    high = numpy.array([high for high, _ in pairs], dtype=numpy.int64)
+    low = numpy.array([low for _, low in pairs], dtype=numpy.int64)
+    keys = packed(high, low, 4_096, low_bits)
+    assert keys.dtype == (numpy.uint32 if low_bits <= 20 else numpy.uint64)
+    assert [pairs[place] for place in numpy.argsort(keys, kind="stable").tolist()] == sorted(pairs, key=lambda pair: pair)
+    assert [tuple(part.tolist()) for part in unpacked(keys, low_bits)] == [tuple(high.tolist()), tuple(low.tolist())]
+
+
 @given(st.lists(st.tuples(st.integers(0, 70_000), st.integers(0, 2**64 - 1)), max_size=80), st.booleans())
 def test_distinct_pairs_are_each_pair_once_by_group_then_hash(pairs, few_values):
     if few_values:
