@@ -12,7 +12,7 @@ import numpy
 
 from .decisions import decision_precedence, normalise_decision
 from .errors import BAD_INPUT, PapersDbError
-from .readers.text import quoted, single_spaced
+from .readers.text import printable_single_spaced, quoted, single_spaced
 from .records import FileRows, Reading, Record
 from .resolve import Resolver, batched_band_hashes, title_key, title_numbers
 from .sources import SourceReading
@@ -24,9 +24,9 @@ def squash(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     folded = text.casefold()
-    if not folded.isprintable():  # none of INVISIBLE is printable; nearly every abstract is
-        folded = INVISIBLE.sub("", folded)
-    return single_spaced(folded)
+    if folded.isprintable():  # none of INVISIBLE is printable; nearly every abstract is
+        return printable_single_spaced(folded)
+    return single_spaced(INVISIBLE.sub("", folded))
 
 
 # Characters that show nothing but split words: a soft hyphen (a copy from a PDF holds them where

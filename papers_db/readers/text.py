@@ -484,7 +484,9 @@ def plain_line(line: str) -> str:
     line = line.strip()
     if len(line) > SHORT_LINE_CHARS:
         return line
-    return single_spaced(line if line.isprintable() else "".join(_as_read(character) for character in line))
+    if line.isprintable():
+        return printable_single_spaced(line)
+    return single_spaced("".join(_as_read(character) for character in line))
 
 
 def first_word_and_rest(line: str) -> tuple[str, str]:
@@ -520,7 +522,14 @@ def single_spaced(text: str) -> str:
     printable and whitespace to str.split (checked over every code point), so a printable text
     with no double space and none at its ends is its own result. Checked first, a Hugging Face
     page's lines took 5 ms against 10-14 split and joined; 2,000 abstracts 14 ms against 26."""
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+    return printable_single_spaced(text) if text.isprintable() else " ".join(text.split())
+
+
+def printable_single_spaced(text: str) -> str:
+    """single_spaced of a text its caller found printable (str.isprintable), not checked again: the
+    second check was a third of squashing an abstract (103,749 abstracts: 0.99 s, without 0.66 s)
+    and a quarter of a short line's plain_line, about 4 % of reading a corpus's files."""
+    if "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text
     return " ".join(text.split())
 
