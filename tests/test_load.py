@@ -206,9 +206,10 @@ def test_a_downloaded_full_text_index_writes_with_fts5s_defaults(built_db):
 
 
 def test_statistics_are_those_of_one_analyze_of_the_finished_database(built_db, tmp_path):
-    # The build gathers statistics while related papers run on alone, then analyses the tables
-    # written after them: the query planner must find what one ANALYZE of the finished file
-    # writes, for every table, related papers and build info included.
+    # The build gathers statistics while its helpers fill the full-text index and find related
+    # papers, then analyses the tables written after them: the query planner must find what one
+    # ANALYZE of the finished file writes, for every table, the index's, related papers and build
+    # info included.
     analysed = tmp_path / "analysed.db"
     shutil.copy(built_db, analysed)
     with sqlite3.connect(analysed) as conn:
@@ -218,7 +219,8 @@ def test_statistics_are_those_of_one_analyze_of_the_finished_database(built_db, 
     with sqlite3.connect(built_db) as conn:
         built = conn.execute("select * from sqlite_stat1 order by tbl, idx").fetchall()
     assert built == expected
-    assert {"papers", "listings", "papers_fts_data", "related_papers", "build_info"} <= {table for table, *_ in built}
+    assert {"papers", "listings", "papers_fts_data", "papers_fts_idx", "papers_fts_docsize", "papers_fts_config",
+            "related_papers", "build_info"} <= {table for table, *_ in built}
 
 
 def test_related_papers_start_once_the_builds_own_writes_are_done(tmp_path, monkeypatch, built_db):
