@@ -213,9 +213,9 @@ def new_words(word_hashes: numpy.ndarray, distinct_in_papers: numpy.ndarray, spe
 
 def counted(values: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
     """Each distinct value once, in order, and how often it occurs: numpy.unique(return_counts=True)
-    by a stable sort, which NumPy does by merging the runs it finds already in order. The keys
-    counted here come in runs (a batch's words paper by paper, its pairs paper by paper): a
-    batch's 216,000 word keys took 4.4 ms so against unique's 9.7."""
+    by NumPy's stable sort, a merge sort, which gains where values come partly in order, as the
+    keys counted here come grouped by paper: a batch's 103,030 word keys at 100,000 papers took
+    1.9-2.0 ms so against numpy.unique's 2.6 (32-bit keys) and 4.4 (64-bit)."""
     values = numpy.sort(values, kind="stable")
     firsts = numpy.flatnonzero(starts_a_run(values))
     return values[firsts], numpy.diff(firsts, append=len(values))
@@ -249,8 +249,8 @@ def batch_signatures(texts: list[bytes], table: TermTable) -> tuple:
     term_ids = table.term_ids(words.hashes)
     known = term_ids >= 0
     texts_of, term_ids = words.texts_of[known], term_ids[known]
-    # (paper, term) in 32 bits where they fit: NumPy's unique sorts them in half the time of 64
-    # bits (0.94 of the 5.2 s related papers took at 100,000 papers, most of it in this sort).
+    # (paper, term) as one key, counted below: at 100,000 papers a batch's 103,030 keys took 1.9 ms
+    # so against 4.4 with numpy.unique of 64-bit keys, whose sorts were 0.94 s of the step's 5.2.
     term_bits = max(len(table.terms) - 1, 1).bit_length()
     keys = packed(texts_of >> 1, term_ids, len(texts) // 2, term_bits)
     # A title's word counts RELATED_TITLE_WEIGHT times: its key is repeated, where the title once
