@@ -1024,11 +1024,14 @@ READABLE_PRAGMAS = frozenset(allowed_pragmas) - {"database_list"}
 # only when compiled to), so printf()/format() refuse widths and precisions above this.
 PRINTF_WIDTH_LIMIT = 10_000
 PRINTF_FORMAT_LIMIT = 1_000  # characters of a printf()/format() format: a long SQL line's worth
-# trim(x, y) compares each character of x with each of y: a 19,000-character y on a 250 kB x
-# took 10.6 s. The time limit is checked between rows, not between a row's calls, and 10,000
-# characters of SQL make a row of 400 calls: 60 ltrim() a row with 100 characters (39 ms a call)
-# answered after 9.8 s (found by review); with 20, 7 ms a call.
-TRIM_CHARACTERS_LIMIT = 20
+# trim(x, y) compares each character of x it removes with each of y: a 19,000-character y on a
+# 250 kB x took 10.6 s. The time limit is checked every 1,000 of SQLite's instructions, about three
+# rows of 60 calls, and 10,000 characters of SQL make a row of 400 calls: 60 ltrim() a row on 248 kB
+# with 100 characters (39 ms a call) answered after 9.8 s (found by review); with 20 characters, 7 ms
+# a call, answered after 3.0-3.35 s on a machine 1.7 times slower. So a call may make at most
+# TRIM_COMPARISONS_LIMIT comparisons, x's characters times y's: 250,000 by 10, or a title of 200
+# characters by 12,500.
+TRIM_COMPARISONS_LIMIT = 2_500_000
 # json_patch(a, b) looks up each key of b among a's: 20,000 keys each took 3.3 s; a 10 kB patch
 # on a 250 kB document took 17 ms, forty a row 3.7 s past the limit (review); 2 kB, 3.6 ms.
 JSON_PATCH_BYTES_LIMIT = 2_000
@@ -1267,6 +1270,10 @@ def as_number(value):
     return abs(float(match.group())) if match else 0
 
 
+def trim_too_long(args):
+    return len(as_text(args[0])) * len(as_text(args[1])) > TRIM_COMPARISONS_LIMIT
+
+
 def printf_too_big(args):
     form = as_text(args[0] if args else None)
     if len(form) > PRINTF_FORMAT_LIMIT:
@@ -1284,9 +1291,9 @@ def printf_too_big(args):
 GUARDED_FUNCTIONS = [
     ("printf", -1, printf_too_big),
     ("format", -1, printf_too_big),
-    ("trim", 2, lambda args: len(as_text(args[1])) > TRIM_CHARACTERS_LIMIT),
-    ("ltrim", 2, lambda args: len(as_text(args[1])) > TRIM_CHARACTERS_LIMIT),
-    ("rtrim", 2, lambda args: len(as_text(args[1])) > TRIM_CHARACTERS_LIMIT),
+    ("trim", 2, lambda args: trim_too_long(args)),
+    ("ltrim", 2, lambda args: trim_too_long(args)),
+    ("rtrim", 2, lambda args: trim_too_long(args)),
     ("json_patch", 2, lambda args: len(as_text(args[1])) > JSON_PATCH_BYTES_LIMIT),
 ]
 
@@ -2090,7 +2097,7 @@ LIMITS_TEXT = (
     f"{RESULT_BYTES_LIMIT // 2**20} MB, a query's compiled program to about {PROGRAM_STEPS_LIMIT:,} steps (SQLite's "
     f"opcodes: a view counts with all of its own) and SQLite's memory to {HEAP_BYTES_LIMIT // 2**20} MB; "
     f"printf() widths to {PRINTF_WIDTH_LIMIT:,} and its format to {PRINTF_FORMAT_LIMIT:,} characters, the characters "
-    f"trim() removes to {TRIM_CHARACTERS_LIMIT} "
+    f"trim()'s comparisons (a text's characters times those it removes) to {TRIM_COMPARISONS_LIMIT:,} "
     f"and a json_patch() patch to {JSON_PATCH_BYTES_LIMIT:,} bytes."
 )
 
