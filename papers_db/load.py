@@ -31,7 +31,6 @@ from .resolve import Resolver, fold_title, title_key
 
 PAGE_SIZE = 16384
 SIGNAL_CHECK_STEPS = 100_000  # SQLite virtual-machine steps between checks for a signal
-FULL_TEXT_SHADOW_TABLES = ("data", "idx", "docsize", "config")  # the tables FTS5 keeps papers_fts in
 
 
 def write_related_papers(staging: Path, target: Path) -> None:
@@ -279,9 +278,6 @@ class DatabaseWriter:
     def _add_full_text_index(self) -> None:
         self._script("fts.sql")
         self._copy_from(self.full_text, "fts", resources.sql_script("fts_copy.sql"))
-        for shadow in FULL_TEXT_SHADOW_TABLES:
-            self.db.conn.execute(f"ANALYZE papers_fts_{shadow}")
-        self.db.conn.commit()
 
     def _add_related_papers(self) -> None:
         self._copy_from(self.related, "related",

@@ -11,3 +11,9 @@ INSERT INTO papers_fts_data SELECT * FROM fts.papers_fts_data;
 INSERT INTO papers_fts_idx SELECT * FROM fts.papers_fts_idx;
 INSERT INTO papers_fts_docsize SELECT * FROM fts.papers_fts_docsize;
 INSERT INTO papers_fts_config SELECT * FROM fts.papers_fts_config;
+-- Their statistics, as one ANALYZE of the finished file gathers them: the build analysed the
+-- tables written before, while its helpers worked (load.py, DatabaseWriter.finish).
+ANALYZE main.papers_fts_data;
+ANALYZE main.papers_fts_idx;
+ANALYZE main.papers_fts_docsize;
+ANALYZE main.papers_fts_config;

@@ -1291,9 +1291,9 @@ def printf_too_big(args):
 GUARDED_FUNCTIONS = [
     ("printf", -1, printf_too_big),
     ("format", -1, printf_too_big),
-    ("trim", 2, lambda args: trim_too_long(args)),
-    ("ltrim", 2, lambda args: trim_too_long(args)),
-    ("rtrim", 2, lambda args: trim_too_long(args)),
+    ("trim", 2, trim_too_long),
+    ("ltrim", 2, trim_too_long),
+    ("rtrim", 2, trim_too_long),
     ("json_patch", 2, lambda args: len(as_text(args[1])) > JSON_PATCH_BYTES_LIMIT),
 ]
 
