@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
+import apsw
+
 from . import resources
 from .database import open_read_only, read_only_uri, row_counts, what_else_the_file_is
 from .errors import SYSTEM, USAGE, Interrupted, PapersDbError, raise_dropped_interruption, signals_held
@@ -62,19 +64,39 @@ def write_full_text_index(staging: Path, target: Path) -> None:
 
     Runs in a helper process while the build's own process writes papers and their indexes: at
     1,000,000 papers the index took 76 s of the build's own process after papers (sql/fts_copy.sql
-    copies it into the database).
+    copies it into the database). Raises sqlite3.OperationalError, as the build's own SQL does.
     """
-    conn = sqlite3.connect(target, uri=True)  # a URI may name the attached staging file
-    # The database's page size: FTS5 writes its index in blobs of about 4,000 bytes, which would
-    # each spill into an overflow page with SQLite's default 4,096-byte pages.
-    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-    conn.execute("PRAGMA journal_mode = OFF")
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("ATTACH DATABASE ? AS staging", (read_only_uri(staging),))
-    conn.executescript(resources.sql_script("fts.sql"))
-    conn.executescript(resources.sql_script("fts_index.sql"))
-    conn.commit()
-    conn.close()
+    # APSW's SQLite, not Python's: the same index, row for row, in less time. At 100,000 papers
+    # the fill took 8.05 s of CPU with APSW's SQLite 3.54.1 against 9.09 s with Python's 3.40.1
+    # here (means of five runs of each in turns, on one staged file); the rows are copied into
+    # the database by Python's SQLite (sql/fts_copy.sql), so the file is the same byte for byte.
+    try:
+        # SQLITE_OPEN_URI: a URI names the attached staging file.
+        conn = apsw.Connection(str(target), flags=apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+                               | apsw.SQLITE_OPEN_URI)
+        try:
+            # The database's page size: FTS5 writes its index in blobs of about 4,000 bytes, which
+            # would each spill into an overflow page with SQLite's default 4,096-byte pages.
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("ATTACH DATABASE ? AS staging", (read_only_uri(staging),))
+            conn.execute(resources.sql_script("fts.sql"))  # each statement of the script, each committed
+            conn.execute(resources.sql_script("fts_index.sql"))
+        finally:
+            conn.close()
+    except apsw.Error as error:
+        raise as_sqlite_error(error) from None
+
+
+def as_sqlite_error(error: apsw.Error) -> sqlite3.OperationalError:
+    """An APSW error as Python's sqlite3 gives it, which the build reports (a full disk with the
+    folders it may mean, pipeline.where_full)."""
+    translated = sqlite3.OperationalError(str(error))
+    translated.sqlite_errorcode = error.extendedresult
+    translated.sqlite_errorname = apsw.mapping_extended_result_codes.get(
+        error.extendedresult, apsw.mapping_result_codes.get(error.result, ""))
+    return translated
 
 
 @dataclass

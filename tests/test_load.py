@@ -180,8 +180,9 @@ def fts_index_tables(conn):
 
 
 def test_the_full_text_index_filled_beside_the_database_is_the_one_sqlite_rebuilds(built_db, tmp_path):
-    # The build fills the index in a file of its own and copies it in; FTS5's own rebuild, reading
-    # papers, must give the same index, and FTS5's integrity check must find it matches papers.
+    # The build fills the index in a file of its own, with APSW's SQLite, and copies it in; FTS5's
+    # own rebuild in Python's SQLite, reading papers, must give the same index, and FTS5's
+    # integrity check must find it matches papers.
     rebuilt = tmp_path / "rebuilt.db"
     shutil.copy(built_db, rebuilt)
     with sqlite3.connect(built_db) as built, sqlite3.connect(rebuilt) as conn:
@@ -291,6 +292,36 @@ def test_the_full_text_index_is_left_in_one_segment(tmp_path):
     conn.close()
 
 
+def test_a_failed_fill_of_the_full_text_index_is_reported_as_the_builds_own_sql_errors_are(tmp_path):
+    # The index is filled with APSW's SQLite in a helper process, and what goes wrong there
+    # reaches the build's process as Python's sqlite3 error would: a full disk, one line naming
+    # the folders it may mean (pipeline.where_full), not apsw.FullError's traceback.
+    import pickle
+
+    from papers_db.load import write_full_text_index
+    from papers_db.pipeline import where_full
+
+    rng = random.Random(3)
+    staging = tmp_path / "staging.db"
+    with sqlite3.connect(staging) as conn:
+        conn.execute("create table paper_texts (id, title, abstract_text, abstract)")
+        conn.executemany("insert into paper_texts values (?, ?, null, ?)",
+                         [(n, f"Paper {n}", " ".join(f"w{rng.randrange(10**6)}" for _ in range(300))) for n in range(400)])
+
+    def error_of_fill(target):
+        with pytest.raises(Exception) as raised:
+            write_full_text_index(staging, target)
+        return pickle.loads(pickle.dumps(raised.value))  # as the helper process sends it back
+
+    with small_disk(tmp_path, "64k") as disk:
+        full = error_of_fill(disk / "index.db")
+    assert type(full) is sqlite3.OperationalError and str(full) == "database or disk is full"
+    assert full.sqlite_errorcode == sqlite3.SQLITE_FULL and "set TMPDIR to a folder with room" in where_full(full)
+    missing = error_of_fill(tmp_path / "no such folder" / "index.db")
+    assert type(missing) is sqlite3.OperationalError and str(missing) == "unable to open database file"
+    assert missing.sqlite_errorcode == sqlite3.SQLITE_CANTOPEN and where_full(missing) == ""
+
+
 def segments(conn):
     """How many segments papers_fts's index has: FTS5's idx table lists each segment's leaf pages."""
     return conn.execute("select count(distinct segid) from papers_fts_idx").fetchone()[0]
@@ -321,13 +352,13 @@ def test_an_output_path_that_is_not_utf8_is_refused_in_one_line(tmp_path):
 def test_a_helper_killed_from_outside_is_one_line_and_replaces_nothing(tmp_path):
     # As the out-of-memory killer would: the full-text helper dies as it opens its file.
     (tmp_path / "sitecustomize.py").write_text(
-        "import os, signal, sqlite3\n"
-        "connect = sqlite3.connect\n"
+        "import os, signal, apsw\n"  # the helper fills the index with APSW's SQLite
+        "connect = apsw.Connection\n"
         "def killing_connect(database, *args, **kwargs):\n"
         "    if '.fts.tmp-' in str(database):\n"
         "        os.kill(os.getpid(), signal.SIGKILL)\n"
         "    return connect(database, *args, **kwargs)\n"
-        "sqlite3.connect = killing_connect\n")
+        "apsw.Connection = killing_connect\n")
     output = tmp_path / "papers.db"
     output.write_bytes(earlier_build("previous"))
     result = run_cli("build", "--output", output, env={**os.environ, "PYTHONPATH": str(tmp_path)})
