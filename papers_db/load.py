@@ -64,7 +64,7 @@ def write_full_text_index(staging: Path, target: Path) -> None:
 
     Runs in a helper process while the build's own process writes papers and their indexes: at
     1,000,000 papers the index took 76 s of the build's own process after papers (sql/fts_copy.sql
-    copies it into the database). Raises sqlite3.OperationalError, as the build's own SQL does.
+    copies it into the database). Raises sqlite3.OperationalError for any error of SQLite's.
     """
     # APSW's SQLite, not Python's: the same index, row for row, in less time. At 100,000 papers
     # the fill took 8.05 s of CPU with APSW's SQLite 3.54.1 against 9.09 s with Python's 3.40.1
@@ -81,21 +81,28 @@ def write_full_text_index(staging: Path, target: Path) -> None:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute("ATTACH DATABASE ? AS staging", (read_only_uri(staging),))
-            conn.execute(resources.sql_script("fts.sql"))  # each statement of the script, each committed
-            conn.execute(resources.sql_script("fts_index.sql"))
+            run_script(conn, resources.sql_script("fts.sql"))
+            run_script(conn, resources.sql_script("fts_index.sql"))
         finally:
             conn.close()
     except apsw.Error as error:
         raise as_sqlite_error(error) from None
 
 
+def run_script(conn: apsw.Connection, script: str) -> None:
+    """Every statement of `script`, each committed as it ends, as sqlite3's executescript runs
+    them: APSW's execute stops at the first statement that gives a row until its rows are read."""
+    conn.execute(script).fetchall()
+
+
 def as_sqlite_error(error: apsw.Error) -> sqlite3.OperationalError:
-    """An APSW error as Python's sqlite3 gives it, which the build reports (a full disk with the
-    folders it may mean, pipeline.where_full)."""
-    translated = sqlite3.OperationalError(str(error))
-    translated.sqlite_errorcode = error.extendedresult
-    translated.sqlite_errorname = apsw.mapping_extended_result_codes.get(
-        error.extendedresult, apsw.mapping_result_codes.get(error.result, ""))
+    """An APSW error as one of Python's sqlite3, which the build reports in one line (a full disk
+    with the folders it may mean, pipeline.where_full). APSW's own errors (a closed connection,
+    say) carry no SQLite result code."""
+    code = getattr(error, "extendedresult", getattr(error, "result", None))
+    translated = sqlite3.OperationalError(str(error) or type(error).__name__)
+    translated.sqlite_errorcode = code
+    translated.sqlite_errorname = apsw.mapping_extended_result_codes.get(code, apsw.mapping_result_codes.get(code, ""))
     return translated
 
 

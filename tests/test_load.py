@@ -313,13 +313,31 @@ def test_a_failed_fill_of_the_full_text_index_is_reported_as_the_builds_own_sql_
             write_full_text_index(staging, target)
         return pickle.loads(pickle.dumps(raised.value))  # as the helper process sends it back
 
+    missing = error_of_fill(tmp_path / "no such folder" / "index.db")
+    assert type(missing) is sqlite3.OperationalError and str(missing) == "unable to open database file"
+    assert missing.sqlite_errorcode == sqlite3.SQLITE_CANTOPEN and where_full(missing) == ""
     with small_disk(tmp_path, "64k") as disk:
         full = error_of_fill(disk / "index.db")
     assert type(full) is sqlite3.OperationalError and str(full) == "database or disk is full"
     assert full.sqlite_errorcode == sqlite3.SQLITE_FULL and "set TMPDIR to a folder with room" in where_full(full)
-    missing = error_of_fill(tmp_path / "no such folder" / "index.db")
-    assert type(missing) is sqlite3.OperationalError and str(missing) == "unable to open database file"
-    assert missing.sqlite_errorcode == sqlite3.SQLITE_CANTOPEN and where_full(missing) == ""
+
+
+def test_the_full_text_index_scripts_run_every_statement_as_executescript_does(tmp_path):
+    # APSW's execute stops at a statement that gives rows until they are read: a PRAGMA added to
+    # sql/fts_index.sql would have left the statements after it unrun, and the index half filled.
+    import apsw
+
+    from papers_db.load import as_sqlite_error, run_script
+
+    conn = apsw.Connection(str(tmp_path / "script.db"))
+    run_script(conn, "create table t (x); insert into t values (1); pragma user_version; "
+                     "insert into t values (2); create table u (y);")
+    assert conn.execute("select x from t").fetchall() == [(1,), (2,)]
+    assert conn.execute("select name from sqlite_schema where name = 'u'").fetchall() == [("u",)]
+    conn.close()
+    # And an error of APSW's own, with no SQLite result code, is still one of sqlite3's.
+    closed = as_sqlite_error(apsw.ConnectionClosedError("The connection has been closed"))
+    assert type(closed) is sqlite3.OperationalError and str(closed) == "The connection has been closed"
 
 
 def segments(conn):
