@@ -770,3 +770,17 @@ def test_a_version_is_a_copys_only_in_brackets_after_an_id_or_at_the_end(tmp_pat
     paper_of = {row["title"]: row["paper_id"] for row in rows(db, "select title, paper_id from listings")}
     assert paper_of["YOLO v8 Real-Time Object Detection"] != paper_of["YOLO v9 Real-Time Object Detection"]
     assert paper_of["Sparse Kernels v2 for Graphs"] == paper_of["Sparse Kernels v2 for Graphs (v3)"]
+
+
+def test_unique_rows_are_the_rows_numpy_unique_gives():
+    # resolve.unique_rows stands in for numpy.unique(rows, axis=0): the same rows in the same
+    # order, with repeats, ties in either column and int64's extremes (signed order).
+    rng = numpy.random.default_rng(18)
+    most, least = numpy.iinfo(numpy.int64).max, numpy.iinfo(numpy.int64).min
+    pool = numpy.array([least, -2**40, -1, 0, 1, 3, 2**40, most], dtype=numpy.int64)
+    for size in (0, 1, 2, 3, 100, 10_000):
+        for rows in (pool[rng.integers(0, len(pool), (size, 2))],
+                     rng.integers(least, most, (size, 2), dtype=numpy.int64, endpoint=True)):
+            unique = resolve.unique_rows(rows)
+            assert unique.dtype == numpy.int64 and unique.shape[1:] == (2,)
+            assert numpy.array_equal(unique, numpy.unique(rows, axis=0))
