@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy
 
-from .words import split_words
+from .words import BatchWords, split_words
 
 # Related papers: each paper's most distinctive terms (tf-idf over its title and the opening of
 # its plain abstract), and the papers that share the most of them. Term frequencies come from a
@@ -147,24 +147,45 @@ class TermTable:
         return found
 
 
-def sample_terms(papers: Iterable[tuple[int, str | None, str | None]]) -> TermTable:
+@dataclass
+class SplitBatch:
+    """A batch of papers' words: the papers' ids, and each word's text (paper_texts: 2 n the
+    title of the batch's paper n, 2 n + 1 its abstract's opening) and hash."""
+
+    paper_ids: list[int]
+    texts_of: numpy.ndarray
+    hashes: numpy.ndarray
+
+
+def split_papers(papers: Iterable[tuple[int, str | None, str | None]]) -> Iterator[tuple[SplitBatch, BatchWords]]:
+    """Papers read in batches of RELATED_READ_BATCH and split into words (split_words, the words of
+    fewer bytes than a term's letters left out: 15 % of words, never looked up)."""
+    for batch in in_batches(papers, RELATED_READ_BATCH):
+        words = split_words(paper_texts(batch), RELATED_SHORTEST_TERM)
+        # 32 bits: a sampled batch kept for its signatures takes less (a batch has 2,000 texts).
+        yield SplitBatch([paper_id for paper_id, _, _ in batch], words.texts_of.astype(numpy.int32), words.hashes), words
+
+
+def sample_terms(papers: Iterable[tuple[int, str | None, str | None]], kept: list[SplitBatch] | None = None) -> TermTable:
     """Term frequencies from the first RELATED_SAMPLE papers. These are a random sample because
     paper ids are hashes; below that size the frequencies are exact. A term's frequency is the
-    number of papers using any of its spellings: one saying "model" and "models" counts once."""
+    number of papers using any of its spellings: one saying "model" and "models" counts once.
+    Each sampled batch as split is added to `kept`, where given, for paper_signatures."""
     sampled = 0
     word_papers, word_hashes = [], []  # each word's paper (counted from 0) and hash
     spelling = {}  # word hash -> word
     spelt = numpy.zeros(0, dtype=numpy.uint64)  # the hashes in `spelling`, sorted
-    for batch in in_batches(itertools.islice(papers, RELATED_SAMPLE), RELATED_READ_BATCH):
-        words = split_words(paper_texts(batch), RELATED_SHORTEST_TERM)
-        word_papers.append(((words.texts_of >> 1) + sampled).astype(numpy.int32))  # a paper's two texts as one
+    for batch, words in split_papers(itertools.islice(papers, RELATED_SAMPLE)):
+        if kept is not None:
+            kept.append(batch)
+        word_papers.append(((batch.texts_of >> 1) + sampled).astype(numpy.int32))  # a paper's two texts as one
         word_hashes.append(words.hashes)
         # Only words no earlier batch had are made strings: at 100,000 papers each batch had about
         # 21,000 distinct words and all 20 batches 35,000.
         new_hashes, places = new_words(words.hashes, spelt)
         spelling.update(zip(new_hashes.tolist(), map(words.word, places.tolist())))
         spelt = numpy.sort(numpy.concatenate([spelt, new_hashes]))
-        sampled += len(batch)
+        sampled += len(batch.paper_ids)
     term_of = {}  # word hash -> term, for the words that are terms
     term_numbers = {}  # term -> a number in order of first sight, to count its papers by
     known = {word.strip("-") for word in spelling.values()}
@@ -247,15 +268,19 @@ def batch_signatures(texts: list[bytes], table: TermTable) -> tuple:
     """The signatures of a batch of papers' texts (paper_texts: a title, then an abstract's
     opening, for each paper): (paper place in batch, term id, weight) rows, ordered by paper, then
     by weight, strongest first."""
-    # A word of fewer bytes than a term's letters is no term: 15% of words, not looked up.
     words = split_words(texts, RELATED_SHORTEST_TERM)
-    term_ids = table.term_ids(words.hashes)
+    return word_signatures(words.texts_of, words.hashes, len(texts) // 2, table)
+
+
+def word_signatures(texts_of: numpy.ndarray, hashes: numpy.ndarray, paper_count: int, table: TermTable) -> tuple:
+    """batch_signatures from a batch's words: the text each is in and its hash."""
+    term_ids = table.term_ids(hashes)
     known = term_ids >= 0
-    texts_of, term_ids = words.texts_of[known], term_ids[known]
+    texts_of, term_ids = texts_of[known], term_ids[known]
     # (paper, term) as one key, counted below: at 100,000 papers a batch's 103,030 keys took 1.9 ms
     # so against 4.4 with numpy.unique of 64-bit keys, whose sorts were 0.94 s of the step's 5.2.
     term_bits = max(len(table.terms) - 1, 1).bit_length()
-    keys = packed(texts_of >> 1, term_ids, len(texts) // 2, term_bits)
+    keys = packed(texts_of >> 1, term_ids, paper_count, term_bits)
     # A title's word counts RELATED_TITLE_WEIGHT times: its key is repeated, where the title once
     # was, which split and looked up every title's words three times (a fifth of a batch's bytes).
     title_keys = keys[texts_of % 2 == 0]
@@ -292,17 +317,20 @@ def strongest_postings(term_ids, weights, positions) -> tuple:
     return term_ids[order], weights[order], positions[order]
 
 
-def paper_signatures(papers: Iterable[tuple[int, str | None, str | None]], table: TermTable) -> Signatures:
+def paper_signatures(papers: Iterable[tuple[int, str | None, str | None]], table: TermTable,
+                     split: list[SplitBatch] | None = None) -> Signatures:
     """Read papers in batches and keep each one's signature; postings are merged as rows gather,
-    so memory holds the signatures and at most RELATED_POSTINGS_MERGE rows more."""
+    so memory holds the signatures and at most RELATED_POSTINGS_MERGE rows more. The batches in
+    `split` (sample_terms' `kept`), where given, are the first papers, already split into words:
+    each is dropped from the list once used."""
     paper_ids = array.array("q")
     blocks = [numpy.zeros((0, RELATED_SIGNATURE_TERMS), dtype=numpy.int32)]
     gathered, waiting = [(numpy.zeros(0, numpy.int64), numpy.zeros(0), numpy.zeros(0, numpy.int64))], 0
-    for batch in in_batches(papers, RELATED_READ_BATCH):
+    for batch in itertools.chain(taken_in_turn(split or []), (batch for batch, _ in split_papers(papers))):
         first = len(paper_ids)
-        paper_ids.extend(paper_id for paper_id, _, _ in batch)
-        places, term_ids, weights = batch_signatures(paper_texts(batch), table)
-        block = numpy.full((len(batch), RELATED_SIGNATURE_TERMS), -1, dtype=numpy.int32)
+        paper_ids.extend(batch.paper_ids)
+        places, term_ids, weights = word_signatures(batch.texts_of, batch.hashes, len(batch.paper_ids), table)
+        block = numpy.full((len(batch.paper_ids), RELATED_SIGNATURE_TERMS), -1, dtype=numpy.int32)
         block[places, places_in_groups(places)] = term_ids
         blocks.append(block)
         gathered.append((term_ids, weights, places + first))
@@ -311,6 +339,14 @@ def paper_signatures(papers: Iterable[tuple[int, str | None, str | None]], table
             gathered, waiting = [strongest_postings(*map(numpy.concatenate, zip(*gathered)))], 0
     posting_terms, _, posting_papers = strongest_postings(*map(numpy.concatenate, zip(*gathered)))
     return Signatures(numpy.array(paper_ids, dtype=numpy.int64), numpy.concatenate(blocks), posting_terms, posting_papers)
+
+
+def taken_in_turn(items: list) -> Iterator:
+    """Each item of `items`, first to last, each removed from the list as it is given, so that
+    none is held longer than its use."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def in_batches(items: Iterable, size: int) -> Iterator[tuple]:
@@ -323,15 +359,20 @@ def in_batches(items: Iterable, size: int) -> Iterator[tuple]:
 def related_papers(papers) -> Iterator[RelatedPaper]:
     """For each paper, up to RELATED_PER_PAPER other papers sharing its most distinctive terms.
 
-    `papers` is called twice and each time yields (id, title, plain abstract) in id order. A
+    `papers` is called once and yields (id, title, plain abstract) in id order. A
     paper's signature is its RELATED_SIGNATURE_TERMS terms of highest tf-idf (see TermTable).
     Two papers relate by the summed idf of the terms their signatures share (at least
     RELATED_MIN_SHARED of them). A term links at most RELATED_POSTINGS_CAP papers, those where it
     weighs most, so the cost per paper is bounded however common a term is; among the papers so
     linked, the RELATED_CANDIDATES sharing the most terms are scored exactly.
     """
-    table = sample_terms(papers())
-    signatures = paper_signatures(papers(), table)
+    # The sample's papers are split into words once, for its terms and then their signatures: read
+    # and split again, they took 0.3-0.6 s of CPU at 100,000 papers (the helper's work in six runs in
+    # turns on one staged file: 4.37-5.19 s against 4.79-5.65).
+    rows = iter(papers())
+    sampled: list[SplitBatch] = []
+    table = sample_terms(rows, kept=sampled)  # the first RELATED_SAMPLE rows: islice reads no further
+    signatures = paper_signatures(rows, table, split=sampled)
     posting_start, posting_size = signatures.postings(len(table.terms))
     # Term ids ordered rarest first, then alphabetically: the order shared terms are shown in.
     rarity = numpy.empty(len(table.terms), dtype=numpy.int64)

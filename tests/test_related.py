@@ -326,3 +326,23 @@ def test_new_words_are_those_not_spelt_yet_each_at_its_first_place(words, spelt)
     new_hashes, places = new_words(hashes, numpy.array(sorted(spelt), dtype=numpy.uint64))
     expected = sorted(set(words) - spelt)
     assert new_hashes.tolist() == expected and places.tolist() == [words.index(word) for word in expected]
+
+
+def test_the_samples_papers_split_once_give_the_signatures_of_papers_read_again(built_db, monkeypatch):
+    # related_papers reads papers once: the sample's batches, split for its terms, are its first
+    # signatures' words too, and reading goes on after the sample. Here the sample (50 papers)
+    # ends inside a batch of 7, so the first batch read after it starts mid-way.
+    with sqlite3.connect(built_db) as conn:
+        corpus = vendored_papers(conn)
+    monkeypatch.setattr(related, "RELATED_SAMPLE", 50)
+    monkeypatch.setattr(related, "RELATED_READ_BATCH", 7)
+    table = related.sample_terms(iter(corpus))
+    read_again = related.paper_signatures(iter(corpus), table)
+    rows, kept = iter(corpus), []
+    kept_table = related.sample_terms(rows, kept=kept)
+    assert [len(batch.paper_ids) for batch in kept] == [7] * 7 + [1]
+    split_once = related.paper_signatures(rows, kept_table, split=kept)
+    assert kept == [] and kept_table.terms == table.terms and len(corpus) > 300
+    for field in ("paper_ids", "terms", "posting_terms", "posting_papers"):
+        assert numpy.array_equal(getattr(split_once, field), getattr(read_again, field)), field
+    assert split_once.paper_ids.tolist() == [paper_id for paper_id, _, _ in corpus]
