@@ -238,8 +238,7 @@ def measure_related(database: Path) -> dict:
     build's wall time)."""
     with open_read_only(database) as conn:
         started = time.perf_counter()
-        rows = sum(1 for _ in related_papers(
-            lambda: conn.execute("SELECT id, title, plain_abstract FROM papers ORDER BY id")))
+        rows = sum(1 for _ in related_papers(conn.execute("SELECT id, title, plain_abstract FROM papers ORDER BY id")))
         seconds = time.perf_counter() - started
         with_related = conn.execute("SELECT count(DISTINCT paper_id) FROM related_papers").fetchone()[0]
         related_bytes = conn.execute(

@@ -42,11 +42,8 @@ def write_related_papers(staging: Path, target: Path) -> None:
     written listings, papers and indexes (DatabaseWriter.finish).
     """
     source = open_read_only(staging)
-
-    def papers():
-        # The same text as papers.plain_abstract, which does not exist yet at this point.
-        return source.execute("SELECT id, title, coalesce(abstract_text, abstract) FROM paper_texts ORDER BY id")
-
+    # The same text as papers.plain_abstract, which does not exist yet at this point.
+    papers = source.execute("SELECT id, title, coalesce(abstract_text, abstract) FROM paper_texts ORDER BY id")
     out = sqlite3.connect(target)
     out.execute("PRAGMA journal_mode = OFF")
     out.execute("CREATE TABLE related_papers (paper_id, rank, related_paper_id, score, shared_terms)")

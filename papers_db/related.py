@@ -172,17 +172,14 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]], kept: lis
     number of papers using any of its spellings: one saying "model" and "models" counts once.
     Each sampled batch as split is added to `kept`, where given, for paper_signatures."""
     sampled = 0
-    word_papers, word_hashes = [], []  # each word's paper (counted from 0) and hash
+    batches = kept if kept is not None else []
     spelling = {}  # word hash -> word
     spelt = numpy.zeros(0, dtype=numpy.uint64)  # the hashes in `spelling`, sorted
     for batch, words in split_papers(itertools.islice(papers, RELATED_SAMPLE)):
-        if kept is not None:
-            kept.append(batch)
-        word_papers.append(((batch.texts_of >> 1) + sampled).astype(numpy.int32))  # a paper's two texts as one
-        word_hashes.append(words.hashes)
+        batches.append(batch)
         # Only words no earlier batch had are made strings: at 100,000 papers each batch had about
         # 21,000 distinct words and all 20 batches 35,000.
-        new_hashes, places = new_words(words.hashes, spelt)
+        new_hashes, places = new_words(batch.hashes, spelt)
         spelling.update(zip(new_hashes.tolist(), map(words.word, places.tolist())))
         spelt = numpy.sort(numpy.concatenate([spelt, new_hashes]))
         sampled += len(batch.paper_ids)
@@ -199,11 +196,13 @@ def sample_terms(papers: Iterable[tuple[int, str | None, str | None]], kept: lis
     # they fit: a sort of each batch's (paper, word) pairs first took 0.38 s of the sample's
     # 1.2-1.3 s at 100,000 papers, and cut the rows sorted here only from 3.6 million to 2.4.
     term_bits = max(len(term_numbers) - 1, 1).bit_length()
-    keys = [numpy.zeros(0, dtype=numpy.uint32)]
-    for papers_of, hashes in zip(word_papers, word_hashes):  # a batch at a time: less memory at once
-        term_ids = every_spelling.term_ids(hashes)
+    keys, first = [numpy.zeros(0, dtype=numpy.uint32)], 0
+    for batch in batches:  # a batch at a time: less memory at once
+        term_ids = every_spelling.term_ids(batch.hashes)
         is_term = term_ids >= 0
-        keys.append(packed(papers_of[is_term], term_ids[is_term], sampled, term_bits))
+        papers_of = (batch.texts_of[is_term] >> 1) + first  # a paper's two texts as one, counted from 0
+        keys.append(packed(papers_of, term_ids[is_term], sampled, term_bits))
+        first += len(batch.paper_ids)
     paper_terms = numpy.sort(numpy.concatenate(keys))
     paper_terms = paper_terms[starts_a_run(paper_terms)]
     counts = numpy.bincount(unpacked(paper_terms, term_bits)[1], minlength=len(term_numbers)).tolist()
@@ -264,16 +263,11 @@ def first_of_each_group(groups: numpy.ndarray, keep: int) -> numpy.ndarray:
     return places_in_groups(groups) < keep
 
 
-def batch_signatures(texts: list[bytes], table: TermTable) -> tuple:
-    """The signatures of a batch of papers' texts (paper_texts: a title, then an abstract's
-    opening, for each paper): (paper place in batch, term id, weight) rows, ordered by paper, then
-    by weight, strongest first."""
-    words = split_words(texts, RELATED_SHORTEST_TERM)
-    return word_signatures(words.texts_of, words.hashes, len(texts) // 2, table)
-
-
-def word_signatures(texts_of: numpy.ndarray, hashes: numpy.ndarray, paper_count: int, table: TermTable) -> tuple:
-    """batch_signatures from a batch's words: the text each is in and its hash."""
+def batch_signatures(texts_of: numpy.ndarray, hashes: numpy.ndarray, paper_count: int, table: TermTable) -> tuple:
+    """The signatures of a batch of papers from its words (split_papers: the text each is in,
+    paper_texts' 2 n the title and 2 n + 1 the abstract's opening of paper n, and its hash):
+    (paper place in batch, term id, weight) rows, ordered by paper, then by weight, strongest
+    first."""
     term_ids = table.term_ids(hashes)
     known = term_ids >= 0
     texts_of, term_ids = texts_of[known], term_ids[known]
@@ -329,7 +323,7 @@ def paper_signatures(papers: Iterable[tuple[int, str | None, str | None]], table
     for batch in itertools.chain(taken_in_turn(split or []), (batch for batch, _ in split_papers(papers))):
         first = len(paper_ids)
         paper_ids.extend(batch.paper_ids)
-        places, term_ids, weights = word_signatures(batch.texts_of, batch.hashes, len(batch.paper_ids), table)
+        places, term_ids, weights = batch_signatures(batch.texts_of, batch.hashes, len(batch.paper_ids), table)
         block = numpy.full((len(batch.paper_ids), RELATED_SIGNATURE_TERMS), -1, dtype=numpy.int32)
         block[places, places_in_groups(places)] = term_ids
         blocks.append(block)
@@ -356,10 +350,10 @@ def in_batches(items: Iterable, size: int) -> Iterator[tuple]:
         yield batch
 
 
-def related_papers(papers) -> Iterator[RelatedPaper]:
+def related_papers(papers: Iterable[tuple[int, str | None, str | None]]) -> Iterator[RelatedPaper]:
     """For each paper, up to RELATED_PER_PAPER other papers sharing its most distinctive terms.
 
-    `papers` is called once and yields (id, title, plain abstract) in id order. A
+    `papers` yields (id, title, plain abstract) in id order, and is read once. A
     paper's signature is its RELATED_SIGNATURE_TERMS terms of highest tf-idf (see TermTable).
     Two papers relate by the summed idf of the terms their signatures share (at least
     RELATED_MIN_SHARED of them). A term links at most RELATED_POSTINGS_CAP papers, those where it
@@ -369,7 +363,7 @@ def related_papers(papers) -> Iterator[RelatedPaper]:
     # The sample's papers are split into words once, for its terms and then their signatures: read
     # and split again, they took 0.3-0.6 s of CPU at 100,000 papers (the helper's work in six runs in
     # turns on one staged file: 4.37-5.19 s against 4.79-5.65).
-    rows = iter(papers())
+    rows = iter(papers)
     sampled: list[SplitBatch] = []
     table = sample_terms(rows, kept=sampled)  # the first RELATED_SAMPLE rows: islice reads no further
     signatures = paper_signatures(rows, table, split=sampled)

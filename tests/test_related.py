@@ -50,7 +50,7 @@ CORPUS = DIFFUSION + POLICIES + [filler(n) for n in range(34)]
 
 
 def rows(corpus):
-    return list(related_papers(lambda: iter(corpus)))
+    return list(related_papers(corpus))
 
 
 def test_papers_on_one_topic_relate_to_each_other_only():
@@ -167,7 +167,8 @@ def test_a_signature_is_a_papers_heaviest_terms_its_title_words_counting_three_t
     term_ids = {term: number for number, term in enumerate(table.terms)}
     texts = paper_texts(papers)
     known = {word.strip("-") for text in texts for word in separators.split(text.decode()) if len(word.encode()) >= 3}
-    places, found_terms, weights = related.batch_signatures(texts, table)
+    words = split_words(texts, related.RELATED_SHORTEST_TERM)
+    places, found_terms, weights = related.batch_signatures(words.texts_of, words.hashes, len(papers), table)
     found = {}
     for place, term_id, weight in zip(places.tolist(), found_terms.tolist(), weights.tolist()):
         found.setdefault(place, []).append((term_id, weight))
