@@ -187,7 +187,7 @@ def test_the_full_text_index_filled_beside_the_database_is_the_one_sqlite_rebuil
     shutil.copy(built_db, rebuilt)
     with sqlite3.connect(built_db) as built, sqlite3.connect(rebuilt) as conn:
         assert conn.execute("insert into papers_fts (papers_fts, rank) values ('integrity-check', 1)").rowcount == 1
-        for setting, value in (("hashsize", 67108864), ("automerge", 0), ("crisismerge", 1999)):  # as the fill's
+        for setting, value in (("hashsize", 16777216), ("automerge", 0), ("crisismerge", 1999)):  # as the fill's
             conn.execute("insert into papers_fts (papers_fts, rank) values (?, ?)", (setting, value))
         conn.execute("insert into papers_fts (papers_fts) values ('rebuild')")
         conn.execute("insert into papers_fts (papers_fts) values ('optimize')")
@@ -199,7 +199,7 @@ def test_the_full_text_index_filled_beside_the_database_is_the_one_sqlite_rebuil
 
 
 def test_a_downloaded_full_text_index_writes_with_fts5s_defaults(built_db):
-    # The build fills the index with a 64 MB hash and no merging until the end; a user who adds
+    # The build fills the index with a 16 MB hash and no merging until the end; a user who adds
     # rows to a downloaded copy gets FTS5's own defaults back (1 MB hash, merges every 4 segments).
     with sqlite3.connect(built_db) as conn:
         config = dict(conn.execute("select k, v from papers_fts_config where k != 'version'"))
