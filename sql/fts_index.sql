@@ -7,11 +7,11 @@
 --
 -- FTS5 gathers terms in memory and writes a segment whenever 1 MB of them is held; the segments
 -- are merged as they pile up. Holding 16 MB before writing fills fewer, larger segments; more
--- was slower (the cause is not measured; L3 cache here is 32 MB): with `optimize` below, 16 MB
--- took 6.98 s of CPU at 100,000 papers against 7.41 for 64 MB (means of 7 and 9 runs in
--- turns; 1 MB, FTS5's default, took 9.4 s against 64 MB's 6.8 in an earlier session) and 62.2-66.5
--- s at 1,005,000 against 68.7-70.3, in 50 MB of memory against 122. The setting is stored in the
--- file (papers_fts_config) but only matters to writes, which an immutable file never sees.
+-- was slower (why was not measured). With `optimize` below, 16 MB took 6.98 s of CPU at 100,000
+-- papers against 7.41 for 64 MB (means of 7 and 9 runs in turns; 1 MB, FTS5's default, took
+-- 9.4 s against 64 MB's 6.8 in an earlier session) and 62.2-66.5 s at 1,005,000 against
+-- 68.7-70.3, in 50 MB of memory against 122. The setting is stored in the file
+-- (papers_fts_config) but only matters to writes, which an immutable file never sees.
 INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 16777216);
 -- Merge once, at the end, not as segments pile up: FTS5 merges every 4 segments of a level into
 -- the next (automerge) and then `optimize` merges what is left, so each term's entries were
@@ -26,9 +26,10 @@ INSERT INTO papers_fts (rowid, title, plain_abstract)
 SELECT id, title, coalesce(abstract_text, abstract) FROM staging.paper_texts ORDER BY id;
 -- Merge the segments into one: at 1,005,000 papers the fill leaves 121, and every search opens
 -- each of its words in each segment. In one segment the search query took 0.87 ms instead of
--- 1.24 for a rare word and 3.19 instead of 4.17 for two words (28 segments). Merging 121 takes
--- 13-14 s at 1,005,000 papers (28: 12-13 s), and it runs in this helper process; the merged index
--- is the same whatever the hash held, but for its segment's number.
+-- 1.24 for a rare word and 3.19 instead of 4.17 for two words (28 segments). Merging 121 took
+-- 12.9-13.8 s at 1,005,000 papers (28: 11.9-13.1 s), in this helper process. The merged index is
+-- the same whatever the hash held, but for its segment's number (at 100,000 papers, 16 MB and
+-- 64 MB: the same 48,088 blocks).
 INSERT INTO papers_fts (papers_fts) VALUES ('optimize');
 -- Back to FTS5's defaults, so that a user who writes to the index in a downloaded copy does not
 -- hold 16 MB per write and has segments merged as they pile up.
