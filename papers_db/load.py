@@ -359,9 +359,9 @@ class DatabaseWriter:
             related = helpers.submit(write_related_papers, self.staging, self.related) if self.find_related else None
             on_step("building the full-text index" + (" and finding related papers" if related else ""))
             # The statistics of every table written so far, gathered while the helpers work: done
-            # once the full-text index, the last helper to end, was copied in, they kept the build
-            # going 1.64-1.73 s after it at 100,000 papers, here 1.39-1.40 s (the helpers ended no
-            # later). The tables written later are analysed on their own: the same rows in
+            # once the full-text index, then the last helper to end, was copied in, they kept the
+            # build going 1.64-1.73 s after it at 100,000 papers, here 1.39-1.40 s (the helpers
+            # ended no later). The tables written later are analysed on their own: the same rows in
             # sqlite_stat1 as one ANALYZE at the end.
             conn.execute("ANALYZE")
             conn.commit()
