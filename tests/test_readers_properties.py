@@ -92,6 +92,10 @@ def test_decoding_windows_copies_changes_nothing(lines):
     # Text whose UTF-8 has NULs where UTF-16 has them ("\n\x00") is read as UTF-16 when it has no
     # byte order mark (wide_encoding); the copy's mark says UTF-8, so the two differ by design.
     assume(wide_encoding(clean.encode("utf-8")) is None)
+    # A first line that starts with U+FEFF is, in the clean copy, the file's byte order mark: there
+    # the two copies differ by design too (["\ufeff"] is an empty file, or one empty line after
+    # the copy's own mark).
+    assume(not clean.startswith("\ufeff"))
     windows = ("\ufeff" + "\r\n".join(lines)).encode("utf-8")
     assert decode_source(windows)[0] == decode_source(clean.encode("utf-8"))[0]
 
