@@ -618,6 +618,36 @@ def test_an_author_line_dot_and_date_joined_on_one_line_are_read_as_each():
         (3, "Nov\u00a03  12\u200b", "2025-11-03", 12)]
 
 
+def test_a_phones_layout_with_a_dot_before_the_upvotes_is_read_as_each_part():
+    # A phone's layout puts the upvotes after a '·' of their own: "3 authors · Nov 11 · 12" was a
+    # paper titled so (reported only as missing its abstract), and the entry lost its authors,
+    # date and upvotes; "Nov 5 · 8" where the date goes was a bad_date.
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A, "", "  • 3 authors · Nov 3 · 12"],  # 13..17
+        ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "· Nov 4, 2024 · 7"],  # 19..24
+        ["Title Three", "", ABSTRACT_C, "", "  • 4 authors", "·", "Nov 5 · 1,234"],  # 26..32
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.authors_count, r.date_text, r.published_on, r.upvotes)
+            for r in reading.records] == [
+        (13, 17, "Title One", 3, "Nov 3 · 12", "2025-11-03", 12),
+        (19, 24, "Title Two", 2, "Nov 4, 2024 · 7", "2024-11-04", 7),
+        (26, 32, "Title Three", 4, "Nov 5 · 1,234", "2025-11-05", 1234)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "joined_metadata"), (24, "joined_metadata")]
+    assert "upvote count" in reading.issues[0].message
+    assert reading.unaccounted_lines() == []
+    # The date and its upvotes as the page wrote them, odd spaces and all.
+    reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", "  • 3 authors · Nov\u00a03 ·  12\u200b "]),
+                                 "2025-11-12")
+    assert [(r.authors_count, r.date_text, r.published_on, r.upvotes) for r in reading.records] == [
+        (3, "Nov\u00a03 ·  12\u200b", "2025-11-03", 12)]
+    # A title with a '·' in it, before or after an abstract, stays a title: only an author line
+    # starts such a line.
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"],
+                                         ["Vision · Language · 2", "", ABSTRACT_B]), "2025-11-12")
+    assert [(r.title, r.upvotes) for r in reading.records] == [("Title One", 12), ("Vision · Language · 2", None)]
+    assert reading.issues == []
+
+
 def test_the_sites_text_above_the_header_is_reported_and_the_header_read():
     # The site's menu above the header was two papers, the header was read as a second page's and
     # its date was lost, so no entry's date had a year.

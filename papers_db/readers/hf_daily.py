@@ -84,15 +84,19 @@ def read_page_date(plain: str) -> tuple[int, int, str | None] | None:
             month = printed["month"]
             return (int(month) if month.isdigit() else MONTHS_FOLDED[month.casefold()]), int(printed["day"]), printed["year"]
     return None
+DATE_SEPARATOR = "·"  # the line between an entry's author line and its date
 # The upvotes may group thousands with commas ("Nov 3 1,234"), as a copy of a busy page might.
 # A busy page rounds to thousands ("Nov 3 1.2k", "1,5k" in a locale with a decimal comma): the
 # date was a bad_date, and the entry had neither date nor count.
 UPVOTE_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d{1,6}(?:[.,]\d)?[kK]|\d+")
 # Matched against a line as read (plain_line): single spaces, trimmed. The month in any case, with a
 # full stop, and the year's comma with no space after it ("aug 10, 2024", "Aug. 10,2024") too: each
-# was a bad_date, the entry without a date.
-ENTRY_DATE_LINE = re.compile(rf"^({MONTH_NAMES})\.? (\d{{1,2}})(?:, ?(\d{{4}}))?(?: ({UPVOTE_COUNT.pattern}))?$",
-                             re.IGNORECASE)
+# was a bad_date, the entry without a date. A phone's layout puts a '·' between the date and the
+# upvotes ("Nov 11 · 12"): a bad_date too, and on one line with the author line
+# ("3 authors · Nov 11 · 12") a paper titled so, which took the entry's place.
+ENTRY_DATE_LINE = re.compile(
+    rf"^({MONTH_NAMES})\.? (\d{{1,2}})(?:, ?(\d{{4}}))?(?: (?:{DATE_SEPARATOR} )?({UPVOTE_COUNT.pattern}))?$",
+    re.IGNORECASE)
 
 
 def read_entry_date(plain: str) -> tuple[int, int, str | None, str | None] | None:
@@ -140,7 +144,6 @@ def is_header_line(plain: str) -> bool:
 # Or be another ("- 3 authors", "* 3 authors", "o 3 authors" through ASCII): each was a bad_organization,
 # or an organisation "o" named "3 authors", and the entry had no author count.
 AUTHORS_LINE = re.compile(r"^(?:[•·‧∙●◦‣▪⁃*o-] ?)?(\d+) authors?$", re.IGNORECASE)  # "3 Authors" too
-DATE_SEPARATOR = "·"
 # Read as '·' between an author line and a date, and reported: "." is what `iconv -t ascii//TRANSLIT` makes of it.
 DATE_SEPARATOR_LOOKALIKES = frozenset("-•.‧∙・*")
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")  # "Mar 5 2024" (its comma lost), or a note: "Accepted at ACL 2025"
@@ -276,14 +279,13 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
                                              "after it: read as the page's own text, copied with it"))
         elif DATE_SEPARATOR in plain and (joined := joined_block(plain, current, meta_state)) is not None:
-            authors, date = joined
+            authors, date, date_text = joined
             if authors is not None:
                 _set_entry_authors(current, number, plain, line, authors, reading)
-            # The date as the page wrote it ('·' is printable: the line as written has it too).
-            _set_entry_date(current, number, line.rpartition(DATE_SEPARATOR)[2].strip(), date, page_day, reading)
-            reading.issues.append(ParseIssue(
-                number, "joined_metadata", f"{quoted(plain)}: the author line, '·' and the date on one line, their line "
-                "breaks lost: read as each"))
+            _set_entry_date(current, number, written_end(line, date_text), date, page_day, reading)
+            joined_parts = (PHONE_LAYOUT_PARTS if DATE_SEPARATOR in date_text else "the author line, '·' and the date")
+            reading.issues.append(ParseIssue(number, "joined_metadata", f"{quoted(plain)}: {joined_parts} on one line, "
+                                             "their line breaks lost: read as each"))
             meta_state = "date"
             close()
             current, meta_state = None, None
@@ -719,22 +721,38 @@ def _pasted_page_day(plain: str, printed: tuple[int, int, str | None], page_day:
     return pasted
 
 
-JOINED_BLOCK = re.compile(rf"^(?:(.+) )?{DATE_SEPARATOR} (.+)$")
+# The author line, then '·' and the date: the date is what follows the last '·', or in a phone's
+# layout the last two ("3 authors · Nov 11 · 12", its upvotes after a '·' of their own).
+JOINED_BLOCKS = (re.compile(rf"^(?:(.+) )?{DATE_SEPARATOR} ([^{DATE_SEPARATOR}]+)$"),
+                 re.compile(rf"^(?:(.+) )?{DATE_SEPARATOR} ([^{DATE_SEPARATOR}]+ {DATE_SEPARATOR} [^{DATE_SEPARATOR} ]+)$"))
+PHONE_LAYOUT_PARTS = "the author line, '·', the date, '·' and its upvote count (a phone's layout)"
 
 
-def joined_block(plain: str, record: Record | None, meta_state: str | None) -> tuple[re.Match | None, tuple] | None:
-    """An entry's author line, '·' and date on one line (`• 3 authors · Nov 3 12`), or '·' and
-    the date after an author line (`· Nov 4 7`): the matches of the author line (None where it
-    came before) and the date (read_entry_date). Each was a paper titled so, and the entry lost its block."""
-    joined = JOINED_BLOCK.match(plain) if record is not None else None
-    if joined is None or (date := read_entry_date(joined.group(2))) is None:
+def joined_block(plain: str, record: Record | None, meta_state: str | None) -> tuple[re.Match | None, tuple, str] | None:
+    """An entry's author line, '·' and date on one line (`• 3 authors · Nov 3 12`, or `3 authors ·
+    Nov 11 · 12`), or '·' and the date after an author line (`· Nov 4 7`): the match of the author
+    line (None where it came before), the date (read_entry_date) and the date's text as read. Each
+    was a paper titled so, and the entry lost its block."""
+    if record is None:
+        return None
+    for pattern in JOINED_BLOCKS:
+        if (joined := pattern.match(plain)) is not None and (date := read_entry_date(joined.group(2))) is not None:
+            break
+    else:
         return None
     authors = AUTHORS_LINE.match(joined.group(1)) if joined.group(1) else None
     if meta_state == "who" and joined.group(1) is None:
-        return None, date
+        return None, date, joined.group(2)
     if meta_state is None and record.abstract is not None and authors is not None:
-        return authors, date
+        return authors, date, joined.group(2)
     return None
+
+
+def written_end(line: str, read_end: str) -> str:
+    """The end of `line` as the page wrote it that plain_line read as `read_end`: as many of its
+    '·'-separated parts (single-spaced and trimmed by plain_line, '·' kept)."""
+    parts = read_end.count(DATE_SEPARATOR) + 1
+    return DATE_SEPARATOR.join(line.split(DATE_SEPARATOR)[-parts:]).strip()
 
 
 def year_on_or_before(month: int, day: int, page_day: dt.date) -> int:
