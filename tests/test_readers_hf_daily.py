@@ -713,6 +713,25 @@ def test_entries_above_a_pasted_pages_header_are_read_not_taken_for_the_sites_te
                                                                     (5, "before_header")]
 
 
+def test_the_pages_links_to_other_days_are_its_own_text_not_papers():
+    # A copy that took the page's links to the day before and after ("Previous", "Nov 11",
+    # "Nov 13", "Next") made a paper of each, reported only as missing its abstract.
+    text = hf_page(["← Previous", "", "Nov 11", "", "Nov 13", "", "Next →"],  # 13..19
+                   ["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"],  # 21..27
+                   ["Nov 10, 2025", "", "»"])  # 29..31: after the entries too
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.upvotes) for r in reading.records] == [(21, 27, "Title One", 12)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (13, "stray_line"), (15, "stray_line"), (17, "stray_line"), (19, "stray_line"), (29, "stray_line"),
+        (31, "stray_line")]
+    assert reading.unaccounted_lines() == []
+    # With its abstract after it, such a line is a paper's title, as any line is.
+    reading = read_hf_daily_page(hf_page(["Next", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"],
+                                         ["Nov 11", "", ABSTRACT_B]), "2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [("Next", ABSTRACT_A), ("Nov 11", ABSTRACT_B)]
+    assert reading.issues == []
+
+
 def test_an_upvote_count_on_its_own_line_is_the_entrys_and_the_upvote_box_the_pages_text():
     # The count below its date ("Nov 3", then "12") was a paper titled "12", and the entry had no
     # upvotes; an upvote box ("Upvote", "12") before each title made two papers an entry (found by review).

@@ -273,9 +273,10 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             reading.issues.append(ParseIssue(
                 number, "upvotes_on_own_line", f"{quoted(plain)} on a line of its own after the entry's date: read as "
                 "its upvote count"))
-        elif current is None and PAGE_TEXT_LINE.fullmatch(plain) and (
+        elif current is None and (PAGE_TEXT_LINE.fullmatch(plain) or is_navigation(plain)) and (
                 not starts_an_entry(following, after_following) or PAGE_TEXT_LINE.fullmatch(following or "")):
-            # Between entries: an upvote box ("Upvote", "12") before a title made two papers of it.
+            # Between entries: an upvote box ("Upvote", "12") before a title made two papers of it,
+            # and the links to other days ("Previous", "Nov 11", "Nov 13", "Next") four.
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
                                              "after it: read as the page's own text, copied with it"))
         elif DATE_SEPARATOR in plain and (joined := joined_block(plain, current, meta_state)) is not None:
@@ -418,6 +419,15 @@ PAGE_TEXT_LINE = re.compile(
 
 
 SUBMITTED_BY = "submitted by"  # alone on its line, the submitter's name on the next one
+# The page's links to other days, arrows and all ("← Previous", "Next →", "»" alone: "").
+DAY_LINKS = frozenset({"previous", "next", "prev", "previous day", "next day", ""})
+
+
+def is_navigation(plain: str) -> bool:
+    """A link of the page's to another day: "Previous", "Next", or a date alone ("Nov 11"). Between
+    entries, with no abstract after it, such a line is no paper's title."""
+    return (plain.casefold().strip("←→‹›«» ") in DAY_LINKS
+            or read_entry_date(plain) is not None or read_page_date(plain) is not None)
 
 
 def page_text_in_entry(record: Record | None, plain: str, following: str | None, after_submitted_by: bool = False
