@@ -1075,7 +1075,9 @@ def test_a_note_between_an_abstract_and_its_author_line_stays_with_the_entry():
     # "Project page: https://…" there was a paper of that title that took the entry's authors,
     # date and upvotes; the entry had none (found by review: eight such notes, all so read).
     notes = ["Project page: https://example.org/x", "Code: https://github.com/x/y", "🤗 Demo: https://hf.co/spaces/x",
-             "Accepted to NeurIPS 2025", "NeurIPS 2025 Spotlight", "ICLR'24 Oral", "Code: github.com/x/y"]
+             "Accepted to NeurIPS 2025", "NeurIPS 2025 Spotlight", "ICLR'24 Oral", "Code: github.com/x/y",
+             # In brackets: "[NeurIPS 2025 Spotlight]" was still a paper.
+             "[NeurIPS 2025 Spotlight]", "(Accepted to ICML 2025)", "[ICLR'24 Oral]"]
     # (A bare link there is the page's own text, stray_line, as before.)
     for note in notes:
         reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", note, "", "  • 3 authors", "·", "Nov 11 12"],
@@ -1089,7 +1091,7 @@ def test_a_note_between_an_abstract_and_its_author_line_stays_with_the_entry():
     # titles that open with TLDR or hold a venue's year too (review of the first rule), and a long
     # line of tier words (each "Oral" searched for a year after it took 9 s in a line of 100 kB).
     for title in ("Title Two Alone", "TLDR: Extreme Summarization of Scientific Documents",
-                  "Report on the NeurIPS 2024 Workshop on Efficient Reasoning"):
+                  "Report on the NeurIPS 2024 Workshop on Efficient Reasoning", "[Re] Reproducing Scaling Laws in 2024"):
         reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A],
                                              [title, "", "  • 3 authors", "·", "Nov 11 12"]),
                                      snapshot_date="2025-11-12")

@@ -544,9 +544,10 @@ def organisation_doubt(handle: str, name: str) -> str | None:
 # "Workshop" anywhere ("TLDR: Extreme Summarization of Scientific Documents", "Report on the
 # NeurIPS 2024 Workshop on …" are titles; found by review of the first rule). Looked for in a
 # short line only (ENTRY_NOTE_CHARACTERS): a year after every "Oral" of a 100 kB line took 9 s.
+# In brackets too ("[NeurIPS 2025 Spotlight]", "(Accepted to ICML 2025)"): such a note was a paper.
 ENTRY_NOTE = re.compile(r"(?i:https?://|www\.|github\.(?:com|io)\b)"
-                        r"|^(?i:accepted (?:to|at|by|in|for) )\S.*\b(?:19|20)\d\d\b"
-                        r"|^[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:[ -](?:19|20)\d\d|'\d\d) (?i:oral|spotlight|poster)\b")
+                        r"|^[\[(]?(?i:accepted (?:to|at|by|in|for) )\S.*\b(?:19|20)\d\d\b"
+                        r"|^[\[(]?[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:[ -](?:19|20)\d\d|'\d\d) (?i:oral|spotlight|poster)\b")
 ENTRY_NOTE_CHARACTERS = 200
 
 
