@@ -621,7 +621,7 @@ def test_an_author_line_dot_and_date_joined_on_one_line_are_read_as_each():
 def test_a_phones_layout_with_a_dot_before_the_upvotes_is_read_as_each_part():
     # A phone's layout puts the upvotes after a '·' of their own: "3 authors · Nov 11 · 12" was a
     # paper titled so (reported only as missing its abstract), and the entry lost its authors,
-    # date and upvotes; "Nov 5 · 8" where the date goes was a bad_date.
+    # date and upvotes; "Nov 5 · 1,234" where the date goes was a bad_date.
     reading = read_hf_daily_page(hf_page(
         ["Title One", "", ABSTRACT_A, "", "  • 3 authors · Nov 3 · 12"],  # 13..17
         ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "· Nov 4, 2024 · 7"],  # 19..24
@@ -633,8 +633,18 @@ def test_a_phones_layout_with_a_dot_before_the_upvotes_is_read_as_each_part():
         (19, 24, "Title Two", 2, "Nov 4, 2024 · 7", "2024-11-04", 7),
         (26, 32, "Title Three", 4, "Nov 5 · 1,234", "2025-11-05", 1234)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "joined_metadata"), (24, "joined_metadata")]
-    assert "upvote count" in reading.issues[0].message
+    assert [issue.message.split(": ", 1)[1] for issue in reading.issues] == [
+        "the author line, '·', the date, '·' and its upvote count (a phone's layout) on one line, their line breaks "
+        "lost: read as each",
+        "'·', the date, '·' and its upvote count (a phone's layout) on one line, their line breaks lost: read as each"]
     assert reading.unaccounted_lines() == []
+    # After a '·' of its own a number is the count, even one that reads as a year: no comma was
+    # lost (without the '·', "Nov 11 2024" is the year, reported: year_without_comma).
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • 3 authors · Nov 11 · 2024"],
+                                         ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 10 · 2025"]),
+                                 "2025-11-12")
+    assert [(r.published_on, r.upvotes) for r in reading.records] == [("2025-11-11", 2024), ("2025-11-10", 2025)]
+    assert [issue.code for issue in reading.issues] == ["joined_metadata"]
     # The date and its upvotes as the page wrote them, odd spaces and all.
     reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", "  • 3 authors · Nov\u00a03 ·  12\u200b "]),
                                  "2025-11-12")
@@ -725,11 +735,22 @@ def test_the_pages_links_to_other_days_are_its_own_text_not_papers():
         (13, "stray_line"), (15, "stray_line"), (17, "stray_line"), (19, "stray_line"), (29, "stray_line"),
         (31, "stray_line")]
     assert reading.unaccounted_lines() == []
-    # With its abstract after it, such a line is a paper's title, as any line is.
+    # With its abstract after it, such a line is a paper's title, as any line is: right after it,
+    # after a label, or after the lines a paper's own page prints there (found by review of the
+    # first rule, which made "Abstract" and "akhaliq" the titles).
     reading = read_hf_daily_page(hf_page(["Next", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"],
                                          ["Nov 11", "", ABSTRACT_B]), "2025-11-12")
     assert [(r.title, r.abstract) for r in reading.records] == [("Next", ABSTRACT_A), ("Nov 11", ABSTRACT_B)]
     assert reading.issues == []
+    block = ["", "  • 3 authors", "·", "Nov 3 12"]
+    for title, between in (("Nov 11", ["Abstract"]), ("Previous", ["Abstract:"]),
+                           ("2025-11-12", ["Submitted by", "akhaliq"]), ("Next", ["Published on Oct 9", "Upvote", "57"])):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, *block], [title, *between, ABSTRACT_B, *block]),
+                                     "2025-11-12")
+        assert [(r.title, r.abstract) for r in reading.records] == [("Title One", ABSTRACT_A), (title, ABSTRACT_B)], title
+    # A date with an upvote count alone between entries is no link: it stays a title, as before.
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, *block], ["Nov 4 7"]), "2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [("Title One", ABSTRACT_A), ("Nov 4 7", None)]
 
 
 def test_an_upvote_count_on_its_own_line_is_the_entrys_and_the_upvote_box_the_pages_text():
@@ -1077,7 +1098,8 @@ def test_a_note_between_an_abstract_and_its_author_line_stays_with_the_entry():
     notes = ["Project page: https://example.org/x", "Code: https://github.com/x/y", "🤗 Demo: https://hf.co/spaces/x",
              "Accepted to NeurIPS 2025", "NeurIPS 2025 Spotlight", "ICLR'24 Oral", "Code: github.com/x/y",
              # In brackets: "[NeurIPS 2025 Spotlight]" was still a paper.
-             "[NeurIPS 2025 Spotlight]", "(Accepted to ICML 2025)", "[ICLR'24 Oral]"]
+             "[NeurIPS 2025 Spotlight]", "(Accepted to ICML 2025)", "[ICLR'24 Oral]", "( NeurIPS 2025 Spotlight )",
+             "【NeurIPS 2025 Spotlight】", "**NeurIPS 2025 Spotlight**"]
     # (A bare link there is the page's own text, stray_line, as before.)
     for note in notes:
         reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", note, "", "  • 3 authors", "·", "Nov 11 12"],

@@ -93,7 +93,7 @@ UPVOTE_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d{1,6}(?:[.,]\d)?[kK]|\d+")
 # full stop, and the year's comma with no space after it ("aug 10, 2024", "Aug. 10,2024") too: each
 # was a bad_date, the entry without a date. A phone's layout puts a '·' between the date and the
 # upvotes ("Nov 11 · 12"): a bad_date too, and on one line with the author line
-# ("3 authors · Nov 11 · 12") a paper titled so, which took the entry's place.
+# ("3 authors · Nov 11 · 12") a paper titled so, the entry without its authors, date and upvotes.
 ENTRY_DATE_LINE = re.compile(
     rf"^({MONTH_NAMES})\.? (\d{{1,2}})(?:, ?(\d{{4}}))?(?: (?:{DATE_SEPARATOR} )?({UPVOTE_COUNT.pattern}))?$",
     re.IGNORECASE)
@@ -273,20 +273,24 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             reading.issues.append(ParseIssue(
                 number, "upvotes_on_own_line", f"{quoted(plain)} on a line of its own after the entry's date: read as "
                 "its upvote count"))
-        elif current is None and (PAGE_TEXT_LINE.fullmatch(plain) or is_navigation(plain)) and (
+        elif current is None and PAGE_TEXT_LINE.fullmatch(plain) and (
                 not starts_an_entry(following, after_following) or PAGE_TEXT_LINE.fullmatch(following or "")):
-            # Between entries: an upvote box ("Upvote", "12") before a title made two papers of it,
-            # and the links to other days ("Previous", "Nov 11", "Nov 13", "Next") four.
+            # Between entries: an upvote box ("Upvote", "12") before a title made two papers of it.
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
                                              "after it: read as the page's own text, copied with it"))
+        elif current is None and is_navigation(plain) and not heads_an_entry(content, index, plain):
+            # The links to other days ("Previous", "Nov 11", "Nov 13", "Next") were four papers.
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
+                                             "after it: read as the page's link to another day (or another page's "
+                                             "date), copied with it"))
         elif DATE_SEPARATOR in plain and (joined := joined_block(plain, current, meta_state)) is not None:
             authors, date, date_text = joined
             if authors is not None:
                 _set_entry_authors(current, number, plain, line, authors, reading)
             _set_entry_date(current, number, written_end(line, date_text), date, page_day, reading)
-            joined_parts = (PHONE_LAYOUT_PARTS if DATE_SEPARATOR in date_text else "the author line, '·' and the date")
-            reading.issues.append(ParseIssue(number, "joined_metadata", f"{quoted(plain)}: {joined_parts} on one line, "
-                                             "their line breaks lost: read as each"))
+            reading.issues.append(ParseIssue(number, "joined_metadata", f"{quoted(plain)}: "
+                                             f"{joined_parts(authors is not None, DATE_SEPARATOR in date_text)} on one "
+                                             "line, their line breaks lost: read as each"))
             meta_state = "date"
             close()
             current, meta_state = None, None
@@ -424,10 +428,23 @@ DAY_LINKS = frozenset({"previous", "next", "prev", "previous day", "next day", "
 
 
 def is_navigation(plain: str) -> bool:
-    """A link of the page's to another day: "Previous", "Next", or a date alone ("Nov 11"). Between
-    entries, with no abstract after it, such a line is no paper's title."""
-    return (plain.casefold().strip("←→‹›«» ") in DAY_LINKS
-            or read_entry_date(plain) is not None or read_page_date(plain) is not None)
+    """A link of the page's to another day: "Previous", "Next", or a date alone ("Nov 11",
+    "2025-11-11"; not one with an upvote count). Between entries, with no abstract after it, such
+    a line is no paper's title."""
+    if plain.casefold().strip("←→‹›«» ") in DAY_LINKS or read_page_date(plain) is not None:
+        return True
+    date = read_entry_date(plain)
+    return date is not None and date[3] is None
+
+
+def heads_an_entry(content: list[tuple[int, str, str]], index: int, plain: str) -> bool:
+    """Whether the line at `index` has its entry's own lines after it, and so is that entry's
+    title: starts_an_entry's, or its abstract after a label ("Abstract") or after the lines a
+    paper's own page prints between a title and its abstract (interface_then_abstract)."""
+    following = content[index + 1][2] if index + 1 < len(content) else None
+    after_following = content[index + 2][2] if index + 2 < len(content) else None
+    return (starts_an_entry(following, after_following) or is_abstract_label(following or "", after_following)
+            or interface_then_abstract(content, index + 1, plain))
 
 
 def page_text_in_entry(record: Record | None, plain: str, following: str | None, after_submitted_by: bool = False
@@ -544,10 +561,12 @@ def organisation_doubt(handle: str, name: str) -> str | None:
 # "Workshop" anywhere ("TLDR: Extreme Summarization of Scientific Documents", "Report on the
 # NeurIPS 2024 Workshop on …" are titles; found by review of the first rule). Looked for in a
 # short line only (ENTRY_NOTE_CHARACTERS): a year after every "Oral" of a 100 kB line took 9 s.
-# In brackets too ("[NeurIPS 2025 Spotlight]", "(Accepted to ICML 2025)"): such a note was a paper.
+# In brackets or bold too ("[NeurIPS 2025 Spotlight]", "(Accepted to ICML 2025)", "【…】",
+# "**…**"): such a note was a paper.
+NOTE_OPENING = r"(?:[\[(（【] ?|\*\*)?"
 ENTRY_NOTE = re.compile(r"(?i:https?://|www\.|github\.(?:com|io)\b)"
-                        r"|^[\[(]?(?i:accepted (?:to|at|by|in|for) )\S.*\b(?:19|20)\d\d\b"
-                        r"|^[\[(]?[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:[ -](?:19|20)\d\d|'\d\d) (?i:oral|spotlight|poster)\b")
+                        rf"|^{NOTE_OPENING}(?i:accepted (?:to|at|by|in|for) )\S.*\b(?:19|20)\d\d\b"
+                        rf"|^{NOTE_OPENING}[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:[ -](?:19|20)\d\d|'\d\d) (?i:oral|spotlight|poster)\b")
 ENTRY_NOTE_CHARACTERS = 200
 
 
@@ -736,7 +755,6 @@ def _pasted_page_day(plain: str, printed: tuple[int, int, str | None], page_day:
 # layout the last two ("3 authors · Nov 11 · 12", its upvotes after a '·' of their own).
 JOINED_BLOCKS = (re.compile(rf"^(?:(.+) )?{DATE_SEPARATOR} ([^{DATE_SEPARATOR}]+)$"),
                  re.compile(rf"^(?:(.+) )?{DATE_SEPARATOR} ([^{DATE_SEPARATOR}]+ {DATE_SEPARATOR} [^{DATE_SEPARATOR} ]+)$"))
-PHONE_LAYOUT_PARTS = "the author line, '·', the date, '·' and its upvote count (a phone's layout)"
 
 
 def joined_block(plain: str, record: Record | None, meta_state: str | None) -> tuple[re.Match | None, tuple, str] | None:
@@ -757,6 +775,13 @@ def joined_block(plain: str, record: Record | None, meta_state: str | None) -> t
     if meta_state is None and record.abstract is not None and authors is not None:
         return authors, date, joined.group(2)
     return None
+
+
+def joined_parts(with_authors: bool, upvotes_after_a_dot: bool) -> str:
+    """What a joined_metadata line holds: "the author line, '·' and the date", and so on."""
+    parts = ["the author line"] if with_authors else []
+    parts += ["'·'", "the date"] + (["'·'", "its upvote count"] if upvotes_after_a_dot else [])
+    return ", ".join(parts[:-1]) + " and " + parts[-1] + (" (a phone's layout)" if upvotes_after_a_dot else "")
 
 
 def written_end(line: str, read_end: str) -> str:
@@ -826,7 +851,8 @@ def _set_entry_date(record: Record, number: int, line: str, date: tuple[int, int
     month, day, year, upvotes = date
     record.date_text = line
     record.last_line = number
-    if year is None and upvotes is not None and YEAR.fullmatch(upvotes):
+    # After a '·' of its own (a phone's layout: "Nov 11 · 2024") the number is the count: no comma was lost.
+    if year is None and upvotes is not None and YEAR.fullmatch(upvotes) and DATE_SEPARATOR not in line:
         if page_day is None or int(upvotes) <= page_day.year:
             # "Mar 5 2024": the year with its comma lost, far likelier than 2,024 upvotes (the
             # bundled pages' highest is 2 digits); it was read as upvotes, with the page's year.
