@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -51,6 +52,7 @@ from .serve import (
     run_server,
     server_command,
 )
+from .sources import no_such_path
 
 ExportFormat = enum.StrEnum("ExportFormat", {name: name for name in FORMATS})
 DEFAULT_SOURCES = Path("sources")
@@ -334,6 +336,25 @@ def print_json(document: dict) -> None:
         print(text, flush=True)
 
 
+@contextlib.contextmanager
+def default_sources_named(paths: list[str]) -> Iterator[None]:
+    """Where no path was given and the default folder ./sources/ is not there, the error says it
+    was the default and where it was looked for: run elsewhere, `papers-db build` said only
+    "sources: no such file or folder". Raised where the library finds it, after the output's own
+    checks, as with a path given."""
+    try:
+        yield
+    except PapersDbError as error:
+        if paths or str(error) != no_such_path(DEFAULT_SOURCES):
+            raise
+        try:
+            here = f" ({Path.cwd()})"
+        except OSError:  # a working folder removed since
+            here = ""
+        raise PapersDbError(f"{DEFAULT_SOURCES}: no such folder here{here}, which is where the sources are read from "
+                            "when no path is given; give the sources' files or folders", USAGE) from None
+
+
 @app.command(epilog=EXIT_STATUSES)
 @one_line_errors
 def build(
@@ -358,7 +379,8 @@ def build(
     """
     with progress_bar() as bar, collector_paused():  # the command's own process: see collector_paused
         display = ProgressDisplay(bar)
-        report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
+        with default_sources_named(paths):
+            report = build_database(paths or [DEFAULT_SOURCES], output, strict=strict, related=related, progress=display)
         # A signal from here on cuts the report short, not the build.
         put_in_place(replaced_by_the_build(report.output))
     display.finish()
@@ -404,7 +426,8 @@ def check(paths: list[str] = PathsArgument, as_json: bool = JsonOption) -> None:
     """
     with progress_bar() as bar:
         display = ProgressDisplay(bar)
-        files = check_sources(paths or [DEFAULT_SOURCES], progress=display)
+        with default_sources_named(paths):
+            files = check_sources(paths or [DEFAULT_SOURCES], progress=display)
     display.finish()
     missing = [(file.name, n) for file in files for n in file.unaccounted]
     if as_json:  # the failure's object, with the files, as `build --json` prints it: stdout holds one object

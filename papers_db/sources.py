@@ -559,7 +559,11 @@ def named_files(path: Path, on_skipped: Callable[[Path, str], None]) -> list[Pat
         # it was bad input, exit 1 (found by review of the docs).
         usage = error.errno == errno.ENAMETOOLONG
         raise PapersDbError(f"{path}: cannot be read: {error.strerror}", USAGE if usage else BAD_INPUT) from None
-    raise PapersDbError(f"{path}: no such file or folder", USAGE)
+    raise PapersDbError(no_such_path(path), USAGE)
+
+
+def no_such_path(path: Path) -> str:
+    return f"{path}: no such file or folder"
 
 
 def _name_preference(source: SourceFile) -> tuple:

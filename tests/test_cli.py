@@ -110,6 +110,18 @@ def test_more_warnings_than_are_shown_are_counted_in_the_singular_for_one():
     assert shown.getvalue().splitlines()[-1] == "warning: ... and 1 more parse issue"
 
 
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_no_path_given_where_there_is_no_sources_folder_names_the_default(tmp_path, command):
+    # Run in another folder, `papers-db build` said "sources: no such file or folder", naming
+    # neither the default nor where it was looked for.
+    result = run_cli(command, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: sources: no such folder here ({tmp_path}), which is where the sources are read from when no path is "
+        "given; give the sources' files or folders"]
+    assert list(tmp_path.iterdir()) == []  # no dist/ made
+
+
 def test_build_of_a_missing_path_is_one_clear_line(tmp_path):
     result = run_cli("build", tmp_path / "nowhere", "--output", tmp_path / "papers.db")
     assert result.returncode == 2
