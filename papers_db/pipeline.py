@@ -94,6 +94,7 @@ def build_database(
     PapersDbError for input that cannot be built (and, with `strict`, for any parse issue) with
     the previous database left as it was.
     """
+    output = os.fsdecode(output) if isinstance(output, bytes) else output  # a bytes path, as open() takes
     if isinstance(output, str) and output.endswith(FOLDER_ENDINGS) and Path(output).name:
         # `-o newdir/`: Path drops the slash, and the build wrote a database file named newdir.
         raise PapersDbError(f"{output}: names a folder; give the database file's path ({output}papers.db)", USAGE)
@@ -273,11 +274,21 @@ def summarise(r: SourceReading) -> FileSummary:
 def source_paths(paths: Iterable[Path | str] | Path | str) -> list[Path]:
     """The paths of the sources as given; one path alone is that path: `build_database("sources",
     ...)` read the folders "s", "o", "u"... An empty path is refused: Path("") is ".", and
-    `build "$SRC"` with $SRC unset read the working folder."""
-    given = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    if "" in given:
+    `build "$SRC"` with $SRC unset read the working folder. Bytes are a path too, as open() takes
+    them: b"sources" was read as the numbers of its bytes ("expected str, bytes or os.PathLike
+    object, not int")."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        given = [paths]
+    else:
+        try:
+            given = list(paths)
+        except TypeError:
+            raise TypeError(f"sources: expected a path (str, bytes or os.PathLike) or an iterable of paths, "
+                            f"not {type(paths).__name__}") from None
+    decoded = [os.fsdecode(path) for path in given]  # the TypeError of a path of another type names it
+    if "" in decoded:
         raise PapersDbError("a source path is empty, which names no file or folder; give the sources' path", USAGE)
-    return [Path(path) for path in given]
+    return [Path(path) for path in decoded]
 
 
 def notifier(progress: ProgressCallback | None) -> ProgressCallback:

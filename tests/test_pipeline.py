@@ -846,3 +846,18 @@ def test_a_package_imported_without_being_installed_has_no_version_and_says_why(
                             timeout=60)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.splitlines() == ["False", "papers_db.__version__: papers-db is not installed (pip install -e .)"]
+
+
+def test_the_library_takes_bytes_paths_as_open_does_and_names_a_wrong_type(tmp_path, built_db):
+    # build_database(b"sources", ...) read b"sources" as the numbers of its bytes and failed with
+    # "expected str, bytes or os.PathLike object, not int"; a bytes output was refused likewise.
+    report = build_database(bytes(SOURCES), bytes(tmp_path / "papers.db"))
+    assert report.output == tmp_path / "papers.db"
+    assert report.sha256 == hashlib.sha256(built_db.read_bytes()).hexdigest()
+    assert [file.name for file in check_sources([bytes(SOURCES)])] == [file.name for file in check_sources(SOURCES)]
+    with pytest.raises(TypeError, match=r"^sources: expected a path \(str, bytes or os.PathLike\) or an iterable of "
+                                        r"paths, not int$"):
+        build_database(3, tmp_path / "other.db")
+    with pytest.raises(PapersDbError, match="a source path is empty"):
+        check_sources(b"")
+    assert not (tmp_path / "other.db").exists()
