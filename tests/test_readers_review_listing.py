@@ -1318,15 +1318,23 @@ def test_a_decision_or_tier_in_brackets_at_a_titles_start_or_end_is_named():
                                   ("Kernel Methods Revisited (Reject)", "(Reject)", "ends"),
                                   ("(Accepted) Kernel Methods Revisited", "(Accepted)", "starts"),
                                   ("【Poster】 Kernel Methods Revisited", "【Poster】", "starts"),
-                                  ("Kernel Methods Revisited [Accept (Oral)]", "[Accept (Oral)]", "ends")):
+                                  ("Kernel Methods Revisited [Accept (Oral)]", "[Accept (Oral)]", "ends"),
+                                  # A venue's year written short, or the venue after the tier (unnamed before).
+                                  ("Kernel Methods Revisited (ICLR'24 Oral)", "(ICLR'24 Oral)", "ends"),
+                                  ("Kernel Methods Revisited (Oral, ICLR 2024)", "(Oral, ICLR 2024)", "ends"),
+                                  ("[Spotlight, NeurIPS'23] Kernel Methods Revisited", "[Spotlight, NeurIPS'23]",
+                                   "starts")):
         reading = read_review_listing(review_text(title, ABSTRACT_A, "Reject", "Other Title", ABSTRACT_B))
         assert [(r.title, r.decision) for r in reading.records] == [(title, "Reject"), ("Other Title", None)]
         assert [(i.line, i.code) for i in reading.issues] == [(1, "decision_in_title")], title
-        assert f"the title {where} with '{bracket}'" in reading.issues[0].message
+        shown = f'"{bracket}"' if "'" in bracket else f"'{bracket}'"  # quoted as Python does: in the other quotes
+        assert f"the title {where} with {shown}" in reading.issues[0].message
     # Brackets holding a title's own words are no decision.
     for title in ("Oral Cancer Detection (Oral Cancer)", "Poster Child [Poster Child Study]", "Large Language Models (LLMs)",
                   "Acceptance Sampling (Accepted Papers Only)", "Spotlight (Oral) History",
                   # A word before the decision that is no venue's (review of the first rule).
                   "Generating Film Artwork (Movie Poster)", "When Reviewers Disagree (Not Accepted)",
-                  "Selective Classifiers (To Reject)", "Cancer Screening (Screening Oral)"):
+                  "Selective Classifiers (To Reject)", "Cancer Screening (Screening Oral)",
+                  # After the tier, only a venue with its year: "(Oral, Dental)" is a title's words.
+                  "Microbiomes Compared (Oral, Dental)", "Speech Corpora (Oral, ICLR)"):
         assert read_review_listing(review_text(title, ABSTRACT_A)).issues == [], title

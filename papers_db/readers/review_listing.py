@@ -605,9 +605,13 @@ DECISION_HINT = re.compile(r"accept|reject|withdrawn|desk|oral|spotlight|poster|
 # nothing else: "(Oral Cancer)" and "[Poster Child Study]" are a title's own words.
 # Before the decision, a venue (two capitals or more: "ICLR", "NeurIPS") and a year at most: "(Movie
 # Poster)", "(Not Accepted)" and "(To Reject)" are a title's words (found by review of the first rule).
-BRACKETED_DECISION = (r"[\[(（【]\s*(?:[A-Z][A-Za-z]*[A-Z][A-Za-z]*\s+)?(?:(?:19|20)\d\d\s+)?"
+# A venue with its year before the decision ("ICLR 2024 Oral", "ICLR'24 Oral") or after it
+# ("Oral, ICLR 2024"): the last two stayed in their titles unnamed.
+VENUE_AND_YEAR = r"[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:'\d\d|\s+(?:19|20)\d\d)"
+BRACKETED_DECISION = (r"[\[(（【]\s*(?:[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:'\d\d)?\s+)?(?:(?:19|20)\d\d\s+)?"
                       r"(?i:accept(?:ed)?|reject(?:ed)?|withdrawn|oral|spotlight|poster|desk[\s-]+reject(?:ed)?)"
-                      r"(?:\s*(?i:presentation|paper|track)|\s*\(\w+\)|\s*:\s*\w+)?\s*[\])）】]")
+                      r"(?:\s*(?i:presentation|paper|track)|\s*\(\w+\)|\s*:\s*\w+)?"
+                      rf"(?:\s*,\s*{VENUE_AND_YEAR})?\s*[\])）】]")
 BRACKETED_DECISION_AT_START = re.compile(BRACKETED_DECISION + r"(?=\s*\S)")
 BRACKETED_DECISION_AT_END = re.compile(r"(?<=\S)\s*(" + BRACKETED_DECISION + r")$")
 
