@@ -52,7 +52,7 @@ from .serve import (
     run_server,
     server_command,
 )
-from .sources import no_such_path
+from .sources import NoSuchPath
 
 ExportFormat = enum.StrEnum("ExportFormat", {name: name for name in FORMATS})
 DEFAULT_SOURCES = Path("sources")
@@ -344,8 +344,8 @@ def default_sources_named(paths: list[str]) -> Iterator[None]:
     checks, as with a path given."""
     try:
         yield
-    except PapersDbError as error:
-        if paths or str(error) != no_such_path(DEFAULT_SOURCES):
+    except NoSuchPath as error:
+        if paths or error.path != DEFAULT_SOURCES:
             raise
         try:
             here = f" ({Path.cwd()})"

@@ -80,8 +80,8 @@ FOLDER_ENDINGS = tuple(dict.fromkeys(("/", os.sep)))
 
 
 def build_database(
-    sources: Iterable[Path | str] | Path | str,
-    output: Path | str,
+    sources: Iterable[Path | str | bytes] | Path | str | bytes,
+    output: Path | str | bytes,
     *,
     strict: bool = False,
     related: bool = True,
@@ -94,13 +94,14 @@ def build_database(
     PapersDbError for input that cannot be built (and, with `strict`, for any parse issue) with
     the previous database left as it was.
     """
-    output = os.fsdecode(output) if isinstance(output, bytes) else output  # a bytes path, as open() takes
+    output = os.fsdecode(output) if isinstance(output, (bytes, os.PathLike)) else output  # bytes too, as open() takes
     if isinstance(output, str) and output.endswith(FOLDER_ENDINGS) and Path(output).name:
         # `-o newdir/`: Path drops the slash, and the build wrote a database file named newdir.
         raise PapersDbError(f"{output}: names a folder; give the database file's path ({output}papers.db)", USAGE)
     if str(output) == "":  # Path("") is ".", and `-o ""` (an unset $OUT) was told ".: is a folder"
         raise PapersDbError("the output path is empty, which names no file; give the database file's path", USAGE)
     output = Path(output)
+    refuse_a_relative_path_without_a_working_folder([output])
     if not output.name:  # "", "." or "/" (an unset $OUT in a script): no file name to write or replace
         raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
     refuse_unusable_output(output)
@@ -257,7 +258,8 @@ def report_issues_found_late(rows: list[dict], by_source: dict[int, FileSummary]
         notify(Progress("issue", name=summary.name, issue=issue))
 
 
-def check_sources(sources: Iterable[Path | str] | Path | str, progress: ProgressCallback | None = None) -> list[FileSummary]:
+def check_sources(sources: Iterable[Path | str | bytes] | Path | str | bytes,
+                  progress: ProgressCallback | None = None) -> list[FileSummary]:
     """Read and validate sources without writing anything: what each file gave."""
     notify = notifier(progress)
     found = sources_found(sources, notify)
@@ -271,7 +273,7 @@ def summarise(r: SourceReading) -> FileSummary:
                        list(reading.issues), reading.unaccounted_lines())
 
 
-def source_paths(paths: Iterable[Path | str] | Path | str) -> list[Path]:
+def source_paths(paths: Iterable[Path | str | bytes] | Path | str | bytes) -> list[Path]:
     """The paths of the sources as given; one path alone is that path: `build_database("sources",
     ...)` read the folders "s", "o", "u"... An empty path is refused: Path("") is ".", and
     `build "$SRC"` with $SRC unset read the working folder. Bytes are a path too, as open() takes
@@ -285,10 +287,28 @@ def source_paths(paths: Iterable[Path | str] | Path | str) -> list[Path]:
         except TypeError:
             raise TypeError(f"sources: expected a path (str, bytes or os.PathLike) or an iterable of paths, "
                             f"not {type(paths).__name__}") from None
-    decoded = [os.fsdecode(path) for path in given]  # the TypeError of a path of another type names it
+    try:
+        decoded = [os.fsdecode(path) for path in given]
+    except TypeError as error:  # a number among them: "expected str, bytes or os.PathLike object, not int"
+        raise TypeError(f"sources: {error}") from None
     if "" in decoded:
         raise PapersDbError("a source path is empty, which names no file or folder; give the sources' path", USAGE)
     return [Path(path) for path in decoded]
+
+
+def refuse_a_relative_path_without_a_working_folder(paths: list[Path]) -> None:
+    """A relative path names nothing once the working folder is gone (a shell left in a folder
+    another command removed): `papers-db build` there ended as a bug, exit 70, at its output's
+    first check (found by review)."""
+    relative = next((path for path in paths if not path.is_absolute()), None)
+    if relative is None:
+        return
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise PapersDbError(f"{relative}: a relative path, and the working folder no longer exists (removed since the "
+                            "command's shell entered it); go to a folder that exists, or give absolute paths",
+                            USAGE) from None
 
 
 def notifier(progress: ProgressCallback | None) -> ProgressCallback:
@@ -301,13 +321,14 @@ def notifier(progress: ProgressCallback | None) -> ProgressCallback:
     return notify
 
 
-def sources_found(paths: Iterable[Path | str] | Path | str, notify: ProgressCallback) -> list[SourceFile]:
+def sources_found(paths: Iterable[Path | str | bytes] | Path | str | bytes, notify: ProgressCallback) -> list[SourceFile]:
     """The source files `paths` name (files, or folders read whole); none is a usage error. What
     else a folder holds is reported, as a "skipped" step, since it is not read. One path given
     alone is that path."""
     paths = source_paths(paths)
     if not paths:  # `build_database([], ...)` said "no source files in ", naming nothing
         raise PapersDbError("no sources given: name the source files or folders to read", USAGE)
+    refuse_a_relative_path_without_a_working_folder(paths)
 
     def skipped(path: Path, why: str) -> None:
         notify(Progress("skipped", name=str(path), issue=ParseIssue(None, "not_read", why)))

@@ -13,6 +13,7 @@ Expected figures were derived by reading the raw files, not from the parser:
 import hashlib
 import random
 import re
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SOURCES, run_cli
+from conftest import SOURCES, cli_command, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -858,6 +859,34 @@ def test_the_library_takes_bytes_paths_as_open_does_and_names_a_wrong_type(tmp_p
     with pytest.raises(TypeError, match=r"^sources: expected a path \(str, bytes or os.PathLike\) or an iterable of "
                                         r"paths, not int$"):
         build_database(3, tmp_path / "other.db")
+    for wrong in (bytearray(bytes(SOURCES)), [SOURCES, 3]):  # a bytearray is no path, as to open(): its numbers are read
+        with pytest.raises(TypeError, match=r"^sources: expected str, bytes or os.PathLike object, not int$"):
+            build_database(wrong, tmp_path / "other.db")
+
+    class BytesPath:  # an os.PathLike whose path is bytes, as open() takes
+        def __init__(self, path):
+            self.path = path
+
+        def __fspath__(self):
+            return self.path
+
+    report = build_database([BytesPath(bytes(SOURCES))], BytesPath(bytes(tmp_path / "again.db")))
+    assert (report.output, report.sha256) == (tmp_path / "again.db", hashlib.sha256(built_db.read_bytes()).hexdigest())
     with pytest.raises(PapersDbError, match="a source path is empty"):
         check_sources(b"")
     assert not (tmp_path / "other.db").exists()
+
+
+@pytest.mark.parametrize("command, named", [("build", "dist/papers.db"), ("check", "sources")])
+def test_a_relative_path_in_a_removed_working_folder_is_one_clear_line(tmp_path, command, named):
+    # A shell left in a folder another command removed: `papers-db build` ended as a bug, exit 70,
+    # with "unexpected FileNotFoundError" (found by review).
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    line = shlex.join(str(part) for part in cli_command(command))
+    result = subprocess.run(["bash", "-c", f"cd {shlex.quote(str(gone))} && rmdir {shlex.quote(str(gone))} && {line}"],
+                            capture_output=True, text=True, timeout=300)
+    assert (result.returncode, result.stderr.splitlines()) == (2, [
+        f"error: {named}: a relative path, and the working folder no longer exists (removed since the command's shell "
+        "entered it); go to a folder that exists, or give absolute paths"])
+    assert list(tmp_path.iterdir()) == []
