@@ -101,7 +101,7 @@ def build_database(
     if str(output) == "":  # Path("") is ".", and `-o ""` (an unset $OUT) was told ".: is a folder"
         raise PapersDbError("the output path is empty, which names no file; give the database file's path", USAGE)
     output = Path(output)
-    refuse_a_relative_path_without_a_working_folder([output])
+    refuse_a_removed_working_folder()
     if not output.name:  # "", "." or "/" (an unset $OUT in a script): no file name to write or replace
         raise PapersDbError(f"{output}: is a folder; give the database file's path", USAGE)
     refuse_unusable_output(output)
@@ -296,19 +296,16 @@ def source_paths(paths: Iterable[Path | str | bytes] | Path | str | bytes) -> li
     return [Path(path) for path in decoded]
 
 
-def refuse_a_relative_path_without_a_working_folder(paths: list[Path]) -> None:
-    """A relative path names nothing once the working folder is gone (a shell left in a folder
-    another command removed): `papers-db build` there ended as a bug, exit 70, at its output's
-    first check (found by review)."""
-    relative = next((path for path in paths if not path.is_absolute()), None)
-    if relative is None:
-        return
+def refuse_a_removed_working_folder() -> None:
+    """A run in a working folder removed since (a shell left in a folder another command
+    removed): relative paths name nothing there, and the helper processes cannot start
+    (multiprocessing asks for the folder). `papers-db build` there ended as a bug, exit 70, and
+    with absolute paths as "cannot write: No such file or directory" (found by review)."""
     try:
         os.getcwd()
     except FileNotFoundError:
-        raise PapersDbError(f"{relative}: a relative path, and the working folder no longer exists (removed since the "
-                            "command's shell entered it); go to a folder that exists, or give absolute paths",
-                            USAGE) from None
+        raise PapersDbError("the working folder no longer exists (removed since the shell entered it); go to a folder "
+                            "that exists and run the command again", USAGE) from None
 
 
 def notifier(progress: ProgressCallback | None) -> ProgressCallback:
@@ -328,7 +325,7 @@ def sources_found(paths: Iterable[Path | str | bytes] | Path | str | bytes, noti
     paths = source_paths(paths)
     if not paths:  # `build_database([], ...)` said "no source files in ", naming nothing
         raise PapersDbError("no sources given: name the source files or folders to read", USAGE)
-    refuse_a_relative_path_without_a_working_folder(paths)
+    refuse_a_removed_working_folder()
 
     def skipped(path: Path, why: str) -> None:
         notify(Progress("skipped", name=str(path), issue=ParseIssue(None, "not_read", why)))
