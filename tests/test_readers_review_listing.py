@@ -1338,3 +1338,26 @@ def test_a_decision_or_tier_in_brackets_at_a_titles_start_or_end_is_named():
                   # After the tier, only a venue with its year: "(Oral, Dental)" is a title's words.
                   "Microbiomes Compared (Oral, Dental)", "Speech Corpora (Oral, ICLR)"):
         assert read_review_listing(review_text(title, ABSTRACT_A)).issues == [], title
+
+
+def test_a_sites_badge_between_a_title_and_its_abstract_is_the_papers_decision():
+    # A conference site prints the badge under the title: "Title One", "[Oral]", its abstract.
+    # "[Oral]" was the abstract's title, and "Title One" a paper without an abstract.
+    for badge in ("[Oral]", "Spotlight", "ICLR 2024 Poster", "(Poster)"):
+        reading = read_review_listing(review_text("Title One", badge, ABSTRACT_A, "Title Two", ABSTRACT_B, "Reject"))
+        assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+            (1, 3, "Title One", ABSTRACT_A, badge), (4, 6, "Title Two", ABSTRACT_B, "Reject")], badge
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "badge_before_abstract")], badge
+        assert reading.unaccounted_lines() == []
+    # Not where the abstract has a decision of its own after it (then the badge may be that
+    # paper's title, and the form cannot tell), nor under a whole record, nor a decision that is
+    # no badge ("Reject" there is the decision of a paper whose abstract is missing), as before.
+    reading = read_review_listing(review_text("Title One", "[Oral]", ABSTRACT_A, "Accept (Oral)"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Title One", None, None), ("[Oral]", ABSTRACT_A, "Accept (Oral)")]
+    reading = read_review_listing(review_text("Title One", ABSTRACT_C, "Spotlight", ABSTRACT_A))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Title One", ABSTRACT_C, None), ("Spotlight", ABSTRACT_A, None)]
+    reading = read_review_listing(review_text("Title One", "Reject", ABSTRACT_A))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Title One", None, "Reject"), (None, ABSTRACT_A, None)]

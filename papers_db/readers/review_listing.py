@@ -78,6 +78,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
 
     for index, (number, line) in enumerate(content):
         following = content[index + 1][1] if index + 1 < len(content) else None
+        badge = False  # a site's badge between a title and its abstract (badge_over_its_abstract)
         cut = (ends_mid_line and number == len(lines) and cut_off_abstract(line)
                and not is_decision(line) and not reads_like_a_decision(line))  # "Accepted" was an abstract
         title_pending = current is not None and current.title is not None and current.abstract is None and current.decision is None
@@ -127,8 +128,9 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # Only right after a title, or a forum's venue line and fields: elsewhere "Abstract" may
             # be a paper's title (a record without a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
-        elif (forum_venue := title_pending and is_decision(line) and labelled_abstract_follows(content, index + 1)) or (
-                is_decision_where_it_stands(line, following)):
+        elif (forum_venue := title_pending and is_decision(line) and (
+                labelled_abstract_follows(content, index + 1) or (badge := badge_over_its_abstract(content, index, current))
+        )) or is_decision_where_it_stands(line, following):
             if current is None or current.decision is not None:
                 # With an abstract after it, the line may be that abstract's title (SOURCES.md warns
                 # of titles that are decision words): the message says so.
@@ -140,6 +142,11 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 continue
             current.decision = line.strip()
             current.last_line = number
+            if forum_venue and badge:
+                reading.issues.append(ParseIssue(number, "badge_before_abstract", f"{quoted(line.strip())} between the "
+                                                 "title and its abstract: read as the paper's decision, a conference "
+                                                 "site's badge (were it the title of the abstract below, the paper above "
+                                                 "has no abstract)"))
             if is_poster_beside_links(line, content[index - 1][1] if index else None, following,
                                       content[index + 2][1] if index + 2 < len(content) else None):
                 reading.issues.append(ParseIssue(number, "badge_among_links", f"{quoted(line.strip())} beside the page's "
@@ -346,6 +353,17 @@ def is_decision_where_it_stands(line: str, following: str | None) -> bool:
                                         or is_written_otherwise(line)):
         return False  # "Decision: Accept (Poster)" or "Reject." before an abstract: its title (report_decision_like_title)
     return not (is_bare_badge(line) and following is not None and is_decision(following))
+
+
+def badge_over_its_abstract(content: list[tuple[int, str]], index: int, record: Record) -> bool:
+    """Whether the line at `index`, right under a title alone, is a conference site's badge over
+    that title's abstract ("Title", "[Oral]", its abstract): the abstract then has no decision of
+    its own after it. Read as a title, "[Oral]" took the abstract, and the paper above had none."""
+    number, line = content[index]
+    if record.last_line != number - 1 or not is_badge(line) or index + 1 >= len(content):
+        return False
+    after = content[index + 2][1] if index + 2 < len(content) else None
+    return continues_title(content[index + 1][1]) and not (after is not None and is_decision(after))
 
 
 FORUM_LINES = 8  # between a forum's venue line and its abstract: authors, Readers, Published, Keywords, TL;DR
