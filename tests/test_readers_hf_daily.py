@@ -1116,6 +1116,13 @@ def test_a_note_between_an_abstract_and_its_author_line_stays_with_the_entry():
         assert [(r.title, r.abstract, r.organization, r.upvotes) for r in reading.records] == [
             ("Title One", ABSTRACT_A + "\n" + note, ("adobe", "Adobe"), 12), ("Title Two", ABSTRACT_B, None, 3)], note
         assert [(i.line, i.code) for i in reading.issues] == [(17, "abstract_paragraph")], note
+    # Before a line of text and its '·', a note-like line is the next entry's title, that text its
+    # abstract (found by review of the organisation rule, which joined the two entries).
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A],
+                                         ["Accepted to ICML 2025: A Study of Review Timing", "", "We time reviews.", "·",
+                                          "Nov 11 3"]), snapshot_date="2025-11-12")
+    assert [(r.title, r.abstract, r.upvotes) for r in reading.records] == [
+        ("Title One", ABSTRACT_A, None), ("Accepted to ICML 2025: A Study of Review Timing", "We time reviews.", 3)]
     # Any other line there is a title whose abstract is missing, after an entry with no author line:
     # titles that open with TLDR or hold a venue's year too (review of the first rule), and a long
     # line of tier words (each "Oral" searched for a year after it took 9 s in a line of 100 kB).

@@ -1361,3 +1361,28 @@ def test_a_sites_badge_between_a_title_and_its_abstract_is_the_papers_decision()
     reading = read_review_listing(review_text("Title One", "Reject", ABSTRACT_A))
     assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
         ("Title One", None, "Reject"), (None, ABSTRACT_A, None)]
+    # Nor where the paper may go on past that abstract, which a badge's paper would lose or take
+    # wrongly (found by review of the first rule): a second line of it, the abstract again, a
+    # decision this reader does not know, a decision joined to the abstract, or a listing whose
+    # decisions come before their titles. Each reads as it did without the rule.
+    first = ABSTRACT_A[:-1] + ", and the usual reject inference methods,"
+    second = "which try to recover the outcomes of those applicants, are biased when the rejection rule depends on unseen features."
+    for lines, records, codes in (
+            (["Title One", "Poster", first, second, "Reject"],
+             [("Title One", None, None), ("Poster", first + "\n" + second, "Reject")], ["abstract_continued"]),
+            (["Title One", "Poster", first, second],
+             [("Title One", None, None), ("Poster", first + "\n" + second, None)], ["abstract_continued"]),
+            (["Title One", "Poster", ABSTRACT_A, ABSTRACT_A, "Reject"],
+             [("Title One", None, None), ("Poster", ABSTRACT_A, "Reject")], ["repeated_abstract"]),
+            (["Title One", "Poster", ABSTRACT_A, "Accepted at ICLR"],
+             [("Title One", None, None), ("Poster", ABSTRACT_A, None)], ["unknown_decision"]),
+            (["Title One", "Poster", ABSTRACT_A[:-1] + " Accept (Poster)", "Title Two", ABSTRACT_B, "Reject"],
+             [("Title One", None, None), ("Poster", ABSTRACT_A[:-1] + " Accept (Poster)", None),
+              ("Title Two", ABSTRACT_B, "Reject")], ["decision_in_abstract"])):
+        reading = read_review_listing(review_text(*lines))
+        assert [(r.title, r.abstract, r.decision) for r in reading.records] == records, lines
+        assert sorted(issue.code for issue in reading.issues) == sorted(["missing_abstract", *codes]), lines
+    reading = read_review_listing(review_text("Accept (Oral)", "Title One", ABSTRACT_A, "Poster", "Title Two",
+                                              "Spotlight", ABSTRACT_C))
+    assert "badge_before_abstract" not in [issue.code for issue in reading.issues]
+    assert "decisions_before_titles" in [issue.code for issue in reading.issues]

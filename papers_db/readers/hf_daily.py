@@ -337,11 +337,13 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 "a line after the entry's abstract with no title before it: read as a further paragraph of that "
                 "abstract (were it the next entry's title, that entry and its authors and date are in this one)"))
         elif (meta_state is None and current is not None and current.title is not None and current.abstract is not None
-              and following is not None and (AUTHORS_LINE.match(following) or after_following == DATE_SEPARATOR)
+              and following is not None
+              and (AUTHORS_LINE.match(following) or (after_following == DATE_SEPARATOR and not reads_as_text(following)))
               and len(plain) <= ENTRY_NOTE_CHARACTERS and ENTRY_NOTE.search(plain)):
             # A note between the abstract and the author line ("Project page: https://…", "NeurIPS
-            # 2025 Spotlight") or the organisation line before the '·' was a paper titled so that
-            # took the entry's authors or organisation, date and upvotes (found by review). Only a
+            # 2025 Spotlight") or the organisation line before the '·' (a line that is no text: a
+            # title's abstract there is the next entry's) was a paper titled so that took the
+            # entry's authors or organisation, date and upvotes (found by review). Only a
             # note that shows it is one: any other line there is a title whose abstract is
             # missing, after an entry without an author line (153 such titles of the synthetic
             # 100k corpus's 1,000 without an abstract).

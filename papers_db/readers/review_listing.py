@@ -357,13 +357,26 @@ def is_decision_where_it_stands(line: str, following: str | None) -> bool:
 
 def badge_over_its_abstract(content: list[tuple[int, str]], index: int, record: Record) -> bool:
     """Whether the line at `index`, right under a title alone, is a conference site's badge over
-    that title's abstract ("Title", "[Oral]", its abstract): the abstract then has no decision of
-    its own after it. Read as a title, "[Oral]" took the abstract, and the paper above had none."""
+    that title's abstract ("Title", "[Oral]", its abstract). Read as a title, "[Oral]" took the
+    abstract, and the paper above had none. Only where the paper plainly ends with that abstract,
+    one line of it with no decision joined to it, at the listing's end or before the next title
+    and its abstract: a decision after it (known or not), a second line of the abstract or the
+    abstract again made the badge's paper take them or lose them (found by review). Not in a
+    listing that opens with a decision, whose decisions may come before their titles
+    (report_decisions_before_titles)."""
     number, line = content[index]
-    if record.last_line != number - 1 or not is_badge(line) or index + 1 >= len(content):
+    if (record.last_line != number - 1 or not is_badge(line) or index + 1 >= len(content)
+            or is_decision(content[0][1])):
         return False
-    after = content[index + 2][1] if index + 2 < len(content) else None
-    return continues_title(content[index + 1][1]) and not (after is not None and is_decision(after))
+    abstract = content[index + 1][1]
+    if not continues_title(abstract) or decision_at_end(abstract) is not None:
+        return False
+    if index + 2 == len(content):
+        return True
+    after = content[index + 2][1]
+    then = content[index + 3][1] if index + 3 < len(content) else None
+    return (not is_decision(after) and not reads_like_a_decision(after) and not continues_title(after)
+            and then is not None and continues_title(then))
 
 
 FORUM_LINES = 8  # between a forum's venue line and its abstract: authors, Readers, Published, Keywords, TL;DR
@@ -529,16 +542,20 @@ def report_decision_at_end(number: int, abstract: str, reading: Reading) -> None
     """An abstract that ends with a decision: the line break before the decision was lost. The
     text stays the abstract as the file gave it, and the line is named, since the paper gets no
     decision from it. An abstract ending in a full stop, as nearly all do, is not looked at."""
-    text = abstract.rstrip()
-    if not text or text[-1] == ".":
-        return
-    end = text[-DECISION_TAIL_CHARACTERS:]
-    tail = next((end[start.start():] for start in DECISION_START.finditer(end) if is_decision(end[start.start():])), None)
-    if tail is not None:
+    if (tail := decision_at_end(abstract)) is not None:
         reading.issues.append(ParseIssue(
             number, "decision_in_abstract",
             f"the abstract ends with {quoted(tail)}, a decision joined to its line: kept in the abstract, "
             "not read as the paper's decision"))
+
+
+def decision_at_end(abstract: str) -> str | None:
+    """The decision an abstract ends with, its line break lost (report_decision_at_end), or None."""
+    text = abstract.rstrip()
+    if not text or text[-1] == ".":
+        return None
+    end = text[-DECISION_TAIL_CHARACTERS:]
+    return next((end[start.start():] for start in DECISION_START.finditer(end) if is_decision(end[start.start():])), None)
 
 
 # A sentence's end with no space after it, then words in Title Case to the line's end: "…
