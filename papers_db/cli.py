@@ -52,7 +52,6 @@ from .serve import (
     run_server,
     server_command,
 )
-from .sources import NoSuchPath
 
 ExportFormat = enum.StrEnum("ExportFormat", {name: name for name in FORMATS})
 DEFAULT_SOURCES = Path("sources")
@@ -340,12 +339,12 @@ def print_json(document: dict) -> None:
 def default_sources_named(paths: list[str]) -> Iterator[None]:
     """Where no path was given and the default folder ./sources/ is not there, the error says it
     was the default and where it was looked for: run elsewhere, `papers-db build` said only
-    "sources: no such file or folder". Raised where the library finds it, after the output's own
-    checks, as with a path given."""
+    "sources: no such file or folder". Raised where the library finds it (PapersDbError.missing),
+    after the output's own checks, as with a path given."""
     try:
         yield
-    except NoSuchPath as error:
-        if paths or error.path != DEFAULT_SOURCES:
+    except PapersDbError as error:
+        if paths or error.missing != DEFAULT_SOURCES:
             raise
         try:
             here = f" ({Path.cwd()})"

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 from .command import ENDING_SIGNALS  # named where the command sets their handlers, before any other import
 
@@ -26,12 +27,15 @@ class PapersDbError(Exception):
     """A problem the user can fix (bad input path, unwritable output...): one line, no traceback.
     Every raise says which exit status it is (BAD_INPUT, USAGE, SYSTEM): there is no default.
     `files` is what each source file gave (pipeline.FileSummary), where the refusal is about what
-    the files hold (parse issues under --strict, no readable listing): `--json` reports them."""
+    the files hold (parse issues under --strict, no readable listing): `--json` reports them.
+    `missing` is the source path that names nothing, where that is the error (the command then
+    says so of its default folder in its own words)."""
 
-    def __init__(self, message: str, exit_status: int, files: list | None = None) -> None:
+    def __init__(self, message: str, exit_status: int, files: list | None = None, missing: Path | None = None) -> None:
         super().__init__(message)
         self.exit_status = exit_status
         self.files = files
+        self.missing = missing
 
 
 class Interrupted(KeyboardInterrupt):

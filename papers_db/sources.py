@@ -559,15 +559,7 @@ def named_files(path: Path, on_skipped: Callable[[Path, str], None]) -> list[Pat
         # it was bad input, exit 1 (found by review of the docs).
         usage = error.errno == errno.ENAMETOOLONG
         raise PapersDbError(f"{path}: cannot be read: {error.strerror}", USAGE if usage else BAD_INPUT) from None
-    raise NoSuchPath(path)
-
-
-class NoSuchPath(PapersDbError):
-    """A source path that names nothing there: `path`, as given."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path}: no such file or folder", USAGE)
-        self.path = path
+    raise PapersDbError(f"{path}: no such file or folder", USAGE, missing=path)
 
 
 def _name_preference(source: SourceFile) -> tuple:
