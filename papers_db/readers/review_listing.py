@@ -424,10 +424,6 @@ AUTHOR_SEPARATOR = re.compile(r", and |, | and | · | • |; ")
 LAST_FIRST = rf"{NAME_WORD}(?: {NAME_WORD})?, {NAME_WORD}(?: {NAME_WORD})?"
 AUTHOR_LIST = re.compile(rf"{AUTHOR}(?:(?:{AUTHOR_SEPARATOR.pattern}){AUTHOR})+|{LAST_FIRST}(?:; {LAST_FIRST})+")
 AUTHOR_LIST_MAX_CHARACTERS = 600
-# Two names apart by a mark no title puts between two names: "Alice Smith · Bob Jones", as a
-# conference site lists a paper's two authors (was the abstract's title). Not ", " nor " and ":
-# "Sparse Attention and Dense Memory" is a title's.
-TWO_NAMES = re.compile(rf"{AUTHOR}(?: · | • |; ){AUTHOR}")
 
 
 # Words of titles that no name holds: "Gradient Boosted Trees, Random Forests and Neural Networks".
@@ -454,7 +450,7 @@ def is_author_list(line: str) -> bool:
     if any(stands_for(name, bracketed) for name, bracketed in NAME_AND_BRACKETS.findall(plain)):
         return False
     return ("(" in plain or any(character.isdigit() or character == "*" for character in plain)
-            or len(AUTHOR_SEPARATOR.split(plain)) >= 3 or TWO_NAMES.fullmatch(plain) is not None)
+            or len(AUTHOR_SEPARATOR.split(plain)) >= 3)
 
 
 def stands_for(words: str, bracketed: str) -> bool:
