@@ -12,6 +12,7 @@ from ..records import ParseIssue, Reading, Record
 from .text import (
     FULL_STOPS,
     LINK_LINE,
+    VENUE,
     abstract_follows,
     add_to_abstract,
     check_tail,
@@ -569,7 +570,7 @@ def organisation_doubt(handle: str, name: str) -> str | None:
 NOTE_OPENING = r"(?:[\[(（【] ?|\*\*)?"
 ENTRY_NOTE = re.compile(r"(?i:https?://|www\.|github\.(?:com|io)\b)"
                         rf"|^{NOTE_OPENING}(?i:accepted (?:to|at|by|in|for) )\S.*\b(?:19|20)\d\d\b"
-                        rf"|^{NOTE_OPENING}[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:[ -](?:19|20)\d\d|'\d\d) (?i:oral|spotlight|poster)\b")
+                        rf"|^{NOTE_OPENING}{VENUE}(?:[ -](?:19|20)\d\d|'\d\d) (?i:oral|spotlight|poster)\b")
 ENTRY_NOTE_CHARACTERS = 200
 
 
