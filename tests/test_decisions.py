@@ -83,6 +83,22 @@ from papers_db.decisions import normalise_decision
         ("「Reject」", ("reject", None)),
         ("[Talk]", None),
         ("(Oral）", None),
+        # A badge's year written short against its venue or with a curly apostrophe, or its venue
+        # after the tier: each was a title (noticed in the fifty-second session).
+        ("ICLR'24 Oral", ("accept", "oral")),
+        ("ICLR’24 Spotlight", ("accept", "spotlight")),
+        ("ICLR ’24 Poster", ("accept", "poster")),
+        ("(ICLR'24 Oral)", ("accept", "oral")),
+        ("Oral, ICLR 2024", ("accept", "oral")),
+        ("(Spotlight Poster, NeurIPS 2023)", ("accept", "spotlight")),
+        ("[Poster , CVPR’24]", ("accept", "poster")),
+        ("Oral，ICLR 2024", ("accept", "oral")),
+        ("Oral, Written and Signed", None),
+        ("Poster, 2024", None),
+        ("Oral, ICLR 2024, Vienna", None),
+        ("Spotlight, ICLR 2024 Workshop", None),
+        ("Accept (Oral), ICLR 2024", None),
+        ("Don’t Reject", None),
     ],
 )
 def test_normalise_decision(label, expected):
@@ -116,14 +132,17 @@ def test_decisions_with_odd_letters_and_spaces(label, expected):
                                   "Desk" + " -" * 50_000, "." * 100_000, ". " * 50_000 + "x", "Reject" + " ." * 50_000 + "x",
                                   "Accept" + "-" * 100_000 + "x", "Decision" + " -" * 50_000,
                                   # A line of dashes failing at its end was quadratic (found by review).
-                                  "Accept" + "-" * 100_000 + "!", "Accept -" + "-" * 100_000 + " x!"])
+                                  "Accept" + "-" * 100_000 + "!", "Accept -" + "-" * 100_000 + " x!",
+                                  # A comma after a tier is read on (the badge's venue may follow).
+                                  "Oral, " + "a" * 100_000, "Oral, ICLR" + "'" * 100_000, "Oral" + " ," * 50_000 + "x"])
 def test_long_lines_that_almost_read_as_decisions_are_not_decisions(line):
     # "Accept (" and 6,000 spaces took the earlier pattern 68 s to refuse.
     assert normalise_decision(line) is None
 
 
 def test_no_line_with_a_full_stop_or_comma_reads_as_a_decision():
-    # What lets _decision_match skip such lines (most are abstracts) without reading them.
+    # What lets _decision_match skip such lines (most are abstracts) without reading them: all
+    # but a comma after a tier ("Oral, ICLR 2024"), read as the badge it is before this match.
     from conftest import SOURCES
 
     from papers_db.decisions import DECISION_LINE

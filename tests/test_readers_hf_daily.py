@@ -1099,7 +1099,10 @@ def test_a_note_between_an_abstract_and_its_author_line_stays_with_the_entry():
              "Accepted to NeurIPS 2025", "NeurIPS 2025 Spotlight", "ICLR'24 Oral", "Code: github.com/x/y",
              # In brackets: "[NeurIPS 2025 Spotlight]" was still a paper.
              "[NeurIPS 2025 Spotlight]", "(Accepted to ICML 2025)", "[ICLR'24 Oral]", "( NeurIPS 2025 Spotlight )",
-             "【NeurIPS 2025 Spotlight】", "**NeurIPS 2025 Spotlight**"]
+             "【NeurIPS 2025 Spotlight】", "**NeurIPS 2025 Spotlight**",
+             # The year written short otherwise, or after the tier: each was a paper (noticed in the
+             # fifty-second session).
+             "ICLR’24 Oral", "ICLR '24 Oral", "[ICLR ’24 Spotlight]", "(Oral, ICLR 2024)", "Spotlight, NeurIPS 2025"]
     # (A bare link there is the page's own text, stray_line, as before.)
     for note in notes:
         reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", note, "", "  • 3 authors", "·", "Nov 11 12"],

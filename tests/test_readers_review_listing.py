@@ -1323,7 +1323,11 @@ def test_a_decision_or_tier_in_brackets_at_a_titles_start_or_end_is_named():
                                   ("Kernel Methods Revisited (ICLR'24 Oral)", "(ICLR'24 Oral)", "ends"),
                                   ("Kernel Methods Revisited (Oral, ICLR 2024)", "(Oral, ICLR 2024)", "ends"),
                                   ("[Spotlight, NeurIPS'23] Kernel Methods Revisited", "[Spotlight, NeurIPS'23]",
-                                   "starts")):
+                                   "starts"),
+                                  # The curly apostrophe, a space before it, a full-width comma (unnamed before).
+                                  ("Kernel Methods Revisited (ICLR’24 Oral)", "(ICLR’24 Oral)", "ends"),
+                                  ("Kernel Methods Revisited (ICLR '24 Oral)", "(ICLR '24 Oral)", "ends"),
+                                  ("Kernel Methods Revisited (Oral，ICLR 2024)", "(Oral，ICLR 2024)", "ends")):
         reading = read_review_listing(review_text(title, ABSTRACT_A, "Reject", "Other Title", ABSTRACT_B))
         assert [(r.title, r.decision) for r in reading.records] == [(title, "Reject"), ("Other Title", None)]
         assert [(i.line, i.code) for i in reading.issues] == [(1, "decision_in_title")], title
@@ -1338,6 +1342,24 @@ def test_a_decision_or_tier_in_brackets_at_a_titles_start_or_end_is_named():
                   # After the tier, only a venue with its year: "(Oral, Dental)" is a title's words.
                   "Microbiomes Compared (Oral, Dental)", "Speech Corpora (Oral, ICLR)"):
         assert read_review_listing(review_text(title, ABSTRACT_A)).issues == [], title
+
+
+def test_a_badge_with_its_year_written_short_or_its_venue_after_the_tier_is_the_papers_decision():
+    # Each was a paper titled so, without an abstract, and the paper above it had no decision
+    # (noticed in the fifty-second session).
+    badges = {"(Oral, ICLR 2024)": ("accept", "oral"), "Spotlight, NeurIPS 2023": ("accept", "spotlight"),
+              "ICLR'24 Poster": ("accept", "poster"), "ICLR’24 Oral": ("accept", "oral"),
+              "[ICLR ’24 Spotlight]": ("accept", "spotlight"), "Poster，CVPR 2024": ("accept", "poster")}
+    for badge, decision in badges.items():
+        reading = read_review_listing(review_text("Title One", ABSTRACT_A, badge, "Title Two", ABSTRACT_B, "Reject"))
+        assert [(r.line, r.last_line, r.title, r.decision) for r in reading.records] == [
+            (1, 3, "Title One", badge), (4, 6, "Title Two", "Reject")], badge
+        assert reading.issues == [], badge
+        assert normalise_decision(badge) == decision
+    # With no year, or more after it, such a line is a title's: "Oral, Written and Signed" has its abstract.
+    for title in ("Oral, Written and Signed", "Spotlight, ICLR 2024 Workshop", "Poster, 2024"):
+        reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Reject", title, ABSTRACT_B))
+        assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Reject"), (title, None)], title
 
 
 def test_a_sites_badge_between_a_title_and_its_abstract_is_the_papers_decision():

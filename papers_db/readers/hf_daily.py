@@ -12,6 +12,7 @@ from ..records import ParseIssue, Reading, Record
 from .text import (
     FULL_STOPS,
     LINK_LINE,
+    SHORT_YEAR,
     VENUE,
     abstract_follows,
     add_to_abstract,
@@ -566,11 +567,12 @@ def organisation_doubt(handle: str, name: str) -> str | None:
 # NeurIPS 2024 Workshop on …" are titles; found by review of the first rule). Looked for in a
 # short line only (ENTRY_NOTE_CHARACTERS): a year after every "Oral" of a 100 kB line took 9 s.
 # In brackets or bold too ("[NeurIPS 2025 Spotlight]", "(Accepted to ICML 2025)", "【…】",
-# "**…**"): such a note was a paper.
+# "**…**"): such a note was a paper. The tier may come first: "(Oral, ICLR 2024)".
 NOTE_OPENING = r"(?:[\[(（【] ?|\*\*)?"
 ENTRY_NOTE = re.compile(r"(?i:https?://|www\.|github\.(?:com|io)\b)"
                         rf"|^{NOTE_OPENING}(?i:accepted (?:to|at|by|in|for) )\S.*\b(?:19|20)\d\d\b"
-                        rf"|^{NOTE_OPENING}{VENUE}(?:[ -](?:19|20)\d\d|'\d\d) (?i:oral|spotlight|poster)\b")
+                        rf"|^{NOTE_OPENING}{VENUE}(?:[ -](?:19|20)\d\d|{SHORT_YEAR}) (?i:oral|spotlight|poster)\b"
+                        rf"|^{NOTE_OPENING}(?i:oral|spotlight|poster) ?[,，] ?{VENUE}(?:[ -](?:19|20)\d\d|{SHORT_YEAR})\b")
 ENTRY_NOTE_CHARACTERS = 200
 
 

@@ -21,6 +21,7 @@ from .text import (
     ABSTRACT_LABEL_IN_LINE,
     FULL_STOPS,
     SENTENCE_END,
+    SHORT_YEAR,
     VENUE,
     abstract_follows,
     add_to_abstract,
@@ -643,11 +644,11 @@ DECISION_HINT = re.compile(r"accept|reject|withdrawn|desk|oral|spotlight|poster|
 # Poster)", "(Not Accepted)" and "(To Reject)" are a title's words (found by review of the first rule).
 # A venue (text.VENUE) with its year before the decision ("ICLR 2024 Oral", "ICLR'24 Oral") or
 # after it ("Oral, ICLR 2024"): the last two stayed in their titles unnamed.
-VENUE_AND_YEAR = rf"{VENUE}(?:'\d\d|\s+(?:19|20)\d\d)"
-BRACKETED_DECISION = (rf"[\[(（【]\s*(?:{VENUE}(?:'\d\d)?\s+)?(?:(?:19|20)\d\d\s+)?"
+VENUE_AND_YEAR = rf"{VENUE}(?:{SHORT_YEAR}|\s+(?:19|20)\d\d)"
+BRACKETED_DECISION = (rf"[\[(（【]\s*(?:{VENUE}(?:{SHORT_YEAR})?\s+)?(?:(?:19|20)\d\d\s+)?"
                       r"(?i:accept(?:ed)?|reject(?:ed)?|withdrawn|oral|spotlight|poster|desk[\s-]+reject(?:ed)?)"
                       r"(?:\s*(?i:presentation|paper|track)|\s*\(\w+\)|\s*:\s*\w+)?"
-                      rf"(?:\s*,\s*{VENUE_AND_YEAR})?\s*[\])）】]")
+                      rf"(?:\s*[,，]\s*{VENUE_AND_YEAR})?\s*[\])）】]")
 BRACKETED_DECISION_AT_START = re.compile(BRACKETED_DECISION + r"(?=\s*\S)")
 BRACKETED_DECISION_AT_END = re.compile(r"(?<=\S)\s*(" + BRACKETED_DECISION + r")$")
 

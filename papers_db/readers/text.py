@@ -272,6 +272,9 @@ FULL_STOPS = (".", "。", "．")  # "。" and "．" end a Chinese or Japanese se
 # word of two capitals or more. Each letter is read once: with backtracking over where its second
 # capital is, a title of 16,000 letters after "(Oral, " took 1.4 s (found by review).
 VENUE = r"[A-Z][a-z]*+[A-Z][A-Za-z]*+"
+# A venue's year written short: "ICLR'24", "ICLR’24" (the curly apostrophe most sites print),
+# "ICLR '24". Only the straight one against the venue was read (the others stayed in titles).
+SHORT_YEAR = r" ?['’]\d\d"
 WIDE_SENTENCE_ENDS = ("。", "．", "！", "？", "」", "』", "）")
 # Han, kana and CJK punctuation: Chinese and Japanese put no space between words, so a whole
 # abstract was one word, never an abstract, and a title alone a one-word label line.
