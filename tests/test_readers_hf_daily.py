@@ -595,6 +595,19 @@ def test_submitted_by_with_the_name_on_its_own_line_is_the_pages_text():
         (13, 22, "Title One", 3, 12), (24, 30, "Title Two", 2, 5), (32, 34, "Transformers", None, None)]
     assert [(issue.line, issue.code) for issue in reading.issues] == [(17, "stray_line"), (18, "stray_line")]
     assert reading.unaccounted_lines() == []
+    # Between entries too: "akhaliq" there was a paper without an abstract (noticed in the
+    # fifty-second session); a one-word title with its abstract after it stays a title.
+    reading = read_hf_daily_page(hf_page(
+        ["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12", "", "Submitted by", "", "akhaliq"],  # 13..23
+        ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 5", "", "Submitted by", "Transformers"],  # 25..34
+        ["", ABSTRACT_C],  # 35..36
+    ), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.authors_count, r.upvotes) for r in reading.records] == [
+        (13, 19, "Title One", 3, 12), (25, 31, "Title Two", 2, 5), (34, 37, "Transformers", None, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [
+        (21, "stray_line"), (23, "stray_line"), (33, "stray_line")]
+    assert "right after 'Submitted by'" in reading.issues[1].message
+    assert reading.unaccounted_lines() == []
 
 
 def test_an_author_line_dot_and_date_joined_on_one_line_are_read_as_each():

@@ -280,6 +280,13 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             # Between entries: an upvote box ("Upvote", "12") before a title made two papers of it.
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
                                              "after it: read as the page's own text, copied with it"))
+            after_submitted_by = plain.casefold() == SUBMITTED_BY
+        elif (current is None and submitter_may_follow and " " not in plain
+              and not starts_an_entry(following, after_following)):
+            # "Submitted by", then its name alone ("akhaliq"): the name was a paper without an abstract.
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, right after "
+                                             "'Submitted by', with no abstract after it: read as the submitter's name, "
+                                             "the page's own text"))
         elif current is None and is_navigation(plain) and not heads_an_entry(content, index, plain):
             # The links to other days ("Previous", "Nov 11", "Nov 13", "Next") were four papers.
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
