@@ -472,9 +472,19 @@ def test_a_title_with_no_abstract_stays_a_paper_after_an_entry_with_its_own_bloc
 
 def test_page_text_after_an_abstract_in_other_forms_and_what_stays_as_read():
     # "Upvote 12", "34 upvotes" and a two-word "Submitted by" name are the page's text there too.
-    for stray in ("Upvote 12", "34 upvotes", "Submitted by Ahsen Khaliq"):
+    for stray in ("Upvote 12", "34 upvotes", "Submitted by Ahsen Khaliq",
+                  # A paper page's dates, a card's GitHub stars, a comment count after its word: each
+                  # was a paper that took the entry's authors (found by review).
+                  "Published on Nov 10", "Submitted by akhaliq on Nov 10", "1.2k", "GitHub 1.2k", "★ 1.2k", "⭐ 120",
+                  "Comments 3"):
         record, issues = read_one_entry_after(stray)
         assert (record.authors_count, issues) == (8, [(17, "stray_line")]), stray
+        # Between entries too (after a date with no count, a count alone is its upvotes: "1.2k").
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • 8 authors", "·", "Nov 3 5", "", stray],
+                                             ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4"]),
+                                     "2025-11-12")
+        assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", 8), ("Title Two", 2)], stray
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(21, "stray_line")], stray
     # Elsewhere the same forms read as before: a title with its abstract after a title alone
     # ("1984"), and a paragraph that opens with "Submitted by" stays in the abstract.
     reading = read_hf_daily_page(hf_page(["Title Only Entry"], ["1984", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 3"]),

@@ -426,12 +426,19 @@ def starts_an_entry(following: str | None, after_following: str | None) -> bool:
         or after_following == DATE_SEPARATOR or is_sentence_before_authors(following, after_following))
 
 
+# The dates a paper's own page prints under its title: "Published on Oct 9", "Submitted by yizhe on Oct 10".
+INTERFACE_DATE_LINE = re.compile(rf"(?:published|submitted)(?: by \S+)? on (?:{MONTH_NAMES}) \d{{1,2}}(?:, \d{{4}})?",
+                                 re.IGNORECASE)
+# A card's count of its code's GitHub stars: "1.2k", "GitHub 1.2k", "★ 1.2k" (a bare "12" is \d+ below).
+STAR_COUNT = r"(?:(?:github|★|⭐) ?)?\d+(?:[.,]\d+)?k|(?:github|★|⭐) ?\d+"
 # Lines of the page's own interface that a copy of it may carry inside an entry (stray_line).
 # Only these: any other line stays a title, since 19 of the 229 titles of the bundled pages are
-# in sentence case ("The probabilistic world"), as such text is.
+# in sentence case ("The probabilistic world"), as such text is. "Published on Nov 10", a star
+# count and "Comments 3" there were each a paper that took the entry's authors (found by review).
 PAGE_TEXT_LINE = re.compile(
     r"(?:submitted by(?: \S+(?: \S+)?)?|upvotes?(?: \d+)?|\d+ upvotes?|show (?:more|less)|read more"
-    r"|view (?:arxiv )?page|\d+ comments?|comments?|\d+|" + LINK_LINE.pattern + ")", re.IGNORECASE)
+    r"|view (?:arxiv )?page|\d+ comments?|comments?(?: \d+)?|\d+|" + STAR_COUNT + "|" + INTERFACE_DATE_LINE.pattern
+    + "|" + LINK_LINE.pattern + ")", re.IGNORECASE)
 
 
 SUBMITTED_BY = "submitted by"  # alone on its line, the submitter's name on the next one
@@ -476,9 +483,6 @@ def page_text_in_entry(record: Record | None, plain: str, following: str | None,
             "a title, that paper has no abstract and the author/date block below is its own)")
 
 
-# The dates a paper's own page prints under its title: "Published on Oct 9", "Submitted by yizhe on Oct 10".
-INTERFACE_DATE_LINE = re.compile(rf"(?:published|submitted)(?: by \S+)? on (?:{MONTH_NAMES}) \d{{1,2}}(?:, \d{{4}})?",
-                                 re.IGNORECASE)
 INTERFACE_LINES_MAX = 8  # "Published on", "Submitted by", a name, "Upvote", a count: 5
 
 
