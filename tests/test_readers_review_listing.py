@@ -67,6 +67,14 @@ def test_a_first_title_without_its_abstract_is_a_paper_not_a_label():
     assert [(issue.line, issue.code) for issue in reading.issues] == [(1, "missing_abstract")]
     labelled = read_review_listing(review_text("model", "Diffusion Samplers", ABSTRACT_B))
     assert ([r.line for r in labelled.records], labelled.other_lines) == ([2], {1: "label"})
+    # One word ending as a title's first part does ("Mamba:"): it was dropped as the label, unreported
+    # (found by review).
+    for first in ("Mamba:", "Mamba,", "Mamba -", "Mamba—"):
+        reading = read_review_listing(review_text(first, "Linear-Time Sequence Modeling with Selective State Spaces",
+                                                  ABSTRACT_A, "Accept (Poster)", "Diffusion Samplers", ABSTRACT_B))
+        assert [(r.line, r.last_line, r.title.split()[0]) for r in reading.records] == [
+            (1, 4, first.split()[0]), (5, 6, "Diffusion")], first
+        assert [(i.line, i.code) for i in reading.issues] == [(2, "wrapped_title")], first
 
 
 def test_a_one_word_first_title_over_a_short_abstract_or_a_decision_is_a_paper_not_a_label():

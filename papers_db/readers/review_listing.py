@@ -705,6 +705,8 @@ def _starts_with_label(content: list[tuple[int, str]]) -> bool:
     first, second = content[0][1], content[1][1]
     if word_count(first, 1) != 1:  # a Chinese title has no space, and is no label
         return False
+    if first.rstrip().endswith((":", ",", "-", "–", "—")):
+        return False  # "Mamba:" over the rest of its title: dropped as a label, unreported (found by review)
     if any([looks_like_abstract(first), is_decision(first), looks_like_abstract(second), is_decision(second)]):
         return False
     if second.rstrip().endswith(FULL_STOPS) and not reads_as_title(second):
