@@ -70,7 +70,12 @@ SHORT_YEAR = re.compile(r"(?<=[^\W\d_]) ?['’](?=\d\d\b)")
 # Poster" for "Accept (Poster)", full-width brackets. A listing labelling every decision so lost
 # each one.
 DASHES = "-‐‒–—−"  # hyphen-minus, hyphen, figure dash, en and em dashes, minus sign
-DECISION_LABEL = re.compile(f"^decision ?(?::|：|[{DASHES}]+) ?", re.IGNORECASE)  # a full-width colon too
+# "Final Decision:" and "Paper Decision:" as OpenReview's forum pages print them (each was an
+# unknown decision, the paper's lost: review).
+DECISION_LABEL = re.compile(f"^(?:(?:final|paper) )?decision ?(?::|：|[{DASHES}]+) ?", re.IGNORECASE)  # a full-width colon too
+# The label alone, its decision on the next line ("Decision:", then "Accept (Oral)"): as a title,
+# it took the decision, and its paper had none (review).
+DECISION_LABEL_ALONE = re.compile(r"(?:(?:final|paper) )?decision ?[:：]?", re.IGNORECASE)
 ACCEPTED = re.compile(r"^accepted\b", re.IGNORECASE)
 # "Accept - Poster", "accepted—poster", "Accept -- Poster": (accept, the spaces around the dash, tier).
 # The tier opens with no dash: a class holding `-` after `[-]+` made a failing line of dashes
@@ -231,6 +236,11 @@ def _only_tier_words(tier: str) -> bool:
 
 def is_decision(label: str) -> bool:
     return _decision_match(label) is not None
+
+
+def is_decision_label_alone(line: str) -> bool:
+    """A decision's label with nothing after it ("Decision:"): its decision is on the next line."""
+    return len(line) <= 40 and DECISION_LABEL_ALONE.fullmatch(plain_line(line)) is not None
 
 
 def normalise_decision(label: str) -> tuple[str, str | None] | None:

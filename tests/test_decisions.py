@@ -99,6 +99,11 @@ from papers_db.decisions import normalise_decision
         ("Spotlight, ICLR 2024 Workshop", None),
         ("Accept (Oral), ICLR 2024", None),
         ("Don’t Reject", None),
+        # OpenReview forum pages' labels (found by review: each an unknown decision).
+        ("Final Decision: Accept (Oral)", ("accept", "oral")),
+        ("Paper Decision: Reject", ("reject", None)),
+        ("Final Decision", None),
+        ("Decision:", None),
     ],
 )
 def test_normalise_decision(label, expected):

@@ -1352,6 +1352,20 @@ def test_a_decision_or_tier_in_brackets_at_a_titles_start_or_end_is_named():
         assert read_review_listing(review_text(title, ABSTRACT_A)).issues == [], title
 
 
+def test_a_decisions_label_alone_over_its_decision_is_a_label():
+    # "Decision:" then "Accept (Oral)" under each abstract made one paper titled "Decision:" that
+    # took every decision, and the papers had none (found by review).
+    for label in ("Decision:", "Decision", "DECISION：", "Final Decision:", "Paper Decision"):
+        reading = read_review_listing(review_text("Title One", ABSTRACT_A, label, "Accept (Oral)",
+                                                  "Title Two", ABSTRACT_B, label, "Reject"))
+        assert [(r.line, r.last_line, r.title, r.decision) for r in reading.records] == [
+            (1, 4, "Title One", "Accept (Oral)"), (5, 8, "Title Two", "Reject")], label
+        assert (reading.issues, reading.other_lines) == ([], {3: "label", 7: "label"}), label
+    # With no decision after it, such a line is read as before: a title.
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Reject", "Decision", ABSTRACT_B))
+    assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Reject"), ("Decision", None)]
+
+
 def test_a_badge_with_its_year_written_short_or_its_venue_after_the_tier_is_the_papers_decision():
     # Each was a paper titled so, without an abstract, and the paper above it had no decision
     # (noticed in the fifty-second session).

@@ -9,6 +9,7 @@ from ..decisions import (
     is_badge,
     is_bare_badge,
     is_decision,
+    is_decision_label_alone,
     is_submission_venue,
     is_unknown_accept_tier,
     is_venue_line,
@@ -130,6 +131,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # Only right after a title, or a forum's venue line and fields: elsewhere "Abstract" may
             # be a paper's title (a record without a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
+        elif is_decision_label_alone(line) and following is not None and is_decision(following):
+            reading.other_lines[number] = "label"  # "Decision:" over its decision (DECISION_LABEL_ALONE)
         elif (forum_venue := title_pending and is_decision(line) and (
                 labelled_abstract_follows(content, index + 1) or (badge := badge_over_its_abstract(content, index, current))
         )) or is_decision_where_it_stands(line, following):
