@@ -1393,6 +1393,16 @@ def test_a_sites_badge_between_a_title_and_its_abstract_is_the_papers_decision()
             (1, 3, "Title One", ABSTRACT_A, badge), (4, 6, "Title Two", ABSTRACT_B, "Reject")], badge
         assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "badge_before_abstract")], badge
         assert reading.unaccounted_lines() == []
+    # A badge under every title: each paper but the last was its badge's, over the next title's
+    # abstract (found by review).
+    for badges in (["ICLR 2024 poster", "ICLR 2024 oral", "ICLR 2024 spotlight"], ["[Poster]", "[Oral]", "[Spotlight]"]):
+        reading = read_review_listing(review_text("Title One", badges[0], ABSTRACT_A, "Title Two", badges[1], ABSTRACT_B,
+                                                  "Title Three", badges[2], ABSTRACT_C))
+        assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+            (1, 3, "Title One", ABSTRACT_A, badges[0]), (4, 6, "Title Two", ABSTRACT_B, badges[1]),
+            (7, 9, "Title Three", ABSTRACT_C, badges[2])], badges
+        assert [(i.line, i.code) for i in reading.issues] == [(2, "badge_before_abstract"), (5, "badge_before_abstract"),
+                                                              (8, "badge_before_abstract")], badges
     # Not where the abstract has a decision of its own after it (then the badge may be that
     # paper's title, and the form cannot tell), nor under a whole record, nor a decision that is
     # no badge ("Reject" there is the decision of a paper whose abstract is missing), as before.

@@ -380,8 +380,11 @@ def badge_over_its_abstract(content: list[tuple[int, str]], index: int, record: 
         return True
     after = content[index + 2][1]
     then = content[index + 3][1] if index + 3 < len(content) else None
+    # The next title's abstract, or its badge and then its abstract (a site that prints a badge
+    # under every title: each but the last took its abstract from the title above, found by review).
     return (not is_decision(after) and not reads_like_a_decision(after) and not continues_title(after)
-            and then is not None and continues_title(then))
+            and then is not None and (continues_title(then) or (
+                is_badge(then) and index + 4 < len(content) and continues_title(content[index + 4][1]))))
 
 
 FORUM_LINES = 8  # between a forum's venue line and its abstract: authors, Readers, Published, Keywords, TL;DR
