@@ -302,6 +302,22 @@ def test_a_forum_copys_venue_line_and_abstract_label_are_no_papers():
         (3, "unread_field"), (4, "unread_field"), (8, "unread_field"), (9, "unread_field")]
     assert reading.other_lines == {5: "label", 10: "label"}
     assert reading.unaccounted_lines() == []
+    # ICLR 2024's forum prints fields after the abstract too, their values sentences: "Anonymous
+    # Url: I certify ..." was an untitled paper, and in a list "Keywords: x" over "TL;DR: We ..."
+    # a title (found by review).
+    certify = "Anonymous Url: I certify that there is no URL (e.g., github page) that could be used to find authors' identity."
+    acknowledgement = ("No Acknowledgement Section: I certify that there is no acknowledgement section in this submission "
+                       "for double blind review.")
+    tldr = "TL;DR: We make training faster with a simple trick that works on many benchmarks."
+    for lines, records, fields in (
+            (["Title One", "ICLR 2024 poster", "Keywords: optimization", "Abstract: " + ABSTRACT_A, certify, acknowledgement,
+              "Submission Number: 1234"], [(1, 4, "Title One", ABSTRACT_A)], [3, 5, 6, 7]),
+            (["Title One", ABSTRACT_A, "Reject", "Keywords: optimization", tldr, "Title Two", ABSTRACT_B],
+             [(1, 3, "Title One", ABSTRACT_A), (6, 7, "Title Two", ABSTRACT_B)], [4, 5])):
+        reading = read_review_listing(review_text(*lines))
+        assert [(r.line, r.last_line, r.title, r.abstract) for r in reading.records] == records, lines
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(n, "unread_field") for n in fields], lines
+        assert reading.unaccounted_lines() == []
 
 
 def test_an_openreview_pages_other_fields_are_reported_not_read_as_papers():

@@ -96,11 +96,14 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} has no letter or digit: "
                                              "no title, abstract or decision, read as a separator copied with the listing"))
         elif (field := other_field(line)) and (title_pending or awaiting_abstract or not abstract_follows(following)
-                                               or is_label_alone(line)):  # "Meta Review:" alone was a title
+                                               or is_label_alone(line)  # "Meta Review:" alone was a title
+                                               or (following is not None and other_field(following) is not None)):
             # "TL;DR: ...", "Keywords: ..." from an OpenReview page: the TL;DR took the abstract's place
             # (the abstract became an untitled paper that took the decision), a keywords line a title's.
             # Where a title goes, with its abstract after it, it is a title: "TLDR: Extreme Summarization
-            # of Scientific Documents", "PDF: Point Diffusion Implicit Function ...".
+            # of Scientific Documents", "PDF: Point Diffusion Implicit Function ...". Not with a field
+            # after it, a sentence as its value ("Keywords: x", "TL;DR: We ...", or "Anonymous Url: I
+            # certify ...", the first of a forum's fields after its abstract: each was a paper, review).
             reading.issues.append(ParseIssue(number, "unread_field", f"a {quoted(field)} line, a field this reader "
                                              "does not keep: not read as a title, abstract or decision"))
             if is_label_alone(line) and value_follows(content, index + 1, title_pending or awaiting_abstract):
