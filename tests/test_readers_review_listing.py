@@ -1140,6 +1140,23 @@ def test_a_title_that_is_a_links_word_over_its_abstract_or_holds_one_stays_a_tit
     assert reading.issues == []
 
 
+@pytest.mark.parametrize("button", ["Download PDF", "Hide details", "[PDF]", "[PDF] [Code]", "https://openreview.net/pdf?id=x"])
+def test_a_button_of_words_or_a_link_over_an_abstract_is_no_title(button):
+    # One word alone ("Code", above) may be a title; a button of two words, a link in brackets or
+    # an address is none: "Download PDF" took the abstract below it as its title's (found by review).
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Accept (Oral)", button, ABSTRACT_B, "Reject"))
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 3, "Title One", ABSTRACT_A, "Accept (Oral)"), (5, 6, None, ABSTRACT_B, "Reject")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(4, "stray_line")]
+    # Among a forum's fields, between its venue line and its labelled abstract: the abstract was an
+    # untitled paper's, and the title had none.
+    reading = read_review_listing(review_text("Title One", "ICLR 2024 spotlight", "Readers: Everyone", button,
+                                              "Abstract: " + ABSTRACT_A, "Title Two", ABSTRACT_B, "Reject"))
+    assert [(r.line, r.last_line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (1, 5, "Title One", ABSTRACT_A, "ICLR 2024 spotlight"), (6, 8, "Title Two", ABSTRACT_B, "Reject")]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "unread_field"), (4, "stray_line")]
+
+
 @pytest.mark.parametrize("field", ["Meta Review: The reviewers agree this is a solid paper with clear contributions.",
                                    "Recommendation: 8 (strong)", "Rating: 6.5", "Confidence: 4",
                                    "Comment: the reviewers raised no ethical concern."])

@@ -34,6 +34,7 @@ from .text import (
     in_title_case,
     is_abstract_label,
     is_link_line,
+    is_never_a_title,
     is_placeholder_abstract,
     is_separator_line,
     looks_like_abstract,
@@ -108,7 +109,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                                              "does not keep: not read as a title, abstract or decision"))
             if is_label_alone(line) and value_follows(content, index + 1, title_pending or awaiting_abstract):
                 field_value_line = content[index + 1][0]
-        elif is_link_line(line) and (title_pending or awaiting_abstract or not abstract_follows(following)):
+        elif is_link_line(line) and (title_pending or awaiting_abstract or not abstract_follows(following)
+                                     or is_never_a_title(line)):
             # "Download PDF", "Show details", "GitHub" or a bare link, copied with a site's listing: as a
             # title it took the decision after it, and three made one paper of three listings (review).
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} reads as a link or button of "
@@ -394,13 +396,15 @@ FORUM_LINES = 8  # between a forum's venue line and its abstract: authors, Reade
 
 
 def labelled_abstract_follows(content: list[tuple[int, str]], start: int) -> bool:
-    """Whether, past field lines and an author list, an abstract comes next that shows it is one
+    """Whether, past field lines, buttons and an author list, an abstract comes next that shows it is one
     of a forum's: labelled ("Abstract: ...") or after a field line."""
     seen_field = False
     for place, (_, line) in enumerate(content[start:start + FORUM_LINES], start=start):
         after = content[place + 1][1] if place + 1 < len(content) else None
         if other_field(line) or is_abstract_label(line, after):  # "Abstract" on a line of its own labels the next
             seen_field = True
+        elif is_never_a_title(line):
+            continue  # a forum's "Hide details" among its fields: the abstract was an untitled paper's (review)
         elif not is_author_list(line):
             # An abstract with its own decision after it is an untitled paper's, labelled or not.
             return (continues_title(line) and (seen_field or ABSTRACT_LABEL_IN_LINE.match(line) is not None)

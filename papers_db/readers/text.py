@@ -633,6 +633,12 @@ LINK_LINE = re.compile(f"(?:{LINK_WORDS}" + r"|(?:https?://|www\.)\S+)", re.IGNO
 LINKS_IN_BRACKETS = re.compile(rf"(?:[\[(] ?(?:{LINK_WORDS}|poster) ?[\])] ?){{2,}}", re.IGNORECASE)
 
 
+def is_never_a_title(line: str) -> bool:
+    """A link line (is_link_line) that no paper is titled: all but one word alone ("Video", "Code",
+    "GitHub" may be titles). "Download PDF" over an abstract was that abstract's title (review)."""
+    return is_link_line(line) and not line.strip().isalpha()
+
+
 def is_link_line(line: str) -> bool:
     """Whether the line as read is LINK_LINE, in brackets or not ("[PDF]", "(code)"), or several
     such links in brackets ("[PDF] [Code]"). Most lines are refused by their first word, before
