@@ -50,6 +50,7 @@ ACCEPT_TIERS = {
     "oral presentation": "oral",
     "spotlight presentation": "spotlight",
     "poster presentation": "poster",
+    "spotlight poster": "spotlight",  # as a badge says it ("Spotlight Poster"); in brackets it was no tier (review)
 }
 
 

@@ -46,6 +46,8 @@ from papers_db.decisions import normalise_decision
         ("Accept: spotlight presentation", ("accept", "spotlight")),
         ("Accept - Poster Presentation", ("accept", "poster")),
         ("Accept (Invited Presentation)", ("accept", None)),
+        # As the badge "Spotlight Poster" is (found by review: no tier).
+        ("Accept (Spotlight Poster)", ("accept", "spotlight")),
         # Only a tier's words after a dash, spaced or not (found by review); no decision word is a venue.
         ("Accept – Oral History of Deep Learning", None),
         ("Accepted - Spotlight on Attention", None),
