@@ -754,9 +754,10 @@ def test_the_pages_links_to_other_days_are_its_own_text_not_papers():
                    ["Nov 10, 2025", "", "»"])  # 29..31: after the entries too
     reading = read_hf_daily_page(text, "2025-11-12")
     assert [(r.line, r.last_line, r.title, r.upvotes) for r in reading.records] == [(21, 27, "Title One", 12)]
+    # Right after the page's date, "← Previous" is the header's own (below).
     assert [(issue.line, issue.code) for issue in reading.issues] == [
-        (13, "stray_line"), (15, "stray_line"), (17, "stray_line"), (19, "stray_line"), (29, "stray_line"),
-        (31, "stray_line")]
+        (15, "stray_line"), (17, "stray_line"), (19, "stray_line"), (29, "stray_line"), (31, "stray_line")]
+    assert reading.other_lines[13] == "header"
     assert reading.unaccounted_lines() == []
     # With its abstract after it, such a line is a paper's title, as any line is: right after it,
     # after a label, or after the lines a paper's own page prints there (found by review of the
@@ -774,6 +775,29 @@ def test_the_pages_links_to_other_days_are_its_own_text_not_papers():
     # A date with an upvote count alone between entries is no link: it stays a title, as before.
     reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, *block], ["Nov 4 7"]), "2025-11-12")
     assert [(r.title, r.abstract) for r in reading.records] == [("Title One", ABSTRACT_A), ("Nov 4 7", None)]
+
+
+def test_the_headers_tabs_week_and_links_around_its_date_are_the_headers():
+    # The page's tabs ("Daily", "Weekly", "Monthly") under its date were three papers; a week's
+    # page's "Week 46" where the date goes was a paper; "← Previous" and "Next →" around the date
+    # made the date a link, and the page had none (found by review).
+    entries = (["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 11 12"],
+               ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 10 3"])
+    for header, page_date in ((["Nov 12", "", "Daily", "", "Weekly", "", "Monthly"], "Nov 12"),
+                              (["Daily", "Weekly", "Monthly", "Nov 12"], "Nov 12"),
+                              (["← Previous", "", "Nov 12, 2025", "", "Next →"], "Nov 12, 2025"),
+                              (["Previous", "Nov 12", "Next", "Daily"], "Nov 12"),
+                              (["Week 46"], None), (["Week 46, 2025"], None)):
+        text = hf_page(*entries).replace("\nNov 12\n", "\n" + "\n".join(header) + "\n", 1)
+        reading = read_hf_daily_page(text, "2025-11-12")
+        assert [(r.title, r.authors_count, r.published_on, r.upvotes) for r in reading.records] == [
+            ("Title One", 3, "2025-11-11", 12), ("Title Two", 2, "2025-11-10", 3)], header
+        assert reading.page_date == page_date, header
+        assert [i.code for i in reading.issues] == ([] if page_date else ["missing_page_date"]), header
+        assert reading.unaccounted_lines() == [], header
+    # With its abstract after it, such a word is the first entry's title.
+    reading = read_hf_daily_page(hf_page(["Daily", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 11 12"]), "2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [("Daily", ABSTRACT_A)]
 
 
 def test_an_upvote_count_on_its_own_line_is_the_entrys_and_the_upvote_box_the_pages_text():

@@ -49,7 +49,13 @@ HF_HEADER_LINES = {
     "Subscribe",
     "Daily Papers",
     "byAK and the research community",
+    # The page's tabs, above the first entry: each was a paper without an abstract (found by review).
+    "Daily",
+    "Weekly",
+    "Monthly",
 }
+# A week's page prints its week where a day's page prints its date: "Week 46", "Week 46, 2025".
+WEEK_LINE = re.compile(r"week \d{1,2}(?:,? (?:19|20)\d\d)?", re.IGNORECASE)
 # The pages' English month names, whatever the locale: calendar.month_abbr follows it, and a build
 # in a notebook under a German locale read "Mar", "May", "Oct" and "Dec" dates as bad dates.
 MONTHS = {name: number for number, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
@@ -139,7 +145,8 @@ HEADER_FIRST_LETTERS = frozenset(key[0] for key in HF_HEADER_KEYS)  # most lines
 
 
 def is_header_line(plain: str) -> bool:
-    return len(plain) <= 60 and plain[:1].casefold() in HEADER_FIRST_LETTERS and header_key(plain) in HF_HEADER_KEYS
+    return len(plain) <= 60 and plain[:1].casefold() in HEADER_FIRST_LETTERS and (
+        header_key(plain) in HF_HEADER_KEYS or WEEK_LINE.fullmatch(plain) is not None)
 
 
 # The bullet may be lost in a copy: "3 authors" without it became an organisation "3" named "authors".
@@ -446,11 +453,16 @@ SUBMITTED_BY = "submitted by"  # alone on its line, the submitter's name on the 
 DAY_LINKS = frozenset({"previous", "next", "prev", "previous day", "next day", ""})
 
 
+def is_day_link(plain: str) -> bool:
+    """"Previous", "Next →", an arrow alone: the page's link to the day before or after."""
+    return plain.casefold().strip("←→‹›«» ") in DAY_LINKS
+
+
 def is_navigation(plain: str) -> bool:
     """A link of the page's to another day: "Previous", "Next", or a date alone ("Nov 11",
     "2025-11-11"; not one with an upvote count). Between entries, with no abstract after it, such
     a line is no paper's title."""
-    if plain.casefold().strip("←→‹›«» ") in DAY_LINKS or read_page_date(plain) is not None:
+    if is_day_link(plain) or read_page_date(plain) is not None:
         return True
     date = read_entry_date(plain)
     return date is not None and date[3] is None
@@ -636,22 +648,14 @@ def is_next_paragraph_of(record: Record | None, line: str, text_before_dot: bool
 
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
     """Mark the page header lines and find the page's own date; return the first body line."""
-    number = _header_start(lines, reading)
-    while number <= len(lines):
-        if is_blank(lines[number - 1]):
-            reading.other_lines[number] = "blank"
-        elif is_header_line(plain_line(lines[number - 1])):
-            reading.other_lines[number] = "header"
-        else:
-            break
-        number += 1
+    number = _past_header_lines(lines, _header_start(lines, reading), reading)
     plain = plain_line(lines[number - 1]) if number <= len(lines) else ""
     if read_page_date(plain):
         reading.page_date = lines[number - 1].strip()  # as printed: read in its plain form (page_day)
         reading.other_lines[number] = "header"
-        number += 1
-    elif DATE_LIKE.fullmatch(plain) or (_names_a_month(plain) and len(plain.split()) <= 4 and not abstract_follows(
-            next((plain_line(line) for line in lines[number:] if not is_blank(line)), None))):
+        number = _past_header_lines(lines, number + 1, reading)
+    elif DATE_LIKE.fullmatch(plain) or (_names_a_month(plain) and len(plain.split()) <= 4
+                                        and not abstract_follows(_next_text(lines, number))):
         # Where the page's date goes, a date in a form this reader cannot read: no paper titled so.
         reading.issues.append(ParseIssue(number, "bad_page_date", f"{quoted(plain)} where the page's date goes is not a "
                                          "date such as 'Nov 12', '12 Nov', 'Nov 12, 2025' or '2025-11-12': the page has "
@@ -663,6 +667,27 @@ def _read_hf_header(lines: list[str], reading: Reading) -> int:
             ParseIssue(None, "missing_page_date", "no page date (such as 'Nov 12') after the header")
         )
     return number
+
+
+def _past_header_lines(lines: list[str], number: int, reading: Reading) -> int:
+    """The first line from `number` on that is no header line, blank line or link to another day
+    ("← Previous", "Next →": around the page's date, they made it a link, found by review), the
+    lines before it marked as the header's. A line with an abstract after it is a title ("Daily")."""
+    while number <= len(lines):
+        plain = plain_line(lines[number - 1])
+        if not plain:
+            reading.other_lines[number] = "blank"
+        elif (is_header_line(plain) or is_day_link(plain)) and not abstract_follows(_next_text(lines, number)):
+            reading.other_lines[number] = "header"
+        else:
+            break
+        number += 1
+    return number
+
+
+def _next_text(lines: list[str], number: int) -> str | None:
+    """The first line after line `number` that is not blank, as read (plain_line)."""
+    return next((plain_line(line) for line in lines[number:] if not is_blank(line)), None)
 
 
 HEADER_SEARCH_LINES = 40  # the site's menu above the header is a dozen lines
