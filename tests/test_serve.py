@@ -592,6 +592,16 @@ def test_titles_link_to_their_paper_under_each_servers_base_url(built_db, path):
         assert {paper for _, paper in linked} <= papers
 
 
+def test_paper_overviews_titles_link_to_their_papers(served):
+    # The view's id is the paper's own: its titles were plain text, where every other view's link
+    # (found by review). Each row's title links to that row's paper.
+    rows = served("/papers/paper_overview.json?_shape=array&_size=20&_sort=id").json()
+    page = served("/papers/paper_overview?_size=20&_sort=id").text
+    linked = re.findall(r'<a href="/papers/papers/(\d+)">([^<]*)</a>', page)
+    assert [(int(paper), html.unescape(title)) for paper, title in linked] == [
+        (row["id"], row["title"] or "(no title)") for row in rows]  # an untitled paper's link says so
+
+
 def test_search_page_is_only_where_the_search_query_is(tmp_path):
     with sqlite3.connect(tmp_path / "other.db") as conn:
         conn.execute("create table search (word text)")

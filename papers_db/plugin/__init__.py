@@ -96,17 +96,23 @@ def _is_highlighted(value):
     return isinstance(value, str) and HIGHLIGHT_START in value and HIGHLIGHT_END in value
 
 
+# The view of one row a paper, whose `id` is the paper's (as in `papers`): its titles had no link
+# to their pages, where every other view's and query's do by `paper_id` (found by review).
+PAPERS_BY_ID_VIEW = "paper_overview"
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     if table is None and isinstance(value, bytes):
         # A query page links each BLOB cell to its download by the whole query string: 99 BLOB
         # columns of 1,000 rows under 2 kB of SQL made a 228 MB page (1.4 GB of memory).
         return Markup(f"&lt;Binary:&nbsp;{len(value):,}&nbsp;byte{'' if len(value) == 1 else 's'}&gt;")
-    if column == "title" and table != "papers" and "paper_id" in (row.keys() if hasattr(row, "keys") else []) and (
-            row["paper_id"] is not None):
+    id_column = "id" if table == PAPERS_BY_ID_VIEW else "paper_id"
+    if column == "title" and table != "papers" and id_column in (row.keys() if hasattr(row, "keys") else []) and (
+            row[id_column] is not None):
         # Titles in views and queries link to the paper's page.
         # str(): Datasette's URL string looks up dir(str) on every method call html.escape makes.
-        paper_id = row["paper_id"]
+        paper_id = row[id_column]
         if isinstance(paper_id, dict):  # a table page's foreign key, expanded to its label
             paper_id = paper_id["value"]
         url = f"{papers_table_url(datasette, database)}/{paper_id}"  # as datasette.urls.row writes it
