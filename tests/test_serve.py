@@ -671,6 +671,14 @@ def test_canned_queries_answer(served, built_db):
     provenance = query_rows(served, "paper_listings", paper_id="699592778836625")
     assert [(row["file_name"], row["line"]) for row in provenance] == [
         ("002_d49063e7f5512c84.txt", 705), ("003_6399432fb99c7d91.txt", 173)]
+    # A listing's decision as written, and what it was read as (found by review: the label alone).
+    assert [(row["decision"], row["outcome"], row["tier"]) for row in provenance] == [(None, None, None)] * 2
+    for row in spotlight:
+        listed = query_rows(served, "paper_listings", paper_id=row["paper_id"])
+        assert [(listing["decision"], listing["outcome"], listing["tier"]) for listing in listed] == [
+            (row["decision"], "accept", "spotlight")]
+        page = served(f"/papers/papers/{row['paper_id']}").text
+        assert f"<td>{html.escape(row['decision'])} (accept, spotlight)</td>" in page
     adobe = query_rows(served, "papers_by_organization", organization="ADOBE")
     assert [row["title"] for row in adobe] == ["Learning an Image Editing Model without Image Editing Pairs"]
     months = query_rows(served, "papers_per_month_of_year", year="2024")
