@@ -1382,6 +1382,27 @@ def test_instr_and_replace_answer_as_sqlites_own(haystack, needle, new):
         assert answer(guarded, sql, args) == answer(plain, sql, args), (sql, args)
 
 
+def test_a_query_past_a_limit_is_told_which_and_a_records_json_is_within_them(server):
+    # "LIKE or GLOB pattern too complex" for a filter on a long title, and "too many arguments on
+    # function json_object" for a record of five fields, named no limit (found by review).
+    title = "From Logistic Regression to the Perceptron Algorithm: Exploring Gradient Descent with Large Step Sizes"
+    assert len(title) > 98  # over the limit with the filter's two wildcards
+    status, body = request(f"{server}/papers/papers.json?" + urllib.parse.urlencode({"title__contains": title}))
+    assert status == 400 and error_of(body) == (
+        "LIKE or GLOB pattern too complex: this server limits a LIKE or GLOB pattern (a filter's text with its "
+        "wildcards) to 100 characters; an exact filter has no limit"), body[:300]
+    status, body = request(f"{server}/papers/papers.json?" + urllib.parse.urlencode(
+        {"title__exact": title, "_shape": "array", "_col": "title"}))
+    assert status == 200 and [row["title"] for row in json.loads(body)] == [title], body[:300]
+    record = ("select json_object('id', id, 'title', title, 'tier', tier, 'outcome', outcome, 'year', first_published_year)"
+              " as record from papers where title = :title")
+    status, body = request(sql_url(server, record, title=title, _shape="array"))
+    assert status == 200 and json.loads(json.loads(body)[0]["record"])["title"] == title, body[:300]
+    status, body = request(sql_url(server, "select max(" + ", ".join(["1"] * 33) + ")"))
+    assert status == 400 and error_of(body) == (
+        "too many arguments on function max: this server limits a function call to 32 arguments"), body[:300]
+
+
 def test_a_row_of_trim_calls_is_bounded_by_the_comparisons_each_makes(server):
     # The time limit is checked every few rows: 60 ltrim() a row, each removing up to 100 characters
     # from 248 kB, answered 9.8 s late (found by review); with 20 characters each, 3.0-3.35 s on a
@@ -1424,6 +1445,20 @@ def test_a_slow_call_on_every_row_is_no_way_past_the_time_limit(server, sql):
     # 26 s; a printf() format of 240 kB took the plugin's check 80 ms a call (found by review).
     status, body, seconds = timed(sql_url(server, sql))
     assert status in (200, 400), body[:300]
+    assert seconds < PROMPT
+    assert server_alive(server)
+
+
+@pytest.mark.parametrize("operator", ["like", "glob"])
+def test_a_row_of_pattern_matches_is_no_way_past_the_time_limit(server, operator):
+    # A LIKE or GLOB of a 100-character pattern on 240 kB takes SQLite 34 ms, and a row of 60 of
+    # them ran between two of the time limit's checks (every 1,000 instructions): a query held its
+    # SQL thread 13 s past its 1 s limit (noticed in the fifty-third session).
+    pattern = ("%" if operator == "like" else "*") + "0" * 98 + "b"
+    calls = " + ".join([f"(x {operator} '{pattern}')"] * 60)
+    sql = f"with v(x) as (select hex(zeroblob(120000))) select count({calls}) from papers, v"
+    status, body, seconds = timed(sql_url(server, sql))
+    assert status == 400 and "took too long" in error_of(body), body[:300]
     assert seconds < PROMPT
     assert server_alive(server)
 
