@@ -394,9 +394,16 @@ def test_an_organisation_line_that_may_be_text_is_reported():
         assert (record.organization, issues) == (tuple(line.split(" ", 1)), [(17, "organisation_or_text")]), line
         assert record.abstract == ABSTRACT_A
     for line in ("MBZUAI Mohamed bin Zayed University of Artificial Intelligence", "mpi-inf Max-Planck-Institut für Informatik",
-                 "uva-irlab University van Amsterdam"):
+                 "uva-irlab University van Amsterdam", "Salesforce Salesforce AI Research", "Tencent Tencent Hunyuan Team",
+                 "THUDM Knowledge Engineering Group (KEG) & Data Mining at Tsinghua University"):
         record, issues = read_one_entry(line, "Nov 3")
         assert (record.organization, issues) == (tuple(line.split(" ", 1)), []), line
+    # A title where the organisation goes: the next entry's, its abstract and author line missing,
+    # took the entry's place as its organisation with no issue (found by review).
+    reading = read_hf_daily_page(hf_page(["Title", "", ABSTRACT_A, "", "Robust Learning From Noisy Labels", "·", "Nov 3"]),
+                                 "2025-11-12")
+    assert [(i.line, i.code) for i in reading.issues] == [(17, "organisation_or_text")]
+    assert "were it the next entry's title, that entry has no abstract or author line" in reading.issues[0].message
     # A sentence's opening word is never a handle.
     reading = read_hf_daily_page(hf_page(["Title Three", "", "We study kernels.", "·", "Nov 5 6"]), "2025-11-12")
     assert [(r.abstract, r.organization) for r in reading.records] == [("We study kernels.", None)]

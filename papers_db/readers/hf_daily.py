@@ -581,7 +581,16 @@ def organisation_doubt(handle: str, name: str) -> str | None:
         return "it holds a year, as a venue's note does"
     if PEOPLE.fullmatch(f"{handle} {name}"):
         return "it reads as people's names, separated by commas as authors are"
+    if (handle[:1].isupper() and handle[1:].islower() and len(name.split()) >= TITLE_LIKE_NAME_WORDS
+            and _letters_and_digits(handle)[:3] not in _letters_and_digits(name)):
+        # "Robust Learning From Noisy Labels" before '·': an entry's title whose abstract and author
+        # line are missing took the entry above's place as its organisation, unreported (review).
+        return TITLE_DOUBT
     return None
+
+
+TITLE_LIKE_NAME_WORDS = 3  # "adobe Adobe", "meta-llama Meta Llama": an organisation's name repeats its handle
+TITLE_DOUBT = "it reads as a title: a capitalised word, then words that do not name it again"
 
 
 # A link (`https://…`, `www.…`, `github.com/…`, `….github.io`), or a venue's note: "Accepted to
@@ -859,8 +868,10 @@ def _set_entry_authors(record: Record, number: int, line: str, written: str, aut
         if (doubt := organisation_doubt(handle, name or handle)) is not None:
             reading.issues.append(ParseIssue(
                 number, "organisation_or_text",
-                f"{quoted(line)} read as the organisation {quoted(handle)} named {quoted(name)}, though {doubt}: were it text, "
-                "it belongs to the abstract and the entry has no author line"))
+                f"{quoted(line)} read as the organisation {quoted(handle)} named {quoted(name)}, though {doubt}: "
+                + ("were it the next entry's title, that entry has no abstract or author line, and this one no "
+                   "organisation" if doubt == TITLE_DOUBT else
+                   "were it text, it belongs to the abstract and the entry has no author line")))
 
 
 ROUNDED_COUNT = re.compile(r"(\d+)(?:[.,](\d))?[kK]")
