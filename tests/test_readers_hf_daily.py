@@ -648,6 +648,35 @@ def test_an_author_line_dot_and_date_joined_on_one_line_are_read_as_each():
         (3, "Nov\u00a03  12\u200b", "2025-11-03", 12)]
 
 
+def test_an_organisation_line_joined_to_its_date_or_a_dot_without_its_spaces_is_read_as_each():
+    # "adobe Adobe" then "· Nov 10 12", or all on one line, were papers titled so (at a page's end,
+    # the site's text); "• 3 authors·Nov 10 12" was a paper, "·Nov 10 12" one too, and
+    # "• 3 authors ·" lost its count (found by review).
+    second = ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 11 3"]
+    for block, authors, organization, message in (
+            (["adobe Adobe", "· Nov 10 12"], None, ("adobe", "Adobe"), "'·' and the date on one line"),
+            (["adobe Adobe · Nov 10 12"], None, ("adobe", "Adobe"), "the organisation line, '·' and the date on one line"),
+            (["adobe  Adobe Inc.·Nov 10 12"], None, ("adobe", "Adobe Inc."), "the organisation line, '·' and the date"),
+            (["  • 3 authors·Nov 10 12"], 3, None, "the author line, '·' and the date on one line"),
+            (["  • 3 authors", "·Nov 10 12"], 3, None, "'·' and the date on one line"),
+            (["  • 3 authors ·", "Nov 10 12"], 3, None, "the author line and '·' on one line")):
+        for entries in ((["Title One", "", ABSTRACT_A, "", *block], second), (second, ["Title One", "", ABSTRACT_A, "", *block])):
+            reading = read_hf_daily_page(hf_page(*entries), "2025-11-12")
+            records = {r.title: (r.abstract, r.authors_count, r.organization, r.published_on, r.upvotes) for r in reading.records}
+            assert records == {"Title One": (ABSTRACT_A, authors, organization, "2025-11-10", 12),
+                               "Title Two": (ABSTRACT_B, 2, None, "2025-11-11", 3)}, block
+            assert [i.code for i in reading.issues] == ["joined_metadata"], block
+            assert message in reading.issues[0].message, block
+            assert reading.unaccounted_lines() == [], block
+    # Text before '·' and a date is no organisation: the line stays as it was read before, a title
+    # without an abstract, reported.
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "Code is available online. · Nov 10 12"]),
+                                 "2025-11-12")
+    assert [(r.title, r.organization) for r in reading.records] == [
+        ("Title One", None), ("Code is available online. · Nov 10 12", None)]
+    assert [(i.line, i.code) for i in reading.issues] == [(17, "missing_abstract")]
+
+
 def test_a_phones_layout_with_a_dot_before_the_upvotes_is_read_as_each_part():
     # A phone's layout puts the upvotes after a '·' of their own: "3 authors · Nov 11 · 12" was a
     # paper titled so (reported only as missing its abstract), and the entry lost its authors,

@@ -300,16 +300,24 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                                              "after it: read as the page's link to another day (or another page's "
                                              "date), copied with it"))
         elif DATE_SEPARATOR in plain and (joined := joined_block(plain, current, meta_state)) is not None:
-            authors, date, date_text = joined
-            if authors is not None:
-                _set_entry_authors(current, number, plain, line, authors, reading)
+            who, date, date_text = joined
+            if who is not None:
+                _set_entry_authors(current, number, who, written_before(line, date_text), AUTHORS_LINE.match(who), reading)
             _set_entry_date(current, number, written_end(line, date_text), date, page_day, reading)
             reading.issues.append(ParseIssue(number, "joined_metadata", f"{quoted(plain)}: "
-                                             f"{joined_parts(authors is not None, DATE_SEPARATOR in date_text)} on one "
+                                             f"{joined_parts(who, DATE_SEPARATOR in date_text)} on one "
                                              "line, their line breaks lost: read as each"))
             meta_state = "date"
             close()
             current, meta_state = None, None
+        elif (meta_state is None and current is not None and plain.endswith(DATE_SEPARATOR)
+              and (authors := AUTHORS_LINE.match(plain.removesuffix(DATE_SEPARATOR).rstrip()))):
+            # "• 3 authors ·", its date on the next line: no author count, the '·' lost (review).
+            _set_entry_authors(current, number, plain.removesuffix(DATE_SEPARATOR).rstrip(), line, authors, reading)
+            reading.issues.append(ParseIssue(number, "joined_metadata", f"{quoted(plain)}: the author line and '·' on "
+                                             "one line, their line break lost: read as each"))
+            current.last_line = number
+            meta_state = "dot"
         elif ((authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not text_before_dot)
               or organisation_over_a_lost_separator(current, meta_state, plain, following, after_following)):
             if current is None or meta_state is not None:
@@ -632,7 +640,8 @@ def organisation_over_a_lost_separator(record: Record | None, meta_state: str | 
     reads as text (reads_as_text), which is the abstract's."""
     if record is None or record.abstract is None or meta_state is not None or following is None:
         return False
-    dated = read_entry_date(following) is not None or separates_a_date(following, after_following)
+    dated = (read_entry_date(following) is not None or separates_a_date(following, after_following)
+             or dot_and_date(following))  # "adobe Adobe", then "· Nov 10 12": two papers (review)
     return dated and not reads_as_text(plain)
 
 
@@ -804,15 +813,17 @@ def _pasted_page_day(plain: str, printed: tuple[int, int, str | None], page_day:
 
 # The author line, then '·' and the date: the date is what follows the last '·', or in a phone's
 # layout the last two ("3 authors · Nov 11 · 12", its upvotes after a '·' of their own).
-JOINED_BLOCKS = (re.compile(rf"^(?:(.+) )?{DATE_SEPARATOR} ([^{DATE_SEPARATOR}]+)$"),
-                 re.compile(rf"^(?:(.+) )?{DATE_SEPARATOR} ([^{DATE_SEPARATOR}]+ {DATE_SEPARATOR} [^{DATE_SEPARATOR} ]+)$"))
+# The spaces around '·' may be lost too ("• 3 authors·Nov 10 12", "·Nov 10 12": found by review).
+JOINED_BLOCKS = (re.compile(rf"^(?:(.+?) ?)?{DATE_SEPARATOR} ?([^{DATE_SEPARATOR}]+)$"),
+                 re.compile(rf"^(?:(.+?) ?)?{DATE_SEPARATOR} ?([^{DATE_SEPARATOR}]+ {DATE_SEPARATOR} [^{DATE_SEPARATOR} ]+)$"))
 
 
-def joined_block(plain: str, record: Record | None, meta_state: str | None) -> tuple[re.Match | None, tuple, str] | None:
-    """An entry's author line, '·' and date on one line (`• 3 authors · Nov 3 12`, or `3 authors ·
-    Nov 11 · 12`), or '·' and the date after an author line (`· Nov 4 7`): the match of the author
-    line (None where it came before), the date (read_entry_date) and the date's text as read. Each
-    was a paper titled so, and the entry lost its block."""
+def joined_block(plain: str, record: Record | None, meta_state: str | None) -> tuple[str | None, tuple, str] | None:
+    """An entry's author or organisation line, '·' and date on one line (`• 3 authors · Nov 3 12`,
+    `adobe Adobe · Nov 3 12`, or `3 authors · Nov 11 · 12`), or '·' and the date after such a line
+    (`· Nov 4 7`): the author or organisation line as read (None where it came before), the date
+    (read_entry_date) and the date's text as read. Each was a paper titled so, and the entry lost
+    its block. An organisation line only where it does not read as text (reads_as_text)."""
     if record is None:
         return None
     for pattern in JOINED_BLOCKS:
@@ -820,17 +831,31 @@ def joined_block(plain: str, record: Record | None, meta_state: str | None) -> t
             break
     else:
         return None
-    authors = AUTHORS_LINE.match(joined.group(1)) if joined.group(1) else None
-    if meta_state == "who" and joined.group(1) is None:
+    who = joined.group(1)
+    if meta_state == "who" and who is None:
         return None, date, joined.group(2)
-    if meta_state is None and record.abstract is not None and authors is not None:
-        return authors, date, joined.group(2)
+    if meta_state is None and record.abstract is not None and who is not None and (
+            AUTHORS_LINE.match(who) is not None or not reads_as_text(who)):
+        return who, date, joined.group(2)
     return None
 
 
-def joined_parts(with_authors: bool, upvotes_after_a_dot: bool) -> str:
-    """What a joined_metadata line holds: "the author line, '·' and the date", and so on."""
-    parts = ["the author line"] if with_authors else []
+def dot_and_date(plain: str | None) -> bool:
+    """'·' and a date on one line (`· Nov 10 12`), as after an author or organisation line."""
+    return plain is not None and plain.startswith(DATE_SEPARATOR) and read_entry_date(plain[1:].strip()) is not None
+
+
+def written_before(line: str, read_end: str) -> str:
+    """What `line` wrote before the end that plain_line read as `read_end` (written_end) and the
+    '·' before that end."""
+    parts = read_end.count(DATE_SEPARATOR) + 1
+    return DATE_SEPARATOR.join(line.split(DATE_SEPARATOR)[:-parts]).strip()
+
+
+def joined_parts(who: str | None, upvotes_after_a_dot: bool) -> str:
+    """What a joined_metadata line holds: "the author line, '·' and the date", and so on. `who`:
+    the author or organisation line it holds, as read, if any."""
+    parts = [] if who is None else ["the author line" if AUTHORS_LINE.match(who) else "the organisation line"]
     parts += ["'·'", "the date"] + (["'·'", "its upvote count"] if upvotes_after_a_dot else [])
     return ", ".join(parts[:-1]) + " and " + parts[-1] + (" (a phone's layout)" if upvotes_after_a_dot else "")
 
