@@ -648,6 +648,29 @@ def test_an_author_line_dot_and_date_joined_on_one_line_are_read_as_each():
         (3, "Nov\u00a03  12\u200b", "2025-11-03", 12)]
 
 
+def test_the_sites_summary_under_a_title_is_named_and_the_abstract_kept():
+    # Hugging Face prints "AI-generated summary" and a summary of its own under a title, then the
+    # abstract: the label was a paper, the summary took the abstract, authors and date, and the
+    # title had none (found by review).
+    summary = "A cheaper way to train language models."
+    second = ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 11 3"]
+    for between in (["AI-generated summary", "", summary, "", "Abstract", ""], ["AI-generated summary", summary],
+                    ["AI generated summary:", "", summary, ""]):
+        reading = read_hf_daily_page(hf_page(["Fast Training", "", *between, ABSTRACT_A, "", "  • 3 authors", "·",
+                                              "Nov 10 12"], second), "2025-11-12")
+        assert [(r.title, r.abstract, r.authors_count, r.published_on, r.upvotes) for r in reading.records] == [
+            ("Fast Training", ABSTRACT_A, 3, "2025-11-10", 12), ("Title Two", ABSTRACT_B, 2, "2025-11-11", 3)], between
+        summary_line = 15 + between.index(summary)  # the title is line 13, a blank line after it
+        assert [(i.line, i.code) for i in reading.issues] == [(summary_line, "site_summary")], between
+        assert repr(summary) in reading.issues[0].message
+        assert reading.unaccounted_lines() == [], between
+    # With no abstract after it, the one line under the label is the entry's text, its abstract.
+    reading = read_hf_daily_page(hf_page(["Fast Training", "", "AI-generated summary", "", summary, "", "  • 3 authors",
+                                          "·", "Nov 10 12"]), "2025-11-12")
+    assert [(r.title, r.abstract, r.authors_count) for r in reading.records] == [("Fast Training", summary, 3)]
+    assert [(i.line, i.code) for i in reading.issues] == [(17, "short_abstract")]
+
+
 def test_an_organisation_line_joined_to_its_date_or_a_dot_without_its_spaces_is_read_as_each():
     # "adobe Adobe" then "· Nov 10 12", or all on one line, were papers titled so (at a page's end,
     # the site's text); "• 3 authors·Nov 10 12" was a paper, "·Nov 10 12" one too, and

@@ -196,12 +196,14 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
 
     in_header = False  # inside a second page's header, pasted after this page's entries
     after_submitted_by = False  # the line before was a stray "Submitted by" alone
+    after_summary_label = False  # the line before was "AI-generated summary" under a title
     after_interface = False  # the line before was the page's own text between a title and its abstract
     dated_without_upvotes = None  # the entry the line before closed with a date and no upvote count
     for index, (number, line, plain) in enumerate(content):
         following = content[index + 1][2] if index + 1 < len(content) else None
         after_following = content[index + 2][2] if index + 2 < len(content) else None
         submitter_may_follow, after_submitted_by = after_submitted_by, False
+        summary_may_follow, after_summary_label = after_summary_label, False
         count_may_follow, after_interface = after_interface, False
         upvotes_may_follow, dated_without_upvotes = dated_without_upvotes, None
         if ((is_header_line(plain) or (in_header and read_page_date(plain)))
@@ -223,6 +225,14 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
         if (meta_state is None and current is not None and current.abstract is None
                 and is_abstract_label(line, following)):  # right after a title only, as in a review listing
             reading.other_lines[number] = "label"
+        elif (meta_state is None and current is not None and current.title is not None and current.abstract is None
+              and is_summary_label(plain) and following is not None and has_text(following)):
+            reading.other_lines[number] = "label"
+            after_summary_label = True
+        elif summary_may_follow and summary_then_abstract(following, after_following):
+            reading.issues.append(ParseIssue(number, "site_summary", f"{quoted(plain)} under 'AI-generated summary', "
+                                             "before the abstract: the site's summary of the paper, not kept"))
+            current.last_line = number
         elif meta_state is None and current is not None and current.abstract is None and is_placeholder_abstract(line):
             report_placeholder_abstract(number, line, current, reading)
         elif meta_state is None and (stray := page_text_in_entry(current, plain, following, submitter_may_follow)):
@@ -501,6 +511,22 @@ def page_text_in_entry(record: Record | None, plain: str, following: str | None,
         return None
     return ("after the entry's abstract, before its author line: read as the page's own text, copied with it (were it "
             "a title, that paper has no abstract and the author/date block below is its own)")
+
+
+# Hugging Face prints a summary of its own under a title, labelled so, then the abstract: the label
+# was a paper of its own, and the summary took the entry's abstract, authors and date (review).
+SUMMARY_LABELS = frozenset({"ai-generated summary", "ai generated summary", "ai summary"})
+
+
+def is_summary_label(plain: str) -> bool:
+    return len(plain) <= 30 and plain.casefold().rstrip(":") in SUMMARY_LABELS
+
+
+def summary_then_abstract(following: str | None, after_following: str | None) -> bool:
+    """Whether, after the line under a summary's label, the entry's abstract comes: labelled
+    ("Abstract", then it) or not. Where none does, that line is the entry's only text, read as
+    its abstract as any line there would be."""
+    return following is not None and (is_abstract_label(following, after_following) or abstract_follows(following))
 
 
 INTERFACE_LINES_MAX = 8  # "Published on", "Submitted by", a name, "Upvote", a count: 5
