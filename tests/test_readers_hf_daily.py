@@ -597,6 +597,20 @@ def test_a_short_sentence_before_the_author_line_is_the_entrys_abstract():
         (15, "short_abstract"), (29, "missing_abstract"), (31, "missing_abstract"), (37, "missing_abstract"),
         (39, "missing_abstract")]
     assert reading.unaccounted_lines() == []
+    # Ending in a link, a question or an exclamation, or before an organisation line and its '·':
+    # each was a paper that took the entry's block (found by review). In Title Case, still a title.
+    for sentence, block, organization in (
+            ("We train language models faster. Code: https://github.com/foo/bar", ["  • 3 authors"], None),
+            ("Can language models reason about time?", ["  • 3 authors"], None),
+            ("We make training faster!", ["  • 3 authors"], None),
+            ("We make training faster.", ["adobe Adobe"], ("adobe", "Adobe"))):
+        reading = read_hf_daily_page(hf_page(["Fast Training", "", sentence, "", *block, "·", "Nov 3 12"]), "2025-11-12")
+        assert [(r.title, r.abstract, r.organization, r.upvotes) for r in reading.records] == [
+            ("Fast Training", sentence, organization, 12)], sentence
+        assert [(i.line, i.code) for i in reading.issues] == [(15, "short_abstract")], sentence
+    reading = read_hf_daily_page(hf_page(["Fast Training", "", "Is Attention All You Need?", "", "  • 3 authors", "·",
+                                          "Nov 3 12"]), "2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [("Fast Training", None), ("Is Attention All You Need?", None)]
 
 
 def test_submitted_by_with_the_name_on_its_own_line_is_the_pages_text():

@@ -355,9 +355,10 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} has no letter or digit: no "
                                              "title, read as the page's own text, copied with it"))
         elif meta_state is None and is_abstract_of(current, line, text_before_dot or is_sentence_before_authors(
-                plain, following) or (ends_mid_line and number == len(lines) and cut_off_abstract(line)
-                                      and not is_decision(line))):
-            if not text_before_dot and not continues_title(line) and is_sentence_before_authors(plain, following):
+                plain, following, after_following) or (ends_mid_line and number == len(lines) and cut_off_abstract(line)
+                                                        and not is_decision(line))):
+            if (not text_before_dot and not continues_title(line)
+                    and is_sentence_before_authors(plain, following, after_following)):
                 reading.issues.append(ParseIssue(
                     number, "short_abstract",
                     f"{quoted(line.strip())} is short for an abstract: read as the abstract of the title before it, "
@@ -553,14 +554,22 @@ def interface_then_abstract(content: list[tuple[int, str, str]], start: int, pla
     return False
 
 
-def is_sentence_before_authors(plain: str, following: str | None) -> bool:
-    """A sentence, not in Title Case, right before an author line: after a title alone it is the
-    entry's short abstract. "We make attention sparse." was a paper of its own, which took the
-    entry's authors, date and upvotes, and left its title without an abstract."""
+def is_sentence_before_authors(plain: str, following: str | None, after_following: str | None = None) -> bool:
+    """A sentence, not in Title Case, right before an author line (or an organisation line and
+    its '·', where `after_following` is given): after a title alone it is the entry's short
+    abstract. "We make attention sparse." was a paper of its own, which took the entry's
+    authors, date and upvotes, and left its title without an abstract; so did one ending in a
+    link, a question or an exclamation, and one before an organisation line (review)."""
     # reads_as_title, not in_title_case: it looks at a line no longer than a title only. On every
     # abstract before its author line, in_title_case listed its words: reading took 3.7 × as long.
-    return (following is not None and plain.endswith(FULL_STOPS) and AUTHORS_LINE.match(following) is not None
+    return (following is not None and (plain.endswith(SENTENCE_ENDS) or LINK_AT_END.search(plain) is not None)
+            and (AUTHORS_LINE.match(following) is not None or (
+                after_following == DATE_SEPARATOR and not following.startswith("•") and not reads_as_text(following)))
             and not reads_as_title(plain))
+
+
+SENTENCE_ENDS = (*FULL_STOPS, "?", "!", "？", "！")
+LINK_AT_END = re.compile(r"\shttps?://\S+$")  # "... faster. Code: https://github.com/x/y"
 
 
 def is_abstract_of(record: Record | None, line: str, text_before_dot: bool = False) -> bool:
