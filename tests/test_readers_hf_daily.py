@@ -662,6 +662,26 @@ def test_an_author_line_dot_and_date_joined_on_one_line_are_read_as_each():
         (3, "Nov\u00a03  12\u200b", "2025-11-03", 12)]
 
 
+def test_a_block_between_entries_is_no_paper_and_a_title_over_its_dot_keeps_its_date():
+    # Between two whole entries, a title with only '·' and a date after it (its abstract and author
+    # line lost) was dropped as an organisation that follows no paper, and its date made a paper
+    # titled "Nov 9 3"; an author or organisation line there left its date a paper too (review).
+    first = ["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 10 12"]  # 13..19
+    last = ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 11 3"]  # 25..31
+    reading = read_hf_daily_page(hf_page(first, ["Robust Learning From Noisy Labels", "·", "Nov 9 3"], last), "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.abstract, r.published_on, r.upvotes) for r in reading.records] == [
+        (13, 19, "Title One", ABSTRACT_A, "2025-11-10", 12),
+        (21, 23, "Robust Learning From Noisy Labels", None, "2025-11-09", 3),
+        (25, 31, "Title Two", ABSTRACT_B, "2025-11-11", 3)]
+    assert [(i.line, i.code) for i in reading.issues] == [(21, "missing_authors"), (21, "missing_abstract")]
+    for who in ("adobe Adobe", "  • 4 authors"):
+        reading = read_hf_daily_page(hf_page(first, [who, "·", "Nov 9 3"], last), "2025-11-12")
+        assert [r.title for r in reading.records] == ["Title One", "Title Two"], who
+        assert [(i.line, i.code) for i in reading.issues] == [(21, "orphan_metadata"), (22, "orphan_metadata"),
+                                                              (23, "orphan_metadata")], who
+        assert reading.unaccounted_lines() == [], who
+
+
 def test_the_sites_summary_under_a_title_is_named_and_the_abstract_kept():
     # Hugging Face prints "AI-generated summary" and a summary of its own under a title, then the
     # abstract: the label was a paper, the summary took the abstract, authors and date, and the

@@ -197,6 +197,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
     in_header = False  # inside a second page's header, pasted after this page's entries
     after_submitted_by = False  # the line before was a stray "Submitted by" alone
     after_summary_label = False  # the line before was "AI-generated summary" under a title
+    orphaned_line = orphan_dot = False
     after_interface = False  # the line before was the page's own text between a title and its abstract
     dated_without_upvotes = None  # the entry the line before closed with a date and no upvote count
     for index, (number, line, plain) in enumerate(content):
@@ -204,6 +205,13 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
         after_following = content[index + 2][2] if index + 2 < len(content) else None
         submitter_may_follow, after_submitted_by = after_submitted_by, False
         summary_may_follow, after_summary_label = after_summary_label, False
+        orphan_line, orphaned_line = orphaned_line, False  # the line before: an author line that follows no paper
+        orphan_date, orphan_dot = orphan_dot, False  # the line before: its '·'
+        if orphan_date and not abstract_follows(following) and read_entry_date(plain) is not None:
+            # "adobe Adobe", "·", "Nov 9 3" between entries: the date was a paper titled so (review).
+            reading.issues.append(ParseIssue(number, "orphan_metadata", f"date {quoted(plain)} after an author line "
+                                             "that follows no paper, and its '·'"))
+            continue
         count_may_follow, after_interface = after_interface, False
         upvotes_may_follow, dated_without_upvotes = dated_without_upvotes, None
         if ((is_header_line(plain) or (in_header and read_page_date(plain)))
@@ -266,6 +274,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", "'·' without an author line before it")
                 )
+                orphan_dot = orphan_line  # its date after it is no paper either
         elif meta_state == "who" and separates_a_date(plain, following):
             # "-", "•" or "." where '·' goes (a copy through ASCII makes '·' a "."): the date after it
             # was a paper titled so, and the entry had none.
@@ -330,10 +339,22 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             meta_state = "dot"
         elif ((authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not text_before_dot)
               or organisation_over_a_lost_separator(current, meta_state, plain, following, after_following)):
+            if current is None and not authors and following == DATE_SEPARATOR and reads_as_title(plain):
+                # Between entries, a title right before '·' ("Robust Learning From Noisy Labels", then
+                # "·" and "Nov 9 3"): its abstract and author line lost. Read as an organisation that
+                # follows no paper, its date was a paper of its own (found by review).
+                current = Record(line=number, last_line=number, title=line.strip())
+                reading.issues.append(ParseIssue(number, "missing_authors", f"{quoted(plain)} between entries, right "
+                                                 "before '·': read as the title of an entry whose abstract and author "
+                                                 "line are missing (were it an organisation line, its entry's title "
+                                                 "and abstract are missing)"))
+                meta_state = "who"
+                continue
             if current is None or meta_state is not None:
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", f"author line {quoted(line.strip())} follows no paper")
                 )
+                orphaned_line = following == DATE_SEPARATOR
                 continue
             _set_entry_authors(current, number, plain, line, authors, reading)
             current.last_line = number
