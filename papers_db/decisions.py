@@ -57,10 +57,11 @@ ACCEPT_TIERS = {
 # A badge's venue and year with the tier first, as some sites print it: "Oral, ICLR 2024",
 # "(Spotlight, NeurIPS 2023)"; read as "ICLR 2024 Oral". The year is needed, as in a title's
 # brackets ("Poster, Presentation" is no badge). Each was a paper titled so, and the paper above
-# it lost its decision. TIER_FIRST: the only lines with a comma that may be decisions.
+# it lost its decision. TIER_FIRST: the only lines with a comma that may be decisions, a
+# decision's label before them or not ("Decision: Oral, ICLR 2024": review).
 TIER_BEFORE_VENUE = re.compile(r"^(?P<tier>(?:oral|spotlight|poster)(?: (?:poster|presentation|talk))?) ?[,，] ?"
                                r"(?P<venue>[^\W\d_][\w&+-]* (?:'\d\d|(?:19|20)\d\d))$", re.IGNORECASE)
-TIER_FIRST = re.compile(r"\W*(?:oral|spotlight|poster)\b", re.IGNORECASE)
+TIER_FIRST = re.compile(r"\W*(?:(?:(?:final|paper) )?decision\W*)?(?:oral|spotlight|poster)\b", re.IGNORECASE)
 # A venue's year written short with the apostrophe against the venue or curly ("ICLR'24 Oral",
 # "ICLR’24 Oral", "ICLR ’24"), read as "ICLR '24 Oral". Each was a paper titled so.
 SHORT_YEAR = re.compile(r"(?<=[^\W\d_]) ?['’](?=\d\d\b)")

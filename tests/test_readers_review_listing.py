@@ -75,6 +75,8 @@ def test_a_first_title_without_its_abstract_is_a_paper_not_a_label():
         assert [(r.line, r.last_line, r.title.split()[0]) for r in reading.records] == [
             (1, 4, first.split()[0]), (5, 6, "Diffusion")], first
         assert [(i.line, i.code) for i in reading.issues] == [(2, "wrapped_title")], first
+        if len(first.split()) == 1:  # one word over a title is a label candidate; two words never were
+            assert "were that first line the listing's label" in reading.issues[0].message
 
 
 def test_a_one_word_first_title_over_a_short_abstract_or_a_decision_is_a_paper_not_a_label():
@@ -318,6 +320,13 @@ def test_a_forum_copys_venue_line_and_abstract_label_are_no_papers():
         assert [(r.line, r.last_line, r.title, r.abstract) for r in reading.records] == records, lines
         assert [(issue.line, issue.code) for issue in reading.issues] == [(n, "unread_field") for n in fields], lines
         assert reading.unaccounted_lines() == []
+    # A title that opens like a field, over its TL;DR and its abstract, stays a title (review of the
+    # first rule, which lost it and made both an untitled paper each).
+    title = "PDF: Point Diffusion Implicit Function for Large-scale Scene Neural Representation"
+    reading = read_review_listing(review_text(title, tldr, "Abstract: " + ABSTRACT_B, "Accept (Poster)", "Title Two", ABSTRACT_A))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        (title, ABSTRACT_B, "Accept (Poster)"), ("Title Two", ABSTRACT_A, None)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "unread_field")]
 
 
 def test_an_openreview_pages_other_fields_are_reported_not_read_as_papers():
@@ -1397,6 +1406,21 @@ def test_a_decisions_label_alone_over_its_decision_is_a_label():
     # With no decision after it, such a line is read as before: a title.
     reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Reject", "Decision", ABSTRACT_B))
     assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Reject"), ("Decision", None)]
+    # Under the label, a badge is the decision even with an abstract after it, where alone it would
+    # be that abstract's title: the first rule swallowed the label and the paper above had no
+    # decision (review).
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Decision:", "ICLR 2024 Poster", ABSTRACT_B,
+                                              "Decision:", "Reject"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Title One", ABSTRACT_A, "ICLR 2024 Poster"), (None, ABSTRACT_B, "Reject")]
+    assert reading.issues == [] and reading.other_lines == {3: "label", 6: "label"}
+    # A listing of decisions before titles, each labelled, is named as one without labels is (review:
+    # each decision went to the paper before its own, unnamed).
+    reading = read_review_listing(review_text("Decision:", "Accept (Oral)", "Title One", ABSTRACT_A, "Decision:", "Reject",
+                                              "Title Two", ABSTRACT_B, "Decision:", "Accept (Poster)", "Title Three",
+                                              ABSTRACT_C))
+    assert (1, "decisions_before_titles") in [(i.line, i.code) for i in reading.issues]
+    assert normalise_decision("Decision: Oral, ICLR 2024") == normalise_decision("Oral, ICLR 2024") == ("accept", "oral")
 
 
 def test_a_badge_with_its_year_written_short_or_its_venue_after_the_tier_is_the_papers_decision():

@@ -75,6 +75,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     current: Record | None = None
     decided_first: Record | None = None  # a record whose decision came before its abstract
     field_value_line: int | None = None  # the line under a field's label alone ("Keywords:"), its value
+    under_a_label = False  # the line before was a decision's label alone, this line a decision
 
     def close(why: str | None = None) -> None:
         if current is not None:
@@ -87,6 +88,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                and not is_decision(line) and not reads_like_a_decision(line))  # "Accepted" was an abstract
         title_pending = current is not None and current.title is not None and current.abstract is None and current.decision is None
         awaiting_abstract = current is not None and current is decided_first and current.abstract is None
+        labelled, under_a_label = under_a_label, False
         if number == field_value_line:
             reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} under the field's label on "
                                              "the line before: its value, not read as a title, abstract or decision"))
@@ -98,13 +100,16 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                                              "no title, abstract or decision, read as a separator copied with the listing"))
         elif (field := other_field(line)) and (title_pending or awaiting_abstract or not abstract_follows(following)
                                                or is_label_alone(line)  # "Meta Review:" alone was a title
-                                               or (following is not None and other_field(following) is not None)):
+                                               or (following is not None and other_field(following) is not None
+                                                   and not abstract_follows(content[index + 2][1] if index + 2 < len(
+                                                       content) else None))):
             # "TL;DR: ...", "Keywords: ..." from an OpenReview page: the TL;DR took the abstract's place
             # (the abstract became an untitled paper that took the decision), a keywords line a title's.
             # Where a title goes, with its abstract after it, it is a title: "TLDR: Extreme Summarization
             # of Scientific Documents", "PDF: Point Diffusion Implicit Function ...". Not with a field
             # after it, a sentence as its value ("Keywords: x", "TL;DR: We ...", or "Anonymous Url: I
-            # certify ...", the first of a forum's fields after its abstract: each was a paper, review).
+            # certify ...", the first of a forum's fields after its abstract: each was a paper, review),
+            # unless an abstract follows that field: "PDF: Point ..." over its TL;DR and abstract is a title.
             reading.issues.append(ParseIssue(number, "unread_field", f"a {quoted(field)} line, a field this reader "
                                              "does not keep: not read as a title, abstract or decision"))
             if is_label_alone(line) and value_follows(content, index + 1, title_pending or awaiting_abstract):
@@ -137,10 +142,13 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # be a paper's title (a record without a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
         elif is_decision_label_alone(line) and following is not None and is_decision(following):
-            reading.other_lines[number] = "label"  # "Decision:" over its decision (DECISION_LABEL_ALONE)
+            # "Decision:" over its decision (DECISION_LABEL_ALONE): the line under it is a decision
+            # wherever it stands, even a badge with an abstract after it (review of the first rule).
+            reading.other_lines[number] = "label"
+            under_a_label = True
         elif (forum_venue := title_pending and is_decision(line) and (
                 labelled_abstract_follows(content, index + 1) or (badge := badge_over_its_abstract(content, index, current))
-        )) or is_decision_where_it_stands(line, following):
+        )) or labelled or is_decision_where_it_stands(line, following):
             if current is None or current.decision is not None:
                 # With an abstract after it, the line may be that abstract's title (SOURCES.md warns
                 # of titles that are decision words): the message says so.
@@ -242,6 +250,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             if len(reading.issues) == named:  # "Title | Accept (Oral)" is named once, not for its "(Oral)" too
                 report_bracketed_decision(number, line, reading)
     close()
+    report_first_word_joined_to_a_title(content, reading)
     report_decisions_before_titles(content, reading)
     check_tail(reading)
     return reading
@@ -376,7 +385,7 @@ def badge_over_its_abstract(content: list[tuple[int, str]], index: int, record: 
     (report_decisions_before_titles)."""
     number, line = content[index]
     if (record.last_line != number - 1 or not is_badge(line) or index + 1 >= len(content)
-            or is_decision(content[0][1])):
+            or opens_with_a_decision(content)):
         return False
     abstract = content[index + 1][1]
     if not continues_title(abstract) or decision_at_end(abstract) is not None:
@@ -509,12 +518,32 @@ def report_decisions_before_titles(content: list[tuple[int, str]], reading: Read
     # And only where the last paper took none: with every paper decided, the decisions-first
     # reading leaves the last decision with no title after it (review of the first rule).
     records = reading.records
-    if (len(content) >= 2 and is_decision(content[0][1]) and len(records) >= 2 and records[-1].decision is None
+    if (len(content) >= 2 and opens_with_a_decision(content) and len(records) >= 2 and records[-1].decision is None
             and any(record.decision is not None for record in records[:-1])):
         reading.issues.append(ParseIssue(
             content[0][0], "decisions_before_titles",
             "the listing opens with a decision and ends with none: if it writes each decision before its title, "
             "each decision below was read as that of the paper before its own"))
+
+
+def report_first_word_joined_to_a_title(content: list[tuple[int, str]], reading: Reading) -> None:
+    """Where the listing's first line, one word ending as a title's first part does ("Mamba:"),
+    was joined to the title below it, name the other reading in that wrapped_title: the word
+    may be the listing's label ("Orals:", review), as one word over a title usually is."""
+    if len(content) < 2 or not ends_as_a_titles_first_part(content[0][1]) or word_count(content[0][1], 1) != 1:
+        return
+    for issue in reading.issues:
+        if issue.line == content[1][0] and issue.code == "wrapped_title":
+            issue.message = (f"{quoted(content[1][1].strip())} read as the rest of the title on the line before, "
+                             f"{quoted(content[0][1].strip())}, wrapped (were that first line the listing's label, as "
+                             "one word over a title usually is, this line is the title alone)")
+
+
+def opens_with_a_decision(content: list[tuple[int, str]]) -> bool:
+    """Whether a listing's first line is a decision, or a decision's label alone over one
+    ("Decision:", then "Accept (Oral)": such a listing's layout went unnamed, review)."""
+    first = content[0][1] if content else ""
+    return is_decision(first) or (is_decision_label_alone(first) and len(content) > 1 and is_decision(content[1][1]))
 
 
 # Whole words only ("Acceptability", "Desktop" and "Rejection" start titles), and "decision" only
@@ -705,6 +734,10 @@ def reads_like_a_decision(line: str) -> bool:
     return len(plain.split()) <= DECISION_MAX_WORDS and DECISION_WORDS.search(plain) is not None
 
 
+def ends_as_a_titles_first_part(line: str) -> bool:
+    return line.rstrip().endswith((":", ",", "-", "–", "—"))
+
+
 def _starts_with_label(content: list[tuple[int, str]]) -> bool:
     """A bare label line at the top (000 starts with "model"): one word, followed by a title.
 
@@ -718,7 +751,7 @@ def _starts_with_label(content: list[tuple[int, str]]) -> bool:
     first, second = content[0][1], content[1][1]
     if word_count(first, 1) != 1:  # a Chinese title has no space, and is no label
         return False
-    if first.rstrip().endswith((":", ",", "-", "–", "—")):
+    if ends_as_a_titles_first_part(first):
         return False  # "Mamba:" over the rest of its title: dropped as a label, unreported (found by review)
     if any([looks_like_abstract(first), is_decision(first), looks_like_abstract(second), is_decision(second)]):
         return False
