@@ -597,20 +597,25 @@ def test_a_short_sentence_before_the_author_line_is_the_entrys_abstract():
         (15, "short_abstract"), (29, "missing_abstract"), (31, "missing_abstract"), (37, "missing_abstract"),
         (39, "missing_abstract")]
     assert reading.unaccounted_lines() == []
-    # Ending in a link, a question or an exclamation, or before an organisation line and its '·':
-    # each was a paper that took the entry's block (found by review). In Title Case, still a title.
+    # Ending in a link, or before an organisation line and its '·': each was a paper that took the
+    # entry's block (found by review). In Title Case, or a question (sentence-case titles end so:
+    # review of the first rule), still a title.
     for sentence, block, organization in (
             ("We train language models faster. Code: https://github.com/foo/bar", ["  • 3 authors"], None),
-            ("Can language models reason about time?", ["  • 3 authors"], None),
-            ("We make training faster!", ["  • 3 authors"], None),
             ("We make training faster.", ["adobe Adobe"], ("adobe", "Adobe"))):
         reading = read_hf_daily_page(hf_page(["Fast Training", "", sentence, "", *block, "·", "Nov 3 12"]), "2025-11-12")
         assert [(r.title, r.abstract, r.organization, r.upvotes) for r in reading.records] == [
             ("Fast Training", sentence, organization, 12)], sentence
         assert [(i.line, i.code) for i in reading.issues] == [(15, "short_abstract")], sentence
-    reading = read_hf_daily_page(hf_page(["Fast Training", "", "Is Attention All You Need?", "", "  • 3 authors", "·",
-                                          "Nov 3 12"]), "2025-11-12")
-    assert [(r.title, r.abstract) for r in reading.records] == [("Fast Training", None), ("Is Attention All You Need?", None)]
+    for title in ("Is Attention All You Need?", "Are we done with MMLU?"):
+        reading = read_hf_daily_page(hf_page(["Fast Training", "", title, "", "  • 3 authors", "·", "Nov 3 12"]),
+                                     "2025-11-12")
+        assert [(r.title, r.abstract, r.authors_count) for r in reading.records] == [
+            ("Fast Training", None, None), (title, None, 3)], title
+    # Between entries, page text before such a title stays the page's (review of the first rule).
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"], ["Upvote"],
+                                         ["Are we done with MMLU?", "", "  • 3 authors", "·", "Nov 9 4"]), "2025-11-12")
+    assert [(r.title, r.upvotes) for r in reading.records] == [("Title One", 12), ("Are we done with MMLU?", 4)]
 
 
 def test_submitted_by_with_the_name_on_its_own_line_is_the_pages_text():
@@ -639,6 +644,12 @@ def test_submitted_by_with_the_name_on_its_own_line_is_the_pages_text():
         (21, "stray_line"), (23, "stray_line"), (33, "stray_line")]
     assert "right after 'Submitted by'" in reading.issues[1].message
     assert reading.unaccounted_lines() == []
+    # Nor one whose abstract comes after a label or the page's own lines (review of the first rule).
+    for between in (["Abstract"], ["Upvote", "57"]):
+        reading = read_hf_daily_page(hf_page(
+            ["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"],
+            ["Submitted by", "Transformers", "", *between, ABSTRACT_C, "", "  • 3 authors", "·", "Nov 9 4"]), "2025-11-12")
+        assert [(r.title, r.abstract) for r in reading.records] == [("Title One", ABSTRACT_A), ("Transformers", ABSTRACT_C)]
 
 
 def test_an_author_line_dot_and_date_joined_on_one_line_are_read_as_each():
@@ -674,7 +685,7 @@ def test_a_block_between_entries_is_no_paper_and_a_title_over_its_dot_keeps_its_
         (21, 23, "Robust Learning From Noisy Labels", None, "2025-11-09", 3),
         (25, 31, "Title Two", ABSTRACT_B, "2025-11-11", 3)]
     assert [(i.line, i.code) for i in reading.issues] == [(21, "missing_authors"), (21, "missing_abstract")]
-    for who in ("adobe Adobe", "  • 4 authors"):
+    for who in ("adobe Adobe", "  • 4 authors", "Qwen Qwen", "Salesforce Salesforce AI Research"):
         reading = read_hf_daily_page(hf_page(first, [who, "·", "Nov 9 3"], last), "2025-11-12")
         assert [r.title for r in reading.records] == ["Title One", "Title Two"], who
         assert [(i.line, i.code) for i in reading.issues] == [(21, "orphan_metadata"), (22, "orphan_metadata"),
@@ -698,11 +709,28 @@ def test_the_sites_summary_under_a_title_is_named_and_the_abstract_kept():
         assert [(i.line, i.code) for i in reading.issues] == [(summary_line, "site_summary")], between
         assert repr(summary) in reading.issues[0].message
         assert reading.unaccounted_lines() == [], between
-    # With no abstract after it, the one line under the label is the entry's text, its abstract.
-    reading = read_hf_daily_page(hf_page(["Fast Training", "", "AI-generated summary", "", summary, "", "  • 3 authors",
-                                          "·", "Nov 10 12"]), "2025-11-12")
-    assert [(r.title, r.abstract, r.authors_count) for r in reading.records] == [("Fast Training", summary, 3)]
-    assert [(i.line, i.code) for i in reading.issues] == [(17, "short_abstract")]
+    # With no abstract after it, the one line under the label is the entry's text, its abstract,
+    # before its author line or the next entry (there a paper of its own: review of the first rule).
+    for after in (["  • 3 authors", "·", "Nov 10 12"], ["Title Two", "", ABSTRACT_B]):
+        reading = read_hf_daily_page(hf_page(["Fast Training", "", "AI-generated summary", "", summary, "", *after]),
+                                     "2025-11-12")
+        assert [(r.title, r.abstract) for r in reading.records][0] == ("Fast Training", summary), after
+        assert [(i.line, i.code) for i in reading.issues][0] == (17, "short_abstract"), after
+    # Found by review of the first rule: the label with nothing under it took the next entry for
+    # its summary; an abstract's first paragraph of two was taken for the summary; a paper titled
+    # "AI Summary" was a label. Each reads as it did before the rule.
+    first = ["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 10 12"]  # 13..19
+    reading = read_hf_daily_page(hf_page(first, ["Fast Training", "", "AI-generated summary"], second), "2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [
+        ("Title One", ABSTRACT_A), ("Fast Training", None), ("Title Two", ABSTRACT_B)]
+    reading = read_hf_daily_page(hf_page(["Fast Training", "", "AI-generated summary", "", ABSTRACT_A, "", ABSTRACT_C, "",
+                                          "  • 3 authors", "·", "Nov 10 12"]), "2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [("Fast Training", ABSTRACT_A + "\n" + ABSTRACT_C)]
+    assert [i.code for i in reading.issues] == ["abstract_paragraph"]
+    reading = read_hf_daily_page(hf_page(first, ["Some Title"], ["AI Summary", "", ABSTRACT_C, "", "  • 3 authors", "·",
+                                                                  "Nov 9 4"]), "2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [
+        ("Title One", ABSTRACT_A), ("Some Title", None), ("AI Summary", ABSTRACT_C)]
 
 
 def test_an_organisation_line_joined_to_its_date_or_a_dot_without_its_spaces_is_read_as_each():
@@ -725,6 +753,10 @@ def test_an_organisation_line_joined_to_its_date_or_a_dot_without_its_spaces_is_
             assert [i.code for i in reading.issues] == ["joined_metadata"], block
             assert message in reading.issues[0].message, block
             assert reading.unaccounted_lines() == [], block
+    # A damaged author line there is named as one, not as an organisation (review of the first rule).
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • -3 authors · Nov 9 5"]), "2025-11-12")
+    assert [(i.line, i.code) for i in reading.issues] == [(17, "bad_authors_line"), (17, "joined_metadata")]
+    assert "'• -3 authors · Nov 9 5': the author line, '·' and the date" in reading.issues[1].message
     # Text before '·' and a date is no organisation: the line stays as it was read before, a title
     # without an abstract, reported.
     reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "Code is available online. · Nov 10 12"]),
@@ -888,9 +920,20 @@ def test_the_headers_tabs_week_and_links_around_its_date_are_the_headers():
         assert reading.page_date == page_date, header
         assert [i.code for i in reading.issues] == ([] if page_date else ["missing_page_date"]), header
         assert reading.unaccounted_lines() == [], header
-    # With its abstract after it, such a word is the first entry's title.
-    reading = read_hf_daily_page(hf_page(["Daily", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 11 12"]), "2025-11-12")
-    assert [(r.title, r.abstract) for r in reading.records] == [("Daily", ABSTRACT_A)]
+    # With its abstract or its author line after it, such a word is the first entry's title; and
+    # between entries it is what it was before (review of the first rule: "Daily" over its author
+    # line was a second page's header, its block orphaned).
+    for entry in (["Daily", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 11 12"], ["Daily", "  • 3 authors", "·", "Nov 11 12"]):
+        reading = read_hf_daily_page(hf_page(entry), "2025-11-12")
+        assert [(r.title, r.authors_count) for r in reading.records] == [("Daily", 3)], entry
+        reading = read_hf_daily_page(hf_page(entries[0], entry), "2025-11-12")
+        assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", 3), ("Daily", 3)], entry
+        assert "second_page_header" not in [i.code for i in reading.issues]
+    # A header line proper with the first entry's abstract after it (its title lost) stays the
+    # header's: the first rule made "byAK and the research community" that entry's title.
+    text = hf_page([ABSTRACT_A, "", "  • 3 authors", "·", "Nov 10 12"]).replace("\nNov 12\n", "\n", 1)
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.title, r.abstract) for r in reading.records] == [(None, ABSTRACT_A)]
 
 
 def test_an_upvote_count_on_its_own_line_is_the_entrys_and_the_upvote_box_the_pages_text():

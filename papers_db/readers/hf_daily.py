@@ -39,6 +39,7 @@ from .text import (
     split_blank_lines,
     text_lines,
     without_abstract_label,
+    word_count,
 )
 
 HF_DAILY_PAPERS = "hf_daily_papers"
@@ -49,12 +50,11 @@ HF_HEADER_LINES = {
     "Subscribe",
     "Daily Papers",
     "byAK and the research community",
-    # The page's tabs, above the first entry: each was a paper without an abstract (found by review).
-    "Daily",
-    "Weekly",
-    "Monthly",
 }
-# A week's page prints its week where a day's page prints its date: "Week 46", "Week 46, 2025".
+# The page's tabs, and a week's page's week where a day's page prints its date ("Week 46"), in the
+# header only: each was a paper without an abstract (found by review). Not header lines elsewhere,
+# where "Daily" with its author line was a title (review of the first rule).
+PAGE_TABS = frozenset({"daily", "weekly", "monthly"})
 WEEK_LINE = re.compile(r"week \d{1,2}(?:,? (?:19|20)\d\d)?", re.IGNORECASE)
 # The pages' English month names, whatever the locale: calendar.month_abbr follows it, and a build
 # in a notebook under a German locale read "Mar", "May", "Oct" and "Dec" dates as bad dates.
@@ -145,8 +145,12 @@ HEADER_FIRST_LETTERS = frozenset(key[0] for key in HF_HEADER_KEYS)  # most lines
 
 
 def is_header_line(plain: str) -> bool:
-    return len(plain) <= 60 and plain[:1].casefold() in HEADER_FIRST_LETTERS and (
-        header_key(plain) in HF_HEADER_KEYS or WEEK_LINE.fullmatch(plain) is not None)
+    return len(plain) <= 60 and plain[:1].casefold() in HEADER_FIRST_LETTERS and header_key(plain) in HF_HEADER_KEYS
+
+
+def is_tab_or_day_link(plain: str) -> bool:
+    """A tab of the page's header ("Daily", "Week 46") or its link to another day ("← Previous")."""
+    return plain.casefold() in PAGE_TABS or WEEK_LINE.fullmatch(plain) is not None or is_day_link(plain)
 
 
 # The bullet may be lost in a copy: "3 authors" without it became an organisation "3" named "authors".
@@ -196,7 +200,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
 
     in_header = False  # inside a second page's header, pasted after this page's entries
     after_submitted_by = False  # the line before was a stray "Submitted by" alone
-    after_summary_label = False  # the line before was "AI-generated summary" under a title
+    after_summary_label = None  # "AI-generated summary" as the line before wrote it, under a title
     orphaned_line = orphan_dot = False
     after_interface = False  # the line before was the page's own text between a title and its abstract
     dated_without_upvotes = None  # the entry the line before closed with a date and no upvote count
@@ -204,7 +208,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
         following = content[index + 1][2] if index + 1 < len(content) else None
         after_following = content[index + 2][2] if index + 2 < len(content) else None
         submitter_may_follow, after_submitted_by = after_submitted_by, False
-        summary_may_follow, after_summary_label = after_summary_label, False
+        summary_may_follow, after_summary_label = after_summary_label, None
         orphan_line, orphaned_line = orphaned_line, False  # the line before: an author line that follows no paper
         orphan_date, orphan_dot = orphan_dot, False  # the line before: its '·'
         if orphan_date and not abstract_follows(following) and read_entry_date(plain) is not None:
@@ -234,12 +238,20 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 and is_abstract_label(line, following)):  # right after a title only, as in a review listing
             reading.other_lines[number] = "label"
         elif (meta_state is None and current is not None and current.title is not None and current.abstract is None
-              and is_summary_label(plain) and following is not None and has_text(following)):
+              and current.last_line == content[index - 1][0] and is_summary_label(plain)
+              and following is not None and has_text(following)):
             reading.other_lines[number] = "label"
-            after_summary_label = True
-        elif summary_may_follow and summary_then_abstract(following, after_following):
-            reading.issues.append(ParseIssue(number, "site_summary", f"{quoted(plain)} under 'AI-generated summary', "
+            after_summary_label = plain
+        elif summary_may_follow and is_summary_over_an_abstract(plain, following, after_following):
+            reading.issues.append(ParseIssue(number, "site_summary", f"{quoted(plain)} under {quoted(summary_may_follow)}, "
                                              "before the abstract: the site's summary of the paper, not kept"))
+            current.last_line = number
+        elif summary_may_follow and not reads_as_title(plain) and has_text(line) and not continues_title(line):
+            # The one line under the label, no abstract after it: the entry's only text (it was a
+            # paper of its own when the next entry's title followed: review of the first rule).
+            reading.issues.append(ParseIssue(number, "short_abstract", f"{quoted(plain)} under {quoted(summary_may_follow)} "
+                                             "with no abstract after it: read as the entry's abstract, its only text"))
+            current.abstract = line.strip()
             current.last_line = number
         elif meta_state is None and current is not None and current.abstract is None and is_placeholder_abstract(line):
             report_placeholder_abstract(number, line, current, reading)
@@ -307,8 +319,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
                                              "after it: read as the page's own text, copied with it"))
             after_submitted_by = plain.casefold() == SUBMITTED_BY
-        elif (current is None and submitter_may_follow and " " not in plain
-              and not starts_an_entry(following, after_following)):
+        elif current is None and submitter_may_follow and " " not in plain and not heads_an_entry(content, index, plain):
             # "Submitted by", then its name alone ("akhaliq"): the name was a paper without an abstract.
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, right after "
                                              "'Submitted by', with no abstract after it: read as the submitter's name, "
@@ -339,7 +350,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             meta_state = "dot"
         elif ((authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not text_before_dot)
               or organisation_over_a_lost_separator(current, meta_state, plain, following, after_following)):
-            if current is None and not authors and following == DATE_SEPARATOR and reads_as_title(plain):
+            if (current is None and not authors and following == DATE_SEPARATOR and reads_as_title(plain)
+                    and not names_its_handle(plain)):
                 # Between entries, a title right before '·' ("Robust Learning From Noisy Labels", then
                 # "·" and "Nov 9 3"): its abstract and author line lost. Read as an organisation that
                 # follows no paper, its date was a paper of its own (found by review).
@@ -375,11 +387,11 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             # or escape codes are never a title; a symbol ("∇", "🤗") is, with an abstract after it.
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} has no letter or digit: no "
                                              "title, read as the page's own text, copied with it"))
-        elif meta_state is None and is_abstract_of(current, line, text_before_dot or is_sentence_before_authors(
+        elif meta_state is None and is_abstract_of(current, line, text_before_dot or is_short_abstract_before_its_block(
                 plain, following, after_following) or (ends_mid_line and number == len(lines) and cut_off_abstract(line)
                                                         and not is_decision(line))):
             if (not text_before_dot and not continues_title(line)
-                    and is_sentence_before_authors(plain, following, after_following)):
+                    and is_short_abstract_before_its_block(plain, following, after_following)):
                 reading.issues.append(ParseIssue(
                     number, "short_abstract",
                     f"{quoted(line.strip())} is short for an abstract: read as the abstract of the title before it, "
@@ -537,18 +549,26 @@ def page_text_in_entry(record: Record | None, plain: str, following: str | None,
 
 # Hugging Face prints a summary of its own under a title, labelled so, then the abstract: the label
 # was a paper of its own, and the summary took the entry's abstract, authors and date (review).
-SUMMARY_LABELS = frozenset({"ai-generated summary", "ai generated summary", "ai summary"})
+# Only these, right under the title: "AI Summary" may be a title of its own (review).
+SUMMARY_LABELS = frozenset({"ai-generated summary", "ai generated summary"})
+SUMMARY_WORDS = 60  # the site's summary is a sentence or two
+SUMMARY_SHARE = 2  # an abstract after it is twice its length at least (not a second paragraph of one)
 
 
 def is_summary_label(plain: str) -> bool:
     return len(plain) <= 30 and plain.casefold().rstrip(":") in SUMMARY_LABELS
 
 
-def summary_then_abstract(following: str | None, after_following: str | None) -> bool:
-    """Whether, after the line under a summary's label, the entry's abstract comes: labelled
-    ("Abstract", then it) or not. Where none does, that line is the entry's only text, read as
-    its abstract as any line there would be."""
-    return following is not None and (is_abstract_label(following, after_following) or abstract_follows(following))
+def is_summary_over_an_abstract(plain: str, following: str | None, after_following: str | None) -> bool:
+    """Whether the line under a summary's label is the site's summary: no title (the next
+    entry's, where this one has no summary or abstract), and a labelled abstract after it
+    ("Abstract", then it) or an abstract SUMMARY_SHARE times its length. A first paragraph of two
+    was taken for the summary, and a title for one (review of the first rule)."""
+    if following is None or reads_as_title(plain) or word_count(plain, SUMMARY_WORDS) > SUMMARY_WORDS:
+        return False
+    if is_abstract_label(following, after_following):
+        return True
+    return abstract_follows(following) and len(following) >= SUMMARY_SHARE * len(plain)
 
 
 INTERFACE_LINES_MAX = 8  # "Published on", "Submitted by", a name, "Upvote", a count: 5
@@ -575,21 +595,28 @@ def interface_then_abstract(content: list[tuple[int, str, str]], start: int, pla
     return False
 
 
-def is_sentence_before_authors(plain: str, following: str | None, after_following: str | None = None) -> bool:
-    """A sentence, not in Title Case, right before an author line (or an organisation line and
-    its '·', where `after_following` is given): after a title alone it is the entry's short
-    abstract. "We make attention sparse." was a paper of its own, which took the entry's
-    authors, date and upvotes, and left its title without an abstract; so did one ending in a
-    link, a question or an exclamation, and one before an organisation line (review)."""
+def is_sentence_before_authors(plain: str, following: str | None) -> bool:
+    """A sentence, not in Title Case, right before an author line: after a title alone it is the
+    entry's short abstract. "We make attention sparse." was a paper of its own, which took the
+    entry's authors, date and upvotes, and left its title without an abstract."""
     # reads_as_title, not in_title_case: it looks at a line no longer than a title only. On every
     # abstract before its author line, in_title_case listed its words: reading took 3.7 × as long.
-    return (following is not None and (plain.endswith(SENTENCE_ENDS) or LINK_AT_END.search(plain) is not None)
-            and (AUTHORS_LINE.match(following) is not None or (
-                after_following == DATE_SEPARATOR and not following.startswith("•") and not reads_as_text(following)))
+    return (following is not None and plain.endswith(FULL_STOPS) and AUTHORS_LINE.match(following) is not None
             and not reads_as_title(plain))
 
 
-SENTENCE_ENDS = (*FULL_STOPS, "?", "!", "？", "！")
+def is_short_abstract_before_its_block(plain: str, following: str | None, after_following: str | None) -> bool:
+    """A sentence right before an author line (is_sentence_before_authors), or before an
+    organisation line and its '·', or one ending in a link, not in Title Case: under a title
+    alone, the entry's short abstract. Each was a paper that took the entry's block (review). Not
+    a question: sentence-case titles end so ("Are we done with MMLU?"), as no title ends in a link."""
+    if following is None or reads_as_title(plain):
+        return False
+    ends_as_text = plain.endswith(FULL_STOPS) or LINK_AT_END.search(plain) is not None
+    return ends_as_text and (AUTHORS_LINE.match(following) is not None or (
+        after_following == DATE_SEPARATOR and not following.startswith("•") and not reads_as_text(following)))
+
+
 LINK_AT_END = re.compile(r"\shttps?://\S+$")  # "... faster. Code: https://github.com/x/y"
 
 
@@ -646,11 +673,18 @@ def organisation_doubt(handle: str, name: str) -> str | None:
     if PEOPLE.fullmatch(f"{handle} {name}"):
         return "it reads as people's names, separated by commas as authors are"
     if (handle[:1].isupper() and handle[1:].islower() and len(name.split()) >= TITLE_LIKE_NAME_WORDS
-            and _letters_and_digits(handle)[:3] not in _letters_and_digits(name)):
+            and not names_its_handle(f"{handle} {name}")):
         # "Robust Learning From Noisy Labels" before '·': an entry's title whose abstract and author
         # line are missing took the entry above's place as its organisation, unreported (review).
         return TITLE_DOUBT
     return None
+
+
+def names_its_handle(plain: str) -> bool:
+    """Whether a line `handle Name` names its handle again, as an organisation does ("Qwen Qwen",
+    "Salesforce Salesforce AI Research"), where a title does not ("Robust Learning From ...")."""
+    handle, _, name = plain.partition(" ")
+    return _letters_and_digits(handle)[:3] in _letters_and_digits(name)
 
 
 TITLE_LIKE_NAME_WORDS = 3  # "adobe Adobe", "meta-llama Meta Llama": an organisation's name repeats its handle
@@ -746,12 +780,13 @@ def _read_hf_header(lines: list[str], reading: Reading) -> int:
 def _past_header_lines(lines: list[str], number: int, reading: Reading) -> int:
     """The first line from `number` on that is no header line, blank line or link to another day
     ("← Previous", "Next →": around the page's date, they made it a link, found by review), the
-    lines before it marked as the header's. A line with an abstract after it is a title ("Daily")."""
+    lines before it marked as the header's. A tab or link with its entry's lines after it is that
+    entry's title ("Daily" over its abstract or author line)."""
     while number <= len(lines):
         plain = plain_line(lines[number - 1])
         if not plain:
             reading.other_lines[number] = "blank"
-        elif (is_header_line(plain) or is_day_link(plain)) and not abstract_follows(_next_text(lines, number)):
+        elif is_header_line(plain) or (is_tab_or_day_link(plain) and not starts_an_entry(*_next_texts(lines, number))):
             reading.other_lines[number] = "header"
         else:
             break
@@ -762,6 +797,13 @@ def _past_header_lines(lines: list[str], number: int, reading: Reading) -> int:
 def _next_text(lines: list[str], number: int) -> str | None:
     """The first line after line `number` that is not blank, as read (plain_line)."""
     return next((plain_line(line) for line in lines[number:] if not is_blank(line)), None)
+
+
+def _next_texts(lines: list[str], number: int) -> tuple[str | None, str | None]:
+    """The first two lines after line `number` that are not blank, as read (plain_line)."""
+    texts = itertools.islice((plain_line(line) for line in lines[number:] if not is_blank(line)), 2)
+    first, second = (list(texts) + [None, None])[:2]
+    return first, second
 
 
 HEADER_SEARCH_LINES = 40  # the site's menu above the header is a dozen lines
@@ -911,7 +953,8 @@ def written_before(line: str, read_end: str) -> str:
 def joined_parts(who: str | None, upvotes_after_a_dot: bool) -> str:
     """What a joined_metadata line holds: "the author line, '·' and the date", and so on. `who`:
     the author or organisation line it holds, as read, if any."""
-    parts = [] if who is None else ["the author line" if AUTHORS_LINE.match(who) else "the organisation line"]
+    parts = [] if who is None else [
+        "the author line" if AUTHORS_LINE.match(who) or who.startswith("•") else "the organisation line"]
     parts += ["'·'", "the date"] + (["'·'", "its upvote count"] if upvotes_after_a_dot else [])
     return ", ".join(parts[:-1]) + " and " + parts[-1] + (" (a phone's layout)" if upvotes_after_a_dot else "")
 
