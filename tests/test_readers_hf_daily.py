@@ -691,6 +691,12 @@ def test_a_block_between_entries_is_no_paper_and_a_title_over_its_dot_keeps_its_
         assert [(i.line, i.code) for i in reading.issues] == [(21, "orphan_metadata"), (22, "orphan_metadata"),
                                                               (23, "orphan_metadata")], who
         assert reading.unaccounted_lines() == [], who
+    # Joined on one line, or an author line with its '·': each was a paper titled so (review).
+    for block in (["  • 4 authors · Nov 9 3"], ["  • 4 authors ·Nov 9 · 3"], ["  • 4 authors ·", "Nov 9 3"]):
+        reading = read_hf_daily_page(hf_page(first, block, last), "2025-11-12")
+        assert [r.title for r in reading.records] == ["Title One", "Title Two"], block
+        assert [(i.line, i.code) for i in reading.issues] == [(21 + n, "orphan_metadata") for n in range(len(block))], block
+        assert reading.unaccounted_lines() == [], block
 
 
 def test_the_sites_summary_under_a_title_is_named_and_the_abstract_kept():

@@ -340,6 +340,11 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             meta_state = "date"
             close()
             current, meta_state = None, None
+        elif current is None and DATE_SEPARATOR in plain and (joined_parts_read := orphan_joined_block(plain)):
+            # Between entries, an author line joined to its '·' or its date: a paper titled so (review).
+            reading.issues.append(ParseIssue(number, "orphan_metadata", f"{quoted(plain)}: {joined_parts_read} on one "
+                                             "line, following no paper"))
+            orphan_dot = joined_parts_read.endswith("'·'")  # its date on the next line follows none either
         elif (meta_state is None and current is not None and plain.endswith(DATE_SEPARATOR)
               and (authors := AUTHORS_LINE.match(plain.removesuffix(DATE_SEPARATOR).rstrip()))):
             # "• 3 authors ·", its date on the next line: no author count, the '·' lost (review).
@@ -935,6 +940,19 @@ def joined_block(plain: str, record: Record | None, meta_state: str | None) -> t
     if meta_state is None and record.abstract is not None and who is not None and (
             AUTHORS_LINE.match(who) is not None or not reads_as_text(who)):
         return who, date, joined.group(2)
+    return None
+
+
+def orphan_joined_block(plain: str) -> str | None:
+    """What an author line joined to its '·' ("the author line and '·'") or to '·' and its date
+    ("the author line, '·' and the date") holds, where a line is one of those; else None."""
+    if plain.endswith(DATE_SEPARATOR) and AUTHORS_LINE.match(plain.removesuffix(DATE_SEPARATOR).rstrip()):
+        return "the author line and '·'"
+    for pattern in JOINED_BLOCKS:
+        joined = pattern.match(plain)
+        if (joined is not None and joined.group(1) and AUTHORS_LINE.match(joined.group(1))
+                and read_entry_date(joined.group(2)) is not None):
+            return joined_parts(joined.group(1), DATE_SEPARATOR in joined.group(2))
     return None
 
 
