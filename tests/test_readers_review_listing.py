@@ -1129,7 +1129,9 @@ def test_a_symbol_with_an_abstract_after_it_is_still_a_title():
 
 
 @pytest.mark.parametrize("link", ["Download PDF", "View PDF", "Show details", "Hide abstract", "GitHub", "arXiv",
-                                  "Code", "Project page", "https://github.com/foo/bar", "www.example.org/paper"])
+                                  "Code", "Project page", "https://github.com/foo/bar", "www.example.org/paper",
+                                  # PMLR's and CVF's rows of links (review: each a paper).
+                                  "[abs][Download PDF]", "[pdf] [supp] [arXiv] [bibtex]"])
 def test_a_sites_links_and_buttons_copied_with_its_listing_are_no_papers(link):
     # Found by review: "Download PDF" before each decision was one paper of three listings that
     # took the decisions; between a title and its abstract it took the abstract.
@@ -1140,6 +1142,23 @@ def test_a_sites_links_and_buttons_copied_with_its_listing_are_no_papers(link):
     assert [(issue.line, issue.code) for issue in reading.issues] == [(3, "stray_line"), (6, "stray_line"),
                                                                        (11, "stray_line")]
     assert reading.unaccounted_lines() == []
+
+
+def test_a_citation_under_a_title_is_a_field_not_a_paper():
+    # PMLR's listing prints the authors and the proceedings under each title, then its links:
+    # six lines were five papers (found by review). A title opening "Proceedings of" stays one.
+    citation = ("Alice Smith, Bob Jones, Carol White; Proceedings of the 40th International Conference on Machine "
+                "Learning, PMLR 202:1234-1245, 2023.")
+    reading = read_review_listing(review_text("Fast Training of Deep Networks", citation, "[abs][Download PDF]",
+                                              "Expressive Graph Networks", "Dan Brown; PMLR 202:1246-1260, 2023.",
+                                              "[abs][Download PDF]"))
+    assert [(r.line, r.last_line, r.title, r.abstract) for r in reading.records] == [
+        (1, 1, "Fast Training of Deep Networks", None), (4, 4, "Expressive Graph Networks", None)]
+    assert sorted((i.line, i.code) for i in reading.issues) == [
+        (1, "missing_abstract"), (2, "unread_field"), (3, "stray_line"), (4, "missing_abstract"), (5, "unread_field"),
+        (6, "stray_line")]
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Proceedings of the Workshop on Kernels", ABSTRACT_B))
+    assert [r.title for r in reading.records] == ["Title One", "Proceedings of the Workshop on Kernels"]
 
 
 def test_a_title_that_is_a_links_word_over_its_abstract_or_holds_one_stays_a_title():

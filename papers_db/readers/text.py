@@ -626,7 +626,8 @@ LETTER_OR_DIGIT = re.compile(r"[^\W_]")  # what str.isalnum() takes; one C searc
 # (stray_line): as titles they took a paper's decision, or an entry's authors and date. A bare
 # link is never a title either.
 LINK_WORDS = (r"(?:download|view|open) pdf|pdf|(?:show|hide) (?:details|abstract|bibtex|reviews?)|show (?:more|less)"
-              r"|read more|bibtex|code|github|arxiv|project page|website|homepage|demo|slides|video|openreview|forum")
+              r"|read more|bibtex|code|github|arxiv|project page|website|homepage|demo|slides|video|openreview|forum"
+              r"|abs|supp|supplementary(?: material)?")  # PMLR's "[abs]", CVF's "[supp]" (review: each row a paper)
 LINK_LINE = re.compile(f"(?:{LINK_WORDS}" + r"|(?:https?://|www\.)\S+)", re.IGNORECASE)
 # A site's links in brackets on one line: "[PDF] [Code] [Slides]", "(pdf) (video)", "[PDF] [Poster]"
 # (a poster's link among them, where alone "[Poster]" is a badge) (review).
