@@ -116,7 +116,7 @@ def as_written_usually(label: str) -> str:
     usual = ACCEPTED.sub(lambda word: word[0][:6], usual)
     if "'" in usual or "’" in usual:  # searching every line made reading 20% slower
         usual = SHORT_YEAR.sub(" '", usual)
-    if (venue_after := TIER_BEFORE_VENUE.match(usual)) is not None:
+    if ("," in usual or "，" in usual) and (venue_after := TIER_BEFORE_VENUE.match(usual)) is not None:
         usual = f"{venue_after['venue']} {venue_after['tier']}"
     dashed = ACCEPT_DASH.match(usual)
     if dashed is not None and _only_tier_words(dashed[4].casefold()):
@@ -242,7 +242,8 @@ def is_decision(label: str) -> bool:
 
 def is_decision_label_alone(line: str) -> bool:
     """A decision's label with nothing after it ("Decision:"): its decision is on the next line."""
-    return len(line) <= 40 and DECISION_LABEL_ALONE.fullmatch(plain_line(line)) is not None
+    return (len(line) <= 40 and ("ecision" in line or "ECISION" in line)  # most lines: no reading at all
+            and DECISION_LABEL_ALONE.fullmatch(plain_line(line)) is not None)
 
 
 def normalise_decision(label: str) -> tuple[str, str | None] | None:

@@ -615,11 +615,12 @@ def is_short_abstract_before_its_block(plain: str, following: str | None, after_
     organisation line and its '·', or one ending in a link, not in Title Case: under a title
     alone, the entry's short abstract. Each was a paper that took the entry's block (review). Not
     a question: sentence-case titles end so ("Are we done with MMLU?"), as no title ends in a link."""
-    if following is None or reads_as_title(plain):
+    if following is None or not (plain.endswith(FULL_STOPS) or ("://" in plain and LINK_AT_END.search(plain))):
         return False
-    ends_as_text = plain.endswith(FULL_STOPS) or LINK_AT_END.search(plain) is not None
-    return ends_as_text and (AUTHORS_LINE.match(following) is not None or (
-        after_following == DATE_SEPARATOR and not following.startswith("•") and not reads_as_text(following)))
+    # Title Case looked at last: on every abstract, first, it made reading 40% slower.
+    return (AUTHORS_LINE.match(following) is not None or (
+        after_following == DATE_SEPARATOR and not following.startswith("•") and not reads_as_text(following))
+            ) and not reads_as_title(plain)
 
 
 LINK_AT_END = re.compile(r"\shttps?://\S+$")  # "... faster. Code: https://github.com/x/y"
