@@ -61,10 +61,11 @@ ACCEPT_TIERS = {
 # decision's label before them or not ("Decision: Oral, ICLR 2024": review).
 TIER_BEFORE_VENUE = re.compile(r"^(?P<tier>(?:oral|spotlight|poster)(?: (?:poster|presentation|talk))?) ?[,，] ?"
                                r"(?P<venue>[^\W\d_][\w&+-]* (?:'\d\d|(?:19|20)\d\d))$", re.IGNORECASE)
-TIER_FIRST = re.compile(r"\W*(?:(?:(?:final|paper) )?decision\W*)?(?:oral|spotlight|poster)\b", re.IGNORECASE)
+DECISION_LABEL_WORDS = "(?:(?:final|paper) )?decision"  # "Decision", OpenReview's "Final Decision", "Paper Decision"
+TIER_FIRST = re.compile(rf"\W*(?:{DECISION_LABEL_WORDS}\W*)?(?:oral|spotlight|poster)\b", re.IGNORECASE)
 # A venue's year written short with the apostrophe against the venue or curly ("ICLR'24 Oral",
 # "ICLR’24 Oral", "ICLR ’24"), read as "ICLR '24 Oral". Each was a paper titled so.
-SHORT_YEAR = re.compile(r"(?<=[^\W\d_]) ?['’](?=\d\d\b)")
+SHORT_YEAR_APOSTROPHE = re.compile(r"(?<=[^\W\d_]) ?['’](?=\d\d\b)")
 
 
 # Other ways a listing writes a decision line, read as the forms DECISION_LINE knows: a
@@ -74,10 +75,10 @@ SHORT_YEAR = re.compile(r"(?<=[^\W\d_]) ?['’](?=\d\d\b)")
 DASHES = "-‐‒–—−"  # hyphen-minus, hyphen, figure dash, en and em dashes, minus sign
 # "Final Decision:" and "Paper Decision:" as OpenReview's forum pages print them (each was an
 # unknown decision, the paper's lost: review).
-DECISION_LABEL = re.compile(f"^(?:(?:final|paper) )?decision ?(?::|：|[{DASHES}]+) ?", re.IGNORECASE)  # a full-width colon too
+DECISION_LABEL = re.compile(f"^{DECISION_LABEL_WORDS} ?(?::|：|[{DASHES}]+) ?", re.IGNORECASE)  # a full-width colon too
 # The label alone, its decision on the next line ("Decision:", then "Accept (Oral)"): as a title,
 # it took the decision, and its paper had none (review).
-DECISION_LABEL_ALONE = re.compile(r"(?:(?:final|paper) )?decision ?[:：]?", re.IGNORECASE)
+DECISION_LABEL_ALONE = re.compile(f"{DECISION_LABEL_WORDS} ?[:：]?", re.IGNORECASE)
 ACCEPTED = re.compile(r"^accepted\b", re.IGNORECASE)
 # "Accept - Poster", "accepted—poster", "Accept -- Poster": (accept, the spaces around the dash, tier).
 # The tier opens with no dash: a class holding `-` after `[-]+` made a failing line of dashes
@@ -115,7 +116,7 @@ def as_written_usually(label: str) -> str:
     usual = usual.replace("（", "(").replace("）", ")").replace("：", ":").replace("％", "%")
     usual = ACCEPTED.sub(lambda word: word[0][:6], usual)
     if "'" in usual or "’" in usual:  # searching every line made reading 20% slower
-        usual = SHORT_YEAR.sub(" '", usual)
+        usual = SHORT_YEAR_APOSTROPHE.sub(" '", usual)
     if ("," in usual or "，" in usual) and (venue_after := TIER_BEFORE_VENUE.match(usual)) is not None:
         usual = f"{venue_after['venue']} {venue_after['tier']}"
     dashed = ACCEPT_DASH.match(usual)

@@ -201,7 +201,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
     in_header = False  # inside a second page's header, pasted after this page's entries
     after_submitted_by = False  # the line before was a stray "Submitted by" alone
     after_summary_label = None  # "AI-generated summary" as the line before wrote it, under a title
-    orphaned_line = orphan_dot = False
+    orphan_block = None  # "line": the line before was an author line over '·' that follows no paper; "dot": its '·'
     after_interface = False  # the line before was the page's own text between a title and its abstract
     dated_without_upvotes = None  # the entry the line before closed with a date and no upvote count
     for index, (number, line, plain) in enumerate(content):
@@ -209,9 +209,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
         after_following = content[index + 2][2] if index + 2 < len(content) else None
         submitter_may_follow, after_submitted_by = after_submitted_by, False
         summary_may_follow, after_summary_label = after_summary_label, None
-        orphan_line, orphaned_line = orphaned_line, False  # the line before: an author line that follows no paper
-        orphan_date, orphan_dot = orphan_dot, False  # the line before: its '·'
-        if orphan_date and not abstract_follows(following) and read_entry_date(plain) is not None:
+        orphan_before, orphan_block = orphan_block, None
+        if orphan_before == "dot" and not abstract_follows(following) and read_entry_date(plain) is not None:
             # "adobe Adobe", "·", "Nov 9 3" between entries: the date was a paper titled so (review).
             reading.issues.append(ParseIssue(number, "orphan_metadata", f"date {quoted(plain)} after an author line "
                                              "that follows no paper, and its '·'"))
@@ -286,7 +285,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", "'·' without an author line before it")
                 )
-                orphan_dot = orphan_line  # its date after it is no paper either
+                orphan_block = "dot" if orphan_before == "line" else None  # its date after it is no paper either
         elif meta_state == "who" and separates_a_date(plain, following):
             # "-", "•" or "." where '·' goes (a copy through ASCII makes '·' a "."): the date after it
             # was a paper titled so, and the entry had none.
@@ -344,9 +343,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             # Between entries, an author line joined to its '·' or its date: a paper titled so (review).
             reading.issues.append(ParseIssue(number, "orphan_metadata", f"{quoted(plain)}: {joined_parts_read} on one "
                                              "line, following no paper"))
-            orphan_dot = joined_parts_read.endswith("'·'")  # its date on the next line follows none either
-        elif (meta_state is None and current is not None and plain.endswith(DATE_SEPARATOR)
-              and (authors := AUTHORS_LINE.match(plain.removesuffix(DATE_SEPARATOR).rstrip()))):
+            orphan_block = "dot" if joined_parts_read.endswith("'·'") else None  # its date next follows none either
+        elif meta_state is None and current is not None and (authors := author_line_and_its_dot(plain)):
             # "• 3 authors ·", its date on the next line: no author count, the '·' lost (review).
             _set_entry_authors(current, number, plain.removesuffix(DATE_SEPARATOR).rstrip(), line, authors, reading)
             reading.issues.append(ParseIssue(number, "joined_metadata", f"{quoted(plain)}: the author line and '·' on "
@@ -371,7 +369,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 reading.issues.append(
                     ParseIssue(number, "orphan_metadata", f"author line {quoted(line.strip())} follows no paper")
                 )
-                orphaned_line = following == DATE_SEPARATOR
+                orphan_block = "line" if following == DATE_SEPARATOR else None
                 continue
             _set_entry_authors(current, number, plain, line, authors, reading)
             current.last_line = number
@@ -769,7 +767,7 @@ def _read_hf_header(lines: list[str], reading: Reading) -> int:
         reading.other_lines[number] = "header"
         number = _past_header_lines(lines, number + 1, reading)
     elif DATE_LIKE.fullmatch(plain) or (_names_a_month(plain) and len(plain.split()) <= 4
-                                        and not abstract_follows(_next_text(lines, number))):
+                                        and not abstract_follows(_next_texts(lines, number)[0])):
         # Where the page's date goes, a date in a form this reader cannot read: no paper titled so.
         reading.issues.append(ParseIssue(number, "bad_page_date", f"{quoted(plain)} where the page's date goes is not a "
                                          "date such as 'Nov 12', '12 Nov', 'Nov 12, 2025' or '2025-11-12': the page has "
@@ -798,11 +796,6 @@ def _past_header_lines(lines: list[str], number: int, reading: Reading) -> int:
             break
         number += 1
     return number
-
-
-def _next_text(lines: list[str], number: int) -> str | None:
-    """The first line after line `number` that is not blank, as read (plain_line)."""
-    return next((plain_line(line) for line in lines[number:] if not is_blank(line)), None)
 
 
 def _next_texts(lines: list[str], number: int) -> tuple[str | None, str | None]:
@@ -928,32 +921,39 @@ def joined_block(plain: str, record: Record | None, meta_state: str | None) -> t
     (`· Nov 4 7`): the author or organisation line as read (None where it came before), the date
     (read_entry_date) and the date's text as read. Each was a paper titled so, and the entry lost
     its block. An organisation line only where it does not read as text (reads_as_text)."""
-    if record is None:
+    if record is None or (split := split_joined_block(plain)) is None:
         return None
-    for pattern in JOINED_BLOCKS:
-        if (joined := pattern.match(plain)) is not None and (date := read_entry_date(joined.group(2))) is not None:
-            break
-    else:
-        return None
-    who = joined.group(1)
+    who = split[0]
     if meta_state == "who" and who is None:
-        return None, date, joined.group(2)
+        return split
     if meta_state is None and record.abstract is not None and who is not None and (
             AUTHORS_LINE.match(who) is not None or not reads_as_text(who)):
-        return who, date, joined.group(2)
+        return split
     return None
+
+
+def split_joined_block(plain: str) -> tuple[str | None, tuple, str] | None:
+    """A line holding '·' and a date after it (JOINED_BLOCKS): what came before the '·' (None
+    where nothing did), the date (read_entry_date) and the date's text as read; else None."""
+    for pattern in JOINED_BLOCKS:
+        if (joined := pattern.match(plain)) is not None and (date := read_entry_date(joined.group(2))) is not None:
+            return joined.group(1), date, joined.group(2)
+    return None
+
+
+def author_line_and_its_dot(plain: str) -> re.Match | None:
+    """"• 3 authors ·": an author line (AUTHORS_LINE's match of it) with its '·' after it."""
+    return AUTHORS_LINE.match(plain.removesuffix(DATE_SEPARATOR).rstrip()) if plain.endswith(DATE_SEPARATOR) else None
 
 
 def orphan_joined_block(plain: str) -> str | None:
     """What an author line joined to its '·' ("the author line and '·'") or to '·' and its date
     ("the author line, '·' and the date") holds, where a line is one of those; else None."""
-    if plain.endswith(DATE_SEPARATOR) and AUTHORS_LINE.match(plain.removesuffix(DATE_SEPARATOR).rstrip()):
+    if author_line_and_its_dot(plain):
         return "the author line and '·'"
-    for pattern in JOINED_BLOCKS:
-        joined = pattern.match(plain)
-        if (joined is not None and joined.group(1) and AUTHORS_LINE.match(joined.group(1))
-                and read_entry_date(joined.group(2)) is not None):
-            return joined_parts(joined.group(1), DATE_SEPARATOR in joined.group(2))
+    split = split_joined_block(plain)
+    if split is not None and split[0] and AUTHORS_LINE.match(split[0]):
+        return joined_parts(split[0], DATE_SEPARATOR in split[2])
     return None
 
 

@@ -83,6 +83,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
 
     for index, (number, line) in enumerate(content):
         following = content[index + 1][1] if index + 1 < len(content) else None
+        after_following = content[index + 2][1] if index + 2 < len(content) else None
         badge = False  # a site's badge between a title and its abstract (badge_over_its_abstract)
         cut = (ends_mid_line and number == len(lines) and cut_off_abstract(line)
                and not is_decision(line) and not reads_like_a_decision(line))  # "Accepted" was an abstract
@@ -101,8 +102,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         elif (field := other_field(line)) and (title_pending or awaiting_abstract or not abstract_follows(following)
                                                or is_label_alone(line)  # "Meta Review:" alone was a title
                                                or (following is not None and other_field(following) is not None
-                                                   and not abstract_follows(content[index + 2][1] if index + 2 < len(
-                                                       content) else None))):
+                                                   and not abstract_follows(after_following))):
             # "TL;DR: ...", "Keywords: ..." from an OpenReview page: the TL;DR took the abstract's place
             # (the abstract became an untitled paper that took the decision), a keywords line a title's.
             # Where a title goes, with its abstract after it, it is a title: "TLDR: Extreme Summarization
@@ -130,7 +130,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
               and (not is_decision(line) or is_venue_line(line)) and not reads_like_a_decision(line)
               and continues_wrapped_title(current.title, line)):
             # A venue line can end a title: "Findings of the" / "COLM 2024" (found by review).
-            report_wrapped_title(number, current, line, reading)
+            report_wrapped_title(number, current, line, reading, *first_word_as_label(content, current))
         elif (title_pending or awaiting_abstract) and is_author_list(line):
             # Right after a title, "Alice Smith (MIT), Bob Jones (Stanford)" took the abstract as a
             # title of its own, and the real title was left without one.
@@ -171,8 +171,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                                                  "title and its abstract: read as the paper's decision, a conference "
                                                  "site's badge (were it the title of the abstract below, the paper above "
                                                  "has no abstract)"))
-            if is_poster_beside_links(line, content[index - 1][1] if index else None, following,
-                                      content[index + 2][1] if index + 2 < len(content) else None):
+            if is_poster_beside_links(line, content[index - 1][1] if index else None, following, after_following):
                 reading.issues.append(ParseIssue(number, "badge_among_links", f"{quoted(line.strip())} beside the page's "
                                                  "links (such as 'PDF' or '[Code]'): read as the paper's decision (were "
                                                  "it a link to the paper's poster, the paper has no decision)"))
@@ -256,7 +255,6 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             if len(reading.issues) == named:  # "Title | Accept (Oral)" is named once, not for its "(Oral)" too
                 report_bracketed_decision(number, line, reading)
     close()
-    report_first_word_joined_to_a_title(content, reading)
     report_decisions_before_titles(content, reading)
     check_tail(reading)
     return reading
@@ -547,17 +545,15 @@ def report_decisions_before_titles(content: list[tuple[int, str]], reading: Read
             "each decision below was read as that of the paper before its own"))
 
 
-def report_first_word_joined_to_a_title(content: list[tuple[int, str]], reading: Reading) -> None:
-    """Where the listing's first line, one word ending as a title's first part does ("Mamba:"),
-    was joined to the title below it, name the other reading in that wrapped_title: the word
-    may be the listing's label ("Orals:", review), as one word over a title usually is."""
-    if len(content) < 2 or not ends_as_a_titles_first_part(content[0][1]) or word_count(content[0][1], 1) != 1:
-        return
-    for issue in reading.issues:
-        if issue.line == content[1][0] and issue.code == "wrapped_title":
-            issue.message = (f"{quoted(content[1][1].strip())} read as the rest of the title on the line before, "
-                             f"{quoted(content[0][1].strip())}, wrapped (were that first line the listing's label, as "
-                             "one word over a title usually is, this line is the title alone)")
+def first_word_as_label(content: list[tuple[int, str]], record: Record) -> tuple[str, ...]:
+    """The other reading of a title's second line joined to the listing's first line where that is
+    one word ending as a title's first part does ("Mamba:"): the word may be the listing's label
+    ("Orals:", review), as one word over a title usually is. None other than the usual: ()."""
+    first = content[0][1]
+    if record.line != content[0][0] or not ends_as_a_titles_first_part(first) or word_count(first, 1) != 1:
+        return ()
+    return (f"were that first line the listing's label ({quoted(first.strip())}), as one word over a title usually "
+            "is, this line is the title alone",)
 
 
 def opens_with_a_decision(content: list[tuple[int, str]]) -> bool:

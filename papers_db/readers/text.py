@@ -402,14 +402,17 @@ def continues_wrapped_title(title: str, line: str) -> bool:
             or first_word in JOINING_WORDS)
 
 
-def report_wrapped_title(number: int, record: Record, line: str, reading: Reading) -> None:
+WRAPPED_TITLE_OTHERWISE = "were it a title of its own, the paper before has no abstract"
+
+
+def report_wrapped_title(number: int, record: Record, line: str, reading: Reading,
+                         otherwise: str = WRAPPED_TITLE_OTHERWISE) -> None:
     """Join a title's second line (continues_wrapped_title) to it, and say so: the form cannot
-    tell it from a second title whose paper has no abstract."""
+    tell it from a second title whose paper has no abstract (`otherwise`, the other reading)."""
+    reading.issues.append(ParseIssue(number, "wrapped_title", f"{quoted(line.strip())} read as the rest of the title "
+                                     f"on the line before, wrapped ({otherwise})"))
     record.title = f"{record.title} {line.strip()}"
     record.last_line = number
-    reading.issues.append(ParseIssue(number, "wrapped_title", f"{quoted(line.strip())} read as the rest of the title "
-                                     "on the line before, wrapped (were it a title of its own, the paper before has no "
-                                     "abstract)"))
 
 
 def abstract_follows(following: str | None) -> bool:
