@@ -311,8 +311,9 @@ def search_instance(built_db):
 @pytest.mark.parametrize("q, in_the_loop", [
     ("diffusion", True), ("Diffusion models", True), ("graph neural networks", True), ("3d", True),
     ("diffusion diffusion\u3000models", True),  # split as the query splits words: ideographic space
+    ("a\u2028b hyper\u00adparameter", True),  # a line separator splits, a soft hyphen is dropped
     ("learn*", False), ('"diffusion models"', False), ("diffusion-based", False), ("modèle", False),
-    ("one two three four five", False), ("a\u2028b", False), ("x" * 41, False),
+    ("one two three four five", False), ("a\u200cb", False), ("x" * 41, False), ("\u201cdiffusion\u201d", False),
 ])
 def test_a_search_of_a_few_plain_words_runs_in_the_event_loop_and_shows_what_the_query_shows(
         served, search_instance, q, in_the_loop):
@@ -531,18 +532,23 @@ def test_search_page_under_a_database_name_datasette_encodes(tmp_path, built_db)
 
 
 def test_search_page_title_shows_the_words_as_the_query_splits_them(served):
-    # The query splits at spaces, tabs, line breaks and the no-break, narrow no-break, thin and
-    # ideographic spaces; the page's title shows the words split the same way.
-    q = " diffusion\tmodels\u00a0x\u202fy\u2009z\u3000w\n"
+    # The query splits at every space; the page's title shows the words split the same way, and
+    # without the characters the query drops.
+    q = " diffusion\tmodels\u00a0x\u202fy\u2009z\u3000w\u2003v\u200bu\x85t\n hyper\u00adpara\u2060meter\ufeff"
     page = served("/papers/search?" + urllib.parse.urlencode({"q": q})).text
-    assert "<title>Search: diffusion models x y z w – papers-db</title>" in page
-    assert "No paper matches" not in served("/papers/search?" + urllib.parse.urlencode({"q": "\u00a0\u3000"})).text
+    assert "<title>Search: diffusion models x y z w v u t hyperparameter – papers-db</title>" in page
+    assert "No paper matches" not in served("/papers/search?" + urllib.parse.urlencode({"q": "\u00a0\u3000\u2003"})).text
 
 
-@pytest.mark.parametrize("space", ["\u00a0", "\u202f", "\u2009", "\u3000"])
+# Every character Python takes for a space (Unicode's spaces, tabs, line and paragraph breaks, the
+# file, group, record and unit separators), and the zero-width space, which splits words too.
+SPACES_PASTED = sorted({character for character in map(chr, range(0x110000)) if character.isspace()} - {" "} | {"\u200b"})
+
+
+@pytest.mark.parametrize("space", SPACES_PASTED, ids=lambda space: f"U+{ord(space):04X}")
 def test_search_splits_words_at_the_spaces_a_web_page_pastes(served, built_db, space):
     # A no-break space pasted from a web page made "diffusion models" one phrase: 13 papers of
-    # the bundled sources instead of the 17 that have both words.
+    # the bundled sources instead of the 17 that have both words; an em space the same (review).
     with sqlite3.connect(built_db) as conn:
         count = lambda match: conn.execute("select count(*) from papers_fts where papers_fts match ?", [match]).fetchone()[0]
         assert (count('"diffusion models"'), count('"diffusion" "models"')) == (13, 17)
@@ -552,6 +558,34 @@ def test_search_splits_words_at_the_spaces_a_web_page_pastes(served, built_db, s
     assert query_rows(served, "search", q=f"{space}diffus*{space}{space}models{space}") == query_rows(served, "search", q="diffus* models")
     ids, summary, _ = search_page(served, f"diffusion{space}models")
     assert (ids, summary) == search_page(served, "diffusion models")[:2] and summary == "17 papers match, best first:"
+
+
+@pytest.mark.parametrize("dropped", ["\u00ad", "\u2060", "\ufeff"])
+def test_a_soft_hyphen_in_a_searched_word_is_dropped(served, built_db, dropped):
+    # A word copied from a PDF keeps the soft hyphen where a line was broken: "Hyper\u00adparameter"
+    # found 2 papers where "hyperparameter" finds 12 (review). A word joiner or byte order mark
+    # inside a word is nothing too.
+    expected = papers_mentioning(built_db, "hyperparameter")
+    assert len(expected) == 12
+    rows = query_rows(served, "search", q=f"Hyper{dropped}parameter")
+    assert {row["paper_id"] for row in rows} == expected
+    assert search_page(served, f"Hyper{dropped}parameter")[1] == "12 papers match, best first:"
+
+
+@pytest.mark.parametrize("quoted", ["\u201cneural collapse\u201d", "\u201eneural collapse\u201c", "\u00ab neural collapse \u00bb",
+                                    "\u00bbneural collapse\u00ab", "\uff02neural collapse\uff02", "\u201fneural collapse\u201d"])
+def test_typographic_double_quotes_are_a_phrase(served, built_db, quoted):
+    # A phone's keyboard or a copied web page writes “neural collapse”: its words were searched
+    # apart (4 papers, the phrase 3: review).
+    with sqlite3.connect(built_db) as conn:
+        texts = conn.execute("select id, coalesce(title, '') || ' ' || coalesce(abstract_text, abstract, '') from papers").fetchall()
+    phrase = {paper for paper, text in texts if re.search(r"\bneural[\s-]+collapse", text, re.IGNORECASE)}
+    words = {paper for paper, text in texts if re.search(r"\bneural\b", text, re.I) and re.search(r"\bcollapse", text, re.I)}
+    assert (len(phrase), len(words)) == (3, 4)
+    rows = query_rows(served, "search", q=quoted)
+    assert {row["paper_id"] for row in rows} == phrase
+    assert all("⟦neural collapse⟧" in (row["title"] + " " + (row["snippet"] or "")).lower().replace("⟧ ⟦", " ") for row in rows)
+    assert search_page(served, quoted)[1] == "3 papers match, best first:"
 
 
 def test_search_page_says_when_it_ranks_a_sample(tmp_path):
