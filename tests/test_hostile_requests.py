@@ -1672,9 +1672,10 @@ def redirect_of(server, path):
 
 def test_no_path_redirects_to_another_site_or_to_nowhere(server):
     # Datasette redirects a path ending in "/" to the path without it: `/\evil.example/` went to
-    # `/\evil.example`, which browsers read as //evil.example, and `////` to an empty Location.
+    # `/\evil.example`, which browsers read as //evil.example, and `////` to an empty Location; a
+    # request line naming a whole URL to that URL (review).
     for path in ("/\\evil.example/", "/\\evil.example//", "//\\evil.example/", "/papers/\\x/", "////", "//",
-                 "/\\/evil.example/"):
+                 "/\\/evil.example/", "http://evil.example/", "https://evil.example/-/versions.json/", "HTTP://evil.example//"):
         assert redirect_of(server, path) == (404, None), path
     # The redirects the site means are kept, repeated leading slashes folded as Datasette folds them.
     assert redirect_of(server, "/papers/") == (302, "/papers")

@@ -2314,9 +2314,11 @@ def redirect_elsewhere_refusal(scope):
     ending in "/" with a redirect to the path without it, stripping repeated leading slashes
     (`//evil.example/` goes to `/evil.example`), but `/\\evil.example/` went to `/\\evil.example`,
     which browsers read as `//evil.example`, another site; and `////` went to an empty Location.
-    No page of the site has a backslash in its path (Datasette writes one in a name as ~5C)."""
+    No page of the site has a backslash in its path (Datasette writes one in a name as ~5C). A
+    request line naming a whole URL (`GET http://evil.example/ HTTP/1.1`, as a proxy may pass it
+    on) was redirected there, its path being the URL: every path of the site starts with "/"."""
     path = sent_path(scope)
-    if b"\\" in path or (len(path) > 1 and not path.strip(b"/")):
+    if not path.startswith(b"/") or b"\\" in path or (len(path) > 1 and not path.strip(b"/")):
         return 404, "Not found", "No such page."
     return None
 
