@@ -147,6 +147,8 @@ def _decision_match(label: str) -> re.Match | None:
     match = DECISION_LINE.match(as_written_usually(label))
     if match is not None and match["accept"] and _tier_text(match) == "":
         return None  # "Accept ()" or "Accept:" names no tier: not a decision line
+    if match is not None and match["after_colon"] and GLUED_TIER.match(match["after_colon"].strip()):
+        return None  # "Accept: posterVision Transformers Need Registers": the next title joined to its line
     if match is not None and match["venue"] and not match["year"] and not is_venue_name(match["venue"]):
         return None  # "Gaussian Spotlight", "Not Oral", "Workshop Poster": a title, or no acceptance
     if match is not None and match["venue"] and DECISION_WORD.match(match["venue"]):
@@ -154,6 +156,18 @@ def _decision_match(label: str) -> re.Match | None:
     if match is not None and match["venue_line"] and not _is_venue_line(match):
         return None  # "GPT 2024", "ICLR 2024 Workshop on Agents", "ICLR 2024 Conference Submission"
     return match
+
+
+# A tier, and a capital right after it: the next line's title joined to a decision's line, its line
+# break lost. "Accept: notable-top-5%Grokking as the Transition …" was the decision of the paper
+# above, and the abstract under it an untitled paper (review). GLUED_DECISION: the same at a
+# title's start, "RejectVision Transformers Need Registers" too (review_listing.report_decision_at_start).
+TIERS_WRITTEN = r"(?:notable[ -]*)?(?:top[ -]*\d+ *%|oral|spotlight|poster|talk)"
+# A word after it, not a name's end: "RejectNet: …" is a title.
+GLUED_WORD = r"(?=(?-i:[A-Z][a-z]*[ -]))"
+GLUED_TIER = re.compile(TIERS_WRITTEN + GLUED_WORD, re.IGNORECASE)
+GLUED_DECISION = re.compile(rf"(?:accept(?:ed)? ?: ?{TIERS_WRITTEN}|reject(?:ed)?|withdrawn(?: submission)?"
+                            rf"|desk[ -]+reject(?:ed)?){GLUED_WORD}", re.IGNORECASE)
 
 
 # A venue line's words that say a decision. A venue and year alone, or with a track ("COLM 2024",
@@ -188,6 +202,18 @@ def is_submission_venue(line: str) -> bool:
     match = SUBMISSION_VENUE.fullmatch(plain_line(line))
     words = _venue_words(match) if match is not None else None
     return words is not None and (match["submitted"] is not None or _is_under_review(words))
+
+
+def is_venue_heading(line: str) -> bool:
+    """A known venue and its year, alone or with words of a venue line that name no decision: "ICLR
+    2024 Conference", "COLM 2024", "NeurIPS 2023 Datasets and Benchmarks Track": a page's heading
+    where no abstract follows (OpenReview's venue page, over its tabs "Accept (oral)", "Accept
+    (poster)", …, was an oral paper titled "ICLR 2024 Conference": review)."""
+    if len(line) > 200 or ("20" not in line and "19" not in line):  # a year: most titles have none
+        return False
+    match = SUBMISSION_VENUE.fullmatch(plain_line(line))
+    words = _venue_words(match) if match is not None and match["submitted"] is None else None
+    return words is not None and not words & DECIDING_VENUE_WORDS and not _is_under_review(words)
 
 
 def is_venue_line(label: str) -> bool:

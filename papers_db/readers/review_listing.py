@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..decisions import (
+    GLUED_DECISION,
     is_accept_colon_in_other_words,
     is_badge,
     is_bare_badge,
@@ -12,6 +13,7 @@ from ..decisions import (
     is_decision_label_alone,
     is_submission_venue,
     is_unknown_accept_tier,
+    is_venue_heading,
     is_venue_line,
     is_written_otherwise,
     names_a_tier,
@@ -235,6 +237,13 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
             report_joined_to_abstract(number, line, following, reading)
+        elif (not title_pending and not awaiting_abstract and is_venue_heading(line)
+              and not abstract_follows(following)):
+            close()
+            current = None
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} names a venue and its year, "
+                                             "with no abstract after it: read as a heading of the page the listing was "
+                                             "copied from, not a paper"))
         elif current is None and is_placeholder_abstract(line) and not abstract_follows(following):
             # Where a title goes, a placeholder with a decision after it ("No abstract available",
             # "Accept (Oral)", its title lost) was an oral paper titled "No abstract available" (review).
@@ -247,6 +256,12 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # that paper's authors or another field ("Yoshua Bengio" took the abstract and decision).
             close(TITLE_THEN_TITLE if is_title_alone_above(current, number) and abstract_follows(following) else None)
             current = Record(line=number, last_line=number, title=line.strip())
+            if may_be_authors(line) and abstract_follows(following) and is_author_list(line):
+                # Where a title goes, no title above: the paper's title was lost, or joined to the
+                # line before (a paper titled "Wei Zhang, Li Na, Carol White", unreported: review).
+                reading.issues.append(ParseIssue(number, "authors_as_title", f"{quoted(line.strip())} reads as a paper's "
+                                                 "authors, with no title above it: read as the title of the abstract "
+                                                 "after it (its own title is lost, or joined to a line before)"))
             report_title_ending_like_a_sentence(number, line, reading)
             named = len(reading.issues)
             report_decision_at_end_of_title(number, line, reading)
@@ -442,13 +457,17 @@ def other_field(line: str) -> str | None:
 # Each word a capital and then no space, comma or bracket, so that a line splits into words in
 # one way only: a footnote's digits or star inside the word ("Smith1*"). With them a class of
 # their own, a line of 10 names with digits took 440 s to refuse (found by a fuzzed source).
-# Names are separated by commas and "and", or by "·", "•" or ";" as other sites write them ("Alice
-# Smith · Bob Jones · Carol White" was a title that took the abstract: review); or written
-# "Last, First; Last, First". No name holds a separator, so a line splits in one way only.
-NAME_WORD = r"[A-ZÀ-ÖØ-Þ\u0100-\u017f][^\s,();·•]*"
+# Names are separated by commas and "and", or by "·", "•", ";", "|" or "&" as other sites write
+# them ("Alice Smith · Bob Jones · Carol White" was a title that took the abstract; the ACL
+# Anthology's "Yafu Li | Qintong Li | …" of nine names was the abstract, unreported: reviews); or
+# written "Last, First; Last, First". No name holds a separator, so a line splits in one way only.
+NAME_WORD = r"[A-ZÀ-ÖØ-Þ\u0100-\u017f][^\s,();·•|&]*"
 AUTHOR_NAME = rf"{NAME_WORD}(?: {NAME_WORD}){{1,3}}"
 AUTHOR = rf"{AUTHOR_NAME}(?: \([^()]{{2,80}}\))?"
-AUTHOR_SEPARATOR = re.compile(r", and |, | and | · | • |; ")
+AUTHOR_SEPARATOR = re.compile(r", and |, | and | · | • |; | \| | & ")
+# OpenReview's authors of a paper under review: "Anonymous Authors" took the abstract as a title of
+# its own, and a listing of submissions gave every paper that title (review).
+ANONYMOUS_AUTHORS = frozenset({"anonymous", "anonymous author", "anonymous authors", "anonymous author(s)"})
 LAST_FIRST = rf"{NAME_WORD}(?: {NAME_WORD})?, {NAME_WORD}(?: {NAME_WORD})?"
 AUTHOR_LIST = re.compile(rf"{AUTHOR}(?:(?:{AUTHOR_SEPARATOR.pattern}){AUTHOR})+|{LAST_FIRST}(?:; {LAST_FIRST})+")
 AUTHOR_LIST_MAX_CHARACTERS = 600
@@ -483,8 +502,18 @@ def is_citation(line: str) -> bool:
 CITATION_CHARACTERS = 600  # authors and proceedings: "…; Proceedings of …" opens well within it
 
 
+def may_be_authors(line: str) -> bool:
+    """A quick refusal of most lines: an author list holds a separator, or says its authors are anonymous."""
+    return ("," in line or "·" in line or "•" in line or ";" in line or "|" in line or "&" in line or " and " in line
+            or "nonymous" in line)
+
+
 def is_author_list(line: str) -> bool:
+    if not may_be_authors(line):
+        return False
     plain = plain_line(line)
+    if len(plain) <= 19 and plain.casefold() in ANONYMOUS_AUTHORS:
+        return True
     if len(plain) > AUTHOR_LIST_MAX_CHARACTERS or AUTHOR_LIST.fullmatch(plain) is None:
         return False
     words = re.findall(r"[^\W\d_][\w'’-]*", re.sub(r"\([^()]*\)", " ", plain))
@@ -631,16 +660,23 @@ def report_title_at_end(number: int, abstract: str, following: str | None, readi
     text stays the abstract as the file gave it, and the line is named, since the abstract after
     it is then read without its title. A sentence in Title Case joined to the one before within an
     abstract ("Kernel.This Holds For Wide Networks", then a decision) is not named, nor a bracket
-    closed that the tail did not open ("Sec.Appendix Tables And Figures)")."""
-    if following is None or not looks_like_abstract(following) or reads_as_title(following):
+    closed that the tail did not open ("Sec.Appendix Tables And Figures)"). Nor is an authors'
+    line after it: the next paper's authors under its lost title, which is then read as a title."""
+    if following is None or abstract.rstrip().endswith((".", "?", "!")):  # no title joined (TITLE_AFTER_SENTENCE)
+        return
+    abstract_after = looks_like_abstract(following) and not reads_as_title(following)
+    if not abstract_after and not may_be_authors(following):  # most often a decision: nothing to look for
         return
     joined = TITLE_AFTER_SENTENCE.search(abstract.rstrip()[-TITLE_TAIL_CHARACTERS:])
     if (joined is not None and len(joined["title"].split()) >= 3 and in_title_case(joined["title"])
-            and joined["title"].count(")") <= joined["title"].count("(")):
+            and joined["title"].count(")") <= joined["title"].count("(")
+            and (abstract_after or is_author_list(following))):
+        after = ("the abstract after it has no title" if abstract_after else
+                 "the authors' line after it is read as the next paper's title")
         reading.issues.append(ParseIssue(
             number, "title_in_abstract",
             f"the abstract ends with {quoted(joined['title'])}, which reads as a title joined to its line (two files "
-            "joined without a line break between them?): kept in the abstract; the abstract after it has no title"))
+            f"joined without a line break between them?): kept in the abstract; {after}"))
 
 
 TITLE_TAIL_CHARACTERS = 320
@@ -667,8 +703,14 @@ def report_decision_at_start(number: int, title: str, reading: Reading) -> bool:
     Only an acceptance whose tier is written in a tier's words counts ("Accept (Poster)",
     "Accept (Workshop)"): titles open with "Reject Inference", "Desk Rejected Papers" (SOURCES.md
     warns of decision words there) or "Accept (Almost) Everything"."""
+    if (glued := GLUED_DECISION.match(title.lstrip())) is not None:
+        reading.issues.append(ParseIssue(
+            number, "decision_in_title",
+            f"the title starts with {quoted(glued[0])}, a decision joined to its line with no space: kept in the title, "
+            "not read as the decision of the record before it"))
+        return True
     if "(" not in title[:DECISION_TAIL_CHARACTERS] and ":" not in title[:DECISION_TAIL_CHARACTERS]:
-        return False  # every opening looked for holds one
+        return False  # every other opening looked for holds one
     plain = plain_line(title)
     words = plain.split(maxsplit=DECISION_MAX_WORDS)
     openings = [" ".join(words[:count]) for count in range(min(DECISION_MAX_WORDS, len(words) - 1), 0, -1)]
