@@ -775,6 +775,31 @@ def test_paper_page_shows_its_listings(served):
     assert served("/papers/papers/1").status_code == 404
 
 
+def test_a_paper_page_and_its_listings_say_where_the_year_was_inferred(served, built_db):
+    # SOURCES.md: a year-less date on a Hugging Face page takes the page's year, flagged. The flag
+    # was in listings alone: the paper's page and paper_listings showed 2025-10-16 for "Oct 16"
+    # as if the page had printed it (review). Which listings printed no year, read from the
+    # sources: a date line of a month and day, and no four-digit year on it.
+    with sqlite3.connect(built_db) as conn:
+        listings = conn.execute("select listings.paper_id, sources.file_name, listings.last_line, listings.published_on "
+                                "from listings join sources on sources.id = listings.source_id "
+                                "where listings.published_on is not null").fetchall()
+    lines = {name: (PROJECT / "sources" / name).read_text(encoding="utf-8").split("\n")
+             for name in {name for _, name, _, _ in listings}}
+    printed = {(paper, published_on): bool(re.search(r"\b(?:19|20)\d\d\b", lines[name][last_line - 1]))
+               for paper, name, last_line, published_on in listings}
+    inferred = {paper for (paper, _), year in printed.items() if not year}
+    shown = {paper for (paper, _), year in printed.items() if year}
+    assert len(inferred) == 42 and shown - inferred
+    for paper in (min(inferred - shown), min(shown - inferred)):
+        rows = query_rows(served, "paper_listings", paper_id=paper)
+        assert [bool(row["published_year_inferred"]) for row in rows] == [
+            not printed[(paper, row["published_on"])] for row in rows]
+        html = served(f"/papers/papers/{paper}").text
+        assert ("(year inferred)" in html) == (paper in inferred)
+        assert ("(year inferred: no listing of this date printed it)" in html) == (paper in inferred)
+
+
 def configured_tables():
     """metadata.yml's Datasette configuration of each table and view."""
     document = yaml.safe_load(resources.metadata_yml().read_text())

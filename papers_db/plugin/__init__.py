@@ -3629,7 +3629,7 @@ IN_LOOP_QUERIES = {
     "papers_by_tier": "17fba20a53620327",
     "accepted_per_tier": "81667423acbecab9",
     "trending_on": "a5dd2a500f86b60b",
-    "paper_listings": "116e67fca6646f64",
+    "paper_listings": "8a2855f440790ccd",
     "related_to": "5867800284712aad",
     "papers_by_organization": "fb3b8a87b09974c4",
     "papers_per_month_of_year": "3f02589cd9962a86",
