@@ -602,24 +602,63 @@ def is_the_projects_own(sql):
     return digest in _own_statements or digest in IN_LOOP_QUERIES.values()
 
 
+# FTS5 searches one row of its index in one of SQLite's instructions, and its work on a row grows
+# with the square of the phrases searched: a visitor's query that built 'NEAR(the the … , 100000)'
+# of 3,600 words in SQL (`replace(printf('%.3600c', 'x'), 'x', 'the ')`: 122 characters) ran 18 s
+# past its 1 s limit, checked every 1,000 instructions (about 200 rows), and snippet() or rank over
+# thousands of ORed words 5-12 s (review). In SQL a visitor writes (VISITOR_SQL_PARAMETERS) that
+# names a full-text table, the time limit is checked every FULL_TEXT_CHECK_INSTRUCTIONS (a row or
+# two), and a value SQL makes is at most FULL_TEXT_VALUE_BYTES_LIMIT, which bounds the phrases of
+# one search: at 8 kB, NEAR of 4,000 one-letter words took 0.35 s a row of the bundled papers,
+# snippet() of 1,600 ORed ones 0.73 s (16 kB: about 1.4 and 3 s). Abstracts are a few kB at most.
+# The search page's and table pages' searches are limited to SEARCH_TEXT_LIMIT characters.
+FULL_TEXT_CHECK_INSTRUCTIONS = 10
+FULL_TEXT_VALUE_BYTES_LIMIT = 8_192
+_visitor_sql = collections.Counter()  # the SQL of each visitor's request being answered (asgi_wrapper)
+
+
 @functools.cache
 def checking_pattern_matches_often_connection_class():
     """A connection class of the sqlite3 module Datasette uses whose statements that say LIKE or
-    GLOB check the time limit every IN_LOOP_CHECK_INSTRUCTIONS, whatever its caller asks."""
+    GLOB check the time limit every IN_LOOP_CHECK_INSTRUCTIONS, whatever its caller asks, and
+    whose statements of SQL a visitor wrote that read a full-text table are held closer
+    (FULL_TEXT_CHECK_INSTRUCTIONS, FULL_TEXT_VALUE_BYTES_LIMIT)."""
     from datasette.utils import sqlite3 as datasettes_sqlite3
 
     class CheckingPatternMatchesOften(datasettes_sqlite3.Connection):
         progress_handler = None  # the time limit's handler and interval, as the caller set them
+        full_text_tables = None  # the names of its full-text tables, in lower case, once read
+        values_limited = False  # whether the statement running has FULL_TEXT_VALUE_BYTES_LIMIT
 
         def set_progress_handler(self, handler, n):
             self.progress_handler = (handler, n) if handler is not None else None
             super().set_progress_handler(handler, n)
 
         def checking_often_for(self, sql):
-            if (self.progress_handler is not None and self.progress_handler[1] > IN_LOOP_CHECK_INSTRUCTIONS
-                    and isinstance(sql, str) and any(word in sql.lower() for word in PATTERN_MATCH_WORDS)
-                    and not is_the_projects_own(sql)):
+            if not isinstance(sql, str):
+                return
+            full_text = self.is_visitors_full_text_search(sql)
+            if full_text != self.values_limited:
+                self.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, FULL_TEXT_VALUE_BYTES_LIMIT if full_text else VALUE_BYTES_LIMIT)
+                self.values_limited = full_text
+            if self.progress_handler is None:
+                return
+            if full_text:
+                super().set_progress_handler(self.progress_handler[0], FULL_TEXT_CHECK_INSTRUCTIONS)
+            elif (self.progress_handler[1] > IN_LOOP_CHECK_INSTRUCTIONS
+                    and any(word in sql.lower() for word in PATTERN_MATCH_WORDS) and not is_the_projects_own(sql)):
                 super().set_progress_handler(self.progress_handler[0], IN_LOOP_CHECK_INSTRUCTIONS)
+
+        def is_visitors_full_text_search(self, sql):
+            """Whether `sql` holds SQL a visitor wrote (a query, or a table's filter) and names a full-text table."""
+            if not _visitor_sql or not any(text in sql for text in list(_visitor_sql)):
+                return False
+            if self.full_text_tables is None:
+                # FTS5's, FTS4's and FTS3's virtual tables; their own tables' names hold theirs.
+                self.full_text_tables = [name.lower() for (name,) in super().execute(
+                    "select name from sqlite_master where type = 'table' and sql like 'create virtual table%using fts%'")]
+            lowered = sql.lower()
+            return any(name in lowered for name in self.full_text_tables)
 
         def cursor(self, factory=None):
             return super().cursor(factory or PatternCheckingCursor)
@@ -1681,6 +1720,9 @@ LIMIT_ERRORS = {
     "LIKE or GLOB pattern too complex": f"this server limits a LIKE or GLOB pattern (a filter's text with its "
                                         f"wildcards) to {LIKE_PATTERN_LIMIT} characters; an exact filter has no limit",
     "too many arguments on function": f"this server limits a function call to {FUNCTION_ARGUMENTS_LIMIT} arguments",
+    "string or blob too big": (f"this server limits a value SQL makes to {VALUE_BYTES_LIMIT:,} bytes, and to "
+                               f"{FULL_TEXT_VALUE_BYTES_LIMIT:,} in SQL a visitor writes that reads a full-text table "
+                               "(papers_fts), whose search of one row cannot be stopped"),
 }
 
 
@@ -2245,7 +2287,17 @@ def asgi_wrapper(datasette):
                 if refusal is None:
                     if open_ended in taken and streams not in needed:
                         send = giving_back_once_answering(send, open_ended, taken)
-                    return await passed_on(datasette, app, scope, receive, send, query)
+                    # As the statement holds it, whatever spaces or semicolons Datasette leaves off.
+                    visitors = [value.strip().rstrip(";").strip() for name, value in query
+                                if name in VISITOR_SQL_PARAMETERS and value.strip().rstrip(";").strip()]
+                    _visitor_sql.update(visitors)
+                    try:
+                        return await passed_on(datasette, app, scope, receive, send, query)
+                    finally:
+                        _visitor_sql.subtract(visitors)
+                        for text in visitors:
+                            if _visitor_sql[text] <= 0:
+                                del _visitor_sql[text]
             finally:
                 for slots in taken:
                     slots.give_back()
