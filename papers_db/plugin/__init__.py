@@ -2083,6 +2083,8 @@ def render_json_within_limits(args, data, view_name):
                              f"{JSON_PARSED_LIMIT // 2**20} MB a request (ask for fewer rows, or leave out _json).")
         if any(nested_deeper_than(value, JSON_NESTING_LIMIT) for value in values):
             raise BadRequest(f"_json would read a value nested more than {JSON_NESTING_LIMIT} deep; leave out _json.")
+        if any("NaN" in value or "Infinity" in value for value in values):
+            data, args = read_as_strict_json(data, positions), without_argument(args, "_json")
     if args.get("_shape") == "object" and not data.get("error") and not data.get("primary_keys"):
         # Datasette's JSON says so with a 200, as if it were an answer.
         raise BadRequest("_shape=object is only available on tables" if "primary_keys" not in data
@@ -2090,6 +2092,32 @@ def render_json_within_limits(args, data, view_name):
     if len(data.get("rows") or []) * len(columns) > JSON_IN_THREAD_CELLS and JsonThreads.busy < JSON_THREADS:
         return written_in_a_thread(json_renderer, args, data, view_name)  # Datasette awaits it
     return json_renderer(args, data, view_name)
+
+
+def read_as_strict_json(data, positions):
+    """`data` with the values at `positions` of each row read as JSON, as Datasette's `_json` reads
+    them, but where a value is no JSON (NaN and Infinity are none), kept as the text it is: Python's
+    reader takes them, and `'[NaN, Infinity]'` was written back as `[NaN, Infinity]`, an answer no
+    strict JSON reader (a browser's JSON.parse) reads (review)."""
+    def no_constant(name):
+        raise ValueError(f"{name} is no JSON")
+
+    def read(value):
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value, parse_constant=no_constant)
+        except ValueError:
+            return value
+
+    rows = [[read(value) if position in positions else value for position, value in enumerate(row)] for row in data["rows"]]
+    return {**data, "rows": rows}
+
+
+def without_argument(args, name):
+    from datasette.utils import MultiParams
+
+    return MultiParams([(key, value) for key in args.keys() if key != name for value in args.getlist(key)])
 
 
 # Cells above which a JSON answer is written in a thread of its own, not the event loop's, which
@@ -2271,7 +2299,7 @@ def asgi_wrapper(datasette):
             scope, query = without_blank_searches(datasette, scope, query_parameters(scope))
             refusal = (file_replaced(served_files, scope["path"]) or static_file_refusal(datasette, scope)
                        or redirect_elsewhere_refusal(scope) or refused(scope, query)
-                       or unknown_filter(datasette, scope["path"], query)
+                       or unknown_filter(datasette, scope["path"], query) or unknown_facet(datasette, scope["path"], query)
                        or query_too_long_for_its_links(datasette, scope, query) or row_of_no_table(datasette, scope["path"])
                        or unpageable_sort(datasette, scope["path"], query))
             needed = [] if refusal is not None else [
@@ -3363,6 +3391,23 @@ def unknown_filter(datasette, path, query):
                                         f"COLUMN__OPERATION=value, the operation one of {', '.join(sorted(FILTER_OPERATIONS))}.")
         if ascii_lower(column) not in page.shape.filterable:
             return 400, "Bad request", (f"{name}: {page.table} has no column {column}; its columns are "
+                                        f"{', '.join(sorted(page.shape.columns - {'rowid'}))}.")
+    return None
+
+
+def unknown_facet(datasette, path, query):
+    """(status, title, message) for a table or view page's facet (`_facet`, `_facet_array`,
+    `_facet_date`, …) on a column it has not, else None. Datasette 0.65 answered 400 too, after
+    starting every facet's count, which it then left unawaited: each such request logged Python's
+    warnings that a coroutine was never awaited (8,400 lines in one server's log: review), where a
+    refused request logs nothing."""
+    page = table_page(datasette, path)
+    if page is None:
+        return None
+    for name, value in query:
+        if (name == "_facet" or name.startswith("_facet_")) and name != "_facet_size" and value \
+                and ascii_lower(value) not in page.shape.filterable:
+            return 400, "Bad request", (f"{name}={value}: {page.table} has no column {value}; its columns are "
                                         f"{', '.join(sorted(page.shape.columns - {'rowid'}))}.")
     return None
 
