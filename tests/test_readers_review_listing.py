@@ -1584,3 +1584,32 @@ def test_a_venue_pages_heading_over_its_tabs_is_no_paper():
     # With its abstract after it, a line like a venue's is a title, as before.
     reading = read_review_listing(review_text("Title One", ABSTRACT_A, "COLM 2024", ABSTRACT_B))
     assert [r.title for r in reading.records] == ["Title One", "COLM 2024"]
+
+
+def test_a_bibliographys_labels_links_and_bibtex_are_no_papers():
+    # The ACL Anthology's volume details (a label alone, its value under it), its "pdf bib abs"
+    # under each title, PMLR's "[edit]" and "[bib][citeproc]", a virtual site's "[ Abstract ] [
+    # OpenReview ]" and a CVF page's BibTeX were papers of those titles (review).
+    lines = ["Anthology ID:", "2024.acl-long", "Month:", "August", "URL:", "https://aclanthology.org/2024.acl-long/",
+             "pdf bib abs", "Title One", "Alice Smith | Bob Jones | Carol White", ABSTRACT_A, "Accept (Oral)",
+             "[edit]", "[bib][citeproc]", "[ Abstract ] [ OpenReview ]",
+             "@InProceedings{Smith_2024_CVPR,", "    author    = {Smith, Alice and Jones, Bob},",
+             "    title     = {Title One},", "    year      = {2024},", "}",
+             "pdf bib", "Title Two", ABSTRACT_B]
+    reading = read_review_listing(review_text(*lines))
+    assert [(r.line, r.title, r.abstract, r.decision) for r in reading.records] == [
+        (8, "Title One", ABSTRACT_A, "Accept (Oral)"), (21, "Title Two", ABSTRACT_B, None)]
+    codes = {issue.line: issue.code for issue in reading.issues}
+    assert codes == {1: "unread_field", 2: "unread_field", 3: "unread_field", 4: "unread_field", 5: "unread_field",
+                     6: "unread_field", 7: "stray_line", 9: "unread_field", 12: "stray_line", 13: "stray_line",
+                     14: "stray_line", 15: "unread_field", 16: "unread_field", 17: "unread_field", 18: "unread_field",
+                     19: "stray_line", 20: "stray_line"}, reading.issues
+    assert "BibTeX" in next(issue.message for issue in reading.issues if issue.line == 15)
+    assert reading.unaccounted_lines() == []
+
+
+@pytest.mark.parametrize("title", ["Mamba:", "Abstract:", "Decision:", "Video Demo", "Code", "Title = Meaning"])
+def test_a_title_that_looks_like_a_label_or_a_link_stays_a_title_over_its_abstract(title):
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Reject", title, ABSTRACT_B, "Accept (Poster)"))
+    assert [r.title for r in reading.records][0] == "Title One"
+    assert len(reading.records) == 2 and reading.records[1].abstract == ABSTRACT_B

@@ -116,6 +116,11 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                                              "does not keep: not read as a title, abstract or decision"))
             if is_label_alone(line) and value_follows(content, index + 1, title_pending or awaiting_abstract):
                 field_value_line = content[index + 1][0]
+        elif is_bibtex_line(line):
+            # A paper's BibTeX, shown on a CVF or PMLR page and copied with it: each line was a paper (review).
+            reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} reads as a line of a "
+                                             "paper's BibTeX entry, a field this reader does not keep: not read as a "
+                                             "title, abstract or decision"))
         elif is_link_line(line) and (title_pending or awaiting_abstract or not abstract_follows(following)
                                      or is_never_a_title(line)):
             # "Download PDF", "Show details", "GitHub" or a bare link, copied with a site's listing: as a
@@ -237,6 +242,16 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
             report_joined_to_abstract(number, line, following, reading)
+        elif (line.rstrip().endswith(":") and LABEL_ALONE.fullmatch(line) is not None and not abstract_follows(following)
+              and not abstract_follows(after_following)):
+            # A label alone, its value on the next line, as a bibliography prints a volume's details:
+            # the ACL Anthology's "Anthology ID:", "Month:", "URL:" were papers of those titles
+            # (review). Not with an abstract after it, or after the line under it: a title, or one
+            # wrapped after its colon ("Mamba:" over the rest of its title and the abstract).
+            reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} reads as a label alone on "
+                                             "its line, a field this reader does not keep: not read as a title"))
+            if value_follows(content, index + 1, title_pending or awaiting_abstract):
+                field_value_line = content[index + 1][0]
         elif (not title_pending and not awaiting_abstract and is_venue_heading(line)
               and not abstract_follows(following)):
             close()
@@ -314,6 +329,17 @@ OTHER_FIELD = re.compile(  # matched from the line's start, spaces included: ask
 # Editing" do, which "note" and "code" took: review): in capitals, no such field.
 REVIEW_FIELDS = frozenset("github arxiv website homepage comment comments recommendation rating confidence score scores"
                           .split())
+
+
+# A label of a few words and its colon, alone on its line (see the reading loop).
+LABEL_ALONE = re.compile(r"\s*[^\W\d_][\w'’ -]{0,30}:\s*")
+# A BibTeX entry's first line ("@InProceedings{Liang_2024_CVPR,") and its fields ("title = {…},").
+BIBTEX_LINE = re.compile(r"\s*(?:@[a-z]+\s*\{[^\s,{}]*,?|[a-z]+\s*=\s*(?:\{.*\}|\".*\"|\d+)\s*,?)\s*", re.IGNORECASE)
+
+
+def is_bibtex_line(line: str) -> bool:
+    start = line.lstrip()[:1]
+    return (start == "@" or "=" in line[:24]) and BIBTEX_LINE.fullmatch(line) is not None
 
 
 def is_label_alone(line: str) -> bool:

@@ -630,11 +630,15 @@ LETTER_OR_DIGIT = re.compile(r"[^\W_]")  # what str.isalnum() takes; one C searc
 # link is never a title either.
 LINK_WORDS = (r"(?:download|view|open) pdf|pdf|(?:show|hide) (?:details|abstract|bibtex|reviews?)|show (?:more|less)"
               r"|read more|bibtex|code|github|arxiv|project page|website|homepage|demo|slides|video|openreview|forum"
-              r"|abs|supp|supplementary(?: material)?")  # PMLR's "[abs]", CVF's "[supp]" (review: each row a paper)
-LINK_LINE = re.compile(f"(?:{LINK_WORDS}" + r"|(?:https?://|www\.)\S+)", re.IGNORECASE)
+              r"|abs|supp|supplementary(?: material)?|bib|edit|citeproc")  # PMLR's "[abs]", "[edit]", CVF's "[supp]"
+# A bibliography's links side by side with no brackets: the ACL Anthology's "pdf bib abs" under
+# each title, and PMLR's "[bib][citeproc]", were papers of those titles (reviews).
+BIBLIOGRAPHY_LINKS = r"(?:pdf|bib|abs|bibtex|supp|arxiv|code)(?: (?:pdf|bib|abs|bibtex|supp|arxiv|code))+"
+LINK_LINE = re.compile(f"(?:{BIBLIOGRAPHY_LINKS}|{LINK_WORDS}" + r"|(?:https?://|www\.)\S+)", re.IGNORECASE)
 # A site's links in brackets on one line: "[PDF] [Code] [Slides]", "(pdf) (video)", "[PDF] [Poster]"
-# (a poster's link among them, where alone "[Poster]" is a badge) (review).
-LINKS_IN_BRACKETS = re.compile(rf"(?:[\[(] ?(?:{LINK_WORDS}|poster) ?[\])] ?){{2,}}", re.IGNORECASE)
+# (a poster's link among them, where alone "[Poster]" is a badge), "[ Abstract ] [ OpenReview ]"
+# (a conference's virtual site) (reviews).
+LINKS_IN_BRACKETS = re.compile(rf"(?:[\[(] ?(?:{LINK_WORDS}|poster|abstract) ?[\])] ?){{2,}}", re.IGNORECASE)
 
 
 def is_never_a_title(line: str) -> bool:
