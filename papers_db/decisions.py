@@ -27,7 +27,8 @@ SUBMISSION_VENUE = re.compile(r"(?P<submitted>submitted to )?" + VENUE_LINE, re.
 # label, whose length can change ("İ" folds to two characters).
 DECISION_LINE = re.compile(
     r"^(?:(?P<accept>accept)(?: ?\((?P<parenthesised>[\w%+ -]*)\)| ?:(?P<after_colon>[\w%+ -]*))?"
-    r"|(?P<reject>reject(?:ed)?)|(?P<withdrawn>withdrawn(?: submission)?)|(?P<desk_reject>desk[ -]+reject(?:ed)?)"
+    r"|(?P<reject>reject(?:ed)?)|(?P<withdrawn>withdrawn(?: submission| by (?:the )?(?:authors?|pcs|program chairs))?)"
+    r"|(?P<desk_reject>desk[ -]+reject(?:ed)?)"
     # A conference site's badge: "Poster", "Spotlight Poster", "NeurIPS 2024 Oral" (a venue word
     # and its year may come first). Each was a paper titled so, and its paper lost the decision.
     r"|(?P<badge>(?:(?P<venue>[^\W\d_][\w&+-]* (?:(?P<year>'?\d\d|\d{4}) )?)(?=oral|spotlight|poster))??"
@@ -120,11 +121,17 @@ def as_written_usually(label: str) -> str:
     if ("," in usual or "，" in usual) and (venue_after := TIER_BEFORE_VENUE.match(usual)) is not None:
         usual = f"{venue_after['venue']} {venue_after['tier']}"
     dashed = ACCEPT_DASH.match(usual)
-    if dashed is not None and _only_tier_words(dashed[4].casefold()):
+    if dashed is not None and (_only_tier_words(dashed[4].casefold()) or (len(usual) <= 40 and is_track_word(dashed[4]))):
         # Only a tier's words after the dash: "Accept - A Simple Method", "Accept-Reject Sampling for
-        # Oral Cancer Detection" and "Accept – Oral History of Deep Learning" are titles.
+        # Oral Cancer Detection" and "Accept – Oral History of Deep Learning" are titles. Or one
+        # word of a track: EMNLP's "Accept-Main" and "Accept-Findings" lost their text (review).
         usual = f"{dashed[1]} ({dashed[4]})"
     return usual
+
+
+def is_track_word(word: str) -> bool:
+    """One word of three letters or more, no decision's: the track an acceptance names ("Main", "Findings")."""
+    return len(word) >= 3 and word.isalpha() and DECISION_WORD.match(word) is None
 
 
 def is_written_otherwise(label: str) -> bool:

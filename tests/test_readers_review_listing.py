@@ -1613,3 +1613,21 @@ def test_a_title_that_looks_like_a_label_or_a_link_stays_a_title_over_its_abstra
     reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Reject", title, ABSTRACT_B, "Accept (Poster)"))
     assert [r.title for r in reading.records][0] == "Title One"
     assert len(reading.records) == 2 and reading.records[1].abstract == ABSTRACT_B
+
+
+@pytest.mark.parametrize("decision, read_as, unknown_tier", [
+    ("Accept-Main", ("accept", None), True), ("Accept-Findings", ("accept", None), True),
+    ("Accept – Findings", ("accept", None), True), ("Withdrawn by Authors", ("withdrawn", None), False),
+    ("Withdrawn by the authors", ("withdrawn", None), False), ("Withdrawn by PCs", ("withdrawn", None), False)])
+def test_other_venues_decisions_keep_their_text(decision, read_as, unknown_tier):
+    # EMNLP 2023's decisions on OpenReview: each was an unknown decision, its text only in an
+    # issue's message, and the paper's decision unknown (review).
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, decision, "Title Two", ABSTRACT_B))
+    assert [(r.title, r.decision) for r in reading.records] == [("Title One", decision), ("Title Two", None)]
+    assert normalise_decision(decision) == read_as
+    assert [issue.code for issue in reading.issues] == (["unknown_decision_tier"] if unknown_tier else [])
+
+
+@pytest.mark.parametrize("line", ["Accept-Reject", "Accept-Reject Sampling", "Conditional Accept", "Accept-2024"])
+def test_a_dash_before_a_decision_word_several_words_or_a_number_is_no_track(line):
+    assert normalise_decision(line) is None
