@@ -1631,3 +1631,25 @@ def test_other_venues_decisions_keep_their_text(decision, read_as, unknown_tier)
 @pytest.mark.parametrize("line", ["Accept-Reject", "Accept-Reject Sampling", "Conditional Accept", "Accept-2024"])
 def test_a_dash_before_a_decision_word_several_words_or_a_number_is_no_track(line):
     assert normalise_decision(line) is None
+
+
+def test_a_labelled_abstracts_second_paragraph_before_the_entrys_fields_is_its_abstract():
+    # An OpenReview forum's abstract in two paragraphs, then the entry's fields: the second was an
+    # untitled paper, unreported (review).
+    second = "We use the simulator to train both high-level policies and low-level controllers, which transfer to real robots."
+    for lines, decision in ((["Title One", "Alice Smith, Bob Jones, Carol White", "ICLR 2024 oral", "Readers: Everyone",
+                              "Abstract: " + ABSTRACT_A, second, "Primary Area: generative models", "Title Two", ABSTRACT_B],
+                             "ICLR 2024 oral"),
+                            (["Title One", "Abstract: " + ABSTRACT_A, second, "Keywords: simulators"], None),
+                            (["Title One", "Abstract: " + ABSTRACT_A, second], None)):
+        reading = read_review_listing(review_text(*lines))
+        first = reading.records[0]
+        assert (first.title, first.abstract, first.decision) == ("Title One", ABSTRACT_A + "\n" + second, decision), lines
+        assert len(reading.records) == (2 if "Title Two" in lines else 1)
+        assert "abstract_continued" in [issue.code for issue in reading.issues]
+        assert reading.unaccounted_lines() == []
+    # Not an abstract with no label, nor one with a decision after it: the form cannot tell an untitled paper.
+    for lines in (["Title One", ABSTRACT_A, second, "Keywords: simulators"],
+                  ["Title One", "Abstract: " + ABSTRACT_A, second, "Reject"]):
+        reading = read_review_listing(review_text(*lines))
+        assert [r.abstract for r in reading.records] == [ABSTRACT_A, second], lines

@@ -78,6 +78,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     decided_first: Record | None = None  # a record whose decision came before its abstract
     field_value_line: int | None = None  # the line under a field's label alone ("Keywords:"), its value
     under_a_label = False  # the line before was a decision's label alone, this line a decision
+    labelled_abstract: Record | None = None  # the last record whose abstract's line opened "Abstract:"
 
     def close(why: str | None = None) -> None:
         if current is not None:
@@ -210,6 +211,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         elif awaiting_abstract and continues_title(line):
             current.abstract = without_abstract_label(line)
             current.last_line = number
+            if ABSTRACT_LABEL_IN_LINE.match(line) is not None:
+                labelled_abstract = current
             close()
             current = decided_first = None
         elif (current is not None and current.abstract is None and current.decision is None and not reads_as_title(line)
@@ -224,6 +227,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                     "(were it a title, both papers' abstracts would be missing)"))
             current.abstract = without_abstract_label(line)
             current.last_line = number
+            if ABSTRACT_LABEL_IN_LINE.match(line) is not None:
+                labelled_abstract = current
             report_joined_to_abstract(number, line, following, reading)
         elif current is not None and current.decision is None and is_abstract_again(current, line):
             # Copied twice, the second was an untitled paper that took the decision from its title's.
@@ -238,6 +243,14 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                 "lower case): read as that abstract's next line (were it a paper of its own, or the next paper's title, "
                 "that paper is in this one)"))
             report_joined_to_abstract(number, line, following, reading)
+        elif (labelled_abstract is not None and labelled_abstract.last_line == number - 1  # no decision after it
+              and (following is None or other_field(following) is not None)
+              and looks_like_abstract(line) and not reads_as_title(line)):
+            # A forum's abstract in paragraphs: "Abstract: …", a second paragraph, then the entry's
+            # fields ("Primary Area: …"). The second was an untitled paper, unreported (review).
+            add_to_abstract(labelled_abstract, number, line, reading, "abstract_continued", (
+                "a paragraph right after a labelled abstract, with the entry's fields after it: read as that "
+                "abstract's next paragraph (were it a paper of its own, it has no title)"))
         elif looks_like_abstract(line) and not reads_as_title(line):
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
