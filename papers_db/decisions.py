@@ -170,11 +170,15 @@ def _decision_match(label: str) -> re.Match | None:
 # above, and the abstract under it an untitled paper (review). GLUED_DECISION: the same at a
 # title's start, "RejectVision Transformers Need Registers" too (review_listing.report_decision_at_start).
 TIERS_WRITTEN = r"(?:notable[ -]*)?(?:top[ -]*\d+ *%|oral|spotlight|poster|talk)"
-# A word after it, not a name's end: "RejectNet: …" is a title.
-GLUED_WORD = r"(?=(?-i:[A-Z][a-z]*[ -]))"
-GLUED_TIER = re.compile(TIERS_WRITTEN + GLUED_WORD, re.IGNORECASE)
-GLUED_DECISION = re.compile(rf"(?:accept(?:ed)? ?: ?{TIERS_WRITTEN}|reject(?:ed)?|withdrawn(?: submission)?"
-                            rf"|desk[ -]+reject(?:ed)?){GLUED_WORD}", re.IGNORECASE)
+# After "Accept:" and a tier, any capital or digit: no name opens so ("Accept: posterLoRA: …").
+GLUED_TIER = re.compile(TIERS_WRITTEN + r"(?=(?-i:[A-Z0-9]))", re.IGNORECASE)
+# After a decision alone, a word and then another in capitals, as a title in Title Case goes on:
+# "RejectNet for Open-Set Recognition", "RejectBench - A Benchmark" and "RejectNet: …" are names
+# (review of the first rule).
+GLUED_WORDS = r"(?=(?-i:(?:[A-Z][a-z]*|[A-Z0-9]{2,}[A-Za-z0-9-]*) [A-Z0-9]))"  # "Vision Tr…", "CLIP Mo…", "3D Ga…"
+GLUED_DECISION = re.compile(rf"accept(?:ed)? ?: ?{TIERS_WRITTEN}(?=(?-i:[A-Z0-9]))"
+                            rf"|(?:reject(?:ed)?|withdrawn(?: submission)?|desk[ -]+reject(?:ed)?){GLUED_WORDS}",
+                            re.IGNORECASE)
 
 
 # A venue line's words that say a decision. A venue and year alone, or with a track ("COLM 2024",

@@ -1601,14 +1601,16 @@ def test_a_bibliographys_labels_links_and_bibtex_are_no_papers():
         (8, "Title One", ABSTRACT_A, "Accept (Oral)"), (21, "Title Two", ABSTRACT_B, None)]
     codes = {issue.line: issue.code for issue in reading.issues}
     assert codes == {1: "unread_field", 2: "unread_field", 3: "unread_field", 4: "unread_field", 5: "unread_field",
-                     6: "unread_field", 7: "stray_line", 9: "unread_field", 12: "stray_line", 13: "stray_line",
+                     6: "stray_line", 7: "stray_line", 9: "unread_field", 12: "stray_line", 13: "stray_line",
                      14: "stray_line", 15: "unread_field", 16: "unread_field", 17: "unread_field", 18: "unread_field",
                      19: "stray_line", 20: "stray_line"}, reading.issues
     assert "BibTeX" in next(issue.message for issue in reading.issues if issue.line == 15)
     assert reading.unaccounted_lines() == []
 
 
-@pytest.mark.parametrize("title", ["Mamba:", "Abstract:", "Decision:", "Video Demo", "Code", "Title = Meaning"])
+@pytest.mark.parametrize("title", ["Mamba:", "Abstract:", "Decision:", "Video Demo", "Code", "Title = Meaning",
+                                   # a review of the first rules: each was read as a field or a link
+                                   "k = 1", "Code Bib Abs", "PDF Code", "NeurIPS 2023"])
 def test_a_title_that_looks_like_a_label_or_a_link_stays_a_title_over_its_abstract(title):
     reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Reject", title, ABSTRACT_B, "Accept (Poster)"))
     assert [r.title for r in reading.records][0] == "Title One"
@@ -1653,3 +1655,41 @@ def test_a_labelled_abstracts_second_paragraph_before_the_entrys_fields_is_its_a
                   ["Title One", "Abstract: " + ABSTRACT_A, second, "Reject"]):
         reading = read_review_listing(review_text(*lines))
         assert [r.abstract for r in reading.records] == [ABSTRACT_A, second], lines
+
+
+def test_an_abstract_cut_before_its_full_stop_with_a_sentence_inside_is_the_titles_abstract():
+    # Cut mid-file, 21 words with a sentence's end inside: it was the title of the abstract after
+    # it, and its own title had none (review).
+    cut = ("Long-horizon manipulation requires composing skills. We discover modular skills from play data and compose "
+           "them with a learned plan")
+    reading = read_review_listing(review_text("Title One", cut, "Title Two", ABSTRACT_B, "Reject"))
+    assert [(r.title, r.abstract, r.decision) for r in reading.records] == [
+        ("Title One", cut, None), ("Title Two", ABSTRACT_B, "Reject")]
+    assert reading.issues == []
+    # A title in Title Case with a full stop inside, or a short line, stays a title.
+    for title in ("Deep Learning Is Not All You Need. A Study of Gradient Boosted Trees on Tabular Data Sets",
+                  "It works. We think so", "Is Attention Interpretable? An Analysis of Attention Weights in Neural Models"):
+        reading = read_review_listing(review_text("Title One", ABSTRACT_A, title, ABSTRACT_B))
+        assert [r.title for r in reading.records] == ["Title One", title], title
+
+
+def test_titles_like_labels_venues_or_glued_decisions_stay_titles_where_a_decision_follows():
+    # A review of the first rules for labels, venue headings and glued decisions: in a listing
+    # without abstracts, "DreamFusion:" over the rest of its title and a decision was dropped as a
+    # label and its value, "COLM 2024" over a decision was a heading, and a glued decision after a
+    # decided paper was named nowhere.
+    reading = read_review_listing(review_text("Deep Learning", "Accept (Oral)", "DreamFusion:", "Text-to-3D using 2D Diffusion",
+                                              "Accept (Poster)", "COLM 2024", "Accept (Poster)"))
+    assert [(r.title, r.decision) for r in reading.records] == [
+        ("Deep Learning", "Accept (Oral)"), ("DreamFusion:", None), ("Text-to-3D using 2D Diffusion", "Accept (Poster)"),
+        ("COLM 2024", "Accept (Poster)")]
+    assert {issue.code for issue in reading.issues} == {"missing_abstract"}
+    reading = read_review_listing(review_text("Mamba:", "Linear-Time Sequence Modeling with Selective State Spaces",
+                                              "Albert Gu, Tri Dao, Carol White", ABSTRACT_A))
+    assert [r.title for r in reading.records][:1] == ["Mamba:"]
+    for glued, named in (("Accept: notable-top-5%Grokking", True), ("Accept: posterLoRA: Low-Rank Adaptation", True),
+                         ("Reject3D Gaussian Splatting", True), ("RejectCLIP Models Are Fine", True),
+                         ("RejectNet for Open-Set Recognition", False), ("RejectBench - A Benchmark for Refusals", False)):
+        reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Accept (Oral)", glued, ABSTRACT_B, "Reject"))
+        assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Accept (Oral)"), (glued, "Reject")], glued
+        assert ([issue.code for issue in reading.issues] == ["decision_in_title"]) == named, glued

@@ -117,7 +117,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                                              "does not keep: not read as a title, abstract or decision"))
             if is_label_alone(line) and value_follows(content, index + 1, title_pending or awaiting_abstract):
                 field_value_line = content[index + 1][0]
-        elif is_bibtex_line(line):
+        elif is_bibtex_line(line) and (title_pending or awaiting_abstract or not abstract_follows(following)):
             # A paper's BibTeX, shown on a CVF or PMLR page and copied with it: each line was a paper (review).
             reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} reads as a line of a "
                                              "paper's BibTeX entry, a field this reader does not keep: not read as a "
@@ -255,18 +255,19 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
             report_joined_to_abstract(number, line, following, reading)
-        elif (line.rstrip().endswith(":") and LABEL_ALONE.fullmatch(line) is not None and not abstract_follows(following)
-              and not abstract_follows(after_following)):
+        elif (line.rstrip().endswith(":") and LABEL_ALONE.fullmatch(line) is not None
+              and opens_details(following, after_following)):
             # A label alone, its value on the next line, as a bibliography prints a volume's details:
             # the ACL Anthology's "Anthology ID:", "Month:", "URL:" were papers of those titles
-            # (review). Not with an abstract after it, or after the line under it: a title, or one
-            # wrapped after its colon ("Mamba:" over the rest of its title and the abstract).
+            # (review). Only among such details: a label or a link after its value, or a link as
+            # its value. "DreamFusion:" over "Text-to-3D using 2D Diffusion" and a decision, or
+            # "Mamba:" over the rest of its title and its authors, is a title (review of the first rule).
             reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} reads as a label alone on "
                                              "its line, a field this reader does not keep: not read as a title"))
-            if value_follows(content, index + 1, title_pending or awaiting_abstract):
+            if not is_link_line(following):
                 field_value_line = content[index + 1][0]
         elif (not title_pending and not awaiting_abstract and is_venue_heading(line)
-              and not abstract_follows(following)):
+              and not abstract_follows(following) and heads_what_follows(following, after_following)):
             close()
             current = None
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} names a venue and its year, "
@@ -293,7 +294,9 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             report_title_ending_like_a_sentence(number, line, reading)
             named = len(reading.issues)
             report_decision_at_end_of_title(number, line, reading)
-            if undecided_before:
+            if report_glued_decision(number, line, reading):
+                pass  # named once, whatever the record before holds
+            elif undecided_before:
                 report_decision_at_start(number, line, reading) or report_decision_like_title(number, line, reading)
             if len(reading.issues) == named:  # "Title | Accept (Oral)" is named once, not for its "(Oral)" too
                 report_bracketed_decision(number, line, reading)
@@ -344,15 +347,42 @@ REVIEW_FIELDS = frozenset("github arxiv website homepage comment comments recomm
                           .split())
 
 
-# A label of a few words and its colon, alone on its line (see the reading loop).
-LABEL_ALONE = re.compile(r"\s*[^\W\d_][\w'’ -]{0,30}:\s*")
-# A BibTeX entry's first line ("@InProceedings{Liang_2024_CVPR,") and its fields ("title = {…},").
-BIBTEX_LINE = re.compile(r"\s*(?:@[a-z]+\s*\{[^\s,{}]*,?|[a-z]+\s*=\s*(?:\{.*\}|\".*\"|\d+)\s*,?)\s*", re.IGNORECASE)
+# A label of a few words and its colon, alone on its line (see the reading loop): "Cite (ACL):" too.
+LABEL_ALONE = re.compile(r"\s*[^\W\d_][\w'’ ()-]{0,30}:\s*")
+
+
+def opens_details(following: str | None, after_following: str | None) -> bool:
+    """Whether a label alone opens a value among a page's details: its value is a link ("URL:"
+    over its address), or a value and then another label alone or a link."""
+    if following is None:
+        return False
+    if is_link_line(following):
+        return True
+    return (after_following is not None and LABEL_ALONE.fullmatch(following) is None
+            and (LABEL_ALONE.fullmatch(after_following) is not None or is_link_line(after_following)))
+# A BibTeX entry's first line ("@InProceedings{Liang_2024_CVPR,", or the whole entry on one line)
+# and its fields ("title = {…},", "Date-Added = {…}", the ACL Anthology's "month = aug,"); a value
+# over several lines opens with "{" and no "}" after it.
+BIBTEX_LINE = re.compile(r"\s*(?:@[a-z]+\s*\{[^\s,{}]*,(?:\s*[a-z][\w-]*\s*=.*)?|@[a-z]+\s*\{[^\s,{}]*"
+                         r"|[a-z][\w-]*\s*=\s*(?:\{.*|\".*\"|\d+|(?:year|month|volume|number|pages)\b.*|[a-z]{3})\s*,?)\s*",
+                         re.IGNORECASE)
 
 
 def is_bibtex_line(line: str) -> bool:
-    start = line.lstrip()[:1]
-    return (start == "@" or "=" in line[:24]) and BIBTEX_LINE.fullmatch(line) is not None
+    head = line[:24]  # asked of every line: no copy of an abstract
+    return ("@" in head or "=" in head) and BIBTEX_LINE.fullmatch(line) is not None
+
+
+def heads_what_follows(following: str | None, after_following: str | None) -> bool:
+    """Whether a venue line with no abstract after it heads what follows it: a page's tabs (two
+    decisions in a row), or a title and its abstract. Over a field or authors, and over one
+    decision in a listing without abstracts, it may be a paper's title (review of the first rule)."""
+    if following is None or after_following is None:
+        return False
+    if is_decision(following):
+        return is_decision(after_following)
+    return (abstract_follows(after_following) and other_field(following) is None and not is_author_list(following)
+            and not is_link_line(following))
 
 
 def is_label_alone(line: str) -> bool:
@@ -735,6 +765,23 @@ def report_decision_like_title(number: int, title: str, reading: Reading) -> Non
             "title (were it the decision of the record before, that record has none)"))
 
 
+def report_glued_decision(number: int, title: str, reading: Reading) -> bool:
+    """A title that opens with a decision joined to it with no space (GLUED_DECISION): the line
+    break between a decision and the next title lost. It stays the title as given, and is named,
+    after any record: "Accept: notable-top-5%Grokking …" under a decided record was an orphan
+    decision before, and a title with no word (review)."""
+    if title.lstrip()[:1] not in "ARWDardw":  # most titles: no reading at all
+        return False
+    glued = GLUED_DECISION.match(title.lstrip())
+    if glued is None:
+        return False
+    reading.issues.append(ParseIssue(
+        number, "decision_in_title",
+        f"the title starts with {quoted(glued[0])}, a decision joined to its line with no space: kept in the title, "
+        "not read as a decision (of the record before it, were it one)"))
+    return True
+
+
 def report_decision_at_start(number: int, title: str, reading: Reading) -> bool:
     """A title that opens with a whole decision line's text (`Accept (Poster) Dense Attention`),
     after a record with no decision: the line break after the decision was lost. It stays the
@@ -742,14 +789,8 @@ def report_decision_at_start(number: int, title: str, reading: Reading) -> bool:
     Only an acceptance whose tier is written in a tier's words counts ("Accept (Poster)",
     "Accept (Workshop)"): titles open with "Reject Inference", "Desk Rejected Papers" (SOURCES.md
     warns of decision words there) or "Accept (Almost) Everything"."""
-    if (glued := GLUED_DECISION.match(title.lstrip())) is not None:
-        reading.issues.append(ParseIssue(
-            number, "decision_in_title",
-            f"the title starts with {quoted(glued[0])}, a decision joined to its line with no space: kept in the title, "
-            "not read as the decision of the record before it"))
-        return True
     if "(" not in title[:DECISION_TAIL_CHARACTERS] and ":" not in title[:DECISION_TAIL_CHARACTERS]:
-        return False  # every other opening looked for holds one
+        return False  # every opening looked for holds one
     plain = plain_line(title)
     words = plain.split(maxsplit=DECISION_MAX_WORDS)
     openings = [" ".join(words[:count]) for count in range(min(DECISION_MAX_WORDS, len(words) - 1), 0, -1)]

@@ -375,7 +375,22 @@ def continues_title(line: str) -> bool:
     Yes when it reads as prose, and also when it is longer than any title: that is an abstract
     cut short (for example by a file that ends mid-sentence), not the next paper's title.
     """
-    return looks_like_abstract(line) or len(line.split(maxsplit=TITLE_MAX_WORDS)) > TITLE_MAX_WORDS
+    return (looks_like_abstract(line) or len(line.split(maxsplit=TITLE_MAX_WORDS)) > TITLE_MAX_WORDS
+            or has_sentences_inside(line))
+
+
+# A sentence's end inside a line, after a word in lower case: "… composing skills. We discover …".
+# An abstract cut before its full stop, of 16 words or more with one inside, was the title of the
+# abstract after it, and its own title had none (review). A title's words before a full stop are
+# capitalised ("… All You Need. A Study …"), or it is short.
+SENTENCE_INSIDE = re.compile(r"(?<![\w.])[a-z]{2,}[.!?] [A-Z][a-z]")
+SENTENCES_INSIDE_MIN_WORDS = 16
+
+
+def has_sentences_inside(line: str) -> bool:
+    return (len(line) >= 4 * SENTENCES_INSIDE_MIN_WORDS and (". " in line or "? " in line or "! " in line)
+            and word_count(line, SENTENCES_INSIDE_MIN_WORDS) >= SENTENCES_INSIDE_MIN_WORDS
+            and SENTENCE_INSIDE.search(line) is not None)
 
 
 # Words no title ends with, and a line that opens with one of them (lower case) goes on a title:
@@ -633,12 +648,13 @@ LINK_WORDS = (r"(?:download|view|open) pdf|pdf|(?:show|hide) (?:details|abstract
               r"|abs|supp|supplementary(?: material)?|bib|edit|citeproc")  # PMLR's "[abs]", "[edit]", CVF's "[supp]"
 # A bibliography's links side by side with no brackets: the ACL Anthology's "pdf bib abs" under
 # each title, and PMLR's "[bib][citeproc]", were papers of those titles (reviews).
-BIBLIOGRAPHY_LINKS = r"(?:pdf|bib|abs|bibtex|supp|arxiv|code)(?: (?:pdf|bib|abs|bibtex|supp|arxiv|code))+"
+BIBLIOGRAPHY_LINK_WORDS = r"(?:pdf|bib|abs|bibtex|supp|arxiv|code|software|video|dataset|data|poster|slides|note)"
+BIBLIOGRAPHY_LINKS = rf"(?i:pdf|bib|abs)(?: {BIBLIOGRAPHY_LINK_WORDS})+"  # opens with pdf, bib or abs: "Code Bib Abs" may be a title
 LINK_LINE = re.compile(f"(?:{BIBLIOGRAPHY_LINKS}|{LINK_WORDS}" + r"|(?:https?://|www\.)\S+)", re.IGNORECASE)
 # A site's links in brackets on one line: "[PDF] [Code] [Slides]", "(pdf) (video)", "[PDF] [Poster]"
 # (a poster's link among them, where alone "[Poster]" is a badge), "[ Abstract ] [ OpenReview ]"
 # (a conference's virtual site) (reviews).
-LINKS_IN_BRACKETS = re.compile(rf"(?:[\[(] ?(?:{LINK_WORDS}|poster|abstract) ?[\])] ?){{2,}}", re.IGNORECASE)
+LINKS_IN_BRACKETS = re.compile(rf"(?:[\[(] ?(?:{LINK_WORDS}|poster|abstract|paper) ?[\])] ?){{2,}}", re.IGNORECASE)
 
 
 def is_never_a_title(line: str) -> bool:
@@ -652,7 +668,8 @@ def is_link_line(line: str) -> bool:
     such links in brackets ("[PDF] [Code]"). Most lines are refused by their first word, before
     plain_line reads all of them."""
     if len(line) > LINK_WORDS_CHARACTERS and "://" not in line[:LINK_START_CHARACTERS] and (
-            "www." not in line[:LINK_START_CHARACTERS]):  # most lines: titles and abstracts, no link's words
+            "www." not in line[:LINK_START_CHARACTERS]) and not (
+            len(line) <= LINKS_IN_BRACKETS_CHARACTERS and line.lstrip()[:1] in "[("):  # most lines: no link's words
         return False
     if len(line) > LINK_LINE_CHARACTERS:
         return False
@@ -687,6 +704,7 @@ def without_brackets(text: str) -> str:
 
 LINK_LINE_CHARACTERS = 2000  # a link, however long; a longer line is no link alone
 LINK_WORDS_CHARACTERS = 40  # "Hide reviews" and the like, odd spaces around them too; a link may be longer
+LINKS_IN_BRACKETS_CHARACTERS = 160  # "[ Abstract ] [ Project Page ] [ OpenReview ]" and longer rows (review)
 LINK_START_CHARACTERS = 16  # where a link's "https://" or "www." begins, after spaces
 LINK_LINE_START = re.compile(r"\s*" + LINK_LINE.pattern, re.IGNORECASE)  # matched as the line starts: no copy of it
 
