@@ -2316,8 +2316,8 @@ def test_json_values_read_with_underscore_json_are_strict_json(built_db, shape):
 
     instance = datasette_instance(built_db)
     sql = ("select 'NaN' as a, '[NaN, Infinity, -Infinity]' as b, '{\"x\": [1, 2], \"note\": \"NaN is no number\"}' as c, "
-           "'Infinity' as d, '[1, 2]' as e")
-    path = "/papers.json?" + urllib.parse.urlencode([("sql", sql), ("_shape", shape)] + [("_json", column) for column in "abcde"])
+           "'Infinity' as d, '[1, 2]' as e, '[1e999]' as f, '{\"a\": 1.5e3}' as g")
+    path = "/papers.json?" + urllib.parse.urlencode([("sql", sql), ("_shape", shape)] + [("_json", column) for column in "abcdefg"])
 
     def no_constant(name):
         raise ValueError(name)
@@ -2326,6 +2326,46 @@ def test_json_values_read_with_underscore_json_are_strict_json(built_db, shape):
     assert response.status_code == 200
     answer = json.loads(response.text, parse_constant=no_constant)  # strict: no NaN or Infinity
     rows = answer["rows"] if shape in ("arrays", "objects") else answer
-    row = rows[0] if shape != "arrays" else dict(zip("abcde", rows[0]))
+    row = rows[0] if shape != "arrays" else dict(zip("abcdefg", rows[0]))
     assert row == {"a": "NaN", "b": "[NaN, Infinity, -Infinity]", "c": {"x": [1, 2], "note": "NaN is no number"},
-                   "d": "Infinity", "e": [1, 2]}
+                   "d": "Infinity", "e": [1, 2], "f": "[1e999]", "g": {"a": 1500.0}}
+
+
+def test_a_visitors_full_text_limits_hold_only_that_visitors_own_queries(tmp_path):
+    # The limits of a visitor's full-text SQL were a registry of the whole process: while one
+    # visitor's _where ran, another visitor's search of the papers table was held to them, and
+    # failed on an abstract of 9 kB (review). Two requests at once on one server process.
+    import asyncio
+
+    from listing_texts import review_text
+    from test_serve import datasette_instance
+
+    from papers_db import build_database
+
+    long_abstract = ("We study pooling in vision transformers, and find that " + "the pooled tokens carry the signal, " * 260
+                     + "as our experiments show.")
+    assert len(long_abstract.encode()) > 9_000
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "listing.txt").write_text(review_text("Pooling Revisited", long_abstract, "Accept (Poster)") + "\n")
+    build_database(sources, tmp_path / "db" / "papers.db", related=False)
+    instance = datasette_instance(tmp_path / "db" / "papers.db")
+    near = "'NEAR(' || rtrim(replace(printf('%.1900c', 'x'), 'x', 'the '), ' ') || ', 100000)'"
+    # A short _where ("rowid") is part of every statement of a table page: the other visitor's too.
+    slow = "/papers/papers.json?" + urllib.parse.urlencode(
+        [("_where", "rowid"), ("_where", f"rowid in (select rowid from papers_fts where papers_fts match {near}) or 1")])
+
+    async def both():
+        await instance.invoke_startup()
+        visitor = asyncio.ensure_future(instance.client.get(slow))
+        await asyncio.sleep(0.05)  # the visitor's SQL is running
+        others = [await instance.client.get("/papers/papers.json?_search=pooling") for _ in range(3)]
+        return await visitor, others
+
+    visitor, others = asyncio.run(both())
+    assert [answer.status_code for answer in others] == [200, 200, 200], others[0].text[:300]
+    assert all(answer.json()["rows"] for answer in others)
+    # The visitor's own query reading the long abstract with the full-text table is held to them.
+    own = "select length(abstract) from papers join papers_fts on papers_fts.rowid = papers.id where papers_fts match 'pooling'"
+    answer = asyncio.run(instance.client.get("/papers.json?" + urllib.parse.urlencode({"sql": own})))
+    assert answer.status_code == 400 and "8,192" in answer.json()["error"]

@@ -22,6 +22,7 @@ import inspect
 import itertools
 import json
 import logging
+import math
 import os
 import re
 import sqlite3
@@ -608,13 +609,19 @@ def is_the_projects_own(sql):
 # past its 1 s limit, checked every 1,000 instructions (about 200 rows), and snippet() or rank over
 # thousands of ORed words 5-12 s (review). In SQL a visitor writes (VISITOR_SQL_PARAMETERS) that
 # names a full-text table, the time limit is checked every FULL_TEXT_CHECK_INSTRUCTIONS (a row or
-# two), and a value SQL makes is at most FULL_TEXT_VALUE_BYTES_LIMIT, which bounds the phrases of
-# one search: at 8 kB, NEAR of 4,000 one-letter words took 0.35 s a row of the bundled papers,
-# snippet() of 1,600 ORed ones 0.73 s (16 kB: about 1.4 and 3 s). Abstracts are a few kB at most.
-# The search page's and table pages' searches are limited to SEARCH_TEXT_LIMIT characters.
+# two), and a value SQL makes or reads is at most FULL_TEXT_VALUE_BYTES_LIMIT, which bounds the
+# phrases of one search: at 8 kB, NEAR of 4,000 one-letter words took 0.35 s a row of the bundled
+# papers, but snippet() of 1,160 ORed "the" 10 s on the row with 32 of them (review): one row's
+# search is not bounded in time, only in size. Abstracts are a few kB at most. The search page's
+# and table pages' searches are limited to SEARCH_TEXT_LIMIT characters.
 FULL_TEXT_CHECK_INSTRUCTIONS = 10
 FULL_TEXT_VALUE_BYTES_LIMIT = 8_192
-_visitor_sql = collections.Counter()  # the SQL of each visitor's request being answered (asgi_wrapper)
+# The SQL a visitor wrote, as the request being answered carries it (asgi_wrapper), and in a SQL
+# thread as the query it runs was asked for (freeing_failed_queries_in_their_thread): one
+# registry for the whole process held other visitors' pages to these limits while a visitor's own
+# SQL ran, and a search of a table then failed on a 9 kB abstract (review of the first version).
+visitors_sql = contextvars.ContextVar("visitors_sql", default=())
+_running_visitors_sql = threading.local()
 
 
 @functools.cache
@@ -651,7 +658,8 @@ def checking_pattern_matches_often_connection_class():
 
         def is_visitors_full_text_search(self, sql):
             """Whether `sql` holds SQL a visitor wrote (a query, or a table's filter) and names a full-text table."""
-            if not _visitor_sql or not any(text in sql for text in list(_visitor_sql)):
+            texts = getattr(_running_visitors_sql, "texts", ())
+            if not texts or not any(text in sql for text in texts):
                 return False
             if self.full_text_tables is None:
                 # FTS5's, FTS4's and FTS3's virtual tables; their own tables' names hold theirs.
@@ -1720,7 +1728,7 @@ LIMIT_ERRORS = {
     "LIKE or GLOB pattern too complex": f"this server limits a LIKE or GLOB pattern (a filter's text with its "
                                         f"wildcards) to {LIKE_PATTERN_LIMIT} characters; an exact filter has no limit",
     "too many arguments on function": f"this server limits a function call to {FUNCTION_ARGUMENTS_LIMIT} arguments",
-    "string or blob too big": (f"this server limits a value SQL makes to {VALUE_BYTES_LIMIT:,} bytes, and to "
+    "string or blob too big": (f"this server limits a value SQL makes or reads to {VALUE_BYTES_LIMIT:,} bytes, and to "
                                f"{FULL_TEXT_VALUE_BYTES_LIMIT:,} in SQL a visitor writes that reads a full-text table "
                                "(papers_fts), whose search of one row cannot be stopped"),
 }
@@ -1751,7 +1759,10 @@ def freeing_failed_queries_in_their_thread(execute_fn):
     worker waited with it (3 requests of 970 ms at 1M papers). Cleared here, the cursor is freed
     at once, by the thread that owns its connection."""
     async def run_freeing_failed_queries(fn):
+        texts = visitors_sql.get()  # the request's, read in the event loop
+
         def run(conn):
+            _running_visitors_sql.texts = texts
             try:
                 return fn(conn)
             except BaseException as error:
@@ -1759,6 +1770,8 @@ def freeing_failed_queries_in_their_thread(execute_fn):
                     if failure is not None:
                         traceback.clear_frames(failure.__traceback__)
                 raise
+            finally:
+                _running_visitors_sql.texts = ()
         return await execute_fn(run)
     return run_freeing_failed_queries
 
@@ -2083,8 +2096,8 @@ def render_json_within_limits(args, data, view_name):
                              f"{JSON_PARSED_LIMIT // 2**20} MB a request (ask for fewer rows, or leave out _json).")
         if any(nested_deeper_than(value, JSON_NESTING_LIMIT) for value in values):
             raise BadRequest(f"_json would read a value nested more than {JSON_NESTING_LIMIT} deep; leave out _json.")
-        if any("NaN" in value or "Infinity" in value for value in values):
-            data, args = read_as_strict_json(data, positions), without_argument(args, "_json")
+        # Read here rather than by Datasette, strictly, once the values are known to be within bounds.
+        data, args = read_as_strict_json(data, positions), without_argument(args, "_json")
     if args.get("_shape") == "object" and not data.get("error") and not data.get("primary_keys"):
         # Datasette's JSON says so with a 200, as if it were an answer.
         raise BadRequest("_shape=object is only available on tables" if "primary_keys" not in data
@@ -2096,18 +2109,25 @@ def render_json_within_limits(args, data, view_name):
 
 def read_as_strict_json(data, positions):
     """`data` with the values at `positions` of each row read as JSON, as Datasette's `_json` reads
-    them, but where a value is no JSON (NaN and Infinity are none), kept as the text it is: Python's
-    reader takes them, and `'[NaN, Infinity]'` was written back as `[NaN, Infinity]`, an answer no
-    strict JSON reader (a browser's JSON.parse) reads (review)."""
+    them, but where a value is no JSON (NaN and Infinity are none), or holds a number no JSON can
+    write back (1e999), kept as the text it is: Python's reader takes them, and `'[NaN, Infinity]'`
+    and `'[1e999]'` were written back as `[NaN, Infinity]` and `[Infinity]`, answers no strict JSON
+    reader (a browser's JSON.parse) reads (reviews)."""
     def no_constant(name):
         raise ValueError(f"{name} is no JSON")
+
+    def finite(text):
+        number = float(text)
+        if not math.isfinite(number):
+            raise ValueError(f"{text} is no finite number")
+        return number
 
     def read(value):
         if not isinstance(value, str):
             return value
         try:
-            return json.loads(value, parse_constant=no_constant)
-        except ValueError:
+            return json.loads(value, parse_constant=no_constant, parse_float=finite)
+        except (ValueError, RecursionError):
             return value
 
     rows = [[read(value) if position in positions else value for position, value in enumerate(row)] for row in data["rows"]]
@@ -2316,16 +2336,12 @@ def asgi_wrapper(datasette):
                     if open_ended in taken and streams not in needed:
                         send = giving_back_once_answering(send, open_ended, taken)
                     # As the statement holds it, whatever spaces or semicolons Datasette leaves off.
-                    visitors = [value.strip().rstrip(";").strip() for name, value in query
-                                if name in VISITOR_SQL_PARAMETERS and value.strip().rstrip(";").strip()]
-                    _visitor_sql.update(visitors)
+                    token = visitors_sql.set(tuple(value.strip().rstrip(";").strip() for name, value in query
+                                                   if name in VISITOR_SQL_PARAMETERS and value.strip().rstrip(";").strip()))
                     try:
                         return await passed_on(datasette, app, scope, receive, send, query)
                     finally:
-                        _visitor_sql.subtract(visitors)
-                        for text in visitors:
-                            if _visitor_sql[text] <= 0:
-                                del _visitor_sql[text]
+                        visitors_sql.reset(token)
             finally:
                 for slots in taken:
                     slots.give_back()
