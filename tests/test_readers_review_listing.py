@@ -1601,7 +1601,7 @@ def test_a_bibliographys_labels_links_and_bibtex_are_no_papers():
         (8, "Title One", ABSTRACT_A, "Accept (Oral)"), (21, "Title Two", ABSTRACT_B, None)]
     codes = {issue.line: issue.code for issue in reading.issues}
     assert codes == {1: "unread_field", 2: "unread_field", 3: "unread_field", 4: "unread_field", 5: "unread_field",
-                     6: "stray_line", 7: "stray_line", 9: "unread_field", 12: "stray_line", 13: "stray_line",
+                     6: "unread_field", 7: "stray_line", 9: "unread_field", 12: "stray_line", 13: "stray_line",
                      14: "stray_line", 15: "unread_field", 16: "unread_field", 17: "unread_field", 18: "unread_field",
                      19: "stray_line", 20: "stray_line"}, reading.issues
     assert "BibTeX" in next(issue.message for issue in reading.issues if issue.line == 15)
@@ -1693,3 +1693,45 @@ def test_titles_like_labels_venues_or_glued_decisions_stay_titles_where_a_decisi
         reading = read_review_listing(review_text("Title One", ABSTRACT_A, "Accept (Oral)", glued, ABSTRACT_B, "Reject"))
         assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Accept (Oral)"), (glued, "Reject")], glued
         assert ([issue.code for issue in reading.issues] == ["decision_in_title"]) == named, glued
+
+
+SENTENCE_CASE_TITLE = ("Do language models know when they are hallucinating references? Evidence from fabricated citations "
+                       "in scientific writing tasks")
+
+
+def test_rules_of_this_sessions_review_keep_the_titles_and_headings_read_before():
+    # A review of the second round of rules: a title quoting a sentence was read as the abstract
+    # of the line above (and that line a title); a venue heading over a title and its authors,
+    # links, or a listing without abstracts was a paper; a label alone over an empty label, or
+    # the last of a volume's details, was a paper.
+    reading = read_review_listing(review_text("Paper Alpha", SENTENCE_CASE_TITLE, ABSTRACT_B, "Reject"))
+    assert [(r.title, r.abstract) for r in reading.records] == [("Paper Alpha", None), (SENTENCE_CASE_TITLE, ABSTRACT_B)]
+    for lines in (["ICLR 2024", SENTENCE_CASE_TITLE, ABSTRACT_B, "Accept (Poster)"],
+                  ["ICLR 2024", "Title One", "Alice Smith, Bob Jones, Carol White", ABSTRACT_A],
+                  ["ICLR 2024", "Title One", "[PDF] [Code]", ABSTRACT_A],
+                  ["ICLR 2024", "Title One", "Accept (Poster)", "Title Two", "Reject"],
+                  ["Title One", ABSTRACT_A, "Reject", "ICLR 2024"]):
+        reading = read_review_listing(review_text(*lines))
+        assert "ICLR 2024" not in [r.title for r in reading.records], lines
+        assert (lines.index("ICLR 2024") + 1, "stray_line") in [(issue.line, issue.code) for issue in reading.issues], lines
+    for lines, titles in ((["SIG:", "Publisher:", "Title One", ABSTRACT_A], ["Title One"]),
+                          (["Anthology ID:", "2024.acl-long", "Month:", "August", "Year:", "2024", "Title One", ABSTRACT_A],
+                           ["Title One"]),
+                          (["Title Zero", ABSTRACT_C, "Accept (Poster)", "Month:", "August"], ["Title Zero"])):
+        reading = read_review_listing(review_text(*lines))
+        assert [r.title for r in reading.records] == titles, lines
+    # A title wrapped after its colon over links, or over another wrapped title, keeps its first half.
+    reading = read_review_listing(review_text("Mamba:", "Linear-Time Sequence Modeling with Selective State Spaces",
+                                              "[PDF] [Code]", ABSTRACT_A, "Accept (Oral)"))
+    assert "Mamba:" in [r.title for r in reading.records]
+
+
+def test_a_sentence_case_title_with_a_sentence_inside_stays_a_title_on_a_page():
+    from listing_texts import hf_page
+
+    from papers_db.readers.hf_daily import read_hf_daily_page
+
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A],
+                                         [SENTENCE_CASE_TITLE, "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 11 3"]),
+                                 "2025-11-12")
+    assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), (SENTENCE_CASE_TITLE, 3)]

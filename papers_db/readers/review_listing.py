@@ -33,6 +33,7 @@ from .text import (
     continues_wrapped_title,
     cut_off_abstract,
     finish_record,
+    has_sentences_inside,
     in_title_case,
     is_abstract_label,
     is_link_line,
@@ -211,13 +212,13 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         elif awaiting_abstract and continues_title(line):
             current.abstract = without_abstract_label(line)
             current.last_line = number
-            if ABSTRACT_LABEL_IN_LINE.match(line) is not None:
+            if is_labelled_abstract(line):
                 labelled_abstract = current
             close()
             current = decided_first = None
         elif (current is not None and current.abstract is None and current.decision is None and not reads_as_title(line)
-              and ((prose := continues_title(line)) or is_short_abstract(line, following)
-                   or cut)):
+              and ((prose := continues_title(line) or (has_sentences_inside(line) and not abstract_follows(following)))
+                   or is_short_abstract(line, following) or cut)):
             if not prose and not (cut and not line.rstrip().endswith(SENTENCE_END)):  # check_tail reports a cut
                 # Read as an abstract by its place alone: it may instead be a title whose abstract
                 # is missing, so the reading is reported either way.
@@ -227,7 +228,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
                     "(were it a title, both papers' abstracts would be missing)"))
             current.abstract = without_abstract_label(line)
             current.last_line = number
-            if ABSTRACT_LABEL_IN_LINE.match(line) is not None:
+            if is_labelled_abstract(line):
                 labelled_abstract = current
             report_joined_to_abstract(number, line, following, reading)
         elif current is not None and current.decision is None and is_abstract_again(current, line):
@@ -255,17 +256,6 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             close()
             current = Record(line=number, last_line=number, abstract=without_abstract_label(line))
             report_joined_to_abstract(number, line, following, reading)
-        elif (line.rstrip().endswith(":") and LABEL_ALONE.fullmatch(line) is not None
-              and opens_details(following, after_following)):
-            # A label alone, its value on the next line, as a bibliography prints a volume's details:
-            # the ACL Anthology's "Anthology ID:", "Month:", "URL:" were papers of those titles
-            # (review). Only among such details: a label or a link after its value, or a link as
-            # its value. "DreamFusion:" over "Text-to-3D using 2D Diffusion" and a decision, or
-            # "Mamba:" over the rest of its title and its authors, is a title (review of the first rule).
-            reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} reads as a label alone on "
-                                             "its line, a field this reader does not keep: not read as a title"))
-            if not is_link_line(following):
-                field_value_line = content[index + 1][0]
         elif (not title_pending and not awaiting_abstract and is_venue_heading(line)
               and not abstract_follows(following) and heads_what_follows(following, after_following)):
             close()
@@ -339,6 +329,10 @@ OTHER_FIELD = re.compile(  # matched from the line's start, spaces included: ask
     r"|no acknowledgement section|flagged for ethics review|student author|readers|writers|signatures"
     r"|bibtex|previous venue|latex source code|poster|slides|video|project page|presentation|published|last modified"
     r"|revisions|github|arxiv|website|homepage|comments?|meta ?-?reviews?|recommendation|rating|confidence|scores?"
+    # A bibliography's details, as the ACL Anthology prints a volume's, each label alone over its
+    # value: "Anthology ID:", "Month:", "URL:" were papers of those titles (review).
+    r"|anthology id|month|year|address|publisher|url|doi|sig|editors?|isbn|issn|pages|bibkey"
+    r"|bib export formats|cite \((?:acl|informal)\)"
     r") ?:", re.IGNORECASE)
 # A review's own fields among them, which an acronym's title may open with in capitals ("CONFIDENCE:
 # ...", as "NOTE: Robust Continual Test-time Adaptation" and "CODE: Confident Ordinary Differential
@@ -347,19 +341,6 @@ REVIEW_FIELDS = frozenset("github arxiv website homepage comment comments recomm
                           .split())
 
 
-# A label of a few words and its colon, alone on its line (see the reading loop): "Cite (ACL):" too.
-LABEL_ALONE = re.compile(r"\s*[^\W\d_][\w'’ ()-]{0,30}:\s*")
-
-
-def opens_details(following: str | None, after_following: str | None) -> bool:
-    """Whether a label alone opens a value among a page's details: its value is a link ("URL:"
-    over its address), or a value and then another label alone or a link."""
-    if following is None:
-        return False
-    if is_link_line(following):
-        return True
-    return (after_following is not None and LABEL_ALONE.fullmatch(following) is None
-            and (LABEL_ALONE.fullmatch(after_following) is not None or is_link_line(after_following)))
 # A BibTeX entry's first line ("@InProceedings{Liang_2024_CVPR,", or the whole entry on one line)
 # and its fields ("title = {…},", "Date-Added = {…}", the ACL Anthology's "month = aug,"); a value
 # over several lines opens with "{" and no "}" after it.
@@ -374,15 +355,15 @@ def is_bibtex_line(line: str) -> bool:
 
 
 def heads_what_follows(following: str | None, after_following: str | None) -> bool:
-    """Whether a venue line with no abstract after it heads what follows it: a page's tabs (two
-    decisions in a row), or a title and its abstract. Over a field or authors, and over one
-    decision in a listing without abstracts, it may be a paper's title (review of the first rule)."""
-    if following is None or after_following is None:
-        return False
+    """Whether a venue line with no abstract after it heads what follows it. Not over a field or
+    authors with an abstract after them, nor over one decision (in a listing without abstracts):
+    there it may be a paper's title (reviews of the first rules). Over two decisions in a row (a
+    page's tabs), anything else, or at the file's end, a heading."""
+    if following is None:
+        return True
     if is_decision(following):
-        return is_decision(after_following)
-    return (abstract_follows(after_following) and other_field(following) is None and not is_author_list(following)
-            and not is_link_line(following))
+        return after_following is not None and is_decision(after_following)
+    return not ((other_field(following) is not None or is_author_list(following)) and abstract_follows(after_following))
 
 
 def is_label_alone(line: str) -> bool:
@@ -571,6 +552,10 @@ def is_citation(line: str) -> bool:
 CITATION_CHARACTERS = 600  # authors and proceedings: "…; Proceedings of …" opens well within it
 
 
+def is_labelled_abstract(line: str) -> bool:
+    return "bstract" in line[:24].casefold() and ABSTRACT_LABEL_IN_LINE.match(line) is not None  # most: no reading
+
+
 def may_be_authors(line: str) -> bool:
     """A quick refusal of most lines: an author list holds a separator, or says its authors are anonymous."""
     return ("," in line or "·" in line or "•" in line or ";" in line or "|" in line or "&" in line or " and " in line
@@ -578,7 +563,7 @@ def may_be_authors(line: str) -> bool:
 
 
 def is_author_list(line: str) -> bool:
-    if not may_be_authors(line):
+    if len(line) > AUTHOR_LIST_MAX_CHARACTERS + 100 or not may_be_authors(line):  # an abstract: no scan of it
         return False
     plain = plain_line(line)
     if len(plain) <= 19 and plain.casefold() in ANONYMOUS_AUTHORS:
@@ -770,7 +755,8 @@ def report_glued_decision(number: int, title: str, reading: Reading) -> bool:
     break between a decision and the next title lost. It stays the title as given, and is named,
     after any record: "Accept: notable-top-5%Grokking …" under a decided record was an orphan
     decision before, and a title with no word (review)."""
-    if title.lstrip()[:1] not in "ARWDardw":  # most titles: no reading at all
+    if title[:1] not in "ARWDardw \t" or not title.lstrip()[:9].casefold().startswith(("accept", "reject", "withdrawn",
+                                                                                       "desk")):  # most titles
         return False
     glued = GLUED_DECISION.match(title.lstrip())
     if glued is None:

@@ -375,14 +375,15 @@ def continues_title(line: str) -> bool:
     Yes when it reads as prose, and also when it is longer than any title: that is an abstract
     cut short (for example by a file that ends mid-sentence), not the next paper's title.
     """
-    return (looks_like_abstract(line) or len(line.split(maxsplit=TITLE_MAX_WORDS)) > TITLE_MAX_WORDS
-            or has_sentences_inside(line))
+    return looks_like_abstract(line) or len(line.split(maxsplit=TITLE_MAX_WORDS)) > TITLE_MAX_WORDS
 
 
 # A sentence's end inside a line, after a word in lower case: "… composing skills. We discover …".
 # An abstract cut before its full stop, of 16 words or more with one inside, was the title of the
-# abstract after it, and its own title had none (review). A title's words before a full stop are
-# capitalised ("… All You Need. A Study …"), or it is short.
+# abstract after it, and its own title had none (review). Read so only right under a title, with
+# no abstract after it (review_listing): as any line's reading (continues_title), it made titles
+# quoting a sentence ("Do language models know …? Evidence from …") abstracts, and the line above
+# them titles (review of the first rule).
 SENTENCE_INSIDE = re.compile(r"(?<![\w.])[a-z]{2,}[.!?] [A-Z][a-z]")
 SENTENCES_INSIDE_MIN_WORDS = 16
 
@@ -669,7 +670,7 @@ def is_link_line(line: str) -> bool:
     plain_line reads all of them."""
     if len(line) > LINK_WORDS_CHARACTERS and "://" not in line[:LINK_START_CHARACTERS] and (
             "www." not in line[:LINK_START_CHARACTERS]) and not (
-            len(line) <= LINKS_IN_BRACKETS_CHARACTERS and line.lstrip()[:1] in "[("):  # most lines: no link's words
+            len(line) <= LINKS_IN_BRACKETS_CHARACTERS and (line[:1] in "[(" or (line[:1].isspace() and line.lstrip()[:1] in "[("))):
         return False
     if len(line) > LINK_LINE_CHARACTERS:
         return False
