@@ -1575,12 +1575,25 @@ def test_titles_opening_with_a_decision_word_and_a_capital_are_not_named_joined(
 
 
 def test_a_venue_pages_heading_over_its_tabs_is_no_paper():
-    # OpenReview's venue page: the venue, then its tabs. "ICLR 2024 Conference" was an oral paper (review).
+    # OpenReview's venue page: the venue, then its tabs. "ICLR 2024 Conference" was an oral paper,
+    # and with the page's text above its tabs, that text (review).
     reading = read_review_listing(review_text("ICLR 2024 Conference", "Accept (oral)", "Accept (spotlight)",
                                               "Accept (poster)", "Reject", "Title One", ABSTRACT_A, "Accept (Oral)"))
     assert [(r.line, r.title, r.decision) for r in reading.records] == [(6, "Title One", "Accept (Oral)")]
     assert [(issue.line, issue.code) for issue in reading.issues] == [
-        (1, "stray_line"), (2, "orphan_decision"), (3, "orphan_decision"), (4, "orphan_decision"), (5, "orphan_decision")]
+        (1, "stray_line"), (2, "stray_line"), (3, "stray_line"), (4, "stray_line"), (5, "stray_line")]
+    reading = read_review_listing(review_text(
+        "Please see the venue website for more information.", "Submission Start: Sep 01 2023 12:00AM UTC-0",
+        "Accept (oral)", "Accept (spotlight)", "Accept (poster)", "Reject", "Withdrawn Submissions",
+        "Desk Rejected Submissions", "Title One", ABSTRACT_A, "Accept (Oral)"))
+    assert [r.decision for r in reading.records] == [None, None, "Accept (Oral)"]
+    assert [issue.line for issue in reading.issues if "tab" in issue.message] == [3, 4, 5, 6, 7, 8]
+    # Two decisions in a row under a title alone, or a decision repeated, are as before: the first
+    # is the title's, the second an orphan.
+    for second in ("Reject", "Accept (Poster)"):
+        reading = read_review_listing(review_text("Title One", "Accept (Poster)", second, "Title Two", "Reject"))
+        assert [(r.title, r.decision) for r in reading.records] == [("Title One", "Accept (Poster)"), ("Title Two", "Reject")]
+        assert (3, "orphan_decision") in [(issue.line, issue.code) for issue in reading.issues]
     # With its abstract after it, a line like a venue's is a title, as before.
     reading = read_review_listing(review_text("Title One", ABSTRACT_A, "COLM 2024", ABSTRACT_B))
     assert [r.title for r in reading.records] == ["Title One", "COLM 2024"]

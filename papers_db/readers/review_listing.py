@@ -80,6 +80,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
     field_value_line: int | None = None  # the line under a field's label alone ("Keywords:"), its value
     under_a_label = False  # the line before was a decision's label alone, this line a decision
     labelled_abstract: Record | None = None  # the last record whose abstract's line opened "Abstract:"
+    in_tabs = False  # the line before was one of a page's tabs (is_tab_of_a_page)
 
     def close(why: str | None = None) -> None:
         if current is not None:
@@ -94,6 +95,7 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
         title_pending = current is not None and current.title is not None and current.abstract is None and current.decision is None
         awaiting_abstract = current is not None and current is decided_first and current.abstract is None
         labelled, under_a_label = under_a_label, False
+        in_tabs, tabs_before = False, in_tabs
         if number == field_value_line:
             reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} under the field's label on "
                                              "the line before: its value, not read as a title, abstract or decision"))
@@ -156,6 +158,14 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # Only right after a title, or a forum's venue line and fields: elsewhere "Abstract" may
             # be a paper's title (a record without a title is allowed), and the form cannot tell which.
             reading.other_lines[number] = "label"
+        elif ((tabs_before or len(line) <= TAB_CHARACTERS) and not labelled
+              and is_tab_of_a_page(line, following, after_following, tabs_before, current)):
+            # OpenReview's venue page: its tabs "Accept (oral)", "Accept (spotlight)", "Accept (poster)",
+            # "Reject", "Withdrawn Submissions" under the page's text. The first was the decision of
+            # the line above ("Submission Start: …", an oral paper), the others papers (review).
+            in_tabs = True
+            reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} reads as a tab of the page the "
+                                             "listing was copied from, among others: no paper's decision or title"))
         elif is_decision_label_alone(line) and following is not None and is_decision(following):
             # "Decision:" over its decision (DECISION_LABEL_ALONE): the line under it is a decision
             # wherever it stands, even a badge with an abstract after it (review of the first rule).
@@ -550,6 +560,30 @@ def is_citation(line: str) -> bool:
 
 
 CITATION_CHARACTERS = 600  # authors and proceedings: "…; Proceedings of …" opens well within it
+
+
+# A venue page's tabs of submissions that name no decision of their own: "Withdrawn Submissions",
+# "Desk Rejected Submissions", "Active Submissions".
+SUBMISSIONS_TAB = re.compile(r"\s*(?:withdrawn|desk[ -]rejected|rejected|accepted|active|all) submissions\s*", re.IGNORECASE)
+
+
+TAB_CHARACTERS = 60  # "Decision: Accept (Oral presentation)" is 36
+
+
+def is_tab_of_a_page(line: str, following: str | None, after_following: str | None, tabs_before: bool,
+                     current: Record | None) -> bool:
+    """Whether a line is one of a page's tabs: the first of three decisions in a row, no two
+    alike, under no abstract (a paper's decision is never followed by another; two in a row in a
+    listing without abstracts may be one paper's and a misplaced one); or any decision, or a tab
+    of submissions (SUBMISSIONS_TAB), right after a tab."""
+    if tabs_before:
+        return SUBMISSIONS_TAB.fullmatch(line) is not None or is_decision(line)
+    if (current is not None and current.abstract is not None) or following is None or after_following is None:
+        return False
+    if len(line) > TAB_CHARACTERS or len(following) > TAB_CHARACTERS or len(after_following) > TAB_CHARACTERS:
+        return False  # most lines: an abstract among the three, no decision read
+    run = [plain_line(text).casefold() for text in (line, following, after_following)]
+    return len(set(run)) == 3 and is_decision(line) and is_decision(following) and is_decision(after_following)
 
 
 def is_labelled_abstract(line: str) -> bool:
