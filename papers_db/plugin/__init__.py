@@ -2335,9 +2335,7 @@ def asgi_wrapper(datasette):
                 if refusal is None:
                     if open_ended in taken and streams not in needed:
                         send = giving_back_once_answering(send, open_ended, taken)
-                    # As the statement holds it, whatever spaces or semicolons Datasette leaves off.
-                    token = visitors_sql.set(tuple(value.strip().rstrip(";").strip() for name, value in query
-                                                   if name in VISITOR_SQL_PARAMETERS and value.strip().rstrip(";").strip()))
+                    token = visitors_sql.set(visitors_own_sql(query))
                     try:
                         return await passed_on(datasette, app, scope, receive, send, query)
                     finally:
@@ -2956,6 +2954,13 @@ def writes_its_own_sql(query):
     return any(name in VISITOR_SQL_PARAMETERS and value.strip() for name, value in query)
 
 
+def visitors_own_sql(query):
+    """The SQL a visitor wrote in a request, each as a statement holds it: without the spaces and
+    semicolons around it that Datasette leaves off."""
+    texts = (value.strip().rstrip(";").strip() for name, value in query if name in VISITOR_SQL_PARAMETERS)
+    return tuple(text for text in texts if text)
+
+
 def is_open_ended(datasette, path, query):
     """Whether a request (its path and `query_parameters`) may make SQLite read most of a table,
     whatever page it is for. At a million papers each of these ran to the time limit: SQL a
@@ -3406,9 +3411,14 @@ def unknown_filter(datasette, path, query):
             return 400, "Bad request", (f"{name}: {operation} is no filter; a filter is COLUMN=value or "
                                         f"COLUMN__OPERATION=value, the operation one of {', '.join(sorted(FILTER_OPERATIONS))}.")
         if ascii_lower(column) not in page.shape.filterable:
-            return 400, "Bad request", (f"{name}: {page.table} has no column {column}; its columns are "
-                                        f"{', '.join(sorted(page.shape.columns - {'rowid'}))}.")
+            return no_such_column(page, name, column)
     return None
+
+
+def no_such_column(page, argument, column):
+    """The 400 for a page's argument that names a column the page has not, naming those it has."""
+    return 400, "Bad request", (f"{argument}: {page.table} has no column {column}; its columns are "
+                                f"{', '.join(sorted(page.shape.columns - {'rowid'}))}.")
 
 
 def unknown_facet(datasette, path, query):
@@ -3423,8 +3433,7 @@ def unknown_facet(datasette, path, query):
     for name, value in query:
         if (name == "_facet" or name.startswith("_facet_")) and name != "_facet_size" and value \
                 and ascii_lower(value) not in page.shape.filterable:
-            return 400, "Bad request", (f"{name}={value}: {page.table} has no column {value}; its columns are "
-                                        f"{', '.join(sorted(page.shape.columns - {'rowid'}))}.")
+            return no_such_column(page, f"{name}={value}", value)
     return None
 
 

@@ -294,9 +294,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             report_title_ending_like_a_sentence(number, line, reading)
             named = len(reading.issues)
             report_decision_at_end_of_title(number, line, reading)
-            if report_glued_decision(number, line, reading):
-                pass  # named once, whatever the record before holds
-            elif undecided_before:
+            # A decision glued to the title is named whatever the record before holds; the others after an undecided one.
+            if not report_glued_decision(number, line, reading) and undecided_before:
                 report_decision_at_start(number, line, reading) or report_decision_like_title(number, line, reading)
             if len(reading.issues) == named:  # "Title | Accept (Oral)" is named once, not for its "(Oral)" too
                 report_bracketed_decision(number, line, reading)
