@@ -1725,12 +1725,54 @@ def test_no_path_redirects_to_another_site_or_to_nowhere(server):
     # `/\evil.example`, which browsers read as //evil.example, and `////` to an empty Location; a
     # request line naming a whole URL to that URL (review).
     for path in ("/\\evil.example/", "/\\evil.example//", "//\\evil.example/", "/papers/\\x/", "////", "//",
-                 "/\\/evil.example/", "http://evil.example/", "https://evil.example/-/versions.json/", "HTTP://evil.example//"):
+                 "/\\/evil.example/", "HTTP://evil.example//", "http://evil.example/\\evil.example/",
+                 "http://evil.example////"):
         assert redirect_of(server, path) == (404, None), path
     # The redirects the site means are kept, repeated leading slashes folded as Datasette folds them.
     assert redirect_of(server, "/papers/") == (302, "/papers")
     assert redirect_of(server, "/papers/papers/?_size=1") == (302, "/papers/papers?_size=1")
     assert redirect_of(server, "//evil.example/") == (302, "/evil.example")
+    # A whole URL in the request line is this site's page at the URL's path, whatever its host.
+    assert redirect_of(server, "https://evil.example/-/versions.json/") == (302, "/-/versions.json")
+    assert redirect_of(server, "http://evil.example//evil.example/") == (302, "/evil.example")
+
+
+def test_a_request_line_naming_a_whole_url_is_answered_as_its_path(server):
+    # RFC 9112 (3.2.2): a server takes a request line's absolute form (`GET http://host/papers
+    # HTTP/1.1`, as a proxy may send it) and reads the host from it. Uvicorn handed the whole URL on
+    # as the path: Datasette 0.65 answered 404, or redirected to the URL (review).
+    host = urllib.parse.urlsplit(server).netloc
+    papers = raw_get(server, "/papers/papers.json?_size=2&_shape=array")
+    assert papers[0] == 200 and len(json.loads(papers[1])) == 2
+    for url in (f"http://{host}/papers/papers.json?_size=2&_shape=array",
+                "HTTPS://another.example:8080/papers/papers.json?_size=2&_shape=array",
+                "http://user@another.example/papers/papers.json?_size=2&_shape=array"):
+        assert raw_get(server, url)[:2] == papers[:2], url
+    index = raw_get(server, "/")
+    assert index[0] == 200 and "papers" in index[1]
+    for url in (f"http://{host}", f"http://{host}/", "http://evil.example", "http://evil.example?x=1"):
+        assert raw_get(server, url)[0] == 200, url
+    # The form is a URL's, not any text before a slash: these name no page of the site.
+    for path in ("ftp://evil.example/papers", "http:/papers", "papers"):
+        assert raw_get(server, path)[0] == 404, path
+
+
+def test_a_page_in_a_format_no_renderer_writes_is_not_found(server):
+    # Datasette 0.65 answered a database, table, view or query page in an unknown format
+    # (`/papers/papers.nosuch`, `.JSON`) 200 with the HTML page, as if the extension were no part
+    # of the path.
+    for path in ("/papers.nosuch", "/papers/papers.nosuch", "/papers/papers.JSON", "/papers/papers.html",
+                 "/papers/paper_overview.xml", "/papers/accepted_papers.nosuch", "/papers/search.nosuch",
+                 "/papers/papers.nosuch?_shape=array", "/papers/papers/1.nosuch"):
+        status, body, _ = raw_get(server, path)
+        assert status == 404, path
+        if not path.startswith("/papers/papers/1"):
+            assert "No such format: ." + path.split(".")[1].split("?")[0] in body and ".csv or .json" in body, path
+    # The formats the site writes are as they were.
+    for path in ("/papers.json", "/papers/papers.json", "/papers/papers.csv", "/papers/accepted_papers.json",
+                 "/papers/paper_overview.csv?_size=1"):
+        assert raw_get(server, path)[0] == 200, path
+    assert redirect_of(server, "/papers/papers.jsono") == (302, "/papers/papers.json?_shape=objects")
 
 
 def test_a_static_file_the_disk_cannot_look_up_is_not_found_not_a_fault(built_db, capsys):
@@ -2304,6 +2346,36 @@ def test_a_facet_on_no_column_is_refused_before_any_count_starts(built_db, facet
     assert [str(warning.message) for warning in caught if "never awaited" in str(warning.message)] == []
     # A facet on a column of any case is a facet, as SQLite reads the name.
     assert asyncio.run(instance.client.get("/papers/papers?_facet=TIER")).status_code == 200
+
+
+def test_a_facet_whose_count_fails_leaves_nothing_unawaited(built_db):
+    # An array facet of a column holding no JSON (`_facet_array=tier`) fails in SQLite: Datasette
+    # 0.65 answers 400, and left its other facets' and its suggested facets' counts never
+    # awaited, each logging Python's warning (review).
+    import asyncio
+    import gc
+    import warnings
+
+    from test_serve import datasette_instance
+
+    instance = datasette_instance(built_db)
+
+    async def answers():
+        await instance.invoke_startup()
+        return [await instance.client.get(path) for path in (
+            "/papers/papers?_facet_array=tier", "/papers/papers.json?_facet_array=title",
+            "/papers/paper_overview?_facet_array=title", "/papers/papers?_facet=tier&_facet_array=title")]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        responses = asyncio.run(answers())
+        gc.collect()
+    assert [response.status_code for response in responses] == [400, 400, 400, 400]
+    assert all("malformed JSON" in response.text for response in responses)
+    assert [str(warning.message) for warning in caught if "never awaited" in str(warning.message)] == []
+    # An array facet of a column of arrays is counted.
+    shared = asyncio.run(instance.client.get("/papers/related_papers.json?_facet_array=shared_terms&_size=0"))
+    assert shared.status_code == 200 and shared.json()["facet_results"]["shared_terms"]["results"]
 
 
 @pytest.mark.parametrize("shape", ["arrays", "array", "objects"])

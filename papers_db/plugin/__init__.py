@@ -2209,6 +2209,7 @@ def handle_exception(datasette, request, exception):
     This is the only handler once the server has started (startup unregisters Datasette's, which
     logged a traceback of about 30 lines for a 400 such as `_next=abc` on a view: 11 of the 49
     bad requests the tests send). Only a 500, the server's fault, logs its traceback."""
+    closing_what_was_never_started(exception)
     default_error_page, DatasetteError, Base400, _ = datasette_error_page()
     redirect = alias_redirect(datasette, request, exception)
     if redirect is not None:
@@ -2237,6 +2238,26 @@ def handle_exception(datasette, request, exception):
     if status >= 500:
         traceback.print_exception(exception)
     return default_error_page(datasette, request, DatasetteError(message, title=title, status=status))
+
+
+def closing_what_was_never_started(exception):
+    """Close the coroutines the failed request made and never ran. Datasette 0.65's table page
+    makes its facets' counts, then its suggested facets', and awaits them in turn: when one fails
+    (`_facet_array=tier`, a column of no JSON), the rest were never awaited, and Python logged a
+    warning for each once they were collected (four lines a request). They are in the failed
+    frames' variables (its `gather(*args)`), which the traceback keeps of the exception or of the
+    one it was raised from (Datasette raises "Invalid SQL" from SQLite's)."""
+    seen = set()
+    while exception is not None and id(exception) not in seen:
+        seen.add(id(exception))
+        traceback_ = exception.__traceback__
+        while traceback_ is not None:
+            for value in traceback_.tb_frame.f_locals.values():
+                for item in value if isinstance(value, (tuple, list)) else (value,):
+                    if inspect.iscoroutine(item) and inspect.getcoroutinestate(item) == inspect.CORO_CREATED:
+                        item.close()
+            traceback_ = traceback_.tb_next
+        exception = exception.__cause__ or exception.__context__
 
 
 def names_no_file(exception):
@@ -2315,10 +2336,10 @@ def asgi_wrapper(datasette):
         async def bounded(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
-            scope = without_unreadable_cookies(scope)
+            scope = without_unreadable_cookies(in_origin_form(scope))
             scope, query = without_blank_searches(datasette, scope, query_parameters(scope))
             refusal = (file_replaced(served_files, scope["path"]) or static_file_refusal(datasette, scope)
-                       or redirect_elsewhere_refusal(scope) or refused(scope, query)
+                       or redirect_elsewhere_refusal(scope) or unknown_format(datasette, scope) or refused(scope, query)
                        or unknown_filter(datasette, scope["path"], query) or unknown_facet(datasette, scope["path"], query)
                        or query_too_long_for_its_links(datasette, scope, query) or row_of_no_table(datasette, scope["path"])
                        or unpageable_sort(datasette, scope["path"], query))
@@ -2403,18 +2424,53 @@ STATIC_PATHS = ("/-/static/", "/-/static-plugins/")
 FILE_NAME_BYTES_LIMIT = 255  # NAME_MAX on Linux and macOS: a longer name in a path is no file on either
 
 
+ABSOLUTE_FORM = re.compile(rb"https?://[^/?#]*", re.IGNORECASE)
+
+
+def in_origin_form(scope):
+    """The request with a request line naming a whole URL (`GET http://host/papers HTTP/1.1`, as a
+    proxy may pass it on) read as its path: RFC 9112 (3.2.2) has a server take this form and use
+    the URL's host instead of the Host header. Uvicorn hands the whole URL on as the path, which
+    Datasette 0.65 answered 404, or redirected to that URL when it ended in "/" (`GET
+    http://evil.example/ HTTP/1.1` went to http://evil.example). The site serves one host, so the
+    URL's host is not looked at; its path is routed as any other."""
+    raw_path = sent_path(scope)
+    absolute = ABSOLUTE_FORM.match(raw_path)
+    if absolute is None:
+        return scope
+    raw_path = raw_path[absolute.end():] or b"/"
+    return dict(scope, raw_path=raw_path, path=urllib.parse.unquote(raw_path.decode("latin-1")))
+
+
 def redirect_elsewhere_refusal(scope):
     """A 404 for a path Datasette 0.65 would redirect to no page of this site. It answers a path
     ending in "/" with a redirect to the path without it, stripping repeated leading slashes
     (`//evil.example/` goes to `/evil.example`), but `/\\evil.example/` went to `/\\evil.example`,
     which browsers read as `//evil.example`, another site; and `////` went to an empty Location.
-    No page of the site has a backslash in its path (Datasette writes one in a name as ~5C). A
-    request line naming a whole URL (`GET http://evil.example/ HTTP/1.1`, as a proxy may pass it
-    on) was redirected there, its path being the URL: every path of the site starts with "/"."""
+    No page of the site has a backslash in its path (Datasette writes one in a name as ~5C). Every
+    path of the site starts with "/" (a whole URL as the path was redirected there: in_origin_form)."""
     path = sent_path(scope)
     if not path.startswith(b"/") or b"\\" in path or (len(path) > 1 and not path.strip(b"/")):
         return 404, "Not found", "No such page."
     return None
+
+
+DATABASE_OR_TABLE_FORMAT = re.compile(r"/(?P<database>[^/.]+)(?:/[^/.]+)?\.(?P<format>\w+)")  # Datasette 0.65's routes
+FORMATS_NOT_RENDERED = ("csv", "jsono")  # answered before Datasette looks for a renderer
+
+
+def unknown_format(datasette, scope):
+    """A 404 for a database, table, view or query page asked in a format Datasette has no renderer
+    for: 0.65 answered `/papers/papers.nosuch` (or `.JSON`) 200 with the HTML page, as if the
+    extension were part of no path; a row's page in such a format is already a 404."""
+    path = DATABASE_OR_TABLE_FORMAT.fullmatch(routed_path(datasette, scope))
+    if path is None or tilde_decode(path["database"]) not in table_shapes(datasette):
+        return None
+    if path["format"] in FORMATS_NOT_RENDERED or path["format"] in datasette.renderers:
+        return None
+    offered = sorted({"csv", *datasette.renderers} - {"blob"})  # .blob is one cell's, not a page's
+    return 404, "Not found", (f"No such format: .{path['format']}. A page comes as HTML, or as "
+                              f"{' or '.join('.' + name for name in offered)}.")
 
 
 def static_file_refusal(datasette, scope):
