@@ -1633,7 +1633,14 @@ def test_a_title_that_looks_like_a_label_or_a_link_stays_a_title_over_its_abstra
 @pytest.mark.parametrize("decision, read_as, unknown_tier", [
     ("Accept-Main", ("accept", None), True), ("Accept-Findings", ("accept", None), True),
     ("Accept – Findings", ("accept", None), True), ("Withdrawn by Authors", ("withdrawn", None), False),
-    ("Withdrawn by the authors", ("withdrawn", None), False), ("Withdrawn by PCs", ("withdrawn", None), False)])
+    ("Withdrawn by the authors", ("withdrawn", None), False), ("Withdrawn by PCs", ("withdrawn", None), False),
+    # A track and its tier; who rejected or withdrew, in brackets or not (the last review).
+    ("Accept-Main (Oral)", ("accept", "oral"), False), ("Accept-Findings (Poster)", ("accept", "poster"), False),
+    ("Accept: Findings (Spotlight)", ("accept", "spotlight"), False), ("Accept – Main (Poster)", ("accept", "poster"), False),
+    ("Accept-Main (Workshop)", ("accept", None), True), ("Desk Rejected by PCs", ("desk_reject", None), False),
+    ("Desk Reject by Program Chairs", ("desk_reject", None), False), ("Withdrawn (by authors)", ("withdrawn", None), False),
+    ("Withdrawn (Authors)", ("withdrawn", None), False), ("Rejected by the Senior Area Chairs", ("reject", None), False),
+    ("Reject (by PCs)", ("reject", None), False), ("Withdrawn Submission by Authors", ("withdrawn", None), False)])
 def test_other_venues_decisions_keep_their_text(decision, read_as, unknown_tier):
     # EMNLP 2023's decisions on OpenReview: each was an unknown decision, its text only in an
     # issue's message, and the paper's decision unknown (review).
@@ -1643,7 +1650,9 @@ def test_other_venues_decisions_keep_their_text(decision, read_as, unknown_tier)
     assert [issue.code for issue in reading.issues] == (["unknown_decision_tier"] if unknown_tier else [])
 
 
-@pytest.mark.parametrize("line", ["Accept-Reject", "Accept-Reject Sampling", "Conditional Accept", "Accept-2024"])
+@pytest.mark.parametrize("line", ["Accept-Reject", "Accept-Reject Sampling", "Conditional Accept", "Accept-2024",
+                                  "Accept-Reject (Oral)", "Accept-Main (Everything)", "Accept: Main (Oral",
+                                  "Accept (Oral, Main)", "Reject by Reviewers", "Accept Main (Oral)"])
 def test_a_dash_before_a_decision_word_several_words_or_a_number_is_no_track(line):
     assert normalise_decision(line) is None
 
