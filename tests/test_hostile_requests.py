@@ -1574,10 +1574,11 @@ def test_an_html_query_page_shows_at_most_twenty_thousand_cells(server):
     status, body = request(f"{server}/papers?" + urllib.parse.urlencode({"sql": sql.format(rows=5000)}))
     assert status == 200 and "The JSON and CSV below give its first 1,000." in body
     assert "Custom SQL query returning more than 1,000 rows" in body
-    # Datasette answers HTML for a format it has no renderer for, and the tilde-encoded name is the database.
-    for path in ("/papers.xyz", "/papers.html", "/~70apers"):
-        status, body = request(f"{server}{path}?" + urllib.parse.urlencode({"sql": sql.format(rows=1000)}))
-        assert status == 200 and body.count("<tr>") == 1 + shown, path
+    # The tilde-encoded name is the database; a format no renderer writes is no page (it was this HTML).
+    status, body = request(f"{server}/~70apers?" + urllib.parse.urlencode({"sql": sql.format(rows=1000)}))
+    assert status == 200 and body.count("<tr>") == 1 + shown
+    for path in ("/papers.xyz", "/papers.html"):
+        assert request(f"{server}{path}?" + urllib.parse.urlencode({"sql": sql.format(rows=1000)}))[0] == 404, path
     status, body = request(f"{server}/papers.json?" + urllib.parse.urlencode({"sql": sql.format(rows=1000)}))
     assert status == 200 and len(json.loads(body)["rows"]) == 1000 and not json.loads(body)["truncated"]
     status, body = request(f"{server}/papers.csv?" + urllib.parse.urlencode({"sql": sql.format(rows=1000)}))
@@ -1770,8 +1771,9 @@ def test_a_page_in_a_format_no_renderer_writes_is_not_found(server):
             assert "No such format: ." + path.split(".")[1].split("?")[0] in body and ".csv or .json" in body, path
     # The formats the site writes are as they were.
     for path in ("/papers.json", "/papers/papers.json", "/papers/papers.csv", "/papers/accepted_papers.json",
-                 "/papers/paper_overview.csv?_size=1"):
+                 "/papers/paper_overview.csv?_size=1", "/papers.db"):
         assert raw_get(server, path)[0] == 200, path
+    assert raw_get(server, "/papers/papers.db")[0] == 404
     assert redirect_of(server, "/papers/papers.jsono") == (302, "/papers/papers.json?_shape=objects")
 
 

@@ -3274,19 +3274,16 @@ def test_a_redirect_from_a_sorted_table_page_carries_no_token_of_the_plugins(bui
 
 
 @pytest.mark.parametrize("extension", [".tsv", ".JSON", ".xyz"])
-def test_a_sorted_page_with_an_extension_datasette_serves_as_html_keeps_its_first_rows_order(built_db, extension):
-    # Datasette answers /papers/papers.tsv with the HTML page: without the plugin's first-row token
-    # its pages repeated some papers and never showed others (259 rows, 231 distinct of 319, by
-    # _sort=tier; found by review of the change that kept the token from Datasette's redirects).
+def test_a_sorted_page_with_an_extension_no_renderer_writes_is_no_page(built_db, extension):
+    # Datasette answered /papers/papers.tsv with the HTML page, whose pages, without the plugin's
+    # first-row token, repeated some papers and never showed others (259 rows, 231 distinct of 319,
+    # by _sort=tier; found by review): such a format is now no page at all.
     instance = datasette_instance(built_db)
     asyncio.run(instance.invoke_startup())
-
-    def papers_shown(path):
-        response = asyncio.run(instance.client.get(path))
-        assert response.status_code == 200, path
-        return re.findall(r'href="/papers/papers/(\d+)"', response.text)
-
-    assert papers_shown(f"/papers/papers{extension}?_sort=tier") == papers_shown("/papers/papers?_sort=tier") != []
+    response = asyncio.run(instance.client.get(f"/papers/papers{extension}?_sort=tier"))
+    assert response.status_code == 404 and f"No such format: {extension}." in response.text
+    sorted_page = asyncio.run(instance.client.get("/papers/papers?_sort=tier"))
+    assert sorted_page.status_code == 200 and re.findall(r'href="/papers/papers/(\d+)"', sorted_page.text) != []
 
 
 def test_filter_names_are_lowered_as_sqlite_lowers_them_a_to_z_only(tmp_path):

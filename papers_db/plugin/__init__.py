@@ -2455,8 +2455,9 @@ def redirect_elsewhere_refusal(scope):
     return None
 
 
-DATABASE_OR_TABLE_FORMAT = re.compile(r"/(?P<database>[^/.]+)(?:/[^/.]+)?\.(?P<format>\w+)")  # Datasette 0.65's routes
+DATABASE_OR_TABLE_FORMAT = re.compile(r"/(?P<database>[^/.]+)(?P<table>/[^/.]+)?\.(?P<format>\w+)")  # Datasette 0.65's routes
 FORMATS_NOT_RENDERED = ("csv", "jsono")  # answered before Datasette looks for a renderer
+DATABASE_DOWNLOAD_FORMAT = "db"  # /papers.db: the file itself, a route of its own
 
 
 def unknown_format(datasette, scope):
@@ -2466,7 +2467,8 @@ def unknown_format(datasette, scope):
     path = DATABASE_OR_TABLE_FORMAT.fullmatch(routed_path(datasette, scope))
     if path is None or tilde_decode(path["database"]) not in table_shapes(datasette):
         return None
-    if path["format"] in FORMATS_NOT_RENDERED or path["format"] in datasette.renderers:
+    if path["format"] in FORMATS_NOT_RENDERED or path["format"] in datasette.renderers or (
+            path["table"] is None and path["format"] == DATABASE_DOWNLOAD_FORMAT):
         return None
     offered = sorted({"csv", *datasette.renderers} - {"blob"})  # .blob is one cell's, not a page's
     return 404, "Not found", (f"No such format: .{path['format']}. A page comes as HTML, or as "
@@ -2730,7 +2732,8 @@ def renders_rows(path, page):
     """Whether Datasette answers a table page's path with its rows, not a redirect: `.jsono` and a
     name it spells again with tildes (`papers.%FF`) were 302s whose Location carried the first
     row's token, a URL no page links to (found by review). Any other extension of letters and
-    digits is a page of rows (`.tsv`, `.JSON`: HTML), which needs its token as any page does."""
+    digits is a page of rows (`.json`, `.csv`), which needs its token as any page does; one no
+    renderer writes (`.tsv`, `.JSON`) was HTML and is now refused before (unknown_format)."""
     name = tilde_decode(path.rsplit("/", 1)[-1])
     extension = name[len(page.table) + 1:] if name != page.table else ""
     return extension != "jsono" and (extension == "" or (extension.isascii() and extension.isalnum()))
