@@ -1,5 +1,6 @@
 """The Hugging Face Daily Papers reader on small hand-written fixtures: one case per irregularity in SOURCES.md."""
 
+import pytest
 from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, HF_HEADER, SHORT_ABSTRACT, hf_page
 
 from papers_db.readers.hf_daily import read_hf_daily_page
@@ -214,11 +215,58 @@ def test_a_pasted_pages_entries_are_read_with_its_own_date():
         ("Title", "2025-03-13", True), ("Title Two", "2025-11-15", True)]
     assert [issue.code for issue in reading.issues] == ["second_page_header", "pasted_page_date"]
     assert "2025-11-20" in reading.issues[1].message
-    # Without its year, a pasted page's date is on or before the first page's, as an entry's is.
+    # Without its year and without a snapshot, a pasted page's date is in the year nearest the first
+    # page's: Dec 1 after a page of Nov 12, 2025 is 19 days after it, not 346 days before.
     second = second.replace("\nNov 20, 2025\n", "\nDec 1\n").replace("Nov 15 4", "Nov 30 4")
     reading = read_hf_daily_page(first + second, snapshot_date=None)
+    assert [r.published_on for r in reading.records] == ["2025-03-13", "2025-11-30"]
+    assert "2025-12-01" in reading.issues[1].message
+    # With a snapshot, no page saved then is of a later day: on or before it, as an entry's date is.
+    reading = read_hf_daily_page(first + second, snapshot_date="2025-11-12")
     assert [r.published_on for r in reading.records] == ["2025-03-13", "2024-11-30"]
-    assert "2024-12-01" in reading.issues[1].message
+    assert "2024-12-01" in reading.issues[-1].message
+    assert reading.unaccounted_lines() == []
+
+
+def page_of_day(page_date, entry_date, title):
+    return hf_page([title, "", ABSTRACT_A, "", "  • 2 authors", "·", entry_date]).replace("\nNov 12\n", f"\n{page_date}\n")
+
+
+@pytest.mark.parametrize("snapshot, pages, expected", [
+    # Daily pages appended to one file in date order: each pasted page was read against the page
+    # pasted before it, the third a year early with its entries (review).
+    ("2025-11-12", [("Nov 10", "Nov 9 3"), ("Nov 11", "Nov 11 7"), ("Nov 12", "Nov 12 4")],
+     ["2025-11-09", "2025-11-11", "2025-11-12"]),
+    ("2026-01-02", [("Jan 2", "Jan 1 3"), ("Dec 31", "Dec 30 5"), ("Jan 1", "Dec 30 1"), ("Jan 2", "Jan 2")],
+     ["2026-01-01", "2025-12-30", "2025-12-30", "2026-01-02"]),
+    # Without a snapshot, the year nearest the first page's printed date.
+    (None, [("Dec 30, 2025", "Dec 29 3"), ("Dec 31", "Dec 31 1"), ("Jan 1", "Dec 31 2"), ("Jan 2", "Jan 2 9")],
+     ["2025-12-29", "2025-12-31", "2025-12-31", "2026-01-02"]),
+])
+def test_each_pasted_page_is_dated_against_the_first_page_not_the_one_before(snapshot, pages, expected):
+    text = "".join(page_of_day(page, entry, f"Title {number}") for number, (page, entry) in enumerate(pages))
+    reading = read_hf_daily_page(text, snapshot)
+    assert [r.published_on for r in reading.records] == expected
+    assert [issue.code for issue in reading.issues].count("pasted_page_date") == len(pages) - 1
+    assert reading.unaccounted_lines() == []
+
+
+@pytest.mark.parametrize("snapshot, page_date, entries, expected", [
+    # A page printed a day after the manifest's snapshot: the site's day (UTC) had begun where
+    # the page was saved, or the snapshot was written a day early. "Nov 13" was put in 2024 (review).
+    ("2025-11-12", "Nov 13", ["Nov 13 5", "Nov 12 2", "Nov 14 1"], ["2025-11-13", "2025-11-12", "2024-11-14"]),
+    ("2025-12-31", "Jan 1", ["Jan 1 5", "Dec 31 2"], ["2026-01-01", "2025-12-31"]),
+    ("2025-12-31", "Jan 1, 2026", ["Jan 1 5"], ["2026-01-01"]),
+    # Two days after, or a day before, the snapshot is the page's bound, as it was.
+    ("2025-11-12", "Nov 14", ["Nov 13 5", "Nov 12 2"], ["2024-11-13", "2025-11-12"]),
+    ("2025-11-12", "Nov 11", ["Nov 12 5"], ["2025-11-12"]),
+])
+def test_a_page_dated_the_day_after_its_snapshot_bounds_its_own_dates(snapshot, page_date, entries, expected):
+    text = hf_page(*([f"Title {number}", "", ABSTRACT_A, "", "  • 2 authors", "·", entry]
+                     for number, entry in enumerate(entries))).replace("\nNov 12\n", f"\n{page_date}\n")
+    reading = read_hf_daily_page(text, snapshot)
+    assert [r.published_on for r in reading.records] == expected
+    assert [issue.code for issue in reading.issues] == ["page_date_mismatch"]
     assert reading.unaccounted_lines() == []
 
 
@@ -483,7 +531,13 @@ def test_page_text_after_an_abstract_in_other_forms_and_what_stays_as_read():
                   # A paper page's dates, a card's GitHub stars, a comment count after its word: each
                   # was a paper that took the entry's authors (found by review).
                   "Published on Nov 10", "Submitted by akhaliq on Nov 10", "1.2k", "GitHub 1.2k", "★ 1.2k", "⭐ 120",
-                  "Comments 3"):
+                  "Comments 3",
+                  # A paper page's arXiv id, its links and buttons, a card's counts after their
+                  # symbols: each was a paper that took the entry's block (a review of other copies).
+                  "arXiv:2503.10080", "arXiv 2502.00473v2", "2511.01234", "arXiv:cs/0112017", "Add to collection",
+                  "Collection", "Collections including this paper 5", "Models citing this paper 3",
+                  "Datasets citing this paper", "Paper page", "arXiv Page", "Share", "Copy link", "Upvoted",
+                  "Sign in to upvote", "💬 3", "▲ 57"):
         record, issues = read_one_entry_after(stray)
         assert (record.authors_count, issues) == (8, [(17, "stray_line")]), stray
         # Between entries too (after a date with no count, a count alone is its upvotes: "1.2k").
@@ -1110,6 +1164,13 @@ def test_a_paper_pages_own_lines_between_title_and_abstract_are_no_papers():
     assert [(issue.line, issue.code) for issue in reading.issues] == [
         (n, "stray_line") for n in (14, 15, 16, 17, 18, 26, 27)]
     assert reading.unaccounted_lines() == []
+    # Its arXiv id there took the abstract and the entry's block, the title left without them (review).
+    for between in (["arXiv 2502.00473"], ["arXiv:2502.00473v1", "Paper page"], ["Published on Feb 1", "arXiv:2502.00473"]):
+        reading = read_hf_daily_page(hf_page(["Weak-to-Strong Diffusion", "", *between, "", ABSTRACT_A, "",
+                                              "  • 3 authors", "·", "Feb 1 2"]), "2025-11-12")
+        assert [(r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
+            ("Weak-to-Strong Diffusion", ABSTRACT_A, 3, 2)], between
+        assert [issue.code for issue in reading.issues] == ["stray_line"] * len(between), between
 
 
 def test_a_number_alone_after_a_title_is_a_title_where_no_page_line_comes_before_it():

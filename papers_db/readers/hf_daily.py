@@ -176,7 +176,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
     lines = text_lines(text)
     reading = Reading(format=HF_DAILY_PAPERS, line_count=len(lines))
     body_start = _read_hf_header(lines, reading)
-    page_day = _page_day(reading, snapshot_date)
+    page_day = first_page_day = _page_day(reading, snapshot_date)
 
     content, blank = split_blank_lines((n, lines[n - 1]) for n in range(body_start, len(lines) + 1))
     reading.other_lines.update((n, "blank") for n in blank)
@@ -225,7 +225,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                     number, "second_page_header", f"a page header ({quoted(plain)}) after the page's entries: "
                     "another page pasted into this file? Its entries are read with its own date where it gives one"))
             elif printed := read_page_date(plain):
-                page_day = _pasted_page_day(plain, printed, page_day, number, reading)
+                page_day = _pasted_page_day(plain, printed, first_page_day, snapshot_date is not None, number, reading)
             in_header = True
             reading.other_lines[number] = "header"
             close()
@@ -497,10 +497,18 @@ STAR_COUNT = r"(?:(?:github|★|⭐) ?)?\d+(?:[.,]\d+)?k|(?:github|★|⭐) ?\d+
 # Only these: any other line stays a title, since 19 of the 229 titles of the bundled pages are
 # in sentence case ("The probabilistic world"), as such text is. "Published on Nov 10", a star
 # count and "Comments 3" there were each a paper that took the entry's authors (found by review).
+# A paper page's arXiv id ("arXiv:2503.10080", "arXiv 2502.00473v2", "2511.01234"), its links to
+# collections, models, datasets and spaces, its buttons, and a card's comment or upvote count
+# after its symbol ("💬 3", "▲ 57"): each was a paper that took the entry's authors, date and
+# upvotes, or its abstract (a review of other copies).
+ARXIV_ID = r"(?:arxiv ?:? ?)?\d{4}\.\d{4,5}(?:v\d+)?|arxiv ?: ?[a-z-]+(?:\.[a-z]{2})?/\d{7}(?:v\d+)?"
+PAPER_PAGE_LINKS = (r"(?:add to |in )?collections?|collections including this paper(?: \d+)?"
+                    r"|(?:models|datasets|spaces) citing this paper(?: \d+)?|paper page|arxiv page|share|copy link"
+                    r"|upvoted|sign in to upvote|(?:💬|▲|△|⬆|↑) ?\d+")
 PAGE_TEXT_LINE = re.compile(
     r"(?:submitted by(?: \S+(?: \S+)?)?|upvotes?(?: \d+)?|\d+ upvotes?|show (?:more|less)|read more"
-    r"|view (?:arxiv )?page|\d+ comments?|comments?(?: \d+)?|\d+|" + STAR_COUNT + "|" + INTERFACE_DATE_LINE.pattern
-    + "|" + LINK_LINE.pattern + ")", re.IGNORECASE)
+    r"|view (?:arxiv )?page|\d+ comments?|comments?(?: \d+)?|\d+|" + STAR_COUNT + "|" + ARXIV_ID + "|" + PAPER_PAGE_LINKS
+    + "|" + INTERFACE_DATE_LINE.pattern + "|" + LINK_LINE.pattern + ")", re.IGNORECASE)
 
 
 SUBMITTED_BY = "submitted by"  # alone on its line, the submitter's name on the next one
@@ -884,24 +892,30 @@ def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
                     f"page says {quoted(reading.page_date)} but the manifest's snapshot_date is {snapshot_date}",
                 )
             )
+        if (next_day := snapshot + dt.timedelta(days=1)) == dated or (not year and (month, day) == (next_day.month, next_day.day)):
+            return next_day  # the site's day (UTC) begun where the page was saved: its "Nov 13" entries are of 2025
     return snapshot
 
 
-def _pasted_page_day(plain: str, printed: tuple[int, int, str | None], page_day: dt.date | None, number: int,
-                     reading: Reading) -> dt.date | None:
-    """The date of a page pasted after this page's entries, from its header's date line: its
-    printed year, or else the year that puts it on or before this page's date, as an entry's
-    date is read. Its entries were read with the first page's date: "Nov 15" under a pasted
-    page's "Nov 20, 2025" was 2024-11-15 on a page of Nov 12."""
+def _pasted_page_day(plain: str, printed: tuple[int, int, str | None], first_page_day: dt.date | None,
+                     saved_then: bool, number: int, reading: Reading) -> dt.date | None:
+    """The date of a page pasted after the first page's entries, from its header's date line: its
+    printed year, or else the year that puts it on or before the first page's date where that is
+    the file's snapshot (`saved_then`: no page saved then is of a later day), as an entry's date is
+    read, and the year nearest the first page's printed date where it is not. Its entries were
+    read with the first page's date ("Nov 15" under a pasted page's "Nov 20, 2025" was 2024-11-15
+    on a page of Nov 12); and with the page pasted before it, a year earlier for each page pasted
+    in date order ("Nov 10", "Nov 11", "Nov 12": the third was of 2024: review)."""
     month, day, year = printed
-    if year is None and page_day is None:
+    if year is None and first_page_day is None:
         return None
     try:
-        pasted = dt.date(int(year) if year else year_on_or_before(month, day, page_day), month, day)
+        pasted = dt.date(int(year) if year else year_on_or_before(month, day, first_page_day) if saved_then
+                         else year_nearest(month, day, first_page_day), month, day)
     except ValueError:
         reading.issues.append(ParseIssue(number, "invalid_date", f"page date {quoted(plain)} is no day "
-                                         "of the calendar: the pasted page's entries are read with the date before it"))
-        return page_day
+                                         "of the calendar: the pasted page's entries are read with the first page's date"))
+        return first_page_day
     reading.issues.append(ParseIssue(
         number, "pasted_page_date", f"the pasted page's date, read as {pasted.isoformat()}: its entries' dates "
         "without a year are read against it (their upvotes are still counted as the file's snapshot's)"))
@@ -989,6 +1003,13 @@ def year_on_or_before(month: int, day: int, page_day: dt.date) -> int:
     """The year a date printed without one has on a page of `page_day`: the page's, or the year
     before where that would put it after the page (SOURCES.md)."""
     return page_day.year - 1 if (month, day) > (page_day.month, page_day.day) else page_day.year
+
+
+def year_nearest(month: int, day: int, reference: dt.date) -> int:
+    """The year that puts a date printed without one nearest `reference`: "Jan 2" by Dec 30, 2025 is of 2026."""
+    def distance(year: int) -> int:
+        return abs((dt.date(year, month, day if (month, day) != (2, 29) else 28) - reference).days)
+    return min((reference.year - 1, reference.year, reference.year + 1), key=distance)
 
 
 def _set_entry_authors(record: Record, number: int, line: str, written: str, authors: re.Match | None,
