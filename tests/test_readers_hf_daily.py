@@ -1058,6 +1058,90 @@ def test_the_sites_text_below_the_last_entry_is_reported_not_made_papers():
         assert [issue.code for issue in reading.issues] == ["missing_abstract"] * len(tail)
 
 
+ENTRY_ONE = ["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12"]
+
+
+@pytest.mark.parametrize("footer", [
+    # A blank line inside the footer, the footer in columns, a link alone after the rest: each
+    # group was papers, only the last run of lines taken for the footer (a review of other copies).
+    ["System theme", "", "Company", "TOS", "Privacy"],
+    ["Hugging Face's logo", "System theme", "", "Company", "TOS", "Privacy", "About", "Jobs", "", "Website", "Models",
+     "Datasets", "Spaces", "Pricing", "Docs"],
+    ["Company", "TOS", "", "Privacy"],
+])
+def test_the_sites_footer_in_groups_is_reported_not_made_papers(footer):
+    text = "\n".join(hf_page(ENTRY_ONE).splitlines() + [""] + footer) + "\n"
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [r.title for r in reading.records] == ["Title One"]
+    footer_lines = [number for number, line in enumerate(text.splitlines(), start=1) if line in footer and line]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(n, "after_entries") for n in footer_lines]
+    assert reading.unaccounted_lines() == []
+
+
+def test_the_sites_footer_on_a_page_without_entries_and_between_pasted_pages_is_no_papers():
+    # An empty day's page with the footer made four papers; two pages pasted into one file, the
+    # first's footer and the second's menu between them, nine (a review of other copies).
+    empty = "\n".join(HF_HEADER + ["System theme", "Company", "TOS", "Privacy"]) + "\n"
+    reading = read_hf_daily_page(empty, "2025-11-12")
+    assert reading.records == [] and [issue.code for issue in reading.issues] == ["after_entries"] * 4
+    between = ["System theme", "Company", "TOS", "", "Models", "Datasets", "Spaces", "Pricing", "Log In", "Sign Up", ""]
+    second = hf_page(["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·", "Nov 4 6"])
+    text = hf_page(ENTRY_ONE) + "\n".join(between) + "\n" + second
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [r.title for r in reading.records] == ["Title One", "Title Two"]
+    first_page_lines = len(hf_page(ENTRY_ONE).splitlines())
+    assert sorted((issue.line, issue.code) for issue in reading.issues) == [
+        (first_page_lines + number, "after_entries") for number, line in enumerate(between, start=1) if line] + [
+        (first_page_lines + len(between) + 1, "second_page_header"),
+        (first_page_lines + len(between) + 1 + HF_HEADER.index("Nov 12"), "pasted_page_date")]
+    assert reading.unaccounted_lines() == []
+    # Short titles alone on a page without entries, none the site's link, stay papers, as at the end.
+    reading = read_hf_daily_page("\n".join(HF_HEADER + ["Mixtral of Experts", "Qwen Report"]) + "\n", "2025-11-12")
+    assert [r.title for r in reading.records] == ["Mixtral of Experts", "Qwen Report"]
+
+
+@pytest.mark.parametrize("header", [
+    # Lines of the header run together on one, or the byline broken over several: each was a paper,
+    # and the page's date under it too (a review of other copies).
+    ["new", "Get trending papers in your email inbox!", "Subscribe", "Daily Papers by AK and the research community"],
+    ["new", "Get trending papers in your email inbox! Subscribe", "Daily Papers", "byAK and the research community"],
+    ["new Get trending papers in your email inbox! Subscribe Daily Papers byAK and the research community"],
+    ["Daily Papers", "by", "AK", "and the research community"],
+    ["Daily Papers", "by AK", "and the research community"],
+])
+def test_the_header_joined_or_broken_otherwise_is_the_header(header):
+    text = "\n\n".join(header + ["Nov 12", *ENTRY_ONE[:1], ABSTRACT_A]) + "\n\n" + "\n".join(ENTRY_ONE[4:]) + "\n"
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert reading.page_date == "Nov 12"
+    assert [(r.title, r.authors_count, r.published_on) for r in reading.records] == [("Title One", 3, "2025-11-03")]
+    assert reading.issues == [] and reading.unaccounted_lines() == []
+
+
+@pytest.mark.parametrize("week", ["Week 47 of 2025", "2025-W47", "W47", "Nov 17 - Nov 23", "Nov 17 – 23, 2025",
+                                  "Week 47 (Nov 17 - Nov 23)", "Weekly Papers", "Monthly Papers"])
+def test_a_week_or_months_page_heading_where_the_date_goes_is_the_headers(week):
+    # "Week 47 of 2025", "Previous week" and the other forms of a week's heading were papers (review).
+    text = "\n\n".join(["Daily Papers", week, "Previous week", *ENTRY_ONE[:1], ABSTRACT_A, "Next week"]).replace(
+        ABSTRACT_A + "\n\nNext week", ABSTRACT_A + "\n\n" + "\n".join(ENTRY_ONE[4:]) + "\n\nNext week") + "\n"
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.title, r.authors_count, r.published_on) for r in reading.records] == [("Title One", 3, "2025-11-03")]
+    assert [issue.code for issue in reading.issues] == ["missing_page_date", "stray_line"]
+    assert reading.unaccounted_lines() == []
+
+
+def test_an_organisation_line_beside_the_author_line_is_the_entrys():
+    # "adobe Adobe" over "• 5 authors" was a paper titled so that took the entry's block, and under
+    # it an author line that followed no paper (a review of other copies). A title there stays one.
+    for block in (["adobe Adobe", "  • 5 authors", "·", "Oct 16 2"], ["  • 5 authors", "adobe Adobe", "·", "Oct 16 2"]):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", *block]), "2025-11-12")
+        assert [(r.title, r.authors_count, r.organization, r.upvotes) for r in reading.records] == [
+            ("Title One", 5, ("adobe", "Adobe"), 2)], block
+        assert reading.issues == [] and reading.unaccounted_lines() == []
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A], ["Vision Transformers Need Registers", "  • 5 authors",
+                                                                         "·", "Oct 16 2"]), "2025-11-12")
+    assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), ("Vision Transformers Need Registers", 5)]
+
+
 def test_a_line_without_a_letter_or_digit_is_no_title_and_the_entry_keeps_its_block():
     # A rule, emoji or a terminal's colour codes between an abstract and its author line were a
     # paper of their own, which took the entry's authors, date and upvotes (found by review).

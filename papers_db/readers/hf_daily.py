@@ -44,18 +44,18 @@ from .text import (
 
 HF_DAILY_PAPERS = "hf_daily_papers"
 
-HF_HEADER_LINES = {
+HF_HEADER_LINES = (  # in the page's order
     "new",
     "Get trending papers in your email inbox!",
     "Subscribe",
     "Daily Papers",
     "byAK and the research community",
-}
-# The page's tabs, and a week's page's week where a day's page prints its date ("Week 46"), in the
-# header only: each was a paper without an abstract (found by review). Not header lines elsewhere,
-# where "Daily" with its author line was a title (review of the first rule).
-PAGE_TABS = frozenset({"daily", "weekly", "monthly"})
-WEEK_LINE = re.compile(r"week \d{1,2}(?:,? (?:19|20)\d\d)?", re.IGNORECASE)
+)
+# The page's tabs, and a week's page's week where a day's page prints its date ("Week 46", "Week 47
+# of 2025", "2025-W47", "Nov 17 - Nov 23"), in the header only: each was a paper without an
+# abstract (found by reviews). Not header lines elsewhere, where "Daily" with its author line was
+# a title (review of the first rule).
+PAGE_TABS = frozenset({"daily", "weekly", "monthly", "weekly papers", "monthly papers"})
 # The pages' English month names, whatever the locale: calendar.month_abbr follows it, and a build
 # in a notebook under a German locale read "Mar", "May", "Oct" and "Dec" dates as bad dates.
 MONTHS = {name: number for number, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
@@ -65,6 +65,9 @@ MONTHS |= {name: number for number, name in enumerate(
     "January February March April May June July August September October November December".split(), start=1)}
 MONTHS["Sept"] = 9
 MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+WEEK_LINE = re.compile(rf"week \d{{1,2}}(?:,? (?:of )?(?:19|20)\d\d)?(?: ?\([^()]{{1,40}}\))?|(?:(?:19|20)\d\d[- ]?)?w\d{{1,2}}"
+                       rf"|(?:{MONTH_NAMES})\.? \d{{1,2}} ?[-–—] ?(?:(?:{MONTH_NAMES})\.? )?\d{{1,2}}(?:,? (?:19|20)\d\d)?",
+                       re.IGNORECASE)
 MONTHS_FOLDED = {name.casefold(): number for name, number in MONTHS.items()}
 # A saved page may print its year too ("Nov 12, 2025"): read as a paper titled so before. Saved
 # in another locale or by another tool, the page's date may be "12 Nov", "12 nov.", "Wed, Nov 12",
@@ -132,20 +135,35 @@ def header_key(plain: str) -> str:
     return plain.casefold().translate(NOT_LETTERS_OR_DIGITS)
 
 
-HF_HEADER_KEYS = frozenset(header_key(line) for line in HF_HEADER_LINES)
+# Each line, and lines of it run together on one (a copy that lost their line breaks: "Daily Papers
+# by AK and the research community", "Get trending papers in your email inbox! Subscribe": each
+# was a paper, and the page's date under it too: review).
+HF_HEADER_KEYS = frozenset("".join(header_key(line) for line in HF_HEADER_LINES[start:end])
+                           for start in range(len(HF_HEADER_LINES)) for end in range(start + 1, len(HF_HEADER_LINES) + 1))
+# The byline's words as a copy may break them over lines ("by", "AK", "and the research community"),
+# in the header only (review).
+BYLINE_WORDS = "by AK and the research community".split()
+BYLINE_PIECES = frozenset("".join(word.casefold() for word in BYLINE_WORDS[start:end])
+                          for start in range(len(BYLINE_WORDS)) for end in range(start + 1, len(BYLINE_WORDS) + 1))
+HEADER_CHARACTERS = 120  # the whole header on one line is 98
 DAILY_PAPERS_KEY = header_key("Daily Papers")
 
 
 def is_daily_papers_title(plain: str) -> bool:
-    """The page's own title line, "Daily Papers", however its case or spacing: it names the format."""
-    return len(plain) <= 60 and header_key(plain) == DAILY_PAPERS_KEY
+    """The page's own title line, "Daily Papers", however its case or spacing, alone or run together
+    with the header's other lines: it names the format."""
+    if len(plain) > HEADER_CHARACTERS:
+        return False
+    key = header_key(plain)
+    return key == DAILY_PAPERS_KEY or (DAILY_PAPERS_KEY in key and key in HF_HEADER_KEYS)
 
 
-HEADER_FIRST_LETTERS = frozenset(key[0] for key in HF_HEADER_KEYS)  # most lines are ruled out by their first
+HEADER_OPENINGS = frozenset(key[:2] for key in HF_HEADER_KEYS)  # most lines are ruled out by their first two letters
 
 
 def is_header_line(plain: str) -> bool:
-    return len(plain) <= 60 and plain[:1].casefold() in HEADER_FIRST_LETTERS and header_key(plain) in HF_HEADER_KEYS
+    return (len(plain) <= HEADER_CHARACTERS and plain[:2].casefold() in HEADER_OPENINGS
+            and header_key(plain) in HF_HEADER_KEYS)
 
 
 def is_tab_or_day_link(plain: str) -> bool:
@@ -224,6 +242,9 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                 reading.issues.append(ParseIssue(
                     number, "second_page_header", f"a page header ({quoted(plain)}) after the page's entries: "
                     "another page pasted into this file? Its entries are read with its own date where it gives one"))
+                close()
+                current, meta_state = None, None
+                report_site_text_after_entries(reading)  # the page's footer, the next one's menu
             elif printed := read_page_date(plain):
                 page_day = _pasted_page_day(plain, printed, first_page_day, snapshot_date is not None, number, reading)
             in_header = True
@@ -351,6 +372,15 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                                              "one line, their line break lost: read as each"))
             current.last_line = number
             meta_state = "dot"
+        elif (meta_state is None and current is not None and current.abstract is not None and following is not None
+              and AUTHORS_LINE.match(following) and is_organisation_beside_authors(current, plain, following)):
+            # "adobe Adobe" over "• 5 authors": a paper titled so that took the entry's block (review).
+            _set_entry_authors(current, number, plain, line, None, reading)
+            current.last_line = number
+        elif meta_state == "who" and following == DATE_SEPARATOR and is_organisation_beside_authors(current, plain, None):
+            # "• 5 authors", then "adobe Adobe" over the '·': an author line that followed no paper (review).
+            _set_entry_authors(current, number, plain, line, None, reading)
+            current.last_line = number
         elif ((authors := AUTHORS_LINE.match(plain)) or (following == DATE_SEPARATOR and not text_before_dot)
               or organisation_over_a_lost_separator(current, meta_state, plain, following, after_following)):
             if (current is None and not authors and following == DATE_SEPARATOR and reads_as_title(plain)
@@ -448,20 +478,30 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
 
 
 SITE_TEXT_WORDS = 4  # a footer's links: "System theme", "Terms of Service", "Privacy Policy"
+# The site's menu and footer links as a copy takes them: with a blank line among them, on an empty
+# day's page, or between two pages pasted into one file, each was a paper (a review of other copies).
+SITE_LINKS = frozenset(header_key(link) for link in (
+    "Models", "Datasets", "Spaces", "Posts", "Docs", "Enterprise", "Pricing", "Log In", "Login", "Sign Up", "Community",
+    "Papers", "Collections", "Solutions", "System theme", "Website", "Company", "TOS", "Terms of Service", "Privacy",
+    "Privacy Policy", "About", "Jobs", "Careers", "Blog", "Learn", "Discord", "Forum", "GitHub", "Changelog", "Status",
+    "Brand assets", "Hugging Face", "Press", "Resources"))
 
 
 def report_site_text_after_entries(reading: Reading) -> None:
-    """The site's own text below the last entry (its footer: "Company", "TOS", "Privacy"),
-    reported instead of kept as papers: two or more short lines at the end, one right after the
-    other (entries have blank lines between them), each a title alone, after an entry with its
-    abstract. Each was a paper "with no abstract after it". A title alone
-    at the end, or titles of more words, stay papers (reported as missing their abstracts)."""
-    tail = list(itertools.takewhile(is_short_line_alone, reversed(reading.records)))
-    run = 1  # the last lines one right after the other: with a blank line between, they are written as entries are
-    while run < len(tail) and tail[run - 1].line == tail[run].line + 1:
-        run += 1
-    tail = tail[:run]
-    if len(tail) < 2 or len(tail) == len(reading.records) or reading.records[-len(tail) - 1].abstract is None:
+    """The site's own text below the last entry (its footer: "Company", "TOS", "Privacy"; or, before
+    a page pasted after it, that page's menu), reported instead of kept as papers: short lines at
+    the end, each a title alone, in groups one blank line apart, each group two lines or more one
+    right after the other (entries have blank lines between them) or one of the site's links
+    (SITE_LINKS), after an entry with its abstract; on a page with no entries, only where one of
+    them is a site's link. Each was a paper "with no abstract after it". A title alone at the end,
+    or titles of more words, stay papers (reported as missing their abstracts)."""
+    tail = site_text_at_the_end(reading.records)
+    if len(tail) < 2:
+        return
+    if len(tail) == len(reading.records):
+        if not any(header_key(record.title) in SITE_LINKS for record in tail):
+            return
+    elif reading.records[-len(tail) - 1].abstract is None:
         return
     lines = {record.line for record in tail}
     reading.issues[:] = [issue for issue in reading.issues if not (issue.code == "missing_abstract" and issue.line in lines)]
@@ -470,6 +510,22 @@ def report_site_text_after_entries(reading: Reading) -> None:
                                          "entry, with no abstract, as are the short lines around it: the site's own "
                                          "text, copied with the page"))
     del reading.records[-len(tail):]
+
+
+def site_text_at_the_end(records: list[Record]) -> list[Record]:
+    """The records at the end that report_site_text_after_entries may take for the site's text, last first."""
+    tail = list(itertools.takewhile(is_short_line_alone, reversed(records)))
+    kept = 0
+    while kept < len(tail):
+        group = kept + 1  # a group: lines one right after the other
+        while group < len(tail) and tail[group - 1].line == tail[group].line + 1:
+            group += 1
+        if group - kept < 2 and header_key(tail[kept].title) not in SITE_LINKS:
+            break
+        kept = group
+        if kept < len(tail) and tail[kept - 1].line - tail[kept].line > 2:  # more than one blank line between
+            break
+    return tail[:kept]
 
 
 def is_short_line_alone(record: Record) -> bool:
@@ -513,7 +569,8 @@ PAGE_TEXT_LINE = re.compile(
 
 SUBMITTED_BY = "submitted by"  # alone on its line, the submitter's name on the next one
 # The page's links to other days, arrows and all ("← Previous", "Next →", "»" alone: "").
-DAY_LINKS = frozenset({"previous", "next", "prev", "previous day", "next day", ""})
+DAY_LINKS = frozenset({"previous", "next", "prev", "previous day", "next day", "previous week", "next week",
+                       "previous month", "next month", ""})
 
 
 def is_day_link(plain: str) -> bool:
@@ -692,6 +749,17 @@ def organisation_doubt(handle: str, name: str) -> str | None:
     return None
 
 
+def is_organisation_beside_authors(record: Record, plain: str, following: str | None) -> bool:
+    """An organisation line (`handle Name`, naming its handle again) next to the entry's author line,
+    before it (`following` is that line) or after it (None): a card may show both."""
+    return (record.organization is None and " " in plain and len(plain) <= ORGANISATION_CHARACTERS
+            and (following is None or AUTHORS_LINE.match(following) is not None) and AUTHORS_LINE.match(plain) is None
+            and _letters_and_digits(plain) != "" and names_its_handle(plain) and organisation_doubt(*plain.split(" ", 1)) is None)
+
+
+ORGANISATION_CHARACTERS = 80  # "Salesforce Salesforce AI Research" is 33
+
+
 def names_its_handle(plain: str) -> bool:
     """Whether a line `handle Name` names its handle again, as an organisation does ("Qwen Qwen",
     "Salesforce Salesforce AI Research"), where a title does not ("Robust Learning From ...")."""
@@ -798,7 +866,8 @@ def _past_header_lines(lines: list[str], number: int, reading: Reading) -> int:
         plain = plain_line(lines[number - 1])
         if not plain:
             reading.other_lines[number] = "blank"
-        elif is_header_line(plain) or (is_tab_or_day_link(plain) and not starts_an_entry(*_next_texts(lines, number))):
+        elif is_header_line(plain) or ((is_tab_or_day_link(plain) or header_key(plain) in BYLINE_PIECES)
+                                       and not starts_an_entry(*_next_texts(lines, number))):
             reading.other_lines[number] = "header"
         else:
             break
