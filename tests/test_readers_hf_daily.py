@@ -1492,3 +1492,15 @@ def test_names_of_people_where_an_organisation_goes_are_reported():
         reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", line, "·", "Nov 11 12"]),
                                      snapshot_date="2025-11-12")
         assert reading.issues == [], line
+
+
+@pytest.mark.parametrize("dot", ["\u0387", "\u22c5", "\u2e31"])
+def test_the_same_dot_in_another_code_point_is_the_date_separator(dot):
+    # The Greek ano teleia (canonically '·'), the dot operator, a word-separator dot: with either, an
+    # organisation entry was two papers, its organisation line and its date (a review of other copies).
+    for block, who in ((["adobe Adobe", dot, "Oct 16 2"], ("adobe", "Adobe")), (["  • 5 authors", dot, "Oct 16 2"], None)):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", *block]), "2025-11-12")
+        assert [(r.title, r.organization, r.published_on, r.upvotes) for r in reading.records] == [
+            ("Title One", who, "2025-10-16", 2)], block
+        assert reading.issues == [] and reading.unaccounted_lines() == []
+

@@ -175,6 +175,16 @@ def is_tab_or_day_link(plain: str) -> bool:
 # Or be another ("- 3 authors", "* 3 authors", "o 3 authors" through ASCII): each was a bad_organization,
 # or an organisation "o" named "3 authors", and the entry had no author count.
 AUTHORS_LINE = re.compile(r"^(?:[•·‧∙●◦‣▪⁃*o-] ?)?(\d+) authors?$", re.IGNORECASE)  # "3 Authors" too
+# The same dot in other code points: the Greek ano teleia (canonically U+00B7), the dot operator, a
+# word-separator dot. A copy with either made two papers of an organisation entry (review).
+SAME_DOTS = frozenset("\u0387\u22c5\u2e31")
+
+
+def as_the_date_separator(plain: str) -> str:
+    """The line as read, '·' where it is one of SAME_DOTS alone."""
+    return DATE_SEPARATOR if plain in SAME_DOTS else plain
+
+
 # Read as '·' between an author line and a date, and reported: "." is what `iconv -t ascii//TRANSLIT` makes of it.
 DATE_SEPARATOR_LOOKALIKES = frozenset("-•.‧∙・*")
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")  # "Mar 5 2024" (its comma lost), or a note: "Accepted at ACL 2025"
@@ -198,7 +208,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
 
     content, blank = split_blank_lines((n, lines[n - 1]) for n in range(body_start, len(lines) + 1))
     reading.other_lines.update((n, "blank") for n in blank)
-    content = [(n, line, plain_line(line)) for n, line in content]
+    content = [(n, line, as_the_date_separator(plain_line(line))) for n, line in content]
 
     current: Record | None = None
     meta_state = None  # None, "who", "dot", "date": how far the entry's metadata block got
