@@ -3297,3 +3297,25 @@ def test_filter_names_are_lowered_as_sqlite_lowers_them_a_to_z_only(tmp_path):
     for name in ("Äpfel", "äpfel", "ÄPFEL", "straße", "STRASSE", "STRAßE", "plain", "PLAIN", "rowid"):
         read_as_column = conn.execute(f'select "{name}" from t').fetchone()[0] != name  # SQLite's own reading
         assert (name.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")) in names) == read_as_column, name
+
+
+def test_a_link_to_a_paper_with_no_title_says_so_on_every_table_page(built_db):
+    # Datasette wrote the label of a key to an untitled paper as "None": listings, related papers
+    # and aliases of the bundled papers with no title (a crawl of every link the site prints).
+    from papers_db.plugin import PAPER_KEY_COLUMNS
+
+    with sqlite3.connect(built_db) as conn:
+        references = [(table, column) for (table,) in conn.execute("select name from sqlite_master where type = 'table'")
+                      for _, _, other, column, *_ in conn.execute(f"pragma foreign_key_list([{table}])") if other == "papers"]
+        untitled = {(table, column): conn.execute(
+            f"select [{column}] from [{table}] where [{column}] in (select id from papers where title is null) limit 1").fetchone()
+            for table, column in references}
+    assert {column for _, column in references} == PAPER_KEY_COLUMNS
+    shown = {reference: row[0] for reference, row in untitled.items() if row is not None}
+    assert {("listings", "paper_id"), ("related_papers", "paper_id"), ("related_papers", "related_paper_id")} <= set(shown)
+    instance = datasette_instance(built_db)
+    asyncio.run(instance.invoke_startup())
+    for (table, column), paper_id in shown.items():
+        page = asyncio.run(instance.client.get(f"/papers/{table}?{column}={paper_id}"))
+        assert page.status_code == 200 and ">None<" not in page.text, table
+        assert f'<a href="/papers/papers/{paper_id}">(no title)</a>&nbsp;<em>{paper_id}</em>' in page.text, (table, column)

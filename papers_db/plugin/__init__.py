@@ -119,9 +119,17 @@ def render_cell(row, value, column, table, database, datasette):
         url = f"{papers_table_url(datasette, database)}/{paper_id}"  # as datasette.urls.row writes it
         text = _marked(value) if isinstance(value, str) else "(no title)"
         return Markup(f'<a href="{html.escape(url)}">{text}</a>')
+    if isinstance(value, dict) and value.get("label") is None and column in PAPER_KEY_COLUMNS:
+        # A table page's link to a paper with no title: Datasette wrote its label None as "None"
+        # (listings, related papers and aliases of the four untitled bundled papers: review).
+        url = f"{papers_table_url(datasette, database)}/{value['value']}"
+        return Markup(f'<a href="{html.escape(url)}">(no title)</a>&nbsp;<em>{html.escape(str(value["value"]))}</em>')
     if _is_highlighted(value):
         return Markup(_marked(value))
     return None
+
+
+PAPER_KEY_COLUMNS = frozenset({"paper_id", "related_paper_id"})  # sql/schema.sql: each references papers(id)
 
 
 # The papers table's URL per server and database: Datasette's URL builder took 10% of a page of
