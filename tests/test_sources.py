@@ -694,6 +694,45 @@ def test_a_page_saved_again_in_another_form_is_read_once(tmp_path):
     assert read == {"page.txt": entries, "page_edited.txt": entries} and entries > 50
 
 
+def test_a_page_copied_again_with_its_text_laid_out_otherwise_is_read_once(tmp_path):
+    # The same page copied in three browsers (blank lines dropped, tabs around the bullets) was
+    # three sources: every paper listed three times and "cross-listed" (a review of other copies).
+    page = (SOURCES / "003_6399432fb99c7d91.txt").read_text(encoding="utf-8")
+    entries_at = page.index("\n\n", page.index("Nov 20")) + 2  # the first entry's title
+    first_abstract = page.splitlines()[page[:entries_at].count("\n") + 2]
+    assert len(first_abstract) > 200
+    copies = {
+        "page.txt": page,
+        "page_no_blanks.txt": page.replace("\n\n", "\n"),  # header and all
+        "page_tabs.txt": page.replace("  • ", "\t•\t"),
+        # Not the same records: another abstract of the same length, another upvote count, another
+        # snapshot date (below): each read.
+        "page_abstract.txt": page.replace(first_abstract, first_abstract[::-1], 1),
+        "page_upvotes.txt": page[:entries_at] + page[entries_at:].replace(" 1\n", " 2\n", 1),
+        "page_later.txt": page.replace("  • ", " • "),
+    }
+    assert all(copy != page for name, copy in copies.items() if name != "page.txt")
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name, text in copies.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    snapshot = {name: "2025-11-21" if name == "page_later.txt" else "2025-11-20" for name in copies}
+    (folder / "manifest.toml").write_text("".join(
+        f'[[source]]\nfile = "{name}"\nformat = "hf_daily_papers"\nsnapshot_date = "{snapshot[name]}"\n' for name in copies))
+    result = run_cli("build", folder, "--output", tmp_path / "papers.db")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        read = dict(conn.execute("select file_name, count(listings.id) from sources left join listings "
+                                 "on sources.id = source_id group by file_name").fetchall())
+        repeats = conn.execute("select s.file_name, o.file_name, message from sources s join sources o on o.id = s.duplicate_of "
+                               "join parse_issues on parse_issues.source_id = s.id order by s.file_name").fetchall()
+    entries = read["page.txt"]
+    assert entries > 50 and read == {"page.txt": entries, "page_no_blanks.txt": 0, "page_tabs.txt": 0,
+                                     "page_abstract.txt": entries, "page_upvotes.txt": entries, "page_later.txt": entries}
+    assert [(copy, original) for copy, original, _ in repeats] == [("page_no_blanks.txt", "page.txt"), ("page_tabs.txt", "page.txt")]
+    assert all("every record the same as page.txt's" in message for *_, message in repeats)
+
+
 @pytest.mark.parametrize("checked_at_once", [1, 2, 3, 16 * 1024 * 1024])
 def test_one_blank_at_one_line_end_makes_the_same_text_wherever_it_falls(monkeypatch, checked_at_once):
     # Blanks at line ends are looked for in parts of the file (BLANKS_CHECKED_AT_ONCE bytes): one
