@@ -663,7 +663,7 @@ def read_sources(
     run it). With a pool, the next `read_ahead` files are read there while the caller works on
     this one (this process still reads the bytes and spots repeats)."""
     first_with_text: dict[str, SourceFile] = {}
-    first_with_records: dict[tuple, SourceFile] = {}
+    first_with_records: dict[tuple, list[list]] = {}
     waiting = collections.deque()  # (source, size, duplicate_of, reading or its future)
     for source in described_repeats_first(sources):
         on_file(source)
@@ -684,7 +684,7 @@ def read_sources(
         yield once_per_page(_source_reading(*waiting.popleft()), first_with_records)
 
 
-def once_per_page(read: SourceReading, first_with_records: dict[tuple, SourceFile]) -> SourceReading:
+def once_per_page(read: SourceReading, first_with_records: dict[tuple, list[list]]) -> SourceReading:
     """`read`, or, where every record of it is one of an earlier file's, field for field and in
     order, with the same format, snapshot date and page date, that file's repeat: the same page
     copied again in another browser or pasted with other blank lines or bullets, whose text differs
@@ -698,13 +698,25 @@ def once_per_page(read: SourceReading, first_with_records: dict[tuple, SourceFil
         return read
     key = (reading.format, read.source.snapshot_date, reading.page_date, len(reading.records),
            *record_fields([reading.records[0], reading.records[-1]]))
-    original = first_with_records.setdefault(key, read.source)
-    if original is read.source or record_fields(read_source(original).records) != record_fields(reading.records):
+    alike = first_with_records.setdefault(key, [])  # [file, the digest of its records once read again]
+    digest = records_digest(reading.records) if alike else None
+    for earlier in alike:  # all of them: a file alike in these but not the same is no original (review)
+        if earlier[1] is None:
+            earlier[1] = records_digest(read_source(earlier[0]).records)  # once a file, however many are alike
+        if earlier[1] == digest:
+            original = earlier[0]
+            break
+    else:
+        alike.append([read.source, digest])
         return read
     repeat = ParseIssue(None, "duplicate_file", f"every record the same as {original.name}'s, in order (the same page "
                         "copied again, its text laid out otherwise); read once")
     return SourceReading(read.source, nothing_read(reading.format, reading.line_count, [repeat], every_line="duplicate"),
                          read.size, duplicate_of=original)
+
+
+def records_digest(records: list[Record]) -> str:
+    return hashlib.sha256(repr(record_fields(records)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def record_fields(records: list[Record]) -> list[tuple]:

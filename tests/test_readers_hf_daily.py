@@ -537,7 +537,10 @@ def test_page_text_after_an_abstract_in_other_forms_and_what_stays_as_read():
                   "arXiv:2503.10080", "arXiv 2502.00473v2", "2511.01234", "arXiv:cs/0112017", "Add to collection",
                   "Collection", "Collections including this paper 5", "Models citing this paper 3",
                   "Datasets citing this paper", "Paper page", "arXiv Page", "Share", "Copy link", "Upvoted",
-                  "Sign in to upvote", "💬 3", "▲ 57"):
+                  "Sign in to upvote", "💬 3", "▲ 57",
+                  # Other forms of these (review of the first rule).
+                  "arXiv:2503.10080 [cs.CL]", "arXiv:2503.10080v2 [stat.ML]", "arxiv.org/abs/2503.10080", "Upvoted 57",
+                  "Collections 5", "cs/0112017", "👍 57", "❤️ 57"):
         record, issues = read_one_entry_after(stray)
         assert (record.authors_count, issues) == (8, [(17, "stray_line")]), stray
         # Between entries too (after a date with no count, a count alone is its upvotes: "1.2k").
@@ -1068,6 +1071,7 @@ ENTRY_ONE = ["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12
     ["Hugging Face's logo", "System theme", "", "Company", "TOS", "Privacy", "About", "Jobs", "", "Website", "Models",
      "Datasets", "Spaces", "Pricing", "Docs"],
     ["Company", "TOS", "", "Privacy"],
+    ["Company", "TOS", "Privacy", "", "© Hugging Face"],  # the copyright line alone (review of the first rule)
 ])
 def test_the_sites_footer_in_groups_is_reported_not_made_papers(footer):
     text = "\n".join(hf_page(ENTRY_ONE).splitlines() + [""] + footer) + "\n"
@@ -1108,6 +1112,7 @@ def test_the_sites_footer_on_a_page_without_entries_and_between_pasted_pages_is_
     ["new Get trending papers in your email inbox! Subscribe Daily Papers byAK and the research community"],
     ["Daily Papers", "by", "AK", "and the research community"],
     ["Daily Papers", "by AK", "and the research community"],
+    ["Daily Papers — by AK and the research community"], ["Daily Papers · by AK and the research community"],
 ])
 def test_the_header_joined_or_broken_otherwise_is_the_header(header):
     text = "\n\n".join(header + ["Nov 12", *ENTRY_ONE[:1], ABSTRACT_A]) + "\n\n" + "\n".join(ENTRY_ONE[4:]) + "\n"
@@ -1118,7 +1123,8 @@ def test_the_header_joined_or_broken_otherwise_is_the_header(header):
 
 
 @pytest.mark.parametrize("week", ["Week 47 of 2025", "2025-W47", "W47", "Nov 17 - Nov 23", "Nov 17 – 23, 2025",
-                                  "Week 47 (Nov 17 - Nov 23)", "Weekly Papers", "Monthly Papers"])
+                                  "Week 47 (Nov 17 - Nov 23)", "Weekly Papers", "Monthly Papers", "17 Nov - 23 Nov",
+                                  "Nov 17, 2025 - Nov 23, 2025"])
 def test_a_week_or_months_page_heading_where_the_date_goes_is_the_headers(week):
     # "Week 47 of 2025", "Previous week" and the other forms of a week's heading were papers (review).
     text = "\n\n".join(["Daily Papers", week, "Previous week", *ENTRY_ONE[:1], ABSTRACT_A, "Next week"]).replace(
@@ -1140,6 +1146,19 @@ def test_an_organisation_line_beside_the_author_line_is_the_entrys():
     reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A], ["Vision Transformers Need Registers", "  • 5 authors",
                                                                          "·", "Oct 16 2"]), "2025-11-12")
     assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), ("Vision Transformers Need Registers", 5)]
+    # Titles whose later words repeat their first word's letters stay titles too, above the author
+    # line or below it: the first rule took each for an organisation, unreported (review).
+    for title in ("Graph Neural Networks for Graphs", "Reasoning About Reasoning", "Video Diffusion Models Are Video Learners",
+                  "A Flexible Parametric Modelling Framework for Survival Analysis",
+                  "On Distribution Shift in Learning-based Bug Detectors"):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A], [title, "  • 5 authors", "·", "Nov 10 7"]),
+                                     "2025-11-12")
+        assert [(r.title, r.authors_count, r.organization) for r in reading.records] == [
+            ("Title One", None, None), (title, 5, None)], title
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • 5 authors", title, "·", "Nov 10 7"]),
+                                     "2025-11-12")
+        assert reading.records[0].organization is None, title
+        assert "orphan_metadata" in [issue.code for issue in reading.issues], title
 
 
 def test_a_line_without_a_letter_or_digit_is_no_title_and_the_entry_keeps_its_block():
@@ -1249,7 +1268,8 @@ def test_a_paper_pages_own_lines_between_title_and_abstract_are_no_papers():
         (n, "stray_line") for n in (14, 15, 16, 17, 18, 26, 27)]
     assert reading.unaccounted_lines() == []
     # Its arXiv id there took the abstract and the entry's block, the title left without them (review).
-    for between in (["arXiv 2502.00473"], ["arXiv:2502.00473v1", "Paper page"], ["Published on Feb 1", "arXiv:2502.00473"]):
+    for between in (["arXiv 2502.00473"], ["arXiv:2502.00473v1", "Paper page"], ["Published on Feb 1", "arXiv:2502.00473"],
+                    ["arXiv:2502.00473 [cs.LG]"], ["arxiv.org/abs/2502.00473"], ["cs/0112017"], ["Upvoted 57"], ["👍 57"]):
         reading = read_hf_daily_page(hf_page(["Weak-to-Strong Diffusion", "", *between, "", ABSTRACT_A, "",
                                               "  • 3 authors", "·", "Feb 1 2"]), "2025-11-12")
         assert [(r.title, r.abstract, r.authors_count, r.upvotes) for r in reading.records] == [
@@ -1494,7 +1514,7 @@ def test_names_of_people_where_an_organisation_goes_are_reported():
         assert reading.issues == [], line
 
 
-@pytest.mark.parametrize("dot", ["\u0387", "\u22c5", "\u2e31"])
+@pytest.mark.parametrize("dot", ["\u0387", "\u22c5", "\u2e31", "\uff65", "\ua78f"])
 def test_the_same_dot_in_another_code_point_is_the_date_separator(dot):
     # The Greek ano teleia (canonically '·'), the dot operator, a word-separator dot: with either, an
     # organisation entry was two papers, its organisation line and its date (a review of other copies).
@@ -1504,3 +1524,38 @@ def test_the_same_dot_in_another_code_point_is_the_date_separator(dot):
             ("Title One", who, "2025-10-16", 2)], block
         assert reading.issues == [] and reading.unaccounted_lines() == []
 
+    # In a block joined on one line too: each was a paper that took the entry's block (review).
+    for joined, who in ((f"• 3 authors {dot} Nov 11 3", None), (f"adobe Adobe {dot} Nov 11 3", ("adobe", "Adobe"))):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", joined]), "2025-11-12")
+        assert [(r.title, r.organization, r.date_text, r.published_on, r.upvotes) for r in reading.records] == [
+            ("Title One", who, "Nov 11 3", "2025-11-11", 3)], joined
+        assert [issue.code for issue in reading.issues] == ["joined_metadata"]
+
+
+def test_a_pasted_page_of_the_day_after_the_snapshot_is_of_that_day():
+    # Only the first page was read so: a pasted "Nov 13" page on a file saved 2025-11-12 was of 2024 (review).
+    text = page_of_day("Nov 12", "Nov 12 3", "Title One") + page_of_day("Nov 13", "Nov 13 5", "Title Two")
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [r.published_on for r in reading.records] == ["2025-11-12", "2025-11-13"]
+    assert "2025-11-13" in [issue.message for issue in reading.issues if issue.code == "pasted_page_date"][0]
+    text = page_of_day("Nov 12", "Nov 12 3", "Title One") + page_of_day("Nov 14", "Nov 14 5", "Title Two")
+    assert [r.published_on for r in read_hf_daily_page(text, "2025-11-12").records] == ["2025-11-12", "2024-11-14"]
+
+
+def test_each_pasted_pages_site_text_is_looked_for_among_its_own_records(monkeypatch):
+    # At each pasted page's header every record before it was looked at again: thousands of pages
+    # in one file took seconds, the square of their number (8,000: 6 s; review).
+    import papers_db.readers.hf_daily as hf_daily
+
+    looked_at = []
+    site_text_at_the_end = hf_daily.site_text_at_the_end
+    monkeypatch.setattr(hf_daily, "site_text_at_the_end", lambda records: looked_at.append(len(records)) or
+                        site_text_at_the_end(records))
+    pages = 500
+    text = "\n".join(HF_HEADER) + "\n" + "Short Title\n\nDaily Papers\n\n" * pages
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert len(reading.records) == pages and len(looked_at) == pages + 1
+    assert sum(looked_at) == pages  # each record once
+    text = "\n".join(HF_HEADER) + "\n" + "Models\nPricing\n\nDaily Papers\n\n" * pages
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert reading.records == [] and [issue.code for issue in reading.issues].count("after_entries") == 2 * pages

@@ -15,6 +15,7 @@ from listing_texts import ABSTRACT_A, ABSTRACT_B, ABSTRACT_C, hf_page, review_te
 
 import papers_db.sources
 from papers_db.errors import BAD_INPUT, PapersDbError
+from papers_db.readers.hf_daily import read_hf_daily_page
 from papers_db.sources import SourceFile, detect_format, find_sources, read_manifest, read_source, saved_text_digest
 
 MANIFEST = read_manifest(SOURCES)
@@ -701,6 +702,8 @@ def test_a_page_copied_again_with_its_text_laid_out_otherwise_is_read_once(tmp_p
     entries_at = page.index("\n\n", page.index("Nov 20")) + 2  # the first entry's title
     first_abstract = page.splitlines()[page[:entries_at].count("\n") + 2]
     assert len(first_abstract) > 200
+    middle_title = read_hf_daily_page(page, "2025-11-20").records[20].title
+    assert page.count(middle_title) == 1
     copies = {
         "page.txt": page,
         "page_no_blanks.txt": page.replace("\n\n", "\n"),  # header and all
@@ -710,6 +713,10 @@ def test_a_page_copied_again_with_its_text_laid_out_otherwise_is_read_once(tmp_p
         "page_abstract.txt": page.replace(first_abstract, first_abstract[::-1], 1),
         "page_upvotes.txt": page[:entries_at] + page[entries_at:].replace(" 1\n", " 2\n", 1),
         "page_later.txt": page.replace("  • ", " • "),
+        # Alike in its number of records and its first and last, another middle title: no repeat,
+        # but the original of its own copy after it (it was compared with page.txt alone: review).
+        "page_middle.txt": page.replace(middle_title, middle_title + " Again", 1),
+        "page_middle_no_blanks.txt": page.replace(middle_title, middle_title + " Again", 1).replace("\n\n", "\n"),
     }
     assert all(copy != page for name, copy in copies.items() if name != "page.txt")
     folder = tmp_path / "sources"
@@ -728,9 +735,11 @@ def test_a_page_copied_again_with_its_text_laid_out_otherwise_is_read_once(tmp_p
                                "join parse_issues on parse_issues.source_id = s.id order by s.file_name").fetchall()
     entries = read["page.txt"]
     assert entries > 50 and read == {"page.txt": entries, "page_no_blanks.txt": 0, "page_tabs.txt": 0,
-                                     "page_abstract.txt": entries, "page_upvotes.txt": entries, "page_later.txt": entries}
-    assert [(copy, original) for copy, original, _ in repeats] == [("page_no_blanks.txt", "page.txt"), ("page_tabs.txt", "page.txt")]
-    assert all("every record the same as page.txt's" in message for *_, message in repeats)
+                                     "page_abstract.txt": entries, "page_upvotes.txt": entries, "page_later.txt": entries,
+                                     "page_middle.txt": entries, "page_middle_no_blanks.txt": 0}
+    assert [(copy, original) for copy, original, _ in repeats] == [
+        ("page_middle_no_blanks.txt", "page_middle.txt"), ("page_no_blanks.txt", "page.txt"), ("page_tabs.txt", "page.txt")]
+    assert all(f"every record the same as {original}'s" in message for _, original, message in repeats)
 
 
 @pytest.mark.parametrize("checked_at_once", [1, 2, 3, 16 * 1024 * 1024])
