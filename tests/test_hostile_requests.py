@@ -1777,6 +1777,16 @@ def test_a_page_in_a_format_no_renderer_writes_is_not_found(server):
         assert raw_get(server, path)[0] == 200, path
     assert raw_get(server, "/papers/papers.db")[0] == 404
     assert redirect_of(server, "/papers/papers.jsono") == (302, "/papers/papers.json?_shape=objects")
+    # Percent-encoded, the same (it was redirected with the first row's token: review); a table or
+    # query the site has not is Datasette's "Table not found", whatever its extension.
+    for path in ("/papers/papers.%78yz", "/papers/papers%2Exyz", "/papers.%78yz", "/papers/search.%78yz"):
+        status, body, _ = raw_get(server, path)
+        assert status == 404 and "No such format: .xyz." in body, path
+    status, body, _ = raw_get(server, "/papers/nosuchtable.xyz")
+    assert status == 404 and "Table not found" in body and "No such format" not in body
+    for path in ("/papers/papers.js%6Fn", "/papers/papers.js%6Fn?_sort=tier", "/papers/p%61pers?_sort=tier"):
+        status, location = redirect_of(server, path)
+        assert status == 302 and "_next" not in location, (path, location)
 
 
 def test_a_static_file_the_disk_cannot_look_up_is_not_found_not_a_fault(built_db, capsys):

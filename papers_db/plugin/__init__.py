@@ -2471,16 +2471,29 @@ DATABASE_DOWNLOAD_FORMAT = "db"  # /papers.db: the file itself, a route of its o
 def unknown_format(datasette, scope):
     """A 404 for a database, table, view or query page asked in a format Datasette has no renderer
     for: 0.65 answered `/papers/papers.nosuch` (or `.JSON`) 200 with the HTML page, as if the
-    extension were part of no path; a row's page in such a format is already a 404."""
-    path = DATABASE_OR_TABLE_FORMAT.fullmatch(routed_path(datasette, scope))
-    if path is None or tilde_decode(path["database"]) not in table_shapes(datasette):
-        return None
-    if path["format"] in FORMATS_NOT_RENDERED or path["format"] in datasette.renderers or (
-            path["table"] is None and path["format"] == DATABASE_DOWNLOAD_FORMAT):
-        return None
-    offered = sorted({"csv", *datasette.renderers} - {"blob"})  # .blob is one cell's, not a page's
-    return 404, "Not found", (f"No such format: .{path['format']}. A page comes as HTML, or as "
-                              f"{' or '.join('.' + name for name in offered)}.")
+    extension were part of no path; a row's page in such a format is already a 404. Its extension
+    percent-encoded (`papers.%78yz`) too, which Datasette redirected with the first row's token
+    (review). A table or query it does not know is Datasette's to answer ("Table not found")."""
+    routed = routed_path(datasette, scope)
+    for sent in {routed, urllib.parse.unquote(routed)}:
+        path = DATABASE_OR_TABLE_FORMAT.fullmatch(sent)
+        if path is None or (database := table_shapes(datasette).get(tilde_decode(path["database"]))) is None:
+            continue
+        if path["format"] in FORMATS_NOT_RENDERED or path["format"] in datasette.renderers or (
+                path["table"] is None and path["format"] == DATABASE_DOWNLOAD_FORMAT):
+            continue
+        if path["table"] is not None and not is_table_or_query(datasette, database, tilde_decode(path["table"][1:])):
+            continue
+        offered = sorted({"csv", *datasette.renderers} - {"blob"})  # .blob is one cell's, not a page's
+        return 404, "Not found", (f"No such format: .{path['format']}. A page comes as HTML, or as "
+                                  f"{' or '.join('.' + name for name in offered)}.")
+    return None
+
+
+def is_table_or_query(datasette, database, name):
+    """Whether `name` is a table, view or canned query of `database` (its name and table shapes)."""
+    name_of_database, tables = database
+    return name in tables or name in (datasette.metadata("queries", database=name_of_database, fallback=False) or {})
 
 
 def static_file_refusal(datasette, scope):
@@ -2715,8 +2728,8 @@ async def first_row_token(datasette, scope, query):
     page's own links carry its token (the export form too, whose stream refuses one): a
     token before the first row counts as none."""
     page = table_page(datasette, scope["path"])
-    if page is None or page.shape.keys is None or not renders_rows(scope["path"], page):
-        return None
+    if page is None or page.shape.keys is None or not renders_rows(scope["path"], page) or b"%" in sent_path(scope):
+        return None  # a percent-encoded path: Datasette redirects it to its tilde-encoded form (below)
     if any(name == "_next" and value and not is_first_row_token(value, page.shape.keys) for name, value in query):
         return None
     sort = first_value(query, "_sort")
@@ -2739,7 +2752,8 @@ async def first_row_token(datasette, scope, query):
 def renders_rows(path, page):
     """Whether Datasette answers a table page's path with its rows, not a redirect: `.jsono` and a
     name it spells again with tildes (`papers.%FF`) were 302s whose Location carried the first
-    row's token, a URL no page links to (found by review). Any other extension of letters and
+    row's token, a URL no page links to (found by review), and so was a path with any character
+    percent-encoded (`papers.js%6Fn`: first_row_token). Any other extension of letters and
     digits is a page of rows (`.json`, `.csv`), which needs its token as any page does; one no
     renderer writes (`.tsv`, `.JSON`) was HTML and is now refused before (unknown_format)."""
     name = tilde_decode(path.rsplit("/", 1)[-1])
