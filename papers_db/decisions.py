@@ -28,12 +28,15 @@ SUBMISSION_VENUE = re.compile(r"(?P<submitted>submitted to )?" + VENUE_LINE, re.
 # Who rejected or withdrew, as OpenReview writes it for EMNLP and others: "Withdrawn by Authors",
 # "Desk Rejected by PCs", "Withdrawn (by authors)", "Rejected (Program Chairs)". Each but the
 # first was an unknown decision, its paper's decision lost (review).
-BY_WHOM = (r"(?: by (?:the )?(?:{who})| ?\((?:by )?(?:the )?(?:{who})\))?").format(
-    who="authors?|pcs|program chairs|program committee|area chairs?|senior area chairs?|acs?|sacs?|editors?")
+# "Withdrawn: by authors" and "Withdrawn (by Author Request)" too; and a withdrawal's or desk
+# rejection's reason in brackets, "Desk Rejected (Formatting)" (review of the first rule).
+WHO = "authors?|pcs|program chairs|program committee|area chairs?|senior area chairs?|acs?|sacs?|editors?"
+BY_WHOM = rf" ?:? by (?:the )?(?:{WHO})(?: request)?| ?\((?:by )?(?:the )?(?:{WHO})(?: request)?\)"
+WHY = r" ?\([^()]{1,40}\)"
 DECISION_LINE = re.compile(
     r"^(?:(?P<accept>accept)(?: ?\((?P<parenthesised>[\w%+ -]*)\)| ?:(?P<after_colon>[\w%+ -]*))?"
-    r"|(?P<reject>reject(?:ed)?" + BY_WHOM + r")|(?P<withdrawn>withdrawn(?: submission)?" + BY_WHOM + r")"
-    r"|(?P<desk_reject>desk[ -]+reject(?:ed)?" + BY_WHOM + r")"
+    rf"|(?P<reject>reject(?:ed)?(?:{BY_WHOM})?)|(?P<withdrawn>withdrawn(?: submission)?(?:{BY_WHOM}|{WHY})?)"
+    rf"|(?P<desk_reject>desk[ -]+reject(?:ed)?(?:{BY_WHOM}|{WHY})?)"
     # A conference site's badge: "Poster", "Spotlight Poster", "NeurIPS 2024 Oral" (a venue word
     # and its year may come first). Each was a paper titled so, and its paper lost the decision.
     r"|(?P<badge>(?:(?P<venue>[^\W\d_][\w&+-]* (?:(?P<year>'?\d\d|\d{4}) )?)(?=oral|spotlight|poster))??"
@@ -93,7 +96,8 @@ ACCEPT_DASH = re.compile(f"^(accept)( ?)[{DASHES}]+( ?)([\\w%+][\\w%+ -]*)$", re
 # A track, then the tier in brackets: "Accept-Main (Oral)", "Accept: Findings (Poster)" (ACL's
 # venues on OpenReview), read as "Accept (Oral)", the track in the label as written. Each was an
 # unknown decision (review).
-ACCEPT_TRACK_TIER = re.compile(f"^(accept) ?(?:[{DASHES}]+|:) ?([^\\W\\d_]+) ?\\(([\\w%+ -]+)\\)$", re.IGNORECASE)
+ACCEPT_TRACK_TIER = re.compile(f"^(accept) ?(?:[{DASHES}]+|:) ?([^\\W\\d_]+) ?(?:\\(([\\w%+ -]+)\\)|\\[([\\w%+ -]+)\\]"
+                               f"|[{DASHES}]+ ?([\\w%+][\\w%+ ]*))$", re.IGNORECASE)  # "Accept-Main [Oral]", "Accept - Main - Oral"
 FULL_STOPS = ".。．…"  # full-width too, and an ellipsis
 # Every character str.isspace() takes (all below U+3001), for one rstrip: a loop over a line's
 # end in Python took 9 ms for 100,000 dots, and most lines read are tested.
@@ -135,9 +139,9 @@ def as_written_usually(label: str) -> str:
         # Oral Cancer Detection" and "Accept – Oral History of Deep Learning" are titles. Or one
         # word of a track: EMNLP's "Accept-Main" and "Accept-Findings" lost their text (review).
         usual = f"{dashed[1]} ({dashed[4]})"
-    elif usual.endswith(")") and (track_tier := ACCEPT_TRACK_TIER.match(usual)) is not None \
-            and is_track_word(track_tier[2]) and _only_tier_words(track_tier[3].casefold()):
-        usual = f"{track_tier[1]} ({track_tier[3]})"
+    elif (track_tier := ACCEPT_TRACK_TIER.match(usual)) is not None and is_track_word(track_tier[2]) \
+            and _only_tier_words((tier := track_tier[3] or track_tier[4] or track_tier[5]).casefold()):
+        usual = f"{track_tier[1]} ({tier})"
     return usual
 
 

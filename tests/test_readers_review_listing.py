@@ -1640,7 +1640,12 @@ def test_a_title_that_looks_like_a_label_or_a_link_stays_a_title_over_its_abstra
     ("Accept-Main (Workshop)", ("accept", None), True), ("Desk Rejected by PCs", ("desk_reject", None), False),
     ("Desk Reject by Program Chairs", ("desk_reject", None), False), ("Withdrawn (by authors)", ("withdrawn", None), False),
     ("Withdrawn (Authors)", ("withdrawn", None), False), ("Rejected by the Senior Area Chairs", ("reject", None), False),
-    ("Reject (by PCs)", ("reject", None), False), ("Withdrawn Submission by Authors", ("withdrawn", None), False)])
+    ("Reject (by PCs)", ("reject", None), False), ("Withdrawn Submission by Authors", ("withdrawn", None), False),
+    # Square brackets, dashes between, a colon before who, a reason in brackets (review of the first rule).
+    ("Accept-Main [Oral]", ("accept", "oral"), False), ("Accept - Main - Spotlight", ("accept", "spotlight"), False),
+    ("Withdrawn: by authors", ("withdrawn", None), False), ("Withdrawn (by Author Request)", ("withdrawn", None), False),
+    ("Desk Rejected (Formatting)", ("desk_reject", None), False),
+    ("Withdrawn (Duplicate Submission)", ("withdrawn", None), False)])
 def test_other_venues_decisions_keep_their_text(decision, read_as, unknown_tier):
     # EMNLP 2023's decisions on OpenReview: each was an unknown decision, its text only in an
     # issue's message, and the paper's decision unknown (review).
@@ -1652,7 +1657,9 @@ def test_other_venues_decisions_keep_their_text(decision, read_as, unknown_tier)
 
 @pytest.mark.parametrize("line", ["Accept-Reject", "Accept-Reject Sampling", "Conditional Accept", "Accept-2024",
                                   "Accept-Reject (Oral)", "Accept-Main (Everything)", "Accept: Main (Oral",
-                                  "Accept (Oral, Main)", "Reject by Reviewers", "Accept Main (Oral)"])
+                                  "Accept (Oral, Main)", "Reject by Reviewers", "Accept Main (Oral)",
+                                  "Accept - Main - Everything", "Accept-Reject - Oral", "Reject (Almost)",
+                                  "Withdrawn (" + "x" * 41 + ")"])
 def test_a_dash_before_a_decision_word_several_words_or_a_number_is_no_track(line):
     assert normalise_decision(line) is None
 
