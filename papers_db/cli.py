@@ -32,7 +32,7 @@ from rich.table import Table
 from .command import asks_for_json
 from .database import check_built_database, count_as_datasette_will, schema_version
 from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_held, signals_interrupt
-from .export import FORMATS, export_files, exported_into
+from .export import FORMATS, export_files, exported_into, files_of_other_exports
 from .load import replaced_by_the_build
 from .pipeline import (
     BuildReport,
@@ -524,6 +524,15 @@ def write_exports(database: str, folder: str, file_format: str) -> None:
     with results_written(f"the files were written into {folder}, but their list"):
         for path in written:
             results.print(f"wrote {shown(str(path))} ({path.stat().st_size:,} bytes)", soft_wrap=True)
+    if others := files_of_other_exports(folder, written):
+        named = ", ".join(shown(path.name) for path in others[:OTHER_EXPORTS_NAMED])
+        more = f" and {len(others) - OTHER_EXPORTS_NAMED:,} more" if len(others) > OTHER_EXPORTS_NAMED else ""
+        console.print(f"[yellow]warning:[/] {shown(str(folder))} also holds {counted(len(others), 'file')} this export did "
+                      f"not write ({named}{more}): an earlier export's, in another format or of another database, "
+                      "not brought up to date", soft_wrap=True)
+
+
+OTHER_EXPORTS_NAMED = 5
 
 
 def run_app(stdout_before: tuple[int, int] | None) -> int | None:

@@ -103,7 +103,14 @@ def check_built_database(database: Path | str) -> None:
 
 
 def damaged(database: Path | str, error: sqlite3.DatabaseError) -> PapersDbError:
-    """The one line for a database SQLite finds damaged, wherever it is met."""
+    """The one line for a database SQLite finds damaged, wherever it is met. A file left with a
+    change unfinished (its journal beside it, a process killed mid-write: SQLite rolls it back
+    when it next opens the file for writing, which a read-only reader cannot) is not damaged, and
+    was told so (review)."""
+    if "readonly database" in str(error) and Path(f"{database}-journal").exists():
+        return PapersDbError(f"{database}: a change to it was left unfinished ({Path(database).name}-journal is beside it), "
+                             f"which a read-only reader cannot roll back; open it once for writing (sqlite3 {database} "
+                             "'pragma user_version') to roll it back, or rebuild it with `papers-db build`", BAD_INPUT)
     return PapersDbError(f"{database}: damaged SQLite database ({error}); rebuild it with `papers-db build`", BAD_INPUT)
 
 

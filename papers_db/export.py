@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -108,14 +109,26 @@ def write_csv(conn: sqlite3.Connection, name: str, columns: list[Column], path: 
 
 
 def write_json_lines(conn: sqlite3.Connection, name: str, columns: list[Column], path: Path) -> None:
-    """One JSON object a line; lists as arrays, dates as ISO strings (JSON has no date type)."""
+    """One JSON object a line; lists as arrays, dates as ISO strings (JSON has no date type), a
+    number in a text column of mixed types as text, as Parquet has it (facet_counts.value was a
+    string in some lines and a number in others, which pyarrow's reader refused: review). The
+    line breaks Python's str.splitlines() splits at inside a line (U+2028, U+2029, U+0085) are
+    escaped: a title holding one was cut in two by a reader splitting the file so (review)."""
     names = [column.name for column in columns]
+    converters = [json.loads if column.kind == "list" else str if column.kind == "text" else None for column in columns]
     with path.open("w", encoding="utf-8") as file:
         for rows in batches(conn, name):
             for row in rows:
-                values = [json.loads(value) if column.kind == "list" and value is not None else value
-                          for value, column in zip(row, columns)]
-                file.write(json.dumps(dict(zip(names, values)), ensure_ascii=False) + "\n")
+                values = [value if value is None or convert is None or isinstance(value, str) else convert(value)
+                          for value, convert in zip(row, converters)] if any(converters) else row
+                line = json.dumps(dict(zip(names, values)), ensure_ascii=False)
+                if INNER_LINE_BREAK.search(line):
+                    line = line.translate(ESCAPED_LINE_BREAKS)
+                file.write(line + "\n")
+
+
+INNER_LINE_BREAK = re.compile("[\u2028\u2029\x85]")
+ESCAPED_LINE_BREAKS = {ord(character): f"\\u{ord(character):04x}" for character in "\u2028\u2029\x85"}
 
 
 WRITERS: dict[str, Callable[[sqlite3.Connection, str, list[Column], Path], None]] = {
@@ -161,6 +174,26 @@ def export_files(database: Path | str, folder: Path | str, file_format: str = "p
         raise
 
 
+def refuse_the_database(target: Path, database: Path) -> None:
+    """Refuse to write over the database being exported (`--db out/papers.parquet -o out`)."""
+    try:
+        same = target.exists() and target.samefile(database)
+    except OSError:
+        return  # refuse_special_file and the writing itself say what is wrong with the target
+    if same:
+        raise PapersDbError(f"{target}: is the database being exported; export into another folder", USAGE)
+
+
+def files_of_other_exports(folder: Path | str, written: list[Path]) -> list[Path]:
+    """The files in `folder` named as an export names them (NAME.parquet, NAME.csv, NAME.jsonl)
+    that the export which wrote `written` did not write: an earlier export's in another format, or
+    of tables and views this database has not. A notebook reading the one format got an older
+    build's rows beside the newer one's in the other (review)."""
+    written = {path.name for path in written}
+    return sorted(path for path in Path(folder).iterdir() if path.suffix in FORMATS.values()
+                  and not path.name.startswith(".") and path.name not in written and path.is_file())
+
+
 def exported_into(folder: Path | str) -> str:
     """What an export had done when a signal came after its files were renamed into place."""
     return f"the files were written into {folder}"
@@ -172,10 +205,14 @@ def _exported(database: Path, folder: Path, file_format: str, in_place: list[boo
     conn = open_read_only(database)
     temporaries: dict[Path, Path] = {}  # target -> the file written for it
     try:
-        targets = {name: folder / f"{name}{FORMATS[file_format]}" for name in exported_names(conn)}
+        names = exported_names(conn)
+        targets = {name: folder / f"{name}{FORMATS[file_format]}" for name in names}
         for target in targets.values():
             refuse_special_file(target)
-            remove_leftovers(target)  # of an export killed before it could clean up (SIGKILL)
+            refuse_the_database(target, database)
+        for name in names:  # of an export killed before it could clean up (SIGKILL), in any format
+            for extension in FORMATS.values():
+                remove_leftovers(folder / f"{name}{extension}")
         for done, (name, target) in enumerate(targets.items()):
             progress(name, done, len(targets))
             temporaries[target] = temporary_file(target, "")

@@ -194,6 +194,88 @@ def test_a_column_of_numbers_and_text_is_exported_as_text(exported, built_db):
         (table, column, None if value is None else str(value), count) for table, column, value, count in stored]
 
 
+    # JSON Lines as Parquet: each value of such a column a string, which pyarrow's JSON reader takes
+    # (it refused the column changing from string to number: review).
+    lines = (exported["json"] / "facet_counts.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [(r["table_name"], r["column_name"], r["value"], r["count"]) for r in map(json.loads, lines)] == [
+        (table, column, None if value is None else str(value), count) for table, column, value, count in stored]
+    import pyarrow.json
+
+    assert pyarrow.json.read_json(exported["json"] / "facet_counts.jsonl").num_rows == len(stored)
+
+
+def test_json_lines_escape_the_line_breaks_str_splitlines_splits_at(built_db, tmp_path):
+    # A title holding U+2028, U+2029 or U+0085 was written as it is: a reader splitting the file
+    # with str.splitlines() cut its object in two (review).
+    database = tmp_path / "papers.db"
+    database.write_bytes(built_db.read_bytes())
+    titles = ["Sequence Models\u2028with Line Separators", "Next\u0085Line Networks", "Para\u2029graphs"]
+    with sqlite3.connect(database) as conn:
+        ids = [paper_id for (paper_id,) in conn.execute("select id from papers order by id limit 3")]
+        conn.executemany("update papers set title = ? where id = ?", zip(titles, ids))
+    result = run_cli("export", "--db", database, "--output", tmp_path / "json", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "json" / "papers.jsonl").read_text(encoding="utf-8")
+    assert text.splitlines() == text.split("\n")[:-1]
+    read = {row["id"]: row["title"] for row in map(json.loads, text.splitlines())}
+    assert [read[paper_id] for paper_id in ids] == titles
+
+
+def test_an_export_says_which_files_in_its_folder_it_did_not_write(built_db, tmp_path):
+    # The three formats share a default folder: a Parquet export of one build beside a CSV export
+    # of the next looked current, and an export of one format left another's temporary files
+    # (review).
+    folder = tmp_path / "export"
+    assert run_cli("export", "--db", built_db, "--output", folder, "--format", "parquet").returncode == 0
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = folder / f".papers.jsonl.tmp-{ended.stdout.strip()}"
+    leftover.write_text("{}\n")
+    (folder / "notes.txt").write_text("mine\n")
+    result = run_cli("export", "--db", built_db, "--output", folder, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    parquet_files = sorted(path.name for path in folder.glob("*.parquet"))
+    assert len(parquet_files) == len(queried_names(built_db))
+    warning = " ".join(result.stderr.split())
+    assert f"also holds {len(parquet_files)} files this export did not write ({', '.join(parquet_files[:5])} and" in warning
+    assert "notes.txt" not in warning and not leftover.exists()
+    result = run_cli("export", "--db", built_db, "--output", folder, "--format", "csv")
+    assert "also holds" in result.stderr  # still there, still said
+    for path in folder.glob("*.parquet"):
+        path.unlink()
+    result = run_cli("export", "--db", built_db, "--output", folder, "--format", "csv")
+    assert result.returncode == 0 and "warning" not in result.stderr
+
+
+def test_an_export_does_not_write_over_its_own_database(built_db, tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    database = folder / "papers.parquet"  # a database named as the export names the papers table's file
+    database.write_bytes(built_db.read_bytes())
+    result = run_cli("export", "--db", database, "--output", folder)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {database}: is the database being exported; export into another folder"
+    assert database.read_bytes() == built_db.read_bytes() and sorted(os.listdir(folder)) == ["papers.parquet"]
+
+
+def test_a_database_left_with_an_unfinished_change_is_not_called_damaged(built_db, tmp_path):
+    # A process killed mid-write leaves its journal beside the file; a read-only reader cannot roll
+    # it back, and the file was called damaged (review).
+    database = tmp_path / "papers.db"
+    database.write_bytes(built_db.read_bytes())
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, sqlite3, sys; conn = sqlite3.connect(sys.argv[1], isolation_level=None); "
+        "conn.execute('pragma cache_size=2'); conn.execute('begin'); "
+        "conn.execute(\"update papers set title = coalesce(title, '') || 'x'\"); os._exit(9)"), str(database)])
+    assert killed.returncode == 9 and (tmp_path / "papers.db-journal").stat().st_size > 0
+    result = run_cli("export", "--db", database, "--output", tmp_path / "csv", "--format", "csv")
+    assert result.returncode == 1
+    assert "a change to it was left unfinished (papers.db-journal is beside it)" in result.stderr
+    assert "damaged" not in result.stderr
+    sqlite3.connect(database).execute("pragma user_version").fetchone()  # opened for writing: rolled back
+    assert database.read_bytes() == built_db.read_bytes()
+    assert run_cli("export", "--db", database, "--output", tmp_path / "csv", "--format", "csv").returncode == 0
+
+
 @pytest.mark.parametrize("command", ["export", "export-parquet"])
 def test_the_default_parquet_without_pyarrow_says_how_to_get_it_and_what_else_to_choose(built_db, tmp_path, command):
     # pyarrow is an optional extra, so a bare `export` right after the README's install failed
