@@ -1764,3 +1764,20 @@ def test_a_sentence_case_title_with_a_sentence_inside_stays_a_title_on_a_page():
                                          [SENTENCE_CASE_TITLE, "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 11 3"]),
                                  "2025-11-12")
     assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), (SENTENCE_CASE_TITLE, 3)]
+
+
+@pytest.mark.parametrize("award", ["Outstanding Paper", "Best Paper Award", "Outstanding Paper Award, Honorable Mention",
+                                   "Honorable Mention", "Best Student Paper", "Test of Time Award", "🏆 Best Paper",
+                                   "SAC Highlights"])
+def test_an_award_under_a_title_or_its_decision_is_no_paper(award):
+    # "Outstanding Paper" under a paper's decision was a paper without an abstract (noticed in the
+    # fifty-fourth session's review of other sites' listings); between a title and its abstract it
+    # took the abstract.
+    for lines in (["Title One", ABSTRACT_A, "Accept (Oral)", award, "Title Two", ABSTRACT_B],
+                  ["Title One", award, ABSTRACT_A, "Title Two", ABSTRACT_B]):
+        reading = read_review_listing(review_text(*lines))
+        assert [(r.title, r.abstract) for r in reading.records] == [("Title One", ABSTRACT_A), ("Title Two", ABSTRACT_B)], lines
+        assert [(issue.line, issue.code) for issue in reading.issues] == [(lines.index(award) + 1, "unread_field")]
+    # With its abstract after it, and no title waiting for one, it is a title.
+    reading = read_review_listing(review_text("Title One", ABSTRACT_A, award, ABSTRACT_B))
+    assert [r.title for r in reading.records] == ["Title One", award]

@@ -131,6 +131,11 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # title it took the decision after it, and three made one paper of three listings (review).
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} reads as a link or button of "
                                              "the page the listing was copied from: not read as a title"))
+        elif is_award_line(line) and (title_pending or awaiting_abstract or not abstract_follows(following)):
+            # "Outstanding Paper", "Best Paper Award" under a title or its decision: a paper of that title
+            # without an abstract (noticed in the fifty-fourth session's review of other sites' listings).
+            reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} names an award the paper "
+                                             "won, a field this reader does not keep: not read as a title or decision"))
         elif is_submission_venue(line) and (title_pending or awaiting_abstract or not abstract_follows(following)):
             # OpenReview's venue line for a paper not (or not yet) accepted: as a title it took the
             # next paper's abstract, and under a title (a forum's layout) the abstract went to it.
@@ -559,6 +564,17 @@ def is_citation(line: str) -> bool:
 
 
 CITATION_CHARACTERS = 600  # authors and proceedings: "…; Proceedings of …" opens well within it
+
+
+# A paper's award as a conference's or the ACL Anthology's page prints it under the title or decision.
+AWARD_LINE = re.compile(r"(?:🏆 ?)?(?:(?:outstanding|best|distinguished) (?:student |short |long |theme |resource )?paper"
+                        r"(?: award)?(?:,? (?:honou?rable mention|runner[- ]up|finalist))?|honou?rable mention"
+                        r"|test[- ]of[- ]time(?: paper)?(?: award)?|(?:senior area chair|sac) highlights?)", re.IGNORECASE)
+AWARD_CHARACTERS = 60
+
+
+def is_award_line(line: str) -> bool:
+    return len(line) <= AWARD_CHARACTERS and AWARD_LINE.fullmatch(line.strip()) is not None
 
 
 # A venue page's tabs of submissions that name no decision of their own: "Withdrawn Submissions",
