@@ -1781,3 +1781,23 @@ def test_an_award_under_a_title_or_its_decision_is_no_paper(award):
     # With its abstract after it, and no title waiting for one, it is a title.
     reading = read_review_listing(review_text("Title One", ABSTRACT_A, award, ABSTRACT_B))
     assert [r.title for r in reading.records] == ["Title One", award]
+
+
+@pytest.mark.parametrize("authors", ["Alice Smith · Bob Jones", "Alice Smith & Bob Jones", "Alice Smith | Bob Jones",
+                                     "Mausam | Bob Jones | Carol White", "Bob Jones · Mausam · Carol White",
+                                     "Alice Smith; Bob Jones"])
+def test_names_a_site_separates_under_a_title_are_its_authors(authors):
+    # Two names, or one of a single word among others, separated as a conference site or the ACL
+    # Anthology separates them: each took the abstract as a title of its own (noticed in the
+    # fifty-second and fifty-fourth sessions' reviews).
+    reading = read_review_listing(review_text("Title One", authors, ABSTRACT_A, "Title Two", ABSTRACT_B))
+    assert [(r.title, r.abstract) for r in reading.records] == [("Title One", ABSTRACT_A), ("Title Two", ABSTRACT_B)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(2, "unread_field")]
+
+
+@pytest.mark.parametrize("title", ["Neural Networks & Deep Learning", "Pride & Prejudice", "Alice Smith, Bob Jones",
+                                   "Mausam & Bob Jones", "Vision | Language | Action", "Theory & Practice · Methods"])
+def test_a_title_separated_so_but_not_as_names_are_stays_a_title(title):
+    # Title words, one-word names on both sides, or names separated by a comma alone: as before.
+    reading = read_review_listing(review_text("Title One", title, ABSTRACT_A))
+    assert [(r.title, r.abstract) for r in reading.records] == [("Title One", None), (title, ABSTRACT_A)]

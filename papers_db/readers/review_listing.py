@@ -617,15 +617,30 @@ def is_author_list(line: str) -> bool:
     plain = plain_line(line)
     if len(plain) <= 19 and plain.casefold() in ANONYMOUS_AUTHORS:
         return True
-    if len(plain) > AUTHOR_LIST_MAX_CHARACTERS or AUTHOR_LIST.fullmatch(plain) is None:
+    if len(plain) > AUTHOR_LIST_MAX_CHARACTERS:
+        return False
+    listed = AUTHOR_LIST.fullmatch(plain) is not None
+    if not listed and NAMES_A_SITE_SEPARATES.fullmatch(plain) is None:
         return False
     words = re.findall(r"[^\W\d_][\w'’-]*", re.sub(r"\([^()]*\)", " ", plain))
     if any(word.casefold() in TITLE_WORDS for word in words):
         return False
     if any(stands_for(name, bracketed) for name, bracketed in NAME_AND_BRACKETS.findall(plain)):
         return False
-    return ("(" in plain or any(character.isdigit() or character == "*" for character in plain)
-            or len(AUTHOR_SEPARATOR.split(plain)) >= 3)
+    if listed and ("(" in plain or any(character.isdigit() or character == "*" for character in plain)
+                   or len(AUTHOR_SEPARATOR.split(plain)) >= 3):
+        return True
+    names = SITE_NAME_SEPARATOR.split(plain)
+    return len(names) >= 2 and sum(" " in name for name in names) >= 2
+
+
+# Names a site separates with "·", "•", "|", "&" or ";", no title's words: two of them ("Alice
+# Smith · Bob Jones" under a title took its abstract), or one of a single word among others of
+# two or more ("Mausam | Bob Jones | Carol White"). Noticed in the fifty-second and fifty-fourth
+# sessions' reviews.
+SITE_NAME_SEPARATOR = re.compile(r" · | • | \| | & |; ")
+NAMES_A_SITE_SEPARATES = re.compile(rf"{NAME_WORD}(?: {NAME_WORD}){{0,3}}(?:(?:{SITE_NAME_SEPARATOR.pattern}){NAME_WORD}"
+                                    rf"(?: {NAME_WORD}){{0,3}})+")
 
 
 def stands_for(words: str, bracketed: str) -> bool:
