@@ -1559,3 +1559,28 @@ def test_each_pasted_pages_site_text_is_looked_for_among_its_own_records(monkeyp
     text = "\n".join(HF_HEADER) + "\n" + "Models\nPricing\n\nDaily Papers\n\n" * pages
     reading = read_hf_daily_page(text, "2025-11-12")
     assert reading.records == [] and [issue.code for issue in reading.issues].count("after_entries") == 2 * pages
+
+
+def test_a_count_printed_above_each_title_is_that_entrys():
+    # A copy with each entry's upvote count above its title: the first count was a stray line and
+    # every other one the entry above's upvotes, each paper's count shifted by one (the fifty-third
+    # session's review).
+    text = hf_page(["12", "", "Title One", "", ABSTRACT_A, "", "  • 8 authors", "·", "Nov 11"],  # 13..21
+                   ["7", "", "Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 10"],  # 23..31
+                   ["5", "", "Title Three", "", ABSTRACT_C, "", "  • 2 authors", "·", "Nov 9"])  # 33..41
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.line, r.last_line, r.title, r.upvotes) for r in reading.records] == [
+        (15, 21, "Title One", 12), (25, 31, "Title Two", 7), (35, 41, "Title Three", 5)]
+    assert [(issue.line, issue.code) for issue in reading.issues] == [(n, "upvotes_above_title") for n in (13, 23, 33)]
+    assert reading.unaccounted_lines() == []
+    # Where the entries' dates carry their counts, a number above a title is the page's text, as
+    # before; and below a date with none, the count of the entry above (the other layout).
+    text = hf_page(["12", "", "Title One", "", ABSTRACT_A, "", "  • 8 authors", "·", "Nov 11 12"],
+                   ["7", "", "Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 10"])
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.title, r.upvotes) for r in reading.records] == [("Title One", 12), ("Title Two", None)]
+    assert [issue.code for issue in reading.issues] == ["stray_line", "stray_line"]
+    text = hf_page(["Title One", "", ABSTRACT_A, "", "  • 8 authors", "·", "Nov 11", "12"],
+                   ["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 10", "7"])
+    reading = read_hf_daily_page(text, "2025-11-12")
+    assert [(r.title, r.upvotes) for r in reading.records] == [("Title One", 12), ("Title Two", 7)]

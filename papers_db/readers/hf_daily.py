@@ -225,8 +225,21 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
     meta_state = None  # None, "who", "dot", "date": how far the entry's metadata block got
 
     def close() -> None:
+        nonlocal count_of_current, counts_above_titles, counts_on_dates
         if current is None:
             return
+        counts_on_dates = counts_on_dates or current.upvotes is not None
+        if count_of_current is not None:
+            issue, count = count_of_current
+            count_of_current = None
+            if current.upvotes is None and current.date_text is not None and not counts_on_dates:
+                # The copy printed each entry's count above its title: the count of the first was
+                # a stray line and each other one the entry above's upvotes (fifty-third session's review).
+                current.upvotes = _upvote_count(count, issue.line, reading)
+                issue.code, issue.message = "upvotes_above_title", (
+                    f"{quoted(count)} on a line of its own above the entry's title, its date giving none: read as its "
+                    "upvote count (the copy prints each entry's count above its title)")
+                counts_above_titles = True
         if meta_state in ("who", "dot"):
             reading.issues.append(
                 ParseIssue(
@@ -243,6 +256,10 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
     orphan_block = None  # "line": the line before was an author line over '·' that follows no paper; "dot": its '·'
     after_interface = False  # the line before was the page's own text between a title and its abstract
     dated_without_upvotes = None  # the entry the line before closed with a date and no upvote count
+    count_above = None  # (its stray_line issue, the count, the line after it): a count alone right above a title
+    count_of_current = None  # count_above, where the line after it was the current entry's title
+    counts_above_titles = False  # an entry took the count above its title: the copy prints each one so
+    counts_on_dates = False  # an entry had its count on its date line (or below it): no count above a title is its
     page_records, page_issues = 0, 0  # where this page's records and issues start (a page pasted after another)
     for index, (number, line, plain) in enumerate(content):
         following = content[index + 1][2] if index + 1 < len(content) else None
@@ -348,7 +365,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             close()
             dated_without_upvotes = current if current.upvotes is None else None
             current, meta_state = None, None
-        elif (upvotes_may_follow is not None and UPVOTE_COUNT.fullmatch(plain)
+        elif (upvotes_may_follow is not None and UPVOTE_COUNT.fullmatch(plain) and not counts_above_titles
               and not starts_an_entry(following, after_following)):
             # The count on a line of its own below the date: a paper titled "12", the entry without upvotes.
             upvotes_may_follow.upvotes = _upvote_count(plain, number, reading)
@@ -362,6 +379,9 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, with no abstract "
                                              "after it: read as the page's own text, copied with it"))
             after_submitted_by = plain.casefold() == SUBMITTED_BY
+            if (COUNT_ABOVE_TITLE.fullmatch(plain) and index + 1 < len(content) and abstract_follows(after_following)
+                    and not PAGE_TEXT_LINE.fullmatch(following)):
+                count_above = (reading.issues[-1], plain, content[index + 1][0])  # the entry's if its date has none
         elif current is None and submitter_may_follow and " " not in plain and not heads_an_entry(content, index, plain):
             # "Submitted by", then its name alone ("akhaliq"): the name was a paper without an abstract.
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(plain)} between entries, right after "
@@ -492,6 +512,8 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
                                                  "as a paper without a title (every entry of a page has one)"))
             else:
                 current = Record(line=number, last_line=number, title=line.strip())
+                if count_above is not None and count_above[2] == number:
+                    count_of_current = count_above[:2]
                 if not abstract_follows(following):  # with its abstract after it, a page's title is one
                     report_title_ending_like_a_sentence(number, line, reading)
     close()
@@ -1152,6 +1174,7 @@ def _set_entry_authors(record: Record, number: int, line: str, written: str, aut
                    "were it text, it belongs to the abstract and the entry has no author line")))
 
 
+COUNT_ABOVE_TITLE = re.compile(r"\d{1,6}")  # a count as the upvote box prints it; "1.2k" there is a card's stars
 ROUNDED_COUNT = re.compile(r"(\d+)(?:[.,](\d))?[kK]")
 
 
