@@ -528,8 +528,8 @@ def write_exports(database: str, folder: str, file_format: str) -> None:
         named = ", ".join(shown(path.name) for path in others[:OTHER_EXPORTS_NAMED])
         more = f" and {len(others) - OTHER_EXPORTS_NAMED:,} more" if len(others) > OTHER_EXPORTS_NAMED else ""
         console.print(f"[yellow]warning:[/] {shown(str(folder))} also holds {counted(len(others), 'file')} this export did "
-                      f"not write ({named}{more}): an earlier export's, in another format or of another database, "
-                      "not brought up to date", soft_wrap=True)
+                      f"not write ({named}{more}): an earlier export's, in another format, not brought up to date",
+                      soft_wrap=True)
 
 
 OTHER_EXPORTS_NAMED = 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import sqlite3
 import stat
 from pathlib import Path
@@ -109,8 +110,9 @@ def damaged(database: Path | str, error: sqlite3.DatabaseError) -> PapersDbError
     was told so (review)."""
     if "readonly database" in str(error) and Path(f"{database}-journal").exists():
         return PapersDbError(f"{database}: a change to it was left unfinished ({Path(database).name}-journal is beside it), "
-                             f"which a read-only reader cannot roll back; open it once for writing (sqlite3 {database} "
-                             "'pragma user_version') to roll it back, or rebuild it with `papers-db build`", BAD_INPUT)
+                             "which a read-only reader cannot roll back; open it once for writing (sqlite3 "
+                             f"{shlex.quote(str(database))} 'pragma user_version') to roll it back, or rebuild it with "
+                             "`papers-db build`", BAD_INPUT)
     return PapersDbError(f"{database}: damaged SQLite database ({error}); rebuild it with `papers-db build`", BAD_INPUT)
 
 

@@ -115,16 +115,27 @@ def write_json_lines(conn: sqlite3.Connection, name: str, columns: list[Column],
     line breaks Python's str.splitlines() splits at inside a line (U+2028, U+2029, U+0085) are
     escaped: a title holding one was cut in two by a reader splitting the file so (review)."""
     names = [column.name for column in columns]
-    converters = [json.loads if column.kind == "list" else str if column.kind == "text" else None for column in columns]
+    kinds = [column.kind for column in columns]
     with path.open("w", encoding="utf-8") as file:
         for rows in batches(conn, name):
             for row in rows:
-                values = [value if value is None or convert is None or isinstance(value, str) else convert(value)
-                          for value, convert in zip(row, converters)] if any(converters) else row
+                values = [json_value(value, kind) for value, kind in zip(row, kinds)]
                 line = json.dumps(dict(zip(names, values)), ensure_ascii=False)
                 if INNER_LINE_BREAK.search(line):
                     line = line.translate(ESCAPED_LINE_BREAKS)
                 file.write(line + "\n")
+
+
+def json_value(value, kind: str):
+    """A value as JSON Lines writes it: a list column's JSON text as the list, a number in a text
+    column as text, any other as stored."""
+    if value is None:
+        return None
+    if kind == "list":
+        return json.loads(value)
+    if kind == "text" and not isinstance(value, str):
+        return str(value)
+    return value
 
 
 INNER_LINE_BREAK = re.compile("[\u2028\u2029\x85]")
@@ -185,13 +196,14 @@ def refuse_the_database(target: Path, database: Path) -> None:
 
 
 def files_of_other_exports(folder: Path | str, written: list[Path]) -> list[Path]:
-    """The files in `folder` named as an export names them (NAME.parquet, NAME.csv, NAME.jsonl)
-    that the export which wrote `written` did not write: an earlier export's in another format, or
-    of tables and views this database has not. A notebook reading the one format got an older
-    build's rows beside the newer one's in the other (review)."""
+    """The files in `folder` named as an export names the tables and views it wrote
+    (NAME.parquet, NAME.csv, NAME.jsonl) that it did not write: an earlier export's, in another
+    format. A notebook reading the one format got an older build's rows beside the newer one's in
+    the other (review). A user's own `notes.csv` is no export's (review of the first version)."""
+    stems = {path.stem for path in written}
     written = {path.name for path in written}
     return sorted(path for path in Path(folder).iterdir() if path.suffix in FORMATS.values()
-                  and not path.name.startswith(".") and path.name not in written and path.is_file())
+                  and path.stem in stems and path.name not in written and path.is_file())
 
 
 def exported_into(folder: Path | str) -> str:

@@ -143,6 +143,14 @@ def test_duckdb_reads_every_export_with_dates_integers_and_lists(exported, built
     assert (types["published_on"], types["upvotes"], types["line"]) == ("DATE", "BIGINT", "BIGINT")
     related = str(exported["parquet"] / "related_papers.parquet")
     assert con.execute(f"select typeof(shared_terms) from read_parquet('{related}') limit 1").fetchone() == ("VARCHAR[]",)
+    # JSON Lines keeps them lists too (a change that wrote mixed columns as text made them strings: review).
+    for name, column in (("related_papers", "shared_terms"), ("paper_overview", "sources"), ("cross_listed", "sources")):
+        jsonl = f"read_json('{exported['json'] / name}.jsonl', format='newline_delimited')"
+        assert con.execute(f"select typeof({column}) from {jsonl} limit 1").fetchone() == ("VARCHAR[]",), name
+        with sqlite3.connect(built_db) as conn:
+            stored = [json.loads(value) for (value,) in conn.execute(f"select {column} from {name}")]
+        lines = (exported["json"] / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line)[column] for line in lines] == stored, name
     months = con.execute(f"select sum(papers) from read_parquet('{exported['parquet'] / 'papers_per_month.parquet'}')").fetchone()
     with sqlite3.connect(built_db) as conn:
         assert months == conn.execute("select count(*) from papers where first_published_on is not null").fetchone()
@@ -231,13 +239,14 @@ def test_an_export_says_which_files_in_its_folder_it_did_not_write(built_db, tmp
     leftover = folder / f".papers.jsonl.tmp-{ended.stdout.strip()}"
     leftover.write_text("{}\n")
     (folder / "notes.txt").write_text("mine\n")
+    (folder / "my_notes.csv").write_text("a,b\n")  # a user's own, no export's name: not named (review)
     result = run_cli("export", "--db", built_db, "--output", folder, "--format", "csv")
     assert result.returncode == 0, result.stderr
     parquet_files = sorted(path.name for path in folder.glob("*.parquet"))
     assert len(parquet_files) == len(queried_names(built_db))
     warning = " ".join(result.stderr.split())
     assert f"also holds {len(parquet_files)} files this export did not write ({', '.join(parquet_files[:5])} and" in warning
-    assert "notes.txt" not in warning and not leftover.exists()
+    assert "notes.txt" not in warning and "my_notes.csv" not in warning and not leftover.exists()
     result = run_cli("export", "--db", built_db, "--output", folder, "--format", "csv")
     assert "also holds" in result.stderr  # still there, still said
     for path in folder.glob("*.parquet"):
