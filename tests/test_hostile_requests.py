@@ -1784,6 +1784,9 @@ def test_a_page_in_a_format_no_renderer_writes_is_not_found(server):
         assert status == 404 and "No such format: .xyz." in body, path
     status, body, _ = raw_get(server, "/papers/nosuchtable.xyz")
     assert status == 404 and "Table not found" in body and "No such format" not in body
+    # "%2F" is part of a name to Datasette, not a separator: Datasette's redirect, no format refused (review).
+    status, location = redirect_of(server, "/papers%2Fpapers.xyz")
+    assert status == 302 and "_next" not in location
     for path in ("/papers/papers.js%6Fn", "/papers/papers.js%6Fn?_sort=tier", "/papers/p%61pers?_sort=tier"):
         status, location = redirect_of(server, path)
         assert status == 302 and "_next" not in location, (path, location)

@@ -540,7 +540,10 @@ def test_page_text_after_an_abstract_in_other_forms_and_what_stays_as_read():
                   "Sign in to upvote", "💬 3", "▲ 57",
                   # Other forms of these (review of the first rule).
                   "arXiv:2503.10080 [cs.CL]", "arXiv:2503.10080v2 [stat.ML]", "arxiv.org/abs/2503.10080", "Upvoted 57",
-                  "Collections 5", "cs/0112017", "👍 57", "❤️ 57"):
+                  "Collections 5", "cs/0112017", "👍 57", "❤️ 57",
+                  # Old archives, subject classes with dashes, a symbol and a count (review of the second rule).
+                  "arXiv:math-ph/0001001", "arXiv:cmp-lg/9404001", "arXiv:2503.10080 [cond-mat.dis-nn]",
+                  "arXiv:2503.10080 [physics.comp-ph]", "🔥 57", "👍 1.2k", "— 57", "→ 12"):
         record, issues = read_one_entry_after(stray)
         assert (record.authors_count, issues) == (8, [(17, "stray_line")]), stray
         # Between entries too (after a date with no count, a count alone is its upvotes: "1.2k").
@@ -1072,6 +1075,7 @@ ENTRY_ONE = ["Title One", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 3 12
      "Datasets", "Spaces", "Pricing", "Docs"],
     ["Company", "TOS", "", "Privacy"],
     ["Company", "TOS", "Privacy", "", "© Hugging Face"],  # the copyright line alone (review of the first rule)
+    ["Company", "TOS", "Privacy", "", "Copyright © 2025 Hugging Face"], ["Company", "TOS", "", "(c) Hugging Face, Inc."],
 ])
 def test_the_sites_footer_in_groups_is_reported_not_made_papers(footer):
     text = "\n".join(hf_page(ENTRY_ONE).splitlines() + [""] + footer) + "\n"
@@ -1113,6 +1117,8 @@ def test_the_sites_footer_on_a_page_without_entries_and_between_pasted_pages_is_
     ["Daily Papers", "by", "AK", "and the research community"],
     ["Daily Papers", "by AK", "and the research community"],
     ["Daily Papers — by AK and the research community"], ["Daily Papers · by AK and the research community"],
+    ["Daily Papers ⋅ by AK and the research community"], ["Daily Papers ‧ by AK and the research community"],
+    ["Daily Papers » by AK and the research community"],
 ])
 def test_the_header_joined_or_broken_otherwise_is_the_header(header):
     text = "\n\n".join(header + ["Nov 12", *ENTRY_ONE[:1], ABSTRACT_A]) + "\n\n" + "\n".join(ENTRY_ONE[4:]) + "\n"
@@ -1124,7 +1130,8 @@ def test_the_header_joined_or_broken_otherwise_is_the_header(header):
 
 @pytest.mark.parametrize("week", ["Week 47 of 2025", "2025-W47", "W47", "Nov 17 - Nov 23", "Nov 17 – 23, 2025",
                                   "Week 47 (Nov 17 - Nov 23)", "Weekly Papers", "Monthly Papers", "17 Nov - 23 Nov",
-                                  "Nov 17, 2025 - Nov 23, 2025"])
+                                  "Nov 17, 2025 - Nov 23, 2025", "17 - 23 Nov 2025", "Nov 17th - Nov 23rd",
+                                  "2025-11-17 - 2025-11-23", "Nov 17 − Nov 23", "Nov 17 to Nov 23", "17–23 Nov"])
 def test_a_week_or_months_page_heading_where_the_date_goes_is_the_headers(week):
     # "Week 47 of 2025", "Previous week" and the other forms of a week's heading were papers (review).
     text = "\n\n".join(["Daily Papers", week, "Previous week", *ENTRY_ONE[:1], ABSTRACT_A, "Next week"]).replace(
@@ -1143,6 +1150,17 @@ def test_an_organisation_line_beside_the_author_line_is_the_entrys():
         assert [(r.title, r.authors_count, r.organization, r.upvotes) for r in reading.records] == [
             ("Title One", 5, ("adobe", "Adobe"), 2)], block
         assert reading.issues == [] and reading.unaccounted_lines() == []
+    # Handles that open with the name's first word, or a name that opens with the handle's word
+    # (the second rule missed them: review).
+    for organisation, who in (("deepseek-ai DeepSeek", ("deepseek-ai", "DeepSeek")), ("MiniMaxAI MiniMax", ("MiniMaxAI", "MiniMax")),
+                              ("internlm Intern Large Models", ("internlm", "Intern Large Models")),
+                              ("HuggingFaceTB Hugging Face Smol Models Research",
+                               ("HuggingFaceTB", "Hugging Face Smol Models Research")),
+                              ("Qwen Qwen", ("Qwen", "Qwen")), ("ibm IBM", ("ibm", "IBM"))):
+        reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", organisation, "  • 5 authors", "·", "Nov 10 7"]),
+                                     "2025-11-12")
+        assert [(r.title, r.authors_count, r.organization, r.upvotes) for r in reading.records] == [
+            ("Title One", 5, who, 7)], organisation
     reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A], ["Vision Transformers Need Registers", "  • 5 authors",
                                                                          "·", "Oct 16 2"]), "2025-11-12")
     assert [(r.title, r.authors_count) for r in reading.records] == [("Title One", None), ("Vision Transformers Need Registers", 5)]
@@ -1150,7 +1168,10 @@ def test_an_organisation_line_beside_the_author_line_is_the_entrys():
     # line or below it: the first rule took each for an organisation, unreported (review).
     for title in ("Graph Neural Networks for Graphs", "Reasoning About Reasoning", "Video Diffusion Models Are Video Learners",
                   "A Flexible Parametric Modelling Framework for Survival Analysis",
-                  "On Distribution Shift in Learning-based Bug Detectors"):
+                  "On Distribution Shift in Learning-based Bug Detectors",
+                  # Two-letter first words, and a name opening with the first word's letters (review).
+                  "An Analysis of Tokenization", "On Online Learning Dynamics", "Is Isotropy Necessary?",
+                  "Do Downstream Tasks Matter", "Graph GraphRAG Made Simple"):
         reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A], [title, "  • 5 authors", "·", "Nov 10 7"]),
                                      "2025-11-12")
         assert [(r.title, r.authors_count, r.organization) for r in reading.records] == [
@@ -1584,3 +1605,11 @@ def test_a_count_printed_above_each_title_is_that_entrys():
                    ["Title Two", "", ABSTRACT_B, "", "  • 3 authors", "·", "Nov 10", "7"])
     reading = read_hf_daily_page(text, "2025-11-12")
     assert [(r.title, r.upvotes) for r in reading.records] == [("Title One", 12), ("Title Two", 7)]
+
+
+def test_feb_29_without_a_year_is_of_the_leap_year_on_or_before_the_page():
+    # On a page of Mar 1, 2025, "Feb 29" was put in 2025, which has no such day: an invalid date (review).
+    reading = read_hf_daily_page(hf_page(["Title One", "", ABSTRACT_A, "", "  • 2 authors", "·", "Feb 29 3"]).replace(
+        "\nNov 12\n", "\nMar 1\n"), "2025-03-01")
+    assert [(r.published_on, r.published_year_inferred) for r in reading.records] == [("2024-02-29", True)]
+    assert reading.issues == []

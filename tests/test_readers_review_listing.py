@@ -1645,7 +1645,14 @@ def test_a_title_that_looks_like_a_label_or_a_link_stays_a_title_over_its_abstra
     ("Accept-Main [Oral]", ("accept", "oral"), False), ("Accept - Main - Spotlight", ("accept", "spotlight"), False),
     ("Withdrawn: by authors", ("withdrawn", None), False), ("Withdrawn (by Author Request)", ("withdrawn", None), False),
     ("Desk Rejected (Formatting)", ("desk_reject", None), False),
-    ("Withdrawn (Duplicate Submission)", ("withdrawn", None), False)])
+    ("Withdrawn (Duplicate Submission)", ("withdrawn", None), False),
+    # Reasons with commas or full stops, square brackets, a colon or dash before who or why, a
+    # track of two words (review of the second rule).
+    ("Desk Rejected (Anonymity, Page Limit)", ("desk_reject", None), False),
+    ("Desk Rejected (Dual Submission.)", ("desk_reject", None), False), ("Withdrawn [by authors]", ("withdrawn", None), False),
+    ("Desk Rejected [Formatting]", ("desk_reject", None), False), ("Withdrawn: Authors", ("withdrawn", None), False),
+    ("Withdrawn - by authors", ("withdrawn", None), False), ("Desk Rejected: Formatting", ("desk_reject", None), False),
+    ("Accept - Main Track - Oral", ("accept", "oral"), False)])
 def test_other_venues_decisions_keep_their_text(decision, read_as, unknown_tier):
     # EMNLP 2023's decisions on OpenReview: each was an unknown decision, its text only in an
     # issue's message, and the paper's decision unknown (review).
@@ -1659,7 +1666,8 @@ def test_other_venues_decisions_keep_their_text(decision, read_as, unknown_tier)
                                   "Accept-Reject (Oral)", "Accept-Main (Everything)", "Accept: Main (Oral",
                                   "Accept (Oral, Main)", "Reject by Reviewers", "Accept Main (Oral)",
                                   "Accept - Main - Everything", "Accept-Reject - Oral", "Reject (Almost)",
-                                  "Withdrawn (" + "x" * 41 + ")"])
+                                  "Withdrawn (" + "x" * 41 + ")", "Reject: A Study of Rejection", "Reject, Again",
+                                  "Withdrawn: A Study of Retractions in Machine Learning Venues"])
 def test_a_dash_before_a_decision_word_several_words_or_a_number_is_no_track(line):
     assert normalise_decision(line) is None
 

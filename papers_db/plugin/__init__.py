@@ -2475,7 +2475,8 @@ def unknown_format(datasette, scope):
     percent-encoded (`papers.%78yz`) too, which Datasette redirected with the first row's token
     (review). A table or query it does not know is Datasette's to answer ("Table not found")."""
     routed = routed_path(datasette, scope)
-    for sent in {routed, urllib.parse.unquote(routed)}:
+    # Decoded but for "/": Datasette routes `%2F` as part of a name, not as a separator (review).
+    for sent in {routed, urllib.parse.unquote(routed.replace("%2F", "%252F").replace("%2f", "%252f"))}:
         path = DATABASE_OR_TABLE_FORMAT.fullmatch(sent)
         if path is None or (database := table_shapes(datasette).get(tilde_decode(path["database"]))) is None:
             continue

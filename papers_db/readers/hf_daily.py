@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import itertools
 import re
@@ -65,11 +66,16 @@ MONTHS |= {name: number for number, name in enumerate(
     "January February March April May June July August September October November December".split(), start=1)}
 MONTHS["Sept"] = 9
 MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
-# A week's first and last days, month first or day first, each with its year or not:
-# "Nov 17 - Nov 23", "Nov 17 – 23, 2025", "17 Nov - 23 Nov", "Nov 17, 2025 - Nov 23, 2025".
-WEEK_DAY = rf"(?:(?:{MONTH_NAMES})\.? \d{{1,2}}|\d{{1,2}} (?:{MONTH_NAMES})\.?)(?:,? (?:19|20)\d\d)?"
+# A week's first and last days, month first or day first, each with its year or not, an ordinal or
+# not, joined by a dash or "to": "Nov 17 - Nov 23", "Nov 17 – 23, 2025", "17 Nov - 23 Nov", "Nov
+# 17, 2025 - Nov 23, 2025", "17 - 23 Nov 2025", "Nov 17th to Nov 23rd", "2025-11-17 - 2025-11-23".
+YEAR_AFTER = r"(?:,? (?:19|20)\d\d)?"
+WEEK_DAY = (rf"(?:(?:{MONTH_NAMES})\.? \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTH_NAMES})\.?){YEAR_AFTER}"
+            r"|(?:19|20)\d\d-\d\d-\d\d")
+WEEK_DAYS_JOINED = r"(?: ?[-–—−] ?| to )"
 WEEK_LINE = re.compile(rf"week \d{{1,2}}(?:,? (?:of )?(?:19|20)\d\d)?(?: ?\([^()]{{1,40}}\))?|(?:(?:19|20)\d\d[- ]?)?w\d{{1,2}}"
-                       rf"|{WEEK_DAY} ?[-–—] ?(?:{WEEK_DAY}|\d{{1,2}}(?:,? (?:19|20)\d\d)?)", re.IGNORECASE)
+                       rf"|(?:{WEEK_DAY}){WEEK_DAYS_JOINED}(?:{WEEK_DAY}|\d{{1,2}}(?:st|nd|rd|th)?{YEAR_AFTER})"
+                       rf"|\d{{1,2}}{WEEK_DAYS_JOINED}\d{{1,2}} (?:{MONTH_NAMES})\.?{YEAR_AFTER}", re.IGNORECASE)
 MONTHS_FOLDED = {name.casefold(): number for name, number in MONTHS.items()}
 # A saved page may print its year too ("Nov 12, 2025"): read as a paper titled so before. Saved
 # in another locale or by another tool, the page's date may be "12 Nov", "12 nov.", "Wed, Nov 12",
@@ -129,7 +135,8 @@ def read_entry_date(plain: str) -> tuple[int, int, str | None, str | None] | Non
 # line (titles, metadata) added a third to reading the pages.
 # ASCII punctuation, and the dashes, dots and bars a copy may put between the header's lines run
 # together ("Daily Papers — by AK …", "Daily Papers · by AK …": review).
-NOT_LETTERS_OR_DIGITS = str.maketrans("", "", string.punctuation + string.whitespace + "—–‒·•|｜")
+NOT_LETTERS_OR_DIGITS = str.maketrans("", "", string.punctuation + string.whitespace
+                                      + "—–‒―−·•‧∙⋅･・ꞏ|｜¦‖│»›")
 
 
 def header_key(plain: str) -> str:
@@ -562,7 +569,7 @@ def report_site_text_after_entries(reading: Reading, page_records: int = 0, page
 
 def is_site_link(title: str) -> bool:
     """One of the site's menu or footer links (SITE_LINKS), or its copyright line ("© Hugging Face")."""
-    return header_key(title) in SITE_LINKS or title.startswith("©")
+    return header_key(title) in SITE_LINKS or is_copyright_line(title)
 
 
 def site_text_at_the_end(records: list[Record]) -> list[Record]:
@@ -583,7 +590,16 @@ def site_text_at_the_end(records: list[Record]) -> list[Record]:
 
 def is_short_line_alone(record: Record) -> bool:
     return (record.abstract is None and record.title is not None and record.last_line == record.line
-            and len(record.title.split()) <= SITE_TEXT_WORDS)
+            and (len(record.title.split()) <= SITE_TEXT_WORDS or is_copyright_line(record.title)))
+
+
+# "© Hugging Face", "Copyright © 2025 Hugging Face", "(c) Hugging Face, Inc. All rights reserved."
+COPYRIGHT_LINE = re.compile(r"(?:©|ⓒ|Ⓒ|\(c\)|copyright\b)", re.IGNORECASE)
+COPYRIGHT_CHARACTERS = 80
+
+
+def is_copyright_line(title: str) -> bool:
+    return len(title) <= COPYRIGHT_CHARACTERS and COPYRIGHT_LINE.match(title) is not None
 
 
 def starts_an_entry(following: str | None, after_following: str | None) -> bool:
@@ -612,12 +628,11 @@ STAR_COUNT = r"(?:(?:github|★|⭐) ?)?\d+(?:[.,]\d+)?k|(?:github|★|⭐) ?\d+
 # upvotes, or its abstract (a review of other copies).
 # With its subject class ("arXiv:2503.10080 [cs.CL]"), the old form with its archive ("cs/0112017"),
 # or as a link without its scheme ("arxiv.org/abs/2503.10080") too (review of the first rule).
-ARXIV_ID = (r"(?:(?:arxiv ?:? ?)?\d{4}\.\d{4,5}|(?:arxiv ?: ?)?(?:cs|math|stat|physics|eess|econ|q-bio|q-fin|cond-mat"
-            r"|quant-ph|astro-ph|nlin|gr-qc|hep-[a-z]+|nucl-[a-z]+)(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?: \[[a-z-]+(?:\.[a-z]{2})?\])?"
-            r"|(?:www\.)?arxiv\.org/\S+")
+ARXIV_ID = (r"(?:(?:arxiv ?:? ?)?\d{4}\.\d{4,5}|(?:arxiv ?: ?)?[a-z]+(?:-[a-z]+)?(?:\.[a-z]{2})?/\d{7})(?:v\d+)?"
+            r"(?: \[[a-z]+(?:-[a-z]+)?(?:\.[a-z]+(?:-[a-z]+)?)?\])?|(?:www\.)?arxiv\.org/\S+")  # "math-ph/0001001 [cond-mat.dis-nn]"
 PAPER_PAGE_LINKS = (r"(?:add to |in )?collections?(?: \d+)?|collections including this paper(?: \d+)?"
                     r"|(?:models|datasets|spaces) citing this paper(?: \d+)?|paper page|arxiv page|share|copy link"
-                    r"|upvoted(?: \d+)?|sign in to upvote|(?:💬|▲|△|⬆|↑|👍|❤️?|♥️?) ?\d+")
+                    r"|upvoted(?: \d+)?|sign in to upvote|[^\w\s]{1,3} ?\d{1,6}(?:[.,]\d)?k?")  # "💬 3", "👍 1.2k", "— 57"
 PAGE_TEXT_LINE = re.compile(
     r"(?:submitted by(?: \S+(?: \S+)?)?|upvotes?(?: \d+)?|\d+ upvotes?|show (?:more|less)|read more"
     r"|view (?:arxiv )?page|\d+ comments?|comments?(?: \d+)?|\d+|" + STAR_COUNT + "|" + ARXIV_ID + "|" + PAPER_PAGE_LINKS
@@ -817,9 +832,18 @@ def is_organisation_beside_authors(record: Record, plain: str, following: str | 
     if (following is not None and AUTHORS_LINE.match(following) is None) or AUTHORS_LINE.match(plain) is not None:
         return False
     handle, name = plain.split(" ", 1)
-    letters = _letters_and_digits(handle)
-    return (len(letters) >= 2 and _letters_and_digits(name).startswith(letters)
-            and organisation_doubt(handle, name) is None)
+    if handle[:1].isupper() and handle[1:].islower():
+        # A word as a title's first ("An Analysis of …", "Graph GraphRAG Made Simple"): only a
+        # name that opens with that very word ("Qwen Qwen", "Salesforce Salesforce AI Research").
+        return name.split()[0] == handle and organisation_doubt(handle, name) is None
+    letters, named, first = _letters_and_digits(handle), _letters_and_digits(name), _letters_and_digits(name.split()[0])
+    # The name opens with the handle ("adobe Adobe", "meta-llama Meta Llama"), or the handle with the
+    # name's first word ("deepseek-ai DeepSeek", "internlm Intern Large Models": review of the first rule).
+    return ((len(letters) >= ORGANISATION_LETTERS and named.startswith(letters))
+            or (len(first) >= ORGANISATION_LETTERS and letters.startswith(first))) and organisation_doubt(handle, name) is None
+
+
+ORGANISATION_LETTERS = 3  # "ibm IBM"; two ("an Analysis") open too many titles
 
 
 ORGANISATION_CHARACTERS = 80  # "Salesforce Salesforce AI Research" is 33
@@ -1137,8 +1161,12 @@ def written_end(line: str, read_end: str) -> str:
 
 def year_on_or_before(month: int, day: int, page_day: dt.date) -> int:
     """The year a date printed without one has on a page of `page_day`: the page's, or the year
-    before where that would put it after the page (SOURCES.md)."""
-    return page_day.year - 1 if (month, day) > (page_day.month, page_day.day) else page_day.year
+    before where that would put it after the page (SOURCES.md); Feb 29 the leap year on or before
+    that (on a page of Mar 1, 2025: 2024, where 2025 has no such day: review)."""
+    year = page_day.year - 1 if (month, day) > (page_day.month, page_day.day) else page_day.year
+    while (month, day) == (2, 29) and not calendar.isleap(year):
+        year -= 1
+    return year
 
 
 def year_nearest(month: int, day: int, reference: dt.date) -> int:

@@ -131,7 +131,8 @@ def read_review_listing(text: str, ends_mid_line: bool = False) -> Reading:
             # title it took the decision after it, and three made one paper of three listings (review).
             reading.issues.append(ParseIssue(number, "stray_line", f"{quoted(line.strip())} reads as a link or button of "
                                              "the page the listing was copied from: not read as a title"))
-        elif is_award_line(line) and (title_pending or awaiting_abstract or not abstract_follows(following)):
+        elif len(line) <= AWARD_CHARACTERS and is_award_line(line) and (
+                title_pending or awaiting_abstract or not abstract_follows(following)):
             # "Outstanding Paper", "Best Paper Award" under a title or its decision: a paper of that title
             # without an abstract (noticed in the fifty-fourth session's review of other sites' listings).
             reading.issues.append(ParseIssue(number, "unread_field", f"{quoted(line.strip())} names an award the paper "
