@@ -11,7 +11,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .command import ENDING_SIGNALS  # named where the command sets their handlers, before any other import
@@ -36,6 +36,26 @@ class PapersDbError(Exception):
         self.exit_status = exit_status
         self.files = files
         self.missing = missing
+
+
+class CallersCallbackFailed(Exception):
+    """An exception a library caller's own callback (`progress=`) raised, carried past the run's
+    own handlers and raised again as it was: a ConnectionError of the caller's dashboard was a
+    build's "cannot write: None" (review)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def callers_callback(callback: Callable) -> Callable:
+    """`callback`, its exceptions (but interruptions and exits) carried as CallersCallbackFailed."""
+    def called(*args):
+        try:
+            return callback(*args)
+        except Exception as error:
+            raise CallersCallbackFailed(error) from error
+    return called
 
 
 class Interrupted(KeyboardInterrupt):

@@ -12,8 +12,16 @@ from datetime import date
 from pathlib import Path
 
 from .database import check_built_database, damaged, open_read_only
-from .errors import SYSTEM, USAGE, Interrupted, PapersDbError
-from .load import ensure_folder, refuse_special_file, remove_empty_folders, remove_leftovers, replace_all, temporary_file
+from .errors import SYSTEM, USAGE, CallersCallbackFailed, Interrupted, PapersDbError, callers_callback, signals_held
+from .load import (
+    TEMPORARIES_IN_USE,
+    ensure_folder,
+    refuse_special_file,
+    remove_empty_folders,
+    remove_leftovers,
+    replace_all,
+    temporary_file,
+)
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
 BATCH_ROWS = 50_000  # rows held in memory at once, per file
@@ -176,7 +184,10 @@ def export_files(database: Path | str, folder: Path | str, file_format: str = "p
     database = Path(database)
     in_place: list[bool] = []
     try:
-        return _exported(database, folder, file_format, in_place, progress or (lambda name, done, total: None))
+        return _exported(database, folder, file_format, in_place,
+                         callers_callback(progress) if progress else (lambda name, done, total: None))
+    except CallersCallbackFailed as failed:
+        raise failed.error from None  # the caller's own, as it raised it: it was "cannot write: None" (review)
     except Interrupted as interruption:
         # A signal while the export cleaned up, once every file was in place, said only
         # "interrupted", as if an earlier export's files were untouched.
@@ -222,12 +233,13 @@ def _exported(database: Path, folder: Path, file_format: str, in_place: list[boo
         for target in targets.values():
             refuse_special_file(target)
             refuse_the_database(target, database)
+            temporaries[target] = temporary_file(target, "")
         for name in names:  # of an export killed before it could clean up (SIGKILL), in any format
             for extension in FORMATS.values():
                 remove_leftovers(folder / f"{name}{extension}")
+        TEMPORARIES_IN_USE.update(temporaries.values())  # this export's: no run's leftovers (remove_leftovers)
         for done, (name, target) in enumerate(targets.items()):
             progress(name, done, len(targets))
-            temporaries[target] = temporary_file(target, "")
             try:
                 WRITERS[file_format](conn, name, columns_of(conn, name), temporaries[target])
             except OSError as error:
@@ -239,8 +251,10 @@ def _exported(database: Path, folder: Path, file_format: str, in_place: list[boo
     except OSError as error:  # renaming into place
         raise PapersDbError(f"{error.filename or folder}: cannot write: {error.strerror}", SYSTEM) from None
     finally:
-        conn.close()
-        for temporary in temporaries.values():
-            temporary.unlink(missing_ok=True)
-        remove_empty_folders(created)  # where the export failed: a complete one fills them
+        with signals_held():  # a second Ctrl-C here left them, and the next export in the process used their names
+            conn.close()
+            for temporary in temporaries.values():
+                temporary.unlink(missing_ok=True)
+            TEMPORARIES_IN_USE.difference_update(temporaries.values())
+            remove_empty_folders(created)  # where the export failed: a complete one fills them
     return list(temporaries)

@@ -24,7 +24,7 @@ import apsw
 
 from . import resources
 from .database import open_read_only, read_only_uri, row_counts, what_else_the_file_is
-from .errors import SYSTEM, USAGE, Interrupted, PapersDbError, raise_dropped_interruption, signals_held
+from .errors import SYSTEM, USAGE, Interrupted, PapersDbError, last_signal, raise_dropped_interruption, signals_held
 from .normalise import Normaliser, squash
 from .processes import helper_processes
 from .records import FileRows
@@ -172,9 +172,11 @@ class DatabaseWriter:
         self.staging = temporary_file(output, ".staging")
         self.related = temporary_file(output, ".related")
         self.full_text = temporary_file(output, ".fts")
+        self.written = {*self.outputs.values(), self.staging, self.related, self.full_text}
         try:
             for target in self.outputs:  # its own, and the earlier files replace_all kept beside each
                 remove_leftovers(target)
+            TEMPORARIES_IN_USE.update(self.written)  # from here, no leftovers for another thread's build
             for path in self.outputs:
                 refuse_special_file(path)
             refuse_to_replace_another_file(output)
@@ -230,14 +232,19 @@ class DatabaseWriter:
             self._discard()
 
     def _discard(self) -> None:
-        """Remove every file this build wrote; the previous database and its files stay as they were."""
-        if hasattr(self, "db"):
-            self.db.close()
-        for path in (*self.outputs.values(), self.staging, self.related, self.full_text):
-            path.unlink(missing_ok=True)
-        # The folders this build made for its output, if they are still empty: a failed build
-        # left `-o new/folder/papers.db`'s folders behind.
-        remove_empty_folders(self.created_folders)
+        """Remove every file this build wrote; the previous database and its files stay as they were.
+        Not cut short by a second Ctrl-C (signals_held): in a notebook, one while the files were
+        being removed left them, and the next build in that process, whose files are named as
+        these, failed with "table sources already exists" (review)."""
+        with signals_held():
+            if hasattr(self, "db"):
+                self.db.close()
+            for path in self.written:
+                path.unlink(missing_ok=True)
+            TEMPORARIES_IN_USE.difference_update(self.written)
+            # The folders this build made for its output, if they are still empty: a failed build
+            # left `-o new/folder/papers.db`'s folders behind.
+            remove_empty_folders(self.created_folders)
 
     def _script(self, name: str) -> None:
         self.db.executescript(resources.sql_script(name))
@@ -397,6 +404,7 @@ class DatabaseWriter:
         self.outputs[inspect_file_for(self.output)].write_text(inspect, encoding="utf-8")
         # Only now, with every file complete, is anything the user had replaced, all or none.
         replace_all(self.outputs, replaced_by_the_build(self.output), databases=[self.output])
+        TEMPORARIES_IN_USE.difference_update(self.written)
         return counts, digest
 
 
@@ -412,6 +420,8 @@ def replace_all(temporaries: dict[Path, Path], done: str, databases: Iterable[Pa
     # The lock is waited for before the signals are held: Ctrl-C while another run held it was
     # ignored until it was let go, and the files were then replaced (review). Interrupted here,
     # nothing is replaced.
+    set_aside = {temporary_file(target, ".replaced") for target in temporaries}  # _kept_under_second_name's, journals'
+    TEMPORARIES_IN_USE.update(set_aside)  # not another thread's run's leftovers to remove meanwhile
     with folder_locked(next(iter(temporaries)).parent):
         try:
             with signals_held():
@@ -428,6 +438,10 @@ def replace_all(temporaries: dict[Path, Path], done: str, databases: Iterable[Pa
                         journal.unlink()
         except Interrupted as interruption:  # delivered once every file was in place
             raise Interrupted(interruption.signal_number, done=done) from None
+        except KeyboardInterrupt:  # Python's own Ctrl-C handler, a library caller's: said as done too (review)
+            raise Interrupted(last_signal(), done=done) from None
+        finally:
+            TEMPORARIES_IN_USE.difference_update(set_aside)
 
 
 @contextlib.contextmanager
@@ -692,6 +706,18 @@ def temporary_file(output: Path, kind: str) -> Path:
     return output.with_name(f".{output.name}{kind}.tmp-{os.getpid()}{thread}")
 
 
+# The temporary files this process's builds are writing now (a notebook may run two, in two threads).
+TEMPORARIES_IN_USE: set[Path] = set()
+
+
+def is_in_use(path: Path) -> bool:
+    """Whether one of this process's builds writes `path` now (its journal too)."""
+    name = path.name
+    for suffix in ("-journal", "-wal", "-shm"):
+        name = name.removesuffix(suffix)
+    return path.with_name(name).absolute() in TEMPORARIES_IN_USE
+
+
 def remove_leftovers(output: Path) -> None:
     """Temporary files of builds that were killed before they could rename into place.
 
@@ -704,7 +730,11 @@ def remove_leftovers(output: Path) -> None:
     ours = re.compile(rf"\.{re.escape(output.name)}(?:{kinds})\.tmp-(\d+)(?:-\d+)?(?:-journal|-wal|-shm)?")
     for leftover in output.parent.glob(f".{glob.escape(output.name)}*.tmp-*"):  # a name may hold [ or *
         found = ours.fullmatch(leftover.name)
-        if found is not None and not _process_is_running(int(found.group(1))):
+        if found is None:
+            continue
+        # This process's own, where no build of it writes them now: left by one it ran before.
+        mine = int(found.group(1)) == os.getpid() and not is_in_use(leftover)
+        if mine or not _process_is_running(int(found.group(1))):
             with contextlib.suppress(IsADirectoryError, PermissionError):  # a folder so named is no build's file
                 leftover.unlink(missing_ok=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import io
 import os
 import sqlite3
 import sys
@@ -15,7 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .derive import derive, read_and_derive
-from .errors import BAD_INPUT, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal, raise_dropped_interruption
+from .errors import (
+    BAD_INPUT,
+    SYSTEM,
+    USAGE,
+    CallersCallbackFailed,
+    Interrupted,
+    PapersDbError,
+    callers_callback,
+    last_signal,
+    raise_dropped_interruption,
+)
 from .load import DatabaseWriter, checksum_file_for, inspect_file_for, refuse_unusable_output
 from .metadata import read_metadata
 from .normalise import Normaliser
@@ -145,6 +156,8 @@ def build_database(
             release_freed_memory()
             counts, digest = writer.finish(normaliser, resolution_issues,
                                            on_step=lambda step: notify(Progress("building", name=step)))
+    except CallersCallbackFailed as failed:
+        raise failed.error from None  # the caller's own, as it raised it
     except BrokenProcessPool:
         # A helper killed from outside (the out-of-memory killer, kill -9): its work is lost, not the user's files.
         raise PapersDbError(f"{output}: a helper process of the build ended unexpectedly (killed, or out of memory?); "
@@ -262,9 +275,12 @@ def check_sources(sources: Iterable[Path | str | bytes] | Path | str | bytes,
                   progress: ProgressCallback | None = None) -> list[FileSummary]:
     """Read and validate sources without writing anything: what each file gave."""
     notify = notifier(progress)
-    found = sources_found(sources, notify)
-    with reading_processes(found, read_and_nothing_else) as pool:
-        return [summary for _, summary in each_reading(found, notify, pool)]
+    try:
+        found = sources_found(sources, notify)
+        with reading_processes(found, read_and_nothing_else) as pool:
+            return [summary for _, summary in each_reading(found, notify, pool)]
+    except CallersCallbackFailed as failed:
+        raise failed.error from None  # the caller's own, as it raised it
 
 
 def summarise(r: SourceReading) -> FileSummary:
@@ -281,6 +297,11 @@ def source_paths(paths: Iterable[Path | str | bytes] | Path | str | bytes) -> li
     object, not int")."""
     if isinstance(paths, (str, bytes, os.PathLike)):
         given = [paths]
+    elif isinstance(paths, io.IOBase) or hasattr(paths, "read"):
+        # An open file or a buffer iterates as lines, each read as a path: "model\n: no such file
+        # or folder", the caller's file consumed (a review of the library).
+        raise TypeError(f"sources: expected a path (str, bytes or os.PathLike) or an iterable of paths, not an open "
+                        f"file ({type(paths).__name__}): give the file's path")
     else:
         try:
             given = list(paths)
@@ -311,10 +332,12 @@ def refuse_a_removed_working_folder() -> None:
 def notifier(progress: ProgressCallback | None) -> ProgressCallback:
     """The callback each step of a run calls with its Progress: `progress`, after ending the run
     if a signal's Interrupted was dropped (errors.raise_dropped_interruption)."""
+    told = callers_callback(progress) if progress is not None else None
+
     def notify(event: Progress) -> None:
         raise_dropped_interruption()
-        if progress is not None:
-            progress(event)
+        if told is not None:
+            told(event)
     return notify
 
 

@@ -15,7 +15,7 @@ import threading
 import types
 from collections.abc import Iterator
 
-from .errors import ENDING_SIGNALS, TERMINAL_SIGNALS, signals_held
+from .errors import ENDING_SIGNALS, TERMINAL_SIGNALS, USAGE, PapersDbError, signals_held
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 PARENT_CHECK_SECONDS = 1.0  # where the kernel cannot tell the worker, it looks for its parent this often
@@ -88,6 +88,12 @@ def helper_processes(count: int, imports: tuple[str, ...] = ()) -> Iterator[conc
 
     Leaving the block normally waits for the workers' work; leaving it by an error or a signal
     kills the workers at once, since their work is thrown away with the build."""
+    if multiprocessing.current_process().daemon:
+        # A multiprocessing.Pool's worker may start no process of its own: the build failed with
+        # Python's bare AssertionError "daemonic processes are not allowed to have children" (review).
+        raise PapersDbError("papers-db needs helper processes, which a daemonic process (a multiprocessing.Pool's "
+                            "worker) cannot start: run it in the main process, a concurrent.futures."
+                            "ProcessPoolExecutor's worker or a non-daemonic multiprocessing.Process", USAGE)
     # The pool's queues start multiprocessing's resource tracker, which keeps the signal mask it
     # starts with: it ignores Ctrl-C itself, but Ctrl-\\ (SIGQUIT) killed it and it printed tracebacks.
     # Starting it unblocks Ctrl-C here again (multiprocessing's ensure_running), so the workers

@@ -118,6 +118,31 @@ def test_only_the_builds_own_leftovers_are_removed(tmp_path):
         ["papers.db", "papers.db.sha256", "papers-inspect.json", *users])
 
 
+def test_a_library_callers_own_leftovers_do_not_fail_its_next_build(tmp_path):
+    # A notebook's build cut short twice (the second Ctrl-C while its files were being removed) left
+    # them under this process's id: the next build in the same process opened them and failed,
+    # "table sources already exists" (review of the library). Its own files no build of it is
+    # writing now are a leftover like any other's; those of a build it is running are not.
+    from papers_db import build_database
+    from papers_db.load import TEMPORARIES_IN_USE, temporary_file
+
+    output = tmp_path / "papers.db"
+    for kind in ("", ".staging", ".related"):
+        with sqlite3.connect(temporary_file(output, kind)) as conn:
+            conn.execute("create table sources (id integer)")
+            conn.execute("create table listings (id integer)")
+    running = temporary_file(tmp_path / "other.db", "")  # another build of this process, still writing
+    running.write_bytes(b"in progress")
+    TEMPORARIES_IN_USE.add(running)
+    try:
+        report = build_database(SOURCES, output)
+        assert report.papers > 0 and sorted(path.name for path in tmp_path.iterdir()) == sorted(
+            ["papers.db", "papers.db.sha256", "papers-inspect.json", running.name])
+    finally:
+        TEMPORARIES_IN_USE.discard(running)
+    assert not TEMPORARIES_IN_USE
+
+
 def test_leftovers_of_an_output_whose_name_holds_glob_characters_are_removed(tmp_path):
     output = tmp_path / "pap[1]ers*.db"
     dead = [tmp_path / f".{output.name}.tmp-999999999", tmp_path / f".{output.name}.staging.tmp-999999999"]
@@ -943,3 +968,30 @@ def test_two_builds_to_one_output_from_two_threads_both_put_their_files_in_place
         assert checksum_file_for(output).read_text() == f"{reports[0].sha256}  papers.db\n"
         assert hashlib.sha256(output.read_bytes()).hexdigest() == reports[0].sha256
         assert leftovers(output) == []
+
+
+def test_ctrl_c_in_a_library_call_while_the_files_are_renamed_says_they_were(tmp_path, monkeypatch):
+    # With Python's own Ctrl-C handler (a notebook's), a Ctrl-C during the renames was a bare
+    # KeyboardInterrupt once the new database was in place: the caller could not tell (a review
+    # of the library). It is Interrupted, a KeyboardInterrupt, saying what was done.
+    import papers_db.load as load
+    from papers_db import build_database
+    from papers_db.errors import Interrupted
+
+    output = tmp_path / "papers.db"
+    replace = os.replace
+
+    def replace_with_ctrl_c(source, target):
+        replace(source, target)
+        if Path(target) == output:
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(load.os, "replace", replace_with_ctrl_c)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(Interrupted) as raised:
+        build_database(SOURCES, output)
+    assert raised.value.done is not None and str(output) in raised.value.done
+    monkeypatch.undo()
+    with sqlite3.connect(output) as conn:
+        assert conn.execute("select count(*) from papers").fetchone()[0] > 0
+    assert (tmp_path / "papers.db.sha256").read_text().split()[0] == hashlib.sha256(output.read_bytes()).hexdigest()

@@ -891,3 +891,39 @@ def test_a_run_in_a_removed_working_folder_is_one_clear_line(tmp_path, arguments
         "error: the working folder no longer exists (removed since the shell entered it); go to a folder that exists and "
         "run the command again"])
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("error", [ConnectionError("progress dashboard unreachable"), sqlite3.OperationalError("database is locked"),
+                                   BrokenPipeError(32, "Broken pipe"), ValueError("bad event")])
+def test_an_error_of_the_callers_own_progress_callback_is_raised_as_it_was(tmp_path, built_db, error):
+    # A build said "cannot write: None" (exit status 3) for a ConnectionError of the caller's own
+    # callback, and "cannot write the database: database is locked" for its own locked SQLite
+    # file; an export the same; a check let it through (a review of the library).
+    from papers_db.export import export_files
+
+    def progress(*event):
+        raise error
+
+    calls = (lambda: build_database(SOURCES, tmp_path / "out" / "papers.db", progress=progress),
+             lambda: check_sources(SOURCES, progress=progress),
+             lambda: export_files(built_db, tmp_path / "export", "csv", progress=progress))
+    for call in calls:
+        with pytest.raises(type(error)) as raised:
+            call()
+        assert raised.value is error
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # nothing made, nothing left
+
+
+def test_an_open_file_as_the_sources_is_a_type_error_not_its_lines_as_paths(tmp_path):
+    # An open file iterates as lines: each was read as a path ("model\n: no such file or folder",
+    # two lines), and the caller's file was consumed (a review of the library).
+    import io
+
+    with (SOURCES / "manifest.toml").open() as file:
+        for given in (file, io.StringIO("sources\n"), io.BytesIO(b"sources\n")):
+            with pytest.raises(TypeError, match=r"^sources: expected a path .* not an open file \("):
+                check_sources(given)
+            with pytest.raises(TypeError, match=r"^sources: expected a path .* not an open file \("):
+                build_database(given, tmp_path / "papers.db")
+        assert file.tell() == 0
+    assert list(tmp_path.iterdir()) == []

@@ -10,7 +10,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import PROJECT
+from conftest import PROJECT, SOURCES
 
 from papers_db.errors import Interrupted, signals_held, signals_interrupt
 
@@ -301,3 +301,25 @@ def test_a_signal_around_the_command_ends_it_in_one_line(tmp_path, moment):
                            capture_output=True, text=True, cwd=tmp_path, timeout=60)
     printed = ended.stdout.startswith("papers-db ")
     assert (ended.returncode, ended.stderr, printed) == (143, "error: interrupted by SIGTERM\n", moment == "ends")
+
+
+def build_in_a_pool_worker(output):
+    from papers_db import build_database
+    from papers_db.errors import PapersDbError
+
+    try:
+        build_database(str(SOURCES), output)
+    except PapersDbError as error:
+        return error.exit_status, str(error)
+    return 0, "built"
+
+
+def test_a_build_in_a_daemonic_process_says_it_cannot_start_its_helpers(tmp_path):
+    # In a multiprocessing.Pool's worker the build failed with Python's bare AssertionError
+    # "daemonic processes are not allowed to have children" (a review of the library).
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        status, message = pool.apply(build_in_a_pool_worker, (str(tmp_path / "out" / "papers.db"),))
+    assert status == 2 and "a daemonic process (a multiprocessing.Pool's worker) cannot start" in message
+    assert list(tmp_path.iterdir()) == []
