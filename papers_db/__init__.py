@@ -18,9 +18,11 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .errors import PapersDbError
+    from .export import export_files
     from .pipeline import BuildReport, FileSummary, Progress, build_database, check_sources
 
-__all__ = ["BuildReport", "FileSummary", "PapersDbError", "Progress", "__version__", "build_database", "check_sources"]
+__all__ = ["BuildReport", "FileSummary", "PapersDbError", "Progress", "__version__", "build_database", "check_sources",
+           "export_files"]
 
 
 def __getattr__(name: str):
@@ -38,6 +40,10 @@ def __getattr__(name: str):
         from .errors import PapersDbError
 
         return PapersDbError
+    if name == "export_files":
+        from .export import export_files
+
+        return export_files
     if name in __all__:
         from . import pipeline
 

@@ -8,6 +8,7 @@ run (disk full, I/O error), 70 a bug (an unexpected error), 128 + N ended by sig
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -56,6 +57,14 @@ def callers_callback(callback: Callable) -> Callable:
         except Exception as error:
             raise CallersCallbackFailed(error) from error
     return called
+
+
+def path_argument(value, name: str) -> str:
+    """A library call's path argument as text: a `str`, `bytes` or `os.PathLike`, as open() takes;
+    another type is a TypeError naming the argument (pathlib's own named none: a review of the library)."""
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return os.fsdecode(value)
+    raise TypeError(f"{name}: expected a path (str, bytes or os.PathLike), not {type(value).__name__}")
 
 
 class Interrupted(KeyboardInterrupt):

@@ -12,7 +12,16 @@ from datetime import date
 from pathlib import Path
 
 from .database import check_built_database, damaged, open_read_only
-from .errors import SYSTEM, USAGE, CallersCallbackFailed, Interrupted, PapersDbError, callers_callback, signals_held
+from .errors import (
+    SYSTEM,
+    USAGE,
+    CallersCallbackFailed,
+    Interrupted,
+    PapersDbError,
+    callers_callback,
+    path_argument,
+    signals_held,
+)
 from .load import (
     TEMPORARIES_IN_USE,
     ensure_folder,
@@ -24,6 +33,7 @@ from .load import (
 )
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
+FORMAT_NAMES = {**{name: name for name in FORMATS}, "jsonl": "json"}  # as a library caller may write them, folded
 BATCH_ROWS = 50_000  # rows held in memory at once, per file
 # Columns the build writes as ISO YYYY-MM-DD text (metadata.yml says so of each); exported as dates.
 DATE_COLUMNS = {"first_published_on", "published_on", "last_published_on", "snapshot_date"}
@@ -161,17 +171,28 @@ ExportProgress = Callable[[str, int, int], None]
 
 def export_files(database: Path | str, folder: Path | str, file_format: str = "parquet",
                  progress: ExportProgress | None = None) -> list[Path]:
-    """Write each table and view as <folder>/<name>.<parquet|csv|jsonl>, in batches so memory stays
-    bounded; `progress` hears of each before it is written. Every file is written beside its
-    target first, and only once all are complete are the targets replaced, all or none: a failure
-    part way (a full disk, a folder where a file goes) had replaced the files before it, leaving
-    an export of two builds."""
+    """Write each table and view of `database` (a papers-db build) as <folder>/<name>.<parquet|csv|
+    jsonl>, in batches so memory stays bounded, and return the paths written. `file_format` is
+    "parquet" (needs pyarrow), "csv" or "json" (JSON Lines; "jsonl" too), in any case.
+    `progress(name, done, total)` hears of each table or view before it is written; an exception
+    it raises ends the export and is raised as it was. Every file is written beside its target
+    first, and only once all are complete are the targets replaced, all or none: a failure part
+    way (a full disk, a folder where a file goes) had replaced the files before it, leaving an
+    export of two builds. files_of_other_exports(folder, written) names the folder's files of
+    another format left by an earlier export."""
+    folder = path_argument(folder, "folder")
+    database = path_argument(database, "database")
     if folder == "":  # Path("") is ".": `-o ""` (an unset $OUT) wrote every file into the working folder
         raise PapersDbError("the output folder is empty, which names no folder; give the folder to write the files into",
                             USAGE)
     folder = Path(folder)
+    if not isinstance(file_format, str):
+        raise TypeError(f"file_format: expected one of {', '.join(FORMATS)} as a str, not {type(file_format).__name__}")
+    file_format = FORMAT_NAMES.get(file_format.casefold(), file_format)  # "CSV", as the command takes it; "jsonl"
     if file_format not in FORMATS:
         raise PapersDbError(f"{file_format}: unknown export format; expected one of {', '.join(FORMATS)}", USAGE)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress: expected a callable taking (name, done, total), not {type(progress).__name__}")
     if file_format == "parquet":
         try:
             import pyarrow  # noqa: F401

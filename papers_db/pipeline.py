@@ -25,6 +25,7 @@ from .errors import (
     PapersDbError,
     callers_callback,
     last_signal,
+    path_argument,
     raise_dropped_interruption,
 )
 from .load import DatabaseWriter, checksum_file_for, inspect_file_for, refuse_unusable_output
@@ -99,13 +100,19 @@ def build_database(
     progress: ProgressCallback | None = None,
 ) -> BuildReport:
     """Read every source file (files, or folders read whole; one path alone is one) into the
-    SQLite database `output`.
+    SQLite database `output`, and return a BuildReport: the output, its SHA-256, the papers and
+    listings it holds, and what each file gave (`files`, each a FileSummary with its issues).
 
     The database is written beside `output` and renamed into place only when complete. Raises
     PapersDbError for input that cannot be built (and, with `strict`, for any parse issue) with
-    the previous database left as it was.
+    the previous database left as it was. `related=False` leaves related papers out (faster).
+    `progress`, if given, is called with a Progress at each file and step (its `step`: "reading",
+    "read", "building", "issue", "skipped"); an exception it raises ends the build and is raised
+    as it was.
     """
-    output = os.fsdecode(output) if isinstance(output, (bytes, os.PathLike)) else output  # bytes too, as open() takes
+    output = path_argument(output, "output")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress: expected a callable taking a Progress, not {type(progress).__name__}")
     if isinstance(output, str) and output.endswith(FOLDER_ENDINGS) and Path(output).name:
         # `-o newdir/`: Path drops the slash, and the build wrote a database file named newdir.
         raise PapersDbError(f"{output}: names a folder; give the database file's path ({output}papers.db)", USAGE)

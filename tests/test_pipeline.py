@@ -11,6 +11,7 @@ Expected figures were derived by reading the raw files, not from the parser:
 """
 
 import hashlib
+import os
 import random
 import re
 import shlex
@@ -927,3 +928,28 @@ def test_an_open_file_as_the_sources_is_a_type_error_not_its_lines_as_paths(tmp_
                 build_database(given, tmp_path / "papers.db")
         assert file.tell() == 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_library_calls_arguments_are_checked_by_name(tmp_path, built_db):
+    # pathlib's TypeError named no argument; an export refused bytes paths, "CSV" and "jsonl" that the
+    # command and its files' names take; a progress that is no callable failed at its first event
+    # (a review of the library).
+    import papers_db
+
+    for output in (None, 3, {}):
+        with pytest.raises(TypeError, match=rf"^output: expected a path \(str, bytes or os.PathLike\), not {type(output).__name__}$"):
+            build_database(SOURCES, output)
+    with pytest.raises(TypeError, match="^progress: expected a callable"):
+        build_database(SOURCES, tmp_path / "papers.db", progress=3)
+    assert list(tmp_path.iterdir()) == []
+    export_files = papers_db.export_files  # one of the package's names, as build_database is
+    for file_format, suffix in (("CSV", ".csv"), ("jsonl", ".jsonl"), ("Json", ".jsonl")):
+        written = export_files(os.fsencode(built_db), os.fsencode(tmp_path / file_format), file_format)
+        assert written and all(path.suffix == suffix for path in written)
+    with pytest.raises(TypeError, match="^file_format: expected one of parquet, csv, json as a str, not list$"):
+        export_files(built_db, tmp_path / "x", ["csv"])
+    with pytest.raises(TypeError, match="^progress: expected a callable"):
+        export_files(built_db, tmp_path / "x", "csv", progress=3)
+    with pytest.raises(TypeError, match="^folder: expected a path"):
+        export_files(built_db, None, "csv")
+    assert not (tmp_path / "x").exists()
