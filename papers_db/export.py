@@ -23,13 +23,14 @@ from .errors import (
     signals_held,
 )
 from .load import (
-    TEMPORARIES_IN_USE,
+    done_with_temporaries,
     ensure_folder,
     refuse_special_file,
     remove_empty_folders,
     remove_leftovers,
     replace_all,
     temporary_file,
+    using_temporaries,
 )
 
 FORMATS = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
@@ -258,7 +259,7 @@ def _exported(database: Path, folder: Path, file_format: str, in_place: list[boo
         for name in names:  # of an export killed before it could clean up (SIGKILL), in any format
             for extension in FORMATS.values():
                 remove_leftovers(folder / f"{name}{extension}")
-        TEMPORARIES_IN_USE.update(temporaries.values())  # this export's: no run's leftovers (remove_leftovers)
+        using_temporaries(temporaries.values())  # this export's: no run's leftovers (remove_leftovers)
         for done, (name, target) in enumerate(targets.items()):
             progress(name, done, len(targets))
             try:
@@ -276,6 +277,6 @@ def _exported(database: Path, folder: Path, file_format: str, in_place: list[boo
             conn.close()
             for temporary in temporaries.values():
                 temporary.unlink(missing_ok=True)
-            TEMPORARIES_IN_USE.difference_update(temporaries.values())
+            done_with_temporaries(temporaries.values())
             remove_empty_folders(created)  # where the export failed: a complete one fills them
     return list(temporaries)

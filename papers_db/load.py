@@ -176,7 +176,7 @@ class DatabaseWriter:
         try:
             for target in self.outputs:  # its own, and the earlier files replace_all kept beside each
                 remove_leftovers(target)
-            TEMPORARIES_IN_USE.update(self.written)  # from here, no leftovers for another thread's build
+            using_temporaries(self.written)  # from here, no leftovers for another thread's build
             for path in self.outputs:
                 refuse_special_file(path)
             refuse_to_replace_another_file(output)
@@ -241,7 +241,7 @@ class DatabaseWriter:
                 self.db.close()
             for path in self.written:
                 path.unlink(missing_ok=True)
-            TEMPORARIES_IN_USE.difference_update(self.written)
+            done_with_temporaries(self.written)
             # The folders this build made for its output, if they are still empty: a failed build
             # left `-o new/folder/papers.db`'s folders behind.
             remove_empty_folders(self.created_folders)
@@ -404,7 +404,7 @@ class DatabaseWriter:
         self.outputs[inspect_file_for(self.output)].write_text(inspect, encoding="utf-8")
         # Only now, with every file complete, is anything the user had replaced, all or none.
         replace_all(self.outputs, replaced_by_the_build(self.output), databases=[self.output])
-        TEMPORARIES_IN_USE.difference_update(self.written)
+        done_with_temporaries(self.written)
         return counts, digest
 
 
@@ -421,7 +421,7 @@ def replace_all(temporaries: dict[Path, Path], done: str, databases: Iterable[Pa
     # ignored until it was let go, and the files were then replaced (review). Interrupted here,
     # nothing is replaced.
     set_aside = {temporary_file(target, ".replaced") for target in temporaries}  # _kept_under_second_name's, journals'
-    TEMPORARIES_IN_USE.update(set_aside)  # not another thread's run's leftovers to remove meanwhile
+    using_temporaries(set_aside)  # not another thread's run's leftovers to remove meanwhile
     with folder_locked(next(iter(temporaries)).parent):
         try:
             with signals_held():
@@ -441,7 +441,7 @@ def replace_all(temporaries: dict[Path, Path], done: str, databases: Iterable[Pa
         except KeyboardInterrupt:  # Python's own Ctrl-C handler, a library caller's: said as done too (review)
             raise Interrupted(last_signal(), done=done) from None
         finally:
-            TEMPORARIES_IN_USE.difference_update(set_aside)
+            done_with_temporaries(set_aside)
 
 
 @contextlib.contextmanager
@@ -706,16 +706,26 @@ def temporary_file(output: Path, kind: str) -> Path:
     return output.with_name(f".{output.name}{kind}.tmp-{os.getpid()}{thread}")
 
 
-# The temporary files this process's builds are writing now (a notebook may run two, in two threads).
-TEMPORARIES_IN_USE: set[Path] = set()
+# The temporary files this process's builds and exports are writing now (a notebook may run two,
+# in two threads), each as the file it is (os.path.realpath): a relative folder, "d/../d" or a
+# link to the folder named another's files otherwise, and one run removed the other's (review).
+_temporaries_in_use: set[str] = set()
+
+
+def using_temporaries(paths: Iterable[Path]) -> None:
+    _temporaries_in_use.update(os.path.realpath(path) for path in paths)
+
+
+def done_with_temporaries(paths: Iterable[Path]) -> None:
+    _temporaries_in_use.difference_update(os.path.realpath(path) for path in paths)
 
 
 def is_in_use(path: Path) -> bool:
-    """Whether one of this process's builds writes `path` now (its journal too)."""
+    """Whether one of this process's builds or exports writes `path` now (its journal too)."""
     name = path.name
     for suffix in ("-journal", "-wal", "-shm"):
         name = name.removesuffix(suffix)
-    return path.with_name(name).absolute() in TEMPORARIES_IN_USE
+    return os.path.realpath(path.with_name(name)) in _temporaries_in_use
 
 
 def remove_leftovers(output: Path) -> None:

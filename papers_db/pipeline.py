@@ -126,7 +126,10 @@ def build_database(
     notify = notifier(progress)
     read_metadata()  # a broken metadata.yml is reported before any work
     paths = source_paths(sources)
-    found = sources_found(paths, notify)
+    try:
+        found = sources_found(paths, notify)  # its "skipped" steps reach the caller's callback
+    except CallersCallbackFailed as failed:
+        raise failed.error from None  # the caller's own, as it raised it (review)
     refuse_replacing_a_source(found, output)
     refuse_writing_into_a_sources_folder(paths, output)
     files: list[FileSummary] = []
@@ -280,7 +283,12 @@ def report_issues_found_late(rows: list[dict], by_source: dict[int, FileSummary]
 
 def check_sources(sources: Iterable[Path | str | bytes] | Path | str | bytes,
                   progress: ProgressCallback | None = None) -> list[FileSummary]:
-    """Read and validate sources without writing anything: what each file gave."""
+    """Read and validate sources without writing anything, and return what each file gave: a
+    FileSummary each (name, format, lines, records, issues, unaccounted lines). `progress`, if
+    given, is called with a Progress at each file (its `step`: "reading", "read", "skipped"); an
+    exception it raises ends the check and is raised as it was."""
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress: expected a callable taking a Progress, not {type(progress).__name__}")
     notify = notifier(progress)
     try:
         found = sources_found(sources, notify)

@@ -123,8 +123,9 @@ def test_a_library_callers_own_leftovers_do_not_fail_its_next_build(tmp_path):
     # them under this process's id: the next build in the same process opened them and failed,
     # "table sources already exists" (review of the library). Its own files no build of it is
     # writing now are a leftover like any other's; those of a build it is running are not.
+    import papers_db.load as papers_db_load
     from papers_db import build_database
-    from papers_db.load import TEMPORARIES_IN_USE, temporary_file
+    from papers_db.load import done_with_temporaries, temporary_file, using_temporaries
 
     output = tmp_path / "papers.db"
     for kind in ("", ".staging", ".related"):
@@ -133,14 +134,14 @@ def test_a_library_callers_own_leftovers_do_not_fail_its_next_build(tmp_path):
             conn.execute("create table listings (id integer)")
     running = temporary_file(tmp_path / "other.db", "")  # another build of this process, still writing
     running.write_bytes(b"in progress")
-    TEMPORARIES_IN_USE.add(running)
+    using_temporaries([running])
     try:
         report = build_database(SOURCES, output)
         assert report.papers > 0 and sorted(path.name for path in tmp_path.iterdir()) == sorted(
             ["papers.db", "papers.db.sha256", "papers-inspect.json", running.name])
     finally:
-        TEMPORARIES_IN_USE.discard(running)
-    assert not TEMPORARIES_IN_USE
+        done_with_temporaries([running])
+    assert not papers_db_load._temporaries_in_use
 
 
 def test_leftovers_of_an_output_whose_name_holds_glob_characters_are_removed(tmp_path):
@@ -995,3 +996,49 @@ def test_ctrl_c_in_a_library_call_while_the_files_are_renamed_says_they_were(tmp
     with sqlite3.connect(output) as conn:
         assert conn.execute("select count(*) from papers").fetchone()[0] > 0
     assert (tmp_path / "papers.db.sha256").read_text().split()[0] == hashlib.sha256(output.read_bytes()).hexdigest()
+
+
+def failures_of_one_run_inside_another(first, second):
+    """Run `first(progress)` in a thread until its first progress event, all of `second()` in this
+    thread meanwhile, then the rest of `first`; the exceptions either raised."""
+    import threading
+
+    paused, resume, failures = threading.Event(), threading.Event(), []
+
+    def progress(*event):
+        if not paused.is_set():
+            paused.set()
+            assert resume.wait(60)
+
+    def running(call):
+        try:
+            call()
+        except BaseException as error:  # noqa: BLE001 - told to the caller
+            failures.append(error)
+
+    thread = threading.Thread(target=running, args=(lambda: first(progress),))
+    thread.start()
+    assert paused.wait(60)
+    running(second)
+    resume.set()
+    thread.join(120)
+    return failures
+
+
+@pytest.mark.parametrize("spelling", ["relative", "dotdot", "link"])
+def test_two_runs_in_two_threads_keep_each_others_files_however_their_paths_are_spelled(tmp_path, built_db, monkeypatch,
+                                                                                        spelling):
+    # A run removes the temporary files its process's earlier runs left: another thread's running
+    # export into a relative folder, or build to its output spelled "d/../d" or through a link,
+    # had its files taken for such leftovers, and failed (review of the first version).
+    from papers_db import build_database, export_files
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "d")
+    other = {"relative": "d", "dotdot": "d/../d", "link": "link"}[spelling]
+    assert failures_of_one_run_inside_another(lambda progress: export_files(built_db, "d", "csv", progress=progress),
+                                              lambda: export_files(built_db, other, "csv")) == []
+    assert failures_of_one_run_inside_another(lambda progress: build_database(SOURCES, "d/papers.db", progress=progress),
+                                              lambda: build_database(SOURCES, f"{other}/papers.db")) == []
+    assert not [path.name for path in (tmp_path / "d").iterdir() if ".tmp-" in path.name]

@@ -905,14 +905,18 @@ def test_an_error_of_the_callers_own_progress_callback_is_raised_as_it_was(tmp_p
     def progress(*event):
         raise error
 
-    calls = (lambda: build_database(SOURCES, tmp_path / "out" / "papers.db", progress=progress),
+    sources = tmp_path / "sources"  # with a folder inside, a "skipped" step: the first event of all
+    shutil.copytree(SOURCES, sources)
+    (sources / "notes").mkdir()
+    calls = (lambda: build_database(sources, tmp_path / "out" / "papers.db", progress=progress),
+             lambda: build_database(SOURCES, tmp_path / "out" / "papers.db", progress=progress),
              lambda: check_sources(SOURCES, progress=progress),
              lambda: export_files(built_db, tmp_path / "export", "csv", progress=progress))
     for call in calls:
         with pytest.raises(type(error)) as raised:
             call()
         assert raised.value is error
-    assert sorted(path.name for path in tmp_path.iterdir()) == []  # nothing made, nothing left
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["sources"]  # nothing made, nothing left
 
 
 def test_an_open_file_as_the_sources_is_a_type_error_not_its_lines_as_paths(tmp_path):
@@ -941,6 +945,8 @@ def test_a_library_calls_arguments_are_checked_by_name(tmp_path, built_db):
             build_database(SOURCES, output)
     with pytest.raises(TypeError, match="^progress: expected a callable"):
         build_database(SOURCES, tmp_path / "papers.db", progress=3)
+    with pytest.raises(TypeError, match="^progress: expected a callable"):
+        check_sources(SOURCES, progress=3)
     assert list(tmp_path.iterdir()) == []
     export_files = papers_db.export_files  # one of the package's names, as build_database is
     for file_format, suffix in (("CSV", ".csv"), ("jsonl", ".jsonl"), ("Json", ".jsonl")):
