@@ -25,6 +25,9 @@ SUBMISSION_VENUE = re.compile(r"(?P<submitted>submitted to )?" + VENUE_LINE, re.
 # (the earlier pattern, `\s*` around a class that also held spaces, took 68 s on "Accept ("
 # and 6,000 spaces). The outcome comes from the group that matched, not from case-folding the
 # label, whose length can change ("İ" folds to two characters).
+DASHES = "-‐‒–—−"  # hyphen-minus, hyphen, figure dash, en and em dashes, minus sign
+
+
 # Who rejected or withdrew, as OpenReview writes it for EMNLP and others: "Withdrawn by Authors",
 # "Desk Rejected by PCs", "Withdrawn (by authors)", "Rejected (Program Chairs)". Each but the
 # first was an unknown decision, its paper's decision lost (review).
@@ -33,9 +36,10 @@ SUBMISSION_VENUE = re.compile(r"(?P<submitted>submitted to )?" + VENUE_LINE, re.
 WHO = "authors?|pcs|program chairs|program committee|area chairs?|senior area chairs?|acs?|sacs?|editors?"
 # In square brackets too, or after a colon or dash: "Withdrawn [by authors]", "Withdrawn - by
 # authors", "Withdrawn: Authors", "Desk Rejected: Formatting" (review of the second rule).
-BY_WHOM = (rf" ?(?::|-+)? by (?:the )?(?:{WHO})(?: request)?| ?[(\[](?:by )?(?:the )?(?:{WHO})(?: request)?[)\]]"
-           rf"| ?[:-] ?(?:the )?(?:{WHO})")
-WHY = r" ?\([^()]{1,40}\)| ?\[[^\[\]]{1,40}\]| ?: ?[^:()\[\]]{1,40}"
+BY_WHOM = (rf" ?(?::|[{DASHES}]+)? ?by (?:the )?(?:{WHO})(?: request)?| ?[(\[](?:by )?(?:the )?(?:{WHO})(?: request)?[)\]]"
+           rf"| ?(?::|[{DASHES}]+) ?(?:the )?(?:{WHO})")
+# In brackets only: after a colon, "Withdrawn: A Memoir" may be a title (review of the third rule).
+WHY = r" ?\([^()]{1,40}\)| ?\[[^\[\]]{1,40}\]"
 DECISION_LINE = re.compile(
     r"^(?:(?P<accept>accept)(?: ?\((?P<parenthesised>[\w%+ -]*)\)| ?:(?P<after_colon>[\w%+ -]*))?"
     rf"|(?P<reject>reject(?:ed)?(?:{BY_WHOM})?)|(?P<withdrawn>withdrawn(?: submission)?(?:{BY_WHOM}|{WHY})?)"
@@ -84,7 +88,6 @@ SHORT_YEAR_APOSTROPHE = re.compile(r"(?<=[^\W\d_]) ?['’](?=\d\d\b)")
 # "Decision:" or "Decision -" label, full stops at its end, "Accepted" for "Accept", "Accept -
 # Poster" for "Accept (Poster)", full-width brackets. A listing labelling every decision so lost
 # each one.
-DASHES = "-‐‒–—−"  # hyphen-minus, hyphen, figure dash, en and em dashes, minus sign
 # "Final Decision:" and "Paper Decision:" as OpenReview's forum pages print them (each was an
 # unknown decision, the paper's lost: review).
 DECISION_LABEL = re.compile(f"^{DECISION_LABEL_WORDS} ?(?::|：|[{DASHES}]+) ?", re.IGNORECASE)  # a full-width colon too

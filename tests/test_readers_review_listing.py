@@ -1651,7 +1651,8 @@ def test_a_title_that_looks_like_a_label_or_a_link_stays_a_title_over_its_abstra
     ("Desk Rejected (Anonymity, Page Limit)", ("desk_reject", None), False),
     ("Desk Rejected (Dual Submission.)", ("desk_reject", None), False), ("Withdrawn [by authors]", ("withdrawn", None), False),
     ("Desk Rejected [Formatting]", ("desk_reject", None), False), ("Withdrawn: Authors", ("withdrawn", None), False),
-    ("Withdrawn - by authors", ("withdrawn", None), False), ("Desk Rejected: Formatting", ("desk_reject", None), False),
+    ("Withdrawn - by authors", ("withdrawn", None), False), ("Withdrawn – by authors", ("withdrawn", None), False),
+    ("Desk Rejected — by PCs", ("desk_reject", None), False), ("Withdrawn – Authors", ("withdrawn", None), False),
     ("Accept - Main Track - Oral", ("accept", "oral"), False)])
 def test_other_venues_decisions_keep_their_text(decision, read_as, unknown_tier):
     # EMNLP 2023's decisions on OpenReview: each was an unknown decision, its text only in an
@@ -1667,7 +1668,9 @@ def test_other_venues_decisions_keep_their_text(decision, read_as, unknown_tier)
                                   "Accept (Oral, Main)", "Reject by Reviewers", "Accept Main (Oral)",
                                   "Accept - Main - Everything", "Accept-Reject - Oral", "Reject (Almost)",
                                   "Withdrawn (" + "x" * 41 + ")", "Reject: A Study of Rejection", "Reject, Again",
-                                  "Withdrawn: A Study of Retractions in Machine Learning Venues"])
+                                  "Withdrawn: A Study of Retractions in Machine Learning Venues",
+                                  # A reason after a colon is a title's ("Withdrawn: A Memoir": review of the third rule).
+                                  "Withdrawn: A Memoir", "Desk Rejected: Lessons Learned"])
 def test_a_dash_before_a_decision_word_several_words_or_a_number_is_no_track(line):
     assert normalise_decision(line) is None
 

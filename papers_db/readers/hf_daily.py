@@ -6,7 +6,6 @@ import calendar
 import datetime as dt
 import itertools
 import re
-import string
 
 from ..decisions import is_decision, is_venue_line
 from ..records import ParseIssue, Reading, Record
@@ -71,11 +70,13 @@ MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # 17, 2025 - Nov 23, 2025", "17 - 23 Nov 2025", "Nov 17th to Nov 23rd", "2025-11-17 - 2025-11-23".
 YEAR_AFTER = r"(?:,? (?:19|20)\d\d)?"
 WEEK_DAY = (rf"(?:(?:{MONTH_NAMES})\.? \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTH_NAMES})\.?){YEAR_AFTER}"
-            r"|(?:19|20)\d\d-\d\d-\d\d")
+            r"|(?:19|20)\d\d[-/]\d\d[-/]\d\d")
 WEEK_DAYS_JOINED = r"(?: ?[-–—−] ?| to )"
 WEEK_LINE = re.compile(rf"week \d{{1,2}}(?:,? (?:of )?(?:19|20)\d\d)?(?: ?\([^()]{{1,40}}\))?|(?:(?:19|20)\d\d[- ]?)?w\d{{1,2}}"
+                       rf"|week of (?:{WEEK_DAY})"
                        rf"|(?:{WEEK_DAY}){WEEK_DAYS_JOINED}(?:{WEEK_DAY}|\d{{1,2}}(?:st|nd|rd|th)?{YEAR_AFTER})"
-                       rf"|\d{{1,2}}{WEEK_DAYS_JOINED}\d{{1,2}} (?:{MONTH_NAMES})\.?{YEAR_AFTER}", re.IGNORECASE)
+                       rf"|\d{{1,2}}(?:st|nd|rd|th)?{WEEK_DAYS_JOINED}\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTH_NAMES})\.?{YEAR_AFTER}",
+                       re.IGNORECASE)
 MONTHS_FOLDED = {name.casefold(): number for name, number in MONTHS.items()}
 # A saved page may print its year too ("Nov 12, 2025"): read as a paper titled so before. Saved
 # in another locale or by another tool, the page's date may be "12 Nov", "12 nov.", "Wed, Nov 12",
@@ -135,15 +136,15 @@ def read_entry_date(plain: str) -> tuple[int, int, str | None, str | None] | Non
 # line (titles, metadata) added a third to reading the pages.
 # ASCII punctuation, and the dashes, dots and bars a copy may put between the header's lines run
 # together ("Daily Papers — by AK …", "Daily Papers · by AK …": review).
-NOT_LETTERS_OR_DIGITS = str.maketrans("", "", string.punctuation + string.whitespace
-                                      + "—–‒―−·•‧∙⋅･・ꞏ|｜¦‖│»›")
+NOT_LETTERS_OR_DIGITS = re.compile(r"[\W_]+")
 
 
 def header_key(plain: str) -> str:
     """A header line's letters and digits in one case: "by AK and the research community", "New"
-    and the inbox line without its "!" are the header lines they are (each was a paper before).
-    The header's lines are ASCII, so other punctuation may stay: no such line is one of them."""
-    return plain.casefold().translate(NOT_LETTERS_OR_DIGITS)
+    and the inbox line without its "!" are the header lines they are (each was a paper before),
+    and so is one with any dash, dot, bar or chevron between its parts ("Daily Papers ❯ by AK …":
+    a list of them missed some, review)."""
+    return NOT_LETTERS_OR_DIGITS.sub("", plain.casefold())
 
 
 # Each line, and lines of it run together on one (a copy that lost their line breaks: "Daily Papers
@@ -594,7 +595,8 @@ def is_short_line_alone(record: Record) -> bool:
 
 
 # "© Hugging Face", "Copyright © 2025 Hugging Face", "(c) Hugging Face, Inc. All rights reserved."
-COPYRIGHT_LINE = re.compile(r"(?:©|ⓒ|Ⓒ|\(c\)|copyright\b)", re.IGNORECASE)
+# "Copyright" alone opens titles too ("Copyright Traps for Large Language Models": review).
+COPYRIGHT_LINE = re.compile(r"(?:©|ⓒ|Ⓒ|\(c\)|copyright (?:©|ⓒ|Ⓒ|\(c\)|(?:19|20)\d\d\b))", re.IGNORECASE)
 COPYRIGHT_CHARACTERS = 80
 
 
@@ -628,11 +630,13 @@ STAR_COUNT = r"(?:(?:github|★|⭐) ?)?\d+(?:[.,]\d+)?k|(?:github|★|⭐) ?\d+
 # upvotes, or its abstract (a review of other copies).
 # With its subject class ("arXiv:2503.10080 [cs.CL]"), the old form with its archive ("cs/0112017"),
 # or as a link without its scheme ("arxiv.org/abs/2503.10080") too (review of the first rule).
+SUBJECT_CLASS = r"[a-z]+(?:-[a-z]+)?(?:\.[a-z]+(?:-[a-z]+)?)?"  # "cs.CL", "cond-mat.dis-nn"
 ARXIV_ID = (r"(?:(?:arxiv ?:? ?)?\d{4}\.\d{4,5}|(?:arxiv ?: ?)?[a-z]+(?:-[a-z]+)?(?:\.[a-z]{2})?/\d{7})(?:v\d+)?"
-            r"(?: \[[a-z]+(?:-[a-z]+)?(?:\.[a-z]+(?:-[a-z]+)?)?\])?|(?:www\.)?arxiv\.org/\S+")  # "math-ph/0001001 [cond-mat.dis-nn]"
+            rf"(?: \[{SUBJECT_CLASS}(?:, ?{SUBJECT_CLASS})*\])?|(?:www\.)?arxiv\.org/\S+")  # "math-ph/0001001 [cs.CL, cs.AI]"
 PAPER_PAGE_LINKS = (r"(?:add to |in )?collections?(?: \d+)?|collections including this paper(?: \d+)?"
                     r"|(?:models|datasets|spaces) citing this paper(?: \d+)?|paper page|arxiv page|share|copy link"
-                    r"|upvoted(?: \d+)?|sign in to upvote|[^\w\s]{1,3} ?\d{1,6}(?:[.,]\d)?k?")  # "💬 3", "👍 1.2k", "— 57"
+                    r"|upvoted(?: \d+)?|sign in to upvote"
+                    r"|[^\w\s]{1,3} ?(?:\d{1,3}(?:,\d{3})+|\d{1,6}(?:[.,]\d)?k?)")  # "💬 3", "👍 1.2k", "— 57"
 PAGE_TEXT_LINE = re.compile(
     r"(?:submitted by(?: \S+(?: \S+)?)?|upvotes?(?: \d+)?|\d+ upvotes?|show (?:more|less)|read more"
     r"|view (?:arxiv )?page|\d+ comments?|comments?(?: \d+)?|\d+|" + STAR_COUNT + "|" + ARXIV_ID + "|" + PAPER_PAGE_LINKS
@@ -834,13 +838,16 @@ def is_organisation_beside_authors(record: Record, plain: str, following: str | 
     handle, name = plain.split(" ", 1)
     if handle[:1].isupper() and handle[1:].islower():
         # A word as a title's first ("An Analysis of …", "Graph GraphRAG Made Simple"): only a
-        # name that opens with that very word ("Qwen Qwen", "Salesforce Salesforce AI Research").
-        return name.split()[0] == handle and organisation_doubt(handle, name) is None
+        # name that opens with that very word, in any case ("Qwen Qwen", "Nvidia NVIDIA").
+        return name.split()[0].casefold() == handle.casefold() and organisation_doubt(handle, name) is None
     letters, named, first = _letters_and_digits(handle), _letters_and_digits(name), _letters_and_digits(name.split()[0])
-    # The name opens with the handle ("adobe Adobe", "meta-llama Meta Llama"), or the handle with the
-    # name's first word ("deepseek-ai DeepSeek", "internlm Intern Large Models": review of the first rule).
+    # The name opens with the handle ("adobe Adobe", "meta-llama Meta Llama"), or a handle in lower
+    # case, as the site writes its own ("deepseek-ai DeepSeek", "internlm Intern Large Models"),
+    # with the name's first word: a title's first word in capitals opens so too ("GraphGPT: Graph
+    # Instruction Tuning …", "DeepSeek-V3 DeepSeek Is All You Need": review of the second rule).
     return ((len(letters) >= ORGANISATION_LETTERS and named.startswith(letters))
-            or (len(first) >= ORGANISATION_LETTERS and letters.startswith(first))) and organisation_doubt(handle, name) is None
+            or (handle == handle.lower() and len(first) >= ORGANISATION_LETTERS and letters.startswith(first))
+            ) and organisation_doubt(handle, name) is None
 
 
 ORGANISATION_LETTERS = 3  # "ibm IBM"; two ("an Analysis") open too many titles
@@ -1170,10 +1177,12 @@ def year_on_or_before(month: int, day: int, page_day: dt.date) -> int:
 
 
 def year_nearest(month: int, day: int, reference: dt.date) -> int:
-    """The year that puts a date printed without one nearest `reference`: "Jan 2" by Dec 30, 2025 is of 2026."""
-    def distance(year: int) -> int:
-        return abs((dt.date(year, month, day if (month, day) != (2, 29) else 28) - reference).days)
-    return min((reference.year - 1, reference.year, reference.year + 1), key=distance)
+    """The year that puts a date printed without one nearest `reference`: "Jan 2" by Dec 30, 2025 is
+    of 2026; "Feb 29", of the nearest leap year (review)."""
+    years = range(reference.year - 4, reference.year + 5) if (month, day) == (2, 29) else range(
+        reference.year - 1, reference.year + 2)
+    return min((year for year in years if (month, day) != (2, 29) or calendar.isleap(year)),
+               key=lambda year: abs((dt.date(year, month, day) - reference).days))
 
 
 def _set_entry_authors(record: Record, number: int, line: str, written: str, authors: re.Match | None,
