@@ -32,7 +32,7 @@ from rich.table import Table
 from .command import asks_for_json
 from .database import check_built_database, count_as_datasette_will, schema_version
 from .errors import BAD_INPUT, BUG, SYSTEM, USAGE, Interrupted, PapersDbError, last_signal_received, signals_held, signals_interrupt
-from .export import FORMATS, export_files, exported_into, files_of_other_exports
+from .export import FORMAT_NAMES, export_files, exported_into, files_of_other_exports
 from .load import replaced_by_the_build
 from .pipeline import (
     BuildReport,
@@ -53,7 +53,7 @@ from .serve import (
     server_command,
 )
 
-ExportFormat = enum.StrEnum("ExportFormat", {name: name for name in FORMATS})
+ExportFormat = enum.StrEnum("ExportFormat", {name: name for name in FORMAT_NAMES})  # "jsonl" too, as its files
 DEFAULT_SOURCES = Path("sources")
 DEFAULT_OUTPUT = Path("dist") / "papers.db"
 WARNINGS_SHOWN = 20  # parse issues printed in full; the rest are counted

@@ -7,6 +7,7 @@ import contextlib
 import ctypes
 import gc
 import io
+import multiprocessing
 import os
 import sqlite3
 import sys
@@ -378,8 +379,9 @@ def sources_found(paths: Iterable[Path | str | bytes] | Path | str | bytes, noti
 def reading_processes(sources: list[SourceFile], read: Callable) -> Iterator[ProcessPoolExecutor | None]:
     """READING_PROCESSES processes (one per core) that read a large corpus, each importing the
     module of `read`, the function each file is given to, as it starts; None for sources too
-    small to be worth them (PARALLEL_READING_BYTES)."""
-    if sum(source_size(source) for source in sources) < PARALLEL_READING_BYTES:
+    small to be worth them (PARALLEL_READING_BYTES), or where this process may start none (a
+    multiprocessing.Pool's worker is daemonic: a check there was refused; it reads here instead)."""
+    if sum(source_size(source) for source in sources) < PARALLEL_READING_BYTES or multiprocessing.current_process().daemon:
         yield None
         return
     with helper_processes(READING_PROCESSES, imports=(read.__module__,)) as pool:

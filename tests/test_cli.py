@@ -701,9 +701,12 @@ def test_export_format_is_a_choice_of_any_case(built_db, tmp_path):
     result = run_cli("export", "--db", tmp_path / "missing.db", "--output", tmp_path / "none", "--format", "xml")
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.startswith("error: Invalid value for '--format' / '-f': ") and result.stderr.count("\n") == 1
-    assert "'xml' is not one of 'parquet', 'csv', 'json'" in result.stderr
-    assert "<parquet|csv|json>" in run_cli("export", "--help", env={**os.environ, "COLUMNS": "1000"}).stdout
+    assert "'xml' is not one of 'parquet', 'csv', 'json', 'jsonl'" in result.stderr
+    assert "<parquet|csv|json|jsonl>" in run_cli("export", "--help", env={**os.environ, "COLUMNS": "1000"}).stdout
     assert not (tmp_path / "none").exists()
+    # "jsonl", its files' own suffix, as the library takes it (a review of the library).
+    result = run_cli("export", "--db", built_db, "--output", tmp_path / "jl", "--format", "jsonl")
+    assert result.returncode == 0 and (tmp_path / "jl" / "papers.jsonl").is_file(), result.stderr
 
 
 def test_flags_are_shown_as_taking_no_value():

@@ -3,6 +3,7 @@
 import ctypes
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -323,3 +324,26 @@ def test_a_build_in_a_daemonic_process_says_it_cannot_start_its_helpers(tmp_path
         status, message = pool.apply(build_in_a_pool_worker, (str(tmp_path / "out" / "papers.db"),))
     assert status == 2 and "a daemonic process (a multiprocessing.Pool's worker) cannot start" in message
     assert list(tmp_path.iterdir()) == []
+
+
+def check_in_a_pool_worker(folder):
+    from papers_db import check_sources
+
+    return sum(file.records for file in check_sources(folder))
+
+
+def test_a_check_in_a_daemonic_process_reads_in_that_process(tmp_path, monkeypatch):
+    # A check of sources large enough for reading processes was refused in a multiprocessing.Pool's
+    # worker, which may start none: it reads there instead (a review of the library).
+    import multiprocessing
+
+    import papers_db.pipeline
+
+    folder = tmp_path / "sources"
+    shutil.copytree(SOURCES, folder)
+    monkeypatch.setattr(papers_db.pipeline, "PARALLEL_READING_BYTES", 1)  # in this process: the pool's own, below
+    from papers_db import check_sources
+
+    expected = sum(file.records for file in check_sources(folder))
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # forked: the worker has the lowered threshold
+        assert pool.apply(check_in_a_pool_worker, (str(folder),)) == expected > 300
