@@ -346,4 +346,4 @@ def test_a_check_in_a_daemonic_process_reads_in_that_process(tmp_path, monkeypat
 
     expected = sum(file.records for file in check_sources(folder))
     with multiprocessing.get_context("fork").Pool(1) as pool:  # forked: the worker has the lowered threshold
-        assert pool.apply(check_in_a_pool_worker, (str(folder),)) == expected > 300
+        assert pool.apply_async(check_in_a_pool_worker, (str(folder),)).get(timeout=120) == expected > 300
