@@ -677,7 +677,7 @@ def test_a_failed_build_leaves_no_folder_it_made_for_its_output(tmp_path):
     # Before the command already: no such hint.
     (["--debug", "build", "--debug"], "No such option: --debug (see build_db.py build --help)"),
     # It said "Value error, 'xml' is not one of ...", pydantic's words, not the command's.
-    (["export", "--format", "xml"], "Invalid value for '--format' / '-f': 'xml' is not one of 'parquet', 'csv', 'json'. "
+    (["export", "--format", "xml"], "Invalid value for '--format' / '-f': 'xml' is not one of 'parquet', 'csv', 'json', 'jsonl'. "
                                     "(see build_db.py export --help)"),
 ])
 def test_a_usage_error_is_one_line(arguments, message):
