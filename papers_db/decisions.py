@@ -34,8 +34,8 @@ DASHES = "-‐‒–—−"  # hyphen-minus, hyphen, figure dash, en and em dash
 # "Withdrawn: by authors" and "Withdrawn (by Author Request)" too; and a withdrawal's or desk
 # rejection's reason in brackets, "Desk Rejected (Formatting)" (review of the first rule).
 WHO = "authors?|pcs|program chairs|program committee|area chairs?|senior area chairs?|acs?|sacs?|editors?"
-# In square brackets too, or after a colon or dash: "Withdrawn [by authors]", "Withdrawn - by
-# authors", "Withdrawn: Authors", "Desk Rejected: Formatting" (review of the second rule).
+# In square brackets too, or after a colon or any dash: "Withdrawn [by authors]", "Withdrawn - by
+# authors", "Withdrawn – by authors", "Withdrawn: Authors" (reviews of the second and third rules).
 BY_WHOM = (rf" ?(?::|[{DASHES}]+)? ?by (?:the )?(?:{WHO})(?: request)?| ?[(\[](?:by )?(?:the )?(?:{WHO})(?: request)?[)\]]"
            rf"| ?(?::|[{DASHES}]+) ?(?:the )?(?:{WHO})")
 # In brackets only: after a colon, "Withdrawn: A Memoir" may be a title (review of the third rule).

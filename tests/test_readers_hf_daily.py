@@ -1635,3 +1635,22 @@ def test_a_pasted_pages_feb_29_without_a_snapshot_is_of_the_nearest_leap_year():
     reading = read_hf_daily_page(text, None)
     assert [r.published_on for r in reading.records] == ["2025-02-28", "2024-02-29"]
     assert "invalid_date" not in [issue.code for issue in reading.issues]
+
+
+def test_a_title_with_a_symbol_between_entries_is_no_second_pages_header():
+    # "New ✨" or "Subscribe →" alone between entries were taken for a pasted page's header once
+    # the header's lines were read with any sign between their words (review of that rule).
+    for title in ("New ✨", "Subscribe →", "Daily Papers 🔥"):
+        reading = read_hf_daily_page(hf_page(ENTRY_ONE, [title], ["Title Two", "", ABSTRACT_B, "", "  • 2 authors", "·",
+                                                                  "Nov 4"]), "2025-11-12")
+        assert [r.title for r in reading.records] == ["Title One", title, "Title Two"], title
+        assert [issue.code for issue in reading.issues] == ["missing_abstract"], title
+
+
+def test_a_pasted_pages_feb_29_is_never_of_a_later_leap_year_than_a_year_away():
+    # After a first page of Mar 2, 2026, the nearest leap year was 2028: a paper dated after the
+    # page (review of the nearest-year rule). With no leap year a year either side, the one before.
+    text = page_of_day("Mar 2, 2026", "Feb 20 3", "Title One") + page_of_day("Feb 29", "Feb 28 4", "Title Two")
+    reading = read_hf_daily_page(text, None)
+    assert [r.published_on for r in reading.records] == ["2026-02-20", "2024-02-28"]
+    assert "2024-02-29" in [issue.message for issue in reading.issues if issue.code == "pasted_page_date"][0]

@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import itertools
 import re
+import unicodedata
 
 from ..decisions import is_decision, is_venue_line
 from ..records import ParseIssue, Reading, Record
@@ -173,9 +174,15 @@ def is_daily_papers_title(plain: str) -> bool:
 HEADER_OPENINGS = frozenset(key[:2] for key in HF_HEADER_KEYS)  # most lines are ruled out by their first two letters
 
 
-def is_header_line(plain: str) -> bool:
+def is_header_line(plain: str, signs_between: bool = True) -> bool:
+    """A line of the page's header. Without `signs_between` (after the page's entries, where a
+    title may stand) not one holding a symbol or emoji: "New ✨" there is a title (review)."""
     return (len(plain) <= HEADER_CHARACTERS and plain[:2].casefold() in HEADER_OPENINGS
-            and header_key(plain) in HF_HEADER_KEYS)
+            and header_key(plain) in HF_HEADER_KEYS
+            and (signs_between or not any(unicodedata.category(character) in SYMBOLS for character in plain)))
+
+
+SYMBOLS = frozenset({"So", "Sk", "Sm", "Cs"})  # "✨", "❯", "→": a header between entries is written without them
 
 
 def is_tab_or_day_link(plain: str) -> bool:
@@ -282,7 +289,7 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             continue
         count_may_follow, after_interface = after_interface, False
         upvotes_may_follow, dated_without_upvotes = dated_without_upvotes, None
-        if ((is_header_line(plain) or (in_header and read_page_date(plain)))
+        if ((is_header_line(plain, signs_between=False) or (in_header and read_page_date(plain)))
                 and meta_state in (None, "date") and not abstract_follows(following)):
             # "Daily Papers", "Subscribe", its date...: a page header, not papers titled so.
             if not in_header:
@@ -1177,12 +1184,14 @@ def year_on_or_before(month: int, day: int, page_day: dt.date) -> int:
 
 
 def year_nearest(month: int, day: int, reference: dt.date) -> int:
-    """The year that puts a date printed without one nearest `reference`: "Jan 2" by Dec 30, 2025 is
-    of 2026; "Feb 29", of the nearest leap year (review)."""
-    years = range(reference.year - 4, reference.year + 5) if (month, day) == (2, 29) else range(
-        reference.year - 1, reference.year + 2)
-    return min((year for year in years if (month, day) != (2, 29) or calendar.isleap(year)),
-               key=lambda year: abs((dt.date(year, month, day) - reference).days))
+    """The year that puts a date printed without one nearest `reference`, a year either side: "Jan
+    2" by Dec 30, 2025 is of 2026; "Feb 29" where no such year is a leap year, of the leap year
+    before (the nearest leap year put a page after Mar 2026 in 2028: review)."""
+    years = [year for year in range(reference.year - 1, reference.year + 2)
+             if (month, day) != (2, 29) or calendar.isleap(year)]
+    if not years:
+        return year_on_or_before(month, day, reference)
+    return min(years, key=lambda year: abs((dt.date(year, month, day) - reference).days))
 
 
 def _set_entry_authors(record: Record, number: int, line: str, written: str, authors: re.Match | None,
