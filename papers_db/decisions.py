@@ -150,9 +150,8 @@ def as_written_usually(label: str) -> str:
         usual = f"{dashed[1]} ({dashed[4]})"
     elif (usual[:1] in "Aa" and usual.startswith(ACCEPT_WRITTEN)
           and (usual[6:7] in TRACK_SEPARATORS or usual[6:8] in SPACED_SEPARATORS)
-          and (track_tier := ACCEPT_TRACK_TIER.match(usual)) is not None) \
-            and is_track_word(track_tier[2]) \
-            and _only_tier_words((tier := track_tier[3] or track_tier[4] or track_tier[5]).casefold()):
+          and (track_tier := ACCEPT_TRACK_TIER.match(usual)) is not None and is_track_word(track_tier[2])
+          and _only_tier_words((tier := track_tier[3] or track_tier[4] or track_tier[5]).casefold())):
         usual = f"{track_tier[1]} ({tier})"
     return usual
 

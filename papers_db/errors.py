@@ -8,6 +8,7 @@ run (disk full, I/O error), 70 a bug (an unexpected error), 128 + N ended by sig
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import sys
@@ -57,6 +58,18 @@ def callers_callback(callback: Callable) -> Callable:
         except Exception as error:
             raise CallersCallbackFailed(error) from error
     return called
+
+
+def raising_callers_errors_as_they_were(function: Callable) -> Callable:
+    """A library call whose callbacks are callers_callback's: an exception one of them raised
+    reaches the caller as the callback raised it, wherever in the call it was carried from."""
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except CallersCallbackFailed as failed:
+            raise failed.error from None
+    return call
 
 
 def path_argument(value, name: str) -> str:

@@ -15,11 +15,11 @@ from .database import check_built_database, damaged, open_read_only
 from .errors import (
     SYSTEM,
     USAGE,
-    CallersCallbackFailed,
     Interrupted,
     PapersDbError,
     callers_callback,
     path_argument,
+    raising_callers_errors_as_they_were,
     signals_held,
 )
 from .load import (
@@ -170,6 +170,7 @@ WRITERS: dict[str, Callable[[sqlite3.Connection, str, list[Column], Path], None]
 ExportProgress = Callable[[str, int, int], None]
 
 
+@raising_callers_errors_as_they_were
 def export_files(database: Path | str, folder: Path | str, file_format: str = "parquet",
                  progress: ExportProgress | None = None) -> list[Path]:
     """Write each table and view of `database` (a papers-db build) as <folder>/<name>.<parquet|csv|
@@ -208,8 +209,6 @@ def export_files(database: Path | str, folder: Path | str, file_format: str = "p
     try:
         return _exported(database, folder, file_format, in_place,
                          callers_callback(progress) if progress else (lambda name, done, total: None))
-    except CallersCallbackFailed as failed:
-        raise failed.error from None  # the caller's own, as it raised it: it was "cannot write: None" (review)
     except Interrupted as interruption:
         # A signal while the export cleaned up, once every file was in place, said only
         # "interrupted", as if an earlier export's files were untouched.

@@ -21,13 +21,13 @@ from .errors import (
     BAD_INPUT,
     SYSTEM,
     USAGE,
-    CallersCallbackFailed,
     Interrupted,
     PapersDbError,
     callers_callback,
     last_signal,
     path_argument,
     raise_dropped_interruption,
+    raising_callers_errors_as_they_were,
 )
 from .load import DatabaseWriter, checksum_file_for, inspect_file_for, refuse_unusable_output
 from .metadata import read_metadata
@@ -92,6 +92,7 @@ ProgressCallback = Callable[[Progress], None]
 FOLDER_ENDINGS = tuple(dict.fromkeys(("/", os.sep)))
 
 
+@raising_callers_errors_as_they_were
 def build_database(
     sources: Iterable[Path | str | bytes] | Path | str | bytes,
     output: Path | str | bytes,
@@ -127,10 +128,7 @@ def build_database(
     notify = notifier(progress)
     read_metadata()  # a broken metadata.yml is reported before any work
     paths = source_paths(sources)
-    try:
-        found = sources_found(paths, notify)  # its "skipped" steps reach the caller's callback
-    except CallersCallbackFailed as failed:
-        raise failed.error from None  # the caller's own, as it raised it (review)
+    found = sources_found(paths, notify)
     refuse_replacing_a_source(found, output)
     refuse_writing_into_a_sources_folder(paths, output)
     files: list[FileSummary] = []
@@ -167,8 +165,6 @@ def build_database(
             release_freed_memory()
             counts, digest = writer.finish(normaliser, resolution_issues,
                                            on_step=lambda step: notify(Progress("building", name=step)))
-    except CallersCallbackFailed as failed:
-        raise failed.error from None  # the caller's own, as it raised it
     except BrokenProcessPool:
         # A helper killed from outside (the out-of-memory killer, kill -9): its work is lost, not the user's files.
         raise PapersDbError(f"{output}: a helper process of the build ended unexpectedly (killed, or out of memory?); "
@@ -282,6 +278,7 @@ def report_issues_found_late(rows: list[dict], by_source: dict[int, FileSummary]
         notify(Progress("issue", name=summary.name, issue=issue))
 
 
+@raising_callers_errors_as_they_were
 def check_sources(sources: Iterable[Path | str | bytes] | Path | str | bytes,
                   progress: ProgressCallback | None = None) -> list[FileSummary]:
     """Read and validate sources without writing anything, and return what each file gave: a
@@ -291,12 +288,9 @@ def check_sources(sources: Iterable[Path | str | bytes] | Path | str | bytes,
     if progress is not None and not callable(progress):
         raise TypeError(f"progress: expected a callable taking a Progress, not {type(progress).__name__}")
     notify = notifier(progress)
-    try:
-        found = sources_found(sources, notify)
-        with reading_processes(found, read_and_nothing_else) as pool:
-            return [summary for _, summary in each_reading(found, notify, pool)]
-    except CallersCallbackFailed as failed:
-        raise failed.error from None  # the caller's own, as it raised it
+    found = sources_found(sources, notify)
+    with reading_processes(found, read_and_nothing_else) as pool:
+        return [summary for _, summary in each_reading(found, notify, pool)]
 
 
 def summarise(r: SourceReading) -> FileSummary:

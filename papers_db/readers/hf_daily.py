@@ -133,10 +133,9 @@ def read_entry_date(plain: str) -> tuple[int, int, str | None, str | None] | Non
     return None
 
 
-# ASCII's spaces and punctuation, dropped by one C call: a loop over each character of every short
-# line (titles, metadata) added a third to reading the pages.
-# ASCII punctuation, and the dashes, dots and bars a copy may put between the header's lines run
-# together ("Daily Papers — by AK …", "Daily Papers · by AK …": review).
+# Every character but letters and digits, dropped by one C call (a loop over each character of
+# every short line added a third to reading the pages): the spaces, punctuation and signs a copy
+# may put between the header's lines run together ("Daily Papers — by AK …": review).
 NOT_LETTERS_OR_DIGITS = re.compile(r"[\W_]+")
 
 
@@ -431,11 +430,11 @@ def read_hf_daily_page(text: str, snapshot_date: str | None = None, ends_mid_lin
             current.last_line = number
             meta_state = "dot"
         elif (meta_state is None and current is not None and current.abstract is not None and following is not None
-              and AUTHORS_LINE.match(following) and is_organisation_beside_authors(current, plain, following)):
+              and AUTHORS_LINE.match(following) and is_organisation_beside_authors(current, plain)):
             # "adobe Adobe" over "• 5 authors": a paper titled so that took the entry's block (review).
             _set_entry_authors(current, number, plain, line, None, reading)
             current.last_line = number
-        elif meta_state == "who" and following == DATE_SEPARATOR and is_organisation_beside_authors(current, plain, None):
+        elif meta_state == "who" and following == DATE_SEPARATOR and is_organisation_beside_authors(current, plain):
             # "• 5 authors", then "adobe Adobe" over the '·': an author line that followed no paper (review).
             _set_entry_authors(current, number, plain, line, None, reading)
             current.last_line = number
@@ -832,15 +831,15 @@ def organisation_doubt(handle: str, name: str) -> str | None:
     return None
 
 
-def is_organisation_beside_authors(record: Record, plain: str, following: str | None) -> bool:
-    """An organisation line next to the entry's author line, before it (`following` is that line)
-    or after it (None): a card may show both. Only one whose name opens with its whole handle
+def is_organisation_beside_authors(record: Record, plain: str) -> bool:
+    """An organisation line next to the entry's author line, before or after it (the reading loop
+    sees which): a card may show both. Only one whose name opens with its whole handle
     ("adobe Adobe", "meta-llama Meta Llama", "Salesforce Salesforce AI Research"): there a title
     whose abstract is missing is more likely, and names_its_handle took 21 of the 315 bundled
     titles for organisations ("Graph Neural Networks for Graphs", "A Flexible …": review)."""
     if record.organization is not None or " " not in plain or len(plain) > ORGANISATION_CHARACTERS:
         return False
-    if (following is not None and AUTHORS_LINE.match(following) is None) or AUTHORS_LINE.match(plain) is not None:
+    if AUTHORS_LINE.match(plain) is not None:
         return False
     handle, name = plain.split(" ", 1)
     if handle[:1].isupper() and handle[1:].islower():
@@ -858,8 +857,6 @@ def is_organisation_beside_authors(record: Record, plain: str, following: str | 
 
 
 ORGANISATION_LETTERS = 3  # "ibm IBM"; two ("an Analysis") open too many titles
-
-
 ORGANISATION_CHARACTERS = 80  # "Salesforce Salesforce AI Research" is 33
 
 
@@ -1075,10 +1072,10 @@ def _pasted_page_day(plain: str, printed: tuple[int, int, str | None], first_pag
     printed year, or else the year that puts it on or before the day after the file's snapshot
     (no page saved then is of a later day, and the site's day, in UTC, may have begun: _page_day),
     as an entry's date is read, and the year nearest the first page's printed date where the
-    manifest gives no snapshot. Its entries were
-    read with the first page's date ("Nov 15" under a pasted page's "Nov 20, 2025" was 2024-11-15
-    on a page of Nov 12); and with the page pasted before it, a year earlier for each page pasted
-    in date order ("Nov 10", "Nov 11", "Nov 12": the third was of 2024: review)."""
+    manifest gives no snapshot. Its entries were read with the first page's date ("Nov 15" under
+    a pasted page's "Nov 20, 2025" was 2024-11-15 on a page of Nov 12); and with the page pasted
+    before it, a year earlier for each page pasted in date order ("Nov 10", "Nov 11", "Nov 12":
+    the third was of 2024: review)."""
     month, day, year = printed
     if year is None and first_page_day is None:
         return None
