@@ -393,6 +393,25 @@ def server_log(database: Path) -> Path:
     return database.with_name("server.log")
 
 
+def server_log_size(database: Path) -> int:
+    log = server_log(database)
+    return log.stat().st_size if log.exists() else 0
+
+
+# The line the package's plugin logs for each pause of a file's queries in the event loop
+# (papers_db.plugin.pause_running_in_the_loop): for a minute its searches and table pages run on
+# SQL threads, slower. Run BG's rare-word search took 9.5 ms alone at 100k against 2.7-3.0 ms in
+# process, and nothing said why.
+LOOP_PAUSE = "queries run on SQL threads for"
+
+
+def loop_pauses_logged(database: Path, since: int) -> list[str]:
+    """Each pause the servers logged in server.log after its first `since` bytes, as logged."""
+    with server_log(database).open("rb") as log:
+        log.seek(since)
+        return [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if LOOP_PAUSE in line]
+
+
 def wait_for_server(port: int) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -884,7 +903,8 @@ def write_results_table(all_results: list[dict]) -> None:
             each = ", ".join(str(p95) for p95 in figures.get("p95_ms_runs", []))
             lines.append(f"| {name} | {figures['requests']} | {figures['errors']} | {figures['p50_ms']} | "
                          f"{figures['p95_ms']} | {each} | {figures.get('alone_p50_ms', '')} |")
-        lines += ["", *target_lines(results), *paging_lines(results), *attack_lines(results), *size_lines(results)]
+        lines += ["", *loop_pause_lines(results), *target_lines(results), *paging_lines(results), *attack_lines(results),
+                  *size_lines(results)]
     notes = BENCHMARKS / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text(encoding="utf-8")]
@@ -897,6 +917,18 @@ def load_lines(results: dict) -> list[str]:
             f"{rounds} round{'s' * (rounds > 1)} of every page one after another: requests and errors of all rounds, "
             "p50 and p95 the median of the rounds'. \"Alone\": the median of the rounds' medians of "
             f"{ALONE_REQUESTS} requests by one client with the server otherwise idle, what the page itself costs:", ""]
+
+
+def loop_pause_lines(results: dict) -> list[str]:
+    if "loop_pauses_while_pages_measured" not in results:  # runs before BG did not look
+        return []
+    pauses = results["loop_pauses_while_pages_measured"]
+    if not pauses:
+        return ["While the pages were measured, no server process paused its queries in the event loop.", ""]
+    why = "; ".join(f"`{pause.partition('event loop: ')[2] or pause}`" for pause in pauses)
+    return [f"While the pages were measured, the server's processes paused their queries in the event loop "
+            f"{len(pauses)} time{'s' * (len(pauses) > 1)} (each for a minute, on SQL threads instead; the pages measured "
+            f"then cost more): {why}.", ""]
 
 
 def target_lines(results: dict) -> list[str]:
@@ -1069,6 +1101,7 @@ def main() -> None:
     direct_alone = timed_concurrently(1, 20, direct_search)
     print(f"  {terms}\n  alone {direct_alone}\nDatasette under load ...", flush=True)
     named = pages(terms, database)
+    log_before_pages = server_log_size(database)
     with serving(database, os.cpu_count() or 1) as (_, port):
         load(port, list(named.values()), 1, 1)  # warm up: every page once
         alone_runs, load_runs, direct_runs = [], [], []
@@ -1084,6 +1117,8 @@ def main() -> None:
         alone = {path: median_of_runs([run[path] for run in alone_runs]) for path in named.values()}
         figures = {path: median_of_runs([run[path] for run in load_runs]) for path in named.values()}
         direct = {"alone": direct_alone, "under_load": median_of_runs(direct_runs)}
+        pauses = loop_pauses_logged(database, log_before_pages)
+        print(f"  the server paused its queries in the event loop {len(pauses)} times", flush=True)
         print("paging through the papers table ...", flush=True)
         paging = measure_paging(port, database)
     print("throughput with one worker and one per core ...", flush=True)
@@ -1112,6 +1147,7 @@ def main() -> None:
         "clients": args.clients,
         "load_runs": args.load_runs,
         "pages": {name: {**figures[path], "alone_p50_ms": alone[path]["p50_ms"]} for name, path in named.items()},
+        "loop_pauses_while_pages_measured": pauses,
         "scaling": scaling,
         "under_attack": under_attack,
         "under_flood": under_flood,

@@ -407,3 +407,36 @@ def test_pages_under_load_times_each_page_beside_the_no_sql_page_with_the_plugin
     pages = lines[1::2]
     assert pages == ["/-/versions.json", "/papers/search?q=diffusion", f"/prototype/papers?{two_facet_values}"]
     assert all(line.strip().startswith("alone p50 ") and line.endswith("errors 0") for line in lines[2::2])
+
+
+def test_the_pauses_of_queries_in_the_loop_the_server_logged_while_pages_were_measured_are_listed(built_db, tmp_path,
+                                                                                                   capsys):
+    # Run BG's rare-word search took 9.5 ms alone against 2.7-3.0 in process, and nothing said
+    # whether the server had sent its searches to threads: the plugin's own line for a pause,
+    # among a server's other lines, is found, and only after the offset given.
+    from datasette.app import Datasette
+
+    import papers_db.plugin
+
+    database = tmp_path / "papers.db"
+    log = run.server_log(database)
+    log.write_text("[INFO] Booting worker with pid: 7\n", encoding="utf-8")
+    assert run.loop_pauses_logged(database, 0) == []
+    before = run.server_log_size(database)
+    papers = Datasette([str(built_db)], immutables=[]).get_database("papers")
+    try:
+        papers_db.plugin.pause_running_in_the_loop(papers, "a query there was stopped by its time limit")
+    finally:
+        papers_db.plugin._loop_paused_until.clear()
+    said = capsys.readouterr().err
+    with log.open("a", encoding="utf-8") as server_said:
+        server_said.write(f"[INFO] Started server process [8]\n{said}[INFO] Application startup complete.\n")
+
+    pauses = run.loop_pauses_logged(database, before)
+    assert len(pauses) == 1 and pauses[0].endswith("a query there was stopped by its time limit")
+    assert run.loop_pauses_logged(database, log.stat().st_size) == []
+    lines = run.loop_pause_lines({"loop_pauses_while_pages_measured": pauses})
+    assert "paused their queries in the event loop 1 time " in lines[0]
+    assert lines[0].endswith("`a query there was stopped by its time limit`.")
+    assert run.loop_pause_lines({"loop_pauses_while_pages_measured": []})[0].startswith("While the pages were measured, no")
+    assert run.loop_pause_lines({}) == []  # runs before BG did not look

@@ -505,7 +505,8 @@ def test_a_search_of_ones_own_sql_runs_on_a_thread(built_db, tmp_path):
         assert (page.status_code, handed) == (200, threads)
 
 
-def test_a_query_preempted_in_the_loop_counts_no_wait_and_one_that_blocked_does(pair, monkeypatch, pauses_forgotten):
+def test_a_query_preempted_in_the_loop_counts_no_wait_and_one_that_blocked_does(pair, monkeypatch, pauses_forgotten,
+                                                                                 capsys):
     # Under load with more processes than cores the system took the loop's core away for most of
     # its queries' wall time (review: every worker paused within a second), where a thread would
     # lose its core as well: only runs in which the thread gave its core up count (a read, a lock).
@@ -519,8 +520,14 @@ def test_a_query_preempted_in_the_loop_counts_no_wait_and_one_that_blocked_does(
         before = papers_db.plugin.blocking_switches()
         time.sleep(0.001)
         assert papers_db.plugin.blocking_switches() > before
+    capsys.readouterr()
     waited_60_ms()
     assert not papers_db.plugin.may_run_in_the_loop(database)
+    # Each pause is one line of the server's log, with its reason: a benchmark's page 3 times its
+    # usual cost alone could not be told from the machine's noise without it.
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 1 and said[0].startswith("papers-db: papers's queries run on SQL threads for 60 s")
+    assert re.search(r"waited (6[0-9]|[7-9][0-9]|[0-9]{3,}) ms in a second", said[0]), said
     papers_db.plugin._loop_paused_until.clear()
     papers_db.plugin._loop_waits.clear()
     monkeypatch.setattr(papers_db.plugin, "blocking_switches", lambda: 7)  # the core taken, never given up
@@ -532,3 +539,5 @@ def test_a_query_preempted_in_the_loop_counts_no_wait_and_one_that_blocked_does(
         with papers_db.plugin.waits_counted_in_the_loop(database):
             raise sqlite3.OperationalError("interrupted")
     assert not papers_db.plugin.may_run_in_the_loop(database)
+    said = capsys.readouterr().err.splitlines()  # the preempted run paused nothing and said nothing
+    assert len(said) == 1 and said[0].endswith("a query there was stopped by its time limit"), said

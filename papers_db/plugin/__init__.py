@@ -515,8 +515,13 @@ def may_run_in_the_loop(db):
     return not db.is_mutable and not db.is_memory and time.monotonic() >= _loop_paused_until.get(db, 0)
 
 
-def pause_running_in_the_loop(db):
+def pause_running_in_the_loop(db, why):
+    """Send `db`'s queries to SQL threads for IN_LOOP_PAUSE_SECONDS, saying so on stderr (the
+    server's log): a pause makes the searches and table pages it runs in the loop slower for a
+    minute, and a benchmark's page 3 times its usual cost alone was otherwise unexplained."""
     _loop_paused_until[db] = time.monotonic() + IN_LOOP_PAUSE_SECONDS
+    print(f"papers-db: {db.name}'s queries run on SQL threads for {IN_LOOP_PAUSE_SECONDS} s, not in the event "
+          f"loop: {why}", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
@@ -541,8 +546,11 @@ def waits_counted_in_the_loop(db):
             if now - second[0] >= 1:
                 second[:] = [now, 0.0]
             second[1] += max(0.0, (now - started) - (time.thread_time() - cpu_started)) if blocked else 0.0
-            if stopped or second[1] * 1000 > IN_LOOP_WAIT_MS_PER_SECOND:
-                pause_running_in_the_loop(db)
+            if stopped:
+                pause_running_in_the_loop(db, "a query there was stopped by its time limit")
+            elif second[1] * 1000 > IN_LOOP_WAIT_MS_PER_SECOND:
+                pause_running_in_the_loop(db, f"queries there waited {second[1] * 1000:.0f} ms in a second for the disk "
+                                              f"or a lock (more than {IN_LOOP_WAIT_MS_PER_SECOND} ms)")
         finally:
             if collecting:
                 # Last, whatever the count raised: a collection due runs at the next allocation,
