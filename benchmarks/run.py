@@ -598,7 +598,7 @@ def measure_under_attack(database: Path, normal: dict[str, str], clients: int, c
         "attack_statuses": {str(status): count for status, count in sorted(statuses.items())},
         "server_peak_rss_mib": round(peak_kib / 1024, 1),
         # What the server allocated, without the files it maps: a memory-mapped database file
-        # counts in resident memory once per connection that maps it (benchmarks/NOTES.md, run U).
+        # counts in resident memory once per connection that maps it (benchmarks/HISTORY.md, run U).
         "server_peak_anon_mib": round(peak_anon_kib / 1024, 1),
         "server_alive_after": alive,
     }
@@ -621,7 +621,7 @@ def measure_paging(port: int, database: Path) -> dict:
 
     A request on a kept-alive connection that the server closed without answering is asked once
     more on a new connection, and listed in `asked_again`: runs AA and AC stopped so at 1M, with
-    nothing in the server's log, and repeats never did (benchmarks/NOTES.md)."""
+    nothing in the server's log, and repeats never did (benchmarks/HISTORY.md)."""
     with sqlite3.connect(database) as conn:
         expected = [id for (id,) in conn.execute("select id from papers order by first_published_on desc, id")]
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
@@ -920,7 +920,7 @@ def load_lines(results: dict) -> list[str]:
 
 
 def loop_pause_lines(results: dict) -> list[str]:
-    if "loop_pauses_while_pages_measured" not in results:  # runs before BG did not look
+    if "loop_pauses_while_pages_measured" not in results:  # runs up to BG did not look
         return []
     pauses = results["loop_pauses_while_pages_measured"]
     if not pauses:

@@ -393,7 +393,7 @@ def test_the_table_page_prototype_shows_the_rows_datasette_shows(built_db):
 
 
 def test_pages_under_load_times_each_page_beside_the_no_sql_page_with_the_plugins_given(built_db):
-    # The figures in NOTES.md on where a page's time goes under load come from this script: each
+    # The figures in HISTORY.md on where a page's time goes under load come from this script: each
     # page asked for is answered (no errors; a 404 is one), the prototype's only where the server
     # took the plugins folder.
     two_facet_values = "tier=poster&outcome=accept"
@@ -439,4 +439,4 @@ def test_the_pauses_of_queries_in_the_loop_the_server_logged_while_pages_were_me
     assert "paused their queries in the event loop 1 time " in lines[0]
     assert lines[0].endswith("`a query there was stopped by its time limit`.")
     assert run.loop_pause_lines({"loop_pauses_while_pages_measured": []})[0].startswith("While the pages were measured, no")
-    assert run.loop_pause_lines({}) == []  # runs before BG did not look
+    assert run.loop_pause_lines({}) == []  # runs up to BG did not look

@@ -203,7 +203,7 @@ NEXT_PAGES = ["next: /papers/papers", "next: /papers/papers?source_count=1", "ne
 @pytest.mark.parametrize("path", TABLE_PAGES_OF_KNOWN_COST + NEXT_PAGES)
 def test_a_table_page_of_known_cost_runs_its_queries_in_the_event_loop_and_is_datasettes_page(served, path, monkeypatch):
     # Under load a SQL thread's answer waits for the event loop to be free again: a table page
-    # whose queries read an index or the build's counts runs them in the loop (benchmarks/NOTES.md,
+    # whose queries read an index or the build's counts runs them in the loop (benchmarks/HISTORY.md,
     # forty-eighth session), and is the page it is with them on threads.
     if path.startswith("next: "):
         path = "/" + next_page(served, path.removeprefix("next: "))

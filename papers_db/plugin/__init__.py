@@ -440,7 +440,7 @@ async def search_rows(datasette, db, parts, q, number):
 # A search of a few plain words that match few papers runs in the event loop, not on a SQL
 # thread: under load the answer of a thread waited for the loop to be free again, and the search
 # page's p95 was 2.2-2.4 times the no-SQL page's where in the loop it was 1.5-1.9 (100,000
-# papers, 8 clients, 2 workers: benchmarks/NOTES.md, forty-sixth session). Only such a search:
+# papers, 8 clients, 2 workers: benchmarks/HISTORY.md, forty-sixth session). Only such a search:
 # SQLite's time limit is checked between the VM's instructions, and one FTS5 instruction (a
 # prefix's expansion, a phrase, words each in many papers but rarely together) can run tens of
 # ms, which in the loop would hold up every request of the worker. So each word's papers are
@@ -3829,7 +3829,7 @@ async def page_of_query(datasette, request, db, name, query):
 # under load a thread's answer waited for the loop to be free again. In the loop
 # papers_by_tier's page went from 4.9-6.3 to 2.4-3.9 times the no-SQL page's p95,
 # papers_by_organization's from 3.6-5.3 to 2.5-2.6 (100,000 papers, 8 clients, 2 workers:
-# benchmarks/NOTES.md, forty-seventh session). Each reads an index for one value and at most a
+# benchmarks/HISTORY.md, forty-seventh session). Each reads an index for one value and at most a
 # few thousand rows at a million papers, and no full-text index, where one FTS5 instruction can
 # run past any check: the slowest of their largest values there took 1.8 ms (trending_on's
 # busiest day). Any other canned query, a user's own among them, runs on a thread as before.
