@@ -377,6 +377,24 @@ def test_bad_manifest_is_one_line_naming_the_manifest(tmp_path, case):
         assert result.stderr.startswith(f"error: {folder / 'manifest.toml'}")
 
 
+@pytest.mark.parametrize("name", ["Manifest.toml", "manifest.toml.txt", "MANIFEST.TOML"])
+def test_a_manifest_under_another_name_is_refused_with_the_name_it_needs(tmp_path, name):
+    # Found by review: saved as `manifest.toml.txt` (an editor hiding extensions) it was read as a
+    # listing, and the bundled pages' dates lost their year, each saying the manifest gave none.
+    folder = tmp_path / "sources"
+    shutil.copytree(SOURCES, folder)
+    (folder / "manifest.toml").rename(folder / name)
+    for command, named in (("check", folder), ("check", next(folder.glob("002_*")))):
+        result = run_cli(command, named)
+        assert (result.returncode, result.stderr) == (
+            2, f"error: {folder / name}: a manifest is read only as 'manifest.toml' (that name exactly, no other "
+               "extension); rename it, or the files are read without it\n")
+    # Beside the manifest, such a name is a file like any other (here read as no listing).
+    shutil.copy(folder / name, folder / "manifest.toml")
+    result = run_cli("check", folder)
+    assert result.returncode == 0 and "not_a_listing" in result.stdout + result.stderr
+
+
 def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
     folder = tmp_path / "sources"
     folder.mkdir()
@@ -401,7 +419,28 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
         '[[source]]\nfile = "b\\nc.txt"\nformat = "review_listing"\n':
             f":5: [[source]] describes 'b\\nc.txt', which is not in {folder}",
         '[[source]]\nfile = "a.txt\\n[[source]] x"\nformat = "review_listing"\nsnapshot_date = "12 Nov"\n':
-            ":1: [[source]]: snapshot_date of 'a.txt\\n[[source]] x' is not YYYY-MM-DD",
+            ":4: snapshot_date '12 Nov' of 'a.txt\\n[[source]] x' (in the [[source]] of line 1) is not YYYY-MM-DD",
+        # Found by review: a misspelt format was "needs `file` and a `format`" at the table's line, a
+        # bad date at the table's line, and every table written [source] TOML's own words.
+        '[[source]]\nfile = "a.txt"\n\nformat = "openreview"\n':
+            ":4: format 'openreview' (in the [[source]] of line 1) is not review_listing or hf_daily_papers",
+        '[[source]]\nfile = "a.txt"\nformat = "Review_Listing"\n':
+            ":3: format 'Review_Listing' (in the [[source]] of line 1) is not review_listing or hf_daily_papers (did you "
+            "mean 'review_listing'?)",
+        '[[source]]\nfile = "a.txt"\nformat = "hf-daily"\n':
+            ":3: format 'hf-daily' (in the [[source]] of line 1) is not review_listing or hf_daily_papers (did you "
+            "mean 'hf_daily_papers'?)",
+        '[[source]]\nfile = "a.txt"\nformat = "review_listing"\n[[source]]\nfile = "b.txt"\n':
+            ":4: [[source]] needs a `format` for 'b.txt': review_listing or hf_daily_papers",
+        '[[source]]\nformat = "review_listing"\n': ":1: [[source]] needs `file`, the name of a file in the manifest's folder",
+        '[[source]]\nfile = 7\nformat = "review_listing"\n': ":2: file 7 (in the [[source]] of line 1) is not the name of a file",
+        '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\n# saved\nsnapshot_date = "Nov 14, 2025"\n':
+            ":5: snapshot_date 'Nov 14, 2025' of 'a.txt' (in the [[source]] of line 1) is not YYYY-MM-DD",
+        '[[source]]\nfile = "a.txt"\nformat = "review_listing"\ndescription = 3\n':
+            ":4: description of 'a.txt' (in the [[source]] of line 1) is not a string",
+        '[source]\nfile = "a.txt"\nformat = "review_listing"\n\n[source]\nfile = "b.txt"\nformat = "review_listing"\n'
+        '[source]\nfile = "c.txt"\nformat = "review_listing"\n':
+            ":1: [source] is one table; describe each file in a [[source]] table (two brackets) (so are lines 5, 8)",
         '[[source]]\nfile = ".a.txt"\nformat = "review_listing"\n':
             ":1: [[source]] describes '.a.txt', a hidden file, which is never read; rename it without the leading '.'",
         # Found by review: a path was called a hidden file, and these were named at no line or the wrong one.
@@ -498,6 +537,9 @@ def test_a_stray_dot_line_does_not_make_a_review_listing_a_page():
 OTHER_FILES = {
     "data.json": ("JSON", '[\n' + ",\n".join(f'  {{"title": "Paper number {n}", "id": {n}}}' for n in range(300)) + "\n]\n"),
     "table.csv": ("CSV", "title,abstract,year\n" + "".join(f"Paper {n},Short text {n},2024\n" for n in range(50))),
+    # Found by review: named "CSV".
+    "sheet.tsv": ("tab-separated values", "title\tabstract\tyear\n" + "".join(f"Paper {n}\tText {n}\t2024\n" for n in range(20))),
+    "sheet.txt": ("semicolon-separated values", "title;abstract\n" + "".join(f"Paper {n};{ABSTRACT_A}\n" for n in range(12))),
     "page.html": ("HTML", "<!DOCTYPE html>\n<html>\n<body>\n" + "".join(f"<p>Paragraph {n}</p>\n" for n in range(50))),
     "blob.bin": ("binary data", bytes(range(256)) * 20),
     "random.txt": ("binary data", random.Random(0).randbytes(5000)),
@@ -543,6 +585,26 @@ def test_files_that_are_not_listings_are_named_and_give_no_records(name):
         assert reading.issues == [refusal]
     elif kind.startswith("text not in UTF-8"):  # each line says how it was read
         assert [issue.code for issue in reading.issues[1:]] == ["invalid_utf8"] * 20
+
+
+@pytest.mark.parametrize("file_format", ["review_listing", "hf_daily_papers"])
+def test_binary_files_a_manifest_describes_as_listings_are_named_and_give_no_records(file_format):
+    # Found by review: a Word file (a zip) described as a review listing made one paper of its
+    # bytes, reported only as bad bytes, where the same file undescribed was named binary data.
+    for name in ("blob.bin", "random.txt"):
+        content = OTHER_FILES[name][1]
+        reading = read_source(SourceFile(Path(name), content, format=file_format))
+        assert reading.records == [] and reading.unaccounted_lines() == []
+        assert [issue.code for issue in reading.issues] == ["not_a_listing"]
+        assert reading.issues[0].message.startswith("binary data, not a listing")
+        assert f"(the manifest says {file_format})" in reading.issues[0].message
+    # A listing with a stray NUL byte is still read as described, the byte reported at its line.
+    listing = (SOURCES / REVIEW).read_bytes()
+    first_break = listing.index(b"\n")
+    damaged = listing[:first_break] + b"\x00" + listing[first_break:]
+    reading = read_source(SourceFile(Path(REVIEW), damaged, format="review_listing"))
+    assert len(reading.records) == len(read_source(SourceFile(Path(REVIEW), listing, format="review_listing")).records)
+    assert [(issue.line, issue.code) for issue in reading.issues if issue.code == "nul_byte"] == [(1, "nul_byte")]
 
 
 def test_the_packages_own_exports_dropped_into_the_sources_are_named_not_read(built_db, tmp_path):
