@@ -42,6 +42,20 @@ def test_hf_page_without_snapshot_keeps_year_less_dates_unresolved():
     record = reading.records[0]
     assert (record.date_text, record.published_on, record.upvotes) == ("Mar 13 5", None, 5)
     assert [i.code for i in reading.issues] == ["unknown_page_year"]
+    # Said of the file, which may have no manifest at all (review: "the manifest gives no snapshot_date").
+    assert reading.issues[0].message == ("page date 'Nov 12' has no year and the file has no snapshot_date (a "
+                                         "manifest's [[source]] gives it): year-less entry dates stay unresolved")
+
+
+def test_a_page_copied_without_its_header_is_not_said_to_have_one():
+    # Found by review: "no page date ... after the header" of a page whose copy starts at its first entry.
+    entry = ["Sparse Kernels", "", ABSTRACT_A, "", "  • 3 authors", "·", "Nov 11"]
+    for lines, where in (([""] + entry, "and no page header (the copy starts below it)"),
+                         (HF_HEADER[:10] + [""] + entry, "after the header")):
+        reading = read_hf_daily_page("\n".join(lines), snapshot_date="2025-11-12")
+        assert [r.title for r in reading.records] == ["Sparse Kernels"]
+        assert [(issue.code, issue.message) for issue in reading.issues] == [
+            ("missing_page_date", f"no page date (such as 'Nov 12') {where}")]
 
 
 def test_hf_page_date_that_disagrees_with_manifest_is_reported():

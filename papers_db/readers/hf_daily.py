@@ -936,7 +936,8 @@ def is_next_paragraph_of(record: Record | None, line: str, text_before_dot: bool
 
 def _read_hf_header(lines: list[str], reading: Reading) -> int:
     """Mark the page header lines and find the page's own date; return the first body line."""
-    number = _past_header_lines(lines, _header_start(lines, reading), reading)
+    start = _header_start(lines, reading)
+    number = _past_header_lines(lines, start, reading)
     plain = plain_line(lines[number - 1]) if number <= len(lines) else ""
     if read_page_date(plain):
         reading.page_date = lines[number - 1].strip()  # as printed: read in its plain form (page_day)
@@ -951,9 +952,10 @@ def _read_hf_header(lines: list[str], reading: Reading) -> int:
         reading.other_lines[number] = "header"
         number += 1
     else:
-        reading.issues.append(
-            ParseIssue(None, "missing_page_date", "no page date (such as 'Nov 12') after the header")
-        )
+        # A page copied from below its header has neither: "after the header" named one it lacked (review).
+        has_header = any(reading.other_lines.get(line) == "header" for line in range(start, number))
+        where = "after the header" if has_header else "and no page header (the copy starts below it)"
+        reading.issues.append(ParseIssue(None, "missing_page_date", f"no page date (such as 'Nov 12') {where}"))
     return number
 
 
@@ -1045,8 +1047,8 @@ def _page_day(reading: Reading, snapshot_date: str | None) -> dt.date | None:
                 ParseIssue(
                     None,
                     "unknown_page_year",
-                    f"page date {quoted(reading.page_date)} has no year and the manifest gives no "
-                    "snapshot_date: year-less entry dates stay unresolved",
+                    f"page date {quoted(reading.page_date)} has no year and the file has no snapshot_date (a "
+                    "manifest's [[source]] gives it): year-less entry dates stay unresolved",
                 )
             )
         return None
