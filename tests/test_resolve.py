@@ -514,6 +514,14 @@ def test_a_parts_numeral_is_read_in_every_form_a_title_writes_it():
     assert title_numbers("Part I-II") == title_numbers("Part I/II") == title_numbers("Part 1-2")
     for title in ("Tensor Programs II", "Deep IV", "Chest X-ray", "Can I Trust It?", "Departure I", "Part XXI"):
         assert title_numbers(title) == (), title
+    # A third review: a part's number as a word or a capital letter ("Part One" and "Part Two",
+    # "Part A" and "Part B" over near-identical abstracts were one paper).
+    for title in ("Part Two", "part two", "Part-Two", "Vol. Second", "Chapter B", "Part (B)"):
+        assert title_numbers(title) == two, title
+    assert title_numbers("Scaling, Part One") != title_numbers("Scaling, Part Two")
+    assert title_numbers("Rendering, Part A") != title_numbers("Rendering, Part B")
+    for title in ("Learning to Part a Sea", "Part of Speech Tagging", "Parts Unknown", "Part Twenty"):
+        assert title_numbers(title) == (), title
 
 
 def test_parts_numbered_in_roman_numerals_are_two_papers_and_a_lone_capital_is_no_number(tmp_path):
@@ -751,24 +759,31 @@ def test_a_version_is_a_copys_only_in_brackets_after_an_id_or_at_the_end(tmp_pat
     # Nor at the title's end without a comma or dash before it ("... with YOLO v8"), by a second review.
     for one, other in (("YOLO v8 Real-Time Object Detection", "YOLO v9 Real-Time Object Detection"),
                        ("Real-Time Detection with YOLO v8", "Real-Time Detection with YOLO v9"),
-                       ("Pruning to 0.5% of Weights", "Pruning to 0.05% of Weights")):  # 0.05 was read as 0.5
+                       ("Pruning to 0.5% of Weights", "Pruning to 0.05% of Weights"),  # 0.05 was read as 0.5
+                       # A third review: a dash joined to a name is the name's ("LLaVA-v1.6", "MobileNet-V3").
+                       ("LLaVA-v1.5", "LLaVA-v1.6"), ("Efficient Backbones: MobileNet-V2", "Efficient Backbones: MobileNet-V3"),
+                       ("Model\u2013v2", "Model\u2013v3")):
         assert title_numbers(one) != title_numbers(other), one
     for copy, original in (("GPT-4 Technical Report (v2)", "GPT-4 Technical Report"), ("Sparse Kernels [V3]", "Sparse Kernels"),
                            ("Sparse Kernels, v2", "Sparse Kernels"), ("[2303.08774v3] Dense Kernels", "[2303.08774] Dense Kernels"),
                            ("Sparse Kernels \u2013 v2.1", "Sparse Kernels"), ("Scaling to 10\u2079 Tokens", "Scaling to 10^9 Tokens"),
+                           ("Sparse Kernels - v2", "Sparse Kernels"), ("Sparse Kernels:v3", "Sparse Kernels"),
                            ("Scaling to 1,5B Parameters", "Scaling to 1.5B Parameters")):
         assert title_numbers(copy) == title_numbers(original), copy
     folder = tmp_path / "versions"
     folder.mkdir()
     abstract = short_abstract(1, 60)
     (folder / "a.txt").write_text(review_text("YOLO v8 Real-Time Object Detection", abstract,
-                                              "Sparse Kernels v2 for Graphs", short_abstract(2, 60)), encoding="utf-8")
+                                              "Sparse Kernels v2 for Graphs", short_abstract(2, 60),
+                                              "LLaVA-v1.5", short_abstract(3, 60)), encoding="utf-8")
     (folder / "b.txt").write_text(review_text("YOLO v9 Real-Time Object Detection", with_a_word_changed(abstract),
-                                              "Sparse Kernels v2 for Graphs (v3)", with_a_word_changed(short_abstract(2, 60))),
+                                              "Sparse Kernels v2 for Graphs (v3)", with_a_word_changed(short_abstract(2, 60)),
+                                              "LLaVA-v1.6", with_a_word_changed(short_abstract(3, 60))),
                                   encoding="utf-8")
     db = build_database([folder], tmp_path / "papers.db", related=False).output
     paper_of = {row["title"]: row["paper_id"] for row in rows(db, "select title, paper_id from listings")}
     assert paper_of["YOLO v8 Real-Time Object Detection"] != paper_of["YOLO v9 Real-Time Object Detection"]
+    assert paper_of["LLaVA-v1.5"] != paper_of["LLaVA-v1.6"]
     assert paper_of["Sparse Kernels v2 for Graphs"] == paper_of["Sparse Kernels v2 for Graphs (v3)"]
 
 
