@@ -86,6 +86,16 @@ def test_a_paper_listed_twice_is_one_paper():
     assert any(r.paper_id == 1 and r.related_paper_id == 7 for r in rows(twice))
 
 
+def test_in_a_handful_of_papers_a_term_in_two_of_them_still_counts():
+    # README: a term in more than a tenth of all papers is left out, but one in two always counts,
+    # or under 20 papers none would link any (a review read the rule without this).
+    few = DIFFUSION[:2] + [filler(n) for n in range(3)]  # 5 papers: "denoising" and "diffusion" in 2 (40%)
+    assert {(r.paper_id, r.related_paper_id) for r in rows(few)} == {(1, 2), (2, 1)}
+    assert set(rows(few)[0].shared_terms) == {"denoising", "diffusion"}
+    # In 3 of 5 (60%): more than two and more than a tenth, so no term, and nothing related.
+    assert rows(DIFFUSION + [filler(n) for n in range(2)]) == []
+
+
 def test_terms_fold_plurals_and_skip_stop_words():
     known = {"anomaly", "process", "model", "movie", "bias", "case", "lens", "study", "class", "box", "analysis",
              "hypothesis", "matrix", "denoising"}
