@@ -52,6 +52,7 @@ from .serve import (
     run_server,
     server_command,
 )
+from .sources import FORMATS
 
 ExportFormat = enum.StrEnum("ExportFormat", {name: name for name in FORMAT_NAMES})  # "jsonl" too, as its files
 DEFAULT_SOURCES = Path("sources")
@@ -61,7 +62,8 @@ MAX_WORKERS = 64  # server processes; each holds its own SQLite page cache and P
 
 # No command's help said what its status means (found by review): README's table, in short.
 EXIT_STATUSES = ("Exit status: 0 done; 1 bad input (sources that cannot be read or hold no listing, parse issues under "
-                 "build --strict, unaccounted lines in check, a damaged or foreign database); 2 usage (a path, option, "
+                 "build --strict, unaccounted lines in check, two papers whose ids collide, a damaged or foreign database or "
+                 "one of another schema version); 2 usage (a path, option, "
                  "manifest, metadata.yml or output the command cannot use, an address serve cannot listen on, parquet "
                  "without pyarrow); 3 the system failed the run (disk full, I/O error, a helper process killed), nothing "
                  "replaced; 70 a bug (--debug shows its traceback); 128+N ended by signal N (130 Ctrl-C, 143 SIGTERM, "
@@ -305,7 +307,11 @@ class ProgressDisplay:
 def files_table(title: str, files: list[FileSummary]) -> Table:
     table = Table(title=title, title_justify="left")
     for column in ("file", "format", "lines", "records", "issues", "unaccounted"):
-        table.add_column(column, justify="left" if column in ("file", "format") else "right", no_wrap=column == "file")
+        # Each cell whole on a narrow terminal: a long file name folds onto more lines (the format's
+        # name was cut, `hf_daily_p…` at 80 columns, and then the counts' headers: review).
+        table.add_column(column, justify="left" if column in ("file", "format") else "right",
+                         overflow="fold" if column == "file" else "ellipsis", no_wrap=column != "file",
+                         min_width=max(map(len, FORMATS)) if column == "format" else None)
     for file in files:
         unaccounted = str(len(file.unaccounted)) if not file.unaccounted else f"[red]{len(file.unaccounted)}[/]"
         table.add_row(shown(file.name), shown(file.format or "-"), str(file.lines), str(file.records), str(len(file.issues)),

@@ -30,6 +30,18 @@ def test_help_describes_every_command():
     assert "--output" in build_help and "--strict" in build_help
 
 
+def test_python_dash_m_papers_db_is_the_command(tmp_path):
+    # Found by review: `python -m papers_db` had no __main__, and `-m papers_db.cli` runs nothing.
+    result = subprocess.run([sys.executable, "-m", "papers_db", "--help"], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
+    assert result.returncode == 0 and "Usage: python -m papers_db" in result.stdout
+    assert all(command in result.stdout for command in ("build", "check", "serve", "export"))
+    result = subprocess.run([sys.executable, "-m", "papers_db", "check", str(SOURCES), "--json"], capture_output=True,
+                            text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["files"]) == 5  # the five bundled files
+
+
 @pytest.mark.parametrize("command", [[], ["build"], ["check"], ["serve"], ["export"]])
 def test_help_says_what_each_exit_status_means(command):
     # No command's help listed its statuses (found by review); the codes are README's table's.
@@ -1133,3 +1145,30 @@ def test_a_terminal_that_cannot_show_a_character_gets_it_escaped_not_a_bugs_exit
     assert "résumé—list.txt" in json.dumps(json.loads(stdout), ensure_ascii=False)
     status, stdout, stderr = run("check", sources)
     assert status == 0 and shown in stdout + stderr, stderr
+
+
+def test_the_files_table_shows_every_name_and_format_whole_on_an_80_column_terminal():
+    # Found by review: at 80 columns the format was cut (`hf_daily_p…`); a long file name folds instead.
+    from rich.console import Console
+
+    from papers_db.cli import files_table
+    from papers_db.pipeline import check_sources
+
+    files = check_sources(SOURCES)
+    terminal = Console(width=80, record=True, file=io.StringIO(), color_system=None)
+    terminal.print(files_table("Line accounting", files))
+    shown = terminal.export_text().splitlines()
+    assert max(map(len, shown)) <= 80
+    rows = []  # [file name, format], a folded name's lines joined
+    for line in shown:
+        cells = [cell.strip() for cell in line.split("│")[1:-1]]
+        if len(cells) != 6:
+            continue
+        if cells[1]:
+            rows.append([cells[0], cells[1]])
+        else:
+            rows[-1][0] += cells[0]
+    assert rows == [[file.name, file.format] for file in files]
+    assert any(len(file.name) > 20 for file in files)  # the bundled names are 24 characters: folded here
+    header = next(line for line in shown if "format" in line)
+    assert all(name in header for name in ("file", "lines", "records", "issues", "unaccounted"))
