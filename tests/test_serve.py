@@ -29,6 +29,7 @@ import pytest
 import yaml
 from conftest import (
     PROJECT,
+    SOURCES,
     asgi_scope,
     folder_of_shadowing_modules,
     free_port,
@@ -1329,9 +1330,15 @@ def test_words_with_fts5_syntax_are_words(served):
 
 def test_metadata_names_its_source_and_licence(served):
     metadata = served("/-/metadata.json").json()
-    assert metadata["license_url"].startswith("https://") and metadata["source_url"].startswith("https://")
+    assert metadata["license_url"].startswith("https://")
     front = served("/").text
-    assert f'href="{metadata["license_url"]}"' in front and f'href="{metadata["source_url"]}"' in front
+    assert f'href="{metadata["license_url"]}"' in front
+    # The source is the served file's own sources table, true of a build of anyone's listings (a
+    # review: a site of one's own listings said it was the bundled pages, linking Hugging Face).
+    assert "source_url" not in metadata and "each in its sources table" in metadata["source"]
+    assert html.escape(metadata["source"], quote=False) in front or metadata["source"] in html.unescape(front)
+    listed = served("/papers/sources.json?_shape=array&_col=file_name").json()
+    assert [row["file_name"] for row in listed] == sorted(path.name for path in SOURCES.glob("*.txt"))
 
 
 def test_an_inspect_file_of_another_build_is_not_used(built_db, tmp_path):
