@@ -216,16 +216,23 @@ def is_binary(text: str, nul_lines: int) -> bool:
 
 
 BINARY_SAMPLE_CHARACTERS = 65_536
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f]")  # as _control_characters counts them
+BINARY_CONTROL_CHARACTERS_MIN = 8  # a small listing may hold a form feed or two (pdftotext's page breaks)
+# Control characters as _control_characters counts them, but ESC: a listing copied from a
+# terminal with its colours is text (review).
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f]")
 
 
 def looks_binary_from_its_start(text: str) -> bool:
-    """Binary data by its first 64 KiB: control characters (NUL among them) in more than 1% of
-    them. A listing with a stray NUL byte is still read (reported `nul_byte`); Word, PDF and zip
-    files are over 1% from their first bytes. Only the start: every file a manifest describes is
-    tested, 170 MB at 100,000 papers."""
+    """Binary data by its first 64 KiB: control characters in more than 1% of them, and at least
+    BINARY_CONTROL_CHARACTERS_MIN (a 76-byte listing ending in one form feed was refused: review).
+    A listing with a stray control character is still read; a compressed file (a Word file, a
+    zip, gzip, most PDFs) is over 1% from its first bytes, where an uncompressed PDF or a zip of
+    stored text may read as text and be read so. NUL bytes are no longer in the text (decode_source
+    reports and drops them). Only the start: every file a manifest describes is tested, 170 MB at
+    100,000 papers."""
     sample = text[:BINARY_SAMPLE_CHARACTERS]
-    return len(CONTROL_CHARACTER.findall(sample)) * 100 > len(sample)
+    controls = len(CONTROL_CHARACTER.findall(sample))
+    return controls >= BINARY_CONTROL_CHARACTERS_MIN and controls * 100 > len(sample)
 
 
 def other_kind_of_file(text: str, damaged_lines: int, line_count: int, nul_lines: int = 0) -> str | None:
@@ -372,8 +379,8 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         if (lines := _one_source_table_lines(text.split("\n"))) and _reads_with_two_brackets(text, lines[:1]):
             raise PapersDbError(f"{path}:{lines[0]}: {ONE_TABLE_MISTAKE}", USAGE) from None
         if len(lines) > 1 and _reads_with_two_brackets(text, lines):
-            raise PapersDbError(f"{path}:{lines[0]}: {ONE_TABLE_MISTAKE} (so are lines "
-                                f"{', '.join(map(str, lines[1:]))})", USAGE) from None
+            others = f"is line {lines[1]}" if len(lines) == 2 else f"are lines {', '.join(map(str, lines[1:]))}"
+            raise PapersDbError(f"{path}:{lines[0]}: {ONE_TABLE_MISTAKE} (so {others})", USAGE) from None
         raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
     except RecursionError:  # 100,000 nested arrays stopped the build as a bug
         raise PapersDbError(f"{path}: not a valid TOML manifest: nested too deeply to read", USAGE) from None
@@ -413,20 +420,31 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     return manifest
 
 
+MISNAMED_MANIFESTS = (MANIFEST_NAME, MANIFEST_NAME + ".txt")  # compared case-folded
+MANIFEST_LOOK_BYTES = 65_536
+
+
 def refuse_a_misnamed_manifest(folder: Path) -> None:
     """A manifest saved as `Manifest.toml`, or `manifest.toml.txt` by an editor that hides
     extensions, was read as a listing (`not_a_listing`) and its pages without their snapshot
     dates, each `unknown_page_year` saying the manifest gave none (review): refused, with the name
-    it needs."""
+    it needs. Only a file of that name that holds a [[source]] table: a Julia project's own
+    `Manifest.toml`, a `manifest.toml.bak` or a folder stopped every run of the folder (review)."""
     try:
-        names = [entry.name for entry in folder.iterdir()]
+        names = sorted(entry.name for entry in folder.iterdir())
     except OSError:  # the folder's own error comes where its files are listed
         return
-    misnamed = next((name for name in sorted(names) if name != MANIFEST_NAME and (
-        name.casefold() == MANIFEST_NAME or name.casefold().startswith(MANIFEST_NAME + "."))), None)
-    if misnamed is not None:
-        raise PapersDbError(f"{folder / misnamed}: a manifest is read only as {MANIFEST_NAME!r} (that name exactly, "
-                            "no other extension); rename it, or the files are read without it", USAGE)
+    for name in names:
+        if name == MANIFEST_NAME or name.casefold() not in MISNAMED_MANIFESTS or not (folder / name).is_file():
+            continue
+        try:
+            with open(folder / name, "rb") as file:
+                start = file.read(MANIFEST_LOOK_BYTES).decode("utf-8", "replace")
+        except OSError:  # read as a source, its error said there
+            continue
+        if any(MANIFEST_ENTRY.match(line) or ONE_SOURCE_TABLE.match(line) for line in start.split("\n")):
+            raise PapersDbError(f"{folder / name}: a manifest is read only as {MANIFEST_NAME!r} (that name exactly, no "
+                                "other extension): rename it", USAGE)
 
 
 def _key_line(text_lines: list[str], header: int, key: str) -> int | None:
@@ -508,18 +526,18 @@ def _manifest_entry(entry, where: str, key_where: Callable[[str], tuple[str, str
         raise PapersDbError(f"{where} needs `file`, the name of a file in the manifest's folder", USAGE)
     if not isinstance(name, str) or not name:
         at, table = key_where("file")
-        raise PapersDbError(f"{at}: file {name!r}{table} is not the name of a file", USAGE)
+        raise PapersDbError(f"{at}: file {as_written(name)}{table} is not the name of a file", USAGE)
     if "format" not in entry:
         raise PapersDbError(f"{where} needs a `format` for {name!r}: {formats}", USAGE)
     if file_format not in FORMATS:
         at, table = key_where("format")
-        meant = difflib.get_close_matches(str(file_format).strip().lower().replace("-", "_"), FORMATS, n=1, cutoff=0.6)
-        raise PapersDbError(f"{at}: format {file_format!r}{table} is not {formats}"
-                            f"{f' (did you mean {meant[0]!r}?)' if meant else ''}", USAGE)
+        meant = format_meant(file_format)
+        raise PapersDbError(f"{at}: format {as_written(file_format)}{table} is not {formats}"
+                            f"{f' (did you mean {meant!r}?)' if meant else ''}", USAGE)
     snapshot = entry.get("snapshot_date")
     if snapshot is not None:
         at, table = key_where("snapshot_date")
-        not_a_date = f"{at}: snapshot_date {snapshot!r} of {name!r}{table} is not YYYY-MM-DD"
+        not_a_date = f"{at}: snapshot_date {as_written(snapshot)} of {name!r}{table} is not YYYY-MM-DD"
         if not isinstance(snapshot, str | dt.date) or isinstance(snapshot, dt.datetime):
             raise PapersDbError(not_a_date, USAGE)
         try:
@@ -531,6 +549,40 @@ def _manifest_entry(entry, where: str, key_where: Callable[[str], tuple[str, str
         at, table = key_where("description")
         raise PapersDbError(f"{at}: description of {name!r}{table} is not a string", USAGE)
     return dict(entry, snapshot_date=snapshot)
+
+
+def as_written(value) -> str:
+    """A manifest's value as TOML writes it: `datetime.datetime(2025, 11, 12, 10, 0)` and
+    `{'x': 'review_listing'}` were Python's words in a message (review)."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date | dt.time):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return str(value)
+
+
+# Words of a format's name a user may write for it: "openreview" got no suggestion (review).
+FORMAT_HINTS = {REVIEW_LISTING: ("review", "openreview", "listing", "conference"),
+                HF_DAILY_PAPERS: ("hf", "hugging", "daily")}
+
+
+def format_meant(written) -> str | None:
+    """The format a misspelt or other name most likely means, or None."""
+    if not isinstance(written, str):
+        return None
+    key = re.sub(r"[\W_]+", " ", written.lower()).strip()
+    close = difflib.get_close_matches(key.replace(" ", "_"), FORMATS, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    squeezed = key.replace(" ", "")
+    return next((file_format for file_format, hints in FORMAT_HINTS.items()
+                 if any(hint in squeezed for hint in hints)), None)
 
 
 def refuse_files_not_there(folder: Path, manifest: dict[str, dict]) -> None:

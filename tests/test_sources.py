@@ -388,11 +388,25 @@ def test_a_manifest_under_another_name_is_refused_with_the_name_it_needs(tmp_pat
         result = run_cli(command, named)
         assert (result.returncode, result.stderr) == (
             2, f"error: {folder / name}: a manifest is read only as 'manifest.toml' (that name exactly, no other "
-               "extension); rename it, or the files are read without it\n")
+               "extension): rename it\n")
     # Beside the manifest, such a name is a file like any other (here read as no listing).
     shutil.copy(folder / name, folder / "manifest.toml")
     result = run_cli("check", folder)
     assert result.returncode == 0 and "not_a_listing" in result.stdout + result.stderr
+
+
+def test_a_file_named_like_a_manifest_that_holds_no_source_table_is_no_manifest(tmp_path):
+    # A second review: a Julia project's Manifest.toml, a manifest.toml.bak or a folder so named
+    # beside the listings stopped every run of the folder, a file given alone too.
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(SOURCES / REVIEW, folder / "a.txt")
+    (folder / "Manifest.toml").write_text('julia_version = "1.10.0"\n\n[[deps.JSON]]\nuuid = "682c06a0"\n')
+    (folder / "manifest.toml.bak").write_text('[[source]]\nfile = "a.txt"\nformat = "review_listing"\n')
+    (folder / "manifest.toml.txt").mkdir()
+    for named in (folder, folder / "a.txt"):
+        result = run_cli("check", named)
+        assert result.returncode == 0, result.stderr
 
 
 def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
@@ -423,10 +437,24 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
         # Found by review: a misspelt format was "needs `file` and a `format`" at the table's line, a
         # bad date at the table's line, and every table written [source] TOML's own words.
         '[[source]]\nfile = "a.txt"\n\nformat = "openreview"\n':
-            ":4: format 'openreview' (in the [[source]] of line 1) is not review_listing or hf_daily_papers",
+            ":4: format 'openreview' (in the [[source]] of line 1) is not review_listing or hf_daily_papers (did you "
+            "mean 'review_listing'?)",
         '[[source]]\nfile = "a.txt"\nformat = "Review_Listing"\n':
             ":3: format 'Review_Listing' (in the [[source]] of line 1) is not review_listing or hf_daily_papers (did you "
             "mean 'review_listing'?)",
+        # A second review: Python's words for TOML's values, no hint for "openreview", "so are lines 9".
+        '[[source]]\nfile = "a.txt"\nformat = "openreview"\n':
+            ":3: format 'openreview' (in the [[source]] of line 1) is not review_listing or hf_daily_papers (did you "
+            "mean 'review_listing'?)",
+        '[[source]]\nfile = "a.txt"\nformat = "HuggingFace"\n':
+            ":3: format 'HuggingFace' (in the [[source]] of line 1) is not review_listing or hf_daily_papers (did you "
+            "mean 'hf_daily_papers'?)",
+        '[[source]]\nfile = "a.txt"\nformat.x = "review_listing"\n':
+            ":3: format a table (in the [[source]] of line 1) is not review_listing or hf_daily_papers",
+        '[[source]]\nfile = "a.txt"\nformat = "hf_daily_papers"\nsnapshot_date = 2025-11-12T10:00:00\n':
+            ":4: snapshot_date 2025-11-12T10:00:00 of 'a.txt' (in the [[source]] of line 1) is not YYYY-MM-DD",
+        '[source]\nfile = "a.txt"\nformat = "review_listing"\n[source]\nfile = "b.txt"\nformat = "review_listing"\n':
+            ":1: [source] is one table; describe each file in a [[source]] table (two brackets) (so is line 4)",
         '[[source]]\nfile = "a.txt"\nformat = "hf-daily"\n':
             ":3: format 'hf-daily' (in the [[source]] of line 1) is not review_listing or hf_daily_papers (did you "
             "mean 'hf_daily_papers'?)",
@@ -605,6 +633,14 @@ def test_binary_files_a_manifest_describes_as_listings_are_named_and_give_no_rec
     reading = read_source(SourceFile(Path(REVIEW), damaged, format="review_listing"))
     assert len(reading.records) == len(read_source(SourceFile(Path(REVIEW), listing, format="review_listing")).records)
     assert [(issue.line, issue.code) for issue in reading.issues if issue.code == "nul_byte"] == [(1, "nul_byte")]
+    # A second review: a small listing ending in a form feed (pdftotext's page break), and one
+    # copied from a terminal with its colours, were refused as binary data.
+    small = b"Graph Nets at Scale\nWe study graph networks on many tasks.\nAccept (Poster)\n\f"
+    assert [r.title for r in read_source(SourceFile(Path("a.txt"), small, format="review_listing")).records] == [
+        "Graph Nets at Scale"]
+    coloured = listing.replace(b"Accept", b"\x1b[32mAccept\x1b[0m")
+    assert b"\x1b" in coloured
+    assert read_source(SourceFile(Path(REVIEW), coloured, format="review_listing")).records
 
 
 def test_the_packages_own_exports_dropped_into_the_sources_are_named_not_read(built_db, tmp_path):
