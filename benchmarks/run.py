@@ -402,7 +402,7 @@ def server_log_size(database: Path) -> int:
 # (papers_db.plugin.pause_running_in_the_loop): for a minute its searches and table pages run on
 # SQL threads, slower. Run BG's rare-word search took 9.5 ms alone at 100k against 2.7-3.0 ms in
 # process, and nothing said why.
-LOOP_PAUSE = "queries run on SQL threads for"
+LOOP_PAUSE = "run on SQL threads for"
 
 
 def loop_pauses_logged(database: Path, since: int) -> list[str]:

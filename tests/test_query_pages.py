@@ -7,11 +7,14 @@ plugin and its middleware) but built with none of the plugin's query pages: Data
 answers there, through the same stack."""
 
 import asyncio
+import contextlib
 import gc
 import hashlib
+import os
 import re
 import shutil
 import sqlite3
+import sys
 import time
 
 import pytest
@@ -526,7 +529,8 @@ def test_a_query_preempted_in_the_loop_counts_no_wait_and_one_that_blocked_does(
     # Each pause is one line of the server's log, with its reason: a benchmark's page 3 times its
     # usual cost alone could not be told from the machine's noise without it.
     said = capsys.readouterr().err.splitlines()
-    assert len(said) == 1 and said[0].startswith("papers-db: papers's queries run on SQL threads for 60 s")
+    assert len(said) == 1 and said[0].startswith(f"papers-db (process {os.getpid()}): the queries of papers run on SQL "
+                                                 "threads for 60 s, not in the event loop: ")
     assert re.search(r"waited (6[0-9]|[7-9][0-9]|[0-9]{3,}) ms in a second", said[0]), said
     papers_db.plugin._loop_paused_until.clear()
     papers_db.plugin._loop_waits.clear()
@@ -541,3 +545,16 @@ def test_a_query_preempted_in_the_loop_counts_no_wait_and_one_that_blocked_does(
     assert not papers_db.plugin.may_run_in_the_loop(database)
     said = capsys.readouterr().err.splitlines()  # the preempted run paused nothing and said nothing
     assert len(said) == 1 and said[0].endswith("a query there was stopped by its time limit"), said
+    # A log that cannot be written (its pipe's reader gone) fails no request: the stop is raised as it was.
+    papers_db.plugin._loop_paused_until.clear()
+    reading, writing = os.pipe()
+    os.close(reading)
+    gone = open(writing, "w")
+    with monkeypatch.context() as patched:
+        patched.setattr(sys, "stderr", gone)
+        with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            with papers_db.plugin.waits_counted_in_the_loop(database):
+                raise sqlite3.OperationalError("interrupted")
+    assert not papers_db.plugin.may_run_in_the_loop(database)
+    with contextlib.suppress(BrokenPipeError):  # the line still in its buffer
+        gone.close()

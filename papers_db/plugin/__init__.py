@@ -520,8 +520,11 @@ def pause_running_in_the_loop(db, why):
     server's log): a pause makes the searches and table pages it runs in the loop slower for a
     minute, and a benchmark's page 3 times its usual cost alone was otherwise unexplained."""
     _loop_paused_until[db] = time.monotonic() + IN_LOOP_PAUSE_SECONDS
-    print(f"papers-db: {db.name}'s queries run on SQL threads for {IN_LOOP_PAUSE_SECONDS} s, not in the event "
-          f"loop: {why}", file=sys.stderr, flush=True)
+    try:
+        print(f"papers-db (process {os.getpid()}): the queries of {db.name} run on SQL threads for "
+              f"{IN_LOOP_PAUSE_SECONDS} s, not in the event loop: {why}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):  # a log gone (its pipe's reader ended) fails no request: review
+        pass
 
 
 @contextlib.contextmanager
