@@ -120,11 +120,11 @@ def _letters_and_digits(folded: str) -> str:
 # version ("(v2)", "2303.08774v3") no number at all: a copy adds one to the same paper's title.
 NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)*")
 # A copy's version: in brackets ("(v2)", "[v3]"), after an arXiv id ("2303.08774v3") or after a
-# comma, colon, or a dash with a space before it, ending the title ("..., v2", "... - v2"). "YOLOv10"
-# is a name, and so are "YOLO v8 Real-Time ...", "... with YOLO v8" and "LLaVA-v1.6": read as a
-# version, v8 and v9 (and LLaVA-v1.5 and -v1.6, MobileNet-V2 and -V3) over near-identical abstracts
-# were one paper (found by reviews).
-VERSION = re.compile(r"[(\[]\s*v\d+(?:\.\d+)*\s*[)\]]|(?<=\d)v\d+\b|(?:[,;:]|\s[\-\u2013\u2014])\s*v\d+(?:\.\d+)*\W*$",
+# comma, colon, en or em dash, or a hyphen with a space before it, ending the title ("..., v2",
+# "...—v2", "... - v2"). "YOLOv10" is a name, and so are "YOLO v8 Real-Time ...", "... with YOLO v8"
+# and "LLaVA-v1.6" (a hyphen joined to it): read as a version, v8 and v9 (and LLaVA-v1.5 and -v1.6,
+# MobileNet-V2 and -V3) over near-identical abstracts were one paper (found by reviews).
+VERSION = re.compile(r"[(\[]\s*v\d+(?:\.\d+)*\s*[)\]]|(?<=\d)v\d+\b|(?:[,;:\u2013\u2014]|\s-)\s*v\d+(?:\.\d+)*\W*$",
                      re.IGNORECASE)
 # Superscript and subscript digits are a number of their own: NFKC makes "10⁹" "109", where a
 # copy writes "10^9" (found by review).
@@ -140,15 +140,17 @@ ROMAN_NUMERAL = re.compile(r"\b(?:parts?|pt\.|vols?|volumes?|chapters?|chap\.|ch
                            r"((?:[ivx]+\b(?:\s*(?:,|and|&|/|[\-\u2010-\u2015])\s*)?)+)", re.IGNORECASE)  # "Parts I, II and III"
 NUMERAL_WORD = re.compile(r"[ivx]+", re.IGNORECASE)
 # A part's number as a word or a capital letter after the same words: "Part One" and "Part Two",
-# "Volume Third", "Part A" and "Part B" over near-identical abstracts were one paper (review).
-NUMBER_WORDS = {word: str(value) for value, words in enumerate((
-    ("one", "first"), ("two", "second"), ("three", "third"), ("four", "fourth"), ("five", "fifth"), ("six", "sixth"),
-    ("seven", "seventh"), ("eight", "eighth"), ("nine", "ninth"), ("ten", "tenth"), ("eleven", "eleventh"),
-    ("twelve", "twelfth")), start=1) for word in words}
+# "Part A" and "Part B" over near-identical abstracts were one paper (review). Not a word joined
+# to the next ("Part Two-Stage Detection"), nor a letter that opens words after it ("Segment Any
+# 3D Part: A Zero-Shot Framework": a second review); ordinals are left out ("Parts First, Then
+# Wholes"), as are lists of words ("Parts One and Two" reads One alone).
+NUMBER_WORDS = {word: str(value) for value, word in enumerate(
+    "one two three four five six seven eight nine ten eleven twelve".split(), start=1)}
 PART_LETTERS = {letter: str(value) for value, letter in enumerate("ABCDEFGH", start=1)}
-PART_WORD_NUMBER = re.compile(r"\b(?:parts?|pt\.|vols?|volumes?|chapters?|chap\.|ch\.|teil|partie|parte)(?:\b|(?<=\.))"
-                              r"[\s.:(\-\u2010-\u2015\u2212]*"
-                              rf"({'|'.join(NUMBER_WORDS)}|(?-i:[{''.join(PART_LETTERS)}]))\b", re.IGNORECASE)
+PART_WORD_NUMBER = re.compile(
+    r"\b(?:parts?|pt\.|vols?|volumes?|chapters?|chap\.|ch\.|teil|partie|parte)(?:\b|(?<=\.))[\s.:(\-\u2010-\u2015\u2212]*"
+    rf"(?:({'|'.join(NUMBER_WORDS)})\b(?![\-\u2010-\u2015])"
+    rf"|((?-i:[{''.join(PART_LETTERS)}]))(?=\s*(?:$|[:,;.)\]\u2013\u2014]|\s-\s)))", re.IGNORECASE)
 PART_WORDS = ("part", "vol", "chap", "teil", "pt.", "ch.")  # ROMAN_NUMERAL's words, found first without it
 ROMAN_NUMERALS = {numeral: str(value) for value, numeral in enumerate(
     "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII XVIII XIX XX".split(), start=1)}
@@ -163,8 +165,9 @@ def _roman_in_digits(found: re.Match) -> str:
 
 def _part_word_in_digits(found: re.Match) -> str:
     """The part's word with its number word or letter as digits: "Part Two" is "Part 2", "Part B" "Part 2"."""
-    written = found[1]
-    return found[0][:found.start(1) - found.start()] + (PART_LETTERS.get(written) or NUMBER_WORDS[written.lower()])
+    group = 1 if found[1] else 2
+    written = found[group]
+    return found[0][:found.start(group) - found.start()] + (PART_LETTERS.get(written) or NUMBER_WORDS[written.lower()])
 
 
 def title_numbers(title: str | None) -> tuple[int, ...]:
