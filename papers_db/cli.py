@@ -52,7 +52,6 @@ from .serve import (
     run_server,
     server_command,
 )
-from .sources import FORMATS
 
 ExportFormat = enum.StrEnum("ExportFormat", {name: name for name in FORMAT_NAMES})  # "jsonl" too, as its files
 DEFAULT_SOURCES = Path("sources")
@@ -304,14 +303,22 @@ class ProgressDisplay:
                           highlight=False)
 
 
-def files_table(title: str, files: list[FileSummary]) -> Table:
+FILES_TABLE_MIN_WIDTH = 76  # columns the table needs with a file name folded to 12 characters
+
+
+def files_table(title: str, files: list[FileSummary], width: int | None = None) -> Table | str:
+    """The files read, a row each: a table, or on a terminal narrower than FILES_TABLE_MIN_WIDTH
+    a line each (a table there lost its file names, and then its last column: reviews)."""
+    if width is not None and width < FILES_TABLE_MIN_WIDTH:
+        return "\n".join([title, *(f"{shown(file.name)}: {shown(file.format or '-')}, {counted(file.lines, 'line')}, "
+                                   f"{counted(file.records, 'record')}, {counted(len(file.issues), 'issue')}, "
+                                   f"{len(file.unaccounted)} unaccounted" for file in files)])
     table = Table(title=title, title_justify="left")
     for column in ("file", "format", "lines", "records", "issues", "unaccounted"):
-        # Each cell whole on a narrow terminal: a long file name folds onto more lines (the format's
-        # name was cut, `hf_daily_p…` at 80 columns, and then the counts' headers: review).
+        # A long file name folds onto more lines, the format's name whole (`hf_daily_p…` at 80
+        # columns: review).
         table.add_column(column, justify="left" if column in ("file", "format") else "right",
-                         overflow="fold" if column == "file" else "ellipsis", no_wrap=column != "file",
-                         min_width=max(map(len, FORMATS)) if column == "format" else None)
+                         overflow="fold" if column == "file" else "ellipsis", no_wrap=column != "file")
     for file in files:
         unaccounted = str(len(file.unaccounted)) if not file.unaccounted else f"[red]{len(file.unaccounted)}[/]"
         table.add_row(shown(file.name), shown(file.format or "-"), str(file.lines), str(file.records), str(len(file.issues)),
@@ -410,7 +417,7 @@ def print_build_report(report: BuildReport, as_json: bool) -> None:
     if as_json:
         print_json(build_json(report))
         return
-    results.print(files_table("Sources read", report.files))
+    results.print(files_table("Sources read", report.files, results.width))
     results.print(
         f"[green]built[/] {shown(str(report.output))}: {counted(len(report.files), 'file')}, "
         f"{counted(report.listings, 'listing')}, {counted(report.papers, 'paper')}, "
@@ -441,7 +448,7 @@ def check(paths: list[str] = PathsArgument, as_json: bool = JsonOption) -> None:
         if as_json:
             print_json({"files": [file_json(file) for file in files], "unaccounted": len(missing)})
         else:
-            results.print(files_table("Line accounting", files))
+            results.print(files_table("Line accounting", files, results.width))
             for name, number in missing[:20]:
                 results.print(f"[red]unaccounted:[/] {shown(name)}:{number}", soft_wrap=True)
     if missing:

@@ -1172,3 +1172,10 @@ def test_the_files_table_shows_every_name_and_format_whole_on_an_80_column_termi
     assert any(len(file.name) > 20 for file in files)  # the bundled names are 24 characters: folded here
     header = next(line for line in shown if "format" in line)
     assert all(name in header for name in ("file", "lines", "records", "issues", "unaccounted"))
+    # Narrower, a line each: below 70 columns the table left the names no width, then lost its last column.
+    narrow = Console(width=60, record=True, file=io.StringIO(), color_system=None)
+    narrow.print(files_table("Line accounting", files, narrow.width))
+    said = " ".join(narrow.export_text().split())
+    for file in files:
+        assert (f"{file.name}: {file.format}, {file.lines} lines, {file.records} records, {len(file.issues)} issues, "
+                f"{len(file.unaccounted)} unaccounted") in said
