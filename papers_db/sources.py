@@ -222,12 +222,19 @@ BINARY_CONTROL_CHARACTERS_MIN = 8  # a small listing may hold a form feed or two
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f]")
 
 
+# The first bytes of files that are never text: gzip, zip (a Word file too), PDF, SQLite, PNG,
+# JPEG, xz, 7z, an old Word file. A tiny gzip or an empty zip has fewer than
+# BINARY_CONTROL_CHARACTERS_MIN control characters once its NULs are dropped (review).
+BINARY_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"%PDF-", b"SQLite format 3\x00",
+                b"\x89PNG", b"\xff\xd8\xff", b"\xfd7zXZ", b"7z\xbc\xaf", b"\xd0\xcf\x11\xe0")
+
+
 def looks_binary_from_its_start(text: str) -> bool:
     """Binary data by its first 64 KiB: control characters in more than 1% of them, and at least
     BINARY_CONTROL_CHARACTERS_MIN (a 76-byte listing ending in one form feed was refused: review).
     A listing with a stray control character is still read; a compressed file (a Word file, a
-    zip, gzip, most PDFs) is over 1% from its first bytes, where an uncompressed PDF or a zip of
-    stored text may read as text and be read so. NUL bytes are no longer in the text (decode_source
+    zip, gzip, most PDFs) is over 1% from its first bytes; read_source tells each of
+    BINARY_MAGIC by its first bytes, an uncompressed PDF too. NUL bytes are no longer in the text (decode_source
     reports and drops them). Only the start: every file a manifest describes is tested, 170 MB at
     100,000 papers."""
     sample = text[:BINARY_SAMPLE_CHARACTERS]
@@ -421,6 +428,9 @@ def read_manifest(folder: Path) -> dict[str, dict]:
 
 
 MISNAMED_MANIFESTS = (MANIFEST_NAME, MANIFEST_NAME + ".txt")  # compared case-folded
+# A line opening a source table in any form TOML takes: [[source]], [["source"]], [source], or
+# `source = [...]` inline.
+SETS_SOURCE = re.compile(r"^\s*(?:\[\[?\s*([\"']?)source\1\s*\]\]?|([\"']?)source\2\s*=)", re.MULTILINE)
 MANIFEST_LOOK_BYTES = 65_536
 
 
@@ -439,10 +449,12 @@ def refuse_a_misnamed_manifest(folder: Path) -> None:
             continue
         try:
             with open(folder / name, "rb") as file:
-                start = file.read(MANIFEST_LOOK_BYTES).decode("utf-8", "replace")
+                start = file.read(MANIFEST_LOOK_BYTES)
         except OSError:  # read as a source, its error said there
             continue
-        if any(MANIFEST_ENTRY.match(line) or ONE_SOURCE_TABLE.match(line) for line in start.split("\n")):
+        # As a Windows editor saves it: a BOM, or UTF-16 (PowerShell's `>`), missed (review).
+        encoding = "utf-16" if start.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+        if SETS_SOURCE.search(start.decode(encoding, "replace")):
             raise PapersDbError(f"{folder / name}: a manifest is read only as {MANIFEST_NAME!r} (that name exactly, no "
                                 "other extension): rename it", USAGE)
 
@@ -568,8 +580,8 @@ def as_written(value) -> str:
 
 
 # Words of a format's name a user may write for it: "openreview" got no suggestion (review).
-FORMAT_HINTS = {REVIEW_LISTING: ("review", "openreview", "listing", "conference"),
-                HF_DAILY_PAPERS: ("hf", "hugging", "daily")}
+FORMAT_HINTS = {HF_DAILY_PAPERS: ("hugging", "hf"),  # first: "huggingface_listing" is a page (review)
+                REVIEW_LISTING: ("openreview", "review")}
 
 
 def format_meant(written) -> str | None:
@@ -716,10 +728,12 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
                             every_line="blank")
     # A file of data (JSON, CSV, HTML) is named before it is read as a listing: its long lines
     # read as abstracts (a table of papers exported as CSV made 584 papers).
-    data_kind = None if source.format else data_file_kind(text)
+    # A file whose first bytes are a binary format's (BINARY_MAGIC) is none: an uncompressed PDF
+    # read as 11 papers (review).
+    data_kind = BINARY_DATA if data.startswith(BINARY_MAGIC) else None if source.format else data_file_kind(text)
     file_format, reading = (source.format, None) if source.format or data_kind else detect_format(text, cut)
     nul_lines = sum(issue.code == "nul_byte" for issue in decode_issues)
-    if source.format and looks_binary_from_its_start(text):
+    if source.format and (data_kind or looks_binary_from_its_start(text)):
         # Whatever the manifest says: a Word file described as a review listing made one paper of
         # its zip's bytes, with no word that it was no text (review).
         file_format = None

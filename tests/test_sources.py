@@ -409,6 +409,22 @@ def test_a_file_named_like_a_manifest_that_holds_no_source_table_is_no_manifest(
         assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("content", [
+    b"\xef\xbb\xbf[[source]]\nfile = \"a.txt\"\nformat = \"review_listing\"\n",
+    '[[source]]\nfile = "a.txt"\nformat = "review_listing"\n'.encode("utf-16"),
+    b'[["source"]]\nfile = "a.txt"\nformat = "review_listing"\n',
+    b'source = [{file = "a.txt", format = "review_listing"}]\n',
+])
+def test_a_misnamed_manifest_is_refused_in_every_form_toml_and_windows_give_it(tmp_path, content):
+    # A third review: with a BOM, in UTF-16 (PowerShell's `>`), quoted or inline it was read as a listing.
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(SOURCES / REVIEW, folder / "a.txt")
+    (folder / "manifest.toml.txt").write_bytes(content)
+    result = run_cli("check", folder)
+    assert result.returncode == 2 and "a manifest is read only as 'manifest.toml'" in result.stderr
+
+
 def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
     folder = tmp_path / "sources"
     folder.mkdir()
@@ -446,6 +462,12 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
         '[[source]]\nfile = "a.txt"\nformat = "openreview"\n':
             ":3: format 'openreview' (in the [[source]] of line 1) is not review_listing or hf_daily_papers (did you "
             "mean 'review_listing'?)",
+        '[[source]]\nfile = "a.txt"\nformat = "huggingface_listing"\n':  # a third review: not review_listing
+            ":3: format 'huggingface_listing' (in the [[source]] of line 1) is not review_listing or hf_daily_papers "
+            "(did you mean 'hf_daily_papers'?)",
+        '[[source]]\nfile = "a.txt"\nformat = "papers with code listing"\n':
+            ":3: format 'papers with code listing' (in the [[source]] of line 1) is not review_listing or "
+            "hf_daily_papers",
         '[[source]]\nfile = "a.txt"\nformat = "HuggingFace"\n':
             ":3: format 'HuggingFace' (in the [[source]] of line 1) is not review_listing or hf_daily_papers (did you "
             "mean 'hf_daily_papers'?)",
@@ -641,6 +663,15 @@ def test_binary_files_a_manifest_describes_as_listings_are_named_and_give_no_rec
     coloured = listing.replace(b"Accept", b"\x1b[32mAccept\x1b[0m")
     assert b"\x1b" in coloured
     assert read_source(SourceFile(Path(REVIEW), coloured, format="review_listing")).records
+    # A third review: a tiny gzip and an empty zip have fewer control characters than that once
+    # their NULs are dropped, and an uncompressed PDF reads as text: told by their first bytes.
+    import gzip
+    tiny = {"tiny.gz": gzip.compress(b"Attention", mtime=0), "empty.zip": b"PK\x05\x06" + bytes(18),
+            "plain.pdf": b"%PDF-1.4\n1 0 obj\n<< /Title (Graph Nets at Scale) >>\nendobj\n" + listing}
+    for name, content in tiny.items():
+        reading = read_source(SourceFile(Path(name), content, format="review_listing"))
+        assert reading.records == [] and [issue.code for issue in reading.issues] == ["not_a_listing"], name
+        assert reading.issues[0].message.startswith("binary data, not a listing"), name
 
 
 def test_the_packages_own_exports_dropped_into_the_sources_are_named_not_read(built_db, tmp_path):
