@@ -120,11 +120,13 @@ def _letters_and_digits(folded: str) -> str:
 # version ("(v2)", "2303.08774v3") no number at all: a copy adds one to the same paper's title.
 NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)*")
 # A copy's version: in brackets ("(v2)", "[v3]"), after an arXiv id ("2303.08774v3") or after a
-# comma, colon, en or em dash, or a hyphen with a space before it, ending the title ("..., v2",
-# "...—v2", "... - v2"). "YOLOv10" is a name, and so are "YOLO v8 Real-Time ...", "... with YOLO v8"
-# and "LLaVA-v1.6" (a hyphen joined to it): read as a version, v8 and v9 (and LLaVA-v1.5 and -v1.6,
-# MobileNet-V2 and -V3) over near-identical abstracts were one paper (found by reviews).
-VERSION = re.compile(r"[(\[]\s*v\d+(?:\.\d+)*\s*[)\]]|(?<=\d)v\d+\b|(?:[,;:\u2013\u2014]|\s-)\s*v\d+(?:\.\d+)*\W*$",
+# comma, a colon, or a dash with a space before it, ending the title ("..., v2", "... - v2", "... —
+# v2"). "YOLOv10" is a name, and so are "YOLO v8 Real-Time ...", "... with YOLO v8" and a dash of any
+# kind joined to a name ("LLaVA-v1.6", "MobileNet–V3", "DeepSeek—V3"): read as a version, v8 and v9
+# (and LLaVA-v1.5 and -v1.6, MobileNet-V2 and -V3) over near-identical abstracts were one paper
+# (found by reviews). So "Report—v2" and "Report—v3" stay two papers: a merge missed, where the
+# other reading merged two models' papers.
+VERSION = re.compile(r"[(\[]\s*v\d+(?:\.\d+)*\s*[)\]]|(?<=\d)v\d+\b|(?:[,;:]|\s[\-\u2013\u2014])\s*v\d+(?:\.\d+)*\W*$",
                      re.IGNORECASE)
 # Superscript and subscript digits are a number of their own: NFKC makes "10⁹" "109", where a
 # copy writes "10^9" (found by review).
@@ -141,16 +143,18 @@ ROMAN_NUMERAL = re.compile(r"\b(?:parts?|pt\.|vols?|volumes?|chapters?|chap\.|ch
 NUMERAL_WORD = re.compile(r"[ivx]+", re.IGNORECASE)
 # A part's number as a word or a capital letter after the same words: "Part One" and "Part Two",
 # "Part A" and "Part B" over near-identical abstracts were one paper (review). Not a word joined
-# to the next ("Part Two-Stage Detection"), nor a letter that opens words after it ("Segment Any
-# 3D Part: A Zero-Shot Framework": a second review); ordinals are left out ("Parts First, Then
-# Wholes"), as are lists of words ("Parts One and Two" reads One alone).
+# to the next by a hyphen ("Part Two-Stage Detection"), nor a letter that opens words after it
+# ("Segment Any 3D Part: A Zero-Shot Framework": a second review); a letter is followed by the
+# title's end, a sign ("Part A: ...", "Part A -- Data", "Part A (Extended)"; not a hyphen joined
+# to it: "Part: B-Spline ...") or "and"/"or". Ordinals are left out
+# ("Parts First, Then Wholes"), as are lists ("Parts One and Two" reads One alone).
 NUMBER_WORDS = {word: str(value) for value, word in enumerate(
     "one two three four five six seven eight nine ten eleven twelve".split(), start=1)}
 PART_LETTERS = {letter: str(value) for value, letter in enumerate("ABCDEFGH", start=1)}
 PART_WORD_NUMBER = re.compile(
     r"\b(?:parts?|pt\.|vols?|volumes?|chapters?|chap\.|ch\.|teil|partie|parte)(?:\b|(?<=\.))[\s.:(\-\u2010-\u2015\u2212]*"
-    rf"(?:({'|'.join(NUMBER_WORDS)})\b(?![\-\u2010-\u2015])"
-    rf"|((?-i:[{''.join(PART_LETTERS)}]))(?=\s*(?:$|[:,;.)\]\u2013\u2014]|\s-\s)))", re.IGNORECASE)
+    rf"(?:({'|'.join(NUMBER_WORDS)})\b(?![\-\u2010\u2011])"  # a hyphen makes a compound; "Part One—Data" is part 1
+    rf"|((?-i:[{''.join(PART_LETTERS)}]))(?=\s*$|[^\w\s\-\u2010\u2011]|\s+[^\w\s]|\s+(?:and|or)\b))", re.IGNORECASE)
 PART_WORDS = ("part", "vol", "chap", "teil", "pt.", "ch.")  # ROMAN_NUMERAL's words, found first without it
 ROMAN_NUMERALS = {numeral: str(value) for value, numeral in enumerate(
     "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII XVIII XIX XX".split(), start=1)}

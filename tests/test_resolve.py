@@ -516,14 +516,17 @@ def test_a_parts_numeral_is_read_in_every_form_a_title_writes_it():
         assert title_numbers(title) == (), title
     # A third review: a part's number as a word or a capital letter ("Part One" and "Part Two",
     # "Part A" and "Part B" over near-identical abstracts were one paper).
-    for title in ("Part Two", "part two", "Part-Two", "Vol. Two", "Chapter B", "Part (B)", "Part B: Methods"):
+    for title in ("Part Two", "part two", "Part-Two", "Vol. Two", "Chapter B", "Part (B)", "Part B: Methods",
+                  # A third review: a sign after the letter, an en or em dash after the word.
+                  "Part B -- Data", "Part B (Extended Version)", "Part B!", "Part Two\u2014Data"):
         assert title_numbers(title) == two, title
     assert title_numbers("Scaling, Part One") != title_numbers("Scaling, Part Two")
     assert title_numbers("Rendering, Part A") != title_numbers("Rendering, Part B")
+    assert title_numbers("Parts A and B") != title_numbers("Parts C and D")
     for title in ("Learning to Part a Sea", "Part of Speech Tagging", "Parts Unknown", "Part Twenty",
                   # A second review: an article after a part's word, a word joined to the next, an ordinal.
                   "Segment Any Part: A Zero-Shot Framework", "Part A Survey of Graphs", "Part Two-Stage Detection",
-                  "Parts First, Then Wholes"):
+                  "Parts First, Then Wholes", "Segment Any Part: B-Spline Framework"):
         assert title_numbers(title) == (), title
 
 
@@ -764,14 +767,16 @@ def test_a_version_is_a_copys_only_in_brackets_after_an_id_or_at_the_end(tmp_pat
                        ("Real-Time Detection with YOLO v8", "Real-Time Detection with YOLO v9"),
                        ("Pruning to 0.5% of Weights", "Pruning to 0.05% of Weights"),  # 0.05 was read as 0.5
                        # A third review: a dash joined to a name is the name's ("LLaVA-v1.6", "MobileNet-V3").
-                       ("LLaVA-v1.5", "LLaVA-v1.6"), ("Efficient Backbones: MobileNet-V2", "Efficient Backbones: MobileNet-V3")):
+                       ("LLaVA-v1.5", "LLaVA-v1.6"), ("Efficient Backbones: MobileNet-V2", "Efficient Backbones: MobileNet-V3"),
+                       # A third review: any dash joined to a name is the name's.
+                       ("Improved Baselines with LLaVA\u2013v1.5", "Improved Baselines with LLaVA\u2013v1.6"),
+                       ("Technical Report of DeepSeek\u2014V3", "Technical Report of DeepSeek\u2014V2")):
         assert title_numbers(one) != title_numbers(other), one
     for copy, original in (("GPT-4 Technical Report (v2)", "GPT-4 Technical Report"), ("Sparse Kernels [V3]", "Sparse Kernels"),
                            ("Sparse Kernels, v2", "Sparse Kernels"), ("[2303.08774v3] Dense Kernels", "[2303.08774] Dense Kernels"),
                            ("Sparse Kernels \u2013 v2.1", "Sparse Kernels"), ("Scaling to 10\u2079 Tokens", "Scaling to 10^9 Tokens"),
                            ("Sparse Kernels - v2", "Sparse Kernels"), ("Sparse Kernels:v3", "Sparse Kernels"),
-                           ("GPT-4 Technical Report\u2014v2", "GPT-4 Technical Report"),  # a second review: unspaced em dash
-                           ("GPT-4 Technical Report\u2013v3", "GPT-4 Technical Report"),
+                           ("GPT-4 Technical Report \u2014 v2", "GPT-4 Technical Report"),
                            ("Scaling to 1,5B Parameters", "Scaling to 1.5B Parameters")):
         assert title_numbers(copy) == title_numbers(original), copy
     folder = tmp_path / "versions"
