@@ -388,7 +388,7 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         if len(lines) > 1 and _reads_with_two_brackets(text, lines):
             others = f"is line {lines[1]}" if len(lines) == 2 else f"are lines {', '.join(map(str, lines[1:]))}"
             raise PapersDbError(f"{path}:{lines[0]}: {ONE_TABLE_MISTAKE} (so {others})", USAGE) from None
-        raise PapersDbError(f"{path}: not a valid TOML manifest: {error}", USAGE) from None
+        raise PapersDbError(toml_error_at_its_line(path, error), USAGE) from None
     except RecursionError:  # 100,000 nested arrays stopped the build as a bug
         raise PapersDbError(f"{path}: not a valid TOML manifest: nested too deeply to read", USAGE) from None
     except OSError as error:
@@ -432,6 +432,19 @@ MISNAMED_MANIFESTS = (MANIFEST_NAME, MANIFEST_NAME + ".txt")  # compared case-fo
 # `source = [...]` inline.
 SETS_SOURCE = re.compile(r"^\s*(?:\[\[?\s*([\"']?)source\1\s*\]\]?|([\"']?)source\2\s*=)", re.MULTILINE)
 MANIFEST_LOOK_BYTES = 65_536
+
+
+TOML_ERROR_PLACE = re.compile(r" \(at line (\d+), column (\d+)\)$")
+
+
+def toml_error_at_its_line(path: Path, error: tomllib.TOMLDecodeError) -> str:
+    """TOML's error as every other error names its place, `file:line:` first: "Cannot overwrite a
+    value (at line 4, column 27)" named the manifest alone (review)."""
+    message = str(error)
+    place = TOML_ERROR_PLACE.search(message)
+    if place is None:
+        return f"{path}: not a valid TOML manifest: {message}"
+    return f"{path}:{place[1]}: not a valid TOML manifest: {message[:place.start()]} (column {place[2]})"
 
 
 def refuse_a_misnamed_manifest(folder: Path) -> None:

@@ -524,7 +524,12 @@ def test_a_manifest_mistake_names_its_line_and_what_was_meant(tmp_path):
                         'snapshot_date = 2025-13-45\n')
     result = run_cli("check", folder)
     assert result.returncode == 2
-    assert result.stderr.startswith(f"error: {manifest}: not a valid TOML manifest: ") and "(at line 7," in result.stderr
+    assert result.stderr.startswith(f"error: {manifest}:7: not a valid TOML manifest: ")
+    # A key set twice (a review): TOML's words at its line, as every error names its place.
+    manifest.write_text('[[source]]\nfile = "a.txt"\nformat = "review_listing"\nformat = "review_listing"\n')
+    result = run_cli("check", folder)
+    assert (result.returncode, result.stderr) == (
+        2, f"error: {manifest}:4: not a valid TOML manifest: Cannot overwrite a value (column 26)\n")  # the line ends at 25
 
 
 def test_a_manifest_that_is_not_utf8_names_the_line_of_its_byte(tmp_path):
