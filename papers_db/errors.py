@@ -80,6 +80,13 @@ def path_argument(value, name: str) -> str:
     raise TypeError(f"{name}: expected a path (str, bytes or os.PathLike), not {type(value).__name__}")
 
 
+def progress_argument(progress: Callable | None, takes: str) -> None:
+    """A library call's `progress` callback, None or callable (one that `takes` its arguments);
+    another value is a TypeError naming the argument."""
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress: expected a callable taking {takes}, not {type(progress).__name__}")
+
+
 class Interrupted(KeyboardInterrupt):
     """The run was ended by a signal. A KeyboardInterrupt, so that it passes every `except
     Exception` on its way out and each `with` block on the way cleans up as it does for Ctrl-C."""

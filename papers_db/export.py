@@ -19,6 +19,7 @@ from .errors import (
     PapersDbError,
     callers_callback,
     path_argument,
+    progress_argument,
     raising_callers_errors_as_they_were,
     signals_held,
 )
@@ -193,8 +194,7 @@ def export_files(database: Path | str, folder: Path | str, file_format: str = "p
     file_format = FORMAT_NAMES.get(file_format.casefold(), file_format)  # "CSV", as the command takes it; "jsonl"
     if file_format not in FORMATS:
         raise PapersDbError(f"{file_format}: unknown export format; expected one of {', '.join(FORMATS)}", USAGE)
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress: expected a callable taking (name, done, total), not {type(progress).__name__}")
+    progress_argument(progress, "(name, done, total)")
     if file_format == "parquet":
         try:
             import pyarrow  # noqa: F401

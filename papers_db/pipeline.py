@@ -26,6 +26,7 @@ from .errors import (
     callers_callback,
     last_signal,
     path_argument,
+    progress_argument,
     raise_dropped_interruption,
     raising_callers_errors_as_they_were,
 )
@@ -113,8 +114,7 @@ def build_database(
     as it was.
     """
     output = path_argument(output, "output")
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress: expected a callable taking a Progress, not {type(progress).__name__}")
+    progress_argument(progress, "a Progress")
     if isinstance(output, str) and output.endswith(FOLDER_ENDINGS) and Path(output).name:
         # `-o newdir/`: Path drops the slash, and the build wrote a database file named newdir.
         raise PapersDbError(f"{output}: names a folder; give the database file's path ({output}papers.db)", USAGE)
@@ -285,8 +285,7 @@ def check_sources(sources: Iterable[Path | str | bytes] | Path | str | bytes,
     FileSummary each (name, format, lines, records, issues, unaccounted lines). `progress`, if
     given, is called with a Progress at each file (its `step`: "reading", "read", "skipped"); an
     exception it raises ends the check and is raised as it was."""
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress: expected a callable taking a Progress, not {type(progress).__name__}")
+    progress_argument(progress, "a Progress")
     notify = notifier(progress)
     found = sources_found(sources, notify)
     with reading_processes(found, read_and_nothing_else) as pool:

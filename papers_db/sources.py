@@ -210,11 +210,6 @@ MARKDOWN_TABLE_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?")
 BINARY_DATA = "binary data"
 
 
-def is_binary(text: str, nul_lines: int) -> bool:
-    """Binary data: NUL bytes, or control characters in more than 1% of the text."""
-    return bool(nul_lines) or _control_characters(text) * 100 > len(text)
-
-
 BINARY_SAMPLE_CHARACTERS = 65_536
 BINARY_CONTROL_CHARACTERS_MIN = 8  # a small listing may hold a form feed or two (pdftotext's page breaks)
 # Control characters as _control_characters counts them, but ESC: a listing copied from a
@@ -247,7 +242,7 @@ def other_kind_of_file(text: str, damaged_lines: int, line_count: int, nul_lines
     control characters), text in another encoding (many lines not UTF-8, but no NUL: a list of
     French titles in Windows-1252 was called binary), or a file of data (data_file_kind). Named
     in its parse issue, so the user sees what was dropped into the sources."""
-    if is_binary(text, nul_lines):
+    if nul_lines or _control_characters(text) * 100 > len(text):
         return BINARY_DATA
     if damaged_lines * 4 >= max(line_count, 1):
         return "text not in UTF-8 (saved in another encoding?)"
@@ -745,13 +740,13 @@ def read_source(source: SourceFile, data: bytes | None = None) -> Reading:
     # read as 11 papers (review).
     data_kind = BINARY_DATA if data.startswith(BINARY_MAGIC) else None if source.format else data_file_kind(text)
     file_format, reading = (source.format, None) if source.format or data_kind else detect_format(text, cut)
-    nul_lines = sum(issue.code == "nul_byte" for issue in decode_issues)
     if source.format and (data_kind or looks_binary_from_its_start(text)):
         # Whatever the manifest says: a Word file described as a review listing made one paper of
         # its zip's bytes, with no word that it was no text (review).
         file_format = None
     if file_format is None:
         damaged = sum(issue.code not in WIDE_ENCODING_CODES.values() for issue in decode_issues)
+        nul_lines = sum(issue.code == "nul_byte" for issue in decode_issues)
         kind = data_kind or other_kind_of_file(text, damaged, line_count, nul_lines)
         what = f"{kind}, not a listing: " if kind else ""
         described = f" (the manifest says {source.format})" if source.format else ""
